@@ -1,0 +1,70 @@
+/**
+ * `liuhen` — the command line. Flags are parsed with node:util and checked with zod; errors are
+ * mapped to exit codes in exit-codes.ts.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { openCore } from '../liuhen.ts';
+import { EXIT, exitCodeFor, messageFor } from './exit-codes.ts';
+import { deviceAdd, deviceRevoke, devicesList } from './devices-command.ts';
+import { recordingsList } from './recordings-command.ts';
+import { up } from './up-command.ts';
+import { verify } from './verify-command.ts';
+
+const USAGE = `liuhen — 留痕 evidence server
+
+  liuhen up                                   run the server (LIUHEN_* variables configure it)
+  liuhen device add --kind bodycam|fixed [--officer <badgeNo>] [--name <name>]
+  liuhen device revoke <deviceId>
+  liuhen devices [--json]
+  liuhen recordings [--json]
+  liuhen verify <recordingId> [--json]        exit 0 intact, 1 broken (names the first broken entry)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? EXIT.ok : EXIT.badInput;
+  }
+  const config = loadConfig();
+  if (command === 'up') return up(config);
+  // Commands other than `up` log only warnings, so their output stays readable and scriptable.
+  const core = await openCore(config, createLogger('warn'));
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, kind: { type: 'string' }, officer: { type: 'string' }, name: { type: 'string' } },
+    });
+    const sub = positionals[0];
+    switch (command) {
+      case 'device':
+        if (sub === 'add') return await deviceAdd(core, { kind: values.kind as 'bodycam', officerBadge: values.officer, name: values.name });
+        if (sub === 'revoke') return await deviceRevoke(core, z.string().min(1).parse(positionals[1]));
+        break;
+      case 'devices':
+        return await devicesList(core, values.json ?? false);
+      case 'recordings':
+        return await recordingsList(core, values.json ?? false);
+      case 'verify':
+        return await verify(core, z.string().min(1, 'give a recording id').parse(sub), values.json ?? false);
+    }
+    process.stderr.write(`unknown command: ${argv.join(' ')}\n\n${USAGE}`);
+    return EXIT.badInput;
+  } finally {
+    await core.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`liuhen: ${messageFor(err)}\n`);
+    process.exitCode = exitCodeFor(err);
+  },
+);

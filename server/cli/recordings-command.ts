@@ -1,0 +1,26 @@
+import type { Core } from '../liuhen.ts';
+import { EXIT } from './exit-codes.ts';
+
+export async function recordingsList(core: Core, json: boolean): Promise<number> {
+  const rows = await core.db.selectFrom('recordings').selectAll().orderBy('started_at').execute();
+  const list = rows.map((r) => ({
+    id: r.id,
+    device: r.device_id,
+    officer: r.officer_badge,
+    start: r.started_at,
+    end: r.ended_at,
+    segments: r.segment_count,
+    durationMs: r.duration_ms,
+    gaps: r.gap_count,
+    state: r.state,
+  }));
+  if (json) {
+    process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  process.stdout.write('id\tdevice\tstart\tend\tsegments\tduration\tgaps\tstate\n');
+  for (const r of list) {
+    process.stdout.write(`${r.id}\t${r.device}\t${r.start}\t${r.end ?? '-'}\t${r.segments}\t${(r.durationMs / 1000).toFixed(1)}s\t${r.gaps}\t${r.state}\n`);
+  }
+  return EXIT.ok;
+}

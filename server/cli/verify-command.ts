@@ -1,0 +1,19 @@
+import { verifyRecording } from '../ledger/verify.ts';
+import type { Core } from '../liuhen.ts';
+import { EXIT } from './exit-codes.ts';
+
+export async function verify(core: Core, recordingId: string, json: boolean): Promise<number> {
+  const report = await verifyRecording(core.db, core.store, recordingId);
+  if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else if (report.ok) {
+    process.stdout.write(
+      `recording ${recordingId}: intact — ${report.segments} segments, ${report.entries - report.segments} gaps, ` +
+        `${report.checkpointsChecked} checkpoints, manifest ${report.manifestChecked ? 'signature valid' : 'not yet written (recording open)'}\n`,
+    );
+  } else {
+    const first = report.problems[0]!;
+    process.stdout.write(`recording ${recordingId}: BROKEN at ${first.idx > 0 ? `entry ${first.idx}` : 'recording level'} — ${first.message}\n`);
+    for (const p of report.problems.slice(1)) process.stdout.write(`  also: ${p.message}\n`);
+  }
+  return report.ok ? EXIT.ok : EXIT.verifyFailed;
+}

@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigInvalid } from './errors.ts';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const seconds = (min: number) => z.coerce.number().min(min);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Every LIUHEN_* variable, with the embedded defaults that make `liuhen up` work out of the box. */
+const envSchema = z.object({
+  LIUHEN_DATA_DIR: z.string().min(1).default('./data'),
+  LIUHEN_HTTP_PORT: port.default(8080),
+  LIUHEN_RTMP_PORT: port.default(1935),
+  /** Address the RTMP and HTTP listeners bind to; cameras in the field need a routable one. */
+  LIUHEN_BIND: z.string().ip().default('0.0.0.0'),
+  /** Host name printed in publish URLs; defaults to this machine's first LAN address. */
+  LIUHEN_PUBLIC_HOST: z.string().min(1).optional(),
+  LIUHEN_DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://')
+    .optional(),
+  LIUHEN_STORE: z.enum(['local', 's3']).default('local'),
+  LIUHEN_S3_ENDPOINT: z.string().url().optional(),
+  LIUHEN_S3_REGION: z.string().min(1).default('us-east-1'),
+  LIUHEN_S3_BUCKET: z.string().min(3).optional(),
+  LIUHEN_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  LIUHEN_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  LIUHEN_S3_FORCE_PATH_STYLE: bool.default('true'),
+  /** Object Lock retention of evidence; 30 years by default, the usual term for enforcement files. */
+  LIUHEN_RETENTION_DAYS: z.coerce.number().positive().default(10950),
+  LIUHEN_SEGMENT_SECONDS: seconds(0.5).default(2),
+  /** A device publishing again within this window continues the same recording (with a gap). */
+  LIUHEN_GRACE_SECONDS: seconds(0).default(30),
+  LIUHEN_CHECKPOINT_SECONDS: seconds(0.5).default(10),
+  LIUHEN_FFMPEG: z.string().min(1).default('ffmpeg'),
+  LIUHEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  dataDir: string;
+  httpPort: number;
+  rtmpPort: number;
+  bind: string;
+  publicHost?: string;
+  databaseUrl: string;
+  store:
+    | { kind: 'local'; root: string }
+    | {
+        kind: 's3';
+        endpoint?: string;
+        region: string;
+        bucket: string;
+        accessKeyId: string;
+        secretAccessKey: string;
+        forcePathStyle: boolean;
+      };
+  retentionDays: number;
+  segmentSeconds: number;
+  graceSeconds: number;
+  checkpointSeconds: number;
+  ffmpegPath: string;
+  logLevel: z.infer<typeof envSchema>['LIUHEN_LOG_LEVEL'];
+}
+
+/** Reads LIUHEN_* from `env`; a bad value stops start-up with a message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('LIUHEN_') && v !== ''));
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(picked[String(i.path[0])])})`);
+    throw new ConfigInvalid(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.LIUHEN_DATA_DIR);
+  return {
+    dataDir,
+    httpPort: e.LIUHEN_HTTP_PORT,
+    rtmpPort: e.LIUHEN_RTMP_PORT,
+    bind: e.LIUHEN_BIND,
+    publicHost: e.LIUHEN_PUBLIC_HOST,
+    databaseUrl: e.LIUHEN_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'liuhen.sqlite')}`,
+    store: e.LIUHEN_STORE === 'local' ? { kind: 'local', root: path.join(dataDir, 'evidence') } : s3Settings(e),
+    retentionDays: e.LIUHEN_RETENTION_DAYS,
+    segmentSeconds: e.LIUHEN_SEGMENT_SECONDS,
+    graceSeconds: e.LIUHEN_GRACE_SECONDS,
+    checkpointSeconds: e.LIUHEN_CHECKPOINT_SECONDS,
+    ffmpegPath: e.LIUHEN_FFMPEG,
+    logLevel: e.LIUHEN_LOG_LEVEL,
+  };
+}
+
+function s3Settings(e: z.infer<typeof envSchema>): Config['store'] {
+  const missing = (['LIUHEN_S3_BUCKET', 'LIUHEN_S3_ACCESS_KEY_ID', 'LIUHEN_S3_SECRET_ACCESS_KEY'] as const).filter((k) => !e[k]);
+  if (missing.length > 0) throw new ConfigInvalid(`invalid configuration: LIUHEN_STORE=s3 needs ${missing.join(', ')}`);
+  return {
+    kind: 's3',
+    endpoint: e.LIUHEN_S3_ENDPOINT,
+    region: e.LIUHEN_S3_REGION,
+    bucket: e.LIUHEN_S3_BUCKET!,
+    accessKeyId: e.LIUHEN_S3_ACCESS_KEY_ID!,
+    secretAccessKey: e.LIUHEN_S3_SECRET_ACCESS_KEY!,
+    forcePathStyle: e.LIUHEN_S3_FORCE_PATH_STYLE,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Decides, synchronously, whether a publisher may record. node-media-server asks inside a
+ * synchronous event, so the gate answers from an in-memory copy of the registry that is
+ * refreshed every second (devices added or revoked by the CLI in another process show up
+ * within that time).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Db } from '../db/database.ts';
+import type { Device } from '../db/schema.ts';
+import { credentialHash } from './device-registry.ts';
+
+export type GateDecision = { ok: true; device: Device } | { ok: false; reason: 'unknown_device' | 'revoked' | 'bad_credential' };
+
+export class PublishGate {
+  private devices = new Map<string, Device>();
+  private timer?: NodeJS.Timeout;
+  private readonly revokedListeners: ((deviceId: string) => void)[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly refreshMs = 1000,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.refreshMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  onRevoked(listener: (deviceId: string) => void): void {
+    this.revokedListeners.push(listener);
+  }
+
+  async refresh(): Promise<void> {
+    const rows = await this.db.selectFrom('devices').selectAll().execute();
+    const next = new Map(rows.map((d) => [d.id, d]));
+    for (const [id, d] of next) {
+      if (d.state === 'revoked' && this.devices.get(id)?.state === 'active') this.revokedListeners.forEach((l) => l(id));
+    }
+    this.devices = next;
+  }
+
+  check(deviceId: string, credential: string | undefined): GateDecision {
+    const device = this.devices.get(deviceId);
+    if (!device) return { ok: false, reason: 'unknown_device' };
+    if (device.state !== 'active') return { ok: false, reason: 'revoked' };
+    const given = Buffer.from(credentialHash(credential ?? ''), 'hex');
+    const want = Buffer.from(device.credential_hash, 'hex');
+    if (!timingSafeEqual(given, want)) return { ok: false, reason: 'bad_credential' };
+    return { ok: true, device };
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Domain errors. Thrown inside liuhen; mapped to HTTP statuses in server/http and to exit codes
+ * in server/cli, one place each.
+ */
+export class LiuhenError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A write-once key was written before; evidence is never overwritten. */
+export class ObjectAlreadyExists extends LiuhenError {
+  constructor(readonly key: string) {
+    super('object_exists', `evidence object already exists: ${key}`);
+  }
+}
+
+export class ObjectNotFound extends LiuhenError {
+  constructor(readonly key: string) {
+    super('object_not_found', `evidence object not found: ${key}`);
+  }
+}
+
+/** A key that could escape the store's namespace or is not one liuhen writes. */
+export class InvalidObjectKey extends LiuhenError {
+  constructor(readonly key: string) {
+    super('invalid_key', `invalid evidence object key: ${JSON.stringify(key)}`);
+  }
+}
+
+/** The bytes handed over do not hash to what the caller said they would. */
+export class ChecksumMismatch extends LiuhenError {
+  constructor(readonly key: string) {
+    super('checksum_mismatch', `checksum mismatch for ${key}`);
+  }
+}
+
+/** The evidence store cannot guarantee write-once semantics (e.g. bucket without Object Lock). */
+export class StoreNotWorm extends LiuhenError {
+  constructor(message: string) {
+    super('store_not_worm', message);
+  }
+}
+
+export class ConfigInvalid extends LiuhenError {
+  constructor(message: string) {
+    super('config_invalid', message);
+  }
+}
+
+export class DeviceNotFound extends LiuhenError {
+  constructor(readonly deviceId: string) {
+    super('device_not_found', `no such device: ${deviceId}`);
+  }
+}
+
+export class RecordingNotFound extends LiuhenError {
+  constructor(readonly recordingId: string) {
+    super('recording_not_found', `no such recording: ${recordingId}`);
+  }
+}
+
+export class InvalidInput extends LiuhenError {
+  constructor(message: string) {
+    super('invalid_input', message);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * One uninterrupted stretch of a recording (a "part"): it owns its ffmpeg segmenter and its spool
+ * folder, and hands over finished segments in order. It decides nothing and never deletes a
+ * segment before the sealer has taken it (PeerTube's muxing session, minus the deleting).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type FfmpegProcess, runFfmpeg } from '../media/ffmpeg-runner.ts';
+import { parseSegmentList, SEGMENT_LIST, SEGMENT_PATTERN, type SegmentListRow, segmenterInputOptions, segmenterOutputOptions } from '../media/segmenter-args.ts';
+
+export interface ReadySegment extends SegmentListRow {
+  path: string;
+  /** when liuhen saw the segment complete; seal latency is measured from here */
+  seenAt: number;
+}
+
+const POLL_MS = 100;
+
+/** Follows a part's segment list; `exited` says when no more rows can come. */
+export async function* followSegmentList(dir: string, exited: () => boolean): AsyncGenerator<ReadySegment> {
+  const file = path.join(dir, SEGMENT_LIST);
+  let offset = 0;
+  let pending = '';
+  for (;;) {
+    const finished = exited();
+    const chunk = await readFrom(file, offset);
+    offset += chunk.length;
+    pending += chunk.toString('utf8');
+    const { rows, consumed } = parseSegmentList(pending);
+    pending = pending.slice(consumed);
+    const seenAt = Date.now();
+    for (const row of rows) yield { ...row, path: path.join(dir, row.file), seenAt };
+    // Read once more after exit was seen, so rows written just before it are not lost.
+    if (finished && chunk.length === 0) return;
+    if (rows.length === 0) await sleep(POLL_MS);
+  }
+}
+
+async function readFrom(file: string, offset: number): Promise<Buffer> {
+  let fh;
+  try {
+    fh = await fs.open(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    throw e;
+  }
+  try {
+    const { size } = await fh.stat();
+    if (size <= offset) return Buffer.alloc(0);
+    const buf = Buffer.alloc(size - offset);
+    await fh.read(buf, 0, buf.length, offset);
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
+
+export class SpoolPart {
+  private ffmpeg?: FfmpegProcess;
+  private exited = false;
+  readonly finished: Promise<void>;
+  private resolveFinished!: () => void;
+  failure?: Error;
+
+  constructor(
+    readonly recordingId: string,
+    readonly partNo: number,
+    readonly dir: string,
+    readonly wallStart: Date,
+  ) {
+    this.finished = new Promise((r) => (this.resolveFinished = r));
+  }
+
+  /** Starts ffmpeg on `input` (FLV); resolves with its pid. */
+  async start(input: Readable, ffmpegPath: string, segmentSeconds: number): Promise<number> {
+    await fs.mkdir(this.dir, { recursive: true });
+    this.ffmpeg = runFfmpeg(ffmpegPath, {
+      input,
+      inputFormat: 'flv',
+      inputOptions: segmenterInputOptions(),
+      outputOptions: segmenterOutputOptions({ segmentSeconds }),
+      output: SEGMENT_PATTERN,
+      cwd: this.dir,
+    });
+    this.ffmpeg.done
+      .catch((e: Error) => (this.failure = e))
+      .finally(() => {
+        this.exited = true;
+        this.resolveFinished();
+      });
+    return Promise.race([this.ffmpeg.started, this.ffmpeg.done.then(() => -1, () => -1)]);
+  }
+
+  /** For a part found on disk after a crash: no ffmpeg of ours, the list is complete. */
+  markExited(): void {
+    this.exited = true;
+    this.resolveFinished();
+  }
+
+  segments(): AsyncGenerator<ReadySegment> {
+    return followSegmentList(this.dir, () => this.exited);
+  }
+
+  kill(): void {
+    this.ffmpeg?.kill('SIGKILL');
+  }
+}

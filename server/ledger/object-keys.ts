@@ -1,0 +1,13 @@
+/** Where each kind of evidence object lives in the store. */
+const pad = (n: number) => String(n).padStart(6, '0');
+
+export const objectKeys = {
+  recordingPrefix: (recordingId: string) => `recordings/${recordingId}/`,
+  segmentPrefix: (recordingId: string) => `recordings/${recordingId}/segments/`,
+  segment: (recordingId: string, idx: number) => `recordings/${recordingId}/segments/${pad(idx)}.ts`,
+  checkpointPrefix: (recordingId: string) => `recordings/${recordingId}/checkpoints/`,
+  checkpoint: (recordingId: string, entryCount: number) => `recordings/${recordingId}/checkpoints/${pad(entryCount)}.json`,
+  manifest: (recordingId: string) => `recordings/${recordingId}/manifest.json`,
+  manifestSignature: (recordingId: string) => `recordings/${recordingId}/manifest.json.sig`,
+  publicKey: (fingerprint: string) => `keys/${fingerprint}.pem`,
+};

@@ -1,0 +1,210 @@
+/**
+ * seal(segment) = sha256 → chain link → write-once put → ledger row. A segment counts as sealed
+ * only once the object is durable in the store AND its row is committed; a crash between the
+ * two is repaired by sealing the same spool file again (the put finds identical bytes).
+ */
+import { sha256Hex } from '../crypto/hash.ts';
+import type { SigningKey } from '../crypto/signing-key.ts';
+import type { Db } from '../db/database.ts';
+import type { Device, GapCause, LedgerEntry, Recording } from '../db/schema.ts';
+import { ObjectAlreadyExists, RecordingNotFound } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { EvidenceStore } from '../storage/evidence-store.ts';
+import { type ChainEntry, entryLine, headerLine, linkOf } from './chain.ts';
+import { buildManifest } from './manifest.ts';
+import { objectKeys } from './object-keys.ts';
+
+export interface SegmentToSeal {
+  bytes: Buffer;
+  startAt: Date;
+  durationMs: number;
+  /** "<part>/<file>": the spool file it came from */
+  source: string;
+}
+
+export interface SealerDeps {
+  db: Db;
+  store: EvidenceStore;
+  signingKey: SigningKey;
+  retentionDays: number;
+  now?: () => Date;
+}
+
+export class Sealer {
+  private readonly now: () => Date;
+  private publicKeyStored = false;
+
+  constructor(private readonly deps: SealerDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  private retainUntil(): Date {
+    return new Date(this.now().getTime() + this.deps.retentionDays * 86_400_000);
+  }
+
+  async openRecording(device: Device, startedAt: Date): Promise<Recording> {
+    const id = newId('rec', startedAt);
+    const header = headerLine({
+      recordingId: id,
+      deviceId: device.id,
+      officerBadge: device.officer_badge,
+      startedAt: startedAt.toISOString(),
+      chainFrom: null,
+    });
+    const recording: Recording = {
+      id,
+      device_id: device.id,
+      officer_badge: device.officer_badge,
+      started_at: startedAt.toISOString(),
+      ended_at: null,
+      state: 'live',
+      header_line: header,
+      head_link: linkOf(header),
+      entry_count: 0,
+      segment_count: 0,
+      gap_count: 0,
+      duration_ms: 0,
+      pending_gap_cause: null,
+      interrupted_at: null,
+      checkpointed_count: 0,
+      manifest_key: null,
+    };
+    await this.deps.db.insertInto('recordings').values(recording).execute();
+    return recording;
+  }
+
+  async getRecording(id: string): Promise<Recording> {
+    const r = await this.deps.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!r) throw new RecordingNotFound(id);
+    return r;
+  }
+
+  async isSealed(recordingId: string, source: string): Promise<boolean> {
+    const row = await this.deps.db.selectFrom('ledger_entries').select('idx').where('recording_id', '=', recordingId).where('source', '=', source).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Callers seal one recording's segments in order, one at a time (LiveRecording does). */
+  async sealSegment(recordingId: string, seg: SegmentToSeal): Promise<LedgerEntry> {
+    const existing = await this.deps.db
+      .selectFrom('ledger_entries')
+      .selectAll()
+      .where('recording_id', '=', recordingId)
+      .where('source', '=', seg.source)
+      .executeTakeFirst();
+    if (existing) return existing;
+    const r = await this.getRecording(recordingId);
+    const sha256 = sha256Hex(seg.bytes);
+    const idx = r.entry_count + 1;
+    const key = objectKeys.segment(recordingId, idx);
+    await this.putIdempotent(key, seg.bytes, sha256, 'video/mp2t');
+    const chain: ChainEntry = { kind: 'segment', idx, sha256, startAt: seg.startAt.toISOString(), durationMs: seg.durationMs };
+    return this.append(r, chain, { sha256, object_key: key, size: seg.bytes.length, source: seg.source });
+  }
+
+  async appendGap(recordingId: string, cause: GapCause, startAt: Date, endAt: Date): Promise<LedgerEntry> {
+    const r = await this.getRecording(recordingId);
+    const durationMs = Math.max(0, endAt.getTime() - startAt.getTime());
+    const chain: ChainEntry = { kind: 'gap', idx: r.entry_count + 1, cause, startAt: startAt.toISOString(), durationMs };
+    return this.append(r, chain, { cause });
+  }
+
+  private async append(
+    r: Recording,
+    chain: ChainEntry,
+    extra: Partial<Pick<LedgerEntry, 'sha256' | 'object_key' | 'size' | 'source' | 'cause'>>,
+  ): Promise<LedgerEntry> {
+    const link = linkOf(entryLine(r.head_link, chain));
+    const entry: LedgerEntry = {
+      recording_id: r.id,
+      idx: chain.idx,
+      kind: chain.kind,
+      sha256: null,
+      object_key: null,
+      size: null,
+      cause: null,
+      source: null,
+      ...extra,
+      start_at: chain.startAt,
+      duration_ms: chain.durationMs,
+      link,
+      sealed_at: this.now().toISOString(),
+    };
+    await this.deps.db.transaction().execute(async (tx) => {
+      await tx.insertInto('ledger_entries').values(entry).execute();
+      const updated = await tx
+        .updateTable('recordings')
+        .set({
+          head_link: link,
+          entry_count: chain.idx,
+          segment_count: r.segment_count + (chain.kind === 'segment' ? 1 : 0),
+          gap_count: r.gap_count + (chain.kind === 'gap' ? 1 : 0),
+          duration_ms: r.duration_ms + (chain.kind === 'segment' ? chain.durationMs : 0),
+        })
+        .where('id', '=', r.id)
+        .where('entry_count', '=', r.entry_count)
+        .executeTakeFirst();
+      // Two sealers on one recording would fork the chain; the second one must fail loudly.
+      if (Number(updated.numUpdatedRows) !== 1) throw new Error(`recording ${r.id} head moved while sealing entry ${chain.idx}`);
+    });
+    return entry;
+  }
+
+  /** Writes the chain head to the store, so a later edit of the database cannot rewrite history. */
+  async checkpoint(recordingId: string): Promise<void> {
+    const r = await this.getRecording(recordingId);
+    if (r.entry_count === r.checkpointed_count) return;
+    const body = Buffer.from(
+      JSON.stringify({ format: 'liuhen-checkpoint/1', recordingId: r.id, entryCount: r.entry_count, headLink: r.head_link, at: this.now().toISOString() }) + '\n',
+    );
+    await this.putIdempotent(objectKeys.checkpoint(r.id, r.entry_count), body, sha256Hex(body), 'application/json', true);
+    await this.deps.db.updateTable('recordings').set({ checkpointed_count: r.entry_count }).where('id', '=', r.id).execute();
+  }
+
+  /** Ends the recording: final checkpoint, signed manifest, state closed. */
+  async close(recordingId: string): Promise<Recording> {
+    await this.checkpoint(recordingId);
+    const r = await this.getRecording(recordingId);
+    if (r.state === 'closed') return r;
+    const entries = await this.deps.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', r.id).orderBy('idx').execute();
+    const last = entries[entries.length - 1];
+    const endedAt = last ? new Date(new Date(last.start_at).getTime() + last.duration_ms).toISOString() : r.started_at;
+    const closing: Recording = { ...r, ended_at: endedAt, state: 'closed', pending_gap_cause: null, interrupted_at: null };
+    await this.storePublicKey();
+    const manifest = buildManifest(closing, entries, this.deps.signingKey.fingerprint, this.now());
+    const key = objectKeys.manifest(r.id);
+    await this.putIdempotent(key, manifest, sha256Hex(manifest), 'application/json', true);
+    const signature = this.deps.signingKey.sign(await this.deps.store.get(key));
+    await this.putIdempotent(objectKeys.manifestSignature(r.id), signature, sha256Hex(signature), 'application/octet-stream', true);
+    await this.deps.db
+      .updateTable('recordings')
+      .set({ ended_at: endedAt, state: 'closed', pending_gap_cause: null, interrupted_at: null, manifest_key: key })
+      .where('id', '=', r.id)
+      .execute();
+    return { ...closing, manifest_key: key };
+  }
+
+  private async storePublicKey(): Promise<void> {
+    if (this.publicKeyStored) return;
+    const pem = Buffer.from(this.deps.signingKey.publicKeyPem);
+    await this.putIdempotent(objectKeys.publicKey(this.deps.signingKey.fingerprint), pem, sha256Hex(pem), 'application/x-pem-file');
+    this.publicKeyStored = true;
+  }
+
+  /**
+   * Write-once put that accepts finding the object already there — after a crash between put and
+   * commit — when it is byte-identical, or (for checkpoint and manifest objects, which are made
+   * again after a crash with a new time) when `keepExisting` says the first one stands.
+   */
+  private async putIdempotent(key: string, bytes: Buffer, sha256: string, contentType: string, keepExisting = false): Promise<void> {
+    try {
+      await this.deps.store.putOnce(key, bytes, { sha256, retainUntil: this.retainUntil(), contentType });
+    } catch (e) {
+      if (!(e instanceof ObjectAlreadyExists)) throw e;
+      if (keepExisting) return;
+      const stored = await this.deps.store.get(key);
+      if (sha256Hex(stored) !== sha256) throw new Error(`${key} already holds different bytes; refusing to seal over it`);
+    }
+  }
+}
+

@@ -1,0 +1,124 @@
+/**
+ * `liuhen verify`: re-reads every object of a recording from the store and checks it against the
+ * ledger, the chain, the store's checkpoints and the signed manifest. Reports every problem, in
+ * entry order, so the first broken segment or link is named first.
+ */
+import { sha256Hex } from '../crypto/hash.ts';
+import { verifySignature } from '../crypto/signing-key.ts';
+import type { Db } from '../db/database.ts';
+import type { LedgerEntry } from '../db/schema.ts';
+import { RecordingNotFound } from '../errors.ts';
+import type { EvidenceStore } from '../storage/evidence-store.ts';
+import { type ChainEntry, linkOf, entryLine } from './chain.ts';
+import { type Manifest, manifestSchema } from './manifest.ts';
+import { objectKeys } from './object-keys.ts';
+
+export interface VerifyProblem {
+  /** entry index the problem is at; 0 for the header or the recording as a whole */
+  idx: number;
+  what: 'link' | 'hash' | 'missing_object' | 'foreign_object' | 'manifest' | 'signature' | 'checkpoint' | 'sequence';
+  message: string;
+}
+
+export interface VerifyReport {
+  recordingId: string;
+  ok: boolean;
+  entries: number;
+  segments: number;
+  manifestChecked: boolean;
+  checkpointsChecked: number;
+  problems: VerifyProblem[];
+}
+
+function asChainEntry(e: LedgerEntry): ChainEntry {
+  return e.kind === 'segment'
+    ? { kind: 'segment', idx: e.idx, sha256: e.sha256 ?? '', startAt: e.start_at, durationMs: e.duration_ms }
+    : { kind: 'gap', idx: e.idx, cause: e.cause ?? 'device_fault', startAt: e.start_at, durationMs: e.duration_ms };
+}
+
+export async function verifyRecording(db: Db, store: EvidenceStore, recordingId: string): Promise<VerifyReport> {
+  const recording = await db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirst();
+  if (!recording) throw new RecordingNotFound(recordingId);
+  const entries = await db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).orderBy('idx').execute();
+  const problems: VerifyProblem[] = [];
+
+  // The chain as the database tells it: contiguous indices, each link recomputed from the line.
+  const links = [linkOf(recording.header_line)];
+  entries.forEach((e, i) => {
+    if (e.idx !== i + 1) problems.push({ idx: e.idx, what: 'sequence', message: `entry ${e.idx} stands where entry ${i + 1} should` });
+    const link = linkOf(entryLine(links[i]!, asChainEntry(e)));
+    if (link !== e.link) problems.push({ idx: e.idx, what: 'link', message: `entry ${e.idx}: link does not follow from the previous link and this entry's fields` });
+    links.push(e.link);
+  });
+
+  // Every segment's bytes, read back from the store.
+  for (const e of entries) {
+    if (e.kind !== 'segment' || !e.object_key) continue;
+    const stored = await store.head(e.object_key);
+    if (!stored) {
+      problems.push({ idx: e.idx, what: 'missing_object', message: `segment ${e.idx}: object ${e.object_key} is missing from the store` });
+      continue;
+    }
+    const actual = sha256Hex(await store.get(e.object_key));
+    if (actual !== e.sha256) problems.push({ idx: e.idx, what: 'hash', message: `segment ${e.idx}: stored bytes hash to ${actual}, the ledger says ${e.sha256}` });
+  }
+  const known = new Set(entries.map((e) => e.object_key));
+  for (const key of await store.list(objectKeys.segmentPrefix(recordingId))) {
+    if (!known.has(key)) problems.push({ idx: 0, what: 'foreign_object', message: `object ${key} is in the recording's store space but not in its ledger` });
+  }
+
+  // Checkpoints in the store pin the chain head at moments the database cannot rewrite.
+  const checkpointKeys = await store.list(objectKeys.checkpointPrefix(recordingId));
+  for (const key of checkpointKeys) {
+    const cp = JSON.parse((await store.get(key)).toString()) as { entryCount: number; headLink: string };
+    if (links[cp.entryCount] !== cp.headLink) {
+      problems.push({ idx: cp.entryCount, what: 'checkpoint', message: `checkpoint ${key}: the chain at entry ${cp.entryCount} no longer matches the head written while live` });
+    }
+  }
+
+  const manifestChecked = await checkManifest(store, recordingId, recording.header_line, entries, problems);
+  if (recording.state === 'closed' && !manifestChecked) {
+    problems.push({ idx: 0, what: 'manifest', message: 'the recording is closed but its signed manifest is missing' });
+  }
+
+  problems.sort((a, b) => (a.idx || Infinity) - (b.idx || Infinity));
+  return {
+    recordingId,
+    ok: problems.length === 0,
+    entries: entries.length,
+    segments: entries.filter((e) => e.kind === 'segment').length,
+    manifestChecked,
+    checkpointsChecked: checkpointKeys.length,
+    problems,
+  };
+}
+
+async function checkManifest(store: EvidenceStore, recordingId: string, header: string, entries: LedgerEntry[], problems: VerifyProblem[]): Promise<boolean> {
+  const key = objectKeys.manifest(recordingId);
+  if (!(await store.head(key))) return false;
+  const bytes = await store.get(key);
+  const parsed = manifestSchema.safeParse(JSON.parse(bytes.toString()));
+  if (!parsed.success) {
+    problems.push({ idx: 0, what: 'manifest', message: `manifest ${key} is not a liuhen manifest` });
+    return true;
+  }
+  const manifest: Manifest = parsed.data;
+  const pem = await store.head(objectKeys.publicKey(manifest.signingKey)).then((h) => (h ? store.get(objectKeys.publicKey(manifest.signingKey)) : null));
+  const sig = await store.head(objectKeys.manifestSignature(recordingId)).then((h) => (h ? store.get(objectKeys.manifestSignature(recordingId)) : null));
+  if (!pem || !sig || !verifySignature(pem.toString(), bytes, sig)) {
+    problems.push({ idx: 0, what: 'signature', message: `manifest signature does not verify with key ${manifest.signingKey}` });
+  }
+  if (manifest.header !== header) problems.push({ idx: 0, what: 'manifest', message: 'the recording header differs from the signed manifest' });
+  const count = Math.max(entries.length, manifest.entries.length);
+  for (let i = 0; i < count; i++) {
+    const m = manifest.entries[i];
+    const e = entries[i];
+    const same =
+      m && e && m.idx === e.idx && m.kind === e.kind && m.sha256 === e.sha256 && m.cause === e.cause && m.start === e.start_at && m.durationMs === e.duration_ms && m.link === e.link;
+    if (!same) {
+      problems.push({ idx: i + 1, what: 'manifest', message: `entry ${i + 1} differs from the signed manifest` });
+      break;
+    }
+  }
+  return true;
+}

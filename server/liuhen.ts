@@ -1,0 +1,121 @@
+/**
+ * Composes one liuhen server: database, evidence store, ledger, RTMP ingest, HTTP. `liuhen up`
+ * and the tests start it through here.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { AuditLog } from './audit/audit-log.ts';
+import type { Config } from './config.ts';
+import { loadOrCreateSigningKey } from './crypto/signing-key.ts';
+import { type Db, openDatabase } from './db/database.ts';
+import { DeviceRegistry } from './devices/device-registry.ts';
+import { PublishGate } from './devices/publish-gate.ts';
+import { createHttpApp } from './http/app.ts';
+import { LiveRecordings } from './ingest/live-recordings.ts';
+import { publishUrl } from './ingest/publish-url.ts';
+import { RtmpIngest } from './ingest/rtmp-ingest.ts';
+import { Sealer } from './ledger/sealer.ts';
+import { createLogger } from './logger.ts';
+import { Metrics } from './observability/metrics.ts';
+import type { EvidenceStore } from './storage/evidence-store.ts';
+import { openStore } from './storage/open-store.ts';
+
+/** What the CLI and the server share: configuration, database, store, ledger, audit. */
+export interface Core {
+  config: Config;
+  log: Logger;
+  db: Db;
+  store: EvidenceStore;
+  audit: AuditLog;
+  devices: DeviceRegistry;
+  sealer: Sealer;
+  close(): Promise<void>;
+}
+
+export async function openCore(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Core> {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  const db = await openDatabase(config.databaseUrl);
+  let store: EvidenceStore;
+  try {
+    store = await openStore(config.store);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  const audit = new AuditLog(db);
+  const sealer = new Sealer({ db, store, signingKey: loadOrCreateSigningKey(config.dataDir), retentionDays: config.retentionDays });
+  return {
+    config,
+    log,
+    db,
+    store,
+    audit,
+    devices: new DeviceRegistry(db, audit),
+    sealer,
+    close: async () => {
+      await store.close();
+      await db.destroy();
+    },
+  };
+}
+
+export interface RunningServer {
+  core: Core;
+  live: LiveRecordings;
+  httpPort: number;
+  rtmpPort: number;
+  publishUrl(deviceId: string, credential: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const core = await openCore(config);
+  const { db, log, sealer, audit } = core;
+  const metrics = new Metrics();
+  const gate = new PublishGate(db);
+  await gate.start();
+  const live = new LiveRecordings(
+    db,
+    sealer,
+    {
+      spoolDir: path.join(config.dataDir, 'spool'),
+      ffmpegPath: config.ffmpegPath,
+      segmentSeconds: config.segmentSeconds,
+      graceSeconds: config.graceSeconds,
+      checkpointSeconds: config.checkpointSeconds,
+    },
+    log,
+    metrics,
+  );
+  await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])));
+  live.start();
+
+  const ingest = new RtmpIngest({ port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms') }, gate, audit, log);
+  ingest.on('publish', (p) => live.publishStarted(p));
+  ingest.on('unpublish', ({ deviceId, sessionId }) => live.publishEnded(deviceId, sessionId));
+  ingest.on('refused', () => metrics.publishRefused.inc());
+  await ingest.start();
+
+  const httpServer = http.createServer(createHttpApp({ metrics, health: async () => ({ store: core.store.kind }) }));
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.httpPort, config.bind, () => resolve());
+  });
+  return {
+    core,
+    live,
+    httpPort: (httpServer.address() as AddressInfo).port,
+    rtmpPort: config.rtmpPort,
+    publishUrl: (deviceId, credential) => publishUrl(config, deviceId, credential),
+    stop: async () => {
+      await ingest.stop();
+      await live.stop();
+      gate.stop();
+      await new Promise((r) => httpServer.close(r));
+      await core.close();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The one place that knows the ffmpeg command which cuts a live stream into evidence segments.
+ * Pure: tested by table, without ffmpeg.
+ *
+ * - `-c copy`: an original is only ever remuxed, never re-encoded (001 §12: no editing).
+ * - the segment muxer cuts at the first keyframe after each target duration, so every segment
+ *   starts with a keyframe, and appends "file,start,end" to a CSV list only once the segment is
+ *   complete: that list is how liuhen learns a segment is ready to seal, also after a crash.
+ */
+export const SEGMENT_LIST = 'segments.csv';
+export const SEGMENT_PATTERN = 'seg_%06d.ts';
+
+export interface SegmenterSettings {
+  segmentSeconds: number;
+}
+
+export function segmenterInputOptions(): string[] {
+  return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-fflags', '+genpts'];
+}
+
+export function segmenterOutputOptions(s: SegmenterSettings): string[] {
+  return [
+    '-map', '0',
+    '-c', 'copy',
+    '-f', 'segment',
+    '-segment_time', String(s.segmentSeconds),
+    '-segment_format', 'mpegts',
+    '-segment_list', SEGMENT_LIST,
+    '-segment_list_type', 'csv',
+    '-reset_timestamps', '0',
+  ];
+}
+
+export interface SegmentListRow {
+  file: string;
+  startSeconds: number;
+  endSeconds: number;
+}
+
+/** Parses complete lines of the CSV list; a trailing partial line is left for the next read. */
+export function parseSegmentList(text: string): { rows: SegmentListRow[]; consumed: number } {
+  const rows: SegmentListRow[] = [];
+  let consumed = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', consumed);
+    if (nl < 0) break;
+    const line = text.slice(consumed, nl).trim();
+    consumed = nl + 1;
+    if (!line) continue;
+    const [file, start, end] = line.split(',');
+    if (!file || !/^seg_\d{6}\.ts$/.test(file) || start === undefined || end === undefined) throw new Error(`unexpected segment list line: ${line}`);
+    rows.push({ file, startSeconds: Number(start), endSeconds: Number(end) });
+  }
+  return { rows, consumed };
+}

@@ -1,0 +1,43 @@
+/**
+ * The evidence store: write once, read many. There is deliberately no delete and no overwrite in
+ * this interface or in any backend (001 §33: nobody may cut or modify originals).
+ */
+export interface PutOptions {
+  /** Hex SHA-256 of the bytes; the backend refuses the put if the bytes do not match. */
+  sha256: string;
+  /** Retention: the backend must keep the object at least until then. */
+  retainUntil: Date;
+  contentType?: string;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Hex SHA-256 recorded at write time, when the backend keeps it. */
+  sha256?: string;
+  retainUntil?: Date;
+  /** Backend version id (S3 versioning); absent on the local store. */
+  versionId?: string;
+}
+
+export interface EvidenceStore {
+  readonly kind: 'local' | 's3';
+  /** Writes `bytes` under `key` once. Throws ObjectAlreadyExists if the key exists. */
+  putOnce(key: string, bytes: Buffer, options: PutOptions): Promise<ObjectInfo>;
+  /** Throws ObjectNotFound. */
+  get(key: string): Promise<Buffer>;
+  /** Returns null when absent. */
+  head(key: string): Promise<ObjectInfo | null>;
+  /** Keys under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** Places or lifts a legal hold (kept beyond retention while on). */
+  setLegalHold(key: string, on: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+const KEY_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/i;
+
+/** Keys are liuhen-made paths; anything that could walk out of a prefix is refused. */
+export function isValidObjectKey(key: string): boolean {
+  return key.length <= 512 && KEY_PATTERN.test(key) && !key.split('/').some((p) => p === '..' || p === '.');
+}

@@ -1,0 +1,11 @@
+import type { Config } from '../config.ts';
+import type { EvidenceStore } from './evidence-store.ts';
+import { LocalWormStore } from './local-worm-store.ts';
+import { S3WormStore } from './s3-worm-store.ts';
+
+/** The backend named by configuration; the s3 one refuses a bucket without Object Lock. */
+export async function openStore(config: Config['store']): Promise<EvidenceStore> {
+  if (config.kind === 'local') return new LocalWormStore(config.root);
+  const { kind: _kind, ...s3 } = config;
+  return S3WormStore.open(s3);
+}
