@@ -69,7 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('LIUHEN_') && v !== ''));
   const parsed = envSchema.safeParse(picked);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(picked[String(i.path[0])])})`);
+    const shown = (key: string) => (/SECRET/.test(key) ? '(hidden)' : JSON.stringify(picked[key]));
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${shown(String(i.path[0]))})`);
     throw new ConfigInvalid(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;

@@ -56,6 +56,7 @@ export async function openCore(config: Config, log: Logger = createLogger(config
     devices: new DeviceRegistry(db, audit),
     sealer,
     close: async () => {
+      await audit.flush();
       await store.close();
       await db.destroy();
     },
@@ -77,6 +78,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const metrics = new Metrics();
   const gate = new PublishGate(db);
   await gate.start();
+  core.devices.onChange(() => gate.refresh());
   const live = new LiveRecordings(
     db,
     sealer,

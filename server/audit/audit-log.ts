@@ -36,6 +36,11 @@ export class AuditLog {
     return next;
   }
 
+  /** Waits for appends already asked for (before the database closes). */
+  async flush(): Promise<void> {
+    await this.tail;
+  }
+
   private async append(input: AuditInput): Promise<AuditEvent> {
     return this.db.transaction().execute(async (tx) => {
       const last = await tx.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();

@@ -29,10 +29,21 @@ export function credentialHash(credential: string): string {
 }
 
 export class DeviceRegistry {
+  private readonly changeListeners: (() => Promise<void>)[] = [];
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditLog,
   ) {}
+
+  /** The publish gate listens, so a device registered in this process can publish at once. */
+  onChange(listener: () => Promise<void>): void {
+    this.changeListeners.push(listener);
+  }
+
+  private async changed(): Promise<void> {
+    await Promise.all(this.changeListeners.map((l) => l()));
+  }
 
   async add(input: NewDevice, actor: string): Promise<IssuedDevice> {
     const spec = newDeviceSchema.parse(input);
@@ -48,6 +59,7 @@ export class DeviceRegistry {
       revoked_at: null,
     };
     await this.db.insertInto('devices').values(device).execute();
+    await this.changed();
     await this.audit.record({ actor, action: 'device.add', subject: device.id, outcome: 'ok', detail: { kind: device.kind, officerBadge: device.officer_badge } });
     return { device, credential };
   }
@@ -56,7 +68,10 @@ export class DeviceRegistry {
     const revokedAt = new Date().toISOString();
     const result = await this.db.updateTable('devices').set({ state: 'revoked', revoked_at: revokedAt }).where('id', '=', id).where('state', '=', 'active').executeTakeFirst();
     const device = await this.get(id);
-    if (Number(result.numUpdatedRows) > 0) await this.audit.record({ actor, action: 'device.revoke', subject: id, outcome: 'ok' });
+    if (Number(result.numUpdatedRows) > 0) {
+      await this.audit.record({ actor, action: 'device.revoke', subject: id, outcome: 'ok' });
+      await this.changed();
+    }
     return device;
   }
 

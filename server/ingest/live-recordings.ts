@@ -122,6 +122,8 @@ export class LiveRecordings {
     this.byDevice.delete(live.deviceId);
     live.tail = live.tail.then(async () => {
       const r = await this.sealer.close(live.recordingId);
+      // rmdir, not rm: a folder still holding unsealed media stays for a person to look at.
+      await fs.rmdir(path.join(this.settings.spoolDir, live.recordingId)).catch(() => undefined);
       this.log.info({ recording: r.id, segments: r.segment_count, gaps: r.gap_count }, 'recording closed');
     });
     await live.tail;

@@ -53,6 +53,8 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
       auth: { publish: true, play: true, secret: this.secret },
     });
     quietNmsLogger();
+    // Its store would re-raise SIGTERM before liuhen has sealed what is in flight.
+    nms.store.options.signals = false;
     this.nms = nms;
     nms.on('prePublish', (s) => this.prePublish(s));
     nms.on('postPublish', (s) => this.postPublish(s));

@@ -1,0 +1,31 @@
+# Shared by up.sh and test.sh: install what is missing from Debian's packages and npm, start Redis.
+# Sourced, not run. Everything is idempotent so that a second run only checks.
+SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "liuhen: installing ${missing[*]}" >&2
+  local APT=(apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}")
+  $SUDO env DEBIAN_FRONTEND=noninteractive "${APT[@]}" \
+    || { $SUDO apt-get update -o DPkg::Lock::Timeout=600 && $SUDO env DEBIAN_FRONTEND=noninteractive "${APT[@]}"; }
+}
+
+npm_install() {
+  # npm writes node_modules/.package-lock.json after an install; newer than the lock means current.
+  # `npm install`, not `npm ci`: vite lists an optional dependency the registry does not have
+  # (napi-windows-process-start-time), which `npm ci` treats as a lock file out of sync.
+  if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then npm install --no-audit --no-fund; fi
+}
+
+redis_answers() { local port=${1:-6379}; [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; }
+
+ensure_redis() {
+  redis_answers && return 0
+  apt_install redis-server redis-tools
+  echo "liuhen: starting redis-server on 127.0.0.1:6379" >&2
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  for _ in $(seq 50); do redis_answers && return 0; sleep 0.1; done
+  echo "liuhen: redis-server did not answer on 6379" >&2; return 1
+}

@@ -1,0 +1,143 @@
+/**
+ * npm run bench:ingest [-- --n 10,30,50 --seconds 40]
+ *
+ * N looped 720p ~2 Mbit/s `-c copy` publishers against liuhen, then the same N against nginx-rtmp
+ * (`hls on`) in the same run. Reports segments sealed vs expected, segments lost, seal latency
+ * (segment complete in the spool → durable in store and ledger) and CPU/memory of each server with
+ * its children; the figure to watch is liuhen's CPU per stream as a multiple of nginx's.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { openDatabase } from '../../server/db/database.ts';
+import { watchTree, type TreeUsage } from '../lib/process-tree.ts';
+import { freePort } from '../../test/helpers/ports.ts';
+import { startLiuhen, type LiuhenTarget } from './liuhen-target.ts';
+import { startNginx } from './nginx-target.ts';
+import { startPublishers } from './publishers.ts';
+import { sourceClip } from './source-clip.ts';
+
+const SEGMENT_SECONDS = 2;
+const WARMUP_SECONDS = 8;
+
+const args = z
+  .object({
+    n: z.string().default('10,30,50').transform((s) => s.split(',').map((x) => z.coerce.number().int().positive().parse(x))),
+    seconds: z.coerce.number().int().min(10).default(40),
+  })
+  .parse(parseArgs({ options: { n: { type: 'string' }, seconds: { type: 'string' } } }).values);
+
+interface Ledger {
+  recordings: number;
+  sealed: number;
+  expected: number;
+  lost: number;
+  gaps: number;
+  unsealedInSpool: number;
+}
+
+/** Reads what liuhen made of the run: every hole in a recording's timeline is a lost segment. */
+async function readLedger(target: LiuhenTarget, publisherSeconds: number): Promise<Ledger> {
+  const db = await openDatabase(`sqlite:${path.join(target.env.LIUHEN_DATA_DIR!, 'liuhen.sqlite')}`);
+  try {
+    for (let i = 0; i < 120; i++) {
+      const open = await db.selectFrom('recordings').select('id').where('state', '!=', 'closed').execute();
+      if (open.length === 0) break;
+      await sleep(500);
+    }
+    const recordings = await db.selectFrom('recordings').selectAll().execute();
+    const entries = await db.selectFrom('ledger_entries').selectAll().orderBy('recording_id').orderBy('idx').execute();
+    let lost = 0;
+    for (let i = 1; i < entries.length; i++) {
+      const [prev, cur] = [entries[i - 1]!, entries[i]!];
+      if (prev.recording_id !== cur.recording_id || prev.kind !== 'segment' || cur.kind !== 'segment') continue;
+      const hole = Date.parse(cur.start_at) - (Date.parse(prev.start_at) + prev.duration_ms);
+      if (hole > 100) lost += Math.max(1, Math.round(hole / 1000 / SEGMENT_SECONDS));
+    }
+    const spool = path.join(target.env.LIUHEN_DATA_DIR!, 'spool');
+    const unsealedInSpool = fs.existsSync(spool) ? (fs.readdirSync(spool, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).length : 0;
+    return {
+      recordings: recordings.length,
+      sealed: entries.filter((e) => e.kind === 'segment').length,
+      expected: Math.round(publisherSeconds / SEGMENT_SECONDS),
+      lost: lost + unsealedInSpool,
+      gaps: entries.filter((e) => e.kind === 'gap').length,
+      unsealedInSpool,
+    };
+  } finally {
+    await db.destroy();
+  }
+}
+
+function quantile(metrics: string, q: string): number {
+  const m = new RegExp(`^liuhen_seal_latency_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(metrics);
+  return m ? Math.round(Number(m[1]) * 1000) : NaN;
+}
+
+/** Runs N publishers against a started server and measures the server's process tree. */
+async function drive(pid: number, urls: string[], clip: string): Promise<{ usage: TreeUsage; publisherSeconds: number; failed: number; stop: () => Promise<void> }> {
+  const t0 = Date.now();
+  const publishers = await startPublishers(clip, urls);
+  await sleep(WARMUP_SECONDS * 1000);
+  const watch = watchTree(pid);
+  await sleep(args.seconds * 1000);
+  const usage = watch.stop();
+  return {
+    usage,
+    failed: publishers.failed(),
+    // Each publisher ran from its start (100 ms apart) until stop.
+    publisherSeconds: urls.length * ((Date.now() - t0) / 1000) - (urls.length * (urls.length - 1) * 0.1) / 2,
+    stop: () => publishers.stop(),
+  };
+}
+
+interface Row {
+  n: number;
+  liuhen: TreeUsage & Ledger & { sealP50ms: number; sealP99ms: number; failedPublishers: number };
+  nginx: TreeUsage & { failedPublishers: number };
+  ratio: number;
+}
+
+async function runOne(n: number, clip: string): Promise<Row> {
+  const liuhen = await startLiuhen(n, { rtmp: await freePort(), http: await freePort() });
+  const l = await drive(liuhen.pid, liuhen.urls, clip);
+  const metrics = await liuhen.metrics();
+  const stopAt = Date.now();
+  await l.stop();
+  const publisherSeconds = l.publisherSeconds + (n * (Date.now() - stopAt)) / 1000;
+  const ledger = await readLedger(liuhen, publisherSeconds);
+  await liuhen.stop();
+
+  const nginx = await startNginx(n, await freePort());
+  const g = await drive(nginx.pid, nginx.urls, clip);
+  await g.stop();
+  await nginx.stop();
+
+  return {
+    n,
+    liuhen: { ...l.usage, ...ledger, sealP50ms: quantile(metrics, '0.5'), sealP99ms: quantile(metrics, '0.99'), failedPublishers: l.failed },
+    nginx: { ...g.usage, failedPublishers: g.failed },
+    ratio: l.usage.cpuPercent / g.usage.cpuPercent,
+  };
+}
+
+const clip = sourceClip();
+const rows: Row[] = [];
+for (const n of args.n) {
+  process.stderr.write(`N=${n}: liuhen, then nginx-rtmp (${WARMUP_SECONDS} s warm-up + ${args.seconds} s measured each)…\n`);
+  rows.push(await runOne(n, clip));
+}
+
+const f = (x: number, d = 1) => x.toFixed(d);
+console.log(`\nliuhen ingest vs nginx-rtmp \`hls on\` — 720p25 ~2 Mbit/s looped -c copy, ${args.seconds} s window, ${SEGMENT_SECONDS} s segments, local store + SQLite`);
+console.log('| N | sealed / expected | lost | seal p50 / p99 ms | liuhen CPU % (per stream) | liuhen PSS MiB | nginx CPU % (per stream) | nginx PSS MiB | CPU ratio |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  const L = r.liuhen;
+  console.log(
+    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(r.nginx.cpuPercent)} (${f(r.nginx.cpuPercent / r.n, 2)}) | ${f(r.nginx.peakPssMiB, 0)} | ${f(r.ratio, 2)} |`,
+  );
+}
+console.log('\n' + JSON.stringify(rows, null, 2));

@@ -1,0 +1,62 @@
+/**
+ * liuhen as the system under test: `liuhen up` in its own process on embedded defaults (local
+ * WORM directory, SQLite), N devices registered beforehand.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../server/config.ts';
+import { openCore } from '../../server/liuhen.ts';
+import { publishUrl } from '../../server/ingest/publish-url.ts';
+import { createLogger } from '../../server/logger.ts';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/liuhen.js');
+
+export interface LiuhenTarget {
+  pid: number;
+  urls: string[];
+  env: Record<string, string>;
+  metrics(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startLiuhen(n: number, ports: { rtmp: number; http: number }): Promise<LiuhenTarget> {
+  const env = {
+    LIUHEN_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-bench-')),
+    LIUHEN_RTMP_PORT: String(ports.rtmp),
+    LIUHEN_HTTP_PORT: String(ports.http),
+    LIUHEN_BIND: '127.0.0.1',
+    LIUHEN_PUBLIC_HOST: '127.0.0.1',
+    LIUHEN_GRACE_SECONDS: '2',
+    LIUHEN_LOG_LEVEL: 'warn',
+  };
+  const config = loadConfig(env);
+  const core = await openCore(config, createLogger('warn'));
+  const urls: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const { device, credential } = await core.devices.add({ kind: 'bodycam', officerBadge: `B${i}` }, 'bench');
+    urls.push(publishUrl(config, device.id, credential));
+  }
+  await core.close();
+
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  for (let i = 0; !out.includes('liuhen is up'); i++) {
+    if (child.exitCode !== null || i > 300) throw new Error(`liuhen did not start:\n${out}`);
+    await sleep(100);
+  }
+  return {
+    pid: child.pid!,
+    urls,
+    env,
+    metrics: async () => (await fetch(`http://127.0.0.1:${ports.http}/metrics`)).text(),
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * CPU and memory of a process and everything it spawned, read from /proc, so a server and its
+ * ffmpeg children are measured together. CPU is integrated from per-process deltas sampled each
+ * second, so children that start or end during the window are counted for the time they ran.
+ */
+import fs from 'node:fs';
+
+const TICKS_PER_SECOND = 100;
+
+interface Stat {
+  ppid: number;
+  ticks: number;
+}
+
+function readStat(pid: number): Stat | undefined {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may contain spaces; fields are counted after its closing parenthesis.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = readStat(Number(name));
+    if (s) children.set(s.ppid, [...(children.get(s.ppid) ?? []), Number(name)]);
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
+  return out;
+}
+
+function pssKiB(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export interface TreeUsage {
+  /** average CPU over the window, in % of one core */
+  cpuPercent: number;
+  /** largest proportional set size of the whole tree seen in the window */
+  peakPssMiB: number;
+  processes: number;
+}
+
+/** Samples the tree under `root` every second until `stop` is called. */
+export function watchTree(root: number): { stop(): TreeUsage } {
+  const last = new Map<number, number>();
+  let ticks = 0;
+  let peakPss = 0;
+  let maxProcesses = 0;
+  const started = Date.now();
+  let primed = false;
+  const sample = () => {
+    const pids = descendantsOf(root);
+    maxProcesses = Math.max(maxProcesses, pids.length);
+    let pss = 0;
+    for (const pid of pids) {
+      const s = readStat(pid);
+      if (!s) continue;
+      const before = last.get(pid);
+      // A process first seen after the first sample started inside the window: all its time counts.
+      ticks += before !== undefined ? s.ticks - before : primed ? s.ticks : 0;
+      last.set(pid, s.ticks);
+      pss += pssKiB(pid);
+    }
+    peakPss = Math.max(peakPss, pss);
+    primed = true;
+  };
+  sample();
+  const timer = setInterval(sample, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      const seconds = (Date.now() - started) / 1000;
+      return { cpuPercent: (100 * ticks) / TICKS_PER_SECOND / seconds, peakPssMiB: peakPss / 1024, processes: maxProcesses };
+    },
+  };
+}

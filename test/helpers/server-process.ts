@@ -1,0 +1,25 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { LIUHEN_BIN } from './cli.ts';
+import { waitFor } from './wait.ts';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** `liuhen up` as its own process, as an operator runs it; resolves once it says it is up. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [LIUHEN_BIN, 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  await waitFor('liuhen up to start', () => {
+    if (gone) throw new Error(`liuhen up exited:\n${out}`);
+    return out.includes('liuhen is up');
+  }, 60_000, 100);
+  return { child, output: () => out, exited };
+}

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Config, loadConfig } from '../../server/config.ts';
+import { startServer, type RunningServer } from '../../server/liuhen.ts';
+import { freePort } from './ports.ts';
+
+/** LIUHEN_* settings for a server of its own: temp data dir, free ports, loopback only. */
+export async function testEnv(overrides: Record<string, string> = {}): Promise<Record<string, string>> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-test-'));
+  return {
+    LIUHEN_DATA_DIR: dataDir,
+    LIUHEN_RTMP_PORT: String(await freePort()),
+    LIUHEN_HTTP_PORT: String(await freePort()),
+    LIUHEN_BIND: '127.0.0.1',
+    LIUHEN_PUBLIC_HOST: '127.0.0.1',
+    LIUHEN_LOG_LEVEL: 'warn',
+    LIUHEN_GRACE_SECONDS: '3',
+    LIUHEN_CHECKPOINT_SECONDS: '2',
+    ...overrides,
+  };
+}
+
+export function configFrom(env: Record<string, string>): Config {
+  return loadConfig(env);
+}
+
+export async function startTestServer(env: Record<string, string>): Promise<RunningServer> {
+  return startServer(configFrom(env));
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.ts';
+import { ConfigInvalid } from '../../server/errors.ts';
+
+describe('configuration from LIUHEN_* variables', () => {
+  it('has embedded defaults: local WORM directory and SQLite under the data folder', () => {
+    const c = loadConfig({ LIUHEN_DATA_DIR: '/srv/liuhen' });
+    expect(c).toMatchObject({ dataDir: '/srv/liuhen', httpPort: 8080, rtmpPort: 1935, databaseUrl: 'sqlite:/srv/liuhen/liuhen.sqlite', segmentSeconds: 2, graceSeconds: 30 });
+    expect(c.store).toEqual({ kind: 'local', root: '/srv/liuhen/evidence' });
+  });
+
+  it.each([
+    ['LIUHEN_HTTP_PORT', 'eighty'],
+    ['LIUHEN_RTMP_PORT', '70000'],
+    ['LIUHEN_STORE', 'ftp'],
+    ['LIUHEN_DATABASE_URL', 'mysql://x'],
+    ['LIUHEN_SEGMENT_SECONDS', '0'],
+  ])('names %s when its value %s is bad', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigInvalid);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: .*got "${value}"`));
+  });
+
+  it('says which S3 settings are missing', () => {
+    expect(() => loadConfig({ LIUHEN_STORE: 's3', LIUHEN_S3_BUCKET: 'evidence' })).toThrow(/needs LIUHEN_S3_ACCESS_KEY_ID, LIUHEN_S3_SECRET_ACCESS_KEY/);
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // node-media-server keeps process-wide state: each test file gets its own process.
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    reporters: ['default'],
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  },
+});
