@@ -14,6 +14,11 @@ import { createLogger } from '../../server/logger.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/liuhen.js');
 
+/** BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server under load. */
+function nodeArgs(): string[] {
+  return (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 export interface LiuhenTarget {
   pid: number;
   urls: string[];
@@ -41,7 +46,7 @@ export async function startLiuhen(n: number, ports: { rtmp: number; http: number
   }
   await core.close();
 
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs(), BIN, 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   for (let i = 0; !out.includes('liuhen is up'); i++) {

@@ -6,7 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { FlvTap } from './flv-tap.ts';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Device } from '../db/schema.ts';
@@ -106,11 +107,11 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
     const decision = this.gate.check(session.streamName, session.streamQuery.key as string | undefined);
     if (!decision.ok) return;
     const address = session.ip.replace(/:\d+$/, '');
-    const flv = new PassThrough({ highWaterMark: 4 << 20 });
+    const flv = new FlvTap();
     const tap = new BaseSession();
     tap.protocol = 'flv';
     tap.streamPath = session.streamPath;
-    tap.sendBuffer = (buffer) => flv.write(buffer);
+    tap.sendBuffer = (tag) => flv.push(tag);
     broadcast.postPlay(tap);
     this.publishers.set(decision.device.id, session);
     session.socket?.once('close', () => {
@@ -122,6 +123,6 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
     void this.audit
       .record({ actor: `device:${decision.device.id}`, action: 'ingest.publish', subject: decision.device.id, outcome: 'ok', address })
       .catch((e) => this.log.error(e, 'audit write failed'));
-    this.emit('publish', { device: decision.device, sessionId: session.id, address, flv });
+    this.emit('publish', { device: decision.device, sessionId: session.id, address, flv: flv.stream });
   }
 }

@@ -3,6 +3,7 @@
  * folder, and hands over finished segments in order. It decides nothing and never deletes a
  * segment before the sealer has taken it (PeerTube's muxing session, minus the deleting).
  */
+import { type FSWatcher, watch } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -16,25 +17,42 @@ export interface ReadySegment extends SegmentListRow {
   seenAt: number;
 }
 
-const POLL_MS = 100;
+/** inotify wakes the reader when ffmpeg appends a row; the slow poll only covers a lost event. */
+const FALLBACK_POLL_MS = 1000;
 
 /** Follows a part's segment list; `exited` says when no more rows can come. */
 export async function* followSegmentList(dir: string, exited: () => boolean): AsyncGenerator<ReadySegment> {
   const file = path.join(dir, SEGMENT_LIST);
   let offset = 0;
   let pending = '';
-  for (;;) {
-    const finished = exited();
-    const chunk = await readFrom(file, offset);
-    offset += chunk.length;
-    pending += chunk.toString('utf8');
-    const { rows, consumed } = parseSegmentList(pending);
-    pending = pending.slice(consumed);
-    const seenAt = Date.now();
-    for (const row of rows) yield { ...row, path: path.join(dir, row.file), seenAt };
-    // Read once more after exit was seen, so rows written just before it are not lost.
-    if (finished && chunk.length === 0) return;
-    if (rows.length === 0) await sleep(POLL_MS);
+  let wake: (() => void) | undefined;
+  // Segment files change many times a second; only the list's changes mean a segment is ready.
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dir, (_event, name) => {
+      if (name === SEGMENT_LIST) wake?.();
+    });
+    watcher.on('error', () => undefined);
+  } catch {
+    // A folder gone after a crash: nothing will be appended, the poll ends the loop.
+  }
+  try {
+    for (;;) {
+      const changed = new Promise<void>((resolve) => (wake = resolve));
+      const finished = exited();
+      const chunk = await readFrom(file, offset);
+      offset += chunk.length;
+      pending += chunk.toString('utf8');
+      const { rows, consumed } = parseSegmentList(pending);
+      pending = pending.slice(consumed);
+      const seenAt = Date.now();
+      for (const row of rows) yield { ...row, path: path.join(dir, row.file), seenAt };
+      // Read once more after exit was seen, so rows written just before it are not lost.
+      if (finished && chunk.length === 0) return;
+      if (rows.length === 0) await Promise.race([changed, sleep(exited() ? 0 : FALLBACK_POLL_MS)]);
+    }
+  } finally {
+    watcher?.close();
   }
 }
 
