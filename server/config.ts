@@ -33,6 +33,10 @@ const envSchema = z.object({
   LIUHEN_GRACE_SECONDS: seconds(0).default(30),
   LIUHEN_CHECKPOINT_SECONDS: seconds(0.5).default(10),
   LIUHEN_FFMPEG: z.string().min(1).default('ffmpeg'),
+  /** How long a playback session lives; segment URL signatures live at most 10 min of it. */
+  LIUHEN_PLAYBACK_SESSION_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
+  /** How often the audit chain's head is written to the evidence store (when it moved). */
+  LIUHEN_AUDIT_CHECKPOINT_SECONDS: seconds(0.5).default(30),
   LIUHEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -61,6 +65,8 @@ export interface Config {
   graceSeconds: number;
   checkpointSeconds: number;
   ffmpegPath: string;
+  playbackSessionMinutes: number;
+  auditCheckpointSeconds: number;
   logLevel: z.infer<typeof envSchema>['LIUHEN_LOG_LEVEL'];
 }
 
@@ -88,6 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graceSeconds: e.LIUHEN_GRACE_SECONDS,
     checkpointSeconds: e.LIUHEN_CHECKPOINT_SECONDS,
     ffmpegPath: e.LIUHEN_FFMPEG,
+    playbackSessionMinutes: e.LIUHEN_PLAYBACK_SESSION_MINUTES,
+    auditCheckpointSeconds: e.LIUHEN_AUDIT_CHECKPOINT_SECONDS,
     logLevel: e.LIUHEN_LOG_LEVEL,
   };
 }

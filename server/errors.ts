@@ -69,3 +69,41 @@ export class InvalidInput extends LiuhenError {
     super('invalid_input', message);
   }
 }
+
+export class UserNotFound extends LiuhenError {
+  constructor(readonly userId: string) {
+    super('user_not_found', `no such user: ${userId}`);
+  }
+}
+
+export class UserExists extends LiuhenError {
+  constructor(readonly badge: string) {
+    super('user_exists', `a user with badge ${badge} already exists`);
+  }
+}
+
+/** No valid credentials: a missing, expired, forged or revoked token, or a wrong password. */
+export class NotAuthenticated extends LiuhenError {
+  constructor(code: 'unauthenticated' | 'bad_credentials' = 'unauthenticated', message = 'sign-in required') {
+    super(code, message);
+  }
+}
+
+/** The policy says no. `reason` is for the audit log, not for the client. */
+export class NotAllowed extends LiuhenError {
+  constructor(readonly reason: string) {
+    super('forbidden', `not allowed: ${reason}`);
+  }
+}
+
+export class AccountLocked extends LiuhenError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('locked', `account locked for ${retryAfterSeconds} s after repeated failed sign-ins`);
+  }
+}
+
+export class RateLimited extends LiuhenError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('rate_limited', `too many attempts; retry in ${retryAfterSeconds} s`);
+  }
+}

@@ -7,8 +7,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { AuditCheckpointer } from './audit/audit-checkpoints.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { AuthService } from './auth/auth-service.ts';
+import { UserRegistry } from './auth/user-registry.ts';
 import type { Config } from './config.ts';
+import { loadOrCreateServerKeys, type ServerKeys } from './crypto/server-secret.ts';
 import { loadOrCreateSigningKey } from './crypto/signing-key.ts';
 import { type Db, openDatabase } from './db/database.ts';
 import { DeviceRegistry } from './devices/device-registry.ts';
@@ -20,6 +24,8 @@ import { RtmpIngest } from './ingest/rtmp-ingest.ts';
 import { Sealer } from './ledger/sealer.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './observability/metrics.ts';
+import { PlaybackService } from './playback/playback-service.ts';
+import { UrlSigner } from './playback/url-signer.ts';
 import type { EvidenceStore } from './storage/evidence-store.ts';
 import { openStore } from './storage/open-store.ts';
 
@@ -31,6 +37,8 @@ export interface Core {
   store: EvidenceStore;
   audit: AuditLog;
   devices: DeviceRegistry;
+  users: UserRegistry;
+  keys: ServerKeys;
   sealer: Sealer;
   close(): Promise<void>;
 }
@@ -54,6 +62,8 @@ export async function openCore(config: Config, log: Logger = createLogger(config
     store,
     audit,
     devices: new DeviceRegistry(db, audit),
+    users: new UserRegistry(db, audit),
+    keys: loadOrCreateServerKeys(config.dataDir),
     sealer,
     close: async () => {
       await audit.flush();
@@ -66,6 +76,7 @@ export async function openCore(config: Config, log: Logger = createLogger(config
 export interface RunningServer {
   core: Core;
   live: LiveRecordings;
+  auditCheckpoints: AuditCheckpointer;
   httpPort: number;
   rtmpPort: number;
   publishUrl(deviceId: string, credential: string): string;
@@ -101,7 +112,21 @@ export async function startServer(config: Config): Promise<RunningServer> {
   ingest.on('refused', () => metrics.publishRefused.inc());
   await ingest.start();
 
-  const httpServer = http.createServer(createHttpApp({ metrics, health: async () => ({ store: core.store.kind }) }));
+  const auditCheckpoints = new AuditCheckpointer(db, core.store, config.retentionDays, (e) => log.error({ err: e }, 'audit checkpoint failed'));
+  auditCheckpoints.start(config.auditCheckpointSeconds);
+  const publish = (deviceId: string, credential: string) => publishUrl(config, deviceId, credential);
+  const api = {
+    db,
+    store: core.store,
+    audit,
+    users: core.users,
+    devices: core.devices,
+    auth: new AuthService(db, core.users, audit, core.keys.key('jwt-hs256')),
+    playback: new PlaybackService(db, core.store, core.users, audit, new UrlSigner(core.keys.key('segment-url-hmac')), config.playbackSessionMinutes),
+    publishUrl: publish,
+  };
+  const app = createHttpApp({ metrics, health: async () => ({ store: core.store.kind }), api, onInternalError: (e) => log.error({ err: e }, 'request failed') });
+  const httpServer = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.httpPort, config.bind, () => resolve());
@@ -109,14 +134,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   return {
     core,
     live,
+    auditCheckpoints,
     httpPort: (httpServer.address() as AddressInfo).port,
     rtmpPort: config.rtmpPort,
-    publishUrl: (deviceId, credential) => publishUrl(config, deviceId, credential),
+    publishUrl: publish,
     stop: async () => {
       await ingest.stop();
       await live.stop();
       gate.stop();
+      httpServer.closeAllConnections();
       await new Promise((r) => httpServer.close(r));
+      await audit.flush();
+      await auditCheckpoints.stop();
       await core.close();
     },
   };

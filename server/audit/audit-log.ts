@@ -1,6 +1,10 @@
 /**
  * The access audit (调阅监督, 004 §18): append-only and hash-chained, so that an edited or removed
- * event breaks the chain. liuhen has no code path that updates or deletes an audit row.
+ * event breaks the chain. liuhen has no code path that updates or deletes an audit row, and the
+ * database refuses UPDATE and DELETE on the table (migration 0003).
+ *
+ * Appends are group-committed: events asked for while a write is in flight go into the next
+ * transaction together, so one viewer's segment requests do not each wait for their own fsync.
  */
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
@@ -13,58 +17,123 @@ export interface AuditInput {
   outcome: AuditEvent['outcome'];
   address?: string | null;
   detail?: Record<string, unknown>;
+  sessionId?: string | null;
+  object?: string | null;
+  bytes?: number | null;
+  userAgent?: string | null;
 }
 
-const GENESIS = '0'.repeat(64);
+export interface AuditFilter {
+  action?: string;
+  /** events of one actor, e.g. `user:<id>` */
+  actor?: string;
+  subject?: string;
+  since?: string;
+  limit?: number;
+}
+
+export const AUDIT_GENESIS = '0'.repeat(64);
 
 export function auditEventLine(e: Omit<AuditEvent, 'hash'>): string {
-  return JSON.stringify([e.prev_hash, e.seq, e.at, e.actor, e.action, e.subject, e.outcome, e.address, e.detail]);
+  return JSON.stringify([
+    e.prev_hash, e.seq, e.at, e.actor, e.action, e.subject, e.outcome, e.address, e.detail, e.session_id, e.object, e.bytes, e.user_agent,
+  ]);
 }
 
+interface Pending {
+  input: AuditInput;
+  resolve: (e: AuditEvent) => void;
+  reject: (e: unknown) => void;
+}
+
+const MAX_RETRIES = 5;
+const INSERT_CHUNK = 500;
+
 export class AuditLog {
-  private tail: Promise<unknown> = Promise.resolve();
+  private queue: Pending[] = [];
+  private writing: Promise<void> | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Appends one event; appends are serialized so each sees the previous hash. */
   record(input: AuditInput): Promise<AuditEvent> {
-    const next = this.tail.then(() => this.append(input));
-    this.tail = next.catch(() => undefined);
-    return next;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      this.writing ??= this.drain();
+    });
   }
 
   /** Waits for appends already asked for (before the database closes). */
   async flush(): Promise<void> {
-    await this.tail;
+    while (this.writing) await this.writing;
   }
 
-  private async append(input: AuditInput): Promise<AuditEvent> {
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        const events = await this.appendWithRetry(batch.map((p) => p.input));
+        batch.forEach((p, i) => p.resolve(events[i]!));
+      } catch (e) {
+        for (const p of batch) p.reject(e);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  /** Another process (the CLI, another node) may take the same seq first; then read the new head and retry. */
+  private async appendWithRetry(inputs: AuditInput[]): Promise<AuditEvent[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.append(inputs);
+      } catch (e) {
+        if (attempt >= MAX_RETRIES || !/unique|duplicate|constraint|busy|locked/i.test(String(e))) throw e;
+      }
+    }
+  }
+
+  private async append(inputs: AuditInput[]): Promise<AuditEvent[]> {
     return this.db.transaction().execute(async (tx) => {
       const last = await tx.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      const row = {
-        seq: (last?.seq ?? 0) + 1,
-        at: this.now().toISOString(),
-        actor: input.actor,
-        action: input.action,
-        subject: input.subject ?? null,
-        outcome: input.outcome,
-        address: input.address ?? null,
-        detail: JSON.stringify(input.detail ?? {}),
-        prev_hash: last?.hash ?? GENESIS,
-      };
-      const event = { ...row, hash: sha256Hex(auditEventLine(row)) };
-      await tx.insertInto('audit_events').values(event).execute();
-      return event;
+      let seq = last?.seq ?? 0;
+      let prev = last?.hash ?? AUDIT_GENESIS;
+      const at = this.now().toISOString();
+      const events = inputs.map((input) => {
+        const row = {
+          seq: ++seq,
+          at,
+          actor: input.actor,
+          action: input.action,
+          subject: input.subject ?? null,
+          outcome: input.outcome,
+          address: input.address ?? null,
+          detail: JSON.stringify(input.detail ?? {}),
+          session_id: input.sessionId ?? null,
+          object: input.object ?? null,
+          bytes: input.bytes ?? null,
+          user_agent: input.userAgent ?? null,
+          prev_hash: prev,
+        };
+        const event = { ...row, hash: sha256Hex(auditEventLine(row)) };
+        prev = event.hash;
+        return event;
+      });
+      // Chunks keep each INSERT under SQLite's limit on bound parameters.
+      for (let i = 0; i < events.length; i += INSERT_CHUNK) await tx.insertInto('audit_events').values(events.slice(i, i + INSERT_CHUNK)).execute();
+      return events;
     });
   }
 
-  async query(filter: { action?: string; subject?: string } = {}): Promise<AuditEvent[]> {
+  async query(filter: AuditFilter = {}): Promise<AuditEvent[]> {
     let q = this.db.selectFrom('audit_events').selectAll().orderBy('seq');
     if (filter.action) q = q.where('action', '=', filter.action);
+    if (filter.actor) q = q.where('actor', '=', filter.actor);
     if (filter.subject) q = q.where('subject', '=', filter.subject);
+    if (filter.since) q = q.where('at', '>=', filter.since);
+    if (filter.limit) q = q.limit(filter.limit);
     return q.execute();
   }
 }

@@ -1,9 +1,9 @@
 import type { NewDevice } from '../devices/device-registry.ts';
 import { publishUrl } from '../ingest/publish-url.ts';
 import type { Core } from '../liuhen.ts';
+import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
 
-const CLI_ACTOR = `cli:${process.env.SUDO_USER ?? process.env.USER ?? 'root'}`;
 
 export async function deviceAdd(core: Core, input: NewDevice): Promise<number> {
   const { device, credential } = await core.devices.add(input, CLI_ACTOR);

@@ -11,16 +11,24 @@ import { EXIT, exitCodeFor, messageFor } from './exit-codes.ts';
 import { deviceAdd, deviceRevoke, devicesList } from './devices-command.ts';
 import { recordingsList } from './recordings-command.ts';
 import { up } from './up-command.ts';
+import { userAdd, usersList } from './users-command.ts';
+import { auditQuery, auditVerify } from './audit-command.ts';
 import { verify } from './verify-command.ts';
 
 const USAGE = `liuhen — 留痕 evidence server
 
   liuhen up                                   run the server (LIUHEN_* variables configure it)
-  liuhen device add --kind bodycam|fixed [--officer <badgeNo>] [--name <name>]
+  liuhen device add --kind bodycam|fixed [--officer <badgeNo>] [--name <name>] [--unit <unit>]
   liuhen device revoke <deviceId>
   liuhen devices [--json]
   liuhen recordings [--json]
   liuhen verify <recordingId> [--json]        exit 0 intact, 1 broken (names the first broken entry)
+  liuhen user add --role <role> --unit <unit> --name <name> --badge <badgeNo> [--clearance a,b]
+                                              roles: commander reviewer custodian auditor admin party agency_head legal
+                                              clearances: state_secret trade_secret privacy; prints a one-time password
+  liuhen users [--json]
+  liuhen audit [--viewer <userId>] [--recording <id>] [--since <ISO time>] [--json]
+  liuhen audit verify [--json]                exit 0 intact, 1 broken (names the first bad event)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -37,18 +45,34 @@ async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, kind: { type: 'string' }, officer: { type: 'string' }, name: { type: 'string' } },
+      options: {
+        json: { type: 'boolean' }, kind: { type: 'string' }, officer: { type: 'string' }, name: { type: 'string' }, unit: { type: 'string' },
+        role: { type: 'string' }, badge: { type: 'string' }, clearance: { type: 'string' },
+        viewer: { type: 'string' }, recording: { type: 'string' }, since: { type: 'string' },
+      },
     });
     const sub = positionals[0];
     switch (command) {
       case 'device':
-        if (sub === 'add') return await deviceAdd(core, { kind: values.kind as 'bodycam', officerBadge: values.officer, name: values.name });
+        if (sub === 'add') return await deviceAdd(core, { kind: values.kind as 'bodycam', officerBadge: values.officer, name: values.name, unit: values.unit });
         if (sub === 'revoke') return await deviceRevoke(core, z.string().min(1).parse(positionals[1]));
         break;
       case 'devices':
         return await devicesList(core, values.json ?? false);
       case 'recordings':
         return await recordingsList(core, values.json ?? false);
+      case 'user':
+        if (sub === 'add') {
+          const clearances = values.clearance ? values.clearance.split(',') : [];
+          return await userAdd(core, { role: values.role as 'commander', unit: values.unit!, name: values.name!, badge: values.badge!, clearances: clearances as [] });
+        }
+        break;
+      case 'users':
+        return await usersList(core, values.json ?? false);
+      case 'audit':
+        if (sub === 'verify') return await auditVerify(core, values.json ?? false);
+        if (!sub) return await auditQuery(core, { viewer: values.viewer, recording: values.recording, since: values.since }, values.json ?? false);
+        break;
       case 'verify':
         return await verify(core, z.string().min(1, 'give a recording id').parse(sub), values.json ?? false);
     }

@@ -11,7 +11,7 @@ export type Db = Kysely<Schema>;
 /** Opens the metadata database named by `url` (sqlite:<file> or postgres://…) and migrates it. */
 export async function openDatabase(url: string): Promise<Db> {
   const db = new Kysely<Schema>({ dialect: dialectFor(url) });
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  const { error, results } = await new Migrator({ db, provider: migrationProvider(url.startsWith('sqlite:') ? 'sqlite' : 'postgres') }).migrateToLatest();
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;

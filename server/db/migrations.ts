@@ -1,7 +1,27 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The database itself refuses to change or remove rows of these tables. */
+const APPEND_ONLY_TABLES = ['audit_events'];
+
+async function makeAppendOnly(db: Kysely<unknown>, dialect: Dialect, table: string): Promise<void> {
+  if (dialect === 'sqlite') {
+    for (const op of ['UPDATE', 'DELETE']) {
+      await sql
+        .raw(`CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END`)
+        .execute(db);
+    }
+    return;
+  }
+  await sql
+    .raw(`CREATE OR REPLACE FUNCTION liuhen_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql`)
+    .execute(db);
+  await sql.raw(`CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION liuhen_append_only()`).execute(db);
+}
 
 /** One migration set for SQLite and PostgreSQL: only types both read the same way. */
-const migrations: Record<string, Migration> = {
+const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0001_spine': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -77,10 +97,62 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-};
-
-export const migrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return migrations;
+  '0002_viewing': {
+    async up(db: Kysely<unknown>) {
+      // Units own devices and recordings; the default lets spine-era rows keep working.
+      await db.schema.alterTable('devices').addColumn('unit', 'text', (c) => c.notNull().defaultTo('default')).execute();
+      await db.schema.alterTable('recordings').addColumn('unit', 'text', (c) => c.notNull().defaultTo('default')).execute();
+      await db.schema.alterTable('recordings').addColumn('confidentiality', 'text').execute();
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('badge', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('unit', 'text', (c) => c.notNull())
+        .addColumn('clearances', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('failed_attempts', 'integer', (c) => c.notNull())
+        .addColumn('locked_until', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('auth_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('refresh_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('refresh_expires_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('recording_shares')
+        .addColumn('recording_id', 'text', (c) => c.notNull().references('recordings.id'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('shared_by', 'text', (c) => c.notNull())
+        .addColumn('shared_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('recording_shares_pk', ['recording_id', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('playback_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('recording_id', 'text')
+        .addColumn('device_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      for (const column of ['session_id', 'object', 'user_agent']) await db.schema.alterTable('audit_events').addColumn(column, 'text').execute();
+      await db.schema.alterTable('audit_events').addColumn('bytes', 'integer').execute();
+      await db.schema.createIndex('audit_events_actor').on('audit_events').columns(['actor', 'seq']).execute();
+      await db.schema.createIndex('audit_events_subject').on('audit_events').columns(['subject', 'seq']).execute();
+      for (const table of APPEND_ONLY_TABLES) await makeAppendOnly(db, dialect, table);
+    },
   },
-};
+});
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}

@@ -20,6 +20,7 @@ export interface DevicesTable {
   state: DeviceState;
   created_at: string;
   revoked_at: string | null;
+  unit: string;
 }
 
 export interface RecordingsTable {
@@ -41,6 +42,8 @@ export interface RecordingsTable {
   interrupted_at: string | null;
   checkpointed_count: number;
   manifest_key: string | null;
+  unit: string;
+  confidentiality: Confidentiality | null;
 }
 
 export interface LedgerEntriesTable {
@@ -77,8 +80,59 @@ export interface AuditEventsTable {
   outcome: 'ok' | 'refused' | 'error';
   address: string | null;
   detail: string;
+  session_id: string | null;
+  object: string | null;
+  bytes: number | null;
+  user_agent: string | null;
   prev_hash: string;
   hash: string;
+}
+
+export type Role = 'commander' | 'reviewer' | 'custodian' | 'auditor' | 'admin' | 'party' | 'agency_head' | 'legal';
+export const ROLES: readonly Role[] = ['commander', 'reviewer', 'custodian', 'auditor', 'admin', 'party', 'agency_head', 'legal'];
+export type Confidentiality = 'state_secret' | 'trade_secret' | 'privacy';
+export const CONFIDENTIALITY_LABELS: readonly Confidentiality[] = ['state_secret', 'trade_secret', 'privacy'];
+
+export interface UsersTable {
+  id: string;
+  badge: string;
+  name: string;
+  role: Role;
+  unit: string;
+  /** JSON array of Confidentiality labels this user is cleared for */
+  clearances: string;
+  password_hash: string;
+  failed_attempts: number;
+  locked_until: string | null;
+  state: 'active' | 'disabled';
+  created_at: string;
+}
+
+/** A signed-in user's session: the refresh token (hashed) and, by id, every access token issued on it. */
+export interface AuthSessionsTable {
+  id: string;
+  user_id: string;
+  refresh_hash: string;
+  created_at: string;
+  refresh_expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface RecordingSharesTable {
+  recording_id: string;
+  user_id: string;
+  shared_by: string;
+  shared_at: string;
+}
+
+export interface PlaybackSessionsTable {
+  id: string;
+  user_id: string;
+  kind: 'live' | 'replay';
+  recording_id: string | null;
+  device_id: string | null;
+  created_at: string;
+  expires_at: string;
 }
 
 export interface Schema {
@@ -87,6 +141,10 @@ export interface Schema {
   ledger_entries: LedgerEntriesTable;
   spool_parts: SpoolPartsTable;
   audit_events: AuditEventsTable;
+  users: UsersTable;
+  auth_sessions: AuthSessionsTable;
+  recording_shares: RecordingSharesTable;
+  playback_sessions: PlaybackSessionsTable;
 }
 
 export type Device = Selectable<DevicesTable>;
@@ -95,3 +153,5 @@ export type LedgerEntry = Selectable<LedgerEntriesTable>;
 export type NewLedgerEntry = Insertable<LedgerEntriesTable>;
 export type SpoolPart = Selectable<SpoolPartsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
+export type User = Selectable<UsersTable>;
+export type PlaybackSession = Selectable<PlaybackSessionsTable>;

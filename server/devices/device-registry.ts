@@ -10,11 +10,14 @@ import type { Db } from '../db/database.ts';
 import type { Device } from '../db/schema.ts';
 import { DeviceNotFound } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { unitSchema } from '../units.ts';
 
 export const newDeviceSchema = z.object({
   kind: z.enum(['bodycam', 'fixed']),
   officerBadge: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'badge numbers are 1–32 letters, digits, - or _').optional(),
   name: z.string().trim().min(1).max(100).optional(),
+  /** the unit (执法单位) that owns the device and its recordings; commanders see their unit's */
+  unit: unitSchema.default('default'),
 });
 export type NewDevice = z.input<typeof newDeviceSchema>;
 
@@ -57,6 +60,7 @@ export class DeviceRegistry {
       state: 'active',
       created_at: new Date().toISOString(),
       revoked_at: null,
+      unit: spec.unit,
     };
     await this.db.insertInto('devices').values(device).execute();
     await this.changed();

@@ -68,6 +68,8 @@ export class Sealer {
       interrupted_at: null,
       checkpointed_count: 0,
       manifest_key: null,
+      unit: device.unit,
+      confidentiality: null,
     };
     await this.deps.db.insertInto('recordings').values(recording).execute();
     return recording;

@@ -1,0 +1,88 @@
+import Hls, { type HlsConfig } from 'hls.js/light';
+
+export interface FatalError {
+  type: string;
+  details: string;
+}
+
+export interface Playback {
+  /** wall-clock time of the frame on screen (EXT-X-PROGRAM-DATE-TIME), null until known */
+  playingDate(): Date | null;
+  destroy(): void;
+}
+
+export interface AttachOptions {
+  live?: boolean;
+  /** seconds; where a replay resumes after its session was renewed */
+  startPosition?: number;
+  onFatal?: (error: FatalError) => void;
+}
+
+/**
+ * The wall watches, it does not rewind: stay two segments from the live edge, jump back to it
+ * after falling behind (a tab in the background), and keep little back buffer so a wall of many
+ * tiles running for hours holds its memory.
+ */
+const LIVE: Partial<HlsConfig> = {
+  liveSyncDurationCount: 2,
+  liveMaxLatencyDurationCount: 5,
+  backBufferLength: 10,
+};
+
+export function isNetworkError(error: FatalError): boolean {
+  return error.type === Hls.ErrorTypes.NETWORK_ERROR;
+}
+
+/**
+ * Plays `playlistUrl` in `video`. hls.js is asked first: this Chromium also plays HLS natively,
+ * which would bypass hls.js and with it `playingDate` and the error details. A fatal error is
+ * written to the container's `data-fatal-error` as `type/details`; a new attach clears it.
+ */
+export function attachPlaylist(
+  container: HTMLElement,
+  video: HTMLVideoElement,
+  playlistUrl: string,
+  options: AttachOptions = {},
+): Playback {
+  container.dataset.fatalError = '';
+  const fatal = (error: FatalError): void => {
+    container.dataset.fatalError = `${error.type}/${error.details}`;
+    options.onFatal?.(error);
+  };
+
+  if (Hls.isSupported()) {
+    const hls = new Hls({ ...(options.live ? LIVE : {}), startPosition: options.startPosition ?? -1 });
+    hls.on(Hls.Events.ERROR, (_event, data) => {
+      if (data.fatal) fatal({ type: data.type, details: data.details });
+    });
+    hls.loadSource(playlistUrl);
+    hls.attachMedia(video);
+    return {
+      playingDate: () => hls.playingDate,
+      destroy: () => hls.destroy(),
+    };
+  }
+
+  const onError = (): void => {
+    const code = video.error?.code;
+    fatal({
+      type: code === MediaError.MEDIA_ERR_NETWORK ? Hls.ErrorTypes.NETWORK_ERROR : Hls.ErrorTypes.MEDIA_ERROR,
+      details: `nativeMediaError${code ?? ''}`,
+    });
+  };
+  const onMetadata = (): void => {
+    if (options.startPosition !== undefined) video.currentTime = options.startPosition;
+  };
+  video.addEventListener('error', onError);
+  video.addEventListener('loadedmetadata', onMetadata, { once: true });
+  video.src = playlistUrl;
+  return {
+    playingDate: () => null,
+    destroy: () => {
+      video.removeEventListener('error', onError);
+      video.removeEventListener('loadedmetadata', onMetadata);
+      video.removeAttribute('src');
+      video.load();
+    },
+  };
+}

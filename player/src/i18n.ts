@@ -1,0 +1,290 @@
+/**
+ * zh-CN first, English on request. Text that depends on the language is set through `setText` /
+ * `setTitle`, which keep the function that produced it: switching language re-runs those
+ * functions in place, so pages never re-render (a re-render would tear down players and open new,
+ * audited playback sessions).
+ */
+
+const zh = {
+  'app.title': '留痕 · 执法音视频证据系统',
+  'app.name': '留痕',
+  'app.subtitle': '执法音视频证据系统',
+  'lang.switch': 'English',
+  'nav.wall': '指挥中心',
+  'nav.recordings': '录像',
+  'nav.audit': '调阅审计',
+  'header.signOut': '退出登录',
+
+  'role.commander': '指挥中心',
+  'role.reviewer': '审看人员',
+  'role.custodian': '保管人员',
+  'role.auditor': '审计人员',
+  'role.admin': '管理员',
+  'role.party': '当事人',
+  'role.agency_head': '机关负责人',
+  'role.legal': '法制审核',
+
+  'signIn.title': '用户登录',
+  'signIn.badge': '执法证号',
+  'signIn.password': '密码',
+  'signIn.submit': '登录',
+  'signIn.badCredentials': '执法证号或密码错误。',
+  'signIn.locked': '账户已被锁定，请 {minutes} 分钟后再试。',
+  'signIn.rateLimited': '尝试过于频繁，请 {seconds} 秒后再试。',
+
+  'nothing.title': '没有可查看的内容',
+  'nothing.body': '您的角色（{role}）在本系统中没有可查看的页面。',
+
+  'wall.title': '指挥中心 · 实时画面',
+  'wall.empty': '本单位当前没有直播设备。',
+  'wall.refreshFailed': '刷新失败：{error}',
+  'feed.state.live': '直播中',
+  'feed.state.interrupted': '中断',
+  'feed.state.offline': '离线',
+  'feed.officer': '执法人员',
+  'feed.lastSegment': '最新片段',
+  'feed.secondsAgo': '{seconds} 秒前',
+  'feed.latency': '延迟',
+  'feed.seconds': '秒',
+
+  'recordings.title': '录像',
+  'recordings.empty': '没有您可以查看的录像。',
+  'col.device': '设备',
+  'col.officer': '执法人员',
+  'col.start': '开始时间',
+  'col.end': '结束时间',
+  'col.duration': '时长',
+  'col.segments': '片段数',
+  'col.gaps': '中断',
+  'col.state': '状态',
+  'col.confidentiality': '保密属性',
+  'col.unit': '单位',
+  'col.id': '录像编号',
+  'rec.state.live': '直播中',
+  'rec.state.interrupted': '中断',
+  'rec.state.closed': '已结束',
+  'conf.state_secret': '国家秘密',
+  'conf.trade_secret': '商业秘密',
+  'conf.privacy': '个人隐私',
+
+  'replay.title': '回放',
+  'replay.back': '← 返回录像列表',
+  'replay.fullscreen': '全屏',
+  'replay.timeline': '时间轴',
+  'gap.device_disconnect': '设备断开',
+  'gap.network': '网络',
+  'gap.server_restart': '服务重启',
+  'gap.device_fault': '设备故障',
+  'timeline.gap': '中断：{cause}｜{start}｜{duration}',
+  'timeline.segment': '片段 {idx}｜{start}｜{duration}',
+  'verify.running': '正在校验完整性…',
+  'verify.ok': '完整性校验通过',
+  'verify.summary': '{segments} 个片段，{gaps} 处中断，{checkpoints} 个检查点',
+  'verify.manifest': '，签名清单已核验',
+  'verify.failed': '校验失败',
+  'verify.problem': '第 {idx} 条：{message}',
+  'verify.error': '无法完成校验：{error}',
+
+  'player.fatal': '播放出错（{details}）',
+
+  'audit.title': '调阅审计',
+  'audit.viewer': '调阅人（用户 ID）',
+  'audit.recording': '录像编号',
+  'audit.since': '起始时间（北京时间）',
+  'audit.search': '查询',
+  'audit.empty': '没有符合条件的记录。',
+  'audit.shown': '显示最近 {count} 条（最多 {limit} 条）',
+  'audit.seq': '序号',
+  'audit.at': '时间',
+  'audit.actor': '操作人',
+  'audit.action': '操作',
+  'audit.subject': '对象',
+  'audit.outcome': '结果',
+  'audit.address': '来源地址',
+  'audit.session': '会话',
+  'audit.object': '文件',
+  'audit.bytes': '字节数',
+  'audit.detail': '详情',
+  'outcome.ok': '成功',
+  'outcome.refused': '拒绝',
+  'outcome.error': '错误',
+
+  'loading': '加载中…',
+  'error.forbidden': '您无权查看此内容。',
+  'error.notFound': '未找到。',
+  'error.generic': '请求失败（{code}）。',
+  'error.network': '无法连接服务器。',
+} satisfies Record<string, string>;
+
+export type MessageKey = keyof typeof zh;
+
+const en: Record<MessageKey, string> = {
+  'app.title': 'Liuhen · Enforcement Evidence',
+  'app.name': 'Liuhen',
+  'app.subtitle': 'Enforcement evidence',
+  'lang.switch': '中文',
+  'nav.wall': 'Command center',
+  'nav.recordings': 'Recordings',
+  'nav.audit': 'Access audit',
+  'header.signOut': 'Sign out',
+
+  'role.commander': 'Command center',
+  'role.reviewer': 'Reviewer',
+  'role.custodian': 'Custodian',
+  'role.auditor': 'Auditor',
+  'role.admin': 'Administrator',
+  'role.party': 'Party concerned',
+  'role.agency_head': 'Agency head',
+  'role.legal': 'Legal review',
+
+  'signIn.title': 'Sign in',
+  'signIn.badge': 'Badge number',
+  'signIn.password': 'Password',
+  'signIn.submit': 'Sign in',
+  'signIn.badCredentials': 'Wrong badge number or password.',
+  'signIn.locked': 'This account is locked. Try again in {minutes} min.',
+  'signIn.rateLimited': 'Too many attempts. Try again in {seconds} s.',
+
+  'nothing.title': 'Nothing to view',
+  'nothing.body': 'Your role ({role}) has no pages to view in this system.',
+
+  'wall.title': 'Command center · Live',
+  'wall.empty': 'No device of your unit is live.',
+  'wall.refreshFailed': 'Refresh failed: {error}',
+  'feed.state.live': 'Live',
+  'feed.state.interrupted': 'Interrupted',
+  'feed.state.offline': 'Offline',
+  'feed.officer': 'Officer',
+  'feed.lastSegment': 'Last segment',
+  'feed.secondsAgo': '{seconds} s ago',
+  'feed.latency': 'Latency',
+  'feed.seconds': 's',
+
+  'recordings.title': 'Recordings',
+  'recordings.empty': 'There are no recordings you may view.',
+  'col.device': 'Device',
+  'col.officer': 'Officer',
+  'col.start': 'Start',
+  'col.end': 'End',
+  'col.duration': 'Duration',
+  'col.segments': 'Segments',
+  'col.gaps': 'Gaps',
+  'col.state': 'State',
+  'col.confidentiality': 'Confidentiality',
+  'col.unit': 'Unit',
+  'col.id': 'Recording ID',
+  'rec.state.live': 'Live',
+  'rec.state.interrupted': 'Interrupted',
+  'rec.state.closed': 'Closed',
+  'conf.state_secret': 'State secret',
+  'conf.trade_secret': 'Trade secret',
+  'conf.privacy': 'Personal privacy',
+
+  'replay.title': 'Replay',
+  'replay.back': '← Back to recordings',
+  'replay.fullscreen': 'Full screen',
+  'replay.timeline': 'Timeline',
+  'gap.device_disconnect': 'Device disconnected',
+  'gap.network': 'Network',
+  'gap.server_restart': 'Server restart',
+  'gap.device_fault': 'Device fault',
+  'timeline.gap': 'Gap: {cause} | {start} | {duration}',
+  'timeline.segment': 'Segment {idx} | {start} | {duration}',
+  'verify.running': 'Verifying integrity…',
+  'verify.ok': 'Integrity verified',
+  'verify.summary': '{segments} segments, {gaps} gaps, {checkpoints} checkpoints',
+  'verify.manifest': ', signed manifest checked',
+  'verify.failed': 'Verification failed',
+  'verify.problem': 'Entry {idx}: {message}',
+  'verify.error': 'Could not verify: {error}',
+
+  'player.fatal': 'Playback error ({details})',
+
+  'audit.title': 'Access audit',
+  'audit.viewer': 'Viewer (user ID)',
+  'audit.recording': 'Recording ID',
+  'audit.since': 'Since (Beijing time)',
+  'audit.search': 'Search',
+  'audit.empty': 'No matching events.',
+  'audit.shown': 'Latest {count} shown (at most {limit})',
+  'audit.seq': 'Seq',
+  'audit.at': 'Time',
+  'audit.actor': 'Actor',
+  'audit.action': 'Action',
+  'audit.subject': 'Subject',
+  'audit.outcome': 'Outcome',
+  'audit.address': 'Address',
+  'audit.session': 'Session',
+  'audit.object': 'Object',
+  'audit.bytes': 'Bytes',
+  'audit.detail': 'Detail',
+  'outcome.ok': 'OK',
+  'outcome.refused': 'Refused',
+  'outcome.error': 'Error',
+
+  'loading': 'Loading…',
+  'error.forbidden': 'You are not permitted to view this.',
+  'error.notFound': 'Not found.',
+  'error.generic': 'Request failed ({code}).',
+  'error.network': 'Cannot reach the server.',
+};
+
+export type Lang = 'zh-CN' | 'en';
+
+const STORAGE_KEY = 'liuhen.lang';
+const dictionaries: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en };
+
+let current: Lang = localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh-CN';
+
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  return dictionaries[current][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}
+
+/** Whether `key` names a message, for codes that come from the server (states, causes, outcomes). */
+export function hasMessage(key: string): key is MessageKey {
+  return key in zh;
+}
+
+const textOf = new WeakMap<Element, () => string>();
+const titleOf = new WeakMap<Element, () => string>();
+
+/** Sets `el`'s text now and again on every language switch. `el` must hold text only. */
+export function setText(el: HTMLElement, text: () => string): void {
+  textOf.set(el, text);
+  el.setAttribute('data-i18n', '');
+  el.textContent = text();
+}
+
+export function setTitle(el: HTMLElement, title: () => string): void {
+  titleOf.set(el, title);
+  el.setAttribute('data-i18n-title', '');
+  el.title = title();
+}
+
+/** A span holding one message. */
+export function label(key: MessageKey): HTMLSpanElement {
+  const span = document.createElement('span');
+  setText(span, () => t(key));
+  return span;
+}
+
+export function applyLanguage(): void {
+  document.documentElement.lang = current;
+  document.title = t('app.title');
+  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
+    const text = textOf.get(el);
+    if (text) el.textContent = text();
+  }
+  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n-title]')) {
+    const title = titleOf.get(el);
+    if (title) el.title = title();
+  }
+}
+
+export function toggleLanguage(): void {
+  current = current === 'zh-CN' ? 'en' : 'zh-CN';
+  localStorage.setItem(STORAGE_KEY, current);
+  applyLanguage();
+}

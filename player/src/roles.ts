@@ -1,0 +1,34 @@
+import type { MessageKey } from './i18n.ts';
+import type { Role } from './types.ts';
+
+/** Where each role lands after sign-in; roles without a viewing page get one saying so. */
+const HOME: Record<Role, string> = {
+  commander: '#/wall',
+  reviewer: '#/recordings',
+  custodian: '#/recordings',
+  auditor: '#/audit',
+  admin: '#/nothing',
+  party: '#/nothing',
+  agency_head: '#/nothing',
+  legal: '#/nothing',
+};
+
+export function homeFor(role: Role): string {
+  // `??`: a role added on the server before this player knows it.
+  return HOME[role] ?? '#/nothing';
+}
+
+/** The header's links. Only a convenience: the server decides what each role may see. */
+const NAV: Partial<Record<Role, { href: string; key: MessageKey }[]>> = {
+  commander: [
+    { href: '#/wall', key: 'nav.wall' },
+    { href: '#/recordings', key: 'nav.recordings' },
+  ],
+  reviewer: [{ href: '#/recordings', key: 'nav.recordings' }],
+  custodian: [{ href: '#/recordings', key: 'nav.recordings' }],
+  auditor: [{ href: '#/audit', key: 'nav.audit' }],
+};
+
+export function navFor(role: Role): { href: string; key: MessageKey }[] {
+  return NAV[role] ?? [];
+}

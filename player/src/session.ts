@@ -1,0 +1,30 @@
+/**
+ * The signed-in session lives in sessionStorage: it survives a reload but not the tab, so a
+ * shared workstation does not keep an official signed in after the window is closed.
+ */
+import type { AuthSession, User } from './types.ts';
+
+const KEY = 'liuhen.session';
+
+export function loadSession(): AuthSession | null {
+  const raw = sessionStorage.getItem(KEY);
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw) as AuthSession;
+  } catch {
+    sessionStorage.removeItem(KEY);
+    return null;
+  }
+}
+
+export function saveSession(session: AuthSession): void {
+  sessionStorage.setItem(KEY, JSON.stringify(session));
+}
+
+export function clearSession(): void {
+  sessionStorage.removeItem(KEY);
+}
+
+export function currentUser(): User | null {
+  return loadSession()?.user ?? null;
+}

@@ -1,0 +1,96 @@
+/** Shapes of the viewing API (player/API.md). */
+
+export type Role = 'commander' | 'reviewer' | 'custodian' | 'auditor' | 'admin' | 'party' | 'agency_head' | 'legal';
+
+export interface User {
+  id: string;
+  name: string;
+  badge: string;
+  role: Role;
+  unit: string;
+}
+
+export interface AuthSession {
+  accessToken: string;
+  accessExpiresAt: string;
+  refreshToken: string;
+  user: User;
+}
+
+export type FeedState = 'live' | 'interrupted' | 'offline';
+
+export interface LiveFeed {
+  deviceId: string;
+  deviceName: string;
+  officerBadge: string | null;
+  state: FeedState;
+  recordingId: string | null;
+  lastSegmentAt: string | null;
+  lastSegmentAgeSeconds: number | null;
+}
+
+export type RecordingState = 'live' | 'interrupted' | 'closed';
+export type Confidentiality = 'state_secret' | 'trade_secret' | 'privacy';
+
+export interface Recording {
+  id: string;
+  deviceId: string;
+  deviceName: string;
+  officerBadge: string | null;
+  unit: string;
+  startedAt: string;
+  endedAt: string | null;
+  state: RecordingState;
+  segments: number;
+  gaps: number;
+  durationMs: number;
+  confidentiality: Confidentiality | null;
+}
+
+export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault';
+
+export interface TimelineEntry {
+  idx: number;
+  kind: 'segment' | 'gap';
+  start: string;
+  durationMs: number;
+  cause?: GapCause | null;
+}
+
+export interface Verification {
+  ok: boolean;
+  segments: number;
+  gaps: number;
+  checkpoints: number;
+  manifestChecked: boolean;
+  problems: { idx: number; message: string }[];
+}
+
+export interface WatermarkText {
+  viewerName: string;
+  badge: string;
+  sessionId: string;
+}
+
+export interface PlaybackSession {
+  sessionId: string;
+  kind: string;
+  playlistUrl: string;
+  expiresAt: string;
+  watermark: WatermarkText;
+}
+
+export interface AuditEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string | null;
+  outcome: string;
+  address: string | null;
+  userAgent: string | null;
+  sessionId: string | null;
+  object: string | null;
+  bytes: number | null;
+  detail: unknown;
+}

@@ -1,0 +1,38 @@
+/**
+ * Bearer-token check for /api routes. A refused request is audited like any other refusal, so
+ * probing the API without a valid token leaves a trace.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Authenticated, AuthService } from '../auth/auth-service.ts';
+import type { Viewer } from '../auth/user-registry.ts';
+import { NotAllowed } from '../errors.ts';
+import type { Decision } from '../policy/policy.ts';
+import { contextOf } from './request-context.ts';
+
+export function requireAuth(auth: AuthService, audit: AuditLog) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const header = req.get('authorization');
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    try {
+      res.locals.auth = await auth.authenticate(token);
+      next();
+    } catch (e) {
+      const ctx = contextOf(req);
+      await audit.record({ actor: 'anonymous', action: 'http.request', subject: `${req.method} ${req.path}`.slice(0, 200), outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason: token ? 'bad_token' : 'no_token' } });
+      next(e);
+    }
+  };
+}
+
+export function authOf(res: Response): Authenticated {
+  return res.locals.auth as Authenticated;
+}
+
+/** Throws NotAllowed after auditing the refusal when the policy says no. */
+export async function enforce(audit: AuditLog, req: Request, viewer: Viewer, decision: Decision, action: string, subject: string | null = null): Promise<void> {
+  if (decision.allow) return;
+  const ctx = contextOf(req);
+  await audit.record({ actor: `user:${viewer.id}`, action, subject, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason: decision.reason } });
+  throw new NotAllowed(decision.reason);
+}

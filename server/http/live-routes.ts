@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import { mayListLive } from '../policy/policy.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { authOf, enforce, requireAuth } from './authenticate.ts';
+
+/** The command-center wall's list: the unit's active devices and how fresh their feed is. */
+export function liveRoutes(d: ApiDeps): Router {
+  const r = Router();
+  r.get('/live', requireAuth(d.auth, d.audit), async (req, res) => {
+    const { viewer } = authOf(res);
+    await enforce(d.audit, req, viewer, mayListLive(viewer), 'live.list');
+    const devices = await d.db.selectFrom('devices').selectAll().where('unit', '=', viewer.unit).where('state', '=', 'active').orderBy('name').execute();
+    const now = Date.now();
+    const feeds = [];
+    for (const device of devices) {
+      const rec = await d.db.selectFrom('recordings').select(['id', 'state']).where('device_id', '=', device.id).orderBy('started_at', 'desc').limit(1).executeTakeFirst();
+      const open = rec && rec.state !== 'closed' ? rec : undefined;
+      const last = open
+        ? await d.db.selectFrom('ledger_entries').select(['start_at', 'duration_ms']).where('recording_id', '=', open.id).where('kind', '=', 'segment').orderBy('idx', 'desc').limit(1).executeTakeFirst()
+        : undefined;
+      const lastSegmentAt = last ? new Date(Date.parse(last.start_at) + last.duration_ms).toISOString() : null;
+      feeds.push({
+        deviceId: device.id, deviceName: device.name, officerBadge: device.officer_badge, state: open?.state ?? 'offline', recordingId: open?.id ?? null,
+        lastSegmentAt, lastSegmentAgeSeconds: lastSegmentAt ? Math.max(0, Math.round((now - Date.parse(lastSegmentAt)) / 100) / 10) : null,
+      });
+    }
+    res.json({ feeds });
+  });
+  return r;
+}

@@ -1,0 +1,90 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Viewer } from '../auth/user-registry.ts';
+import { CONFIDENTIALITY_LABELS, type Confidentiality, type Recording } from '../db/schema.ts';
+import { RecordingNotFound, UserNotFound } from '../errors.ts';
+import { verifyRecording } from '../ledger/verify.ts';
+import { mayKeep } from '../policy/policy.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { authOf, enforce, requireAuth } from './authenticate.ts';
+import { contextOf } from './request-context.ts';
+
+const idParam = z.object({ id: z.string().regex(/^rec-[a-z0-9]{1,40}$/) });
+const shareBody = z.object({ userId: z.string().min(1).max(64) });
+const labelBody = z.object({ label: z.enum(CONFIDENTIALITY_LABELS as [Confidentiality, ...Confidentiality[]]).nullable() });
+
+export function recordingRoutes(d: ApiDeps): Router {
+  const r = Router();
+  r.use('/recordings', requireAuth(d.auth, d.audit));
+
+  const load = async (id: string) => {
+    const rec = await d.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!rec) throw new RecordingNotFound(id);
+    return rec;
+  };
+  const present = async (rec: Recording) => {
+    const device = await d.db.selectFrom('devices').select('name').where('id', '=', rec.device_id).executeTakeFirst();
+    return {
+      id: rec.id, deviceId: rec.device_id, deviceName: device?.name ?? rec.device_id, officerBadge: rec.officer_badge, unit: rec.unit,
+      startedAt: rec.started_at, endedAt: rec.ended_at, state: rec.state, segments: rec.segment_count, gaps: rec.gap_count,
+      durationMs: rec.duration_ms, confidentiality: rec.confidentiality,
+    };
+  };
+  /** Loads a recording the viewer may replay; refusals are audited. */
+  const readable = async (req: import('express').Request, viewer: Viewer, action: string) => {
+    const rec = await load(idParam.parse(req.params).id);
+    await enforce(d.audit, req, viewer, await d.playback.replayDecision(viewer, rec), action, rec.id);
+    return rec;
+  };
+
+  r.get('/recordings', async (_req, res) => {
+    const { viewer } = authOf(res);
+    let q = d.db.selectFrom('recordings').selectAll().orderBy('started_at', 'desc').limit(500);
+    if (viewer.role === 'reviewer') q = q.where('id', 'in', d.db.selectFrom('recording_shares').select('recording_id').where('user_id', '=', viewer.id));
+    else q = q.where('unit', '=', viewer.unit);
+    const visible = [];
+    for (const rec of await q.execute()) if ((await d.playback.replayDecision(viewer, rec)).allow) visible.push(await present(rec));
+    res.json({ recordings: visible });
+  });
+
+  r.get('/recordings/:id', async (req, res) => {
+    const rec = await readable(req, authOf(res).viewer, 'recording.read');
+    const entries = await d.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms', 'cause']).where('recording_id', '=', rec.id).orderBy('idx').execute();
+    res.json({ recording: await present(rec), timeline: entries.map((e) => ({ idx: e.idx, kind: e.kind, start: e.start_at, durationMs: e.duration_ms, cause: e.cause })) });
+  });
+
+  r.get('/recordings/:id/verification', async (req, res) => {
+    const rec = await readable(req, authOf(res).viewer, 'recording.verify');
+    const report = await verifyRecording(d.db, d.store, rec.id);
+    res.json({
+      ok: report.ok, segments: report.segments, gaps: report.entries - report.segments, checkpoints: report.checkpointsChecked,
+      manifestChecked: report.manifestChecked, problems: report.problems.map((p) => ({ idx: p.idx, message: p.message })),
+    });
+  });
+
+  r.post('/recordings/:id/shares', async (req, res) => {
+    const { viewer } = authOf(res);
+    const rec = await load(idParam.parse(req.params).id);
+    await enforce(d.audit, req, viewer, mayKeep(viewer, rec), 'recording.share', rec.id);
+    const { userId } = shareBody.parse(req.body);
+    const target = await d.db.selectFrom('users').select(['id', 'role']).where('id', '=', userId).executeTakeFirst();
+    if (!target) throw new UserNotFound(userId);
+    await d.db.insertInto('recording_shares').values({ recording_id: rec.id, user_id: userId, shared_by: viewer.id, shared_at: new Date().toISOString() })
+      .onConflict((oc) => oc.doNothing()).execute();
+    const ctx = contextOf(req);
+    await d.audit.record({ actor: `user:${viewer.id}`, action: 'recording.share', subject: rec.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, detail: { with: userId } });
+    res.status(204).end();
+  });
+
+  r.put('/recordings/:id/confidentiality', async (req, res) => {
+    const { viewer } = authOf(res);
+    const rec = await load(idParam.parse(req.params).id);
+    await enforce(d.audit, req, viewer, mayKeep(viewer, rec), 'recording.label', rec.id);
+    const { label } = labelBody.parse(req.body);
+    await d.db.updateTable('recordings').set({ confidentiality: label }).where('id', '=', rec.id).execute();
+    const ctx = contextOf(req);
+    await d.audit.record({ actor: `user:${viewer.id}`, action: 'recording.label', subject: rec.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, detail: { from: rec.confidentiality, to: label } });
+    res.status(204).end();
+  });
+  return r;
+}

@@ -1,0 +1,184 @@
+/**
+ * Playback sessions: one viewer, one recording (replay) or one device (live), an expiry. Every
+ * playlist and segment request is checked again — signature, session, the viewer still active,
+ * the policy still allowing — and written to the audit log whether it is served or refused.
+ * Bytes come only from the evidence store, and only when they still hash to the ledger.
+ */
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { RequestContext } from '../auth/auth-service.ts';
+import { type UserRegistry, type Viewer, viewerOf } from '../auth/user-registry.ts';
+import { sha256Hex } from '../crypto/hash.ts';
+import type { Db } from '../db/database.ts';
+import type { PlaybackSession, Recording } from '../db/schema.ts';
+import { LiuhenError, NotAllowed, NotAuthenticated } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { type Decision, mayReplay, mayWatchLive } from '../policy/policy.ts';
+import type { EvidenceStore } from '../storage/evidence-store.ts';
+import { LIVE_WINDOW_SEGMENTS, renderPlaylist } from './playlist.ts';
+import type { UrlSigner } from './url-signer.ts';
+
+export type PlaybackTarget = { recordingId: string } | { deviceId: string };
+
+export interface CreatedSession {
+  sessionId: string;
+  kind: 'live' | 'replay';
+  playlistUrl: string;
+  expiresAt: string;
+  watermark: { viewerName: string; badge: string; sessionId: string };
+}
+
+export class IntegrityFailure extends LiuhenError {
+  constructor(key: string) {
+    super('integrity', `stored object ${key} no longer matches its ledger hash`);
+  }
+}
+
+export const PLAYBACK_PATH = '/play';
+
+export class PlaybackService {
+  constructor(
+    private readonly db: Db,
+    private readonly store: EvidenceStore,
+    private readonly users: UserRegistry,
+    private readonly audit: AuditLog,
+    private readonly signer: UrlSigner,
+    private readonly sessionMinutes: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Whether `viewer` may replay the recording, with the facts the policy needs looked up. */
+  async replayDecision(viewer: Viewer, r: Recording): Promise<Decision> {
+    const share = await this.db.selectFrom('recording_shares').select('user_id').where('recording_id', '=', r.id).where('user_id', '=', viewer.id).executeTakeFirst();
+    return mayReplay(viewer, { unit: r.unit, confidentiality: r.confidentiality, sharedWithViewer: !!share });
+  }
+
+  async createSession(viewer: Viewer, target: PlaybackTarget, ctx: RequestContext): Promise<CreatedSession> {
+    const kind = 'recordingId' in target ? 'replay' : 'live';
+    const subject = 'recordingId' in target ? target.recordingId : target.deviceId;
+    const decision = await this.decide(viewer, kind, subject);
+    if (!decision.allow) {
+      await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.session', subject, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason: decision.reason } });
+      throw new NotAllowed(decision.reason);
+    }
+    const created = this.now();
+    const session: PlaybackSession = {
+      id: newId('ps'),
+      user_id: viewer.id,
+      kind,
+      recording_id: kind === 'replay' ? subject : null,
+      device_id: kind === 'live' ? subject : null,
+      created_at: created.toISOString(),
+      expires_at: new Date(created.getTime() + this.sessionMinutes * 60_000).toISOString(),
+    };
+    await this.db.insertInto('playback_sessions').values(session).execute();
+    await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.session', subject, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, sessionId: session.id, detail: { kind } });
+    return {
+      sessionId: session.id,
+      kind,
+      playlistUrl: `${PLAYBACK_PATH}/${session.id}/index.m3u8?${this.signer.query(session.id, 'index', new Date(session.expires_at))}`,
+      expiresAt: session.expires_at,
+      watermark: { viewerName: viewer.name, badge: viewer.badge, sessionId: session.id },
+    };
+  }
+
+  async playlist(sessionId: string, query: Record<string, unknown>, ctx: RequestContext): Promise<string> {
+    const { session, viewer } = await this.admit(sessionId, 'index', query, ctx, 'playback.playlist');
+    const recording = await this.recordingOf(session);
+    let body: string;
+    if (!recording) {
+      body = renderPlaylist({ entries: [], segmentsBefore: 0, gapsBefore: 0, ended: false, kind: session.kind, segmentUrl: () => '' });
+    } else {
+      const notAfter = new Date(session.expires_at);
+      const segmentUrl = (idx: number) => `${recording.id}/${idx}.ts?${this.signer.query(session.id, `${recording.id}/${idx}`, notAfter)}`;
+      const window = await this.window(recording, session.kind);
+      body = renderPlaylist({ ...window, ended: recording.state === 'closed', kind: session.kind, segmentUrl });
+    }
+    await this.audit.record({
+      actor: `user:${viewer.id}`, action: 'playback.playlist', subject: recording?.id ?? session.device_id, outcome: 'ok', sessionId,
+      object: 'index.m3u8', bytes: Buffer.byteLength(body), address: ctx.address, userAgent: ctx.userAgent,
+    });
+    return body;
+  }
+
+  async segment(sessionId: string, recordingId: string, idx: number, query: Record<string, unknown>, ctx: RequestContext): Promise<Buffer> {
+    const object = `${recordingId}/${idx}`;
+    const { session, viewer } = await this.admit(sessionId, object, query, ctx, 'playback.segment');
+    const refuse = async (reason: string) => {
+      await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'refused', sessionId, object, address: ctx.address, userAgent: ctx.userAgent, detail: { reason } });
+      return new NotAllowed(reason);
+    };
+    const recording = await this.db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirst();
+    const belongs = recording && (session.kind === 'replay' ? recording.id === session.recording_id : recording.device_id === session.device_id);
+    if (!belongs) throw await refuse('segment outside the session');
+    const entry = await this.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx).executeTakeFirst();
+    if (!entry || entry.kind !== 'segment' || !entry.object_key) throw await refuse('no such segment');
+    const bytes = await this.store.get(entry.object_key);
+    if (sha256Hex(bytes) !== entry.sha256) {
+      await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'error', sessionId, object: entry.object_key, address: ctx.address, userAgent: ctx.userAgent, detail: { reason: 'integrity' } });
+      throw new IntegrityFailure(entry.object_key);
+    }
+    await this.audit.record({
+      actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'ok', sessionId,
+      object: entry.object_key, bytes: bytes.length, address: ctx.address, userAgent: ctx.userAgent,
+    });
+    return bytes;
+  }
+
+  /** Signature, session, viewer and policy; every refusal is audited before it is thrown. */
+  private async admit(sessionId: string, object: string, query: Record<string, unknown>, ctx: RequestContext, action: string) {
+    const session = await this.db.selectFrom('playback_sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
+    const refuse = async (actor: string, reason: string, error: LiuhenError) => {
+      await this.audit.record({ actor, action, subject: session?.recording_id ?? session?.device_id ?? null, outcome: 'refused', sessionId, object, address: ctx.address, userAgent: ctx.userAgent, detail: { reason } });
+      return error;
+    };
+    const signatureProblem = this.signer.check(sessionId, object, query.exp, query.sig);
+    if (!session) throw await refuse('anonymous', signatureProblem ?? 'no such session', new NotAuthenticated());
+    const actor = `user:${session.user_id}`;
+    if (signatureProblem) throw await refuse(actor, signatureProblem, new NotAuthenticated());
+    if (Date.parse(session.expires_at) <= this.now().getTime()) throw await refuse(actor, 'session_expired', new NotAuthenticated());
+    const user = await this.users.get(session.user_id);
+    if (user.state !== 'active') throw await refuse(actor, 'user disabled', new NotAuthenticated());
+    const viewer = viewerOf(user);
+    const decision = await this.decide(viewer, session.kind, (session.recording_id ?? session.device_id)!);
+    if (!decision.allow) throw await refuse(actor, decision.reason, new NotAllowed(decision.reason));
+    return { session, viewer };
+  }
+
+  private async decide(viewer: Viewer, kind: 'live' | 'replay', subject: string): Promise<Decision> {
+    if (kind === 'live') {
+      const device = await this.db.selectFrom('devices').select('unit').where('id', '=', subject).executeTakeFirst();
+      return device ? mayWatchLive(viewer, device.unit) : { allow: false, reason: 'no such device' };
+    }
+    const recording = await this.db.selectFrom('recordings').selectAll().where('id', '=', subject).executeTakeFirst();
+    return recording ? this.replayDecision(viewer, recording) : { allow: false, reason: 'no such recording' };
+  }
+
+  /** Replay: the session's recording. Live: the device's newest recording. */
+  private async recordingOf(session: PlaybackSession): Promise<Recording | undefined> {
+    let q = this.db.selectFrom('recordings').selectAll();
+    q = session.kind === 'replay' ? q.where('id', '=', session.recording_id!) : q.where('device_id', '=', session.device_id!).orderBy('started_at', 'desc').limit(1);
+    return q.executeTakeFirst();
+  }
+
+  private async window(r: Recording, kind: 'live' | 'replay') {
+    let q = this.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms']).where('recording_id', '=', r.id);
+    if (kind === 'live') {
+      // The window ends at the newest sealed segment and holds LIVE_WINDOW_SEGMENTS of them.
+      const oldest = await this.db
+        .selectFrom('ledger_entries').select('idx').where('recording_id', '=', r.id).where('kind', '=', 'segment')
+        .orderBy('idx', 'desc').offset(LIVE_WINDOW_SEGMENTS - 1).limit(1).executeTakeFirst();
+      if (oldest) q = q.where('idx', '>=', oldest.idx);
+    }
+    const rows = await q.orderBy('idx').execute();
+    const firstIdx = rows[0]?.idx ?? 1;
+    const before = await this.db
+      .selectFrom('ledger_entries').select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('recording_id', '=', r.id).where('idx', '<', firstIdx).groupBy('kind').execute();
+    const count = (k: string) => Number(before.find((b) => b.kind === k)?.n ?? 0);
+    return {
+      entries: rows.map((e) => ({ idx: e.idx, kind: e.kind, startAt: e.start_at, durationMs: e.duration_ms })),
+      segmentsBefore: count('segment'),
+      gapsBefore: count('gap'),
+    };
+  }
+}

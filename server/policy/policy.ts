@@ -1,0 +1,65 @@
+/**
+ * Who may do what: the one place that decides. Pure functions of the viewer and the facts about
+ * the thing asked for, so the whole table is unit-tested without a server.
+ *
+ *   commander  live feeds and recordings of their unit
+ *   reviewer   recordings a custodian shared with them
+ *   custodian  their unit's recordings; shares and labels them
+ *   auditor    the audit log, no media
+ *   admin      users and devices, no media
+ *   party, agency_head, legal   no media yet (parties come with supervised viewing)
+ *
+ * A recording with a confidentiality label needs the matching clearance, whatever the role
+ * (001 §35: state secrets, trade secrets and privacy are guarded).
+ */
+import type { Viewer } from '../auth/user-registry.ts';
+import type { Confidentiality } from '../db/schema.ts';
+
+export type Decision = { allow: true } | { allow: false; reason: string };
+
+const ALLOW: Decision = { allow: true };
+const deny = (reason: string): Decision => ({ allow: false, reason });
+
+export interface RecordingFacts {
+  unit: string;
+  confidentiality: Confidentiality | null;
+  /** a custodian shared this recording with the viewer */
+  sharedWithViewer: boolean;
+}
+
+export function mayWatchLive(v: Viewer, deviceUnit: string): Decision {
+  if (v.role !== 'commander') return deny(`role ${v.role} does not watch live feeds`);
+  return v.unit === deviceUnit ? ALLOW : deny('device of another unit');
+}
+
+export function mayListLive(v: Viewer): Decision {
+  return v.role === 'commander' ? ALLOW : deny(`role ${v.role} does not watch live feeds`);
+}
+
+/** Replay, the recording's timeline and its verification state. */
+export function mayReplay(v: Viewer, r: RecordingFacts): Decision {
+  if (r.confidentiality && !v.clearances.includes(r.confidentiality)) return deny(`no ${r.confidentiality} clearance`);
+  switch (v.role) {
+    case 'commander':
+    case 'custodian':
+      return v.unit === r.unit ? ALLOW : deny('recording of another unit');
+    case 'reviewer':
+      return r.sharedWithViewer ? ALLOW : deny('recording not shared with this reviewer');
+    default:
+      return deny(`role ${v.role} does not view media`);
+  }
+}
+
+/** Sharing with a reviewer and setting the confidentiality label are the custodian's acts. */
+export function mayKeep(v: Viewer, r: Pick<RecordingFacts, 'unit'>): Decision {
+  if (v.role !== 'custodian') return deny(`role ${v.role} is not a custodian`);
+  return v.unit === r.unit ? ALLOW : deny('recording of another unit');
+}
+
+export function mayReadAudit(v: Viewer): Decision {
+  return v.role === 'auditor' ? ALLOW : deny(`role ${v.role} does not read the audit log`);
+}
+
+export function mayAdminister(v: Viewer): Decision {
+  return v.role === 'admin' ? ALLOW : deny(`role ${v.role} does not administer`);
+}
