@@ -107,3 +107,21 @@ export class RateLimited extends LiuhenError {
     super('rate_limited', `too many attempts; retry in ${retryAfterSeconds} s`);
   }
 }
+
+export class RouteNotFound extends LiuhenError {
+  constructor(path: string) {
+    super('not_found', `no such route: ${path.slice(0, 200)}`);
+  }
+}
+
+/** Set on an error whose refusal was already written to the audit log where it was decided. */
+const AUDITED = Symbol('liuhen.audited');
+
+export function markAudited<E extends Error>(e: E): E {
+  (e as E & { [AUDITED]?: true })[AUDITED] = true;
+  return e;
+}
+
+export function wasAudited(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && AUDITED in e;
+}

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { openDatabase } from '../../server/db/database.ts';
-import { watchTree, type TreeUsage } from '../lib/process-tree.ts';
+import { watchMachine, watchTree, type TreeUsage } from '../lib/process-tree.ts';
 import { freePort } from '../../test/helpers/ports.ts';
 import { startLiuhen, type LiuhenTarget } from './liuhen-target.ts';
 import { startNginx } from './nginx-target.ts';
@@ -39,7 +39,7 @@ interface Ledger {
 }
 
 /** Reads what liuhen made of the run: every hole in a recording's timeline is a lost segment. */
-async function readLedger(target: LiuhenTarget, publisherSeconds: number): Promise<Ledger> {
+async function readLedger(target: LiuhenTarget, sentSeconds: number): Promise<Ledger> {
   const db = await openDatabase(`sqlite:${path.join(target.env.LIUHEN_DATA_DIR!, 'liuhen.sqlite')}`);
   try {
     for (let i = 0; i < 120; i++) {
@@ -61,7 +61,8 @@ async function readLedger(target: LiuhenTarget, publisherSeconds: number): Promi
     return {
       recordings: recordings.length,
       sealed: entries.filter((e) => e.kind === 'segment').length,
-      expected: Math.round(publisherSeconds / SEGMENT_SECONDS),
+      // Each recording ends with a segment shorter than the target; round per stream, not overall.
+      expected: Math.round(sentSeconds / SEGMENT_SECONDS),
       lost: lost + unsealedInSpool,
       gaps: entries.filter((e) => e.kind === 'gap').length,
       unsealedInSpool,
@@ -77,37 +78,37 @@ function quantile(metrics: string, q: string): number {
 }
 
 /** Runs N publishers against a started server and measures the server's process tree. */
-async function drive(pid: number, urls: string[], clip: string): Promise<{ usage: TreeUsage; publisherSeconds: number; failed: number; stop: () => Promise<void> }> {
-  const t0 = Date.now();
+async function drive(pid: number, urls: string[], clip: string) {
   const publishers = await startPublishers(clip, urls);
   await sleep(WARMUP_SECONDS * 1000);
   const watch = watchTree(pid);
+  const machine = watchMachine();
   await sleep(args.seconds * 1000);
   const usage = watch.stop();
   return {
     usage,
+    machineBusyPercent: machine.stop(),
     failed: publishers.failed(),
-    // Each publisher ran from its start (100 ms apart) until stop.
-    publisherSeconds: urls.length * ((Date.now() - t0) / 1000) - (urls.length * (urls.length - 1) * 0.1) / 2,
-    stop: () => publishers.stop(),
+    stop: async () => {
+      await publishers.stop();
+      return publishers.sentSeconds();
+    },
   };
 }
 
 interface Row {
   n: number;
-  liuhen: TreeUsage & Ledger & { sealP50ms: number; sealP99ms: number; failedPublishers: number };
-  nginx: TreeUsage & { failedPublishers: number };
+  liuhen: TreeUsage & Ledger & { sealP50ms: number; sealP99ms: number; failedPublishers: number; machineBusyPercent: number };
+  nginx: TreeUsage & { failedPublishers: number; machineBusyPercent: number };
   ratio: number;
 }
 
 async function runOne(n: number, clip: string): Promise<Row> {
   const liuhen = await startLiuhen(n, { rtmp: await freePort(), http: await freePort() });
   const l = await drive(liuhen.pid, liuhen.urls, clip);
+  const sentSeconds = await l.stop();
+  const ledger = await readLedger(liuhen, sentSeconds);
   const metrics = await liuhen.metrics();
-  const stopAt = Date.now();
-  await l.stop();
-  const publisherSeconds = l.publisherSeconds + (n * (Date.now() - stopAt)) / 1000;
-  const ledger = await readLedger(liuhen, publisherSeconds);
   await liuhen.stop();
 
   const nginx = await startNginx(n, await freePort());
@@ -117,8 +118,8 @@ async function runOne(n: number, clip: string): Promise<Row> {
 
   return {
     n,
-    liuhen: { ...l.usage, ...ledger, sealP50ms: quantile(metrics, '0.5'), sealP99ms: quantile(metrics, '0.99'), failedPublishers: l.failed },
-    nginx: { ...g.usage, failedPublishers: g.failed },
+    liuhen: { ...l.usage, ...ledger, sealP50ms: quantile(metrics, '0.5'), sealP99ms: quantile(metrics, '0.99'), failedPublishers: l.failed, machineBusyPercent: l.machineBusyPercent },
+    nginx: { ...g.usage, failedPublishers: g.failed, machineBusyPercent: g.machineBusyPercent },
     ratio: l.usage.cpuPercent / g.usage.cpuPercent,
   };
 }
@@ -132,12 +133,12 @@ for (const n of args.n) {
 
 const f = (x: number, d = 1) => x.toFixed(d);
 console.log(`\nliuhen ingest vs nginx-rtmp \`hls on\` — 720p25 ~2 Mbit/s looped -c copy, ${args.seconds} s window, ${SEGMENT_SECONDS} s segments, local store + SQLite`);
-console.log('| N | sealed / expected | lost | seal p50 / p99 ms | liuhen CPU % (per stream) | liuhen PSS MiB | nginx CPU % (per stream) | nginx PSS MiB | CPU ratio |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('| N | sealed / expected | lost | seal p50 / p99 ms | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const L = r.liuhen;
   console.log(
-    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(r.nginx.cpuPercent)} (${f(r.nginx.cpuPercent / r.n, 2)}) | ${f(r.nginx.peakPssMiB, 0)} | ${f(r.ratio, 2)} |`,
+    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(L.machineBusyPercent, 0)} | ${f(r.nginx.cpuPercent)} (${f(r.nginx.cpuPercent / r.n, 2)}) | ${f(r.nginx.peakPssMiB, 0)} | ${f(r.nginx.machineBusyPercent, 0)} | ${f(r.ratio, 2)} |`,
   );
 }
 console.log('\n' + JSON.stringify(rows, null, 2));

@@ -87,3 +87,19 @@ export function watchTree(root: number): { stop(): TreeUsage } {
     },
   };
 }
+
+/** Busy share of the whole machine (all cores, 100 % = every core busy) between start and stop. */
+export function watchMachine(): { stop(): number } {
+  const read = () => {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3]! + f[4]!;
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  return {
+    stop() {
+      const b = read();
+      return 100 * (1 - (b.idle - a.idle) / (b.total - a.total));
+    },
+  };
+}

@@ -7,7 +7,6 @@
 
 const zh = {
   'app.title': '留痕 · 执法音视频证据系统',
-  'app.name': '留痕',
   'app.subtitle': '执法音视频证据系统',
   'lang.switch': 'English',
   'nav.wall': '指挥中心',
@@ -93,7 +92,7 @@ const zh = {
   'audit.since': '起始时间（北京时间）',
   'audit.search': '查询',
   'audit.empty': '没有符合条件的记录。',
-  'audit.shown': '显示最近 {count} 条（最多 {limit} 条）',
+  'audit.shown': '共 {count} 条（每次最多 {limit} 条）',
   'audit.seq': '序号',
   'audit.at': '时间',
   'audit.actor': '操作人',
@@ -120,7 +119,6 @@ export type MessageKey = keyof typeof zh;
 
 const en: Record<MessageKey, string> = {
   'app.title': 'Liuhen · Enforcement Evidence',
-  'app.name': 'Liuhen',
   'app.subtitle': 'Enforcement evidence',
   'lang.switch': '中文',
   'nav.wall': 'Command center',
@@ -206,7 +204,7 @@ const en: Record<MessageKey, string> = {
   'audit.since': 'Since (Beijing time)',
   'audit.search': 'Search',
   'audit.empty': 'No matching events.',
-  'audit.shown': 'Latest {count} shown (at most {limit})',
+  'audit.shown': '{count} events (at most {limit} per search)',
   'audit.seq': 'Seq',
   'audit.at': 'Time',
   'audit.actor': 'Actor',

@@ -1,4 +1,4 @@
-import type { MessageKey } from './i18n.ts';
+import { hasMessage, t, type MessageKey } from './i18n.ts';
 import type { Role } from './types.ts';
 
 /** Where each role lands after sign-in; roles without a viewing page get one saying so. */
@@ -31,4 +31,9 @@ const NAV: Partial<Record<Role, { href: string; key: MessageKey }[]>> = {
 
 export function navFor(role: Role): { href: string; key: MessageKey }[] {
   return NAV[role] ?? [];
+}
+
+export function roleLabel(role: Role): string {
+  const key = `role.${role}`;
+  return hasMessage(key) ? t(key) : role;
 }

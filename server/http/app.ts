@@ -11,6 +11,7 @@ import type { ApiDeps } from './api-deps.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { errorHandler } from './error-status.ts';
+import { RouteNotFound } from '../errors.ts';
 import { liveRoutes } from './live-routes.ts';
 import { playbackSessionRoutes, playRoutes } from './playback-routes.ts';
 import { PLAYBACK_PATH } from '../playback/playback-service.ts';
@@ -54,8 +55,8 @@ export function createHttpApp(deps: AppDeps) {
   });
   api.use(express.json({ limit: '16kb' }));
   for (const routes of [authRoutes, liveRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes]) api.use(routes(deps.api));
-  api.use((_req, res) => {
-    res.status(404).json({ error: 'not_found' });
+  api.use((req) => {
+    throw new RouteNotFound(req.path);
   });
   app.use('/api', api);
 
@@ -67,9 +68,9 @@ export function createHttpApp(deps: AppDeps) {
 
   if (fs.existsSync(PLAYER_DIST)) app.use(express.static(PLAYER_DIST, { index: 'index.html', dotfiles: 'deny', fallthrough: true }));
   else app.get('/', (_req, res) => void res.type('text/plain; charset=utf-8').send('留痕 liuhen：播放器尚未构建（npm run build:player）\n'));
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'not_found' });
+  app.use((req) => {
+    throw new RouteNotFound(req.path);
   });
-  app.use(errorHandler(deps.onInternalError));
+  app.use(errorHandler(deps.api.audit, deps.onInternalError));
   return app;
 }

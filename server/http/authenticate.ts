@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Authenticated, AuthService } from '../auth/auth-service.ts';
 import type { Viewer } from '../auth/user-registry.ts';
-import { NotAllowed } from '../errors.ts';
+import { markAudited, NotAllowed } from '../errors.ts';
 import type { Decision } from '../policy/policy.ts';
 import { contextOf } from './request-context.ts';
 
@@ -20,7 +20,7 @@ export function requireAuth(auth: AuthService, audit: AuditLog) {
     } catch (e) {
       const ctx = contextOf(req);
       await audit.record({ actor: 'anonymous', action: 'http.request', subject: `${req.method} ${req.path}`.slice(0, 200), outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason: token ? 'bad_token' : 'no_token' } });
-      next(e);
+      next(markAudited(e as Error));
     }
   };
 }
@@ -34,5 +34,5 @@ export async function enforce(audit: AuditLog, req: Request, viewer: Viewer, dec
   if (decision.allow) return;
   const ctx = contextOf(req);
   await audit.record({ actor: `user:${viewer.id}`, action, subject, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason: decision.reason } });
-  throw new NotAllowed(decision.reason);
+  throw markAudited(new NotAllowed(decision.reason));
 }

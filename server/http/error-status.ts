@@ -1,7 +1,16 @@
 /** Domain errors → HTTP statuses, in one place. */
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { AccountLocked, LiuhenError, RateLimited } from '../errors.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Authenticated } from '../auth/auth-service.ts';
+import { AccountLocked, LiuhenError, RateLimited, wasAudited } from '../errors.ts';
+import { contextOf } from './request-context.ts';
+
+function codeOf(err: unknown, status: number): string {
+  if (err instanceof ZodError) return 'invalid_input';
+  if (err instanceof LiuhenError) return err.code;
+  return status === 413 ? 'too_large' : status >= 500 ? 'internal' : 'bad_request';
+}
 
 const STATUS: Record<string, number> = {
   unauthenticated: 401,
@@ -21,13 +30,25 @@ export function statusFor(err: unknown): number {
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
-export function errorHandler(onInternal: (err: unknown) => void): ErrorRequestHandler {
-  return (err, _req, res, _next) => {
+/**
+ * Every error response is a refusal the audit log must show; most were audited where they were
+ * decided, the rest (bad input, unknown routes, oversize bodies) are audited here.
+ */
+export function errorHandler(audit: AuditLog, onInternal: (err: unknown) => void): ErrorRequestHandler {
+  return async (err, req, res, _next) => {
     const status = statusFor(err);
     if (status >= 500) onInternal(err);
-    const body: Record<string, unknown> = {
-      error: err instanceof ZodError ? 'invalid_input' : err instanceof LiuhenError ? err.code : status === 413 ? 'too_large' : status >= 500 ? 'internal' : 'bad_request',
-    };
+    if (!wasAudited(err)) {
+      const ctx = contextOf(req);
+      const viewer = (res.locals.auth as Authenticated | undefined)?.viewer;
+      await audit
+        .record({
+          actor: viewer ? `user:${viewer.id}` : 'anonymous', action: 'http.request', subject: `${req.method} ${req.path}`.slice(0, 200),
+          outcome: status >= 500 ? 'error' : 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { status, reason: codeOf(err, status) },
+        })
+        .catch(onInternal);
+    }
+    const body: Record<string, unknown> = { error: codeOf(err, status) };
     if (err instanceof AccountLocked || err instanceof RateLimited) {
       body.retryAfterSeconds = err.retryAfterSeconds;
       res.setHeader('Retry-After', String(err.retryAfterSeconds));

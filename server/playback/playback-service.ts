@@ -10,7 +10,7 @@ import { type UserRegistry, type Viewer, viewerOf } from '../auth/user-registry.
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
 import type { PlaybackSession, Recording } from '../db/schema.ts';
-import { LiuhenError, NotAllowed, NotAuthenticated } from '../errors.ts';
+import { LiuhenError, markAudited, NotAllowed, NotAuthenticated } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { type Decision, mayReplay, mayWatchLive } from '../policy/policy.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
@@ -58,7 +58,7 @@ export class PlaybackService {
     const decision = await this.decide(viewer, kind, subject);
     if (!decision.allow) {
       await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.session', subject, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason: decision.reason } });
-      throw new NotAllowed(decision.reason);
+      throw markAudited(new NotAllowed(decision.reason));
     }
     const created = this.now();
     const session: PlaybackSession = {
@@ -105,7 +105,7 @@ export class PlaybackService {
     const { session, viewer } = await this.admit(sessionId, object, query, ctx, 'playback.segment');
     const refuse = async (reason: string) => {
       await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'refused', sessionId, object, address: ctx.address, userAgent: ctx.userAgent, detail: { reason } });
-      return new NotAllowed(reason);
+      return markAudited(new NotAllowed(reason));
     };
     const recording = await this.db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirst();
     const belongs = recording && (session.kind === 'replay' ? recording.id === session.recording_id : recording.device_id === session.device_id);
@@ -115,7 +115,7 @@ export class PlaybackService {
     const bytes = await this.store.get(entry.object_key);
     if (sha256Hex(bytes) !== entry.sha256) {
       await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'error', sessionId, object: entry.object_key, address: ctx.address, userAgent: ctx.userAgent, detail: { reason: 'integrity' } });
-      throw new IntegrityFailure(entry.object_key);
+      throw markAudited(new IntegrityFailure(entry.object_key));
     }
     await this.audit.record({
       actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'ok', sessionId,
@@ -129,7 +129,7 @@ export class PlaybackService {
     const session = await this.db.selectFrom('playback_sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
     const refuse = async (actor: string, reason: string, error: LiuhenError) => {
       await this.audit.record({ actor, action, subject: session?.recording_id ?? session?.device_id ?? null, outcome: 'refused', sessionId, object, address: ctx.address, userAgent: ctx.userAgent, detail: { reason } });
-      return error;
+      return markAudited(error);
     };
     const signatureProblem = this.signer.check(sessionId, object, query.exp, query.sig);
     if (!session) throw await refuse('anonymous', signatureProblem ?? 'no such session', new NotAuthenticated());

@@ -1,0 +1,60 @@
+import { describeError, getRecordings } from '../api.ts';
+import { h } from '../dom.ts';
+import { DASH, formatDateTime, formatDuration } from '../format.ts';
+import { label, setText, t, type MessageKey } from '../i18n.ts';
+import { confidentialityText, recordingStateText } from '../labels.ts';
+import type { PageContext } from '../router.ts';
+import type { Recording } from '../types.ts';
+
+const COLUMNS: MessageKey[] = [
+  'col.device', 'col.officer', 'col.start', 'col.duration', 'col.segments', 'col.gaps', 'col.state', 'col.confidentiality',
+];
+
+function row(r: Recording): HTMLTableRowElement {
+  const href = `#/replay/${encodeURIComponent(r.id)}`;
+  const state = h('span', { class: `state state-${r.state}` });
+  setText(state, () => recordingStateText(r.state));
+  const confidentiality = h('span', { class: r.confidentiality ? 'confidential' : '' });
+  setText(confidentiality, () => confidentialityText(r.confidentiality));
+  const tr = h(
+    'tr',
+    { 'data-testid': 'recording-row', 'data-recording-id': r.id, class: 'clickable' },
+    h('td', {}, h('a', { href }, r.deviceName)),
+    h('td', {}, r.officerBadge ?? DASH),
+    h('td', {}, formatDateTime(r.startedAt)),
+    h('td', { class: 'num' }, formatDuration(r.durationMs)),
+    h('td', { class: 'num' }, String(r.segments)),
+    h('td', { class: r.gaps > 0 ? 'num has-gaps' : 'num' }, String(r.gaps)),
+    h('td', {}, state),
+    h('td', {}, confidentiality),
+  );
+  // The whole row is the target; the link inside keeps keyboard and middle-click working.
+  tr.addEventListener('click', () => {
+    location.hash = href;
+  });
+  return tr;
+}
+
+export function recordingsPage({ root, signal }: PageContext): void {
+  const status = h('p', { class: 'notice' });
+  setText(status, () => t('loading'));
+  const body = h('tbody');
+  root.append(
+    h('h1', {}, label('recordings.title')),
+    h('table', { class: 'data-table' }, h('thead', {}, h('tr', {}, ...COLUMNS.map((key) => h('th', {}, label(key))))), body),
+    status,
+  );
+
+  getRecordings(signal).then(
+    ({ recordings }) => {
+      body.replaceChildren(...recordings.map(row));
+      status.hidden = recordings.length > 0;
+      setText(status, () => t('recordings.empty'));
+    },
+    (err: unknown) => {
+      if (signal.aborted) return;
+      status.classList.add('error');
+      setText(status, () => describeError(err));
+    },
+  );
+}

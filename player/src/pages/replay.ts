@@ -1,0 +1,166 @@
+import { createPlaybackSession, describeError, getRecording, getVerification } from '../api.ts';
+import { h } from '../dom.ts';
+import { DASH, formatDateTime, formatDuration } from '../format.ts';
+import { attachPlaylist, isNetworkError, type FatalError, type Playback } from '../hls-player.ts';
+import { label, setText, t, type MessageKey } from '../i18n.ts';
+import { confidentialityText, recordingStateText } from '../labels.ts';
+import { createPlayerFrame } from '../player-frame.ts';
+import type { PageContext } from '../router.ts';
+import { createTimeline } from '../timeline.ts';
+import type { Recording, Verification } from '../types.ts';
+
+function infoList(r: Recording): HTMLDListElement {
+  const rows: [MessageKey, () => string][] = [
+    ['col.id', () => r.id],
+    ['col.device', () => r.deviceName],
+    ['col.officer', () => r.officerBadge ?? DASH],
+    ['col.unit', () => r.unit],
+    ['col.start', () => formatDateTime(r.startedAt)],
+    ['col.end', () => formatDateTime(r.endedAt)],
+    ['col.duration', () => formatDuration(r.durationMs)],
+    ['col.segments', () => String(r.segments)],
+    ['col.gaps', () => String(r.gaps)],
+    ['col.state', () => recordingStateText(r.state)],
+    ['col.confidentiality', () => confidentialityText(r.confidentiality)],
+  ];
+  const dl = h('dl', { class: 'info' });
+  for (const [key, value] of rows) {
+    const dd = h('dd');
+    setText(dd, value);
+    dl.append(h('dt', {}, label(key)), dd);
+  }
+  return dl;
+}
+
+function showVerification(el: HTMLElement, v: Verification): void {
+  el.dataset.ok = String(v.ok);
+  el.className = `verification ${v.ok ? 'ok' : 'failed'}`;
+  const headline = h('strong');
+  setText(headline, () => t(v.ok ? 'verify.ok' : 'verify.failed'));
+  const detail = h('span');
+  const first = v.problems[0];
+  setText(detail, () =>
+    !v.ok && first !== undefined
+      ? t('verify.problem', { idx: first.idx, message: first.message })
+      : t('verify.summary', { segments: v.segments, gaps: v.gaps, checkpoints: v.checkpoints }) +
+        (v.manifestChecked ? t('verify.manifest') : ''),
+  );
+  el.replaceChildren(headline, detail);
+}
+
+/** Chromium refuses unmuted autoplay without a user gesture (a replay opened by reload or a
+ * pasted link); playing muted keeps the evidence on screen, and the controls can unmute. */
+function play(video: HTMLVideoElement): void {
+  video.play().catch((err: unknown) => {
+    if (err instanceof DOMException && err.name === 'NotAllowedError') {
+      video.muted = true;
+      video.play().catch(() => undefined);
+    }
+  });
+}
+
+export function replayPage({ root, signal, params }: PageContext): void {
+  const id = params[0] ?? '';
+  const frame = createPlayerFrame({ live: false });
+  const { container, video } = frame;
+  const timeline = createTimeline((seconds) => {
+    video.currentTime = seconds;
+  });
+  const title = h('span');
+  const problem = h('p', { class: 'notice error', hidden: '' });
+  const info = h('div', { class: 'card' }, label('loading'));
+  const verification = h('div', { 'data-testid': 'verification', class: 'verification' }, label('verify.running'));
+  const fullscreen = h('button', { type: 'button', class: 'secondary' }, label('replay.fullscreen'));
+  // The container, not the video, goes full screen: the watermark must come along.
+  fullscreen.addEventListener('click', () => void container.requestFullscreen().catch(() => undefined));
+
+  root.append(
+    h('a', { href: '#/recordings', class: 'back' }, label('replay.back')),
+    h('h1', {}, label('replay.title'), ' · ', title),
+    h(
+      'div',
+      { class: 'replay-layout' },
+      h(
+        'div',
+        { class: 'replay-main' },
+        container,
+        h('div', { class: 'player-actions' }, fullscreen),
+        problem,
+        h('section', { class: 'card' }, h('h2', {}, label('replay.timeline')), timeline.el),
+      ),
+      h('aside', { class: 'replay-aside' }, info, verification),
+    ),
+  );
+
+  /** Trouble with the playback itself; the info and verification cards report their own. */
+  const showProblem = (message: () => string): void => {
+    problem.hidden = false;
+    setText(problem, message);
+  };
+
+  let playback: Playback | null = null;
+  // Whether the current session has played: a session that fails before it could play is not
+  // renewed again, or an unplayable recording would open sessions forever.
+  let settled = false;
+
+  const open = async (startPosition: number | undefined, autoplay: boolean): Promise<void> => {
+    const session = await createPlaybackSession({ recordingId: id }, signal);
+    playback?.destroy();
+    settled = false;
+    frame.watermark.show(session.watermark);
+    playback = attachPlaylist(container, video, session.playlistUrl, { startPosition, onFatal });
+    problem.hidden = true;
+    if (autoplay) play(video);
+  };
+
+  // Segment URLs are signed for a short while; when they lapse mid-replay (a long pause, a seek
+  // far ahead) a new session picks up where the video stood.
+  function onFatal(error: FatalError): void {
+    if (isNetworkError(error) && settled) {
+      open(video.currentTime, !video.paused).catch((err: unknown) => {
+        if (!signal.aborted) showProblem(() => describeError(err));
+      });
+      return;
+    }
+    showProblem(() => t('player.fatal', { details: `${error.type}/${error.details}` }));
+  }
+
+  video.addEventListener('canplay', () => {
+    settled = true;
+  });
+  video.addEventListener('timeupdate', () => timeline.setTime(video.currentTime));
+
+  open(undefined, true).catch((err: unknown) => {
+    if (!signal.aborted) showProblem(() => describeError(err));
+  });
+
+  getRecording(id, signal).then(
+    ({ recording, timeline: entries }) => {
+      title.textContent = recording.deviceName;
+      info.replaceChildren(infoList(recording));
+      timeline.setEntries(entries);
+      timeline.setTime(video.currentTime);
+    },
+    (err: unknown) => {
+      if (signal.aborted) return;
+      const message = h('p', { class: 'error' });
+      setText(message, () => describeError(err));
+      info.replaceChildren(message);
+    },
+  );
+
+  getVerification(id, signal).then(
+    (v) => showVerification(verification, v),
+    (err: unknown) => {
+      if (signal.aborted) return;
+      const message = h('span');
+      setText(message, () => t('verify.error', { error: describeError(err) }));
+      verification.replaceChildren(message);
+    },
+  );
+
+  signal.addEventListener('abort', () => {
+    playback?.destroy();
+    frame.destroy();
+  });
+}

@@ -1,0 +1,257 @@
+/**
+ * The authorization matrix: every HTTP route × every role, then every route against a missing,
+ * expired, forged and `alg: none` token, and the playback URLs against replay from another
+ * session, an expired signature and paths with `..`. Nobody not allowed gets a media byte, and
+ * every refusal is in the audit log.
+ */
+import { randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../server/db/schema.ts';
+import type { RunningServer } from '../../server/liuhen.ts';
+import { UrlSigner } from '../../server/playback/url-signer.ts';
+import { looksLikeMedia, rawRequest, type RawResponse } from '../helpers/http.ts';
+import { publish } from '../helpers/publisher.ts';
+import { waitForClosed } from '../helpers/recordings.ts';
+import { startTestServer, testEnv } from '../helpers/server.ts';
+import { PASSWORD, type SignedIn, signedInUser } from '../helpers/viewing.ts';
+
+const ROLES: Role[] = ['commander', 'reviewer', 'custodian', 'auditor', 'admin', 'party', 'agency_head', 'legal'];
+
+let server: RunningServer;
+let recordingId: string;
+let deviceId: string;
+const users = new Map<Role, SignedIn>();
+let spareReviewer: SignedIn;
+let badgeNo = 0;
+
+beforeAll(async () => {
+  server = await startTestServer(await testEnv({ LIUHEN_GRACE_SECONDS: '1' }));
+  const { device, credential } = await server.core.devices.add({ kind: 'bodycam', officerBadge: 'F1', unit: 'u1' }, 'test');
+  deviceId = device.id;
+  expect(await publish(server.publishUrl(device.id, credential), 5).exited).toBe(0);
+  recordingId = (await waitForClosed(server.core.db, device.id))[0]!.id;
+  for (const role of ROLES) users.set(role, await signedInUser(server, role, 'u1', `${role}-1`));
+  spareReviewer = await signedInUser(server, 'reviewer', 'u1', 'reviewer-2');
+});
+afterAll(async () => server?.stop());
+
+interface Route {
+  name: string;
+  method: string;
+  path: () => string;
+  body?: () => unknown;
+  allowed: Role[];
+}
+
+const ROUTES: Route[] = [
+  { name: 'me', method: 'GET', path: () => '/api/me', allowed: ROLES },
+  { name: 'live feeds', method: 'GET', path: () => '/api/live', allowed: ['commander'] },
+  { name: 'recording list', method: 'GET', path: () => '/api/recordings', allowed: ROLES },
+  { name: 'recording', method: 'GET', path: () => `/api/recordings/${recordingId}`, allowed: ['commander', 'custodian'] },
+  { name: 'verification', method: 'GET', path: () => `/api/recordings/${recordingId}/verification`, allowed: ['commander', 'custodian'] },
+  { name: 'share', method: 'POST', path: () => `/api/recordings/${recordingId}/shares`, body: () => ({ userId: spareReviewer.userId }), allowed: ['custodian'] },
+  { name: 'label', method: 'PUT', path: () => `/api/recordings/${recordingId}/confidentiality`, body: () => ({ label: null }), allowed: ['custodian'] },
+  { name: 'replay session', method: 'POST', path: () => '/api/playback-sessions', body: () => ({ recordingId }), allowed: ['commander', 'custodian'] },
+  { name: 'live session', method: 'POST', path: () => '/api/playback-sessions', body: () => ({ deviceId }), allowed: ['commander'] },
+  { name: 'audit log', method: 'GET', path: () => '/api/audit', allowed: ['auditor'] },
+  { name: 'user list', method: 'GET', path: () => '/api/users', allowed: ['admin'] },
+  { name: 'user add', method: 'POST', path: () => '/api/users', body: () => ({ role: 'reviewer', unit: 'u1', name: '新用户', badge: `new-${++badgeNo}` }), allowed: ['admin'] },
+  { name: 'device list', method: 'GET', path: () => '/api/devices', allowed: ['admin'] },
+  { name: 'device add', method: 'POST', path: () => '/api/devices', body: () => ({ kind: 'bodycam', officerBadge: `D${++badgeNo}`, unit: 'u1' }), allowed: ['admin'] },
+];
+
+function call(route: Route, token?: string): Promise<RawResponse> {
+  const body = route.body ? JSON.stringify(route.body()) : undefined;
+  const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  return rawRequest(server.httpPort, route.method, route.path(), { headers, body });
+}
+
+async function refusals(): Promise<number> {
+  return (await server.core.audit.query()).filter((e) => e.outcome === 'refused').length;
+}
+
+/** Runs `request`, expects `status`, no media in the answer, and (when refused) one more refusal in the audit log. */
+async function expectRefused(request: () => Promise<RawResponse>, status: number | 'client error'): Promise<RawResponse> {
+  const before = await refusals();
+  const res = await request();
+  if (status === 'client error') expect(res.status >= 400 && res.status < 500, `status ${res.status}`).toBe(true);
+  else expect(res.status).toBe(status);
+  expect(looksLikeMedia(res.body)).toBe(false);
+  await server.core.audit.flush();
+  expect(await refusals()).toBeGreaterThan(before);
+  return res;
+}
+
+describe('every route × every role', () => {
+  const cases = ROUTES.flatMap((route) => ROLES.map((role) => ({ route, role, allowed: route.allowed.includes(role) })));
+  it.each(cases)('$route.name as $role → allowed: $allowed', async ({ route, role, allowed }) => {
+    const token = users.get(role)!.accessToken;
+    if (!allowed) {
+      const res = await expectRefused(() => call(route, token), 403);
+      expect(JSON.parse(res.body.toString())).toEqual({ error: 'forbidden' });
+      return;
+    }
+    const res = await call(route, token);
+    expect([200, 201, 204]).toContain(res.status);
+    if (route.name === 'recording list') {
+      const ids = (JSON.parse(res.body.toString()) as { recordings: { id: string }[] }).recordings.map((r) => r.id);
+      expect(ids.includes(recordingId)).toBe(role === 'commander' || role === 'custodian');
+    }
+  });
+});
+
+describe('every route against bad tokens', () => {
+  const key = () => server.core.keys.key('jwt-hs256');
+  const claims = () => ({ sub: users.get('admin')!.userId, sid: 'as-whatever' });
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const tokens: Record<string, () => string | undefined> = {
+    'no token': () => undefined,
+    'an expired token': () => {
+      const payload = jwt.decode(users.get('admin')!.accessToken) as Record<string, unknown>;
+      return jwt.sign({ ...payload, iat: 1_000_000_000, exp: 1_000_000_600 }, key(), { algorithm: 'HS256' });
+    },
+    'a forged signature': () => jwt.sign(claims(), randomBytes(32), { algorithm: 'HS256', issuer: 'liuhen', audience: 'liuhen-api', expiresIn: 600 }),
+    'alg: none': () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...jwt.decode(users.get('admin')!.accessToken) as object })}.`,
+    'a token with its payload swapped': () => {
+      const [h, , s] = users.get('commander')!.accessToken.split('.');
+      const [, p] = users.get('admin')!.accessToken.split('.');
+      return `${h}.${p}.${s}`;
+    },
+  };
+  const cases = Object.keys(tokens).flatMap((kind) => ROUTES.map((route) => ({ kind, route })));
+  it.each(cases)('$route.name with $kind → 401', async ({ kind, route }) => {
+    const res = await expectRefused(() => call(route, tokens[kind]!()), 401);
+    expect(JSON.parse(res.body.toString())).toEqual({ error: 'unauthenticated' });
+  });
+});
+
+describe('playback URLs', () => {
+  async function session(role: Role, body: unknown) {
+    const res = await rawRequest(server.httpPort, 'POST', '/api/playback-sessions', {
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${users.get(role)!.accessToken}` },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(201);
+    return JSON.parse(res.body.toString()) as { sessionId: string; playlistUrl: string };
+  }
+  const segmentPaths = async (playlistUrl: string) => {
+    const res = await rawRequest(server.httpPort, 'GET', playlistUrl);
+    expect(res.status).toBe(200);
+    const base = playlistUrl.slice(0, playlistUrl.lastIndexOf('/') + 1);
+    return res.body.toString().split('\n').filter((l) => l.includes('.ts?')).map((l) => base + l);
+  };
+
+  it('serve media to the session they were signed for', async () => {
+    const s = await session('commander', { recordingId });
+    const [first] = await segmentPaths(s.playlistUrl);
+    const res = await rawRequest(server.httpPort, 'GET', first!);
+    expect(res.status).toBe(200);
+    expect(looksLikeMedia(res.body)).toBe(true);
+  });
+
+  it('refuse another session’s segment URL, a tampered signature and an unknown session', async () => {
+    const mine = await session('commander', { recordingId });
+    const theirs = await session('custodian', { recordingId });
+    const [theirSegment] = await segmentPaths(theirs.playlistUrl);
+    const replayed = theirSegment!.replace(theirs.sessionId, mine.sessionId);
+    await expectRefused(() => rawRequest(server.httpPort, 'GET', replayed), 401);
+    await expectRefused(() => rawRequest(server.httpPort, 'GET', theirSegment!.replace(/sig=.{4}/, 'sig=AAAA')), 401);
+    await expectRefused(() => rawRequest(server.httpPort, 'GET', theirSegment!.replace(/\/\d+\.ts/, '/2.ts')), 401);
+    await expectRefused(() => rawRequest(server.httpPort, 'GET', theirs.playlistUrl.replace(theirs.sessionId, 'ps-doesnotexist')), 401);
+  });
+
+  it('refuse an expired segment signature', async () => {
+    const s = await session('commander', { recordingId });
+    const lastHour = new UrlSigner(server.core.keys.key('segment-url-hmac'), () => new Date(Date.now() - 3_600_000));
+    const path = `/play/${s.sessionId}/${recordingId}/1.ts?${lastHour.query(s.sessionId, `${recordingId}/1`, new Date(Date.now() + 3_600_000))}`;
+    const res = await expectRefused(() => rawRequest(server.httpPort, 'GET', path), 401);
+    expect(res.body.toString()).toContain('unauthenticated');
+    const events = await server.core.audit.query({ action: 'playback.segment' });
+    expect(JSON.parse(events.at(-1)!.detail)).toEqual({ reason: 'signature_expired' });
+  });
+
+  it('refuse paths with .. and never answer with a stored byte or a key', async () => {
+    const s = await session('commander', { recordingId });
+    const secret = server.core.keys.key('jwt-hs256');
+    for (const path of [
+      `/play/${s.sessionId}/../../keys/server-secret`,
+      `/play/${s.sessionId}/..%2f..%2fevidence%2frecordings/${recordingId}/1.ts`,
+      `/play/../${s.sessionId}/${recordingId}/1.ts`,
+      '/../../../etc/passwd',
+      '/%2e%2e/%2e%2e/package.json',
+      '/assets/..%2f..%2f..%2fpackage.json',
+      `/play/${s.sessionId}/${recordingId}/..%2f1.ts`,
+    ]) {
+      const res = await expectRefused(() => rawRequest(server.httpPort, 'GET', path), 'client error');
+      expect(res.body.includes(secret)).toBe(false);
+      expect(res.body.toString()).not.toContain('"dependencies"');
+    }
+  });
+
+  it('a confidential recording needs the clearance; a share opens it to a reviewer', async () => {
+    const custodian = users.get('custodian')!;
+    const label = (value: string | null) =>
+      rawRequest(server.httpPort, 'PUT', `/api/recordings/${recordingId}/confidentiality`, {
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${custodian.accessToken}` },
+        body: JSON.stringify({ label: value }),
+      });
+    expect((await label('privacy')).status).toBe(204);
+    try {
+      const asCommander = () => rawRequest(server.httpPort, 'POST', '/api/playback-sessions', {
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${users.get('commander')!.accessToken}` },
+        body: JSON.stringify({ recordingId }),
+      });
+      await expectRefused(asCommander, 403);
+      const cleared = await signedInUser(server, 'commander', 'u1', 'commander-cleared', { clearances: ['privacy'] });
+      const ok = await rawRequest(server.httpPort, 'POST', '/api/playback-sessions', {
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${cleared.accessToken}` },
+        body: JSON.stringify({ recordingId }),
+      });
+      expect(ok.status).toBe(201);
+    } finally {
+      expect((await label(null)).status).toBe(204);
+    }
+    // The share made in the matrix above lets the second reviewer replay.
+    const shared = await rawRequest(server.httpPort, 'POST', '/api/playback-sessions', {
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${spareReviewer.accessToken}` },
+      body: JSON.stringify({ recordingId }),
+    });
+    expect(shared.status).toBe(201);
+  });
+});
+
+describe('sign-in', () => {
+  const signIn = (badge: string, password: string) =>
+    rawRequest(server.httpPort, 'POST', '/api/auth/sign-in', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ badge, password }) });
+
+  it('locks an account after five wrong passwords, even against the right one', async () => {
+    await server.core.users.add({ role: 'reviewer', unit: 'u1', name: '锁定', badge: 'lock-me', password: PASSWORD }, 'test');
+    for (let i = 0; i < 5; i++) await expectRefused(() => signIn('lock-me', 'wrong password!'), 401);
+    const locked = await expectRefused(() => signIn('lock-me', PASSWORD), 423);
+    expect(JSON.parse(locked.body.toString())).toMatchObject({ error: 'locked', retryAfterSeconds: expect.any(Number) });
+    await expectRefused(() => signIn('nobody-here', PASSWORD), 401);
+  });
+
+  it('spends a refresh token on use, and signing out stops the access token at once', async () => {
+    const u = await signedInUser(server, 'auditor', 'u1', 'auditor-2');
+    const refresh = (token: string) =>
+      rawRequest(server.httpPort, 'POST', '/api/auth/refresh', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: token }) });
+    const first = await refresh(u.refreshToken);
+    expect(first.status).toBe(200);
+    await expectRefused(() => refresh(u.refreshToken), 401);
+    const next = JSON.parse(first.body.toString()) as { accessToken: string };
+    const me = () => rawRequest(server.httpPort, 'GET', '/api/me', { headers: { authorization: `Bearer ${next.accessToken}` } });
+    expect((await me()).status).toBe(200);
+    const out = await rawRequest(server.httpPort, 'POST', '/api/auth/sign-out', { headers: { authorization: `Bearer ${next.accessToken}` } });
+    expect(out.status).toBe(204);
+    await expectRefused(me, 401);
+  });
+
+  it('refuses an oversize body with 413 and stays up', async () => {
+    const res = await expectRefused(() => signIn('x'.repeat(40_000), 'y'), 413);
+    expect(JSON.parse(res.body.toString())).toEqual({ error: 'too_large' });
+    expect((await rawRequest(server.httpPort, 'GET', '/healthz')).status).toBe(200);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { Viewer } from '../../server/auth/user-registry.ts';
+import type { Role } from '../../server/db/schema.ts';
+import { mayAdminister, mayKeep, mayListLive, mayReadAudit, mayReplay, mayWatchLive } from '../../server/policy/policy.ts';
+
+const viewer = (role: Role, over: Partial<Viewer> = {}): Viewer => ({ id: `u-${role}`, name: role, badge: role, role, unit: 'u1', clearances: [], ...over });
+const own = { unit: 'u1', confidentiality: null, sharedWithViewer: false };
+
+describe('the policy', () => {
+  it.each<[Role, boolean, boolean, boolean, boolean]>([
+    // role, live own unit, replay own unit (not shared), audit, administer
+    ['commander', true, true, false, false],
+    ['custodian', false, true, false, false],
+    ['reviewer', false, false, false, false],
+    ['auditor', false, false, true, false],
+    ['admin', false, false, false, true],
+    ['party', false, false, false, false],
+    ['agency_head', false, false, false, false],
+    ['legal', false, false, false, false],
+  ])('%s: live %s, replay %s, audit %s, administer %s', (role, live, replay, audit, admin) => {
+    const v = viewer(role);
+    expect(mayWatchLive(v, 'u1').allow).toBe(live);
+    expect(mayListLive(v).allow).toBe(live);
+    expect(mayReplay(v, own).allow).toBe(replay);
+    expect(mayReadAudit(v).allow).toBe(audit);
+    expect(mayAdminister(v).allow).toBe(admin);
+  });
+
+  it('keeps units apart', () => {
+    expect(mayWatchLive(viewer('commander'), 'u2')).toEqual({ allow: false, reason: 'device of another unit' });
+    expect(mayReplay(viewer('commander'), { ...own, unit: 'u2' }).allow).toBe(false);
+    expect(mayReplay(viewer('custodian'), { ...own, unit: 'u2' }).allow).toBe(false);
+    expect(mayKeep(viewer('custodian'), { unit: 'u2' }).allow).toBe(false);
+    expect(mayKeep(viewer('custodian'), { unit: 'u1' }).allow).toBe(true);
+    expect(mayKeep(viewer('commander'), { unit: 'u1' }).allow).toBe(false);
+  });
+
+  it('lets a reviewer replay only what was shared, in any unit', () => {
+    expect(mayReplay(viewer('reviewer'), { ...own, unit: 'u9', sharedWithViewer: true }).allow).toBe(true);
+    expect(mayReplay(viewer('reviewer'), { ...own, sharedWithViewer: false }).allow).toBe(false);
+  });
+
+  it('requires the matching clearance for a labelled recording, whatever the role', () => {
+    const secret = { ...own, confidentiality: 'state_secret' as const, sharedWithViewer: true };
+    expect(mayReplay(viewer('commander'), secret)).toEqual({ allow: false, reason: 'no state_secret clearance' });
+    expect(mayReplay(viewer('commander', { clearances: ['privacy'] }), secret).allow).toBe(false);
+    expect(mayReplay(viewer('commander', { clearances: ['state_secret'] }), secret).allow).toBe(true);
+    expect(mayReplay(viewer('reviewer', { clearances: ['state_secret'] }), secret).allow).toBe(true);
+  });
+});
