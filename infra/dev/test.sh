@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh Debian 12 machine: installs ffmpeg, Ceph's RADOS Gateway (the
-# real S3 server with Object Lock), PostgreSQL and Redis if missing, starts them, then runs vitest.
+# The whole test suite on a fresh Debian 12 machine: installs ffmpeg, Debian's Chromium (the
+# browser tests never download one), Ceph's RADOS Gateway (the real S3 server with Object Lock),
+# PostgreSQL and Redis if missing, starts them, builds the player, then runs vitest.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . infra/dev/lib.sh
 
-apt_install ffmpeg curl
+apt_install ffmpeg curl chromium fonts-wqy-microhei
 npm_install
+npm run --silent build:player >/dev/null
 ensure_redis
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   apt_install postgresql
-  $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
+  # The tests connect as postgres over loopback without a password, as on the CI machines.
+  hba=$(ls /etc/postgresql/*/main/pg_hba.conf | head -1)
+  grep -q 'liuhen-tests' "$hba" || $SUDO sed -i '1i host all postgres 127.0.0.1/32 trust # liuhen-tests' "$hba"
+  $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main restart
 fi
 # start-ceph.sh prints the LIUHEN_TEST_S3_* settings the s3 tests read.
 eval "$(bash infra/ceph/start-ceph.sh | sed 's/^/export /')"

@@ -7,5 +7,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 apt_install ffmpeg
 npm_install
+npm run --silent build:player >/dev/null
 ensure_redis
 exec node bin/liuhen.js up "$@"
