@@ -7,6 +7,7 @@ import { h } from './dom.ts';
 import { DASH } from './format.ts';
 import { attachPlaylist, type Playback } from './hls-player.ts';
 import { label, setText, t } from './i18n.ts';
+import { feedStateText } from './labels.ts';
 import { createPlayerFrame, type PlayerFrame } from './player-frame.ts';
 import type { LiveFeed } from './types.ts';
 
@@ -68,7 +69,7 @@ export class FeedTile {
     this.officer.textContent = feed.officerBadge ?? DASH;
     this.state.className = `state state-${feed.state}`;
     this.state.dataset.state = feed.state;
-    setText(this.state, () => t(`feed.state.${feed.state}`));
+    setText(this.state, () => feedStateText(feed.state));
     const seconds = feed.lastSegmentAgeSeconds;
     setText(this.age, () => (seconds === null ? DASH : t('feed.secondsAgo', { seconds: Math.round(seconds) })));
     this.reconcile();
@@ -106,7 +107,8 @@ export class FeedTile {
     const recordingId = this.feed.recordingId;
     try {
       const session = await createPlaybackSession({ deviceId: this.feed.deviceId }, this.closed.signal);
-      // The old session plays on until the new one is in hand, so a renewal costs no picture.
+      // The old session plays on until the new one is in hand: a renewal blanks the picture only
+      // while the new playlist starts, not for the round trip that creates the session.
       this.playback?.destroy();
       this.frame.watermark.show(session.watermark);
       this.playback = attachPlaylist(this.frame.container, this.frame.video, session.playlistUrl, {

@@ -29,6 +29,20 @@ const LIVE: Partial<HlsConfig> = {
   backBufferLength: 10,
 };
 
+/**
+ * A replay's segment URLs are signed; once one answers 403 it will not heal, and hls.js's default
+ * of six retries stalls the picture for half a minute before the page may renew the session.
+ * Two quick retries still ride out a passing network fault.
+ */
+const REPLAY: Partial<HlsConfig> = {
+  fragLoadPolicy: {
+    default: {
+      ...Hls.DefaultConfig.fragLoadPolicy.default,
+      errorRetry: { maxNumRetry: 2, retryDelayMs: 1000, maxRetryDelayMs: 2000 },
+    },
+  },
+};
+
 export function isNetworkError(error: FatalError): boolean {
   return error.type === Hls.ErrorTypes.NETWORK_ERROR;
 }
@@ -51,7 +65,7 @@ export function attachPlaylist(
   };
 
   if (Hls.isSupported()) {
-    const hls = new Hls({ ...(options.live ? LIVE : {}), startPosition: options.startPosition ?? -1 });
+    const hls = new Hls({ ...(options.live ? LIVE : REPLAY), startPosition: options.startPosition ?? -1 });
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (data.fatal) fatal({ type: data.type, details: data.details });
     });

@@ -1,13 +1,14 @@
 /** Server codes in words; an unknown code is shown as it is rather than hidden. */
 import { DASH } from './format.ts';
 import { hasMessage, t } from './i18n.ts';
-import type { Confidentiality, RecordingState } from './types.ts';
+import type { Confidentiality, FeedState, RecordingState } from './types.ts';
 
 function word(prefix: string, code: string): string {
   const key = `${prefix}.${code}`;
   return hasMessage(key) ? t(key) : code;
 }
 
+export const feedStateText = (state: FeedState): string => word('feed.state', state);
 export const recordingStateText = (state: RecordingState): string => word('rec.state', state);
 export const confidentialityText = (c: Confidentiality | null): string => (c === null ? DASH : word('conf', c));
 export const outcomeText = (outcome: string): string => word('outcome', outcome);

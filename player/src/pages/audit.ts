@@ -9,9 +9,10 @@ import type { AuditEvent } from '../types.ts';
 /** One page of events; an auditor narrows down with the filters rather than paging. */
 const LIMIT = 200;
 
-const COLUMNS: MessageKey[] = [
-  'audit.seq', 'audit.at', 'audit.actor', 'audit.action', 'audit.subject', 'audit.outcome',
-  'audit.address', 'audit.session', 'audit.object', 'audit.bytes', 'audit.detail',
+const COLUMNS: [MessageKey, string][] = [
+  ['audit.seq', 'num'], ['audit.at', ''], ['audit.actor', ''], ['audit.action', ''], ['audit.subject', ''],
+  ['audit.outcome', ''], ['audit.address', ''], ['audit.session', ''], ['audit.object', ''], ['audit.bytes', 'num'],
+  ['audit.detail', ''],
 ];
 
 function cell(value: string | number | null, className = ''): HTMLTableCellElement {
@@ -64,7 +65,7 @@ export function auditPage({ root, signal }: PageContext): void {
     h('h1', {}, label('audit.title')),
     form,
     status,
-    h('div', { class: 'table-scroll' }, h('table', { class: 'data-table audit-table' }, h('thead', {}, h('tr', {}, ...COLUMNS.map((key) => h('th', {}, label(key))))), body)),
+    h('div', { class: 'table-scroll' }, h('table', { class: 'data-table audit-table' }, h('thead', {}, h('tr', {}, ...COLUMNS.map(([key, className]) => h('th', { class: className }, label(key))))), body)),
   );
 
   // Each search supersedes the one before, so a slow answer cannot overwrite a newer one.

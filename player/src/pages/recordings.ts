@@ -6,8 +6,9 @@ import { confidentialityText, recordingStateText } from '../labels.ts';
 import type { PageContext } from '../router.ts';
 import type { Recording } from '../types.ts';
 
-const COLUMNS: MessageKey[] = [
-  'col.device', 'col.officer', 'col.start', 'col.duration', 'col.segments', 'col.gaps', 'col.state', 'col.confidentiality',
+const COLUMNS: [MessageKey, string][] = [
+  ['col.device', ''], ['col.officer', ''], ['col.start', ''], ['col.duration', 'num'], ['col.segments', 'num'],
+  ['col.gaps', 'num'], ['col.state', ''], ['col.confidentiality', ''],
 ];
 
 function row(r: Recording): HTMLTableRowElement {
@@ -41,7 +42,7 @@ export function recordingsPage({ root, signal }: PageContext): void {
   const body = h('tbody');
   root.append(
     h('h1', {}, label('recordings.title')),
-    h('table', { class: 'data-table' }, h('thead', {}, h('tr', {}, ...COLUMNS.map((key) => h('th', {}, label(key))))), body),
+    h('table', { class: 'data-table' }, h('thead', {}, h('tr', {}, ...COLUMNS.map(([key, className]) => h('th', { class: className }, label(key))))), body),
     status,
   );
 

@@ -75,8 +75,13 @@ export function replayPage({ root, signal, params }: PageContext): void {
   fullscreen.addEventListener('click', () => void container.requestFullscreen().catch(() => undefined));
 
   root.append(
-    h('a', { href: '#/recordings', class: 'back' }, label('replay.back')),
-    h('h1', {}, label('replay.title'), ' · ', title),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('a', { href: '#/recordings', class: 'back' }, label('replay.back')),
+      h('h1', {}, label('replay.title'), ' · ', title),
+      fullscreen,
+    ),
     h(
       'div',
       { class: 'replay-layout' },
@@ -84,7 +89,6 @@ export function replayPage({ root, signal, params }: PageContext): void {
         'div',
         { class: 'replay-main' },
         container,
-        h('div', { class: 'player-actions' }, fullscreen),
         problem,
         h('section', { class: 'card' }, h('h2', {}, label('replay.timeline')), timeline.el),
       ),
