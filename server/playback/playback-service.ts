@@ -14,7 +14,9 @@ import { LiuhenError, markAudited, NotAllowed, NotAuthenticated } from '../error
 import { newId } from '../ids.ts';
 import { type Decision, mayReplay, mayWatchLive } from '../policy/policy.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
-import { LIVE_WINDOW_SEGMENTS, renderPlaylist } from './playlist.ts';
+import { LIVE_WINDOW_SEGMENTS, type PlaylistEntry, renderPlaylist } from './playlist.ts';
+import { SegmentCache } from './segment-cache.ts';
+import { TtlCache } from './ttl-cache.ts';
 import type { UrlSigner } from './url-signer.ts';
 
 export type PlaybackTarget = { recordingId: string } | { deviceId: string };
@@ -35,7 +37,27 @@ export class IntegrityFailure extends LiuhenError {
 
 export const PLAYBACK_PATH = '/play';
 
+const SEGMENT_CACHE_BYTES = 256 << 20;
+/** How long an admitted session is trusted before signature-independent checks run again. */
+const ADMISSION_TTL_MS = 1000;
+/** How long a rendered window of a recording is reused across its viewers. */
+const WINDOW_TTL_MS = 250;
+
+interface Admitted {
+  session: PlaybackSession;
+  viewer: Viewer;
+}
+
+type Window = { recording: Recording | undefined; entries: PlaylistEntry[]; segmentsBefore: number; gapsBefore: number };
+
 export class PlaybackService {
+  private readonly segments = new SegmentCache(SEGMENT_CACHE_BYTES);
+  /** session id → a recent full admission (session row, active user, policy allowing) */
+  private readonly admitted = new TtlCache<string, Admitted>(ADMISSION_TTL_MS, 100_000);
+  private readonly windows = new TtlCache<string, Window>(WINDOW_TTL_MS, 10_000);
+  /** sealed ledger entries never change: `<recordingId>/<idx>` → the facts a segment request needs */
+  private readonly sealed = new TtlCache<string, { deviceId: string; objectKey: string | null; sha256: string | null; kind: string } | null>(Infinity, 200_000);
+
   constructor(
     private readonly db: Db,
     private readonly store: EvidenceStore,
@@ -83,16 +105,13 @@ export class PlaybackService {
 
   async playlist(sessionId: string, query: Record<string, unknown>, ctx: RequestContext): Promise<string> {
     const { session, viewer } = await this.admit(sessionId, 'index', query, ctx, 'playback.playlist');
-    const recording = await this.recordingOf(session);
-    let body: string;
-    if (!recording) {
-      body = renderPlaylist({ entries: [], segmentsBefore: 0, gapsBefore: 0, ended: false, kind: session.kind, segmentUrl: () => '' });
-    } else {
-      const notAfter = new Date(session.expires_at);
-      const segmentUrl = (idx: number) => `${recording.id}/${idx}.ts?${this.signer.query(session.id, `${recording.id}/${idx}`, notAfter)}`;
-      const window = await this.window(recording, session.kind);
-      body = renderPlaylist({ ...window, ended: recording.state === 'closed', kind: session.kind, segmentUrl });
-    }
+    const { recording, ...window } = await this.windows.through(`${session.kind}:${session.recording_id ?? session.device_id}`, async () => {
+      const r = await this.recordingOf(session);
+      return { recording: r, ...(r ? await this.window(r, session.kind) : { entries: [], segmentsBefore: 0, gapsBefore: 0 }) };
+    });
+    const notAfter = new Date(session.expires_at);
+    const segmentUrl = (idx: number) => `${recording!.id}/${idx}.ts?${this.signer.query(session.id, `${recording!.id}/${idx}`, notAfter)}`;
+    const body = renderPlaylist({ ...window, ended: recording?.state === 'closed', kind: session.kind, segmentUrl });
     await this.audit.record({
       actor: `user:${viewer.id}`, action: 'playback.playlist', subject: recording?.id ?? session.device_id, outcome: 'ok', sessionId,
       object: 'index.m3u8', bytes: Buffer.byteLength(body), address: ctx.address, userAgent: ctx.userAgent,
@@ -107,25 +126,46 @@ export class PlaybackService {
       await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'refused', sessionId, object, address: ctx.address, userAgent: ctx.userAgent, detail: { reason } });
       return markAudited(new NotAllowed(reason));
     };
-    const recording = await this.db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirst();
-    const belongs = recording && (session.kind === 'replay' ? recording.id === session.recording_id : recording.device_id === session.device_id);
+    const entry = await this.sealedEntry(recordingId, idx);
+    const belongs = entry && (session.kind === 'replay' ? recordingId === session.recording_id : entry.deviceId === session.device_id);
     if (!belongs) throw await refuse('segment outside the session');
-    const entry = await this.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx).executeTakeFirst();
-    if (!entry || entry.kind !== 'segment' || !entry.object_key) throw await refuse('no such segment');
-    const bytes = await this.store.get(entry.object_key);
-    if (sha256Hex(bytes) !== entry.sha256) {
-      await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'error', sessionId, object: entry.object_key, address: ctx.address, userAgent: ctx.userAgent, detail: { reason: 'integrity' } });
-      throw markAudited(new IntegrityFailure(entry.object_key));
+    if (entry.kind !== 'segment' || !entry.objectKey) throw await refuse('no such segment');
+    const cached = this.segments.get(entry.objectKey);
+    const bytes = cached ?? (await this.store.get(entry.objectKey));
+    if (!cached && sha256Hex(bytes) !== entry.sha256) {
+      await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'error', sessionId, object: entry.objectKey, address: ctx.address, userAgent: ctx.userAgent, detail: { reason: 'integrity' } });
+      throw markAudited(new IntegrityFailure(entry.objectKey));
     }
+    this.segments.set(entry.objectKey, bytes);
     await this.audit.record({
       actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'ok', sessionId,
-      object: entry.object_key, bytes: bytes.length, address: ctx.address, userAgent: ctx.userAgent,
+      object: entry.objectKey, bytes: bytes.length, address: ctx.address, userAgent: ctx.userAgent,
     });
     return bytes;
   }
 
-  /** Signature, session, viewer and policy; every refusal is audited before it is thrown. */
-  private async admit(sessionId: string, object: string, query: Record<string, unknown>, ctx: RequestContext, action: string) {
+  /** An entry's immutable facts, or null when there is no such entry (not cached: it may be sealed soon). */
+  private async sealedEntry(recordingId: string, idx: number) {
+    const key = `${recordingId}/${idx}`;
+    const hit = this.sealed.get(key);
+    if (hit) return hit;
+    const row = await this.db
+      .selectFrom('ledger_entries').innerJoin('recordings', 'recordings.id', 'ledger_entries.recording_id')
+      .select(['recordings.device_id', 'ledger_entries.object_key', 'ledger_entries.sha256', 'ledger_entries.kind'])
+      .where('ledger_entries.recording_id', '=', recordingId).where('ledger_entries.idx', '=', idx).executeTakeFirst();
+    if (!row) return null;
+    const facts = { deviceId: row.device_id, objectKey: row.object_key, sha256: row.sha256, kind: row.kind };
+    this.sealed.set(key, facts);
+    return facts;
+  }
+
+  /**
+   * Signature, session, viewer and policy; every refusal is audited before it is thrown. The
+   * signature is checked on every request; the rest is trusted for ADMISSION_TTL_MS after a full check.
+   */
+  private async admit(sessionId: string, object: string, query: Record<string, unknown>, ctx: RequestContext, action: string): Promise<Admitted> {
+    const recent = this.admitted.get(sessionId);
+    if (recent && !this.signer.check(sessionId, object, query.exp, query.sig) && Date.parse(recent.session.expires_at) > this.now().getTime()) return recent;
     const session = await this.db.selectFrom('playback_sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
     const refuse = async (actor: string, reason: string, error: LiuhenError) => {
       await this.audit.record({ actor, action, subject: session?.recording_id ?? session?.device_id ?? null, outcome: 'refused', sessionId, object, address: ctx.address, userAgent: ctx.userAgent, detail: { reason } });
@@ -141,6 +181,7 @@ export class PlaybackService {
     const viewer = viewerOf(user);
     const decision = await this.decide(viewer, session.kind, (session.recording_id ?? session.device_id)!);
     if (!decision.allow) throw await refuse(actor, decision.reason, new NotAllowed(decision.reason));
+    this.admitted.set(sessionId, { session, viewer });
     return { session, viewer };
   }
 
