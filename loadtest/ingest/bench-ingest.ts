@@ -15,7 +15,7 @@ import { openDatabase } from '../../server/db/database.ts';
 import { watchMachine, watchTree, type TreeUsage } from '../lib/process-tree.ts';
 import { freePort } from '../../test/helpers/ports.ts';
 import { startLiuhen, type LiuhenTarget } from './liuhen-target.ts';
-import { startNginx } from './nginx-target.ts';
+import { startNginxRtmp } from './nginx-target.ts';
 import { startPublishers } from './publishers.ts';
 import { sourceClip } from './source-clip.ts';
 
@@ -111,7 +111,7 @@ async function runOne(n: number, clip: string): Promise<Row> {
   const metrics = await liuhen.metrics();
   await liuhen.stop();
 
-  const nginx = await startNginx(n, await freePort());
+  const nginx = await startNginxRtmp(n, await freePort());
   const g = await drive(nginx.pid, nginx.urls, clip);
   await g.stop();
   await nginx.stop();

@@ -292,6 +292,8 @@ async function runOne(browser: Browser, segmentSeconds: number, variant: Variant
 
   await closeContext();
   await stopPublisher();
+  // let the server take in the publisher's going away before it stops
+  await sleep(1000);
   await stopServer();
 
   const inWindow = state.samples.filter((s) => s.displayedAt >= from && s.displayedAt <= to);
