@@ -72,8 +72,8 @@ async function readLedger(target: LiuhenTarget, sentSeconds: number): Promise<Le
   }
 }
 
-function quantile(metrics: string, q: string): number {
-  const m = new RegExp(`^liuhen_seal_latency_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(metrics);
+function quantile(metrics: string, q: string, name = 'liuhen_seal_latency_seconds'): number {
+  const m = new RegExp(`^${name}\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(metrics);
   return m ? Math.round(Number(m[1]) * 1000) : NaN;
 }
 
@@ -98,7 +98,7 @@ async function drive(pid: number, urls: string[], clip: string) {
 
 interface Row {
   n: number;
-  liuhen: TreeUsage & Ledger & { sealP50ms: number; sealP99ms: number; failedPublishers: number; machineBusyPercent: number };
+  liuhen: TreeUsage & Ledger & { sealP50ms: number; sealP99ms: number; lagP50ms: number; lagP99ms: number; failedPublishers: number; machineBusyPercent: number };
   nginx: TreeUsage & { failedPublishers: number; machineBusyPercent: number };
   ratio: number;
 }
@@ -118,7 +118,7 @@ async function runOne(n: number, clip: string): Promise<Row> {
 
   return {
     n,
-    liuhen: { ...l.usage, ...ledger, sealP50ms: quantile(metrics, '0.5'), sealP99ms: quantile(metrics, '0.99'), failedPublishers: l.failed, machineBusyPercent: l.machineBusyPercent },
+    liuhen: { ...l.usage, ...ledger, sealP50ms: quantile(metrics, '0.5'), sealP99ms: quantile(metrics, '0.99'), lagP50ms: quantile(metrics, '0.5', 'liuhen_seal_lag_seconds'), lagP99ms: quantile(metrics, '0.99', 'liuhen_seal_lag_seconds'), failedPublishers: l.failed, machineBusyPercent: l.machineBusyPercent },
     nginx: { ...g.usage, failedPublishers: g.failed, machineBusyPercent: g.machineBusyPercent },
     ratio: l.usage.cpuPercent / g.usage.cpuPercent,
   };
@@ -133,12 +133,12 @@ for (const n of args.n) {
 
 const f = (x: number, d = 1) => x.toFixed(d);
 console.log(`\nliuhen ingest vs nginx-rtmp \`hls on\` — 720p25 ~2 Mbit/s looped -c copy, ${args.seconds} s window, ${SEGMENT_SECONDS} s segments, local store + SQLite`);
-console.log('| N | sealed / expected | lost | seal p50 / p99 ms | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| N | sealed / expected | lost | seal p50 / p99 ms | segment end → sealed p50 / p99 ms | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const L = r.liuhen;
   console.log(
-    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(L.machineBusyPercent, 0)} | ${f(r.nginx.cpuPercent)} (${f(r.nginx.cpuPercent / r.n, 2)}) | ${f(r.nginx.peakPssMiB, 0)} | ${f(r.nginx.machineBusyPercent, 0)} | ${f(r.ratio, 2)} |`,
+    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${L.lagP50ms} / ${L.lagP99ms} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(L.machineBusyPercent, 0)} | ${f(r.nginx.cpuPercent)} (${f(r.nginx.cpuPercent / r.n, 2)}) | ${f(r.nginx.peakPssMiB, 0)} | ${f(r.nginx.machineBusyPercent, 0)} | ${f(r.ratio, 2)} |`,
   );
 }
 console.log('\n' + JSON.stringify(rows, null, 2));

@@ -1,5 +1,5 @@
 /**
- * npm run bench:latency [-- --segments 2,1 --seconds 30 --settle 8]
+ * npm run bench:latency [-- --segments 2,1 --seconds 30 --settle 8 --variant shipped|no-data-stream|both]
  *
  * Glass-to-glass latency of a live feed on the command-center wall (`#/wall`) in Debian's
  * Chromium, for each segment duration (LIUHEN_SEGMENT_SECONDS) in turn, the camera's GOP equal to
@@ -23,8 +23,9 @@
  * loopback, node-media-server, the FLV tap, ffmpeg's segmenter waiting for the next keyframe to
  * close a segment, sealing (SHA-256, chain, store write, ledger commit), the live playlist (its
  * window ends at the newest sealed segment), hls.js's playlist polling, segment fetches, MSE
- * append, the player's hold-back from the live edge (liveSyncDurationCount 2), decoding and
- * handing the frame to the compositor.
+ * append, the player's hold-back from the live edge (as configured in player/src/hls-player.ts,
+ * including whatever hls.js's start-up added to it: without catch-up it is never trimmed, so one
+ * run is one draw of it), decoding and handing the frame to the compositor.
  * Not included: a real camera's sensor, ISP and hardware encoder (testsrc2 frames are made on
  * the spot; the stamp is taken after `-re` releases a frame, before encoding), a mobile or WAN
  * network between camera and server and between server and browser (everything is loopback), the
@@ -35,8 +36,13 @@
  * hls.js playingDate, i.e. measured against EXT-X-PROGRAM-DATE-TIME, the server's wall clock at
  * the publish start plus the segment's offset — it leaves out what happened before the server
  * saw the stream, and is refreshed once a second with 0.1 s resolution), and how much media was
- * buffered ahead of the playhead (the player's hold-back), plus the server's seal latency from
- * /metrics and the live playlist's EXT-X-TARGETDURATION.
+ * buffered ahead of the playhead (the player's hold-back; latency − it = the age of the newest
+ * frame the browser had). Per segment that ended in the window: ledger sealed_at − the segment's
+ * end (server clock; includes the segmenter's wait for the next keyframe and any muxer
+ * buffering), and the browser's first 200 for it − sealed_at (playlist polling + fetch). Plus the
+ * server's seal latency from /metrics and the live playlist's EXT-X-TARGETDURATION.
+ *
+ * `--variant no-data-stream` is a what-if, not liuhen as shipped (see NO_DATA_STREAM_WRAPPER).
  *
  * Output: a table on stdout, then the JSON of every figure. Every process it started (publisher
  * ffmpeg, the server's segmenter ffmpeg, Chromium) is ended by pid on exit, also on error or
@@ -79,7 +85,9 @@ const VARIANTS: Variant[] = args.variant === 'both' ? ['shipped', 'no-data-strea
  * wrapper, which gives the segmenter `-map 0:v -map 0:a?` instead of `-map 0`. The FLV that
  * node-media-server hands over carries a data stream that hardly ever has a packet; with `-map 0`
  * the segment muxer's interleaving holds every packet back until max_interleave_delta (10 s) is
- * exceeded, so each segment is completed ~10 s after its media arrived.
+ * exceeded, so each segment is completed ~10 s after its media arrived. Once
+ * server/media/segmenter-args.ts no longer passes `-map 0`, the wrapper changes nothing and the
+ * two variants measure the same thing.
  */
 const NO_DATA_STREAM_WRAPPER = `#!/bin/sh
 # bench:latency what-if: liuhen's segmenter with "-map 0" replaced by "-map 0:v -map 0:a?"
@@ -347,7 +355,7 @@ async function main(): Promise<void> {
   await cleanupAll();
 
   const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-  console.log(`\nliuhen glass-to-glass latency, live wall tile in Chromium (hls.js, liveSyncDurationCount 2), testsrc2 640×360 25 fps, ${args.seconds} s sampled at 1 Hz after ${args.settle} s settle; target ≤ ${TARGET_SECONDS} s`);
+  console.log(`\nliuhen glass-to-glass latency, live wall tile in Chromium (player/dist, hls.js), testsrc2 640×360 25 fps, ${args.seconds} s sampled at 1 Hz after ${args.settle} s settle; target ≤ ${TARGET_SECONDS} s`);
   console.log('| liuhen | segment s | GOP | samples | glass-to-glass median / p90 s (min–max) | tile figure median / p90 s | tile − true median s | buffered ahead median s | newest buffered frame age median s | sealed after segment end median s | fetched after sealed median s | seal p50 / p90 s | TARGETDURATION | stalls | load avg 1 min start→end | machine busy % | ≤ 3 s at p90 |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {

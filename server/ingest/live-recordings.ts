@@ -137,13 +137,11 @@ export class LiveRecordings {
       const source = `${part.partNo}/${seg.file}`;
       if (await this.sealer.isSealed(part.recordingId, source)) continue;
       const bytes = await fs.readFile(seg.path);
-      await this.sealer.sealSegment(part.recordingId, {
-        bytes,
-        source,
-        startAt: new Date(part.wallStart.getTime() + Math.round((seg.startSeconds - first) * 1000)),
-        durationMs: Math.round((seg.endSeconds - seg.startSeconds) * 1000),
-      });
+      const startAt = new Date(part.wallStart.getTime() + Math.round((seg.startSeconds - first) * 1000));
+      const durationMs = Math.round((seg.endSeconds - seg.startSeconds) * 1000);
+      await this.sealer.sealSegment(part.recordingId, { bytes, source, startAt, durationMs });
       this.metrics.sealLatency.observe((Date.now() - seg.seenAt) / 1000);
+      this.metrics.sealLag.observe((Date.now() - startAt.getTime() - durationMs) / 1000);
       this.metrics.segmentsSealed.inc();
       this.metrics.segmentBytes.inc(bytes.length);
       await fs.rm(seg.path, { force: true });

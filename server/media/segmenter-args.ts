@@ -20,7 +20,9 @@ export function segmenterInputOptions(): string[] {
 
 export function segmenterOutputOptions(s: SegmenterSettings): string[] {
   return [
-    '-map', '0',
+    // Audio and video only: node-media-server's FLV carries the metadata as a data stream that
+    // gets no further packets, and the muxer would hold everything back for it (max_interleave_delta, 10 s).
+    '-map', '0:v', '-map', '0:a?',
     '-c', 'copy',
     '-f', 'segment',
     '-segment_time', String(s.segmentSeconds),

@@ -12,6 +12,7 @@ import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { publish } from '../helpers/publisher.ts';
 import { entriesOf, startsWithKeyframe, waitForClosed } from '../helpers/recordings.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 async function s3Env(): Promise<Record<string, string>> {
   const s3 = await cephS3();
@@ -42,6 +43,14 @@ describe.each(setups)('a body camera publishing 20 s — $name', ({ env: extraEn
     const { device, credential } = await devices.add({ kind: 'bodycam', officerBadge: 'A1001' }, 'test');
 
     const camera = publish(server.publishUrl(device.id, credential), 20);
+    let cameraDone = false;
+    void camera.exited.then(() => (cameraDone = true));
+    // Evidence is sealed while the camera is still recording, not when it stops.
+    await waitFor('three segments sealed while live', async () => {
+      const r = await db.selectFrom('recordings').select('segment_count').where('device_id', '=', device.id).executeTakeFirst();
+      return (r?.segment_count ?? 0) >= 3 || cameraDone;
+    });
+    expect(cameraDone).toBe(false);
     expect(await camera.exited, camera.stderr()).toBe(0);
     const [recording] = await waitForClosed(db, device.id);
 
