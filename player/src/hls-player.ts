@@ -19,13 +19,15 @@ export interface AttachOptions {
 }
 
 /**
- * The wall watches, it does not rewind: stay two segments from the live edge, jump back to it
- * after falling behind (a tab in the background), and keep little back buffer so a wall of many
- * tiles running for hours holds its memory.
+ * The wall watches, it does not rewind: stay one segment from the live edge (sealed segments are
+ * complete, so one is enough to play through the next playlist refresh), play up to 25 % faster
+ * to get back there after start-up or a stall, jump back after falling far behind (a tab in the
+ * background), and keep little back buffer so a wall of many tiles holds its memory for hours.
  */
 const LIVE: Partial<HlsConfig> = {
-  liveSyncDurationCount: 2,
-  liveMaxLatencyDurationCount: 5,
+  liveSyncDurationCount: 1,
+  maxLiveSyncPlaybackRate: 1.25,
+  liveMaxLatencyDurationCount: 4,
   backBufferLength: 10,
 };
 
