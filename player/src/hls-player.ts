@@ -19,13 +19,14 @@ export interface AttachOptions {
 }
 
 /**
- * The wall watches, it does not rewind: stay one segment from the live edge (sealed segments are
- * complete, so one is enough to play through the next playlist refresh), play up to 25 % faster
- * to get back there after start-up or a stall, jump back after falling far behind (a tab in the
- * background), and keep little back buffer so a wall of many tiles holds its memory for hours.
+ * The wall watches, it does not rewind: stay one and a half segments from the live edge (one is
+ * too few with 2 s segments: the next appears only after a playlist refresh, and the picture
+ * stalls), play up to 25 % faster to get back there after start-up or a stall, jump back after
+ * falling far behind (a tab in the background), and keep little back buffer so a wall of many
+ * tiles holds its memory for hours.
  */
 const LIVE: Partial<HlsConfig> = {
-  liveSyncDurationCount: 1,
+  liveSyncDurationCount: 1.5,
   maxLiveSyncPlaybackRate: 1.25,
   liveMaxLatencyDurationCount: 4,
   backBufferLength: 10,

@@ -34,6 +34,7 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
   /** node-media-server's signed-URL check, fed by liuhen: only accepted publishers get a signature. */
   private readonly secret = randomBytes(32).toString('hex');
   private readonly publishers = new Map<string, NmsSession>();
+  private stopping = false;
 
   constructor(
     private readonly opts: { port: number; bind: string; storeDir: string },
@@ -70,6 +71,7 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.nms?.stop();
   }
 
@@ -78,6 +80,8 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
   }
 
   private prePublish(session: NmsSession): void {
+    // A publish still in the library's pipes while the server stops: refused (no signature), not recorded.
+    if (this.stopping) return;
     const key = typeof session.streamQuery.key === 'string' ? session.streamQuery.key : undefined;
     // Never trust a signature the client brought; only liuhen writes one.
     delete session.streamQuery.sign;
@@ -101,6 +105,7 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
   }
 
   private postPublish(session: NmsSession): void {
+    if (this.stopping) return;
     const broadcast = nmsContext.broadcasts.get(session.streamPath);
     // A second publisher on a path also passes through here before the library refuses it.
     if (!broadcast || broadcast.publisher !== null) return;
