@@ -9,6 +9,8 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 /** Every LIUHEN_* variable, with the embedded defaults that make `liuhen up` work out of the box. */
 const envSchema = z.object({
   LIUHEN_DATA_DIR: z.string().min(1).default('./data'),
+  /** Where ffmpeg writes segments before they are sealed; a RAM disk keeps their writes out of the sealing fsyncs. */
+  LIUHEN_SPOOL_DIR: z.string().min(1).optional(),
   LIUHEN_HTTP_PORT: port.default(8080),
   LIUHEN_RTMP_PORT: port.default(1935),
   /** Address the RTMP and HTTP listeners bind to; cameras in the field need a routable one. */
@@ -44,6 +46,7 @@ export type Env = z.input<typeof envSchema>;
 
 export interface Config {
   dataDir: string;
+  spoolDir: string;
   httpPort: number;
   rtmpPort: number;
   bind: string;
@@ -83,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(e.LIUHEN_DATA_DIR);
   return {
     dataDir,
+    spoolDir: path.resolve(e.LIUHEN_SPOOL_DIR ?? path.join(dataDir, 'spool')),
     httpPort: e.LIUHEN_HTTP_PORT,
     rtmpPort: e.LIUHEN_RTMP_PORT,
     bind: e.LIUHEN_BIND,

@@ -94,7 +94,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     db,
     sealer,
     {
-      spoolDir: path.join(config.dataDir, 'spool'),
+      spoolDir: config.spoolDir,
       ffmpegPath: config.ffmpegPath,
       segmentSeconds: config.segmentSeconds,
       graceSeconds: config.graceSeconds,

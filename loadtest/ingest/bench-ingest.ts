@@ -30,6 +30,8 @@ const args = z
   .parse(parseArgs({ options: { n: { type: 'string' }, seconds: { type: 'string' } } }).values);
 
 interface Ledger {
+  steadyLagP50ms: number;
+  steadyLagP99ms: number;
   recordings: number;
   sealed: number;
   expected: number;
@@ -39,7 +41,7 @@ interface Ledger {
 }
 
 /** Reads what liuhen made of the run: every hole in a recording's timeline is a lost segment. */
-async function readLedger(target: LiuhenTarget, sentSeconds: number): Promise<Ledger> {
+async function readLedger(target: LiuhenTarget, sentSeconds: number, window: { from: number; to: number }): Promise<Ledger> {
   const db = await openDatabase(`sqlite:${path.join(target.env.LIUHEN_DATA_DIR!, 'liuhen.sqlite')}`);
   try {
     for (let i = 0; i < 120; i++) {
@@ -58,7 +60,17 @@ async function readLedger(target: LiuhenTarget, sentSeconds: number): Promise<Le
     }
     const spool = path.join(target.env.LIUHEN_DATA_DIR!, 'spool');
     const unsealedInSpool = fs.existsSync(spool) ? (fs.readdirSync(spool, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).length : 0;
+    // Steady state: segments that ended inside the measured window, start-up excluded.
+    const lags = entries
+      .filter((e) => e.kind === 'segment')
+      .map((e) => ({ end: Date.parse(e.start_at) + e.duration_ms, sealed: Date.parse(e.sealed_at) }))
+      .filter((e) => e.end >= window.from && e.end < window.to)
+      .map((e) => e.sealed - e.end)
+      .sort((a, b) => a - b);
+    const at = (p: number) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] ?? NaN;
     return {
+      steadyLagP50ms: at(0.5),
+      steadyLagP99ms: at(0.99),
       recordings: recordings.length,
       sealed: entries.filter((e) => e.kind === 'segment').length,
       // Each recording ends with a segment shorter than the target; round per stream, not overall.
@@ -83,10 +95,12 @@ async function drive(pid: number, urls: string[], clip: string) {
   await sleep(WARMUP_SECONDS * 1000);
   const watch = watchTree(pid);
   const machine = watchMachine();
+  const window = { from: Date.now(), to: Date.now() + args.seconds * 1000 };
   await sleep(args.seconds * 1000);
   const usage = watch.stop();
   return {
     usage,
+    window,
     machineBusyPercent: machine.stop(),
     failed: publishers.failed(),
     stop: async () => {
@@ -107,7 +121,7 @@ async function runOne(n: number, clip: string): Promise<Row> {
   const liuhen = await startLiuhen(n, { rtmp: await freePort(), http: await freePort() });
   const l = await drive(liuhen.pid, liuhen.urls, clip);
   const sentSeconds = await l.stop();
-  const ledger = await readLedger(liuhen, sentSeconds);
+  const ledger = await readLedger(liuhen, sentSeconds, l.window);
   const metrics = await liuhen.metrics();
   await liuhen.stop();
 
@@ -133,12 +147,12 @@ for (const n of args.n) {
 
 const f = (x: number, d = 1) => x.toFixed(d);
 console.log(`\nliuhen ingest vs nginx-rtmp \`hls on\` — 720p25 ~2 Mbit/s looped -c copy, ${args.seconds} s window, ${SEGMENT_SECONDS} s segments, local store + SQLite`);
-console.log('| N | sealed / expected | lost | seal p50 / p99 ms | segment end → sealed p50 / p99 ms | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| N | sealed / expected | lost | seal p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (window) | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const L = r.liuhen;
   console.log(
-    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${L.lagP50ms} / ${L.lagP99ms} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(L.machineBusyPercent, 0)} | ${f(r.nginx.cpuPercent)} (${f(r.nginx.cpuPercent / r.n, 2)}) | ${f(r.nginx.peakPssMiB, 0)} | ${f(r.nginx.machineBusyPercent, 0)} | ${f(r.ratio, 2)} |`,
+    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${L.lagP50ms} / ${L.lagP99ms} | ${L.steadyLagP50ms} / ${L.steadyLagP99ms} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(L.machineBusyPercent, 0)} | ${f(r.nginx.cpuPercent)} (${f(r.nginx.cpuPercent / r.n, 2)}) | ${f(r.nginx.peakPssMiB, 0)} | ${f(r.nginx.machineBusyPercent, 0)} | ${f(r.ratio, 2)} |`,
   );
 }
 console.log('\n' + JSON.stringify(rows, null, 2));

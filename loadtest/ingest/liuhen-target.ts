@@ -36,6 +36,7 @@ export async function startLiuhen(n: number, ports: { rtmp: number; http: number
     LIUHEN_PUBLIC_HOST: '127.0.0.1',
     LIUHEN_GRACE_SECONDS: '2',
     LIUHEN_LOG_LEVEL: 'warn',
+    ...(process.env.LIUHEN_SPOOL_DIR ? { LIUHEN_SPOOL_DIR: process.env.LIUHEN_SPOOL_DIR } : {}),
   };
   const config = loadConfig(env);
   const core = await openCore(config, createLogger('warn'));
