@@ -4,7 +4,7 @@ import type { Viewer } from '../auth/user-registry.ts';
 import { CONFIDENTIALITY_LABELS, type Confidentiality, type Recording } from '../db/schema.ts';
 import { RecordingNotFound, UserNotFound } from '../errors.ts';
 import { verifyRecording } from '../ledger/verify.ts';
-import { mayKeep } from '../policy/policy.ts';
+import { mayKeep, mayReplay } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
@@ -22,14 +22,12 @@ export function recordingRoutes(d: ApiDeps): Router {
     if (!rec) throw new RecordingNotFound(id);
     return rec;
   };
-  const present = async (rec: Recording) => {
-    const device = await d.db.selectFrom('devices').select('name').where('id', '=', rec.device_id).executeTakeFirst();
-    return {
-      id: rec.id, deviceId: rec.device_id, deviceName: device?.name ?? rec.device_id, officerBadge: rec.officer_badge, unit: rec.unit,
+  const present = (rec: Recording, deviceName: string | null) => ({
+      id: rec.id, deviceId: rec.device_id, deviceName: deviceName ?? rec.device_id, officerBadge: rec.officer_badge, unit: rec.unit,
       startedAt: rec.started_at, endedAt: rec.ended_at, state: rec.state, segments: rec.segment_count, gaps: rec.gap_count,
       durationMs: rec.duration_ms, confidentiality: rec.confidentiality,
-    };
-  };
+  });
+  const deviceName = async (rec: Recording) => (await d.db.selectFrom('devices').select('name').where('id', '=', rec.device_id).executeTakeFirst())?.name ?? null;
   /** Loads a recording the viewer may replay; refusals are audited. */
   const readable = async (req: import('express').Request, viewer: Viewer, action: string) => {
     const rec = await load(idParam.parse(req.params).id);
@@ -39,18 +37,25 @@ export function recordingRoutes(d: ApiDeps): Router {
 
   r.get('/recordings', async (_req, res) => {
     const { viewer } = authOf(res);
-    let q = d.db.selectFrom('recordings').selectAll().orderBy('started_at', 'desc').limit(500);
-    if (viewer.role === 'reviewer') q = q.where('id', 'in', d.db.selectFrom('recording_shares').select('recording_id').where('user_id', '=', viewer.id));
-    else q = q.where('unit', '=', viewer.unit);
-    const visible = [];
-    for (const rec of await q.execute()) if ((await d.playback.replayDecision(viewer, rec)).allow) visible.push(await present(rec));
-    res.json({ recordings: visible });
+    // One query for the rows, their device names and whether each is shared with this viewer.
+    let q = d.db
+      .selectFrom('recordings')
+      .leftJoin('devices', 'devices.id', 'recordings.device_id')
+      .leftJoin('recording_shares', (j) => j.onRef('recording_shares.recording_id', '=', 'recordings.id').on('recording_shares.user_id', '=', viewer.id))
+      .selectAll('recordings')
+      .select(['devices.name as device_name', 'recording_shares.user_id as shared_with'])
+      .orderBy('recordings.started_at', 'desc')
+      .limit(500);
+    q = viewer.role === 'reviewer' ? q.where('recording_shares.user_id', '=', viewer.id) : q.where('recordings.unit', '=', viewer.unit);
+    const rows = await q.execute();
+    const visible = rows.filter((rec) => mayReplay(viewer, { unit: rec.unit, confidentiality: rec.confidentiality, sharedWithViewer: rec.shared_with !== null }).allow);
+    res.json({ recordings: visible.map((rec) => present(rec, rec.device_name)) });
   });
 
   r.get('/recordings/:id', async (req, res) => {
     const rec = await readable(req, authOf(res).viewer, 'recording.read');
     const entries = await d.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms', 'cause']).where('recording_id', '=', rec.id).orderBy('idx').execute();
-    res.json({ recording: await present(rec), timeline: entries.map((e) => ({ idx: e.idx, kind: e.kind, start: e.start_at, durationMs: e.duration_ms, cause: e.cause })) });
+    res.json({ recording: present(rec, await deviceName(rec)), timeline: entries.map((e) => ({ idx: e.idx, kind: e.kind, start: e.start_at, durationMs: e.duration_ms, cause: e.cause })) });
   });
 
   r.get('/recordings/:id/verification', async (req, res) => {

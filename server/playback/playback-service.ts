@@ -4,7 +4,7 @@
  * the policy still allowing — and written to the audit log whether it is served or refused.
  * Bytes come only from the evidence store, and only when they still hash to the ledger.
  */
-import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditInput, AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
 import { type UserRegistry, type Viewer, viewerOf } from '../auth/user-registry.ts';
 import { sha256Hex } from '../crypto/hash.ts';
@@ -78,10 +78,7 @@ export class PlaybackService {
     const kind = 'recordingId' in target ? 'replay' : 'live';
     const subject = 'recordingId' in target ? target.recordingId : target.deviceId;
     const decision = await this.decide(viewer, kind, subject);
-    if (!decision.allow) {
-      await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.session', subject, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason: decision.reason } });
-      throw markAudited(new NotAllowed(decision.reason));
-    }
+    if (!decision.allow) throw await this.refused(ctx, { actor: `user:${viewer.id}`, action: 'playback.session', subject }, decision.reason, new NotAllowed(decision.reason));
     const created = this.now();
     const session: PlaybackSession = {
       id: newId('ps'),
@@ -93,7 +90,7 @@ export class PlaybackService {
       expires_at: new Date(created.getTime() + this.sessionMinutes * 60_000).toISOString(),
     };
     await this.db.insertInto('playback_sessions').values(session).execute();
-    await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.session', subject, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, sessionId: session.id, detail: { kind } });
+    await this.access(ctx, { actor: `user:${viewer.id}`, action: 'playback.session', subject, outcome: 'ok', sessionId: session.id, detail: { kind } });
     return {
       sessionId: session.id,
       kind,
@@ -112,9 +109,8 @@ export class PlaybackService {
     const notAfter = new Date(session.expires_at);
     const segmentUrl = (idx: number) => `${recording!.id}/${idx}.ts?${this.signer.query(session.id, `${recording!.id}/${idx}`, notAfter)}`;
     const body = renderPlaylist({ ...window, ended: recording?.state === 'closed', kind: session.kind, segmentUrl });
-    await this.audit.record({
-      actor: `user:${viewer.id}`, action: 'playback.playlist', subject: recording?.id ?? session.device_id, outcome: 'ok', sessionId,
-      object: 'index.m3u8', bytes: Buffer.byteLength(body), address: ctx.address, userAgent: ctx.userAgent,
+    await this.access(ctx, {
+      actor: `user:${viewer.id}`, action: 'playback.playlist', subject: recording?.id ?? session.device_id, outcome: 'ok', sessionId, object: 'index.m3u8', bytes: Buffer.byteLength(body),
     });
     return body;
   }
@@ -122,10 +118,8 @@ export class PlaybackService {
   async segment(sessionId: string, recordingId: string, idx: number, query: Record<string, unknown>, ctx: RequestContext): Promise<Buffer> {
     const object = `${recordingId}/${idx}`;
     const { session, viewer } = await this.admit(sessionId, object, query, ctx, 'playback.segment');
-    const refuse = async (reason: string) => {
-      await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'refused', sessionId, object, address: ctx.address, userAgent: ctx.userAgent, detail: { reason } });
-      return markAudited(new NotAllowed(reason));
-    };
+    const event = { actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, sessionId };
+    const refuse = (reason: string) => this.refused(ctx, { ...event, object }, reason, new NotAllowed(reason));
     const entry = await this.sealedEntry(recordingId, idx);
     const belongs = entry && (session.kind === 'replay' ? recordingId === session.recording_id : entry.deviceId === session.device_id);
     if (!belongs) throw await refuse('segment outside the session');
@@ -133,15 +127,23 @@ export class PlaybackService {
     const cached = this.segments.get(entry.objectKey);
     const bytes = cached ?? (await this.store.get(entry.objectKey));
     if (!cached && sha256Hex(bytes) !== entry.sha256) {
-      await this.audit.record({ actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'error', sessionId, object: entry.objectKey, address: ctx.address, userAgent: ctx.userAgent, detail: { reason: 'integrity' } });
+      await this.access(ctx, { ...event, outcome: 'error', object: entry.objectKey, detail: { reason: 'integrity' } });
       throw markAudited(new IntegrityFailure(entry.objectKey));
     }
     this.segments.set(entry.objectKey, bytes);
-    await this.audit.record({
-      actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, outcome: 'ok', sessionId,
-      object: entry.objectKey, bytes: bytes.length, address: ctx.address, userAgent: ctx.userAgent,
-    });
+    await this.access(ctx, { ...event, outcome: 'ok', object: entry.objectKey, bytes: bytes.length });
     return bytes;
+  }
+
+  /** Writes one playback access event with the request's address and user agent. */
+  private async access(ctx: RequestContext, event: Omit<AuditInput, 'address' | 'userAgent'>): Promise<void> {
+    await this.audit.record({ ...event, address: ctx.address, userAgent: ctx.userAgent });
+  }
+
+  /** Audits a refusal and returns the error, marked as audited, for the caller to throw. */
+  private async refused(ctx: RequestContext, event: Omit<AuditInput, 'address' | 'userAgent' | 'outcome' | 'detail'>, reason: string, error: LiuhenError): Promise<LiuhenError> {
+    await this.access(ctx, { ...event, outcome: 'refused', detail: { reason } });
+    return markAudited(error);
   }
 
   /** An entry's immutable facts, or null when there is no such entry (not cached: it may be sealed soon). */
@@ -164,14 +166,12 @@ export class PlaybackService {
    * signature is checked on every request; the rest is trusted for ADMISSION_TTL_MS after a full check.
    */
   private async admit(sessionId: string, object: string, query: Record<string, unknown>, ctx: RequestContext, action: string): Promise<Admitted> {
-    const recent = this.admitted.get(sessionId);
-    if (recent && !this.signer.check(sessionId, object, query.exp, query.sig) && Date.parse(recent.session.expires_at) > this.now().getTime()) return recent;
-    const session = await this.db.selectFrom('playback_sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
-    const refuse = async (actor: string, reason: string, error: LiuhenError) => {
-      await this.audit.record({ actor, action, subject: session?.recording_id ?? session?.device_id ?? null, outcome: 'refused', sessionId, object, address: ctx.address, userAgent: ctx.userAgent, detail: { reason } });
-      return markAudited(error);
-    };
     const signatureProblem = this.signer.check(sessionId, object, query.exp, query.sig);
+    const recent = this.admitted.get(sessionId);
+    if (recent && !signatureProblem && Date.parse(recent.session.expires_at) > this.now().getTime()) return recent;
+    const session = await this.db.selectFrom('playback_sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
+    const subject = session?.recording_id ?? session?.device_id ?? null;
+    const refuse = (actor: string, reason: string, error: LiuhenError) => this.refused(ctx, { actor, action, subject, sessionId, object }, reason, error);
     if (!session) throw await refuse('anonymous', signatureProblem ?? 'no such session', new NotAuthenticated());
     const actor = `user:${session.user_id}`;
     if (signatureProblem) throw await refuse(actor, signatureProblem, new NotAuthenticated());
