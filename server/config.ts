@@ -39,6 +39,16 @@ const envSchema = z.object({
   LIUHEN_PLAYBACK_SESSION_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
   /** How often the audit chain's head is written to the evidence store (when it moved). */
   LIUHEN_AUDIT_CHECKPOINT_SECONDS: seconds(0.5).default(30),
+  /** Continuous (fixed camera) recordings end and a new one continues the chain after this long. */
+  LIUHEN_ROLLOVER_SECONDS: seconds(1).default(3600),
+  /** A device clock further than this from the server's is flagged (001 §13: correct date and time). */
+  LIUHEN_CLOCK_DRIFT_SECONDS: seconds(0).default(2),
+  LIUHEN_LOW_BATTERY_PCT: z.coerce.number().min(0).max(100).default(20),
+  LIUHEN_LOW_STORAGE_MB: z.coerce.number().min(0).default(1024),
+  /** Largest offline recording a device may upload. */
+  LIUHEN_UPLOAD_MAX_MB: z.coerce.number().positive().default(8192),
+  /** Where uploads are received before they are checked and sealed. */
+  LIUHEN_UPLOAD_DIR: z.string().min(1).optional(),
   LIUHEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -70,6 +80,9 @@ export interface Config {
   ffmpegPath: string;
   playbackSessionMinutes: number;
   auditCheckpointSeconds: number;
+  rolloverSeconds: number;
+  health: { clockDriftMs: number; lowBatteryPct: number; lowStorageMb: number };
+  uploads: { dir: string; maxBytes: number };
   logLevel: z.infer<typeof envSchema>['LIUHEN_LOG_LEVEL'];
 }
 
@@ -100,6 +113,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ffmpegPath: e.LIUHEN_FFMPEG,
     playbackSessionMinutes: e.LIUHEN_PLAYBACK_SESSION_MINUTES,
     auditCheckpointSeconds: e.LIUHEN_AUDIT_CHECKPOINT_SECONDS,
+    rolloverSeconds: e.LIUHEN_ROLLOVER_SECONDS,
+    health: { clockDriftMs: e.LIUHEN_CLOCK_DRIFT_SECONDS * 1000, lowBatteryPct: e.LIUHEN_LOW_BATTERY_PCT, lowStorageMb: e.LIUHEN_LOW_STORAGE_MB },
+    uploads: { dir: path.resolve(e.LIUHEN_UPLOAD_DIR ?? path.join(dataDir, 'uploads')), maxBytes: Math.floor(e.LIUHEN_UPLOAD_MAX_MB * 1024 * 1024) },
     logLevel: e.LIUHEN_LOG_LEVEL,
   };
 }

@@ -64,6 +64,20 @@ export class RecordingNotFound extends LiuhenError {
   }
 }
 
+/** A marker or command for a device that has no recording open right now. */
+export class NotRecording extends LiuhenError {
+  constructor(readonly deviceId: string) {
+    super('not_recording', `device ${deviceId} has no recording in progress`);
+  }
+}
+
+/** An officer already carries an active body camera (004 §16: one per officer). */
+export class OfficerHasBodycam extends LiuhenError {
+  constructor(readonly officerBadge: string, readonly deviceId: string) {
+    super('officer_has_bodycam', `officer ${officerBadge} already has an active body camera (${deviceId})`);
+  }
+}
+
 export class InvalidInput extends LiuhenError {
   constructor(message: string) {
     super('invalid_input', message);

@@ -15,17 +15,21 @@ import type { Config } from './config.ts';
 import { loadOrCreateServerKeys, type ServerKeys } from './crypto/server-secret.ts';
 import { loadOrCreateSigningKey } from './crypto/signing-key.ts';
 import { type Db, openDatabase } from './db/database.ts';
+import { DeviceHealth } from './devices/device-health.ts';
 import { DeviceRegistry } from './devices/device-registry.ts';
 import { PublishGate } from './devices/publish-gate.ts';
 import { createHttpApp } from './http/app.ts';
 import { LiveRecordings } from './ingest/live-recordings.ts';
 import { publishUrl } from './ingest/publish-url.ts';
 import { RtmpIngest } from './ingest/rtmp-ingest.ts';
+import { RtspIngest } from './ingest/rtsp-ingest.ts';
 import { Sealer } from './ledger/sealer.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { PlaybackService } from './playback/playback-service.ts';
 import { UrlSigner } from './playback/url-signer.ts';
+import { OfflineIngest } from './uploads/offline-ingest.ts';
+import { Uploads } from './uploads/uploads.ts';
 import type { EvidenceStore } from './storage/evidence-store.ts';
 import { openStore } from './storage/open-store.ts';
 
@@ -54,6 +58,7 @@ export async function openCore(config: Config, log: Logger = createLogger(config
     throw e;
   }
   const audit = new AuditLog(db);
+  const keys = loadOrCreateServerKeys(config.dataDir);
   const sealer = new Sealer({ db, store, signingKey: loadOrCreateSigningKey(config.dataDir), retentionDays: config.retentionDays });
   return {
     config,
@@ -61,9 +66,9 @@ export async function openCore(config: Config, log: Logger = createLogger(config
     db,
     store,
     audit,
-    devices: new DeviceRegistry(db, audit),
+    devices: new DeviceRegistry(db, audit, keys.key('device-secrets')),
     users: new UserRegistry(db, audit),
-    keys: loadOrCreateServerKeys(config.dataDir),
+    keys,
     sealer,
     close: async () => {
       await audit.flush();
@@ -99,10 +104,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
       segmentSeconds: config.segmentSeconds,
       graceSeconds: config.graceSeconds,
       checkpointSeconds: config.checkpointSeconds,
+      rolloverSeconds: config.rolloverSeconds,
+      clockDriftMs: config.health.clockDriftMs,
     },
     log,
     metrics,
   );
+  const offline = new OfflineIngest(db, sealer, audit, { dir: config.uploads.dir, ffmpegPath: config.ffmpegPath, segmentSeconds: config.segmentSeconds, clockDriftMs: config.health.clockDriftMs }, log);
+  await offline.recoverUploads();
   await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])));
   live.start();
 
@@ -111,6 +120,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   ingest.on('unpublish', ({ deviceId, sessionId }) => live.publishEnded(deviceId, sessionId));
   ingest.on('refused', () => metrics.publishRefused.inc());
   await ingest.start();
+  const cameras = new RtspIngest({
+    db, audit, log, ffmpegPath: config.ffmpegPath, secretsKey: core.keys.key('device-secrets'),
+    recordings: { publish: (p) => live.publishStarted(p), ended: (deviceId, sessionId, cause) => live.publishEnded(deviceId, sessionId, cause) },
+  });
+  gate.onRefresh((devices) => cameras.sync(devices));
+  cameras.sync(await core.devices.list());
 
   const auditCheckpoints = new AuditCheckpointer(db, core.store, config.retentionDays, (e) => log.error({ err: e }, 'audit checkpoint failed'));
   auditCheckpoints.start(config.auditCheckpointSeconds);
@@ -124,6 +139,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     auth: new AuthService(db, core.users, audit, core.keys.key('jwt-hs256')),
     playback: new PlaybackService(db, core.store, core.users, audit, new UrlSigner(core.keys.key('segment-url-hmac')), config.playbackSessionMinutes),
     publishUrl: publish,
+    gate,
+    notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
+    health: new DeviceHealth(db, audit, config.health),
+    uploads: new Uploads(db, audit, offline, config.uploads),
   };
   const app = createHttpApp({ metrics, health: async () => ({ store: core.store.kind }), api, onInternalError: (e) => log.error({ err: e }, 'request failed') });
   const httpServer = http.createServer(app);
@@ -140,7 +159,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     publishUrl: publish,
     stop: async () => {
       await ingest.stop();
+      await cameras.stop();
       await live.stop();
+      await offline.stop();
       gate.stop();
       httpServer.closeAllConnections();
       await new Promise((r) => httpServer.close(r));

@@ -8,6 +8,7 @@ import { clearSession, loadSession, saveSession } from './session.ts';
 import type {
   AuditEvent,
   AuthSession,
+  Device,
   LiveFeed,
   PlaybackSession,
   Recording,
@@ -115,6 +116,10 @@ export function getLive(signal: AbortSignal): Promise<{ feeds: LiveFeed[] }> {
 
 export function getRecordings(signal: AbortSignal): Promise<{ recordings: Recording[] }> {
   return request('GET', '/api/recordings', signal);
+}
+
+export function getDevices(signal: AbortSignal): Promise<{ devices: Device[] }> {
+  return request('GET', '/api/devices', signal);
 }
 
 export function getRecording(id: string, signal: AbortSignal): Promise<{ recording: Recording; timeline: TimelineEntry[] }> {

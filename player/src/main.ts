@@ -1,6 +1,7 @@
 import { renderHeader } from './header.ts';
 import { applyLanguage } from './i18n.ts';
 import { auditPage } from './pages/audit.ts';
+import { devicesPage } from './pages/devices.ts';
 import { nothingPage } from './pages/nothing.ts';
 import { recordingsPage } from './pages/recordings.ts';
 import { replayPage } from './pages/replay.ts';
@@ -19,6 +20,7 @@ startRouter(
     { pattern: /^\/recordings$/, page: recordingsPage },
     { pattern: /^\/replay\/([^/]+)$/, page: replayPage },
     { pattern: /^\/audit$/, page: auditPage },
+    { pattern: /^\/devices$/, page: devicesPage },
     { pattern: /^\/nothing$/, page: nothingPage },
   ],
   page,

@@ -7,7 +7,7 @@ const HOME: Record<Role, string> = {
   reviewer: '#/recordings',
   custodian: '#/recordings',
   auditor: '#/audit',
-  admin: '#/nothing',
+  admin: '#/devices',
   party: '#/nothing',
   agency_head: '#/nothing',
   legal: '#/nothing',
@@ -23,9 +23,14 @@ const NAV: Partial<Record<Role, { href: string; key: MessageKey }[]>> = {
   commander: [
     { href: '#/wall', key: 'nav.wall' },
     { href: '#/recordings', key: 'nav.recordings' },
+    { href: '#/devices', key: 'nav.devices' },
   ],
   reviewer: [{ href: '#/recordings', key: 'nav.recordings' }],
-  custodian: [{ href: '#/recordings', key: 'nav.recordings' }],
+  custodian: [
+    { href: '#/recordings', key: 'nav.recordings' },
+    { href: '#/devices', key: 'nav.devices' },
+  ],
+  admin: [{ href: '#/devices', key: 'nav.devices' }],
   auditor: [{ href: '#/audit', key: 'nav.audit' }],
 };
 

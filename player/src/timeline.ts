@@ -1,11 +1,12 @@
 /**
- * The recording's timeline: one block per ledger entry, as wide as its duration, gaps in red.
- * The replay video holds only the segments (a gap has no media), so a video time maps into the
- * segment blocks and the playhead jumps over gaps; clicking a gap seeks to what follows it.
+ * The recording's timeline: one block per segment or gap, as wide as its duration, gaps in red;
+ * each 告知 notice a marker at the moment the party was told. The replay video holds only the
+ * segments (a gap has no media), so a video time maps into the segment blocks and the playhead
+ * jumps over gaps; clicking a gap seeks to what follows it, clicking a notice to its moment.
  */
 import { h } from './dom.ts';
 import { formatDateTime, formatDuration } from './format.ts';
-import { hasMessage, setTitle, t } from './i18n.ts';
+import { hasMessage, label, setTitle, t } from './i18n.ts';
 import type { TimelineEntry } from './types.ts';
 
 interface Block {
@@ -13,6 +14,14 @@ interface Block {
   entry: TimelineEntry;
   /** seconds of video before this block */
   mediaStart: number;
+  /** share of the bar before this block, and its own (as the flex layout gives them) */
+  barStart: number;
+  barWidth: number;
+}
+
+interface Marker {
+  el: HTMLElement;
+  mediaTime: number;
 }
 
 export interface Timeline {
@@ -26,9 +35,16 @@ export function createTimeline(onSeek: (seconds: number) => void): Timeline {
   const playhead = h('div', { class: 'playhead', hidden: '' });
   const el = h('div', { class: 'timeline-wrap' }, bar, playhead);
   let blocks: Block[] = [];
+  let markers: Marker[] = [];
 
   bar.addEventListener('click', (event) => {
-    const block = blocks.find((b) => b.el === event.target);
+    const target = event.target as HTMLElement;
+    const marker = markers.find((m) => m.el.contains(target));
+    if (marker !== undefined) {
+      onSeek(marker.mediaTime);
+      return;
+    }
+    const block = blocks.find((b) => b.el === target);
     if (block === undefined) return;
     const fraction = block.entry.kind === 'segment' ? event.offsetX / block.el.offsetWidth : 0;
     onSeek(block.mediaStart + (fraction * block.entry.durationMs) / 1000);
@@ -38,9 +54,11 @@ export function createTimeline(onSeek: (seconds: number) => void): Timeline {
     el,
     setEntries(entries) {
       let mediaStart = 0;
-      blocks = entries.map((entry) => {
-        const block: Block = { el: h('div', { class: `tl-block tl-${entry.kind}`, 'data-kind': entry.kind, 'data-idx': String(entry.idx) }), entry, mediaStart };
-        block.el.style.flexGrow = String(Math.max(entry.durationMs, 1));
+      let barStart = 0;
+      blocks = entries.filter((entry) => entry.kind !== 'notice').map((entry) => {
+        const barWidth = Math.max(entry.durationMs, 1);
+        const block: Block = { el: h('div', { class: `tl-block tl-${entry.kind}`, 'data-kind': entry.kind, 'data-idx': String(entry.idx) }), entry, mediaStart, barStart, barWidth };
+        block.el.style.flexGrow = String(barWidth);
         const start = formatDateTime(entry.start);
         const duration = formatDuration(entry.durationMs);
         setTitle(block.el, () =>
@@ -49,9 +67,12 @@ export function createTimeline(onSeek: (seconds: number) => void): Timeline {
             : t('timeline.segment', { idx: entry.idx, start, duration }),
         );
         if (entry.kind === 'segment') mediaStart += entry.durationMs / 1000;
+        barStart += barWidth;
         return block;
       });
-      bar.replaceChildren(...blocks.map((b) => b.el));
+      markers = entries.filter((entry) => entry.kind === 'notice').map((entry) => noticeMarker(entry, blocks, barStart));
+      bar.replaceChildren(...blocks.map((b) => b.el), ...markers.map((m) => m.el));
+      el.classList.toggle('has-notices', markers.length > 0);
       playhead.hidden = !blocks.some((b) => b.entry.kind === 'segment');
     },
     setTime(seconds) {
@@ -66,7 +87,30 @@ export function createTimeline(onSeek: (seconds: number) => void): Timeline {
   };
 }
 
+/**
+ * Placed by wall-clock time inside the segment or gap it falls in. A notice sealed while the
+ * camera was between segments, or before the first, sits at the edge of the nearest block.
+ */
+function noticeMarker(entry: TimelineEntry, blocks: Block[], barTotal: number): Marker {
+  const at = Date.parse(entry.start);
+  const block = blocks.filter((b) => Date.parse(b.entry.start) <= at).at(-1) ?? blocks[0];
+  const fraction = block === undefined || block.entry.durationMs === 0 ? 0 : Math.min(1, Math.max(0, (at - Date.parse(block.entry.start)) / block.entry.durationMs));
+  const position = block === undefined ? 0 : (block.barStart + fraction * block.barWidth) / barTotal;
+  const el = h('div', { class: 'tl-notice', 'data-kind': 'notice', 'data-idx': String(entry.idx) }, label('timeline.noticeMark'));
+  el.style.left = `${position * 100}%`;
+  const when = formatDateTime(entry.start);
+  setTitle(el, () => t('timeline.notice', { start: when, by: noticeByText(entry.by) }));
+  const mediaTime = block === undefined ? 0 : block.mediaStart + (block.entry.kind === 'segment' ? (fraction * block.entry.durationMs) / 1000 : 0);
+  return { el, mediaTime };
+}
+
 function causeText(cause: TimelineEntry['cause']): string {
   const key = `gap.${cause}`;
   return hasMessage(key) ? t(key) : String(cause ?? '?');
+}
+
+/** Who marked it: the camera itself, or a signed-in user (by id: the audit log names them). */
+function noticeByText(by: TimelineEntry['by']): string {
+  if (by === 'device') return t('timeline.noticeByDevice');
+  return by ? t('timeline.noticeByUser', { id: by.replace(/^user:/, '') }) : '?';
 }

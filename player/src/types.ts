@@ -45,16 +45,44 @@ export interface Recording {
   gaps: number;
   durationMs: number;
   confidentiality: Confidentiality | null;
+  origin: 'live' | 'upload';
+  /** the device clock minus the server's when the recording started, if the device reported it */
+  clockDriftMs: number | null;
+  flags: string[];
 }
 
 export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault';
 
 export interface TimelineEntry {
   idx: number;
-  kind: 'segment' | 'gap';
+  kind: 'segment' | 'gap' | 'notice';
   start: string;
   durationMs: number;
   cause?: GapCause | null;
+  /** notices: `device` or `user:<id>` */
+  by?: string | null;
+}
+
+export type DeviceKind = 'bodycam' | 'fixed';
+export type HealthFlag = 'clock_drift' | 'low_battery' | 'low_storage';
+
+export interface Device {
+  id: string;
+  kind: DeviceKind;
+  name: string;
+  officerBadge: string | null;
+  unit: string;
+  state: 'active' | 'revoked';
+  lastSeenAt: string | null;
+  health: {
+    at: string | null;
+    batteryPct: number | null;
+    storageFreeMb: number | null;
+    clockDriftMs: number | null;
+    flags: HealthFlag[];
+  };
+  error: string | null;
+  rtspUrl: string | null;
 }
 
 export interface Verification {

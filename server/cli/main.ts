@@ -2,13 +2,14 @@
  * `liuhen` — the command line. Flags are parsed with node:util and checked with zod; errors are
  * mapped to exit codes in exit-codes.ts.
  */
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { openCore } from '../liuhen.ts';
 import { EXIT, exitCodeFor, messageFor } from './exit-codes.ts';
-import { deviceAdd, deviceRevoke, devicesList } from './devices-command.ts';
+import { deviceAdd, deviceAssign, deviceRevoke, devicesList } from './devices-command.ts';
 import { recordingsList } from './recordings-command.ts';
 import { up } from './up-command.ts';
 import { userAdd, usersList } from './users-command.ts';
@@ -19,7 +20,12 @@ const USAGE = `liuhen — 留痕 evidence server
 
   liuhen up                                   run the server (LIUHEN_* variables configure it)
   liuhen device add --kind bodycam|fixed [--officer <badgeNo>] [--name <name>] [--unit <unit>]
+                    [--rtsp <rtsp://[user:password@]host/path> [--rtsp-user <user>] [--rtsp-password-file <file>]]
+                                              a fixed camera with --rtsp is pulled and recorded continuously;
+                                              its credentials are stored sealed and never printed (prefer the
+                                              password file: a URL on the command line shows in ps)
   liuhen device revoke <deviceId>
+  liuhen device assign <deviceId> --officer <badgeNo>   hands a body camera to another officer (one each)
   liuhen devices [--json]
   liuhen recordings [--json]
   liuhen verify <recordingId> [--json]        exit 0 intact, 1 broken (names the first broken entry)
@@ -46,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
       args: rest,
       allowPositionals: true,
       options: {
-        json: { type: 'boolean' }, kind: { type: 'string' }, officer: { type: 'string' }, name: { type: 'string' }, unit: { type: 'string' },
+        json: { type: 'boolean' }, kind: { type: 'string' }, rtsp: { type: 'string' }, 'rtsp-user': { type: 'string' }, 'rtsp-password-file': { type: 'string' }, officer: { type: 'string' }, name: { type: 'string' }, unit: { type: 'string' },
         role: { type: 'string' }, badge: { type: 'string' }, clearance: { type: 'string' },
         viewer: { type: 'string' }, recording: { type: 'string' }, since: { type: 'string' },
       },
@@ -54,8 +60,15 @@ async function main(argv: string[]): Promise<number> {
     const sub = positionals[0];
     switch (command) {
       case 'device':
-        if (sub === 'add') return await deviceAdd(core, { kind: values.kind as 'bodycam', officerBadge: values.officer, name: values.name, unit: values.unit });
+        if (sub === 'add') {
+          const rtspPassword = values['rtsp-password-file'] ? fs.readFileSync(values['rtsp-password-file'], 'utf8').trim() : undefined;
+          return await deviceAdd(core, {
+            kind: values.kind as 'bodycam', officerBadge: values.officer, name: values.name, unit: values.unit,
+            rtspUrl: values.rtsp, rtspUser: values['rtsp-user'], rtspPassword,
+          });
+        }
         if (sub === 'revoke') return await deviceRevoke(core, z.string().min(1).parse(positionals[1]));
+        if (sub === 'assign') return await deviceAssign(core, z.string().min(1, 'give a device id').parse(positionals[1]), z.string({ required_error: 'give --officer <badgeNo>' }).parse(values.officer));
         break;
       case 'devices':
         return await devicesList(core, values.json ?? false);

@@ -13,14 +13,20 @@ export async function recordingsList(core: Core, json: boolean): Promise<number>
     durationMs: r.duration_ms,
     gaps: r.gap_count,
     state: r.state,
+    origin: r.origin,
+    /** uploads only: arrived after the 24 h deadline (000 §19, 003 §23) */
+    late: r.late === 1,
+    uploadDeadline: r.upload_deadline,
+    lateReason: r.late_reason,
   }));
   if (json) {
     process.stdout.write(JSON.stringify(list, null, 2) + '\n');
     return EXIT.ok;
   }
-  process.stdout.write('id\tdevice\tstart\tend\tsegments\tduration\tgaps\tstate\n');
+  process.stdout.write('id\tdevice\tstart\tend\tsegments\tduration\tgaps\tstate\torigin\n');
   for (const r of list) {
-    process.stdout.write(`${r.id}\t${r.device}\t${r.start}\t${r.end ?? '-'}\t${r.segments}\t${(r.durationMs / 1000).toFixed(1)}s\t${r.gaps}\t${r.state}\n`);
+    const origin = r.late ? `${r.origin} LATE` : r.origin;
+    process.stdout.write(`${r.id}\t${r.device}\t${r.start}\t${r.end ?? '-'}\t${r.segments}\t${(r.durationMs / 1000).toFixed(1)}s\t${r.gaps}\t${r.state}\t${origin}\n`);
   }
   return EXIT.ok;
 }

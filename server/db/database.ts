@@ -36,5 +36,7 @@ function dialectFor(url: string) {
       },
     });
   }
-  return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
+  // pg hands 64-bit integers over as strings; liuhen's (byte counts, row counts) fit a double exactly.
+  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) };
+  return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types: types as pg.CustomTypesConfig }) });
 }

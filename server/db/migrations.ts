@@ -151,6 +151,60 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       for (const table of APPEND_ONLY_TABLES) await makeAppendOnly(db, dialect, table);
     },
   },
+  '0003_devices_offline': {
+    async up(db: Kysely<unknown>) {
+      // Fixed cameras: where to pull from. Credentials are kept apart from the URL, sealed with a server key.
+      await db.schema.alterTable('devices').addColumn('rtsp_url', 'text').execute();
+      await db.schema.alterTable('devices').addColumn('rtsp_secret', 'text').execute();
+      for (const column of ['last_seen_at', 'health_at', 'health_flags', 'error', 'error_at']) await db.schema.alterTable('devices').addColumn(column, 'text').execute();
+      for (const column of ['battery_pct', 'storage_free_mb', 'clock_drift_ms']) await db.schema.alterTable('devices').addColumn(column, 'integer').execute();
+      // One active bodycam per officer (004 §16), held by the database as well as the registry.
+      await sql
+        .raw(`CREATE UNIQUE INDEX devices_one_bodycam_per_officer ON devices (officer_badge) WHERE kind = 'bodycam' AND state = 'active' AND officer_badge IS NOT NULL`)
+        .execute(db);
+      await db.schema
+        .createTable('device_health_reports')
+        .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id'))
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('device_time', 'text', (c) => c.notNull())
+        .addColumn('clock_drift_ms', 'integer', (c) => c.notNull())
+        .addColumn('battery_pct', 'integer')
+        .addColumn('storage_free_mb', 'integer')
+        .addColumn('flags', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('device_health_reports_device').on('device_health_reports').columns(['device_id', 'received_at']).execute();
+
+      await db.schema.alterTable('recordings').addColumn('origin', 'text', (c) => c.notNull().defaultTo('live')).execute();
+      // A roll-over recording continues the chain of the one before it (DESIGN.md "Ledger").
+      await db.schema.alterTable('recordings').addColumn('chain_from_recording', 'text').execute();
+      for (const column of ['chain_segments_before', 'chain_gaps_before']) await db.schema.alterTable('recordings').addColumn(column, 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('recordings').addColumn('clock_drift_ms', 'integer').execute();
+      await db.schema.alterTable('recordings').addColumn('flags', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      for (const column of ['device_started_at', 'received_at', 'upload_deadline', 'late_reason', 'returned_at']) await db.schema.alterTable('recordings').addColumn(column, 'text').execute();
+      await db.schema.alterTable('recordings').addColumn('late', 'integer').execute();
+
+      await db.schema.alterTable('ledger_entries').addColumn('marker_by', 'text').execute();
+      // Sources name the spool part globally, so a part that spans a roll-over is never sealed twice.
+      await db.schema.createIndex('ledger_entries_source_global').on('ledger_entries').column('source').unique().execute();
+      // The recording a spool part's segments go to now (it changes at a roll-over).
+      await db.schema.alterTable('spool_parts').addColumn('sealing_into', 'text').execute();
+
+      await db.schema
+        .createTable('uploads')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id'))
+        // Files of several GiB: 64-bit on PostgreSQL (SQLite integers are 64-bit anyway).
+        .addColumn('length', 'bigint', (c) => c.notNull())
+        .addColumn('offset', 'bigint', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('recording_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 });
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

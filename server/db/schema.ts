@@ -8,7 +8,11 @@ export type DeviceKind = 'bodycam' | 'fixed';
 export type DeviceState = 'active' | 'revoked';
 export type RecordingState = 'live' | 'interrupted' | 'closed';
 export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault';
-export type EntryKind = 'segment' | 'gap';
+export type EntryKind = 'segment' | 'gap' | 'notice';
+export type RecordingOrigin = 'live' | 'upload';
+/** What a health report or a recording is flagged for; shown to custodians and in reports. */
+export type HealthFlag = 'clock_drift' | 'low_battery' | 'low_storage';
+export type RecordingFlag = 'clock_drift' | 'late_upload';
 
 export interface DevicesTable {
   id: string;
@@ -21,6 +25,47 @@ export interface DevicesTable {
   created_at: string;
   revoked_at: string | null;
   unit: string;
+  /** fixed cameras: the RTSP URL without credentials */
+  rtsp_url: string | null;
+  /** fixed cameras: "user:password", encrypted with a server key (crypto/sealed-text.ts) */
+  rtsp_secret: string | null;
+  last_seen_at: string | null;
+  /** the newest health report */
+  health_at: string | null;
+  battery_pct: number | null;
+  storage_free_mb: number | null;
+  /** device clock minus server clock, ms, at the newest report */
+  clock_drift_ms: number | null;
+  /** JSON array of HealthFlag */
+  health_flags: string | null;
+  /** why the server cannot record the device now (fixed cameras: e.g. rtsp_auth_failed) */
+  error: string | null;
+  error_at: string | null;
+}
+
+export interface DeviceHealthReportsTable {
+  device_id: string;
+  received_at: string;
+  device_time: string;
+  clock_drift_ms: number;
+  battery_pct: number | null;
+  storage_free_mb: number | null;
+  /** JSON array of HealthFlag */
+  flags: string;
+}
+
+export interface UploadsTable {
+  id: string;
+  device_id: string;
+  length: number;
+  offset: number;
+  /** JSON of the upload's declared facts (uploads/upload-metadata.ts) */
+  metadata: string;
+  state: 'receiving' | 'processing' | 'sealed' | 'refused';
+  error: string | null;
+  recording_id: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface RecordingsTable {
@@ -44,6 +89,25 @@ export interface RecordingsTable {
   manifest_key: string | null;
   unit: string;
   confidentiality: Confidentiality | null;
+  origin: RecordingOrigin;
+  /** the recording this one's chain continues (a roll-over), whose last link is in the header */
+  chain_from_recording: string | null;
+  /** segments and gaps of the chain before this recording: live playlists keep counting across roll-overs */
+  chain_segments_before: number;
+  chain_gaps_before: number;
+  /** the device's clock drift (device − server, ms) when the recording started, if known */
+  clock_drift_ms: number | null;
+  /** JSON array of RecordingFlag */
+  flags: string;
+  /** uploads: the start time by the device's clock, kept beside the server's estimate */
+  device_started_at: string | null;
+  /** uploads: when the whole file had arrived */
+  received_at: string | null;
+  /** uploads: end + 24 h, or return from remote work + 24 h (000 §19, 003 §23) */
+  upload_deadline: string | null;
+  late: number | null;
+  late_reason: string | null;
+  returned_at: string | null;
 }
 
 export interface LedgerEntriesTable {
@@ -57,8 +121,11 @@ export interface LedgerEntriesTable {
   duration_ms: number;
   cause: GapCause | null;
   link: string;
-  /** spool part and file a segment came from; makes re-sealing after a crash idempotent */
+  /** "<origin>/<part>/<file>": the spool file a segment came from, unique across recordings;
+   *  makes re-sealing after a crash idempotent */
   source: string | null;
+  /** notice markers: who said the party was told ("device" or "user:<id>") */
+  marker_by: string | null;
   sealed_at: string;
 }
 
@@ -69,6 +136,8 @@ export interface SpoolPartsTable {
   wall_start: string;
   ffmpeg_pid: number | null;
   state: 'open' | 'done';
+  /** the recording receiving this part's segments, when a roll-over moved it on from recording_id */
+  sealing_into: string | null;
 }
 
 export interface AuditEventsTable {
@@ -145,6 +214,8 @@ export interface Schema {
   auth_sessions: AuthSessionsTable;
   recording_shares: RecordingSharesTable;
   playback_sessions: PlaybackSessionsTable;
+  device_health_reports: DeviceHealthReportsTable;
+  uploads: UploadsTable;
 }
 
 export type Device = Selectable<DevicesTable>;
@@ -155,3 +226,5 @@ export type SpoolPart = Selectable<SpoolPartsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type User = Selectable<UsersTable>;
 export type PlaybackSession = Selectable<PlaybackSessionsTable>;
+export type DeviceHealthReport = Selectable<DeviceHealthReportsTable>;
+export type Upload = Selectable<UploadsTable>;

@@ -8,18 +8,28 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
 import type { Device } from '../db/schema.ts';
-import { DeviceNotFound } from '../errors.ts';
+import { violates } from '../db/unique-violation.ts';
+import { DeviceNotFound, InvalidInput, OfficerHasBodycam } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { unitSchema } from '../units.ts';
+import { rtspColumns, rtspInputSchema } from './fixed-camera.ts';
+
+const badgeSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'badge numbers are 1–32 letters, digits, - or _');
 
 export const newDeviceSchema = z.object({
   kind: z.enum(['bodycam', 'fixed']),
-  officerBadge: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'badge numbers are 1–32 letters, digits, - or _').optional(),
+  officerBadge: badgeSchema.optional(),
   name: z.string().trim().min(1).max(100).optional(),
   /** the unit (执法单位) that owns the device and its recordings; commanders see their unit's */
   unit: unitSchema.default('default'),
-});
+  /** fixed cameras are pulled over RTSP (credentials in the URL or given apart) */
+  ...rtspInputSchema.partial().shape,
+}).refine((d) => d.kind === 'fixed' || !d.rtspUrl, { message: 'only fixed cameras are pulled over RTSP', path: ['rtspUrl'] });
 export type NewDevice = z.input<typeof newDeviceSchema>;
+
+export const assignmentSchema = z.object({ officerBadge: badgeSchema });
+
+const ONE_BODYCAM_PER_OFFICER = { name: 'devices_one_bodycam_per_officer', table: 'devices', columns: ['officer_badge'] };
 
 export interface IssuedDevice {
   device: Device;
@@ -37,6 +47,8 @@ export class DeviceRegistry {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditLog,
+    /** seals fixed cameras' RTSP credentials */
+    private readonly secretsKey: Buffer,
   ) {}
 
   /** The publish gate listens, so a device registered in this process can publish at once. */
@@ -61,11 +73,55 @@ export class DeviceRegistry {
       created_at: new Date().toISOString(),
       revoked_at: null,
       unit: spec.unit,
+      ...(spec.rtspUrl ? rtspColumns({ ...spec, rtspUrl: spec.rtspUrl }, this.secretsKey) : { rtsp_url: null, rtsp_secret: null }),
+      last_seen_at: null,
+      health_at: null,
+      battery_pct: null,
+      storage_free_mb: null,
+      clock_drift_ms: null,
+      health_flags: null,
+      error: null,
+      error_at: null,
     };
-    await this.db.insertInto('devices').values(device).execute();
+    const write = () => this.db.insertInto('devices').values(device).execute();
+    if (device.kind === 'bodycam' && device.officer_badge !== null) await this.onlyBodycamOf(device.officer_badge, device.id, write);
+    else await write();
     await this.changed();
     await this.audit.record({ actor, action: 'device.add', subject: device.id, outcome: 'ok', detail: { kind: device.kind, officerBadge: device.officer_badge } });
     return { device, credential };
+  }
+
+  /** Hands a body camera to another officer (004 §16: still one per officer). */
+  async assign(id: string, officerBadge: string, actor: string): Promise<Device> {
+    const { officerBadge: badge } = assignmentSchema.parse({ officerBadge });
+    const device = await this.get(id);
+    if (device.kind !== 'bodycam') throw new InvalidInput(`${id} is a fixed camera; only body cameras are assigned to officers`);
+    if (device.state !== 'active') throw new InvalidInput(`${id} is revoked`);
+    if (device.officer_badge === badge) return device;
+    await this.onlyBodycamOf(badge, id, () => this.db.updateTable('devices').set({ officer_badge: badge }).where('id', '=', id).execute());
+    await this.changed();
+    await this.audit.record({ actor, action: 'device.assign', subject: id, outcome: 'ok', detail: { from: device.officer_badge, to: badge } });
+    return { ...device, officer_badge: badge };
+  }
+
+  /**
+   * Runs `write`, which makes `deviceId` the officer's active body camera. The check first gives
+   * a clear error; the unique index settles two writes racing past the check.
+   */
+  private async onlyBodycamOf(badge: string, deviceId: string, write: () => Promise<unknown>): Promise<void> {
+    const holder = await this.activeBodycamOf(badge);
+    if (holder !== undefined && holder !== deviceId) throw new OfficerHasBodycam(badge, holder);
+    try {
+      await write();
+    } catch (e) {
+      if (violates(e, ONE_BODYCAM_PER_OFFICER)) throw new OfficerHasBodycam(badge, (await this.activeBodycamOf(badge)) ?? 'another device');
+      throw e;
+    }
+  }
+
+  private async activeBodycamOf(badge: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('devices').select('id').where('kind', '=', 'bodycam').where('state', '=', 'active').where('officer_badge', '=', badge).executeTakeFirst();
+    return row?.id;
   }
 
   async revoke(id: string, actor: string): Promise<Device> {

@@ -15,6 +15,7 @@ export class PublishGate {
   private devices = new Map<string, Device>();
   private timer?: NodeJS.Timeout;
   private readonly revokedListeners: ((deviceId: string) => void)[] = [];
+  private readonly refreshListeners: ((devices: Device[]) => void)[] = [];
 
   constructor(
     private readonly db: Db,
@@ -35,6 +36,11 @@ export class PublishGate {
     this.revokedListeners.push(listener);
   }
 
+  /** Hears the whole registry after every refresh (the RTSP ingest follows it). */
+  onRefresh(listener: (devices: Device[]) => void): void {
+    this.refreshListeners.push(listener);
+  }
+
   async refresh(): Promise<void> {
     const rows = await this.db.selectFrom('devices').selectAll().execute();
     const next = new Map(rows.map((d) => [d.id, d]));
@@ -42,6 +48,7 @@ export class PublishGate {
       if (d.state === 'revoked' && this.devices.get(id)?.state === 'active') this.revokedListeners.forEach((l) => l(id));
     }
     this.devices = next;
+    this.refreshListeners.forEach((l) => l(rows));
   }
 
   check(deviceId: string, credential: string | undefined): GateDecision {

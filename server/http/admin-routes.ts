@@ -1,11 +1,15 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import { newUserSchema } from '../auth/user-registry.ts';
-import { newDeviceSchema } from '../devices/device-registry.ts';
-import { mayAdminister } from '../policy/policy.ts';
+import { assignmentSchema, newDeviceSchema } from '../devices/device-registry.ts';
+import { presentDevice } from '../devices/present-device.ts';
+import { mayAdminister, mayListDevices, maySeeDevice } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 
-/** Users and devices: the admin's work, which never touches media. */
+const deviceIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+
+/** Users and devices: the admin's work, which never touches media. Custodians and commanders also read the device list. */
 export function adminRoutes(d: ApiDeps): Router {
   const r = Router();
   const admin = (action: string) => [
@@ -22,13 +26,20 @@ export function adminRoutes(d: ApiDeps): Router {
     const { user, password } = await d.users.add(newUserSchema.parse(req.body), `user:${authOf(res).viewer.id}`);
     res.status(201).json({ user, password });
   });
-  r.get('/devices', ...admin('device.list'), async (_req, res) => {
-    res.json({ devices: (await d.devices.list()).map(({ credential_hash: _h, ...device }) => device) });
+  r.get('/devices', requireAuth(d.auth, d.audit), async (req, res) => {
+    const { viewer } = authOf(res);
+    await enforce(d.audit, req, viewer, mayListDevices(viewer), 'device.list');
+    const visible = (await d.devices.list()).filter((device) => maySeeDevice(viewer, device.unit).allow);
+    res.json({ devices: visible.map(presentDevice) });
   });
   r.post('/devices', ...admin('device.add'), async (req, res) => {
     const { device, credential } = await d.devices.add(newDeviceSchema.parse(req.body), `user:${authOf(res).viewer.id}`);
-    const { credential_hash: _h, ...shown } = device;
-    res.status(201).json({ device: shown, publishUrl: d.publishUrl(device.id, credential) });
+    res.status(201).json({ device: presentDevice(device), publishUrl: d.publishUrl(device.id, credential) });
+  });
+  r.patch('/devices/:id', ...admin('device.assign'), async (req, res) => {
+    const { id } = deviceIdParam.parse(req.params);
+    const { officerBadge } = assignmentSchema.parse(req.body);
+    res.json({ device: presentDevice(await d.devices.assign(id, officerBadge, `user:${authOf(res).viewer.id}`)) });
   });
   return r;
 }

@@ -2,9 +2,13 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { UserRegistry } from '../auth/user-registry.ts';
 import type { Db } from '../db/database.ts';
+import type { DeviceHealth } from '../devices/device-health.ts';
 import type { DeviceRegistry } from '../devices/device-registry.ts';
+import type { PublishGate } from '../devices/publish-gate.ts';
+import type { LedgerEntry } from '../db/schema.ts';
 import type { PlaybackService } from '../playback/playback-service.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
+import type { Uploads } from '../uploads/uploads.ts';
 
 /** What the HTTP routes are given: interfaces, never SDKs. */
 export interface ApiDeps {
@@ -16,4 +20,11 @@ export interface ApiDeps {
   devices: DeviceRegistry;
   playback: PlaybackService;
   publishUrl(deviceId: string, credential: string): string;
+  /** device credentials, for the device API */
+  gate: PublishGate;
+  /** seals a notice marker into a device's open recording */
+  notice(deviceId: string, at: Date, by: string): Promise<LedgerEntry>;
+  health: DeviceHealth;
+  /** offline recordings arriving by resumable upload */
+  uploads: Uploads;
 }

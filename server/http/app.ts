@@ -9,6 +9,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { adminRoutes } from './admin-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { deviceRoutes } from './device-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { errorHandler } from './error-status.ts';
 import { RouteNotFound } from '../errors.ts';
@@ -16,6 +17,7 @@ import { liveRoutes } from './live-routes.ts';
 import { playbackSessionRoutes, playRoutes } from './playback-routes.ts';
 import { PLAYBACK_PATH } from '../playback/playback-service.ts';
 import { recordingRoutes } from './recording-routes.ts';
+import { tusRoutes } from '../uploads/tus-routes.ts';
 
 export const PLAYER_DIST = path.resolve(import.meta.dirname, '../../player/dist');
 
@@ -54,7 +56,7 @@ export function createHttpApp(deps: AppDeps) {
     next();
   });
   api.use(express.json({ limit: '16kb' }));
-  for (const routes of [authRoutes, liveRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes]) api.use(routes(deps.api));
+  for (const routes of [authRoutes, liveRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, deviceRoutes, tusRoutes]) api.use(routes(deps.api));
   api.use((req) => {
     throw new RouteNotFound(req.path);
   });

@@ -20,7 +20,13 @@ const STATUS: Record<string, number> = {
   rate_limited: 429,
   invalid_input: 400,
   user_exists: 409,
+  not_recording: 409,
+  officer_has_bodycam: 409,
   integrity: 500,
+  upload_too_large: 413,
+  upload_offset_mismatch: 409,
+  upload_content_type: 415,
+  tus_version_unsupported: 412,
 };
 
 export function statusFor(err: unknown): number {

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { CONFIDENTIALITY_LABELS, type Confidentiality, type Recording } from '../db/schema.ts';
+import { CONFIDENTIALITY_LABELS, type Confidentiality, type Recording, type RecordingFlag } from '../db/schema.ts';
 import { RecordingNotFound, UserNotFound } from '../errors.ts';
 import { verifyRecording } from '../ledger/verify.ts';
 import { mayKeep, mayReplay } from '../policy/policy.ts';
@@ -25,7 +25,8 @@ export function recordingRoutes(d: ApiDeps): Router {
   const present = (rec: Recording, deviceName: string | null) => ({
       id: rec.id, deviceId: rec.device_id, deviceName: deviceName ?? rec.device_id, officerBadge: rec.officer_badge, unit: rec.unit,
       startedAt: rec.started_at, endedAt: rec.ended_at, state: rec.state, segments: rec.segment_count, gaps: rec.gap_count,
-      durationMs: rec.duration_ms, confidentiality: rec.confidentiality,
+      durationMs: rec.duration_ms, confidentiality: rec.confidentiality, origin: rec.origin, clockDriftMs: rec.clock_drift_ms,
+      flags: JSON.parse(rec.flags) as RecordingFlag[],
   });
   const deviceName = async (rec: Recording) => (await d.db.selectFrom('devices').select('name').where('id', '=', rec.device_id).executeTakeFirst())?.name ?? null;
   /** Loads a recording the viewer may replay; refusals are audited. */
@@ -54,15 +55,19 @@ export function recordingRoutes(d: ApiDeps): Router {
 
   r.get('/recordings/:id', async (req, res) => {
     const rec = await readable(req, authOf(res).viewer, 'recording.read');
-    const entries = await d.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms', 'cause']).where('recording_id', '=', rec.id).orderBy('idx').execute();
-    res.json({ recording: present(rec, await deviceName(rec)), timeline: entries.map((e) => ({ idx: e.idx, kind: e.kind, start: e.start_at, durationMs: e.duration_ms, cause: e.cause })) });
+    const entries = await d.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms', 'cause', 'marker_by']).where('recording_id', '=', rec.id).orderBy('idx').execute();
+    res.json({
+      recording: present(rec, await deviceName(rec)),
+      timeline: entries.map((e) => ({ idx: e.idx, kind: e.kind, start: e.start_at, durationMs: e.duration_ms, cause: e.cause, by: e.marker_by })),
+    });
   });
 
   r.get('/recordings/:id/verification', async (req, res) => {
     const rec = await readable(req, authOf(res).viewer, 'recording.verify');
     const report = await verifyRecording(d.db, d.store, rec.id);
     res.json({
-      ok: report.ok, segments: report.segments, gaps: report.entries - report.segments, checkpoints: report.checkpointsChecked,
+      // Not entries − segments: notices are entries too.
+      ok: report.ok, segments: report.segments, gaps: rec.gap_count, checkpoints: report.checkpointsChecked,
       manifestChecked: report.manifestChecked, problems: report.problems.map((p) => ({ idx: p.idx, message: p.message })),
     });
   });

@@ -87,6 +87,8 @@ export class SpoolPart {
     readonly partNo: number,
     readonly dir: string,
     readonly wallStart: Date,
+    /** the recording its segments are sealed into; a roll-over changes it */
+    public sealingInto: string = recordingId,
   ) {
     this.finished = new Promise((r) => (this.resolveFinished = r));
   }

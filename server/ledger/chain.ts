@@ -5,6 +5,7 @@
  *   header:  liuhen-recording/1 <recordingId> <deviceId> <badgeNo|-> <startedAt> <chainFrom|->
  *   segment: <prev link> <i> <sha256 of the segment> <start> <duration ms>
  *   gap:     <prev link> <i> gap:<cause> <start> <duration ms>
+ *   notice:  <prev link> <i> notice:<device|user:id> <when the party was told> 0
  *
  * link_0 = sha256(header line); link_i = sha256(line_i). Instants are RFC 3339 UTC with ms.
  */
@@ -22,7 +23,8 @@ export interface RecordingHeader {
 
 export type ChainEntry =
   | { kind: 'segment'; idx: number; sha256: string; startAt: string; durationMs: number }
-  | { kind: 'gap'; idx: number; cause: GapCause; startAt: string; durationMs: number };
+  | { kind: 'gap'; idx: number; cause: GapCause; startAt: string; durationMs: number }
+  | { kind: 'notice'; idx: number; by: string; startAt: string; durationMs: number };
 
 const TOKEN = /^[^\s]+$/;
 
@@ -45,7 +47,7 @@ export function headerLine(h: RecordingHeader): string {
 }
 
 export function entryLine(prevLink: string, e: ChainEntry): string {
-  const what = e.kind === 'segment' ? e.sha256 : `gap:${e.cause}`;
+  const what = e.kind === 'segment' ? e.sha256 : e.kind === 'gap' ? `gap:${e.cause}` : `notice:${token(e.by, 'notice author')}`;
   return `${prevLink} ${e.idx} ${what} ${token(e.startAt, 'start time')} ${e.durationMs}\n`;
 }
 

@@ -22,9 +22,10 @@ export const manifestSchema = z.object({
   entries: z.array(
     z.object({
       idx: z.number().int(),
-      kind: z.enum(['segment', 'gap']),
+      kind: z.enum(['segment', 'gap', 'notice']),
       sha256: z.string().nullable(),
       cause: z.string().nullable(),
+      by: z.string().nullable().optional(),
       key: z.string().nullable(),
       size: z.number().nullable(),
       start: z.string(),
@@ -55,6 +56,7 @@ export function buildManifest(recording: Recording, entries: LedgerEntry[], sign
       kind: e.kind,
       sha256: e.sha256,
       cause: e.cause,
+      ...(e.kind === 'notice' ? { by: e.marker_by } : {}),
       key: e.object_key,
       size: e.size,
       start: e.start_at,

@@ -22,6 +22,11 @@ export interface SegmentToSeal {
   source: string;
 }
 
+/** What a recording is opened with besides its device and start. */
+export type RecordingFacts = Partial<
+  Pick<Recording, 'origin' | 'clock_drift_ms' | 'flags' | 'device_started_at' | 'received_at' | 'upload_deadline' | 'late' | 'late_reason' | 'returned_at'>
+>;
+
 export interface SealerDeps {
   db: Db;
   store: EvidenceStore;
@@ -42,14 +47,15 @@ export class Sealer {
     return new Date(this.now().getTime() + this.deps.retentionDays * 86_400_000);
   }
 
-  async openRecording(device: Device, startedAt: Date): Promise<Recording> {
+  /** `continues`: the closed recording this one rolls over from; its last link heads this chain. */
+  async openRecording(device: Device, startedAt: Date, facts: RecordingFacts = {}, continues?: Recording): Promise<Recording> {
     const id = newId('rec', startedAt);
     const header = headerLine({
       recordingId: id,
       deviceId: device.id,
       officerBadge: device.officer_badge,
       startedAt: startedAt.toISOString(),
-      chainFrom: null,
+      chainFrom: continues?.head_link ?? null,
     });
     const recording: Recording = {
       id,
@@ -70,6 +76,19 @@ export class Sealer {
       manifest_key: null,
       unit: device.unit,
       confidentiality: null,
+      origin: 'live',
+      chain_from_recording: continues?.id ?? null,
+      chain_segments_before: continues ? continues.chain_segments_before + continues.segment_count : 0,
+      chain_gaps_before: continues ? continues.chain_gaps_before + continues.gap_count : 0,
+      clock_drift_ms: device.clock_drift_ms,
+      flags: '[]',
+      device_started_at: null,
+      received_at: null,
+      upload_deadline: null,
+      late: null,
+      late_reason: null,
+      returned_at: null,
+      ...facts,
     };
     await this.deps.db.insertInto('recordings').values(recording).execute();
     return recording;
@@ -81,19 +100,15 @@ export class Sealer {
     return r;
   }
 
-  async isSealed(recordingId: string, source: string): Promise<boolean> {
-    const row = await this.deps.db.selectFrom('ledger_entries').select('idx').where('recording_id', '=', recordingId).where('source', '=', source).executeTakeFirst();
+  /** Sources are unique across recordings: a segment sealed before a roll-over counts too. */
+  async isSealed(source: string): Promise<boolean> {
+    const row = await this.deps.db.selectFrom('ledger_entries').select('idx').where('source', '=', source).executeTakeFirst();
     return row !== undefined;
   }
 
   /** Callers seal one recording's segments in order, one at a time (LiveRecording does). */
   async sealSegment(recordingId: string, seg: SegmentToSeal): Promise<LedgerEntry> {
-    const existing = await this.deps.db
-      .selectFrom('ledger_entries')
-      .selectAll()
-      .where('recording_id', '=', recordingId)
-      .where('source', '=', seg.source)
-      .executeTakeFirst();
+    const existing = await this.deps.db.selectFrom('ledger_entries').selectAll().where('source', '=', seg.source).executeTakeFirst();
     if (existing) return existing;
     const r = await this.getRecording(recordingId);
     const sha256 = sha256Hex(seg.bytes);
@@ -111,10 +126,17 @@ export class Sealer {
     return this.append(r, chain, { cause });
   }
 
+  /** The 告知 marker (001 §12): the party was told, at `at`, that recording had started. */
+  async appendNotice(recordingId: string, at: Date, by: string): Promise<LedgerEntry> {
+    const r = await this.getRecording(recordingId);
+    const chain: ChainEntry = { kind: 'notice', idx: r.entry_count + 1, by, startAt: at.toISOString(), durationMs: 0 };
+    return this.append(r, chain, { marker_by: by });
+  }
+
   private async append(
     r: Recording,
     chain: ChainEntry,
-    extra: Partial<Pick<LedgerEntry, 'sha256' | 'object_key' | 'size' | 'source' | 'cause'>>,
+    extra: Partial<Pick<LedgerEntry, 'sha256' | 'object_key' | 'size' | 'source' | 'cause' | 'marker_by'>>,
   ): Promise<LedgerEntry> {
     const link = linkOf(entryLine(r.head_link, chain));
     const entry: LedgerEntry = {
@@ -126,6 +148,7 @@ export class Sealer {
       size: null,
       cause: null,
       source: null,
+      marker_by: null,
       ...extra,
       start_at: chain.startAt,
       duration_ms: chain.durationMs,

@@ -16,7 +16,7 @@ import { objectKeys } from './object-keys.ts';
 export interface VerifyProblem {
   /** entry index the problem is at; 0 for the header or the recording as a whole */
   idx: number;
-  what: 'link' | 'hash' | 'missing_object' | 'foreign_object' | 'manifest' | 'signature' | 'checkpoint' | 'sequence';
+  what: 'chain_origin' | 'link' | 'hash' | 'missing_object' | 'foreign_object' | 'manifest' | 'signature' | 'checkpoint' | 'sequence';
   message: string;
 }
 
@@ -30,10 +30,11 @@ export interface VerifyReport {
   problems: VerifyProblem[];
 }
 
-function asChainEntry(e: LedgerEntry): ChainEntry {
-  return e.kind === 'segment'
-    ? { kind: 'segment', idx: e.idx, sha256: e.sha256 ?? '', startAt: e.start_at, durationMs: e.duration_ms }
-    : { kind: 'gap', idx: e.idx, cause: e.cause ?? 'device_fault', startAt: e.start_at, durationMs: e.duration_ms };
+export function asChainEntry(e: LedgerEntry): ChainEntry {
+  if (e.kind === 'segment') return { kind: 'segment', idx: e.idx, sha256: e.sha256 ?? '', startAt: e.start_at, durationMs: e.duration_ms };
+  if (e.kind === 'gap') return { kind: 'gap', idx: e.idx, cause: e.cause ?? 'device_fault', startAt: e.start_at, durationMs: e.duration_ms };
+  // A notice's duration is 0 by construction; a row edited to say otherwise breaks its link.
+  return { kind: 'notice', idx: e.idx, by: e.marker_by ?? '', startAt: e.start_at, durationMs: e.duration_ms };
 }
 
 export async function verifyRecording(db: Db, store: EvidenceStore, recordingId: string): Promise<VerifyReport> {
@@ -51,6 +52,8 @@ export async function verifyRecording(db: Db, store: EvidenceStore, recordingId:
     links.push(e.link);
   });
 
+  await checkChainOrigin(db, recording.header_line, recording.chain_from_recording, problems);
+
   // Every segment's bytes, read back from the store.
   for (const e of entries) {
     if (e.kind !== 'segment' || !e.object_key) continue;
@@ -62,9 +65,8 @@ export async function verifyRecording(db: Db, store: EvidenceStore, recordingId:
     const actual = sha256Hex(await store.get(e.object_key));
     if (actual !== e.sha256) problems.push({ idx: e.idx, what: 'hash', message: `segment ${e.idx}: stored bytes hash to ${actual}, the ledger says ${e.sha256}` });
   }
-  const known = new Set(entries.map((e) => e.object_key));
-  for (const key of await store.list(objectKeys.segmentPrefix(recordingId))) {
-    if (!known.has(key)) problems.push({ idx: 0, what: 'foreign_object', message: `object ${key} is in the recording's store space but not in its ledger` });
+  for (const key of await foreignObjects(db, store, recordingId, entries)) {
+    problems.push({ idx: 0, what: 'foreign_object', message: `object ${key} is in the recording's store space but not in its ledger` });
   }
 
   // Checkpoints in the store pin the chain head at moments the database cannot rewrite.
@@ -93,6 +95,36 @@ export async function verifyRecording(db: Db, store: EvidenceStore, recordingId:
   };
 }
 
+/**
+ * Objects in the recording's segment space that its ledger does not name. While a recording is
+ * live, segments sealed after the entries were read are looked up again, and the one segment
+ * between its put and its ledger commit is not counted.
+ */
+async function foreignObjects(db: Db, store: EvidenceStore, recordingId: string, entries: LedgerEntry[]): Promise<string[]> {
+  const known = new Set(entries.map((e) => e.object_key));
+  const unknown = (await store.list(objectKeys.segmentPrefix(recordingId))).filter((key) => !known.has(key));
+  if (unknown.length === 0) return [];
+  const now = await db.selectFrom('recordings').select(['state', 'entry_count']).where('id', '=', recordingId).executeTakeFirstOrThrow();
+  const sealedSince = new Set(
+    (await db.selectFrom('ledger_entries').select('object_key').where('recording_id', '=', recordingId).where('object_key', 'in', unknown).execute()).map((e) => e.object_key),
+  );
+  const inFlight = now.state === 'closed' ? null : objectKeys.segment(recordingId, now.entry_count + 1);
+  return unknown.filter((key) => !sealedSince.has(key) && key !== inFlight);
+}
+
+/** A roll-over recording's header must name the last link of the recording it continues. */
+async function checkChainOrigin(db: Db, header: string, from: string | null, problems: VerifyProblem[]): Promise<void> {
+  const origin = header.trim().split(' ')[5];
+  if (!from) {
+    if (origin !== '-') problems.push({ idx: 0, what: 'chain_origin', message: `the header continues a chain (${origin}) but no previous recording is recorded` });
+    return;
+  }
+  const previous = await db.selectFrom('recordings').select(['head_link', 'state']).where('id', '=', from).executeTakeFirst();
+  if (!previous || previous.state !== 'closed' || previous.head_link !== origin) {
+    problems.push({ idx: 0, what: 'chain_origin', message: `the header does not continue from the last link of ${from}` });
+  }
+}
+
 async function checkManifest(store: EvidenceStore, recordingId: string, header: string, entries: LedgerEntry[], problems: VerifyProblem[]): Promise<boolean> {
   const key = objectKeys.manifest(recordingId);
   if (!(await store.head(key))) return false;
@@ -114,7 +146,7 @@ async function checkManifest(store: EvidenceStore, recordingId: string, header: 
     const m = manifest.entries[i];
     const e = entries[i];
     const same =
-      m && e && m.idx === e.idx && m.kind === e.kind && m.sha256 === e.sha256 && m.cause === e.cause && m.start === e.start_at && m.durationMs === e.duration_ms && m.link === e.link;
+      m && e && m.idx === e.idx && m.kind === e.kind && m.sha256 === e.sha256 && m.cause === e.cause && (m.by ?? null) === e.marker_by && m.start === e.start_at && m.durationMs === e.duration_ms && m.link === e.link;
     if (!same) {
       problems.push({ idx: i + 1, what: 'manifest', message: `entry ${i + 1} differs from the signed manifest` });
       break;

@@ -2,7 +2,7 @@
  * Runs ffmpeg through fluent-ffmpeg and maps its failures to one typed error. Nothing else in
  * liuhen spawns ffmpeg.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { LiuhenError } from '../errors.ts';
 
@@ -17,7 +17,8 @@ export interface FfmpegSpec {
   inputFormat?: string;
   inputOptions: string[];
   outputOptions: string[];
-  output: string;
+  /** a path, or a stream ffmpeg's stdout is piped into (ended when ffmpeg exits) */
+  output: string | Writable;
   cwd?: string;
 }
 
@@ -32,7 +33,7 @@ export interface FfmpegProcess {
 export function runFfmpeg(ffmpegPath: string, spec: FfmpegSpec): FfmpegProcess {
   const command = ffmpeg({ source: spec.input as string, cwd: spec.cwd, stdoutLines: 20 }).setFfmpegPath(ffmpegPath);
   if (spec.inputFormat) command.inputFormat(spec.inputFormat);
-  command.inputOptions(spec.inputOptions).outputOptions(spec.outputOptions).output(spec.output);
+  command.inputOptions(spec.inputOptions).outputOptions(spec.outputOptions).output(spec.output as string);
   let onStarted: (pid: number) => void = () => undefined;
   const started = new Promise<number>((resolve) => (onStarted = resolve));
   const done = new Promise<void>((resolve, reject) => {

@@ -18,6 +18,15 @@ export function segmenterInputOptions(): string[] {
   return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-fflags', '+genpts'];
 }
 
+/**
+ * A finished file (an offline recording) instead of a live stream, cut with the same output
+ * options. `-xerror` turns a read or packet error into a non-zero exit: the runner reports only
+ * the exit, and a damaged file must fail rather than come out silently short.
+ */
+export function fileSegmenterInputOptions(): string[] {
+  return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-xerror'];
+}
+
 export function segmenterOutputOptions(s: SegmenterSettings): string[] {
   return [
     // Audio and video only: node-media-server's FLV carries the metadata as a data stream that

@@ -202,7 +202,8 @@ export class PlaybackService {
   }
 
   private async window(r: Recording, kind: 'live' | 'replay') {
-    let q = this.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms']).where('recording_id', '=', r.id);
+    // Notice markers are chained evidence but not media: the timeline shows them, playlists do not.
+    let q = this.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms']).where('recording_id', '=', r.id).where('kind', '!=', 'notice');
     if (kind === 'live') {
       // The window ends at the newest sealed segment and holds LIVE_WINDOW_SEGMENTS of them.
       const oldest = await this.db
@@ -216,10 +217,12 @@ export class PlaybackService {
       .selectFrom('ledger_entries').select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
       .where('recording_id', '=', r.id).where('idx', '<', firstIdx).groupBy('kind').execute();
     const count = (k: string) => Number(before.find((b) => b.kind === k)?.n ?? 0);
+    // A live feed keeps counting across roll-overs, so players see one continuing stream.
+    const chained = kind === 'live';
     return {
-      entries: rows.map((e) => ({ idx: e.idx, kind: e.kind, startAt: e.start_at, durationMs: e.duration_ms })),
-      segmentsBefore: count('segment'),
-      gapsBefore: count('gap'),
+      entries: rows.map((e) => ({ idx: e.idx, kind: e.kind as 'segment' | 'gap', startAt: e.start_at, durationMs: e.duration_ms })),
+      segmentsBefore: count('segment') + (chained ? r.chain_segments_before : 0),
+      gapsBefore: count('gap') + (chained ? r.chain_gaps_before : 0),
     };
   }
 }

@@ -7,6 +7,8 @@
  *   custodian  their unit's recordings; shares and labels them
  *   auditor    the audit log, no media
  *   admin      users and devices, no media
+ *   custodian and commander also read the device list (custodians every unit's, commanders their own)
+ *   the officer wearing a bodycam, or a commander of its unit, marks the 告知 notice on its recording
  *   party, agency_head, legal   no media yet (parties come with supervised viewing)
  *
  * A recording with a confidentiality label needs the matching clearance, whatever the role
@@ -62,4 +64,27 @@ export function mayReadAudit(v: Viewer): Decision {
 
 export function mayAdminister(v: Viewer): Decision {
   return v.role === 'admin' ? ALLOW : deny(`role ${v.role} does not administer`);
+}
+
+/** The device list: the admin's to keep, every custodian's to look after, a commander's for their unit. */
+export function mayListDevices(v: Viewer): Decision {
+  return v.role === 'admin' || v.role === 'custodian' || v.role === 'commander' ? ALLOW : deny(`role ${v.role} does not see devices`);
+}
+
+export function maySeeDevice(v: Viewer, deviceUnit: string): Decision {
+  const listed = mayListDevices(v);
+  if (!listed.allow || v.role !== 'commander') return listed;
+  return v.unit === deviceUnit ? ALLOW : deny('device of another unit');
+}
+
+export interface NoticeFacts {
+  officerBadge: string | null;
+  unit: string;
+}
+
+/** The 告知 marker from a signed-in app: the officer the camera is assigned to, or a commander of its unit. */
+export function mayMarkNotice(v: Viewer, d: NoticeFacts): Decision {
+  if (d.officerBadge !== null && v.badge === d.officerBadge) return ALLOW;
+  if (v.role !== 'commander') return deny('not the officer assigned to this device');
+  return v.unit === d.unit ? ALLOW : deny('device of another unit');
 }

@@ -57,7 +57,8 @@ const ROUTES: Route[] = [
   { name: 'audit log', method: 'GET', path: () => '/api/audit', allowed: ['auditor'] },
   { name: 'user list', method: 'GET', path: () => '/api/users', allowed: ['admin'] },
   { name: 'user add', method: 'POST', path: () => '/api/users', body: () => ({ role: 'reviewer', unit: 'u1', name: '新用户', badge: `new-${++badgeNo}` }), allowed: ['admin'] },
-  { name: 'device list', method: 'GET', path: () => '/api/devices', allowed: ['admin'] },
+  { name: 'device list', method: 'GET', path: () => '/api/devices', allowed: ['admin', 'custodian', 'commander'] },
+  { name: 'device assign', method: 'PATCH', path: () => `/api/devices/${deviceId}`, body: () => ({ officerBadge: `A${++badgeNo}` }), allowed: ['admin'] },
   { name: 'device add', method: 'POST', path: () => '/api/devices', body: () => ({ kind: 'bodycam', officerBadge: `D${++badgeNo}`, unit: 'u1' }), allowed: ['admin'] },
 ];
 

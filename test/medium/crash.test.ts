@@ -46,7 +46,7 @@ describe('kill -9 of the server while a camera publishes', () => {
     const part = parts[0]!;
     // The orphaned segmenter sees its input end, closes its last segment and exits by itself.
     await waitFor('the orphaned segmenter to exit', () => !processAlive(part.ffmpeg_pid!), 30_000);
-    const finished = parseSegmentList(fs.readFileSync(path.join(part.dir, SEGMENT_LIST), 'utf8')).rows.map((r) => `1/${r.file}`);
+    const finished = parseSegmentList(fs.readFileSync(path.join(part.dir, SEGMENT_LIST), 'utf8')).rows.map((r) => `${recording!.id}/1/${r.file}`);
     const sealedBeforeRestart = (await entriesOf(db, recording!.id)).length;
     expect(finished.length).toBeGreaterThanOrEqual(sealedBeforeRestart);
 
@@ -62,7 +62,7 @@ describe('kill -9 of the server while a camera publishes', () => {
     const gaps = entries.filter((e) => e.kind === 'gap');
     expect(gaps.map((g) => g.cause)).toEqual(['server_restart']);
     expect(gaps[0]!.idx).toBe(finished.length + 1);
-    expect(entries.slice(gaps[0]!.idx).every((e) => e.kind === 'segment' && e.source!.startsWith('2/'))).toBe(true);
+    expect(entries.slice(gaps[0]!.idx).every((e) => e.kind === 'segment' && e.source!.startsWith(`${recording!.id}/2/`))).toBe(true);
     expect(entries.length).toBeGreaterThan(gaps[0]!.idx + 1);
 
     server.child.kill('SIGTERM');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Viewer } from '../../server/auth/user-registry.ts';
 import type { Role } from '../../server/db/schema.ts';
-import { mayAdminister, mayKeep, mayListLive, mayReadAudit, mayReplay, mayWatchLive } from '../../server/policy/policy.ts';
+import { mayAdminister, mayKeep, mayListDevices, mayListLive, mayMarkNotice, mayReadAudit, mayReplay, maySeeDevice, mayWatchLive } from '../../server/policy/policy.ts';
 
 const viewer = (role: Role, over: Partial<Viewer> = {}): Viewer => ({ id: `u-${role}`, name: role, badge: role, role, unit: 'u1', clearances: [], ...over });
 const own = { unit: 'u1', confidentiality: null, sharedWithViewer: false };
@@ -46,5 +46,33 @@ describe('the policy', () => {
     expect(mayReplay(viewer('commander', { clearances: ['privacy'] }), secret).allow).toBe(false);
     expect(mayReplay(viewer('commander', { clearances: ['state_secret'] }), secret).allow).toBe(true);
     expect(mayReplay(viewer('reviewer', { clearances: ['state_secret'] }), secret).allow).toBe(true);
+  });
+
+  it.each<[Role, boolean, boolean, boolean]>([
+    // role, lists devices, sees a device of its unit, sees a device of another unit
+    ['admin', true, true, true],
+    ['custodian', true, true, true],
+    ['commander', true, true, false],
+    ['reviewer', false, false, false],
+    ['auditor', false, false, false],
+    ['party', false, false, false],
+    ['agency_head', false, false, false],
+    ['legal', false, false, false],
+  ])('%s: lists devices %s, sees its unit’s %s, another unit’s %s', (role, list, ownUnit, otherUnit) => {
+    const v = viewer(role);
+    expect(mayListDevices(v).allow).toBe(list);
+    expect(maySeeDevice(v, 'u1').allow).toBe(ownUnit);
+    expect(maySeeDevice(v, 'u2').allow).toBe(otherUnit);
+  });
+
+  it('lets the officer wearing a bodycam, or a commander of its unit, mark the notice', () => {
+    const bodycam = { officerBadge: '10086', unit: 'u1' };
+    expect(mayMarkNotice(viewer('reviewer', { badge: '10086' }), bodycam).allow).toBe(true);
+    expect(mayMarkNotice(viewer('reviewer', { badge: '10087' }), bodycam)).toEqual({ allow: false, reason: 'not the officer assigned to this device' });
+    expect(mayMarkNotice(viewer('commander'), bodycam).allow).toBe(true);
+    expect(mayMarkNotice(viewer('commander', { unit: 'u2' }), bodycam)).toEqual({ allow: false, reason: 'device of another unit' });
+    expect(mayMarkNotice(viewer('custodian'), bodycam).allow).toBe(false);
+    expect(mayMarkNotice(viewer('admin'), bodycam).allow).toBe(false);
+    expect(mayMarkNotice(viewer('reviewer', { badge: '10086' }), { officerBadge: null, unit: 'u1' }).allow).toBe(false);
   });
 });

@@ -1,0 +1,100 @@
+import { describeError, getDevices } from '../api.ts';
+import { h } from '../dom.ts';
+import { DASH, formatDateTime } from '../format.ts';
+import { label, setText, t, type MessageKey } from '../i18n.ts';
+import { deviceKindText, deviceStateText, healthFlagText } from '../labels.ts';
+import type { PageContext } from '../router.ts';
+import type { Device, HealthFlag } from '../types.ts';
+
+/** Devices report every minute or so; a page left open on a custodian's screen keeps up. */
+const REFRESH_MS = 15_000;
+
+const COLUMNS: [MessageKey, string][] = [
+  ['col.name', ''], ['col.kind', ''], ['col.officer', ''], ['col.unit', ''], ['col.state', ''], ['col.lastSeen', ''],
+  ['col.battery', 'num'], ['col.storage', 'num'], ['col.clockDrift', 'num'], ['col.flags', ''],
+];
+
+function storageText(mb: number | null): string {
+  if (mb === null) return DASH;
+  return mb >= 1024 ? `${(mb / 1024).toFixed(1)} GB` : `${mb} MB`;
+}
+
+function driftText(ms: number | null): string {
+  if (ms === null) return DASH;
+  return t('devices.drift', { seconds: `${ms > 0 ? '+' : ''}${(ms / 1000).toFixed(1)}` });
+}
+
+/** A figure cell, in the warning style when `flag` is raised. */
+function figure(d: Device, flag: HealthFlag, text: () => string): HTMLTableCellElement {
+  const td = h('td', { class: d.health.flags.includes(flag) ? 'num warn' : 'num' });
+  setText(td, text);
+  return td;
+}
+
+function chip(text: () => string): HTMLSpanElement {
+  const span = h('span', { class: 'flag' });
+  setText(span, text);
+  return span;
+}
+
+function row(d: Device): HTMLTableRowElement {
+  const kind = h('td');
+  setText(kind, () => deviceKindText(d.kind));
+  const state = h('span', { class: `state state-${d.state}` });
+  setText(state, () => deviceStateText(d.state));
+  const flags = h(
+    'td',
+    { 'data-testid': 'device-flags', 'data-flags': d.health.flags.join(' ') },
+    ...d.health.flags.map((flag) => chip(() => healthFlagText(flag))),
+    // Why the server cannot record the device now (a fixed camera's stream refused, say): as sent.
+    ...(d.error === null ? [] : [chip(() => d.error ?? '')]),
+  );
+  return h(
+    'tr',
+    { 'data-testid': 'device-row', 'data-device-id': d.id },
+    h('td', {}, d.name),
+    kind,
+    h('td', {}, d.officerBadge ?? DASH),
+    h('td', {}, d.unit),
+    h('td', {}, state),
+    h('td', { class: 'nowrap' }, formatDateTime(d.lastSeenAt)),
+    figure(d, 'low_battery', () => (d.health.batteryPct === null ? DASH : `${d.health.batteryPct}%`)),
+    figure(d, 'low_storage', () => storageText(d.health.storageFreeMb)),
+    figure(d, 'clock_drift', () => driftText(d.health.clockDriftMs)),
+    flags,
+  );
+}
+
+export function devicesPage({ root, signal }: PageContext): void {
+  const status = h('p', { class: 'notice' });
+  setText(status, () => t('loading'));
+  const body = h('tbody');
+  root.append(
+    h('h1', {}, label('devices.title')),
+    h(
+      'div',
+      { class: 'table-scroll' },
+      h('table', { class: 'data-table' }, h('thead', {}, h('tr', {}, ...COLUMNS.map(([key, className]) => h('th', { class: className }, label(key))))), body),
+    ),
+    status,
+  );
+
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  const refresh = async (): Promise<void> => {
+    try {
+      const { devices } = await getDevices(signal);
+      body.replaceChildren(...devices.map(row));
+      status.hidden = devices.length > 0;
+      status.classList.remove('error');
+      setText(status, () => t('devices.empty'));
+    } catch (err) {
+      if (signal.aborted) return;
+      status.hidden = false;
+      status.classList.add('error');
+      setText(status, () => describeError(err));
+    }
+    refreshTimer = setTimeout(() => void refresh(), REFRESH_MS);
+  };
+  signal.addEventListener('abort', () => clearTimeout(refreshTimer));
+  void refresh();
+}

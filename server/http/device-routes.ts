@@ -1,0 +1,58 @@
+/**
+ * What devices send (health reports, the 告知 marker) and the marker from an officer's app.
+ * Devices sign with the credential issued to them, the app with a user's token.
+ */
+import { type Request, Router } from 'express';
+import { toServerClock } from '../uploads/upload-timing.ts';
+import { z } from 'zod';
+import { markAudited, NotRecording } from '../errors.ts';
+import { mayMarkNotice } from '../policy/policy.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { authOf, enforce, requireAuth } from './authenticate.ts';
+import { deviceOf, requireDevice } from './authenticate-device.ts';
+import { contextOf } from './request-context.ts';
+
+/** `at`: when the party was told; the moment of the request if not given. */
+const noticeBody = z.object({ at: z.string().datetime({ offset: true }).optional() });
+const deviceIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+
+export function deviceRoutes(d: ApiDeps): Router {
+  const r = Router();
+  const device = requireDevice(d.gate, d.audit);
+
+  /** Every marker is audited, and so is one refused for want of an open recording. */
+  const markNotice = async (req: Request, deviceId: string, by: string, clockDriftMs = 0) => {
+    const { at } = noticeBody.parse(req.body ?? {});
+    const ctx = contextOf(req);
+    const audited = { actor: by === 'device' ? `device:${deviceId}` : by, action: 'recording.notice', address: ctx.address, userAgent: ctx.userAgent };
+    try {
+      const entry = await d.notice(deviceId, at ? toServerClock(new Date(at), clockDriftMs) : new Date(), by);
+      await d.audit.record({ ...audited, subject: entry.recording_id, outcome: 'ok', detail: { deviceId, idx: entry.idx, at: entry.start_at } });
+      return { recordingId: entry.recording_id, idx: entry.idx, at: entry.start_at };
+    } catch (e) {
+      if (!(e instanceof NotRecording)) throw e;
+      await d.audit.record({ ...audited, subject: deviceId, outcome: 'refused', detail: { reason: e.code } });
+      throw markAudited(e);
+    }
+  };
+
+  r.post('/device/health', device, async (req, res) => {
+    const { clockDriftMs, flags, flagsChanged } = await d.health.report(deviceOf(res).id, req.body, contextOf(req));
+    // A recording opened next takes its drift flag from the gate's copy of the device: refresh it now rather than within the second.
+    if (flagsChanged) await d.gate.refresh();
+    res.json({ clockDriftMs, flags });
+  });
+
+  r.post('/device/notice', device, async (req, res) => {
+    // The device says when by its own clock; the ledger keeps server time, corrected by the drift it last reported.
+    res.status(201).json(await markNotice(req, deviceOf(res).id, 'device', deviceOf(res).clock_drift_ms ?? 0));
+  });
+
+  r.post('/devices/:id/notice', requireAuth(d.auth, d.audit), async (req, res) => {
+    const { viewer } = authOf(res);
+    const target = await d.devices.get(deviceIdParam.parse(req.params).id);
+    await enforce(d.audit, req, viewer, mayMarkNotice(viewer, { officerBadge: target.officer_badge, unit: target.unit }), 'recording.notice', target.id);
+    res.status(201).json(await markNotice(req, target.id, `user:${viewer.id}`));
+  });
+  return r;
+}

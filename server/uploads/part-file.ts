@@ -1,0 +1,71 @@
+/**
+ * An upload's bytes on disk while they arrive: `<dir>/<id>.part`. Bytes are written at the
+ * offset the uploads row holds and fsynced before that offset moves, so the row never claims
+ * bytes a crash could lose.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+export function partPath(dir: string, uploadId: string): string {
+  return path.join(dir, `${uploadId}.part`);
+}
+
+export async function createPart(dir: string, uploadId: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+  const fh = await fs.open(partPath(dir, uploadId), 'wx', 0o640);
+  await fh.sync();
+  await fh.close();
+  const dh = await fs.open(dir, 'r');
+  await dh.sync();
+  await dh.close();
+}
+
+export interface PartWrite {
+  /** bytes now durable from the offset on */
+  written: number;
+  /** the body went past `room`: none of it was kept */
+  overrun: boolean;
+}
+
+/**
+ * Writes `body` at `offset`, keeping at most `room` bytes. A body that overruns is read to its
+ * end (so the refusal reaches the client) and rolled back whole. A body that breaks off (client
+ * gone, or a newer request took over) keeps what arrived; errors of the disk are thrown.
+ */
+export async function writePart(file: string, offset: number, body: AsyncIterable<Buffer>, room: number): Promise<PartWrite> {
+  const fh = await fs.open(file, 'r+');
+  const chunks = body[Symbol.asyncIterator]();
+  let written = 0;
+  let overrun = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } catch {
+        break;
+      }
+      if (next.done) break;
+      overrun ||= written + next.value.length > room;
+      if (overrun) continue;
+      await fh.write(next.value, 0, next.value.length, offset + written);
+      written += next.value.length;
+    }
+    if (overrun) {
+      await fh.truncate(offset);
+      written = 0;
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return { written, overrun };
+}
+
+export async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,102 @@
+/**
+ * Decides whether a finished upload is a recording liuhen can seal, and stages it: checksum,
+ * ffprobe, a `-c copy` remux into segments with the live segmenter's own muxer settings, and a
+ * duration check. Nothing is sealed here; a refusal names its reason.
+ *
+ * The remux is deterministic (same file, same ffmpeg → same segment bytes), so after a crash the
+ * file is simply remuxed again and segments already in the store are found byte-identical.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { FfmpegFailed, runFfmpeg } from '../media/ffmpeg-runner.ts';
+import { type MediaProbe, probeMedia } from '../media/probe.ts';
+import {
+  fileSegmenterInputOptions,
+  parseSegmentList,
+  SEGMENT_LIST,
+  SEGMENT_PATTERN,
+  type SegmentListRow,
+  segmenterOutputOptions,
+} from '../media/segmenter-args.ts';
+import { looksLikeContainer } from './container-sniff.ts';
+import { sha256OfFile } from './part-file.ts';
+
+export type RefusalReason = 'not_media' | 'truncated' | 'corrupt' | 'checksum_mismatch';
+
+export interface StagedRecording {
+  ok: true;
+  /** of the whole file as received */
+  sha256: string;
+  dir: string;
+  /** in order; each a file in `dir` */
+  segments: SegmentListRow[];
+}
+
+export type CheckOutcome = StagedRecording | { ok: false; reason: RefusalReason; detail: string; sha256: string };
+
+export interface CheckSettings {
+  ffmpegPath: string;
+  segmentSeconds: number;
+}
+
+/** Containers cameras write (ffprobe's names); image sequences, text and the like are not recordings. */
+const RECORDING_FORMATS = new Set(['mov', 'mp4', 'mpegts', 'matroska', 'webm', 'flv', 'avi', 'mpeg']);
+
+/** How far the segments' total may stray from the probed duration: container rounding, not missing media. */
+const durationTolerance = (seconds: number) => Math.max(1, seconds * 0.02);
+
+export async function checkAndStage(file: string, stagingDir: string, declaredSha256: string | undefined, s: CheckSettings): Promise<CheckOutcome> {
+  const sha256 = await sha256OfFile(file);
+  const refuse = (reason: RefusalReason, detail: string): CheckOutcome => ({ ok: false, reason, detail: detail.slice(0, 500), sha256 });
+  if (declaredSha256 && declaredSha256 !== sha256) return refuse('checksum_mismatch', `declared ${declaredSha256}, received ${sha256}`);
+
+  const probed = await probeMedia(s.ffmpegPath, file);
+  if (!probed.ok) return refuse(looksLikeContainer(await head(file)) ? 'truncated' : 'not_media', probed.stderr.trim());
+  const seconds = durationOf(probed.probe);
+  if (!probed.probe.format.format_name.split(',').some((f) => RECORDING_FORMATS.has(f))) return refuse('not_media', `container ${probed.probe.format.format_name}`);
+  if (!probed.probe.streams.some((st) => st.codec_type === 'video')) return refuse('not_media', 'no video stream');
+  if (!(seconds > 0)) return refuse('not_media', 'no duration');
+
+  const remuxed = await remux(file, stagingDir, s);
+  if (!remuxed.ok) return refuse('corrupt', remuxed.stderr.trim());
+  const first = remuxed.segments[0];
+  const last = remuxed.segments[remuxed.segments.length - 1];
+  if (!first || !last) return refuse('corrupt', 'no segment came out');
+  const total = last.endSeconds - first.startSeconds;
+  if (Math.abs(total - seconds) > durationTolerance(seconds)) return refuse('truncated', `segments hold ${total.toFixed(2)} s of ${seconds.toFixed(2)} s`);
+  return { ok: true, sha256, dir: stagingDir, segments: remuxed.segments };
+}
+
+function durationOf(p: MediaProbe): number {
+  return p.format.duration ?? Math.max(0, ...p.streams.map((st) => st.duration ?? 0));
+}
+
+async function head(file: string): Promise<Buffer> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(512), 0, 512, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function remux(file: string, dir: string, s: CheckSettings): Promise<{ ok: true; segments: SegmentListRow[] } | { ok: false; stderr: string }> {
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  const ffmpeg = runFfmpeg(s.ffmpegPath, {
+    input: file,
+    inputOptions: fileSegmenterInputOptions(),
+    outputOptions: segmenterOutputOptions({ segmentSeconds: s.segmentSeconds }),
+    output: SEGMENT_PATTERN,
+    cwd: dir,
+  });
+  try {
+    await ffmpeg.done;
+  } catch (e) {
+    // Killed or not started, ffmpeg says nothing: that is no verdict on the file.
+    if (e instanceof FfmpegFailed && e.stderr.trim()) return { ok: false, stderr: e.stderr };
+    throw e;
+  }
+  return { ok: true, segments: parseSegmentList(await fs.readFile(path.join(dir, SEGMENT_LIST), 'utf8')).rows };
+}

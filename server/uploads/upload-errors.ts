@@ -1,0 +1,35 @@
+/** What the upload API refuses, in domain words; error-status.ts maps each code to its HTTP status. */
+import { LiuhenError } from '../errors.ts';
+
+/** Unknown, or another device's: a device cannot tell the two apart. */
+export class UploadNotFound extends LiuhenError {
+  constructor(readonly uploadId: string) {
+    super('upload_not_found', `no such upload: ${uploadId}`);
+  }
+}
+
+/** More bytes than liuhen accepts for one recording, or than the upload declared. */
+export class UploadTooLarge extends LiuhenError {
+  constructor(message: string) {
+    super('upload_too_large', message);
+  }
+}
+
+/** The client's idea of how much arrived differs from the server's: it must ask (HEAD) and resume from there. */
+export class UploadOffsetMismatch extends LiuhenError {
+  constructor(readonly expected: number, readonly given: number) {
+    super('upload_offset_mismatch', `upload is at offset ${expected}, not ${given}`);
+  }
+}
+
+export class UploadContentType extends LiuhenError {
+  constructor() {
+    super('upload_content_type', 'PATCH bodies must be application/offset+octet-stream');
+  }
+}
+
+export class TusVersionUnsupported extends LiuhenError {
+  constructor(given: string | undefined) {
+    super('tus_version_unsupported', `tus protocol ${given ?? '(none)'} is not supported; use 1.0.0`);
+  }
+}
