@@ -49,6 +49,15 @@ const envSchema = z.object({
   LIUHEN_UPLOAD_MAX_MB: z.coerce.number().positive().default(8192),
   /** Where uploads are received before they are checked and sealed. */
   LIUHEN_UPLOAD_DIR: z.string().min(1).optional(),
+  /** Redis for the job queues; liuhen records and seals without it, the jobs wait in the database. */
+  LIUHEN_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis://').default('redis://127.0.0.1:6379'),
+  /** Key prefix of the queues in Redis: several liuhen installations can share one Redis. */
+  LIUHEN_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('liuhen'),
+  /** `in-process`: `liuhen up` runs the workers itself; `off`: they run as `liuhen worker` elsewhere. */
+  LIUHEN_WORKERS: z.enum(['in-process', 'off']).default('in-process'),
+  LIUHEN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** The font burned into party copies; must hold CJK glyphs. */
+  LIUHEN_FONT_FILE: z.string().min(1).default('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'),
   LIUHEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -83,6 +92,8 @@ export interface Config {
   rolloverSeconds: number;
   health: { clockDriftMs: number; lowBatteryPct: number; lowStorageMb: number };
   uploads: { dir: string; maxBytes: number };
+  queue: { redisUrl: string; prefix: string; workers: 'in-process' | 'off'; concurrency: number };
+  fontFile: string;
   logLevel: z.infer<typeof envSchema>['LIUHEN_LOG_LEVEL'];
 }
 
@@ -116,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rolloverSeconds: e.LIUHEN_ROLLOVER_SECONDS,
     health: { clockDriftMs: e.LIUHEN_CLOCK_DRIFT_SECONDS * 1000, lowBatteryPct: e.LIUHEN_LOW_BATTERY_PCT, lowStorageMb: e.LIUHEN_LOW_STORAGE_MB },
     uploads: { dir: path.resolve(e.LIUHEN_UPLOAD_DIR ?? path.join(dataDir, 'uploads')), maxBytes: Math.floor(e.LIUHEN_UPLOAD_MAX_MB * 1024 * 1024) },
+    queue: { redisUrl: e.LIUHEN_REDIS_URL, prefix: e.LIUHEN_QUEUE_PREFIX, workers: e.LIUHEN_WORKERS, concurrency: e.LIUHEN_WORKER_CONCURRENCY },
+    fontFile: e.LIUHEN_FONT_FILE,
     logLevel: e.LIUHEN_LOG_LEVEL,
   };
 }

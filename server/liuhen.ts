@@ -28,10 +28,13 @@ import { createLogger } from './logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { PlaybackService } from './playback/playback-service.ts';
 import { UrlSigner } from './playback/url-signer.ts';
+import { startOutboxRelay } from './queue/outbox-relay.ts';
 import { OfflineIngest } from './uploads/offline-ingest.ts';
 import { Uploads } from './uploads/uploads.ts';
 import type { EvidenceStore } from './storage/evidence-store.ts';
 import { openStore } from './storage/open-store.ts';
+import type { JobHandlers } from '../workers/job-handler.ts';
+import { startWorkers } from '../workers/run-workers.ts';
 
 /** What the CLI and the server share: configuration, database, store, ledger, audit. */
 export interface Core {
@@ -88,7 +91,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+/** `jobHandlers`: in-process workers run these instead of the registry (workers/handlers.ts). */
+export async function startServer(config: Config, jobHandlers?: JobHandlers): Promise<RunningServer> {
   const core = await openCore(config);
   const { db, log, sealer, audit } = core;
   const metrics = new Metrics();
@@ -137,7 +141,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     users: core.users,
     devices: core.devices,
     auth: new AuthService(db, core.users, audit, core.keys.key('jwt-hs256')),
-    playback: new PlaybackService(db, core.store, core.users, audit, new UrlSigner(core.keys.key('segment-url-hmac')), config.playbackSessionMinutes),
+    playback: new PlaybackService(db, core.store, core.users, audit, new UrlSigner(core.keys.key('segment-url-hmac')), core.keys.key('forensic-codeword'), config.playbackSessionMinutes),
     publishUrl: publish,
     gate,
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
@@ -150,6 +154,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     httpServer.once('error', reject);
     httpServer.listen(config.httpPort, config.bind, () => resolve());
   });
+  const relay = startOutboxRelay(db, config.queue, log);
+  const workers = config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
   return {
     core,
     live,
@@ -167,6 +173,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await new Promise((r) => httpServer.close(r));
       await audit.flush();
       await auditCheckpoints.stop();
+      await workers?.close();
+      await relay.stop();
       await core.close();
     },
   };

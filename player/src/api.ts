@@ -9,6 +9,7 @@ import type {
   AuditEvent,
   AuthSession,
   Device,
+  Job,
   LiveFeed,
   PlaybackSession,
   Recording,
@@ -135,6 +136,11 @@ export function createPlaybackSession(
   signal: AbortSignal,
 ): Promise<PlaybackSession> {
   return request('POST', '/api/playback-sessions', signal, () => target);
+}
+
+/** `subject`: a recording id, or an export id. */
+export function getJobs(subject: string, signal: AbortSignal): Promise<{ jobs: Job[] }> {
+  return request('GET', `/api/jobs?subject=${encodeURIComponent(subject)}`, signal);
 }
 
 export interface AuditQuery {

@@ -1,7 +1,7 @@
 /** Server codes in words; an unknown code is shown as it is rather than hidden. */
 import { DASH } from './format.ts';
 import { hasMessage, t } from './i18n.ts';
-import type { Confidentiality, Device, FeedState, HealthFlag, RecordingState } from './types.ts';
+import type { Confidentiality, Device, FeedState, HealthFlag, JobState, RecordingState } from './types.ts';
 
 function word(prefix: string, code: string): string {
   const key = `${prefix}.${code}`;
@@ -15,3 +15,5 @@ export const outcomeText = (outcome: string): string => word('outcome', outcome)
 export const deviceKindText = (kind: Device['kind']): string => word('device.kind', kind);
 export const deviceStateText = (state: Device['state']): string => word('device.state', state);
 export const healthFlagText = (flag: HealthFlag): string => word('flag', flag);
+export const jobStateText = (state: JobState): string => word('job.state', state);
+export const jobKindText = (kind: string): string => word('job.kind', kind);

@@ -3,10 +3,12 @@
  * each 告知 notice a marker at the moment the party was told. The replay video holds only the
  * segments (a gap has no media), so a video time maps into the segment blocks and the playhead
  * jumps over gaps; clicking a gap seeks to what follows it, clicking a notice to its moment.
+ * Once the recording's scrub thumbnails exist, hovering a segment shows the picture at that moment.
  */
 import { h } from './dom.ts';
 import { formatDateTime, formatDuration } from './format.ts';
 import { hasMessage, label, setTitle, t } from './i18n.ts';
+import type { ThumbnailCue } from './thumbnails.ts';
 import type { TimelineEntry } from './types.ts';
 
 interface Block {
@@ -28,14 +30,30 @@ export interface Timeline {
   el: HTMLElement;
   setEntries(entries: TimelineEntry[]): void;
   setTime(seconds: number): void;
+  /** cue times are replay video seconds, like the segment blocks' */
+  setThumbnails(cues: ThumbnailCue[]): void;
 }
 
 export function createTimeline(onSeek: (seconds: number) => void): Timeline {
   const bar = h('div', { 'data-testid': 'timeline', class: 'timeline' });
   const playhead = h('div', { class: 'playhead', hidden: '' });
-  const el = h('div', { class: 'timeline-wrap' }, bar, playhead);
+  const preview = thumbnailPreview();
+  const el = h('div', { class: 'timeline-wrap' }, bar, playhead, preview.el);
   let blocks: Block[] = [];
   let markers: Marker[] = [];
+  let thumbnails: ThumbnailCue[] = [];
+
+  bar.addEventListener('mousemove', (event) => {
+    const x = event.clientX - bar.getBoundingClientRect().left;
+    const block = blocks.find((b) => b.el.offsetLeft <= x && x < b.el.offsetLeft + b.el.offsetWidth);
+    // A gap has no picture: it is shown as the red block it is.
+    if (block === undefined || block.entry.kind !== 'segment') return preview.hide();
+    const seconds = block.mediaStart + ((x - block.el.offsetLeft) / block.el.offsetWidth) * (block.entry.durationMs / 1000);
+    const cue = thumbnails.find((c) => c.start <= seconds && seconds < c.end) ?? thumbnails.at(-1);
+    if (cue === undefined) return preview.hide();
+    preview.show(cue, Math.min(Math.max(x, cue.w / 2), bar.clientWidth - cue.w / 2));
+  });
+  bar.addEventListener('mouseleave', () => preview.hide());
 
   bar.addEventListener('click', (event) => {
     const target = event.target as HTMLElement;
@@ -83,6 +101,34 @@ export function createTimeline(onSeek: (seconds: number) => void): Timeline {
       const fraction = length > 0 ? Math.min(1, Math.max(0, (seconds - block.mediaStart) / length)) : 0;
       const x = block.el.offsetLeft + fraction * block.el.offsetWidth;
       playhead.style.left = `${(x / bar.clientWidth) * 100}%`;
+    },
+    setThumbnails(cues) {
+      thumbnails = cues;
+    },
+  };
+}
+
+/**
+ * One tile of the sprite sheet above the bar, centred on the pointer. Styled here rather than in
+ * the stylesheet: its size and picture come from each cue.
+ */
+function thumbnailPreview() {
+  const el = h('div', { 'data-testid': 'timeline-thumbnail', hidden: '' });
+  Object.assign(el.style, { position: 'absolute', bottom: '100%', zIndex: '2', transform: 'translateX(-50%)', pointerEvents: 'none', outline: '1px solid #fff', boxShadow: '0 1px 4px rgba(0,0,0,.4)', backgroundRepeat: 'no-repeat' });
+  // The sheet is a data: URL of up to megabytes: set it once per sheet, not on every move.
+  let sheet = '';
+  return {
+    el,
+    show(cue: ThumbnailCue, left: number) {
+      if (cue.sheet !== sheet) {
+        sheet = cue.sheet;
+        el.style.backgroundImage = `url("${sheet}")`;
+      }
+      Object.assign(el.style, { left: `${left}px`, width: `${cue.w}px`, height: `${cue.h}px`, backgroundPosition: `-${cue.x}px -${cue.y}px` });
+      el.hidden = false;
+    },
+    hide() {
+      el.hidden = true;
     },
   };
 }

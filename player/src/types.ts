@@ -108,6 +108,21 @@ export interface PlaybackSession {
   watermark: WatermarkText;
 }
 
+export type JobState = 'waiting' | 'active' | 'completed' | 'failed';
+
+/** A worker's job for a recording (renditions, watermark variants) or an export. */
+export interface Job {
+  id: string;
+  kind: string;
+  state: JobState;
+  /** 0–100 */
+  progress: number;
+  runs: number;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface AuditEvent {
   seq: number;
   at: string;

@@ -15,10 +15,15 @@ import { up } from './up-command.ts';
 import { userAdd, usersList } from './users-command.ts';
 import { auditQuery, auditVerify } from './audit-command.ts';
 import { verify } from './verify-command.ts';
+import { traceCommand } from './trace-command.ts';
+import { jobsList } from './jobs-command.ts';
+import { worker } from './worker-command.ts';
+import { exportCommand } from './export-command.ts';
 
 const USAGE = `liuhen — 留痕 evidence server
 
   liuhen up                                   run the server (LIUHEN_* variables configure it)
+  liuhen worker                               run only the job workers (renditions, watermarks, exports) until SIGTERM
   liuhen device add --kind bodycam|fixed [--officer <badgeNo>] [--name <name>] [--unit <unit>]
                     [--rtsp <rtsp://[user:password@]host/path> [--rtsp-user <user>] [--rtsp-password-file <file>]]
                                               a fixed camera with --rtsp is pulled and recorded continuously;
@@ -35,6 +40,16 @@ const USAGE = `liuhen — 留痕 evidence server
   liuhen users [--json]
   liuhen audit [--viewer <userId>] [--recording <id>] [--since <ISO time>] [--json]
   liuhen audit verify [--json]                exit 0 intact, 1 broken (names the first bad event)
+  liuhen trace <file> [--recording <id>] [--json]   names the replay session or party copy a leaked copy came
+                                              from, with its false-match probability; exit 0 named, 1 nobody
+  liuhen jobs [--subject <recordingId|exportId>] [--json]   state, progress, runs and error of each job
+  liuhen export package <recordingId> --out <file>
+                                              an evidence package (tar): the original segments, the signed
+                                              manifest, the key and a README to verify it with sha256sum and openssl
+  liuhen export party-copy <recordingId> --recipient <name> --approval <approvalNo> --out <file>
+                                              a party's MP4 copy, watermarked for the recipient (visible and forensic)
+                                              under the agency head's approval number (审批编号). Both show a progress
+                                              bar while a worker (liuhen up, or liuhen worker) makes the file
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -45,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   if (command === 'up') return up(config);
+  if (command === 'worker') return worker(config);
   // Commands other than `up` log only warnings, so their output stays readable and scriptable.
   const core = await openCore(config, createLogger('warn'));
   try {
@@ -55,6 +71,8 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' }, kind: { type: 'string' }, rtsp: { type: 'string' }, 'rtsp-user': { type: 'string' }, 'rtsp-password-file': { type: 'string' }, officer: { type: 'string' }, name: { type: 'string' }, unit: { type: 'string' },
         role: { type: 'string' }, badge: { type: 'string' }, clearance: { type: 'string' },
         viewer: { type: 'string' }, recording: { type: 'string' }, since: { type: 'string' },
+        subject: { type: 'string' },
+        out: { type: 'string' }, recipient: { type: 'string' }, approval: { type: 'string' },
       },
     });
     const sub = positionals[0];
@@ -86,8 +104,18 @@ async function main(argv: string[]): Promise<number> {
         if (sub === 'verify') return await auditVerify(core, values.json ?? false);
         if (!sub) return await auditQuery(core, { viewer: values.viewer, recording: values.recording, since: values.since }, values.json ?? false);
         break;
+      case 'export':
+        if (sub === 'package') return await exportCommand(core, { kind: 'package', recordingId: positionals[1] ?? '', out: values.out! });
+        if (sub === 'party-copy') {
+          return await exportCommand(core, { kind: 'party_copy', recordingId: positionals[1] ?? '', out: values.out!, recipient: values.recipient!, approvalNo: values.approval! });
+        }
+        break;
+      case 'jobs':
+        return await jobsList(core, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a recording or export id').optional().parse(values.subject), values.json ?? false);
       case 'verify':
         return await verify(core, z.string().min(1, 'give a recording id').parse(sub), values.json ?? false);
+      case 'trace':
+        return await traceCommand(core, z.string().min(1, 'give the leaked file').parse(sub), values.recording, values.json ?? false);
     }
     process.stderr.write(`unknown command: ${argv.join(' ')}\n\n${USAGE}`);
     return EXIT.badInput;

@@ -7,7 +7,7 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type KeyPurpose = 'jwt-hs256' | 'segment-url-hmac' | 'device-secrets';
+export type KeyPurpose = 'jwt-hs256' | 'segment-url-hmac' | 'device-secrets' | 'forensic-codeword';
 
 export interface ServerKeys {
   key(purpose: KeyPurpose): Buffer;

@@ -205,6 +205,65 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0004_workers': {
+    async up(db: Kysely<unknown>) {
+      // Jobs leave through this table, written in the sealing transaction: sealing never waits on Redis.
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('enqueued_at', 'text')
+        .execute();
+      await db.schema.createIndex('outbox_pending').on('outbox').columns(['enqueued_at', 'created_at']).execute();
+      // What became of each job, readable while Redis is down (the CLI's progress bar, the UI's job list).
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('progress', 'integer', (c) => c.notNull())
+        .addColumn('runs', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('result', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('jobs_subject').on('jobs').columns(['subject', 'created_at']).execute();
+      // Everything a worker made, with the hash of the original it came from.
+      await db.schema
+        .createTable('derivatives')
+        .addColumn('recording_id', 'text', (c) => c.notNull().references('recordings.id'))
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('object_key', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('source_sha256', 'text', (c) => c.notNull())
+        .addColumn('duration_ms', 'integer')
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('derivatives_pk', ['recording_id', 'idx', 'kind'])
+        .execute();
+      await db.schema
+        .createTable('exports')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('recording_id', 'text', (c) => c.notNull().references('recordings.id'))
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('recipient', 'text')
+        .addColumn('approval_no', 'text')
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('object_key', 'text')
+        .addColumn('sha256', 'text')
+        .addColumn('size', 'bigint')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 });
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

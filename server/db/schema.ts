@@ -204,6 +204,70 @@ export interface PlaybackSessionsTable {
   expires_at: string;
 }
 
+/** What a worker does; the payload of each is in server/queue/job-kinds.ts. */
+export type JobKind = 'segment.derive' | 'recording.derive' | 'export.party_copy' | 'export.package';
+export type JobState = 'waiting' | 'active' | 'completed' | 'failed';
+
+export interface OutboxTable {
+  id: string;
+  kind: JobKind;
+  /** JSON */
+  payload: string;
+  /** BullMQ priority: 1 is first; live wall renditions go before replay variants */
+  priority: number;
+  created_at: string;
+  enqueued_at: string | null;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: JobKind;
+  /** the recording (or export) it works for */
+  subject: string | null;
+  state: JobState;
+  /** 0–100 */
+  progress: number;
+  /** how many times a worker started it (a retry after a failure adds one) */
+  runs: number;
+  error: string | null;
+  /** JSON */
+  result: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A worker's product: never evidence itself, always naming the original it came from. */
+export type DerivativeKind = 'r360' | 'r720' | 'mark_a' | 'mark_b' | 'thumb' | 'sprite' | 'sprite_vtt' | 'party_copy' | 'package';
+
+export interface DerivativesTable {
+  recording_id: string;
+  /** the segment's ledger index; 0 for what covers the whole recording */
+  idx: number;
+  kind: DerivativeKind;
+  object_key: string;
+  sha256: string;
+  size: number;
+  /** sha256 of the original segment; for whole-recording products, the recording's final link */
+  source_sha256: string;
+  duration_ms: number | null;
+  job_id: string;
+  created_at: string;
+}
+
+export interface ExportsTable {
+  id: string;
+  kind: 'party_copy' | 'package';
+  recording_id: string;
+  requested_by: string;
+  recipient: string | null;
+  approval_no: string | null;
+  job_id: string;
+  object_key: string | null;
+  sha256: string | null;
+  size: number | null;
+  created_at: string;
+}
+
 export interface Schema {
   devices: DevicesTable;
   recordings: RecordingsTable;
@@ -216,6 +280,10 @@ export interface Schema {
   playback_sessions: PlaybackSessionsTable;
   device_health_reports: DeviceHealthReportsTable;
   uploads: UploadsTable;
+  outbox: OutboxTable;
+  jobs: JobsTable;
+  derivatives: DerivativesTable;
+  exports: ExportsTable;
 }
 
 export type Device = Selectable<DevicesTable>;
@@ -228,3 +296,6 @@ export type User = Selectable<UsersTable>;
 export type PlaybackSession = Selectable<PlaybackSessionsTable>;
 export type DeviceHealthReport = Selectable<DeviceHealthReportsTable>;
 export type Upload = Selectable<UploadsTable>;
+export type Job = Selectable<JobsTable>;
+export type Derivative = Selectable<DerivativesTable>;
+export type Export = Selectable<ExportsTable>;

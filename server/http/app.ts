@@ -9,10 +9,13 @@ import type { Metrics } from '../observability/metrics.ts';
 import { adminRoutes } from './admin-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { derivativeRoutes } from './derivative-routes.ts';
 import { deviceRoutes } from './device-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { errorHandler } from './error-status.ts';
+import { exportRoutes } from './export-routes.ts';
 import { RouteNotFound } from '../errors.ts';
+import { jobRoutes } from './job-routes.ts';
 import { liveRoutes } from './live-routes.ts';
 import { playbackSessionRoutes, playRoutes } from './playback-routes.ts';
 import { PLAYBACK_PATH } from '../playback/playback-service.ts';
@@ -56,7 +59,7 @@ export function createHttpApp(deps: AppDeps) {
     next();
   });
   api.use(express.json({ limit: '16kb' }));
-  for (const routes of [authRoutes, liveRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, deviceRoutes, tusRoutes]) api.use(routes(deps.api));
+  for (const routes of [authRoutes, liveRoutes, derivativeRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, deviceRoutes, tusRoutes, exportRoutes, jobRoutes]) api.use(routes(deps.api));
   api.use((req) => {
     throw new RouteNotFound(req.path);
   });

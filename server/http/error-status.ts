@@ -21,6 +21,7 @@ const STATUS: Record<string, number> = {
   invalid_input: 400,
   user_exists: 409,
   not_recording: 409,
+  recording_not_closed: 409,
   officer_has_bodycam: 409,
   integrity: 500,
   upload_too_large: 413,

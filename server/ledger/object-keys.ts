@@ -10,4 +10,7 @@ export const objectKeys = {
   manifest: (recordingId: string) => `recordings/${recordingId}/manifest.json`,
   manifestSignature: (recordingId: string) => `recordings/${recordingId}/manifest.json.sig`,
   publicKey: (fingerprint: string) => `keys/${fingerprint}.pem`,
+  /** worker products live apart from evidence: `recordings/` holds only what was sealed */
+  derivative: (recordingId: string, kind: string, idx: number, ext: string) => `derivatives/${recordingId}/${kind}/${pad(idx)}.${ext}`,
+  exportFile: (exportId: string, file: string) => `exports/${exportId}/${file}`,
 };

@@ -9,6 +9,7 @@ import type { Db } from '../db/database.ts';
 import type { Device, GapCause, LedgerEntry, Recording } from '../db/schema.ts';
 import { ObjectAlreadyExists, RecordingNotFound } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { enqueueJob } from '../queue/outbox.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { type ChainEntry, entryLine, headerLine, linkOf } from './chain.ts';
 import { buildManifest } from './manifest.ts';
@@ -171,6 +172,8 @@ export class Sealer {
         .executeTakeFirst();
       // Two sealers on one recording would fork the chain; the second one must fail loudly.
       if (Number(updated.numUpdatedRows) !== 1) throw new Error(`recording ${r.id} head moved while sealing entry ${chain.idx}`);
+      // In the sealing transaction: a sealed segment always has its job asked for, and sealing never waits on Redis.
+      if (chain.kind === 'segment') await enqueueJob(tx, 'segment.derive', { recordingId: r.id, idx: chain.idx }, r.id);
     });
     return entry;
   }
@@ -201,11 +204,16 @@ export class Sealer {
     await this.putIdempotent(key, manifest, sha256Hex(manifest), 'application/json', true);
     const signature = this.deps.signingKey.sign(await this.deps.store.get(key));
     await this.putIdempotent(objectKeys.manifestSignature(r.id), signature, sha256Hex(signature), 'application/octet-stream', true);
-    await this.deps.db
-      .updateTable('recordings')
-      .set({ ended_at: endedAt, state: 'closed', pending_gap_cause: null, interrupted_at: null, manifest_key: key })
-      .where('id', '=', r.id)
-      .execute();
+    await this.deps.db.transaction().execute(async (tx) => {
+      const updated = await tx
+        .updateTable('recordings')
+        .set({ ended_at: endedAt, state: 'closed', pending_gap_cause: null, interrupted_at: null, manifest_key: key })
+        .where('id', '=', r.id)
+        .where('state', '!=', 'closed')
+        .executeTakeFirst();
+      // Only the call that closed it asks for the recording's job: a close run again after a crash must not ask twice.
+      if (Number(updated.numUpdatedRows) === 1) await enqueueJob(tx, 'recording.derive', { recordingId: r.id }, r.id);
+    });
     return { ...closing, manifest_key: key };
   }
 

@@ -2,22 +2,24 @@
  * Playback sessions: one viewer, one recording (replay) or one device (live), an expiry. Every
  * playlist and segment request is checked again — signature, session, the viewer still active,
  * the policy still allowing — and written to the audit log whether it is served or refused.
- * Bytes come only from the evidence store, and only when they still hash to the ledger.
+ * Bytes come only from the evidence store, and only when they still hash to the ledger (an
+ * original) or to the derivatives row that names that original (a rendition or a marked variant).
  */
 import type { AuditInput, AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
 import { type UserRegistry, type Viewer, viewerOf } from '../auth/user-registry.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
-import type { PlaybackSession, Recording } from '../db/schema.ts';
+import type { DerivativeKind, PlaybackSession, Recording } from '../db/schema.ts';
 import { LiuhenError, markAudited, NotAllowed, NotAuthenticated } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { type Decision, mayReplay, mayWatchLive } from '../policy/policy.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { LIVE_WINDOW_SEGMENTS, type PlaylistEntry, renderPlaylist } from './playlist.ts';
 import { SegmentCache } from './segment-cache.ts';
+import { type Derived, derivativeFor, segmentSource } from './segment-source.ts';
 import { TtlCache } from './ttl-cache.ts';
-import type { UrlSigner } from './url-signer.ts';
+import { segmentObject, type UrlSigner } from './url-signer.ts';
 
 export type PlaybackTarget = { recordingId: string } | { deviceId: string };
 
@@ -48,7 +50,14 @@ interface Admitted {
   viewer: Viewer;
 }
 
-type Window = { recording: Recording | undefined; entries: PlaylistEntry[]; segmentsBefore: number; gapsBefore: number };
+type Window = { recording: Recording | undefined; entries: PlaylistEntry[]; segmentsBefore: number; gapsBefore: number; derived: Derived };
+
+const NOTHING_DERIVED: Derived = { marked: false, r360: new Set() };
+
+interface StoredObject {
+  objectKey: string;
+  sha256: string;
+}
 
 export class PlaybackService {
   private readonly segments = new SegmentCache(SEGMENT_CACHE_BYTES);
@@ -57,6 +66,8 @@ export class PlaybackService {
   private readonly windows = new TtlCache<string, Window>(WINDOW_TTL_MS, 10_000);
   /** sealed ledger entries never change: `<recordingId>/<idx>` → the facts a segment request needs */
   private readonly sealed = new TtlCache<string, { deviceId: string; objectKey: string | null; sha256: string | null; kind: string } | null>(Infinity, 200_000);
+  /** derivatives are write-once too: `<recordingId>/<idx>/<kind>` → where it is and what it hashes to */
+  private readonly derivatives = new TtlCache<string, (StoredObject & { sourceSha256: string }) | undefined>(Infinity, 200_000);
 
   constructor(
     private readonly db: Db,
@@ -64,6 +75,8 @@ export class PlaybackService {
     private readonly users: UserRegistry,
     private readonly audit: AuditLog,
     private readonly signer: UrlSigner,
+    /** keys each replay session's forensic codeword (server/forensic/codeword.ts) */
+    private readonly codewordKey: Buffer,
     private readonly sessionMinutes: number,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -104,10 +117,14 @@ export class PlaybackService {
     const { session, viewer } = await this.admit(sessionId, 'index', query, ctx, 'playback.playlist');
     const { recording, ...window } = await this.windows.through(`${session.kind}:${session.recording_id ?? session.device_id}`, async () => {
       const r = await this.recordingOf(session);
-      return { recording: r, ...(r ? await this.window(r, session.kind) : { entries: [], segmentsBefore: 0, gapsBefore: 0 }) };
+      return { recording: r, ...(r ? await this.window(r, session.kind) : { entries: [], segmentsBefore: 0, gapsBefore: 0, derived: NOTHING_DERIVED }) };
     });
     const notAfter = new Date(session.expires_at);
-    const segmentUrl = (idx: number) => `${recording!.id}/${idx}.ts?${this.signer.query(session.id, `${recording!.id}/${idx}`, notAfter)}`;
+    const segmentUrl = (idx: number) => {
+      const source = segmentSource(session.kind, window.derived, idx);
+      const signed = this.signer.query(session.id, segmentObject(recording!.id, idx, source), notAfter);
+      return `${recording!.id}/${idx}.ts?${source === 'original' ? '' : `v=${source}&`}${signed}`;
+    };
     const body = renderPlaylist({ ...window, ended: recording?.state === 'closed', kind: session.kind, segmentUrl });
     await this.access(ctx, {
       actor: `user:${viewer.id}`, action: 'playback.playlist', subject: recording?.id ?? session.device_id, outcome: 'ok', sessionId, object: 'index.m3u8', bytes: Buffer.byteLength(body),
@@ -115,23 +132,36 @@ export class PlaybackService {
     return body;
   }
 
+  /** `query.v` names the source the playlist chose (segment-source.ts); the signature covers it. */
   async segment(sessionId: string, recordingId: string, idx: number, query: Record<string, unknown>, ctx: RequestContext): Promise<Buffer> {
-    const object = `${recordingId}/${idx}`;
+    const source = query.v === undefined ? 'original' : String(query.v);
+    const object = segmentObject(recordingId, idx, source);
     const { session, viewer } = await this.admit(sessionId, object, query, ctx, 'playback.segment');
     const event = { actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, sessionId };
     const refuse = (reason: string) => this.refused(ctx, { ...event, object }, reason, new NotAllowed(reason));
     const entry = await this.sealedEntry(recordingId, idx);
     const belongs = entry && (session.kind === 'replay' ? recordingId === session.recording_id : entry.deviceId === session.device_id);
     if (!belongs) throw await refuse('segment outside the session');
-    if (entry.kind !== 'segment' || !entry.objectKey) throw await refuse('no such segment');
-    const cached = this.segments.get(entry.objectKey);
-    const bytes = cached ?? (await this.store.get(entry.objectKey));
-    if (!cached && sha256Hex(bytes) !== entry.sha256) {
-      await this.access(ctx, { ...event, outcome: 'error', object: entry.objectKey, detail: { reason: 'integrity' } });
-      throw markAudited(new IntegrityFailure(entry.objectKey));
+    if (entry.kind !== 'segment' || !entry.objectKey || !entry.sha256) throw await refuse('no such segment');
+    let stored: StoredObject = { objectKey: entry.objectKey, sha256: entry.sha256 };
+    if (source !== 'original') {
+      const derived = source === 'mark' || source === 'r360' ? await this.derivative(recordingId, idx, derivativeFor(source, this.codewordKey, sessionId, idx)) : undefined;
+      if (!derived) throw await refuse('no such segment');
+      // A derivative stands for its original only if it names that original's hash.
+      if (derived.sourceSha256 !== entry.sha256) {
+        await this.access(ctx, { ...event, outcome: 'error', object: derived.objectKey, detail: { reason: 'integrity' } });
+        throw markAudited(new IntegrityFailure(derived.objectKey));
+      }
+      stored = derived;
     }
-    this.segments.set(entry.objectKey, bytes);
-    await this.access(ctx, { ...event, outcome: 'ok', object: entry.objectKey, bytes: bytes.length });
+    const cached = this.segments.get(stored.objectKey);
+    const bytes = cached ?? (await this.store.get(stored.objectKey));
+    if (!cached && sha256Hex(bytes) !== stored.sha256) {
+      await this.access(ctx, { ...event, outcome: 'error', object: stored.objectKey, detail: { reason: 'integrity' } });
+      throw markAudited(new IntegrityFailure(stored.objectKey));
+    }
+    this.segments.set(stored.objectKey, bytes);
+    await this.access(ctx, { ...event, outcome: 'ok', object: stored.objectKey, bytes: bytes.length });
     return bytes;
   }
 
@@ -159,6 +189,16 @@ export class PlaybackService {
     const facts = { deviceId: row.device_id, objectKey: row.object_key, sha256: row.sha256, kind: row.kind };
     this.sealed.set(key, facts);
     return facts;
+  }
+
+  /** A derivative's row, or undefined while the worker has not made it (not cached: it may come soon). */
+  private async derivative(recordingId: string, idx: number, kind: DerivativeKind) {
+    return this.derivatives.through(`${recordingId}/${idx}/${kind}`, async () => {
+      const row = await this.db
+        .selectFrom('derivatives').select(['object_key', 'sha256', 'source_sha256'])
+        .where('recording_id', '=', recordingId).where('idx', '=', idx).where('kind', '=', kind).executeTakeFirst();
+      return row && { objectKey: row.object_key, sha256: row.sha256, sourceSha256: row.source_sha256 };
+    });
   }
 
   /**
@@ -223,6 +263,14 @@ export class PlaybackService {
       entries: rows.map((e) => ({ idx: e.idx, kind: e.kind as 'segment' | 'gap', startAt: e.start_at, durationMs: e.duration_ms })),
       segmentsBefore: count('segment') + (chained ? r.chain_segments_before : 0),
       gapsBefore: count('gap') + (chained ? r.chain_gaps_before : 0),
+      derived: await this.derived(r, kind, firstIdx, rows.filter((e) => e.kind === 'segment').length),
     };
+  }
+
+  /** Replay: whether all `segments` have both variants. Live: which segments from `firstIdx` on have a 360p rendition. */
+  private async derived(r: Recording, kind: 'live' | 'replay', firstIdx: number, segments: number): Promise<Derived> {
+    const kinds: DerivativeKind[] = kind === 'replay' ? ['mark_a', 'mark_b'] : ['r360'];
+    const rows = await this.db.selectFrom('derivatives').select('idx').where('recording_id', '=', r.id).where('kind', 'in', kinds).where('idx', '>=', firstIdx).execute();
+    return kind === 'replay' ? { marked: segments > 0 && rows.length === 2 * segments, r360: NOTHING_DERIVED.r360 } : { marked: false, r360: new Set(rows.map((d) => d.idx)) };
   }
 }

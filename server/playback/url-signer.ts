@@ -7,13 +7,22 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_TTL_SECONDS = 600;
 
+/**
+ * A segment URL signs which object it serves, not only which segment: one handed a marked
+ * variant cannot ask for the original or a rendition instead (and the variant itself follows from
+ * the signed session).
+ */
+export function segmentObject(recordingId: string, idx: number, source: string): string {
+  return source === 'original' ? `${recordingId}/${idx}` : `${recordingId}/${idx}/${source}`;
+}
+
 export class UrlSigner {
   constructor(
     private readonly key: Buffer,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** `object` names what is signed: `index` for the playlist, `<recordingId>/<idx>` for a segment. */
+  /** `object` names what is signed: `index` for the playlist, `segmentObject(…)` for a segment. */
   sign(sessionId: string, object: string, notAfter: Date): { exp: number; sig: string } {
     const exp = Math.min(Math.floor(this.now().getTime() / 1000) + SIGNATURE_TTL_SECONDS, Math.floor(notAfter.getTime() / 1000));
     return { exp, sig: this.mac(sessionId, object, exp) };

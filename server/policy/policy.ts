@@ -5,17 +5,20 @@
  *   commander  live feeds and recordings of their unit
  *   reviewer   recordings a custodian shared with them
  *   custodian  their unit's recordings; shares and labels them
- *   auditor    the audit log, no media
+ *   auditor    the audit log, no media; the state of jobs
+ *   commander and custodian also follow the jobs working on the recordings they may replay
  *   admin      users and devices, no media
  *   custodian and commander also read the device list (custodians every unit's, commanders their own)
  *   the officer wearing a bodycam, or a commander of its unit, marks the 告知 notice on its recording
+ *   custodian  also makes exports of their unit's recordings: evidence packages, and party copies
+ *              under an approval number (001 §36: the agency head's consent)
  *   party, agency_head, legal   no media yet (parties come with supervised viewing)
  *
  * A recording with a confidentiality label needs the matching clearance, whatever the role
  * (001 §35: state secrets, trade secrets and privacy are guarded).
  */
 import type { Viewer } from '../auth/user-registry.ts';
-import type { Confidentiality } from '../db/schema.ts';
+import type { Confidentiality, Export } from '../db/schema.ts';
 
 export type Decision = { allow: true } | { allow: false; reason: string };
 
@@ -58,6 +61,16 @@ export function mayKeep(v: Viewer, r: Pick<RecordingFacts, 'unit'>): Decision {
   return v.unit === r.unit ? ALLOW : deny('recording of another unit');
 }
 
+/**
+ * The state of the jobs working on a recording (renditions, watermarks, exports of it): for those
+ * who keep or command it, and for auditors, who see what was made of the evidence but no media.
+ */
+export function mayReadJobs(v: Viewer, r: Pick<RecordingFacts, 'unit' | 'confidentiality'>): Decision {
+  if (v.role === 'auditor') return ALLOW;
+  if (v.role !== 'commander' && v.role !== 'custodian') return deny(`role ${v.role} does not follow jobs`);
+  return mayReplay(v, { ...r, sharedWithViewer: false });
+}
+
 export function mayReadAudit(v: Viewer): Decision {
   return v.role === 'auditor' ? ALLOW : deny(`role ${v.role} does not read the audit log`);
 }
@@ -87,4 +100,26 @@ export function mayMarkNotice(v: Viewer, d: NoticeFacts): Decision {
   if (d.officerBadge !== null && v.badge === d.officerBadge) return ALLOW;
   if (v.role !== 'commander') return deny('not the officer assigned to this device');
   return v.unit === d.unit ? ALLOW : deny('device of another unit');
+}
+
+/**
+ * Exports are a custodian's act on their unit's recordings, and a labelled recording needs the
+ * clearance here as for replay. Checked again on every download: a label set after the request
+ * still stops the copy from leaving.
+ */
+export function mayExport(v: Viewer, r: Pick<RecordingFacts, 'unit' | 'confidentiality'>, kind: Export['kind']): Decision {
+  if (v.role !== 'custodian') return deny(`role ${v.role} does not make exports`);
+  if (v.unit !== r.unit) return deny('recording of another unit');
+  if (r.confidentiality && !v.clearances.includes(r.confidentiality)) return deny(`no ${r.confidentiality} clearance`);
+  return mayGiveOut(kind, r);
+}
+
+/**
+ * What may leave the agency whoever asks, the command line included: a party copy carries the
+ * whole recording, so a labelled one is not copied for a party (001 §36, 001 §37: confidential
+ * parts are excluded; redacted copies are a later feature).
+ */
+export function mayGiveOut(kind: Export['kind'], r: Pick<RecordingFacts, 'confidentiality'>): Decision {
+  if (kind === 'party_copy' && r.confidentiality) return deny(`a ${r.confidentiality} recording is not copied for a party`);
+  return ALLOW;
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Config, loadConfig } from '../../server/config.ts';
 import { startServer, type RunningServer } from '../../server/liuhen.ts';
+import type { JobHandlers } from '../../workers/job-handler.ts';
 import { freePort } from './ports.ts';
 
 /** LIUHEN_* settings for a server of its own: temp data dir, free ports, loopback only. */
@@ -17,6 +18,9 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<R
     LIUHEN_LOG_LEVEL: 'warn',
     LIUHEN_GRACE_SECONDS: '3',
     LIUHEN_CHECKPOINT_SECONDS: '2',
+    // Tests share the machine's Redis: each server gets queues of its own, and runs no workers unless it asks.
+    LIUHEN_WORKERS: 'off',
+    LIUHEN_QUEUE_PREFIX: path.basename(dataDir),
     ...overrides,
   };
 }
@@ -25,6 +29,7 @@ export function configFrom(env: Record<string, string>): Config {
   return loadConfig(env);
 }
 
-export async function startTestServer(env: Record<string, string>): Promise<RunningServer> {
-  return startServer(configFrom(env));
+/** `jobHandlers`: what in-process workers (`LIUHEN_WORKERS: 'in-process'`) run instead of the registry. */
+export async function startTestServer(env: Record<string, string>, jobHandlers?: JobHandlers): Promise<RunningServer> {
+  return startServer(configFrom(env), jobHandlers);
 }

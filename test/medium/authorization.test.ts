@@ -55,6 +55,7 @@ const ROUTES: Route[] = [
   { name: 'replay session', method: 'POST', path: () => '/api/playback-sessions', body: () => ({ recordingId }), allowed: ['commander', 'custodian'] },
   { name: 'live session', method: 'POST', path: () => '/api/playback-sessions', body: () => ({ deviceId }), allowed: ['commander'] },
   { name: 'audit log', method: 'GET', path: () => '/api/audit', allowed: ['auditor'] },
+  { name: 'job list', method: 'GET', path: () => `/api/jobs?subject=${recordingId}`, allowed: ['commander', 'custodian', 'auditor'] },
   { name: 'user list', method: 'GET', path: () => '/api/users', allowed: ['admin'] },
   { name: 'user add', method: 'POST', path: () => '/api/users', body: () => ({ role: 'reviewer', unit: 'u1', name: '新用户', badge: `new-${++badgeNo}` }), allowed: ['admin'] },
   { name: 'device list', method: 'GET', path: () => '/api/devices', allowed: ['admin', 'custodian', 'commander'] },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Viewer } from '../../server/auth/user-registry.ts';
 import type { Role } from '../../server/db/schema.ts';
-import { mayAdminister, mayKeep, mayListDevices, mayListLive, mayMarkNotice, mayReadAudit, mayReplay, maySeeDevice, mayWatchLive } from '../../server/policy/policy.ts';
+import { mayAdminister, mayExport, mayGiveOut, mayKeep, mayListDevices, mayListLive, mayMarkNotice, mayReadAudit, mayReadJobs, mayReplay, maySeeDevice, mayWatchLive } from '../../server/policy/policy.ts';
 
 const viewer = (role: Role, over: Partial<Viewer> = {}): Viewer => ({ id: `u-${role}`, name: role, badge: role, role, unit: 'u1', clearances: [], ...over });
 const own = { unit: 'u1', confidentiality: null, sharedWithViewer: false };
@@ -33,6 +33,22 @@ describe('the policy', () => {
     expect(mayKeep(viewer('custodian'), { unit: 'u2' }).allow).toBe(false);
     expect(mayKeep(viewer('custodian'), { unit: 'u1' }).allow).toBe(true);
     expect(mayKeep(viewer('commander'), { unit: 'u1' }).allow).toBe(false);
+  });
+
+  it.each<[Role, boolean, boolean]>([
+    // role, follows jobs of its unit's recording, of another unit's
+    ['commander', true, false],
+    ['custodian', true, false],
+    ['auditor', true, true],
+    ['reviewer', false, false],
+    ['admin', false, false],
+    ['party', false, false],
+    ['agency_head', false, false],
+    ['legal', false, false],
+  ])('%s: follows jobs of its unit’s recordings %s, of another unit’s %s', (role, ownUnit, otherUnit) => {
+    expect(mayReadJobs(viewer(role), own).allow).toBe(ownUnit);
+    expect(mayReadJobs(viewer(role), { ...own, unit: 'u2' }).allow).toBe(otherUnit);
+    expect(mayReadJobs(viewer(role, { clearances: [] }), { ...own, confidentiality: 'privacy' }).allow).toBe(role === 'auditor');
   });
 
   it('lets a reviewer replay only what was shared, in any unit', () => {
@@ -74,5 +90,33 @@ describe('the policy', () => {
     expect(mayMarkNotice(viewer('custodian'), bodycam).allow).toBe(false);
     expect(mayMarkNotice(viewer('admin'), bodycam).allow).toBe(false);
     expect(mayMarkNotice(viewer('reviewer', { badge: '10086' }), { officerBadge: null, unit: 'u1' }).allow).toBe(false);
+  });
+
+  it.each<[Role, boolean]>([
+    ['custodian', true],
+    ['commander', false],
+    ['reviewer', false],
+    ['auditor', false],
+    ['admin', false],
+    ['party', false],
+    ['agency_head', false],
+    ['legal', false],
+  ])('%s: makes exports of its unit’s recordings %s', (role, allowed) => {
+    expect(mayExport(viewer(role), own, 'package').allow).toBe(allowed);
+    expect(mayExport(viewer(role), own, 'party_copy').allow).toBe(allowed);
+  });
+
+  it('lets a custodian export only its own unit’s recordings, and labelled ones only with clearance', () => {
+    expect(mayExport(viewer('custodian'), { unit: 'u2', confidentiality: null }, 'package')).toEqual({ allow: false, reason: 'recording of another unit' });
+    expect(mayExport(viewer('custodian'), { unit: 'u1', confidentiality: 'privacy' }, 'package')).toEqual({ allow: false, reason: 'no privacy clearance' });
+    expect(mayExport(viewer('custodian', { clearances: ['privacy'] }), { unit: 'u1', confidentiality: 'privacy' }, 'package').allow).toBe(true);
+  });
+
+  it('never copies a labelled recording for a party, whoever asks (001 §36)', () => {
+    const cleared = viewer('custodian', { clearances: ['trade_secret'] });
+    expect(mayExport(cleared, { unit: 'u1', confidentiality: 'trade_secret' }, 'party_copy')).toEqual({ allow: false, reason: 'a trade_secret recording is not copied for a party' });
+    expect(mayGiveOut('party_copy', { confidentiality: 'state_secret' }).allow).toBe(false);
+    expect(mayGiveOut('party_copy', { confidentiality: null }).allow).toBe(true);
+    expect(mayGiveOut('package', { confidentiality: 'state_secret' }).allow).toBe(true);
   });
 });

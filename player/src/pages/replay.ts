@@ -3,10 +3,12 @@ import { h } from '../dom.ts';
 import { DASH, formatDateTime, formatDuration } from '../format.ts';
 import { attachPlaylist, isNetworkError, type FatalError, type Playback } from '../hls-player.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
+import { createJobList } from '../job-list.ts';
 import { confidentialityText, recordingStateText } from '../labels.ts';
 import { createPlayerFrame } from '../player-frame.ts';
 import type { PageContext } from '../router.ts';
 import { createTimeline } from '../timeline.ts';
+import { loadThumbnails } from '../thumbnails.ts';
 import type { Recording, Verification } from '../types.ts';
 
 function infoList(r: Recording): HTMLDListElement {
@@ -92,7 +94,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
         problem,
         h('section', { class: 'card' }, h('h2', {}, label('replay.timeline')), timeline.el),
       ),
-      h('aside', { class: 'replay-aside' }, info, verification),
+      h('aside', { class: 'replay-aside' }, info, verification, createJobList(id, signal)),
     ),
   );
 
@@ -144,6 +146,11 @@ export function replayPage({ root, signal, params }: PageContext): void {
       info.replaceChildren(infoList(recording));
       timeline.setEntries(entries);
       timeline.setTime(video.currentTime);
+      // Workers make the sprite once a recording is closed; asked only now, with a token this call just proved
+      // good. Without thumbnails the timeline still works, so a failure here is not shown.
+      if (recording.state === 'closed') {
+        loadThumbnails(id, signal).then((cues) => cues && timeline.setThumbnails(cues), () => undefined);
+      }
     },
     (err: unknown) => {
       if (signal.aborted) return;

@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import { InvalidInput } from '../errors.ts';
+import { trace, type Recipient } from '../forensic/trace.ts';
+import type { Core } from '../liuhen.ts';
+import { CLI_ACTOR } from './actor.ts';
+import { EXIT } from './exit-codes.ts';
+
+function describe(r: Recipient): string {
+  return r.kind === 'session'
+    ? `replay session ${r.id} of ${r.name} (badge ${r.badge}), opened ${r.createdAt}`
+    : `party copy ${r.id} for ${r.recipient ?? '?'} (approval ${r.approvalNo ?? '-'}), made ${r.createdAt}`;
+}
+
+const probability = (p: number) => (p < 1e-3 ? p.toExponential(1) : p.toPrecision(2));
+
+/** Exit 0 when someone is named; 1, as for a failed verification, when nobody is. */
+export async function traceCommand(core: Core, file: string, recordingId: string | undefined, json: boolean): Promise<number> {
+  if (!fs.existsSync(file)) throw new InvalidInput(`no such file: ${file}`);
+  const report = await trace(
+    { db: core.db, store: core.store, audit: core.audit, ffmpegPath: core.config.ffmpegPath, codewordKey: core.keys.key('forensic-codeword') },
+    file,
+    { actor: CLI_ACTOR, recordingId },
+  );
+  if (json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return report.match ? EXIT.ok : EXIT.verifyFailed;
+  }
+  const out: string[] = [];
+  if (report.from) out.push(`${file}: a copy of recording ${report.recordingId} from segment ${report.from.idx} (${report.from.at}); the mark read in ${report.bitsRead} of ${report.segments.length} segments`);
+  const [best, next] = report.candidates;
+  if (report.match) {
+    const m = report.match;
+    out.push(`named: ${describe(m.candidate)}`);
+    out.push(`  agrees on ${m.agree} of ${m.of} segments; an unrelated codeword agrees as well with probability ${probability(m.chance)} (${probability(m.falseMatch)} over ${report.candidates.length} candidates)`);
+    if (next) out.push(`  next best: ${next.candidate.kind} ${next.candidate.id}, ${next.agree} of ${next.of}`);
+  } else {
+    out.push(`${file}: no session matches — ${report.reason}`);
+    if (best && report.bitsRead > 0) out.push(`  closest: ${best.candidate.kind} ${best.candidate.id}, ${best.agree} of ${best.of} (probability ${probability(best.chance)} for an unrelated codeword)`);
+  }
+  process.stdout.write(out.join('\n') + '\n');
+  return report.match ? EXIT.ok : EXIT.verifyFailed;
+}

@@ -1,0 +1,24 @@
+import type { Config } from '../config.ts';
+import { openCore } from '../liuhen.ts';
+import { startOutboxRelay } from '../queue/outbox-relay.ts';
+import { startWorkers } from '../../workers/run-workers.ts';
+import { EXIT } from './exit-codes.ts';
+
+/**
+ * A worker node: runs jobs until SIGINT/SIGTERM, then finishes the jobs in hand. It relays the
+ * outbox too, so jobs move even while no server node is up.
+ */
+export async function worker(config: Config): Promise<number> {
+  const core = await openCore(config);
+  const relay = startOutboxRelay(core.db, config.queue, core.log);
+  const workers = await startWorkers(core);
+  process.stdout.write(`liuhen worker is running (queue prefix ${config.queue.prefix}, concurrency ${config.queue.concurrency})\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await workers.close();
+  await relay.stop();
+  await core.close();
+  return EXIT.ok;
+}

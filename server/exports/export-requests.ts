@@ -1,0 +1,81 @@
+/**
+ * Asking for an export: the request is checked, written as an `exports` row with its job in the
+ * same transaction (a row never waits for a job that was not asked for, nor the reverse), and
+ * audited. The work itself is done by workers/export-package.ts and workers/export-party-copy.ts.
+ *
+ * A party copy is given out only under an approval number (审批编号): the agency head's consent
+ * to a party's request (001 §36). The approval workflow comes later; until then the number is
+ * required and recorded, and burned into the copy.
+ */
+import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Db } from '../db/database.ts';
+import type { Export, Recording } from '../db/schema.ts';
+import { LiuhenError, markAudited, NotAllowed, RecordingNotFound } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { mayGiveOut } from '../policy/policy.ts';
+import { enqueueJob } from '../queue/outbox.ts';
+
+/** Printable text only: it is burned into the picture and printed in the audit log. */
+const printable = (max: number) =>
+  z.string().trim().min(1).max(max).regex(/^[^\p{C}]+$/u, 'no control characters');
+
+export const exportRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('package') }).strict(),
+  z.object({ kind: z.literal('party_copy'), recipient: printable(100), approvalNo: printable(64) }).strict(),
+]);
+
+export const exportIdSchema = z.string().regex(/^exp-[a-z0-9]{1,40}$/);
+
+/** An export of a recording still being made would not hold what the recording will hold. */
+export class RecordingNotClosed extends LiuhenError {
+  constructor(readonly recordingId: string) {
+    super('recording_not_closed', `recording ${recordingId} is not closed yet; only closed recordings are exported`);
+  }
+}
+
+export class ExportNotFound extends LiuhenError {
+  constructor(readonly exportId: string) {
+    super('export_not_found', `no such export: ${exportId}`);
+  }
+}
+
+export interface Requester {
+  /** `user:<id>` or the command line's actor */
+  actor: string;
+  address?: string | null;
+  userAgent?: string | null;
+}
+
+export async function loadRecording(db: Db, recordingId: string): Promise<Recording> {
+  const rec = await db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirst();
+  if (!rec) throw new RecordingNotFound(recordingId);
+  return rec;
+}
+
+/** The role was decided by the caller (policy.mayExport over HTTP; the command line is the operator's). */
+export async function createExport(deps: { db: Db; audit: AuditLog }, recording: Recording, input: unknown, by: Requester): Promise<{ exportId: string; jobId: string }> {
+  const request = exportRequestSchema.parse(input);
+  const audited = { actor: by.actor, action: 'export.request', subject: recording.id, address: by.address, userAgent: by.userAgent };
+  const outward = mayGiveOut(request.kind, recording);
+  if (!outward.allow) {
+    await deps.audit.record({ ...audited, outcome: 'refused', detail: { kind: request.kind, reason: outward.reason } });
+    throw markAudited(new NotAllowed(outward.reason));
+  }
+  if (recording.state !== 'closed') throw new RecordingNotClosed(recording.id);
+
+  const exportId = newId('exp');
+  const recipient = request.kind === 'party_copy' ? request.recipient : null;
+  const approvalNo = request.kind === 'party_copy' ? request.approvalNo : null;
+  const jobId = await deps.db.transaction().execute(async (tx) => {
+    const job = await enqueueJob(tx, request.kind === 'package' ? 'export.package' : 'export.party_copy', { exportId }, exportId);
+    const row: Export = {
+      id: exportId, kind: request.kind, recording_id: recording.id, requested_by: by.actor, recipient, approval_no: approvalNo,
+      job_id: job, object_key: null, sha256: null, size: null, created_at: new Date().toISOString(),
+    };
+    await tx.insertInto('exports').values(row).execute();
+    return job;
+  });
+  await deps.audit.record({ ...audited, outcome: 'ok', sessionId: exportId, detail: { exportId, jobId, kind: request.kind, recipient, approvalNo } });
+  return { exportId, jobId };
+}

@@ -1,0 +1,92 @@
+/**
+ * Reads the forensic bit of one segment, non-blind: liuhen has the original, so the difference
+ * leak − original leaves the mark plus coding noise, and projecting it on the mark pattern says
+ * how much of +pattern (A) or −pattern (B) the leak carries. The same projection on patterns the
+ * mark does not use (other periods; orthogonal to it on the grid) measures the noise, so a bit
+ * is read only where the mark stands clear of it. Pixels the copy changed throughout (a burned-in
+ * text or box, as on a party copy) are left out first: they would swamp both. Pure.
+ */
+import { GREY_HEIGHT, GREY_WIDTH } from '../media/grey-frames-args.ts';
+import { MARK_AMPLITUDE, MARK_PERIODS, markPattern } from '../media/forensic-mark.ts';
+import type { Variant } from './codeword.ts';
+
+/** Differences beyond this many levels are not the mark (a glitch, a moving overlay): clipped so they cannot outweigh it. */
+const CLIP_LEVELS = 12;
+/**
+ * A pixel whose difference, averaged over the whole copy, exceeds this share of the amplitude
+ * was changed by something else: the mark alone averages at most its amplitude (every segment
+ * A), and less as A and B alternate.
+ */
+const STEADY_SHARE = 1.5;
+/**
+ * A bit is read from at least this many frames (next to a cut, a frame or two may belong to
+ * another segment), where the mark stands at a plausible strength — at least a quarter of its
+ * amplitude, at most half again as much — and at least this many times the noise.
+ */
+const MIN_FRAMES = 10;
+const STRENGTH = { min: 0.25, max: 1.5 };
+const MIN_SIGNAL_TO_NOISE = 10;
+
+function grid(pattern: (u: number, v: number) => number): Float64Array {
+  const g = new Float64Array(GREY_WIDTH * GREY_HEIGHT);
+  for (let y = 0; y < GREY_HEIGHT; y++) for (let x = 0; x < GREY_WIDTH; x++) g[y * GREY_WIDTH + x] = pattern((x + 0.5) / GREY_WIDTH, (y + 0.5) / GREY_HEIGHT);
+  return g;
+}
+
+const MARK = grid(markPattern);
+const ONES = grid(() => 1);
+const DECOYS = [1, 2, 3, 4, 5, 6]
+  .flatMap((px) => [1, 2, 3, 4, 5].map((py) => [px, py] as const))
+  .filter(([px, py]) => px !== MARK_PERIODS.x || py !== MARK_PERIODS.y)
+  .map(([px, py]) => grid((u, v) => Math.sin(2 * Math.PI * px * u) * Math.sin(2 * Math.PI * py * v)));
+
+function dot(a: Float64Array, b: Float64Array, keep: Uint8Array): number {
+  let sum = 0;
+  for (let p = 0; p < a.length; p++) if (keep[p]) sum += a[p]! * b[p]!;
+  return sum;
+}
+
+/** 1 for the pixels a reading uses, 0 for those the copy changed throughout (see STEADY_SHARE). */
+export function readablePixels(pairs: [Uint8Array, Uint8Array][]): Uint8Array {
+  const mean = new Float64Array(GREY_WIDTH * GREY_HEIGHT);
+  for (const [leak, original] of pairs) for (let p = 0; p < mean.length; p++) mean[p]! += (leak[p]! - original[p]!) / pairs.length;
+  // The copy's overall brightness change is not the pixel's own; the median, as a box may cover much of the picture.
+  const overall = [...mean].sort((x, y) => x - y)[mean.length >> 1]!;
+  return Uint8Array.from(mean, (d) => (Math.abs(d - overall) <= STEADY_SHARE * MARK_AMPLITUDE ? 1 : 0));
+}
+
+export interface MarkReading {
+  frames: number;
+  /** grey levels; positive is A */
+  amplitude: number;
+  /** spread of the same measure on the decoy patterns */
+  noise: number;
+  bit: Variant | null;
+}
+
+/**
+ * Reads a segment from pairs of (leak frame, original frame) shown at the same moment, on the
+ * pixels `keep` marks (readablePixels of the whole copy).
+ */
+export function readMark(pairs: [Uint8Array, Uint8Array][], keep: Uint8Array): MarkReading {
+  let amplitude = 0;
+  const decoys = new Float64Array(DECOYS.length);
+  const markNorm = dot(MARK, MARK, keep);
+  const decoyNorms = DECOYS.map((d) => dot(d, d, keep));
+  const kept = keep.reduce((n, k) => n + k, 0);
+  const diff = new Float64Array(GREY_WIDTH * GREY_HEIGHT);
+  for (const [leak, original] of pairs) {
+    for (let p = 0; p < diff.length; p++) diff[p] = Math.max(-CLIP_LEVELS, Math.min(CLIP_LEVELS, leak[p]! - original[p]!));
+    // A brightness change of the whole picture (a re-encode's levels) is not the mark.
+    const mean = dot(diff, ONES, keep) / kept;
+    for (let p = 0; p < diff.length; p++) diff[p] = diff[p]! - mean;
+    amplitude += dot(diff, MARK, keep) / markNorm;
+    DECOYS.forEach((d, i) => (decoys[i]! += dot(diff, d, keep) / decoyNorms[i]!));
+  }
+  const n = pairs.length;
+  amplitude /= n;
+  const noise = Math.sqrt(decoys.reduce((s, d) => s + (d / n) ** 2, 0) / DECOYS.length);
+  const strength = Math.abs(amplitude) / MARK_AMPLITUDE;
+  const clear = n >= MIN_FRAMES && strength >= STRENGTH.min && strength <= STRENGTH.max && Math.abs(amplitude) >= MIN_SIGNAL_TO_NOISE * noise;
+  return { frames: n, amplitude, noise, bit: clear ? (amplitude > 0 ? 'A' : 'B') : null };
+}

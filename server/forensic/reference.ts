@@ -1,0 +1,58 @@
+/**
+ * A recording's originals as a trace compares them: every frame as a tiny grey image, and where
+ * each segment's frames begin. The originals are checked against the ledger on the way in — a
+ * trace names a person, so it rests only on evidence known to be intact — and decoded as one
+ * stream (one ffmpeg start per recording, not per segment).
+ */
+import { Readable } from 'node:stream';
+import { sha256Hex } from '../crypto/hash.ts';
+import type { Db } from '../db/database.ts';
+import { ChecksumMismatch } from '../errors.ts';
+import type { EvidenceStore } from '../storage/evidence-store.ts';
+import { decodeGreyFrames } from './grey-frames.ts';
+import { videoFrameCount } from './ts-frames.ts';
+
+export interface ReferenceSegment {
+  /** ledger index: the codeword position */
+  idx: number;
+  /** the segment's first frame in `frames` */
+  first: number;
+  count: number;
+  startAt: string;
+  durationMs: number;
+}
+
+export interface Reference {
+  recordingId: string;
+  frames: Uint8Array[];
+  segments: ReferenceSegment[];
+}
+
+export interface ReferenceDeps {
+  db: Db;
+  store: EvidenceStore;
+  ffmpegPath: string;
+}
+
+export async function loadReference(deps: ReferenceDeps, recordingId: string): Promise<Reference> {
+  const entries = await deps.db
+    .selectFrom('ledger_entries').select(['idx', 'object_key', 'sha256', 'start_at', 'duration_ms'])
+    .where('recording_id', '=', recordingId).where('kind', '=', 'segment').orderBy('idx').execute();
+  const segments: ReferenceSegment[] = [];
+  // Only gaps: no picture to compare with (and ffmpeg would refuse an empty input).
+  if (entries.length === 0) return { recordingId, frames: [], segments };
+  let first = 0;
+  async function* originals() {
+    for (const e of entries) {
+      const bytes = await deps.store.get(e.object_key!);
+      if (sha256Hex(bytes) !== e.sha256) throw new ChecksumMismatch(e.object_key!);
+      const count = videoFrameCount(bytes);
+      segments.push({ idx: e.idx, first, count, startAt: e.start_at, durationMs: e.duration_ms });
+      first += count;
+      yield bytes;
+    }
+  }
+  const frames = await decodeGreyFrames(deps.ffmpegPath, Readable.from(originals()));
+  if (frames.length !== first) throw new Error(`recording ${recordingId}: its segments hold ${first} video frames but decoded to ${frames.length}`);
+  return { recordingId, frames, segments };
+}

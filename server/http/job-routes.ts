@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../db/database.ts';
+import type { Job, Recording } from '../db/schema.ts';
+import { RecordingNotFound } from '../errors.ts';
+import { mayReadJobs } from '../policy/policy.ts';
+import { jobsOf } from '../queue/job-rows.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { authOf, enforce, requireAuth } from './authenticate.ts';
+
+const jobsQuery = z.object({ subject: z.string().regex(/^(rec|exp)-[a-z0-9]{1,40}$/) });
+/** Every job of a recording: one per segment, an hour of 2 s segments is 1800. */
+const MAX_JOBS = 5000;
+
+/** The recording a subject is, or the one an export was made of: its facts decide who may look. */
+async function recordingOf(db: Db, subject: string): Promise<Recording> {
+  const exported = await db.selectFrom('exports').select('recording_id').where('id', '=', subject).executeTakeFirst();
+  const id = exported?.recording_id ?? subject;
+  const rec = await db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!rec) throw new RecordingNotFound(subject);
+  return rec;
+}
+
+const present = (j: Job) => ({ id: j.id, kind: j.kind, state: j.state, progress: j.progress, runs: j.runs, error: j.error, createdAt: j.created_at, updatedAt: j.updated_at });
+
+export function jobRoutes(d: ApiDeps): Router {
+  const r = Router();
+  r.get('/jobs', requireAuth(d.auth, d.audit), async (req, res) => {
+    const { viewer } = authOf(res);
+    const { subject } = jobsQuery.parse(req.query);
+    const rec = await recordingOf(d.db, subject);
+    await enforce(d.audit, req, viewer, mayReadJobs(viewer, rec), 'jobs.read', subject);
+    res.json({ jobs: (await jobsOf(d.db, { subject, limit: MAX_JOBS })).map(present) });
+  });
+  return r;
+}

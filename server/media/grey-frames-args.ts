@@ -1,0 +1,23 @@
+/**
+ * The decode a trace compares pictures with: every frame, shrunk to a tiny grey image. Averaging
+ * a frame down to 64×36 keeps the forensic mark (four periods across, three down) and the scene's
+ * layout, and averages away most coding noise and the leak's own resolution, so a leak and the
+ * originals are comparable pixel for pixel. Pure: tested by table, without ffmpeg.
+ */
+import type { FfmpegArgs } from './rendition-args.ts';
+
+export const GREY_WIDTH = 64;
+export const GREY_HEIGHT = 36;
+
+export function greyFramesArgs(): FfmpegArgs {
+  return {
+    inputOptions: ['-hide_banner', '-nostdin', '-loglevel', 'error'],
+    outputOptions: [
+      '-map', '0:v:0',
+      '-vf', `scale=${GREY_WIDTH}:${GREY_HEIGHT}:flags=area,format=gray`,
+      // One picture out for each picture in, so frame n of a leak lines up with frame n + offset of the originals.
+      '-fps_mode', 'passthrough',
+      '-f', 'rawvideo',
+    ],
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Every kind of job a worker runs, with its payload checked at the queue's edge (a job read back
+ * from Redis is outside input). Priorities: the wall's live renditions first, replay variants and
+ * exports after.
+ */
+import { z } from 'zod';
+import type { JobKind } from '../db/schema.ts';
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+export const jobPayloads = {
+  /** a sealed segment: its 360p wall rendition and its thumbnail */
+  'segment.derive': z.object({ recordingId: id, idx: z.number().int().min(1) }),
+  /** a closed recording: A/B marked replay variants of every segment, the scrub sprite sheet */
+  'recording.derive': z.object({ recordingId: id }),
+  /** a party's copy: one MP4, visible and forensic watermark */
+  'export.party_copy': z.object({ exportId: id }),
+  /** a court's evidence package: originals bit-exact, manifest, signature, key, README */
+  'export.package': z.object({ exportId: id }),
+} satisfies Record<JobKind, z.ZodTypeAny>;
+
+export type JobPayload<K extends JobKind> = z.infer<(typeof jobPayloads)[K]>;
+
+export const JOB_PRIORITY: Record<JobKind, number> = {
+  'segment.derive': 1,
+  'export.party_copy': 2,
+  'export.package': 2,
+  'recording.derive': 3,
+};
+
+export const JOB_KINDS = Object.keys(jobPayloads) as JobKind[];

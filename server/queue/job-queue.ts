@@ -1,0 +1,195 @@
+/**
+ * The one door to BullMQ and Redis. Jobs are asked for through the database outbox (outbox.ts);
+ * this module only hands them to Redis (the producer, used by the outbox relay) and runs them
+ * (the consumer). Redis being away is an ordinary state here: the producer fails at once so the
+ * relay keeps its rows, both sides reconnect in the background for as long as it takes, and an
+ * outage is logged once when it begins and once when it ends.
+ */
+import { isNotConnectionError, type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { JobKind } from '../db/schema.ts';
+
+type QueueConfig = Config['queue'];
+
+/** One queue for every kind: priorities then put the wall's renditions before replay work. */
+const QUEUE_NAME = 'jobs';
+const RECONNECT_MS = 1000;
+const CONNECT_TIMEOUT_MS = 2000;
+/** A job fails for good after 5 runs, 2, 4, 8 and 16 s apart. */
+const ATTEMPTS = 5;
+const BACKOFF_MS = 2000;
+/**
+ * The jobs table keeps the history. Redis keeps finished jobs for a day so that a jobId added
+ * again (a relay that crashed before marking its row, or the lost-job check) is still recognised
+ * as done and not run twice.
+ */
+const KEEP_COMPLETED = { age: 24 * 3600, count: 10_000 };
+const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
+/** How long a shutting-down worker waits for Redis to record the outcome of its last job. */
+const RECORD_GRACE_MS = 3000;
+
+const connection = (url: string) => ({ url, connectTimeout: CONNECT_TIMEOUT_MS, retryStrategy: () => RECONNECT_MS });
+
+/** Redis's address without any password in it, for log lines. */
+function redisAddress(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 6379}`;
+}
+
+/** Refused connections, closed sockets, timeouts: Redis is away, which the outage log already says. */
+function isOutage(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  return !isNotConnectionError(err) || ['ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code ?? '') || /Stream isn't writeable/.test(err.message);
+}
+
+export interface OutgoingJob {
+  /** the outbox id: BullMQ adds a jobId only once */
+  id: string;
+  kind: JobKind;
+  payload: unknown;
+  priority: number;
+}
+
+export interface JobProducer {
+  /** whether Redis answered last */
+  readonly up: boolean;
+  /** called each time Redis answers after being away, and when it first answers */
+  onUp(listener: () => void): void;
+  /** adds each job under its id; a job whose id Redis already holds is left as it is */
+  add(jobs: OutgoingJob[]): Promise<void>;
+  /** the ids Redis holds no job for */
+  missing(ids: string[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export function openJobProducer(q: QueueConfig, log: Logger): JobProducer {
+  const queue = new Queue(QUEUE_NAME, {
+    // No offline queue: an add while Redis is away fails now instead of waiting for it.
+    connection: { ...connection(q.redisUrl), enableOfflineQueue: false },
+    prefix: q.prefix,
+    // Start without Redis: waiting for it here would hold up the server's start.
+    skipWaitingForReady: true,
+    skipVersionCheck: true,
+    defaultJobOptions: { attempts: ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS }, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
+  });
+  const where = redisAddress(q.redisUrl);
+  const listeners: (() => void)[] = [];
+  let up = false;
+  let away = false;
+  let closing = false;
+  const gone = () => {
+    up = false;
+    if (away || closing) return;
+    away = true;
+    log.warn({ redis: where }, 'job queue unreachable; jobs wait in the database until Redis answers');
+  };
+  queue.on('error', (err) => {
+    if (up && !isOutage(err)) log.error({ err }, 'job queue error');
+  });
+  queue.client.then(
+    (client) => {
+      const ready = () => {
+        up = true;
+        if (away) log.info({ redis: where }, 'job queue reachable again');
+        away = false;
+        for (const listener of listeners) listener();
+      };
+      client.on('ready', ready);
+      client.on('close', gone);
+      if (client.status === 'ready') ready();
+    },
+    (err: unknown) => log.error({ err }, 'job queue could not start'),
+  );
+
+  return {
+    get up() {
+      return up;
+    },
+    onUp: (listener) => void listeners.push(listener),
+    add: async (jobs) => {
+      await queue.addBulk(jobs.map((j) => ({ name: j.kind, data: j.payload, opts: { jobId: j.id, priority: j.priority } })));
+    },
+    missing: async (ids) => {
+      const found = await Promise.all(ids.map((id) => queue.getJob(id)));
+      return ids.filter((_, i) => !found[i]);
+    },
+    close: async () => {
+      closing = true;
+      // A polite QUIT needs Redis to answer; without it, just drop the connection.
+      if (up) await queue.close();
+      else await queue.disconnect();
+    },
+  };
+}
+
+/** A job as the consumer hands it to its runner; `data` is outside input (it came back from Redis). */
+export interface ReceivedJob {
+  id: string;
+  kind: string;
+  data: unknown;
+  /** no retry follows if this run fails */
+  lastAttempt: boolean;
+}
+
+/** Thrown by a runner when retrying cannot help (bad payload, a subject that does not exist). */
+export class JobGivenUp extends Error {}
+
+export interface JobConsumer {
+  /** stops taking jobs, lets the ones in hand finish, then disconnects */
+  close(): Promise<void>;
+}
+
+export function startJobConsumer(q: QueueConfig, run: (job: ReceivedJob) => Promise<unknown>, log: Logger): JobConsumer {
+  let stopping = false;
+  /** per job in hand: resolves once Redis has recorded its outcome, or a while after it ended when Redis is away */
+  const inHand = new Map<string, { recorded: () => void; settled: Promise<void> }>();
+
+  const processor = async (job: Job, token?: string) => {
+    const id = job.id!;
+    // A fetch already under way when the worker paused may still deliver a job: hand it back untouched.
+    if (stopping) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    let recorded!: () => void;
+    let ended!: () => void;
+    const wasRecorded = new Promise<void>((resolve) => (recorded = resolve));
+    const hasEnded = new Promise<void>((resolve) => (ended = resolve));
+    const settled = hasEnded
+      .then(() => Promise.race([wasRecorded, new Promise<void>((resolve) => setTimeout(resolve, RECORD_GRACE_MS).unref())]))
+      .then(() => void inHand.delete(id));
+    inHand.set(id, { recorded, settled });
+    try {
+      return await run({ id, kind: job.name, data: job.data, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+    } catch (e) {
+      throw e instanceof JobGivenUp ? new UnrecoverableError(e.message) : e;
+    } finally {
+      ended();
+    }
+  };
+  const worker = new Worker(QUEUE_NAME, processor, {
+    // Blocking commands must wait out an outage rather than fail.
+    connection: { ...connection(q.redisUrl), maxRetriesPerRequest: null },
+    prefix: q.prefix,
+    concurrency: q.concurrency,
+    runRetryDelay: RECONNECT_MS,
+  });
+  const outcome = (job: Job | undefined) => void (job?.id && inHand.get(job.id)?.recorded());
+  worker.on('completed', outcome);
+  worker.on('failed', outcome);
+  worker.on('error', (err) => {
+    if (!isOutage(err)) log.error({ err }, 'job worker error');
+  });
+
+  return {
+    close: async () => {
+      stopping = true;
+      await worker.pause(true);
+      await Promise.all([...inHand.values()].map((j) => j.settled));
+      // Forced: a graceful close sends QUIT and would wait for an absent Redis forever.
+      await worker.close(true);
+    },
+  };
+}

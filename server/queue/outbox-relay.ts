@@ -1,0 +1,144 @@
+/**
+ * Moves outbox rows into the job queue, oldest first, whenever Redis answers. A row is marked
+ * only after Redis took it; a crash in between adds the same jobId again, which BullMQ ignores,
+ * so each job reaches the queue once. Several relays (one per server node) may run over one
+ * database for the same reason.
+ *
+ * Redis can also forget: one restarted without persistence (or a failover that lost writes) no
+ * longer holds jobs the relay already handed over, and the outbox alone cannot tell. So each time
+ * Redis answers again, the relay asks it about every job the jobs table says is still waiting,
+ * and adds again the ones it no longer holds. Jobs that were running when Redis forgot them are
+ * left to their worker, which records how they ended.
+ */
+import type { Selectable } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import type { OutboxTable } from '../db/schema.ts';
+import { type JobProducer, openJobProducer, type OutgoingJob } from './job-queue.ts';
+
+const POLL_MS = 500;
+const BATCH = 100;
+
+const outgoing = (row: Selectable<OutboxTable>): OutgoingJob => ({ id: row.id, kind: row.kind, payload: JSON.parse(row.payload), priority: row.priority });
+
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  /** Redis has just answered: it may have forgotten jobs it was given */
+  private recheck = true;
+  /** a failure was logged; its end will be too */
+  private failing = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly queue: JobProducer,
+    private readonly log: Logger,
+  ) {
+    queue.onUp(() => {
+      this.recheck = true;
+      this.nudge();
+    });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.nudge(), POLL_MS);
+    this.nudge();
+  }
+
+  /** Relays now rather than at the next poll. */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.pass();
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Waits for a batch in flight, then lets go of Redis. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+    await this.queue.close();
+  }
+
+  private async pass(): Promise<void> {
+    if (!this.queue.up) return;
+    try {
+      if (this.recheck) {
+        await this.addLostJobs();
+        this.recheck = false;
+      }
+      while (!this.stopped && (await this.relayBatch()) === BATCH);
+      if (this.failing) this.log.info('outbox relay: moving jobs again');
+      this.failing = false;
+    } catch (err) {
+      // While Redis is away the producer has said so; anything else is worth one line.
+      if (!this.failing && this.queue.up) {
+        this.log.warn({ err }, 'outbox relay: could not move jobs; they stay in the outbox and are tried again');
+        this.failing = true;
+      }
+    }
+  }
+
+  /** Returns how many rows it moved. */
+  private async relayBatch(): Promise<number> {
+    const rows = await this.db.selectFrom('outbox').selectAll().where('enqueued_at', 'is', null).orderBy('created_at').orderBy('id').limit(BATCH).execute();
+    if (rows.length === 0) return 0;
+    await this.queue.add(rows.map(outgoing));
+    await this.db
+      .updateTable('outbox')
+      .set({ enqueued_at: new Date().toISOString() })
+      .where('id', 'in', rows.map((r) => r.id))
+      .execute();
+    return rows.length;
+  }
+
+  private async addLostJobs(): Promise<void> {
+    let after = '';
+    let added = 0;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('outbox')
+        .innerJoin('jobs', 'jobs.id', 'outbox.id')
+        .selectAll('outbox')
+        .where('outbox.enqueued_at', 'is not', null)
+        .where('jobs.state', '=', 'waiting')
+        .where('outbox.id', '>', after)
+        .orderBy('outbox.id')
+        .limit(BATCH)
+        .execute();
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.id;
+      const missing = await this.queue.missing(rows.map((r) => r.id));
+      if (missing.length === 0) continue;
+      // Asked again after Redis answered: a job that finished meanwhile says so here first.
+      const stillWaiting = new Set(
+        (await this.db.selectFrom('jobs').select('id').where('id', 'in', missing).where('state', '=', 'waiting').execute()).map((r) => r.id),
+      );
+      const lost = rows.filter((r) => stillWaiting.has(r.id));
+      if (lost.length === 0) continue;
+      await this.queue.add(lost.map(outgoing));
+      added += lost.length;
+    }
+    if (added > 0) this.log.warn({ jobs: added }, 'outbox relay: Redis had lost jobs it was given; added them again');
+  }
+}
+
+/** The relay with a producer of its own, as the server and `liuhen worker` run it. */
+export function startOutboxRelay(db: Db, queue: Config['queue'], log: Logger): OutboxRelay {
+  const relay = new OutboxRelay(db, openJobProducer(queue, log), log);
+  relay.start();
+  return relay;
+}

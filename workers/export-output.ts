@@ -1,0 +1,51 @@
+/**
+ * What both export jobs share: finding their export and recording, and storing the one file they
+ * make. The file is written once (`exports/<id>/<file>`); a retried job that finds it stored keeps
+ * the stored bytes, so the row, the audit and the store always name the same file.
+ */
+import { AuditLog } from '../server/audit/audit-log.ts';
+import { sha256Hex } from '../server/crypto/hash.ts';
+import type { Export, Recording } from '../server/db/schema.ts';
+import { ObjectAlreadyExists } from '../server/errors.ts';
+import { ExportNotFound, loadRecording, RecordingNotClosed } from '../server/exports/export-requests.ts';
+import { objectKeys } from '../server/ledger/object-keys.ts';
+import type { JobContext, WorkerDeps } from './job-handler.ts';
+
+export async function loadExport(deps: Pick<WorkerDeps, 'db'>, exportId: string, kind: Export['kind']): Promise<{ exp: Export; recording: Recording }> {
+  const exp = await deps.db.selectFrom('exports').selectAll().where('id', '=', exportId).where('kind', '=', kind).executeTakeFirst();
+  if (!exp) throw new ExportNotFound(exportId);
+  const recording = await loadRecording(deps.db, exp.recording_id);
+  if (recording.state !== 'closed') throw new RecordingNotClosed(recording.id);
+  return { exp, recording };
+}
+
+export async function storeExport(
+  deps: Pick<WorkerDeps, 'db' | 'store' | 'retentionDays'>,
+  ctx: JobContext,
+  exp: Export,
+  file: { name: string; bytes: Buffer; contentType: string },
+): Promise<{ objectKey: string; sha256: string; size: number }> {
+  const key = objectKeys.exportFile(exp.id, file.name);
+  let sha256 = sha256Hex(file.bytes);
+  let size = file.bytes.length;
+  try {
+    await deps.store.putOnce(key, file.bytes, { sha256, contentType: file.contentType, retainUntil: new Date(Date.now() + deps.retentionDays * 86_400_000) });
+  } catch (e) {
+    if (!(e instanceof ObjectAlreadyExists)) throw e;
+    const stored = await deps.store.get(key);
+    sha256 = sha256Hex(stored);
+    size = stored.length;
+  }
+  await deps.db.updateTable('exports').set({ object_key: key, sha256, size }).where('id', '=', exp.id).execute();
+  await new AuditLog(deps.db).record({
+    actor: `worker:${ctx.jobId}`, action: 'export.made', subject: exp.recording_id, outcome: 'ok', sessionId: exp.id, object: key, bytes: size,
+    detail: { exportId: exp.id, kind: exp.kind, recipient: exp.recipient, approvalNo: exp.approval_no, sha256 },
+  });
+  await ctx.progress(100);
+  return { objectKey: key, sha256, size };
+}
+
+/** An export whose file is stored is done: a retry reports it and makes nothing again. */
+export function madeAlready(exp: Export): { objectKey: string; sha256: string; size: number } | undefined {
+  return exp.object_key && exp.sha256 && exp.size !== null ? { objectKey: exp.object_key, sha256: exp.sha256, size: exp.size } : undefined;
+}

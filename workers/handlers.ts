@@ -1,0 +1,13 @@
+/** The job registry: one handler per job kind (the type makes a missing or extra one a compile error). */
+import { exportPackage } from './export-package.ts';
+import { exportPartyCopy } from './export-party-copy.ts';
+import type { JobHandlers } from './job-handler.ts';
+import { recordingDerive } from './recording-derive.ts';
+import { segmentDerive } from './segment-derive.ts';
+
+export const jobHandlers: JobHandlers = {
+  'segment.derive': segmentDerive,
+  'recording.derive': recordingDerive,
+  'export.party_copy': exportPartyCopy,
+  'export.package': exportPackage,
+};

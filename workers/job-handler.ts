@@ -1,0 +1,35 @@
+/**
+ * What every job handler is given and must honour. Handlers are idempotent: a retried job finds
+ * what an earlier run stored (derivatives are write-once) and carries on from there.
+ */
+import type { Logger } from 'pino';
+import type { Db } from '../server/db/database.ts';
+import type { JobKind } from '../server/db/schema.ts';
+import type { SigningKey } from '../server/crypto/signing-key.ts';
+import type { JobPayload } from '../server/queue/job-kinds.ts';
+import type { EvidenceStore } from '../server/storage/evidence-store.ts';
+
+export interface WorkerDeps {
+  db: Db;
+  store: EvidenceStore;
+  ffmpegPath: string;
+  /** CJK font for burned-in text */
+  fontFile: string;
+  retentionDays: number;
+  /** scratch space for ffmpeg's files; a handler cleans up what it made */
+  workDir: string;
+  signingKey: SigningKey;
+  /** HMAC key of forensic codewords (server keys, purpose 'forensic-codeword'): picks a party copy's A/B variants */
+  codewordKey: Buffer;
+  log: Logger;
+}
+
+export interface JobContext {
+  jobId: string;
+  /** 0–100; shown by `liuhen export` and the UI */
+  progress(percent: number): Promise<void>;
+}
+
+export type JobHandler<K extends JobKind> = (payload: JobPayload<K>, ctx: JobContext, deps: WorkerDeps) => Promise<Record<string, unknown> | void>;
+
+export type JobHandlers = { [K in JobKind]: JobHandler<K> };

@@ -1,0 +1,18 @@
+/**
+ * A closed recording's replay products: the forensically marked A/B variant of every segment,
+ * then the scrub sprite sheet. Both steps are idempotent, so a retry resumes where a run stopped.
+ */
+import type { JobContext, JobHandler } from './job-handler.ts';
+import { deriveMarkedVariants } from './marked-variants.ts';
+import { deriveSpriteSheet } from './sprite-sheet.ts';
+
+/** Reports a step's 0–100 as its share of the whole job's progress. */
+function share(ctx: JobContext, from: number, to: number): JobContext {
+  return { ...ctx, progress: (p) => ctx.progress(Math.round(from + ((to - from) * p) / 100)) };
+}
+
+export const recordingDerive: JobHandler<'recording.derive'> = async ({ recordingId }, ctx, deps) => {
+  await deriveMarkedVariants(recordingId, share(ctx, 0, 85), deps);
+  await deriveSpriteSheet(recordingId, share(ctx, 85, 100), deps);
+  await ctx.progress(100);
+};
