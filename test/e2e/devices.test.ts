@@ -1,13 +1,18 @@
 /**
  * The devices page and the notice on the timeline, in Debian's Chromium: a custodian sees a body
  * camera whose clock runs 10 s fast and whose battery is low flagged for both, in Chinese; the
- * replay of its recording shows the 告知 marker.
+ * replay of its recording shows the 告知 marker, a thumbnail under the pointer, and the state of
+ * the recording's jobs.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { loadOrCreateSigningKey } from '../../server/crypto/signing-key.ts';
 import { PLAYER_DIST } from '../../server/http/app.ts';
+import { deriveSpriteSheet } from '../../workers/sprite-sheet.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { publish } from '../helpers/publisher.ts';
@@ -39,6 +44,13 @@ beforeAll(async () => {
   expect((await asDevice('/api/device/notice', {})).status).toBe(201);
   expect(await camera.exited).toBe(0);
   recordingId = (await waitForClosed(server.core.db, device.id))[0]!.id;
+  // The scrub sprite a worker makes once the recording is closed (made here directly: no queue in this test).
+  const { core } = server;
+  await deriveSpriteSheet(recordingId, { jobId: 'e2e', progress: async () => undefined }, {
+    db: core.db, store: core.store, ffmpegPath: core.config.ffmpegPath, fontFile: core.config.fontFile, retentionDays: core.config.retentionDays,
+    workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-e2e-work-')), signingKey: loadOrCreateSigningKey(core.config.dataDir),
+    codewordKey: core.keys.key('forensic-codeword'), log: core.log,
+  });
 
   await server.core.users.add({ role: 'custodian', unit: 'u1', name: '周保管', badge: 'K-100', password: PASSWORD }, 'test');
   browser = await launchChromium();
@@ -50,7 +62,7 @@ afterAll(async () => {
 });
 
 describe('in the browser', () => {
-  it('a custodian sees the device’s warnings and the notice on its recording’s timeline', async () => {
+  it('a custodian sees the device’s warnings, and on its recording’s timeline the notice, thumbnails and job states', async () => {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await page.goto(`http://127.0.0.1:${server.httpPort}/#/sign-in`);
     await page.fill('[name=badge]', 'K-100');
@@ -72,6 +84,22 @@ describe('in the browser', () => {
     await notice.waitFor();
     expect(await notice.count()).toBe(1);
     expect(await notice.innerText()).toBe('告知');
+    // Hovering a segment of the timeline shows its thumbnail from the sprite sheet.
+    const segment = page.locator('[data-testid=timeline] [data-kind=segment]').first();
+    const thumbnail = page.locator('[data-testid=timeline-thumbnail]');
+    let shown = false;
+    for (let i = 0; i < 50 && !shown; i++) {
+      await segment.hover({ position: { x: 4 + (i % 5), y: 4 } });
+      shown = await thumbnail.isVisible();
+      if (!shown) await page.waitForTimeout(200);
+    }
+    expect(shown).toBe(true);
+    expect(await thumbnail.evaluate((el) => getComputedStyle(el).backgroundImage)).toMatch(/^url\("data:image\/jpeg/);
+    // No worker runs in this server: the recording's jobs wait, and the page says so in Chinese.
+    const jobs = page.locator('[data-testid=jobs] [data-testid=job][data-kind="segment.derive"]');
+    await jobs.waitFor();
+    expect(await jobs.getAttribute('data-state')).toBe('waiting');
+    expect(await jobs.innerText()).toContain('等待');
     await page.context().close();
   });
 });

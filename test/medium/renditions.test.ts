@@ -114,6 +114,26 @@ describe('a closed recording of a 720p camera', () => {
     expect(Math.abs(total - recording.duration_ms)).toBeLessThanOrEqual(recording.duration_ms * 0.05);
   });
 
+  it('are what the command wall plays once they exist', async () => {
+    const commander = await signedInUser(server, 'commander', 'u1', 'W1');
+    const base = `http://127.0.0.1:${server.httpPort}`;
+    const created = await fetch(`${base}/api/playback-sessions`, {
+      method: 'POST', headers: { authorization: `Bearer ${commander.accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ deviceId: recording.device_id }),
+    });
+    expect(created.status).toBe(201);
+    const { playlistUrl } = (await created.json()) as { playlistUrl: string };
+    const playlist = await (await fetch(`${base}${playlistUrl}`)).text();
+    const uris = playlist.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(uris.length).toBeGreaterThan(0);
+    const rows = await derivatives();
+    for (const uri of uris) {
+      expect(uri).toContain('v=r360&');
+      const idx = Number(/\/(\d+)\.ts\?/.exec(uri)![1]);
+      const served = Buffer.from(await (await fetch(new URL(uri, `${base}${playlistUrl}`))).arrayBuffer());
+      expect(sha256Hex(served)).toBe(rows.find((d) => d.idx === idx && d.kind === 'r360')!.sha256);
+    }
+  });
+
   it('gets a sprite sheet whose WebVTT cues are contiguous and cover the whole recording', async () => {
     await deriveSpriteSheet(recording.id, ctx, deps);
     const rows = await derivatives();
