@@ -12,7 +12,7 @@ import { InvalidInput, RecordingNotFound } from '../server/errors.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { forensicMarkFilter } from '../server/media/forensic-mark.ts';
 import { renditionArgs, type RenditionSettings } from '../server/media/rendition-args.ts';
-import { probeVideoHeight } from '../server/media/video-height.ts';
+import { probeMedia } from '../server/media/probe.ts';
 import { findDerivative, storeDerivative } from './derivatives.ts';
 import { fetchOriginal } from './original-segment.ts';
 import type { JobContext, WorkerDeps } from './job-handler.ts';
@@ -28,26 +28,37 @@ export function variantHeight(sourceHeight: number): RenditionSettings['height']
   return sourceHeight >= 720 ? 720 : 360;
 }
 
+async function videoHeight(ffmpegPath: string, file: string): Promise<number> {
+  const probed = await probeMedia(ffmpegPath, file);
+  const height = probed.ok ? probed.probe.streams.find((s) => s.codec_type === 'video')?.height : undefined;
+  if (height === undefined) throw new InvalidInput(`no video stream in ${path.basename(file)}: ${probed.ok ? 'none found' : probed.stderr}`);
+  return height;
+}
+
 export async function deriveMarkedVariants(recordingId: string, ctx: JobContext, deps: WorkerDeps): Promise<void> {
   const recording = await deps.db.selectFrom('recordings').select('state').where('id', '=', recordingId).executeTakeFirst();
   if (!recording) throw new RecordingNotFound(recordingId);
   // Playback serves variants only when every segment has both: a live recording would never get there.
   if (recording.state !== 'closed') throw new InvalidInput(`recording ${recordingId} is not closed`);
   const segments = await deps.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('kind', '=', 'segment').orderBy('idx').execute();
+  // One height for the whole recording, from the first original this run reads: every variant of
+  // a playlist the same size, and one ffprobe per job rather than one per segment.
+  let height: Promise<RenditionSettings['height']> | undefined;
+  const heightOf = (original: string) => (height ??= videoHeight(deps.ffmpegPath, original).then(variantHeight));
   for (const [n, entry] of segments.entries()) {
-    await markSegment(entry, ctx, deps);
+    await markSegment(entry, heightOf, ctx, deps);
     await ctx.progress(Math.round((100 * (n + 1)) / segments.length));
   }
 }
 
 /** Both variants of one segment, unless a previous run stored them. */
-async function markSegment(entry: LedgerEntry, ctx: JobContext, deps: WorkerDeps): Promise<void> {
+async function markSegment(entry: LedgerEntry, heightOf: (original: string) => Promise<RenditionSettings['height']>, ctx: JobContext, deps: WorkerDeps): Promise<void> {
   const missing: (typeof VARIANTS)[number][] = [];
   for (const v of VARIANTS) if (!(await findDerivative(deps, entry.recording_id, entry.idx, v.kind))) missing.push(v);
   if (missing.length === 0) return;
   await withScratchDir(deps.workDir, async (dir) => {
     const original = await fetchOriginal(deps, entry, dir);
-    const height = variantHeight(await probeVideoHeight(deps.ffmpegPath, original));
+    const height = await heightOf(original);
     // Both encodes at once: at one segment's size, neither keeps two cores busy alone.
     await Promise.all(
       missing.map(({ kind, variant }) =>

@@ -2,7 +2,7 @@
  * Table shapes as Kysely sees them. Instants are RFC 3339 UTC strings with milliseconds
  * (they sort as text and read the same on SQLite and PostgreSQL).
  */
-import type { Insertable, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 
 export type DeviceKind = 'bodycam' | 'fixed';
 export type DeviceState = 'active' | 'revoked';
@@ -289,12 +289,10 @@ export interface Schema {
 export type Device = Selectable<DevicesTable>;
 export type Recording = Selectable<RecordingsTable>;
 export type LedgerEntry = Selectable<LedgerEntriesTable>;
-export type NewLedgerEntry = Insertable<LedgerEntriesTable>;
 export type SpoolPart = Selectable<SpoolPartsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type User = Selectable<UsersTable>;
 export type PlaybackSession = Selectable<PlaybackSessionsTable>;
-export type DeviceHealthReport = Selectable<DeviceHealthReportsTable>;
 export type Upload = Selectable<UploadsTable>;
 export type Job = Selectable<JobsTable>;
 export type Derivative = Selectable<DerivativesTable>;

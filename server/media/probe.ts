@@ -1,5 +1,5 @@
 /**
- * The one place liuhen runs ffprobe: what container a file is, its streams and its duration.
+ * The one place liuhen runs ffprobe: what container a file is, its streams, their size and duration.
  * ffprobe's output is outside input like any other and is checked with zod.
  */
 import { execFile } from 'node:child_process';
@@ -17,7 +17,7 @@ const seconds = z
 
 const probeSchema = z.object({
   format: z.object({ format_name: z.string(), duration: seconds }),
-  streams: z.array(z.object({ codec_type: z.string().optional(), codec_name: z.string().optional(), duration: seconds })),
+  streams: z.array(z.object({ codec_type: z.string().optional(), codec_name: z.string().optional(), duration: seconds, height: z.number().int().positive().optional() })),
 });
 export type MediaProbe = z.infer<typeof probeSchema>;
 
