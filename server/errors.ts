@@ -128,6 +128,23 @@ export class RouteNotFound extends LiuhenError {
   }
 }
 
+/** A case, action, request, room or redaction that does not exist (`<what>_not_found`, 404). */
+export class NotFound extends LiuhenError {
+  constructor(what: 'case' | 'action' | 'party_request' | 'room' | 'redaction' | 'gap', id: string) {
+    super(`${what}_not_found`, `no such ${what.replace('_', ' ')}: ${id}`);
+  }
+}
+
+/**
+ * The thing asked about is in a state that forbids the act (409): an archived case, a request
+ * already decided, a room not open. `code` names the state for the client.
+ */
+export class StateConflict extends LiuhenError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
 /** Set on an error whose refusal was already written to the audit log where it was decided. */
 const AUDITED = Symbol('liuhen.audited');
 

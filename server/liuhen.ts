@@ -13,7 +13,7 @@ import { AuthService } from './auth/auth-service.ts';
 import { UserRegistry } from './auth/user-registry.ts';
 import type { Config } from './config.ts';
 import { loadOrCreateServerKeys, type ServerKeys } from './crypto/server-secret.ts';
-import { loadOrCreateSigningKey } from './crypto/signing-key.ts';
+import { loadOrCreateSigningKey, type SigningKey } from './crypto/signing-key.ts';
 import { type Db, openDatabase } from './db/database.ts';
 import { DeviceHealth } from './devices/device-health.ts';
 import { DeviceRegistry } from './devices/device-registry.ts';
@@ -47,6 +47,7 @@ export interface Core {
   users: UserRegistry;
   keys: ServerKeys;
   sealer: Sealer;
+  signingKey: SigningKey;
   close(): Promise<void>;
 }
 
@@ -62,7 +63,8 @@ export async function openCore(config: Config, log: Logger = createLogger(config
   }
   const audit = new AuditLog(db);
   const keys = loadOrCreateServerKeys(config.dataDir);
-  const sealer = new Sealer({ db, store, signingKey: loadOrCreateSigningKey(config.dataDir), retentionDays: config.retentionDays });
+  const signingKey = loadOrCreateSigningKey(config.dataDir);
+  const sealer = new Sealer({ db, store, signingKey, retentionDays: config.retentionDays });
   return {
     config,
     log,
@@ -73,6 +75,7 @@ export async function openCore(config: Config, log: Logger = createLogger(config
     users: new UserRegistry(db, audit),
     keys,
     sealer,
+    signingKey,
     close: async () => {
       await audit.flush();
       await store.close();
@@ -147,6 +150,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
     health: new DeviceHealth(db, audit, config.health),
     uploads: new Uploads(db, audit, offline, config.uploads),
+    signingKey: core.signingKey,
+    retentionDays: config.retentionDays,
   };
   const app = createHttpApp({ metrics, health: async () => ({ store: core.store.kind }), api, onInternalError: (e) => log.error({ err: e }, 'request failed') });
   const httpServer = http.createServer(app);

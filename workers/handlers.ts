@@ -3,6 +3,7 @@ import { exportPackage } from './export-package.ts';
 import { exportPartyCopy } from './export-party-copy.ts';
 import type { JobHandlers } from './job-handler.ts';
 import { recordingDerive } from './recording-derive.ts';
+import { recordingRedact } from './redact-recording.ts';
 import { segmentDerive } from './segment-derive.ts';
 
 export const jobHandlers: JobHandlers = {
@@ -10,4 +11,5 @@ export const jobHandlers: JobHandlers = {
   'recording.derive': recordingDerive,
   'export.party_copy': exportPartyCopy,
   'export.package': exportPackage,
+  'recording.redact': recordingRedact,
 };

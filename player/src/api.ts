@@ -80,7 +80,7 @@ function backToSignIn(): ApiError {
 }
 
 /** `body` is built at each send: a refresh in between replaces the refresh token sign-out names. */
-async function request<T>(method: Method, path: string, signal?: AbortSignal, body?: () => unknown): Promise<T> {
+export async function request<T>(method: Method, path: string, signal?: AbortSignal, body?: () => unknown): Promise<T> {
   const sentWith = loadSession()?.accessToken;
   if (sentWith === undefined) throw backToSignIn();
   let res = await send(method, path, body?.(), signal, sentWith);

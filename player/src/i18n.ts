@@ -4,8 +4,12 @@
  * functions in place, so pages never re-render (a re-render would tear down players and open new,
  * audited playback sessions).
  */
+import { analyticsMessages } from './messages/analytics.ts';
+import { casesMessages } from './messages/cases.ts';
+import { partyMessages } from './messages/party.ts';
+import { redactionMessages } from './messages/redaction.ts';
 
-const zh = {
+const coreZh = {
   'app.title': '留痕 · 执法音视频证据系统',
   'app.subtitle': '执法音视频证据系统',
   'lang.switch': 'English',
@@ -13,6 +17,11 @@ const zh = {
   'nav.recordings': '录像',
   'nav.audit': '调阅审计',
   'nav.devices': '设备',
+  'nav.cases': '案卷',
+  'nav.party': '查阅申请',
+  'nav.approvals': '审批',
+  'nav.rooms': '监督查阅',
+  'nav.analytics': '数据分析',
   'header.signOut': '退出登录',
 
   'role.commander': '指挥中心',
@@ -150,9 +159,7 @@ const zh = {
   'error.network': '无法连接服务器。',
 } satisfies Record<string, string>;
 
-export type MessageKey = keyof typeof zh;
-
-const en: Record<MessageKey, string> = {
+const coreEn: Record<keyof typeof coreZh, string> = {
   'app.title': 'Liuhen · Enforcement Evidence',
   'app.subtitle': 'Enforcement evidence',
   'lang.switch': '中文',
@@ -160,6 +167,11 @@ const en: Record<MessageKey, string> = {
   'nav.recordings': 'Recordings',
   'nav.audit': 'Access audit',
   'nav.devices': 'Devices',
+  'nav.cases': 'Cases',
+  'nav.party': 'My requests',
+  'nav.approvals': 'Approvals',
+  'nav.rooms': 'Supervised viewing',
+  'nav.analytics': 'Analytics',
   'header.signOut': 'Sign out',
 
   'role.commander': 'Command center',
@@ -296,6 +308,12 @@ const en: Record<MessageKey, string> = {
   'error.generic': 'Request failed ({code}).',
   'error.network': 'Cannot reach the server.',
 };
+
+// Each page family keeps its messages in player/src/messages/.
+const zh = { ...coreZh, ...casesMessages.zh, ...partyMessages.zh, ...redactionMessages.zh, ...analyticsMessages.zh };
+const en: Record<MessageKey, string> = { ...coreEn, ...casesMessages.en, ...partyMessages.en, ...redactionMessages.en, ...analyticsMessages.en };
+
+export type MessageKey = keyof typeof zh;
 
 export type Lang = 'zh-CN' | 'en';
 

@@ -1,10 +1,17 @@
 import { renderHeader } from './header.ts';
 import { applyLanguage } from './i18n.ts';
+import { analyticsPage } from './pages/analytics.ts';
+import { approvalsPage } from './pages/approvals.ts';
 import { auditPage } from './pages/audit.ts';
+import { casePage } from './pages/case.ts';
+import { casesPage } from './pages/cases.ts';
 import { devicesPage } from './pages/devices.ts';
 import { nothingPage } from './pages/nothing.ts';
+import { partyPage } from './pages/party.ts';
 import { recordingsPage } from './pages/recordings.ts';
 import { replayPage } from './pages/replay.ts';
+import { roomPage } from './pages/room.ts';
+import { roomsPage } from './pages/rooms.ts';
 import { signInPage } from './pages/sign-in.ts';
 import { wallPage } from './pages/wall.ts';
 import { startRouter } from './router.ts';
@@ -21,6 +28,13 @@ startRouter(
     { pattern: /^\/replay\/([^/]+)$/, page: replayPage },
     { pattern: /^\/audit$/, page: auditPage },
     { pattern: /^\/devices$/, page: devicesPage },
+    { pattern: /^\/cases$/, page: casesPage },
+    { pattern: /^\/cases\/([^/]+)$/, page: casePage },
+    { pattern: /^\/party$/, page: partyPage },
+    { pattern: /^\/approvals$/, page: approvalsPage },
+    { pattern: /^\/rooms$/, page: roomsPage },
+    { pattern: /^\/rooms\/([^/]+)$/, page: roomPage },
+    { pattern: /^\/analytics$/, page: analyticsPage },
     { pattern: /^\/nothing$/, page: nothingPage },
   ],
   page,

@@ -8,9 +8,9 @@ const HOME: Record<Role, string> = {
   custodian: '#/recordings',
   auditor: '#/audit',
   admin: '#/devices',
-  party: '#/nothing',
-  agency_head: '#/nothing',
-  legal: '#/nothing',
+  party: '#/party',
+  agency_head: '#/approvals',
+  legal: '#/analytics',
 };
 
 export function homeFor(role: Role): string {
@@ -23,15 +23,34 @@ const NAV: Partial<Record<Role, { href: string; key: MessageKey }[]>> = {
   commander: [
     { href: '#/wall', key: 'nav.wall' },
     { href: '#/recordings', key: 'nav.recordings' },
+    { href: '#/cases', key: 'nav.cases' },
     { href: '#/devices', key: 'nav.devices' },
   ],
-  reviewer: [{ href: '#/recordings', key: 'nav.recordings' }],
+  reviewer: [
+    { href: '#/recordings', key: 'nav.recordings' },
+    { href: '#/cases', key: 'nav.cases' },
+  ],
   custodian: [
     { href: '#/recordings', key: 'nav.recordings' },
+    { href: '#/cases', key: 'nav.cases' },
+    { href: '#/rooms', key: 'nav.rooms' },
     { href: '#/devices', key: 'nav.devices' },
   ],
   admin: [{ href: '#/devices', key: 'nav.devices' }],
-  auditor: [{ href: '#/audit', key: 'nav.audit' }],
+  auditor: [
+    { href: '#/audit', key: 'nav.audit' },
+    { href: '#/analytics', key: 'nav.analytics' },
+  ],
+  party: [{ href: '#/party', key: 'nav.party' }],
+  agency_head: [
+    { href: '#/approvals', key: 'nav.approvals' },
+    { href: '#/cases', key: 'nav.cases' },
+    { href: '#/analytics', key: 'nav.analytics' },
+  ],
+  legal: [
+    { href: '#/analytics', key: 'nav.analytics' },
+    { href: '#/cases', key: 'nav.cases' },
+  ],
 };
 
 export function navFor(role: Role): { href: string; key: MessageKey }[] {

@@ -19,6 +19,7 @@ import { traceCommand } from './trace-command.ts';
 import { jobsList } from './jobs-command.ts';
 import { worker } from './worker-command.ts';
 import { exportCommand } from './export-command.ts';
+import { caseCommand, CASE_USAGE } from './cases-command.ts';
 
 const USAGE = `liuhen — 留痕 evidence server
 
@@ -50,7 +51,7 @@ const USAGE = `liuhen — 留痕 evidence server
                                               a party's MP4 copy, watermarked for the recipient (visible and forensic)
                                               under the agency head's approval number (审批编号). Both show a progress
                                               bar while a worker (liuhen up, or liuhen worker) makes the file
-`;
+${CASE_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -64,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
   // Commands other than `up` log only warnings, so their output stays readable and scriptable.
   const core = await openCore(config, createLogger('warn'));
   try {
+    // Cases have their own flags (cases-command.ts parses them).
+    if (command === 'case') return await caseCommand(core, rest);
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,

@@ -4,6 +4,8 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /** The database itself refuses to change or remove rows of these tables. */
 const APPEND_ONLY_TABLES = ['audit_events'];
+/** Written once by a person and never changed: reasons for gaps, annotations of archived cases. */
+const CASE_APPEND_ONLY_TABLES = ['gap_notes', 'case_annotations'];
 
 async function makeAppendOnly(db: Kysely<unknown>, dialect: Dialect, table: string): Promise<void> {
   if (dialect === 'sqlite') {
@@ -262,6 +264,172 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('size', 'bigint')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
+    },
+  },
+  '0005_cases': {
+    async up(db: Kysely<unknown>) {
+      // 案卷: one enforcement matter through its five stages (000 §3, 001 §3).
+      await db.schema
+        .createTable('cases')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('case_no', 'text', (c) => c.notNull().unique())
+        .addColumn('unit', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('emergency', 'integer', (c) => c.notNull())
+        .addColumn('initiated_at', 'text', (c) => c.notNull())
+        .addColumn('approved_at', 'text')
+        .addColumn('ended_at', 'text')
+        .addColumn('archived_at', 'text')
+        .addColumn('archived_by', 'text')
+        .addColumn('manifest_key', 'text')
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('cases_unit').on('cases').columns(['unit', 'initiated_at']).execute();
+      await db.schema
+        .createTable('case_stages')
+        .addColumn('case_id', 'text', (c) => c.notNull().references('cases.id'))
+        .addColumn('stage', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        .addPrimaryKeyConstraint('case_stages_pk', ['case_id', 'stage'])
+        .execute();
+      // Officers on the case and reviewers assigned to it, by badge: reviewers see its recordings.
+      await db.schema
+        .createTable('case_members')
+        .addColumn('case_id', 'text', (c) => c.notNull().references('cases.id'))
+        .addColumn('badge', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('added_by', 'text', (c) => c.notNull())
+        .addColumn('added_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('case_members_pk', ['case_id', 'badge'])
+        .execute();
+      await db.schema.createIndex('case_members_badge').on('case_members').columns(['badge', 'case_id']).execute();
+      await db.schema
+        .createTable('case_actions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('case_id', 'text', (c) => c.notNull().references('cases.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('stage', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        .addColumn('place', 'text')
+        .addColumn('officer_badge', 'text')
+        .addColumn('not_recorded_reason', 'text')
+        .addColumn('not_recorded_text', 'text')
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('case_actions_case').on('case_actions').columns(['case_id', 'at']).execute();
+      // A whole recording, or a device and a time window (which also finds recordings uploaded later).
+      await db.schema
+        .createTable('action_links')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('action_id', 'text', (c) => c.notNull().references('case_actions.id'))
+        .addColumn('recording_id', 'text', (c) => c.references('recordings.id'))
+        .addColumn('device_id', 'text', (c) => c.references('devices.id'))
+        .addColumn('from_at', 'text')
+        .addColumn('to_at', 'text')
+        .addColumn('linked_by', 'text', (c) => c.notNull())
+        .addColumn('linked_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('action_links_action').on('action_links').column('action_id').execute();
+      await db.schema.createIndex('action_links_recording').on('action_links').column('recording_id').execute();
+      await db.schema
+        .createTable('gap_notes')
+        .addColumn('recording_id', 'text', (c) => c.notNull().references('recordings.id'))
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('noted_by', 'text', (c) => c.notNull())
+        .addColumn('noted_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('gap_notes_pk', ['recording_id', 'idx'])
+        .execute();
+      await db.schema
+        .createTable('case_annotations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('case_id', 'text', (c) => c.notNull().references('cases.id'))
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('by', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .execute();
+
+      // Redactions: what a reviewer marked, and the worker's per-segment product.
+      await db.schema
+        .createTable('redactions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('recording_id', 'text', (c) => c.notNull().references('recordings.id'))
+        .addColumn('marks', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('manifest_key', 'text')
+        .addColumn('error', 'text')
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('redactions_recording').on('redactions').columns(['recording_id', 'created_at']).execute();
+      await db.schema
+        .createTable('redacted_segments')
+        .addColumn('redaction_id', 'text', (c) => c.notNull().references('redactions.id'))
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('variant', 'text', (c) => c.notNull())
+        .addColumn('object_key', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('source_sha256', 'text', (c) => c.notNull())
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('redacted_segments_pk', ['redaction_id', 'idx', 'variant'])
+        .execute();
+
+      // 查阅、复制申请 and the supervised viewing room (000 §21, 001 §36).
+      await db.schema
+        .createTable('party_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('case_id', 'text', (c) => c.references('cases.id'))
+        .addColumn('unit', 'text', (c) => c.notNull())
+        .addColumn('party_user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('decided_by', 'text')
+        .addColumn('decided_at', 'text')
+        .addColumn('decision_note', 'text')
+        .addColumn('window_from', 'text')
+        .addColumn('window_until', 'text')
+        .addColumn('max_viewings', 'integer')
+        .addColumn('copy_allowed', 'integer')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('party_requests_party').on('party_requests').columns(['party_user_id', 'created_at']).execute();
+      await db.schema
+        .createTable('party_request_recordings')
+        .addColumn('request_id', 'text', (c) => c.notNull().references('party_requests.id'))
+        .addColumn('recording_id', 'text', (c) => c.notNull().references('recordings.id'))
+        .addColumn('approved', 'integer')
+        .addColumn('redaction_id', 'text', (c) => c.references('redactions.id'))
+        .addPrimaryKeyConstraint('party_request_recordings_pk', ['request_id', 'recording_id'])
+        .execute();
+      await db.schema
+        .createTable('viewing_rooms')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('request_id', 'text', (c) => c.notNull().references('party_requests.id'))
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('supervisor_id', 'text')
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('opened_at', 'text')
+        .addColumn('ended_at', 'text')
+        .addColumn('end_reason', 'text')
+        .execute();
+      await db.schema.createIndex('viewing_rooms_request').on('viewing_rooms').columns(['request_id', 'created_at']).execute();
+      // A party's playback session belongs to a room and may serve a redacted derivative.
+      await db.schema.alterTable('playback_sessions').addColumn('room_id', 'text').execute();
+      await db.schema.alterTable('playback_sessions').addColumn('redaction_id', 'text').execute();
+      // A party copy of a labelled recording is made from a redaction.
+      await db.schema.alterTable('exports').addColumn('redaction_id', 'text').execute();
+      await db.schema.alterTable('exports').addColumn('request_id', 'text').execute();
+      for (const table of CASE_APPEND_ONLY_TABLES) await makeAppendOnly(db, dialect, table);
     },
   },
 });

@@ -202,10 +202,14 @@ export interface PlaybackSessionsTable {
   device_id: string | null;
   created_at: string;
   expires_at: string;
+  /** a party's session: the supervised viewing room it plays in */
+  room_id: string | null;
+  /** serves this redaction's segments instead of the originals */
+  redaction_id: string | null;
 }
 
 /** What a worker does; the payload of each is in server/queue/job-kinds.ts. */
-export type JobKind = 'segment.derive' | 'recording.derive' | 'export.party_copy' | 'export.package';
+export type JobKind = 'segment.derive' | 'recording.derive' | 'export.party_copy' | 'export.package' | 'recording.redact';
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed';
 
 export interface OutboxTable {
@@ -261,11 +265,182 @@ export interface ExportsTable {
   requested_by: string;
   recipient: string | null;
   approval_no: string | null;
+  /** a party copy made from a redaction (a labelled recording is only ever given out redacted) */
+  redaction_id: string | null;
+  /** the party request whose approval allowed this copy */
+  request_id: string | null;
   job_id: string;
   object_key: string | null;
   sha256: string | null;
   size: number | null;
   created_at: string;
+}
+
+export type Stage = 'initiation' | 'investigation' | 'decision' | 'service' | 'archive';
+export const STAGES: readonly Stage[] = ['initiation', 'investigation', 'decision', 'service', 'archive'];
+/** GLOSSARY: the actions the seeds name; `application_acceptance` is the hall's 受理 (001 §5). */
+export type ActionKind =
+  | 'inspection' | 'sampling' | 'hearing' | 'seizure' | 'service_by_leaving' | 'service_by_notice'
+  | 'restoration' | 'summary_procedure' | 'inquiry' | 'application_acceptance' | 'other';
+/** 004 §13's list, plus free text under `other` */
+export type NotRecordedReason = 'explosive_area' | 'state_secret' | 'trade_secret' | 'privacy' | 'other';
+
+export interface CasesTable {
+  id: string;
+  case_no: string;
+  unit: string;
+  title: string;
+  /** started in an emergency, approval sought afterwards (000 §6, 001 §6) */
+  emergency: number;
+  initiated_at: string;
+  approved_at: string | null;
+  /** the act's end: the archive deadline runs 30 days from here */
+  ended_at: string | null;
+  archived_at: string | null;
+  archived_by: string | null;
+  /** the signed case manifest in the evidence store */
+  manifest_key: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface CaseStagesTable {
+  case_id: string;
+  stage: Stage;
+  started_at: string;
+  ended_at: string | null;
+}
+
+export interface CaseMembersTable {
+  case_id: string;
+  badge: string;
+  role: 'officer' | 'reviewer';
+  added_by: string;
+  added_at: string;
+}
+
+export interface CaseActionsTable {
+  id: string;
+  case_id: string;
+  kind: ActionKind;
+  stage: Stage;
+  at: string;
+  ended_at: string | null;
+  place: string | null;
+  officer_badge: string | null;
+  not_recorded_reason: NotRecordedReason | null;
+  not_recorded_text: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface ActionLinksTable {
+  id: string;
+  action_id: string;
+  /** a whole recording … */
+  recording_id: string | null;
+  /** … or a device's recordings overlapping [from_at, to_at) */
+  device_id: string | null;
+  from_at: string | null;
+  to_at: string | null;
+  linked_by: string;
+  linked_at: string;
+}
+
+/** A person's reason for a gap (断续录制 must carry a cause); written once, never changed. */
+export interface GapNotesTable {
+  recording_id: string;
+  /** the gap's ledger index */
+  idx: number;
+  reason: string;
+  noted_by: string;
+  noted_at: string;
+}
+
+/** What an archived case may still gain (append-only, each audited). */
+export interface CaseAnnotationsTable {
+  id: string;
+  case_id: string;
+  text: string;
+  by: string;
+  at: string;
+}
+
+export type RedactionState = 'pending' | 'ready' | 'failed';
+
+export interface RedactionsTable {
+  id: string;
+  recording_id: string;
+  /** JSON of server/redaction/redaction-marks.ts RedactionMarks */
+  marks: string;
+  state: RedactionState;
+  job_id: string;
+  /** the redaction manifest: the original's hashes and the marks */
+  manifest_key: string | null;
+  error: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+/** `plain` for copies and comparison; `mark_a` / `mark_b` for a party's forensic-marked playback. */
+export type RedactedVariant = 'plain' | 'mark_a' | 'mark_b';
+
+export interface RedactedSegmentsTable {
+  redaction_id: string;
+  idx: number;
+  variant: RedactedVariant;
+  object_key: string;
+  sha256: string;
+  size: number;
+  source_sha256: string;
+  duration_ms: number;
+  created_at: string;
+}
+
+export type PartyRequestState = 'pending' | 'approved' | 'refused';
+
+export interface PartyRequestsTable {
+  id: string;
+  case_id: string | null;
+  unit: string;
+  party_user_id: string;
+  /** the party themselves, or staff on their behalf ("user:<id>") */
+  requested_by: string;
+  kind: 'view' | 'copy';
+  reason: string;
+  state: PartyRequestState;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_note: string | null;
+  window_from: string | null;
+  window_until: string | null;
+  max_viewings: number | null;
+  copy_allowed: number | null;
+  created_at: string;
+}
+
+export interface PartyRequestRecordingsTable {
+  request_id: string;
+  recording_id: string;
+  /** set by the decision: 1 in scope, 0 left out */
+  approved: number | null;
+  /** a labelled recording is approved only as this redaction */
+  redaction_id: string | null;
+}
+
+export type RoomState = 'waiting' | 'open' | 'paused' | 'ended';
+
+export interface ViewingRoomsTable {
+  id: string;
+  request_id: string;
+  state: RoomState;
+  /** the custodian who joined; the room opens only then */
+  supervisor_id: string | null;
+  created_by: string;
+  created_at: string;
+  opened_at: string | null;
+  ended_at: string | null;
+  end_reason: 'supervisor' | 'expired' | null;
 }
 
 export interface Schema {
@@ -284,6 +459,18 @@ export interface Schema {
   jobs: JobsTable;
   derivatives: DerivativesTable;
   exports: ExportsTable;
+  cases: CasesTable;
+  case_stages: CaseStagesTable;
+  case_members: CaseMembersTable;
+  case_actions: CaseActionsTable;
+  action_links: ActionLinksTable;
+  gap_notes: GapNotesTable;
+  case_annotations: CaseAnnotationsTable;
+  redactions: RedactionsTable;
+  redacted_segments: RedactedSegmentsTable;
+  party_requests: PartyRequestsTable;
+  party_request_recordings: PartyRequestRecordingsTable;
+  viewing_rooms: ViewingRoomsTable;
 }
 
 export type Device = Selectable<DevicesTable>;
@@ -297,3 +484,9 @@ export type Upload = Selectable<UploadsTable>;
 export type Job = Selectable<JobsTable>;
 export type Derivative = Selectable<DerivativesTable>;
 export type Export = Selectable<ExportsTable>;
+export type Case = Selectable<CasesTable>;
+export type CaseAction = Selectable<CaseActionsTable>;
+export type ActionLink = Selectable<ActionLinksTable>;
+export type Redaction = Selectable<RedactionsTable>;
+export type PartyRequest = Selectable<PartyRequestsTable>;
+export type ViewingRoom = Selectable<ViewingRoomsTable>;

@@ -71,7 +71,7 @@ export async function createExport(deps: { db: Db; audit: AuditLog }, recording:
     const job = await enqueueJob(tx, request.kind === 'package' ? 'export.package' : 'export.party_copy', { exportId }, exportId);
     const row: Export = {
       id: exportId, kind: request.kind, recording_id: recording.id, requested_by: by.actor, recipient, approval_no: approvalNo,
-      job_id: job, object_key: null, sha256: null, size: null, created_at: new Date().toISOString(),
+      redaction_id: null, request_id: null, job_id: job, object_key: null, sha256: null, size: null, created_at: new Date().toISOString(),
     };
     await tx.insertInto('exports').values(row).execute();
     return job;

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { UserRegistry } from '../auth/user-registry.ts';
+import type { SigningKey } from '../crypto/signing-key.ts';
 import type { Db } from '../db/database.ts';
 import type { DeviceHealth } from '../devices/device-health.ts';
 import type { DeviceRegistry } from '../devices/device-registry.ts';
@@ -27,4 +28,8 @@ export interface ApiDeps {
   health: DeviceHealth;
   /** offline recordings arriving by resumable upload */
   uploads: Uploads;
+  /** the server's Ed25519 key: signs case manifests and redaction manifests as it signs recordings' */
+  signingKey: SigningKey;
+  /** evidence retention for what the API writes to the store (case manifests) */
+  retentionDays: number;
 }

@@ -8,7 +8,9 @@ import express from 'express';
 import type { Metrics } from '../observability/metrics.ts';
 import { adminRoutes } from './admin-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { analyticsRoutes } from './analytics-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { caseRoutes } from './case-routes.ts';
 import { derivativeRoutes } from './derivative-routes.ts';
 import { deviceRoutes } from './device-routes.ts';
 import { authRoutes } from './auth-routes.ts';
@@ -17,9 +19,11 @@ import { exportRoutes } from './export-routes.ts';
 import { RouteNotFound } from '../errors.ts';
 import { jobRoutes } from './job-routes.ts';
 import { liveRoutes } from './live-routes.ts';
+import { partyRoutes } from './party-routes.ts';
 import { playbackSessionRoutes, playRoutes } from './playback-routes.ts';
 import { PLAYBACK_PATH } from '../playback/playback-service.ts';
 import { recordingRoutes } from './recording-routes.ts';
+import { redactionRoutes } from './redaction-routes.ts';
 import { tusRoutes } from '../uploads/tus-routes.ts';
 
 export const PLAYER_DIST = path.resolve(import.meta.dirname, '../../player/dist');
@@ -59,7 +63,7 @@ export function createHttpApp(deps: AppDeps) {
     next();
   });
   api.use(express.json({ limit: '16kb' }));
-  for (const routes of [authRoutes, liveRoutes, derivativeRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, deviceRoutes, tusRoutes, exportRoutes, jobRoutes]) api.use(routes(deps.api));
+  for (const routes of [authRoutes, liveRoutes, derivativeRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, deviceRoutes, tusRoutes, exportRoutes, jobRoutes, caseRoutes, redactionRoutes, partyRoutes, analyticsRoutes]) api.use(routes(deps.api));
   api.use((req) => {
     throw new RouteNotFound(req.path);
   });

@@ -3,7 +3,7 @@ import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Authenticated } from '../auth/auth-service.ts';
-import { AccountLocked, LiuhenError, RateLimited, wasAudited } from '../errors.ts';
+import { AccountLocked, LiuhenError, RateLimited, StateConflict, wasAudited } from '../errors.ts';
 import { contextOf } from './request-context.ts';
 
 function codeOf(err: unknown, status: number): string {
@@ -32,6 +32,7 @@ const STATUS: Record<string, number> = {
 
 export function statusFor(err: unknown): number {
   if (err instanceof ZodError) return 400;
+  if (err instanceof StateConflict) return 409;
   if (err instanceof LiuhenError) return STATUS[err.code] ?? (err.code.endsWith('not_found') ? 404 : 400);
   const status = (err as { status?: unknown })?.status;
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;

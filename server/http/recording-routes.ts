@@ -4,6 +4,7 @@ import type { Viewer } from '../auth/user-registry.ts';
 import { CONFIDENTIALITY_LABELS, type Confidentiality, type Recording, type RecordingFlag } from '../db/schema.ts';
 import { RecordingNotFound, UserNotFound } from '../errors.ts';
 import { verifyRecording } from '../ledger/verify.ts';
+import { recordingIdsOnCasesOf } from '../cases/case-links.ts';
 import { mayKeep, mayReplay } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
@@ -47,9 +48,12 @@ export function recordingRoutes(d: ApiDeps): Router {
       .select(['devices.name as device_name', 'recording_shares.user_id as shared_with'])
       .orderBy('recordings.started_at', 'desc')
       .limit(500);
-    q = viewer.role === 'reviewer' ? q.where('recording_shares.user_id', '=', viewer.id) : q.where('recordings.unit', '=', viewer.unit);
+    const onCases = viewer.role === 'reviewer' ? await recordingIdsOnCasesOf(d.db, viewer.badge) : new Set<string>();
+    q = viewer.role === 'reviewer'
+      ? q.where((eb) => eb.or([eb('recording_shares.user_id', '=', viewer.id), ...(onCases.size > 0 ? [eb('recordings.id', 'in', [...onCases])] : [])]))
+      : q.where('recordings.unit', '=', viewer.unit);
     const rows = await q.execute();
-    const visible = rows.filter((rec) => mayReplay(viewer, { unit: rec.unit, confidentiality: rec.confidentiality, sharedWithViewer: rec.shared_with !== null }).allow);
+    const visible = rows.filter((rec) => mayReplay(viewer, { unit: rec.unit, confidentiality: rec.confidentiality, sharedWithViewer: rec.shared_with !== null, onViewersCase: onCases.has(rec.id) }).allow);
     res.json({ recordings: visible.map((rec) => present(rec, rec.device_name)) });
   });
 

@@ -8,6 +8,7 @@
 import type { AuditInput, AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
 import { type UserRegistry, type Viewer, viewerOf } from '../auth/user-registry.ts';
+import { isOnCaseOf } from '../cases/case-links.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
 import type { DerivativeKind, PlaybackSession, Recording } from '../db/schema.ts';
@@ -84,7 +85,8 @@ export class PlaybackService {
   /** Whether `viewer` may replay the recording, with the facts the policy needs looked up. */
   async replayDecision(viewer: Viewer, r: Recording): Promise<Decision> {
     const share = await this.db.selectFrom('recording_shares').select('user_id').where('recording_id', '=', r.id).where('user_id', '=', viewer.id).executeTakeFirst();
-    return mayReplay(viewer, { unit: r.unit, confidentiality: r.confidentiality, sharedWithViewer: !!share });
+    const onViewersCase = viewer.role === 'reviewer' && !share && (await isOnCaseOf(this.db, viewer.badge, r.id));
+    return mayReplay(viewer, { unit: r.unit, confidentiality: r.confidentiality, sharedWithViewer: !!share, onViewersCase });
   }
 
   async createSession(viewer: Viewer, target: PlaybackTarget, ctx: RequestContext): Promise<CreatedSession> {
@@ -101,6 +103,8 @@ export class PlaybackService {
       device_id: kind === 'live' ? subject : null,
       created_at: created.toISOString(),
       expires_at: new Date(created.getTime() + this.sessionMinutes * 60_000).toISOString(),
+      room_id: null,
+      redaction_id: null,
     };
     await this.db.insertInto('playback_sessions').values(session).execute();
     await this.access(ctx, { actor: `user:${viewer.id}`, action: 'playback.session', subject, outcome: 'ok', sessionId: session.id, detail: { kind } });

@@ -3,7 +3,7 @@
  * the thing asked for, so the whole table is unit-tested without a server.
  *
  *   commander  live feeds and recordings of their unit
- *   reviewer   recordings a custodian shared with them
+ *   reviewer   recordings a custodian shared with them, and those linked to cases they are members of
  *   custodian  their unit's recordings; shares and labels them
  *   auditor    the audit log, no media; the state of jobs
  *   commander and custodian also follow the jobs working on the recordings they may replay
@@ -30,6 +30,8 @@ export interface RecordingFacts {
   confidentiality: Confidentiality | null;
   /** a custodian shared this recording with the viewer */
   sharedWithViewer: boolean;
+  /** the viewer is a member of a case one of whose actions links this recording */
+  onViewersCase: boolean;
 }
 
 export function mayWatchLive(v: Viewer, deviceUnit: string): Decision {
@@ -49,7 +51,7 @@ export function mayReplay(v: Viewer, r: RecordingFacts): Decision {
     case 'custodian':
       return v.unit === r.unit ? ALLOW : deny('recording of another unit');
     case 'reviewer':
-      return r.sharedWithViewer ? ALLOW : deny('recording not shared with this reviewer');
+      return r.sharedWithViewer || r.onViewersCase ? ALLOW : deny('recording neither shared with this reviewer nor on their case');
     default:
       return deny(`role ${v.role} does not view media`);
   }
@@ -68,7 +70,7 @@ export function mayKeep(v: Viewer, r: Pick<RecordingFacts, 'unit'>): Decision {
 export function mayReadJobs(v: Viewer, r: Pick<RecordingFacts, 'unit' | 'confidentiality'>): Decision {
   if (v.role === 'auditor') return ALLOW;
   if (v.role !== 'commander' && v.role !== 'custodian') return deny(`role ${v.role} does not follow jobs`);
-  return mayReplay(v, { ...r, sharedWithViewer: false });
+  return mayReplay(v, { ...r, sharedWithViewer: false, onViewersCase: false });
 }
 
 export function mayReadAudit(v: Viewer): Decision {

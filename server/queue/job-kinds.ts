@@ -17,6 +17,8 @@ export const jobPayloads = {
   'export.party_copy': z.object({ exportId: id }),
   /** a court's evidence package: originals bit-exact, manifest, signature, key, README */
   'export.package': z.object({ exportId: id }),
+  /** a reviewer's redaction of a closed recording: blurred regions, muted ranges, plain and A/B marked */
+  'recording.redact': z.object({ redactionId: id }),
 } satisfies Record<JobKind, z.ZodTypeAny>;
 
 export type JobPayload<K extends JobKind> = z.infer<(typeof jobPayloads)[K]>;
@@ -26,6 +28,7 @@ export const JOB_PRIORITY: Record<JobKind, number> = {
   'export.party_copy': 2,
   'export.package': 2,
   'recording.derive': 3,
+  'recording.redact': 2,
 };
 
 export const JOB_KINDS = Object.keys(jobPayloads) as JobKind[];

@@ -49,6 +49,9 @@ function countingHandlers(): { handlers: JobHandlers; runs: Map<string, number> 
     'export.package': async () => {
       throw new Error('this test makes no exports');
     },
+    'recording.redact': async () => {
+      throw new Error('this test makes no redactions');
+    },
   };
   return { handlers, runs };
 }

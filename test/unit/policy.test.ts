@@ -4,7 +4,7 @@ import type { Role } from '../../server/db/schema.ts';
 import { mayAdminister, mayExport, mayGiveOut, mayKeep, mayListDevices, mayListLive, mayMarkNotice, mayReadAudit, mayReadJobs, mayReplay, maySeeDevice, mayWatchLive } from '../../server/policy/policy.ts';
 
 const viewer = (role: Role, over: Partial<Viewer> = {}): Viewer => ({ id: `u-${role}`, name: role, badge: role, role, unit: 'u1', clearances: [], ...over });
-const own = { unit: 'u1', confidentiality: null, sharedWithViewer: false };
+const own = { unit: 'u1', confidentiality: null, sharedWithViewer: false, onViewersCase: false };
 
 describe('the policy', () => {
   it.each<[Role, boolean, boolean, boolean, boolean]>([
@@ -53,6 +53,7 @@ describe('the policy', () => {
 
   it('lets a reviewer replay only what was shared, in any unit', () => {
     expect(mayReplay(viewer('reviewer'), { ...own, unit: 'u9', sharedWithViewer: true }).allow).toBe(true);
+    expect(mayReplay(viewer('reviewer'), { ...own, unit: 'u9', onViewersCase: true }).allow).toBe(true);
     expect(mayReplay(viewer('reviewer'), { ...own, sharedWithViewer: false }).allow).toBe(false);
   });
 

@@ -1,0 +1,3 @@
+import type { PageContext } from '../router.ts';
+
+export function casesPage(_ctx: PageContext): void {}

@@ -1,0 +1,3 @@
+import type { PageContext } from '../router.ts';
+
+export function roomPage(_ctx: PageContext): void {}

@@ -1,0 +1,3 @@
+import type { PageContext } from '../router.ts';
+
+export function roomsPage(_ctx: PageContext): void {}
