@@ -13,4 +13,10 @@ export const objectKeys = {
   /** worker products live apart from evidence: `recordings/` holds only what was sealed */
   derivative: (recordingId: string, kind: string, idx: number, ext: string) => `derivatives/${recordingId}/${kind}/${pad(idx)}.${ext}`,
   exportFile: (exportId: string, file: string) => `exports/${exportId}/${file}`,
+  /** an archived case: its signed manifest, written once at archiving */
+  caseManifest: (caseId: string) => `cases/${caseId}/manifest.json`,
+  caseManifestSignature: (caseId: string) => `cases/${caseId}/manifest.json.sig`,
+  /** a redaction's segments (plain, mark_a, mark_b) and its manifest: derivatives, never evidence */
+  redactedSegment: (redactionId: string, variant: string, idx: number) => `redactions/${redactionId}/${variant}/${pad(idx)}.ts`,
+  redactionManifest: (redactionId: string) => `redactions/${redactionId}/manifest.json`,
 };
