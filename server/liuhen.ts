@@ -26,6 +26,7 @@ import { RtspIngest } from './ingest/rtsp-ingest.ts';
 import { Sealer } from './ledger/sealer.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './observability/metrics.ts';
+import { ViewingRooms } from './party/viewing-rooms.ts';
 import { PlaybackService } from './playback/playback-service.ts';
 import { UrlSigner } from './playback/url-signer.ts';
 import { startOutboxRelay } from './queue/outbox-relay.ts';
@@ -35,6 +36,9 @@ import type { EvidenceStore } from './storage/evidence-store.ts';
 import { openStore } from './storage/open-store.ts';
 import type { JobHandlers } from '../workers/job-handler.ts';
 import { startWorkers } from '../workers/run-workers.ts';
+
+/** How soon after its window closes a room nobody looks at is ended (and audited as ended). */
+const ROOM_SWEEP_MS = 5000;
 
 /** What the CLI and the server share: configuration, database, store, ledger, audit. */
 export interface Core {
@@ -134,6 +138,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
   gate.onRefresh((devices) => cameras.sync(devices));
   cameras.sync(await core.devices.list());
 
+  const rooms = new ViewingRooms(db, audit);
+  const roomSweep = setInterval(() => void rooms.sweep().catch((e) => log.error({ err: e }, 'room expiry sweep failed')), ROOM_SWEEP_MS);
   const auditCheckpoints = new AuditCheckpointer(db, core.store, config.retentionDays, (e) => log.error({ err: e }, 'audit checkpoint failed'));
   auditCheckpoints.start(config.auditCheckpointSeconds);
   const publish = (deviceId: string, credential: string) => publishUrl(config, deviceId, credential);
@@ -169,6 +175,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
     rtmpPort: config.rtmpPort,
     publishUrl: publish,
     stop: async () => {
+      clearInterval(roomSweep);
       await ingest.stop();
       await cameras.stop();
       await live.stop();

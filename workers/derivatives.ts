@@ -1,13 +1,8 @@
-/**
- * Writes a worker's product once to the store and records it with the hash of the original it
- * came from. A retried job finds its earlier product and keeps it (an encoder need not give the
- * same bytes twice; the first product stands).
- */
-import { sha256Hex } from '../server/crypto/hash.ts';
+/** Records a worker's product with the hash of the original it came from (stored by store-product.ts). */
 import type { Derivative, DerivativeKind } from '../server/db/schema.ts';
-import { ObjectAlreadyExists } from '../server/errors.ts';
 import { objectKeys } from '../server/ledger/object-keys.ts';
 import type { WorkerDeps } from './job-handler.ts';
+import { storeProduct } from './store-product.ts';
 
 const EXT: Record<DerivativeKind, [string, string]> = {
   r360: ['ts', 'video/mp2t'],
@@ -38,16 +33,7 @@ export async function storeDerivative(deps: Pick<WorkerDeps, 'db' | 'store' | 'r
   if (existing) return existing;
   const [ext, contentType] = EXT[d.kind];
   const key = objectKeys.derivative(d.recordingId, d.kind, d.idx, ext);
-  let sha256 = sha256Hex(d.bytes);
-  let size = d.bytes.length;
-  try {
-    await deps.store.putOnce(key, d.bytes, { sha256, contentType, retainUntil: new Date(Date.now() + deps.retentionDays * 86_400_000) });
-  } catch (e) {
-    if (!(e instanceof ObjectAlreadyExists)) throw e;
-    const stored = await deps.store.get(key);
-    sha256 = sha256Hex(stored);
-    size = stored.length;
-  }
+  const { sha256, size } = await storeProduct(deps, key, d.bytes, contentType);
   const row: Derivative = {
     recording_id: d.recordingId, idx: d.idx, kind: d.kind, object_key: key, sha256, size, source_sha256: d.sourceSha256,
     duration_ms: d.durationMs ?? null, job_id: d.jobId, created_at: new Date().toISOString(),

@@ -4,12 +4,11 @@
  * the stored bytes, so the row, the audit and the store always name the same file.
  */
 import { AuditLog } from '../server/audit/audit-log.ts';
-import { sha256Hex } from '../server/crypto/hash.ts';
 import type { Export, Recording } from '../server/db/schema.ts';
-import { ObjectAlreadyExists } from '../server/errors.ts';
 import { ExportNotFound, loadRecording, RecordingNotClosed } from '../server/exports/export-requests.ts';
 import { objectKeys } from '../server/ledger/object-keys.ts';
 import type { JobContext, WorkerDeps } from './job-handler.ts';
+import { storeProduct } from './store-product.ts';
 
 export async function loadExport(deps: Pick<WorkerDeps, 'db'>, exportId: string, kind: Export['kind']): Promise<{ exp: Export; recording: Recording }> {
   const exp = await deps.db.selectFrom('exports').selectAll().where('id', '=', exportId).where('kind', '=', kind).executeTakeFirst();
@@ -26,16 +25,7 @@ export async function storeExport(
   file: { name: string; bytes: Buffer; contentType: string },
 ): Promise<{ objectKey: string; sha256: string; size: number }> {
   const key = objectKeys.exportFile(exp.id, file.name);
-  let sha256 = sha256Hex(file.bytes);
-  let size = file.bytes.length;
-  try {
-    await deps.store.putOnce(key, file.bytes, { sha256, contentType: file.contentType, retainUntil: new Date(Date.now() + deps.retentionDays * 86_400_000) });
-  } catch (e) {
-    if (!(e instanceof ObjectAlreadyExists)) throw e;
-    const stored = await deps.store.get(key);
-    sha256 = sha256Hex(stored);
-    size = stored.length;
-  }
+  const { sha256, size } = await storeProduct(deps, key, file.bytes, file.contentType);
   await deps.db.updateTable('exports').set({ object_key: key, sha256, size }).where('id', '=', exp.id).execute();
   await new AuditLog(deps.db).record({
     actor: `worker:${ctx.jobId}`, action: 'export.made', subject: exp.recording_id, outcome: 'ok', sessionId: exp.id, object: key, bytes: size,

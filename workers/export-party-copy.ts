@@ -3,18 +3,23 @@
  * Two marks: a visible one burned in (仅供<recipient>使用, the approval number, the date, the export
  * id), and the forensic A/B mark — segment i is variant codeword(export id)[i], so `liuhen trace`
  * finds this export from a leaked copy even when the visible mark is cropped or blurred away.
+ *
+ * A copy made from a redaction (exports.redaction_id; a labelled recording leaves only so, 001 §37)
+ * is joined from that redaction's marked variants instead of the recording's replay variants.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../server/crypto/hash.ts';
-import { LiuhenError } from '../server/errors.ts';
+import type { Export } from '../server/db/schema.ts';
+import { LiuhenError, NotFound, StateConflict } from '../server/errors.ts';
 import { codewordVariant } from '../server/forensic/codeword.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { CONCAT_LIST, concatList, PROGRESS_FILE, partyCopyArgs, WATERMARK_FONT, WATERMARK_TEXT, watermarkText } from '../server/media/party-copy-args.ts';
+import { loadRedaction } from '../server/redaction/redactions.ts';
 import { findDerivative } from './derivatives.ts';
 import { madeAlready, loadExport, storeExport } from './export-output.ts';
 import { watchProgress } from './ffmpeg-progress.ts';
-import type { JobHandler } from './job-handler.ts';
+import type { JobHandler, WorkerDeps } from './job-handler.ts';
 import { withScratchDir } from './scratch-dir.ts';
 import { deriveMarkedVariants } from './marked-variants.ts';
 
@@ -36,17 +41,19 @@ export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportI
   const done = madeAlready(exp);
   if (done) return done;
 
+  if (exp.redaction_id) await readyRedaction(deps, exp.redaction_id, recording.id);
   // Idempotent: a recording already derived is only looked up. Its half of the bar is 0–50.
-  await deriveMarkedVariants(recording.id, { ...ctx, progress: (p: number) => ctx.progress(Math.floor(p / 2)) }, deps);
+  else await deriveMarkedVariants(recording.id, { ...ctx, progress: (p: number) => ctx.progress(Math.floor(p / 2)) }, deps);
   await ctx.progress(50);
 
   const segments = await deps.db
-    .selectFrom('ledger_entries').select(['idx', 'duration_ms']).where('recording_id', '=', recording.id).where('kind', '=', 'segment').orderBy('idx').execute();
+    .selectFrom('ledger_entries').select(['idx', 'duration_ms', 'sha256']).where('recording_id', '=', recording.id).where('kind', '=', 'segment').orderBy('idx').execute();
   return withScratchDir(deps.workDir, async (dir) => {
     for (const s of segments) {
       const kind = codewordVariant(deps.codewordKey, exp.id, s.idx) === 'A' ? 'mark_a' : 'mark_b';
-      const variant = await findDerivative(deps, recording.id, s.idx, kind);
+      const variant = await markedVariant(deps, exp, s.idx, kind);
       if (!variant) throw new MarkedVariantMissing(recording.id, s.idx, `${kind} was not made`);
+      if (variant.source_sha256 !== s.sha256) throw new MarkedVariantMissing(recording.id, s.idx, `${kind} was not made from the sealed original`);
       const bytes = await deps.store.get(variant.object_key);
       if (sha256Hex(bytes) !== variant.sha256) throw new MarkedVariantMissing(recording.id, s.idx, `${kind} does not hash to its record`);
       await fs.writeFile(path.join(dir, partName(s.idx)), bytes);
@@ -69,3 +76,19 @@ export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportI
     return storeExport(deps, ctx, exp, { name: OUTPUT, bytes, contentType: 'video/mp4' });
   });
 };
+
+/** The redaction a copy is made from: of this recording, and done (its job may still be running: retried). */
+async function readyRedaction(deps: Pick<WorkerDeps, 'db'>, redactionId: string, recordingId: string): Promise<void> {
+  const redaction = await loadRedaction(deps.db, redactionId);
+  // A redaction of another recording is no redaction of this one.
+  if (redaction.recording_id !== recordingId) throw new NotFound('redaction', redactionId);
+  if (redaction.state !== 'ready') throw new StateConflict('redaction_not_ready', `redaction ${redactionId} is ${redaction.state}`);
+}
+
+/** Segment idx's marked variant for this copy: the redaction's when it is made from one, else the recording's replay variant. */
+function markedVariant(deps: Pick<WorkerDeps, 'db'>, exp: Export, idx: number, kind: 'mark_a' | 'mark_b') {
+  return exp.redaction_id
+    ? deps.db.selectFrom('redacted_segments').select(['object_key', 'sha256', 'source_sha256'])
+      .where('redaction_id', '=', exp.redaction_id).where('idx', '=', idx).where('variant', '=', kind).executeTakeFirst()
+    : findDerivative(deps, exp.recording_id, idx, kind);
+}

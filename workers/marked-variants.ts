@@ -12,7 +12,7 @@ import { InvalidInput, RecordingNotFound } from '../server/errors.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { forensicMarkFilter } from '../server/media/forensic-mark.ts';
 import { renditionArgs, type RenditionSettings } from '../server/media/rendition-args.ts';
-import { probeMedia } from '../server/media/probe.ts';
+import { probeVideo } from '../server/media/probe.ts';
 import { findDerivative, storeDerivative } from './derivatives.ts';
 import { fetchOriginal } from './original-segment.ts';
 import type { JobContext, WorkerDeps } from './job-handler.ts';
@@ -28,13 +28,6 @@ export function variantHeight(sourceHeight: number): RenditionSettings['height']
   return sourceHeight >= 720 ? 720 : 360;
 }
 
-async function videoHeight(ffmpegPath: string, file: string): Promise<number> {
-  const probed = await probeMedia(ffmpegPath, file);
-  const height = probed.ok ? probed.probe.streams.find((s) => s.codec_type === 'video')?.height : undefined;
-  if (height === undefined) throw new InvalidInput(`no video stream in ${path.basename(file)}: ${probed.ok ? 'none found' : probed.stderr}`);
-  return height;
-}
-
 export async function deriveMarkedVariants(recordingId: string, ctx: JobContext, deps: WorkerDeps): Promise<void> {
   const recording = await deps.db.selectFrom('recordings').select('state').where('id', '=', recordingId).executeTakeFirst();
   if (!recording) throw new RecordingNotFound(recordingId);
@@ -44,7 +37,7 @@ export async function deriveMarkedVariants(recordingId: string, ctx: JobContext,
   // One height for the whole recording, from the first original this run reads: every variant of
   // a playlist the same size, and one ffprobe per job rather than one per segment.
   let height: Promise<RenditionSettings['height']> | undefined;
-  const heightOf = (original: string) => (height ??= videoHeight(deps.ffmpegPath, original).then(variantHeight));
+  const heightOf = (original: string) => (height ??= probeVideo(deps.ffmpegPath, original).then((v) => variantHeight(v.height)));
   for (const [n, entry] of segments.entries()) {
     await markSegment(entry, heightOf, ctx, deps);
     await ctx.progress(Math.round((100 * (n + 1)) / segments.length));

@@ -1,5 +1,131 @@
-import type { JobHandler } from './job-handler.ts';
+/**
+ * recording.redact: a redacted derivative of a closed recording. Every original segment is read,
+ * checked against its ledger hash, and re-encoded once into three variants (plain, and the
+ * forensic mark_a / mark_b a party's playback and copy are made of) with the marked rectangles
+ * blurred and the marked ranges muted (server/media/redaction-args.ts). The variants are written
+ * once under `redactions/<id>/`, each row naming its original's hash; a signed manifest ties them
+ * to the recording's manifest and lists the marks. Originals are never touched.
+ *
+ * Idempotent: a retried job keeps the variants an earlier run stored and carries on.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { AuditLog } from '../server/audit/audit-log.ts';
+import { sha256Hex } from '../server/crypto/hash.ts';
+import type { LedgerEntry, RedactedVariant, Redaction } from '../server/db/schema.ts';
+import { InvalidInput } from '../server/errors.ts';
+import { loadRecording, RecordingNotClosed } from '../server/exports/export-requests.ts';
+import { objectKeys } from '../server/ledger/object-keys.ts';
+import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
+import { probeVideo } from '../server/media/probe.ts';
+import { REDACTED_VARIANTS, redactedFile, redactionArgs } from '../server/media/redaction-args.ts';
+import type { RenditionSettings } from '../server/media/rendition-args.ts';
+import { buildRedactionManifest, type RedactionManifest, signatureKeyOf } from '../server/redaction/redaction-manifest.ts';
+import { marksForSegment, type RedactionMarks, redactionMarksSchema } from '../server/redaction/redaction-marks.ts';
+import { loadRedaction } from '../server/redaction/redactions.ts';
+import type { JobContext, JobHandler, WorkerDeps } from './job-handler.ts';
+import { variantHeight } from './marked-variants.ts';
+import { fetchOriginal } from './original-segment.ts';
+import { withScratchDir } from './scratch-dir.ts';
+import { storeProduct } from './store-product.ts';
 
-export const recordingRedact: JobHandler<'recording.redact'> = async () => {
-  throw new Error('recording.redact: not built yet');
+export const recordingRedact: JobHandler<'recording.redact'> = async ({ redactionId }, ctx, deps) => {
+  const redaction = await loadRedaction(deps.db, redactionId);
+  if (redaction.state === 'ready') return { manifestKey: redaction.manifest_key };
+  const audit = new AuditLog(deps.db);
+  const event = { actor: `worker:${ctx.jobId}`, subject: redaction.recording_id, sessionId: redactionId };
+  // A retry after a failure is under way again.
+  await deps.db.updateTable('redactions').set({ state: 'pending', error: null }).where('id', '=', redactionId).execute();
+  try {
+    const manifestKey = await redact(redaction, ctx, deps);
+    await deps.db.updateTable('redactions').set({ state: 'ready', manifest_key: manifestKey }).where('id', '=', redactionId).execute();
+    await audit.record({ ...event, action: 'redaction.made', outcome: 'ok', object: manifestKey, detail: { redactionId } });
+    await ctx.progress(100);
+    return { manifestKey };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    await deps.db.updateTable('redactions').set({ state: 'failed', error: message }).where('id', '=', redactionId).execute();
+    await audit.record({ ...event, action: 'redaction.made', outcome: 'error', detail: { redactionId, error: message } });
+    throw e;
+  }
 };
+
+/** Makes what is missing, then writes and signs the manifest; returns the manifest's key. */
+async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): Promise<string> {
+  const recording = await loadRecording(deps.db, redaction.recording_id);
+  if (recording.state !== 'closed' || !recording.manifest_key) throw new RecordingNotClosed(recording.id);
+  const marks = redactionMarksSchema.parse(JSON.parse(redaction.marks));
+  const segments = await deps.db
+    .selectFrom('ledger_entries').selectAll().where('recording_id', '=', recording.id).where('kind', '=', 'segment').orderBy('idx').execute();
+
+  // One height for every marked variant, from the first original this run reads, as for replay variants.
+  let height: RenditionSettings['height'] | undefined;
+  let positionMs = 0;
+  for (const [n, entry] of segments.entries()) {
+    height = await redactSegment(redaction.id, entry, marks, positionMs, height, deps);
+    positionMs += entry.duration_ms;
+    await ctx.progress(Math.round((95 * (n + 1)) / segments.length));
+  }
+
+  const rows = await deps.db.selectFrom('redacted_segments').selectAll().where('redaction_id', '=', redaction.id).execute();
+  const manifestKey = objectKeys.redactionManifest(redaction.id);
+  const manifest = buildRedactionManifest({
+    redactionId: redaction.id,
+    recording: {
+      id: recording.id, manifestKey: recording.manifest_key, manifestSha256: sha256Hex(await deps.store.get(recording.manifest_key)), finalLink: recording.head_link,
+    },
+    marks, createdBy: redaction.created_by, createdAt: redaction.created_at,
+    segments: segments.map((s) => {
+      const variant = (v: RedactedVariant) => {
+        const row = rows.find((r) => r.idx === s.idx && r.variant === v);
+        if (!row) throw new InvalidInput(`redaction ${redaction.id}: segment ${s.idx} has no ${v} variant`);
+        return { key: row.object_key, sha256: row.sha256, size: row.size };
+      };
+      return { idx: s.idx, sourceSha256: s.sha256!, durationMs: s.duration_ms, variants: { plain: variant('plain'), mark_a: variant('mark_a'), mark_b: variant('mark_b') } };
+    }),
+    signingKey: deps.signingKey.fingerprint, signedAt: new Date().toISOString(),
+  } satisfies Omit<RedactionManifest, 'format'>);
+  await storeProduct(deps, manifestKey, manifest, 'application/json');
+  // Signed as stored: a retry that finds an earlier manifest signs that one (Ed25519 gives the same signature).
+  const signature = deps.signingKey.sign(await deps.store.get(manifestKey));
+  await storeProduct(deps, signatureKeyOf(manifestKey), signature, 'application/octet-stream');
+  return manifestKey;
+}
+
+/** The three variants of one segment, unless a previous run stored them; returns the variants' height. */
+async function redactSegment(
+  redactionId: string,
+  entry: LedgerEntry,
+  marks: RedactionMarks,
+  positionMs: number,
+  knownHeight: RenditionSettings['height'] | undefined,
+  deps: WorkerDeps,
+): Promise<RenditionSettings['height'] | undefined> {
+  const made = await deps.db.selectFrom('redacted_segments').select('variant').where('redaction_id', '=', redactionId).where('idx', '=', entry.idx).execute();
+  if (made.length === REDACTED_VARIANTS.length) return knownHeight;
+  return withScratchDir(deps.workDir, async (dir) => {
+    const original = await fetchOriginal(deps, entry, dir);
+    const video = await probeVideo(deps.ffmpegPath, original);
+    if (video.startSeconds === undefined) throw new InvalidInput(`no first timestamp in segment ${entry.idx}: the marks cannot be placed`);
+    const height = knownHeight ?? variantHeight(video.height);
+    const redaction = marksForSegment(marks, { positionMs, durationMs: entry.duration_ms, startSeconds: video.startSeconds });
+    const { output, ...args } = redactionArgs({ redaction, height });
+    await runFfmpeg(deps.ffmpegPath, { ...args, input: original, output, cwd: dir }).done;
+    for (const variant of REDACTED_VARIANTS) {
+      if (made.some((m) => m.variant === variant)) continue;
+      const key = objectKeys.redactedSegment(redactionId, variant, entry.idx);
+      const { sha256, size } = await storeProduct(deps, key, await fs.readFile(path.join(dir, redactedFile(variant))), 'video/mp2t');
+      await deps.db
+        .insertInto('redacted_segments')
+        .values({
+          // Frames pass through one for one: a variant lasts as long as its original.
+          redaction_id: redactionId, idx: entry.idx, variant, object_key: key, sha256, size, source_sha256: entry.sha256!, duration_ms: entry.duration_ms,
+          created_at: new Date().toISOString(),
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    return height;
+  });
+}
+

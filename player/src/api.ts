@@ -80,7 +80,7 @@ function backToSignIn(): ApiError {
 }
 
 /** `body` is built at each send: a refresh in between replaces the refresh token sign-out names. */
-export async function request<T>(method: Method, path: string, signal?: AbortSignal, body?: () => unknown): Promise<T> {
+async function authorized(method: Method, path: string, signal?: AbortSignal, body?: () => unknown): Promise<Response> {
   const sentWith = loadSession()?.accessToken;
   if (sentWith === undefined) throw backToSignIn();
   let res = await send(method, path, body?.(), signal, sentWith);
@@ -93,7 +93,18 @@ export async function request<T>(method: Method, path: string, signal?: AbortSig
     res = await send(method, path, body?.(), signal, token);
     if (res.status === 401) throw backToSignIn();
   }
-  return parse<T>(res);
+  return res;
+}
+
+export async function request<T>(method: Method, path: string, signal?: AbortSignal, body?: () => unknown): Promise<T> {
+  return parse<T>(await authorized(method, path, signal, body));
+}
+
+/** A file from the API (CSV, an export), with the same token refresh as `request`; errors as ApiError. */
+export async function download(path: string, signal?: AbortSignal): Promise<Response> {
+  const res = await authorized('GET', path, signal);
+  if (!res.ok) await parse(res);
+  return res;
 }
 
 export async function signIn(badge: string, password: string): Promise<AuthSession> {

@@ -168,7 +168,7 @@ const coreEn: Record<keyof typeof coreZh, string> = {
   'nav.audit': 'Access audit',
   'nav.devices': 'Devices',
   'nav.cases': 'Cases',
-  'nav.party': 'My requests',
+  'nav.party': 'View and copy requests',
   'nav.approvals': 'Approvals',
   'nav.rooms': 'Supervised viewing',
   'nav.analytics': 'Analytics',

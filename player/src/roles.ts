@@ -24,6 +24,7 @@ const NAV: Partial<Record<Role, { href: string; key: MessageKey }[]>> = {
     { href: '#/wall', key: 'nav.wall' },
     { href: '#/recordings', key: 'nav.recordings' },
     { href: '#/cases', key: 'nav.cases' },
+    { href: '#/party', key: 'nav.party' },
     { href: '#/devices', key: 'nav.devices' },
   ],
   reviewer: [
@@ -34,6 +35,7 @@ const NAV: Partial<Record<Role, { href: string; key: MessageKey }[]>> = {
     { href: '#/recordings', key: 'nav.recordings' },
     { href: '#/cases', key: 'nav.cases' },
     { href: '#/rooms', key: 'nav.rooms' },
+    { href: '#/party', key: 'nav.party' },
     { href: '#/devices', key: 'nav.devices' },
   ],
   admin: [{ href: '#/devices', key: 'nav.devices' }],

@@ -1,5 +1,6 @@
 /** People who sign in: officers, reviewers, custodians, auditors, admins, parties. */
 import { z } from 'zod';
+import { badgeSchema } from '../badges.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { CONFIDENTIALITY_LABELS, type Confidentiality, ROLES, type User } from '../db/schema.ts';
@@ -12,7 +13,7 @@ export const newUserSchema = z.object({
   role: z.enum(ROLES as [User['role'], ...User['role'][]]),
   unit: unitSchema,
   name: z.string().trim().min(1).max(100),
-  badge: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'badge numbers are 1–32 letters, digits, - or _'),
+  badge: badgeSchema,
   clearances: z.array(z.enum(CONFIDENTIALITY_LABELS as [Confidentiality, ...Confidentiality[]])).default([]),
   /** generated (and shown once) when not given */
   password: z.string().min(12, 'passwords are at least 12 characters').max(200).optional(),

@@ -13,6 +13,7 @@ export function violates(err: unknown, index: UniqueIndex): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const { code, constraint, message } = err as { code?: unknown; constraint?: unknown; message?: unknown };
   if (code === '23505') return constraint === index.name;
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE') return message === `UNIQUE constraint failed: ${index.columns.map((c) => `${index.table}.${c}`).join(', ')}`;
+  // SQLite names a composite primary key's violation apart from a unique index's, in the same words.
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return message === `UNIQUE constraint failed: ${index.columns.map((c) => `${index.table}.${c}`).join(', ')}`;
   return false;
 }

@@ -11,10 +11,10 @@ import type { Device } from '../db/schema.ts';
 import { violates } from '../db/unique-violation.ts';
 import { DeviceNotFound, InvalidInput, OfficerHasBodycam } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { badgeSchema } from '../badges.ts';
 import { unitSchema } from '../units.ts';
 import { rtspColumns, rtspInputSchema } from './fixed-camera.ts';
 
-const badgeSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'badge numbers are 1–32 letters, digits, - or _');
 
 export const newDeviceSchema = z.object({
   kind: z.enum(['bodycam', 'fixed']),

@@ -4,8 +4,9 @@
  * audited. The work itself is done by workers/export-package.ts and workers/export-party-copy.ts.
  *
  * A party copy is given out only under an approval number (审批编号): the agency head's consent
- * to a party's request (001 §36). The approval workflow comes later; until then the number is
- * required and recorded, and burned into the copy.
+ * to a party's request (001 §36), required, recorded and burned into the copy. A copy the party
+ * asks for under an approved request (server/party/party-copies.ts) names the request, whose id is
+ * the number, and the redaction it was approved as: a labelled recording leaves only redacted.
  */
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -53,11 +54,18 @@ export async function loadRecording(db: Db, recordingId: string): Promise<Record
   return rec;
 }
 
-/** The role was decided by the caller (policy.mayExport over HTTP; the command line is the operator's). */
-export async function createExport(deps: { db: Db; audit: AuditLog }, recording: Recording, input: unknown, by: Requester): Promise<{ exportId: string; jobId: string }> {
+/** A party copy made under an approved party request: the request, and the redaction it was approved as. */
+export interface PartyCopyOrigin {
+  requestId: string;
+  redactionId: string | null;
+}
+
+/** The role was decided by the caller (policy.mayExport over HTTP; the command line is the operator's; party-policy.mayCopy for a party). */
+export async function createExport(deps: { db: Db; audit: AuditLog }, recording: Recording, input: unknown, by: Requester, origin?: PartyCopyOrigin): Promise<{ exportId: string; jobId: string }> {
   const request = exportRequestSchema.parse(input);
   const audited = { actor: by.actor, action: 'export.request', subject: recording.id, address: by.address, userAgent: by.userAgent };
-  const outward = mayGiveOut(request.kind, recording);
+  const redactionId = request.kind === 'party_copy' ? (origin?.redactionId ?? null) : null;
+  const outward = mayGiveOut(request.kind, recording, redactionId !== null);
   if (!outward.allow) {
     await deps.audit.record({ ...audited, outcome: 'refused', detail: { kind: request.kind, reason: outward.reason } });
     throw markAudited(new NotAllowed(outward.reason));
@@ -71,11 +79,11 @@ export async function createExport(deps: { db: Db; audit: AuditLog }, recording:
     const job = await enqueueJob(tx, request.kind === 'package' ? 'export.package' : 'export.party_copy', { exportId }, exportId);
     const row: Export = {
       id: exportId, kind: request.kind, recording_id: recording.id, requested_by: by.actor, recipient, approval_no: approvalNo,
-      redaction_id: null, request_id: null, job_id: job, object_key: null, sha256: null, size: null, created_at: new Date().toISOString(),
+      redaction_id: redactionId, request_id: origin?.requestId ?? null, job_id: job, object_key: null, sha256: null, size: null, created_at: new Date().toISOString(),
     };
     await tx.insertInto('exports').values(row).execute();
     return job;
   });
-  await deps.audit.record({ ...audited, outcome: 'ok', sessionId: exportId, detail: { exportId, jobId, kind: request.kind, recipient, approvalNo } });
+  await deps.audit.record({ ...audited, outcome: 'ok', sessionId: exportId, detail: { exportId, jobId, kind: request.kind, recipient, approvalNo, ...(origin ? { requestId: origin.requestId, redactionId } : {}) } });
   return { exportId, jobId };
 }

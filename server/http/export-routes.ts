@@ -1,13 +1,16 @@
 /**
  * Exports over HTTP: ask for one, follow its job, download the file. Every step is decided by
  * policy.mayExport again, so a label set after the request stops the download, and every
- * download is audited with its bytes (001 §35: copies given out are traceable).
+ * download is audited with its bytes (001 §35: copies given out are traceable). A party follows
+ * and downloads only the copies made for their own approved request, while its window is open
+ * (server/party/party-copies.ts); they ask for them under the request (party-routes.ts).
  */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
 import type { Export } from '../db/schema.ts';
 import { createExport, ExportNotFound, exportIdSchema, loadRecording } from '../exports/export-requests.ts';
+import { partyDownloadDecision } from '../party/party-copies.ts';
 import { mayExport } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
@@ -31,7 +34,8 @@ export function exportRoutes(d: ApiDeps): Router {
     const exp = await d.db.selectFrom('exports').selectAll().where('id', '=', id).executeTakeFirst();
     if (!exp) throw new ExportNotFound(id);
     const rec = await loadRecording(d.db, exp.recording_id);
-    await enforce(d.audit, req, viewer, mayExport(viewer, rec, exp.kind), action, rec.id);
+    const decision = viewer.role === 'party' ? await partyDownloadDecision(d.db, viewer, exp, new Date()) : mayExport(viewer, rec, exp.kind, exp.redaction_id !== null);
+    await enforce(d.audit, req, viewer, decision, action, rec.id);
     return { exp, rec };
   };
 
@@ -48,7 +52,7 @@ export function exportRoutes(d: ApiDeps): Router {
     const { exp } = await allowed(req, authOf(res).viewer, 'export.read');
     const job = await d.db.selectFrom('jobs').select(['state', 'progress', 'error']).where('id', '=', exp.job_id).executeTakeFirstOrThrow();
     res.json({
-      exportId: exp.id, kind: exp.kind, recordingId: exp.recording_id, recipient: exp.recipient, approvalNo: exp.approval_no,
+      exportId: exp.id, kind: exp.kind, recordingId: exp.recording_id, recipient: exp.recipient, approvalNo: exp.approval_no, requestId: exp.request_id, redactionId: exp.redaction_id,
       requestedBy: exp.requested_by, createdAt: exp.created_at, jobId: exp.job_id, state: job.state, progress: job.progress,
       error: job.error, ready: exp.object_key !== null, sha256: exp.sha256, size: exp.size,
     });

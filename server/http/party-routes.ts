@@ -1,6 +1,138 @@
-import { Router } from 'express';
+/**
+ * Parties' view and copy requests, the agency head's decision, and the supervised viewing room
+ * (000 §21–22, 001 §36–37, 004 §18). Who may act is party-policy.ts; every refusal is audited
+ * where it is decided, every act by the module that performs it. Any custodian of the unit may
+ * supervise a room — join, pause, resume, end — so a room is never left without one who can end it.
+ */
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { Viewer } from '../auth/user-registry.ts';
+import { InvalidInput, UserNotFound } from '../errors.ts';
+import { copyDecision, createPartyCopy } from '../party/party-copies.ts';
+import { decisionSchema, newPartyRequestSchema, PartyRequests, partyRequestIdSchema } from '../party/party-requests.ts';
+import { presentRequest, presentRoom } from '../party/present-party.ts';
+import { roomIdSchema, ViewingRooms } from '../party/viewing-rooms.ts';
+import { isTheParty, mayDecide, mayMakeRoom, mayRequest, maySeeRequest, maySeeRoom, maySupervise } from '../policy/party-policy.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { authOf, enforce, requireAuth } from './authenticate.ts';
+import { contextOf } from './request-context.ts';
 
-export function partyRoutes(_d: ApiDeps): Router {
-  return Router();
+const requestParam = z.object({ id: partyRequestIdSchema });
+const roomParam = z.object({ id: roomIdSchema });
+const recordingBody = z.object({ recordingId: z.string().regex(/^rec-[a-z0-9]{1,40}$/) }).strict();
+const REQUEST_STATES = ['pending', 'approved', 'refused'] as const;
+const ROOM_STATES = ['waiting', 'open', 'paused', 'ended'] as const;
+const listQuery = z.object({ state: z.enum(REQUEST_STATES).optional() });
+/** `?state=waiting,open`: the states to list, the active ones by default. */
+const roomsQuery = z.object({
+  state: z.string().max(100).default('waiting,open,paused').transform((v) => v.split(',')).pipe(z.array(z.enum(ROOM_STATES)).min(1)),
+});
+const STEPS = ['join', 'pause', 'resume', 'end'] as const;
+
+export function partyRoutes(d: ApiDeps): Router {
+  const r = Router();
+  r.use(['/party-requests', '/rooms'], requireAuth(d.auth, d.audit));
+  const requests = new PartyRequests(d.db, d.audit);
+  const rooms = new ViewingRooms(d.db, d.audit);
+  const by = (req: Request, viewer: Viewer) => ({ actor: `user:${viewer.id}`, ...contextOf(req) });
+  const factsOf = (p: { unit: string; party_user_id: string }) => ({ unit: p.unit, partyUserId: p.party_user_id });
+
+  /** The request named in the path, after `decide` allows the viewer (refusals audited as `action`). */
+  const requestFor = async (req: Request, viewer: Viewer, decide: typeof maySeeRequest, action: string) => {
+    const request = await requests.load(requestParam.parse(req.params).id);
+    await enforce(d.audit, req, viewer, decide(viewer, factsOf(request)), action, request.id);
+    return request;
+  };
+  const roomFor = async (req: Request, viewer: Viewer, decide: typeof maySeeRoom, action: string) => {
+    const found = await rooms.load(roomParam.parse(req.params).id);
+    await enforce(d.audit, req, viewer, decide(viewer, factsOf(found.request)), action, found.request.id);
+    return found;
+  };
+
+  r.post('/party-requests', async (req, res) => {
+    const { viewer } = authOf(res);
+    const input = newPartyRequestSchema.parse(req.body);
+    const recordings = await requests.recordingsOf(input.recordingIds);
+    await enforce(d.audit, req, viewer, mayRequest(viewer, recordings[0]!.unit, input.partyBadge !== undefined), 'party.request');
+    let partyUserId = viewer.id;
+    if (input.partyBadge !== undefined) {
+      const party = await d.users.byBadge(input.partyBadge);
+      if (!party) throw new UserNotFound(input.partyBadge);
+      if (party.role !== 'party' || party.state !== 'active') throw new InvalidInput(`${input.partyBadge} is not an active party`);
+      partyUserId = party.id;
+    }
+    const created = await requests.create(input, recordings, partyUserId, by(req, viewer));
+    res.status(201).json(await presentRequest(d.db, created, viewer, await rooms.viewings(created.id)));
+  });
+
+  r.get('/party-requests', async (req, res) => {
+    const { viewer } = authOf(res);
+    const { state } = listQuery.parse(req.query);
+    // A party lists their own; staff and the head their unit's; anyone else nothing.
+    let q = d.db.selectFrom('party_requests').selectAll().orderBy('created_at', 'desc').limit(200);
+    q = viewer.role === 'party' ? q.where('party_user_id', '=', viewer.id) : q.where('unit', '=', viewer.unit);
+    if (state) q = q.where('state', '=', state);
+    const rows = (await q.execute()).filter((p) => maySeeRequest(viewer, factsOf(p)).allow);
+    res.json({ requests: await Promise.all(rows.map(async (p) => presentRequest(d.db, p, viewer, await rooms.viewings(p.id)))) });
+  });
+
+  r.get('/party-requests/:id', async (req, res) => {
+    const { viewer } = authOf(res);
+    const request = await requestFor(req, viewer, maySeeRequest, 'party.read');
+    res.json(await presentRequest(d.db, request, viewer, await rooms.viewings(request.id)));
+  });
+
+  r.post('/party-requests/:id/decision', async (req, res) => {
+    const { viewer } = authOf(res);
+    const request = await requestFor(req, viewer, mayDecide, 'party.decision');
+    const decided = await requests.decide(request, decisionSchema.parse(req.body), by(req, viewer));
+    res.json(await presentRequest(d.db, decided, viewer, await rooms.viewings(decided.id)));
+  });
+
+  r.post('/party-requests/:id/rooms', async (req, res) => {
+    const { viewer } = authOf(res);
+    const request = await requestFor(req, viewer, mayMakeRoom, 'room.create');
+    const room = await rooms.create(request, by(req, viewer));
+    res.status(201).json(await presentRoom(d.db, room, request, await rooms.viewings(request.id)));
+  });
+
+  r.post('/party-requests/:id/copies', async (req, res) => {
+    const { viewer } = authOf(res);
+    const request = await requestFor(req, viewer, isTheParty, 'export.request');
+    const { recordingId } = recordingBody.parse(req.body);
+    const { decision, redactionId } = await copyDecision(d.db, viewer, request, recordingId, new Date());
+    await enforce(d.audit, req, viewer, decision, 'export.request', recordingId);
+    res.status(201).json(await createPartyCopy(d, viewer, request, recordingId, redactionId, by(req, viewer)));
+  });
+
+  r.get('/rooms', async (req, res) => {
+    const { viewer } = authOf(res);
+    const states = roomsQuery.parse(req.query).state;
+    await enforce(d.audit, req, viewer, maySupervise(viewer, { unit: viewer.unit, partyUserId: '' }), 'room.list');
+    const found = await rooms.list(viewer.unit, states);
+    res.json({ rooms: await Promise.all(found.map(async (f) => presentRoom(d.db, f.room, f.request, await rooms.viewings(f.request.id)))) });
+  });
+
+  r.get('/rooms/:id', async (req, res) => {
+    const { viewer } = authOf(res);
+    const { room, request } = await roomFor(req, viewer, maySeeRoom, 'room.read');
+    res.json(await presentRoom(d.db, room, request, await rooms.viewings(request.id)));
+  });
+
+  for (const step of STEPS) {
+    r.post(`/rooms/:id/${step}`, async (req, res) => {
+      const { viewer } = authOf(res);
+      const { request } = await roomFor(req, viewer, maySupervise, `room.${step}`);
+      const room = await rooms.step(step, roomParam.parse(req.params).id, viewer.id, by(req, viewer));
+      res.json(await presentRoom(d.db, room, request, await rooms.viewings(request.id)));
+    });
+  }
+
+  r.post('/rooms/:id/playback-sessions', async (req, res) => {
+    const { viewer } = authOf(res);
+    const { room } = await roomFor(req, viewer, isTheParty, 'playback.session');
+    const { recordingId } = recordingBody.parse(req.body);
+    res.status(201).json(await d.playback.createRoomSession(viewer, room.id, recordingId, contextOf(req)));
+  });
+  return r;
 }

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
+import { InvalidInput } from '../errors.ts';
 
 const run = promisify(execFile);
 
@@ -17,7 +18,16 @@ const seconds = z
 
 const probeSchema = z.object({
   format: z.object({ format_name: z.string(), duration: seconds }),
-  streams: z.array(z.object({ codec_type: z.string().optional(), codec_name: z.string().optional(), duration: seconds, height: z.number().int().positive().optional() })),
+  streams: z.array(
+    z.object({
+      codec_type: z.string().optional(),
+      codec_name: z.string().optional(),
+      duration: seconds,
+      height: z.number().int().positive().optional(),
+      /** the stream's first timestamp: filters of a `-copyts` encode see times on this clock */
+      start_time: seconds,
+    }),
+  ),
 });
 export type MediaProbe = z.infer<typeof probeSchema>;
 
@@ -42,4 +52,12 @@ export async function probeMedia(ffmpegPath: string, file: string): Promise<Prob
     if (err.code === 'ENOENT' || err.killed) throw e;
     return { ok: false, stderr: err.stderr ?? err.message };
   }
+}
+
+/** A file's picture: its height, and its first timestamp (the clock filters with `-copyts` see). */
+export async function probeVideo(ffmpegPath: string, file: string): Promise<{ height: number; startSeconds: number | undefined }> {
+  const probed = await probeMedia(ffmpegPath, file);
+  const video = probed.ok ? probed.probe.streams.find((s) => s.codec_type === 'video') : undefined;
+  if (video?.height === undefined) throw new InvalidInput(`no video stream in ${path.basename(file)}: ${probed.ok ? 'none found' : probed.stderr}`);
+  return { height: video.height, startSeconds: video.start_time };
 }

@@ -4,6 +4,11 @@
  * the policy still allowing — and written to the audit log whether it is served or refused.
  * Bytes come only from the evidence store, and only when they still hash to the ledger (an
  * original) or to the derivatives row that names that original (a rendition or a marked variant).
+ *
+ * A party's session plays in a supervised viewing room (server/party/viewing-rooms.ts): it is
+ * checked against the room and the approval on every request, with no admission cache, so a
+ * pause or an end stops the very next segment; and it serves only forensically marked bytes —
+ * the approved redaction's marked segments, or the recording's marked variants — never an original.
  */
 import type { AuditInput, AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
@@ -12,8 +17,9 @@ import { isOnCaseOf } from '../cases/case-links.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
 import type { DerivativeKind, PlaybackSession, Recording } from '../db/schema.ts';
-import { LiuhenError, markAudited, NotAllowed, NotAuthenticated } from '../errors.ts';
+import { LiuhenError, markAudited, NotAllowed, NotAuthenticated, StateConflict } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { ViewingRooms } from '../party/viewing-rooms.ts';
 import { type Decision, mayReplay, mayWatchLive } from '../policy/policy.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { LIVE_WINDOW_SEGMENTS, type PlaylistEntry, renderPlaylist } from './playlist.ts';
@@ -67,8 +73,9 @@ export class PlaybackService {
   private readonly windows = new TtlCache<string, Window>(WINDOW_TTL_MS, 10_000);
   /** sealed ledger entries never change: `<recordingId>/<idx>` → the facts a segment request needs */
   private readonly sealed = new TtlCache<string, { deviceId: string; objectKey: string | null; sha256: string | null; kind: string } | null>(Infinity, 200_000);
-  /** derivatives are write-once too: `<recordingId>/<idx>/<kind>` → where it is and what it hashes to */
+  /** derivatives (and redacted segments) are write-once too: `<recordingId>/<idx>/<kind>` → where it is and what it hashes to */
   private readonly derivatives = new TtlCache<string, (StoredObject & { sourceSha256: string }) | undefined>(Infinity, 200_000);
+  private readonly rooms: ViewingRooms;
 
   constructor(
     private readonly db: Db,
@@ -80,7 +87,9 @@ export class PlaybackService {
     private readonly codewordKey: Buffer,
     private readonly sessionMinutes: number,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.rooms = new ViewingRooms(db, audit, now);
+  }
 
   /** Whether `viewer` may replay the recording, with the facts the policy needs looked up. */
   async replayDecision(viewer: Viewer, r: Recording): Promise<Decision> {
@@ -94,20 +103,41 @@ export class PlaybackService {
     const subject = 'recordingId' in target ? target.recordingId : target.deviceId;
     const decision = await this.decide(viewer, kind, subject);
     if (!decision.allow) throw await this.refused(ctx, { actor: `user:${viewer.id}`, action: 'playback.session', subject }, decision.reason, new NotAllowed(decision.reason));
+    return this.open(viewer, { kind, recording_id: kind === 'replay' ? subject : null, device_id: kind === 'live' ? subject : null, room_id: null, redaction_id: null }, null, ctx);
+  }
+
+  /**
+   * A party's session in their viewing room: the room must be open and the recording in the
+   * approval's scope; it serves the approved redaction when there is one, and waits (409
+   * not_ready) until every segment has its marked variants rather than serve an original.
+   */
+  async createRoomSession(viewer: Viewer, roomId: string, recordingId: string, ctx: RequestContext): Promise<CreatedSession> {
+    const event = { actor: `user:${viewer.id}`, action: 'playback.session', subject: recordingId };
+    const { decision, redactionId, windowUntil } = await this.rooms.playDecision(roomId, recordingId, viewer.id);
+    if (!decision.allow) throw await this.refused(ctx, event, decision.reason, new NotAllowed(decision.reason), { roomId });
+    const recording = await this.db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirstOrThrow();
+    if (!(await this.window(recording, 'replay', redactionId)).derived.marked) {
+      throw await this.refused(ctx, event, 'not_ready', new StateConflict('not_ready', `the marked segments of ${recordingId} are not made yet`), { roomId });
+    }
+    return this.open(viewer, { kind: 'replay', recording_id: recordingId, device_id: null, room_id: roomId, redaction_id: redactionId }, windowUntil, ctx);
+  }
+
+  /** Writes the session (ending by `notAfter` if given) and audits it. */
+  private async open(viewer: Viewer, target: Pick<PlaybackSession, 'kind' | 'recording_id' | 'device_id' | 'room_id' | 'redaction_id'>, notAfter: string | null, ctx: RequestContext): Promise<CreatedSession> {
     const created = this.now();
+    const usual = created.getTime() + this.sessionMinutes * 60_000;
     const session: PlaybackSession = {
       id: newId('ps'),
       user_id: viewer.id,
-      kind,
-      recording_id: kind === 'replay' ? subject : null,
-      device_id: kind === 'live' ? subject : null,
+      ...target,
       created_at: created.toISOString(),
-      expires_at: new Date(created.getTime() + this.sessionMinutes * 60_000).toISOString(),
-      room_id: null,
-      redaction_id: null,
+      expires_at: new Date(notAfter === null ? usual : Math.min(usual, Date.parse(notAfter))).toISOString(),
     };
+    const kind = session.kind;
     await this.db.insertInto('playback_sessions').values(session).execute();
-    await this.access(ctx, { actor: `user:${viewer.id}`, action: 'playback.session', subject, outcome: 'ok', sessionId: session.id, detail: { kind } });
+    await this.access(ctx, {
+      actor: `user:${viewer.id}`, action: 'playback.session', subject: session.recording_id ?? session.device_id, outcome: 'ok', sessionId: session.id, detail: { kind, ...roomDetail(session) },
+    });
     return {
       sessionId: session.id,
       kind,
@@ -119,10 +149,13 @@ export class PlaybackService {
 
   async playlist(sessionId: string, query: Record<string, unknown>, ctx: RequestContext): Promise<string> {
     const { session, viewer } = await this.admit(sessionId, 'index', query, ctx, 'playback.playlist');
-    const { recording, ...window } = await this.windows.through(`${session.kind}:${session.recording_id ?? session.device_id}`, async () => {
+    const { recording, ...window } = await this.windows.through(`${session.kind}:${session.recording_id ?? session.device_id}:${session.redaction_id ?? ''}`, async () => {
       const r = await this.recordingOf(session);
-      return { recording: r, ...(r ? await this.window(r, session.kind) : { entries: [], segmentsBefore: 0, gapsBefore: 0, derived: NOTHING_DERIVED }) };
+      return { recording: r, ...(r ? await this.window(r, session.kind, session.redaction_id) : { entries: [], segmentsBefore: 0, gapsBefore: 0, derived: NOTHING_DERIVED }) };
     });
+    if (session.room_id && !window.derived.marked) {
+      throw await this.refused(ctx, { actor: `user:${viewer.id}`, action: 'playback.playlist', subject: session.recording_id, sessionId, object: 'index.m3u8' }, 'not_ready', new NotAllowed('not_ready'), roomDetail(session));
+    }
     const notAfter = new Date(session.expires_at);
     const segmentUrl = (idx: number) => {
       const source = segmentSource(session.kind, window.derived, idx);
@@ -132,6 +165,7 @@ export class PlaybackService {
     const body = renderPlaylist({ ...window, ended: recording?.state === 'closed', kind: session.kind, segmentUrl });
     await this.access(ctx, {
       actor: `user:${viewer.id}`, action: 'playback.playlist', subject: recording?.id ?? session.device_id, outcome: 'ok', sessionId, object: 'index.m3u8', bytes: Buffer.byteLength(body),
+      ...(session.room_id ? { detail: roomDetail(session) } : {}),
     });
     return body;
   }
@@ -142,18 +176,21 @@ export class PlaybackService {
     const object = segmentObject(recordingId, idx, source);
     const { session, viewer } = await this.admit(sessionId, object, query, ctx, 'playback.segment');
     const event = { actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, sessionId };
-    const refuse = (reason: string) => this.refused(ctx, { ...event, object }, reason, new NotAllowed(reason));
+    const room = roomDetail(session);
+    const refuse = (reason: string) => this.refused(ctx, { ...event, object }, reason, new NotAllowed(reason), room);
     const entry = await this.sealedEntry(recordingId, idx);
     const belongs = entry && (session.kind === 'replay' ? recordingId === session.recording_id : entry.deviceId === session.device_id);
     if (!belongs) throw await refuse('segment outside the session');
     if (entry.kind !== 'segment' || !entry.objectKey || !entry.sha256) throw await refuse('no such segment');
+    // A party is never served an original: only marked bytes, which trace a leak back to them.
+    if (session.room_id && source !== 'mark') throw await refuse('room sessions serve marked segments only');
     let stored: StoredObject = { objectKey: entry.objectKey, sha256: entry.sha256 };
     if (source !== 'original') {
-      const derived = source === 'mark' || source === 'r360' ? await this.derivative(recordingId, idx, derivativeFor(source, this.codewordKey, sessionId, idx)) : undefined;
+      const derived = source === 'mark' || source === 'r360' ? await this.derivative(recordingId, idx, derivativeFor(source, this.codewordKey, sessionId, idx), session.redaction_id) : undefined;
       if (!derived) throw await refuse('no such segment');
       // A derivative stands for its original only if it names that original's hash.
       if (derived.sourceSha256 !== entry.sha256) {
-        await this.access(ctx, { ...event, outcome: 'error', object: derived.objectKey, detail: { reason: 'integrity' } });
+        await this.access(ctx, { ...event, outcome: 'error', object: derived.objectKey, detail: { reason: 'integrity', ...room } });
         throw markAudited(new IntegrityFailure(derived.objectKey));
       }
       stored = derived;
@@ -161,11 +198,11 @@ export class PlaybackService {
     const cached = this.segments.get(stored.objectKey);
     const bytes = cached ?? (await this.store.get(stored.objectKey));
     if (!cached && sha256Hex(bytes) !== stored.sha256) {
-      await this.access(ctx, { ...event, outcome: 'error', object: stored.objectKey, detail: { reason: 'integrity' } });
+      await this.access(ctx, { ...event, outcome: 'error', object: stored.objectKey, detail: { reason: 'integrity', ...room } });
       throw markAudited(new IntegrityFailure(stored.objectKey));
     }
     this.segments.set(stored.objectKey, bytes);
-    await this.access(ctx, { ...event, outcome: 'ok', object: stored.objectKey, bytes: bytes.length });
+    await this.access(ctx, { ...event, outcome: 'ok', object: stored.objectKey, bytes: bytes.length, ...(session.room_id ? { detail: room } : {}) });
     return bytes;
   }
 
@@ -175,8 +212,8 @@ export class PlaybackService {
   }
 
   /** Audits a refusal and returns the error, marked as audited, for the caller to throw. */
-  private async refused(ctx: RequestContext, event: Omit<AuditInput, 'address' | 'userAgent' | 'outcome' | 'detail'>, reason: string, error: LiuhenError): Promise<LiuhenError> {
-    await this.access(ctx, { ...event, outcome: 'refused', detail: { reason } });
+  private async refused(ctx: RequestContext, event: Omit<AuditInput, 'address' | 'userAgent' | 'outcome' | 'detail'>, reason: string, error: LiuhenError, detail: Record<string, unknown> = {}): Promise<LiuhenError> {
+    await this.access(ctx, { ...event, outcome: 'refused', detail: { reason, ...detail } });
     return markAudited(error);
   }
 
@@ -195,19 +232,28 @@ export class PlaybackService {
     return facts;
   }
 
-  /** A derivative's row, or undefined while the worker has not made it (not cached: it may come soon). */
-  private async derivative(recordingId: string, idx: number, kind: DerivativeKind) {
-    return this.derivatives.through(`${recordingId}/${idx}/${kind}`, async () => {
-      const row = await this.db
-        .selectFrom('derivatives').select(['object_key', 'sha256', 'source_sha256'])
-        .where('recording_id', '=', recordingId).where('idx', '=', idx).where('kind', '=', kind).executeTakeFirst();
+  /**
+   * A derivative's row — or, for a session serving a redaction, the redacted segment's of that
+   * variant — or undefined while the worker has not made it (not cached: it may come soon).
+   */
+  private async derivative(recordingId: string, idx: number, kind: DerivativeKind, redactionId: string | null = null) {
+    if (redactionId && kind !== 'mark_a' && kind !== 'mark_b') return undefined;
+    return this.derivatives.through(redactionId ? `${redactionId}/${idx}/${kind}` : `${recordingId}/${idx}/${kind}`, async () => {
+      const row = redactionId
+        ? await this.db
+          .selectFrom('redacted_segments').select(['object_key', 'sha256', 'source_sha256'])
+          .where('redaction_id', '=', redactionId).where('idx', '=', idx).where('variant', '=', kind as 'mark_a' | 'mark_b').executeTakeFirst()
+        : await this.db
+          .selectFrom('derivatives').select(['object_key', 'sha256', 'source_sha256'])
+          .where('recording_id', '=', recordingId).where('idx', '=', idx).where('kind', '=', kind).executeTakeFirst();
       return row && { objectKey: row.object_key, sha256: row.sha256, sourceSha256: row.source_sha256 };
     });
   }
 
   /**
    * Signature, session, viewer and policy; every refusal is audited before it is thrown. The
-   * signature is checked on every request; the rest is trusted for ADMISSION_TTL_MS after a full check.
+   * signature is checked on every request; the rest is trusted for ADMISSION_TTL_MS after a full
+   * check — except a room's session, whose room is asked every time.
    */
   private async admit(sessionId: string, object: string, query: Record<string, unknown>, ctx: RequestContext, action: string): Promise<Admitted> {
     const signatureProblem = this.signer.check(sessionId, object, query.exp, query.sig);
@@ -215,7 +261,7 @@ export class PlaybackService {
     if (recent && !signatureProblem && Date.parse(recent.session.expires_at) > this.now().getTime()) return recent;
     const session = await this.db.selectFrom('playback_sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
     const subject = session?.recording_id ?? session?.device_id ?? null;
-    const refuse = (actor: string, reason: string, error: LiuhenError) => this.refused(ctx, { actor, action, subject, sessionId, object }, reason, error);
+    const refuse = (actor: string, reason: string, error: LiuhenError) => this.refused(ctx, { actor, action, subject, sessionId, object }, reason, error, session ? roomDetail(session) : {});
     if (!session) throw await refuse('anonymous', signatureProblem ?? 'no such session', new NotAuthenticated());
     const actor = `user:${session.user_id}`;
     if (signatureProblem) throw await refuse(actor, signatureProblem, new NotAuthenticated());
@@ -223,9 +269,11 @@ export class PlaybackService {
     const user = await this.users.get(session.user_id);
     if (user.state !== 'active') throw await refuse(actor, 'user disabled', new NotAuthenticated());
     const viewer = viewerOf(user);
-    const decision = await this.decide(viewer, session.kind, (session.recording_id ?? session.device_id)!);
+    const decision = session.room_id
+      ? (await this.rooms.playDecision(session.room_id, session.recording_id!, session.user_id)).decision
+      : await this.decide(viewer, session.kind, (session.recording_id ?? session.device_id)!);
     if (!decision.allow) throw await refuse(actor, decision.reason, new NotAllowed(decision.reason));
-    this.admitted.set(sessionId, { session, viewer });
+    if (!session.room_id) this.admitted.set(sessionId, { session, viewer });
     return { session, viewer };
   }
 
@@ -245,7 +293,7 @@ export class PlaybackService {
     return q.executeTakeFirst();
   }
 
-  private async window(r: Recording, kind: 'live' | 'replay') {
+  private async window(r: Recording, kind: 'live' | 'replay', redactionId: string | null) {
     // Notice markers are chained evidence but not media: the timeline shows them, playlists do not.
     let q = this.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms']).where('recording_id', '=', r.id).where('kind', '!=', 'notice');
     if (kind === 'live') {
@@ -267,14 +315,29 @@ export class PlaybackService {
       entries: rows.map((e) => ({ idx: e.idx, kind: e.kind as 'segment' | 'gap', startAt: e.start_at, durationMs: e.duration_ms })),
       segmentsBefore: count('segment') + (chained ? r.chain_segments_before : 0),
       gapsBefore: count('gap') + (chained ? r.chain_gaps_before : 0),
-      derived: await this.derived(r, kind, firstIdx, rows.filter((e) => e.kind === 'segment').length),
+      derived: await this.derived(r, kind, firstIdx, rows.filter((e) => e.kind === 'segment').length, redactionId),
     };
   }
 
-  /** Replay: whether all `segments` have both variants. Live: which segments from `firstIdx` on have a 360p rendition. */
-  private async derived(r: Recording, kind: 'live' | 'replay', firstIdx: number, segments: number): Promise<Derived> {
+  /**
+   * Replay: whether all `segments` have both variants (of the redaction, when the session serves
+   * one). Live: which segments from `firstIdx` on have a 360p rendition.
+   */
+  private async derived(r: Recording, kind: 'live' | 'replay', firstIdx: number, segments: number, redactionId: string | null): Promise<Derived> {
+    if (redactionId) {
+      const made = await this.db
+        .selectFrom('redacted_segments').select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('redaction_id', '=', redactionId).where('variant', 'in', ['mark_a', 'mark_b']).where('idx', '>=', firstIdx).executeTakeFirstOrThrow();
+      return { marked: segments > 0 && Number(made.n) === 2 * segments, r360: NOTHING_DERIVED.r360 };
+    }
     const kinds: DerivativeKind[] = kind === 'replay' ? ['mark_a', 'mark_b'] : ['r360'];
     const rows = await this.db.selectFrom('derivatives').select('idx').where('recording_id', '=', r.id).where('kind', 'in', kinds).where('idx', '>=', firstIdx).execute();
     return kind === 'replay' ? { marked: segments > 0 && rows.length === 2 * segments, r360: NOTHING_DERIVED.r360 } : { marked: false, r360: new Set(rows.map((d) => d.idx)) };
   }
+}
+
+/** What ties a party's session to its room in the audit log. */
+function roomDetail(session: Pick<PlaybackSession, 'room_id' | 'redaction_id'>): Record<string, string> {
+  if (!session.room_id) return {};
+  return session.redaction_id ? { roomId: session.room_id, redactionId: session.redaction_id } : { roomId: session.room_id };
 }

@@ -12,7 +12,8 @@
  *   the officer wearing a bodycam, or a commander of its unit, marks the 告知 notice on its recording
  *   custodian  also makes exports of their unit's recordings: evidence packages, and party copies
  *              under an approval number (001 §36: the agency head's consent)
- *   party, agency_head, legal   no media yet (parties come with supervised viewing)
+ *   agency_head decides parties' view and copy requests; party  plays only in a supervised room,
+ *              and receives copies, under an approval (party-policy.ts); legal  no media
  *
  * A recording with a confidentiality label needs the matching clearance, whatever the role
  * (001 §35: state secrets, trade secrets and privacy are guarded).
@@ -109,19 +110,19 @@ export function mayMarkNotice(v: Viewer, d: NoticeFacts): Decision {
  * clearance here as for replay. Checked again on every download: a label set after the request
  * still stops the copy from leaving.
  */
-export function mayExport(v: Viewer, r: Pick<RecordingFacts, 'unit' | 'confidentiality'>, kind: Export['kind']): Decision {
+export function mayExport(v: Viewer, r: Pick<RecordingFacts, 'unit' | 'confidentiality'>, kind: Export['kind'], redacted = false): Decision {
   if (v.role !== 'custodian') return deny(`role ${v.role} does not make exports`);
   if (v.unit !== r.unit) return deny('recording of another unit');
   if (r.confidentiality && !v.clearances.includes(r.confidentiality)) return deny(`no ${r.confidentiality} clearance`);
-  return mayGiveOut(kind, r);
+  return mayGiveOut(kind, r, redacted);
 }
 
 /**
- * What may leave the agency whoever asks, the command line included: a party copy carries the
- * whole recording, so a labelled one is not copied for a party (001 §36, 001 §37: confidential
- * parts are excluded; redacted copies are a later feature).
+ * What may leave the agency whoever asks, the command line included: a labelled recording is
+ * copied for a party only as a redaction of it, never whole (001 §36, 001 §37: confidential parts
+ * are excluded). `redacted`: the copy is made from a redaction.
  */
-export function mayGiveOut(kind: Export['kind'], r: Pick<RecordingFacts, 'confidentiality'>): Decision {
-  if (kind === 'party_copy' && r.confidentiality) return deny(`a ${r.confidentiality} recording is not copied for a party`);
+export function mayGiveOut(kind: Export['kind'], r: Pick<RecordingFacts, 'confidentiality'>, redacted = false): Decision {
+  if (kind === 'party_copy' && r.confidentiality && !redacted) return deny(`a ${r.confidentiality} recording is not copied for a party`);
   return ALLOW;
 }

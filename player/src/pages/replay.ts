@@ -6,6 +6,7 @@ import { label, setText, t, type MessageKey } from '../i18n.ts';
 import { createJobList } from '../job-list.ts';
 import { confidentialityText, recordingStateText } from '../labels.ts';
 import { createPlayerFrame } from '../player-frame.ts';
+import { createRedactionPanel } from '../redaction-panel.ts';
 import type { PageContext } from '../router.ts';
 import { createTimeline } from '../timeline.ts';
 import { loadThumbnails } from '../thumbnails.ts';
@@ -75,6 +76,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
   const fullscreen = h('button', { type: 'button', class: 'secondary' }, label('replay.fullscreen'));
   // The container, not the video, goes full screen: the watermark must come along.
   fullscreen.addEventListener('click', () => void container.requestFullscreen().catch(() => undefined));
+  const redaction = createRedactionPanel(id, video, signal);
 
   root.append(
     h(
@@ -93,6 +95,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
         container,
         problem,
         h('section', { class: 'card' }, h('h2', {}, label('replay.timeline')), timeline.el),
+        ...(redaction ? [redaction] : []),
       ),
       h('aside', { class: 'replay-aside' }, info, verification, createJobList(id, signal)),
     ),

@@ -1,0 +1,266 @@
+/**
+ * Keeping a case: create it, add its people, stages, actions, links and reasons, approve an
+ * emergency start, end it, annotate it. Who may was decided by the caller (case-policy.ts over
+ * HTTP; the command line is the operator's); every act and every refusal here is audited with the
+ * case as subject. Once a case is archived its facts are frozen: only annotations are added.
+ */
+import type { Transaction } from 'kysely';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { SigningKey } from '../crypto/signing-key.ts';
+import { sha256Hex } from '../crypto/hash.ts';
+import type { Db } from '../db/database.ts';
+import type { ActionLink, Case, CaseAction, Schema } from '../db/schema.ts';
+import { violates } from '../db/unique-violation.ts';
+import { DeviceNotFound, type LiuhenError, markAudited, NotAllowed, NotFound, RecordingNotFound, StateConflict } from '../errors.ts';
+import type { Requester } from '../exports/export-requests.ts';
+import { newId } from '../ids.ts';
+import { objectKeys } from '../ledger/object-keys.ts';
+import type { EvidenceStore } from '../storage/evidence-store.ts';
+import { checkCase } from './case-check.ts';
+import { linkedRecordings } from './case-links.ts';
+import { buildCaseManifest, putOrKeep } from './case-manifest.ts';
+import {
+  actionSchema, annotationSchema, atSchema, caseIdSchema, caseNoSchema, createCaseSchema, linkSchema, memberSchema, reasonSchema, stageEventSchema,
+} from './case-input.ts';
+
+export interface CaseServiceDeps {
+  db: Db;
+  audit: AuditLog;
+  store: EvidenceStore;
+  /** signs the case manifest at archiving */
+  signingKey: SigningKey;
+  retentionDays: number;
+  now?: () => Date;
+}
+
+const CASE_NO_INDEX = { name: 'cases_case_no_key', table: 'cases', columns: ['case_no'] };
+
+export class CaseService {
+  private readonly now: () => Date;
+
+  constructor(private readonly d: CaseServiceDeps) {
+    this.now = d.now ?? (() => new Date());
+  }
+
+  async load(caseId: string): Promise<Case> {
+    const c = await this.d.db.selectFrom('cases').selectAll().where('id', '=', caseIdSchema.parse(caseId)).executeTakeFirst();
+    if (!c) throw new NotFound('case', caseId);
+    return c;
+  }
+
+  async loadByNo(caseNo: string): Promise<Case> {
+    const c = await this.d.db.selectFrom('cases').selectAll().where('case_no', '=', caseNoSchema.parse(caseNo)).executeTakeFirst();
+    if (!c) throw new NotFound('case', caseNo);
+    return c;
+  }
+
+  async isMember(caseId: string, badge: string): Promise<boolean> {
+    const row = await this.d.db.selectFrom('case_members').select('badge').where('case_id', '=', caseId).where('badge', '=', badge).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async loadAction(c: Case, actionId: string): Promise<CaseAction> {
+    const a = await this.d.db.selectFrom('case_actions').selectAll().where('id', '=', actionId).where('case_id', '=', c.id).executeTakeFirst();
+    if (!a) throw new NotFound('action', actionId);
+    return a;
+  }
+
+  /** The initiation stage starts with the case. */
+  async create(input: unknown, by: Requester): Promise<Case> {
+    const v = createCaseSchema.parse(input);
+    const now = this.now().toISOString();
+    const row: Case = {
+      id: newId('case'), case_no: v.caseNo, unit: v.unit, title: v.title, emergency: v.emergency ? 1 : 0, initiated_at: v.initiatedAt ?? now,
+      approved_at: v.approvedAt ?? null, ended_at: null, archived_at: null, archived_by: null, manifest_key: null, created_by: by.actor, created_at: now,
+    };
+    try {
+      await this.d.db.transaction().execute(async (tx) => {
+        await tx.insertInto('cases').values(row).execute();
+        await tx.insertInto('case_stages').values({ case_id: row.id, stage: 'initiation', started_at: row.initiated_at, ended_at: null }).execute();
+      });
+    } catch (e) {
+      if (violates(e, CASE_NO_INDEX)) await this.refuse(by, 'case.create', null, new StateConflict('case_no_taken', `case number ${v.caseNo} is taken`), { caseNo: v.caseNo });
+      throw e;
+    }
+    await this.audited(by, 'case.create', row.id, { caseNo: row.case_no, unit: row.unit, emergency: v.emergency, initiatedAt: row.initiated_at });
+    return row;
+  }
+
+  async addMember(c: Case, input: unknown, by: Requester): Promise<void> {
+    const v = memberSchema.parse(input);
+    await this.edit(c, by, 'case.member.add', async (tx) => {
+      const existing = await tx.selectFrom('case_members').select('role').where('case_id', '=', c.id).where('badge', '=', v.badge).executeTakeFirst();
+      if (existing) throw new StateConflict('member_exists', `${v.badge} is already on case ${c.case_no} as ${existing.role}`);
+      await tx.insertInto('case_members').values({ case_id: c.id, badge: v.badge, role: v.role, added_by: by.actor, added_at: this.now().toISOString() }).execute();
+    });
+    await this.audited(by, 'case.member.add', c.id, v);
+  }
+
+  async stageEvent(c: Case, input: unknown, by: Requester): Promise<void> {
+    const v = stageEventSchema.parse(input);
+    const at = v.at ?? this.now().toISOString();
+    const action = `case.stage.${v.event}`;
+    await this.edit(c, by, action, async (tx) => {
+      const stage = await tx.selectFrom('case_stages').selectAll().where('case_id', '=', c.id).where('stage', '=', v.stage).executeTakeFirst();
+      if (v.event === 'start') {
+        if (stage) throw new StateConflict('stage_started', `stage ${v.stage} of case ${c.case_no} started at ${stage.started_at}`);
+        await tx.insertInto('case_stages').values({ case_id: c.id, stage: v.stage, started_at: at, ended_at: null }).execute();
+        return;
+      }
+      if (!stage || stage.ended_at !== null) throw new StateConflict(stage ? 'stage_ended' : 'stage_not_started', `stage ${v.stage} of case ${c.case_no} is not running`);
+      if (at < stage.started_at) throw new StateConflict('stage_ends_before_start', `stage ${v.stage} cannot end before it started (${stage.started_at})`);
+      await tx.updateTable('case_stages').set({ ended_at: at }).where('case_id', '=', c.id).where('stage', '=', v.stage).execute();
+    });
+    await this.audited(by, action, c.id, { stage: v.stage, at });
+  }
+
+  async addAction(c: Case, input: unknown, by: Requester): Promise<CaseAction> {
+    const v = actionSchema.parse(input);
+    const row: CaseAction = {
+      id: newId('act'), case_id: c.id, kind: v.kind, stage: v.stage, at: v.at, ended_at: v.endedAt ?? null, place: v.place ?? null,
+      officer_badge: v.officerBadge ?? null, not_recorded_reason: null, not_recorded_text: null, created_by: by.actor, created_at: this.now().toISOString(),
+    };
+    await this.edit(c, by, 'case.action.add', (tx) => tx.insertInto('case_actions').values(row).execute());
+    await this.audited(by, 'case.action.add', c.id, { actionId: row.id, kind: row.kind, stage: row.stage, at: row.at, officerBadge: row.officer_badge });
+    return row;
+  }
+
+  /**
+   * A whole recording, or a device's recordings in a window. Only the case's own unit's: a link
+   * gives the case's reviewers replay access, so it must not reach into another unit's evidence.
+   */
+  async link(c: Case, actionId: string, input: unknown, by: Requester): Promise<ActionLink> {
+    const action = await this.loadAction(c, actionId);
+    const v = linkSchema.parse(input);
+    const target = 'recordingId' in v
+      ? await this.d.db.selectFrom('recordings').select('unit').where('id', '=', v.recordingId).executeTakeFirst()
+      : await this.d.db.selectFrom('devices').select('unit').where('id', '=', v.deviceId).executeTakeFirst();
+    if (!target) throw 'recordingId' in v ? new RecordingNotFound(v.recordingId) : new DeviceNotFound(v.deviceId);
+    if (target.unit !== c.unit) await this.refuse(by, 'case.link', c.id, new NotAllowed('recording of another unit'), { actionId, ...v });
+    const row: ActionLink = {
+      id: newId('lnk'), action_id: action.id, recording_id: 'recordingId' in v ? v.recordingId : null, device_id: 'deviceId' in v ? v.deviceId : null,
+      from_at: 'from' in v ? v.from : null, to_at: 'to' in v ? v.to : null, linked_by: by.actor, linked_at: this.now().toISOString(),
+    };
+    await this.edit(c, by, 'case.link', (tx) => tx.insertInto('action_links').values(row).execute());
+    await this.audited(by, 'case.link', c.id, { actionId, linkId: row.id, ...v });
+    return row;
+  }
+
+  /** Sets or clears (`reason: null`) why the action was not recorded. */
+  async setReason(c: Case, actionId: string, input: unknown, by: Requester): Promise<void> {
+    const action = await this.loadAction(c, actionId);
+    const v = reasonSchema.parse(input);
+    await this.edit(c, by, 'case.reason', (tx) =>
+      tx.updateTable('case_actions').set({ not_recorded_reason: v.reason, not_recorded_text: v.text ?? null }).where('id', '=', action.id).execute(),
+    );
+    await this.audited(by, 'case.reason', c.id, { actionId, reason: v.reason, text: v.text ?? null });
+  }
+
+  async approveEmergency(c: Case, input: unknown, by: Requester): Promise<void> {
+    const at = this.atOf(input);
+    await this.edit(c, by, 'case.approve', async (tx) => {
+      if (c.emergency !== 1) throw new StateConflict('not_emergency', `case ${c.case_no} was not started in an emergency`);
+      const set = await tx.updateTable('cases').set({ approved_at: at }).where('id', '=', c.id).where('approved_at', 'is', null).executeTakeFirst();
+      if (Number(set.numUpdatedRows) !== 1) throw new StateConflict('already_approved', `case ${c.case_no} was approved already`);
+    });
+    await this.audited(by, 'case.approve', c.id, { at, afterMs: Date.parse(at) - Date.parse(c.initiated_at) });
+  }
+
+  /** The act's end: the 30 days to archive run from here. */
+  async end(c: Case, input: unknown, by: Requester): Promise<void> {
+    const at = this.atOf(input);
+    await this.edit(c, by, 'case.end', async (tx) => {
+      if (at < c.initiated_at) throw new StateConflict('case_ends_before_start', `case ${c.case_no} cannot end before it was initiated`);
+      const set = await tx.updateTable('cases').set({ ended_at: at }).where('id', '=', c.id).where('ended_at', 'is', null).executeTakeFirst();
+      if (Number(set.numUpdatedRows) !== 1) throw new StateConflict('case_ended', `case ${c.case_no} has ended already`);
+    });
+    await this.audited(by, 'case.end', c.id, { at });
+  }
+
+  /** Open to archived cases too: a note never changes what was filed. */
+  async annotate(c: Case, input: unknown, by: Requester): Promise<{ id: string; at: string }> {
+    const { text } = annotationSchema.parse(input);
+    const row = { id: newId('ann'), case_id: c.id, text, by: by.actor, at: this.now().toISOString() };
+    await this.d.db.insertInto('case_annotations').values(row).execute();
+    await this.audited(by, 'case.annotate', c.id, { annotationId: row.id, text, archived: c.archived_at !== null });
+    return { id: row.id, at: row.at };
+  }
+
+  /**
+   * Files the case (001 §34: the custodian's act): freezes it, then writes the signed manifest to
+   * the evidence store. Freezing comes first so no edit can land between the manifest's reading
+   * and its sealing; an archiving cut short (a crash, a recording that closed too late) is
+   * finished by running it again.
+   */
+  async archive(c: Case, by: Requester): Promise<{ manifestKey: string; sha256: string }> {
+    const refused = (code: string, message: string) => this.refuse(by, 'case.archive', c.id, new StateConflict(code, message));
+    if (c.manifest_key !== null) await refused('case_archived', `case ${c.case_no} was archived at ${c.archived_at}`);
+    if (c.ended_at === null) await refused('case_not_ended', `case ${c.case_no} has not ended; archiving follows the act's end`);
+    const linked = [...new Set((await linkedRecordings(this.d.db, c.id)).map((l) => l.recordingId))];
+    const open = linked.length === 0 ? [] : await this.d.db.selectFrom('recordings').select('id').where('id', 'in', linked).where('state', '!=', 'closed').execute();
+    if (open.length > 0) await refused('recording_not_closed', `recording ${open.map((r) => r.id).join(', ')} is not closed yet; archive the case when it is`);
+
+    const now = this.now();
+    const frozen = await this.freeze(c, now, by);
+    const findings = await checkCase(this.d.db, c.id, now);
+    const manifest = await buildCaseManifest(this.d.db, this.d.store, frozen, {
+      archivedAt: frozen.archived_at!, archivedBy: frozen.archived_by!, findings, signingKey: this.d.signingKey.fingerprint,
+    });
+    const retainUntil = new Date(now.getTime() + this.d.retentionDays * 86_400_000);
+    const key = objectKeys.caseManifest(c.id);
+    const pem = Buffer.from(this.d.signingKey.publicKeyPem);
+    await putOrKeep(this.d.store, objectKeys.publicKey(this.d.signingKey.fingerprint), pem, retainUntil, 'application/x-pem-file');
+    const stored = await putOrKeep(this.d.store, key, manifest, retainUntil, 'application/json');
+    await putOrKeep(this.d.store, objectKeys.caseManifestSignature(c.id), this.d.signingKey.sign(stored), retainUntil, 'application/octet-stream');
+    await this.d.db.updateTable('cases').set({ manifest_key: key }).where('id', '=', c.id).execute();
+    const sha256 = sha256Hex(stored);
+    await this.audited(by, 'case.archive', c.id, { manifestKey: key, sha256, findings: findings.length, recordings: linked.length });
+    return { manifestKey: key, sha256 };
+  }
+
+  /** Sets archived_at (once) and closes the archive stage; returns the case as frozen. */
+  private async freeze(c: Case, now: Date, by: Requester): Promise<Case> {
+    const at = now.toISOString();
+    await this.d.db.transaction().execute(async (tx) => {
+      const set = await tx.updateTable('cases').set({ archived_at: at, archived_by: by.actor }).where('id', '=', c.id).where('archived_at', 'is', null).executeTakeFirst();
+      if (Number(set.numUpdatedRows) !== 1) return;
+      const stage = await tx.selectFrom('case_stages').select('ended_at').where('case_id', '=', c.id).where('stage', '=', 'archive').executeTakeFirst();
+      if (!stage) await tx.insertInto('case_stages').values({ case_id: c.id, stage: 'archive', started_at: at, ended_at: at }).execute();
+      else if (stage.ended_at === null) await tx.updateTable('case_stages').set({ ended_at: at }).where('case_id', '=', c.id).where('stage', '=', 'archive').execute();
+    });
+    return this.load(c.id);
+  }
+
+  private atOf(input: unknown): string {
+    return atSchema.parse(input ?? {}).at ?? this.now().toISOString();
+  }
+
+  /**
+   * Runs an edit in a transaction that first claims the case row while it is not archived: edits
+   * of one case, and an archiving that starts meanwhile, wait for each other (PostgreSQL's row
+   * lock; SQLite's one writer), so checks made inside `write` hold, the manifest never misses an
+   * edit and no edit slips in after it. Refusals are audited.
+   */
+  private async edit(c: Case, by: Requester, action: string, write: (tx: Transaction<Schema>) => Promise<unknown>): Promise<void> {
+    try {
+      await this.d.db.transaction().execute(async (tx) => {
+        const claimed = await tx.updateTable('cases').set((eb) => ({ id: eb.ref('id') })).where('id', '=', c.id).where('archived_at', 'is', null).executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) throw new StateConflict('case_archived', `case ${c.case_no} is archived; only annotations may be added`);
+        await write(tx);
+      });
+    } catch (e) {
+      if (e instanceof StateConflict) await this.refuse(by, action, c.id, e);
+      throw e;
+    }
+  }
+
+  private async refuse(by: Requester, action: string, subject: string | null, err: LiuhenError, detail: Record<string, unknown> = {}): Promise<never> {
+    const reason = err instanceof NotAllowed ? err.reason : err.code;
+    await this.d.audit.record({ actor: by.actor, action, subject, outcome: 'refused', address: by.address, userAgent: by.userAgent, detail: { ...detail, reason } });
+    throw markAudited(err);
+  }
+
+  private async audited(by: Requester, action: string, subject: string, detail: Record<string, unknown>): Promise<void> {
+    await this.d.audit.record({ actor: by.actor, action, subject, outcome: 'ok', address: by.address, userAgent: by.userAgent, detail });
+  }
+}

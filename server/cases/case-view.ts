@@ -1,0 +1,95 @@
+/**
+ * Cases as the API and the command line show them: the list with deadlines and finding counts,
+ * and one case with everything on it.
+ */
+import type { Viewer } from '../auth/user-registry.ts';
+import type { Db } from '../db/database.ts';
+import { type Case, type Stage, STAGES } from '../db/schema.ts';
+import { mayReadCase } from '../policy/case-policy.ts';
+import { archiveDeadline, archiveOverdue, emergencyApprovalDeadline } from './case-deadlines.ts';
+import { checkFacts, findingsOf } from './case-check.ts';
+import { cite, RECORDING_RULES } from './recording-rules.ts';
+
+/** The stage a case is in: the furthest one started. */
+function currentStage(started: Stage[]): Stage | null {
+  return [...STAGES].reverse().find((s) => started.includes(s)) ?? null;
+}
+
+export function presentCase(c: Case, stagesStarted: Stage[], now: Date) {
+  return {
+    id: c.id, caseNo: c.case_no, unit: c.unit, title: c.title, emergency: c.emergency === 1, initiatedAt: c.initiated_at, approvedAt: c.approved_at,
+    approvalDeadline: c.emergency === 1 ? emergencyApprovalDeadline(c.initiated_at) : null,
+    endedAt: c.ended_at, archiveDeadline: archiveDeadline(c.ended_at), archiveOverdue: archiveOverdue(c, now),
+    archivedAt: c.archived_at, archivedBy: c.archived_by, manifestKey: c.manifest_key, createdBy: c.created_by, createdAt: c.created_at,
+    stage: currentStage(stagesStarted),
+  };
+}
+
+/**
+ * Every case the viewer may read (at most `limit`, newest first), each with its current stage,
+ * archive deadline and number of findings. `viewer` null: the command line's operator sees all.
+ */
+export async function listCases(db: Db, viewer: Viewer | null, now: Date, limit = 500) {
+  const memberOf = viewer ? (await db.selectFrom('case_members').select('case_id').where('badge', '=', viewer.badge).execute()).map((m) => m.case_id) : [];
+  let q = db.selectFrom('cases').selectAll().orderBy('initiated_at', 'desc').limit(limit);
+  if (viewer && viewer.role !== 'auditor') {
+    const byUnit = viewer.role !== 'reviewer';
+    if (!byUnit && memberOf.length === 0) return [];
+    q = q.where((eb) => eb.or([...(byUnit ? [eb('unit', '=', viewer.unit)] : []), ...(memberOf.length > 0 ? [eb('id', 'in', memberOf)] : [])]));
+  }
+  const members = new Set(memberOf);
+  const cases = (await q.execute()).filter((c) => !viewer || mayReadCase(viewer, { unit: c.unit, viewerIsMember: members.has(c.id) }).allow);
+  const stages = cases.length === 0 ? [] : await db.selectFrom('case_stages').select(['case_id', 'stage']).where('case_id', 'in', cases.map((c) => c.id)).execute();
+  const listed = [];
+  for (const c of cases) {
+    const findings = findingsOf(await checkFacts(db, c.id), now);
+    listed.push({ ...presentCase(c, stages.filter((s) => s.case_id === c.id).map((s) => s.stage), now), findings: findings.length });
+  }
+  return listed;
+}
+
+/** One case with its stages, members, actions (each with its rule, links and linked recordings), gaps, findings, advice and annotations. */
+export async function caseDetail(db: Db, c: Case, now: Date) {
+  const facts = await checkFacts(db, c.id);
+  const findings = findingsOf(facts, now);
+  const stages = await db.selectFrom('case_stages').selectAll().where('case_id', '=', c.id).execute();
+  const members = await db.selectFrom('case_members').selectAll().where('case_id', '=', c.id).orderBy('added_at').execute();
+  const actions = await db.selectFrom('case_actions').selectAll().where('case_id', '=', c.id).orderBy('at').orderBy('id').execute();
+  const links = actions.length === 0 ? [] : await db.selectFrom('action_links').selectAll().where('action_id', 'in', actions.map((a) => a.id)).orderBy('linked_at').execute();
+  const annotations = await db.selectFrom('case_annotations').selectAll().where('case_id', '=', c.id).orderBy('at').execute();
+  const recordingIds = facts.recordings.map((r) => r.id);
+  const recordings = recordingIds.length === 0 ? [] : await db.selectFrom('recordings').selectAll().where('id', 'in', recordingIds).orderBy('started_at').execute();
+  const notes = recordingIds.length === 0 ? [] : await db.selectFrom('gap_notes').selectAll().where('recording_id', 'in', recordingIds).execute();
+  const noteOf = (recordingId: string, idx: number) => notes.find((n) => n.recording_id === recordingId && n.idx === idx);
+
+  const presentedActions = actions.map((a) => {
+    const rule = RECORDING_RULES[a.kind];
+    return {
+      id: a.id, kind: a.kind, stage: a.stage, at: a.at, endedAt: a.ended_at, place: a.place, officerBadge: a.officer_badge,
+      requirement: rule.requirement, clauses: rule.clauses, notRecordedReason: a.not_recorded_reason, notRecordedText: a.not_recorded_text,
+      links: links.filter((l) => l.action_id === a.id).map((l) => ({ id: l.id, recordingId: l.recording_id, deviceId: l.device_id, from: l.from_at, to: l.to_at, linkedBy: l.linked_by, linkedAt: l.linked_at })),
+      recordingIds: [...new Set(facts.links.filter((l) => l.actionId === a.id).map((l) => l.recordingId))],
+    };
+  });
+  return {
+    case: presentCase(c, stages.map((s) => s.stage), now),
+    stages: STAGES.map((stage) => stages.find((s) => s.stage === stage)).flatMap((s) => (s ? [{ stage: s.stage, startedAt: s.started_at, endedAt: s.ended_at }] : [])),
+    members: members.map((m) => ({ badge: m.badge, role: m.role, addedBy: m.added_by, addedAt: m.added_at })),
+    actions: presentedActions,
+    recordings: recordings.map((r) => ({
+      id: r.id, deviceId: r.device_id, officerBadge: r.officer_badge, startedAt: r.started_at, endedAt: r.ended_at, state: r.state, late: r.late === 1,
+      gaps: facts.gaps.filter((g) => g.recording_id === r.id).map((g) => {
+        const note = noteOf(r.id, g.idx);
+        return { idx: g.idx, startAt: g.start_at, note: note ? { reason: note.reason, by: note.noted_by, at: note.noted_at } : null };
+      }),
+    })),
+    findings,
+    /** recommended actions with neither a recording nor a reason: advice, not findings */
+    advice: presentedActions
+      .filter((a) => a.requirement === 'recommended' && a.recordingIds.length === 0 && a.notRecordedReason === null)
+      .map((a) => ({ actionId: a.id, kind: a.kind, clauses: RECORDING_RULES[a.kind].clauses.map(cite) })),
+    annotations: annotations.map((n) => ({ id: n.id, text: n.text, by: n.by, at: n.at })),
+  };
+}
+
+export type CaseDetail = Awaited<ReturnType<typeof caseDetail>>;

@@ -1,0 +1,45 @@
+/**
+ * A party's copy under an approved copy request (000 §21, 001 §36): the watermarked party copy the
+ * workers make (workers/export-party-copy.ts), addressed to the party by name, numbered with the
+ * request's id, and made from the approved redaction for a labelled recording. The party may ask
+ * for it and download it only while the approval's window is open, and only their own.
+ */
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Viewer } from '../auth/user-registry.ts';
+import type { Db } from '../db/database.ts';
+import type { Export, PartyRequest } from '../db/schema.ts';
+import { createExport, loadRecording, type Requester } from '../exports/export-requests.ts';
+import { isTheParty, mayCopy } from '../policy/party-policy.ts';
+import type { Decision } from '../policy/policy.ts';
+
+/** Whether the party may have a copy of the recording under the request now, and the redaction it would be made from. */
+export async function copyDecision(db: Db, party: Viewer, request: PartyRequest, recordingId: string, now: Date): Promise<{ decision: Decision; redactionId: string | null }> {
+  const own = isTheParty(party, { unit: request.unit, partyUserId: request.party_user_id });
+  if (!own.allow) return { decision: own, redactionId: null };
+  const scope = await db
+    .selectFrom('party_request_recordings').innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
+    .select(['party_request_recordings.approved', 'party_request_recordings.redaction_id', 'recordings.confidentiality'])
+    .where('request_id', '=', request.id).where('recording_id', '=', recordingId).executeTakeFirst();
+  const redactionId = scope?.redaction_id ?? null;
+  const decision = mayCopy({
+    state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, kind: request.kind, copyAllowed: request.copy_allowed === 1,
+    approved: scope?.approved === 1, confidentiality: scope?.confidentiality ?? null, redactionId,
+  }, now);
+  return { decision, redactionId };
+}
+
+/** A party's download of an export: only a party copy of their own approved request, inside its window. */
+export async function partyDownloadDecision(db: Db, party: Viewer, exp: Export, now: Date): Promise<Decision> {
+  if (exp.kind !== 'party_copy' || exp.request_id === null) return { allow: false, reason: 'not a copy made for a party request' };
+  const request = await db.selectFrom('party_requests').selectAll().where('id', '=', exp.request_id).executeTakeFirstOrThrow();
+  const { decision, redactionId } = await copyDecision(db, party, request, exp.recording_id, now);
+  // A copy made before its scope changed is not what the approval now allows.
+  if (decision.allow && redactionId !== exp.redaction_id) return { allow: false, reason: 'copy not made from the approved redaction' };
+  return decision;
+}
+
+/** The party's copy; the caller has checked copyDecision (and audited a refusal). */
+export async function createPartyCopy(deps: { db: Db; audit: AuditLog }, party: Viewer, request: PartyRequest, recordingId: string, redactionId: string | null, by: Requester) {
+  const recording = await loadRecording(deps.db, recordingId);
+  return createExport(deps, recording, { kind: 'party_copy', recipient: party.name, approvalNo: request.id }, by, { requestId: request.id, redactionId });
+}

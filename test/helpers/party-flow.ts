@@ -1,0 +1,71 @@
+/**
+ * What the party tests share: a closed recording with its marked variants (the 'recording.derive'
+ * handler run directly, no queue), calls to the API as a signed-in user, and the segment URLs of
+ * a playback session's playlist.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Recording } from '../../server/db/schema.ts';
+import type { RunningServer } from '../../server/liuhen.ts';
+import type { WorkerDeps } from '../../workers/job-handler.ts';
+import { recordingDerive } from '../../workers/recording-derive.ts';
+import { publish } from './publisher.ts';
+import { waitForClosed } from './recordings.ts';
+import type { SignedIn } from './viewing.ts';
+
+export function workerDeps(server: RunningServer): WorkerDeps {
+  const { core } = server;
+  return {
+    db: core.db, store: core.store, ffmpegPath: core.config.ffmpegPath, fontFile: core.config.fontFile, retentionDays: core.config.retentionDays,
+    workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-party-work-')), signingKey: core.signingKey, codewordKey: core.keys.key('forensic-codeword'), log: core.log,
+  };
+}
+
+/** A bodycam of `unit` records `seconds` of test pattern; returns the closed recording. */
+export async function recordClosed(server: RunningServer, unit: string, officerBadge: string, seconds: number): Promise<Recording> {
+  const { device, credential } = await server.core.devices.add({ kind: 'bodycam', officerBadge, unit, name: `记录仪 ${officerBadge}` }, 'test');
+  const camera = publish(server.publishUrl(device.id, credential), seconds);
+  if ((await camera.exited) !== 0) throw new Error(`publisher failed: ${camera.stderr()}`);
+  return (await waitForClosed(server.core.db, device.id))[0]!;
+}
+
+/** Makes the recording's forensic A/B variants as the worker would. */
+export async function deriveMarked(deps: WorkerDeps, recordingId: string): Promise<void> {
+  await recordingDerive({ recordingId }, { jobId: `job-test-${recordingId}`, progress: async () => undefined }, deps);
+}
+
+export interface Answer<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+/** `/api/<route>` as `who`: GET without a body, POST with one. */
+export function apiOf(server: RunningServer) {
+  return async <T = Record<string, unknown>>(who: SignedIn, route: string, body?: unknown): Promise<Answer<T>> => {
+    const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/${route}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${who.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+  };
+}
+
+/** An approval of every recording named, for `untilMs` from now. */
+export function approval(recordingIds: string[], over: Record<string, unknown> = {}, untilMs = 10 * 60_000) {
+  return {
+    decision: 'approve', windowFrom: new Date(Date.now() - 1000).toISOString(), windowUntil: new Date(Date.now() + untilMs).toISOString(), maxViewings: 2,
+    recordings: recordingIds.map((recordingId) => ({ recordingId, approved: true })), ...over,
+  };
+}
+
+/** Absolute URLs of the segments a session's playlist lists. */
+export async function segmentUrls(server: RunningServer, playlistUrl: string): Promise<string[]> {
+  const base = `http://127.0.0.1:${server.httpPort}`;
+  const res = await fetch(`${base}${playlistUrl}`);
+  if (res.status !== 200) throw new Error(`playlist answered ${res.status}`);
+  const dir = new URL(playlistUrl, base);
+  return (await res.text()).split('\n').filter((l) => l && !l.startsWith('#')).map((l) => new URL(l, dir).toString());
+}

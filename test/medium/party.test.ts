@@ -1,0 +1,402 @@
+/**
+ * Parties over the real HTTP API (000 §21–22, 001 §36–37, 004 §18): real recordings published over
+ * RTMP and sealed, their marked variants made by the worker handler, a party's request decided by
+ * the agency head, the room a custodian supervises. Whatever the party has not been granted —
+ * no approval, after the window, beyond the count, while paused, another party's room, a labelled
+ * recording without a redaction — yields no media byte, and each step is in the audit log.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../server/audit/audit-log.ts';
+import { UserRegistry } from '../../server/auth/user-registry.ts';
+import { openDatabase } from '../../server/db/database.ts';
+import { StateConflict } from '../../server/errors.ts';
+import { decisionSchema, PartyRequests } from '../../server/party/party-requests.ts';
+import { ViewingRooms } from '../../server/party/viewing-rooms.ts';
+import { sha256Hex } from '../../server/crypto/hash.ts';
+import type { AuditEvent, Recording } from '../../server/db/schema.ts';
+import type { RunningServer } from '../../server/liuhen.ts';
+import { exportPartyCopy } from '../../workers/export-party-copy.ts';
+import { recordingRedact } from '../../workers/redact-recording.ts';
+import type { WorkerDeps } from '../../workers/job-handler.ts';
+import { looksLikeMedia } from '../helpers/http.ts';
+import { apiOf, approval, deriveMarked, recordClosed, segmentUrls, workerDeps } from '../helpers/party-flow.ts';
+import { freshPostgresDatabase } from '../helpers/postgres.ts';
+import { seedRecordings } from '../helpers/seeded-recordings.ts';
+import { startTestServer, testEnv } from '../helpers/server.ts';
+import { type SignedIn, signedInUser } from '../helpers/viewing.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+let server: RunningServer;
+let deps: WorkerDeps;
+let api: ReturnType<typeof apiOf>;
+/** marked variants made */
+let marked: Recording;
+/** no variants made: used for labels and redactions */
+let other: Recording;
+let party: SignedIn;
+let otherParty: SignedIn;
+let custodian: SignedIn;
+let head: SignedIn;
+
+beforeAll(async () => {
+  server = await startTestServer(await testEnv({ LIUHEN_GRACE_SECONDS: '1' }));
+  deps = workerDeps(server);
+  api = apiOf(server);
+  [marked, other] = await Promise.all([recordClosed(server, 'u1', 'PA-1', 6), recordClosed(server, 'u1', 'PA-2', 6)]);
+  await deriveMarked(deps, marked.id);
+  party = await signedInUser(server, 'party', 'u1', 'P-1', { name: '王当事' });
+  otherParty = await signedInUser(server, 'party', 'u1', 'P-2', { name: '赵另方' });
+  custodian = await signedInUser(server, 'custodian', 'u1', 'K-1', { clearances: ['privacy'] });
+  head = await signedInUser(server, 'agency_head', 'u1', 'H-1');
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+const play = (url: string) => fetch(url).then(async (res) => ({ status: res.status, body: Buffer.from(await res.arrayBuffer()) }));
+
+async function newRequest(who: SignedIn, recordingIds: string[], kind: 'view' | 'copy' = 'view', extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await api<{ requestId: string; state: string }>(who, 'party-requests', { kind, recordingIds, reason: '核对现场检查经过', ...extra });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  expect(res.body.state).toBe('pending');
+  return res.body.requestId;
+}
+
+async function approved(recordingIds: string[], over: Record<string, unknown> = {}, untilMs?: number): Promise<string> {
+  const id = await newRequest(party, recordingIds, over.copyAllowed ? 'copy' : 'view');
+  const res = await api(head, `party-requests/${id}/decision`, approval(recordingIds, over, untilMs));
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return id;
+}
+
+/** A room of the request that the custodian has joined. */
+async function openRoom(requestId: string): Promise<string> {
+  const made = await api<{ roomId: string; state: string }>(party, `party-requests/${requestId}/rooms`, {});
+  expect(made.status, JSON.stringify(made.body)).toBe(201);
+  expect(made.body.state).toBe('waiting');
+  const joined = await api<{ state: string }>(custodian, `rooms/${made.body.roomId}/join`, {});
+  expect([joined.status, joined.body.state]).toEqual([200, 'open']);
+  return made.body.roomId;
+}
+
+async function sessionIn(roomId: string, recordingId: string) {
+  const res = await api<{ sessionId: string; playlistUrl: string; expiresAt: string; watermark: { viewerName: string } }>(party, `rooms/${roomId}/playback-sessions`, { recordingId });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+const eventsOf = async (subject: string): Promise<AuditEvent[]> => server.core.audit.query({ subject, limit: 1000 });
+const detailOf = (e: AuditEvent) => JSON.parse(e.detail) as Record<string, unknown>;
+const segmentEvents = async (sessionId: string) =>
+  (await server.core.db.selectFrom('audit_events').selectAll().where('session_id', '=', sessionId).where('action', '=', 'playback.segment').orderBy('seq').execute());
+
+describe('without approval', () => {
+  it('the party gets no session and no byte, and only the unit’s agency head decides, once', async () => {
+    const id = await newRequest(party, [marked.id]);
+    expect((await api(party, `party-requests/${id}/rooms`, {})).status).toBe(409);
+    // The ordinary replay route is not a party's way in.
+    expect((await api(party, 'playback-sessions', { recordingId: marked.id })).status).toBe(403);
+    // A made-up session: refused whatever its signature.
+    const forged = await play(`http://127.0.0.1:${server.httpPort}/play/ps-forged1/${marked.id}/1.ts?v=mark&exp=9999999999&sig=${'0'.repeat(64)}`);
+    expect(forged.status).toBe(401);
+    expect(looksLikeMedia(forged.body)).toBe(false);
+
+    expect((await api(custodian, `party-requests/${id}/decision`, { decision: 'refuse', note: '不予同意' })).status).toBe(403);
+    expect((await api(party, `party-requests/${id}/decision`, { decision: 'refuse', note: '不予同意' })).status).toBe(403);
+    const refused = await api<{ state: string }>(head, `party-requests/${id}/decision`, { decision: 'refuse', note: '涉及他人隐私' });
+    expect([refused.status, refused.body.state]).toEqual([200, 'refused']);
+    const again = await api(head, `party-requests/${id}/decision`, approval([marked.id]));
+    expect([again.status, again.body.error]).toEqual([409, 'request_decided']);
+    expect((await api(party, `party-requests/${id}/rooms`, {})).body.error).toBe('request_not_approved');
+
+    const trail = (await eventsOf(id)).map((e) => `${e.action}:${e.outcome}`);
+    expect(trail).toEqual([
+      'party.request:ok', 'room.create:refused', 'party.decision:refused', 'party.decision:refused', 'party.decision:ok', 'party.decision:refused', 'room.create:refused',
+    ]);
+  });
+
+  it('a party sees only their own requests; staff ask for a named party', async () => {
+    const id = await newRequest(party, [marked.id]);
+    expect((await api(otherParty, `party-requests/${id}`)).status).toBe(403);
+    const theirs = await api<{ requests: { requestId: string }[] }>(otherParty, 'party-requests');
+    expect(theirs.body.requests.map((r) => r.requestId)).not.toContain(id);
+    const mine = await api<{ requests: { requestId: string }[] }>(party, 'party-requests');
+    expect(mine.body.requests.map((r) => r.requestId)).toContain(id);
+
+    const onBehalf = await api<{ requestId: string; party: { badge: string }; requestedBy: string }>(custodian, 'party-requests', { kind: 'view', recordingIds: [marked.id], reason: '代为申请', partyBadge: 'P-2' });
+    expect(onBehalf.status).toBe(201);
+    expect(onBehalf.body.party.badge).toBe('P-2');
+    expect(onBehalf.body.requestedBy).toBe(`user:${custodian.userId}`);
+    // A party does not ask for someone else.
+    expect((await api(party, 'party-requests', { kind: 'view', recordingIds: [marked.id], reason: 'x', partyBadge: 'P-2' })).status).toBe(403);
+  });
+});
+
+describe('an approved viewing', () => {
+  let requestId: string;
+  let roomId: string;
+
+  beforeAll(async () => {
+    requestId = await approved([marked.id]);
+  });
+
+  it('stays closed until a custodian joins, then serves only the marked variants', async () => {
+    const made = await api<{ roomId: string; state: string; recordings: { recordingId: string }[] }>(party, `party-requests/${requestId}/rooms`, {});
+    expect(made.status).toBe(201);
+    roomId = made.body.roomId;
+    expect(made.body.recordings.map((r) => r.recordingId)).toEqual([marked.id]);
+    // One room at a time.
+    expect((await api(party, `party-requests/${requestId}/rooms`, {})).body.error).toBe('room_active');
+    const early = await api(party, `rooms/${roomId}/playback-sessions`, { recordingId: marked.id });
+    expect(early.status).toBe(403);
+    // Only a custodian of the unit supervises.
+    expect((await api(head, `rooms/${roomId}/join`, {})).status).toBe(403);
+    expect((await api(party, `rooms/${roomId}/join`, {})).status).toBe(403);
+
+    const joined = await api<{ state: string; supervisor: { userId: string }; viewingsUsed: number; viewingsLeft: number }>(custodian, `rooms/${roomId}/join`, {});
+    expect(joined.body).toMatchObject({ state: 'open', supervisor: { userId: custodian.userId }, viewingsUsed: 1, viewingsLeft: 1 });
+
+    const session = await sessionIn(roomId, marked.id);
+    expect(session.watermark.viewerName).toBe('王当事');
+    // Outside the approved scope: no session.
+    expect((await api(party, `rooms/${roomId}/playback-sessions`, { recordingId: other.id })).status).toBe(403);
+    const urls = await segmentUrls(server, session.playlistUrl);
+    expect(urls.length).toBe(marked.segment_count);
+    expect(urls.every((u) => new URL(u).searchParams.get('v') === 'mark')).toBe(true);
+
+    const first = await play(urls[0]!);
+    expect(first.status).toBe(200);
+    const idx = Number(/\/(\d+)\.ts/.exec(urls[0]!)![1]);
+    const variants = await server.core.db.selectFrom('derivatives').select(['kind', 'sha256']).where('recording_id', '=', marked.id).where('idx', '=', idx).where('kind', 'in', ['mark_a', 'mark_b']).execute();
+    const original = await server.core.db.selectFrom('ledger_entries').select('sha256').where('recording_id', '=', marked.id).where('idx', '=', idx).executeTakeFirstOrThrow();
+    expect(variants.map((v) => v.sha256)).toContain(sha256Hex(first.body));
+    expect(sha256Hex(first.body)).not.toBe(original.sha256);
+
+    // The URL asking for the original instead, or another recording, is refused: the signature covers it.
+    const asOriginal = new URL(urls[0]!);
+    asOriginal.searchParams.delete('v');
+    expect((await play(asOriginal.toString())).status).toBe(401);
+    expect((await play(urls[0]!.replace(marked.id, other.id))).status).toBe(401);
+
+    const served = await segmentEvents(session.sessionId);
+    expect(served.filter((e) => e.outcome === 'ok').map((e) => detailOf(e).roomId)).toEqual([roomId]);
+  });
+
+  it('another party can neither see nor enter the room', async () => {
+    expect((await api(otherParty, `rooms/${roomId}`)).status).toBe(403);
+    expect((await api(otherParty, `rooms/${roomId}/playback-sessions`, { recordingId: marked.id })).status).toBe(403);
+    expect((await api(otherParty, `party-requests/${requestId}/rooms`, {})).status).toBe(403);
+    expect((await api(party, `rooms/${roomId}`)).status).toBe(200);
+  });
+
+  it('pause stops the next segment, resume serves again, end stops it for good', async () => {
+    const session = await sessionIn(roomId, marked.id);
+    const urls = await segmentUrls(server, session.playlistUrl);
+    expect((await play(urls[0]!)).status).toBe(200);
+
+    expect((await api(custodian, `rooms/${roomId}/pause`, {})).body.state).toBe('paused');
+    const paused = await play(urls[1]!);
+    expect(paused.status).toBe(403);
+    expect(looksLikeMedia(paused.body)).toBe(false);
+    expect((await fetch(`http://127.0.0.1:${server.httpPort}${session.playlistUrl}`)).status).toBe(403);
+    expect((await api(party, `rooms/${roomId}/playback-sessions`, { recordingId: marked.id })).status).toBe(403);
+
+    expect((await api(custodian, `rooms/${roomId}/resume`, {})).body.state).toBe('open');
+    expect((await play(urls[1]!)).status).toBe(200);
+
+    const ended = await api<{ state: string; endReason: string }>(custodian, `rooms/${roomId}/end`, {});
+    expect(ended.body).toMatchObject({ state: 'ended', endReason: 'supervisor' });
+    for (const url of urls) expect((await play(url)).status).toBe(403);
+    expect((await api(custodian, `rooms/${roomId}/resume`, {})).body.error).toBe('room_ended');
+
+    const segments = await segmentEvents(session.sessionId);
+    const refusedReasons = segments.filter((e) => e.outcome === 'refused').map((e) => detailOf(e).reason);
+    expect(refusedReasons).toEqual(['room_paused', ...urls.map(() => 'room_ended')]);
+    expect(segments.every((e) => detailOf(e).roomId === roomId)).toBe(true);
+    const trail = (await eventsOf(requestId)).filter((e) => detailOf(e).roomId === roomId && e.outcome === 'ok').map((e) => e.action);
+    expect(trail).toEqual(['room.create', 'room.join', 'room.pause', 'room.resume', 'room.end']);
+  });
+});
+
+describe('the approved count and window', () => {
+  it('a second viewing beyond maxViewings 1 is refused; a room nobody joined does not count', async () => {
+    const id = await approved([marked.id], { maxViewings: 1 });
+    const unjoined = await api<{ roomId: string }>(party, `party-requests/${id}/rooms`, {});
+    expect((await api(custodian, `rooms/${unjoined.body.roomId}/end`, {})).body.state).toBe('ended');
+    const roomId = await openRoom(id);
+    const session = await sessionIn(roomId, marked.id);
+    const [url] = await segmentUrls(server, session.playlistUrl);
+    expect((await play(url!)).status).toBe(200);
+    await api(custodian, `rooms/${roomId}/end`, {});
+
+    const beyond = await api(party, `party-requests/${id}/rooms`, {});
+    expect([beyond.status, beyond.body.error]).toEqual([409, 'viewings_used']);
+    expect((await play(url!)).status).toBe(403);
+    const detail = await api<{ viewingsUsed: number; viewingsLeft: number }>(party, `party-requests/${id}`);
+    expect(detail.body).toMatchObject({ viewingsUsed: 1, viewingsLeft: 0 });
+    const refused = (await eventsOf(id)).filter((e) => e.action === 'room.create' && e.outcome === 'refused');
+    expect(refused.map((e) => detailOf(e).reason)).toEqual(['viewings_used']);
+  });
+
+  it('after the window closes the room ends by itself and no byte is served', async () => {
+    const id = await approved([marked.id], {}, 6000);
+    const until = Date.parse(((await api<{ windowUntil: string }>(party, `party-requests/${id}`)).body).windowUntil);
+    const roomId = await openRoom(id);
+    const session = await sessionIn(roomId, marked.id);
+    expect(Date.parse(session.expiresAt)).toBeLessThanOrEqual(until);
+    const urls = await segmentUrls(server, session.playlistUrl);
+    expect((await play(urls[0]!)).status).toBe(200);
+
+    await sleep(Math.max(0, until - Date.now()) + 200);
+    for (const url of urls) expect((await play(url)).status).not.toBe(200);
+    const room = await api<{ state: string; endReason: string; endedAt: string }>(party, `rooms/${roomId}`);
+    expect(room.body).toMatchObject({ state: 'ended', endReason: 'expired', endedAt: new Date(until).toISOString() });
+    expect((await api(party, `party-requests/${id}/rooms`, {})).body.error).toBe('window_closed');
+    const end = (await eventsOf(id)).filter((e) => e.action === 'room.end');
+    expect(end.map((e) => [e.actor, detailOf(e)])).toEqual([['system:room-expiry', { roomId, reason: 'expired' }]]);
+  });
+});
+
+describe('copies', () => {
+  it('the party asks for a copy only under a copy approval, and follows only their own', async () => {
+    const viewOnly = await approved([marked.id]);
+    expect((await api(party, `party-requests/${viewOnly}/copies`, { recordingId: marked.id })).status).toBe(403);
+
+    const id = await approved([marked.id], { copyAllowed: true });
+    expect((await api(otherParty, `party-requests/${id}/copies`, { recordingId: marked.id })).status).toBe(403);
+    const made = await api<{ exportId: string }>(party, `party-requests/${id}/copies`, { recordingId: marked.id });
+    expect(made.status).toBe(201);
+    const row = await server.core.db.selectFrom('exports').selectAll().where('id', '=', made.body.exportId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ kind: 'party_copy', recording_id: marked.id, recipient: '王当事', approval_no: id, request_id: id, redaction_id: null });
+    expect((await api(party, `exports/${row.id}`)).status).toBe(200);
+    expect((await api(party, `exports/${row.id}/file`)).body.error).toBe('export_not_ready');
+    expect((await api(otherParty, `exports/${row.id}`)).status).toBe(403);
+    const listed = await api<{ copies: { exportId: string }[] }>(party, `party-requests/${id}`);
+    expect(listed.body.copies.map((c) => c.exportId)).toEqual([row.id]);
+
+    await exportPartyCopy({ exportId: row.id }, { jobId: row.job_id, progress: async () => undefined }, deps);
+    const file = await fetch(`http://127.0.0.1:${server.httpPort}/api/exports/${row.id}/file`, { headers: { authorization: `Bearer ${party.accessToken}` } });
+    expect(file.status).toBe(200);
+    const stored = await server.core.db.selectFrom('exports').select('sha256').where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect(sha256Hex(Buffer.from(await file.arrayBuffer()))).toBe(stored.sha256);
+    expect((await api(otherParty, `exports/${row.id}/file`)).status).toBe(403);
+    const downloads = await server.core.audit.query({ action: 'export.download', subject: marked.id });
+    expect(downloads.map((e) => [e.actor, e.outcome])).toEqual([[`user:${party.userId}`, 'refused'], [`user:${party.userId}`, 'ok'], [`user:${otherParty.userId}`, 'refused']]);
+  });
+});
+
+describe('a confidential recording', () => {
+  let requestId: string;
+  let redactionId: string;
+
+  it('is not approved for a party unless a ready redaction is chosen', async () => {
+    expect((await fetch(`http://127.0.0.1:${server.httpPort}/api/recordings/${other.id}/confidentiality`, {
+      method: 'PUT', headers: { authorization: `Bearer ${custodian.accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'privacy' }),
+    })).status).toBe(204);
+    requestId = await newRequest(party, [other.id]);
+    const plain = await api(head, `party-requests/${requestId}/decision`, approval([other.id]));
+    expect([plain.status, plain.body.error]).toEqual([409, 'confidential_needs_redaction']);
+
+    const asked = await api<{ redactionId: string; jobId: string }>(custodian, `recordings/${other.id}/redactions`, { marks: { mute: [{ fromMs: 0, toMs: 2000 }], blur: [{ x: 0.1, y: 0.1, w: 0.3, h: 0.3, fromMs: 0, toMs: 4000 }] } });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    redactionId = asked.body.redactionId;
+    const pending = await api(head, `party-requests/${requestId}/decision`, approval([other.id], { recordings: [{ recordingId: other.id, approved: true, redactionId }] }));
+    expect([pending.status, pending.body.error]).toEqual([409, 'confidential_needs_redaction']);
+
+    await recordingRedact({ redactionId }, { jobId: asked.body.jobId, progress: async () => undefined }, deps);
+    await waitFor('the redaction to be ready', async () => (await server.core.db.selectFrom('redactions').select('state').where('id', '=', redactionId).executeTakeFirst())?.state === 'ready', 10_000);
+    const ok = await api<{ state: string; recordings: { redactionId: string }[] }>(head, `party-requests/${requestId}/decision`, approval([other.id], { recordings: [{ recordingId: other.id, approved: true, redactionId }] }));
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.recordings[0]!.redactionId).toBe(redactionId);
+
+    const decisions = (await eventsOf(requestId)).filter((e) => e.action === 'party.decision');
+    expect(decisions.map((e) => [e.outcome, detailOf(e).reason ?? detailOf(e).decision])).toEqual([
+      ['refused', 'confidential_needs_redaction'], ['refused', 'confidential_needs_redaction'], ['ok', 'approve'],
+    ]);
+  });
+
+  it('the party’s segments are the redaction’s marked segments, never the original’s', async () => {
+    const roomId = await openRoom(requestId);
+    const session = await sessionIn(roomId, other.id);
+    const urls = await segmentUrls(server, session.playlistUrl);
+    const redacted = await server.core.db.selectFrom('redacted_segments').select(['idx', 'variant', 'sha256']).where('redaction_id', '=', redactionId).execute();
+    const originals = await server.core.db.selectFrom('ledger_entries').select(['idx', 'sha256']).where('recording_id', '=', other.id).where('kind', '=', 'segment').execute();
+    for (const url of urls) {
+      const got = await play(url);
+      expect(got.status).toBe(200);
+      const idx = Number(/\/(\d+)\.ts/.exec(url)![1]);
+      const hash = sha256Hex(got.body);
+      expect(redacted.filter((r) => r.idx === idx && r.variant !== 'plain').map((r) => r.sha256)).toContain(hash);
+      expect(originals.map((o) => o.sha256)).not.toContain(hash);
+    }
+    const served = (await segmentEvents(session.sessionId)).filter((e) => e.outcome === 'ok');
+    expect(served.length).toBe(urls.length);
+    expect(served.every((e) => detailOf(e).roomId === roomId && detailOf(e).redactionId === redactionId)).toBe(true);
+  });
+
+  it('a party copy of it is made from the approved redaction', async () => {
+    const id = await newRequest(party, [other.id], 'copy');
+    const ok = await api(head, `party-requests/${id}/decision`, approval([other.id], { copyAllowed: true, recordings: [{ recordingId: other.id, approved: true, redactionId }] }));
+    expect(ok.status).toBe(200);
+    const made = await api<{ exportId: string }>(party, `party-requests/${id}/copies`, { recordingId: other.id });
+    expect(made.status).toBe(201);
+    const row = await server.core.db.selectFrom('exports').selectAll().where('id', '=', made.body.exportId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ kind: 'party_copy', recording_id: other.id, request_id: id, redaction_id: redactionId });
+    // The custodian's own route still gives no whole copy of a labelled recording.
+    expect((await api(custodian, `recordings/${other.id}/exports`, { kind: 'party_copy', recipient: '王当事', approvalNo: id })).status).toBe(403);
+  });
+});
+
+describe.each([
+  ['SQLite', async () => `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-party-')), 'liuhen.sqlite')}`],
+  ['PostgreSQL', freshPostgresDatabase],
+])('on %s', (_name, databaseUrl) => {
+  it('decides a request once when two heads decide at once, and ends a room at its window’s end', async () => {
+    const db = await openDatabase(await databaseUrl());
+    const audit = new AuditLog(db);
+    let clock = new Date('2026-03-01T02:00:00.000Z');
+    const now = () => clock;
+    try {
+      await seedRecordings(db, [{ id: 'dev-p1', kind: 'bodycam', officer: 'O-1', unit: 'u1' }], [{ id: 'rec-p1', device: 'dev-p1', startedAt: '2026-03-01T01:00:00.000Z', durationMs: 60_000, late: false, flags: [] }]);
+      const { user } = await new UserRegistry(db, audit).add({ role: 'party', unit: 'u1', name: '王当事', badge: 'P-1', password: 'a long test password' }, 'test');
+      const requests = new PartyRequests(db, audit, now);
+      const rooms = new ViewingRooms(db, audit, now);
+      const by = { actor: `user:${user.id}` };
+      const recordings = await requests.recordingsOf(['rec-p1']);
+      const request = await requests.create({ kind: 'view', recordingIds: ['rec-p1'], reason: '核对' }, recordings, user.id, by);
+
+      const decision = decisionSchema.parse({
+        decision: 'approve', windowFrom: '2026-03-01T02:00:00.000Z', windowUntil: '2026-03-01T03:00:00.000Z', maxViewings: 1, recordings: [{ recordingId: 'rec-p1', approved: true }],
+      });
+      const both = await Promise.allSettled([0, 1].map((i) => requests.decide(request, decision, { actor: `user:head-${i}` })));
+      expect(both.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = both.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(lost.reason).toBeInstanceOf(StateConflict);
+      expect((lost.reason as StateConflict).code).toBe('request_decided');
+      const approved = await requests.load(request.id);
+      expect(approved).toMatchObject({ state: 'approved', max_viewings: 1, copy_allowed: 0 });
+
+      const room = await rooms.create(approved, by);
+      await rooms.step('join', room.id, 'usr-supervisor', { actor: 'user:usr-supervisor' });
+      expect((await rooms.playDecision(room.id, 'rec-p1', user.id)).decision).toEqual({ allow: true });
+      expect((await rooms.playDecision(room.id, 'rec-p1', 'usr-someone-else')).decision.allow).toBe(false);
+      expect(await rooms.viewings(request.id)).toEqual({ used: 1, active: 1 });
+
+      clock = new Date('2026-03-01T03:00:00.000Z');
+      expect((await rooms.playDecision(room.id, 'rec-p1', user.id)).decision).toEqual({ allow: false, reason: 'window_closed' });
+      expect((await rooms.load(room.id)).room).toMatchObject({ state: 'ended', end_reason: 'expired', ended_at: '2026-03-01T03:00:00.000Z' });
+      expect(await rooms.list('u1', ['ended'])).toHaveLength(1);
+      await audit.flush();
+      const ends = await audit.query({ action: 'room.end' });
+      expect(ends.map((e) => [e.actor, e.subject, JSON.parse(e.detail)])).toEqual([['system:room-expiry', request.id, { roomId: room.id, reason: 'expired' }]]);
+    } finally {
+      await audit.flush();
+      await db.destroy();
+    }
+  });
+});
