@@ -4,6 +4,7 @@ import { type ActionKind, type NotRecordedReason, type Stage, STAGES } from '../
 import { badgeSchema } from '../badges.ts';
 import { unitSchema } from '../units.ts';
 import { ACTION_KINDS, NOT_RECORDED_REASON_CODES } from './recording-rules.ts';
+import { idSchema, recordingIdSchema } from '../ids.ts';
 
 /** Printable text: it is shown on pages, printed by the CLI and written to the audit log. */
 const text = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\p{Cc}\p{Cf}]+$/u, 'no control characters');
@@ -13,9 +14,8 @@ const prose = (max: number) => z.string().trim().min(1).max(max).regex(/^(?:[^\p
 /** An instant with its offset, stored as RFC 3339 UTC with milliseconds. */
 export const instant = z.string().datetime({ offset: true }).transform((s) => new Date(s).toISOString());
 export const caseNoSchema = z.string().trim().min(1).max(64).regex(/^[^\s\p{C}/]+$/u, 'a case number: no spaces, slashes or control characters');
-export const caseIdSchema = z.string().regex(/^case-[a-z0-9]{1,40}$/);
-export const actionIdSchema = z.string().regex(/^act-[a-z0-9]{1,40}$/);
-export const recordingIdSchema = z.string().regex(/^rec-[a-z0-9]{1,40}$/);
+export const caseIdSchema = idSchema('case');
+export const actionIdSchema = idSchema('act');
 const deviceIdSchema = z.string().regex(/^[a-z]+-[a-z0-9]{1,40}$/);
 
 export const stageSchema = z.enum(STAGES as [Stage, ...Stage[]]);

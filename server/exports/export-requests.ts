@@ -16,6 +16,7 @@ import { LiuhenError, markAudited, NotAllowed, RecordingNotFound } from '../erro
 import { newId } from '../ids.ts';
 import { mayGiveOut } from '../policy/policy.ts';
 import { enqueueJob } from '../queue/outbox.ts';
+import { idSchema } from '../ids.ts';
 
 /** Printable text only: it is burned into the picture and printed in the audit log. */
 const printable = (max: number) =>
@@ -26,7 +27,7 @@ export const exportRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('party_copy'), recipient: printable(100), approvalNo: printable(64) }).strict(),
 ]);
 
-export const exportIdSchema = z.string().regex(/^exp-[a-z0-9]{1,40}$/);
+export const exportIdSchema = idSchema('exp');
 
 /** An export of a recording still being made would not hold what the recording will hold. */
 export class RecordingNotClosed extends LiuhenError {

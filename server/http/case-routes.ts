@@ -5,7 +5,8 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { actionIdSchema, caseIdSchema, recordingIdSchema } from '../cases/case-input.ts';
+import { actionIdSchema, caseIdSchema } from '../cases/case-input.ts';
+import { recordingIdSchema } from '../ids.ts';
 import { verifyCaseManifest } from '../cases/case-manifest.ts';
 import { CaseService } from '../cases/case-service.ts';
 import { caseDetail, listCases } from '../cases/case-view.ts';

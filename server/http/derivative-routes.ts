@@ -13,8 +13,9 @@ import { IntegrityFailure } from '../playback/playback-service.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
+import { recordingIdSchema } from '../ids.ts';
 
-const idParam = z.object({ id: z.string().regex(/^rec-[a-z0-9]{1,40}$/) });
+const idParam = z.object({ id: recordingIdSchema });
 
 const SERVED: { file: string; kind: DerivativeKind; contentType: string; action: string }[] = [
   { file: 'thumbnails.vtt', kind: 'sprite_vtt', contentType: 'text/vtt; charset=utf-8', action: 'recording.thumbnails' },

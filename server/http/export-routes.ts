@@ -15,8 +15,9 @@ import { mayExport } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
+import { recordingIdSchema } from '../ids.ts';
 
-const recordingParam = z.object({ id: z.string().regex(/^rec-[a-z0-9]{1,40}$/) });
+const recordingParam = z.object({ id: recordingIdSchema });
 const exportParam = z.object({ id: exportIdSchema });
 
 const FILE_TYPE: Record<Export['kind'], { contentType: string; ext: string }> = {

@@ -16,10 +16,11 @@ import { isTheParty, mayDecide, mayMakeRoom, mayRequest, maySeeRequest, maySeeRo
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
+import { recordingIdSchema } from '../ids.ts';
 
 const requestParam = z.object({ id: partyRequestIdSchema });
 const roomParam = z.object({ id: roomIdSchema });
-const recordingBody = z.object({ recordingId: z.string().regex(/^rec-[a-z0-9]{1,40}$/) }).strict();
+const recordingBody = z.object({ recordingId: recordingIdSchema }).strict();
 const REQUEST_STATES = ['pending', 'approved', 'refused'] as const;
 const ROOM_STATES = ['waiting', 'open', 'paused', 'ended'] as const;
 const listQuery = z.object({ state: z.enum(REQUEST_STATES).optional() });

@@ -9,8 +9,9 @@ import { mayKeep, mayReplay } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
+import { recordingIdSchema } from '../ids.ts';
 
-const idParam = z.object({ id: z.string().regex(/^rec-[a-z0-9]{1,40}$/) });
+const idParam = z.object({ id: recordingIdSchema });
 const shareBody = z.object({ userId: z.string().min(1).max(64) });
 const labelBody = z.object({ label: z.enum(CONFIDENTIALITY_LABELS as [Confidentiality, ...Confidentiality[]]).nullable() });
 

@@ -13,8 +13,9 @@ import { createRedaction, loadRedaction, presentRedaction, redactionIdSchema } f
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
+import { recordingIdSchema } from '../ids.ts';
 
-const recordingParam = z.object({ id: z.string().regex(/^rec-[a-z0-9]{1,40}$/) });
+const recordingParam = z.object({ id: recordingIdSchema });
 const redactionParam = z.object({ id: redactionIdSchema });
 const requestBody = z.object({ marks: z.unknown() });
 

@@ -13,6 +13,7 @@ import { InvalidInput, type LiuhenError, markAudited, NotFound, RecordingNotFoun
 import type { Requester } from '../exports/export-requests.ts';
 import { newId } from '../ids.ts';
 import { scopeProblem } from '../policy/party-policy.ts';
+import { idSchema } from '../ids.ts';
 
 const DAY_MS = 24 * 60 * 60_000;
 /** The longest window an approval may grant, counted from the decision. */
@@ -22,7 +23,7 @@ const ID = /^[a-z]+-[a-z0-9]{1,40}$/;
 const text = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]+$/u, 'no control characters');
 const instant = z.string().datetime({ offset: true }).transform((s) => new Date(s).toISOString());
 
-export const partyRequestIdSchema = z.string().regex(/^pr-[a-z0-9]{1,40}$/);
+export const partyRequestIdSchema = idSchema('pr');
 
 export const newPartyRequestSchema = z
   .object({

@@ -5,7 +5,6 @@
  * every read of a room first ends it if that time has passed, so no caller ever sees an expired
  * room as open. Each step is audited with the request as subject and the room in the detail.
  */
-import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import type { PartyRequest, RoomState, ViewingRoom } from '../db/schema.ts';
@@ -14,8 +13,9 @@ import type { Requester } from '../exports/export-requests.ts';
 import { newId } from '../ids.ts';
 import { mayPlayInRoom, roomCreateProblem } from '../policy/party-policy.ts';
 import type { Decision } from '../policy/policy.ts';
+import { idSchema } from '../ids.ts';
 
-export const roomIdSchema = z.string().regex(/^room-[a-z0-9]{1,40}$/);
+export const roomIdSchema = idSchema('room');
 export const ACTIVE_ROOM_STATES: readonly RoomState[] = ['waiting', 'open', 'paused'];
 /** Who ends a room at its window's end. */
 export const SYSTEM_ACTOR = 'system:room-expiry';

@@ -3,7 +3,6 @@
  * written as a `redactions` row with its job in one transaction, and audited. The derivative is
  * made by workers/redact-recording.ts; the original is never touched.
  */
-import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import type { Recording, Redaction } from '../db/schema.ts';
@@ -12,8 +11,9 @@ import { RecordingNotClosed, type Requester } from '../exports/export-requests.t
 import { newId } from '../ids.ts';
 import { enqueueJob } from '../queue/outbox.ts';
 import { marksBeyond, type RedactionMarks, redactionMarksSchema } from './redaction-marks.ts';
+import { idSchema } from '../ids.ts';
 
-export const redactionIdSchema = z.string().regex(/^red-[a-z0-9]{1,40}$/);
+export const redactionIdSchema = idSchema('red');
 
 export async function loadRedaction(db: Db, redactionId: string): Promise<Redaction> {
   const row = await db.selectFrom('redactions').selectAll().where('id', '=', redactionId).executeTakeFirst();

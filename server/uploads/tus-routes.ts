@@ -16,12 +16,13 @@ import { statusFor } from '../http/error-status.ts';
 import { contextOf } from '../http/request-context.ts';
 import { TusVersionUnsupported, UploadContentType } from './upload-errors.ts';
 import { parseUploadMetadata } from './upload-metadata.ts';
+import { idSchema } from '../ids.ts';
 
 const TUS_VERSION = '1.0.0';
 const PATCH_TYPE = 'application/offset+octet-stream';
 
 const byteCount = z.string().regex(/^\d{1,15}$/, 'a whole number of bytes').transform(Number);
-const idParam = z.object({ id: z.string().regex(/^upl-[a-z0-9]{1,40}$/) });
+const idParam = z.object({ id: idSchema('upl') });
 const creationHeaders = z.object({ 'upload-length': byteCount });
 const patchHeaders = z.object({ 'upload-offset': byteCount, 'content-length': byteCount.optional() });
 

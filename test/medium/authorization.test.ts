@@ -23,6 +23,7 @@ let recordingId: string;
 let deviceId: string;
 const users = new Map<Role, SignedIn>();
 let spareReviewer: SignedIn;
+let caseId: string;
 let badgeNo = 0;
 
 beforeAll(async () => {
@@ -33,6 +34,12 @@ beforeAll(async () => {
   recordingId = (await waitForClosed(server.core.db, device.id))[0]!.id;
   for (const role of ROLES) users.set(role, await signedInUser(server, role, 'u1', `${role}-1`));
   spareReviewer = await signedInUser(server, 'reviewer', 'u1', 'reviewer-2');
+  const created = await rawRequest(server.httpPort, 'POST', '/api/cases', {
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${users.get('custodian')!.accessToken}` },
+    body: JSON.stringify({ caseNo: 'AUTHZ-1', unit: 'u1', title: '权限矩阵' }),
+  });
+  expect(created.status).toBe(201);
+  caseId = (JSON.parse(created.body.toString()) as { id: string }).id;
 });
 afterAll(async () => server?.stop());
 
@@ -61,6 +68,21 @@ const ROUTES: Route[] = [
   { name: 'device list', method: 'GET', path: () => '/api/devices', allowed: ['admin', 'custodian', 'commander'] },
   { name: 'device assign', method: 'PATCH', path: () => `/api/devices/${deviceId}`, body: () => ({ officerBadge: `A${++badgeNo}` }), allowed: ['admin'] },
   { name: 'device add', method: 'POST', path: () => '/api/devices', body: () => ({ kind: 'bodycam', officerBadge: `D${++badgeNo}`, unit: 'u1' }), allowed: ['admin'] },
+  // Cases: kept by the unit's commanders and custodians, read by its head, legal and every auditor;
+  // a reviewer only through membership (this one is on no case).
+  { name: 'case create', method: 'POST', path: () => '/api/cases', body: () => ({ caseNo: `AUTHZ-${++badgeNo}`, unit: 'u1', title: '新案卷' }), allowed: ['commander', 'custodian'] },
+  { name: 'case', method: 'GET', path: () => `/api/cases/${caseId}`, allowed: ['commander', 'custodian', 'auditor', 'agency_head', 'legal'] },
+  { name: 'case check', method: 'GET', path: () => `/api/cases/${caseId}/check`, allowed: ['commander', 'custodian', 'auditor', 'agency_head', 'legal'] },
+  {
+    name: 'case action', method: 'POST', path: () => `/api/cases/${caseId}/actions`, body: () => ({ kind: 'inquiry', stage: 'investigation', at: new Date().toISOString() }),
+    allowed: ['commander', 'custodian'],
+  },
+  { name: 'case annotation', method: 'POST', path: () => `/api/cases/${caseId}/annotations`, body: () => ({ text: '备注' }), allowed: ['commander', 'custodian', 'agency_head', 'legal'] },
+  { name: 'redaction list', method: 'GET', path: () => `/api/recordings/${recordingId}/redactions`, allowed: ['custodian', 'agency_head'] },
+  { name: 'party request', method: 'POST', path: () => '/api/party-requests', body: () => ({ kind: 'view', recordingIds: [recordingId], reason: '核对执法过程' }), allowed: ['party'] },
+  { name: 'viewing rooms', method: 'GET', path: () => '/api/rooms', allowed: ['custodian'] },
+  { name: 'analytics', method: 'GET', path: () => '/api/analytics?groupBy=unit', allowed: ['auditor', 'agency_head', 'legal'] },
+  { name: 'analytics CSV', method: 'GET', path: () => '/api/analytics.csv?groupBy=officer', allowed: ['auditor', 'agency_head', 'legal'] },
 ];
 
 function call(route: Route, token?: string): Promise<RawResponse> {

@@ -356,7 +356,7 @@ describe.each([
   ['SQLite', async () => `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-party-')), 'liuhen.sqlite')}`],
   ['PostgreSQL', freshPostgresDatabase],
 ])('on %s', (_name, databaseUrl) => {
-  it('decides a request once when two heads decide at once, and ends a room at its window’s end', async () => {
+  it('decides a request once when two heads decide at once, and ends a room at its window’s end, swept or read', async () => {
     const db = await openDatabase(await databaseUrl());
     const audit = new AuditLog(db);
     let clock = new Date('2026-03-01T02:00:00.000Z');
@@ -387,7 +387,14 @@ describe.each([
       expect((await rooms.playDecision(room.id, 'rec-p1', 'usr-someone-else')).decision.allow).toBe(false);
       expect(await rooms.viewings(request.id)).toEqual({ used: 1, active: 1 });
 
+      // The server's sweep ends rooms nobody reads: not before the window closes, at once after.
+      const roomRow = () => db.selectFrom('viewing_rooms').selectAll().where('id', '=', room.id).executeTakeFirstOrThrow();
+      clock = new Date('2026-03-01T02:59:59.999Z');
+      await rooms.sweep();
+      expect(await roomRow()).toMatchObject({ state: 'open', end_reason: null });
       clock = new Date('2026-03-01T03:00:00.000Z');
+      await rooms.sweep();
+      expect(await roomRow()).toMatchObject({ state: 'ended', end_reason: 'expired', ended_at: '2026-03-01T03:00:00.000Z' });
       expect((await rooms.playDecision(room.id, 'rec-p1', user.id)).decision).toEqual({ allow: false, reason: 'window_closed' });
       expect((await rooms.load(room.id)).room).toMatchObject({ state: 'ended', end_reason: 'expired', ended_at: '2026-03-01T03:00:00.000Z' });
       expect(await rooms.list('u1', ['ended'])).toHaveLength(1);
