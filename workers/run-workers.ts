@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadOrCreateSigningKey } from '../server/crypto/signing-key.ts';
 import type { Core } from '../server/liuhen.ts';
 import { type JobConsumer, startJobConsumer } from '../server/queue/job-queue.ts';
-import type { JobHandlers, WorkerDeps } from './job-handler.ts';
+import type { JobHandlers } from './job-handler.ts';
 import { jobRunner } from './run-job.ts';
+import { workerDepsOf } from './worker-deps.ts';
 
 /** `handlers` defaults to the registry (handlers.ts); tests may run others. */
 export async function startWorkers(core: Core, handlers?: JobHandlers): Promise<JobConsumer> {
@@ -17,17 +17,7 @@ export async function startWorkers(core: Core, handlers?: JobHandlers): Promise<
   const workDir = path.join(config.dataDir, 'work');
   fs.mkdirSync(workDir, { recursive: true, mode: 0o750 });
   const log = core.log.child({ part: 'workers' });
-  const deps: WorkerDeps = {
-    db: core.db,
-    store: core.store,
-    ffmpegPath: config.ffmpegPath,
-    fontFile: config.fontFile,
-    retentionDays: config.retentionDays,
-    workDir,
-    signingKey: loadOrCreateSigningKey(config.dataDir),
-    codewordKey: core.keys.key('forensic-codeword'),
-    log,
-  };
+  const deps = workerDepsOf(core, workDir, log);
   // Loaded only where workers run: a server node whose workers run elsewhere never loads the handlers.
   const registry = handlers ?? (await import('./handlers.ts')).jobHandlers;
   return startJobConsumer(config.queue, jobRunner(registry, deps), log);

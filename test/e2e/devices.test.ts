@@ -10,13 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { loadOrCreateSigningKey } from '../../server/crypto/signing-key.ts';
 import { PLAYER_DIST } from '../../server/http/app.ts';
 import { deriveSpriteSheet } from '../../workers/sprite-sheet.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { publish } from '../helpers/publisher.ts';
 import { recordingsOf, waitForClosed } from '../helpers/recordings.ts';
+import { workerDepsOf } from '../../workers/worker-deps.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { PASSWORD } from '../helpers/viewing.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -46,11 +46,7 @@ beforeAll(async () => {
   recordingId = (await waitForClosed(server.core.db, device.id))[0]!.id;
   // The scrub sprite a worker makes once the recording is closed (made here directly: no queue in this test).
   const { core } = server;
-  await deriveSpriteSheet(recordingId, { jobId: 'e2e', progress: async () => undefined }, {
-    db: core.db, store: core.store, ffmpegPath: core.config.ffmpegPath, fontFile: core.config.fontFile, retentionDays: core.config.retentionDays,
-    workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-e2e-work-')), signingKey: loadOrCreateSigningKey(core.config.dataDir),
-    codewordKey: core.keys.key('forensic-codeword'), log: core.log,
-  });
+  await deriveSpriteSheet(recordingId, { jobId: 'e2e', progress: async () => undefined }, workerDepsOf(core, fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-e2e-work-'))));
 
   await server.core.users.add({ role: 'custodian', unit: 'u1', name: '周保管', badge: 'K-100', password: PASSWORD }, 'test');
   browser = await launchChromium();

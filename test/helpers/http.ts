@@ -26,3 +26,12 @@ export function rawRequest(port: number, method: string, path: string, opts: { h
 export function looksLikeMedia(body: Buffer): boolean {
   return body.length >= 376 && body[0] === 0x47 && body[188] === 0x47;
 }
+
+/** `/api/<route>` as the holder of `accessToken`: GET without a body, POST with one. */
+export function apiFetch(port: number, who: { accessToken: string }, route: string, body?: unknown): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/api/${route}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${who.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}

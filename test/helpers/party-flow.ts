@@ -10,16 +10,14 @@ import type { Recording } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import type { WorkerDeps } from '../../workers/job-handler.ts';
 import { recordingDerive } from '../../workers/recording-derive.ts';
+import { workerDepsOf } from '../../workers/worker-deps.ts';
+import { apiFetch } from './http.ts';
 import { publish } from './publisher.ts';
 import { waitForClosed } from './recordings.ts';
 import type { SignedIn } from './viewing.ts';
 
 export function workerDeps(server: RunningServer): WorkerDeps {
-  const { core } = server;
-  return {
-    db: core.db, store: core.store, ffmpegPath: core.config.ffmpegPath, fontFile: core.config.fontFile, retentionDays: core.config.retentionDays,
-    workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-party-work-')), signingKey: core.signingKey, codewordKey: core.keys.key('forensic-codeword'), log: core.log,
-  };
+  return workerDepsOf(server.core, fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-party-work-')));
 }
 
 /** A bodycam of `unit` records `seconds` of test pattern; returns the closed recording. */
@@ -40,14 +38,10 @@ export interface Answer<T = Record<string, unknown>> {
   body: T;
 }
 
-/** `/api/<route>` as `who`: GET without a body, POST with one. */
+/** `/api/<route>` as `who`, its answer parsed. */
 export function apiOf(server: RunningServer) {
   return async <T = Record<string, unknown>>(who: SignedIn, route: string, body?: unknown): Promise<Answer<T>> => {
-    const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/${route}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${who.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const res = await apiFetch(server.httpPort, who, route, body);
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
   };

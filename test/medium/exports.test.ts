@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/crypto/hash.ts';
-import { loadOrCreateSigningKey } from '../../server/crypto/signing-key.ts';
 import type { LedgerEntry, Recording } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { exportPackage } from '../../workers/export-package.ts';
@@ -21,6 +20,8 @@ import { startWorkers } from '../../workers/run-workers.ts';
 import { runCli } from '../helpers/cli.ts';
 import { publish } from '../helpers/publisher.ts';
 import { entriesOf, waitForClosed } from '../helpers/recordings.ts';
+import { workerDepsOf } from '../../workers/worker-deps.ts';
+import { apiFetch } from '../helpers/http.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { type SignedIn, signedInUser } from '../helpers/viewing.ts';
 
@@ -46,10 +47,7 @@ beforeAll(async () => {
   expect(await camera.exited, camera.stderr()).toBe(0);
   [recording] = (await waitForClosed(core.db, device.id)) as [Recording];
   segments = (await entriesOf(core.db, recording.id)).filter((e) => e.kind === 'segment');
-  deps = {
-    db: core.db, store: core.store, ffmpegPath: core.config.ffmpegPath, fontFile: core.config.fontFile, retentionDays: core.config.retentionDays,
-    workDir: path.join(scratch, 'work'), signingKey: loadOrCreateSigningKey(core.config.dataDir), codewordKey: core.keys.key('forensic-codeword'), log: core.log,
-  };
+  deps = workerDepsOf(core, path.join(scratch, 'work'));
   custodian = await signedInUser(server, 'custodian', 'u1', 'EC1');
 });
 afterAll(async () => {
@@ -57,12 +55,7 @@ afterAll(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-const api = (who: SignedIn, route: string, body?: unknown) =>
-  fetch(`http://127.0.0.1:${server.httpPort}/api/${route}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${who.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+const api = (who: SignedIn, route: string, body?: unknown) => apiFetch(server.httpPort, who, route, body);
 
 async function requestExport(body: Record<string, string>): Promise<{ exportId: string; jobId: string }> {
   const res = await api(custodian, `recordings/${recording.id}/exports`, body);

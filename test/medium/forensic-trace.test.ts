@@ -14,7 +14,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOrCreateSigningKey } from '../../server/crypto/signing-key.ts';
 import { codewordVariant } from '../../server/forensic/codeword.ts';
 import type { Reference } from '../../server/forensic/reference.ts';
 import { trace, type TraceDeps } from '../../server/forensic/trace.ts';
@@ -25,6 +24,7 @@ import { runCli } from '../helpers/cli.ts';
 import { rawRequest } from '../helpers/http.ts';
 import { publish } from '../helpers/publisher.ts';
 import { entriesOf, startsWithKeyframe, waitForClosed } from '../helpers/recordings.ts';
+import { workerDepsOf } from '../../workers/worker-deps.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { signedInUser } from '../helpers/viewing.ts';
 
@@ -72,10 +72,7 @@ beforeAll(async () => {
   expect(await publish(server.publishUrl(camera.device.id, camera.credential), 36).exited).toBe(0);
   recordingId = (await waitForClosed(core.db, camera.device.id))[0]!.id;
 
-  workerDeps = {
-    db: core.db, store: core.store, ffmpegPath: core.config.ffmpegPath, fontFile: core.config.fontFile, retentionDays: core.config.retentionDays,
-    workDir: path.join(dir, 'work'), signingKey: loadOrCreateSigningKey(core.config.dataDir), codewordKey: core.keys.key('forensic-codeword'), log: core.log,
-  };
+  workerDeps = workerDepsOf(core, path.join(dir, 'work'));
   await deriveMarkedVariants(recordingId, { jobId: 'test-derive', progress: async (p) => void progress.push(p) }, workerDeps);
   for (let n = 0; n < SESSIONS; n++) copies.push(await replayAsPlayer((await signedInUser(server, 'custodian', 'u1', `K-${n}`)).accessToken, n));
   // One cache of decoded originals for every in-process trace: what a caller running many would do.

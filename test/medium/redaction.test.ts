@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/crypto/hash.ts';
-import { loadOrCreateSigningKey, verifySignature } from '../../server/crypto/signing-key.ts';
+import { verifySignature } from '../../server/crypto/signing-key.ts';
 import type { Export, LedgerEntry, Recording, RedactedVariant } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { verifyRecording } from '../../server/ledger/verify.ts';
@@ -21,6 +21,8 @@ import type { JobContext, WorkerDeps } from '../../workers/job-handler.ts';
 import { recordingRedact } from '../../workers/redact-recording.ts';
 import { publish, type Publisher } from '../helpers/publisher.ts';
 import { entriesOf, recordingsOf, waitForClosed } from '../helpers/recordings.ts';
+import { workerDepsOf } from '../../workers/worker-deps.ts';
+import { apiFetch } from '../helpers/http.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { type SignedIn, signedInUser } from '../helpers/viewing.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -64,10 +66,7 @@ beforeAll(async () => {
   expect(await camera.exited, camera.stderr()).toBe(0);
   [recording] = (await waitForClosed(core.db, cam.device.id)) as [Recording];
   segments = (await entriesOf(core.db, recording.id)).filter((e) => e.kind === 'segment');
-  deps = {
-    db: core.db, store: core.store, ffmpegPath: core.config.ffmpegPath, fontFile: core.config.fontFile, retentionDays: core.config.retentionDays,
-    workDir: path.join(scratch, 'work'), signingKey: loadOrCreateSigningKey(core.config.dataDir), codewordKey: core.keys.key('forensic-codeword'), log: core.log,
-  };
+  deps = workerDepsOf(core, path.join(scratch, 'work'));
   custodian = await signedInUser(server, 'custodian', 'u1', 'DC1');
 });
 afterAll(async () => {
@@ -76,12 +75,7 @@ afterAll(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-const api = (who: SignedIn, route: string, body?: unknown) =>
-  fetch(`http://127.0.0.1:${server.httpPort}/api/${route}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${who.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+const api = (who: SignedIn, route: string, body?: unknown) => apiFetch(server.httpPort, who, route, body);
 
 const jobContext = (jobId: string, seen: number[] = []): JobContext => ({ jobId, progress: async (p) => void seen.push(p) });
 

@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/crypto/hash.ts';
-import { loadOrCreateSigningKey } from '../../server/crypto/signing-key.ts';
 import type { Derivative, LedgerEntry, Recording } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import type { JobContext, WorkerDeps } from '../../workers/job-handler.ts';
@@ -17,6 +16,7 @@ import { segmentDerive } from '../../workers/segment-derive.ts';
 import { deriveSpriteSheet } from '../../workers/sprite-sheet.ts';
 import { publish } from '../helpers/publisher.ts';
 import { entriesOf, startsWithKeyframe, waitForClosed } from '../helpers/recordings.ts';
+import { workerDepsOf } from '../../workers/worker-deps.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { type SignedIn, signedInUser } from '../helpers/viewing.ts';
 
@@ -38,10 +38,7 @@ beforeAll(async () => {
   expect(await camera.exited, camera.stderr()).toBe(0);
   [recording] = (await waitForClosed(core.db, device.id)) as [Recording];
   segments = (await entriesOf(core.db, recording.id)).filter((e) => e.kind === 'segment');
-  deps = {
-    db: core.db, store: core.store, ffmpegPath: core.config.ffmpegPath, fontFile: core.config.fontFile, retentionDays: core.config.retentionDays,
-    workDir: scratch, signingKey: loadOrCreateSigningKey(core.config.dataDir), codewordKey: core.keys.key('forensic-codeword'), log: core.log,
-  };
+  deps = workerDepsOf(core, scratch);
   custodian = await signedInUser(server, 'custodian', 'u1', 'C1');
   outsider = await signedInUser(server, 'custodian', 'u2', 'C2');
 });

@@ -6,6 +6,7 @@
  */
 import { decideRequest, getPartyRequests, type PartyRequest, partyErrorText, type RequestedRecording } from '../api-party.ts';
 import { h } from '../dom.ts';
+import { refreshList } from '../list-refresh.ts';
 import { DASH, formatDateTime, formatDuration, shanghaiLocalToIso } from '../format.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
 import { confidentialityText } from '../labels.ts';
@@ -133,19 +134,8 @@ export function approvalsPage({ root, signal }: PageContext): void {
   setText(status, () => t('loading'));
   root.append(h('h1', {}, label('party.approvals.title')), status, list);
 
-  const refresh = async (): Promise<void> => {
-    try {
-      const { requests } = await getPartyRequests(signal, 'pending');
-      list.replaceChildren(...requests.map((r) => requestCard(r, signal, () => void refresh())));
-      status.hidden = requests.length > 0;
-      status.classList.remove('error');
-      setText(status, () => t('party.approvals.empty'));
-    } catch (err) {
-      if (signal.aborted) return;
-      status.hidden = false;
-      status.classList.add('error');
-      setText(status, () => partyErrorText(err));
-    }
-  };
-  void refresh();
+  const refresh: () => Promise<void> = refreshList({
+    signal, target: list, status, load: async () => (await getPartyRequests(signal, 'pending')).requests,
+    render: (r) => requestCard(r, signal, () => void refresh()), emptyText: () => t('party.approvals.empty'), errorText: partyErrorText,
+  });
 }

@@ -1,5 +1,6 @@
 import { describeError, getDevices } from '../api.ts';
 import { h } from '../dom.ts';
+import { refreshList } from '../list-refresh.ts';
 import { DASH, formatDateTime } from '../format.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
 import { deviceKindText, deviceStateText, healthFlagText } from '../labels.ts';
@@ -79,22 +80,8 @@ export function devicesPage({ root, signal }: PageContext): void {
     status,
   );
 
-  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  const refresh = async (): Promise<void> => {
-    try {
-      const { devices } = await getDevices(signal);
-      body.replaceChildren(...devices.map(row));
-      status.hidden = devices.length > 0;
-      status.classList.remove('error');
-      setText(status, () => t('devices.empty'));
-    } catch (err) {
-      if (signal.aborted) return;
-      status.hidden = false;
-      status.classList.add('error');
-      setText(status, () => describeError(err));
-    }
-    refreshTimer = setTimeout(() => void refresh(), REFRESH_MS);
-  };
-  signal.addEventListener('abort', () => clearTimeout(refreshTimer));
-  void refresh();
+  refreshList({
+    signal, target: body, status, load: async () => (await getDevices(signal)).devices, render: row,
+    emptyText: () => t('devices.empty'), errorText: describeError, everyMs: REFRESH_MS,
+  });
 }

@@ -7,6 +7,7 @@ import {
   createPartyRequest, createRoom, downloadCopy, getPartyRequests, type PartyRequest, partyErrorText, requestCopy,
 } from '../api-party.ts';
 import { h } from '../dom.ts';
+import { refreshList } from '../list-refresh.ts';
 import { formatDateTime } from '../format.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
 import { requestKindText, requestStateText, windowText } from '../party-labels.ts';
@@ -135,24 +136,10 @@ export function partyPage({ root, signal }: PageContext): void {
     );
   };
 
-  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  const refresh = async (): Promise<void> => {
-    clearTimeout(refreshTimer);
-    try {
-      const { requests } = await getPartyRequests(signal);
-      body.replaceChildren(...requests.map(row));
-      status.hidden = requests.length > 0;
-      status.classList.remove('error');
-      setText(status, () => t('party.empty'));
-    } catch (err) {
-      if (signal.aborted) return;
-      status.hidden = false;
-      status.classList.add('error');
-      setText(status, () => partyErrorText(err));
-    }
-    if (!signal.aborted) refreshTimer = setTimeout(() => void refresh(), REFRESH_MS);
-  };
-  signal.addEventListener('abort', () => clearTimeout(refreshTimer));
+  const refresh = refreshList({
+    signal, target: body, status, load: async () => (await getPartyRequests(signal)).requests, render: row,
+    emptyText: () => t('party.empty'), errorText: partyErrorText, everyMs: REFRESH_MS,
+  });
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -174,5 +161,4 @@ export function partyPage({ root, signal }: PageContext): void {
         submit.disabled = false;
       });
   });
-  void refresh();
 }

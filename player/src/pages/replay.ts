@@ -1,8 +1,9 @@
 import { createPlaybackSession, describeError, getRecording, getVerification } from '../api.ts';
 import { h } from '../dom.ts';
+import { infoList } from '../info-list.ts';
 import { DASH, formatDateTime, formatDuration } from '../format.ts';
 import { attachPlaylist, isNetworkError, type FatalError, type Playback } from '../hls-player.ts';
-import { label, setText, t, type MessageKey } from '../i18n.ts';
+import { label, setText, t } from '../i18n.ts';
 import { createJobList } from '../job-list.ts';
 import { confidentialityText, recordingStateText } from '../labels.ts';
 import { createPlayerFrame } from '../player-frame.ts';
@@ -12,8 +13,8 @@ import { createTimeline } from '../timeline.ts';
 import { loadThumbnails } from '../thumbnails.ts';
 import type { Recording, Verification } from '../types.ts';
 
-function infoList(r: Recording): HTMLDListElement {
-  const rows: [MessageKey, () => string][] = [
+function recordingInfo(r: Recording): HTMLDListElement {
+  return infoList([
     ['col.id', () => r.id],
     ['col.device', () => r.deviceName],
     ['col.officer', () => r.officerBadge ?? DASH],
@@ -25,14 +26,7 @@ function infoList(r: Recording): HTMLDListElement {
     ['col.gaps', () => String(r.gaps)],
     ['col.state', () => recordingStateText(r.state)],
     ['col.confidentiality', () => confidentialityText(r.confidentiality)],
-  ];
-  const dl = h('dl', { class: 'info' });
-  for (const [key, value] of rows) {
-    const dd = h('dd');
-    setText(dd, value);
-    dl.append(h('dt', {}, label(key)), dd);
-  }
-  return dl;
+  ]);
 }
 
 function showVerification(el: HTMLElement, v: Verification): void {
@@ -146,7 +140,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
   getRecording(id, signal).then(
     ({ recording, timeline: entries }) => {
       title.textContent = recording.deviceName;
-      info.replaceChildren(infoList(recording));
+      info.replaceChildren(recordingInfo(recording));
       timeline.setEntries(entries);
       timeline.setTime(video.currentTime);
       // Workers make the sprite once a recording is closed; asked only now, with a token this call just proved

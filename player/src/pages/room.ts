@@ -8,9 +8,10 @@
  */
 import { createRoomSession, getRoom, partyErrorText, type Room } from '../api-party.ts';
 import { h } from '../dom.ts';
+import { infoList } from '../info-list.ts';
 import { DASH } from '../format.ts';
 import { attachPlaylist, type Playback } from '../hls-player.ts';
-import { label, setText, t, type MessageKey } from '../i18n.ts';
+import { label, setText, t } from '../i18n.ts';
 import { roomStateText, windowText } from '../party-labels.ts';
 import { createPlayerFrame, type PlayerFrame } from '../player-frame.ts';
 import { roomControls } from '../room-controls.ts';
@@ -24,20 +25,13 @@ interface Player {
   playback: Playback | null;
 }
 
-function infoList(room: Room): HTMLDListElement {
-  const rows: [MessageKey, () => string][] = [
+function roomInfo(room: Room): HTMLDListElement {
+  return infoList([
     ['party.room.party', () => (room.party ? `${room.party.name}（${room.party.badge}）` : DASH)],
     ['party.room.supervisor', () => room.supervisor?.name ?? DASH],
     ['party.room.window', () => windowText(room.windowFrom, room.windowUntil)],
     ['party.room.viewings', () => `${room.viewingsUsed} / ${room.viewingsLeft}`],
-  ];
-  const dl = h('dl', { class: 'info' });
-  for (const [key, value] of rows) {
-    const dd = h('dd');
-    setText(dd, value);
-    dl.append(h('dt', {}, label(key)), dd);
-  }
-  return dl;
+  ]);
 }
 
 function noticeFor(room: Room): () => string {
@@ -109,7 +103,7 @@ export function roomPage({ root, signal, params }: PageContext): void {
     state.dataset.state = room.state;
     state.className = `state state-${room.state}`;
     setText(state, () => roomStateText(room.state));
-    info.replaceChildren(infoList(room));
+    info.replaceChildren(roomInfo(room));
     if (!changed) return;
     if (!isParty) controls.replaceChildren(roomControls(room, signal, stepProblem, show));
     notice.hidden = room.state === 'open';

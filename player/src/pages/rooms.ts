@@ -5,6 +5,7 @@
  */
 import { getRooms, partyErrorText, type Room } from '../api-party.ts';
 import { h } from '../dom.ts';
+import { refreshList } from '../list-refresh.ts';
 import { DASH, formatDateTime } from '../format.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
 import { roomStateText } from '../party-labels.ts';
@@ -42,23 +43,8 @@ export function roomsPage({ root, signal }: PageContext): void {
     );
   };
 
-  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  const refresh = async (): Promise<void> => {
-    clearTimeout(refreshTimer);
-    try {
-      const { rooms } = await getRooms(['waiting', 'open', 'paused'], signal);
-      body.replaceChildren(...rooms.map(row));
-      status.hidden = rooms.length > 0;
-      status.classList.remove('error');
-      setText(status, () => t('party.rooms.empty'));
-    } catch (err) {
-      if (signal.aborted) return;
-      status.hidden = false;
-      status.classList.add('error');
-      setText(status, () => partyErrorText(err));
-    }
-    if (!signal.aborted) refreshTimer = setTimeout(() => void refresh(), REFRESH_MS);
-  };
-  signal.addEventListener('abort', () => clearTimeout(refreshTimer));
-  void refresh();
+  const refresh = refreshList({
+    signal, target: body, status, load: async () => (await getRooms(['waiting', 'open', 'paused'], signal)).rooms, render: row,
+    emptyText: () => t('party.rooms.empty'), errorText: partyErrorText, everyMs: REFRESH_MS,
+  });
 }
