@@ -133,11 +133,16 @@ export function downloadCopy(exportId: string, signal: AbortSignal): Promise<voi
   return saveFile(`/api/exports/${enc(exportId)}/file`, `${exportId}.mp4`, signal);
 }
 
-/** A refusal of the party flow in words (its code names the state), or the usual description. */
+/**
+ * A refusal of the party flow in words, or the usual description. A 409 names the state in its
+ * code; a 403 of the party's own play or copy is `forbidden` and names the state in `reason`.
+ */
 export function partyErrorText(err: unknown): string {
   if (err instanceof ApiError) {
-    const key = `party.error.${err.code}`;
-    if (hasMessage(key)) return t(key);
+    for (const code of [err.body.reason, err.code]) {
+      const key = `party.error.${typeof code === 'string' ? code : ''}`;
+      if (hasMessage(key)) return t(key);
+    }
   }
   return describeError(err);
 }

@@ -6,13 +6,18 @@
 import { z } from 'zod';
 import { unitSchema } from '../units.ts';
 import { GROUPINGS } from './figures.ts';
-import { shanghaiDayStart, shanghaiMonthOf, shanghaiMonthRange } from './periods.ts';
+import { shanghaiDayOf, shanghaiDayStart, shanghaiMonthOf, shanghaiMonthRange } from './periods.ts';
 
 /** Ten years of months at most: a period table is one row per month. */
 const MAX_SPAN_MS = 3660 * 24 * 3600_000;
 
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month is YYYY-MM');
-const day = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/);
+const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const day = z
+  .string()
+  // Date.UTC rolls 2024-02-31 over to 2 March: a day that does not exist is refused, not moved.
+  // (zod runs a refinement even after the pattern failed, hence the pattern inside it too.)
+  .refine((d) => DAY.test(d) && shanghaiDayOf(shanghaiDayStart(d)) === d, 'a day is YYYY-MM-DD, and must exist');
 const bound = z.union([day.transform(shanghaiDayStart), z.string().datetime({ offset: true }).transform((s) => new Date(s))]);
 
 export const analyticsQuerySchema = z

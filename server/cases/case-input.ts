@@ -49,12 +49,19 @@ export const actionSchema = z
   .strict()
   .refine((a) => a.endedAt === undefined || a.endedAt >= a.at, { message: 'the action ends before it starts', path: ['endedAt'] });
 
+/**
+ * A device window gives the case's reviewers replay of everything the device recorded in it: one
+ * action's recording, not a device's month. Longer actions link several windows or whole recordings.
+ */
+export const MAX_LINK_WINDOW_MS = 24 * 3600_000;
+
 export const linkSchema = z.union([
   z.object({ recordingId: recordingIdSchema }).strict(),
   z
     .object({ deviceId: deviceIdSchema, from: instant, to: instant })
     .strict()
-    .refine((l) => l.to > l.from, { message: 'the window must end after it starts', path: ['to'] }),
+    .refine((l) => l.to > l.from, { message: 'the window must end after it starts', path: ['to'] })
+    .refine((l) => Date.parse(l.to) - Date.parse(l.from) <= MAX_LINK_WINDOW_MS, { message: 'a window spans 24 h at most', path: ['to'] }),
 ]);
 
 /** `reason: null` clears it; `other` says what in words (004 §13 (三)). */

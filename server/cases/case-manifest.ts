@@ -14,7 +14,7 @@ import type { Case } from '../db/schema.ts';
 import { ObjectAlreadyExists, StateConflict } from '../errors.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
-import { linkedRecordings } from './case-links.ts';
+import { frozenLinkedRecordings, type LinkedRecording, linkedRecordings } from './case-links.ts';
 import type { Finding } from './findings.ts';
 import { RECORDING_RULES } from './recording-rules.ts';
 
@@ -36,6 +36,7 @@ export function canonicalJson(value: unknown): string {
 const manifestShape = z.object({
   format: z.literal(CASE_MANIFEST_FORMAT),
   case: z.object({ id: z.string(), caseNo: z.string() }).passthrough(),
+  actions: z.array(z.object({ id: z.string(), recordings: z.array(z.string()) }).passthrough()),
   recordings: z.array(z.object({ id: z.string(), manifestKey: z.string(), manifestSha256: z.string() }).passthrough()),
   signingKey: z.string(),
 });
@@ -109,7 +110,7 @@ export async function putOrKeep(store: EvidenceStore, key: string, bytes: Buffer
 }
 
 export interface CaseVerifyProblem {
-  what: 'not_archived' | 'missing_object' | 'manifest' | 'signature' | 'recording_manifest';
+  what: 'not_archived' | 'missing_object' | 'manifest' | 'signature' | 'recording_manifest' | 'frozen_links';
   message: string;
 }
 
@@ -124,8 +125,12 @@ export interface CaseVerifyReport {
   problems: CaseVerifyProblem[];
 }
 
-/** Re-reads the case manifest, checks its signature with the stored public key, and re-hashes every linked recording's manifest. */
-export async function verifyCaseManifest(store: EvidenceStore, c: Case): Promise<CaseVerifyReport> {
+/**
+ * Re-reads the case manifest, checks its signature with the stored public key, re-hashes every
+ * linked recording's manifest, and checks that the links the database holds for the frozen case
+ * (what reviewers replay and the case page shows) are the ones the manifest signed.
+ */
+export async function verifyCaseManifest(db: Db, store: EvidenceStore, c: Case): Promise<CaseVerifyReport> {
   const report: CaseVerifyReport = { caseId: c.id, caseNo: c.case_no, ok: false, manifestKey: c.manifest_key, manifestSha256: null, signingKey: null, recordings: 0, problems: [] };
   const problem = (what: CaseVerifyProblem['what'], message: string) => report.problems.push({ what, message });
   const read = async (key: string): Promise<Buffer | null> => {
@@ -161,6 +166,25 @@ export async function verifyCaseManifest(store: EvidenceStore, c: Case): Promise
     const stored = await read(r.manifestKey);
     if (stored && sha256Hex(stored) !== r.manifestSha256) problem('recording_manifest', `recording ${r.id}: its manifest now hashes to ${sha256Hex(stored)}, the case manifest says ${r.manifestSha256}`);
   }
+  for (const message of frozenLinkDifferences(m, await frozenLinkedRecordings(db, c.id))) problem('frozen_links', message);
   report.ok = report.problems.length === 0;
   return report;
+}
+
+/** Where the frozen links differ from the signed manifest: its recordings, and each action's. */
+function frozenLinkDifferences(m: z.infer<typeof manifestShape>, frozen: LinkedRecording[]): string[] {
+  const differences: string[] = [];
+  const compare = (what: string, signed: string[], held: string[]) => {
+    const [a, b] = [new Set(signed), new Set(held)];
+    const extra = [...b].filter((id) => !a.has(id)).sort();
+    const missing = [...a].filter((id) => !b.has(id)).sort();
+    if (extra.length > 0) differences.push(`${what}: the database links ${extra.join(', ')}, which the case manifest does not list`);
+    if (missing.length > 0) differences.push(`${what}: the case manifest lists ${missing.join(', ')}, which the database no longer links`);
+  };
+  compare('the case', m.recordings.map((r) => r.id), frozen.map((l) => l.recordingId));
+  const actionIds = new Set([...m.actions.map((a) => a.id), ...frozen.map((l) => l.actionId)]);
+  for (const id of [...actionIds].sort()) {
+    compare(`action ${id}`, m.actions.find((a) => a.id === id)?.recordings ?? [], frozen.filter((l) => l.actionId === id).map((l) => l.recordingId));
+  }
+  return differences;
 }

@@ -11,13 +11,13 @@ import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
 import type { ActionLink, Case, CaseAction, Schema } from '../db/schema.ts';
 import { violates } from '../db/unique-violation.ts';
-import { DeviceNotFound, type LiuhenError, markAudited, NotAllowed, NotFound, RecordingNotFound, StateConflict } from '../errors.ts';
+import { DeviceNotFound, LiuhenError, markAudited, NotAllowed, NotFound, RecordingNotFound, StateConflict, wasAudited } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
 import { newId } from '../ids.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { checkCase } from './case-check.ts';
-import { linkedRecordings } from './case-links.ts';
+import { linkedRecordings, liveLinkedRecordings } from './case-links.ts';
 import { buildCaseManifest, putOrKeep } from './case-manifest.ts';
 import {
   actionSchema, annotationSchema, atSchema, caseIdSchema, caseNoSchema, createCaseSchema, linkSchema, memberSchema, reasonSchema, stageEventSchema,
@@ -34,6 +34,14 @@ export interface CaseServiceDeps {
 }
 
 const CASE_NO_INDEX = { name: 'cases_case_no_key', table: 'cases', columns: ['case_no'] };
+
+/** Clocks differ a little between a phone and the server; more than this ahead is a time not yet come. */
+export const MAX_FUTURE_MS = 5 * 60_000;
+/** How far a device-and-window link may lie from its action's own time, either side. */
+export const LINK_SLACK_MS = 3600_000;
+
+/** Input that cannot be right whatever the case's state (400): a time to come, a window far from its action, a reviewer who is none. */
+export class CaseInputRefused extends LiuhenError {}
 
 export class CaseService {
   private readonly now: () => Date;
@@ -91,6 +99,7 @@ export class CaseService {
     await this.edit(c, by, 'case.member.add', async (tx) => {
       const existing = await tx.selectFrom('case_members').select('role').where('case_id', '=', c.id).where('badge', '=', v.badge).executeTakeFirst();
       if (existing) throw new StateConflict('member_exists', `${v.badge} is already on case ${c.case_no} as ${existing.role}`);
+      if (v.role === 'reviewer') await this.mustBeReviewer(tx, v.badge);
       await tx.insertInto('case_members').values({ case_id: c.id, badge: v.badge, role: v.role, added_by: by.actor, added_at: this.now().toISOString() }).execute();
     });
     await this.audited(by, 'case.member.add', c.id, v);
@@ -101,6 +110,7 @@ export class CaseService {
     const at = v.at ?? this.now().toISOString();
     const action = `case.stage.${v.event}`;
     await this.edit(c, by, action, async (tx) => {
+      this.notFuture(at);
       const stage = await tx.selectFrom('case_stages').selectAll().where('case_id', '=', c.id).where('stage', '=', v.stage).executeTakeFirst();
       if (v.event === 'start') {
         if (stage) throw new StateConflict('stage_started', `stage ${v.stage} of case ${c.case_no} started at ${stage.started_at}`);
@@ -120,7 +130,11 @@ export class CaseService {
       id: newId('act'), case_id: c.id, kind: v.kind, stage: v.stage, at: v.at, ended_at: v.endedAt ?? null, place: v.place ?? null,
       officer_badge: v.officerBadge ?? null, not_recorded_reason: null, not_recorded_text: null, created_by: by.actor, created_at: this.now().toISOString(),
     };
-    await this.edit(c, by, 'case.action.add', (tx) => tx.insertInto('case_actions').values(row).execute());
+    await this.edit(c, by, 'case.action.add', async (tx) => {
+      this.notFuture(row.at);
+      if (row.ended_at !== null) this.notFuture(row.ended_at);
+      await tx.insertInto('case_actions').values(row).execute();
+    });
     await this.audited(by, 'case.action.add', c.id, { actionId: row.id, kind: row.kind, stage: row.stage, at: row.at, officerBadge: row.officer_badge });
     return row;
   }
@@ -128,6 +142,8 @@ export class CaseService {
   /**
    * A whole recording, or a device's recordings in a window. Only the case's own unit's: a link
    * gives the case's reviewers replay access, so it must not reach into another unit's evidence.
+   * For the same reason a window stays near its action (within LINK_SLACK_MS of the action's
+   * time); its length is bounded by linkSchema.
    */
   async link(c: Case, actionId: string, input: unknown, by: Requester): Promise<ActionLink> {
     const action = await this.loadAction(c, actionId);
@@ -141,7 +157,10 @@ export class CaseService {
       id: newId('lnk'), action_id: action.id, recording_id: 'recordingId' in v ? v.recordingId : null, device_id: 'deviceId' in v ? v.deviceId : null,
       from_at: 'from' in v ? v.from : null, to_at: 'to' in v ? v.to : null, linked_by: by.actor, linked_at: this.now().toISOString(),
     };
-    await this.edit(c, by, 'case.link', (tx) => tx.insertInto('action_links').values(row).execute());
+    await this.edit(c, by, 'case.link', async (tx) => {
+      if (row.from_at !== null && row.to_at !== null) nearAction(action, row.from_at, row.to_at);
+      await tx.insertInto('action_links').values(row).execute();
+    });
     await this.audited(by, 'case.link', c.id, { actionId, linkId: row.id, ...v });
     return row;
   }
@@ -160,6 +179,9 @@ export class CaseService {
     const at = this.atOf(input);
     await this.edit(c, by, 'case.approve', async (tx) => {
       if (c.emergency !== 1) throw new StateConflict('not_emergency', `case ${c.case_no} was not started in an emergency`);
+      this.notFuture(at);
+      // An approval dated before the start would hide a late one (the 24 h run from initiated_at).
+      if (at < c.initiated_at) throw new StateConflict('approval_before_start', `case ${c.case_no} cannot be approved before it was initiated (${c.initiated_at})`);
       const set = await tx.updateTable('cases').set({ approved_at: at }).where('id', '=', c.id).where('approved_at', 'is', null).executeTakeFirst();
       if (Number(set.numUpdatedRows) !== 1) throw new StateConflict('already_approved', `case ${c.case_no} was approved already`);
     });
@@ -170,6 +192,7 @@ export class CaseService {
   async end(c: Case, input: unknown, by: Requester): Promise<void> {
     const at = this.atOf(input);
     await this.edit(c, by, 'case.end', async (tx) => {
+      this.notFuture(at);
       if (at < c.initiated_at) throw new StateConflict('case_ends_before_start', `case ${c.case_no} cannot end before it was initiated`);
       const set = await tx.updateTable('cases').set({ ended_at: at }).where('id', '=', c.id).where('ended_at', 'is', null).executeTakeFirst();
       if (Number(set.numUpdatedRows) !== 1) throw new StateConflict('case_ended', `case ${c.case_no} has ended already`);
@@ -218,12 +241,20 @@ export class CaseService {
     return { manifestKey: key, sha256 };
   }
 
-  /** Sets archived_at (once) and closes the archive stage; returns the case as frozen. */
+  /**
+   * Sets archived_at (once), records what the links resolve to now as the case's links from then
+   * on (case-links.ts), and closes the archive stage; returns the case as frozen. One transaction:
+   * no reader sees the case archived with its links not yet frozen.
+   */
   private async freeze(c: Case, now: Date, by: Requester): Promise<Case> {
     const at = now.toISOString();
     await this.d.db.transaction().execute(async (tx) => {
       const set = await tx.updateTable('cases').set({ archived_at: at, archived_by: by.actor }).where('id', '=', c.id).where('archived_at', 'is', null).executeTakeFirst();
       if (Number(set.numUpdatedRows) !== 1) return;
+      const links = await liveLinkedRecordings(tx, c.id);
+      if (links.length > 0) {
+        await tx.insertInto('case_archived_links').values(links.map((l) => ({ case_id: c.id, action_id: l.actionId, link_id: l.linkId, recording_id: l.recordingId }))).execute();
+      }
       const stage = await tx.selectFrom('case_stages').select('ended_at').where('case_id', '=', c.id).where('stage', '=', 'archive').executeTakeFirst();
       if (!stage) await tx.insertInto('case_stages').values({ case_id: c.id, stage: 'archive', started_at: at, ended_at: at }).execute();
       else if (stage.ended_at === null) await tx.updateTable('case_stages').set({ ended_at: at }).where('case_id', '=', c.id).where('stage', '=', 'archive').execute();
@@ -235,11 +266,24 @@ export class CaseService {
     return atSchema.parse(input ?? {}).at ?? this.now().toISOString();
   }
 
+  /** A case's facts are what happened: a time still to come is a mistake or a backdating in reverse. */
+  private notFuture(at: string): void {
+    if (Date.parse(at) > this.now().getTime() + MAX_FUTURE_MS) throw new CaseInputRefused('time_in_future', `${at} is in the future`);
+  }
+
+  /** A reviewer member replays the case's recordings: only a person signed up as a reviewer, still active, may be one. */
+  private async mustBeReviewer(tx: Transaction<Schema>, badge: string): Promise<void> {
+    const user = await tx.selectFrom('users').select(['role', 'state']).where('badge', '=', badge).executeTakeFirst();
+    if (!user || user.role !== 'reviewer' || user.state !== 'active') {
+      throw new CaseInputRefused('not_a_reviewer', `badge ${badge} is not an active reviewer${user ? ` (${user.state} ${user.role})` : ''}`);
+    }
+  }
+
   /**
    * Runs an edit in a transaction that first claims the case row while it is not archived: edits
    * of one case, and an archiving that starts meanwhile, wait for each other (PostgreSQL's row
    * lock; SQLite's one writer), so checks made inside `write` hold, the manifest never misses an
-   * edit and no edit slips in after it. Refusals are audited.
+   * edit and no edit slips in after it. Refusals (a state, or input refused inside `write`) are audited.
    */
   private async edit(c: Case, by: Requester, action: string, write: (tx: Transaction<Schema>) => Promise<unknown>): Promise<void> {
     try {
@@ -249,7 +293,7 @@ export class CaseService {
         await write(tx);
       });
     } catch (e) {
-      if (e instanceof StateConflict) await this.refuse(by, action, c.id, e);
+      if (e instanceof LiuhenError && !wasAudited(e)) await this.refuse(by, action, c.id, e);
       throw e;
     }
   }
@@ -262,5 +306,14 @@ export class CaseService {
 
   private async audited(by: Requester, action: string, subject: string, detail: Record<string, unknown>): Promise<void> {
     await this.d.audit.record({ actor: by.actor, action, subject, outcome: 'ok', address: by.address, userAgent: by.userAgent, detail });
+  }
+}
+
+/** A device window must overlap its action's time, give or take LINK_SLACK_MS (the action's `at`, to its end if it has one). */
+function nearAction(action: CaseAction, from: string, to: string): void {
+  const start = Date.parse(action.at) - LINK_SLACK_MS;
+  const end = Date.parse(action.ended_at ?? action.at) + LINK_SLACK_MS;
+  if (Date.parse(to) <= start || Date.parse(from) >= end) {
+    throw new CaseInputRefused('link_window_off_action', `the window ${from} – ${to} is not within an hour of the action (${action.at}${action.ended_at ? ` – ${action.ended_at}` : ''})`);
   }
 }

@@ -16,13 +16,15 @@ import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
 
 export const CASE_USAGE = `  liuhen case create --no <caseNo> --unit <unit> --title <title> [--initiated <ISO time>] [--emergency]
-  liuhen case member <caseNo> --badge <badgeNo> --role officer|reviewer   reviewers replay the case's recordings
+  liuhen case member <caseNo> --badge <badgeNo> --role officer|reviewer   reviewers replay the case's recordings;
+                                              a reviewer must be an active user with the reviewer role
   liuhen case action <caseNo> --kind <kind> --stage <stage> --at <ISO time> [--officer <badgeNo>] [--place <place>]
                                               kinds: inspection sampling hearing seizure service_by_leaving
                                               service_by_notice restoration summary_procedure inquiry
                                               application_acceptance other; stages: initiation investigation
                                               decision service archive
   liuhen case link <caseNo> <actionId> (--recording <id> | --device <id> --from <ISO time> --to <ISO time>)
+                                              a window spans 24 h at most, within an hour of the action
   liuhen case reason <caseNo> <actionId> --reason <code> [--text <text>]
                                               why a mandated recording was not made (004 §13): explosive_area
                                               state_secret trade_secret privacy other (other needs --text)
@@ -120,7 +122,7 @@ export async function caseCommand(core: Core, args: string[]): Promise<number> {
       return findings.length === 0 ? EXIT.ok : EXIT.verifyFailed;
     }
     case 'verify': {
-      const report = await verifyCaseManifest(core.store, await named());
+      const report = await verifyCaseManifest(core.db, core.store, await named());
       if (v.json) print(report);
       else if (report.ok) process.stdout.write(`case ${report.caseNo}: manifest intact — signature valid (key ${report.signingKey}), ${report.recordings} recording manifest(s) match\n`);
       else {

@@ -344,6 +344,17 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('noted_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('gap_notes_pk', ['recording_id', 'idx'])
         .execute();
+      // At archiving, the recordings each action then linked: a frozen case gains none later (a
+      // device window would otherwise pick up an upload that arrives after the manifest was signed).
+      await db.schema
+        .createTable('case_archived_links')
+        .addColumn('case_id', 'text', (c) => c.notNull().references('cases.id'))
+        .addColumn('action_id', 'text', (c) => c.notNull().references('case_actions.id'))
+        .addColumn('link_id', 'text', (c) => c.notNull().references('action_links.id'))
+        .addColumn('recording_id', 'text', (c) => c.notNull().references('recordings.id'))
+        .addPrimaryKeyConstraint('case_archived_links_pk', ['case_id', 'link_id', 'recording_id'])
+        .execute();
+      await db.schema.createIndex('case_archived_links_recording').on('case_archived_links').column('recording_id').execute();
       await db.schema
         .createTable('case_annotations')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -408,6 +419,8 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('recording_id', 'text', (c) => c.notNull().references('recordings.id'))
         .addColumn('approved', 'integer')
         .addColumn('redaction_id', 'text', (c) => c.references('redactions.id'))
+        // the label when the head decided: a label set or changed later voids the approval
+        .addColumn('confidentiality_at_decision', 'text')
         .addPrimaryKeyConstraint('party_request_recordings_pk', ['request_id', 'recording_id'])
         .execute();
       await db.schema
@@ -423,6 +436,10 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('end_reason', 'text')
         .execute();
       await db.schema.createIndex('viewing_rooms_request').on('viewing_rooms').columns(['request_id', 'created_at']).execute();
+      // One active room per request, held by the database: two rooms at once would each count as one viewing.
+      await sql
+        .raw(`CREATE UNIQUE INDEX viewing_rooms_one_active ON viewing_rooms (request_id) WHERE state IN ('waiting', 'open', 'paused')`)
+        .execute(db);
       // A party's playback session belongs to a room and may serve a redacted derivative.
       await db.schema.alterTable('playback_sessions').addColumn('room_id', 'text').execute();
       await db.schema.alterTable('playback_sessions').addColumn('redaction_id', 'text').execute();

@@ -357,6 +357,14 @@ export interface GapNotesTable {
   noted_at: string;
 }
 
+/** The recordings an archived case's links resolved to when it was archived: its links from then on. */
+export interface CaseArchivedLinksTable {
+  case_id: string;
+  action_id: string;
+  link_id: string;
+  recording_id: string;
+}
+
 /** What an archived case may still gain (append-only, each audited). */
 export interface CaseAnnotationsTable {
   id: string;
@@ -426,6 +434,8 @@ export interface PartyRequestRecordingsTable {
   approved: number | null;
   /** a labelled recording is approved only as this redaction */
   redaction_id: string | null;
+  /** the recording's label when the head decided; a different label now voids the approval */
+  confidentiality_at_decision: Confidentiality | null;
 }
 
 export type RoomState = 'waiting' | 'open' | 'paused' | 'ended';
@@ -465,6 +475,7 @@ export interface Schema {
   case_actions: CaseActionsTable;
   action_links: ActionLinksTable;
   gap_notes: GapNotesTable;
+  case_archived_links: CaseArchivedLinksTable;
   case_annotations: CaseAnnotationsTable;
   redactions: RedactionsTable;
   redacted_segments: RedactedSegmentsTable;

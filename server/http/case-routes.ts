@@ -5,7 +5,7 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { actionIdSchema, caseIdSchema } from '../cases/case-input.ts';
+import { actionIdSchema, caseIdSchema, memberSchema } from '../cases/case-input.ts';
 import { recordingIdSchema } from '../ids.ts';
 import { verifyCaseManifest } from '../cases/case-manifest.ts';
 import { CaseService } from '../cases/case-service.ts';
@@ -15,7 +15,7 @@ import { noteGap } from '../cases/gap-notes.ts';
 import { NOT_RECORDED_REASONS, RECORDING_RULES, WRITTEN_REASON_CLAUSES } from '../cases/recording-rules.ts';
 import type { Case } from '../db/schema.ts';
 import type { Decision } from '../policy/policy.ts';
-import { type CaseFacts, mayAnnotateCase, mayArchiveCase, mayEditCase, mayNoteGap, mayReadCase } from '../policy/case-policy.ts';
+import { type CaseFacts, mayAddMember, mayAnnotateCase, mayArchiveCase, mayEditCase, mayNoteGap, mayReadCase } from '../policy/case-policy.ts';
 import { loadRecording } from '../exports/export-requests.ts';
 import { unitSchema } from '../units.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -70,12 +70,15 @@ export function caseRoutes(d: ApiDeps): Router {
 
   r.get('/cases/:id/verification', async (req, res) => {
     const c = await allowed(req, authOf(res).viewer, mayReadCase, 'case.read');
-    res.json(await verifyCaseManifest(d.store, c));
+    res.json(await verifyCaseManifest(d.db, d.store, c));
   });
 
   r.post('/cases/:id/members', async (req, res) => {
     const { viewer } = authOf(res);
-    await cases.addMember(await allowed(req, viewer, mayEditCase, 'case.member.add'), req.body, by(req, viewer));
+    // Who may add depends on the role given: a reviewer is the custodian's to add.
+    const { role } = memberSchema.parse(req.body);
+    const c = await allowed(req, viewer, (v, facts) => mayAddMember(v, facts, role), 'case.member.add');
+    await cases.addMember(c, req.body, by(req, viewer));
     res.status(201).json({});
   });
 

@@ -4,17 +4,18 @@
  * where it is decided, every act by the module that performs it. Any custodian of the unit may
  * supervise a room — join, pause, resume, end — so a room is never left without one who can end it.
  */
-import { type Request, Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { InvalidInput, UserNotFound } from '../errors.ts';
+import { InvalidInput, NotAllowed, UserNotFound, wasAudited } from '../errors.ts';
 import { copyDecision, createPartyCopy } from '../party/party-copies.ts';
 import { decisionSchema, newPartyRequestSchema, PartyRequests, partyRequestIdSchema } from '../party/party-requests.ts';
 import { presentRequest, presentRoom } from '../party/present-party.ts';
 import { roomIdSchema, ViewingRooms } from '../party/viewing-rooms.ts';
-import { isTheParty, mayDecide, mayMakeRoom, mayRequest, maySeeRequest, maySeeRoom, maySupervise } from '../policy/party-policy.ts';
+import { isTheParty, mayDecide, mayMakeRoom, mayRequest, maySeeRequest, maySeeRoom, maySupervise, TOLD_REFUSALS } from '../policy/party-policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
+import { statusFor } from './error-status.ts';
 import { contextOf } from './request-context.ts';
 import { recordingIdSchema } from '../ids.ts';
 
@@ -29,6 +30,23 @@ const roomsQuery = z.object({
   state: z.string().max(100).default('waiting,open,paused').transform((v) => v.split(',')).pipe(z.array(z.enum(ROOM_STATES)).min(1)),
 });
 const STEPS = ['join', 'pause', 'resume', 'end'] as const;
+
+/**
+ * A party's play or copy refused for a reason they may be told (TOLD_REFUSALS: their approval's,
+ * their room's or the label's state) is answered 403 forbidden as any refusal, with the reason
+ * added for their page to say in words; the shared error handler writes only the code. Every such
+ * refusal was audited where it was decided; anything else goes on to that handler.
+ */
+function tellingWhy(handler: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  return async (req, res) => {
+    try {
+      await handler(req, res);
+    } catch (e) {
+      if (!(e instanceof NotAllowed && wasAudited(e) && TOLD_REFUSALS.has(e.reason))) throw e;
+      res.status(statusFor(e)).json({ error: e.code, reason: e.reason });
+    }
+  };
+}
 
 export function partyRoutes(d: ApiDeps): Router {
   const r = Router();
@@ -53,8 +71,10 @@ export function partyRoutes(d: ApiDeps): Router {
   r.post('/party-requests', async (req, res) => {
     const { viewer } = authOf(res);
     const input = newPartyRequestSchema.parse(req.body);
-    const recordings = await requests.recordingsOf(input.recordingIds);
-    await enforce(d.audit, req, viewer, mayRequest(viewer, recordings[0]!.unit, input.partyBadge !== undefined), 'party.request');
+    // The role first, for the viewer's own unit; then the recordings, of that unit only (another
+    // unit's are answered as missing), so no answer tells which ids exist elsewhere.
+    await enforce(d.audit, req, viewer, mayRequest(viewer, viewer.unit, input.partyBadge !== undefined), 'party.request');
+    const recordings = await requests.recordingsOf(input.recordingIds, viewer.unit, by(req, viewer));
     let partyUserId = viewer.id;
     if (input.partyBadge !== undefined) {
       const party = await d.users.byBadge(input.partyBadge);
@@ -97,14 +117,14 @@ export function partyRoutes(d: ApiDeps): Router {
     res.status(201).json(await presentRoom(d.db, room, request, await rooms.viewings(request.id)));
   });
 
-  r.post('/party-requests/:id/copies', async (req, res) => {
+  r.post('/party-requests/:id/copies', tellingWhy(async (req, res) => {
     const { viewer } = authOf(res);
     const request = await requestFor(req, viewer, isTheParty, 'export.request');
     const { recordingId } = recordingBody.parse(req.body);
     const { decision, redactionId } = await copyDecision(d.db, viewer, request, recordingId, new Date());
     await enforce(d.audit, req, viewer, decision, 'export.request', recordingId);
     res.status(201).json(await createPartyCopy(d, viewer, request, recordingId, redactionId, by(req, viewer)));
-  });
+  }));
 
   r.get('/rooms', async (req, res) => {
     const { viewer } = authOf(res);
@@ -129,11 +149,11 @@ export function partyRoutes(d: ApiDeps): Router {
     });
   }
 
-  r.post('/rooms/:id/playback-sessions', async (req, res) => {
+  r.post('/rooms/:id/playback-sessions', tellingWhy(async (req, res) => {
     const { viewer } = authOf(res);
     const { room } = await roomFor(req, viewer, isTheParty, 'playback.session');
     const { recordingId } = recordingBody.parse(req.body);
     res.status(201).json(await d.playback.createRoomSession(viewer, room.id, recordingId, contextOf(req)));
-  });
+  }));
   return r;
 }

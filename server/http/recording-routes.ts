@@ -1,10 +1,11 @@
 import { Router } from 'express';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
 import { CONFIDENTIALITY_LABELS, type Confidentiality, type Recording, type RecordingFlag } from '../db/schema.ts';
 import { RecordingNotFound, UserNotFound } from '../errors.ts';
 import { verifyRecording } from '../ledger/verify.ts';
-import { recordingIdsOnCasesOf } from '../cases/case-links.ts';
+import { onCaseOf } from '../cases/case-links.ts';
 import { mayKeep, mayReplay } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
@@ -41,7 +42,7 @@ export function recordingRoutes(d: ApiDeps): Router {
   r.get('/recordings', async (_req, res) => {
     const { viewer } = authOf(res);
     // One query for the rows, their device names and whether each is shared with this viewer.
-    let q = d.db
+    const q = d.db
       .selectFrom('recordings')
       .leftJoin('devices', 'devices.id', 'recordings.device_id')
       .leftJoin('recording_shares', (j) => j.onRef('recording_shares.recording_id', '=', 'recordings.id').on('recording_shares.user_id', '=', viewer.id))
@@ -49,12 +50,16 @@ export function recordingRoutes(d: ApiDeps): Router {
       .select(['devices.name as device_name', 'recording_shares.user_id as shared_with'])
       .orderBy('recordings.started_at', 'desc')
       .limit(500);
-    const onCases = viewer.role === 'reviewer' ? await recordingIdsOnCasesOf(d.db, viewer.badge) : new Set<string>();
-    q = viewer.role === 'reviewer'
-      ? q.where((eb) => eb.or([eb('recording_shares.user_id', '=', viewer.id), ...(onCases.size > 0 ? [eb('recordings.id', 'in', [...onCases])] : [])]))
-      : q.where('recordings.unit', '=', viewer.unit);
-    const rows = await q.execute();
-    const visible = rows.filter((rec) => mayReplay(viewer, { unit: rec.unit, confidentiality: rec.confidentiality, sharedWithViewer: rec.shared_with !== null, onViewersCase: onCases.has(rec.id) }).allow);
+    // A reviewer's case links stay in the database as a subquery: fetched as ids they could
+    // outrun the parameters one query may carry.
+    const reviewer = viewer.role === 'reviewer';
+    const rows = await (reviewer
+      ? q
+          .select((eb) => sql<number>`case when ${onCaseOf(eb, viewer.badge)} then 1 else 0 end`.as('on_case'))
+          .where((eb) => eb.or([eb('recording_shares.user_id', '=', viewer.id), onCaseOf(eb, viewer.badge)]))
+      : q.select(sql<number>`0`.as('on_case')).where('recordings.unit', '=', viewer.unit)
+    ).execute();
+    const visible = rows.filter((rec) => mayReplay(viewer, { unit: rec.unit, confidentiality: rec.confidentiality, sharedWithViewer: rec.shared_with !== null, onViewersCase: Number(rec.on_case) === 1 }).allow);
     res.json({ recordings: visible.map((rec) => present(rec, rec.device_name)) });
   });
 

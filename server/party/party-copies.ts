@@ -2,7 +2,8 @@
  * A party's copy under an approved copy request (000 §21, 001 §36): the watermarked party copy the
  * workers make (workers/export-party-copy.ts), addressed to the party by name, numbered with the
  * request's id, and made from the approved redaction for a labelled recording. The party may ask
- * for it and download it only while the approval's window is open, and only their own.
+ * for it and download it only while the approval's window is open, the recording keeps the label
+ * it had when the head decided, and only their own.
  */
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Viewer } from '../auth/user-registry.ts';
@@ -18,12 +19,12 @@ export async function copyDecision(db: Db, party: Viewer, request: PartyRequest,
   if (!own.allow) return { decision: own, redactionId: null };
   const scope = await db
     .selectFrom('party_request_recordings').innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
-    .select(['party_request_recordings.approved', 'party_request_recordings.redaction_id', 'recordings.confidentiality'])
+    .select(['party_request_recordings.approved', 'party_request_recordings.redaction_id', 'party_request_recordings.confidentiality_at_decision', 'recordings.confidentiality'])
     .where('request_id', '=', request.id).where('recording_id', '=', recordingId).executeTakeFirst();
   const redactionId = scope?.redaction_id ?? null;
   const decision = mayCopy({
     state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, kind: request.kind, copyAllowed: request.copy_allowed === 1,
-    approved: scope?.approved === 1, confidentiality: scope?.confidentiality ?? null, redactionId,
+    approved: scope?.approved === 1, confidentiality: scope?.confidentiality ?? null, confidentialityAtDecision: scope?.confidentiality_at_decision ?? null, redactionId,
   }, now);
   return { decision, redactionId };
 }

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import type { PartyRequest, Recording } from '../db/schema.ts';
+import type { Confidentiality, PartyRequest, Recording } from '../db/schema.ts';
 import { InvalidInput, type LiuhenError, markAudited, NotFound, RecordingNotFound, StateConflict } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
 import { newId } from '../ids.ts';
@@ -73,23 +73,32 @@ export class PartyRequests {
     return row;
   }
 
-  /** The recordings asked for, all of one unit (the request's), in the order given. */
-  async recordingsOf(ids: readonly string[]): Promise<Recording[]> {
+  /**
+   * The recordings asked for, in the order given, all of `unit` (the asker's). A recording of
+   * another unit is answered exactly as one that does not exist — 404 recording_not_found,
+   * audited — so a request cannot be used to learn which ids exist elsewhere.
+   */
+  async recordingsOf(ids: readonly string[], unit: string, by: Requester): Promise<Recording[]> {
     const unique = [...new Set(ids)];
-    const rows = await this.db.selectFrom('recordings').selectAll().where('id', 'in', unique).execute();
+    const rows = await this.db.selectFrom('recordings').selectAll().where('id', 'in', unique).where('unit', '=', unit).execute();
     const missing = unique.find((id) => !rows.some((r) => r.id === id));
-    if (missing) throw new RecordingNotFound(missing);
-    if (new Set(rows.map((r) => r.unit)).size > 1) throw new InvalidInput('the recordings of one request belong to one unit');
+    if (missing) throw await this.refuseRequest(by, missing, new RecordingNotFound(missing));
     return unique.map((id) => rows.find((r) => r.id === id)!);
+  }
+
+  /** Audits a refused request (its subject: what was asked for and not found) and returns the error, marked. */
+  private async refuseRequest(by: Requester, subject: string, error: LiuhenError): Promise<LiuhenError> {
+    await this.audit.record({ actor: by.actor, action: 'party.request', subject, outcome: 'refused', address: by.address, userAgent: by.userAgent, detail: { reason: error.code } });
+    return markAudited(error);
   }
 
   /** `partyUserId`: the party themselves, or the one staff named (looked up by the caller). */
   async create(input: NewPartyRequest, recordings: Recording[], partyUserId: string, by: Requester): Promise<PartyRequest> {
     const unit = recordings[0]!.unit;
     if (input.caseId) {
-      const c = await this.db.selectFrom('cases').select('unit').where('id', '=', input.caseId).executeTakeFirst();
-      if (!c) throw new NotFound('case', input.caseId);
-      if (c.unit !== unit) throw new InvalidInput('the case belongs to another unit than the recordings');
+      // A case of another unit is answered as one that does not exist, as recordings are.
+      const c = await this.db.selectFrom('cases').select('id').where('id', '=', input.caseId).where('unit', '=', unit).executeTakeFirst();
+      if (!c) throw await this.refuseRequest(by, input.caseId, new NotFound('case', input.caseId));
     }
     const row: PartyRequest = {
       id: newId('pr', this.now()), case_id: input.caseId ?? null, unit, party_user_id: partyUserId, requested_by: by.actor, kind: input.kind,
@@ -98,7 +107,7 @@ export class PartyRequests {
     };
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('party_requests').values(row).execute();
-      await tx.insertInto('party_request_recordings').values(recordings.map((r) => ({ request_id: row.id, recording_id: r.id, approved: null, redaction_id: null }))).execute();
+      await tx.insertInto('party_request_recordings').values(recordings.map((r) => ({ request_id: row.id, recording_id: r.id, approved: null, redaction_id: null, confidentiality_at_decision: null }))).execute();
     });
     await this.audit.record({
       actor: by.actor, action: 'party.request', subject: row.id, outcome: 'ok', address: by.address, userAgent: by.userAgent,
@@ -117,7 +126,7 @@ export class PartyRequests {
     if (request.state !== 'pending') throw await refuse(new StateConflict('request_decided', `request ${request.id} was ${request.state} already`));
 
     const now = this.now();
-    let scope: { recordingId: string; approved: boolean; redactionId: string | null }[] = [];
+    let scope: { recordingId: string; approved: boolean; redactionId: string | null; confidentiality: Confidentiality | null }[] = [];
     if (decision.decision === 'approve') {
       try {
         scope = await this.checkScope(request, decision, now);
@@ -139,7 +148,8 @@ export class PartyRequests {
         .where('id', '=', request.id).where('state', '=', 'pending').executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) return false;
       for (const s of scope) {
-        await tx.updateTable('party_request_recordings').set({ approved: s.approved ? 1 : 0, redaction_id: s.redactionId ?? null })
+        // The label the head saw: one set or changed from now on voids the approval (party-policy.ts).
+        await tx.updateTable('party_request_recordings').set({ approved: s.approved ? 1 : 0, redaction_id: s.redactionId ?? null, confidentiality_at_decision: s.confidentiality })
           .where('request_id', '=', request.id).where('recording_id', '=', s.recordingId).execute();
       }
       return true;
@@ -178,6 +188,9 @@ export class PartyRequests {
       });
       if (problem) throw new ScopeRefused(problem, r.recordingId);
     }
-    return d.recordings.map((r) => ({ recordingId: r.recordingId, approved: r.approved, redactionId: r.approved ? (r.redactionId ?? null) : null }));
+    // Each with the label it was judged under, read above: a label set meanwhile differs from it, and voids the approval.
+    return d.recordings.map((r) => ({
+      recordingId: r.recordingId, approved: r.approved, redactionId: r.approved ? (r.redactionId ?? null) : null, confidentiality: asked.find((a) => a.id === r.recordingId)!.confidentiality,
+    }));
   }
 }

@@ -1,12 +1,14 @@
 /**
  * The supervised viewing room (004 §18: 调阅监督): made for an approved request inside its window,
- * it waits until a custodian joins — only then does it open, and only an opened room counts as a
- * viewing — and the supervisor may pause, resume or end it. It ends by itself at the window's end:
+ * one at a time (held by the database: two made at once would each become a viewing), it waits
+ * until a custodian joins — only then does it open, and only an opened room counts as a viewing —
+ * and the supervisor may pause, resume or end it. It ends by itself at the window's end:
  * every read of a room first ends it if that time has passed, so no caller ever sees an expired
  * room as open. Each step is audited with the request as subject and the room in the detail.
  */
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
+import { violates } from '../db/unique-violation.ts';
 import type { PartyRequest, RoomState, ViewingRoom } from '../db/schema.ts';
 import { markAudited, NotFound, StateConflict } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
@@ -17,6 +19,8 @@ import { idSchema } from '../ids.ts';
 
 export const roomIdSchema = idSchema('room');
 export const ACTIVE_ROOM_STATES: readonly RoomState[] = ['waiting', 'open', 'paused'];
+/** Migration 0005's partial unique index: one room of a request in ACTIVE_ROOM_STATES at a time. */
+const ONE_ACTIVE_ROOM = { name: 'viewing_rooms_one_active', table: 'viewing_rooms', columns: ['request_id'] };
 /** Who ends a room at its window's end. */
 export const SYSTEM_ACTOR = 'system:room-expiry';
 
@@ -75,15 +79,22 @@ export class ViewingRooms {
     const problem = roomCreateProblem({
       state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, maxViewings: request.max_viewings, ...(await this.viewingsAsFacts(request.id)),
     }, this.now());
-    if (problem) {
-      await this.audit.record({ ...audited, outcome: 'refused', detail: { reason: problem } });
-      throw markAudited(new StateConflict(problem, `no room for request ${request.id}: ${problem}`));
-    }
+    const refuse = async (code: string) => {
+      await this.audit.record({ ...audited, outcome: 'refused', detail: { reason: code } });
+      return markAudited(new StateConflict(code, `no room for request ${request.id}: ${code}`));
+    };
+    if (problem) throw await refuse(problem);
     const room: ViewingRoom = {
       id: newId('room', this.now()), request_id: request.id, state: 'waiting', supervisor_id: null, created_by: by.actor,
       created_at: this.now().toISOString(), opened_at: null, ended_at: null, end_reason: null,
     };
-    await this.db.insertInto('viewing_rooms').values(room).execute();
+    try {
+      await this.db.insertInto('viewing_rooms').values(room).execute();
+    } catch (e) {
+      // Two rooms asked for at once both found none active: the database keeps the first.
+      if (violates(e, ONE_ACTIVE_ROOM)) throw await refuse('room_active');
+      throw e;
+    }
     await this.audit.record({ ...audited, outcome: 'ok', detail: { roomId: room.id } });
     return room;
   }
@@ -130,12 +141,12 @@ export class ViewingRooms {
     if (request.party_user_id !== userId) return { decision: { allow: false, reason: 'another party’s room' }, redactionId: null, windowUntil: null };
     const scope = await this.db
       .selectFrom('party_request_recordings').innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
-      .select(['party_request_recordings.approved', 'party_request_recordings.redaction_id', 'recordings.confidentiality'])
+      .select(['party_request_recordings.approved', 'party_request_recordings.redaction_id', 'party_request_recordings.confidentiality_at_decision', 'recordings.confidentiality'])
       .where('request_id', '=', request.id).where('recording_id', '=', recordingId).executeTakeFirst();
     const redactionId = scope?.redaction_id ?? null;
     const decision = mayPlayInRoom({
       state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, roomState: room.state,
-      approved: scope?.approved === 1, redactionId, confidentiality: scope?.confidentiality ?? null,
+      approved: scope?.approved === 1, redactionId, confidentiality: scope?.confidentiality ?? null, confidentialityAtDecision: scope?.confidentiality_at_decision ?? null,
     }, this.now());
     return { decision, redactionId, windowUntil: request.window_until };
   }

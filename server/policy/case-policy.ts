@@ -1,7 +1,8 @@
 /**
  * Who may do what with cases: pure decisions, unit-tested as a table (test/unit/case-policy.test.ts).
  *
- *   commander, custodian   create their unit's cases and keep them (members, stages, actions, links, reasons)
+ *   commander, custodian   create their unit's cases and keep them (officers, stages, actions, links, reasons)
+ *   custodian              adds reviewers to their unit's cases (policy.ts: sharing with reviewers is the custodian's)
  *   custodian              archives their unit's ended cases (001 §34: the designated keeper files them)
  *   agency_head, legal     read their unit's cases
  *   members                officers and reviewers on a case (by badge) read it
@@ -43,6 +44,15 @@ export function mayReadCase(v: Viewer, c: CaseFacts): Decision {
 
 /** Creating a case in `unit`, and every later edit of its facts. */
 export function mayEditCase(v: Viewer, c: Pick<CaseFacts, 'unit'>): Decision {
+  return keepsUnit(v, c.unit);
+}
+
+/**
+ * Adding a member: an officer by whoever keeps the case; a reviewer only by its unit's custodian,
+ * since a reviewer member replays every recording the case links (mirrors `mayKeep`).
+ */
+export function mayAddMember(v: Viewer, c: Pick<CaseFacts, 'unit'>, role: 'officer' | 'reviewer'): Decision {
+  if (role === 'reviewer' && v.role !== 'custodian') return deny(`role ${v.role} does not give reviewers access; the custodian does`);
   return keepsUnit(v, c.unit);
 }
 

@@ -8,7 +8,8 @@
  *   custodian    supervises the unit's rooms: joins (the room opens only then), pauses, ends (004 §18)
  *
  * A recording with a confidentiality label is put in a party's scope only as a ready redaction of
- * it (000 §22, 001 §37: confidential parts are excluded).
+ * it (000 §22, 001 §37: confidential parts are excluded), and an approval holds only while the
+ * recording keeps the label it had when the head decided.
  */
 import type { Viewer } from '../auth/user-registry.ts';
 import type { Confidentiality, PartyRequestState, RedactionState, RoomState } from '../db/schema.ts';
@@ -118,34 +119,49 @@ export function roomCreateProblem(r: RoomCountFacts, now: Date): string | null {
   return r.viewingsUsed >= (r.maxViewings ?? 0) ? 'viewings_used' : null;
 }
 
-export interface RoomPlayFacts extends WindowFacts {
-  roomState: RoomState;
-  /** the recording's scope row: approved (1), and the redaction it is approved as */
+/** A recording in an approval's scope: whether approved, as which redaction, under which label then and now. */
+export interface ScopedRecordingFacts {
   approved: boolean;
   redactionId: string | null;
+  /** the recording's label now */
   confidentiality: Confidentiality | null;
+  /** its label when the head decided */
+  confidentialityAtDecision: Confidentiality | null;
+}
+
+/**
+ * Why an approved recording may not leave for the party as approved, or null. The head judged
+ * the recording under the label it then had, and a redaction chosen for that label need not hide
+ * what another protects: a label set, changed or lifted since voids that judgement, and only a
+ * new request and decision put the recording in scope again.
+ */
+function scopedProblem(f: ScopedRecordingFacts): string | null {
+  if (!f.approved) return 'recording not in the approved scope';
+  if (f.confidentiality !== f.confidentialityAtDecision) return 'label_changed';
+  if (f.confidentiality !== null && f.redactionId === null) return 'confidential_needs_redaction';
+  return null;
+}
+
+export interface RoomPlayFacts extends WindowFacts, ScopedRecordingFacts {
+  roomState: RoomState;
 }
 
 /**
  * Whether the party's room may serve the recording now. Asked again on every playlist and
- * segment request: a pause, an end, the window's close or a label set since the approval stops
- * the next byte.
+ * segment request: a pause, an end, the window's close or a label set or changed since the
+ * approval stops the next byte.
  */
 export function mayPlayInRoom(f: RoomPlayFacts, now: Date): Decision {
   const window = windowProblem(f, now);
   if (window) return deny(window);
   if (f.roomState !== 'open') return deny(f.roomState === 'waiting' ? 'room_not_open' : `room_${f.roomState}`);
-  if (!f.approved) return deny('recording not in the approved scope');
-  if (f.confidentiality !== null && f.redactionId === null) return deny('confidential_needs_redaction');
-  return ALLOW;
+  const problem = scopedProblem(f);
+  return problem ? deny(problem) : ALLOW;
 }
 
-export interface CopyFacts extends WindowFacts {
+export interface CopyFacts extends WindowFacts, ScopedRecordingFacts {
   kind: 'view' | 'copy';
   copyAllowed: boolean;
-  approved: boolean;
-  confidentiality: Confidentiality | null;
-  redactionId: string | null;
 }
 
 /** Whether the party may receive (ask for, or download) a copy of the recording now. */
@@ -153,7 +169,16 @@ export function mayCopy(f: CopyFacts, now: Date): Decision {
   const window = windowProblem(f, now);
   if (window) return deny(window);
   if (f.kind !== 'copy' || !f.copyAllowed) return deny('copy not allowed by the approval');
-  if (!f.approved) return deny('recording not in the approved scope');
-  if (f.confidentiality !== null && f.redactionId === null) return deny('confidential_needs_redaction');
-  return ALLOW;
+  const problem = scopedProblem(f);
+  return problem ? deny(problem) : ALLOW;
 }
+
+/**
+ * The refusals of a party's own play or copy whose reason the party is told (in the 403's body,
+ * for their page to say in words): the state of their approval and their room, and that the
+ * approval no longer holds because a label changed (not which). The rest (another party's room,
+ * a recording outside the scope) stay unexplained.
+ */
+export const TOLD_REFUSALS: ReadonlySet<string> = new Set([
+  'request_not_approved', 'window_not_open', 'window_closed', 'room_not_open', 'room_paused', 'room_ended', 'label_changed',
+]);

@@ -13,7 +13,7 @@ import { PLAYER_DIST } from '../../server/http/app.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { looksLikeMedia } from '../helpers/http.ts';
-import { apiOf, deriveMarked, recordClosed, workerDeps } from '../helpers/party-flow.ts';
+import { apiOf, approval, deriveMarked, recordClosed, setLabel, workerDeps } from '../helpers/party-flow.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { PASSWORD, type SignedIn, signedInUser } from '../helpers/viewing.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -23,6 +23,8 @@ let browser: Browser;
 let base: string;
 let recording: Recording;
 let party: SignedIn;
+let custodian: SignedIn;
+let head: SignedIn;
 /** every segment response the party's browser saw */
 const segments: { url: string; status: number; media: boolean; at: number }[] = [];
 
@@ -33,8 +35,8 @@ beforeAll(async () => {
   recording = await recordClosed(server, 'u1', 'PE-1', 8);
   await deriveMarked(workerDeps(server), recording.id);
   party = await signedInUser(server, 'party', 'u1', 'P-900', { name: '王当事' });
-  await signedInUser(server, 'custodian', 'u1', 'K-900', { name: '李保管' });
-  await signedInUser(server, 'agency_head', 'u1', 'H-900', { name: '张局长' });
+  custodian = await signedInUser(server, 'custodian', 'u1', 'K-900', { name: '李保管' });
+  head = await signedInUser(server, 'agency_head', 'u1', 'H-900', { name: '张局长' });
   browser = await launchChromium();
 }, 120_000);
 
@@ -139,5 +141,41 @@ describe('supervised viewing in the browser', () => {
     const endSeq = ok.at(-1)!.seq;
     expect(okSegments.every((e) => e.seq < endSeq)).toBe(true);
     expect(segmentEvents.some((e) => e.outcome === 'refused' && e.seq > endSeq && JSON.parse(e.detail).reason === 'room_ended')).toBe(true);
+  });
+
+  it('says a refused step and a refused play in words, in either language, not as codes (labels the recording: last)', async () => {
+    const api = apiOf(server);
+    const asked = await api<{ requestId: string }>(party, 'party-requests', { kind: 'view', recordingIds: [recording.id], reason: '核对' });
+    const requestId = asked.body.requestId;
+    expect((await api(head, `party-requests/${requestId}/decision`, approval([recording.id]))).status).toBe(200);
+
+    // A step on a room another supervisor ended meanwhile: the page, not polling, still offers it.
+    const first = await api<{ roomId: string }>(party, `party-requests/${requestId}/rooms`, {});
+    const supervisorPage = await signedInPage('K-900', /#\/recordings$/);
+    await supervisorPage.goto(`${base}/#/rooms/${first.body.roomId}`);
+    const join = supervisorPage.locator('[data-testid=room-join]');
+    await join.waitFor();
+    await supervisorPage.route(`${base}/api/rooms/${first.body.roomId}`, (route) => route.abort());
+    expect((await api(custodian, `rooms/${first.body.roomId}/end`, {})).status).toBe(200);
+    await join.click();
+    const stepProblem = supervisorPage.locator('[data-testid=room-step-problem]');
+    await stepProblem.waitFor();
+    expect(await stepProblem.innerText()).toBe('查阅已结束。');
+    await supervisorPage.locator('[data-testid=lang-switch]').click();
+    expect(await stepProblem.innerText()).toBe('The viewing has ended.');
+
+    // A play refused once the recording was labelled after the approval: 403, its reason in words.
+    const second = await api<{ roomId: string }>(party, `party-requests/${requestId}/rooms`, {});
+    expect((await api(custodian, `rooms/${second.body.roomId}/join`, {})).status).toBe(200);
+    expect(await setLabel(server, custodian, recording.id, 'privacy')).toBe(204);
+    const partyPage = await signedInPage('P-900', /#\/party$/);
+    await partyPage.goto(`${base}/#/rooms/${second.body.roomId}`);
+    const playProblem = partyPage.locator(`[data-testid=room-player][data-recording-id="${recording.id}"] [data-testid=room-play-problem]`);
+    await playProblem.waitFor();
+    expect(await playProblem.innerText()).toBe('该录像的保密属性在审批后已变更，原审批不再适用，须重新申请。');
+    await partyPage.locator('[data-testid=lang-switch]').click();
+    expect(await playProblem.innerText()).toContain('confidentiality label changed after the approval');
+    const refused = await server.core.db.selectFrom('audit_events').selectAll().where('action', '=', 'playback.session').where('outcome', '=', 'refused').where('subject', '=', recording.id).execute();
+    expect(refused.map((e) => JSON.parse(e.detail).reason)).toContain('label_changed');
   });
 });

@@ -47,6 +47,14 @@ export function apiOf(server: RunningServer) {
   };
 }
 
+/** `who` (a custodian) sets the recording's confidentiality label, as on its page; the answer's status. */
+export async function setLabel(server: RunningServer, who: SignedIn, recordingId: string, label: string | null): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/recordings/${recordingId}/confidentiality`, {
+    method: 'PUT', headers: { authorization: `Bearer ${who.accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ label }),
+  });
+  return res.status;
+}
+
 /** An approval of every recording named, for `untilMs` from now. */
 export function approval(recordingIds: string[], over: Record<string, unknown> = {}, untilMs = 10 * 60_000) {
   return {

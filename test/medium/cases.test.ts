@@ -12,7 +12,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/crypto/hash.ts';
-import type { Role } from '../../server/db/schema.ts';
+import { sql } from 'kysely';
+import type { Device, Role } from '../../server/db/schema.ts';
 import { objectKeys } from '../../server/ledger/object-keys.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -24,7 +25,29 @@ import { signedInUser } from '../helpers/viewing.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
+const iso = (ms: number) => new Date(ms).toISOString();
+
+let segmentFile: string | undefined;
+/**
+ * A closed recording sealed directly, not published (node-media-server is process-wide, and one
+ * server's gate would hear another's camera): one 2 s segment, or two with a gap between them.
+ */
+async function sealedRecording(s: RunningServer, device: Device, startedAt: Date, opts: { gap?: boolean } = {}): Promise<string> {
+  if (!segmentFile) {
+    segmentFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-seg-')), 'seg.ts');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', segmentFile]);
+  }
+  const bytes = fs.readFileSync(segmentFile);
+  const rec = await s.core.sealer.openRecording(device, startedAt);
+  await s.core.sealer.sealSegment(rec.id, { bytes, startAt: startedAt, durationMs: 2000, source: `test/${rec.id}/1.ts` });
+  if (opts.gap) {
+    await s.core.sealer.appendGap(rec.id, 'network', new Date(startedAt.getTime() + 2000), new Date(startedAt.getTime() + 4000));
+    await s.core.sealer.sealSegment(rec.id, { bytes, startAt: new Date(startedAt.getTime() + 4000), durationMs: 2000, source: `test/${rec.id}/2.ts` });
+  }
+  return (await s.core.sealer.close(rec.id)).id;
+}
 
 interface Finding {
   kind: string;
@@ -56,7 +79,7 @@ async function staffOf(server: RunningServer) {
   };
   const newCase = async (caseNo: string, extra: Record<string, unknown> = {}) => (await ok('commander', 'POST', '/cases', { caseNo, unit: 'U1', title: `案件 ${caseNo}`, ...extra })).id as string;
   const findings = async (caseId: string) => (await ok('commander', 'GET', `/cases/${caseId}/check`)).findings as Finding[];
-  return { call, ok, newCase, findings };
+  return { add, call, ok, newCase, findings };
 }
 type Staff = Awaited<ReturnType<typeof staffOf>>;
 
@@ -132,7 +155,7 @@ describe('the case check', () => {
     const { id } = await staff.ok('commander', 'POST', `/cases/${caseId}/actions`, { kind: 'inspection', stage: 'investigation', at: gapped.startedAt });
     await staff.ok('commander', 'POST', `/cases/${caseId}/actions/${id}/links`, { recordingId: gapped.id });
     expect((await staff.call('member', 'POST', '/playback-sessions', { recordingId: gapped.id })).status).toBe(403);
-    await staff.ok('commander', 'POST', `/cases/${caseId}/members`, { badge: 'R1', role: 'reviewer' });
+    await staff.ok('custodian', 'POST', `/cases/${caseId}/members`, { badge: 'R1', role: 'reviewer' });
     expect((await staff.call('member', 'POST', '/playback-sessions', { recordingId: gapped.id })).status).toBe(201);
     expect((await staff.call('outsider', 'POST', '/playback-sessions', { recordingId: gapped.id })).status).toBe(403);
     expect((await staff.ok('member', 'GET', '/cases')).cases.map((c: { id: string }) => c.id)).toEqual([caseId]);
@@ -155,6 +178,105 @@ describe('the case check', () => {
   });
 });
 
+/** The refusals of one action on a case, as audited: [outcome, reason]. */
+async function auditedOf(s: RunningServer, caseId: string, action: string) {
+  const events = await s.core.db.selectFrom('audit_events').select(['outcome', 'detail']).where('subject', '=', caseId).where('action', '=', action).orderBy('seq').execute();
+  return events.map((e) => [e.outcome, (JSON.parse(e.detail) as { reason?: string }).reason ?? null]);
+}
+
+describe('what a case may reach', () => {
+  it('gives a reviewer membership only by the custodian’s act, and only to an active reviewer', async () => {
+    const caseId = await staff.newCase('2026-MEM-1');
+    const members = `/cases/${caseId}/members`;
+    // A reviewer member replays everything the case links: a commander cannot give that, as they cannot share.
+    expect(await staff.call('commander', 'POST', members, { badge: 'R1', role: 'reviewer' })).toEqual({ status: 403, body: { error: 'forbidden' } });
+    await staff.ok('commander', 'POST', members, { badge: 'P1', role: 'officer' });
+    // A commander's badge, a badge nobody has, a reviewer no longer active: none becomes a reviewer member.
+    await staff.add('gone', 'reviewer', 'U1', 'R3');
+    await server.core.db.updateTable('users').set({ state: 'disabled' }).where('badge', '=', 'R3').execute();
+    for (const badge of ['K1', 'NOBODY', 'R3']) {
+      expect(await staff.call('custodian', 'POST', members, { badge, role: 'reviewer' })).toEqual({ status: 400, body: { error: 'not_a_reviewer' } });
+    }
+    await staff.ok('custodian', 'POST', members, { badge: 'R1', role: 'reviewer' });
+    expect((await staff.ok('commander', 'GET', `/cases/${caseId}`)).members.map((m: { badge: string }) => m.badge)).toEqual(['P1', 'R1']);
+    const reasons = await auditedOf(server, caseId, 'case.member.add');
+    expect(reasons[0]).toEqual(['refused', expect.stringContaining('custodian')]);
+    expect(reasons.slice(1)).toEqual([['ok', null], ['refused', 'not_a_reviewer'], ['refused', 'not_a_reviewer'], ['refused', 'not_a_reviewer'], ['ok', null]]);
+  });
+
+  it('bounds a device window: 24 h at most, within an hour of its action', async () => {
+    const caseId = await staff.newCase('2026-WIN-1');
+    const at = Date.now() - 3 * DAY_MS;
+    const { id } = await staff.ok('commander', 'POST', `/cases/${caseId}/actions`, { kind: 'inspection', stage: 'investigation', at: iso(at), endedAt: iso(at + HOUR_MS) });
+    const links = `/cases/${caseId}/actions/${id}/links`;
+    const { device_id: deviceId } = await server.core.db.selectFrom('recordings').select('device_id').where('id', '=', gapped.id).executeTakeFirstOrThrow();
+    const window = (from: number, to: number) => staff.call('commander', 'POST', links, { deviceId, from: iso(from), to: iso(to) });
+
+    expect(await window(at - DAY_MS, at + DAY_MS)).toEqual({ status: 400, body: { error: 'invalid_input' } });
+    expect(await window(at - 12 * HOUR_MS, at + 12 * HOUR_MS + 1)).toEqual({ status: 400, body: { error: 'invalid_input' } });
+    // Short, but a day away from the action, before or after it.
+    expect(await window(at - DAY_MS, at - DAY_MS + HOUR_MS)).toEqual({ status: 400, body: { error: 'link_window_off_action' } });
+    expect(await window(at - 3 * HOUR_MS, at - HOUR_MS)).toEqual({ status: 400, body: { error: 'link_window_off_action' } });
+    expect(await window(at + 2 * HOUR_MS, at + 3 * HOUR_MS)).toEqual({ status: 400, body: { error: 'link_window_off_action' } });
+    // Within the hour either side (of the start, and of the end), and a full day: accepted.
+    expect((await window(at - 2 * HOUR_MS, at - HOUR_MS + 60_000)).status).toBe(201);
+    expect((await window(at + 2 * HOUR_MS - 60_000, at + 3 * HOUR_MS)).status).toBe(201);
+    expect((await window(at - 12 * HOUR_MS, at + 12 * HOUR_MS)).status).toBe(201);
+    expect((await staff.ok('commander', 'GET', `/cases/${caseId}`)).actions[0].links).toHaveLength(3);
+    expect((await auditedOf(server, caseId, 'case.link')).filter(([o]) => o === 'refused')).toEqual(Array(3).fill(['refused', 'link_window_off_action']));
+  });
+
+  it('refuses times more than 5 minutes ahead, and an approval or an end before the case began', async () => {
+    const caseId = await staff.newCase('2026-TIME-1', { emergency: true, initiatedAt: daysAgo(2) });
+    const ahead = iso(Date.now() + 10 * 60_000);
+    const future = { status: 400, body: { error: 'time_in_future' } };
+    const act = (path: string, body: unknown) => staff.call('commander', 'POST', `/cases/${caseId}/${path}`, body);
+
+    expect(await act('actions', { kind: 'inquiry', stage: 'investigation', at: ahead })).toEqual(future);
+    expect(await act('actions', { kind: 'inquiry', stage: 'investigation', at: daysAgo(1), endedAt: ahead })).toEqual(future);
+    expect(await act('stages', { stage: 'investigation', event: 'start', at: ahead })).toEqual(future);
+    expect(await act('approve-emergency', { at: ahead })).toEqual(future);
+    expect(await act('approve-emergency', { at: daysAgo(3) })).toEqual({ status: 409, body: { error: 'approval_before_start' } });
+    expect(await act('end', { at: ahead })).toEqual(future);
+    expect(await act('end', { at: daysAgo(3) })).toEqual({ status: 409, body: { error: 'case_ends_before_start' } });
+    for (const action of ['case.action.add', 'case.stage.start', 'case.end']) expect((await auditedOf(server, caseId, action)).map(([o]) => o)).not.toContain('ok');
+
+    // A phone's clock a minute ahead is no backdating: accepted.
+    const soon = iso(Date.now() + 60_000);
+    expect((await act('actions', { kind: 'inquiry', stage: 'investigation', at: soon })).status).toBe(201);
+    expect((await act('stages', { stage: 'investigation', event: 'start', at: soon })).status).toBe(200);
+    expect((await act('approve-emergency', { at: daysAgo(1) })).status).toBe(200);
+    expect((await act('end', { at: soon })).status).toBe(200);
+    expect(await auditedOf(server, caseId, 'case.approve')).toEqual([['refused', 'time_in_future'], ['refused', 'approval_before_start'], ['ok', null]]);
+    expect(await auditedOf(server, caseId, 'case.end')).toEqual([['refused', 'time_in_future'], ['refused', 'case_ends_before_start'], ['ok', null]]);
+  });
+
+  it('lists a reviewer’s case recordings however many the case links (no id list in the query)', async () => {
+    // Its own unit, so the other tests' lists and cases never meet these rows.
+    await staff.add('custodian9', 'custodian', 'U9', 'C9');
+    await staff.add('reviewer9', 'reviewer', 'U9', 'R9');
+    const { device } = await server.core.devices.add({ kind: 'fixed', unit: 'U9' }, 'test');
+    const day = Date.parse('2020-01-01T00:00:00.000Z');
+    const caseId = (await staff.ok('custodian9', 'POST', '/cases', { caseNo: '2026-BULK-1', unit: 'U9', title: '大厅' })).id as string;
+    const { id } = await staff.ok('custodian9', 'POST', `/cases/${caseId}/actions`, { kind: 'application_acceptance', stage: 'initiation', at: iso(day + 12 * HOUR_MS) });
+    await staff.ok('custodian9', 'POST', `/cases/${caseId}/actions/${id}/links`, { deviceId: device.id, from: iso(day), to: iso(day + DAY_MS) });
+    await staff.ok('custodian9', 'POST', `/cases/${caseId}/members`, { badge: 'R9', role: 'reviewer' });
+    // More recordings in the window than SQLite takes parameters in one statement (32 766).
+    const count = 33_000;
+    await sql`
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})
+      INSERT INTO recordings (id, device_id, started_at, ended_at, state, header_line, head_link, entry_count, segment_count, gap_count, duration_ms, checkpointed_count, unit)
+      SELECT 'rec-bulk' || i, ${device.id}, strftime('%Y-%m-%dT%H:%M:%fZ', '2020-01-01T00:00:00', '+' || (2 * i) || ' seconds'),
+             strftime('%Y-%m-%dT%H:%M:%fZ', '2020-01-01T00:00:01', '+' || (2 * i) || ' seconds'), 'closed', '{}', '', 0, 0, 0, 1000, 0, 'U9'
+      FROM n`.execute(server.core.db);
+
+    const listed = await staff.call('reviewer9', 'GET', '/recordings');
+    expect(listed.status).toBe(200);
+    expect(listed.body.recordings).toHaveLength(500);
+    expect(listed.body.recordings[0]).toMatchObject({ id: `rec-bulk${count}`, unit: 'U9' });
+  });
+});
+
 describe.each(['sqlite', 'postgres'] as const)('archiving on %s', (dialect) => {
   let s: RunningServer;
   let e: Record<string, string>;
@@ -170,13 +292,8 @@ describe.each(['sqlite', 'postgres'] as const)('archiving on %s', (dialect) => {
     e = await testEnv({ LIUHEN_DATABASE_URL: await freshPostgresDatabase() });
     s = await startTestServer(e);
     st = await staffOf(s);
-    // Sealed directly, not published: node-media-server is process-wide, and the SQLite server's gate would hear this one's camera.
     const { device } = await s.core.devices.add({ kind: 'bodycam', officerBadge: 'P2', unit: 'U1' }, 'test');
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-seg-')), 'seg.ts');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', file]);
-    const rec = await s.core.sealer.openRecording(device, new Date(Date.now() - 60_000));
-    await s.core.sealer.sealSegment(rec.id, { bytes: fs.readFileSync(file), startAt: new Date(rec.started_at), durationMs: 2000, source: `test/${rec.id}/seg.ts` });
-    recordingId = (await s.core.sealer.close(rec.id)).id;
+    recordingId = await sealedRecording(s, device, new Date(Date.now() - 60_000));
   });
   afterAll(async () => {
     if (dialect === 'postgres') await s?.stop();
@@ -227,7 +344,7 @@ describe.each(['sqlite', 'postgres'] as const)('archiving on %s', (dialect) => {
       st.call('commander', 'POST', `/cases/${caseId}/actions`, { kind: 'inquiry', stage: 'investigation', at: daysAgo(35) }),
       st.call('commander', 'POST', `/cases/${caseId}/actions/${seizure}/links`, { recordingId }),
       st.call('commander', 'POST', `/cases/${caseId}/actions/${seizure}/reason`, { reason: 'privacy' }),
-      st.call('commander', 'POST', `/cases/${caseId}/members`, { badge: 'R9', role: 'reviewer' }),
+      st.call('commander', 'POST', `/cases/${caseId}/members`, { badge: 'P9', role: 'officer' }),
       st.call('custodian', 'POST', `/cases/${caseId}/archive`),
     ];
     for (const res of await Promise.all(edits)) expect(res).toEqual({ status: 409, body: { error: 'case_archived' } });
@@ -241,6 +358,53 @@ describe.each(['sqlite', 'postgres'] as const)('archiving on %s', (dialect) => {
     const detail = await st.ok('commander', 'GET', `/cases/${caseId}`);
     expect(detail.annotations).toEqual([expect.objectContaining({ text: '评查意见：音像记录完整。' })]);
     expect(detail.case.archivedAt).not.toBeNull();
+  });
+
+  it('freezes the links at archiving: a recording sealed later in the window joins the open case, not the archived one', async () => {
+    const { device } = await s.core.devices.add({ kind: 'bodycam', officerBadge: 'P3', unit: 'U1' }, 'test');
+    const at = Date.now() - 2 * HOUR_MS;
+    const before = await sealedRecording(s, device, new Date(at - 60_000));
+    const linkedCase = async (caseNo: string, reviewer: string) => {
+      const caseId = await st.newCase(caseNo, { initiatedAt: iso(at - HOUR_MS) });
+      const { id } = await st.ok('commander', 'POST', `/cases/${caseId}/actions`, { kind: 'inspection', stage: 'investigation', at: iso(at) });
+      await st.ok('commander', 'POST', `/cases/${caseId}/actions/${id}/links`, { deviceId: device.id, from: iso(at - 10 * 60_000), to: iso(at + HOUR_MS) });
+      await st.ok('custodian', 'POST', `/cases/${caseId}/members`, { badge: reviewer, role: 'reviewer' });
+      return { caseId, actionId: id as string };
+    };
+    const frozen = await linkedCase(`2026-FRZ-${dialect}`, 'R1');
+    const open = await linkedCase(`2026-LIVE-${dialect}`, 'R2');
+    await st.ok('commander', 'POST', `/cases/${frozen.caseId}/end`, {});
+    await st.ok('custodian', 'POST', `/cases/${frozen.caseId}/archive`);
+
+    // Uploaded after the manifest was signed, made inside both windows, with a gap nobody explained.
+    const after = await sealedRecording(s, device, new Date(at + 30 * 60_000), { gap: true });
+
+    const detail = async (caseId: string) => {
+      const d = await st.ok('commander', 'GET', `/cases/${caseId}`);
+      return { recordings: d.recordings.map((r: { id: string }) => r.id), action: d.actions[0].recordingIds };
+    };
+    expect(await detail(frozen.caseId)).toEqual({ recordings: [before], action: [before] });
+    expect(await detail(open.caseId)).toEqual({ recordings: [before, after], action: [before, after] });
+    expect((await st.findings(frozen.caseId)).filter((f) => f.recordingId === after)).toEqual([]);
+    expect(await st.findings(open.caseId)).toContainEqual(expect.objectContaining({ kind: 'gap_without_reason', recordingId: after }));
+
+    // Replay: the archived case's reviewer keeps what was filed and gains nothing; the open case's reviewer gets both.
+    const replay = async (who: string, recordingId: string) => (await st.call(who, 'POST', '/playback-sessions', { recordingId })).status;
+    expect([await replay('member', before), await replay('member', after)]).toEqual([201, 403]);
+    expect([await replay('outsider', before), await replay('outsider', after)]).toEqual([201, 201]);
+    const listed = async (who: string) => (await st.ok(who, 'GET', '/recordings')).recordings.map((r: { id: string }) => r.id) as string[];
+    expect(await listed('member')).toContain(before);
+    expect(await listed('member')).not.toContain(after);
+    expect(await listed('outsider')).toEqual(expect.arrayContaining([before, after]));
+
+    // The frozen rows are what the manifest signed, and verification says so when they are not.
+    const verification = () => st.ok('commander', 'GET', `/cases/${frozen.caseId}/verification`);
+    expect(await verification()).toMatchObject({ ok: true, recordings: 1 });
+    const link = await s.core.db.selectFrom('case_archived_links').select('link_id').where('case_id', '=', frozen.caseId).executeTakeFirstOrThrow();
+    await s.core.db.insertInto('case_archived_links').values({ case_id: frozen.caseId, action_id: frozen.actionId, link_id: link.link_id, recording_id: after }).execute();
+    expect(await verification()).toMatchObject({ ok: false, problems: [expect.objectContaining({ what: 'frozen_links', message: expect.stringContaining(after) }), expect.objectContaining({ what: 'frozen_links' })] });
+    await s.core.db.deleteFrom('case_archived_links').where('case_id', '=', frozen.caseId).where('recording_id', '=', after).execute();
+    expect((await verification()).ok).toBe(true);
   });
 
   it('refuses to archive a case that has not ended', async () => {

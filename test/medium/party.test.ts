@@ -12,18 +12,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../server/audit/audit-log.ts';
 import { UserRegistry } from '../../server/auth/user-registry.ts';
-import { openDatabase } from '../../server/db/database.ts';
-import { StateConflict } from '../../server/errors.ts';
+import { type Db, openDatabase } from '../../server/db/database.ts';
+import { StateConflict, wasAudited } from '../../server/errors.ts';
 import { decisionSchema, PartyRequests } from '../../server/party/party-requests.ts';
 import { ViewingRooms } from '../../server/party/viewing-rooms.ts';
 import { sha256Hex } from '../../server/crypto/hash.ts';
-import type { AuditEvent, Recording } from '../../server/db/schema.ts';
+import type { AuditEvent, PartyRequest, Recording } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { exportPartyCopy } from '../../workers/export-party-copy.ts';
 import { recordingRedact } from '../../workers/redact-recording.ts';
 import type { WorkerDeps } from '../../workers/job-handler.ts';
 import { looksLikeMedia } from '../helpers/http.ts';
-import { apiOf, approval, deriveMarked, recordClosed, segmentUrls, workerDeps } from '../helpers/party-flow.ts';
+import { apiOf, approval, deriveMarked, recordClosed, segmentUrls, setLabel, workerDeps } from '../helpers/party-flow.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { seedRecordings } from '../helpers/seeded-recordings.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
@@ -137,6 +137,36 @@ describe('without approval', () => {
   });
 });
 
+describe('asking for recordings', () => {
+  it('answers another unit’s recording or case exactly as one that does not exist, and a role that may not ask before either', async () => {
+    await seedRecordings(server.core.db, [{ id: 'dev-elsewhere1', kind: 'bodycam', officer: 'O-ELSE', unit: 'u2' }], [{ id: 'rec-elsewhere1', device: 'dev-elsewhere1', startedAt: '2026-03-01T01:00:00.000Z', durationMs: 60_000, late: false, flags: [] }]);
+    const at = new Date().toISOString();
+    await server.core.db.insertInto('cases').values({
+      id: 'case-elsewhere1', case_no: 'U2-PARTY-1', unit: 'u2', title: '他单位案卷', emergency: 0, initiated_at: at, approved_at: null, ended_at: null, archived_at: null,
+      archived_by: null, manifest_key: null, created_by: 'test', created_at: at,
+    }).execute();
+    const ask = (who: SignedIn, recordingIds: string[], extra: Record<string, unknown> = {}) =>
+      api(who, 'party-requests', { kind: 'view', recordingIds, reason: '核对', ...(who === party ? {} : { partyBadge: 'P-1' }), ...extra });
+    const notFound = [404, { error: 'recording_not_found' }];
+    for (const who of [party, custodian]) {
+      const answers = await Promise.all([ask(who, ['rec-nosuch1']), ask(who, ['rec-elsewhere1']), ask(who, [marked.id, 'rec-elsewhere1'])]);
+      expect(answers.map((a) => [a.status, a.body])).toEqual([notFound, notFound, notFound]);
+      const cases = await Promise.all([ask(who, [marked.id], { caseId: 'case-nosuch1' }), ask(who, [marked.id], { caseId: 'case-elsewhere1' })]);
+      expect(cases.map((a) => [a.status, a.body])).toEqual([[404, { error: 'case_not_found' }], [404, { error: 'case_not_found' }]]);
+    }
+    // A role that makes no requests learns nothing about the ids either.
+    for (const ids of [['rec-nosuch1'], ['rec-elsewhere1'], [marked.id]]) expect((await api(head, 'party-requests', { kind: 'view', recordingIds: ids, reason: '核对', partyBadge: 'P-1' })).status).toBe(403);
+
+    const refusals = (await server.core.audit.query({ action: 'party.request', limit: 1000 })).filter((e) => e.outcome === 'refused');
+    const bySubject = (subject: string) => refusals.filter((e) => e.subject === subject).map((e) => [e.actor, detailOf(e).reason]);
+    const twice = (reason: string) => [[`user:${party.userId}`, reason], [`user:${custodian.userId}`, reason]];
+    expect(bySubject('rec-nosuch1').sort()).toEqual(twice('recording_not_found').sort());
+    expect(bySubject('rec-elsewhere1').sort()).toEqual([...twice('recording_not_found'), ...twice('recording_not_found')].sort());
+    expect(bySubject('case-elsewhere1').sort()).toEqual(twice('case_not_found').sort());
+    expect(refusals.filter((e) => e.actor === `user:${head.userId}`).map((e) => [e.subject, e.outcome])).toEqual([[null, 'refused'], [null, 'refused'], [null, 'refused']]);
+  });
+});
+
 describe('an approved viewing', () => {
   let requestId: string;
   let roomId: string;
@@ -152,8 +182,9 @@ describe('an approved viewing', () => {
     expect(made.body.recordings.map((r) => r.recordingId)).toEqual([marked.id]);
     // One room at a time.
     expect((await api(party, `party-requests/${requestId}/rooms`, {})).body.error).toBe('room_active');
+    // 403 as any refusal, with the reason the party's page puts in words.
     const early = await api(party, `rooms/${roomId}/playback-sessions`, { recordingId: marked.id });
-    expect(early.status).toBe(403);
+    expect([early.status, early.body]).toEqual([403, { error: 'forbidden', reason: 'room_not_open' }]);
     // Only a custodian of the unit supervises.
     expect((await api(head, `rooms/${roomId}/join`, {})).status).toBe(403);
     expect((await api(party, `rooms/${roomId}/join`, {})).status).toBe(403);
@@ -163,8 +194,9 @@ describe('an approved viewing', () => {
 
     const session = await sessionIn(roomId, marked.id);
     expect(session.watermark.viewerName).toBe('王当事');
-    // Outside the approved scope: no session.
-    expect((await api(party, `rooms/${roomId}/playback-sessions`, { recordingId: other.id })).status).toBe(403);
+    // Outside the approved scope: no session, and no word on why.
+    const outside = await api(party, `rooms/${roomId}/playback-sessions`, { recordingId: other.id });
+    expect([outside.status, outside.body]).toEqual([403, { error: 'forbidden' }]);
     const urls = await segmentUrls(server, session.playlistUrl);
     expect(urls.length).toBe(marked.segment_count);
     expect(urls.every((u) => new URL(u).searchParams.get('v') === 'mark')).toBe(true);
@@ -204,7 +236,7 @@ describe('an approved viewing', () => {
     expect(paused.status).toBe(403);
     expect(looksLikeMedia(paused.body)).toBe(false);
     expect((await fetch(`http://127.0.0.1:${server.httpPort}${session.playlistUrl}`)).status).toBe(403);
-    expect((await api(party, `rooms/${roomId}/playback-sessions`, { recordingId: marked.id })).status).toBe(403);
+    expect((await api(party, `rooms/${roomId}/playback-sessions`, { recordingId: marked.id })).body).toEqual({ error: 'forbidden', reason: 'room_paused' });
 
     expect((await api(custodian, `rooms/${roomId}/resume`, {})).body.state).toBe('open');
     expect((await play(urls[1]!)).status).toBe(200);
@@ -213,6 +245,7 @@ describe('an approved viewing', () => {
     expect(ended.body).toMatchObject({ state: 'ended', endReason: 'supervisor' });
     for (const url of urls) expect((await play(url)).status).toBe(403);
     expect((await api(custodian, `rooms/${roomId}/resume`, {})).body.error).toBe('room_ended');
+    expect((await api(party, `rooms/${roomId}/playback-sessions`, { recordingId: marked.id })).body).toEqual({ error: 'forbidden', reason: 'room_ended' });
 
     const segments = await segmentEvents(session.sessionId);
     const refusedReasons = segments.filter((e) => e.outcome === 'refused').map((e) => detailOf(e).reason);
@@ -265,7 +298,7 @@ describe('the approved count and window', () => {
 describe('copies', () => {
   it('the party asks for a copy only under a copy approval, and follows only their own', async () => {
     const viewOnly = await approved([marked.id]);
-    expect((await api(party, `party-requests/${viewOnly}/copies`, { recordingId: marked.id })).status).toBe(403);
+    expect((await api(party, `party-requests/${viewOnly}/copies`, { recordingId: marked.id })).body).toEqual({ error: 'forbidden' });
 
     const id = await approved([marked.id], { copyAllowed: true });
     expect((await api(otherParty, `party-requests/${id}/copies`, { recordingId: marked.id })).status).toBe(403);
@@ -295,9 +328,7 @@ describe('a confidential recording', () => {
   let redactionId: string;
 
   it('is not approved for a party unless a ready redaction is chosen', async () => {
-    expect((await fetch(`http://127.0.0.1:${server.httpPort}/api/recordings/${other.id}/confidentiality`, {
-      method: 'PUT', headers: { authorization: `Bearer ${custodian.accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'privacy' }),
-    })).status).toBe(204);
+    expect(await setLabel(server, custodian, other.id, 'privacy')).toBe(204);
     requestId = await newRequest(party, [other.id]);
     const plain = await api(head, `party-requests/${requestId}/decision`, approval([other.id]));
     expect([plain.status, plain.body.error]).toEqual([409, 'confidential_needs_redaction']);
@@ -350,6 +381,47 @@ describe('a confidential recording', () => {
     // The custodian's own route still gives no whole copy of a labelled recording.
     expect((await api(custodian, `recordings/${other.id}/exports`, { kind: 'party_copy', recipient: '王当事', approvalNo: id })).status).toBe(403);
   });
+
+  it('a label changed after the approval voids it, redaction and all (the last test of the recording)', async () => {
+    const id = await newRequest(party, [other.id], 'copy');
+    const ok = await api(head, `party-requests/${id}/decision`, approval([other.id], { copyAllowed: true, recordings: [{ recordingId: other.id, approved: true, redactionId }] }));
+    expect(ok.status).toBe(200);
+    await expectVoidedByLabel(id, other.id, 'privacy', 'trade_secret');
+  });
+});
+
+/**
+ * Plays a segment of the recording in a new room of the approved copy request, relabels it, and
+ * expects the party's next segment, a new session and a copy to be refused as `label_changed`.
+ */
+async function expectVoidedByLabel(requestId: string, recordingId: string, labelAtDecision: string | null, newLabel: string): Promise<void> {
+  const scope = await server.core.db.selectFrom('party_request_recordings').selectAll().where('request_id', '=', requestId).executeTakeFirstOrThrow();
+  expect(scope).toMatchObject({ recording_id: recordingId, approved: 1, confidentiality_at_decision: labelAtDecision });
+  const roomId = await openRoom(requestId);
+  const session = await sessionIn(roomId, recordingId);
+  const urls = await segmentUrls(server, session.playlistUrl);
+  expect((await play(urls[0]!)).status).toBe(200);
+
+  expect(await setLabel(server, custodian, recordingId, newLabel)).toBe(204);
+  const next = await play(urls[1]!);
+  expect(next.status).toBe(403);
+  expect(looksLikeMedia(next.body)).toBe(false);
+  const again = await api(party, `rooms/${roomId}/playback-sessions`, { recordingId });
+  expect([again.status, again.body]).toEqual([403, { error: 'forbidden', reason: 'label_changed' }]);
+  const copy = await api(party, `party-requests/${requestId}/copies`, { recordingId });
+  expect([copy.status, copy.body]).toEqual([403, { error: 'forbidden', reason: 'label_changed' }]);
+
+  const segments = (await segmentEvents(session.sessionId)).filter((e) => e.outcome === 'refused');
+  expect(segments.map((e) => detailOf(e).reason)).toEqual(['label_changed']);
+  const refused = (await eventsOf(recordingId)).filter((e) => e.outcome === 'refused' && e.actor === `user:${party.userId}` && ['playback.session', 'export.request'].includes(e.action));
+  expect(refused.slice(-2).map((e) => [e.action, detailOf(e).reason])).toEqual([['playback.session', 'label_changed'], ['export.request', 'label_changed']]);
+}
+
+describe('a label set after the approval (the last test of the marked recording)', () => {
+  it('voids it: no next segment, no new session, no copy', async () => {
+    const id = await approved([marked.id], { copyAllowed: true });
+    await expectVoidedByLabel(id, marked.id, null, 'privacy');
+  });
 });
 
 describe.each([
@@ -357,22 +429,7 @@ describe.each([
   ['PostgreSQL', freshPostgresDatabase],
 ])('on %s', (_name, databaseUrl) => {
   it('decides a request once when two heads decide at once, and ends a room at its window’s end, swept or read', async () => {
-    const db = await openDatabase(await databaseUrl());
-    const audit = new AuditLog(db);
-    let clock = new Date('2026-03-01T02:00:00.000Z');
-    const now = () => clock;
-    try {
-      await seedRecordings(db, [{ id: 'dev-p1', kind: 'bodycam', officer: 'O-1', unit: 'u1' }], [{ id: 'rec-p1', device: 'dev-p1', startedAt: '2026-03-01T01:00:00.000Z', durationMs: 60_000, late: false, flags: [] }]);
-      const { user } = await new UserRegistry(db, audit).add({ role: 'party', unit: 'u1', name: '王当事', badge: 'P-1', password: 'a long test password' }, 'test');
-      const requests = new PartyRequests(db, audit, now);
-      const rooms = new ViewingRooms(db, audit, now);
-      const by = { actor: `user:${user.id}` };
-      const recordings = await requests.recordingsOf(['rec-p1']);
-      const request = await requests.create({ kind: 'view', recordingIds: ['rec-p1'], reason: '核对' }, recordings, user.id, by);
-
-      const decision = decisionSchema.parse({
-        decision: 'approve', windowFrom: '2026-03-01T02:00:00.000Z', windowUntil: '2026-03-01T03:00:00.000Z', maxViewings: 1, recordings: [{ recordingId: 'rec-p1', approved: true }],
-      });
+    await withPendingRequest(databaseUrl, async ({ db, audit, requests, rooms, user, by, request, setClock }) => {
       const both = await Promise.allSettled([0, 1].map((i) => requests.decide(request, decision, { actor: `user:head-${i}` })));
       expect(both.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const lost = both.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -389,10 +446,10 @@ describe.each([
 
       // The server's sweep ends rooms nobody reads: not before the window closes, at once after.
       const roomRow = () => db.selectFrom('viewing_rooms').selectAll().where('id', '=', room.id).executeTakeFirstOrThrow();
-      clock = new Date('2026-03-01T02:59:59.999Z');
+      setClock(new Date('2026-03-01T02:59:59.999Z'));
       await rooms.sweep();
       expect(await roomRow()).toMatchObject({ state: 'open', end_reason: null });
-      clock = new Date('2026-03-01T03:00:00.000Z');
+      setClock(new Date('2026-03-01T03:00:00.000Z'));
       await rooms.sweep();
       expect(await roomRow()).toMatchObject({ state: 'ended', end_reason: 'expired', ended_at: '2026-03-01T03:00:00.000Z' });
       expect((await rooms.playDecision(room.id, 'rec-p1', user.id)).decision).toEqual({ allow: false, reason: 'window_closed' });
@@ -401,9 +458,69 @@ describe.each([
       await audit.flush();
       const ends = await audit.query({ action: 'room.end' });
       expect(ends.map((e) => [e.actor, e.subject, JSON.parse(e.detail)])).toEqual([['system:room-expiry', request.id, { roomId: room.id, reason: 'expired' }]]);
-    } finally {
+    });
+  });
+
+  it('makes one room when the party asks for two at once: the other is refused as room_active, audited', async () => {
+    await withPendingRequest(databaseUrl, async ({ db, audit, requests, rooms, by, request }) => {
+      const approved = await requests.decide(request, decision, { actor: 'user:head' });
+      // Both read "no room active" before either writes, whatever the timing: the database must settle it.
+      const read = rooms.viewings.bind(rooms);
+      const bothRead = meeting(2);
+      rooms.viewings = async (requestId) => {
+        const found = await read(requestId);
+        await bothRead();
+        return found;
+      };
+      const tries = await Promise.allSettled([0, 1].map(() => rooms.create(approved, by)));
+      expect(tries.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = tries.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(lost.reason).toBeInstanceOf(StateConflict);
+      expect((lost.reason as StateConflict).code).toBe('room_active');
+      expect(wasAudited(lost.reason)).toBe(true);
+      expect(await db.selectFrom('viewing_rooms').select('id').where('request_id', '=', request.id).execute()).toHaveLength(1);
       await audit.flush();
-      await db.destroy();
-    }
+      const creates = await audit.query({ action: 'room.create' });
+      expect(creates.map((e) => [e.outcome, JSON.parse(e.detail).reason ?? 'made']).sort()).toEqual([['ok', 'made'], ['refused', 'room_active']]);
+    });
   });
 });
+
+const decision = decisionSchema.parse({
+  decision: 'approve', windowFrom: '2026-03-01T02:00:00.000Z', windowUntil: '2026-03-01T03:00:00.000Z', maxViewings: 1, recordings: [{ recordingId: 'rec-p1', approved: true }],
+});
+
+/** A meeting point: each caller waits until `n` have come, and from then on nobody waits. */
+function meeting(n: number): () => Promise<void> {
+  const waiting: (() => void)[] = [];
+  let met = false;
+  return () => new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    if (met || waiting.length === n) {
+      met = true;
+      for (const go of waiting.splice(0)) go();
+    }
+  });
+}
+
+/** A fresh database with one recording and a party's pending request for it, on a clock the test sets. */
+async function withPendingRequest(databaseUrl: () => Promise<string>, body: (s: {
+  db: Db; audit: AuditLog; requests: PartyRequests; rooms: ViewingRooms; user: { id: string }; by: { actor: string }; request: PartyRequest; setClock: (at: Date) => void;
+}) => Promise<void>): Promise<void> {
+  const db = await openDatabase(await databaseUrl());
+  const audit = new AuditLog(db);
+  let clock = new Date('2026-03-01T02:00:00.000Z');
+  const now = () => clock;
+  try {
+    await seedRecordings(db, [{ id: 'dev-p1', kind: 'bodycam', officer: 'O-1', unit: 'u1' }], [{ id: 'rec-p1', device: 'dev-p1', startedAt: '2026-03-01T01:00:00.000Z', durationMs: 60_000, late: false, flags: [] }]);
+    const { user } = await new UserRegistry(db, audit).add({ role: 'party', unit: 'u1', name: '王当事', badge: 'P-1', password: 'a long test password' }, 'test');
+    const requests = new PartyRequests(db, audit, now);
+    const by = { actor: `user:${user.id}` };
+    const recordings = await requests.recordingsOf(['rec-p1'], 'u1', by);
+    const request = await requests.create({ kind: 'view', recordingIds: ['rec-p1'], reason: '核对' }, recordings, user.id, by);
+    await body({ db, audit, requests, rooms: new ViewingRooms(db, audit, now), user, by, request, setClock: (at) => { clock = at; } });
+  } finally {
+    await audit.flush();
+    await db.destroy();
+  }
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Viewer } from '../../server/auth/user-registry.ts';
 import type { Role } from '../../server/db/schema.ts';
-import { mayAnnotateCase, mayArchiveCase, mayEditCase, mayNoteGap, mayReadCase } from '../../server/policy/case-policy.ts';
+import { mayAddMember, mayAnnotateCase, mayArchiveCase, mayEditCase, mayNoteGap, mayReadCase } from '../../server/policy/case-policy.ts';
 
 const viewer = (role: Role, unit = 'U1', badge = 'B1'): Viewer => ({ id: `u-${role}`, name: role, badge, role, unit, clearances: [] });
 const OWN = { unit: 'U1', viewerIsMember: false };
@@ -29,6 +29,17 @@ describe('keeping a case (create, members, stages, actions, links, reasons, end)
     ['reviewer', 'U1', false], ['agency_head', 'U1', false], ['legal', 'U1', false], ['auditor', 'U1', false], ['admin', 'U1', false], ['party', 'U1', false],
   ])('%s of U1 on a case of %s: %s', (role, unit, allowed) => {
     expect(mayEditCase(viewer(role), { unit }).allow).toBe(allowed);
+  });
+});
+
+describe('adding a member', () => {
+  it.each<[Role, string, 'officer' | 'reviewer', boolean]>([
+    ['commander', 'U1', 'officer', true], ['custodian', 'U1', 'officer', true], ['commander', 'U2', 'officer', false],
+    // A reviewer member replays all the case links: giving that is the custodian's act, as sharing is.
+    ['custodian', 'U1', 'reviewer', true], ['commander', 'U1', 'reviewer', false], ['custodian', 'U2', 'reviewer', false],
+    ['reviewer', 'U1', 'reviewer', false], ['reviewer', 'U1', 'officer', false], ['agency_head', 'U1', 'reviewer', false], ['admin', 'U1', 'reviewer', false],
+  ])('%s of U1 on a case of %s adding a %s: %s', (role, unit, memberRole, allowed) => {
+    expect(mayAddMember(viewer(role), { unit }, memberRole).allow).toBe(allowed);
   });
 });
 

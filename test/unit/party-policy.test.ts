@@ -82,28 +82,50 @@ describe('the viewing room', () => {
   });
 
   it('plays only while open, in the window, what is in scope, and labelled recordings only redacted', () => {
-    const facts = { ...approved, roomState: 'open' as const, approved: true, redactionId: null, confidentiality: null };
+    const facts = { ...approved, roomState: 'open' as const, approved: true, redactionId: null, confidentiality: null, confidentialityAtDecision: null };
     expect(mayPlayInRoom(facts, now).allow).toBe(true);
     expect(mayPlayInRoom({ ...facts, roomState: 'waiting' }, now)).toEqual({ allow: false, reason: 'room_not_open' });
     expect(mayPlayInRoom({ ...facts, roomState: 'paused' }, now)).toEqual({ allow: false, reason: 'room_paused' });
     expect(mayPlayInRoom({ ...facts, roomState: 'ended' }, now)).toEqual({ allow: false, reason: 'room_ended' });
     expect(mayPlayInRoom(facts, new Date('2024-05-01T11:00:00.000Z'))).toEqual({ allow: false, reason: 'window_closed' });
     expect(mayPlayInRoom({ ...facts, approved: false }, now).allow).toBe(false);
-    expect(mayPlayInRoom({ ...facts, confidentiality: 'trade_secret' }, now)).toEqual({ allow: false, reason: 'confidential_needs_redaction' });
-    expect(mayPlayInRoom({ ...facts, confidentiality: 'trade_secret', redactionId: 'red-1' }, now).allow).toBe(true);
+    const labelled = { ...facts, confidentiality: 'trade_secret' as const, confidentialityAtDecision: 'trade_secret' as const };
+    expect(mayPlayInRoom(labelled, now)).toEqual({ allow: false, reason: 'confidential_needs_redaction' });
+    expect(mayPlayInRoom({ ...labelled, redactionId: 'red-1' }, now).allow).toBe(true);
+  });
+
+  it('plays nothing whose label was set, changed or lifted after the head decided', () => {
+    const facts = { ...approved, roomState: 'open' as const, approved: true, redactionId: null, confidentiality: null, confidentialityAtDecision: null };
+    const changed = { allow: false, reason: 'label_changed' };
+    expect(mayPlayInRoom({ ...facts, confidentiality: 'privacy' }, now)).toEqual(changed);
+    const redacted = { ...facts, redactionId: 'red-1', confidentiality: 'privacy' as const, confidentialityAtDecision: 'privacy' as const };
+    expect(mayPlayInRoom(redacted, now).allow).toBe(true);
+    expect(mayPlayInRoom({ ...redacted, confidentiality: 'state_secret' }, now)).toEqual(changed);
+    expect(mayPlayInRoom({ ...redacted, confidentiality: null }, now)).toEqual(changed);
+    // The room's and the window's state still come first.
+    expect(mayPlayInRoom({ ...facts, confidentiality: 'privacy', roomState: 'paused' }, now)).toEqual({ allow: false, reason: 'room_paused' });
   });
 });
 
 describe('copies for a party', () => {
-  const facts = { ...approved, kind: 'copy' as const, copyAllowed: true, approved: true, confidentiality: null, redactionId: null };
+  const facts = { ...approved, kind: 'copy' as const, copyAllowed: true, approved: true, confidentiality: null, confidentialityAtDecision: null, redactionId: null };
   it('are given only under a copy approval that allows them, in its window', () => {
     expect(mayCopy(facts, now).allow).toBe(true);
     expect(mayCopy({ ...facts, copyAllowed: false }, now).allow).toBe(false);
     expect(mayCopy({ ...facts, kind: 'view' }, now).allow).toBe(false);
     expect(mayCopy({ ...facts, approved: false }, now).allow).toBe(false);
     expect(mayCopy(facts, new Date('2024-05-01T11:00:00.000Z')).allow).toBe(false);
-    expect(mayCopy({ ...facts, confidentiality: 'privacy' }, now).allow).toBe(false);
-    expect(mayCopy({ ...facts, confidentiality: 'privacy', redactionId: 'red-1' }, now).allow).toBe(true);
+    const labelled = { ...facts, confidentiality: 'privacy' as const, confidentialityAtDecision: 'privacy' as const };
+    expect(mayCopy(labelled, now).allow).toBe(false);
+    expect(mayCopy({ ...labelled, redactionId: 'red-1' }, now).allow).toBe(true);
+  });
+
+  it('are refused once the label differs from the one the head decided under', () => {
+    const changed = { allow: false, reason: 'label_changed' };
+    expect(mayCopy({ ...facts, confidentiality: 'trade_secret' }, now)).toEqual(changed);
+    const redacted = { ...facts, redactionId: 'red-1', confidentiality: 'privacy' as const, confidentialityAtDecision: 'privacy' as const };
+    expect(mayCopy({ ...redacted, confidentiality: 'trade_secret' }, now)).toEqual(changed);
+    expect(mayCopy({ ...redacted, confidentiality: null }, now)).toEqual(changed);
   });
 
   it('leave the agency from a labelled recording only redacted', () => {

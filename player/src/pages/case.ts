@@ -122,7 +122,8 @@ export function casePage({ root, signal, params }: PageContext): void {
       }
 
       const badge = input('text', { required: '', maxlength: '32' });
-      const role = select(['officer', 'reviewer'] as const, memberRoleText);
+      // Giving a reviewer the case's recordings is the custodian's act (case-policy.ts).
+      const role = select(user.role === 'custodian' ? (['officer', 'reviewer'] as const) : (['officer'] as const), memberRoleText);
       out.push(caseForm('case.addMember', [['case.field.badge', badge], ['case.field.role', role]], act('members', () => ({ badge: badge.value.trim(), role: role.value })), 'add-member'));
 
       if (c.emergency && c.approvedAt === null) out.push(caseForm('case.approve', [], act('approve-emergency', () => ({})), 'approve-emergency'));

@@ -47,7 +47,7 @@ export function roomPage({ root, signal, params }: PageContext): void {
   const info = h('div', { class: 'card' }, label('loading'));
   const controls = h('div');
   const problem = h('p', { class: 'form-error', hidden: '' });
-  const stepProblem = h('p', { class: 'form-error', hidden: '' });
+  const stepProblem = h('p', { class: 'form-error', 'data-testid': 'room-step-problem', hidden: '' });
   const notice = h('p', { class: 'notice', 'data-testid': 'room-notice', hidden: '' });
   const players = h('div', { class: 'wall-grid' });
   root.append(
@@ -77,7 +77,7 @@ export function roomPage({ root, signal, params }: PageContext): void {
     for (const rec of room.recordings) {
       const frame = createPlayerFrame({ live: false });
       const player: Player = { frame, playback: null };
-      const failed = h('p', { class: 'form-error', hidden: '' });
+      const failed = h('p', { class: 'form-error', 'data-testid': 'room-play-problem', hidden: '' });
       playing.push(player);
       players.append(h('section', { class: 'card', 'data-testid': 'room-player', 'data-recording-id': rec.recordingId }, h('h2', { class: 'mono' }, rec.recordingId, rec.redacted ? label('party.redacted') : ''), frame.container, failed));
       createRoomSession(room.roomId, rec.recordingId, signal).then(
