@@ -77,6 +77,9 @@ export class CaseService {
   async create(input: unknown, by: Requester): Promise<Case> {
     const v = createCaseSchema.parse(input);
     const now = this.now().toISOString();
+    if (v.initiatedAt !== undefined) this.notFuture(v.initiatedAt);
+    if (v.approvedAt !== undefined) this.notFuture(v.approvedAt);
+    if (v.approvedAt !== undefined && v.approvedAt < (v.initiatedAt ?? now)) throw new CaseInputRefused('approval_before_start', `approved ${v.approvedAt}, before the case began`);
     const row: Case = {
       id: newId('case'), case_no: v.caseNo, unit: v.unit, title: v.title, emergency: v.emergency ? 1 : 0, initiated_at: v.initiatedAt ?? now,
       approved_at: v.approvedAt ?? null, ended_at: null, archived_at: null, archived_by: null, manifest_key: null, created_by: by.actor, created_at: now,

@@ -7,7 +7,7 @@
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { InvalidInput, NotAllowed, UserNotFound, wasAudited } from '../errors.ts';
+import { markAudited, NotAllowed, UserNotFound, wasAudited } from '../errors.ts';
 import { copyDecision, createPartyCopy } from '../party/party-copies.ts';
 import { decisionSchema, newPartyRequestSchema, PartyRequests, partyRequestIdSchema } from '../party/party-requests.ts';
 import { presentRequest, presentRoom } from '../party/present-party.ts';
@@ -77,9 +77,13 @@ export function partyRoutes(d: ApiDeps): Router {
     const recordings = await requests.recordingsOf(input.recordingIds, viewer.unit, by(req, viewer));
     let partyUserId = viewer.id;
     if (input.partyBadge !== undefined) {
+      // Only an active party of the staff's own unit; every other badge gets the same answer, so
+      // staff learn nothing about who else is signed up.
       const party = await d.users.byBadge(input.partyBadge);
-      if (!party) throw new UserNotFound(input.partyBadge);
-      if (party.role !== 'party' || party.state !== 'active') throw new InvalidInput(`${input.partyBadge} is not an active party`);
+      if (!party || party.role !== 'party' || party.state !== 'active' || party.unit !== viewer.unit) {
+        await d.audit.record({ ...by(req, viewer), action: 'party.request', subject: null, outcome: 'refused', detail: { reason: 'no such party of the unit', partyBadge: input.partyBadge } });
+        throw markAudited(new UserNotFound(input.partyBadge));
+      }
       partyUserId = party.id;
     }
     const created = await requests.create(input, recordings, partyUserId, by(req, viewer));

@@ -249,6 +249,13 @@ describe('what a case may reach', () => {
     expect((await act('end', { at: soon })).status).toBe(200);
     expect(await auditedOf(server, caseId, 'case.approve')).toEqual([['refused', 'time_in_future'], ['refused', 'approval_before_start'], ['ok', null]]);
     expect(await auditedOf(server, caseId, 'case.end')).toEqual([['refused', 'time_in_future'], ['refused', 'case_ends_before_start'], ['ok', null]]);
+
+    // The same holds when the case is made with its times.
+    const create = (caseNo: string, extra: Record<string, unknown>) => staff.call('commander', 'POST', '/cases', { caseNo, unit: 'U1', title: '时间', ...extra });
+    expect(await create('2026-TIME-2', { initiatedAt: ahead })).toEqual(future);
+    expect(await create('2026-TIME-3', { initiatedAt: daysAgo(2), emergency: true, approvedAt: ahead })).toEqual(future);
+    expect(await create('2026-TIME-4', { initiatedAt: daysAgo(2), emergency: true, approvedAt: daysAgo(3) })).toEqual({ status: 400, body: { error: 'approval_before_start' } });
+    expect((await create('2026-TIME-5', { initiatedAt: daysAgo(2), emergency: true, approvedAt: daysAgo(1) })).status).toBe(201);
   });
 
   it('lists a reviewer’s case recordings however many the case links (no id list in the query)', async () => {

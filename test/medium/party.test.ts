@@ -134,6 +134,13 @@ describe('without approval', () => {
     expect(onBehalf.body.requestedBy).toBe(`user:${custodian.userId}`);
     // A party does not ask for someone else.
     expect((await api(party, 'party-requests', { kind: 'view', recordingIds: [marked.id], reason: 'x', partyBadge: 'P-2' })).status).toBe(403);
+    // Staff name only an active party of their unit; a staff member, another unit's party and a
+    // badge nobody has get one and the same answer.
+    await server.core.users.add({ role: 'party', unit: 'u2', badge: 'P-U2', name: '钱他方', password: 'a long test password', clearances: [] }, 'test');
+    for (const badge of ['P-U2', 'P-NOBODY', 'K-1']) {
+      const answer = await api(custodian, 'party-requests', { kind: 'view', recordingIds: [marked.id], reason: '代为申请', partyBadge: badge });
+      expect([answer.status, answer.body]).toEqual([404, { error: 'user_not_found' }]);
+    }
   });
 });
 
