@@ -12,3 +12,6 @@ export function idSchema(prefix: string) {
 }
 
 export const recordingIdSchema = idSchema('rec');
+
+/** An id of any kind, where the prefix is checked later against what it names (devices, session URLs). */
+export const anyIdSchema = z.string().regex(/^[a-z]+-[a-z0-9]{1,40}$/);

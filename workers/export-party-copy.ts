@@ -12,7 +12,7 @@ import path from 'node:path';
 import { sha256Hex } from '../server/crypto/hash.ts';
 import type { Export } from '../server/db/schema.ts';
 import { LiuhenError, NotFound, StateConflict } from '../server/errors.ts';
-import { codewordVariant } from '../server/forensic/codeword.ts';
+import { markKind } from '../server/forensic/codeword.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { CONCAT_LIST, concatList, PROGRESS_FILE, partyCopyArgs, WATERMARK_FONT, WATERMARK_TEXT, watermarkText } from '../server/media/party-copy-args.ts';
 import { loadRedaction } from '../server/redaction/redactions.ts';
@@ -50,7 +50,7 @@ export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportI
     .selectFrom('ledger_entries').select(['idx', 'duration_ms', 'sha256']).where('recording_id', '=', recording.id).where('kind', '=', 'segment').orderBy('idx').execute();
   return withScratchDir(deps.workDir, async (dir) => {
     for (const s of segments) {
-      const kind = codewordVariant(deps.codewordKey, exp.id, s.idx) === 'A' ? 'mark_a' : 'mark_b';
+      const kind = markKind(deps.codewordKey, exp.id, s.idx);
       const variant = await markedVariant(deps, exp, s.idx, kind);
       if (!variant) throw new MarkedVariantMissing(recording.id, s.idx, `${kind} was not made`);
       if (variant.source_sha256 !== s.sha256) throw new MarkedVariantMissing(recording.id, s.idx, `${kind} was not made from the sealed original`);

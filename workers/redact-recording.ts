@@ -60,9 +60,10 @@ async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): 
 
   // One height for every marked variant, from the first original this run reads, as for replay variants.
   let height: RenditionSettings['height'] | undefined;
+  const heightOf = (sourceHeight: number) => (height ??= variantHeight(sourceHeight));
   let positionMs = 0;
   for (const [n, entry] of segments.entries()) {
-    height = await redactSegment(redaction.id, entry, marks, positionMs, height, deps);
+    await redactSegment(redaction.id, entry, marks, positionMs, heightOf, deps);
     positionMs += entry.duration_ms;
     await ctx.progress(Math.round((95 * (n + 1)) / segments.length));
   }
@@ -92,24 +93,23 @@ async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): 
   return manifestKey;
 }
 
-/** The three variants of one segment, unless a previous run stored them; returns the variants' height. */
+/** The three variants of one segment, unless a previous run stored them. */
 async function redactSegment(
   redactionId: string,
   entry: LedgerEntry,
   marks: RedactionMarks,
   positionMs: number,
-  knownHeight: RenditionSettings['height'] | undefined,
+  heightOf: (sourceHeight: number) => RenditionSettings['height'],
   deps: WorkerDeps,
-): Promise<RenditionSettings['height'] | undefined> {
+): Promise<void> {
   const made = await deps.db.selectFrom('redacted_segments').select('variant').where('redaction_id', '=', redactionId).where('idx', '=', entry.idx).execute();
-  if (made.length === REDACTED_VARIANTS.length) return knownHeight;
+  if (made.length === REDACTED_VARIANTS.length) return;
   return withScratchDir(deps.workDir, async (dir) => {
     const original = await fetchOriginal(deps, entry, dir);
     const video = await probeVideo(deps.ffmpegPath, original);
     if (video.startSeconds === undefined) throw new InvalidInput(`no first timestamp in segment ${entry.idx}: the marks cannot be placed`);
-    const height = knownHeight ?? variantHeight(video.height);
     const redaction = marksForSegment(marks, { positionMs, durationMs: entry.duration_ms, startSeconds: video.startSeconds });
-    const { output, ...args } = redactionArgs({ redaction, height });
+    const { output, ...args } = redactionArgs({ redaction, height: heightOf(video.height) });
     await runFfmpeg(deps.ffmpegPath, { ...args, input: original, output, cwd: dir }).done;
     for (const variant of REDACTED_VARIANTS) {
       if (made.some((m) => m.variant === variant)) continue;
@@ -125,7 +125,6 @@ async function redactSegment(
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
-    return height;
   });
 }
 

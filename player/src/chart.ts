@@ -46,7 +46,7 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 }
 
 /** A step of 1, 2, 2.5 or 5 × 10ⁿ giving about TICKS ticks up to `max`. */
-export function tickStep(max: number, integer: boolean): number {
+function tickStep(max: number, integer: boolean): number {
   if (max <= 0) return 1;
   const raw = max / TICKS;
   const magnitude = 10 ** Math.floor(Math.log10(raw));

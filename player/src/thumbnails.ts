@@ -44,7 +44,7 @@ export async function loadThumbnails(recordingId: string, signal: AbortSignal): 
 }
 
 /** Cues of the form `<start> --> <end>` then `<url>#xywh=x,y,w,h`; anything else is skipped. */
-export function parseThumbnailTrack(text: string, base: URL): TrackCue[] {
+function parseThumbnailTrack(text: string, base: URL): TrackCue[] {
   const cues: TrackCue[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length - 1; i++) {

@@ -4,7 +4,7 @@ import { type ActionKind, type NotRecordedReason, type Stage, STAGES } from '../
 import { badgeSchema } from '../badges.ts';
 import { unitSchema } from '../units.ts';
 import { ACTION_KINDS, NOT_RECORDED_REASON_CODES } from './recording-rules.ts';
-import { idSchema, recordingIdSchema } from '../ids.ts';
+import { anyIdSchema, idSchema, recordingIdSchema } from '../ids.ts';
 
 /** Printable text: it is shown on pages, printed by the CLI and written to the audit log. */
 const text = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\p{Cc}\p{Cf}]+$/u, 'no control characters');
@@ -16,7 +16,6 @@ export const instant = z.string().datetime({ offset: true }).transform((s) => ne
 export const caseNoSchema = z.string().trim().min(1).max(64).regex(/^[^\s\p{C}/]+$/u, 'a case number: no spaces, slashes or control characters');
 export const caseIdSchema = idSchema('case');
 export const actionIdSchema = idSchema('act');
-const deviceIdSchema = z.string().regex(/^[a-z]+-[a-z0-9]{1,40}$/);
 
 export const stageSchema = z.enum(STAGES as [Stage, ...Stage[]]);
 export const actionKindSchema = z.enum(ACTION_KINDS as [ActionKind, ...ActionKind[]]);
@@ -58,7 +57,7 @@ export const MAX_LINK_WINDOW_MS = 24 * 3600_000;
 export const linkSchema = z.union([
   z.object({ recordingId: recordingIdSchema }).strict(),
   z
-    .object({ deviceId: deviceIdSchema, from: instant, to: instant })
+    .object({ deviceId: anyIdSchema, from: instant, to: instant })
     .strict()
     .refine((l) => l.to > l.from, { message: 'the window must end after it starts', path: ['to'] })
     .refine((l) => Date.parse(l.to) - Date.parse(l.from) <= MAX_LINK_WINDOW_MS, { message: 'a window spans 24 h at most', path: ['to'] }),

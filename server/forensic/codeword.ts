@@ -16,3 +16,8 @@ export function codewordVariant(key: Buffer, subjectId: string, segmentIdx: numb
   const digest = createHmac('sha256', key).update(`${subjectId}:${block}`).digest();
   return (digest[bit >> 3]! >> (bit & 7)) & 1 ? 'B' : 'A';
 }
+
+/** The stored variant that carries segment i of `subjectId`'s copy (replay variants and redactions alike). */
+export function markKind(key: Buffer, subjectId: string, segmentIdx: number): 'mark_a' | 'mark_b' {
+  return codewordVariant(key, subjectId, segmentIdx) === 'A' ? 'mark_a' : 'mark_b';
+}

@@ -4,14 +4,14 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { anyIdSchema } from '../ids.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
 
 const sessionBody = z.union([z.object({ recordingId: z.string().min(1).max(64) }).strict(), z.object({ deviceId: z.string().min(1).max(64) }).strict()]);
-const ID = /^[a-z]+-[a-z0-9]{1,40}$/;
-const playlistParams = z.object({ sid: z.string().regex(ID) });
-const segmentParams = z.object({ sid: z.string().regex(ID), rec: z.string().regex(ID), idx: z.coerce.number().int().positive().max(10_000_000) });
+const playlistParams = z.object({ sid: anyIdSchema });
+const segmentParams = z.object({ sid: anyIdSchema, rec: anyIdSchema, idx: z.coerce.number().int().positive().max(10_000_000) });
 
 export function playbackSessionRoutes(d: ApiDeps): Router {
   const r = Router();

@@ -12,21 +12,17 @@ import type { Export, PartyRequest } from '../db/schema.ts';
 import { createExport, loadRecording, type Requester } from '../exports/export-requests.ts';
 import { isTheParty, mayCopy } from '../policy/party-policy.ts';
 import type { Decision } from '../policy/policy.ts';
+import { approvedScope } from './approved-scope.ts';
 
 /** Whether the party may have a copy of the recording under the request now, and the redaction it would be made from. */
 export async function copyDecision(db: Db, party: Viewer, request: PartyRequest, recordingId: string, now: Date): Promise<{ decision: Decision; redactionId: string | null }> {
   const own = isTheParty(party, { unit: request.unit, partyUserId: request.party_user_id });
   if (!own.allow) return { decision: own, redactionId: null };
-  const scope = await db
-    .selectFrom('party_request_recordings').innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
-    .select(['party_request_recordings.approved', 'party_request_recordings.redaction_id', 'party_request_recordings.confidentiality_at_decision', 'recordings.confidentiality'])
-    .where('request_id', '=', request.id).where('recording_id', '=', recordingId).executeTakeFirst();
-  const redactionId = scope?.redaction_id ?? null;
+  const scope = await approvedScope(db, request.id, recordingId);
   const decision = mayCopy({
-    state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, kind: request.kind, copyAllowed: request.copy_allowed === 1,
-    approved: scope?.approved === 1, confidentiality: scope?.confidentiality ?? null, confidentialityAtDecision: scope?.confidentiality_at_decision ?? null, redactionId,
+    state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, kind: request.kind, copyAllowed: request.copy_allowed === 1, ...scope,
   }, now);
-  return { decision, redactionId };
+  return { decision, redactionId: scope.redactionId };
 }
 
 /** A party's download of an export: only a party copy of their own approved request, inside its window. */

@@ -11,15 +11,13 @@ import type { Db } from '../db/database.ts';
 import type { Confidentiality, PartyRequest, Recording } from '../db/schema.ts';
 import { InvalidInput, type LiuhenError, markAudited, NotFound, RecordingNotFound, StateConflict } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
-import { newId } from '../ids.ts';
+import { anyIdSchema, idSchema, newId } from '../ids.ts';
 import { scopeProblem } from '../policy/party-policy.ts';
-import { idSchema } from '../ids.ts';
 
 const DAY_MS = 24 * 60 * 60_000;
 /** The longest window an approval may grant, counted from the decision. */
 export const MAX_WINDOW_DAYS = 30;
 
-const ID = /^[a-z]+-[a-z0-9]{1,40}$/;
 const text = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]+$/u, 'no control characters');
 const instant = z.string().datetime({ offset: true }).transform((s) => new Date(s).toISOString());
 
@@ -28,9 +26,9 @@ export const partyRequestIdSchema = idSchema('pr');
 export const newPartyRequestSchema = z
   .object({
     kind: z.enum(['view', 'copy']),
-    recordingIds: z.array(z.string().regex(ID)).min(1).max(20),
+    recordingIds: z.array(anyIdSchema).min(1).max(20),
     reason: text(2000),
-    caseId: z.string().regex(ID).optional(),
+    caseId: anyIdSchema.optional(),
     /** staff only: the party they ask for */
     partyBadge: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
   })
@@ -47,7 +45,7 @@ export const decisionSchema = z.discriminatedUnion('decision', [
       windowUntil: instant,
       maxViewings: z.number().int().min(1).max(20),
       copyAllowed: z.boolean().default(false),
-      recordings: z.array(z.object({ recordingId: z.string().regex(ID), approved: z.boolean(), redactionId: z.string().regex(ID).optional() }).strict()).min(1).max(20),
+      recordings: z.array(z.object({ recordingId: anyIdSchema, approved: z.boolean(), redactionId: anyIdSchema.optional() }).strict()).min(1).max(20),
     })
     .strict(),
 ]);

@@ -12,10 +12,10 @@ import { violates } from '../db/unique-violation.ts';
 import type { PartyRequest, RoomState, ViewingRoom } from '../db/schema.ts';
 import { markAudited, NotFound, StateConflict } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
-import { newId } from '../ids.ts';
+import { idSchema, newId } from '../ids.ts';
 import { mayPlayInRoom, roomCreateProblem } from '../policy/party-policy.ts';
 import type { Decision } from '../policy/policy.ts';
-import { idSchema } from '../ids.ts';
+import { approvedScope } from './approved-scope.ts';
 
 export const roomIdSchema = idSchema('room');
 export const ACTIVE_ROOM_STATES: readonly RoomState[] = ['waiting', 'open', 'paused'];
@@ -139,16 +139,9 @@ export class ViewingRooms {
     if (!found) return { decision: { allow: false, reason: 'no such room' }, redactionId: null, windowUntil: null };
     const { room, request } = found;
     if (request.party_user_id !== userId) return { decision: { allow: false, reason: 'another party’s room' }, redactionId: null, windowUntil: null };
-    const scope = await this.db
-      .selectFrom('party_request_recordings').innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
-      .select(['party_request_recordings.approved', 'party_request_recordings.redaction_id', 'party_request_recordings.confidentiality_at_decision', 'recordings.confidentiality'])
-      .where('request_id', '=', request.id).where('recording_id', '=', recordingId).executeTakeFirst();
-    const redactionId = scope?.redaction_id ?? null;
-    const decision = mayPlayInRoom({
-      state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, roomState: room.state,
-      approved: scope?.approved === 1, redactionId, confidentiality: scope?.confidentiality ?? null, confidentialityAtDecision: scope?.confidentiality_at_decision ?? null,
-    }, this.now());
-    return { decision, redactionId, windowUntil: request.window_until };
+    const scope = await approvedScope(this.db, request.id, recordingId);
+    const decision = mayPlayInRoom({ state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, roomState: room.state, ...scope }, this.now());
+    return { decision, redactionId: scope.redactionId, windowUntil: request.window_until };
   }
 
   /**

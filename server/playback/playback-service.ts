@@ -59,6 +59,9 @@ interface Admitted {
 
 type Window = { recording: Recording | undefined; entries: PlaylistEntry[]; segmentsBefore: number; gapsBefore: number; derived: Derived };
 
+/** The forensic pair; a replay is marked once every segment has both. */
+const MARKS = ['mark_a', 'mark_b'] as const;
+
 const NOTHING_DERIVED: Derived = { marked: false, r360: new Set() };
 
 interface StoredObject {
@@ -324,15 +327,14 @@ export class PlaybackService {
    * one). Live: which segments from `firstIdx` on have a 360p rendition.
    */
   private async derived(r: Recording, kind: 'live' | 'replay', firstIdx: number, segments: number, redactionId: string | null): Promise<Derived> {
-    if (redactionId) {
-      const made = await this.db
-        .selectFrom('redacted_segments').select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('redaction_id', '=', redactionId).where('variant', 'in', ['mark_a', 'mark_b']).where('idx', '>=', firstIdx).executeTakeFirstOrThrow();
+    if (kind === 'replay') {
+      const made = redactionId
+        ? await this.db.selectFrom('redacted_segments').select((eb) => eb.fn.countAll<number>().as('n')).where('redaction_id', '=', redactionId).where('variant', 'in', MARKS).where('idx', '>=', firstIdx).executeTakeFirstOrThrow()
+        : await this.db.selectFrom('derivatives').select((eb) => eb.fn.countAll<number>().as('n')).where('recording_id', '=', r.id).where('kind', 'in', MARKS).where('idx', '>=', firstIdx).executeTakeFirstOrThrow();
       return { marked: segments > 0 && Number(made.n) === 2 * segments, r360: NOTHING_DERIVED.r360 };
     }
-    const kinds: DerivativeKind[] = kind === 'replay' ? ['mark_a', 'mark_b'] : ['r360'];
-    const rows = await this.db.selectFrom('derivatives').select('idx').where('recording_id', '=', r.id).where('kind', 'in', kinds).where('idx', '>=', firstIdx).execute();
-    return kind === 'replay' ? { marked: segments > 0 && rows.length === 2 * segments, r360: NOTHING_DERIVED.r360 } : { marked: false, r360: new Set(rows.map((d) => d.idx)) };
+    const rows = await this.db.selectFrom('derivatives').select('idx').where('recording_id', '=', r.id).where('kind', '=', 'r360').where('idx', '>=', firstIdx).execute();
+    return { marked: false, r360: new Set(rows.map((d) => d.idx)) };
   }
 }
 

@@ -9,7 +9,7 @@
  * (which is in the source code) how to subtract the mark.
  */
 import type { DerivativeKind } from '../db/schema.ts';
-import { codewordVariant } from '../forensic/codeword.ts';
+import { markKind } from '../forensic/codeword.ts';
 
 /** What a playlist's segment URL asks for. */
 export type SegmentSource = 'original' | 'mark' | 'r360';
@@ -30,5 +30,5 @@ export function segmentSource(kind: 'live' | 'replay', derived: Derived, idx: nu
 /** The derivative that serves a source other than the original: for `mark`, the session's codeword variant. */
 export function derivativeFor(source: Exclude<SegmentSource, 'original'>, codewordKey: Buffer, sessionId: string, idx: number): DerivativeKind {
   if (source === 'r360') return 'r360';
-  return codewordVariant(codewordKey, sessionId, idx) === 'A' ? 'mark_a' : 'mark_b';
+  return markKind(codewordKey, sessionId, idx);
 }

@@ -8,10 +8,9 @@ import type { Db } from '../db/database.ts';
 import type { Recording, Redaction } from '../db/schema.ts';
 import { InvalidInput, markAudited, NotFound } from '../errors.ts';
 import { RecordingNotClosed, type Requester } from '../exports/export-requests.ts';
-import { newId } from '../ids.ts';
+import { idSchema, newId } from '../ids.ts';
 import { enqueueJob } from '../queue/outbox.ts';
 import { marksBeyond, type RedactionMarks, redactionMarksSchema } from './redaction-marks.ts';
-import { idSchema } from '../ids.ts';
 
 export const redactionIdSchema = idSchema('red');
 

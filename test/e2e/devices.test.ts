@@ -6,17 +6,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { PLAYER_DIST } from '../../server/http/app.ts';
 import { deriveSpriteSheet } from '../../workers/sprite-sheet.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { launchChromium } from '../helpers/browser.ts';
+import { workerDeps } from '../helpers/party-flow.ts';
 import { publish } from '../helpers/publisher.ts';
 import { recordingsOf, waitForClosed } from '../helpers/recordings.ts';
-import { workerDepsOf } from '../../workers/worker-deps.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { PASSWORD } from '../helpers/viewing.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -45,8 +43,7 @@ beforeAll(async () => {
   expect(await camera.exited).toBe(0);
   recordingId = (await waitForClosed(server.core.db, device.id))[0]!.id;
   // The scrub sprite a worker makes once the recording is closed (made here directly: no queue in this test).
-  const { core } = server;
-  await deriveSpriteSheet(recordingId, { jobId: 'e2e', progress: async () => undefined }, workerDepsOf(core, fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-e2e-work-'))));
+  await deriveSpriteSheet(recordingId, { jobId: 'e2e', progress: async () => undefined }, workerDeps(server));
 
   await server.core.users.add({ role: 'custodian', unit: 'u1', name: '周保管', badge: 'K-100', password: PASSWORD }, 'test');
   browser = await launchChromium();

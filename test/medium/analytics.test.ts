@@ -13,6 +13,7 @@ import type { RunningServer } from '../../server/liuhen.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { type SeedDevice, type SeedRecording, seedRecordings } from '../helpers/seeded-recordings.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
+import { apiFetch } from '../helpers/http.ts';
 import { type SignedIn, signedInUser } from '../helpers/viewing.ts';
 
 const MIN = 60_000;
@@ -252,7 +253,7 @@ describe.each([
   });
   afterAll(async () => server?.stop());
 
-  const get = (as: string, route: string) => fetch(`http://127.0.0.1:${server.httpPort}${route}`, { headers: { authorization: `Bearer ${who[as]!.accessToken}` } });
+  const get = (as: string, route: string) => apiFetch(server.httpPort, who[as]!, route.replace(/^\/api\//, ''));
   const table = async (as: string, query: string) => {
     const res = await get(as, `/api/analytics?from=${FROM}&to=${TO}&${query}`);
     expect(res.status).toBe(200);

@@ -22,12 +22,12 @@ import type { RunningServer } from '../../server/liuhen.ts';
 import { exportPartyCopy } from '../../workers/export-party-copy.ts';
 import { recordingRedact } from '../../workers/redact-recording.ts';
 import type { WorkerDeps } from '../../workers/job-handler.ts';
-import { looksLikeMedia } from '../helpers/http.ts';
+import { apiFetch, looksLikeMedia } from '../helpers/http.ts';
 import { apiOf, approval, deriveMarked, recordClosed, segmentUrls, setLabel, workerDeps } from '../helpers/party-flow.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { seedRecordings } from '../helpers/seeded-recordings.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
-import { type SignedIn, signedInUser } from '../helpers/viewing.ts';
+import { PASSWORD, type SignedIn, signedInUser } from '../helpers/viewing.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 let server: RunningServer;
@@ -136,7 +136,7 @@ describe('without approval', () => {
     expect((await api(party, 'party-requests', { kind: 'view', recordingIds: [marked.id], reason: 'x', partyBadge: 'P-2' })).status).toBe(403);
     // Staff name only an active party of their unit; a staff member, another unit's party and a
     // badge nobody has get one and the same answer.
-    await server.core.users.add({ role: 'party', unit: 'u2', badge: 'P-U2', name: '钱他方', password: 'a long test password', clearances: [] }, 'test');
+    await server.core.users.add({ role: 'party', unit: 'u2', badge: 'P-U2', name: '钱他方', password: PASSWORD, clearances: [] }, 'test');
     for (const badge of ['P-U2', 'P-NOBODY', 'K-1']) {
       const answer = await api(custodian, 'party-requests', { kind: 'view', recordingIds: [marked.id], reason: '代为申请', partyBadge: badge });
       expect([answer.status, answer.body]).toEqual([404, { error: 'user_not_found' }]);
@@ -320,7 +320,7 @@ describe('copies', () => {
     expect(listed.body.copies.map((c) => c.exportId)).toEqual([row.id]);
 
     await exportPartyCopy({ exportId: row.id }, { jobId: row.job_id, progress: async () => undefined }, deps);
-    const file = await fetch(`http://127.0.0.1:${server.httpPort}/api/exports/${row.id}/file`, { headers: { authorization: `Bearer ${party.accessToken}` } });
+    const file = await apiFetch(server.httpPort, party, `exports/${row.id}/file`);
     expect(file.status).toBe(200);
     const stored = await server.core.db.selectFrom('exports').select('sha256').where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(sha256Hex(Buffer.from(await file.arrayBuffer()))).toBe(stored.sha256);
@@ -520,7 +520,7 @@ async function withPendingRequest(databaseUrl: () => Promise<string>, body: (s: 
   const now = () => clock;
   try {
     await seedRecordings(db, [{ id: 'dev-p1', kind: 'bodycam', officer: 'O-1', unit: 'u1' }], [{ id: 'rec-p1', device: 'dev-p1', startedAt: '2026-03-01T01:00:00.000Z', durationMs: 60_000, late: false, flags: [] }]);
-    const { user } = await new UserRegistry(db, audit).add({ role: 'party', unit: 'u1', name: '王当事', badge: 'P-1', password: 'a long test password' }, 'test');
+    const { user } = await new UserRegistry(db, audit).add({ role: 'party', unit: 'u1', name: '王当事', badge: 'P-1', password: PASSWORD }, 'test');
     const requests = new PartyRequests(db, audit, now);
     const by = { actor: `user:${user.id}` };
     const recordings = await requests.recordingsOf(['rec-p1'], 'u1', by);

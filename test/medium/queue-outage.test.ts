@@ -24,6 +24,7 @@ import { publish } from '../helpers/publisher.ts';
 import { waitForClosed } from '../helpers/recordings.ts';
 import { type PrivateRedis, privateRedis } from '../helpers/redis.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
+import { apiFetch } from '../helpers/http.ts';
 import { signedInUser } from '../helpers/viewing.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -124,7 +125,7 @@ describe('the job queue when Redis goes away', () => {
 
     const custodian = await signedInUser(server, 'custodian', 'u1', 'q-custodian');
     const reviewer = await signedInUser(server, 'reviewer', 'u1', 'q-reviewer');
-    const jobsApi = (as: { accessToken: string }) => fetch(`http://127.0.0.1:${server!.httpPort}/api/jobs?subject=${recording!.id}`, { headers: { authorization: `Bearer ${as.accessToken}` } });
+    const jobsApi = (as: { accessToken: string }) => apiFetch(server!.httpPort, as, `jobs?subject=${recording!.id}`);
     const listed = await jobsApi(custodian);
     expect(listed.status).toBe(200);
     const body = (await listed.json()) as { jobs: { id: string; kind: string; state: string; progress: number; runs: number; error: string | null }[] };

@@ -6,6 +6,7 @@
  */
 import { decideRequest, getPartyRequests, type PartyRequest, partyErrorText, type RequestedRecording } from '../api-party.ts';
 import { h } from '../dom.ts';
+import { field } from '../form-field.ts';
 import { refreshList } from '../list-refresh.ts';
 import { DASH, formatDateTime, formatDuration, shanghaiLocalToIso } from '../format.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
@@ -18,10 +19,6 @@ const DAY_MS = 24 * 60 * 60_000;
 
 /** An instant as a `datetime-local` value in Beijing time. */
 const localValue = (d: Date): string => formatDateTime(d).replace(' ', 'T').slice(0, 16);
-
-function field(key: MessageKey, input: HTMLElement): HTMLLabelElement {
-  return h('label', { class: 'filter' }, label(key), input);
-}
 
 interface ScopeRow {
   row: HTMLTableRowElement;

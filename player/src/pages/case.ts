@@ -5,6 +5,7 @@ import {
 import { caseForm, type Field, input, select, textarea } from '../case-forms.ts';
 import { findingText, kindText, memberRoleText, reasonText, requirementText, stageText } from '../case-labels.ts';
 import { h } from '../dom.ts';
+import { infoList } from '../info-list.ts';
 import { DASH, formatDateTime, shanghaiLocalToIso } from '../format.ts';
 import { label, setText, setTitle, t, type MessageKey } from '../i18n.ts';
 import type { PageContext } from '../router.ts';
@@ -38,8 +39,7 @@ function facts(d: CaseDetail): HTMLElement {
     ['case.archived', () => formatDateTime(c.archivedAt)],
     ['case.manifest', () => c.manifestKey ?? DASH],
   ];
-  const dl = h('dl', { class: 'info' });
-  for (const [key, value] of rows) dl.append(h('dt', {}, label(key)), text(value, 'dd'));
+  const dl = infoList(rows);
   dl.append(h('dt', {}, label('case.deadline')), deadlineCell(c, 'dd'));
   return h('div', { class: 'card' }, dl);
 }

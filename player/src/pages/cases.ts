@@ -14,7 +14,7 @@ const COLUMNS: [MessageKey, string][] = [
 ];
 
 /** The archive deadline (flagged once passed), or when the case was archived. */
-export function deadlineText(c: CaseSummary): string {
+function deadlineText(c: CaseSummary): string {
   if (c.archivedAt) return t('case.archivedOn', { at: formatDateTime(c.archivedAt) });
   if (!c.archiveDeadline) return t('case.open');
   return formatDateTime(c.archiveDeadline) + (c.archiveOverdue ? t('case.overdue') : '');

@@ -7,6 +7,7 @@ import {
   createPartyRequest, createRoom, downloadCopy, getPartyRequests, type PartyRequest, partyErrorText, requestCopy,
 } from '../api-party.ts';
 import { h } from '../dom.ts';
+import { field } from '../form-field.ts';
 import { refreshList } from '../list-refresh.ts';
 import { formatDateTime } from '../format.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
@@ -17,10 +18,6 @@ import { currentUser } from '../session.ts';
 const REFRESH_MS = 5000;
 
 const COLUMNS: MessageKey[] = ['party.col.id', 'party.col.kind', 'party.col.recordings', 'party.col.state', 'party.col.window', 'party.col.viewings', 'party.col.actions'];
-
-function field(key: MessageKey, input: HTMLElement): HTMLLabelElement {
-  return h('label', { class: 'filter' }, label(key), input);
-}
 
 function button(text: () => string, onClick: () => Promise<void>, problem: HTMLElement, testid: string): HTMLButtonElement {
   const b = h('button', { type: 'button', class: 'secondary', 'data-testid': testid });
