@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigInvalid } from './errors.ts';
 
+const MIB = 1024 * 1024;
 const port = z.coerce.number().int().min(1).max(65535);
 const seconds = (min: number) => z.coerce.number().min(min);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -51,13 +52,28 @@ const envSchema = z.object({
   LIUHEN_UPLOAD_DIR: z.string().min(1).optional(),
   /** Redis for the job queues; liuhen records and seals without it, the jobs wait in the database. */
   LIUHEN_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis://').default('redis://127.0.0.1:6379'),
-  /** Key prefix of the queues in Redis: several liuhen installations can share one Redis. */
-  LIUHEN_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('liuhen'),
+  /** Key prefix of the queues in Redis; by default one unique to this installation, so several can share one Redis. */
+  LIUHEN_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
   /** `in-process`: `liuhen up` runs the workers itself; `off`: they run as `liuhen worker` elsewhere. */
   LIUHEN_WORKERS: z.enum(['in-process', 'off']).default('in-process'),
   LIUHEN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** The font burned into party copies; must hold CJK glyphs. */
   LIUHEN_FONT_FILE: z.string().min(1).default('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'),
+  /** Free space kept on the data, spool and upload volumes for recordings already open: below it new publishes and uploads are refused. */
+  LIUHEN_DISK_RESERVE_MB: z.coerce.number().min(0).default(1024),
+  /** An RTMP connection that has not finished its handshake and published within this long is closed. */
+  LIUHEN_RTMP_HANDSHAKE_SECONDS: seconds(0.5).default(5),
+  /** A publisher that sends nothing for this long is closed (its recording gets a gap, as any disconnect). */
+  LIUHEN_RTMP_IDLE_SECONDS: seconds(1).default(15),
+  /** Open RTMP connections from one address; a carrier NAT can put many bodycams behind one. */
+  LIUHEN_RTMP_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(64),
+  LIUHEN_RTMP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(4096),
+  /** Refused requests without a valid identity, per address and minute, before 429. */
+  LIUHEN_REFUSALS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** Unfinished upload bytes one device may hold at once. */
+  LIUHEN_UPLOAD_QUOTA_MB: z.coerce.number().positive().default(16384),
+  /** An upload left unfinished this long is removed (and audited). */
+  LIUHEN_UPLOAD_EXPIRE_HOURS: z.coerce.number().positive().default(72),
   LIUHEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -91,8 +107,13 @@ export interface Config {
   auditCheckpointSeconds: number;
   rolloverSeconds: number;
   health: { clockDriftMs: number; lowBatteryPct: number; lowStorageMb: number };
-  uploads: { dir: string; maxBytes: number };
-  queue: { redisUrl: string; prefix: string; workers: 'in-process' | 'off'; concurrency: number };
+  uploads: { dir: string; maxBytes: number; quotaBytes: number; expireMs: number };
+  /** bytes kept free on the data, spool and upload volumes */
+  diskReserveBytes: number;
+  rtmp: { handshakeMs: number; idleMs: number; maxPerAddress: number; maxConnections: number };
+  refusalsPerMinute: number;
+  /** undefined: derived from the installation (see server/queue) */
+  queue: { redisUrl: string; prefix?: string; workers: 'in-process' | 'off'; concurrency: number };
   fontFile: string;
   logLevel: z.infer<typeof envSchema>['LIUHEN_LOG_LEVEL'];
 }
@@ -126,7 +147,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditCheckpointSeconds: e.LIUHEN_AUDIT_CHECKPOINT_SECONDS,
     rolloverSeconds: e.LIUHEN_ROLLOVER_SECONDS,
     health: { clockDriftMs: e.LIUHEN_CLOCK_DRIFT_SECONDS * 1000, lowBatteryPct: e.LIUHEN_LOW_BATTERY_PCT, lowStorageMb: e.LIUHEN_LOW_STORAGE_MB },
-    uploads: { dir: path.resolve(e.LIUHEN_UPLOAD_DIR ?? path.join(dataDir, 'uploads')), maxBytes: Math.floor(e.LIUHEN_UPLOAD_MAX_MB * 1024 * 1024) },
+    uploads: {
+      dir: path.resolve(e.LIUHEN_UPLOAD_DIR ?? path.join(dataDir, 'uploads')),
+      maxBytes: Math.floor(e.LIUHEN_UPLOAD_MAX_MB * MIB),
+      quotaBytes: Math.floor(e.LIUHEN_UPLOAD_QUOTA_MB * MIB),
+      expireMs: e.LIUHEN_UPLOAD_EXPIRE_HOURS * 3_600_000,
+    },
+    diskReserveBytes: Math.floor(e.LIUHEN_DISK_RESERVE_MB * MIB),
+    rtmp: {
+      handshakeMs: e.LIUHEN_RTMP_HANDSHAKE_SECONDS * 1000,
+      idleMs: e.LIUHEN_RTMP_IDLE_SECONDS * 1000,
+      maxPerAddress: e.LIUHEN_RTMP_MAX_PER_ADDRESS,
+      maxConnections: e.LIUHEN_RTMP_MAX_CONNECTIONS,
+    },
+    refusalsPerMinute: e.LIUHEN_REFUSALS_PER_MINUTE,
     queue: { redisUrl: e.LIUHEN_REDIS_URL, prefix: e.LIUHEN_QUEUE_PREFIX, workers: e.LIUHEN_WORKERS, concurrency: e.LIUHEN_WORKER_CONCURRENCY },
     fontFile: e.LIUHEN_FONT_FILE,
     logLevel: e.LIUHEN_LOG_LEVEL,

@@ -32,6 +32,7 @@ import { UrlSigner } from './playback/url-signer.ts';
 import { startOutboxRelay } from './queue/outbox-relay.ts';
 import { OfflineIngest } from './uploads/offline-ingest.ts';
 import { Uploads } from './uploads/uploads.ts';
+import { DiskReserve } from './storage/disk-reserve.ts';
 import type { EvidenceStore } from './storage/evidence-store.ts';
 import { openStore } from './storage/open-store.ts';
 import type { JobHandlers } from '../workers/job-handler.ts';
@@ -90,6 +91,8 @@ export async function openCore(config: Config, log: Logger = createLogger(config
 
 export interface RunningServer {
   core: Core;
+  diskReserve: DiskReserve;
+  metrics: Metrics;
   live: LiveRecordings;
   auditCheckpoints: AuditCheckpointer;
   httpPort: number;
@@ -103,7 +106,14 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
   const core = await openCore(config);
   const { db, log, sealer, audit } = core;
   const metrics = new Metrics();
-  const gate = new PublishGate(db);
+  const volumes = [
+    { name: 'data', dir: config.dataDir },
+    { name: 'spool', dir: config.spoolDir },
+    { name: 'uploads', dir: config.uploads.dir },
+  ];
+  const diskReserve = new DiskReserve(volumes, config.diskReserveBytes, log, metrics);
+  await diskReserve.start();
+  const gate = new PublishGate(db, diskReserve);
   await gate.start();
   core.devices.onChange(() => gate.refresh());
   const live = new LiveRecordings(
@@ -126,7 +136,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
   await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])));
   live.start();
 
-  const ingest = new RtmpIngest({ port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms') }, gate, audit, log);
+  const ingest = new RtmpIngest({ port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms') }, gate, audit, log, (deviceId) => live.hasOpenRecording(deviceId));
   ingest.on('publish', (p) => live.publishStarted(p));
   ingest.on('unpublish', ({ deviceId, sessionId }) => live.publishEnded(deviceId, sessionId));
   ingest.on('refused', () => metrics.publishRefused.inc());
@@ -158,6 +168,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
     uploads: new Uploads(db, audit, offline, config.uploads),
     signingKey: core.signingKey,
     retentionDays: config.retentionDays,
+    diskReserve,
   };
   const app = createHttpApp({ metrics, health: async () => ({ store: core.store.kind }), api, onInternalError: (e) => log.error({ err: e }, 'request failed') });
   const httpServer = http.createServer(app);
@@ -169,6 +180,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
   const workers = config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
   return {
     core,
+    diskReserve,
+    metrics,
     live,
     auditCheckpoints,
     httpPort: (httpServer.address() as AddressInfo).port,
@@ -176,6 +189,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
     publishUrl: publish,
     stop: async () => {
       clearInterval(roomSweep);
+      diskReserve.stop();
       await ingest.stop();
       await cameras.stop();
       await live.stop();

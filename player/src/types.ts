@@ -51,7 +51,7 @@ export interface Recording {
   flags: string[];
 }
 
-export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault';
+export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault' | 'disk_full' | 'store_unavailable' | 'segmenter_failed';
 
 export interface TimelineEntry {
   idx: number;

@@ -7,7 +7,12 @@ import type { Selectable } from 'kysely';
 export type DeviceKind = 'bodycam' | 'fixed';
 export type DeviceState = 'active' | 'revoked';
 export type RecordingState = 'live' | 'interrupted' | 'closed';
-export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault';
+/**
+ * Why a recording has a gap. The last three are the server's own faults, recorded so that an
+ * interruption for a technical reason shows (001 §12): the disk ran out, the evidence store or
+ * the database did not answer, or the segmenter failed.
+ */
+export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault' | 'disk_full' | 'store_unavailable' | 'segmenter_failed';
 export type EntryKind = 'segment' | 'gap' | 'notice';
 export type RecordingOrigin = 'live' | 'upload';
 /** What a health report or a recording is flagged for; shown to custodians and in reports. */

@@ -7,9 +7,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { Device } from '../db/schema.ts';
+import type { DiskReserve } from '../storage/disk-reserve.ts';
 import { credentialHash } from './device-registry.ts';
 
-export type GateDecision = { ok: true; device: Device } | { ok: false; reason: 'unknown_device' | 'revoked' | 'bad_credential' };
+export type GateDecision = { ok: true; device: Device } | { ok: false; reason: 'unknown_device' | 'revoked' | 'bad_credential' | 'disk_reserve' };
 
 export class PublishGate {
   private devices = new Map<string, Device>();
@@ -19,6 +20,8 @@ export class PublishGate {
 
   constructor(
     private readonly db: Db,
+    /** below the reserve a device that is not already recording is refused (its recording would have no room) */
+    private readonly disk?: Pick<DiskReserve, 'low'>,
     private readonly refreshMs = 1000,
   ) {}
 
@@ -59,5 +62,15 @@ export class PublishGate {
     const want = Buffer.from(device.credential_hash, 'hex');
     if (!timingSafeEqual(given, want)) return { ok: false, reason: 'bad_credential' };
     return { ok: true, device };
+  }
+
+  /**
+   * A publish: the device's credentials, and room to record. Below the disk reserve only a device
+   * continuing an open recording (back inside its grace window) may go on; the reserve is theirs.
+   */
+  checkPublish(deviceId: string, credential: string | undefined, continuesOpenRecording: (deviceId: string) => boolean): GateDecision {
+    const decision = this.check(deviceId, credential);
+    if (decision.ok && this.disk?.low && !continuesOpenRecording(deviceId)) return { ok: false, reason: 'disk_reserve' };
+    return decision;
   }
 }

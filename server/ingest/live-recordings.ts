@@ -72,6 +72,10 @@ export class LiveRecordings {
     await Promise.allSettled([...this.byDevice.values()].map((l) => l.tail));
   }
 
+  hasOpenRecording(deviceId: string): boolean {
+    return this.byDevice.has(deviceId);
+  }
+
   publishStarted(p: PublishStart): void {
     this.onDevice(p.device.id, () => this.begin(p));
   }

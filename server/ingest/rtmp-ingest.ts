@@ -41,6 +41,8 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
     private readonly gate: PublishGate,
     private readonly audit: AuditLog,
     private readonly log: Logger,
+    /** whether a device has a recording open (within its grace window): it may continue below the disk reserve */
+    private readonly hasOpenRecording: (deviceId: string) => boolean = () => false,
   ) {
     super();
     gate.onRevoked((deviceId) => this.disconnect(deviceId));
@@ -86,7 +88,7 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
     // Never trust a signature the client brought; only liuhen writes one.
     delete session.streamQuery.sign;
     const address = session.ip.replace(/:\d+$/, '');
-    const decision = session.streamApp === RTMP_APP ? this.gate.check(session.streamName, key) : ({ ok: false, reason: 'unknown_device' } as const);
+    const decision = session.streamApp === RTMP_APP ? this.gate.checkPublish(session.streamName, key, this.hasOpenRecording) : ({ ok: false, reason: 'unknown_device' } as const);
     if (!decision.ok) {
       this.log.warn({ device: session.streamName, address, reason: decision.reason }, 'publish refused');
       this.emit('refused', { deviceId: session.streamName, reason: decision.reason });

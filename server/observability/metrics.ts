@@ -1,5 +1,5 @@
 /** Prometheus metrics (/metrics). One registry per server so tests can run several. */
-import { Counter, Registry, Summary } from 'prom-client';
+import { Counter, Gauge, Registry, Summary } from 'prom-client';
 
 /** p50/p90/p99 over the last 10 minutes. */
 function recentQuantiles(registry: Registry, name: string, help: string): Summary {
@@ -21,4 +21,28 @@ export class Metrics {
   readonly segmentsSealed = new Counter({ name: 'liuhen_segments_sealed_total', help: 'segments sealed', registers: [this.registry] });
   readonly segmentBytes = new Counter({ name: 'liuhen_segment_bytes_total', help: 'bytes of sealed segments', registers: [this.registry] });
   readonly publishRefused = new Counter({ name: 'liuhen_publish_refused_total', help: 'refused RTMP publishers', registers: [this.registry] });
+  readonly openFds = new Gauge({ name: 'liuhen_open_fds', help: 'file descriptors this process holds', registers: [this.registry] });
+  readonly maxFds = new Gauge({ name: 'liuhen_max_fds', help: "this process's descriptor limit (raised to the hard limit at start)", registers: [this.registry] });
+  readonly rtmpConnections = new Gauge({ name: 'liuhen_rtmp_connections', help: 'open RTMP connections', registers: [this.registry] });
+  readonly rtmpClosed = new Counter({
+    name: 'liuhen_rtmp_closed_total',
+    help: 'RTMP connections closed by liuhen, by reason (handshake_timeout, idle, per_address_cap, total_cap)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly diskFree = new Gauge({ name: 'liuhen_disk_free_bytes', help: 'free bytes of each volume liuhen writes', labelNames: ['volume'] as const, registers: [this.registry] });
+  readonly diskLow = new Gauge({
+    name: 'liuhen_disk_reserve_low',
+    help: '1 while a volume is below the reserve: new publishes and uploads are refused',
+    labelNames: ['volume'] as const,
+    registers: [this.registry],
+  });
+  readonly sealBacklog = new Gauge({ name: 'liuhen_seal_backlog_segments', help: 'segments finished by the segmenter and waiting to be sealed', registers: [this.registry] });
+  readonly sealRetries = new Counter({
+    name: 'liuhen_seal_retries_total',
+    help: 'seal attempts that failed and will be retried (store, database or disk errors)',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+  readonly refusalsLimited = new Counter({ name: 'liuhen_refusals_limited_total', help: 'unauthenticated requests answered 429', registers: [this.registry] });
 }
