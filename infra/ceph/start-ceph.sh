@@ -35,8 +35,9 @@ if ! command -v radosgw >/dev/null || ! command -v curl >/dev/null; then
   APT=(apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600
        radosgw ceph-mon ceph-osd uuid-runtime curl)
   ts "installing ceph packages"
-  $SUDO env DEBIAN_FRONTEND=noninteractive "${APT[@]}" \
-    || { $SUDO apt-get update -o DPkg::Lock::Timeout=600 && $SUDO env DEBIAN_FRONTEND=noninteractive "${APT[@]}"; }
+  # apt talks on stdout, and stdout here is only the settings the caller evaluates.
+  { $SUDO env DEBIAN_FRONTEND=noninteractive "${APT[@]}" \
+    || { $SUDO apt-get update -o DPkg::Lock::Timeout=600 && $SUDO env DEBIAN_FRONTEND=noninteractive "${APT[@]}"; }; } >&2
 fi
 
 # Several test workers may start at once; only one may build the cluster, the others wait for it.

@@ -21,5 +21,5 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main restart
 fi
 # start-ceph.sh prints the LIUHEN_TEST_S3_* settings the s3 tests read.
-eval "$(bash infra/ceph/start-ceph.sh | sed 's/^/export /')"
+eval "$(bash infra/ceph/start-ceph.sh | grep -E '^LIUHEN_TEST_S3_[A-Z0-9_]+=' | sed 's/^/export /')"
 exec npx vitest run "$@"

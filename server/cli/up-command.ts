@@ -1,11 +1,13 @@
 import type { Config } from '../config.ts';
 import { startServer } from '../liuhen.ts';
 import { publicHost } from '../ingest/publish-url.ts';
+import { guardProcess } from '../process-guard.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Runs until SIGINT/SIGTERM; open recordings stay open and continue after the next start. */
 export async function up(config: Config): Promise<number> {
   const server = await startServer(config);
+  guardProcess(server.core.log, () => server.metrics.escapedErrors.inc());
   const host = publicHost(config);
   process.stdout.write(
     `liuhen is up (store: ${server.core.store.kind}, data: ${config.dataDir})\n` +

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.ts';
 import type { Device, GapCause, LedgerEntry, Recording } from '../db/schema.ts';
@@ -14,7 +15,8 @@ import { NotRecording } from '../errors.ts';
 import type { Sealer } from '../ledger/sealer.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { PublishStart } from './rtmp-ingest.ts';
-import { SpoolPart } from './spool-part.ts';
+import { faultKind, persist, Stopping } from './persist.ts';
+import { segmentDefect, SpoolPart } from './spool-part.ts';
 import { waitForOrphan } from './orphans.ts';
 
 export interface LiveRecordingsSettings {
@@ -43,10 +45,19 @@ interface Live {
   sessionId?: string;
   closeTimer?: NodeJS.Timeout;
   checkpointing: boolean;
+  /** segmenters started again since the last segment sealed */
+  restarts: number;
 }
+
+/** A graceful stop lets the recordings seal what is in flight this long before it abandons retries. */
+const STOP_DRAIN_MS = 10_000;
+/** How soon a segmenter that failed under a publisher still sending is started again. */
+const RESTART_SEGMENTER_MS = 2000;
+const LONGEST_RESTART_MS = 30_000;
 
 export class LiveRecordings {
   private readonly byDevice = new Map<string, Live>();
+  private stopping = false;
   /** publish/unpublish of one device are handled one after the other */
   private readonly deviceOps = new Map<string, Promise<void>>();
   private checkpointTimer?: NodeJS.Timeout;
@@ -67,9 +78,13 @@ export class LiveRecordings {
   /** Stops taking work and waits for what is in flight; open recordings stay open for the next start. */
   async stop(): Promise<void> {
     clearInterval(this.checkpointTimer);
-    await Promise.allSettled([...this.deviceOps.values()]);
     for (const live of this.byDevice.values()) clearTimeout(live.closeTimer);
-    await Promise.allSettled([...this.byDevice.values()].map((l) => l.tail));
+    const inFlight = () => Promise.allSettled([...this.deviceOps.values(), ...[...this.byDevice.values()].map((l) => l.tail)]);
+    // A door that stays shut (store, database) must not hold the stop forever: what is not sealed
+    // by then stays in the spool, and the next start seals it.
+    await Promise.race([inFlight(), sleep(STOP_DRAIN_MS)]);
+    this.stopping = true;
+    await inFlight();
   }
 
   hasOpenRecording(deviceId: string): boolean {
@@ -95,37 +110,88 @@ export class LiveRecordings {
   }
 
   private onDevice(deviceId: string, op: () => Promise<void>): void {
-    const next = (this.deviceOps.get(deviceId) ?? Promise.resolve()).then(op).catch((e) => this.log.error({ err: e, deviceId }, 'recording operation failed'));
+    const next = (this.deviceOps.get(deviceId) ?? Promise.resolve()).then(op).catch((e) => this.failed(e, { deviceId }));
     this.deviceOps.set(deviceId, next);
   }
 
-  private async begin(p: PublishStart): Promise<void> {
-    const wallStart = new Date();
+  /** Everything the recording path does ends here if it throws: logged, never an unhandled rejection. */
+  private failed(e: unknown, context: Record<string, unknown>): void {
+    if (e instanceof Stopping) this.log.info(context, 'left for the next start: the server stopped while a door was shut');
+    else this.log.error({ err: e, ...context }, 'recording operation failed');
+  }
+
+  private persist<T>(what: string, context: Record<string, unknown>, op: () => Promise<T>): Promise<T> {
+    return persist({ stopping: () => this.stopping, log: this.log, metrics: this.metrics }, what, context, op);
+  }
+
+  /**
+   * A publish starts a part: a new recording, or the device's open one continued after a gap.
+   * `restartedAfter`: the part before failed under a publisher that is still sending (the disk
+   * filled, the segmenter died); the same publish continues in a new part, the pause a gap with
+   * that cause.
+   */
+  private async begin(p: PublishStart, restartedAfter?: GapCause): Promise<void> {
     let live = this.byDevice.get(p.device.id);
-    let gap: { cause: GapCause; from: Date } | undefined;
+    if (restartedAfter && live?.sessionId !== p.sessionId) return;
+    // The part's clock starts with its stream: a fresh tap starts now, a publish's own stream at
+    // the publish (it has been buffering since).
+    const flv = restartedAfter && p.retap ? p.retap() : p.flv;
+    const wallStart = new Date();
+    const ctx = { device: p.device.id };
+    let gapCause: GapCause | undefined;
     if (live) {
       clearTimeout(live.closeTimer);
-      const r = await this.sealer.getRecording(live.recordingId);
-      gap = { cause: r.pending_gap_cause ?? 'device_disconnect', from: await this.lastEnd(r) };
+      const recordingId = live.recordingId;
+      const r = await this.persist('read recording', ctx, () => this.sealer.getRecording(recordingId));
+      gapCause = restartedAfter ?? r.pending_gap_cause ?? 'device_disconnect';
     } else {
-      const r = await this.sealer.openRecording(p.device, wallStart, { flags: JSON.stringify(recordingFlagsFor(p.device, this.settings.clockDriftMs)) });
+      const facts = { flags: JSON.stringify(recordingFlagsFor(p.device, this.settings.clockDriftMs)) };
+      const r = await this.persist('open recording', ctx, () => this.sealer.openRecording(p.device, wallStart, facts));
       live = this.track(r, p.device, 1);
       this.log.info({ recording: r.id, device: p.device.id }, 'recording started');
     }
     live.sessionId = p.sessionId;
     const part = new SpoolPart(live.recordingId, live.nextPartNo++, path.join(this.settings.spoolDir, live.recordingId, String(live.nextPartNo - 1)), wallStart);
-    await this.db
-      .insertInto('spool_parts')
-      .values({ recording_id: part.recordingId, part_no: part.partNo, dir: part.dir, wall_start: wallStart.toISOString(), ffmpeg_pid: null, state: 'open', sealing_into: null })
-      .execute();
-    const pid = await part.start(p.flv, this.settings.ffmpegPath, this.settings.segmentSeconds);
-    await this.db.updateTable('spool_parts').set({ ffmpeg_pid: pid }).where('recording_id', '=', part.recordingId).where('part_no', '=', part.partNo).execute();
-    await this.db.updateTable('recordings').set({ state: 'live', interrupted_at: null }).where('id', '=', live.recordingId).execute();
-    const recordingId = live.recordingId;
-    live.tail = live.tail.then(async () => {
-      if (gap) await this.exclusive(live, () => this.sealer.appendGap(recordingId, gap.cause, gap.from, wallStart));
-      await this.drain(part, live);
+    const where = { recording: part.recordingId, part: part.partNo };
+    await this.persist('record spool part', where, () =>
+      this.db
+        .insertInto('spool_parts')
+        .values({ recording_id: part.recordingId, part_no: part.partNo, dir: part.dir, wall_start: wallStart.toISOString(), ffmpeg_pid: null, state: 'open', sealing_into: null })
+        .execute(),
+    );
+    const pid = await part.start(flv, this.settings.ffmpegPath, this.settings.segmentSeconds);
+    await this.persist('record segmenter', where, async () => {
+      await this.db.updateTable('spool_parts').set({ ffmpeg_pid: pid }).where('recording_id', '=', part.recordingId).where('part_no', '=', part.partNo).execute();
+      await this.db.updateTable('recordings').set({ state: 'live', interrupted_at: null }).where('id', '=', part.recordingId).execute();
     });
+    const current = live;
+    current.tail = current.tail.then(async () => {
+      if (gapCause) {
+        const cause = gapCause;
+        // From the end of what is sealed: every part before this one has drained by now.
+        const from = await this.persist('read chain end', where, () => this.sealer.getRecording(current.recordingId).then((r) => this.lastEnd(r)));
+        await this.exclusive(current, () => this.persist('seal gap', where, () => this.sealer.appendGap(current.recordingId, cause, from, wallStart)));
+      }
+      await this.drain(part, current);
+      if (part.failure) this.restartIfStillPublishing(p, part);
+    }).catch((e) => this.failed(e, where));
+  }
+
+  /**
+   * The segmenter of a part ended with an error while its publisher is still connected: the
+   * camera is still sending, so the recording must go on. A new segmenter takes the stream again
+   * (node-media-server hands a new tap the headers and the current GOP) after a pause; the time
+   * between is a gap whose cause says what failed.
+   */
+  private restartIfStillPublishing(p: PublishStart, part: SpoolPart): void {
+    const live = this.byDevice.get(p.device.id);
+    if (this.stopping || !p.retap || live?.sessionId !== p.sessionId) return;
+    const cause: GapCause = faultKind(part.failure) === 'disk_full' ? 'disk_full' : 'segmenter_failed';
+    this.log.error({ recording: live.recordingId, device: p.device.id, cause, err: part.failure }, 'segmenter failed under a live publisher; starting a new one');
+    // Each failure in a row waits twice as long (a full disk stays full for a while): fewer, longer gaps.
+    const wait = Math.min(LONGEST_RESTART_MS, RESTART_SEGMENTER_MS * 2 ** live.restarts++);
+    const timer = setTimeout(() => this.onDevice(p.device.id, () => this.begin(p, cause)), wait);
+    timer.unref();
   }
 
   private async interrupt(deviceId: string, sessionId: string | undefined, cause: GapCause): Promise<void> {
@@ -133,8 +199,11 @@ export class LiveRecordings {
     if (!live || (sessionId && live.sessionId !== sessionId)) return;
     live.sessionId = undefined;
     const now = new Date();
-    await this.db.updateTable('recordings').set({ state: 'interrupted', interrupted_at: now.toISOString(), pending_gap_cause: cause }).where('id', '=', live.recordingId).execute();
     this.scheduleClose(live, now.getTime() + this.settings.graceSeconds * 1000);
+    const recordingId = live.recordingId;
+    await this.persist('mark interrupted', { recording: recordingId }, () =>
+      this.db.updateTable('recordings').set({ state: 'interrupted', interrupted_at: now.toISOString(), pending_gap_cause: cause }).where('id', '=', recordingId).execute(),
+    );
   }
 
   private scheduleClose(live: Live, at: number): void {
@@ -145,7 +214,7 @@ export class LiveRecordings {
     if (this.byDevice.get(live.deviceId) !== live || live.sessionId) return;
     this.byDevice.delete(live.deviceId);
     live.tail = live.tail.then(async () => {
-      const r = await this.exclusive(live, () => this.sealer.close(live.recordingId));
+      const r = await this.exclusive(live, () => this.persist('close recording', { recording: live.recordingId }, () => this.sealer.close(live.recordingId)));
       // rmdir, not rm: a folder still holding unsealed media stays for a person to look at.
       await fs.rmdir(path.join(this.settings.spoolDir, live.recordingId)).catch(() => undefined);
       this.log.info({ recording: r.id, segments: r.segment_count, gaps: r.gap_count }, 'recording closed');
@@ -160,7 +229,7 @@ export class LiveRecordings {
   }
 
   private track(r: Recording, device: Device, nextPartNo: number): Live {
-    const live: Live = { recordingId: r.id, recordingStartedAt: Date.parse(r.started_at), device, deviceId: device.id, tail: Promise.resolve(), writes: Promise.resolve(), nextPartNo, checkpointing: false };
+    const live: Live = { recordingId: r.id, recordingStartedAt: Date.parse(r.started_at), device, deviceId: device.id, tail: Promise.resolve(), writes: Promise.resolve(), nextPartNo, checkpointing: false, restarts: 0 };
     this.byDevice.set(device.id, live);
     return live;
   }
@@ -175,24 +244,40 @@ export class LiveRecordings {
     for await (const seg of part.segments()) {
       first ??= seg.startSeconds;
       const source = `${part.recordingId}/${part.partNo}/${seg.file}`;
-      if (await this.sealer.isSealed(source)) continue;
-      const bytes = await fs.readFile(seg.path);
+      const where = { recording: part.recordingId, part: part.partNo, segment: seg.file };
+      // Each step waits out a shut door (store, database, disk) and then goes on, in order.
+      if (await this.persist('look up segment', where, () => this.sealer.isSealed(source))) continue;
+      const bytes = await this.persist('read spool segment', where, () => fs.readFile(seg.path));
       const startAt = new Date(part.wallStart.getTime() + Math.round((seg.startSeconds - first) * 1000));
       const durationMs = Math.round((seg.endSeconds - seg.startSeconds) * 1000);
+      const target = () => live?.recordingId ?? part.sealingInto;
+      const defect = segmentDefect(bytes);
+      if (defect) {
+        // Never sealed as evidence: a file the segmenter could not finish (the disk filled under
+        // it). Its time becomes a gap with the cause; the file stays in the spool for a person.
+        this.log.error({ ...where, defect, bytes: bytes.length }, 'spool segment is incomplete: sealed as a gap, file kept');
+        const cause: GapCause = faultKind(part.failure) === 'disk_full' || (await this.diskWasFull(part.dir)) ? 'disk_full' : 'segmenter_failed';
+        const gap = () => this.persist('seal gap', where, () => this.sealer.appendGap(target(), cause, startAt, new Date(startAt.getTime() + durationMs)));
+        await (live ? this.exclusive(live, gap) : gap());
+        continue;
+      }
       const seal = async () => {
         if (live && startAt.getTime() - live.recordingStartedAt >= this.settings.rolloverSeconds * 1000) await this.rollOver(live, part, startAt);
-        await this.sealer.sealSegment(live?.recordingId ?? part.sealingInto, { bytes, source, startAt, durationMs });
+        await this.persist('seal segment', where, () => this.sealer.sealSegment(target(), { bytes, source, startAt, durationMs }));
       };
       await (live ? this.exclusive(live, seal) : seal());
+      if (live) live.restarts = 0;
       this.metrics.sealLatency.observe((Date.now() - seg.seenAt) / 1000);
       this.metrics.sealLag.observe((Date.now() - startAt.getTime() - durationMs) / 1000);
       this.metrics.segmentsSealed.inc();
       this.metrics.segmentBytes.inc(bytes.length);
-      await fs.rm(seg.path, { force: true });
+      await fs.rm(seg.path, { force: true }).catch((e) => this.log.warn({ ...where, err: e }, 'sealed spool segment not removed'));
     }
     await part.finished;
     if (part.failure) this.log.warn({ err: part.failure, recording: part.recordingId, part: part.partNo }, 'segmenter ended with an error');
-    await this.db.updateTable('spool_parts').set({ state: 'done' }).where('recording_id', '=', part.recordingId).where('part_no', '=', part.partNo).execute();
+    await this.persist('retire spool part', { recording: part.recordingId, part: part.partNo }, () =>
+      this.db.updateTable('spool_parts').set({ state: 'done' }).where('recording_id', '=', part.recordingId).where('part_no', '=', part.partNo).execute(),
+    );
     await this.retireSpool(part.dir);
     // The recording's folder goes once its last part has (a part that outlived a roll-over was the last).
     await fs.rmdir(path.dirname(part.dir)).catch(() => undefined);
@@ -204,30 +289,37 @@ export class LiveRecordings {
    * The new recording exists before the old one closes, so a live viewer never sees an end.
    */
   private async rollOver(live: Live, part: SpoolPart, at: Date): Promise<void> {
-    const previous = await this.sealer.getRecording(live.recordingId);
-    const next = await this.sealer.openRecording(live.device, at, { flags: JSON.stringify(recordingFlagsFor(live.device, this.settings.clockDriftMs)) }, previous);
-    await this.db
-      .updateTable('spool_parts')
-      .set({ sealing_into: next.id })
-      .where('recording_id', '=', part.recordingId)
-      .where('part_no', '=', part.partNo)
-      .execute();
+    const where = { recording: live.recordingId, part: part.partNo };
+    const previousId = live.recordingId;
+    const previous = await this.persist('read recording', where, () => this.sealer.getRecording(previousId));
+    const facts = { flags: JSON.stringify(recordingFlagsFor(live.device, this.settings.clockDriftMs)) };
+    const next = await this.persist('open recording', where, () => this.sealer.openRecording(live.device, at, facts, previous));
+    await this.persist('record roll-over', where, () =>
+      this.db.updateTable('spool_parts').set({ sealing_into: next.id }).where('recording_id', '=', part.recordingId).where('part_no', '=', part.partNo).execute(),
+    );
     live.recordingId = next.id;
     live.recordingStartedAt = at.getTime();
     part.sealingInto = next.id;
-    await this.sealer.close(previous.id);
+    await this.persist('close recording', where, () => this.sealer.close(previous.id));
     this.log.info({ closed: previous.id, recording: next.id, device: live.deviceId }, 'recording rolled over');
   }
 
   /** Keeps a spool folder that still holds media nobody sealed (a segment cut short), for a person to look at. */
   private async retireSpool(dir: string): Promise<void> {
     const left = (await fs.readdir(dir).catch(() => [])).filter((f) => f.endsWith('.ts'));
-    const sizes = await Promise.all(left.map((f) => fs.stat(path.join(dir, f)).then((s) => s.size)));
+    // A size that cannot be read counts as media: the folder is kept rather than lost.
+    const sizes = await Promise.all(left.map((f) => fs.stat(path.join(dir, f)).then((s) => s.size, () => 1)));
     if (sizes.some((s) => s > 0)) {
       this.log.warn({ dir, files: left }, 'spool keeps unfinished segment files');
       return;
     }
-    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rm(dir, { recursive: true, force: true }).catch((e) => this.log.warn({ dir, err: e }, 'spool folder not removed'));
+  }
+
+  /** Whether the spool's volume is full now: the likeliest reason a segment came out cut short. */
+  private async diskWasFull(dir: string): Promise<boolean> {
+    const st = await fs.statfs(dir).catch(() => undefined);
+    return st !== undefined && Number(st.bavail) * Number(st.bsize) < 1 << 20;
   }
 
   private async lastEnd(r: Recording): Promise<Date> {

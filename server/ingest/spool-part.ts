@@ -40,7 +40,12 @@ export async function* followSegmentList(dir: string, exited: () => boolean): As
     for (;;) {
       const changed = new Promise<void>((resolve) => (wake = resolve));
       const finished = exited();
-      const chunk = await readFrom(file, offset);
+      // Out of descriptors or an I/O error: the list is still there; read it again shortly.
+      const chunk = await readFrom(file, offset).catch(() => undefined);
+      if (chunk === undefined) {
+        await sleep(FALLBACK_POLL_MS);
+        continue;
+      }
       offset += chunk.length;
       pending += chunk.toString('utf8');
       const { rows, consumed } = parseSegmentList(pending);
@@ -75,6 +80,19 @@ async function readFrom(file: string, offset: number): Promise<Buffer> {
   }
 }
 
+const TS_PACKET = 188;
+
+/**
+ * Why a finished spool segment must not be sealed as evidence, or undefined when it is whole:
+ * a segment the muxer closed after a failed write (a full disk) is listed but cut short.
+ */
+export function segmentDefect(bytes: Buffer): 'empty' | 'partial_packet' | 'lost_sync' | undefined {
+  if (bytes.length === 0) return 'empty';
+  if (bytes.length % TS_PACKET !== 0) return 'partial_packet';
+  for (let i = 0; i < bytes.length; i += TS_PACKET) if (bytes[i] !== 0x47) return 'lost_sync';
+  return undefined;
+}
+
 export class SpoolPart {
   private ffmpeg?: FfmpegProcess;
   private exited = false;
@@ -93,9 +111,18 @@ export class SpoolPart {
     this.finished = new Promise((r) => (this.resolveFinished = r));
   }
 
-  /** Starts ffmpeg on `input` (FLV); resolves with its pid. */
+  /**
+   * Starts ffmpeg on `input` (FLV); resolves with its pid, or -1 when it could not start (then
+   * `failure` says why and the part is finished: the caller decides whether to try again).
+   */
   async start(input: Readable, ffmpegPath: string, segmentSeconds: number): Promise<number> {
-    await fs.mkdir(this.dir, { recursive: true });
+    try {
+      await fs.mkdir(this.dir, { recursive: true });
+    } catch (e) {
+      this.failure = e as Error;
+      this.markExited();
+      return -1;
+    }
     this.ffmpeg = runFfmpeg(ffmpegPath, {
       input,
       inputFormat: 'flv',

@@ -103,6 +103,17 @@ export class LocalWormStore implements EvidenceStore {
     }
   }
 
+  /**
+   * Removes what puts that never finished left in the temp folder (a crash, a full disk): no
+   * evidence is ever there, only bytes that never got a name.
+   */
+  async removeTempFiles(): Promise<number> {
+    const dir = path.join(this.rootDir, TMP);
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    await Promise.all(names.map((n) => fs.rm(path.join(dir, n), { force: true })));
+    return names.length;
+  }
+
   async close(): Promise<void> {}
 
   private checkKey(key: string): void {
@@ -139,12 +150,18 @@ export class LocalWormStore implements EvidenceStore {
     const tmpPath = path.join(tmpDir, randomUUID());
     const fh = await fs.open(tmpPath, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
     try {
-      await fh.writeFile(bytes);
-      // Read-only before it gets its final name, so the final name is never writable.
-      await fh.chmod(0o444);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      try {
+        await fh.writeFile(bytes);
+        // Read-only before it gets its final name, so the final name is never writable.
+        await fh.chmod(0o444);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      // A full disk stops the write part-way: the partial file never gets a name, and goes.
+      await fs.rm(tmpPath, { force: true }).catch(() => undefined);
+      throw err;
     }
     let linked = true;
     try {
