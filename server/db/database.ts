@@ -38,5 +38,11 @@ function dialectFor(url: string) {
   }
   // pg hands 64-bit integers over as strings; liuhen's (byte counts, row counts) fit a double exactly.
   const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) };
-  return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types: types as pg.CustomTypesConfig }) });
+  // A connect that hangs (a server half up) must fail like a refused one, so callers retry.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, types: types as pg.CustomTypesConfig });
+  // An idle client whose server restarted emits 'error' on the pool; unheard, that would end the
+  // process. The pool drops the client and the next query connects anew; queries in flight get
+  // their own error at their own door.
+  pool.on('error', () => undefined);
+  return new PostgresDialect({ pool });
 }

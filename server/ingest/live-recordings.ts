@@ -58,6 +58,8 @@ const LONGEST_RESTART_MS = 30_000;
 export class LiveRecordings {
   private readonly byDevice = new Map<string, Live>();
   private stopping = false;
+  /** parts whose segments are still being sealed, for the backlog metric */
+  private readonly draining = new Set<SpoolPart>();
   /** publish/unpublish of one device are handled one after the other */
   private readonly deviceOps = new Map<string, Promise<void>>();
   private checkpointTimer?: NodeJS.Timeout;
@@ -240,6 +242,15 @@ export class LiveRecordings {
    * the recording the part was last sealing into.
    */
   private async drain(part: SpoolPart, live?: Live): Promise<void> {
+    this.draining.add(part);
+    try {
+      await this.drainPart(part, live);
+    } finally {
+      this.draining.delete(part);
+    }
+  }
+
+  private async drainPart(part: SpoolPart, live?: Live): Promise<void> {
     let first: number | undefined;
     for await (const seg of part.segments()) {
       first ??= seg.startSeconds;
@@ -327,7 +338,22 @@ export class LiveRecordings {
     return last ? new Date(new Date(last.start_at).getTime() + last.duration_ms) : new Date(r.started_at);
   }
 
+  /**
+   * Segments finished in the spool and not sealed yet: every segment file but the one each running
+   * segmenter is writing. It grows while the store or the database is away.
+   */
+  private async countBacklog(): Promise<void> {
+    const counts = await Promise.all(
+      [...this.draining].map(async (part) => {
+        const files = (await fs.readdir(part.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.ts')).length;
+        return Math.max(0, files - (part.running ? 1 : 0));
+      }),
+    );
+    this.metrics.sealBacklog.set(counts.reduce((a, b) => a + b, 0));
+  }
+
   private checkpointAll(): void {
+    void this.countBacklog();
     for (const live of this.byDevice.values()) {
       if (live.checkpointing) continue;
       live.checkpointing = true;

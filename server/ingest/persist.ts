@@ -18,7 +18,8 @@ export function faultKind(err: unknown): FaultKind {
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || /No space left/i.test(text)) return 'disk_full';
   if (code === 'EMFILE' || code === 'ENFILE') return 'descriptors';
   // pg and better-sqlite3 errors; a refused or reset connection to PostgreSQL has no SQL state.
-  if (/^SQLITE_|^(?=.*\d)[0-9A-Z]{5}$/.test(code) || /postgres|database|Connection terminated|connect ECONNREFUSED 127\.0\.0\.1:5432/i.test(text)) return 'database';
+  const stack = typeof (err as Error | undefined)?.stack === 'string' ? (err as Error).stack! : '';
+  if (/^SQLITE_|^(?=.*\d)[0-9A-Z]{5}$/.test(code) || /postgres|database|Connection terminated/i.test(text) || /node_modules\/pg(-pool)?\//.test(stack)) return 'database';
   if (e?.$metadata !== undefined || /S3|bucket|RGW|ECONNREFUSED|ECONNRESET|socket hang up|ETIMEDOUT|EPIPE/i.test(text)) return 'store';
   return 'other';
 }

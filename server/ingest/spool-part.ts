@@ -140,6 +140,11 @@ export class SpoolPart {
     return Promise.race([this.ffmpeg.started, this.ffmpeg.done.then(() => -1, () => -1)]);
   }
 
+  /** whether its segmenter is still writing */
+  get running(): boolean {
+    return !this.exited;
+  }
+
   /** For a part found on disk after a crash: no ffmpeg of ours, the list is complete. */
   markExited(): void {
     this.exited = true;

@@ -57,6 +57,9 @@ export class S3WormStore implements EvidenceStore {
       // The default CRC32 trailers make Ceph answer 411; we send Content-MD5 and SHA-256 ourselves.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // A store that accepts the connection and then says nothing must fail the put, not hang
+      // the recording's sealing forever: the sealer retries a failed put.
+      requestHandler: { connectionTimeout: 5000, requestTimeout: 60_000 },
     });
     try {
       const res = await client.send(new GetObjectLockConfigurationCommand({ Bucket: opts.bucket }));
