@@ -132,6 +132,8 @@ const coreZh = {
   'flag.clock_drift': '时钟偏差',
   'flag.low_battery': '电量低',
   'flag.low_storage': '存储不足',
+  'flag.late_upload': '逾期上传',
+  'flag.decode_errors': '解码错误 {count} 处',
 
   'audit.title': '调阅审计',
   'audit.viewer': '调阅人（用户 ID）',
@@ -285,6 +287,8 @@ const coreEn: Record<keyof typeof coreZh, string> = {
   'flag.clock_drift': 'Clock drift',
   'flag.low_battery': 'Low battery',
   'flag.low_storage': 'Low storage',
+  'flag.late_upload': 'Late upload',
+  'flag.decode_errors': '{count} decode errors',
 
   'audit.title': 'Access audit',
   'audit.viewer': 'Viewer (user ID)',

@@ -20,6 +20,8 @@ export interface FfmpegSpec {
   /** a path, or a stream ffmpeg's stdout is piped into (ended when ffmpeg exits) */
   output: string | Writable;
   cwd?: string;
+  /** every line ffmpeg writes to stderr, as it comes (the error, when it fails, holds only the last 20) */
+  onStderrLine?: (line: string) => void;
 }
 
 export interface FfmpegProcess {
@@ -33,6 +35,7 @@ export interface FfmpegProcess {
 export function runFfmpeg(ffmpegPath: string, spec: FfmpegSpec): FfmpegProcess {
   const command = ffmpeg({ source: spec.input as string, cwd: spec.cwd, stdoutLines: 20 }).setFfmpegPath(ffmpegPath);
   if (spec.inputFormat) command.inputFormat(spec.inputFormat);
+  if (spec.onStderrLine) command.on('stderr', spec.onStderrLine);
   command.inputOptions(spec.inputOptions).outputOptions(spec.outputOptions).output(spec.output as string);
   let onStarted: (pid: number) => void = () => undefined;
   const started = new Promise<number>((resolve) => (onStarted = resolve));

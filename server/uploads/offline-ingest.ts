@@ -1,8 +1,9 @@
 /**
  * Seals finished uploads: an offline recording is checked (upload-checks.ts), remuxed into
  * segments and sealed exactly like a live one, with its lateness against the 24 h deadline
- * (upload-timing.ts). Evidence is never refused for being late — only for not being an intact
- * recording, and then nothing of it reaches the ledger or the store.
+ * (upload-timing.ts). Evidence is never refused for being late, nor for damage inside its media
+ * (sealed as received and flagged `decode_errors`) — only for not being a recording liuhen can
+ * segment whole, and then nothing of it reaches the ledger or the store, and its bytes are removed.
  *
  * Crash safety: an upload still `processing` at start-up is processed again. Segment sources
  * (`upload:<id>/<file>`) make re-sealing skip what was sealed, and a recording already opened for
@@ -96,13 +97,18 @@ export class OfflineIngest {
     }
     await this.audit.record({
       actor: `device:${upload.device_id}`, action: 'upload.sealed', subject: upload.id, outcome: 'ok',
-      detail: { recording: recording.id, segments: recording.segment_count, sha256: outcome.sha256, late: recording.late === 1, deadline: recording.upload_deadline },
+      detail: {
+        recording: recording.id, segments: recording.segment_count, sha256: outcome.sha256, late: recording.late === 1, deadline: recording.upload_deadline,
+        decodeErrors: outcome.decodeErrors,
+      },
     });
     await this.db.updateTable('uploads').set({ state: 'sealed', recording_id: recording.id, updated_at: new Date().toISOString() }).where('id', '=', upload.id).execute();
     // The sealed segments are the evidence now; the received file and its staging copy are not kept twice.
     await fs.rm(staging, { recursive: true, force: true });
     await fs.rm(partPath(this.settings.dir, upload.id), { force: true });
-    this.log.info({ upload: upload.id, recording: recording.id, segments: recording.segment_count, late: recording.late === 1 }, 'upload sealed');
+    const logged = { upload: upload.id, recording: recording.id, segments: recording.segment_count, late: recording.late === 1, decodeErrors: outcome.decodeErrors };
+    if (outcome.decodeErrors > 0) this.log.warn(logged, 'upload sealed with decode errors');
+    else this.log.info(logged, 'upload sealed');
   }
 
   private stagingDir(upload: Upload): string {
@@ -133,7 +139,11 @@ export class OfflineIngest {
       returnedAt: metadata.returnedAt ? new Date(metadata.returnedAt) : undefined,
       receivedAt: new Date(receivedAt),
     });
-    const flags: RecordingFlag[] = [...recordingFlagsFor(device, this.settings.clockDriftMs), ...(timing.late ? (['late_upload'] as const) : [])];
+    const flags: RecordingFlag[] = [
+      ...recordingFlagsFor(device, this.settings.clockDriftMs),
+      ...(timing.late ? (['late_upload'] as const) : []),
+      ...(staged.decodeErrors > 0 ? [{ kind: 'decode_errors', count: staged.decodeErrors } as const] : []),
+    ];
     return this.sealer.openRecording(device, timing.startedAt, {
       origin: 'upload',
       device_started_at: metadata.startedAt,
@@ -161,7 +171,11 @@ export class OfflineIngest {
     }
   }
 
-  /** The received file stays in the upload folder for a person to look at: it may be a damaged recording. */
+  /**
+   * A damaged recording that can still be segmented is sealed, not refused. What is refused here
+   * is not sealed, and its bytes are removed at once so that refusals cannot fill the disk: the
+   * audit keeps its sha256 and why, and the device still holds the file.
+   */
   private async refuse(upload: Upload, outcome: Extract<CheckOutcome, { ok: false }>): Promise<void> {
     await this.audit.record({
       actor: `device:${upload.device_id}`, action: 'upload.refused', subject: upload.id, outcome: 'refused',
@@ -169,6 +183,7 @@ export class OfflineIngest {
     });
     await this.db.updateTable('uploads').set({ state: 'refused', error: outcome.reason, updated_at: new Date().toISOString() }).where('id', '=', upload.id).execute();
     await fs.rm(this.stagingDir(upload), { recursive: true, force: true });
+    await fs.rm(partPath(this.settings.dir, upload.id), { force: true });
     this.log.warn({ upload: upload.id, reason: outcome.reason, detail: outcome.detail }, 'upload refused');
   }
 }

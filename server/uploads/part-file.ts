@@ -8,8 +8,19 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
+const PART = '.part';
+
 export function partPath(dir: string, uploadId: string): string {
-  return path.join(dir, `${uploadId}.part`);
+  return path.join(dir, `${uploadId}${PART}`);
+}
+
+/** The upload ids of the part files in `dir` (none when it does not exist yet). */
+export async function partIds(dir: string): Promise<string[]> {
+  const names = await fs.readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [];
+    throw e;
+  });
+  return names.filter((n) => n.endsWith(PART)).map((n) => n.slice(0, -PART.length));
 }
 
 export async function createPart(dir: string, uploadId: string): Promise<void> {

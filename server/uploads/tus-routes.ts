@@ -1,7 +1,8 @@
 /**
  * Resumable upload of offline recordings over tus 1.0.0 (https://tus.io/protocols/resumable-upload):
- * core + creation. No termination — evidence has no delete path — and no expiration: an upload
- * started is kept until it is finished. Devices authenticate with their own credential.
+ * core + creation. No termination: evidence has no delete path. An unfinished upload idle for
+ * config.uploads.expireMs is removed by the server (upload-expiry.ts); its HEAD then answers 404.
+ * Devices authenticate with their own credential.
  *
  * Beyond tus, `GET /:id/result` tells the device what became of a finished upload, and a sealed
  * upload's responses carry its recording id in `Liuhen-Recording`.
@@ -14,7 +15,7 @@ import type { ApiDeps } from '../http/api-deps.ts';
 import { deviceOf, requireDevice } from '../http/authenticate-device.ts';
 import { statusFor } from '../http/error-status.ts';
 import { contextOf } from '../http/request-context.ts';
-import { TusVersionUnsupported, UploadContentType } from './upload-errors.ts';
+import { TusVersionUnsupported, UploadContentType, UploadNoRoom } from './upload-errors.ts';
 import { parseUploadMetadata } from './upload-metadata.ts';
 import { idSchema } from '../ids.ts';
 
@@ -90,7 +91,13 @@ export function tusRoutes(d: ApiDeps): Router {
     next(err);
   };
 
+  /** No room now is a state the device waits out: it is told why, for its operator, beside the code. */
+  const explainNoRoom: ErrorRequestHandler = (err, _req, res, next) => {
+    if (!(err instanceof UploadNoRoom)) return next(err);
+    res.status(statusFor(err)).json({ error: err.code, message: err.message });
+  };
+
   const r = Router();
-  r.use('/device/uploads', announceTus, requireDevice(d.gate, d.audit), uploads, auditRefusal);
+  r.use('/device/uploads', announceTus, requireDevice(d.gate, d.audit), uploads, auditRefusal, explainNoRoom);
   return r;
 }

@@ -1,13 +1,18 @@
 /**
  * Decides whether a finished upload is a recording liuhen can seal, and stages it: checksum,
- * ffprobe, a `-c copy` remux into segments with the live segmenter's own muxer settings, and a
- * duration check. Nothing is sealed here; a refusal names its reason.
+ * ffprobe, a full decode, a `-c copy` remux into segments with the live segmenter's own muxer
+ * settings, and a duration check. Nothing is sealed here; a refusal names its reason.
+ *
+ * Errors in the decode do not refuse a recording: damaged media is what the device produced, and
+ * refusing it would lose the rest. Its coded pictures and sound go into the segments byte for byte
+ * (`-c copy`), damage included, and the recording is flagged with the count.
  *
  * The remux is deterministic (same file, same ffmpeg → same segment bytes), so after a crash the
  * file is simply remuxed again and segments already in the store are found byte-identical.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { DECODE_CHECK_OUTPUT, decodeErrorsIn, decodeCheckArgs } from '../media/decode-check-args.ts';
 import { FfmpegFailed, runFfmpeg } from '../media/ffmpeg-runner.ts';
 import { type MediaProbe, probeMedia } from '../media/probe.ts';
 import {
@@ -23,6 +28,14 @@ import { sha256OfFile } from './part-file.ts';
 
 export type RefusalReason = 'not_media' | 'truncated' | 'corrupt' | 'checksum_mismatch';
 
+/** What each refusal means, for the device's operator (the code is for the device). */
+export const REFUSAL_TEXT: Record<RefusalReason, string> = {
+  not_media: 'the file is not a video recording liuhen can read',
+  truncated: 'the file is cut short: part of the recording is missing',
+  corrupt: 'the file is damaged where its recording cannot be split into segments',
+  checksum_mismatch: 'the bytes received differ from the declared sha256',
+};
+
 export interface StagedRecording {
   ok: true;
   /** of the whole file as received */
@@ -30,6 +43,8 @@ export interface StagedRecording {
   dir: string;
   /** in order; each a file in `dir` */
   segments: SegmentListRow[];
+  /** errors a full decode reported: 0 for an intact recording */
+  decodeErrors: number;
 }
 
 export type CheckOutcome = StagedRecording | { ok: false; reason: RefusalReason; detail: string; sha256: string };
@@ -57,6 +72,7 @@ export async function checkAndStage(file: string, stagingDir: string, declaredSh
   if (!probed.probe.streams.some((st) => st.codec_type === 'video')) return refuse('not_media', 'no video stream');
   if (!(seconds > 0)) return refuse('not_media', 'no duration');
 
+  const decodeErrors = await decodeCheck(file, s.ffmpegPath);
   const remuxed = await remux(file, stagingDir, s);
   if (!remuxed.ok) return refuse('corrupt', remuxed.stderr.trim());
   const first = remuxed.segments[0];
@@ -64,7 +80,7 @@ export async function checkAndStage(file: string, stagingDir: string, declaredSh
   if (!first || !last) return refuse('corrupt', 'no segment came out');
   const total = last.endSeconds - first.startSeconds;
   if (Math.abs(total - seconds) > durationTolerance(seconds)) return refuse('truncated', `segments hold ${total.toFixed(2)} s of ${seconds.toFixed(2)} s`);
-  return { ok: true, sha256, dir: stagingDir, segments: remuxed.segments };
+  return { ok: true, sha256, dir: stagingDir, segments: remuxed.segments, decodeErrors };
 }
 
 function durationOf(p: MediaProbe): number {
@@ -79,6 +95,20 @@ async function head(file: string): Promise<Buffer> {
   } finally {
     await fh.close();
   }
+}
+
+/** Decodes the whole file and counts the errors; a decode that breaks off counts what it said. */
+async function decodeCheck(file: string, ffmpegPath: string): Promise<number> {
+  // Counted as they come: a badly damaged long recording can say millions of lines.
+  let errors = 0;
+  const ffmpeg = runFfmpeg(ffmpegPath, { input: file, ...decodeCheckArgs(), output: DECODE_CHECK_OUTPUT, onStderrLine: (line) => (errors += decodeErrorsIn(line)) });
+  try {
+    await ffmpeg.done;
+  } catch (e) {
+    // Killed or not started, ffmpeg says nothing: that is no verdict on the file.
+    if (!(e instanceof FfmpegFailed && errors > 0)) throw e;
+  }
+  return errors;
 }
 
 async function remux(file: string, dir: string, s: CheckSettings): Promise<{ ok: true; segments: SegmentListRow[] } | { ok: false; stderr: string }> {

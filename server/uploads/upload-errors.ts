@@ -15,6 +15,16 @@ export class UploadTooLarge extends LiuhenError {
   }
 }
 
+/**
+ * No room for a new upload now: the device's unfinished uploads fill its quota, or the disk is
+ * below its reserve. Not the file's fault: the device keeps it and tries again later.
+ */
+export class UploadNoRoom extends LiuhenError {
+  constructor(code: 'upload_quota_exceeded' | 'insufficient_storage', reason: string) {
+    super(code, reason);
+  }
+}
+
 /** The client's idea of how much arrived differs from the server's: it must ask (HEAD) and resume from there. */
 export class UploadOffsetMismatch extends LiuhenError {
   constructor(readonly expected: number, readonly given: number) {

@@ -3,77 +3,135 @@
  * and its bytes in a part file. Only the device that created an upload can see or touch it. When
  * the last byte is durable the upload is handed to the offline ingest, which checks and seals it.
  *
- * One write per upload at a time: a request for an upload stops the write in flight (its client
- * has given up on it and is resuming) and waits for what it wrote to be counted, so a HEAD after
- * a broken PATCH reports every byte that arrived.
+ * One write per upload at a time (upload-writers.ts).
+ *
+ * Unfinished uploads hold disk that recordings need: a device's unfinished bytes are capped
+ * (config.uploads.quotaBytes), none start while the disk is below its reserve, and an upload
+ * that has received nothing for config.uploads.expireMs is removed (upload-expiry.ts).
  */
 import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
-import type { Device, Upload } from '../db/schema.ts';
-import { InvalidInput, markAudited } from '../errors.ts';
+import type { DecodeErrorsFlag, Device, RecordingFlag, Upload } from '../db/schema.ts';
+import { InvalidInput, type LiuhenError, markAudited } from '../errors.ts';
 import { newId } from '../ids.ts';
+import type { DiskReserve } from '../storage/disk-reserve.ts';
 import type { OfflineIngest } from './offline-ingest.ts';
 import { createPart, partPath, writePart } from './part-file.ts';
-import { UploadNotFound, UploadOffsetMismatch, UploadTooLarge } from './upload-errors.ts';
+import { REFUSAL_TEXT, type RefusalReason } from './upload-checks.ts';
+import { UploadNoRoom, UploadNotFound, UploadOffsetMismatch, UploadTooLarge } from './upload-errors.ts';
+import { UploadExpiry } from './upload-expiry.ts';
 import type { UploadMetadata } from './upload-metadata.ts';
+import { UploadWriters } from './upload-writers.ts';
 import { toServerClock } from './upload-timing.ts';
 
 /** What the device learns once its upload was checked. */
 export interface UploadResult {
   state: Upload['state'];
   recordingId: string | null;
+  /** the refusal's code */
   error: string | null;
   late: boolean | null;
   deadline: string | null;
+  /** sealed: the errors a full decode of the file reported (0 when intact) */
+  decodeErrors: number | null;
+  /** for the device's operator: why it was refused, or what is wrong with what was sealed */
+  message: string | null;
 }
 
 /** A device clock a little ahead is not a claim about the future. */
 const FUTURE_SLACK_MS = 5 * 60_000;
 
-interface Writer {
-  stop(): void;
-  done: Promise<void>;
-}
-
 export class Uploads {
-  private readonly writers = new Map<string, Writer>();
+  /** per device: creations one after another, so two at once cannot both fit the quota's last room */
+  private readonly creating = new Map<string, Promise<unknown>>();
+  private readonly writers = new UploadWriters();
+  private readonly expiry: UploadExpiry;
 
   constructor(
     private readonly db: Db,
     private readonly audit: AuditLog,
     private readonly ingest: OfflineIngest,
     readonly settings: Config['uploads'],
+    private readonly disk: Pick<DiskReserve, 'refusal'>,
+    log: Logger,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.expiry = new UploadExpiry(db, audit, this.writers, settings, log, now);
+  }
+
+  /** Before uploads are accepted: removes part files no upload needs, and starts expiring idle uploads. */
+  start(): Promise<void> {
+    return this.expiry.start();
+  }
+
+  stop(): Promise<void> {
+    return this.expiry.stop();
+  }
 
   async create(device: Device, length: number, metadata: UploadMetadata, ctx: RequestContext): Promise<Upload> {
     const actor = `device:${device.id}`;
-    if (length > this.settings.maxBytes) {
+    const refuse = async (err: LiuhenError, reason: string, detail: Record<string, unknown>): Promise<never> => {
       await this.audit.record({
         actor, action: 'upload.refused', subject: null, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent,
-        detail: { reason: 'too_large', length, maxBytes: this.settings.maxBytes, filename: metadata.filename ?? null },
+        detail: { reason, length, ...detail, filename: metadata.filename ?? null },
       });
-      throw markAudited(new UploadTooLarge(`Upload-Length ${length} exceeds the ${this.settings.maxBytes}-byte limit`));
+      throw markAudited(err);
+    };
+    if (length > this.settings.maxBytes) {
+      await refuse(new UploadTooLarge(`Upload-Length ${length} exceeds the ${this.settings.maxBytes}-byte limit`), 'too_large', { maxBytes: this.settings.maxBytes });
     }
+    const low = this.disk.refusal();
+    if (low) await refuse(new UploadNoRoom('insufficient_storage', low), 'disk_reserve', { message: low });
     const now = this.now();
     // A start or return time after now would move the deadline wherever the device likes.
     for (const [name, at] of [['startedAt', metadata.startedAt], ['returnedAt', metadata.returnedAt]] as const) {
       if (at && toServerClock(new Date(at), device.clock_drift_ms).getTime() > now.getTime() + FUTURE_SLACK_MS) throw new InvalidInput(`${name} is in the future`);
     }
-    const upload: Upload = {
-      id: newId('upl', now), device_id: device.id, length, offset: 0, metadata: JSON.stringify(metadata),
-      state: 'receiving', error: null, recording_id: null, created_at: now.toISOString(), updated_at: now.toISOString(),
-    };
-    await createPart(this.settings.dir, upload.id);
-    await this.db.insertInto('uploads').values(upload).execute();
+    const upload = await this.oneAtATime(device.id, async () => {
+      const unfinished = await this.unfinishedBytes(device.id);
+      if (unfinished + length > this.settings.quotaBytes) {
+        const message = `this device's unfinished uploads hold ${unfinished} bytes; ${length} more would pass its quota of ${this.settings.quotaBytes}: finish them first`;
+        await refuse(new UploadNoRoom('upload_quota_exceeded', message), 'quota_exceeded', { unfinishedBytes: unfinished, quotaBytes: this.settings.quotaBytes });
+      }
+      const row: Upload = {
+        id: newId('upl', now), device_id: device.id, length, offset: 0, metadata: JSON.stringify(metadata),
+        state: 'receiving', error: null, recording_id: null, created_at: now.toISOString(), updated_at: now.toISOString(),
+      };
+      await createPart(this.settings.dir, row.id);
+      await this.db.insertInto('uploads').values(row).execute();
+      return row;
+    });
     await this.audit.record({
       actor, action: 'upload.create', subject: upload.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent,
       detail: { length, filename: metadata.filename ?? null, startedAt: metadata.startedAt, returnedAt: metadata.returnedAt ?? null },
     });
     return upload;
+  }
+
+  /** Declared bytes of the device's uploads still arriving: what they will hold on disk. */
+  private async unfinishedBytes(deviceId: string): Promise<number> {
+    const { total } = await this.db
+      .selectFrom('uploads')
+      .select((eb) => eb.fn.sum<number | string | null>('length').as('total'))
+      .where('device_id', '=', deviceId)
+      .where('state', '=', 'receiving')
+      .executeTakeFirstOrThrow();
+    // PostgreSQL sums bigints as numeric, which arrives as a string.
+    return Number(total ?? 0);
+  }
+
+  private oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.creating.get(key) ?? Promise.resolve()).then(work);
+    const settled = run.catch(() => undefined);
+    this.creating.set(key, settled);
+    void settled.then(() => {
+      if (this.creating.get(key) === settled) this.creating.delete(key);
+    });
+    return run;
   }
 
   async find(device: Device, id: string): Promise<Upload> {
@@ -85,7 +143,7 @@ export class Uploads {
   /** The durable offset, after any write in flight has stopped and been counted. */
   async current(device: Device, id: string): Promise<Upload> {
     await this.find(device, id);
-    const release = await this.takeOver(id, () => undefined);
+    const release = await this.writers.takeOver(id, () => undefined);
     try {
       return await this.find(device, id);
     } finally {
@@ -96,7 +154,7 @@ export class Uploads {
   /** tus PATCH: `body` is written at `offset`, which must be where the upload stands. */
   async append(device: Device, id: string, offset: number, body: Readable, contentLength: number | undefined): Promise<Upload> {
     await this.find(device, id);
-    const release = await this.takeOver(id, () => body.destroy());
+    const release = await this.writers.takeOver(id, () => body.destroy());
     try {
       const upload = await this.find(device, id);
       if (upload.offset !== offset) throw new UploadOffsetMismatch(upload.offset, offset);
@@ -127,29 +185,25 @@ export class Uploads {
   async result(device: Device, id: string): Promise<UploadResult> {
     const upload = await this.find(device, id);
     const recording = upload.recording_id
-      ? await this.db.selectFrom('recordings').select(['late', 'upload_deadline']).where('id', '=', upload.recording_id).executeTakeFirst()
+      ? await this.db.selectFrom('recordings').select(['late', 'upload_deadline', 'flags']).where('id', '=', upload.recording_id).executeTakeFirst()
       : undefined;
+    const decodeErrors = recording ? ((JSON.parse(recording.flags) as RecordingFlag[]).find(isDecodeErrors)?.count ?? 0) : null;
     return {
       state: upload.state,
       recordingId: upload.recording_id,
       error: upload.error,
       late: recording && recording.late !== null ? recording.late === 1 : null,
       deadline: recording?.upload_deadline ?? null,
+      decodeErrors,
+      message: upload.error
+        ? (REFUSAL_TEXT[upload.error as RefusalReason] ?? upload.error)
+        : decodeErrors
+          ? `sealed as received, but decoding it reported ${decodeErrors} errors: the device may have written it damaged`
+          : null,
     };
   }
+}
 
-  /** Stops the upload's write in flight, waits for it to settle, and holds the upload until released. */
-  private async takeOver(id: string, stop: () => void): Promise<() => void> {
-    for (let w = this.writers.get(id); w; w = this.writers.get(id)) {
-      w.stop();
-      await w.done;
-    }
-    let release!: () => void;
-    const mine: Writer = { stop, done: new Promise<void>((resolve) => (release = resolve)) };
-    this.writers.set(id, mine);
-    return () => {
-      if (this.writers.get(id) === mine) this.writers.delete(id);
-      release();
-    };
-  }
+function isDecodeErrors(flag: RecordingFlag): flag is DecodeErrorsFlag {
+  return typeof flag === 'object' && flag.kind === 'decode_errors';
 }

@@ -3,7 +3,7 @@ import { h } from '../dom.ts';
 import { refreshList } from '../list-refresh.ts';
 import { DASH, formatDateTime } from '../format.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
-import { deviceKindText, deviceStateText, healthFlagText } from '../labels.ts';
+import { chip, deviceKindText, deviceStateText, healthFlagText } from '../labels.ts';
 import type { PageContext } from '../router.ts';
 import type { Device, HealthFlag } from '../types.ts';
 
@@ -30,12 +30,6 @@ function figure(d: Device, flag: HealthFlag, text: () => string): HTMLTableCellE
   const td = h('td', { class: d.health.flags.includes(flag) ? 'num warn' : 'num' });
   setText(td, text);
   return td;
-}
-
-function chip(text: () => string): HTMLSpanElement {
-  const span = h('span', { class: 'flag' });
-  setText(span, text);
-  return span;
 }
 
 function row(d: Device): HTMLTableRowElement {

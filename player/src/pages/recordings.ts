@@ -2,13 +2,13 @@ import { describeError, getRecordings } from '../api.ts';
 import { h } from '../dom.ts';
 import { DASH, formatDateTime, formatDuration } from '../format.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
-import { confidentialityText, recordingStateText } from '../labels.ts';
+import { chip, confidentialityText, recordingFlagCode, recordingFlagText, recordingStateText } from '../labels.ts';
 import type { PageContext } from '../router.ts';
 import type { Recording } from '../types.ts';
 
 const COLUMNS: [MessageKey, string][] = [
   ['col.device', ''], ['col.officer', ''], ['col.start', ''], ['col.duration', 'num'], ['col.segments', 'num'],
-  ['col.gaps', 'num'], ['col.state', ''], ['col.confidentiality', ''],
+  ['col.gaps', 'num'], ['col.state', ''], ['col.confidentiality', ''], ['col.flags', ''],
 ];
 
 function row(r: Recording): HTMLTableRowElement {
@@ -28,6 +28,7 @@ function row(r: Recording): HTMLTableRowElement {
     h('td', { class: r.gaps > 0 ? 'num has-gaps' : 'num' }, String(r.gaps)),
     h('td', {}, state),
     h('td', {}, confidentiality),
+    h('td', { 'data-testid': 'recording-flags', 'data-flags': r.flags.map(recordingFlagCode).join(' ') }, ...r.flags.map((flag) => chip(() => recordingFlagText(flag)))),
   );
   // The whole row is the target; the link inside keeps keyboard and middle-click working.
   tr.addEventListener('click', () => {

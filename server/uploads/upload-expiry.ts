@@ -1,0 +1,121 @@
+/**
+ * Unfinished uploads do not hold the disk forever. One that has received nothing for
+ * config.uploads.expireMs (its row's updated_at moves with every byte counted) is removed, row
+ * and part file, and audited as `upload.expired` by `system`: a device that comes back to it is
+ * told 404 and starts again. At start-up, part files no upload needs are removed too.
+ *
+ * A sweep never removes an upload being written: bytes in flight are not counted in the row yet.
+ */
+import fs from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import { partIds, partPath } from './part-file.ts';
+import { storedMetadata } from './upload-metadata.ts';
+import type { UploadWriters } from './upload-writers.ts';
+
+/**
+ * Often enough that an upload outlives its expiry by at most half of it, and at least once a
+ * minute; a sweep is a query, so not more than twice a second whatever the expiry.
+ */
+export const sweepIntervalMs = (expireMs: number): number => Math.max(500, Math.min(60_000, expireMs / 2));
+
+export class UploadExpiry {
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLog,
+    private readonly writers: UploadWriters,
+    private readonly settings: Config['uploads'],
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Removes orphaned part files, then sweeps now and then; errors are logged, never thrown. */
+  async start(): Promise<void> {
+    await this.removeOrphanParts().catch((err) => this.log.error({ err }, 'removing orphaned upload part files failed'));
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.sweeping;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.sweeping = this.sweep()
+        .catch((err) => this.log.error({ err }, 'upload expiry sweep failed; trying again at the next'))
+        .finally(() => this.schedule());
+    }, sweepIntervalMs(this.settings.expireMs));
+    this.timer.unref();
+  }
+
+  /** Removes every unfinished upload idle for longer than config.uploads.expireMs. */
+  async sweep(): Promise<void> {
+    const cutoff = new Date(this.now().getTime() - this.settings.expireMs).toISOString();
+    const idle = await this.db.selectFrom('uploads').select('id').where('state', '=', 'receiving').where('updated_at', '<', cutoff).execute();
+    for (const { id } of idle) {
+      if (this.writers.busy(id)) continue;
+      // Held while it goes: a PATCH arriving meanwhile waits, then finds no upload.
+      const release = this.writers.hold(id, () => undefined);
+      try {
+        await this.expire(id, cutoff);
+      } catch (err) {
+        this.log.error({ err, upload: id }, 'removing an expired upload failed; trying again at the next sweep');
+      } finally {
+        release();
+      }
+    }
+  }
+
+  private async expire(id: string, cutoff: string): Promise<void> {
+    const upload = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+    if (upload?.state !== 'receiving' || upload.updated_at >= cutoff) return;
+    // The row goes first: a crash before the file is removed leaves an orphan, removed at the next start.
+    const removed = await this.db
+      .deleteFrom('uploads')
+      .where('id', '=', id)
+      .where('state', '=', 'receiving')
+      .where('updated_at', '=', upload.updated_at)
+      .executeTakeFirst();
+    if (Number(removed.numDeletedRows) !== 1) return;
+    await this.audit.record({
+      actor: 'system', action: 'upload.expired', subject: id, outcome: 'ok',
+      detail: {
+        device: upload.device_id, offset: upload.offset, length: upload.length, lastActivity: upload.updated_at,
+        expireMs: this.settings.expireMs, filename: storedMetadata(upload.metadata).filename ?? null,
+      },
+    });
+    await fs.rm(partPath(this.settings.dir, id), { force: true });
+    this.log.info({ upload: id, device: upload.device_id, offset: upload.offset, length: upload.length, lastActivity: upload.updated_at }, 'unfinished upload expired');
+  }
+
+  /**
+   * Part files no upload needs: a refused or sealed upload's that a crash left behind, or one made
+   * for a creation that never reached the database. Run before uploads are accepted.
+   */
+  async removeOrphanParts(): Promise<void> {
+    const needed = new Set(
+      (await this.db.selectFrom('uploads').select('id').where('state', 'in', ['receiving', 'processing']).execute()).map((u) => u.id),
+    );
+    for (const id of await partIds(this.settings.dir)) {
+      if (needed.has(id)) continue;
+      const file = partPath(this.settings.dir, id);
+      try {
+        const { size } = await fs.stat(file);
+        await fs.rm(file, { force: true });
+        await this.audit.record({ actor: 'system', action: 'upload.part_removed', subject: id, outcome: 'ok', detail: { bytes: size } });
+        this.log.info({ upload: id, bytes: size }, 'removed a part file no upload needs');
+      } catch (err) {
+        this.log.error({ err, file }, 'removing an orphaned upload part file failed');
+      }
+    }
+  }
+}
