@@ -32,8 +32,8 @@ export interface NmsServer {
   run(): Promise<void>;
   stop(): Promise<void>;
   rtmpServer: { tcpServer?: import('node:net').Server; handleListenError: (name: string, port: number) => (err: Error) => void };
-  /** the library's JSON store; by default it re-kills the process on SIGINT/SIGTERM */
-  store: { options: { signals: boolean } };
+  /** the library's JSON store; by default it re-kills the process on SIGINT/SIGTERM; without an 'error' listener it writes flush failures to the console */
+  store: { options: { signals: boolean }; on(event: 'error', listener: (err: Error) => void): void };
 }
 
 export interface NmsConfig {

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { FlvTap } from './flv-tap.ts';
+import type { ConnectionGuard } from './connection-guard.ts';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Device } from '../db/schema.ts';
@@ -15,12 +16,21 @@ import type { PublishGate } from '../devices/publish-gate.ts';
 import { RTMP_APP } from './publish-url.ts';
 import { BaseSession, NodeMediaServer, type NmsServer, type NmsSession, nmsContext, quietNmsLogger } from './node-media-server.ts';
 
+/** far above any device id; keeps a stranger from writing long rows into the audit log */
+const CLAIMED_NAME_MAX = 100;
+
 export interface PublishStart {
   device: Device;
   sessionId: string;
   address: string;
   /** the published stream as FLV; ends when the publisher goes away */
   flv: Readable;
+  /**
+   * The same publish as a fresh FLV stream (headers, then from the current GOP on), replacing the
+   * one before: for a segmenter started again after its first one failed. Absent where the source
+   * cannot be tapped twice (a pulled camera reconnects instead).
+   */
+  retap?: () => Readable;
 }
 
 interface IngestEvents {
@@ -35,9 +45,10 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
   private readonly secret = randomBytes(32).toString('hex');
   private readonly publishers = new Map<string, NmsSession>();
   private stopping = false;
+  private lastAcceptFailureLog = 0;
 
   constructor(
-    private readonly opts: { port: number; bind: string; storeDir: string },
+    private readonly opts: { port: number; bind: string; storeDir: string; guard: ConnectionGuard },
     private readonly gate: PublishGate,
     private readonly audit: AuditLog,
     private readonly log: Logger,
@@ -46,6 +57,11 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
   ) {
     super();
     gate.onRevoked((deviceId) => this.disconnect(deviceId));
+  }
+
+  /** whether the RTMP port is accepting connections (for /readyz) */
+  get listening(): boolean {
+    return !this.stopping && (this.nms?.rtmpServer.tcpServer?.listening ?? false);
   }
 
   async start(): Promise<void> {
@@ -59,21 +75,36 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
     quietNmsLogger();
     // Its store would re-raise SIGTERM before liuhen has sealed what is in flight.
     nms.store.options.signals = false;
+    // It retries failed flushes itself (e.g. out of descriptors); liuhen only wants them in its own log.
+    nms.store.on('error', (err) => this.log.warn({ err }, 'rtmp server store flush failed'));
     this.nms = nms;
     nms.on('prePublish', (s) => this.prePublish(s));
     nms.on('postPublish', (s) => this.postPublish(s));
-    // The library calls process.exit(1) when its port is taken; turn that into an error we can report.
-    let listenError: ((e: Error) => void) | undefined;
-    nms.rtmpServer.handleListenError = () => (err) => listenError?.(err);
+    // The library calls process.exit(1) on any server error: a taken port, and also a failed
+    // accept (EMFILE once libuv's reserve descriptor is spent). Before listening it is reported
+    // to the caller; afterwards the listener goes on accepting and the failure is logged.
+    let serverError: (e: Error) => void = () => {};
+    nms.rtmpServer.handleListenError = () => (err) => serverError(err);
     await new Promise<void>((resolve, reject) => {
-      listenError = reject;
+      serverError = reject;
       nms.rtmpServer.tcpServer?.once('listening', () => resolve());
       void nms.run();
     });
+    serverError = (err) => this.logAcceptFailure(err);
+    this.opts.guard.watch(nms.rtmpServer.tcpServer!);
+  }
+
+  /** At most one line per 10 s: a flood can fail thousands of accepts a second. */
+  private logAcceptFailure(err: Error): void {
+    const now = Date.now();
+    if (now - this.lastAcceptFailureLog < 10_000) return;
+    this.lastAcceptFailureLog = now;
+    this.log.error({ err }, 'rtmp accept failed; the listener goes on');
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.opts.guard.stop();
     await this.nms?.stop();
   }
 
@@ -90,11 +121,14 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
     const address = session.ip.replace(/:\d+$/, '');
     const decision = session.streamApp === RTMP_APP ? this.gate.checkPublish(session.streamName, key, this.hasOpenRecording) : ({ ok: false, reason: 'unknown_device' } as const);
     if (!decision.ok) {
-      this.log.warn({ device: session.streamName, address, reason: decision.reason }, 'publish refused');
-      this.emit('refused', { deviceId: session.streamName, reason: decision.reason });
+      // The stream name is whatever the caller typed (any length): evidence of the attempt, never an identity.
+      const claimed = session.streamName.slice(0, CLAIMED_NAME_MAX);
+      this.log.warn({ claimed, address, reason: decision.reason }, 'publish refused');
+      this.emit('refused', { deviceId: claimed, reason: decision.reason });
       void this.audit
-        .record({ actor: `device:${session.streamName}`, action: 'ingest.publish', subject: session.streamName, outcome: 'refused', address, detail: { reason: decision.reason } })
+        .record({ actor: 'unknown', action: 'ingest.publish', subject: claimed, outcome: 'refused', address, detail: { reason: decision.reason, claimed } })
         .catch((e) => this.log.error(e, 'audit write failed'));
+      if (session.socket) this.opts.guard.refused(session.socket);
       return;
     }
     const broadcast = nmsContext.broadcasts.get(session.streamPath);
@@ -114,22 +148,35 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
     const decision = this.gate.check(session.streamName, session.streamQuery.key as string | undefined);
     if (!decision.ok) return;
     const address = session.ip.replace(/:\d+$/, '');
-    const flv = new FlvTap();
-    const tap = new BaseSession();
-    tap.protocol = 'flv';
-    tap.streamPath = session.streamPath;
-    tap.sendBuffer = (tag) => flv.push(tag);
-    broadcast.postPlay(tap);
+    let current: { flv: FlvTap; tap: NmsSession } | undefined;
+    const untap = () => {
+      if (!current) return;
+      broadcast.donePlay(current.tap);
+      current.flv.end();
+      current = undefined;
+    };
+    const retap = () => {
+      untap();
+      const flv = new FlvTap();
+      const tap = new BaseSession();
+      tap.protocol = 'flv';
+      tap.streamPath = session.streamPath;
+      tap.sendBuffer = (tag) => flv.push(tag);
+      broadcast.postPlay(tap);
+      current = { flv, tap };
+      return flv.stream;
+    };
+    const flv = retap();
     this.publishers.set(decision.device.id, session);
+    if (session.socket) this.opts.guard.publishing(session.socket);
     session.socket?.once('close', () => {
-      broadcast.donePlay(tap);
-      flv.end();
+      untap();
       if (this.publishers.get(decision.device.id) === session) this.publishers.delete(decision.device.id);
       this.emit('unpublish', { deviceId: decision.device.id, sessionId: session.id });
     });
     void this.audit
       .record({ actor: `device:${decision.device.id}`, action: 'ingest.publish', subject: decision.device.id, outcome: 'ok', address })
       .catch((e) => this.log.error(e, 'audit write failed'));
-    this.emit('publish', { device: decision.device, sessionId: session.id, address, flv: flv.stream });
+    this.emit('publish', { device: decision.device, sessionId: session.id, address, flv, retap });
   }
 }

@@ -26,7 +26,7 @@ export class Metrics {
   readonly rtmpConnections = new Gauge({ name: 'liuhen_rtmp_connections', help: 'open RTMP connections', registers: [this.registry] });
   readonly rtmpClosed = new Counter({
     name: 'liuhen_rtmp_closed_total',
-    help: 'RTMP connections closed by liuhen, by reason (handshake_timeout, idle, per_address_cap, total_cap)',
+    help: 'RTMP connections closed by liuhen, by reason (handshake_timeout, idle, per_address_cap, total_cap, refused)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -44,5 +44,6 @@ export class Metrics {
     labelNames: ['cause'] as const,
     registers: [this.registry],
   });
+  readonly escapedErrors = new Counter({ name: 'liuhen_escaped_errors_total', help: 'errors no door caught (logged; the process carried on): each is a bug', registers: [this.registry] });
   readonly refusalsLimited = new Counter({ name: 'liuhen_refusals_limited_total', help: 'unauthenticated requests answered 429', registers: [this.registry] });
 }

@@ -8,9 +8,14 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** `liuhen up` as its own process, as an operator runs it; resolves once it says it is up. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [LIUHEN_BIN, 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `liuhen up` as its own process, as an operator runs it; resolves once it says it is up.
+ * `fdLimit`: soft and hard descriptor limit, set by prlimit(1) (which execs: the pid is the server's).
+ */
+export async function startServerProcess(env: Record<string, string>, opts: { fdLimit?: number } = {}): Promise<ServerProcess> {
+  const up = [process.execPath, LIUHEN_BIN, 'up'];
+  const [command, ...args] = opts.fdLimit === undefined ? up : ['prlimit', `--nofile=${opts.fdLimit}:${opts.fdLimit}`, ...up];
+  const child = spawn(command!, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -30,7 +30,9 @@ async function expectRefused(url: string, deviceId: string, reason: string) {
     const ev = await refusedEvents(deviceId);
     return ev.length > 0 ? ev : undefined;
   });
-  expect(JSON.parse(events[0]!.detail)).toEqual({ reason });
+  // The caller chose the name: it is what was claimed, not who published.
+  expect(events[0]!.actor).toBe('unknown');
+  expect(JSON.parse(events[0]!.detail)).toEqual({ reason, claimed: deviceId });
   expect(events[0]!.address).toBe('127.0.0.1');
   expect(await recordingsOf(server.core.db, deviceId)).toEqual([]);
 }
