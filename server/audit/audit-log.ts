@@ -52,6 +52,7 @@ const INSERT_CHUNK = 500;
 export class AuditLog {
   private queue: Pending[] = [];
   private writing: Promise<void> | undefined;
+  private readonly holders: (() => void)[] = [];
 
   constructor(
     private readonly db: Db,
@@ -65,8 +66,17 @@ export class AuditLog {
     });
   }
 
-  /** Waits for appends already asked for (before the database closes). */
+  /**
+   * `handIn` is called on every flush: a writer that holds events back to aggregate them (counted
+   * refusals) records what it holds, so a flush leaves nothing unwritten.
+   */
+  holdsBack(handIn: () => void): void {
+    this.holders.push(handIn);
+  }
+
+  /** Waits for appends already asked for, and for those held back (before the database closes). */
   async flush(): Promise<void> {
+    for (const handIn of this.holders) handIn();
     while (this.writing) await this.writing;
   }
 

@@ -1,11 +1,13 @@
 /**
  * The HTTP face: the viewing API under /api, signed playback under /play, the player's static
- * files, health and metrics. Every error is mapped to a status in error-status.ts.
+ * files, liveness, readiness and metrics. Every error is mapped to a status in error-status.ts.
  */
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import type { Metrics } from '../observability/metrics.ts';
+import type { Readiness } from '../observability/readiness.ts';
 import { adminRoutes } from './admin-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { analyticsRoutes } from './analytics-routes.ts';
@@ -16,7 +18,7 @@ import { deviceRoutes } from './device-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { errorHandler } from './error-status.ts';
 import { exportRoutes } from './export-routes.ts';
-import { RouteNotFound } from '../errors.ts';
+import { LiuhenError, RateLimited, RouteNotFound } from '../errors.ts';
 import { jobRoutes } from './job-routes.ts';
 import { liveRoutes } from './live-routes.ts';
 import { partyRoutes } from './party-routes.ts';
@@ -24,13 +26,18 @@ import { playbackSessionRoutes, playRoutes } from './playback-routes.ts';
 import { PLAYBACK_PATH } from '../playback/playback-service.ts';
 import { recordingRoutes } from './recording-routes.ts';
 import { redactionRoutes } from './redaction-routes.ts';
+import type { RefusalLimiter } from './refusal-limiter.ts';
+import { contextOf } from './request-context.ts';
 import { tusRoutes } from '../uploads/tus-routes.ts';
 
 export const PLAYER_DIST = path.resolve(import.meta.dirname, '../../player/dist');
 
 export interface AppDeps {
   metrics: Metrics;
-  health: () => Promise<Record<string, unknown>>;
+  /** database, store, Redis, disk reserve and ingest, for /readyz */
+  ready: () => Promise<Readiness>;
+  /** counts and limits refusals of requests without a valid identity */
+  refusals: RefusalLimiter;
   api: ApiDeps;
   onInternalError: (err: unknown) => void;
 }
@@ -50,11 +57,22 @@ export function createHttpApp(deps: AppDeps) {
     );
     next();
   });
-  app.get('/healthz', async (_req, res) => {
-    res.json({ ok: true, ...(await deps.health()) });
+  // Liveness: answering at all shows the process is up and its event loop turning. It asks
+  // nothing else, so a database or Redis outage never gets a working server restarted.
+  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.get('/readyz', async (_req, res) => {
+    const r = await deps.ready();
+    res.status(r.ok ? 200 : 503).json(r);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  // An address past its refusal limit is answered 429 before anything else looks at the request,
+  // so services that audit refusals themselves (sign-in, signed playback URLs) are not reached;
+  // a caller that proves who it is still gets through.
+  app.use(async (req, _res, next) => {
+    const wait = deps.refusals.retryAfter(contextOf(req).address);
+    next(wait > 0 && !(await hasIdentity(req, deps.api)) ? new RateLimited(wait) : undefined);
   });
 
   const api = express.Router();
@@ -62,7 +80,7 @@ export function createHttpApp(deps: AppDeps) {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  api.use(express.json({ limit: '16kb' }));
+  api.use(express.json({ limit: '16kb', verify: refuseInvalidUtf8 }));
   for (const routes of [authRoutes, liveRoutes, derivativeRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, deviceRoutes, tusRoutes, exportRoutes, jobRoutes, caseRoutes, redactionRoutes, partyRoutes, analyticsRoutes]) api.use(routes(deps.api));
   api.use((req) => {
     throw new RouteNotFound(req.path);
@@ -80,6 +98,19 @@ export function createHttpApp(deps: AppDeps) {
   app.use((req) => {
     throw new RouteNotFound(req.path);
   });
-  app.use(errorHandler(deps.api.audit, deps.onInternalError));
+  app.use(errorHandler(deps.api.audit, deps.refusals, deps.onInternalError));
   return app;
+}
+
+/** The JSON parser would decode bad bytes as U+FFFD and store the replacement as if it were said. */
+function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) throw new LiuhenError('invalid_utf8', 'request body is not valid UTF-8');
+}
+
+/** Whether the request carries a user token or device credential that holds. */
+async function hasIdentity(req: express.Request, api: ApiDeps): Promise<boolean> {
+  const header = req.get('authorization') ?? '';
+  if (header.startsWith('Bearer ')) return api.auth.authenticate(header.slice(7)).then(() => true, () => false);
+  const device = /^Device ([^:]+):(.+)$/.exec(header);
+  return device ? api.gate.check(device[1]!, device[2]!).ok : false;
 }

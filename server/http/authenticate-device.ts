@@ -1,20 +1,22 @@
 /**
  * Device credential check for the device API (health reports, notice markers, offline uploads).
  * Devices authenticate with the credential issued at registration, never with a user token:
- * `Authorization: Device <deviceId>:<credential>`. Refusals are audited; failed guesses are
- * limited per address like sign-ins.
+ * `Authorization: Device <deviceId>:<credential>`. Failed guesses are limited per address like
+ * sign-ins. A refusal is counted for its address by the error handler (error-status.ts) with the
+ * claimed device in its reason: the claim is the caller's word, not an identity to audit under.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { AttemptLimiter } from '../auth/attempt-limiter.ts';
 import type { Device } from '../db/schema.ts';
 import type { PublishGate } from '../devices/publish-gate.ts';
-import { markAudited, NotAuthenticated, RateLimited } from '../errors.ts';
+import { NotAuthenticated, RateLimited } from '../errors.ts';
 import { contextOf } from './request-context.ts';
 
 const SCHEME = /^Device ([A-Za-z0-9_-]{1,64}):([A-Za-z0-9_-]{1,128})$/;
 
-export function requireDevice(gate: PublishGate, audit: AuditLog) {
+/** `_audit`: refusals are no longer written here; the argument stays until the routes stop passing it. */
+export function requireDevice(gate: PublishGate, _audit?: AuditLog) {
   const failures = new AttemptLimiter(20, 5 * 60_000);
   return async (req: Request, res: Response, next: NextFunction) => {
     const ctx = contextOf(req);
@@ -26,11 +28,8 @@ export function requireDevice(gate: PublishGate, audit: AuditLog) {
       return;
     }
     const wait = failures.hit(ctx.address ?? 'unknown');
-    await audit.record({
-      actor: match ? `device:${match[1]}` : 'anonymous', action: 'device.request', subject: `${req.method} ${req.path}`.slice(0, 200),
-      outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason: decision.reason },
-    });
-    next(markAudited(wait > 0 ? new RateLimited(wait) : new NotAuthenticated('bad_credentials', 'device credential refused')));
+    res.locals.refusalReason = match ? `${decision.reason} device:${match[1]}` : decision.reason;
+    next(wait > 0 ? new RateLimited(wait) : new NotAuthenticated('bad_credentials', 'device credential refused'));
   };
 }
 

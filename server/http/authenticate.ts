@@ -1,6 +1,6 @@
 /**
- * Bearer-token check for /api routes. A refused request is audited like any other refusal, so
- * probing the API without a valid token leaves a trace.
+ * Bearer-token check for /api routes. A refused request leaves a trace like any refusal of a
+ * caller without identity: the error handler counts it for its address (error-status.ts).
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -10,7 +10,8 @@ import { markAudited, NotAllowed } from '../errors.ts';
 import type { Decision } from '../policy/policy.ts';
 import { contextOf } from './request-context.ts';
 
-export function requireAuth(auth: AuthService, audit: AuditLog) {
+/** `_audit`: refusals are no longer written here; the argument stays until the routes stop passing it. */
+export function requireAuth(auth: AuthService, _audit?: AuditLog) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
@@ -18,9 +19,8 @@ export function requireAuth(auth: AuthService, audit: AuditLog) {
       res.locals.auth = await auth.authenticate(token);
       next();
     } catch (e) {
-      const ctx = contextOf(req);
-      await audit.record({ actor: 'anonymous', action: 'http.request', subject: `${req.method} ${req.path}`.slice(0, 200), outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason: token ? 'bad_token' : 'no_token' } });
-      next(markAudited(e as Error));
+      res.locals.refusalReason = token ? 'bad_token' : 'no_token';
+      next(e);
     }
   };
 }

@@ -3,7 +3,9 @@ import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Authenticated } from '../auth/auth-service.ts';
+import type { Device } from '../db/schema.ts';
 import { AccountLocked, LiuhenError, RateLimited, StateConflict, wasAudited } from '../errors.ts';
+import type { RefusalLimiter } from './refusal-limiter.ts';
 import { contextOf } from './request-context.ts';
 
 function codeOf(err: unknown, status: number): string {
@@ -19,12 +21,16 @@ const STATUS: Record<string, number> = {
   locked: 423,
   rate_limited: 429,
   invalid_input: 400,
+  invalid_utf8: 400,
   user_exists: 409,
   not_recording: 409,
   recording_not_closed: 409,
   officer_has_bodycam: 409,
   integrity: 500,
   upload_too_large: 413,
+  // Not the file's fault, and not for ever (RFC 4918 §11.5; RFC 4331 §6 for quotas): the device keeps it and tries later.
+  upload_quota_exceeded: 507,
+  insufficient_storage: 507,
   upload_offset_mismatch: 409,
   upload_content_type: 415,
   tus_version_unsupported: 412,
@@ -39,27 +45,37 @@ export function statusFor(err: unknown): number {
 }
 
 /**
- * Every error response is a refusal the audit log must show; most were audited where they were
- * decided, the rest (bad input, unknown routes, oversize bodies) are audited here.
+ * Every error response is a refusal the audit log must show. Those of a signed-in user or an
+ * authenticated device were mostly audited where they were decided, the rest (bad input, unknown
+ * routes, oversize bodies) are audited here one by one: insiders' refusals need their detail.
+ * Refusals of requests with no valid identity are counted by the refusal limiter instead, which
+ * reports them per address and window and answers 429 past its limit.
  */
-export function errorHandler(audit: AuditLog, onInternal: (err: unknown) => void): ErrorRequestHandler {
+export function errorHandler(audit: AuditLog, refusals: RefusalLimiter, onInternal: (err: unknown) => void): ErrorRequestHandler {
   return async (err, req, res, _next) => {
-    const status = statusFor(err);
+    let status = statusFor(err);
+    let code = codeOf(err, status);
     if (status >= 500) onInternal(err);
-    if (!wasAudited(err)) {
-      const ctx = contextOf(req);
-      const viewer = (res.locals.auth as Authenticated | undefined)?.viewer;
+    const ctx = contextOf(req);
+    const viewer = (res.locals.auth as Authenticated | undefined)?.viewer;
+    const device = res.locals.device as Device | undefined;
+    let retryAfterSeconds = err instanceof AccountLocked || err instanceof RateLimited ? err.retryAfterSeconds : undefined;
+    if (!viewer && !device && status < 500) {
+      const reason = (res.locals.refusalReason as string | undefined) ?? code;
+      const wait = refusals.refused(ctx.address, { route: `${req.method} ${req.path}`, status, reason, userAgent: ctx.userAgent });
+      if (wait > 0) [status, code, retryAfterSeconds] = [429, 'rate_limited', wait];
+    } else if (!wasAudited(err)) {
       await audit
         .record({
-          actor: viewer ? `user:${viewer.id}` : 'anonymous', action: 'http.request', subject: `${req.method} ${req.path}`.slice(0, 200),
-          outcome: status >= 500 ? 'error' : 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { status, reason: codeOf(err, status) },
+          actor: viewer ? `user:${viewer.id}` : device ? `device:${device.id}` : 'anonymous', action: 'http.request', subject: `${req.method} ${req.path}`.slice(0, 200),
+          outcome: status >= 500 ? 'error' : 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { status, reason: code },
         })
         .catch(onInternal);
     }
-    const body: Record<string, unknown> = { error: codeOf(err, status) };
-    if (err instanceof AccountLocked || err instanceof RateLimited) {
-      body.retryAfterSeconds = err.retryAfterSeconds;
-      res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    const body: Record<string, unknown> = { error: code };
+    if (retryAfterSeconds !== undefined) {
+      body.retryAfterSeconds = retryAfterSeconds;
+      res.setHeader('Retry-After', String(retryAfterSeconds));
     }
     res.status(status).json(body);
   };

@@ -21,6 +21,8 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<R
     // Tests share the machine's Redis: each server gets queues of its own, and runs no workers unless it asks.
     LIUHEN_WORKERS: 'off',
     LIUHEN_QUEUE_PREFIX: path.basename(dataDir),
+    // Tests make many refused requests from 127.0.0.1 within a minute; the refusal limit has a test of its own.
+    LIUHEN_REFUSALS_PER_MINUTE: '100000',
     ...overrides,
   };
 }
@@ -30,6 +32,6 @@ export function configFrom(env: Record<string, string>): Config {
 }
 
 /** `jobHandlers`: what in-process workers (`LIUHEN_WORKERS: 'in-process'`) run instead of the registry. */
-export async function startTestServer(env: Record<string, string>, jobHandlers?: JobHandlers): Promise<RunningServer> {
-  return startServer(configFrom(env), jobHandlers);
+export async function startTestServer(env: Record<string, string>, jobHandlers?: JobHandlers, options?: Parameters<typeof startServer>[2]): Promise<RunningServer> {
+  return startServer(configFrom(env), jobHandlers, options);
 }
