@@ -19,20 +19,26 @@ import { DeviceHealth } from './devices/device-health.ts';
 import { DeviceRegistry } from './devices/device-registry.ts';
 import { PublishGate } from './devices/publish-gate.ts';
 import { createHttpApp } from './http/app.ts';
+import { RefusalLimiter } from './http/refusal-limiter.ts';
 import { LiveRecordings } from './ingest/live-recordings.ts';
 import { publishUrl } from './ingest/publish-url.ts';
 import { RtmpIngest } from './ingest/rtmp-ingest.ts';
+import { ConnectionGuard } from './ingest/connection-guard.ts';
+import { watchProcessLimits } from './observability/process-limits.ts';
 import { RtspIngest } from './ingest/rtsp-ingest.ts';
 import { Sealer } from './ledger/sealer.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './observability/metrics.ts';
+import { readiness } from './observability/readiness.ts';
 import { ViewingRooms } from './party/viewing-rooms.ts';
 import { PlaybackService } from './playback/playback-service.ts';
 import { UrlSigner } from './playback/url-signer.ts';
+import { openRedisProbe } from './queue/job-queue.ts';
 import { startOutboxRelay } from './queue/outbox-relay.ts';
 import { OfflineIngest } from './uploads/offline-ingest.ts';
 import { Uploads } from './uploads/uploads.ts';
 import { DiskReserve } from './storage/disk-reserve.ts';
+import { LocalWormStore } from './storage/local-worm-store.ts';
 import type { EvidenceStore } from './storage/evidence-store.ts';
 import { openStore } from './storage/open-store.ts';
 import type { JobHandlers } from '../workers/job-handler.ts';
@@ -101,11 +107,19 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** `jobHandlers`: in-process workers run these instead of the registry (workers/handlers.ts). */
-export async function startServer(config: Config, jobHandlers?: JobHandlers): Promise<RunningServer> {
+/**
+ * `jobHandlers`: in-process workers run these instead of the registry (workers/handlers.ts).
+ * `refusalWindowMs`: the window refusals are limited and reported in (a minute; tests shorten it).
+ */
+export async function startServer(config: Config, jobHandlers?: JobHandlers, { refusalWindowMs = 60_000 } = {}): Promise<RunningServer> {
   const core = await openCore(config);
   const { db, log, sealer, audit } = core;
   const metrics = new Metrics();
+  const processLimits = await watchProcessLimits(metrics, log);
+  if (core.store instanceof LocalWormStore) {
+    const removed = await core.store.removeTempFiles();
+    if (removed > 0) log.warn({ removed }, 'removed unfinished temp files from the evidence store (puts cut short by a crash or a full disk)');
+  }
   const volumes = [
     { name: 'data', dir: config.dataDir },
     { name: 'spool', dir: config.spoolDir },
@@ -136,7 +150,12 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
   await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])));
   live.start();
 
-  const ingest = new RtmpIngest({ port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms') }, gate, audit, log, (deviceId) => live.hasOpenRecording(deviceId));
+  const rtmpGuard = new ConnectionGuard(config.rtmp, metrics, log);
+  const limits = (action: string, actor: string) => ({ limit: config.refusalsPerMinute, windowMs: refusalWindowMs, action, actor });
+  const refusalReportFailed = (e: unknown) => log.error({ err: e }, 'refusal report failed');
+  const rtmpRefusals = new RefusalLimiter(audit, limits('ingest.refused', 'unknown'), refusalReportFailed);
+  rtmpRefusals.start();
+  const ingest = new RtmpIngest({ port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms'), guard: rtmpGuard, refusals: rtmpRefusals }, gate, audit, log, (deviceId) => live.hasOpenRecording(deviceId));
   ingest.on('publish', (p) => live.publishStarted(p));
   ingest.on('unpublish', ({ deviceId, sessionId }) => live.publishEnded(deviceId, sessionId));
   ingest.on('refused', () => metrics.publishRefused.inc());
@@ -153,6 +172,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
   const auditCheckpoints = new AuditCheckpointer(db, core.store, config.retentionDays, (e) => log.error({ err: e }, 'audit checkpoint failed'));
   auditCheckpoints.start(config.auditCheckpointSeconds);
   const publish = (deviceId: string, credential: string) => publishUrl(config, deviceId, credential);
+  const uploads = new Uploads(db, audit, offline, config.uploads, diskReserve, log);
+  await uploads.start();
   const api = {
     db,
     store: core.store,
@@ -165,18 +186,24 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
     gate,
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
     health: new DeviceHealth(db, audit, config.health),
-    uploads: new Uploads(db, audit, offline, config.uploads),
+    uploads,
     signingKey: core.signingKey,
     retentionDays: config.retentionDays,
     diskReserve,
   };
-  const app = createHttpApp({ metrics, health: async () => ({ store: core.store.kind }), api, onInternalError: (e) => log.error({ err: e }, 'request failed') });
+  const refusals = new RefusalLimiter(audit, limits('http.refused', 'anonymous'), refusalReportFailed, metrics);
+  refusals.start();
+  const redisProbe = openRedisProbe(config.queue.redisUrl);
+  const ready = readiness({ db, store: core.store, pingRedis: () => redisProbe.ping(), diskReserve, ingestListening: () => ingest.listening });
+  const app = createHttpApp({ metrics, ready, refusals, api, onInternalError: (e) => log.error({ err: e }, 'request failed') });
   const httpServer = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.httpPort, config.bind, () => resolve());
   });
-  const relay = startOutboxRelay(db, config.queue, log);
+  // Once listening, an 'error' is a failed accept (EMFILE when libuv's reserve descriptor is spent): the listener goes on.
+  httpServer.on('error', (err) => log.error({ err }, 'http accept failed'));
+  const relay = await startOutboxRelay(db, config.queue, log);
   const workers = config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
   return {
     core,
@@ -189,14 +216,19 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers): Pr
     publishUrl: publish,
     stop: async () => {
       clearInterval(roomSweep);
+      processLimits.stop();
       diskReserve.stop();
       await ingest.stop();
       await cameras.stop();
       await live.stop();
       await offline.stop();
+      await uploads.stop();
       gate.stop();
       httpServer.closeAllConnections();
       await new Promise((r) => httpServer.close(r));
+      refusals.stop();
+      rtmpRefusals.stop();
+      await redisProbe.close();
       await audit.flush();
       await auditCheckpoints.stop();
       await workers?.close();

@@ -24,6 +24,10 @@ export interface RefusalLimits {
   /** refusals an address may have in one window before it is answered 429 */
   limit: number;
   windowMs: number;
+  /** the audit action of the counted event: `http.refused`, or `ingest.refused` for RTMP */
+  action?: string;
+  /** who the counted event names: `anonymous` for HTTP; `unknown` for RTMP, whose caller claims a name */
+  actor?: string;
   maxAddresses?: number;
 }
 
@@ -152,8 +156,8 @@ export class RefusalLimiter {
     if (!r) return;
     w.report = undefined;
     const event: AuditInput = {
-      actor: 'anonymous',
-      action: 'http.refused',
+      actor: this.limits.actor ?? 'anonymous',
+      action: this.limits.action ?? 'http.refused',
       outcome: 'refused',
       address: key === OVERFLOW ? null : key,
       userAgent: r.userAgent,

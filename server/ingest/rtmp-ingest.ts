@@ -11,6 +11,7 @@ import { FlvTap } from './flv-tap.ts';
 import type { ConnectionGuard } from './connection-guard.ts';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { RefusalLimiter } from '../http/refusal-limiter.ts';
 import type { Device } from '../db/schema.ts';
 import type { PublishGate } from '../devices/publish-gate.ts';
 import { RTMP_APP } from './publish-url.ts';
@@ -48,7 +49,7 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
   private lastAcceptFailureLog = 0;
 
   constructor(
-    private readonly opts: { port: number; bind: string; storeDir: string; guard: ConnectionGuard },
+    private readonly opts: { port: number; bind: string; storeDir: string; guard: ConnectionGuard; refusals: Pick<RefusalLimiter, 'refused'> },
     private readonly gate: PublishGate,
     private readonly audit: AuditLog,
     private readonly log: Logger,
@@ -125,9 +126,15 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
       const claimed = session.streamName.slice(0, CLAIMED_NAME_MAX);
       this.log.warn({ claimed, address, reason: decision.reason }, 'publish refused');
       this.emit('refused', { deviceId: claimed, reason: decision.reason });
-      void this.audit
-        .record({ actor: 'unknown', action: 'ingest.publish', subject: claimed, outcome: 'refused', address, detail: { reason: decision.reason, claimed } })
-        .catch((e) => this.log.error(e, 'audit write failed'));
+      if (decision.reason === 'disk_reserve') {
+        // A device that proved who it is: its refusal is audited on its own, like any insider's.
+        void this.audit
+          .record({ actor: `device:${claimed}`, action: 'ingest.publish', subject: claimed, outcome: 'refused', address, detail: { reason: decision.reason } })
+          .catch((e) => this.log.error(e, 'audit write failed'));
+      } else {
+        // A stranger decides how many of these arrive: counted per address, one audit event a window.
+        this.opts.refusals.refused(address, { route: `publish ${session.streamApp.slice(0, CLAIMED_NAME_MAX)}/${claimed}`, status: 401, reason: decision.reason, userAgent: null });
+      }
       if (session.socket) this.opts.guard.refused(session.socket);
       return;
     }

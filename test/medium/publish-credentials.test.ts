@@ -19,8 +19,10 @@ beforeAll(async () => {
 });
 afterAll(async () => server.stop());
 
+/** Strangers' refusals are counted per address and window: one `ingest.refused` event with a sample. */
 async function refusedEvents(deviceId: string) {
-  return (await server.core.audit.query({ action: 'ingest.publish', subject: deviceId })).filter((e) => e.outcome === 'refused');
+  await server.core.audit.flush();
+  return (await server.core.audit.query({ action: 'ingest.refused' })).filter((e) => Object.keys(JSON.parse(e.detail).sample).some((k) => k.includes(`/${deviceId} `)));
 }
 
 async function expectRefused(url: string, deviceId: string, reason: string) {
@@ -32,7 +34,7 @@ async function expectRefused(url: string, deviceId: string, reason: string) {
   });
   // The caller chose the name: it is what was claimed, not who published.
   expect(events[0]!.actor).toBe('unknown');
-  expect(JSON.parse(events[0]!.detail)).toEqual({ reason, claimed: deviceId });
+  expect(JSON.parse(events[0]!.detail).sample).toHaveProperty(`401 publish live/${deviceId} ${reason}`);
   expect(events[0]!.address).toBe('127.0.0.1');
   expect(await recordingsOf(server.core.db, deviceId)).toEqual([]);
 }
@@ -58,7 +60,7 @@ describe('publishing over RTMP', () => {
 
     const again = publish(server.publishUrl(device.id, credential), 4);
     expect(await again.exited).not.toBe(0);
-    const ev = await waitFor('revoked refusal', async () => (await refusedEvents(device.id)).find((e) => JSON.parse(e.detail).reason === 'revoked'));
+    const ev = await waitFor('revoked refusal', async () => (await refusedEvents(device.id)).find((e) => `401 publish live/${device.id} revoked` in JSON.parse(e.detail).sample));
     expect(ev.outcome).toBe('refused');
     expect(await recordingsOf(server.core.db, device.id)).toHaveLength(1);
   });
