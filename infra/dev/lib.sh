@@ -2,6 +2,18 @@
 # Sourced, not run. Everything is idempotent so that a second run only checks.
 SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
+say() { echo "liuhen: $*" >&2; }
+
+# Debian 12 ships Node 18; liuhen needs 20 or 22+ (README: "Node.js").
+check_node() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -ne 20 ] && [ "$major" -lt 22 ]; then
+    say "Node.js 20 or 22+ is needed, found $(node --version 2>/dev/null || echo none); see README, section Node.js"
+    exit 1
+  fi
+}
+
 apt_install() {
   local missing=()
   for pkg in "$@"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg"); done
@@ -16,7 +28,12 @@ npm_install() {
   # npm writes node_modules/.package-lock.json after an install; newer than the lock means current.
   # `npm install`, not `npm ci`: vite lists an optional dependency the registry does not have
   # (napi-windows-process-start-time), which `npm ci` treats as a lock file out of sync.
-  if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then npm install --no-audit --no-fund; fi
+  if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then
+    # better-sqlite3 builds from source where no prebuilt binary fits: it needs a C++ toolchain.
+    apt_install g++ make python3
+    say "installing npm packages (the first time about a minute)"
+    npm install --no-audit --no-fund
+  fi
 }
 
 redis_answers() { local port=${1:-6379}; [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; }

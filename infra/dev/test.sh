@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . infra/dev/lib.sh
 
+check_node
 apt_install ffmpeg curl chromium fonts-wqy-microhei
 # The RTSP test camera (test/fixtures/rtsp-camera.py): GStreamer's RTSP server, run by /usr/bin/python3.
 apt_install python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
-  gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-tools
 npm_install
 npm run --silent build:player >/dev/null
 ensure_redis

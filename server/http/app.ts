@@ -93,6 +93,8 @@ export function createHttpApp(deps: AppDeps) {
     next();
   }, play);
 
+  // Browsers and bookmark tools ask for /favicon.ico whatever the page says.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
   if (fs.existsSync(PLAYER_DIST)) app.use(express.static(PLAYER_DIST, { index: 'index.html', dotfiles: 'deny', fallthrough: true }));
   else app.get('/', (_req, res) => void res.type('text/plain; charset=utf-8').send('留痕 liuhen：播放器尚未构建（npm run build:player）\n'));
   app.use((req) => {
