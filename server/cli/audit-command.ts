@@ -1,10 +1,12 @@
+import { auditEventView } from '../audit/audit-event-view.ts';
 import { verifyAudit } from '../audit/verify-audit.ts';
 import type { Core } from '../liuhen.ts';
 import { EXIT } from './exit-codes.ts';
 
 export async function auditQuery(core: Core, filter: { viewer?: string; recording?: string; since?: string }, json: boolean): Promise<number> {
   const events = await core.audit.query({ actor: filter.viewer ? `user:${filter.viewer}` : undefined, subject: filter.recording, since: filter.since });
-  if (json) process.stdout.write(JSON.stringify(events, null, 2) + '\n');
+  // The same document as GET /api/audit answers, so a script reads either.
+  if (json) process.stdout.write(JSON.stringify({ events: events.map(auditEventView) }, null, 2) + '\n');
   else
     for (const e of events)
       process.stdout.write(

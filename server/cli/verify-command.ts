@@ -7,7 +7,7 @@ export async function verify(core: Core, recordingId: string, json: boolean): Pr
   if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else if (report.ok) {
     process.stdout.write(
-      `recording ${recordingId}: intact — ${report.segments} segments, ${report.entries - report.segments} gaps, ` +
+      `recording ${recordingId}: intact — ${report.segments} segments, ${report.gaps} gaps, ` +
         `${report.checkpointsChecked} checkpoints, manifest ${report.manifestChecked ? 'signature valid' : 'not yet written (recording open)'}\n`,
     );
   } else {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { auditEventView } from '../audit/audit-event-view.ts';
 import { mayReadAudit } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
@@ -22,12 +23,7 @@ export function auditRoutes(d: ApiDeps): Router {
     const ctx = contextOf(req);
     await d.audit.record({ actor: `user:${viewer.id}`, action: 'audit.read', outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, detail: q });
     const events = await d.audit.query({ actor: q.viewer ? `user:${q.viewer}` : undefined, subject: q.recording, since: q.since, limit: q.limit });
-    res.json({
-      events: events.map((e) => ({
-        seq: e.seq, at: e.at, actor: e.actor, action: e.action, subject: e.subject, outcome: e.outcome, address: e.address,
-        userAgent: e.user_agent, sessionId: e.session_id, object: e.object, bytes: e.bytes, detail: JSON.parse(e.detail),
-      })),
-    });
+    res.json({ events: events.map(auditEventView) });
   });
   return r;
 }

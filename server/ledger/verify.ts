@@ -2,6 +2,9 @@
  * `liuhen verify`: re-reads every object of a recording from the store and checks it against the
  * ledger, the chain, the store's checkpoints and the signed manifest. Reports every problem, in
  * entry order, so the first broken segment or link is named first.
+ *
+ * The report is the one machine-readable shape of a recording's verification: `liuhen verify
+ * --json` prints it and `GET /api/recordings/:id/verification` answers it as it is (player/API.md).
  */
 import { sha256Hex } from '../crypto/hash.ts';
 import { verifySignature } from '../crypto/signing-key.ts';
@@ -23,8 +26,10 @@ export interface VerifyProblem {
 export interface VerifyReport {
   recordingId: string;
   ok: boolean;
+  /** ledger entries: segments, gaps and notices */
   entries: number;
   segments: number;
+  gaps: number;
   manifestChecked: boolean;
   checkpointsChecked: number;
   problems: VerifyProblem[];
@@ -89,6 +94,7 @@ export async function verifyRecording(db: Db, store: EvidenceStore, recordingId:
     ok: problems.length === 0,
     entries: entries.length,
     segments: entries.filter((e) => e.kind === 'segment').length,
+    gaps: entries.filter((e) => e.kind === 'gap').length,
     manifestChecked,
     checkpointsChecked: checkpointKeys.length,
     problems,

@@ -37,7 +37,7 @@ describe('liuhen audit verify', () => {
     expect(ok.stdout).toMatch(/^audit log intact — \d+ events, [1-9]\d* checkpoints/);
     expect(ok.code).toBe(0);
     const listed = await runCli(['audit', '--json'], env);
-    const actions = (JSON.parse(listed.stdout) as { action: string }[]).map((e) => e.action);
+    const actions = (JSON.parse(listed.stdout) as { events: { action: string }[] }).events.map((e) => e.action);
     expect(actions.filter((a) => a === 'auth.sign_in')).toHaveLength(3);
   });
 

@@ -13,13 +13,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/crypto/hash.ts';
 import { sql } from 'kysely';
-import type { Device, Role } from '../../server/db/schema.ts';
+import type { Role } from '../../server/db/schema.ts';
 import { objectKeys } from '../../server/ledger/object-keys.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { runCli } from '../helpers/cli.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { publish } from '../helpers/publisher.ts';
 import { recordingsOf, waitForClosed } from '../helpers/recordings.ts';
+import { sealedRecording } from '../helpers/sealed-recording.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { signedInUser } from '../helpers/viewing.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -28,26 +29,6 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
 const iso = (ms: number) => new Date(ms).toISOString();
-
-let segmentFile: string | undefined;
-/**
- * A closed recording sealed directly, not published (node-media-server is process-wide, and one
- * server's gate would hear another's camera): one 2 s segment, or two with a gap between them.
- */
-async function sealedRecording(s: RunningServer, device: Device, startedAt: Date, opts: { gap?: boolean } = {}): Promise<string> {
-  if (!segmentFile) {
-    segmentFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-seg-')), 'seg.ts');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', segmentFile]);
-  }
-  const bytes = fs.readFileSync(segmentFile);
-  const rec = await s.core.sealer.openRecording(device, startedAt);
-  await s.core.sealer.sealSegment(rec.id, { bytes, startAt: startedAt, durationMs: 2000, source: `test/${rec.id}/1.ts` });
-  if (opts.gap) {
-    await s.core.sealer.appendGap(rec.id, 'network', new Date(startedAt.getTime() + 2000), new Date(startedAt.getTime() + 4000));
-    await s.core.sealer.sealSegment(rec.id, { bytes, startAt: new Date(startedAt.getTime() + 4000), durationMs: 2000, source: `test/${rec.id}/2.ts` });
-  }
-  return (await s.core.sealer.close(rec.id)).id;
-}
 
 interface Finding {
   kind: string;

@@ -37,7 +37,7 @@ function row(e: AuditEvent): HTMLTableRowElement {
     cell(e.sessionId, 'mono'),
     cell(e.object, 'mono'),
     cell(e.bytes, 'num'),
-    cell(e.detail === null || e.detail === undefined ? null : JSON.stringify(e.detail), 'mono detail'),
+    cell(JSON.stringify(e.detail), 'mono detail'),
   );
 }
 
