@@ -8,7 +8,7 @@ import { z, ZodError } from 'zod';
 import type { JobKind } from '../server/db/schema.ts';
 import { LiuhenError } from '../server/errors.ts';
 import { JOB_KINDS, jobPayloads } from '../server/queue/job-kinds.ts';
-import { JobGivenUp, type ReceivedJob } from '../server/queue/job-queue.ts';
+import { ForeignJob, JobGivenUp, type ReceivedJob } from '../server/queue/job-queue.ts';
 import { recordCompleted, recordFailure, recordProgress, startRun } from '../server/queue/job-rows.ts';
 import type { JobContext, JobHandlers, WorkerDeps } from './job-handler.ts';
 
@@ -24,7 +24,11 @@ function callHandler<K extends JobKind>(handlers: JobHandlers, kind: K, data: un
 export function jobRunner(handlers: JobHandlers, deps: WorkerDeps): (job: ReceivedJob) => Promise<unknown> {
   const { db, log } = deps;
   return async (job) => {
-    if (!(await startRun(db, job.id))) {
+    const start = await startRun(db, job.id);
+    // Only a job this database knows to be done may be acknowledged without running: one it has
+    // never heard of is another installation's, and acknowledging it would lose it there.
+    if (start === 'foreign') throw new ForeignJob(`job ${job.id} is not in this installation's database`);
+    if (start === 'finished') {
       log.info({ job: job.id }, 'job delivered again after it finished; not run twice');
       return undefined;
     }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Core } from '../server/liuhen.ts';
 import { type JobConsumer, startJobConsumer } from '../server/queue/job-queue.ts';
+import { queueSettings } from '../server/queue/queue-prefix.ts';
 import type { JobHandlers } from './job-handler.ts';
 import { jobRunner } from './run-job.ts';
 import { workerDepsOf } from './worker-deps.ts';
@@ -20,5 +21,5 @@ export async function startWorkers(core: Core, handlers?: JobHandlers): Promise<
   const deps = workerDepsOf(core, workDir, log);
   // Loaded only where workers run: a server node whose workers run elsewhere never loads the handlers.
   const registry = handlers ?? (await import('./handlers.ts')).jobHandlers;
-  return startJobConsumer(config.queue, jobRunner(registry, deps), log);
+  return startJobConsumer(await queueSettings(core.db, config.queue), jobRunner(registry, deps), log);
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import { openCore } from '../liuhen.ts';
 import { startOutboxRelay } from '../queue/outbox-relay.ts';
+import { queueSettings } from '../queue/queue-prefix.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -10,9 +11,10 @@ import { EXIT } from './exit-codes.ts';
  */
 export async function worker(config: Config): Promise<number> {
   const core = await openCore(config);
-  const relay = startOutboxRelay(core.db, config.queue, core.log);
+  const queue = await queueSettings(core.db, config.queue);
+  const relay = await startOutboxRelay(core.db, queue, core.log);
   const workers = await startWorkers(core);
-  process.stdout.write(`liuhen worker is running (queue prefix ${config.queue.prefix}, concurrency ${config.queue.concurrency})\n`);
+  process.stdout.write(`liuhen worker is running (queue prefix ${queue.prefix}, concurrency ${queue.concurrency})\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

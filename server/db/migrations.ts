@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -447,6 +448,20 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('exports').addColumn('redaction_id', 'text').execute();
       await db.schema.alterTable('exports').addColumn('request_id', 'text').execute();
       for (const table of CASE_APPEND_ONLY_TABLES) await makeAppendOnly(db, dialect, table);
+    },
+  },
+  '0006_installation': {
+    async up(db: Kysely<unknown>) {
+      // Who this installation is, wherever its nodes run: they share the database, not a data dir.
+      // Several installations may share one Redis; their job queues are told apart by this id
+      // (server/queue/queue-prefix.ts). Made here, under the migration lock, so concurrent first
+      // starts of two nodes still agree on one id.
+      await db.schema
+        .createTable('installation')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await sql`INSERT INTO installation (id, created_at) VALUES (${randomBytes(16).toString('hex')}, ${new Date().toISOString()})`.execute(db);
     },
   },
 });

@@ -17,7 +17,12 @@ export type EntryKind = 'segment' | 'gap' | 'notice';
 export type RecordingOrigin = 'live' | 'upload';
 /** What a health report or a recording is flagged for; shown to custodians and in reports. */
 export type HealthFlag = 'clock_drift' | 'low_battery' | 'low_storage';
-export type RecordingFlag = 'clock_drift' | 'late_upload';
+/** An upload whose full decode reported errors: sealed as received, with how many. */
+export interface DecodeErrorsFlag {
+  kind: 'decode_errors';
+  count: number;
+}
+export type RecordingFlag = 'clock_drift' | 'late_upload' | DecodeErrorsFlag;
 
 export interface DevicesTable {
   id: string;
@@ -458,6 +463,13 @@ export interface ViewingRoomsTable {
   end_reason: 'supervisor' | 'expired' | null;
 }
 
+/** One row: this installation's identity, made by its first migration run (0006). */
+export interface InstallationTable {
+  /** 32 random hex digits */
+  id: string;
+  created_at: string;
+}
+
 export interface Schema {
   devices: DevicesTable;
   recordings: RecordingsTable;
@@ -487,6 +499,7 @@ export interface Schema {
   party_requests: PartyRequestsTable;
   party_request_recordings: PartyRequestRecordingsTable;
   viewing_rooms: ViewingRoomsTable;
+  installation: InstallationTable;
 }
 
 export type Device = Selectable<DevicesTable>;

@@ -9,9 +9,9 @@ import type { JobKind } from '../db/schema.ts';
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 export const jobPayloads = {
-  /** a sealed segment: its 360p wall rendition and its thumbnail */
+  /** a sealed segment: its 360p wall rendition, its thumbnail, its A/B marked replay variants */
   'segment.derive': z.object({ recordingId: id, idx: z.number().int().min(1) }),
-  /** a closed recording: A/B marked replay variants of every segment, the scrub sprite sheet */
+  /** a closed recording: any A/B marked replay variant still missing, the scrub sprite sheet */
   'recording.derive': z.object({ recordingId: id }),
   /** a party's copy: one MP4, visible and forensic watermark */
   'export.party_copy': z.object({ exportId: id }),

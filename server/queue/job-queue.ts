@@ -5,12 +5,13 @@
  * relay keeps its rows, both sides reconnect in the background for as long as it takes, and an
  * outage is logged once when it begins and once when it ends.
  */
-import { isNotConnectionError, type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import { DelayedError, isNotConnectionError, type Job, Queue, RedisConnection, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { JobKind } from '../db/schema.ts';
 
-type QueueConfig = Config['queue'];
+/** With the prefix resolved (queue-prefix.ts): BullMQ's own default would be every installation's. */
+export type QueueConfig = Config['queue'] & { prefix: string };
 
 /** One queue for every kind: priorities then put the wall's renditions before replay work. */
 const QUEUE_NAME = 'jobs';
@@ -28,6 +29,9 @@ const KEEP_COMPLETED = { age: 24 * 3600, count: 10_000 };
 const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
 /** How long a shutting-down worker waits for Redis to record the outcome of its last job. */
 const RECORD_GRACE_MS = 3000;
+/** A foreign job is set aside about 1, 2, 4 … s, at most a minute, each time it comes back. */
+const FOREIGN_DELAY_MS = 1000;
+const FOREIGN_DELAY_MAX_MS = 60_000;
 
 const connection = (url: string) => ({ url, connectTimeout: CONNECT_TIMEOUT_MS, retryStrategy: () => RECONNECT_MS });
 
@@ -124,6 +128,32 @@ export function openJobProducer(q: QueueConfig, log: Logger): JobProducer {
   };
 }
 
+export interface RedisProbe {
+  /** resolves when Redis answers PING */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A connection of its own for /readyz: a PING must not wait behind job traffic, nor add to it. */
+export function openRedisProbe(redisUrl: string): RedisProbe {
+  // A PING asked while connecting waits for the connection; one asked while Redis is away fails
+  // after the next reconnect attempt (the caller's timeout bounds both).
+  const conn = new RedisConnection({ ...connection(redisUrl), maxRetriesPerRequest: 1 }, { blocking: false, skipVersionCheck: true, skipWaitingForReady: true });
+  // Redis being away is what ping() reports; the producer's outage log already says it once.
+  conn.on('error', () => {});
+  return {
+    ping: async () => {
+      try {
+        await (await conn.client).runCommand('ping', []);
+      } catch (e) {
+        throw new Error(`no answer from Redis at ${redisAddress(redisUrl)}: ${(e as Error).message}`);
+      }
+    },
+    // Forced: a polite QUIT would wait for an absent Redis.
+    close: () => conn.close(true),
+  };
+}
+
 /** A job as the consumer hands it to its runner; `data` is outside input (it came back from Redis). */
 export interface ReceivedJob {
   id: string;
@@ -136,6 +166,9 @@ export interface ReceivedJob {
 /** Thrown by a runner when retrying cannot help (bad payload, a subject that does not exist). */
 export class JobGivenUp extends Error {}
 
+/** Thrown by a runner when this installation's database has no row for the job: it is another's. */
+export class ForeignJob extends Error {}
+
 export interface JobConsumer {
   /** stops taking jobs, lets the ones in hand finish, then disconnects */
   close(): Promise<void>;
@@ -145,6 +178,23 @@ export function startJobConsumer(q: QueueConfig, run: (job: ReceivedJob) => Prom
   let stopping = false;
   /** per job in hand: resolves once Redis has recorded its outcome, or a while after it ended when Redis is away */
   const inHand = new Map<string, { recorded: () => void; settled: Promise<void> }>();
+
+  /**
+   * Another installation's job, on a prefix both were given. Completing or failing it would lose
+   * it for its owner, and moveToWait would hand it straight back to this worker. In the delayed set
+   * it stays the queue's, uncounted as an attempt (moveToDelayed skips it), until a worker takes it
+   * again: its own installation's runs it, any other sets it aside once more. Each return
+   * (attemptsStarted counts them; attemptsMade does not move) doubles the delay, so a job no
+   * installation owns costs little; the jitter keeps jobs set aside together from falling due
+   * together. While the prefix stays shared, homecoming is a matter of chance: the warning is for
+   * the operator, whose fix is the prefix.
+   */
+  const setAside = async (job: Job, token?: string) => {
+    const returns = Math.max(1, job.attemptsStarted - job.attemptsMade);
+    const delay = Math.round(Math.min(FOREIGN_DELAY_MS * 2 ** (returns - 1), FOREIGN_DELAY_MAX_MS) * (0.5 + Math.random()));
+    await job.moveToDelayed(Date.now() + delay, token);
+    log.warn({ prefix: q.prefix, job: job.id, kind: job.name, returns, retryInMs: delay }, 'foreign job: not in this installation’s database; left in the queue for its own installation');
+  };
 
   const processor = async (job: Job, token?: string) => {
     const id = job.id!;
@@ -164,6 +214,11 @@ export function startJobConsumer(q: QueueConfig, run: (job: ReceivedJob) => Prom
     try {
       return await run({ id, kind: job.name, data: job.data, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
     } catch (e) {
+      if (e instanceof ForeignJob) {
+        await setAside(job, token);
+        recorded();
+        throw new DelayedError();
+      }
       throw e instanceof JobGivenUp ? new UnrecoverableError(e.message) : e;
     } finally {
       ended();

@@ -9,18 +9,20 @@ const MAX_ERROR_CHARS = 2000;
 const now = () => new Date().toISOString();
 
 /**
- * Counts a run and marks the job active. False when the job already finished: Redis may deliver
- * a job again (a completion it never recorded, a job re-added after it lost its data), and a
- * finished job must not run twice.
+ * Counts a run and marks the job active. `finished` when the job already finished: Redis may
+ * deliver a job again (a completion it never recorded, a job re-added after it lost its data),
+ * and a finished job must not run twice. `foreign` when there is no such job here: it belongs to
+ * another installation sharing the queue.
  */
-export async function startRun(db: Db, id: string): Promise<boolean> {
+export async function startRun(db: Db, id: string): Promise<'started' | 'finished' | 'foreign'> {
   const updated = await db
     .updateTable('jobs')
     .set((eb) => ({ state: 'active', runs: eb('runs', '+', 1), updated_at: now() }))
     .where('id', '=', id)
     .where('state', 'in', ['waiting', 'active'])
     .executeTakeFirst();
-  return Number(updated.numUpdatedRows) === 1;
+  if (Number(updated.numUpdatedRows) === 1) return 'started';
+  return (await db.selectFrom('jobs').select('id').where('id', '=', id).executeTakeFirst()) ? 'finished' : 'foreign';
 }
 
 export async function recordProgress(db: Db, id: string, percent: number): Promise<void> {

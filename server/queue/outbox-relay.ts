@@ -16,6 +16,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { OutboxTable } from '../db/schema.ts';
 import { type JobProducer, openJobProducer, type OutgoingJob } from './job-queue.ts';
+import { queueSettings } from './queue-prefix.ts';
 
 const POLL_MS = 500;
 const BATCH = 100;
@@ -137,8 +138,10 @@ export class OutboxRelay {
 }
 
 /** The relay with a producer of its own, as the server and `liuhen worker` run it. */
-export function startOutboxRelay(db: Db, queue: Config['queue'], log: Logger): OutboxRelay {
-  const relay = new OutboxRelay(db, openJobProducer(queue, log), log);
+export async function startOutboxRelay(db: Db, queue: Config['queue'], log: Logger): Promise<OutboxRelay> {
+  const settings = await queueSettings(db, queue);
+  log.info({ prefix: settings.prefix }, 'job queue prefix');
+  const relay = new OutboxRelay(db, openJobProducer(settings, log), log);
   relay.start();
   return relay;
 }

@@ -12,10 +12,12 @@ export async function enqueueJob<K extends JobKind>(db: Kysely<Schema>, kind: K,
   const id = newId('job');
   const now = new Date().toISOString();
   const body = JSON.stringify(jobPayloads[kind].parse(payload));
-  await db.insertInto('outbox').values({ id, kind, payload: body, priority: JOB_PRIORITY[kind], created_at: now, enqueued_at: null }).execute();
+  // The job's row first: outside a transaction, a relay could otherwise hand a job to a worker
+  // before its row exists, and the worker would set it aside as another installation's.
   await db
     .insertInto('jobs')
     .values({ id, kind, subject, state: 'waiting', progress: 0, runs: 0, error: null, result: null, created_at: now, updated_at: now })
     .execute();
+  await db.insertInto('outbox').values({ id, kind, payload: body, priority: JOB_PRIORITY[kind], created_at: now, enqueued_at: null }).execute();
   return id;
 }

@@ -7,6 +7,9 @@ describe('configuration from LIUHEN_* variables', () => {
     const c = loadConfig({ LIUHEN_DATA_DIR: '/srv/liuhen' });
     expect(c).toMatchObject({ dataDir: '/srv/liuhen', httpPort: 8080, rtmpPort: 1935, databaseUrl: 'sqlite:/srv/liuhen/liuhen.sqlite', segmentSeconds: 2, graceSeconds: 30 });
     expect(c.store).toEqual({ kind: 'local', root: '/srv/liuhen/evidence' });
+    // No shared default: each installation derives its own from its database (server/queue/queue-prefix.ts).
+    expect(c.queue.prefix).toBeUndefined();
+    expect(loadConfig({ LIUHEN_DATA_DIR: '/srv/liuhen', LIUHEN_QUEUE_PREFIX: 'site-a' }).queue.prefix).toBe('site-a');
   });
 
   it.each([

@@ -1,0 +1,20 @@
+/**
+ * Which keys in Redis are this installation's. Several installations may share one Redis, and
+ * installations on one prefix take each other's jobs; so unless the operator names a prefix, each
+ * gets one from its own identity. That identity lives in the database (migration 0006), not the
+ * data dir: every node of an installation — `liuhen up` here, `liuhen worker` on another machine —
+ * shares its database and has a data dir of its own.
+ */
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import type { QueueConfig } from './job-queue.ts';
+
+/** 12 hex digits (48 bits) tell apart any number of installations one Redis will ever see. */
+const ID_DIGITS = 12;
+
+/** The queue settings with their prefix: the one set explicitly, or this installation's own. */
+export async function queueSettings(db: Db, queue: Config['queue']): Promise<QueueConfig> {
+  if (queue.prefix !== undefined) return { ...queue, prefix: queue.prefix };
+  const { id } = await db.selectFrom('installation').select('id').executeTakeFirstOrThrow();
+  return { ...queue, prefix: `liuhen-${id.slice(0, ID_DIGITS)}` };
+}
