@@ -6,6 +6,7 @@
  * outage is logged once when it begins and once when it ends.
  */
 import { DelayedError, isNotConnectionError, type Job, Queue, RedisConnection, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { JobKind } from '../db/schema.ts';
@@ -16,6 +17,8 @@ export type QueueConfig = Config['queue'] & { prefix: string };
 /** One queue for every kind: priorities then put the wall's renditions before replay work. */
 const QUEUE_NAME = 'jobs';
 const RECONNECT_MS = 1000;
+/** how long a stop waits for the queue's connection to a Redis that never answered */
+const ABSENT_CLOSE_MS = 1000;
 const CONNECT_TIMEOUT_MS = 2000;
 /** A job fails for good after 5 runs, 2, 4, 8 and 16 s apart. */
 const ATTEMPTS = 5;
@@ -121,9 +124,11 @@ export function openJobProducer(q: QueueConfig, log: Logger): JobProducer {
     },
     close: async () => {
       closing = true;
-      // A polite QUIT needs Redis to answer; without it, just drop the connection.
+      // A polite QUIT needs Redis to answer; without it, just drop the connection. BullMQ's
+      // disconnect first waits for a client that was ever ready: with a Redis never reached that
+      // wait has no end, and a stop must not hang on it.
       if (up) await queue.close();
-      else await queue.disconnect();
+      else await Promise.race([queue.disconnect(), sleep(ABSENT_CLOSE_MS)]);
     },
   };
 }
