@@ -181,7 +181,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     users: core.users,
     devices: core.devices,
     auth: new AuthService(db, core.users, audit, core.keys.key('jwt-hs256')),
-    playback: new PlaybackService(db, core.store, core.users, audit, new UrlSigner(core.keys.key('segment-url-hmac')), core.keys.key('forensic-codeword'), config.playbackSessionMinutes),
+    playback: new PlaybackService(db, core.store, core.users, audit, new UrlSigner(core.keys.key('segment-url-hmac')), core.keys.key('forensic-codeword'), config.playbackSessionMinutes, config.segmentSeconds),
     publishUrl: publish,
     gate,
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),

@@ -1,6 +1,8 @@
 /**
- * A closed recording's replay products: the forensically marked A/B variant of every segment,
- * then the scrub sprite sheet. Both steps are idempotent, so a retry resumes where a run stopped.
+ * A closed recording's replay products: the forensically marked A/B variant of every segment that
+ * segment.derive has not marked already (a failed job, a recording sealed before segments were
+ * marked as sealed), then the scrub sprite sheet. Both steps are idempotent, so a retry resumes
+ * where a run stopped, and a variant made twice at once is stored once (derivatives.ts).
  */
 import type { JobContext, JobHandler } from './job-handler.ts';
 import { deriveMarkedVariants } from './marked-variants.ts';

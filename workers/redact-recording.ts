@@ -19,12 +19,10 @@ import { objectKeys } from '../server/ledger/object-keys.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { probeVideo } from '../server/media/probe.ts';
 import { REDACTED_VARIANTS, redactedFile, redactionArgs } from '../server/media/redaction-args.ts';
-import type { RenditionSettings } from '../server/media/rendition-args.ts';
 import { buildRedactionManifest, type RedactionManifest, signatureKeyOf } from '../server/redaction/redaction-manifest.ts';
 import { marksForSegment, type RedactionMarks, redactionMarksSchema } from '../server/redaction/redaction-marks.ts';
 import { loadRedaction } from '../server/redaction/redactions.ts';
 import type { JobContext, JobHandler, WorkerDeps } from './job-handler.ts';
-import { variantHeight } from './marked-variants.ts';
 import { fetchOriginal } from './original-segment.ts';
 import { withScratchDir } from './scratch-dir.ts';
 import { storeProduct } from './store-product.ts';
@@ -58,12 +56,9 @@ async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): 
   const segments = await deps.db
     .selectFrom('ledger_entries').selectAll().where('recording_id', '=', recording.id).where('kind', '=', 'segment').orderBy('idx').execute();
 
-  // One height for every marked variant, from the first original this run reads, as for replay variants.
-  let height: RenditionSettings['height'] | undefined;
-  const heightOf = (sourceHeight: number) => (height ??= variantHeight(sourceHeight));
   let positionMs = 0;
   for (const [n, entry] of segments.entries()) {
-    await redactSegment(redaction.id, entry, marks, positionMs, heightOf, deps);
+    await redactSegment(redaction.id, entry, marks, positionMs, deps);
     positionMs += entry.duration_ms;
     await ctx.progress(Math.round((95 * (n + 1)) / segments.length));
   }
@@ -99,7 +94,6 @@ async function redactSegment(
   entry: LedgerEntry,
   marks: RedactionMarks,
   positionMs: number,
-  heightOf: (sourceHeight: number) => RenditionSettings['height'],
   deps: WorkerDeps,
 ): Promise<void> {
   const made = await deps.db.selectFrom('redacted_segments').select('variant').where('redaction_id', '=', redactionId).where('idx', '=', entry.idx).execute();
@@ -109,7 +103,7 @@ async function redactSegment(
     const video = await probeVideo(deps.ffmpegPath, original);
     if (video.startSeconds === undefined) throw new InvalidInput(`no first timestamp in segment ${entry.idx}: the marks cannot be placed`);
     const redaction = marksForSegment(marks, { positionMs, durationMs: entry.duration_ms, startSeconds: video.startSeconds });
-    const { output, ...args } = redactionArgs({ redaction, height: heightOf(video.height) });
+    const { output, ...args } = redactionArgs({ redaction });
     await runFfmpeg(deps.ffmpegPath, { ...args, input: original, output, cwd: dir }).done;
     for (const variant of REDACTED_VARIANTS) {
       if (made.some((m) => m.variant === variant)) continue;

@@ -1,13 +1,20 @@
 /**
- * segment.derive: a sealed segment's 360p rendition (the wall's tiles) and its thumbnail (the
- * scrub sprite's tile). The original is read from the store and checked against its ledger hash
- * before anything is made from it: a derivative names that hash, so it must come from those bytes.
+ * segment.derive: a sealed segment's 360p rendition (the wall's tiles), its thumbnail (the scrub
+ * sprite's tile) and its forensic A/B marked variants (replay). The original is read from the
+ * store and checked against its ledger hash before anything is made from it: a derivative names
+ * that hash, so it must come from those bytes.
+ *
+ * The marks are made here, as each segment is sealed, rather than once the recording closes: a
+ * replay serves marked bytes only (server/playback/marked-prefix.ts), so evidence becomes
+ * viewable as soon as its segments are marked — seconds behind the camera — instead of after a
+ * whole recording's worth of encodes. The wall's rendition comes first: it is what is watched now.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LedgerEntry } from '../server/db/schema.ts';
 import { InvalidInput } from '../server/errors.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
+import { forensicMarkFilter } from '../server/media/forensic-mark.ts';
 import { type FfmpegArgs, renditionArgs, thumbnailArgs } from '../server/media/rendition-args.ts';
 import { findDerivative, storeDerivative } from './derivatives.ts';
 import { fetchOriginal } from './original-segment.ts';
@@ -15,16 +22,26 @@ import type { JobContext, JobHandler, WorkerDeps } from './job-handler.ts';
 import { withScratchDir } from './scratch-dir.ts';
 
 const PRODUCTS = {
-  r360: { args: renditionArgs({ height: 360 }), file: 'r360.ts' },
+  r360: { args: renditionArgs({ shortSide: 360 }), file: 'r360.ts' },
   thumb: { args: thumbnailArgs(), file: 'thumb.jpg' },
+  // Each variant keeps its original's timestamps and starts with an IDR frame, so a playlist can
+  // pick A or B per segment and still play one seamless stream (see marked-variants.ts).
+  mark_a: { args: renditionArgs({ shortSide: 720, extraFilter: forensicMarkFilter('A') }), file: 'mark_a.ts' },
+  mark_b: { args: renditionArgs({ shortSide: 720, extraFilter: forensicMarkFilter('B') }), file: 'mark_b.ts' },
 } satisfies Record<string, { args: FfmpegArgs; file: string }>;
 
 export type SegmentProduct = keyof typeof PRODUCTS;
 
+/** Encoded in this order; the products of one stage at once (at one segment's size, one encode does not keep two cores busy). */
+const STAGES: SegmentProduct[][] = [['r360'], ['thumb'], ['mark_a', 'mark_b']];
+
+/** The products that are video: whole frames re-encoded, timed like their original. */
+const TIMED = new Set<SegmentProduct>(['r360', 'mark_a', 'mark_b']);
+
 export const segmentDerive: JobHandler<'segment.derive'> = async ({ recordingId, idx }, ctx, deps) => {
   const entry = await deps.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx).executeTakeFirst();
   if (entry?.kind !== 'segment') throw new InvalidInput(`${recordingId} entry ${idx} is not a sealed segment`);
-  const made = await makeSegmentProducts(entry, ['r360', 'thumb'], ctx, deps, (done, total) => ctx.progress(Math.round((100 * done) / total)));
+  const made = await makeSegmentProducts(entry, ['r360', 'thumb', 'mark_a', 'mark_b'], ctx, deps, (done, total) => ctx.progress(Math.round((100 * done) / total)));
   await ctx.progress(100);
   return { made };
 };
@@ -42,16 +59,19 @@ export async function makeSegmentProducts(
   if (missing.length === 0) return missing;
   await withScratchDir(deps.workDir, async (dir) => {
     const original = await fetchOriginal(deps, entry, dir);
-    await progress(1, missing.length + 1);
-    for (const [n, kind] of missing.entries()) {
-      const output = path.join(dir, PRODUCTS[kind].file);
-      await transcodeSegment(deps.ffmpegPath, kind, original, output);
-      await storeDerivative(deps, {
-        recordingId: entry.recording_id, idx: entry.idx, kind, bytes: await fs.readFile(output), sourceSha256: entry.sha256!,
-        // Frames pass through one for one: a rendition lasts as long as its original.
-        durationMs: kind === 'r360' ? entry.duration_ms : undefined, jobId: ctx.jobId,
-      });
-      await progress(n + 2, missing.length + 1);
+    let done = 1;
+    await progress(done, missing.length + 1);
+    for (const stage of STAGES) {
+      const now = stage.filter((kind) => missing.includes(kind));
+      await Promise.all(now.map((kind) => transcodeSegment(deps.ffmpegPath, kind, original, path.join(dir, PRODUCTS[kind].file))));
+      for (const kind of now) {
+        await storeDerivative(deps, {
+          recordingId: entry.recording_id, idx: entry.idx, kind, bytes: await fs.readFile(path.join(dir, PRODUCTS[kind].file)), sourceSha256: entry.sha256!,
+          // Frames pass through one for one: a rendition or a variant lasts as long as its original.
+          durationMs: TIMED.has(kind) ? entry.duration_ms : undefined, jobId: ctx.jobId,
+        });
+        await progress(++done, missing.length + 1);
+      }
     }
   });
   return missing;
@@ -61,4 +81,3 @@ export async function makeSegmentProducts(
 export function transcodeSegment(ffmpegPath: string, kind: SegmentProduct, input: string, output: string): Promise<void> {
   return runFfmpeg(ffmpegPath, { ...PRODUCTS[kind].args, input, output }).done;
 }
-

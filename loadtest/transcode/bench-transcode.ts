@@ -57,7 +57,7 @@ function cameraSegments(dir: string, count: number): string[] {
 
 /** (b): what an operator would type, with the arguments fluent-ffmpeg builds for (a), in its order. */
 function bareFfmpeg(input: string, output: string): Promise<void> {
-  const { inputOptions, outputOptions } = renditionArgs({ height: 360 });
+  const { inputOptions, outputOptions } = renditionArgs({ shortSide: 360 });
   const child = spawn(FFMPEG, [...inputOptions, '-i', input, '-y', ...outputOptions, output], { stdio: 'ignore' });
   return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`)))));
 }

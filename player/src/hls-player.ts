@@ -16,6 +16,8 @@ export interface AttachOptions {
   /** seconds; where a replay resumes after its session was renewed */
   startPosition?: number;
   onFatal?: (error: FatalError) => void;
+  /** each time hls.js loads the playlist: how many segments it lists, whether it has ended (a replay's held tail, marked-prefix.ts) */
+  onPlaylist?: (playlist: { segments: number; ended: boolean }) => void;
 }
 
 /**
@@ -71,7 +73,19 @@ export function attachPlaylist(
     const hls = new Hls({ ...(options.live ? LIVE : REPLAY), startPosition: options.startPosition ?? -1 });
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (data.fatal) fatal({ type: data.type, details: data.details });
+      // The 360p variant stops growing while the rendition worker is behind or down: the
+      // originals always keep up, so a stalled wall tile moves to them.
+      if (options.live && data.details === Hls.ErrorDetails.BUFFER_STALLED_ERROR && hls.autoLevelCapping === 0 && hls.levels.length > 1) {
+        hls.autoLevelCapping = -1;
+        hls.nextLevel = hls.levels.length - 1;
+      }
     });
+    // A live session's master offers the 360p rendition beside the originals (levels are sorted
+    // by bandwidth): a wall of many tiles plays the lightest.
+    if (options.live) hls.on(Hls.Events.MANIFEST_PARSED, () => {
+      hls.autoLevelCapping = 0;
+    });
+    hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => options.onPlaylist?.({ segments: data.details.fragments.length, ended: !data.details.live }));
     hls.loadSource(playlistUrl);
     hls.attachMedia(video);
     return {

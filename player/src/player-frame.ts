@@ -1,6 +1,7 @@
 /**
  * A player container (`[data-testid=player]`): the video and its watermark, nothing else, so
- * the watermark's random place is always over the picture.
+ * the watermark's random place is always over the video (and watermark.ts keeps it over the
+ * picture, off any bars).
  */
 import { h } from './dom.ts';
 import { createWatermark, type Watermark } from './watermark.ts';
@@ -28,6 +29,6 @@ export function createPlayerFrame(options: { live: boolean }): PlayerFrame {
     video.controls = true;
   }
   const container = h('div', { 'data-testid': 'player', 'data-fatal-error': '', class: 'player' }, video);
-  const watermark = createWatermark(container);
+  const watermark = createWatermark(container, video);
   return { container, video, watermark, destroy: () => watermark.destroy() };
 }

@@ -48,8 +48,11 @@ export interface Recording {
   origin: 'live' | 'upload';
   /** the device clock minus the server's when the recording started, if the device reported it */
   clockDriftMs: number | null;
-  flags: string[];
+  flags: RecordingFlag[];
 }
+
+/** A recording's flag: a code, or a code with how many times it was found (`decode_errors`). */
+export type RecordingFlag = string | { kind: string; count: number };
 
 export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault' | 'disk_full' | 'store_unavailable' | 'segmenter_failed';
 
@@ -85,13 +88,17 @@ export interface Device {
   rtspUrl: string | null;
 }
 
+/** What `GET /api/recordings/:id/verification` answers: the same document as `liuhen verify --json`. */
 export interface Verification {
+  recordingId: string;
   ok: boolean;
+  entries: number;
   segments: number;
   gaps: number;
-  checkpoints: number;
+  checkpointsChecked: number;
   manifestChecked: boolean;
-  problems: { idx: number; message: string }[];
+  /** `idx` 0: the recording as a whole (header, manifest, signature, chain origin) */
+  problems: { idx: number; what: string; message: string }[];
 }
 
 export interface WatermarkText {
@@ -106,6 +113,8 @@ export interface PlaybackSession {
   playlistUrl: string;
   expiresAt: string;
   watermark: WatermarkText;
+  /** a replay whose last segments are still being marked: they are held back, the playlist grows as they are */
+  marking: { marked: number; segments: number } | null;
 }
 
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed';
@@ -135,5 +144,7 @@ export interface AuditEvent {
   sessionId: string | null;
   object: string | null;
   bytes: number | null;
-  detail: unknown;
+  detail: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
 }

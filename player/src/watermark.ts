@@ -1,10 +1,13 @@
 /**
  * The visible watermark over a video: who is watching, in which playback session, and when. It
  * jumps to a new random place every few seconds so that no fixed crop of a screen recording
- * leaves it out, and the running clock dates any photo of the screen.
+ * leaves it out, and the running clock dates any photo of the screen. It moves over the picture
+ * only, never over the bars around it (a portrait camera in a landscape box): a crop to the
+ * picture would otherwise leave it out.
  */
 import { h } from './dom.ts';
 import { formatDateTime } from './format.ts';
+import { pictureRect } from './picture-rect.ts';
 import type { WatermarkText } from './types.ts';
 
 const MOVE_EVERY_MS = 4000;
@@ -15,8 +18,8 @@ export interface Watermark {
   destroy(): void;
 }
 
-/** `area` must be positioned; the watermark is placed inside it. */
-export function createWatermark(area: HTMLElement): Watermark {
+/** `area` must be positioned and show `video` with `object-fit: contain`; the watermark is placed inside it, over the picture. */
+export function createWatermark(area: HTMLElement, video: HTMLVideoElement): Watermark {
   const who = h('div');
   const session = h('div');
   const clock = h('div');
@@ -27,13 +30,22 @@ export function createWatermark(area: HTMLElement): Watermark {
     clock.textContent = formatDateTime(new Date());
   };
   const move = (): void => {
-    const x = Math.random() * Math.max(0, area.clientWidth - el.offsetWidth);
-    const y = Math.random() * Math.max(0, area.clientHeight - el.offsetHeight);
+    const picture = pictureRect({ width: area.clientWidth, height: area.clientHeight }, { width: video.videoWidth, height: video.videoHeight });
+    // Measured at the picture's corner, where it has all the picture's width: a narrow portrait
+    // picture wraps its lines rather than letting them run onto the bars.
+    el.style.maxWidth = `${Math.floor(picture.width)}px`;
+    el.style.left = `${Math.round(picture.left)}px`;
+    const x = picture.left + Math.random() * Math.max(0, picture.width - el.offsetWidth);
+    const y = picture.top + Math.random() * Math.max(0, picture.height - el.offsetHeight);
     el.style.left = `${Math.round(x)}px`;
     el.style.top = `${Math.round(y)}px`;
   };
   const clockTimer = setInterval(tick, 1000);
   const moveTimer = setInterval(move, MOVE_EVERY_MS);
+  // The picture's place changes when its size becomes known or changes, and when the box is resized (full screen).
+  video.addEventListener('resize', move);
+  const resized = new ResizeObserver(move);
+  resized.observe(area);
   tick();
 
   return {
@@ -49,6 +61,8 @@ export function createWatermark(area: HTMLElement): Watermark {
     destroy() {
       clearInterval(clockTimer);
       clearInterval(moveTimer);
+      video.removeEventListener('resize', move);
+      resized.disconnect();
       el.remove();
     },
   };

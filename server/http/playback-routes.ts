@@ -10,7 +10,7 @@ import { authOf, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
 
 const sessionBody = z.union([z.object({ recordingId: z.string().min(1).max(64) }).strict(), z.object({ deviceId: z.string().min(1).max(64) }).strict()]);
-const playlistParams = z.object({ sid: anyIdSchema });
+const playlistParams = z.object({ sid: anyIdSchema, name: z.enum(['index', 'original', 'r360']) });
 const segmentParams = z.object({ sid: anyIdSchema, rec: anyIdSchema, idx: z.coerce.number().int().positive().max(10_000_000) });
 
 export function playbackSessionRoutes(d: ApiDeps): Router {
@@ -23,9 +23,10 @@ export function playbackSessionRoutes(d: ApiDeps): Router {
 
 export function playRoutes(d: ApiDeps): Router {
   const r = Router();
-  r.get('/:sid/index.m3u8', async (req, res) => {
-    const { sid } = playlistParams.parse(req.params);
-    const body = await d.playback.playlist(sid, req.query, contextOf(req));
+  // `index` is a replay's playlist or a live session's master; `original` and `r360` its variants.
+  r.get('/:sid/:name.m3u8', async (req, res) => {
+    const { sid, name } = playlistParams.parse(req.params);
+    const body = await d.playback.playlist(sid, name, req.query, contextOf(req));
     res.type('application/vnd.apple.mpegurl').send(body);
   });
   r.get('/:sid/:rec/:idx.ts', async (req, res) => {

@@ -1,5 +1,5 @@
 /**
- * The ffmpeg command of a party copy: the forensically marked 720p variants chosen by the export's
+ * The ffmpeg command of a party copy: the forensically marked replay variants chosen by the export's
  * codeword, joined, with a burned-in visible watermark, into one H.264/AAC MP4 that starts playing
  * before it has all arrived (faststart). Pure: the filter text and options only.
  *
@@ -21,11 +21,14 @@ export const PROGRESS_FILE = 'progress.txt';
 
 /**
  * Centred near the bottom on a dark box, 1/24 of the frame high per line: readable on any
- * picture, and hard to crop away without losing the picture's lower part.
+ * picture, and hard to crop away without losing the picture's lower part. A portrait picture
+ * (a phone or a camera worn sideways) is narrow for its height: there the size follows the width
+ * (1/32 of it, room for the longer line's ~25 em), or the lines would run off both sides.
+ * Quoted: the comma would otherwise end the filter.
  */
 export const WATERMARK_FILTER = [
   `drawtext=fontfile=${WATERMARK_FONT}:textfile=${WATERMARK_TEXT}`,
-  'fontsize=h/24:fontcolor=white@0.9:line_spacing=6',
+  "fontsize='min(h/24,w/32)':fontcolor=white@0.9:line_spacing=6",
   'box=1:boxcolor=black@0.5:boxborderw=10',
   'x=(w-text_w)/2:y=h-text_h-h/16',
 ].join(':');

@@ -1,8 +1,8 @@
 /**
  * The ffmpeg command of a redacted segment: one run, one decode, three outputs — `plain` at the
- * original's size, and the forensic `mark_a` and `mark_b` at the replay variants' size, so a
- * party's playback of a redaction carries the same A/B mark as a replay. Pure: tested by table,
- * without ffmpeg.
+ * original's size, and the forensic `mark_a` and `mark_b` at the replay variants' size (short side
+ * at most 720 lines, orientation kept), so a party's playback of a redaction carries the same A/B
+ * mark as a replay. Pure: tested by table, without ffmpeg.
  *
  * Each output is renditionArgs' encode (original timestamps kept with `-copyts`, one GOP, no
  * B-frames: see rendition-args.ts), so `t` in these filters is the original's timestamp; the
@@ -15,7 +15,7 @@
  */
 import type { RedactedVariant } from '../db/schema.ts';
 import { forensicMarkFilter } from './forensic-mark.ts';
-import { type FfmpegArgs, renditionArgs, type RenditionSettings } from './rendition-args.ts';
+import { type FfmpegArgs, renditionArgs } from './rendition-args.ts';
 import type { BlurRect, SegmentRedaction, TimeRange } from '../redaction/redaction-marks.ts';
 
 export const REDACTED_VARIANTS: readonly RedactedVariant[] = ['plain', 'mark_a', 'mark_b'];
@@ -25,9 +25,10 @@ export const redactedFile = (variant: RedactedVariant) => `${variant}.ts`;
 
 export interface RedactionSettings {
   redaction: SegmentRedaction;
-  /** the replay variants' height for this original (marked-variants.ts variantHeight); also sets plain's rate caps */
-  height: RenditionSettings['height'];
 }
+
+/** The replay variants' encode (workers/segment-derive.ts); plain takes its rate caps too. */
+const SHORT_SIDE = 720;
 
 const AUDIO_BITRATE = '128k';
 const MUTE_FRAME_SAMPLES = 64;
@@ -66,14 +67,14 @@ export function redactionArgs(s: RedactionSettings): FfmpegArgs & { output: stri
   const audio = audioFilter(s.redaction.mute);
   const outputOf = (variant: RedactedVariant): string[] => {
     const mark = variant === 'plain' ? [] : [forensicMarkFilter(variant === 'mark_a' ? 'A' : 'B')];
-    const encode = renditionArgs({ height: s.height, extraFilter: [...blur, ...mark].join(',') || undefined }).outputOptions;
+    const encode = renditionArgs({ shortSide: SHORT_SIDE, extraFilter: [...blur, ...mark].join(',') || undefined }).outputOptions;
     // plain keeps the original's size: its filter is the blur alone.
     const replaced: Record<string, string> = variant === 'plain' ? { '-vf': blur.join(',') || 'null', '-c:a': 'aac' } : { '-c:a': 'aac' };
     return [...replaceOptions(encode, replaced), '-b:a', AUDIO_BITRATE, ...(audio ? ['-af', audio] : [])];
   };
   const [first, second, last] = REDACTED_VARIANTS as [RedactedVariant, RedactedVariant, RedactedVariant];
   return {
-    inputOptions: renditionArgs({ height: s.height }).inputOptions,
+    inputOptions: renditionArgs({ shortSide: SHORT_SIDE }).inputOptions,
     outputOptions: [...outputOf(first), redactedFile(first), ...outputOf(second), redactedFile(second), ...outputOf(last)],
     output: redactedFile(last),
   };

@@ -22,13 +22,14 @@ export interface FfmpegArgs {
 }
 
 export interface RenditionSettings {
-  height: 360 | 720;
+  /** lines of the picture's short side, at most: 360 for the wall's tiles, 720 for replay */
+  shortSide: 360 | 720;
   /** a filter appended after scaling (the forensic A/B mark) */
   extraFilter?: string;
 }
 
 /** Caps for the wall's many small tiles (360p) and for replay (720p); CRF below the cap. */
-const RATE: Record<RenditionSettings['height'], { crf: number; maxrate: string; bufsize: string }> = {
+const RATE: Record<RenditionSettings['shortSide'], { crf: number; maxrate: string; bufsize: string }> = {
   360: { crf: 26, maxrate: '600k', bufsize: '1200k' },
   720: { crf: 23, maxrate: '2000k', bufsize: '4000k' },
 };
@@ -37,9 +38,22 @@ const GOP_FRAMES = 100_000;
 
 const QUIET = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
 
+/**
+ * Scales the short side to `cap` lines, or keeps it when it is shorter (never scaled up), and the
+ * long side in proportion: a 1920×1080 camera becomes 1280×720, a 1080×1920 portrait one 720×1280
+ * (a fixed height would squeeze it to 406×720). Both sides even, as yuv420p needs: the short one
+ * rounded down, the long one by `-2`. Decided by ffmpeg per input, so no probe is needed and a
+ * segment can be scaled the moment it is sealed. The quotes keep the commas from splitting the
+ * filter chain; no spaces, which the runner would split on.
+ */
+export function scaleToShortSide(cap: number): string {
+  const short = (side: 'iw' | 'ih') => `2*trunc(min(${cap},${side})/2)`;
+  return `scale=w='if(gte(iw,ih),-2,${short('iw')})':h='if(gte(iw,ih),${short('ih')},-2)'`;
+}
+
 export function renditionArgs(s: RenditionSettings): FfmpegArgs {
-  const rate = RATE[s.height];
-  const filters = [`scale=-2:${s.height}`, ...(s.extraFilter ? [s.extraFilter] : [])];
+  const rate = RATE[s.shortSide];
+  const filters = [scaleToShortSide(s.shortSide), ...(s.extraFilter ? [s.extraFilter] : [])];
   return {
     inputOptions: [...QUIET, '-copyts'],
     outputOptions: [

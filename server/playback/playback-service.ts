@@ -4,6 +4,8 @@
  * the policy still allowing — and written to the audit log whether it is served or refused.
  * Bytes come only from the evidence store, and only when they still hash to the ledger (an
  * original) or to the derivatives row that names that original (a rendition or a marked variant).
+ * A replay is served marked variants only, each viewer's by their session's codeword; segments
+ * not marked yet are held back (marked-prefix.ts). Live serves renditions and originals.
  *
  * A party's session plays in a supervised viewing room (server/party/viewing-rooms.ts): it is
  * checked against the room and the approval on every request, with no admission cache, so a
@@ -22,9 +24,12 @@ import { newId } from '../ids.ts';
 import { ViewingRooms } from '../party/viewing-rooms.ts';
 import { type Decision, mayReplay, mayWatchLive } from '../policy/policy.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
-import { LIVE_WINDOW_SEGMENTS, type PlaylistEntry, renderPlaylist } from './playlist.ts';
+import { markedPrefix } from './marked-prefix.ts';
+import { DeviceStreams, type StreamWindow } from './device-stream.ts';
+import { LIVE_WINDOW_SEGMENTS, type PlaylistEntry, renderMasterPlaylist, renderMediaPlaylist, segmentsOf, targetSeconds, type Variant } from './playlist.ts';
 import { SegmentCache } from './segment-cache.ts';
-import { type Derived, derivativeFor, segmentSource } from './segment-source.ts';
+import { type Derived, derivativeFor, type SegmentSource, segmentSource } from './segment-source.ts';
+import { SessionContinuity } from './session-continuity.ts';
 import { TtlCache } from './ttl-cache.ts';
 import { segmentObject, type UrlSigner } from './url-signer.ts';
 
@@ -36,6 +41,8 @@ export interface CreatedSession {
   playlistUrl: string;
   expiresAt: string;
   watermark: { viewerName: string; badge: string; sessionId: string };
+  /** a replay whose tail is held back until marked (marked-prefix.ts): how far marking has come; null when nothing is held */
+  marking: { marked: number; segments: number } | null;
 }
 
 export class IntegrityFailure extends LiuhenError {
@@ -57,12 +64,19 @@ interface Admitted {
   viewer: Viewer;
 }
 
-type Window = { recording: Recording | undefined; entries: PlaylistEntry[]; segmentsBefore: number; gapsBefore: number; derived: Derived };
+/** `held`: a replay's segments not listed until they are marked; `marked`: none is held */
+type ReplayWindow = { recording: Recording; entries: PlaylistEntry[]; held: number; marked: boolean; derived: Derived };
+type LiveWindow = StreamWindow & { r360: ReadonlySet<number> };
+/** What a session's playlists keep from their first rendering (RFC 8216 §6.2.1). */
+type PlaylistShape = { type: 'live' | 'event' | 'vod'; targetSeconds: number };
 
-/** The forensic pair; a replay is marked once every segment has both. */
+/** `index`: a replay's media playlist or a live session's master; the others are live variants. */
+export type PlaylistName = 'index' | 'original' | 'r360';
+
+/** The forensic pair; a replay serves a segment once it has both. */
 const MARKS = ['mark_a', 'mark_b'] as const;
 
-const NOTHING_DERIVED: Derived = { marked: false, r360: new Set() };
+const NO_RENDITIONS: ReadonlySet<number> = new Set();
 
 interface StoredObject {
   objectKey: string;
@@ -73,7 +87,12 @@ export class PlaybackService {
   private readonly segments = new SegmentCache(SEGMENT_CACHE_BYTES);
   /** session id → a recent full admission (session row, active user, policy allowing) */
   private readonly admitted = new TtlCache<string, Admitted>(ADMISSION_TTL_MS, 100_000);
-  private readonly windows = new TtlCache<string, Window>(WINDOW_TTL_MS, 10_000);
+  private readonly replays = new TtlCache<string, ReplayWindow>(WINDOW_TTL_MS, 10_000);
+  private readonly lives = new TtlCache<string, LiveWindow>(WINDOW_TTL_MS, 10_000);
+  private readonly streams: DeviceStreams;
+  private readonly continuity: SessionContinuity;
+  /** session id → its playlists' type and target duration so far */
+  private readonly shapes: TtlCache<string, PlaylistShape>;
   /** sealed ledger entries never change: `<recordingId>/<idx>` → the facts a segment request needs */
   private readonly sealed = new TtlCache<string, { deviceId: string; objectKey: string | null; sha256: string | null; kind: string } | null>(Infinity, 200_000);
   /** derivatives (and redacted segments) are write-once too: `<recordingId>/<idx>/<kind>` → where it is and what it hashes to */
@@ -89,9 +108,15 @@ export class PlaybackService {
     /** keys each replay session's forensic codeword (server/forensic/codeword.ts) */
     private readonly codewordKey: Buffer,
     private readonly sessionMinutes: number,
+    /** the segmenter's segment length: the least target duration a playlist announces */
+    private readonly segmentSeconds: number,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.rooms = new ViewingRooms(db, audit, now);
+    this.streams = new DeviceStreams(db);
+    const sessionMs = (sessionMinutes + 1) * 60_000;
+    this.continuity = new SessionContinuity(sessionMs);
+    this.shapes = new TtlCache(sessionMs, 100_000);
   }
 
   /** Whether `viewer` may replay the recording, with the facts the policy needs looked up. */
@@ -119,7 +144,7 @@ export class PlaybackService {
     const { decision, redactionId, windowUntil } = await this.rooms.playDecision(roomId, recordingId, viewer.id);
     if (!decision.allow) throw await this.refused(ctx, event, decision.reason, new NotAllowed(decision.reason), { roomId });
     const recording = await this.db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirstOrThrow();
-    if (!(await this.window(recording, 'replay', redactionId)).derived.marked) {
+    if (!(await this.replayWindow(recording, redactionId)).marked) {
       throw await this.refused(ctx, event, 'not_ready', new StateConflict('not_ready', `the marked segments of ${recordingId} are not made yet`), { roomId });
     }
     return this.open(viewer, { kind: 'replay', recording_id: recordingId, device_id: null, room_id: roomId, redaction_id: redactionId }, windowUntil, ctx);
@@ -137,6 +162,7 @@ export class PlaybackService {
       expires_at: new Date(notAfter === null ? usual : Math.min(usual, Date.parse(notAfter))).toISOString(),
     };
     const kind = session.kind;
+    const marking = kind === 'replay' ? await this.marking(session) : null;
     await this.db.insertInto('playback_sessions').values(session).execute();
     await this.access(ctx, {
       actor: `user:${viewer.id}`, action: 'playback.session', subject: session.recording_id ?? session.device_id, outcome: 'ok', sessionId: session.id, detail: { kind, ...roomDetail(session) },
@@ -147,30 +173,100 @@ export class PlaybackService {
       playlistUrl: `${PLAYBACK_PATH}/${session.id}/index.m3u8?${this.signer.query(session.id, 'index', new Date(session.expires_at))}`,
       expiresAt: session.expires_at,
       watermark: { viewerName: viewer.name, badge: viewer.badge, sessionId: session.id },
+      marking,
     };
   }
 
-  async playlist(sessionId: string, query: Record<string, unknown>, ctx: RequestContext): Promise<string> {
-    const { session, viewer } = await this.admit(sessionId, 'index', query, ctx, 'playback.playlist');
-    const { recording, ...window } = await this.windows.through(`${session.kind}:${session.recording_id ?? session.device_id}:${session.redaction_id ?? ''}`, async () => {
-      const r = await this.recordingOf(session);
-      return { recording: r, ...(r ? await this.window(r, session.kind, session.redaction_id) : { entries: [], segmentsBefore: 0, gapsBefore: 0, derived: NOTHING_DERIVED }) };
-    });
-    if (session.room_id && !window.derived.marked) {
-      throw await this.refused(ctx, { actor: `user:${viewer.id}`, action: 'playback.playlist', subject: session.recording_id, sessionId, object: 'index.m3u8' }, 'not_ready', new NotAllowed('not_ready'), roomDetail(session));
-    }
+  /** A replay's marking progress while its tail is held back; null once every segment is served. */
+  private async marking(session: Pick<PlaybackSession, 'kind' | 'recording_id' | 'device_id' | 'redaction_id'>): Promise<CreatedSession['marking']> {
+    const r = await this.recordingOf(session);
+    if (!r) return null;
+    const { entries, held } = await this.replayWindow(r, session.redaction_id);
+    if (held === 0) return null;
+    const marked = entries.filter((e) => e.kind === 'segment').length;
+    return { marked, segments: marked + held };
+  }
+
+  /**
+   * `name` is `index` — a replay's media playlist, or a live session's master playlist — or the
+   * live variant `original` / `r360` the master names. One session's playlists are one stream:
+   * numbered by the device's stream (device-stream.ts), with a target duration that never drops.
+   */
+  async playlist(sessionId: string, name: PlaylistName, query: Record<string, unknown>, ctx: RequestContext): Promise<string> {
+    const object = name === 'index' ? 'index' : `index/${name}`;
+    const { session, viewer } = await this.admit(sessionId, object, query, ctx, 'playback.playlist');
+    const event = { actor: `user:${viewer.id}`, action: 'playback.playlist', sessionId, object: `${name}.m3u8` };
     const notAfter = new Date(session.expires_at);
-    const segmentUrl = (idx: number) => {
-      const source = segmentSource(session.kind, window.derived, idx);
-      const signed = this.signer.query(session.id, segmentObject(recording!.id, idx, source), notAfter);
-      return `${recording!.id}/${idx}.ts?${source === 'original' ? '' : `v=${source}&`}${signed}`;
-    };
-    const body = renderPlaylist({ ...window, ended: recording?.state === 'closed', kind: session.kind, segmentUrl });
-    await this.access(ctx, {
-      actor: `user:${viewer.id}`, action: 'playback.playlist', subject: recording?.id ?? session.device_id, outcome: 'ok', sessionId, object: 'index.m3u8', bytes: Buffer.byteLength(body),
-      ...(session.room_id ? { detail: roomDetail(session) } : {}),
-    });
+    let body: string;
+    let subject: string | null;
+    if (session.kind === 'replay') {
+      const { recording, entries, held, marked, derived } = await this.replays.through(`${session.recording_id}:${session.redaction_id ?? ''}`, async () => {
+        const r = (await this.recordingOf(session))!;
+        return this.replayWindow(r, session.redaction_id);
+      });
+      subject = recording.id;
+      if (name !== 'index') throw await this.refused(ctx, { ...event, subject }, 'no such playlist', new NotAllowed('no such playlist'), roomDetail(session));
+      if (session.room_id && !marked) throw await this.refused(ctx, { ...event, subject }, 'not_ready', new NotAllowed('not_ready'), roomDetail(session));
+      const source = segmentSource('replay', derived, 0);
+      const segments = segmentsOf(entries);
+      const ended = recording.state === 'closed' && held === 0;
+      const shape = this.shapeOf(sessionId, { type: ended ? 'vod' : 'event', targetSeconds: targetSeconds(this.segmentSeconds, segments) });
+      body = renderMediaPlaylist({ ...shape, mediaSequence: 0, discontinuitySequence: 0, segments, ended, segmentUrl: (idx) => this.segmentUrl(session.id, recording.id, idx, source, notAfter) });
+    } else {
+      const window = await this.lives.through(session.device_id!, () => this.liveWindow(session.device_id!));
+      subject = session.device_id;
+      const segments = segmentsOf(window.entries);
+      const shape = this.shapeOf(sessionId, { type: 'live', targetSeconds: targetSeconds(this.segmentSeconds, segments) });
+      if (name === 'index') {
+        body = renderMasterPlaylist(await this.variants(session, window));
+      } else {
+        const r = window.recording!;
+        // The 360p variant ends before the first segment whose rendition is not made yet: it
+        // never names an original, and grows as the worker catches up.
+        const made = name === 'r360' ? segments.findIndex((s) => !window.r360.has(s.idx)) : -1;
+        const listed = made === -1 ? segments : segments.slice(0, made);
+        const source = name === 'r360' ? 'r360' : 'original';
+        body = renderMediaPlaylist({ ...shape, mediaSequence: window.mediaSequence, discontinuitySequence: window.discontinuitySequence, segments: listed, ended: false, segmentUrl: (idx) => this.segmentUrl(session.id, r.id, idx, source, notAfter) });
+      }
+    }
+    await this.access(ctx, { ...event, subject, outcome: 'ok', bytes: Buffer.byteLength(body), ...(session.room_id ? { detail: roomDetail(session) } : {}) });
     return body;
+  }
+
+  private segmentUrl(sessionId: string, recordingId: string, idx: number, source: SegmentSource, notAfter: Date): string {
+    const signed = this.signer.query(sessionId, segmentObject(recordingId, idx, source), notAfter);
+    return `${recordingId}/${idx}.ts?${source === 'original' ? '' : `v=${source}&`}${signed}`;
+  }
+
+  /**
+   * What a session's playlists keep from their first rendering: the playlist type, and the target
+   * duration, which only ever grows (a longer segment than any before raises it once).
+   */
+  private shapeOf(sessionId: string, now: PlaylistShape): PlaylistShape {
+    const before = this.shapes.get(sessionId);
+    const shape = before ? { type: before.type, targetSeconds: Math.max(before.targetSeconds, now.targetSeconds) } : now;
+    this.shapes.set(sessionId, shape);
+    return shape;
+  }
+
+  /**
+   * A live session's variants: the originals, and the 360p renditions when the worker is making
+   * them (some segment of the window has one). The wall plays the lightest; a player that cannot
+   * keep up on one variant may move to the other, both numbered alike.
+   */
+  private async variants(session: PlaybackSession, window: LiveWindow): Promise<Variant[]> {
+    const notAfter = new Date(session.expires_at);
+    const url = (name: Exclude<PlaylistName, 'index'>) => `${name}.m3u8?${this.signer.query(session.id, `index/${name}`, notAfter)}`;
+    const r = window.recording;
+    const idxs = window.entries.filter((e) => e.kind === 'segment').map((e) => e.idx);
+    if (!r || idxs.length === 0) return [{ name: 'original', url: url('original'), bandwidth: 1 }];
+    const originals = await this.db.selectFrom('ledger_entries').select(['size', 'duration_ms']).where('recording_id', '=', r.id).where('idx', 'in', idxs).execute();
+    const variants: Variant[] = [{ name: 'original', url: url('original'), bandwidth: peakBitsPerSecond(originals) }];
+    if (window.r360.size > 0) {
+      const renditions = await this.db.selectFrom('derivatives').select(['size', 'duration_ms']).where('recording_id', '=', r.id).where('kind', '=', 'r360').where('idx', 'in', idxs).execute();
+      variants.unshift({ name: 'r360', url: url('r360'), bandwidth: Math.min(peakBitsPerSecond(renditions), variants[0]!.bandwidth - 1) });
+    }
+    return variants;
   }
 
   /** `query.v` names the source the playlist chose (segment-source.ts); the signature covers it. */
@@ -187,6 +283,8 @@ export class PlaybackService {
     if (entry.kind !== 'segment' || !entry.objectKey || !entry.sha256) throw await refuse('no such segment');
     // A party is never served an original: only marked bytes, which trace a leak back to them.
     if (session.room_id && source !== 'mark') throw await refuse('room sessions serve marked segments only');
+    // Nor is any replay: a copy without a codeword could not be traced to its viewer.
+    if (session.kind === 'replay' && source !== 'mark') throw await refuse('replay sessions serve marked segments only');
     let stored: StoredObject = { objectKey: entry.objectKey, sha256: entry.sha256 };
     if (source !== 'original') {
       const derived = source === 'mark' || source === 'r360' ? await this.derivative(recordingId, idx, derivativeFor(source, this.codewordKey, sessionId, idx), session.redaction_id) : undefined;
@@ -206,7 +304,8 @@ export class PlaybackService {
     }
     this.segments.set(stored.objectKey, bytes);
     await this.access(ctx, { ...event, outcome: 'ok', object: stored.objectKey, bytes: bytes.length, ...(session.room_id ? { detail: room } : {}) });
-    return bytes;
+    // Checked as stored; served with continuity counters running on from the session's last segment.
+    return this.continuity.serve(sessionId, source === 'r360' ? 'r360' : 'main', object, bytes);
   }
 
   /** Writes one playback access event with the request's address and user agent. */
@@ -290,52 +389,48 @@ export class PlaybackService {
   }
 
   /** Replay: the session's recording. Live: the device's newest recording. */
-  private async recordingOf(session: PlaybackSession): Promise<Recording | undefined> {
+  private async recordingOf(session: Pick<PlaybackSession, 'kind' | 'recording_id' | 'device_id'>): Promise<Recording | undefined> {
     let q = this.db.selectFrom('recordings').selectAll();
     q = session.kind === 'replay' ? q.where('id', '=', session.recording_id!) : q.where('device_id', '=', session.device_id!).orderBy('started_at', 'desc').limit(1);
     return q.executeTakeFirst();
   }
 
-  private async window(r: Recording, kind: 'live' | 'replay', redactionId: string | null) {
-    // Notice markers are chained evidence but not media: the timeline shows them, playlists do not.
-    let q = this.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms']).where('recording_id', '=', r.id).where('kind', '!=', 'notice');
-    if (kind === 'live') {
-      // The window ends at the newest sealed segment and holds LIVE_WINDOW_SEGMENTS of them.
-      const oldest = await this.db
-        .selectFrom('ledger_entries').select('idx').where('recording_id', '=', r.id).where('kind', '=', 'segment')
-        .orderBy('idx', 'desc').offset(LIVE_WINDOW_SEGMENTS - 1).limit(1).executeTakeFirst();
-      if (oldest) q = q.where('idx', '>=', oldest.idx);
-    }
-    const rows = await q.orderBy('idx').execute();
-    const firstIdx = rows[0]?.idx ?? 1;
-    const before = await this.db
-      .selectFrom('ledger_entries').select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('recording_id', '=', r.id).where('idx', '<', firstIdx).groupBy('kind').execute();
-    const count = (k: string) => Number(before.find((b) => b.kind === k)?.n ?? 0);
-    // A live feed keeps counting across roll-overs, so players see one continuing stream.
-    const chained = kind === 'live';
-    return {
-      entries: rows.map((e) => ({ idx: e.idx, kind: e.kind as 'segment' | 'gap', startAt: e.start_at, durationMs: e.duration_ms })),
-      segmentsBefore: count('segment') + (chained ? r.chain_segments_before : 0),
-      gapsBefore: count('gap') + (chained ? r.chain_gaps_before : 0),
-      derived: await this.derived(r, kind, firstIdx, rows.filter((e) => e.kind === 'segment').length, redactionId),
-    };
+  /**
+   * A replay's entries up to its first segment not yet marked (marked-prefix.ts). Notice markers
+   * are chained evidence but not media: the timeline shows them, playlists do not.
+   */
+  private async replayWindow(r: Recording, redactionId: string | null): Promise<ReplayWindow> {
+    const rows = await this.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms']).where('recording_id', '=', r.id).where('kind', '!=', 'notice').orderBy('idx').execute();
+    const all = rows.map((e) => ({ idx: e.idx, kind: e.kind as 'segment' | 'gap', startAt: e.start_at, durationMs: e.duration_ms }));
+    const marks = await this.marks(r, redactionId);
+    const { entries, held } = markedPrefix(all, marks);
+    const marked = held === 0 && entries.some((e) => e.kind === 'segment');
+    return { recording: r, entries, held, marked, derived: { marked, marks, r360: NO_RENDITIONS } };
   }
 
-  /**
-   * Replay: whether all `segments` have both variants (of the redaction, when the session serves
-   * one). Live: which segments from `firstIdx` on have a 360p rendition.
-   */
-  private async derived(r: Recording, kind: 'live' | 'replay', firstIdx: number, segments: number, redactionId: string | null): Promise<Derived> {
-    if (kind === 'replay') {
-      const made = redactionId
-        ? await this.db.selectFrom('redacted_segments').select((eb) => eb.fn.countAll<number>().as('n')).where('redaction_id', '=', redactionId).where('variant', 'in', MARKS).where('idx', '>=', firstIdx).executeTakeFirstOrThrow()
-        : await this.db.selectFrom('derivatives').select((eb) => eb.fn.countAll<number>().as('n')).where('recording_id', '=', r.id).where('kind', 'in', MARKS).where('idx', '>=', firstIdx).executeTakeFirstOrThrow();
-      return { marked: segments > 0 && Number(made.n) === 2 * segments, r360: NOTHING_DERIVED.r360 };
-    }
-    const rows = await this.db.selectFrom('derivatives').select('idx').where('recording_id', '=', r.id).where('kind', '=', 'r360').where('idx', '>=', firstIdx).execute();
-    return { marked: false, r360: new Set(rows.map((d) => d.idx)) };
+  /** The device's stream window and which of its segments have a 360p rendition. */
+  private async liveWindow(deviceId: string): Promise<LiveWindow> {
+    const window = await this.streams.window(deviceId, LIVE_WINDOW_SEGMENTS);
+    const first = window.entries[0]?.idx;
+    if (!window.recording || first === undefined) return { ...window, r360: NO_RENDITIONS };
+    const rows = await this.db.selectFrom('derivatives').select('idx').where('recording_id', '=', window.recording.id).where('kind', '=', 'r360').where('idx', '>=', first).execute();
+    return { ...window, r360: new Set(rows.map((d) => d.idx)) };
   }
+
+  /** The segments that have both mark variants (of the redaction, when the session serves one). */
+  private async marks(r: Recording, redactionId: string | null): Promise<ReadonlySet<number>> {
+    const rows = redactionId
+      ? await this.db.selectFrom('redacted_segments').select('idx').where('redaction_id', '=', redactionId).where('variant', 'in', MARKS).execute()
+      : await this.db.selectFrom('derivatives').select('idx').where('recording_id', '=', r.id).where('kind', 'in', MARKS).execute();
+    const seen = new Map<number, number>();
+    for (const { idx } of rows) seen.set(idx, (seen.get(idx) ?? 0) + 1);
+    return new Set([...seen].filter(([, n]) => n === MARKS.length).map(([idx]) => idx));
+  }
+}
+
+/** The highest bit rate among segments: what EXT-X-STREAM-INF's BANDWIDTH means. */
+function peakBitsPerSecond(segments: { size: number | null; duration_ms: number | null }[]): number {
+  return Math.max(1, ...segments.map((s) => ((s.size ?? 0) * 8) / Math.max(0.001, (s.duration_ms ?? 0) / 1000)));
 }
 
 /** What ties a party's session to its room in the audit log. */

@@ -1,8 +1,7 @@
 /**
- * Which stored object serves segment i of a session. A replay serves its forensic variant — but
- * only once every segment of the recording has both, so a leak is marked throughout or not at
- * all. The live wall serves the 360p rendition where the worker has made it, the original where
- * it has not yet. Pure.
+ * Which stored object serves segment i of a session. A replay serves its forensic variant, always:
+ * segments not marked yet are held back, not served unmarked (marked-prefix.ts). The live wall
+ * serves the 360p rendition where the worker has made it, the original where it has not yet. Pure.
  *
  * A segment URL says `mark`, never which variant: the server works that out from the session's
  * codeword. A URL naming the variant would tell a viewer their codeword, and with the pattern
@@ -18,12 +17,14 @@ export type SegmentSource = 'original' | 'mark' | 'r360';
 export interface Derived {
   /** every segment of the recording has both mark variants */
   marked: boolean;
+  /** segments with both mark variants (replay) */
+  marks: ReadonlySet<number>;
   /** segments with a 360p rendition */
   r360: ReadonlySet<number>;
 }
 
 export function segmentSource(kind: 'live' | 'replay', derived: Derived, idx: number): SegmentSource {
-  if (kind === 'replay') return derived.marked ? 'mark' : 'original';
+  if (kind === 'replay') return 'mark';
   return derived.r360.has(idx) ? 'r360' : 'original';
 }
 

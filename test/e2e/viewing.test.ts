@@ -11,6 +11,7 @@ import { PLAYER_DIST } from '../../server/http/app.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { looksLikeMedia } from '../helpers/http.ts';
+import { deriveMarked, workerDeps } from '../helpers/party-flow.ts';
 import { publish, type Publisher } from '../helpers/publisher.ts';
 import { waitForClosed } from '../helpers/recordings.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
@@ -35,6 +36,8 @@ beforeAll(async () => {
   const recorded = await core.devices.add({ kind: 'bodycam', officerBadge: 'R-7', unit: 'u1', name: '记录仪 R7' }, 'test');
   expect(await publish(server.publishUrl(recorded.device.id, recorded.credential), 8).exited).toBe(0);
   replayId = (await waitForClosed(core.db, recorded.device.id))[0]!.id;
+  // A replay serves marked variants only: made here as the workers would.
+  await deriveMarked(workerDeps(server), replayId);
 
   const live = await core.devices.add({ kind: 'bodycam', officerBadge: 'L-1', unit: 'u1', name: '记录仪 L1' }, 'test');
   liveDeviceId = live.device.id;
@@ -166,12 +169,17 @@ describe('in the browser', () => {
     expect(served.filter((f) => f.who === 'commander').length).toBeGreaterThan(2);
     expect(served.filter((f) => f.who === 'reviewer').length).toBeGreaterThan(3);
     const events = (await server.core.audit.query({ action: 'playback.segment' })).filter((e) => e.outcome === 'ok');
-    const key = (sid: string, object: string) => `${sid} ${object}`;
+    const key = (sid: string, segment: string) => `${sid} ${segment}`;
+    // The object served is the original, a rendition or (replay) the session's marked variant of the segment.
+    const segmentOf = (object: string) => {
+      const m = /^(?:recordings|derivatives)\/([^/]+)\/(?:segments|r360|mark_a|mark_b)\/(\d+)\.ts$/.exec(object);
+      return m ? `${m[1]}/${Number(m[2])}` : object;
+    };
     const logged = new Map<string, number>();
-    for (const e of events) logged.set(key(e.session_id!, e.object!), (logged.get(key(e.session_id!, e.object!)) ?? 0) + 1);
+    for (const e of events) logged.set(key(e.session_id!, segmentOf(e.object!)), (logged.get(key(e.session_id!, segmentOf(e.object!))) ?? 0) + 1);
     const browserSaw = new Map<string, number>();
     for (const f of served) {
-      const k = key(f.sessionId, `recordings/${f.recordingId}/segments/${String(f.idx).padStart(6, '0')}.ts`);
+      const k = key(f.sessionId, `${f.recordingId}/${f.idx}`);
       browserSaw.set(k, (browserSaw.get(k) ?? 0) + 1);
     }
     for (const [k, n] of browserSaw) expect(logged.get(k), k).toBe(n);

@@ -40,16 +40,16 @@ describe('naming a candidate', () => {
 
 describe('which object a segment URL serves', () => {
   const key = Buffer.alloc(32, 7);
-  it('is a replay session’s codeword variant once every segment has both, else the original', () => {
-    expect(segmentSource('replay', { marked: true, r360: new Set() }, 1)).toBe('mark');
-    expect(segmentSource('replay', { marked: false, r360: new Set([1]) }, 1)).toBe('original');
+  it('is a replay session’s codeword variant, never the original, even before every segment has both', () => {
+    expect(segmentSource('replay', { marked: true, marks: new Set([1]), r360: new Set() }, 1)).toBe('mark');
+    expect(segmentSource('replay', { marked: false, marks: new Set(), r360: new Set([1]) }, 1)).toBe('mark');
     const variants = (sessionId: string) => Array.from({ length: 64 }, (_, i) => derivativeFor('mark', key, sessionId, i + 1));
     expect(new Set(variants('ps-one'))).toEqual(new Set(['mark_a', 'mark_b']));
     expect(variants('ps-two')).not.toEqual(variants('ps-one'));
   });
 
   it('is the 360p rendition for a live session where it exists', () => {
-    const derived = { marked: true, r360: new Set([5]) };
+    const derived = { marked: true, marks: new Set<number>(), r360: new Set([5]) };
     expect([5, 6].map((idx) => segmentSource('live', derived, idx))).toEqual(['r360', 'original']);
     expect(derivativeFor('r360', key, 'ps-one', 5)).toBe('r360');
   });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { renditionArgs, spriteArgs, spriteInputName, SPRITE_INPUT_PATTERN, thumbnailArgs } from '../../server/media/rendition-args.ts';
+import { renditionArgs, scaleToShortSide, spriteArgs, spriteInputName, SPRITE_INPUT_PATTERN, thumbnailArgs } from '../../server/media/rendition-args.ts';
 
 const valueOf = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
 describe('the rendition command', () => {
   it('makes a low-bitrate 360p H.264 TS for the wall, audio copied', () => {
-    const { outputOptions: out } = renditionArgs({ height: 360 });
-    expect(valueOf(out, '-vf')).toBe('scale=-2:360');
+    const { outputOptions: out } = renditionArgs({ shortSide: 360 });
+    expect(valueOf(out, '-vf')).toBe(scaleToShortSide(360));
     expect(valueOf(out, '-c:v')).toBe('libx264');
     expect(valueOf(out, '-preset')).toBe('veryfast');
     expect(parseInt(valueOf(out, '-maxrate')!)).toBeLessThanOrEqual(800);
@@ -15,7 +15,7 @@ describe('the rendition command', () => {
   });
 
   it("keeps the original's timestamps, so consecutive renditions play as one stream", () => {
-    const { inputOptions, outputOptions: out } = renditionArgs({ height: 360 });
+    const { inputOptions, outputOptions: out } = renditionArgs({ shortSide: 360 });
     expect([...inputOptions, ...out]).toContain('-copyts');
     expect(valueOf(out, '-muxdelay')).toBe('0');
     expect(valueOf(out, '-muxpreload')).toBe('0');
@@ -25,23 +25,64 @@ describe('the rendition command', () => {
   });
 
   it('puts one GOP in a segment: no keyframe is forced by time or by a scene cut', () => {
-    const { outputOptions: out } = renditionArgs({ height: 360 });
+    const { outputOptions: out } = renditionArgs({ shortSide: 360 });
     expect(Number(valueOf(out, '-g'))).toBeGreaterThanOrEqual(25 * 3600);
     expect(valueOf(out, '-sc_threshold')).toBe('0');
     expect(out).not.toContain('-force_key_frames');
   });
 
   it('appends an extra filter after scaling at 720p (the forensic mark), at a higher bitrate', () => {
-    const plain = renditionArgs({ height: 720 }).outputOptions;
-    const marked = renditionArgs({ height: 720, extraFilter: "geq=lum='lum(X,Y)+1'" }).outputOptions;
-    expect(valueOf(plain, '-vf')).toBe('scale=-2:720');
-    expect(valueOf(marked, '-vf')).toBe("scale=-2:720,geq=lum='lum(X,Y)+1'");
-    expect(parseInt(valueOf(plain, '-maxrate')!)).toBeGreaterThan(parseInt(valueOf(renditionArgs({ height: 360 }).outputOptions, '-maxrate')!));
+    const plain = renditionArgs({ shortSide: 720 }).outputOptions;
+    const marked = renditionArgs({ shortSide: 720, extraFilter: "geq=lum='lum(X,Y)+1'" }).outputOptions;
+    expect(valueOf(plain, '-vf')).toBe(scaleToShortSide(720));
+    expect(valueOf(marked, '-vf')).toBe(`${scaleToShortSide(720)},geq=lum='lum(X,Y)+1'`);
+    expect(parseInt(valueOf(plain, '-maxrate')!)).toBeGreaterThan(parseInt(valueOf(renditionArgs({ shortSide: 360 }).outputOptions, '-maxrate')!));
   });
 
   it('never copies or maps anything but the first video and any audio', () => {
-    const { outputOptions: out } = renditionArgs({ height: 360 });
+    const { outputOptions: out } = renditionArgs({ shortSide: 360 });
     expect(out.filter((a, i) => out[i - 1] === '-map')).toEqual(['0:v:0', '0:a?']);
+  });
+});
+
+/**
+ * The size ffmpeg's scale filter gives `scaleToShortSide(cap)` for an iw×ih input: its w and h
+ * expressions evaluated with ffmpeg's functions, then a negative side derived as ffmpeg does
+ * (the other side times the aspect ratio, rounded to a multiple of the negated value).
+ */
+function scaledSize(cap: number, iw: number, ih: number): string {
+  const m = /^scale=w='([^']+)':h='([^']+)'$/.exec(scaleToShortSide(cap));
+  expect(m, 'one w and one h expression').not.toBeNull();
+  const ffmpegFunctions = { if: (c: number, a: number, b: number) => (c ? a : b), gte: (a: number, b: number) => Number(a >= b), min: Math.min, trunc: Math.trunc };
+  const evaluate = (expr: string) => new Function(...Object.keys(ffmpegFunctions).map((k) => `${k}_`), 'iw', 'ih', `return ${expr.replace(/\b(if|gte|min|trunc)\(/g, '$1_(')};`)(...Object.values(ffmpegFunctions), iw, ih) as number;
+  let [w, h] = [evaluate(m![1]!), evaluate(m![2]!)];
+  if (w < 0) w = Math.round((h * iw) / ih / -w) * -w;
+  if (h < 0) h = Math.round((w * ih) / iw / -h) * -h;
+  return `${w}x${h}`;
+}
+
+describe('scaling by the short side', () => {
+  it.each([
+    [720, 1920, 1080, '1280x720'],
+    [720, 1080, 1920, '720x1280'],
+    [720, 1280, 720, '1280x720'],
+    [720, 720, 1280, '720x1280'],
+    [720, 640, 360, '640x360'],
+    [720, 360, 640, '360x640'],
+    [720, 540, 960, '540x960'],
+    [720, 1440, 1080, '960x720'],
+    [720, 481, 853, '480x852'],
+    [360, 1920, 1080, '640x360'],
+    [360, 1080, 1920, '360x640'],
+    [360, 240, 320, '240x320'],
+  ])('caps the short side at %i: %ix%i becomes %s, never scaled up, orientation kept, both sides even', (cap, iw, ih, size) => {
+    expect(scaledSize(cap, iw, ih)).toBe(size);
+  });
+
+  it('is one filter whose commas are quoted and which has no space (the runner would split it)', () => {
+    const filter = scaleToShortSide(720);
+    expect(filter.replace(/'[^']*'/g, '')).not.toContain(',');
+    expect(filter).not.toContain(' ');
   });
 });
 

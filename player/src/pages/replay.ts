@@ -11,7 +11,10 @@ import { createRedactionPanel } from '../redaction-panel.ts';
 import type { PageContext } from '../router.ts';
 import { createTimeline } from '../timeline.ts';
 import { loadThumbnails } from '../thumbnails.ts';
-import type { Recording, Verification } from '../types.ts';
+import type { PlaybackSession, Recording, Verification } from '../types.ts';
+
+/** How often a replay with nothing marked yet asks whether its first segment is. */
+const MARKING_POLL_MS = 4000;
 
 function recordingInfo(r: Recording): HTMLDListElement {
   return infoList([
@@ -39,7 +42,7 @@ function showVerification(el: HTMLElement, v: Verification): void {
   setText(detail, () =>
     !v.ok && first !== undefined
       ? t('verify.problem', { idx: first.idx, message: first.message })
-      : t('verify.summary', { segments: v.segments, gaps: v.gaps, checkpoints: v.checkpoints }) +
+      : t('verify.summary', { segments: v.segments, gaps: v.gaps, checkpoints: v.checkpointsChecked }) +
         (v.manifestChecked ? t('verify.manifest') : ''),
   );
   el.replaceChildren(headline, detail);
@@ -56,6 +59,16 @@ function play(video: HTMLVideoElement): void {
   });
 }
 
+/** Resolves once the session's playlist lists a segment: the first one is marked. */
+async function untilFirstSegment(playlistUrl: string, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const res = await fetch(playlistUrl, { signal });
+    if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+    if ((await res.text()).split('\n').some((line) => line !== '' && !line.startsWith('#'))) return;
+    await new Promise<void>((resolve) => setTimeout(resolve, MARKING_POLL_MS));
+  }
+}
+
 export function replayPage({ root, signal, params }: PageContext): void {
   const id = params[0] ?? '';
   const frame = createPlayerFrame({ live: false });
@@ -65,6 +78,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
   });
   const title = h('span');
   const problem = h('p', { class: 'notice error', hidden: '' });
+  const marking = h('p', { 'data-testid': 'marking', class: 'notice', hidden: '' });
   const info = h('div', { class: 'card' }, label('loading'));
   const verification = h('div', { 'data-testid': 'verification', class: 'verification' }, label('verify.running'));
   const fullscreen = h('button', { type: 'button', class: 'secondary' }, label('replay.fullscreen'));
@@ -87,6 +101,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
         'div',
         { class: 'replay-main' },
         container,
+        marking,
         problem,
         h('section', { class: 'card' }, h('h2', {}, label('replay.timeline')), timeline.el),
         ...(redaction ? [redaction] : []),
@@ -101,6 +116,12 @@ export function replayPage({ root, signal, params }: PageContext): void {
     setText(problem, message);
   };
 
+  /** The session's held tail (marked-prefix.ts on the server): shown until the playlist lists every segment. */
+  const showMarking = (progress: PlaybackSession['marking']): void => {
+    marking.hidden = progress === null;
+    if (progress) setText(marking, () => t('replay.marking', progress));
+  };
+
   let playback: Playback | null = null;
   // Whether the current session has played: a session that fails before it could play is not
   // renewed again, or an unplayable recording would open sessions forever.
@@ -108,10 +129,19 @@ export function replayPage({ root, signal, params }: PageContext): void {
 
   const open = async (startPosition: number | undefined, autoplay: boolean): Promise<void> => {
     const session = await createPlaybackSession({ recordingId: id }, signal);
+    showMarking(session.marking);
+    // hls.js gives up on a playlist with no segment within seconds; the first mark may take longer.
+    if (session.marking?.marked === 0) await untilFirstSegment(session.playlistUrl, signal);
     playback?.destroy();
     settled = false;
     frame.watermark.show(session.watermark);
-    playback = attachPlaylist(container, video, session.playlistUrl, { startPosition, onFatal });
+    const total = session.marking?.segments;
+    // A held playlist has no ENDLIST, which hls.js takes for live and would join at its end: a replay starts at 0.
+    playback = attachPlaylist(container, video, session.playlistUrl, {
+      startPosition: startPosition ?? 0,
+      onFatal,
+      onPlaylist: ({ segments, ended }) => total !== undefined && showMarking(ended || segments >= total ? null : { marked: segments, segments: total }),
+    });
     problem.hidden = true;
     if (autoplay) play(video);
   };
