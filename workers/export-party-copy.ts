@@ -29,6 +29,21 @@ export class MarkedVariantMissing extends LiuhenError {
   }
 }
 
+/**
+ * Without the font ffmpeg's drawtext falls back to one without Chinese glyphs and the recipient's
+ * name comes out as boxes in a copy that says it completed: fail the job instead, saying which.
+ */
+export class FontMissing extends LiuhenError {
+  constructor(fontFile: string) {
+    super('font_not_found', `party copies need the CJK font LIUHEN_FONT_FILE=${fontFile}, which does not exist: install Debian's fonts-wqy-microhei (npm start does) or point LIUHEN_FONT_FILE at a font with Chinese glyphs`);
+  }
+}
+
+async function requireFont(fontFile: string): Promise<void> {
+  const found = await fs.stat(fontFile).then((s) => s.isFile(), () => false);
+  if (!found) throw new FontMissing(fontFile);
+}
+
 const OUTPUT = 'party-copy.mp4';
 const partName = (idx: number) => `v${String(idx).padStart(6, '0')}.ts`;
 const localDate = (iso: string) => {
@@ -40,6 +55,7 @@ export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportI
   const { exp, recording } = await loadExport(deps, exportId, 'party_copy');
   const done = madeAlready(exp);
   if (done) return done;
+  await requireFont(deps.fontFile);
 
   if (exp.redaction_id) await readyRedaction(deps, exp.redaction_id, recording.id);
   // Idempotent: a recording already derived is only looked up. Its half of the bar is 0–50.

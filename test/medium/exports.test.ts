@@ -287,6 +287,16 @@ describe('a party copy', () => {
   });
 });
 
+describe('a party copy without its font', () => {
+  it('fails at once with a message naming the font, instead of burning boxes into the copy', async () => {
+    const { exportId, jobId } = await requestExport({ kind: 'party_copy', recipient: '李四', approvalNo: '清市监审〔2026〕13号' });
+    const missing = path.join(scratch, 'no-such-font.ttc');
+    const attempt = exportPartyCopy({ exportId }, jobContext(jobId, []), { ...deps, fontFile: missing });
+    await expect(attempt).rejects.toThrow(missing);
+    await expect(attempt).rejects.toMatchObject({ code: 'font_not_found' });
+  });
+});
+
 describe('liuhen export package … --out', () => {
   it('asks for the package, shows its progress while a worker makes it, writes the file and prints its sha256', async () => {
     const workers = await startWorkers(server.core);
