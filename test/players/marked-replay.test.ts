@@ -24,6 +24,7 @@ import { publish } from '../helpers/publisher.ts';
 import { entriesOf, waitForClosed } from '../helpers/recordings.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { type SignedIn, signedInUser } from '../helpers/viewing.ts';
+import { hashWithoutCounters } from '../helpers/served-segment.ts';
 
 let server: RunningServer;
 let deps: WorkerDeps;
@@ -67,11 +68,6 @@ async function playlist(): Promise<{ text: string; urls: string[] }> {
  * packet's fourth byte): playback renumbers those to run on across a session's segments, and
  * nothing else.
  */
-function withoutCounters(ts: Buffer): string {
-  const copy = Buffer.from(ts);
-  for (let at = 3; at < copy.length; at += 188) copy[at]! &= 0xf0;
-  return sha256Hex(copy);
-}
 
 /** Fetches every URL; each must be the session's codeword variant of its segment, never the original. */
 async function expectOnlyMarked(urls: string[]): Promise<void> {
@@ -80,14 +76,14 @@ async function expectOnlyMarked(urls: string[]): Promise<void> {
     const idx = Number(/\/(\d+)\.ts\?/.exec(url)![1]);
     const res = await rawRequest(server.httpPort, 'GET', url);
     expect(res.status, url).toBe(200);
-    const served = withoutCounters(res.body);
+    const served = hashWithoutCounters(res.body);
     const original = segments.find((e) => e.idx === idx)!;
-    expect(served, `segment ${idx} is the original`).not.toBe(withoutCounters(await server.core.store.get(original.object_key!)));
+    expect(served, `segment ${idx} is the original`).not.toBe(hashWithoutCounters(await server.core.store.get(original.object_key!)));
     const variant = await deps.db.selectFrom('derivatives').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx)
       .where('kind', '=', markKind(codewordKey, session.sessionId, idx)).executeTakeFirstOrThrow();
     const stored = await server.core.store.get(variant.object_key);
     expect(sha256Hex(stored)).toBe(variant.sha256);
-    expect(served, `segment ${idx}`).toBe(withoutCounters(stored));
+    expect(served, `segment ${idx}`).toBe(hashWithoutCounters(stored));
     expect(variant.source_sha256).toBe(original.sha256);
   }
 }
