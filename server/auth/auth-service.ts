@@ -3,17 +3,28 @@
  *
  * Access tokens are JWTs (HS256 only — the algorithm is pinned on both sides, so `alg: none` or a
  * swapped algorithm is refused), valid ACCESS_MINUTES, naming the auth session they belong to.
- * Refresh tokens are random, stored hashed, spent on use. Signing out revokes the auth session,
- * which stops its access tokens at once, not only at their expiry.
+ * Refresh tokens are random, stored hashed, spent on use, and name their auth session under a MAC:
+ * a genuine token presented after it was spent means two holders (a thief used it first, or the
+ * owner after the thief), so the whole session is revoked — both holders' tokens. Signing out
+ * revokes the auth session, which stops its access tokens at once, not only at their expiry.
+ *
+ * Wrong passwords: a hard lock per account lets any stranger lock an officer out, so the lock is
+ * per (badge, address): five failures from one place lock that place out for that badge (and keep
+ * it to one try per LOCK_MINUTES until a success), while the officer signs in from their own.
+ * Guessing from many places is held back per account: from the SLOW_AFTERth failure since the last
+ * success, each attempt waits SLOW_SECONDS after the one before (counted in one UPDATE, so parallel
+ * attempts all count). A stranger can delay the officer by at most that much per try, never lock
+ * them out for long. A badge no account has answers exactly as one that has, with the same hash
+ * run, so neither answers nor timing tell which badges exist.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { AccountLocked, NotAuthenticated, RateLimited } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { AttemptLimiter } from './attempt-limiter.ts';
+import { AttemptLimiter, FailureLock } from './attempt-limiter.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { type UserRegistry, type Viewer, viewerOf } from './user-registry.ts';
 
@@ -21,6 +32,8 @@ export const ACCESS_MINUTES = 10;
 const REFRESH_HOURS = 12;
 const LOCK_AFTER_FAILURES = 5;
 const LOCK_MINUTES = 15;
+const SLOW_AFTER = 10;
+const SLOW_SECONDS = 30;
 const ALGORITHM = 'HS256';
 const ISSUER = 'liuhen';
 const AUDIENCE = 'liuhen-api';
@@ -48,6 +61,10 @@ const refreshHash = (token: string) => createHash('sha256').update(`liuhen-refre
 
 export class AuthService {
   private readonly byAddress = new AttemptLimiter(20, 5 * 60_000);
+  /** failures per (badge, address) */
+  private readonly byPlace: FailureLock;
+  /** the per-account slow-down, for badges no account has */
+  private readonly unknownBadges: FailureLock;
   /** compared against when the badge is unknown, so timing does not tell which badges exist */
   private readonly decoyHash = hashPassword(randomBytes(16).toString('hex'));
 
@@ -57,29 +74,43 @@ export class AuthService {
     private readonly audit: AuditLog,
     private readonly jwtKey: Buffer,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.byPlace = new FailureLock(LOCK_AFTER_FAILURES, LOCK_MINUTES * 60_000, () => this.now().getTime());
+    this.unknownBadges = new FailureLock(SLOW_AFTER, SLOW_SECONDS * 1000, () => this.now().getTime());
+  }
 
   async signIn(badge: string, password: string, ctx: RequestContext): Promise<Tokens> {
-    const wait = this.byAddress.hit(ctx.address ?? 'unknown');
+    const address = ctx.address ?? 'unknown';
+    const wait = this.byAddress.hit(address);
     if (wait > 0) {
       await this.refusal(`badge:${badge}`, 'rate_limited', ctx);
       throw new RateLimited(wait);
     }
     const user = await this.users.byBadge(badge);
     const now = this.now();
-    if (user?.locked_until && Date.parse(user.locked_until) > now.getTime()) {
-      await this.refusal(`user:${user.id}`, 'locked', ctx);
-      throw new AccountLocked(Math.ceil((Date.parse(user.locked_until) - now.getTime()) / 1000));
-    }
+    const place = `${badge}\n${address}`;
+    const placeWait = this.byPlace.attempt(place);
+    const accountWait = placeWait > 0 ? 0 : user ? await this.users.countAttempt(user.id, now, SLOW_AFTER, SLOW_SECONDS * 1000) : this.unknownBadges.attempt(badge);
+    // Run whatever the answer will be: a refusal without the hash would be quicker, and tell.
     const ok = await verifyPassword(password, user?.password_hash ?? (await this.decoyHash));
+    const actor = user ? `user:${user.id}` : `badge:${badge}`;
+    if (placeWait > 0) {
+      await this.refusal(actor, 'locked', ctx);
+      throw new AccountLocked(placeWait);
+    }
+    if (accountWait > 0) {
+      await this.refusal(actor, 'slowed', ctx);
+      throw new RateLimited(accountWait);
+    }
     if (!user || !ok || user.state !== 'active') {
-      if (user) await this.countFailure(user.id, user.failed_attempts + 1);
-      await this.refusal(user ? `user:${user.id}` : `badge:${badge}`, user ? 'bad_password' : 'unknown_badge', ctx);
+      await this.refusal(actor, user ? 'bad_password' : 'unknown_badge', ctx);
       throw new NotAuthenticated('bad_credentials', 'wrong badge number or password');
     }
-    await this.db.updateTable('users').set({ failed_attempts: 0, locked_until: null }).where('id', '=', user.id).execute();
-    const refreshToken = randomBytes(32).toString('base64url');
+    this.byPlace.succeeded(place);
+    this.byAddress.refund(address);
+    await this.users.attemptsSucceeded(user.id);
     const sessionId = newId('as');
+    const refreshToken = this.refreshTokenFor(sessionId);
     await this.db
       .insertInto('auth_sessions')
       .values({
@@ -97,13 +128,17 @@ export class AuthService {
 
   async refresh(refreshToken: string, ctx: RequestContext): Promise<Tokens> {
     const session = await this.db.selectFrom('auth_sessions').selectAll().where('refresh_hash', '=', refreshHash(refreshToken)).executeTakeFirst();
-    if (!session || session.revoked_at || Date.parse(session.refresh_expires_at) <= this.now().getTime()) {
+    if (!session) {
+      await this.spentOrUnknown(refreshToken, ctx);
+      throw new NotAuthenticated();
+    }
+    if (session.revoked_at || Date.parse(session.refresh_expires_at) <= this.now().getTime()) {
       await this.refusal('anonymous', 'bad_refresh_token', ctx, 'auth.refresh');
       throw new NotAuthenticated();
     }
-    const user = await this.users.get(session.user_id);
-    if (user.state !== 'active') throw new NotAuthenticated();
-    const next = randomBytes(32).toString('base64url');
+    const user = await this.users.find(session.user_id);
+    if (user?.state !== 'active') throw new NotAuthenticated();
+    const next = this.refreshTokenFor(session.id);
     // Spent on use: only the holder of the newest refresh token can continue the session.
     const spent = await this.db
       .updateTable('auth_sessions')
@@ -111,8 +146,52 @@ export class AuthService {
       .where('id', '=', session.id)
       .where('refresh_hash', '=', session.refresh_hash)
       .executeTakeFirst();
-    if (Number(spent.numUpdatedRows) !== 1) throw new NotAuthenticated();
+    if (Number(spent.numUpdatedRows) !== 1) {
+      // Spent by another request meanwhile: the same token in two hands.
+      await this.revokeReused(session.id, session.user_id, ctx);
+      throw new NotAuthenticated();
+    }
     return this.issue(viewerOf(user), session.id, next);
+  }
+
+  /**
+   * A refresh token matching no session's current one: a spent token of a live session is reuse,
+   * and revokes that session; anything else (expired, forged, of a session revoked) is a refusal.
+   */
+  private async spentOrUnknown(token: string, ctx: RequestContext): Promise<void> {
+    const sessionId = this.sessionOf(token);
+    const session = sessionId ? await this.db.selectFrom('auth_sessions').select(['id', 'user_id', 'revoked_at']).where('id', '=', sessionId).executeTakeFirst() : undefined;
+    if (session && !session.revoked_at) await this.revokeReused(session.id, session.user_id, ctx);
+    else await this.refusal('anonymous', 'bad_refresh_token', ctx, 'auth.refresh');
+  }
+
+  private async revokeReused(sessionId: string, userId: string, ctx: RequestContext): Promise<void> {
+    await this.db.updateTable('auth_sessions').set({ revoked_at: this.now().toISOString() }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
+    await this.audit.record({
+      actor: 'anonymous', action: 'auth.refresh', subject: userId, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, sessionId,
+      detail: { reason: 'refresh_token_reused', revoked: sessionId },
+    });
+  }
+
+  /** `<session id>.<random>.<MAC>`: the session can be told from a spent token, and the MAC shows the token was issued here. */
+  private refreshTokenFor(sessionId: string): string {
+    const body = `${sessionId}.${randomBytes(32).toString('base64url')}`;
+    return `${body}.${this.refreshMac(body).toString('base64url')}`;
+  }
+
+  /** The session a genuine refresh token was issued for, or null for anything else. */
+  private sessionOf(token: string): string | null {
+    const cut = token.lastIndexOf('.');
+    if (cut < 0) return null;
+    const body = token.slice(0, cut);
+    const mac = Buffer.from(token.slice(cut + 1), 'base64url');
+    const expected = this.refreshMac(body);
+    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return null;
+    return body.slice(0, body.indexOf('.'));
+  }
+
+  private refreshMac(body: string): Buffer {
+    return createHmac('sha256', this.jwtKey).update(`liuhen-refresh-token:${body}`).digest();
   }
 
   async signOut(auth: Authenticated, ctx: RequestContext): Promise<void> {
@@ -131,8 +210,9 @@ export class AuthService {
     }
     const session = await this.db.selectFrom('auth_sessions').select(['user_id', 'revoked_at', 'refresh_expires_at']).where('id', '=', claims.sid).executeTakeFirst();
     if (!session || session.revoked_at || session.user_id !== claims.sub) throw new NotAuthenticated();
-    const user = await this.users.get(claims.sub);
-    if (user.state !== 'active') throw new NotAuthenticated();
+    // An account removed or disabled since the token was issued: no identity, not a missing thing (401, not 404).
+    const user = await this.users.find(claims.sub);
+    if (user?.state !== 'active') throw new NotAuthenticated();
     return { viewer: viewerOf(user), authSessionId: claims.sid };
   }
 
@@ -142,11 +222,6 @@ export class AuthService {
     const accessToken = jwt.sign({ sub: viewer.id, sid: sessionId, iat: nowSeconds, exp }, this.jwtKey, { algorithm: ALGORITHM, issuer: ISSUER, audience: AUDIENCE });
     const { clearances: _c, ...user } = viewer;
     return { accessToken, accessExpiresAt: new Date(exp * 1000).toISOString(), refreshToken, user };
-  }
-
-  private async countFailure(userId: string, failures: number): Promise<void> {
-    const lockedUntil = failures >= LOCK_AFTER_FAILURES ? new Date(this.now().getTime() + LOCK_MINUTES * 60_000).toISOString() : null;
-    await this.db.updateTable('users').set({ failed_attempts: lockedUntil ? 0 : failures, locked_until: lockedUntil }).where('id', '=', userId).execute();
   }
 
   private async refusal(actor: string, reason: string, ctx: RequestContext, action = 'auth.sign_in'): Promise<void> {

@@ -68,6 +68,39 @@ export class UserRegistry {
     return u;
   }
 
+  /** A user by id, or undefined: for a token naming an account that is gone. */
+  async find(id: string): Promise<User | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * Counts a sign-in attempt on the account, unless it is slowed down: from the `slowAfter`th
+   * attempt since the last success on, each one waits `slowMs` after the one before. One UPDATE
+   * (a read-then-write lets parallel attempts all count as one); SET reads the row as it was, so
+   * the CASE sees the count before this attempt. Returns seconds to wait, 0 when counted.
+   */
+  async countAttempt(id: string, now: Date, slowAfter: number, slowMs: number): Promise<number> {
+    const at = now.toISOString();
+    const counted = await this.db
+      .updateTable('users')
+      .set((eb) => ({
+        failed_attempts: eb('failed_attempts', '+', 1),
+        locked_until: eb.case().when('failed_attempts', '>=', slowAfter - 1).then(new Date(now.getTime() + slowMs).toISOString()).else(eb.ref('locked_until')).end(),
+      }))
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
+      .returning('failed_attempts')
+      .executeTakeFirst();
+    if (counted) return 0;
+    const row = await this.db.selectFrom('users').select('locked_until').where('id', '=', id).executeTakeFirst();
+    return Math.max(1, Math.ceil((Date.parse(row?.locked_until ?? at) - now.getTime()) / 1000));
+  }
+
+  /** A success ends the count and any slow-down. */
+  async attemptsSucceeded(id: string): Promise<void> {
+    await this.db.updateTable('users').set({ failed_attempts: 0, locked_until: null }).where('id', '=', id).execute();
+  }
+
   async byBadge(badge: string): Promise<User | undefined> {
     return this.db.selectFrom('users').selectAll().where('badge', '=', badge).executeTakeFirst();
   }

@@ -67,9 +67,11 @@ export async function linkedRecordings(db: Db, caseId: string): Promise<LinkedRe
 }
 
 /**
- * Whether the recording in scope as `recordings` is linked to a case the badge is a member of, as
- * an SQL expression: usable in a list's WHERE or SELECT without fetching ids first (a reviewer's
- * cases may link more recordings than a query may carry parameters).
+ * Whether the recording in scope as `recordings` is linked to a case the badge is a reviewer
+ * member of, as an SQL expression: usable in a list's WHERE or SELECT without fetching ids first
+ * (a reviewer's cases may link more recordings than a query may carry parameters). Only reviewer
+ * membership counts: it is the custodian's to give, while officers are added by whoever keeps the
+ * case, and an officer's membership must not open replay.
  */
 export function onCaseOf(eb: ExpressionBuilder<Schema, 'recordings'>, badge: string): Expression<SqlBool> {
   const open = eb
@@ -79,6 +81,7 @@ export function onCaseOf(eb: ExpressionBuilder<Schema, 'recordings'>, badge: str
     .innerJoin('action_links', 'action_links.action_id', 'case_actions.id')
     .select(sql<number>`1`.as('one'))
     .where('case_members.badge', '=', badge)
+    .where('case_members.role', '=', 'reviewer')
     .where('cases.archived_at', 'is', null)
     .where((inner) => linksRecording(inner));
   const frozen = eb
@@ -87,12 +90,13 @@ export function onCaseOf(eb: ExpressionBuilder<Schema, 'recordings'>, badge: str
     .innerJoin('case_archived_links', 'case_archived_links.case_id', 'case_members.case_id')
     .select(sql<number>`1`.as('one'))
     .where('case_members.badge', '=', badge)
+    .where('case_members.role', '=', 'reviewer')
     .where('cases.archived_at', 'is not', null)
     .where('case_archived_links.recording_id', '=', eb.ref('recordings.id'));
   return eb.or([eb.exists(open), eb.exists(frozen)]);
 }
 
-/** Whether the officer or reviewer with `badge` is a member of a case that links the recording. */
+/** Whether the reviewer with `badge` is a reviewer member of a case that links the recording. */
 export async function isOnCaseOf(db: Db, badge: string, recordingId: string): Promise<boolean> {
   const row = await db
     .selectFrom('recordings')

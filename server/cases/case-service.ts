@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
-import type { ActionLink, Case, CaseAction, Schema } from '../db/schema.ts';
+import type { ActionLink, Case, CaseAction, Role, Schema } from '../db/schema.ts';
 import { violates } from '../db/unique-violation.ts';
 import { DeviceNotFound, LiuhenError, markAudited, NotAllowed, NotFound, RecordingNotFound, StateConflict, wasAudited } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
@@ -39,6 +39,9 @@ const CASE_NO_INDEX = { name: 'cases_case_no_key', table: 'cases', columns: ['ca
 export const MAX_FUTURE_MS = 5 * 60_000;
 /** How far a device-and-window link may lie from its action's own time, either side. */
 export const LINK_SLACK_MS = 3600_000;
+
+/** Accounts that are never an officer on a case: those outside the unit's enforcement work. */
+const NOT_OFFICERS: readonly Role[] = ['party', 'admin', 'auditor'];
 
 /** Input that cannot be right whatever the case's state (400): a time to come, a window far from its action, a reviewer who is none. */
 export class CaseInputRefused extends LiuhenError {}
@@ -103,6 +106,7 @@ export class CaseService {
       const existing = await tx.selectFrom('case_members').select('role').where('case_id', '=', c.id).where('badge', '=', v.badge).executeTakeFirst();
       if (existing) throw new StateConflict('member_exists', `${v.badge} is already on case ${c.case_no} as ${existing.role}`);
       if (v.role === 'reviewer') await this.mustBeReviewer(tx, v.badge);
+      else await this.mustBeUnitOfficer(tx, v.badge, c.unit);
       await tx.insertInto('case_members').values({ case_id: c.id, badge: v.badge, role: v.role, added_by: by.actor, added_at: this.now().toISOString() }).execute();
     });
     await this.audited(by, 'case.member.add', c.id, v);
@@ -280,6 +284,20 @@ export class CaseService {
     if (!user || user.role !== 'reviewer' || user.state !== 'active') {
       throw new CaseInputRefused('not_a_reviewer', `badge ${badge} is not an active reviewer${user ? ` (${user.state} ${user.role})` : ''}`);
     }
+  }
+
+  /**
+   * An officer member is one of the case's unit's own people: an active account of the unit that
+   * is neither a party nor an administrator or auditor, or — for an officer without an account —
+   * the badge one of the unit's cameras is assigned to. Not a stranger, another unit's officer or a
+   * badge nobody holds: membership lets its holder read the case.
+   */
+  private async mustBeUnitOfficer(tx: Transaction<Schema>, badge: string, unit: string): Promise<void> {
+    const user = await tx.selectFrom('users').select(['role', 'state', 'unit']).where('badge', '=', badge).executeTakeFirst();
+    const officer = user
+      ? user.state === 'active' && user.unit === unit && !NOT_OFFICERS.includes(user.role)
+      : (await tx.selectFrom('devices').select('id').where('officer_badge', '=', badge).where('unit', '=', unit).executeTakeFirst()) !== undefined;
+    if (!officer) throw new CaseInputRefused('not_an_officer', `badge ${badge} is not an officer of unit ${unit}${user ? ` (${user.state} ${user.role} of ${user.unit})` : ''}`);
   }
 
   /**

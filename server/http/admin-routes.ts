@@ -3,9 +3,12 @@ import { z } from 'zod';
 import { newUserSchema } from '../auth/user-registry.ts';
 import { assignmentSchema, newDeviceSchema } from '../devices/device-registry.ts';
 import { presentDevice } from '../devices/present-device.ts';
+import { markAudited } from '../errors.ts';
+import { mayGrantAlone, NeedsSecurityOfficer } from '../policy/account-policy.ts';
 import { mayAdminister, mayListDevices, maySeeDevice } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
+import { contextOf } from './request-context.ts';
 
 const deviceIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
@@ -23,7 +26,15 @@ export function adminRoutes(d: ApiDeps): Router {
     res.json({ users: await d.users.list() });
   });
   r.post('/users', ...admin('user.add'), async (req, res) => {
-    const { user, password } = await d.users.add(newUserSchema.parse(req.body), `user:${authOf(res).viewer.id}`);
+    const spec = newUserSchema.parse(req.body);
+    const actor = `user:${authOf(res).viewer.id}`;
+    const alone = mayGrantAlone(spec);
+    if (!alone.allow) {
+      const ctx = contextOf(req);
+      await d.audit.record({ actor, action: 'user.add', outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason: alone.reason, role: spec.role, badge: spec.badge, clearances: spec.clearances } });
+      throw markAudited(new NeedsSecurityOfficer(alone.reason));
+    }
+    const { user, password } = await d.users.add(spec, actor);
     res.status(201).json({ user, password });
   });
   r.get('/devices', requireAuth(d.auth, d.audit), async (req, res) => {

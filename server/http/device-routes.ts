@@ -5,7 +5,7 @@
 import { type Request, Router } from 'express';
 import { toServerClock } from '../uploads/upload-timing.ts';
 import { z } from 'zod';
-import { markAudited, NotRecording } from '../errors.ts';
+import { markAudited, NotRecording, StateConflict } from '../errors.ts';
 import { mayMarkNotice } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
@@ -14,6 +14,18 @@ import { contextOf } from './request-context.ts';
 
 /** `at`: when the party was told; the moment of the request if not given. */
 const noticeBody = z.object({ at: z.string().datetime({ offset: true }).optional() });
+/** Travel of the request and what a freshly synced clock may still be off, on top of the device's measured drift. */
+const NOTICE_SLACK_MS = 10_000;
+
+/**
+ * A notice is sealed for ever, so its time must be one the open recording could hold: not before
+ * it started, not after now, give or take the device's measured drift (and NOTICE_SLACK_MS).
+ */
+class NoticeOutsideRecording extends StateConflict {
+  constructor(at: Date, from: Date, to: Date) {
+    super('notice_outside_recording', `a notice at ${at.toISOString()} is outside the open recording (${from.toISOString()} – ${to.toISOString()})`);
+  }
+}
 const deviceIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
 export function deviceRoutes(d: ApiDeps): Router {
@@ -21,16 +33,30 @@ export function deviceRoutes(d: ApiDeps): Router {
   const device = requireDevice(d.gate, d.audit);
 
   /** Every marker is audited, and so is one refused for want of an open recording. */
-  const markNotice = async (req: Request, deviceId: string, by: string, clockDriftMs = 0) => {
+  /** `measuredDriftMs`: the device's drift as last measured, which widens the span a notice may fall in. */
+  const withinOpenRecording = async (deviceId: string, at: Date, measuredDriftMs: number) => {
+    const open = await d.db.selectFrom('recordings').select('started_at').where('device_id', '=', deviceId).where('state', '!=', 'closed').orderBy('started_at', 'desc').limit(1).executeTakeFirst();
+    // No open recording: the ledger says so (not_recording).
+    if (!open) return;
+    const allowance = NOTICE_SLACK_MS + Math.abs(measuredDriftMs);
+    const from = new Date(Date.parse(open.started_at) - allowance);
+    const to = new Date(Date.now() + allowance);
+    if (at < from || at > to) throw new NoticeOutsideRecording(at, from, to);
+  };
+
+  /** `clockDriftMs`: corrects the time a device gives by its own clock; the app's is taken as it is. */
+  const markNotice = async (req: Request, deviceId: string, by: string, measuredDriftMs: number, clockDriftMs = 0) => {
     const { at } = noticeBody.parse(req.body ?? {});
     const ctx = contextOf(req);
     const audited = { actor: by === 'device' ? `device:${deviceId}` : by, action: 'recording.notice', address: ctx.address, userAgent: ctx.userAgent };
     try {
-      const entry = await d.notice(deviceId, at ? toServerClock(new Date(at), clockDriftMs) : new Date(), by);
+      const when = at ? toServerClock(new Date(at), clockDriftMs) : new Date();
+      await withinOpenRecording(deviceId, when, measuredDriftMs);
+      const entry = await d.notice(deviceId, when, by);
       await d.audit.record({ ...audited, subject: entry.recording_id, outcome: 'ok', detail: { deviceId, idx: entry.idx, at: entry.start_at } });
       return { recordingId: entry.recording_id, idx: entry.idx, at: entry.start_at };
     } catch (e) {
-      if (!(e instanceof NotRecording)) throw e;
+      if (!(e instanceof NotRecording || e instanceof NoticeOutsideRecording)) throw e;
       await d.audit.record({ ...audited, subject: deviceId, outcome: 'refused', detail: { reason: e.code } });
       throw markAudited(e);
     }
@@ -45,14 +71,15 @@ export function deviceRoutes(d: ApiDeps): Router {
 
   r.post('/device/notice', device, async (req, res) => {
     // The device says when by its own clock; the ledger keeps server time, corrected by the drift it last reported.
-    res.status(201).json(await markNotice(req, deviceOf(res).id, 'device', deviceOf(res).clock_drift_ms ?? 0));
+    const drift = deviceOf(res).clock_drift_ms ?? 0;
+    res.status(201).json(await markNotice(req, deviceOf(res).id, 'device', drift, drift));
   });
 
   r.post('/devices/:id/notice', requireAuth(d.auth, d.audit), async (req, res) => {
     const { viewer } = authOf(res);
     const target = await d.devices.get(deviceIdParam.parse(req.params).id);
     await enforce(d.audit, req, viewer, mayMarkNotice(viewer, { officerBadge: target.officer_badge, unit: target.unit }), 'recording.notice', target.id);
-    res.status(201).json(await markNotice(req, target.id, `user:${viewer.id}`));
+    res.status(201).json(await markNotice(req, target.id, `user:${viewer.id}`, target.clock_drift_ms ?? 0));
   });
   return r;
 }

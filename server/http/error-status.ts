@@ -18,6 +18,7 @@ const STATUS: Record<string, number> = {
   unauthenticated: 401,
   bad_credentials: 401,
   forbidden: 403,
+  needs_security_officer: 403,
   locked: 423,
   rate_limited: 429,
   invalid_input: 400,
@@ -44,6 +45,22 @@ export function statusFor(err: unknown): number {
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
+/** Query parameters whose values are capabilities or secrets: named in the audit, never copied. */
+const SECRET_PARAM = /sig|token|key|password|secret|credential/i;
+
+/**
+ * What was asked, for the audit: the method and the whole URL as the client sent it (a router's
+ * `req.path` has lost its mount point: `/api/exports/x` and `/api/recordings/x` were both `/x`),
+ * query included with secret values blanked, capped in length. `withQuery: false` for the refusal
+ * limiter's sample, which counts refusals by kind: every probe's own query would be a kind.
+ */
+export function routeOf(req: { method: string; originalUrl: string }, withQuery = true): string {
+  const [path = '', query] = req.originalUrl.split(/\?(.*)/s, 2);
+  const blank = (p: string) => (SECRET_PARAM.test(p.split('=')[0] ?? '') && p.includes('=') ? `${p.split('=')[0]}=…` : p);
+  const params = query === undefined || !withQuery ? '' : '?' + query.split('&').map(blank).join('&');
+  return `${req.method} ${path}${params}`.slice(0, 300);
+}
+
 /**
  * Every error response is a refusal the audit log must show. Those of a signed-in user or an
  * authenticated device were mostly audited where they were decided, the rest (bad input, unknown
@@ -62,12 +79,12 @@ export function errorHandler(audit: AuditLog, refusals: RefusalLimiter, onIntern
     let retryAfterSeconds = err instanceof AccountLocked || err instanceof RateLimited ? err.retryAfterSeconds : undefined;
     if (!viewer && !device && status < 500) {
       const reason = (res.locals.refusalReason as string | undefined) ?? code;
-      const wait = refusals.refused(ctx.address, { route: `${req.method} ${req.path}`, status, reason, userAgent: ctx.userAgent });
+      const wait = refusals.refused(ctx.address, { route: routeOf(req, false), status, reason, userAgent: ctx.userAgent });
       if (wait > 0) [status, code, retryAfterSeconds] = [429, 'rate_limited', wait];
     } else if (!wasAudited(err)) {
       await audit
         .record({
-          actor: viewer ? `user:${viewer.id}` : device ? `device:${device.id}` : 'anonymous', action: 'http.request', subject: `${req.method} ${req.path}`.slice(0, 200),
+          actor: viewer ? `user:${viewer.id}` : device ? `device:${device.id}` : 'anonymous', action: 'http.request', subject: routeOf(req),
           outcome: status >= 500 ? 'error' : 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { status, reason: code },
         })
         .catch(onInternal);

@@ -3,10 +3,10 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
 import { CONFIDENTIALITY_LABELS, type Confidentiality, type Recording, type RecordingFlag } from '../db/schema.ts';
-import { RecordingNotFound, UserNotFound } from '../errors.ts';
+import { RecordingNotFound, StateConflict, UserNotFound } from '../errors.ts';
 import { verifyRecording } from '../ledger/verify.ts';
 import { onCaseOf } from '../cases/case-links.ts';
-import { mayKeep, mayReplay } from '../policy/policy.ts';
+import { mayKeep, mayLabel, mayReplay } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
@@ -94,9 +94,12 @@ export function recordingRoutes(d: ApiDeps): Router {
   r.put('/recordings/:id/confidentiality', async (req, res) => {
     const { viewer } = authOf(res);
     const rec = await load(idParam.parse(req.params).id);
-    await enforce(d.audit, req, viewer, mayKeep(viewer, rec), 'recording.label', rec.id);
     const { label } = labelBody.parse(req.body);
-    await d.db.updateTable('recordings').set({ confidentiality: label }).where('id', '=', rec.id).execute();
+    await enforce(d.audit, req, viewer, mayLabel(viewer, rec, label), 'recording.label', rec.id);
+    // Only from the label the decision was made on: a change landing meanwhile is not overwritten unseen.
+    const set = await d.db.updateTable('recordings').set({ confidentiality: label }).where('id', '=', rec.id)
+      .where((eb) => (rec.confidentiality === null ? eb('confidentiality', 'is', null) : eb('confidentiality', '=', rec.confidentiality))).executeTakeFirst();
+    if (Number(set.numUpdatedRows) !== 1) throw new StateConflict('label_changed', `the label of ${rec.id} changed meanwhile; read it again`);
     const ctx = contextOf(req);
     await d.audit.record({ actor: `user:${viewer.id}`, action: 'recording.label', subject: rec.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, detail: { from: rec.confidentiality, to: label } });
     res.status(204).end();

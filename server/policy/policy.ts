@@ -4,7 +4,7 @@
  *
  *   commander  live feeds and recordings of their unit
  *   reviewer   recordings a custodian shared with them, and those linked to cases they are members of
- *   custodian  their unit's recordings; shares and labels them
+ *   custodian  their unit's recordings; shares and labels them (a label's change needs its clearance)
  *   auditor    the audit log, no media; the state of jobs
  *   commander and custodian also follow the jobs working on the recordings they may replay
  *   admin      users and devices, no media
@@ -62,6 +62,18 @@ export function mayReplay(v: Viewer, r: RecordingFacts): Decision {
 export function mayKeep(v: Viewer, r: Pick<RecordingFacts, 'unit'>): Decision {
   if (v.role !== 'custodian') return deny(`role ${v.role} is not a custodian`);
   return v.unit === r.unit ? ALLOW : deny('recording of another unit');
+}
+
+/**
+ * Setting, changing or clearing a label: the custodian's act, and only with the clearance of the
+ * label taken off and of the one put on. Otherwise a custodian not cleared for a label clears it
+ * and then replays what it guarded, or fences a recording off with a label beyond their own reach.
+ */
+export function mayLabel(v: Viewer, r: Pick<RecordingFacts, 'unit' | 'confidentiality'>, to: Confidentiality | null): Decision {
+  const keeps = mayKeep(v, r);
+  if (!keeps.allow) return keeps;
+  for (const label of [r.confidentiality, to]) if (label && !v.clearances.includes(label)) return deny(`no ${label} clearance`);
+  return ALLOW;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Role } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { UrlSigner } from '../../server/playback/url-signer.ts';
 import { looksLikeMedia, rawRequest, type RawResponse } from '../helpers/http.ts';
+import { deriveMarked, workerDeps } from '../helpers/party-flow.ts';
 import { publish } from '../helpers/publisher.ts';
 import { waitForClosed } from '../helpers/recordings.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
@@ -32,6 +33,8 @@ beforeAll(async () => {
   deviceId = device.id;
   expect(await publish(server.publishUrl(device.id, credential), 5).exited).toBe(0);
   recordingId = (await waitForClosed(server.core.db, device.id))[0]!.id;
+  // A replay serves marked variants only: made here as the workers would.
+  await deriveMarked(workerDeps(server), recordingId);
   for (const role of ROLES) users.set(role, await signedInUser(server, role, 'u1', `${role}-1`));
   spareReviewer = await signedInUser(server, 'reviewer', 'u1', 'reviewer-2');
   const created = await rawRequest(server.httpPort, 'POST', '/api/cases', {
@@ -49,6 +52,8 @@ interface Route {
   path: () => string;
   body?: () => unknown;
   allowed: Role[];
+  /** the error code of a refusal where it is not `forbidden` */
+  refusedAs?: Partial<Record<Role, string>>;
 }
 
 const ROUTES: Route[] = [
@@ -64,7 +69,16 @@ const ROUTES: Route[] = [
   { name: 'audit log', method: 'GET', path: () => '/api/audit', allowed: ['auditor'] },
   { name: 'job list', method: 'GET', path: () => `/api/jobs?subject=${recordingId}`, allowed: ['commander', 'custodian', 'auditor'] },
   { name: 'user list', method: 'GET', path: () => '/api/users', allowed: ['admin'] },
-  { name: 'user add', method: 'POST', path: () => '/api/users', body: () => ({ role: 'reviewer', unit: 'u1', name: '新用户', badge: `new-${++badgeNo}` }), allowed: ['admin'] },
+  { name: 'user add', method: 'POST', path: () => '/api/users', body: () => ({ role: 'legal', unit: 'u1', name: '新用户', badge: `new-${++badgeNo}` }), allowed: ['admin'] },
+  // Media, or a clearance, is never one person's gift: the admin needs a security officer's approval.
+  {
+    name: 'user add with a media role', method: 'POST', path: () => '/api/users', body: () => ({ role: 'reviewer', unit: 'u1', name: '新用户', badge: `new-${++badgeNo}` }),
+    allowed: [], refusedAs: { admin: 'needs_security_officer' },
+  },
+  {
+    name: 'user add with a clearance', method: 'POST', path: () => '/api/users', body: () => ({ role: 'legal', unit: 'u1', name: '新用户', badge: `new-${++badgeNo}`, clearances: ['privacy'] }),
+    allowed: [], refusedAs: { admin: 'needs_security_officer' },
+  },
   { name: 'device list', method: 'GET', path: () => '/api/devices', allowed: ['admin', 'custodian', 'commander'] },
   { name: 'device assign', method: 'PATCH', path: () => `/api/devices/${deviceId}`, body: () => ({ officerBadge: `A${++badgeNo}` }), allowed: ['admin'] },
   { name: 'device add', method: 'POST', path: () => '/api/devices', body: () => ({ kind: 'bodycam', officerBadge: `D${++badgeNo}`, unit: 'u1' }), allowed: ['admin'] },
@@ -114,7 +128,7 @@ describe('every route × every role', () => {
     const token = users.get(role)!.accessToken;
     if (!allowed) {
       const res = await expectRefused(() => call(route, token), 403);
-      expect(JSON.parse(res.body.toString())).toEqual({ error: 'forbidden' });
+      expect(JSON.parse(res.body.toString())).toEqual({ error: route.refusedAs?.[role] ?? 'forbidden' });
       return;
     }
     const res = await call(route, token);
@@ -215,7 +229,7 @@ describe('playback URLs', () => {
   });
 
   it('a confidential recording needs the clearance; a share opens it to a reviewer', async () => {
-    const custodian = users.get('custodian')!;
+    const custodian = await signedInUser(server, 'custodian', 'u1', 'custodian-cleared', { clearances: ['privacy'] });
     const label = (value: string | null) =>
       rawRequest(server.httpPort, 'PUT', `/api/recordings/${recordingId}/confidentiality`, {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${custodian.accessToken}` },
@@ -264,13 +278,16 @@ describe('sign-in', () => {
       rawRequest(server.httpPort, 'POST', '/api/auth/refresh', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: token }) });
     const first = await refresh(u.refreshToken);
     expect(first.status).toBe(200);
-    await expectRefused(() => refresh(u.refreshToken), 401);
-    const next = JSON.parse(first.body.toString()) as { accessToken: string };
+    const next = JSON.parse(first.body.toString()) as { accessToken: string; refreshToken: string };
     const me = () => rawRequest(server.httpPort, 'GET', '/api/me', { headers: { authorization: `Bearer ${next.accessToken}` } });
     expect((await me()).status).toBe(200);
-    const out = await rawRequest(server.httpPort, 'POST', '/api/auth/sign-out', { headers: { authorization: `Bearer ${next.accessToken}` } });
-    expect(out.status).toBe(204);
+    // Used again, a spent token ends its whole session (test/medium/insiders.test.ts): a new session for the sign-out.
+    await expectRefused(() => refresh(u.refreshToken), 401);
     await expectRefused(me, 401);
+    const again = await signedInUser(server, 'auditor', 'u1', 'auditor-3');
+    const out = await rawRequest(server.httpPort, 'POST', '/api/auth/sign-out', { headers: { authorization: `Bearer ${again.accessToken}` } });
+    expect(out.status).toBe(204);
+    await expectRefused(() => rawRequest(server.httpPort, 'GET', '/api/me', { headers: { authorization: `Bearer ${again.accessToken}` } }), 401);
   });
 
   it('refuses an oversize body with 413 and stays up', async () => {

@@ -51,7 +51,7 @@ beforeAll(async () => {
   await deriveMarked(deps, marked.id);
   party = await signedInUser(server, 'party', 'u1', 'P-1', { name: '王当事' });
   otherParty = await signedInUser(server, 'party', 'u1', 'P-2', { name: '赵另方' });
-  custodian = await signedInUser(server, 'custodian', 'u1', 'K-1', { clearances: ['privacy'] });
+  custodian = await signedInUser(server, 'custodian', 'u1', 'K-1', { clearances: ['privacy', 'trade_secret'] });
   head = await signedInUser(server, 'agency_head', 'u1', 'H-1');
 }, 120_000);
 

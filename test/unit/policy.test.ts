@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Viewer } from '../../server/auth/user-registry.ts';
 import type { Role } from '../../server/db/schema.ts';
-import { mayAdminister, mayExport, mayGiveOut, mayKeep, mayListDevices, mayListLive, mayMarkNotice, mayReadAudit, mayReadJobs, mayReplay, maySeeDevice, mayWatchLive } from '../../server/policy/policy.ts';
+import { mayGrantAlone } from '../../server/policy/account-policy.ts';
+import { mayAdminister, mayExport, mayGiveOut, mayKeep, mayLabel, mayListDevices, mayListLive, mayMarkNotice, mayReadAudit, mayReadJobs, mayReplay, maySeeDevice, mayWatchLive } from '../../server/policy/policy.ts';
 
 const viewer = (role: Role, over: Partial<Viewer> = {}): Viewer => ({ id: `u-${role}`, name: role, badge: role, role, unit: 'u1', clearances: [], ...over });
 const own = { unit: 'u1', confidentiality: null, sharedWithViewer: false, onViewersCase: false };
@@ -119,5 +120,32 @@ describe('the policy', () => {
     expect(mayGiveOut('party_copy', { confidentiality: 'state_secret' }).allow).toBe(false);
     expect(mayGiveOut('party_copy', { confidentiality: null }).allow).toBe(true);
     expect(mayGiveOut('package', { confidentiality: 'state_secret' }).allow).toBe(true);
+  });
+
+  it('changes or clears a label only with the clearance of the label taken off and of the one put on', () => {
+    const labelled = { unit: 'u1', confidentiality: 'privacy' as const };
+    expect(mayLabel(viewer('custodian'), labelled, null)).toEqual({ allow: false, reason: 'no privacy clearance' });
+    expect(mayLabel(viewer('custodian'), { unit: 'u1', confidentiality: null }, 'trade_secret')).toEqual({ allow: false, reason: 'no trade_secret clearance' });
+    expect(mayLabel(viewer('custodian', { clearances: ['privacy'] }), labelled, 'state_secret')).toEqual({ allow: false, reason: 'no state_secret clearance' });
+    expect(mayLabel(viewer('custodian', { clearances: ['privacy', 'state_secret'] }), labelled, 'state_secret').allow).toBe(true);
+    expect(mayLabel(viewer('custodian', { clearances: ['privacy'] }), labelled, null).allow).toBe(true);
+    expect(mayLabel(viewer('custodian'), { unit: 'u1', confidentiality: null }, null).allow).toBe(true);
+    // Clearance does not make a keeper: the custodian's act, of their own unit.
+    expect(mayLabel(viewer('commander', { clearances: ['privacy'] }), labelled, null).allow).toBe(false);
+    expect(mayLabel(viewer('custodian', { clearances: ['privacy'] }), { ...labelled, unit: 'u2' }, null).allow).toBe(false);
+  });
+
+  it.each<[Role, boolean]>([
+    ['commander', false],
+    ['custodian', false],
+    ['reviewer', false],
+    ['party', false],
+    ['agency_head', false],
+    ['admin', true],
+    ['auditor', true],
+    ['legal', true],
+  ])('an administrator alone grants role %s: %s, and no clearance', (role, alone) => {
+    expect(mayGrantAlone({ role, clearances: [] }).allow).toBe(alone);
+    expect(mayGrantAlone({ role, clearances: ['privacy'] }).allow).toBe(false);
   });
 });
