@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/liuhen.ts';
-import { cephS3, createLockedBucket } from '../helpers/ceph.ts';
+import { cephS3, s3StoreEnv } from '../helpers/ceph.ts';
 import { privateRgw, type Restartable } from '../helpers/private-services.ts';
 import { publish } from '../helpers/publisher.ts';
 import { recordingsOf } from '../helpers/recordings.ts';
@@ -31,15 +31,7 @@ describe('the evidence store stops for 60 s while a camera publishes', () => {
     const gateway = await privateRgw('outage');
     rgw = gateway;
     const s3 = { ...(await cephS3()), endpoint: gateway.endpoint };
-    const env = await testEnv({
-      LIUHEN_STORE: 's3',
-      LIUHEN_S3_ENDPOINT: s3.endpoint,
-      LIUHEN_S3_REGION: s3.region,
-      LIUHEN_S3_BUCKET: await createLockedBucket(s3),
-      LIUHEN_S3_ACCESS_KEY_ID: s3.accessKeyId,
-      LIUHEN_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      LIUHEN_RETENTION_DAYS: '1',
-    });
+    const env = await testEnv(await s3StoreEnv(s3));
     server = await startTestServer(env);
     const { db, devices } = server.core;
     const { device, credential } = await devices.add({ kind: 'bodycam', officerBadge: 'S3OUT' }, 'test');

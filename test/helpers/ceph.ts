@@ -72,3 +72,16 @@ export async function createBucket(s: CephS3Settings, name: string, objectLock: 
 export function createLockedBucket(s: CephS3Settings, name: string = randomBucketName()): Promise<string> {
   return createBucket(s, name, true);
 }
+
+/** LIUHEN_* settings for a server on the s3 store: a fresh Object Lock bucket on `s`, one day's retention. */
+export async function s3StoreEnv(s: CephS3Settings): Promise<Record<string, string>> {
+  return {
+    LIUHEN_STORE: 's3',
+    LIUHEN_S3_ENDPOINT: s.endpoint,
+    LIUHEN_S3_REGION: s.region,
+    LIUHEN_S3_BUCKET: await createLockedBucket(s),
+    LIUHEN_S3_ACCESS_KEY_ID: s.accessKeyId,
+    LIUHEN_S3_SECRET_ACCESS_KEY: s.secretAccessKey,
+    LIUHEN_RETENTION_DAYS: '1',
+  };
+}

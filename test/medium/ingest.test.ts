@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/crypto/hash.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
-import { cephS3, createLockedBucket } from '../helpers/ceph.ts';
+import { cephS3, s3StoreEnv } from '../helpers/ceph.ts';
 import { runCli } from '../helpers/cli.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { publish } from '../helpers/publisher.ts';
@@ -14,18 +14,7 @@ import { entriesOf, startsWithKeyframe, waitForClosed } from '../helpers/recordi
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-async function s3Env(): Promise<Record<string, string>> {
-  const s3 = await cephS3();
-  return {
-    LIUHEN_STORE: 's3',
-    LIUHEN_S3_ENDPOINT: s3.endpoint,
-    LIUHEN_S3_REGION: s3.region,
-    LIUHEN_S3_BUCKET: await createLockedBucket(s3),
-    LIUHEN_S3_ACCESS_KEY_ID: s3.accessKeyId,
-    LIUHEN_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    LIUHEN_RETENTION_DAYS: '1',
-  };
-}
+const s3Env = async () => s3StoreEnv(await cephS3());
 
 const setups = [
   { name: 'local WORM directory + SQLite', env: async () => ({}) },
