@@ -26,13 +26,12 @@ apt_install() {
 
 npm_install() {
   # npm writes node_modules/.package-lock.json after an install; newer than the lock means current.
-  # `npm install`, not `npm ci`: vite lists an optional dependency the registry does not have
-  # (napi-windows-process-start-time), which `npm ci` treats as a lock file out of sync.
+  # `npm ci`: exactly the committed lock, which it never rewrites.
   if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then
     # better-sqlite3 builds from source where no prebuilt binary fits: it needs a C++ toolchain.
     apt_install g++ make python3
     say "installing npm packages (the first time about a minute)"
-    npm install --no-audit --no-fund
+    npm ci --no-audit --no-fund
   fi
 }
 
