@@ -38,7 +38,7 @@ import { startOutboxRelay } from './queue/outbox-relay.ts';
 import { OfflineIngest } from './uploads/offline-ingest.ts';
 import { Uploads } from './uploads/uploads.ts';
 import { DiskReserve } from './storage/disk-reserve.ts';
-import { LocalWormStore } from './storage/local-worm-store.ts';
+import { clearUnfinishedPuts } from './storage/unfinished-puts.ts';
 import type { EvidenceStore } from './storage/evidence-store.ts';
 import { openStore } from './storage/open-store.ts';
 import type { JobHandlers } from '../workers/job-handler.ts';
@@ -116,8 +116,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const { db, log, sealer, audit } = core;
   const metrics = new Metrics();
   const processLimits = await watchProcessLimits(metrics, log);
-  if (core.store instanceof LocalWormStore) {
-    const removed = await core.store.removeTempFiles();
+  if (config.store.kind === 'local') {
+    const removed = await clearUnfinishedPuts(config.store.root);
     if (removed > 0) log.warn({ removed }, 'removed unfinished temp files from the evidence store (puts cut short by a crash or a full disk)');
   }
   const volumes = [

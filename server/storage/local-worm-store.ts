@@ -13,7 +13,7 @@ interface Sidecar {
 }
 
 // Keys never start with '.', so these can never collide with an evidence object.
-const TMP = '.tmp';
+export const TMP = '.tmp';
 const META = '.meta';
 
 function errno(err: unknown): string | undefined {
@@ -101,17 +101,6 @@ export class LocalWormStore implements EvidenceStore {
       if (await this.writeOnce(this.metaPath(key, `.hold-${at}.json`), record)) return;
       await new Promise((r) => setTimeout(r, 2));
     }
-  }
-
-  /**
-   * Removes what puts that never finished left in the temp folder (a crash, a full disk): no
-   * evidence is ever there, only bytes that never got a name.
-   */
-  async removeTempFiles(): Promise<number> {
-    const dir = path.join(this.rootDir, TMP);
-    const names = await fs.readdir(dir).catch(() => [] as string[]);
-    await Promise.all(names.map((n) => fs.rm(path.join(dir, n), { force: true })));
-    return names.length;
   }
 
   async close(): Promise<void> {}

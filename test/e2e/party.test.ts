@@ -35,7 +35,8 @@ beforeAll(async () => {
   recording = await recordClosed(server, 'u1', 'PE-1', 8);
   await deriveMarked(workerDeps(server), recording.id);
   party = await signedInUser(server, 'party', 'u1', 'P-900', { name: '王当事' });
-  custodian = await signedInUser(server, 'custodian', 'u1', 'K-900', { name: '李保管' });
+  // Cleared for the label the last test sets: changing a label needs its clearance.
+  custodian = await signedInUser(server, 'custodian', 'u1', 'K-900', { name: '李保管', clearances: ['privacy'] });
   head = await signedInUser(server, 'agency_head', 'u1', 'H-900', { name: '张局长' });
   browser = await launchChromium();
 }, 120_000);
