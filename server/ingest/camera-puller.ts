@@ -1,5 +1,5 @@
 /**
- * Pulls one fixed camera for as long as it is registered: ffmpeg reads RTSP and writes FLV, and
+ * Pulls one fixed camera for as long as it is registered: ffmpeg reads RTSP and writes MPEG-TS, and
  * each connected stretch is handed on as a publish, exactly like a body camera's. A failed or
  * dropped connection is retried with backoff — quickly for the network, slowly when a person has
  * to fix something (credentials, path), so a wrong password never becomes a crash loop.
@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Device, GapCause } from '../db/schema.ts';
 import { newId } from '../ids.ts';
 import { FfmpegFailed, type FfmpegProcess, runFfmpeg } from '../media/ffmpeg-runner.ts';
-import { type CameraError, classifyPullFailure, rtspPullInputOptions, rtspPullOutputOptions } from '../media/rtsp-pull-args.ts';
+import { type CameraError, classifyPullFailure, RTSP_PULL_FORMAT, rtspPullInputOptions, rtspPullOutputOptions } from '../media/rtsp-pull-args.ts';
 import type { PublishStart } from './rtmp-ingest.ts';
 import { joinRtspUrl, redactRtsp, type RtspAddress } from './rtsp-url.ts';
 
@@ -73,41 +73,41 @@ export class CameraPuller {
 
   private async session(): Promise<Outcome> {
     const sessionId = newId('rtsp');
-    const flv = new PassThrough({ highWaterMark: 1 << 20 });
+    const media = new PassThrough({ highWaterMark: 1 << 20 });
     const proc = runFfmpeg(this.ffmpegPath, {
       input: joinRtspUrl(this.address),
       inputOptions: rtspPullInputOptions(),
       outputOptions: rtspPullOutputOptions(),
-      output: flv,
+      output: media,
     });
     this.current = proc;
     if (this.stopped) proc.kill('SIGTERM');
     let streamed = false;
-    // ffmpeg writes FLV only once the camera answered and its streams are known: that is "connected".
+    // ffmpeg writes its output only once the camera answered and its streams are known: that is "connected".
     const connected = () => {
       // 'readable' also fires at the end of an empty stream (a refused connection): that is no publish.
-      if (flv.readableLength === 0) {
-        if (!flv.readableEnded) flv.once('readable', connected);
+      if (media.readableLength === 0) {
+        if (!media.readableEnded) media.once('readable', connected);
         return;
       }
       if (this.stopped) return;
       streamed = true;
       this.hooks.status(this.device.id, null, null);
-      this.hooks.publish({ device: this.device, sessionId, address: new URL(this.address.url).host, flv });
+      this.hooks.publish({ device: this.device, sessionId, address: new URL(this.address.url).host, media, format: RTSP_PULL_FORMAT });
     };
-    flv.once('readable', connected);
+    media.once('readable', connected);
     const stderr = await proc.done.then(
       () => null,
       (e: unknown) => (e instanceof FfmpegFailed ? e.stderr : String(e)),
     );
     this.current = undefined;
-    if (!streamed) flv.destroy();
+    if (!streamed) media.destroy();
     const failure = stderr === null ? undefined : classifyPullFailure(stderr);
     // ffmpeg names the URL, credentials included, in its errors.
     const detail = stderr === null ? null : redactRtsp(stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300), this.address);
     if (streamed) this.hooks.ended(this.device.id, sessionId, this.stopped ? this.stopCause : (failure?.cause ?? 'network'));
     if (failure && !this.stopped) {
-      this.log.warn({ device: this.device.id, camera: this.address.url, error: failure.error, detail }, streamed ? 'camera connection lost' : 'camera not reachable');
+      this.log.warn({ device: this.device.id, camera: this.address.url, error: failure.error, detail }, streamed ? 'camera connection lost' : 'camera cannot be recorded');
       if (!streamed) this.hooks.status(this.device.id, failure.error, detail);
     }
     return { streamed, failure };

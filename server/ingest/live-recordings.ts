@@ -137,7 +137,7 @@ export class LiveRecordings {
     if (restartedAfter && live?.sessionId !== p.sessionId) return;
     // The part's clock starts with its stream: a fresh tap starts now, a publish's own stream at
     // the publish (it has been buffering since).
-    const flv = restartedAfter && p.retap ? p.retap() : p.flv;
+    const media = restartedAfter && p.retap ? p.retap() : p.media;
     const wallStart = new Date();
     const ctx = { device: p.device.id };
     let gapCause: GapCause | undefined;
@@ -161,7 +161,7 @@ export class LiveRecordings {
         .values({ recording_id: part.recordingId, part_no: part.partNo, dir: part.dir, wall_start: wallStart.toISOString(), ffmpeg_pid: null, state: 'open', sealing_into: null })
         .execute(),
     );
-    const pid = await part.start(flv, this.settings.ffmpegPath, this.settings.segmentSeconds);
+    const pid = await part.start(media, p.format, this.settings.ffmpegPath, this.settings.segmentSeconds);
     await this.persist('record segmenter', where, async () => {
       await this.db.updateTable('spool_parts').set({ ffmpeg_pid: pid }).where('recording_id', '=', part.recordingId).where('part_no', '=', part.partNo).execute();
       await this.db.updateTable('recordings').set({ state: 'live', interrupted_at: null }).where('id', '=', part.recordingId).execute();

@@ -14,6 +14,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { RefusalLimiter } from '../http/refusal-limiter.ts';
 import type { Device } from '../db/schema.ts';
 import type { PublishGate } from '../devices/publish-gate.ts';
+import type { SegmenterInput } from '../media/segmenter-args.ts';
 import { RTMP_APP } from './publish-url.ts';
 import { BaseSession, NodeMediaServer, type NmsServer, type NmsSession, nmsContext, quietNmsLogger } from './node-media-server.ts';
 
@@ -24,8 +25,13 @@ export interface PublishStart {
   device: Device;
   sessionId: string;
   address: string;
-  /** the published stream as FLV; ends when the publisher goes away */
-  flv: Readable;
+  /** the published stream, in `format`; ends when the publisher goes away */
+  media: Readable;
+  /**
+   * The container `media` comes in, which the segmenter reads: FLV from node-media-server (RTMP
+   * carries nothing else), MPEG-TS from a pulled camera (FLV cannot carry H.265).
+   */
+  format: SegmenterInput;
   /**
    * The same publish as a fresh FLV stream (headers, then from the current GOP on), replacing the
    * one before: for a segmenter started again after its first one failed. Absent where the source
@@ -184,6 +190,6 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
     void this.audit
       .record({ actor: `device:${decision.device.id}`, action: 'ingest.publish', subject: decision.device.id, outcome: 'ok', address })
       .catch((e) => this.log.error(e, 'audit write failed'));
-    this.emit('publish', { device: decision.device, sessionId: session.id, address, flv, retap });
+    this.emit('publish', { device: decision.device, sessionId: session.id, address, media: flv, format: 'flv', retap });
   }
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FfmpegProcess, runFfmpeg } from '../media/ffmpeg-runner.ts';
-import { parseSegmentList, SEGMENT_LIST, SEGMENT_PATTERN, type SegmentListRow, segmenterInputOptions, segmenterOutputOptions } from '../media/segmenter-args.ts';
+import { parseSegmentList, SEGMENT_LIST, SEGMENT_PATTERN, type SegmenterInput, type SegmentListRow, segmenterInputOptions, segmenterOutputOptions } from '../media/segmenter-args.ts';
 
 export interface ReadySegment extends SegmentListRow {
   path: string;
@@ -112,10 +112,11 @@ export class SpoolPart {
   }
 
   /**
-   * Starts ffmpeg on `input` (FLV); resolves with its pid, or -1 when it could not start (then
-   * `failure` says why and the part is finished: the caller decides whether to try again).
+   * Starts ffmpeg on `input`, a live stream in `inputFormat`; resolves with its pid, or -1 when it
+   * could not start (then `failure` says why and the part is finished: the caller decides whether
+   * to try again).
    */
-  async start(input: Readable, ffmpegPath: string, segmentSeconds: number): Promise<number> {
+  async start(input: Readable, inputFormat: SegmenterInput, ffmpegPath: string, segmentSeconds: number): Promise<number> {
     try {
       await fs.mkdir(this.dir, { recursive: true });
     } catch (e) {
@@ -125,7 +126,7 @@ export class SpoolPart {
     }
     this.ffmpeg = runFfmpeg(ffmpegPath, {
       input,
-      inputFormat: 'flv',
+      inputFormat,
       inputOptions: segmenterInputOptions(),
       outputOptions: segmenterOutputOptions({ segmentSeconds }),
       output: SEGMENT_PATTERN,

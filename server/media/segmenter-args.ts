@@ -10,6 +10,9 @@
 export const SEGMENT_LIST = 'segments.csv';
 export const SEGMENT_PATTERN = 'seg_%06d.ts';
 
+/** The containers a live stream reaches the segmenter in: FLV from RTMP, MPEG-TS from an RTSP pull. */
+export type SegmenterInput = 'flv' | 'mpegts';
+
 export interface SegmenterSettings {
   segmentSeconds: number;
 }

@@ -21,6 +21,7 @@ import type { Db } from '../db/database.ts';
 import type { DerivativeKind, PlaybackSession, Recording } from '../db/schema.ts';
 import { LiuhenError, markAudited, NotAllowed, NotAuthenticated, StateConflict } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { tsVideoCodec, type VideoCodec } from '../media/ts-video-codec.ts';
 import { ViewingRooms } from '../party/viewing-rooms.ts';
 import { type Decision, mayReplay, mayWatchLive } from '../policy/policy.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
@@ -58,6 +59,8 @@ const SEGMENT_CACHE_BYTES = 256 << 20;
 const ADMISSION_TTL_MS = 1000;
 /** How long a rendered window of a recording is reused across its viewers. */
 const WINDOW_TTL_MS = 250;
+/** How long a live recording's video codec is trusted: a camera set to another codec reconnects, a new part. */
+const CODEC_TTL_MS = 60_000;
 
 interface Admitted {
   session: PlaybackSession;
@@ -98,6 +101,8 @@ export class PlaybackService {
   /** derivatives (and redacted segments) are write-once too: `<recordingId>/<idx>/<kind>` → where it is and what it hashes to */
   private readonly derivatives = new TtlCache<string, (StoredObject & { sourceSha256: string }) | undefined>(Infinity, 200_000);
   private readonly rooms: ViewingRooms;
+  /** recording id → the video codec of its latest sealed original, for the live master playlist */
+  private readonly codecs = new TtlCache<string, VideoCodec | undefined>(CODEC_TTL_MS, 10_000);
 
   constructor(
     private readonly db: Db,
@@ -252,7 +257,8 @@ export class PlaybackService {
   /**
    * A live session's variants: the originals, and the 360p renditions when the worker is making
    * them (some segment of the window has one). The wall plays the lightest; a player that cannot
-   * keep up on one variant may move to the other, both numbered alike.
+   * keep up on one variant may move to the other, both numbered alike. A device sending H.265
+   * gets the rendition only.
    */
   private async variants(session: PlaybackSession, window: LiveWindow): Promise<Variant[]> {
     const notAfter = new Date(session.expires_at);
@@ -260,13 +266,29 @@ export class PlaybackService {
     const r = window.recording;
     const idxs = window.entries.filter((e) => e.kind === 'segment').map((e) => e.idx);
     if (!r || idxs.length === 0) return [{ name: 'original', url: url('original'), bandwidth: 1 }];
+    const renditions = window.r360.size > 0 ? await this.db.selectFrom('derivatives').select(['size', 'duration_ms']).where('recording_id', '=', r.id).where('kind', '=', 'r360').where('idx', 'in', idxs).execute() : [];
+    // Browsers mostly cannot decode H.265 (hall cameras often send it): such a device is offered
+    // through its H.264 rendition only, listed as the worker makes it, never its original.
+    if ((await this.videoCodecOf(r.id, idxs.at(-1)!)) === 'hevc') return [{ name: 'r360', url: url('r360'), bandwidth: renditions.length > 0 ? peakBitsPerSecond(renditions) : 1 }];
     const originals = await this.db.selectFrom('ledger_entries').select(['size', 'duration_ms']).where('recording_id', '=', r.id).where('idx', 'in', idxs).execute();
     const variants: Variant[] = [{ name: 'original', url: url('original'), bandwidth: peakBitsPerSecond(originals) }];
-    if (window.r360.size > 0) {
-      const renditions = await this.db.selectFrom('derivatives').select(['size', 'duration_ms']).where('recording_id', '=', r.id).where('kind', '=', 'r360').where('idx', 'in', idxs).execute();
-      variants.unshift({ name: 'r360', url: url('r360'), bandwidth: Math.min(peakBitsPerSecond(renditions), variants[0]!.bandwidth - 1) });
-    }
+    if (renditions.length > 0) variants.unshift({ name: 'r360', url: url('r360'), bandwidth: Math.min(peakBitsPerSecond(renditions), variants[0]!.bandwidth - 1) });
     return variants;
+  }
+
+  /**
+   * The video codec of a sealed original, read from its program map; undefined (and asked again
+   * next time) when it cannot be read now — the master then offers what it did before.
+   */
+  private async videoCodecOf(recordingId: string, idx: number): Promise<VideoCodec | undefined> {
+    const known = this.codecs.get(recordingId);
+    if (known) return known;
+    const entry = await this.sealedEntry(recordingId, idx);
+    if (!entry?.objectKey) return undefined;
+    const bytes = this.segments.get(entry.objectKey) ?? (await this.store.get(entry.objectKey).catch(() => undefined));
+    const codec = bytes && tsVideoCodec(bytes);
+    if (codec) this.codecs.set(recordingId, codec);
+    return codec;
   }
 
   /** `query.v` names the source the playlist chose (segment-source.ts); the signature covers it. */

@@ -1,6 +1,6 @@
 /**
- * A real RTSP camera for tests: test/fixtures/rtsp-camera.py (GStreamer's RTSP server, H.264 with a
- * keyframe every second + AAC, on 127.0.0.1) as a child process. Needs Debian's python3-gi,
+ * A real RTSP camera for tests: test/fixtures/rtsp-camera.py (GStreamer's RTSP server, H.264 or
+ * H.265 with a keyframe every second + AAC, on 127.0.0.1) as a child process. Needs Debian's python3-gi,
  * gir1.2-gst-rtsp-server-1.0 and the GStreamer plugins (infra/dev/test.sh installs them); runs
  * with /usr/bin/python3 because a pyenv python has no `gi`.
  */
@@ -26,6 +26,8 @@ export interface RtspCameraOptions {
   password?: string;
   /** mount path, default /cam */
   path?: string;
+  /** the video codec it sends, default h264; h265 as many hall cameras do */
+  codec?: 'h264' | 'h265';
 }
 
 const SCRIPT = fileURLToPath(new URL('../fixtures/rtsp-camera.py', import.meta.url));
@@ -53,6 +55,7 @@ export async function startRtspCamera(opts: RtspCameraOptions = {}): Promise<Rts
   const path = opts.path === undefined ? '/cam' : opts.path.startsWith('/') ? opts.path : `/${opts.path}`;
   const args = [SCRIPT, '--port', String(port), '--path', path];
   if (opts.user !== undefined) args.push('--user', opts.user, '--password', opts.password!);
+  if (opts.codec !== undefined) args.push('--codec', opts.codec);
 
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();

@@ -22,19 +22,31 @@ describe('a fixed camera address', () => {
 });
 
 describe('the RTSP pull command', () => {
-  it('pulls over TCP with an I/O timeout and only copies the streams into FLV', () => {
+  it('pulls over TCP with an I/O timeout and only copies the streams into MPEG-TS, which carries H.265', () => {
     const input = rtspPullInputOptions();
     expect(input[input.indexOf('-rtsp_transport') + 1]).toBe('tcp');
     expect(Number(input[input.indexOf('-timeout') + 1])).toBeGreaterThan(0);
     const output = rtspPullOutputOptions().join(' ');
     expect(output).toContain('-c copy');
-    expect(output).toContain('-f flv');
+    expect(output).toContain('-f mpegts');
+    expect(output).not.toContain('flv');
   });
 
   it('tells a camera that needs a person from a network outage', () => {
     expect(classifyPullFailure('Server returned 401 Unauthorized (authorization failed)')).toMatchObject({ error: 'rtsp_auth_failed', cause: 'device_fault', needsPerson: true });
     expect(classifyPullFailure('Server returned 404 Not Found')).toMatchObject({ error: 'rtsp_not_found', needsPerson: true });
     expect(classifyPullFailure('Connection to tcp://127.0.0.1:8554?timeout=5000000 failed: Connection refused')).toMatchObject({ error: 'rtsp_unreachable', cause: 'network', needsPerson: false });
+  });
+
+  it('names a codec ffmpeg cannot carry as such: the camera answered, a person must set another codec', () => {
+    // ffmpeg 5.1's words when FLV was asked to carry H.265, and when RTSP names a codec it does not know
+    const refusals = [
+      '[flv @ 0x5633a6019080] Video codec hevc not compatible with flv\nCould not write header for output file #0 (incorrect codec parameters ?): Function not implemented',
+      '[rtsp @ 0x55] Could not find codec parameters for stream 0 (Video: none, none): unknown codec\nConsider increasing the value for the analyzeduration',
+      '[mp4 @ 0x55] Could not find tag for codec pcm_alaw in stream #1, codec not currently supported in container',
+    ];
+    for (const said of refusals) expect(classifyPullFailure(said), said).toMatchObject({ error: 'rtsp_unsupported_codec', cause: 'device_fault', needsPerson: true });
+    expect(classifyPullFailure('[rtsp @ 0x55] Invalid data found when processing input')).toMatchObject({ error: 'rtsp_bad_stream' });
   });
 
   it('backs off: fast again after a stream, doubling while the network is down, slow when a person must act', () => {
