@@ -181,9 +181,10 @@ export class OfflineIngest {
       actor: `device:${upload.device_id}`, action: 'upload.refused', subject: upload.id, outcome: 'refused',
       detail: { reason: outcome.reason, detail: outcome.detail, sha256: outcome.sha256 },
     });
-    await this.db.updateTable('uploads').set({ state: 'refused', error: outcome.reason, updated_at: new Date().toISOString() }).where('id', '=', upload.id).execute();
+    // The bytes go before the state says so: whoever reads "refused" finds nothing kept.
     await fs.rm(this.stagingDir(upload), { recursive: true, force: true });
     await fs.rm(partPath(this.settings.dir, upload.id), { force: true });
+    await this.db.updateTable('uploads').set({ state: 'refused', error: outcome.reason, updated_at: new Date().toISOString() }).where('id', '=', upload.id).execute();
     this.log.warn({ upload: upload.id, reason: outcome.reason, detail: outcome.detail }, 'upload refused');
   }
 }
