@@ -4,6 +4,7 @@
  * marked as sealed), then the scrub sprite sheet. Both steps are idempotent, so a retry resumes
  * where a run stopped, and a variant made twice at once is stored once (derivatives.ts).
  */
+import { unmarkedReason } from '../server/playback/marked-prefix.ts';
 import type { JobContext, JobHandler } from './job-handler.ts';
 import { deriveMarkedVariants } from './marked-variants.ts';
 import { deriveSpriteSheet } from './sprite-sheet.ts';
@@ -14,6 +15,9 @@ function share(ctx: JobContext, from: number, to: number): JobContext {
 }
 
 export const recordingDerive: JobHandler<'recording.derive'> = async ({ recordingId }, ctx, deps) => {
+  // A sound recording has no pictures to mark or tile: it is replayed as sealed (marked-prefix.ts).
+  const recording = await deps.db.selectFrom('recordings').select('flags').where('id', '=', recordingId).executeTakeFirstOrThrow();
+  if (unmarkedReason(recording.flags) === 'audio_only') return ctx.progress(100);
   await deriveMarkedVariants(recordingId, share(ctx, 0, 85), deps);
   await deriveSpriteSheet(recordingId, share(ctx, 85, 100), deps);
   await ctx.progress(100);

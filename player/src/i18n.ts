@@ -81,6 +81,8 @@ const coreZh = {
   'replay.fullscreen': '全屏',
   'replay.timeline': '时间轴',
   'replay.marking': '正在加水印…（已完成 {marked}/{segments} 段，完成的部分可先播放）',
+  'replay.audio_only': '录音：声音无法携带画面水印，播放的是封存的原始录音；本次收听已记入审计。',
+  'replay.audio_still': '录音 · 无画面',
   'gap.device_disconnect': '设备断开',
   'gap.network': '网络',
   'gap.server_restart': '服务重启',
@@ -135,6 +137,7 @@ const coreZh = {
   'flag.low_storage': '存储不足',
   'flag.late_upload': '逾期上传',
   'flag.decode_errors': '解码错误 {count} 处',
+  'flag.audio_only': '录音',
 
   'audit.title': '调阅审计',
   'audit.viewer': '调阅人（用户 ID）',
@@ -237,6 +240,8 @@ const coreEn: Record<keyof typeof coreZh, string> = {
   'replay.fullscreen': 'Full screen',
   'replay.timeline': 'Timeline',
   'replay.marking': 'Marking… ({marked} of {segments} segments done; what is done plays now)',
+  'replay.audio_only': 'Audio recording: sound cannot carry the picture watermark, so the sealed original plays; this listening is in the audit log.',
+  'replay.audio_still': 'Audio recording · no picture',
   'gap.device_disconnect': 'Device disconnected',
   'gap.network': 'Network',
   'gap.server_restart': 'Server restart',
@@ -291,6 +296,7 @@ const coreEn: Record<keyof typeof coreZh, string> = {
   'flag.low_storage': 'Low storage',
   'flag.late_upload': 'Late upload',
   'flag.decode_errors': '{count} decode errors',
+  'flag.audio_only': 'Audio',
 
   'audit.title': 'Access audit',
   'audit.viewer': 'Viewer (user ID)',

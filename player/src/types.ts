@@ -115,6 +115,8 @@ export interface PlaybackSession {
   watermark: WatermarkText;
   /** a replay whose last segments are still being marked: they are held back, the playlist grows as they are */
   marking: { marked: number; segments: number } | null;
+  /** replayed from its sealed originals, and why: a sound recording cannot carry the picture mark */
+  unmarked: 'audio_only' | null;
 }
 
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed';

@@ -22,7 +22,8 @@ export interface DecodeErrorsFlag {
   kind: 'decode_errors';
   count: number;
 }
-export type RecordingFlag = 'clock_drift' | 'late_upload' | DecodeErrorsFlag;
+/** `audio_only`: a sound recording (录音) without pictures, replayed unmarked (playback-service.ts) */
+export type RecordingFlag = 'clock_drift' | 'late_upload' | 'audio_only' | DecodeErrorsFlag;
 
 export interface DevicesTable {
   id: string;

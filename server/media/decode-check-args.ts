@@ -4,12 +4,13 @@
  * media data remuxes cleanly. Pure: the args, and how many errors a line of ffmpeg's says.
  */
 import type { FfmpegArgs } from './rendition-args.ts';
+import { mediaStreamMaps } from './segmenter-args.ts';
 
-export function decodeCheckArgs(): FfmpegArgs {
+export function decodeCheckArgs(audioOnly: boolean): FfmpegArgs {
   return {
     // No -xerror: the check counts every error instead of stopping at the first.
     inputOptions: ['-hide_banner', '-nostdin', '-loglevel', 'error'],
-    outputOptions: ['-map', '0:v', '-map', '0:a?', '-f', 'null'],
+    outputOptions: [...mediaStreamMaps(audioOnly), '-f', 'null'],
   };
 }
 

@@ -15,6 +15,8 @@ export type SegmenterInput = 'flv' | 'mpegts';
 
 export interface SegmenterSettings {
   segmentSeconds: number;
+  /** a sound recording without pictures (a voice recorder's file): its audio is all there is to map */
+  audioOnly?: boolean;
 }
 
 export function segmenterInputOptions(): string[] {
@@ -30,11 +32,18 @@ export function fileSegmenterInputOptions(): string[] {
   return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-xerror'];
 }
 
+/**
+ * Audio and video only: node-media-server's FLV carries the metadata as a data stream that gets
+ * no further packets, and the muxer would hold everything back for it (max_interleave_delta, 10 s).
+ * A sound recording maps its audio alone: `0:v` would match nothing and fail the command.
+ */
+export function mediaStreamMaps(audioOnly: boolean): string[] {
+  return audioOnly ? ['-map', '0:a'] : ['-map', '0:v', '-map', '0:a?'];
+}
+
 export function segmenterOutputOptions(s: SegmenterSettings): string[] {
   return [
-    // Audio and video only: node-media-server's FLV carries the metadata as a data stream that
-    // gets no further packets, and the muxer would hold everything back for it (max_interleave_delta, 10 s).
-    '-map', '0:v', '-map', '0:a?',
+    ...mediaStreamMaps(s.audioOnly ?? false),
     '-c', 'copy',
     '-f', 'segment',
     '-segment_time', String(s.segmentSeconds),

@@ -8,7 +8,21 @@
  * playlist grows (EVENT, no ENDLIST) as marks land, so a player carries on without reopening.
  * Held at the first unmarked segment, not merely skipping it: a replay never jumps over evidence.
  */
+import type { RecordingFlag } from '../db/schema.ts';
 import type { PlaylistEntry } from './playlist.ts';
+
+/**
+ * Why a recording is replayed from its originals, or null when it is replayed marked.
+ *
+ * The forensic A/B marks are drawn on pictures (workers/marked-variants.ts): a sound recording
+ * (录音) has none to carry a codeword, and holding it back until marked would hold it forever.
+ * Decision: an audio-only recording is replayed unmarked, from its sealed originals, to viewers
+ * whose own sessions the policy allows; each such session is audited `unmarked: audio_only`, so
+ * who heard it is still on record. A party's viewing room is never served unmarked bytes.
+ */
+export function unmarkedReason(flagsJson: string): 'audio_only' | null {
+  return (JSON.parse(flagsJson) as RecordingFlag[]).includes('audio_only') ? 'audio_only' : null;
+}
 
 export interface MarkedPrefix {
   entries: PlaylistEntry[];

@@ -25,7 +25,7 @@ import { tsVideoCodec, type VideoCodec } from '../media/ts-video-codec.ts';
 import { ViewingRooms } from '../party/viewing-rooms.ts';
 import { type Decision, mayReplay, mayWatchLive } from '../policy/policy.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
-import { markedPrefix } from './marked-prefix.ts';
+import { markedPrefix, unmarkedReason } from './marked-prefix.ts';
 import { DeviceStreams, type StreamWindow } from './device-stream.ts';
 import { LIVE_WINDOW_SEGMENTS, type PlaylistEntry, renderMasterPlaylist, renderMediaPlaylist, segmentsOf, targetSeconds, type Variant } from './playlist.ts';
 import { SegmentCache } from './segment-cache.ts';
@@ -44,6 +44,8 @@ export interface CreatedSession {
   watermark: { viewerName: string; badge: string; sessionId: string };
   /** a replay whose tail is held back until marked (marked-prefix.ts): how far marking has come; null when nothing is held */
   marking: { marked: number; segments: number } | null;
+  /** a replay served from its originals, and why (marked-prefix.ts unmarkedReason); null when marked */
+  unmarked: 'audio_only' | null;
 }
 
 export class IntegrityFailure extends LiuhenError {
@@ -67,8 +69,8 @@ interface Admitted {
   viewer: Viewer;
 }
 
-/** `held`: a replay's segments not listed until they are marked; `marked`: none is held */
-type ReplayWindow = { recording: Recording; entries: PlaylistEntry[]; held: number; marked: boolean; derived: Derived };
+/** `held`: a replay's segments not listed until they are marked; `marked`: none is held; `unmarked`: served from originals, and why */
+type ReplayWindow = { recording: Recording; entries: PlaylistEntry[]; held: number; marked: boolean; derived: Derived; unmarked: 'audio_only' | null };
 type LiveWindow = StreamWindow & { r360: ReadonlySet<number> };
 /** What a session's playlists keep from their first rendering (RFC 8216 §6.2.1). */
 type PlaylistShape = { type: 'live' | 'event' | 'vod'; targetSeconds: number };
@@ -97,7 +99,7 @@ export class PlaybackService {
   /** session id → its playlists' type and target duration so far */
   private readonly shapes: TtlCache<string, PlaylistShape>;
   /** sealed ledger entries never change: `<recordingId>/<idx>` → the facts a segment request needs */
-  private readonly sealed = new TtlCache<string, { deviceId: string; objectKey: string | null; sha256: string | null; kind: string } | null>(Infinity, 200_000);
+  private readonly sealed = new TtlCache<string, { deviceId: string; objectKey: string | null; sha256: string | null; kind: string; unmarked: 'audio_only' | null } | null>(Infinity, 200_000);
   /** derivatives (and redacted segments) are write-once too: `<recordingId>/<idx>/<kind>` → where it is and what it hashes to */
   private readonly derivatives = new TtlCache<string, (StoredObject & { sourceSha256: string }) | undefined>(Infinity, 200_000);
   private readonly rooms: ViewingRooms;
@@ -168,9 +170,11 @@ export class PlaybackService {
     };
     const kind = session.kind;
     const marking = kind === 'replay' ? await this.marking(session) : null;
+    const recording = kind === 'replay' && !session.room_id ? await this.recordingOf(session) : undefined;
+    const unmarked = recording ? unmarkedReason(recording.flags) : null;
     await this.db.insertInto('playback_sessions').values(session).execute();
     await this.access(ctx, {
-      actor: `user:${viewer.id}`, action: 'playback.session', subject: session.recording_id ?? session.device_id, outcome: 'ok', sessionId: session.id, detail: { kind, ...roomDetail(session) },
+      actor: `user:${viewer.id}`, action: 'playback.session', subject: session.recording_id ?? session.device_id, outcome: 'ok', sessionId: session.id, detail: { kind, ...roomDetail(session), ...(unmarked ? { unmarked } : {}) },
     });
     return {
       sessionId: session.id,
@@ -179,6 +183,7 @@ export class PlaybackService {
       expiresAt: session.expires_at,
       watermark: { viewerName: viewer.name, badge: viewer.badge, sessionId: session.id },
       marking,
+      unmarked,
     };
   }
 
@@ -205,14 +210,15 @@ export class PlaybackService {
     let body: string;
     let subject: string | null;
     if (session.kind === 'replay') {
-      const { recording, entries, held, marked, derived } = await this.replays.through(`${session.recording_id}:${session.redaction_id ?? ''}`, async () => {
+      const { recording, entries, held, marked, derived, unmarked } = await this.replays.through(`${session.recording_id}:${session.redaction_id ?? ''}`, async () => {
         const r = (await this.recordingOf(session))!;
         return this.replayWindow(r, session.redaction_id);
       });
       subject = recording.id;
       if (name !== 'index') throw await this.refused(ctx, { ...event, subject }, 'no such playlist', new NotAllowed('no such playlist'), roomDetail(session));
       if (session.room_id && !marked) throw await this.refused(ctx, { ...event, subject }, 'not_ready', new NotAllowed('not_ready'), roomDetail(session));
-      const source = segmentSource('replay', derived, 0);
+      // A room's party never gets originals: `marked` is false for an unmarked recording, refused above.
+      const source = unmarked ? 'original' : segmentSource('replay', derived, 0);
       const segments = segmentsOf(entries);
       const ended = recording.state === 'closed' && held === 0;
       const shape = this.shapeOf(sessionId, { type: ended ? 'vod' : 'event', targetSeconds: targetSeconds(this.segmentSeconds, segments) });
@@ -305,8 +311,10 @@ export class PlaybackService {
     if (entry.kind !== 'segment' || !entry.objectKey || !entry.sha256) throw await refuse('no such segment');
     // A party is never served an original: only marked bytes, which trace a leak back to them.
     if (session.room_id && source !== 'mark') throw await refuse('room sessions serve marked segments only');
-    // Nor is any replay: a copy without a codeword could not be traced to its viewer.
-    if (session.kind === 'replay' && source !== 'mark') throw await refuse('replay sessions serve marked segments only');
+    // Nor is any replay: a copy without a codeword could not be traced to its viewer — except
+    // the recording that cannot carry one (marked-prefix.ts unmarkedReason), served as sealed.
+    const unmarkedOriginal = session.kind === 'replay' && source === 'original' && entry.unmarked !== null;
+    if (session.kind === 'replay' && source !== 'mark' && !unmarkedOriginal) throw await refuse('replay sessions serve marked segments only');
     let stored: StoredObject = { objectKey: entry.objectKey, sha256: entry.sha256 };
     if (source !== 'original') {
       const derived = source === 'mark' || source === 'r360' ? await this.derivative(recordingId, idx, derivativeFor(source, this.codewordKey, sessionId, idx), session.redaction_id) : undefined;
@@ -348,10 +356,10 @@ export class PlaybackService {
     if (hit) return hit;
     const row = await this.db
       .selectFrom('ledger_entries').innerJoin('recordings', 'recordings.id', 'ledger_entries.recording_id')
-      .select(['recordings.device_id', 'ledger_entries.object_key', 'ledger_entries.sha256', 'ledger_entries.kind'])
+      .select(['recordings.device_id', 'recordings.flags', 'ledger_entries.object_key', 'ledger_entries.sha256', 'ledger_entries.kind'])
       .where('ledger_entries.recording_id', '=', recordingId).where('ledger_entries.idx', '=', idx).executeTakeFirst();
     if (!row) return null;
-    const facts = { deviceId: row.device_id, objectKey: row.object_key, sha256: row.sha256, kind: row.kind };
+    const facts = { deviceId: row.device_id, objectKey: row.object_key, sha256: row.sha256, kind: row.kind, unmarked: unmarkedReason(row.flags) };
     this.sealed.set(key, facts);
     return facts;
   }
@@ -424,10 +432,13 @@ export class PlaybackService {
   private async replayWindow(r: Recording, redactionId: string | null): Promise<ReplayWindow> {
     const rows = await this.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms']).where('recording_id', '=', r.id).where('kind', '!=', 'notice').orderBy('idx').execute();
     const all = rows.map((e) => ({ idx: e.idx, kind: e.kind as 'segment' | 'gap', startAt: e.start_at, durationMs: e.duration_ms }));
+    const unmarked = redactionId ? null : unmarkedReason(r.flags);
+    // Nothing is held for marks that will never come; nor is it `marked`, so no room serves it.
+    if (unmarked) return { recording: r, entries: all, held: 0, marked: false, derived: { marked: false, marks: NO_RENDITIONS, r360: NO_RENDITIONS }, unmarked };
     const marks = await this.marks(r, redactionId);
     const { entries, held } = markedPrefix(all, marks);
     const marked = held === 0 && entries.some((e) => e.kind === 'segment');
-    return { recording: r, entries, held, marked, derived: { marked, marks, r360: NO_RENDITIONS } };
+    return { recording: r, entries, held, marked, derived: { marked, marks, r360: NO_RENDITIONS }, unmarked };
   }
 
   /** The device's stream window and which of its segments have a 360p rendition. */

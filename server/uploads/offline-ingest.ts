@@ -143,6 +143,7 @@ export class OfflineIngest {
       ...recordingFlagsFor(device, this.settings.clockDriftMs),
       ...(timing.late ? (['late_upload'] as const) : []),
       ...(staged.decodeErrors > 0 ? [{ kind: 'decode_errors', count: staged.decodeErrors } as const] : []),
+      ...(staged.audioOnly ? (['audio_only'] as const) : []),
     ];
     return this.sealer.openRecording(device, timing.startedAt, {
       origin: 'upload',

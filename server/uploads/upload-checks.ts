@@ -30,7 +30,7 @@ export type RefusalReason = 'not_media' | 'truncated' | 'corrupt' | 'checksum_mi
 
 /** What each refusal means, for the device's operator (the code is for the device). */
 export const REFUSAL_TEXT: Record<RefusalReason, string> = {
-  not_media: 'the file is not a video recording liuhen can read',
+  not_media: 'the file is not a video or sound recording liuhen can read',
   truncated: 'the file is cut short: part of the recording is missing',
   corrupt: 'the file is damaged where its recording cannot be split into segments',
   checksum_mismatch: 'the bytes received differ from the declared sha256',
@@ -45,6 +45,8 @@ export interface StagedRecording {
   segments: SegmentListRow[];
   /** errors a full decode reported: 0 for an intact recording */
   decodeErrors: number;
+  /** a sound recording (录音) without pictures: sealed alike, but it cannot carry a forensic mark */
+  audioOnly: boolean;
 }
 
 export type CheckOutcome = StagedRecording | { ok: false; reason: RefusalReason; detail: string; sha256: string };
@@ -69,18 +71,20 @@ export async function checkAndStage(file: string, stagingDir: string, declaredSh
   if (!probed.ok) return refuse(looksLikeContainer(await head(file)) ? 'truncated' : 'not_media', probed.stderr.trim());
   const seconds = durationOf(probed.probe);
   if (!probed.probe.format.format_name.split(',').some((f) => RECORDING_FORMATS.has(f))) return refuse('not_media', `container ${probed.probe.format.format_name}`);
-  if (!probed.probe.streams.some((st) => st.codec_type === 'video')) return refuse('not_media', 'no video stream');
+  // 音像记录 is 照相、录音、录像: a voice recorder's file is evidence like a camera's.
+  const audioOnly = !probed.probe.streams.some((st) => st.codec_type === 'video');
+  if (audioOnly && !probed.probe.streams.some((st) => st.codec_type === 'audio')) return refuse('not_media', 'no video or audio stream');
   if (!(seconds > 0)) return refuse('not_media', 'no duration');
 
-  const decodeErrors = await decodeCheck(file, s.ffmpegPath);
-  const remuxed = await remux(file, stagingDir, s);
+  const decodeErrors = await decodeCheck(file, s.ffmpegPath, audioOnly);
+  const remuxed = await remux(file, stagingDir, { ...s, audioOnly });
   if (!remuxed.ok) return refuse('corrupt', remuxed.stderr.trim());
   const first = remuxed.segments[0];
   const last = remuxed.segments[remuxed.segments.length - 1];
   if (!first || !last) return refuse('corrupt', 'no segment came out');
   const total = last.endSeconds - first.startSeconds;
   if (Math.abs(total - seconds) > durationTolerance(seconds)) return refuse('truncated', `segments hold ${total.toFixed(2)} s of ${seconds.toFixed(2)} s`);
-  return { ok: true, sha256, dir: stagingDir, segments: remuxed.segments, decodeErrors };
+  return { ok: true, sha256, dir: stagingDir, segments: remuxed.segments, decodeErrors, audioOnly };
 }
 
 function durationOf(p: MediaProbe): number {
@@ -98,10 +102,10 @@ async function head(file: string): Promise<Buffer> {
 }
 
 /** Decodes the whole file and counts the errors; a decode that breaks off counts what it said. */
-async function decodeCheck(file: string, ffmpegPath: string): Promise<number> {
+async function decodeCheck(file: string, ffmpegPath: string, audioOnly: boolean): Promise<number> {
   // Counted as they come: a badly damaged long recording can say millions of lines.
   let errors = 0;
-  const ffmpeg = runFfmpeg(ffmpegPath, { input: file, ...decodeCheckArgs(), output: DECODE_CHECK_OUTPUT, onStderrLine: (line) => (errors += decodeErrorsIn(line)) });
+  const ffmpeg = runFfmpeg(ffmpegPath, { input: file, ...decodeCheckArgs(audioOnly), output: DECODE_CHECK_OUTPUT, onStderrLine: (line) => (errors += decodeErrorsIn(line)) });
   try {
     await ffmpeg.done;
   } catch (e) {
@@ -111,13 +115,13 @@ async function decodeCheck(file: string, ffmpegPath: string): Promise<number> {
   return errors;
 }
 
-async function remux(file: string, dir: string, s: CheckSettings): Promise<{ ok: true; segments: SegmentListRow[] } | { ok: false; stderr: string }> {
+async function remux(file: string, dir: string, s: CheckSettings & { audioOnly: boolean }): Promise<{ ok: true; segments: SegmentListRow[] } | { ok: false; stderr: string }> {
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
   const ffmpeg = runFfmpeg(s.ffmpegPath, {
     input: file,
     inputOptions: fileSegmenterInputOptions(),
-    outputOptions: segmenterOutputOptions({ segmentSeconds: s.segmentSeconds }),
+    outputOptions: segmenterOutputOptions({ segmentSeconds: s.segmentSeconds, audioOnly: s.audioOnly }),
     output: SEGMENT_PATTERN,
     cwd: dir,
   });

@@ -9,6 +9,12 @@ describe('the segmenter command', () => {
     expect(args[args.indexOf('-segment_time') + 1]).toBe('4');
     expect(args[args.indexOf('-segment_list_type') + 1]).toBe('csv');
   });
+
+  it('maps the audio alone for a sound recording, pictures and sound otherwise', () => {
+    expect(segmenterOutputOptions({ segmentSeconds: 4, audioOnly: true }).join(' ')).toContain('-map 0:a -c copy');
+    expect(segmenterOutputOptions({ segmentSeconds: 4, audioOnly: true })).not.toContain('0:v');
+    expect(segmenterOutputOptions({ segmentSeconds: 4 }).join(' ')).toContain('-map 0:v -map 0:a?');
+  });
 });
 
 describe('the segment list', () => {

@@ -79,6 +79,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
   const title = h('span');
   const problem = h('p', { class: 'notice error', hidden: '' });
   const marking = h('p', { 'data-testid': 'marking', class: 'notice', hidden: '' });
+  const unmarkedNote = h('p', { 'data-testid': 'unmarked', class: 'notice', hidden: '' }, label('replay.audio_only'));
   const info = h('div', { class: 'card' }, label('loading'));
   const verification = h('div', { 'data-testid': 'verification', class: 'verification' }, label('verify.running'));
   const fullscreen = h('button', { type: 'button', class: 'secondary' }, label('replay.fullscreen'));
@@ -102,6 +103,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
         { class: 'replay-main' },
         container,
         marking,
+        unmarkedNote,
         problem,
         h('section', { class: 'card' }, h('h2', {}, label('replay.timeline')), timeline.el),
         ...(redaction ? [redaction] : []),
@@ -122,6 +124,17 @@ export function replayPage({ root, signal, params }: PageContext): void {
     if (progress) setText(marking, () => t('replay.marking', progress));
   };
 
+  /**
+   * A sound recording plays through the same media element (hls.js, audio-only HLS) with a still in
+   * the picture's place, and says why it is not watermarked (server: marked-prefix.ts unmarkedReason).
+   */
+  const showAudioOnly = (): void => {
+    unmarkedNote.hidden = false;
+    if (container.classList.contains('audio-only')) return;
+    container.classList.add('audio-only');
+    container.prepend(h('div', { 'data-testid': 'audio-still', class: 'audio-still' }, label('replay.audio_still')));
+  };
+
   let playback: Playback | null = null;
   // Whether the current session has played: a session that fails before it could play is not
   // renewed again, or an unplayable recording would open sessions forever.
@@ -130,6 +143,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
   const open = async (startPosition: number | undefined, autoplay: boolean): Promise<void> => {
     const session = await createPlaybackSession({ recordingId: id }, signal);
     showMarking(session.marking);
+    if (session.unmarked === 'audio_only') showAudioOnly();
     // hls.js gives up on a playlist with no segment within seconds; the first mark may take longer.
     if (session.marking?.marked === 0) await untilFirstSegment(session.playlistUrl, signal);
     playback?.destroy();
