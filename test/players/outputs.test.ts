@@ -97,3 +97,18 @@ describe('audit events', () => {
     ]);
   });
 });
+
+describe('liuhen recordings', () => {
+  it('says when an interrupted recording will close (and get its manifest) unless its device returns', async () => {
+    const { device } = await server.core.devices.add({ kind: 'bodycam', officerBadge: 'O-2', unit: 'u1' }, 'test');
+    const open = await server.core.sealer.openRecording(device, new Date());
+    const interruptedAt = new Date();
+    await server.core.db.updateTable('recordings').set({ state: 'interrupted', interrupted_at: interruptedAt.toISOString() }).where('id', '=', open.id).execute();
+    const listed = (await cliJson(['recordings'])) as { id: string; closesAt: string | null }[];
+    const grace = Number(env.LIUHEN_GRACE_SECONDS) * 1000;
+    expect(listed.find((r) => r.id === open.id)?.closesAt).toBe(new Date(interruptedAt.getTime() + grace).toISOString());
+    expect(listed.find((r) => r.id === recordingId)?.closesAt).toBeNull();
+    const text = await runCli(['recordings'], env);
+    expect(text.stdout).toContain(`interrupted (closes ${new Date(interruptedAt.getTime() + grace).toISOString()} unless the device returns)`);
+  });
+});
