@@ -22,6 +22,8 @@ const envSchema = z.object({
     .string()
     .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://')
     .optional(),
+  /** PostgreSQL role that owns the tables and runs migrations; the server then logs in as LIUHEN_DATABASE_URL's role. */
+  LIUHEN_DATABASE_OWNER_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
   LIUHEN_STORE: z.enum(['local', 's3']).default('local'),
   LIUHEN_S3_ENDPOINT: z.string().url().optional(),
   LIUHEN_S3_REGION: z.string().min(1).default('us-east-1'),
@@ -87,6 +89,7 @@ export interface Config {
   bind: string;
   publicHost?: string;
   databaseUrl: string;
+  databaseOwnerUrl?: string;
   store:
     | { kind: 'local'; root: string }
     | {
@@ -137,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bind: e.LIUHEN_BIND,
     publicHost: e.LIUHEN_PUBLIC_HOST,
     databaseUrl: e.LIUHEN_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'liuhen.sqlite')}`,
+    databaseOwnerUrl: e.LIUHEN_DATABASE_OWNER_URL,
     store: e.LIUHEN_STORE === 'local' ? { kind: 'local', root: path.join(dataDir, 'evidence') } : s3Settings(e),
     retentionDays: e.LIUHEN_RETENTION_DAYS,
     segmentSeconds: e.LIUHEN_SEGMENT_SECONDS,

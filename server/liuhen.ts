@@ -64,7 +64,7 @@ export interface Core {
 
 export async function openCore(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Core> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
-  const db = await openDatabase(config.databaseUrl);
+  const db = await openDatabase(config.databaseUrl, config.databaseOwnerUrl);
   let store: EvidenceStore;
   try {
     store = await openStore(config.store);

@@ -1,23 +1,53 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.ts';
 import type { Schema } from './schema.ts';
+import { grantServerRole } from './server-grants.ts';
 
 export type Db = Kysely<Schema>;
 
-/** Opens the metadata database named by `url` (sqlite:<file> or postgres://…) and migrates it. */
-export async function openDatabase(url: string): Promise<Db> {
+/**
+ * Opens the metadata database named by `url` (sqlite:<file> or postgres://…) and migrates it.
+ * With `ownerUrl` (PostgreSQL), the owner role migrates and grants the server role (whom `url`
+ * logs in as) what it changes: the server itself cannot alter, drop or disable the ledger's triggers.
+ */
+export async function openDatabase(url: string, ownerUrl?: string): Promise<Db> {
   const db = new Kysely<Schema>({ dialect: dialectFor(url) });
-  const { error, results } = await new Migrator({ db, provider: migrationProvider(url.startsWith('sqlite:') ? 'sqlite' : 'postgres') }).migrateToLatest();
-  if (error) {
+  try {
+    if (ownerUrl === undefined) await migrate(db, url);
+    else await migrateAsOwner(db, url, ownerUrl);
+  } catch (e) {
     await db.destroy();
+    throw e;
+  }
+  return db;
+}
+
+async function migrateAsOwner(db: Db, url: string, ownerUrl: string): Promise<void> {
+  const owner = new Kysely<unknown>({ dialect: dialectFor(ownerUrl) });
+  try {
+    await migrate(owner, url);
+    const { rows } = await sql<{ role: string }>`SELECT current_user AS role`.execute(db);
+    await grantServerRole(owner, rows[0]!.role);
+  } finally {
+    await owner.destroy();
+  }
+}
+
+async function migrate(db: ConstructorParameters<typeof Migrator>[0]['db'], url: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(url.startsWith('sqlite:') ? 'sqlite' : 'postgres') });
+  // Up to date (every CLI command beside a running server): only read. Taking the migration lock
+  // is a write, and on SQLite a write racing the server's can fail at once with "database is locked".
+  const known = await migrator.getMigrations().catch(() => undefined);
+  if (known && known.every((m) => m.executedAt !== undefined)) return;
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`database migration ${failed ?? ''} failed: ${String(error)}`);
   }
-  return db;
 }
 
 function dialectFor(url: string) {

@@ -23,6 +23,48 @@ async function makeAppendOnly(db: Kysely<unknown>, dialect: Dialect, table: stri
   await sql.raw(`CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION liuhen_append_only()`).execute(db);
 }
 
+/** Sealed once and never changed: the chain itself, an archived case's frozen links, a redaction's hashed segments. */
+const LEDGER_APPEND_ONLY_TABLES = ['ledger_entries', 'case_archived_links', 'redacted_segments'];
+/**
+ * Columns of a recording fixed when it is made: who, when, where its chain starts. The sealer and
+ * the live state machine update the rest (state, ended_at, counts, head, checkpoint, manifest, label).
+ */
+const RECORDING_FACTS = [
+  'id', 'device_id', 'officer_badge', 'started_at', 'header_line', 'unit', 'origin', 'chain_from_recording',
+  'chain_segments_before', 'chain_gaps_before', 'clock_drift_ms', 'device_started_at', 'received_at',
+];
+/** Sealing only ever adds entries: a count that shrinks or a head that moves without one is a rewrite. */
+const RECORDING_GROWING = ['entry_count', 'segment_count', 'gap_count', 'duration_ms'];
+
+/** True (in SQL) when an UPDATE of recordings changes a fact or takes the sealed chain backwards. */
+function recordingRewriteCondition(dialect: Dialect): string {
+  const differs = dialect === 'sqlite' ? 'IS NOT' : 'IS DISTINCT FROM';
+  return [
+    ...RECORDING_FACTS.map((c) => `NEW.${c} ${differs} OLD.${c}`),
+    ...RECORDING_GROWING.map((c) => `NEW.${c} < OLD.${c}`),
+    `(NEW.head_link ${differs} OLD.head_link AND NEW.entry_count <= OLD.entry_count)`,
+  ].join(' OR ');
+}
+
+/** A recording row is never removed, and its facts and sealed head never rewritten. */
+async function protectRecordings(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const refusal = 'recordings: facts and the sealed head are append-only';
+  if (dialect === 'sqlite') {
+    await sql.raw(`CREATE TRIGGER recordings_no_delete BEFORE DELETE ON recordings BEGIN SELECT RAISE(ABORT, 'recordings is append-only'); END`).execute(db);
+    await sql
+      .raw(`CREATE TRIGGER recordings_no_rewrite BEFORE UPDATE ON recordings WHEN ${recordingRewriteCondition(dialect)} BEGIN SELECT RAISE(ABORT, '${refusal}'); END`)
+      .execute(db);
+    return;
+  }
+  await sql.raw(`CREATE TRIGGER recordings_append_only BEFORE DELETE OR TRUNCATE ON recordings FOR EACH STATEMENT EXECUTE FUNCTION liuhen_append_only()`).execute(db);
+  await sql
+    .raw(
+      `CREATE OR REPLACE FUNCTION liuhen_recording_no_rewrite() RETURNS trigger AS $$ BEGIN IF ${recordingRewriteCondition(dialect)} THEN RAISE EXCEPTION '${refusal} (%)', OLD.id; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+    )
+    .execute(db);
+  await sql.raw(`CREATE TRIGGER recordings_no_rewrite BEFORE UPDATE ON recordings FOR EACH ROW EXECUTE FUNCTION liuhen_recording_no_rewrite()`).execute(db);
+}
+
 /** One migration set for SQLite and PostgreSQL: only types both read the same way. */
 const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0001_spine': {
@@ -462,6 +504,12 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
       await sql`INSERT INTO installation (id, created_at) VALUES (${randomBytes(16).toString('hex')}, ${new Date().toISOString()})`.execute(db);
+    },
+  },
+  '0007_append_only_ledger': {
+    async up(db: Kysely<unknown>) {
+      for (const table of LEDGER_APPEND_ONLY_TABLES) await makeAppendOnly(db, dialect, table);
+      await protectRecordings(db, dialect);
     },
   },
 });

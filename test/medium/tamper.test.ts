@@ -39,7 +39,13 @@ function copy() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-tamper-'));
   execFileSync('cp', ['-a', `${env.LIUHEN_DATA_DIR}/.`, dir]);
   const segment = (idx: number) => path.join(dir, 'evidence', 'recordings', recordingId, 'segments', `${String(idx).padStart(6, '0')}.ts`);
-  return { env: { ...env, LIUHEN_DATA_DIR: dir }, dir, segment, dbFile: path.join(dir, 'liuhen.sqlite') };
+  const dbFile = path.join(dir, 'liuhen.sqlite');
+  // The database refuses to rewrite the ledger; whoever holds its file can drop those triggers first,
+  // and verification must catch them all the same.
+  const db = new Database(dbFile);
+  for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]) db.exec(`DROP TRIGGER "${name}"`);
+  db.close();
+  return { env: { ...env, LIUHEN_DATA_DIR: dir }, dir, segment, dbFile };
 }
 
 function overwrite(file: string, bytes: Buffer) {
