@@ -122,6 +122,11 @@ export class LiveRecordings {
     else this.log.error({ err: e, ...context }, 'recording operation failed');
   }
 
+  /** A device publishing is a device seen: its list shows when, as a health report would. */
+  private async seen(deviceId: string, at: Date): Promise<void> {
+    await this.persist('mark device seen', { device: deviceId }, () => this.db.updateTable('devices').set({ last_seen_at: at.toISOString() }).where('id', '=', deviceId).execute());
+  }
+
   private persist<T>(what: string, context: Record<string, unknown>, op: () => Promise<T>): Promise<T> {
     return persist({ stopping: () => this.stopping, log: this.log, metrics: this.metrics }, what, context, op);
   }
@@ -153,6 +158,7 @@ export class LiveRecordings {
       this.log.info({ recording: r.id, device: p.device.id }, 'recording started');
     }
     live.sessionId = p.sessionId;
+    await this.seen(p.device.id, wallStart);
     const part = new SpoolPart(live.recordingId, live.nextPartNo++, path.join(this.settings.spoolDir, live.recordingId, String(live.nextPartNo - 1)), wallStart);
     const where = { recording: part.recordingId, part: part.partNo };
     await this.persist('record spool part', where, () =>
@@ -202,6 +208,7 @@ export class LiveRecordings {
     live.sessionId = undefined;
     const now = new Date();
     this.scheduleClose(live, now.getTime() + this.settings.graceSeconds * 1000);
+    await this.seen(deviceId, now);
     const recordingId = live.recordingId;
     await this.persist('mark interrupted', { recording: recordingId }, () =>
       this.db.updateTable('recordings').set({ state: 'interrupted', interrupted_at: now.toISOString(), pending_gap_cause: cause }).where('id', '=', recordingId).execute(),

@@ -45,6 +45,9 @@ describe.each(setups)('a body camera publishing 20 s — $name', ({ env: extraEn
 
     expect(recording!.segment_count).toBeGreaterThanOrEqual(9);
     expect(recording!.gap_count).toBe(0);
+    // A bodycam that published was seen: `liuhen devices` and the devices page show when.
+    const seen = await db.selectFrom('devices').select('last_seen_at').where('id', '=', device.id).executeTakeFirstOrThrow();
+    expect(Date.parse(seen.last_seen_at!)).toBeGreaterThanOrEqual(Date.parse(recording!.started_at));
     expect(recording!.duration_ms).toBeGreaterThan(19_000);
     expect(recording!.duration_ms).toBeLessThan(21_500);
     const entries = await entriesOf(db, recording!.id);
