@@ -15,7 +15,7 @@ const auditQuery = z.object({
 
 export function auditRoutes(d: ApiDeps): Router {
   const r = Router();
-  r.get('/audit', requireAuth(d.auth, d.audit), async (req, res) => {
+  r.get('/audit', requireAuth(d.auth), async (req, res) => {
     const { viewer } = authOf(res);
     await enforce(d.audit, req, viewer, mayReadAudit(viewer), 'audit.read');
     const q = auditQuery.parse(req.query);

@@ -6,7 +6,6 @@
  * claimed device in its reason: the claim is the caller's word, not an identity to audit under.
  */
 import type { NextFunction, Request, Response } from 'express';
-import type { AuditLog } from '../audit/audit-log.ts';
 import { AttemptLimiter } from '../auth/attempt-limiter.ts';
 import type { Device } from '../db/schema.ts';
 import type { PublishGate } from '../devices/publish-gate.ts';
@@ -16,7 +15,7 @@ import { contextOf } from './request-context.ts';
 const SCHEME = /^Device ([A-Za-z0-9_-]{1,64}):([A-Za-z0-9_-]{1,128})$/;
 
 /** `_audit`: refusals are no longer written here; the argument stays until the routes stop passing it. */
-export function requireDevice(gate: PublishGate, _audit?: AuditLog) {
+export function requireDevice(gate: PublishGate) {
   const failures = new AttemptLimiter(20, 5 * 60_000);
   return async (req: Request, res: Response, next: NextFunction) => {
     const ctx = contextOf(req);

@@ -11,7 +11,7 @@ import type { Decision } from '../policy/policy.ts';
 import { contextOf } from './request-context.ts';
 
 /** `_audit`: refusals are no longer written here; the argument stays until the routes stop passing it. */
-export function requireAuth(auth: AuthService, _audit?: AuditLog) {
+export function requireAuth(auth: AuthService) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;

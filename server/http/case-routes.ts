@@ -29,7 +29,7 @@ const gapParams = z.object({ id: recordingIdSchema, idx: z.coerce.number().int()
 export function caseRoutes(d: ApiDeps): Router {
   const r = Router();
   const cases = new CaseService({ db: d.db, audit: d.audit, store: d.store, signingKey: d.signingKey, retentionDays: d.retentionDays });
-  r.use(['/cases', '/action-rules', '/recordings/:id/gaps'], requireAuth(d.auth, d.audit));
+  r.use(['/cases', '/action-rules', '/recordings/:id/gaps'], requireAuth(d.auth));
 
   const by = (req: Request, viewer: Viewer) => ({ actor: `user:${viewer.id}`, ...contextOf(req) });
 

@@ -25,7 +25,7 @@ const SERVED: { file: string; kind: DerivativeKind; contentType: string; action:
 export function derivativeRoutes(d: ApiDeps): Router {
   const r = Router();
   for (const { file, kind, contentType, action } of SERVED) {
-    r.get(`/recordings/:id/${file}`, requireAuth(d.auth, d.audit), async (req: Request, res: Response) => {
+    r.get(`/recordings/:id/${file}`, requireAuth(d.auth), async (req: Request, res: Response) => {
       const { viewer } = authOf(res);
       const { id } = idParam.parse(req.params);
       const rec = await d.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();

@@ -30,7 +30,7 @@ const deviceIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }
 
 export function deviceRoutes(d: ApiDeps): Router {
   const r = Router();
-  const device = requireDevice(d.gate, d.audit);
+  const device = requireDevice(d.gate);
 
   /** Every marker is audited, and so is one refused for want of an open recording. */
   /** `measuredDriftMs`: the device's drift as last measured, which widens the span a notice may fall in. */
@@ -75,7 +75,7 @@ export function deviceRoutes(d: ApiDeps): Router {
     res.status(201).json(await markNotice(req, deviceOf(res).id, 'device', drift, drift));
   });
 
-  r.post('/devices/:id/notice', requireAuth(d.auth, d.audit), async (req, res) => {
+  r.post('/devices/:id/notice', requireAuth(d.auth), async (req, res) => {
     const { viewer } = authOf(res);
     const target = await d.devices.get(deviceIdParam.parse(req.params).id);
     await enforce(d.audit, req, viewer, mayMarkNotice(viewer, { officerBadge: target.officer_badge, unit: target.unit }), 'recording.notice', target.id);

@@ -27,7 +27,7 @@ const FILE_TYPE: Record<Export['kind'], { contentType: string; ext: string }> = 
 
 export function exportRoutes(d: ApiDeps): Router {
   const r = Router();
-  r.use(['/recordings/:id/exports', '/exports'], requireAuth(d.auth, d.audit));
+  r.use(['/recordings/:id/exports', '/exports'], requireAuth(d.auth));
 
   /** The export and its recording, after the policy (refusals audited). */
   const allowed = async (req: Request, viewer: Viewer, action: string) => {

@@ -50,7 +50,7 @@ function tellingWhy(handler: (req: Request, res: Response) => Promise<void>): Re
 
 export function partyRoutes(d: ApiDeps): Router {
   const r = Router();
-  r.use(['/party-requests', '/rooms'], requireAuth(d.auth, d.audit));
+  r.use(['/party-requests', '/rooms'], requireAuth(d.auth));
   const requests = new PartyRequests(d.db, d.audit);
   const rooms = new ViewingRooms(d.db, d.audit);
   const by = (req: Request, viewer: Viewer) => ({ actor: `user:${viewer.id}`, ...contextOf(req) });

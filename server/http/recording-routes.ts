@@ -18,7 +18,7 @@ const labelBody = z.object({ label: z.enum(CONFIDENTIALITY_LABELS as [Confidenti
 
 export function recordingRoutes(d: ApiDeps): Router {
   const r = Router();
-  r.use('/recordings', requireAuth(d.auth, d.audit));
+  r.use('/recordings', requireAuth(d.auth));
 
   const load = async (id: string) => {
     const rec = await d.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();

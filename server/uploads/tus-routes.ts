@@ -98,6 +98,6 @@ export function tusRoutes(d: ApiDeps): Router {
   };
 
   const r = Router();
-  r.use('/device/uploads', announceTus, requireDevice(d.gate, d.audit), uploads, auditRefusal, explainNoRoom);
+  r.use('/device/uploads', announceTus, requireDevice(d.gate), uploads, auditRefusal, explainNoRoom);
   return r;
 }
