@@ -97,7 +97,6 @@ export async function openCore(config: Config, log: Logger = createLogger(config
 
 export interface RunningServer {
   core: Core;
-  diskReserve: DiskReserve;
   metrics: Metrics;
   live: LiveRecordings;
   auditCheckpoints: AuditCheckpointer;
@@ -189,7 +188,6 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     uploads,
     signingKey: core.signingKey,
     retentionDays: config.retentionDays,
-    diskReserve,
   };
   const refusals = new RefusalLimiter(audit, limits('http.refused', 'anonymous'), refusalReportFailed, metrics);
   refusals.start();
@@ -207,7 +205,6 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const workers = config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
   return {
     core,
-    diskReserve,
     metrics,
     live,
     auditCheckpoints,

@@ -8,7 +8,6 @@ import type { DeviceRegistry } from '../devices/device-registry.ts';
 import type { PublishGate } from '../devices/publish-gate.ts';
 import type { LedgerEntry } from '../db/schema.ts';
 import type { PlaybackService } from '../playback/playback-service.ts';
-import type { DiskReserve } from '../storage/disk-reserve.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import type { Uploads } from '../uploads/uploads.ts';
 
@@ -33,6 +32,4 @@ export interface ApiDeps {
   signingKey: SigningKey;
   /** evidence retention for what the API writes to the store (case manifests) */
   retentionDays: number;
-  /** free space of the volumes written before sealing; new uploads are refused below the reserve */
-  diskReserve: DiskReserve;
 }

@@ -10,6 +10,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Readiness } from '../observability/readiness.ts';
 import { adminRoutes } from './admin-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { bearerToken } from './authenticate.ts';
+import { deviceCredentials } from './authenticate-device.ts';
 import { analyticsRoutes } from './analytics-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { caseRoutes } from './case-routes.ts';
@@ -111,8 +113,8 @@ function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer): void {
 
 /** Whether the request carries a user token or device credential that holds. */
 async function hasIdentity(req: express.Request, api: ApiDeps): Promise<boolean> {
-  const header = req.get('authorization') ?? '';
-  if (header.startsWith('Bearer ')) return api.auth.authenticate(header.slice(7)).then(() => true, () => false);
-  const device = /^Device ([^:]+):(.+)$/.exec(header);
-  return device ? api.gate.check(device[1]!, device[2]!).ok : false;
+  const token = bearerToken(req);
+  if (token) return api.auth.authenticate(token).then(() => true, () => false);
+  const device = deviceCredentials(req);
+  return device ? api.gate.check(device.deviceId, device.credential).ok : false;
 }

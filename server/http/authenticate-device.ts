@@ -14,20 +14,26 @@ import { contextOf } from './request-context.ts';
 
 const SCHEME = /^Device ([A-Za-z0-9_-]{1,64}):([A-Za-z0-9_-]{1,128})$/;
 
-/** `_audit`: refusals are no longer written here; the argument stays until the routes stop passing it. */
+/** The device id and credential a request claims (`Authorization: Device <id>:<credential>`). */
+export function deviceCredentials(req: Request): { deviceId: string; credential: string } | undefined {
+  const match = SCHEME.exec(req.get('authorization') ?? '');
+  return match ? { deviceId: match[1]!, credential: match[2]! } : undefined;
+}
+
+/** Refusals are not audited here: the error handler counts strangers' per address (refusal-limiter.ts). */
 export function requireDevice(gate: PublishGate) {
   const failures = new AttemptLimiter(20, 5 * 60_000);
   return async (req: Request, res: Response, next: NextFunction) => {
     const ctx = contextOf(req);
-    const match = SCHEME.exec(req.get('authorization') ?? '');
-    const decision = match ? gate.check(match[1]!, match[2]!) : ({ ok: false, reason: 'no_credential' } as const);
+    const claimed = deviceCredentials(req);
+    const decision = claimed ? gate.check(claimed.deviceId, claimed.credential) : ({ ok: false, reason: 'no_credential' } as const);
     if (decision.ok) {
       res.locals.device = decision.device;
       next();
       return;
     }
     const wait = failures.hit(ctx.address ?? 'unknown');
-    res.locals.refusalReason = match ? `${decision.reason} device:${match[1]}` : decision.reason;
+    res.locals.refusalReason = claimed ? `${decision.reason} device:${claimed.deviceId}` : decision.reason;
     next(wait > 0 ? new RateLimited(wait) : new NotAuthenticated('bad_credentials', 'device credential refused'));
   };
 }

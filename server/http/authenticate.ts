@@ -10,11 +10,16 @@ import { markAudited, NotAllowed } from '../errors.ts';
 import type { Decision } from '../policy/policy.ts';
 import { contextOf } from './request-context.ts';
 
-/** `_audit`: refusals are no longer written here; the argument stays until the routes stop passing it. */
+/** The bearer token of a request, if it carries one. */
+export function bearerToken(req: Request): string | undefined {
+  const header = req.get('authorization');
+  return header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+}
+
+/** Refusals are not audited here: the error handler counts strangers' per address (refusal-limiter.ts). */
 export function requireAuth(auth: AuthService) {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const header = req.get('authorization');
-    const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    const token = bearerToken(req);
     try {
       res.locals.auth = await auth.authenticate(token);
       next();

@@ -54,7 +54,7 @@ const SECRET_PARAM = /sig|token|key|password|secret|credential/i;
  * query included with secret values blanked, capped in length. `withQuery: false` for the refusal
  * limiter's sample, which counts refusals by kind: every probe's own query would be a kind.
  */
-export function routeOf(req: { method: string; originalUrl: string }, withQuery = true): string {
+function routeOf(req: { method: string; originalUrl: string }, withQuery = true): string {
   const [path = '', query] = req.originalUrl.split(/\?(.*)/s, 2);
   const blank = (p: string) => (SECRET_PARAM.test(p.split('=')[0] ?? '') && p.includes('=') ? `${p.split('=')[0]}=…` : p);
   const params = query === undefined || !withQuery ? '' : '?' + query.split('&').map(blank).join('&');

@@ -100,7 +100,7 @@ export class RefusalLimiter {
     const w = this.windows.get(key);
     const now = this.now();
     if (!w || now >= w.start + this.limits.windowMs || w.refusals < this.limits.limit) return 0;
-    return Math.max(1, Math.ceil((w.start + this.limits.windowMs - now) / 1000));
+    return this.secondsLeft(w, now);
   }
 
   /** Counts one refusal; returns the seconds to send with a 429 when the address is over its limit, else 0. */
@@ -108,7 +108,7 @@ export class RefusalLimiter {
     const now = this.now();
     const [key, w] = this.windowFor(addressKey(address), now);
     w.refusals++;
-    const wait = key === OVERFLOW || w.refusals <= this.limits.limit ? 0 : Math.max(1, Math.ceil((w.start + this.limits.windowMs - now) / 1000));
+    const wait = key === OVERFLOW || w.refusals <= this.limits.limit ? 0 : this.secondsLeft(w, now);
     const r = (w.report ??= { count: 0, limited: 0, first: now, last: now, sample: new Map(), userAgent: refusal.userAgent?.slice(0, MAX_TEXT) ?? null });
     r.count++;
     r.last = now;
@@ -135,6 +135,11 @@ export class RefusalLimiter {
       this.report(key, w);
       this.windows.delete(key);
     }
+  }
+
+  /** Whole seconds until `w` ends, at least 1: the Retry-After of a 429. */
+  private secondsLeft(w: Window, now: number): number {
+    return Math.max(1, Math.ceil((w.start + this.limits.windowMs - now) / 1000));
   }
 
   private windowFor(address: string, now: number): [string, Window] {

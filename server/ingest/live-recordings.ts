@@ -15,6 +15,7 @@ import { NotRecording } from '../errors.ts';
 import type { Sealer } from '../ledger/sealer.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { PublishStart } from './rtmp-ingest.ts';
+import { freeBytes } from '../storage/disk-reserve.ts';
 import { faultKind, persist, Stopping } from './persist.ts';
 import { segmentDefect, SpoolPart } from './spool-part.ts';
 import { waitForOrphan } from './orphans.ts';
@@ -149,8 +150,8 @@ export class LiveRecordings {
     if (live) {
       clearTimeout(live.closeTimer);
       const recordingId = live.recordingId;
-      const r = await this.persist('read recording', ctx, () => this.sealer.getRecording(recordingId));
-      gapCause = restartedAfter ?? r.pending_gap_cause ?? 'device_disconnect';
+      // A restarted segmenter knows its cause; a device back inside its window left one pending.
+      gapCause = restartedAfter ?? (await this.persist('read recording', ctx, () => this.sealer.getRecording(recordingId))).pending_gap_cause ?? 'device_disconnect';
     } else {
       const facts = { flags: JSON.stringify(recordingFlagsFor(p.device, this.settings.clockDriftMs)) };
       const r = await this.persist('open recording', ctx, () => this.sealer.openRecording(p.device, wallStart, facts));
@@ -336,8 +337,8 @@ export class LiveRecordings {
 
   /** Whether the spool's volume is full now: the likeliest reason a segment came out cut short. */
   private async diskWasFull(dir: string): Promise<boolean> {
-    const st = await fs.statfs(dir).catch(() => undefined);
-    return st !== undefined && Number(st.bavail) * Number(st.bsize) < 1 << 20;
+    const free = await freeBytes(dir).catch(() => undefined);
+    return free !== undefined && free < 1 << 20;
   }
 
   private async lastEnd(r: Recording): Promise<Date> {

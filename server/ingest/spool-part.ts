@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FfmpegProcess, runFfmpeg } from '../media/ffmpeg-runner.ts';
+import { everyPacketInSync, TS_PACKET_BYTES } from '../media/ts-continuity.ts';
 import { parseSegmentList, SEGMENT_LIST, SEGMENT_PATTERN, type SegmenterInput, type SegmentListRow, segmenterInputOptions, segmenterOutputOptions } from '../media/segmenter-args.ts';
 
 export interface ReadySegment extends SegmentListRow {
@@ -80,17 +81,14 @@ async function readFrom(file: string, offset: number): Promise<Buffer> {
   }
 }
 
-const TS_PACKET = 188;
-
 /**
  * Why a finished spool segment must not be sealed as evidence, or undefined when it is whole:
  * a segment the muxer closed after a failed write (a full disk) is listed but cut short.
  */
 export function segmentDefect(bytes: Buffer): 'empty' | 'partial_packet' | 'lost_sync' | undefined {
   if (bytes.length === 0) return 'empty';
-  if (bytes.length % TS_PACKET !== 0) return 'partial_packet';
-  for (let i = 0; i < bytes.length; i += TS_PACKET) if (bytes[i] !== 0x47) return 'lost_sync';
-  return undefined;
+  if (bytes.length % TS_PACKET_BYTES !== 0) return 'partial_packet';
+  return everyPacketInSync(bytes) ? undefined : 'lost_sync';
 }
 
 export class SpoolPart {

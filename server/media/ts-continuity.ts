@@ -57,7 +57,7 @@ export function continueCounters(segment: Buffer, start: ContinuityState): Conti
   return { bytes: out, end };
 }
 
-function everyPacketInSync(bytes: Buffer): boolean {
+export function everyPacketInSync(bytes: Buffer): boolean {
   for (let at = 0; at < bytes.length; at += TS_PACKET_BYTES) if (bytes[at] !== SYNC_BYTE) return false;
   return true;
 }

@@ -64,7 +64,7 @@ export function readiness(parts: ReadinessParts): () => Promise<Readiness> {
     ]);
     const refusal = parts.diskReserve.refusal();
     const volumes = parts.diskReserve.snapshot().map((v) => `${v.name} ${v.freeBytes ?? 'unknown'} bytes free`);
-    const disk = { ok: !parts.diskReserve.low, message: refusal ?? volumes.join(', ') };
+    const disk = { ok: refusal === undefined, message: refusal ?? volumes.join(', ') };
     const listening = parts.ingestListening();
     const ingest = { ok: listening, message: listening ? 'RTMP listening' : 'RTMP listener not listening' };
     const checks = { database, store, redis, disk, ingest };

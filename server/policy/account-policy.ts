@@ -10,7 +10,7 @@ import { LiuhenError } from '../errors.ts';
 import type { Decision } from './policy.ts';
 
 /** Roles that replay or watch media, or decide who else may (a party's view is the agency head's decision). */
-export const MEDIA_ROLES: readonly Role[] = ['commander', 'custodian', 'reviewer', 'party', 'agency_head'];
+const MEDIA_ROLES: readonly Role[] = ['commander', 'custodian', 'reviewer', 'party', 'agency_head'];
 
 export interface AccountGrant {
   role: Role;

@@ -24,6 +24,12 @@ export interface VolumeState {
 
 const CHECK_MS = 1000;
 
+/** Free bytes of the volume holding `dir`: what an unprivileged writer can still use (ffmpeg and the store write as us). */
+export async function freeBytes(dir: string): Promise<number> {
+  const st = await fs.statfs(dir);
+  return Number(st.bavail) * Number(st.bsize);
+}
+
 export class DiskReserve {
   private states: VolumeState[];
   private timer?: NodeJS.Timeout;
@@ -38,6 +44,7 @@ export class DiskReserve {
   }
 
   async start(): Promise<void> {
+    await Promise.all(this.volumes.map((v) => fs.mkdir(v.dir, { recursive: true }).catch(() => undefined)));
     await this.check();
     this.timer = setInterval(() => void this.check(), CHECK_MS);
     this.timer.unref();
@@ -77,11 +84,8 @@ export class DiskReserve {
 
   private async read(v: Volume): Promise<VolumeState> {
     try {
-      await fs.mkdir(v.dir, { recursive: true });
-      const st = await fs.statfs(v.dir);
-      // bavail: what an unprivileged writer can still use; ffmpeg and the store write as us.
-      const freeBytes = Number(st.bavail) * Number(st.bsize);
-      return { ...v, freeBytes, low: freeBytes < this.reserveBytes };
+      const free = await freeBytes(v.dir);
+      return { ...v, freeBytes: free, low: free < this.reserveBytes };
     } catch (e) {
       return { ...v, freeBytes: null, low: true, error: (e as Error).message };
     }
