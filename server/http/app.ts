@@ -9,6 +9,7 @@ import express from 'express';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Readiness } from '../observability/readiness.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { deviceAdminRoutes } from './device-admin-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { bearerToken } from './authenticate.ts';
 import { deviceCredentials } from './authenticate-device.ts';
@@ -83,7 +84,7 @@ export function createHttpApp(deps: AppDeps) {
     next();
   });
   api.use(express.json({ limit: '16kb', verify: refuseInvalidUtf8 }));
-  for (const routes of [authRoutes, liveRoutes, derivativeRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, deviceRoutes, tusRoutes, exportRoutes, jobRoutes, caseRoutes, redactionRoutes, partyRoutes, analyticsRoutes]) api.use(routes(deps.api));
+  for (const routes of [authRoutes, liveRoutes, derivativeRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, deviceAdminRoutes, deviceRoutes, tusRoutes, exportRoutes, jobRoutes, caseRoutes, redactionRoutes, partyRoutes, analyticsRoutes]) api.use(routes(deps.api));
   api.use((req) => {
     throw new RouteNotFound(req.path);
   });
