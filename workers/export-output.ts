@@ -7,6 +7,7 @@ import { AuditLog } from '../server/audit/audit-log.ts';
 import type { Export, Recording } from '../server/db/schema.ts';
 import { ExportNotFound, loadRecording, RecordingNotClosed } from '../server/exports/export-requests.ts';
 import { objectKeys } from '../server/ledger/object-keys.ts';
+import type { PutSource } from '../server/storage/evidence-store.ts';
 import type { JobContext, WorkerDeps } from './job-handler.ts';
 import { storeProduct } from './store-product.ts';
 
@@ -22,10 +23,10 @@ export async function storeExport(
   deps: Pick<WorkerDeps, 'db' | 'store' | 'retentionDays'>,
   ctx: JobContext,
   exp: Export,
-  file: { name: string; bytes: Buffer; contentType: string },
+  file: { name: string; source: PutSource; contentType: string },
 ): Promise<{ objectKey: string; sha256: string; size: number }> {
   const key = objectKeys.exportFile(exp.id, file.name);
-  const { sha256, size } = await storeProduct(deps, key, file.bytes, file.contentType);
+  const { sha256, size } = await storeProduct(deps, key, file.source, file.contentType);
   await deps.db.updateTable('exports').set({ object_key: key, sha256, size }).where('id', '=', exp.id).execute();
   await new AuditLog(deps.db).record({
     actor: `worker:${ctx.jobId}`, action: 'export.made', subject: exp.recording_id, outcome: 'ok', sessionId: exp.id, object: key, bytes: size,

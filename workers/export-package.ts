@@ -3,12 +3,18 @@
  * segments bit for bit, the signed manifest, its signature, the public key, SHA256SUMS and a
  * README whose commands verify it all with standard tools only.
  *
- * Nothing is packaged that would fail those commands: the signature and every segment's hash are
- * checked against the store first, and a broken recording fails the job (`liuhen verify` names
- * what is broken). The archive's member times are the recording's end, so a retry builds the same
- * bytes. The whole archive is held in memory: the store takes one Buffer per object.
+ * Nothing is packaged that would fail those commands: the manifest's signature is checked first,
+ * every segment's hash as it goes in, and a broken recording fails the job (`liuhen verify` names
+ * what is broken). The archive's member times are the manifest's signing time, so a retry builds
+ * the same bytes.
+ *
+ * The archive is streamed into the store as it is made, segments read from the store chunk by
+ * chunk: a package of hours never sits in memory, nor does any one segment. A segment that fails
+ * its check stops the stream, and the store keeps nothing of a put whose source failed.
  */
-import { sha256Hex } from '../server/crypto/hash.ts';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import tar from 'tar-stream';
 import { verifySignature } from '../server/crypto/signing-key.ts';
 import { LiuhenError } from '../server/errors.ts';
 import { manifestSchema } from '../server/ledger/manifest.ts';
@@ -16,7 +22,6 @@ import { objectKeys } from '../server/ledger/object-keys.ts';
 import { madeAlready, loadExport, storeExport } from './export-output.ts';
 import type { JobHandler } from './job-handler.ts';
 import { packageReadme } from './package-readme.ts';
-import { type TarFile, ustar } from './ustar.ts';
 
 export class EvidenceBroken extends LiuhenError {
   constructor(recordingId: string, what: string) {
@@ -40,30 +45,65 @@ export const exportPackage: JobHandler<'export.package'> = async ({ exportId }, 
     throw new EvidenceBroken(recording.id, 'the manifest signature does not verify');
   }
 
-  const segments = manifest.entries.filter((e) => e.kind === 'segment');
-  const members: TarFile[] = [];
-  const sums: string[] = [];
-  for (const [i, e] of segments.entries()) {
-    if (!e.key || !e.sha256) throw new EvidenceBroken(recording.id, `segment ${e.idx} has no object in the manifest`);
-    const bytes = await deps.store.get(e.key);
-    if (sha256Hex(bytes) !== e.sha256) throw new EvidenceBroken(recording.id, `segment ${e.idx} does not hash to the manifest's sha256`);
-    members.push({ name: memberName(e.key), bytes });
-    sums.push(`${e.sha256}  ${memberName(e.key)}\n`);
-    await ctx.progress(Math.floor((90 * (i + 1)) / segments.length));
-  }
-
+  const segments = manifest.entries.filter((e) => e.kind === 'segment').map(({ idx, key, sha256, size }) => {
+    if (!key || !sha256 || size === null) throw new EvidenceBroken(recording.id, `segment ${idx} has no object in the manifest`);
+    return { idx, key, sha256, size };
+  });
   const keyFile = `${manifest.signingKey}.pem`;
-  const archive = ustar(
-    [
-      { name: 'README.txt', bytes: Buffer.from(packageReadme(recording, manifest, exp, keyFile)) },
-      { name: 'manifest.json', bytes: manifestBytes },
-      { name: 'manifest.json.sig', bytes: signature },
-      { name: keyFile, bytes: pem },
-      { name: 'SHA256SUMS', bytes: Buffer.from(sums.join('')) },
-      { name: 'segments/' },
-      ...members,
-    ],
-    new Date(manifest.signedAt),
-  );
-  return storeExport(deps, ctx, exp, { name: 'package.tar', bytes: archive, contentType: 'application/x-tar' });
+  const pack = tar.pack();
+  const mtime = new Date(manifest.signedAt);
+  /**
+   * A member of the archive, and when it is in the archive's stream. Its error is heard by the
+   * promise; unheard as an event, streamx would throw it again, uncaught.
+   */
+  const member = (name: string, body?: { bytes: Buffer } | { size: number }) => {
+    let settle!: (err?: Error | null) => void;
+    const written = new Promise<void>((resolve, reject) => (settle = (err) => (err ? reject(err) : resolve())));
+    const header = { name, mtime, uname: 'liuhen', gname: 'liuhen', type: body ? ('file' as const) : ('directory' as const) };
+    const entry = body && 'bytes' in body ? pack.entry(header, body.bytes, settle) : pack.entry({ ...header, size: body?.size }, settle);
+    entry.on('error', () => undefined);
+    return { entry, written };
+  };
+  const add = (name: string, bytes?: Buffer) => member(name, bytes && { bytes }).written;
+  /**
+   * A segment streamed from the store into its member, hashed on the way: a slow reader holds it
+   * back chunk by chunk, so no segment is ever whole in memory. Bytes that turn out not to be the
+   * sealed ones fail the package before its member is closed.
+   */
+  const addSegment = async (e: (typeof segments)[number]) => {
+    const { entry, written } = member(memberName(e.key), { size: e.size });
+    // A segment that fails is reported by its own error; its member's then only says the archive stopped.
+    written.catch(() => undefined);
+    const hash = createHash('sha256');
+    for await (const chunk of await deps.store.getStream(e.key)) {
+      hash.update(chunk as Buffer);
+      if (!entry.write(chunk)) await once(entry, 'drain');
+    }
+    if (hash.digest('hex') !== e.sha256) throw new EvidenceBroken(recording.id, `segment ${e.idx} does not hash to the manifest's sha256`);
+    entry.end(undefined); // streamx types its end(data) with no zero-argument form
+    await written;
+  };
+
+  const filling = (async () => {
+    await add('README.txt', Buffer.from(packageReadme(recording, manifest, exp, keyFile)));
+    await add('manifest.json', manifestBytes);
+    await add('manifest.json.sig', signature);
+    await add(keyFile, pem);
+    await add('SHA256SUMS', Buffer.from(segments.map((e) => `${e.sha256}  ${memberName(e.key)}\n`).join('')));
+    await add('segments/');
+    for (const [i, e] of segments.entries()) {
+      await addSegment(e);
+      await ctx.progress(Math.floor((90 * (i + 1)) / segments.length));
+    }
+    pack.finalize();
+  })().catch((err: unknown) => pack.destroy(err as Error));
+
+  try {
+    // A streamx stream, typed as Node's Readable of unknown chunks: its chunks are Buffers.
+    return await storeExport(deps, ctx, exp, { name: 'package.tar', source: pack as AsyncIterable<Buffer>, contentType: 'application/x-tar' });
+  } finally {
+    // A store that failed, or found the package already stored, reads no more: the filling stops.
+    pack.destroy();
+    await filling;
+  }
 };

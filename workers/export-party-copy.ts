@@ -88,8 +88,7 @@ export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportI
     } finally {
       await stop();
     }
-    const bytes = await fs.readFile(path.join(dir, OUTPUT));
-    return storeExport(deps, ctx, exp, { name: OUTPUT, bytes, contentType: 'video/mp4' });
+    return storeExport(deps, ctx, exp, { name: OUTPUT, source: path.join(dir, OUTPUT), contentType: 'video/mp4' });
   });
 };
 

@@ -1,25 +1,32 @@
 /**
  * Writes one worker product once to the store, with the retention every evidence object gets. A
  * retried job that finds the key already written keeps the stored bytes and reports their hash:
- * an encoder need not give the same bytes twice, and the first product stands.
+ * an encoder need not give the same bytes twice, and the first product stands. A product too big
+ * to hold (a package, a party copy) comes as a file or a stream and is hashed on its way in.
  */
 import { sha256Hex } from '../server/crypto/hash.ts';
 import { ObjectAlreadyExists } from '../server/errors.ts';
+import type { PutSource } from '../server/storage/evidence-store.ts';
+import { hashStream } from '../server/storage/stream-hash.ts';
 import type { WorkerDeps } from './job-handler.ts';
 
 export async function storeProduct(
   deps: Pick<WorkerDeps, 'store' | 'retentionDays'>,
   key: string,
-  bytes: Buffer,
+  source: Buffer | PutSource,
   contentType: string,
 ): Promise<{ sha256: string; size: number }> {
+  const retainUntil = new Date(Date.now() + deps.retentionDays * 86_400_000);
   try {
-    const sha256 = sha256Hex(bytes);
-    await deps.store.putOnce(key, bytes, { sha256, contentType, retainUntil: new Date(Date.now() + deps.retentionDays * 86_400_000) });
-    return { sha256, size: bytes.length };
+    if (!Buffer.isBuffer(source)) {
+      const { sha256, size } = await deps.store.putStreamOnce(key, source, { contentType, retainUntil });
+      return { sha256, size };
+    }
+    const sha256 = sha256Hex(source);
+    await deps.store.putOnce(key, source, { sha256, contentType, retainUntil });
+    return { sha256, size: source.length };
   } catch (e) {
     if (!(e instanceof ObjectAlreadyExists)) throw e;
-    const stored = await deps.store.get(key);
-    return { sha256: sha256Hex(stored), size: stored.length };
+    return hashStream(await deps.store.getStream(key));
   }
 }

@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs/promises';
 import { z } from 'zod';
-import { sha256Hex } from '../crypto/hash.ts';
 import type { Export, Job } from '../db/schema.ts';
 import { InvalidInput } from '../errors.ts';
 import { createExport, loadRecording } from '../exports/export-requests.ts';
 import type { Core } from '../liuhen.ts';
+import { writeHashed } from '../storage/stream-hash.ts';
 import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -45,14 +45,15 @@ export async function exportCommand(core: Core, input: ExportFlags): Promise<num
   process.stderr.write(`export ${exportId} (job ${jobId}) of ${recordingId}\n`);
 
   const { exp, objectKey } = await follow(core, exportId, jobId);
-  const bytes = await core.store.get(objectKey);
-  if (sha256Hex(bytes) !== exp.sha256) {
-    process.stderr.write(`export ${exportId}: the stored file ${objectKey} does not hash to its record; nothing written\n`);
+  // Streamed to the file, hashed on the way: a package of hours is never held whole.
+  const { sha256, size } = await writeHashed(await core.store.getStream(objectKey), out);
+  if (sha256 !== exp.sha256) {
+    await fs.rm(out, { force: true });
+    process.stderr.write(`export ${exportId}: the stored file ${objectKey} does not hash to its record; nothing kept\n`);
     return EXIT.verifyFailed;
   }
-  await fs.writeFile(out, bytes, { flag: 'wx' });
   await core.audit.record({
-    actor: CLI_ACTOR, action: 'export.download', subject: recordingId, outcome: 'ok', sessionId: exportId, object: objectKey, bytes: bytes.length,
+    actor: CLI_ACTOR, action: 'export.download', subject: recordingId, outcome: 'ok', sessionId: exportId, object: objectKey, bytes: size,
     detail: { exportId, kind: exp.kind, sha256: exp.sha256, file: out },
   });
   process.stdout.write(`${exp.sha256}  ${out}\n`);

@@ -2,6 +2,8 @@
  * The evidence store: write once, read many. There is deliberately no delete and no overwrite in
  * this interface or in any backend (001 §33: nobody may cut or modify originals).
  */
+import type { Readable } from 'node:stream';
+
 export interface PutOptions {
   /** Hex SHA-256 of the bytes; the backend refuses the put if the bytes do not match. */
   sha256: string;
@@ -9,6 +11,12 @@ export interface PutOptions {
   retainUntil: Date;
   contentType?: string;
 }
+
+/** What a streamed put takes: a file's path (read from its start) or a stream of the bytes (a Node or a streamx stream). */
+export type PutSource = string | AsyncIterable<Uint8Array>;
+
+/** A streamed put has no hash to give beforehand: the store computes it on the way. */
+export type StreamPutOptions = Omit<PutOptions, 'sha256'>;
 
 export interface ObjectInfo {
   key: string;
@@ -20,12 +28,23 @@ export interface ObjectInfo {
   versionId?: string;
 }
 
+/** What a streamed put wrote: the hash and size it measured. */
+export type StoredObject = ObjectInfo & { sha256: string };
+
 export interface EvidenceStore {
   readonly kind: 'local' | 's3';
   /** Writes `bytes` under `key` once. Throws ObjectAlreadyExists if the key exists. */
   putOnce(key: string, bytes: Buffer, options: PutOptions): Promise<ObjectInfo>;
+  /**
+   * Writes the bytes of `source` under `key` once, hashing them as they pass: an object of any
+   * size (an evidence package of hours) in bounded memory. Throws ObjectAlreadyExists before
+   * reading the source if the key exists; a source that fails leaves nothing stored.
+   */
+  putStreamOnce(key: string, source: PutSource, options: StreamPutOptions): Promise<StoredObject>;
   /** Throws ObjectNotFound. */
   get(key: string): Promise<Buffer>;
+  /** The bytes as a stream, for objects too big to hold. Throws ObjectNotFound. */
+  getStream(key: string): Promise<Readable>;
   /** Returns null when absent. */
   head(key: string): Promise<ObjectInfo | null>;
   /** Keys under a prefix, sorted. */

@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
+import { constants as fsc, createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { ChecksumMismatch, InvalidObjectKey, ObjectAlreadyExists, ObjectNotFound } from '../errors.ts';
-import { isValidObjectKey, type EvidenceStore, type ObjectInfo, type PutOptions } from './evidence-store.ts';
+import { isValidObjectKey, type EvidenceStore, type ObjectInfo, type PutOptions, type PutSource, type StoredObject, type StreamPutOptions } from './evidence-store.ts';
 
 interface Sidecar {
   sha256: string;
@@ -36,30 +37,58 @@ export class LocalWormStore implements EvidenceStore {
   async putOnce(key: string, bytes: Buffer, options: PutOptions): Promise<ObjectInfo> {
     this.checkKey(key);
     if (sha256Hex(bytes) !== options.sha256.toLowerCase()) throw new ChecksumMismatch(key);
+    return this.putStaged(key, bytes, options);
+  }
+
+  async putStreamOnce(key: string, source: PutSource, options: StreamPutOptions): Promise<StoredObject> {
+    this.checkKey(key);
+    return this.putStaged(key, typeof source === 'string' ? createReadStream(source) : source, options);
+  }
+
+  /**
+   * The bytes are staged (hashed on the way) before anything claims the key, so a source that
+   * fails part-way leaves only a nameless temp file, removed here.
+   */
+  private async putStaged(key: string, source: Buffer | AsyncIterable<Uint8Array>, options: StreamPutOptions): Promise<StoredObject> {
     const objectPath = this.objectPath(key);
     if (await exists(objectPath)) throw new ObjectAlreadyExists(key);
-
-    const sidecar: Sidecar = {
-      sha256: options.sha256.toLowerCase(),
-      size: bytes.length,
-      retainUntil: options.retainUntil.toISOString(),
-      writtenAt: new Date().toISOString(),
-    };
-    // Metadata first, so an object never exists without it. A sidecar left by a put that crashed
-    // before linking the object still claims the key; only the same bytes may complete it.
-    const written = await this.writeOnce(this.metaPath(key), Buffer.from(JSON.stringify(sidecar)));
-    const recorded = written ? sidecar : await this.readSidecar(key);
-    if (!recorded || recorded.sha256 !== sidecar.sha256 || recorded.size !== sidecar.size) {
-      throw new ObjectAlreadyExists(key);
+    const staged = await this.stage(source);
+    try {
+      const sidecar: Sidecar = {
+        sha256: staged.sha256,
+        size: staged.size,
+        retainUntil: options.retainUntil.toISOString(),
+        writtenAt: new Date().toISOString(),
+      };
+      // Metadata first, so an object never exists without it. A sidecar left by a put that crashed
+      // before linking the object still claims the key; only the same bytes may complete it.
+      const written = await this.writeOnce(this.metaPath(key), Buffer.from(JSON.stringify(sidecar)));
+      const recorded = written ? sidecar : await this.readSidecar(key);
+      if (!recorded || recorded.sha256 !== sidecar.sha256 || recorded.size !== sidecar.size) {
+        throw new ObjectAlreadyExists(key);
+      }
+      if (!(await this.link(staged.path, objectPath))) throw new ObjectAlreadyExists(key);
+      return { ...toInfo(key, recorded), sha256: recorded.sha256 };
+    } finally {
+      await fs.rm(staged.path, { force: true });
     }
-    if (!(await this.writeOnce(objectPath, bytes))) throw new ObjectAlreadyExists(key);
-    return toInfo(key, recorded);
   }
 
   async get(key: string): Promise<Buffer> {
     this.checkKey(key);
     try {
       return await fs.readFile(this.objectPath(key));
+    } catch (err) {
+      if (isMissing(err)) throw new ObjectNotFound(key);
+      throw err;
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    this.checkKey(key);
+    // Opened here, so a missing object is this call's error rather than the stream's later.
+    try {
+      return (await fs.open(this.objectPath(key))).createReadStream();
     } catch (err) {
       if (isMissing(err)) throw new ObjectNotFound(key);
       throw err;
@@ -126,21 +155,34 @@ export class LocalWormStore implements EvidenceStore {
     }
   }
 
-  /**
-   * Durable create-if-absent: the bytes go to a private temp file that is fsynced and made
-   * read-only, then hard-linked into place. link(2) fails if the name exists, so two writers can
-   * never both win and a reader never sees a partial file. Returns false if the name was taken.
-   */
+  /** Durable create-if-absent of a small file (a sidecar, a hold record). Returns false if the name was taken. */
   private async writeOnce(finalPath: string, bytes: Buffer): Promise<boolean> {
+    const staged = await this.stage(bytes);
+    try {
+      return await this.link(staged.path, finalPath);
+    } finally {
+      await fs.rm(staged.path, { force: true });
+    }
+  }
+
+  /**
+   * The bytes in a private temp file, fsynced and made read-only, with their hash and size: ready
+   * to be hard-linked into place. The caller removes the temp file.
+   */
+  private async stage(source: Buffer | AsyncIterable<Uint8Array>): Promise<{ path: string; sha256: string; size: number }> {
     const tmpDir = path.join(this.rootDir, TMP);
-    const finalDir = path.dirname(finalPath);
     await fs.mkdir(tmpDir, { recursive: true });
-    await fs.mkdir(finalDir, { recursive: true });
     const tmpPath = path.join(tmpDir, randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
     const fh = await fs.open(tmpPath, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
     try {
       try {
-        await fh.writeFile(bytes);
+        for await (const chunk of Buffer.isBuffer(source) ? [source] : source) {
+          hash.update(chunk);
+          size += chunk.length;
+          await fh.writeFile(chunk);
+        }
         // Read-only before it gets its final name, so the final name is never writable.
         await fh.chmod(0o444);
         await fh.sync();
@@ -148,21 +190,28 @@ export class LocalWormStore implements EvidenceStore {
         await fh.close();
       }
     } catch (err) {
-      // A full disk stops the write part-way: the partial file never gets a name, and goes.
+      // A full disk or a failing source stops the write part-way: the partial file never gets a name, and goes.
       await fs.rm(tmpPath, { force: true }).catch(() => undefined);
       throw err;
     }
-    let linked = true;
+    return { path: tmpPath, sha256: hash.digest('hex'), size };
+  }
+
+  /**
+   * Gives staged bytes their final name. link(2) fails if the name exists, so two writers can
+   * never both win and a reader never sees a partial file. Returns false if the name was taken.
+   */
+  private async link(tmpPath: string, finalPath: string): Promise<boolean> {
+    const finalDir = path.dirname(finalPath);
+    await fs.mkdir(finalDir, { recursive: true });
     try {
       await fs.link(tmpPath, finalPath);
     } catch (err) {
       if (errno(err) !== 'EEXIST') throw err;
-      linked = false;
-    } finally {
-      await fs.rm(tmpPath, { force: true });
+      return false;
     }
-    if (linked) await fsyncDir(finalDir);
-    return linked;
+    await fsyncDir(finalDir);
+    return true;
   }
 
   private async walk(rel: string, out: string[]): Promise<void> {

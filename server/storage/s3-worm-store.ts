@@ -1,4 +1,8 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  type CompletedPart,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
@@ -6,11 +10,16 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { ChecksumMismatch, InvalidObjectKey, ObjectAlreadyExists, ObjectNotFound, StoreNotWorm } from '../errors.ts';
-import { isValidObjectKey, type EvidenceStore, type ObjectInfo, type PutOptions } from './evidence-store.ts';
+import { isValidObjectKey, type EvidenceStore, type ObjectInfo, type PutOptions, type PutSource, type StoredObject, type StreamPutOptions } from './evidence-store.ts';
+import { partsOf } from './parts.ts';
 
 export interface S3WormStoreOptions {
   endpoint?: string;
@@ -19,7 +28,11 @@ export interface S3WormStoreOptions {
   accessKeyId: string;
   secretAccessKey: string;
   forcePathStyle: boolean;
+  /** Part size of streamed puts (S3's minimum is 5 MiB): what one put holds in memory at once. */
+  partBytes?: number;
 }
+
+const PART_BYTES = 16 * 1024 * 1024;
 
 function status(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
@@ -45,6 +58,7 @@ export class S3WormStore implements EvidenceStore {
   private constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
+    private readonly partBytes: number,
   ) {}
 
   /** Refuses (StoreNotWorm) a bucket without Object Lock: there, "write once" would be a promise. */
@@ -69,7 +83,7 @@ export class S3WormStore implements EvidenceStore {
       if (errName(err) === 'ObjectLockConfigurationNotFoundError') throw notWorm(opts.bucket);
       throw err;
     }
-    return new S3WormStore(client, opts.bucket);
+    return new S3WormStore(client, opts.bucket, opts.partBytes ?? PART_BYTES);
   }
 
   async putOnce(key: string, bytes: Buffer, options: PutOptions): Promise<ObjectInfo> {
@@ -78,23 +92,20 @@ export class S3WormStore implements EvidenceStore {
     if (sha.toString('hex') !== options.sha256.toLowerCase()) throw new ChecksumMismatch(key);
     if (await this.head(key)) throw new ObjectAlreadyExists(key);
 
-    // Whole seconds, rounded up: some servers truncate the date, which would shorten retention.
-    const retainUntil = new Date(Math.ceil(options.retainUntil.getTime() / 1000) * 1000);
     let versionId: string | undefined;
     try {
       const res = await this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
-          // A Buffer, never a stream: single part (Ceph drops lock headers on multipart) and no
-          // aws-chunked trailer (Ceph answers 411).
+          // A Buffer, never a stream: no aws-chunked trailer (Ceph answers 411).
           Body: bytes,
           ContentLength: bytes.length,
           ContentType: options.contentType,
-          ContentMD5: createHash('md5').update(bytes).digest('base64'),
+          ContentMD5: md5Base64(bytes),
           ChecksumSHA256: sha.toString('base64'),
           ObjectLockMode: 'COMPLIANCE',
-          ObjectLockRetainUntilDate: retainUntil,
+          ObjectLockRetainUntilDate: wholeSeconds(options.retainUntil),
           Metadata: { sha256: sha.toString('hex') },
           // Closes the head-then-put race where the server supports it (AWS, MinIO); Ceph 16
           // ignores it, and there a racing put only adds a version: the first stays locked.
@@ -106,17 +117,90 @@ export class S3WormStore implements EvidenceStore {
       if (status(err) === 412) throw new ObjectAlreadyExists(key);
       throw err;
     }
-    if (!versionId) throw new StoreNotWorm(`bucket ${this.bucket} returned no version id for ${key}`);
+    const lockedUntil = await this.requireLocked(key, versionId, options.retainUntil);
+    return { key, size: bytes.length, sha256: sha.toString('hex'), retainUntil: lockedUntil, versionId };
+  }
 
-    // Servers may accept lock headers and not apply them; only the read-back counts.
-    const retention = await this.readRetention(key, versionId);
-    const lockedUntil = retention?.RetainUntilDate;
-    if (retention?.Mode !== 'COMPLIANCE' || !lockedUntil || lockedUntil < options.retainUntil) {
+  /**
+   * One part in memory at a time. A source that fits one part is put as one object; a longer one
+   * goes up in parts, each with its Content-MD5 (the server checks each). Its SHA-256 is known
+   * only at the end, too late for the object's metadata: the caller records it (head() has none).
+   */
+  async putStreamOnce(key: string, source: PutSource, options: StreamPutOptions): Promise<StoredObject> {
+    checkKey(key);
+    if (await this.head(key)) throw new ObjectAlreadyExists(key);
+    const parts = partsOf(typeof source === 'string' ? createReadStream(source) : source, this.partBytes)[Symbol.asyncIterator]();
+    const first = await parts.next();
+    const second = first.done ? first : await parts.next();
+    if (second.done) {
+      const bytes = first.done ? Buffer.alloc(0) : first.value;
+      const info = await this.putOnce(key, bytes, { ...options, sha256: createHash('sha256').update(bytes).digest('hex') });
+      return { ...info, sha256: info.sha256! };
+    }
+    return this.putInParts(key, [first.value, second.value], parts, options);
+  }
+
+  private async putInParts(key: string, held: Buffer[], rest: AsyncIterator<Buffer>, options: StreamPutOptions): Promise<StoredObject> {
+    const hash = createHash('sha256');
+    let size = 0;
+    let versionId: string | undefined;
+    const { UploadId } = await this.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ContentType: options.contentType,
+        // AWS and MinIO lock the object from its first byte; Ceph 16 drops these (requireLocked mends it).
+        ObjectLockMode: 'COMPLIANCE',
+        ObjectLockRetainUntilDate: wholeSeconds(options.retainUntil),
+      }),
+    );
+    try {
+      const done: CompletedPart[] = [];
+      const upload = async (part: Buffer) => {
+        hash.update(part);
+        size += part.length;
+        const PartNumber = done.length + 1;
+        const res = await this.client.send(
+          new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId, PartNumber, Body: part, ContentLength: part.length, ContentMD5: md5Base64(part) }),
+        );
+        done.push({ PartNumber, ETag: res.ETag });
+      };
+      for (const part of held.splice(0)) await upload(part);
+      for (let next = await rest.next(); !next.done; next = await rest.next()) await upload(next.value);
+      const res = await this.client.send(
+        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId, MultipartUpload: { Parts: done }, IfNoneMatch: '*' }),
+      );
+      versionId = res.VersionId;
+    } catch (err) {
+      // Parts of an upload never completed are no object, but they take space until aborted.
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId })).catch(() => undefined);
+      if (status(err) === 412) throw new ObjectAlreadyExists(key);
+      throw err;
+    }
+    const lockedUntil = await this.requireLocked(key, versionId, options.retainUntil, true);
+    return { key, size, sha256: hash.digest('hex'), retainUntil: lockedUntil, versionId };
+  }
+
+  /**
+   * Servers may accept lock headers and not apply them; only the read-back counts. `mend`: lock a
+   * version that came out unlocked (Ceph drops the lock headers of a multipart upload); this
+   * version's bytes are already the ones written, so locking it late keeps them as they are.
+   */
+  private async requireLocked(key: string, versionId: string | undefined, retainUntil: Date, mend = false): Promise<Date> {
+    if (!versionId) throw new StoreNotWorm(`bucket ${this.bucket} returned no version id for ${key}`);
+    let retention = await this.readRetention(key, versionId);
+    if (mend && !isLocked(retention, retainUntil)) {
+      await this.client.send(
+        new PutObjectRetentionCommand({ Bucket: this.bucket, Key: key, VersionId: versionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: wholeSeconds(retainUntil) } }),
+      );
+      retention = await this.readRetention(key, versionId);
+    }
+    if (!isLocked(retention, retainUntil)) {
       throw new StoreNotWorm(
-        `object ${key} (version ${versionId}) in bucket ${this.bucket} is not locked in COMPLIANCE mode until ${options.retainUntil.toISOString()}`,
+        `object ${key} (version ${versionId}) in bucket ${this.bucket} is not locked in COMPLIANCE mode until ${retainUntil.toISOString()}`,
       );
     }
-    return { key, size: bytes.length, sha256: sha.toString('hex'), retainUntil: lockedUntil, versionId };
+    return retention!.RetainUntilDate!;
   }
 
   /** An unlocked version has no retention at all: Ceph and AWS answer that with an error. */
@@ -139,6 +223,19 @@ export class S3WormStore implements EvidenceStore {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if (!res.Body) throw new ObjectNotFound(key);
       return Buffer.from(await res.Body.transformToByteArray());
+    } catch (err) {
+      if (isMissingKey(err)) throw new ObjectNotFound(key);
+      throw err;
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    checkKey(key);
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (!res.Body) throw new ObjectNotFound(key);
+      // On Node the SDK's body is the HTTP response itself: a Readable.
+      return res.Body as Readable;
     } catch (err) {
       if (isMissingKey(err)) throw new ObjectNotFound(key);
       throw err;
@@ -194,6 +291,19 @@ export class S3WormStore implements EvidenceStore {
   async close(): Promise<void> {
     this.client.destroy();
   }
+}
+
+/** Whole seconds, rounded up: some servers truncate the date, which would shorten retention. */
+function wholeSeconds(d: Date): Date {
+  return new Date(Math.ceil(d.getTime() / 1000) * 1000);
+}
+
+function md5Base64(bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('base64');
+}
+
+function isLocked(retention: { Mode?: string; RetainUntilDate?: Date } | undefined, retainUntil: Date): boolean {
+  return retention?.Mode === 'COMPLIANCE' && retention.RetainUntilDate !== undefined && retention.RetainUntilDate >= retainUntil;
 }
 
 function checkKey(key: string): void {

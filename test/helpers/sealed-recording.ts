@@ -1,23 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Device } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
-
-let segmentFile: string | undefined;
+import { preparedClip } from './sealed-clip.ts';
 
 /**
  * A closed recording sealed directly, not published (node-media-server is process-wide, and one
  * server's gate would hear another's camera): one 2 s segment, or two with a gap between them;
  * with `notice`, a 告知 marker by the device after the first. A real chain with a signed manifest: it verifies.
+ * (sealClip seals a whole prepared clip; this one is for gaps and markers between segments.)
  */
 export async function sealedRecording(s: RunningServer, device: Device, startedAt: Date, opts: { gap?: boolean; notice?: boolean } = {}): Promise<string> {
-  if (!segmentFile) {
-    segmentFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-seg-')), 'seg.ts');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', segmentFile]);
-  }
-  const bytes = fs.readFileSync(segmentFile);
+  const bytes = fs.readFileSync(preparedClip({ seconds: 2 }).files[0]!);
   const rec = await s.core.sealer.openRecording(device, startedAt);
   await s.core.sealer.sealSegment(rec.id, { bytes, startAt: startedAt, durationMs: 2000, source: `test/${rec.id}/1.ts` });
   if (opts.notice) await s.core.sealer.appendNotice(rec.id, new Date(startedAt.getTime() + 2000), 'device');
