@@ -43,6 +43,8 @@ export const analyticsMessages = bundle(
     'analytics.axis.unit': '单位',
     'analytics.axis.officer': '执法证号',
     'analytics.axis.month': '月份',
+    'analytics.chartFailed': '图表加载失败：{error}',
+    'analytics.chart.ariaSeries': '“{seriesName}”{seriesType}，',
     'analytics.invalidRange': '请选择有效的起止日期。',
   },
   {
@@ -86,6 +88,8 @@ export const analyticsMessages = bundle(
     'analytics.axis.unit': 'unit',
     'analytics.axis.officer': 'badge',
     'analytics.axis.month': 'month',
+    'analytics.chartFailed': 'The chart could not be loaded: {error}',
+    'analytics.chart.ariaSeries': '{seriesName} ({seriesType}): ',
     'analytics.invalidRange': 'Choose a valid start and end date.',
   },
 );
