@@ -34,6 +34,8 @@ export function packageReadme(recording: Recording, manifest: Manifest, exp: Exp
     '内容 Contents',
     '  segments/NNNNNN.ts  原始录像片段，与封存时逐字节相同；编号即清单中的条目序号',
     '                      the original segments, bit for bit as sealed, numbered by manifest entry',
+    '                      照片为 segments/000001.jpg（或 .png）：收到的原文件，含 EXIF',
+    '                      a photo is segments/000001.jpg (or .png): the file as received, EXIF and all',
     '  manifest.json       录像清单：每个片段和中断的 SHA-256、时间与哈希链',
     '                      the manifest: every segment and gap with its SHA-256, time and hash-chain link',
     '  manifest.json.sig   清单文件原始字节的 Ed25519 签名 / Ed25519 signature over manifest.json as it is',

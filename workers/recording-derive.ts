@@ -15,9 +15,9 @@ function share(ctx: JobContext, from: number, to: number): JobContext {
 }
 
 export const recordingDerive: JobHandler<'recording.derive'> = async ({ recordingId }, ctx, deps) => {
-  // A sound recording has no pictures to mark or tile: it is replayed as sealed (marked-prefix.ts).
+  // A sound recording has no pictures to mark or tile, a photo no segments to: both are shown as sealed (marked-prefix.ts).
   const recording = await deps.db.selectFrom('recordings').select('flags').where('id', '=', recordingId).executeTakeFirstOrThrow();
-  if (unmarkedReason(recording.flags) === 'audio_only') return ctx.progress(100);
+  if (unmarkedReason(recording.flags) !== null) return ctx.progress(100);
   await deriveMarkedVariants(recordingId, share(ctx, 0, 85), deps);
   await deriveSpriteSheet(recordingId, share(ctx, 85, 100), deps);
   await ctx.progress(100);

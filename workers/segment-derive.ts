@@ -42,9 +42,9 @@ const TIMED = new Set<SegmentProduct>(['r360', 'mark_a', 'mark_b']);
 export const segmentDerive: JobHandler<'segment.derive'> = async ({ recordingId, idx }, ctx, deps) => {
   const entry = await deps.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx).executeTakeFirst();
   if (entry?.kind !== 'segment') throw new InvalidInput(`${recordingId} entry ${idx} is not a sealed segment`);
-  // A sound recording has no pictures to scale, thumbnail or mark: it is replayed as sealed.
+  // A sound recording has no pictures to scale, thumbnail or mark, a photo no stream: both are shown as sealed.
   const recording = await deps.db.selectFrom('recordings').select('flags').where('id', '=', recordingId).executeTakeFirstOrThrow();
-  if (unmarkedReason(recording.flags) === 'audio_only') return { made: [] };
+  if (unmarkedReason(recording.flags) !== null) return { made: [] };
   const made = await makeSegmentProducts(entry, ['r360', 'thumb', 'mark_a', 'mark_b'], ctx, deps, (done, total) => ctx.progress(Math.round((100 * done) / total)));
   await ctx.progress(100);
   return { made };

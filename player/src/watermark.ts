@@ -18,8 +18,12 @@ export interface Watermark {
   destroy(): void;
 }
 
-/** `area` must be positioned and show `video` with `object-fit: contain`; the watermark is placed inside it, over the picture. */
-export function createWatermark(area: HTMLElement, video: HTMLVideoElement): Watermark {
+/** `area` must be positioned and show `media` with `object-fit: contain`; the watermark is placed inside it, over the picture (a video's, or a photo's). */
+export function createWatermark(area: HTMLElement, media: HTMLVideoElement | HTMLImageElement): Watermark {
+  const isVideo = media instanceof HTMLVideoElement;
+  const pictureSize = () => (isVideo ? { width: media.videoWidth, height: media.videoHeight } : { width: media.naturalWidth, height: media.naturalHeight });
+  // A video's picture size is known at `resize`, a photo's once it has loaded.
+  const sized = isVideo ? 'resize' : 'load';
   const who = h('div');
   const session = h('div');
   const clock = h('div');
@@ -30,7 +34,7 @@ export function createWatermark(area: HTMLElement, video: HTMLVideoElement): Wat
     clock.textContent = formatDateTime(new Date());
   };
   const move = (): void => {
-    const picture = pictureRect({ width: area.clientWidth, height: area.clientHeight }, { width: video.videoWidth, height: video.videoHeight });
+    const picture = pictureRect({ width: area.clientWidth, height: area.clientHeight }, pictureSize());
     // Measured at the picture's corner, where it has all the picture's width: a narrow portrait
     // picture wraps its lines rather than letting them run onto the bars.
     el.style.maxWidth = `${Math.floor(picture.width)}px`;
@@ -43,7 +47,7 @@ export function createWatermark(area: HTMLElement, video: HTMLVideoElement): Wat
   const clockTimer = setInterval(tick, 1000);
   const moveTimer = setInterval(move, MOVE_EVERY_MS);
   // The picture's place changes when its size becomes known or changes, and when the box is resized (full screen).
-  video.addEventListener('resize', move);
+  media.addEventListener(sized, move);
   const resized = new ResizeObserver(move);
   resized.observe(area);
   tick();
@@ -61,7 +65,7 @@ export function createWatermark(area: HTMLElement, video: HTMLVideoElement): Wat
     destroy() {
       clearInterval(clockTimer);
       clearInterval(moveTimer);
-      video.removeEventListener('resize', move);
+      media.removeEventListener(sized, move);
       resized.disconnect();
       el.remove();
     },

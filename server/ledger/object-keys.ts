@@ -4,7 +4,8 @@ const pad = (n: number) => String(n).padStart(6, '0');
 export const objectKeys = {
   recordingPrefix: (recordingId: string) => `recordings/${recordingId}/`,
   segmentPrefix: (recordingId: string) => `recordings/${recordingId}/segments/`,
-  segment: (recordingId: string, idx: number) => `recordings/${recordingId}/segments/${pad(idx)}.ts`,
+  /** `ext`: a photo's segment keeps its picture's extension (uploads/photo-format.ts) */
+  segment: (recordingId: string, idx: number, ext = 'ts') => `recordings/${recordingId}/segments/${pad(idx)}.${ext}`,
   checkpointPrefix: (recordingId: string) => `recordings/${recordingId}/checkpoints/`,
   checkpoint: (recordingId: string, entryCount: number) => `recordings/${recordingId}/checkpoints/${pad(entryCount)}.json`,
   manifest: (recordingId: string) => `recordings/${recordingId}/manifest.json`,

@@ -21,6 +21,8 @@ export interface SegmentToSeal {
   durationMs: number;
   /** "<part>/<file>": the spool file it came from */
   source: string;
+  /** a photo's one segment is its picture, stored as such; otherwise MPEG-TS */
+  format?: { ext: string; contentType: string };
 }
 
 /** What a recording is opened with besides its device and start. */
@@ -114,8 +116,8 @@ export class Sealer {
     const r = await this.getRecording(recordingId);
     const sha256 = sha256Hex(seg.bytes);
     const idx = r.entry_count + 1;
-    const key = objectKeys.segment(recordingId, idx);
-    await this.putIdempotent(key, seg.bytes, sha256, 'video/mp2t');
+    const key = objectKeys.segment(recordingId, idx, seg.format?.ext);
+    await this.putIdempotent(key, seg.bytes, sha256, seg.format?.contentType ?? 'video/mp2t');
     const chain: ChainEntry = { kind: 'segment', idx, sha256, startAt: seg.startAt.toISOString(), durationMs: seg.durationMs };
     return this.append(r, chain, { sha256, object_key: key, size: seg.bytes.length, source: seg.source });
   }

@@ -20,9 +20,18 @@ import type { PlaylistEntry } from './playlist.ts';
  * whose own sessions the policy allows; each such session is audited `unmarked: audio_only`, so
  * who heard it is still on record. A party's viewing room is never served unmarked bytes.
  */
-export function unmarkedReason(flagsJson: string): 'audio_only' | null {
-  return (JSON.parse(flagsJson) as RecordingFlag[]).includes('audio_only') ? 'audio_only' : null;
+export function unmarkedReason(flagsJson: string): UnmarkedReason | null {
+  const flags = JSON.parse(flagsJson) as RecordingFlag[];
+  return UNMARKED.find((reason) => flags.includes(reason)) ?? null;
 }
+
+/**
+ * A photograph (照相) is shown as sealed, for the same reason: the A/B marks ride on a video's
+ * segments, and a still picture has one object and no stream to pick variants from. Its views are
+ * audited `unmarked: photo`; the page draws the visible watermark over it as over a video.
+ */
+const UNMARKED = ['audio_only', 'photo'] as const;
+export type UnmarkedReason = (typeof UNMARKED)[number];
 
 export interface MarkedPrefix {
   entries: PlaylistEntry[];

@@ -25,7 +25,8 @@ import { tsVideoCodec, type VideoCodec } from '../media/ts-video-codec.ts';
 import { ViewingRooms } from '../party/viewing-rooms.ts';
 import { type Decision, mayReplay, mayWatchLive } from '../policy/policy.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
-import { markedPrefix, unmarkedReason } from './marked-prefix.ts';
+import { photoContentType } from '../uploads/photo-format.ts';
+import { markedPrefix, type UnmarkedReason, unmarkedReason } from './marked-prefix.ts';
 import { DeviceStreams, type StreamWindow } from './device-stream.ts';
 import { LIVE_WINDOW_SEGMENTS, type PlaylistEntry, renderMasterPlaylist, renderMediaPlaylist, segmentsOf, targetSeconds, type Variant } from './playlist.ts';
 import { SegmentCache } from './segment-cache.ts';
@@ -45,7 +46,9 @@ export interface CreatedSession {
   /** a replay whose tail is held back until marked (marked-prefix.ts): how far marking has come; null when nothing is held */
   marking: { marked: number; segments: number } | null;
   /** a replay served from its originals, and why (marked-prefix.ts unmarkedReason); null when marked */
-  unmarked: 'audio_only' | null;
+  unmarked: UnmarkedReason | null;
+  /** a photo's picture, signed for this session (its playlist lists nothing: it is shown, not streamed); null otherwise */
+  photoUrl: string | null;
 }
 
 export class IntegrityFailure extends LiuhenError {
@@ -70,7 +73,7 @@ interface Admitted {
 }
 
 /** `held`: a replay's segments not listed until they are marked; `marked`: none is held; `unmarked`: served from originals, and why */
-type ReplayWindow = { recording: Recording; entries: PlaylistEntry[]; held: number; marked: boolean; derived: Derived; unmarked: 'audio_only' | null };
+type ReplayWindow = { recording: Recording; entries: PlaylistEntry[]; held: number; marked: boolean; derived: Derived; unmarked: UnmarkedReason | null };
 type LiveWindow = StreamWindow & { r360: ReadonlySet<number> };
 /** What a session's playlists keep from their first rendering (RFC 8216 §6.2.1). */
 type PlaylistShape = { type: 'live' | 'event' | 'vod'; targetSeconds: number };
@@ -99,7 +102,7 @@ export class PlaybackService {
   /** session id → its playlists' type and target duration so far */
   private readonly shapes: TtlCache<string, PlaylistShape>;
   /** sealed ledger entries never change: `<recordingId>/<idx>` → the facts a segment request needs */
-  private readonly sealed = new TtlCache<string, { deviceId: string; objectKey: string | null; sha256: string | null; kind: string; unmarked: 'audio_only' | null } | null>(Infinity, 200_000);
+  private readonly sealed = new TtlCache<string, { deviceId: string; objectKey: string | null; sha256: string | null; kind: string; unmarked: UnmarkedReason | null } | null>(Infinity, 200_000);
   /** derivatives (and redacted segments) are write-once too: `<recordingId>/<idx>/<kind>` → where it is and what it hashes to */
   private readonly derivatives = new TtlCache<string, (StoredObject & { sourceSha256: string }) | undefined>(Infinity, 200_000);
   private readonly rooms: ViewingRooms;
@@ -128,7 +131,8 @@ export class PlaybackService {
 
   /** Whether `viewer` may replay the recording, with the facts the policy needs looked up. */
   async replayDecision(viewer: Viewer, r: Recording): Promise<Decision> {
-    const share = await this.db.selectFrom('recording_shares').select('user_id').where('recording_id', '=', r.id).where('user_id', '=', viewer.id).executeTakeFirst();
+    const share = await this.db.selectFrom('recording_shares').select('user_id').where('recording_id', '=', r.id).where('user_id', '=', viewer.id)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.now().toISOString())])).executeTakeFirst();
     const onViewersCase = viewer.role === 'reviewer' && !share && (await isOnCaseOf(this.db, viewer.badge, r.id));
     return mayReplay(viewer, { unit: r.unit, confidentiality: r.confidentiality, sharedWithViewer: !!share, onViewersCase });
   }
@@ -172,6 +176,7 @@ export class PlaybackService {
     const marking = kind === 'replay' ? await this.marking(session) : null;
     const recording = kind === 'replay' && !session.room_id ? await this.recordingOf(session) : undefined;
     const unmarked = recording ? unmarkedReason(recording.flags) : null;
+    const photoIdx = unmarked === 'photo' ? await this.photoIdx(recording!.id) : undefined;
     await this.db.insertInto('playback_sessions').values(session).execute();
     await this.access(ctx, {
       actor: `user:${viewer.id}`, action: 'playback.session', subject: session.recording_id ?? session.device_id, outcome: 'ok', sessionId: session.id, detail: { kind, ...roomDetail(session), ...(unmarked ? { unmarked } : {}) },
@@ -184,7 +189,14 @@ export class PlaybackService {
       watermark: { viewerName: viewer.name, badge: viewer.badge, sessionId: session.id },
       marking,
       unmarked,
+      photoUrl: photoIdx === undefined ? null : `${PLAYBACK_PATH}/${session.id}/${session.recording_id}/${photoIdx}/photo?${this.signer.query(session.id, segmentObject(session.recording_id!, photoIdx, 'photo'), new Date(session.expires_at))}`,
     };
+  }
+
+  /** A photo recording's one segment: its picture. */
+  private async photoIdx(recordingId: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('ledger_entries').select('idx').where('recording_id', '=', recordingId).where('kind', '=', 'segment').orderBy('idx').executeTakeFirst();
+    return row?.idx;
   }
 
   /** A replay's marking progress while its tail is held back; null once every segment is served. */
@@ -215,7 +227,7 @@ export class PlaybackService {
         return this.replayWindow(r, session.redaction_id);
       });
       subject = recording.id;
-      if (name !== 'index') throw await this.refused(ctx, { ...event, subject }, 'no such playlist', new NotAllowed('no such playlist'), roomDetail(session));
+      if (name !== 'index' || unmarked === 'photo') throw await this.refused(ctx, { ...event, subject }, 'no such playlist', new NotAllowed('no such playlist'), roomDetail(session));
       if (session.room_id && !marked) throw await this.refused(ctx, { ...event, subject }, 'not_ready', new NotAllowed('not_ready'), roomDetail(session));
       // A room's party never gets originals: `marked` is false for an unmarked recording, refused above.
       const source = unmarked ? 'original' : segmentSource('replay', derived, 0);
@@ -326,16 +338,39 @@ export class PlaybackService {
       }
       stored = derived;
     }
+    const bytes = await this.checkedBytes(ctx, event, stored, room);
+    // Checked as stored; served with continuity counters running on from the session's last segment.
+    return this.continuity.serve(sessionId, source === 'r360' ? 'r360' : 'main', object, bytes);
+  }
+
+  /**
+   * A photo recording's picture, as sealed, EXIF and all: it carries no forensic mark
+   * (marked-prefix.ts), so each view is audited `unmarked: photo`. Never in a party's room.
+   */
+  async photo(sessionId: string, recordingId: string, idx: number, query: Record<string, unknown>, ctx: RequestContext): Promise<{ bytes: Buffer; contentType: string }> {
+    const object = segmentObject(recordingId, idx, 'photo');
+    const { session, viewer } = await this.admit(sessionId, object, query, ctx, 'playback.photo');
+    const event = { actor: `user:${viewer.id}`, action: 'playback.photo', subject: recordingId, sessionId };
+    const entry = await this.sealedEntry(recordingId, idx);
+    const contentType = entry?.objectKey ? photoContentType(entry.objectKey) : undefined;
+    const mine = session.kind === 'replay' && !session.room_id && recordingId === session.recording_id;
+    if (!mine || entry?.unmarked !== 'photo' || entry.kind !== 'segment' || !entry.objectKey || !entry.sha256 || !contentType) {
+      throw await this.refused(ctx, { ...event, object }, 'no such photo', new NotAllowed('no such photo'), roomDetail(session));
+    }
+    return { bytes: await this.checkedBytes(ctx, event, { objectKey: entry.objectKey, sha256: entry.sha256 }, { unmarked: 'photo' }), contentType };
+  }
+
+  /** A stored object's bytes once they hash to what names them; serving them is audited with `detail`, a mismatch too. */
+  private async checkedBytes(ctx: RequestContext, event: Pick<AuditInput, 'actor' | 'action' | 'subject' | 'sessionId'>, stored: StoredObject, detail: Record<string, unknown>): Promise<Buffer> {
     const cached = this.segments.get(stored.objectKey);
     const bytes = cached ?? (await this.store.get(stored.objectKey));
     if (!cached && sha256Hex(bytes) !== stored.sha256) {
-      await this.access(ctx, { ...event, outcome: 'error', object: stored.objectKey, detail: { reason: 'integrity', ...room } });
+      await this.access(ctx, { ...event, outcome: 'error', object: stored.objectKey, detail: { reason: 'integrity', ...detail } });
       throw markAudited(new IntegrityFailure(stored.objectKey));
     }
     this.segments.set(stored.objectKey, bytes);
-    await this.access(ctx, { ...event, outcome: 'ok', object: stored.objectKey, bytes: bytes.length, ...(session.room_id ? { detail: room } : {}) });
-    // Checked as stored; served with continuity counters running on from the session's last segment.
-    return this.continuity.serve(sessionId, source === 'r360' ? 'r360' : 'main', object, bytes);
+    await this.access(ctx, { ...event, outcome: 'ok', object: stored.objectKey, bytes: bytes.length, ...(Object.keys(detail).length > 0 ? { detail } : {}) });
+    return bytes;
   }
 
   /** Writes one playback access event with the request's address and user agent. */

@@ -144,6 +144,7 @@ export class OfflineIngest {
       ...(timing.late ? (['late_upload'] as const) : []),
       ...(staged.decodeErrors > 0 ? [{ kind: 'decode_errors', count: staged.decodeErrors } as const] : []),
       ...(staged.audioOnly ? (['audio_only'] as const) : []),
+      ...(staged.photo ? (['photo'] as const) : []),
     ];
     return this.sealer.openRecording(device, timing.startedAt, {
       origin: 'upload',
@@ -168,6 +169,7 @@ export class OfflineIngest {
         source,
         startAt: new Date(startedAt + Math.round((seg.startSeconds - first) * 1000)),
         durationMs: Math.round((seg.endSeconds - seg.startSeconds) * 1000),
+        ...(staged.photo ? { format: staged.photo } : {}),
       });
     }
   }

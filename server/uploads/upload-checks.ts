@@ -1,7 +1,8 @@
 /**
  * Decides whether a finished upload is a recording liuhen can seal, and stages it: checksum,
  * ffprobe, a full decode, a `-c copy` remux into segments with the live segmenter's own muxer
- * settings, and a duration check. Nothing is sealed here; a refusal names its reason.
+ * settings, and a duration check — or, for a photo, a decode and a copy as received (stagePhoto).
+ * Nothing is sealed here; a refusal names its reason.
  *
  * Errors in the decode do not refuse a recording: damaged media is what the device produced, and
  * refusing it would lose the rest. Its coded pictures and sound go into the segments byte for byte
@@ -25,12 +26,13 @@ import {
 } from '../media/segmenter-args.ts';
 import { looksLikeContainer } from './container-sniff.ts';
 import { sha256OfFile } from './part-file.ts';
+import { type PhotoFormat, photoFormatOf } from './photo-format.ts';
 
 export type RefusalReason = 'not_media' | 'truncated' | 'corrupt' | 'checksum_mismatch';
 
 /** What each refusal means, for the device's operator (the code is for the device). */
 export const REFUSAL_TEXT: Record<RefusalReason, string> = {
-  not_media: 'the file is not a video or sound recording liuhen can read',
+  not_media: 'the file is not a video, sound recording or photo (JPEG, PNG) liuhen can read',
   truncated: 'the file is cut short: part of the recording is missing',
   corrupt: 'the file is damaged where its recording cannot be split into segments',
   checksum_mismatch: 'the bytes received differ from the declared sha256',
@@ -47,6 +49,8 @@ export interface StagedRecording {
   decodeErrors: number;
   /** a sound recording (录音) without pictures: sealed alike, but it cannot carry a forensic mark */
   audioOnly: boolean;
+  /** a photograph (照相): its one segment is the file as received, EXIF and all (photo-format.ts) */
+  photo: PhotoFormat | null;
 }
 
 export type CheckOutcome = StagedRecording | { ok: false; reason: RefusalReason; detail: string; sha256: string };
@@ -69,6 +73,8 @@ export async function checkAndStage(file: string, stagingDir: string, declaredSh
 
   const probed = await probeMedia(s.ffmpegPath, file);
   if (!probed.ok) return refuse(looksLikeContainer(await head(file)) ? 'truncated' : 'not_media', probed.stderr.trim());
+  const photo = photoFormatOf(probed.probe);
+  if (photo) return stagePhoto(file, stagingDir, sha256, photo, s.ffmpegPath);
   const seconds = durationOf(probed.probe);
   if (!probed.probe.format.format_name.split(',').some((f) => RECORDING_FORMATS.has(f))) return refuse('not_media', `container ${probed.probe.format.format_name}`);
   // 音像记录 is 照相、录音、录像: a voice recorder's file is evidence like a camera's.
@@ -84,7 +90,21 @@ export async function checkAndStage(file: string, stagingDir: string, declaredSh
   if (!first || !last) return refuse('corrupt', 'no segment came out');
   const total = last.endSeconds - first.startSeconds;
   if (Math.abs(total - seconds) > durationTolerance(seconds)) return refuse('truncated', `segments hold ${total.toFixed(2)} s of ${seconds.toFixed(2)} s`);
-  return { ok: true, sha256, dir: stagingDir, segments: remuxed.segments, decodeErrors, audioOnly };
+  return { ok: true, sha256, dir: stagingDir, segments: remuxed.segments, decodeErrors, audioOnly, photo: null };
+}
+
+/**
+ * A photo is not remuxed: its one segment is a copy of the file as received (a picture has no
+ * stream to split, and re-muxing would drop its EXIF), lasting no time. Its decode is still
+ * checked, so a damaged picture is flagged like damaged video.
+ */
+async function stagePhoto(file: string, dir: string, sha256: string, photo: PhotoFormat, ffmpegPath: string): Promise<CheckOutcome> {
+  const decodeErrors = await decodeCheck(file, ffmpegPath, false);
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  const copy = `photo.${photo.ext}`;
+  await fs.copyFile(file, path.join(dir, copy));
+  return { ok: true, sha256, dir, segments: [{ file: copy, startSeconds: 0, endSeconds: 0 }], decodeErrors, audioOnly: false, photo };
 }
 
 function durationOf(p: MediaProbe): number {
