@@ -40,6 +40,8 @@ const envSchema = z.object({
   LIUHEN_FFMPEG: z.string().min(1).default('ffmpeg'),
   /** How long a playback session lives; segment URL signatures live at most 10 min of it. */
   LIUHEN_PLAYBACK_SESSION_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
+  /** A signed-in session with no request for this long ends (GB/T 22239-2019: 登录连接超时自动退出). */
+  LIUHEN_IDLE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
   /** How often the audit chain's head is written to the evidence store (when it moved). */
   LIUHEN_AUDIT_CHECKPOINT_SECONDS: seconds(0.5).default(30),
   /** Continuous (fixed camera) recordings end and a new one continues the chain after this long. */
@@ -77,6 +79,8 @@ const envSchema = z.object({
   /** An upload left unfinished this long is removed (and audited). */
   LIUHEN_UPLOAD_EXPIRE_HOURS: z.coerce.number().positive().default(72),
   LIUHEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** an answer off its route's declared schema (server/http/api-contract.ts): `log` it, or `refuse` it with 500 (the tests) */
+  LIUHEN_RESPONSE_CHECK: z.enum(['refuse', 'log', 'off']).default('log'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -107,6 +111,7 @@ export interface Config {
   checkpointSeconds: number;
   ffmpegPath: string;
   playbackSessionMinutes: number;
+  idleMinutes: number;
   auditCheckpointSeconds: number;
   rolloverSeconds: number;
   health: { clockDriftMs: number; lowBatteryPct: number; lowStorageMb: number };
@@ -119,6 +124,7 @@ export interface Config {
   queue: { redisUrl: string; prefix?: string; workers: 'in-process' | 'off'; concurrency: number };
   fontFile: string;
   logLevel: z.infer<typeof envSchema>['LIUHEN_LOG_LEVEL'];
+  responseCheck: z.infer<typeof envSchema>['LIUHEN_RESPONSE_CHECK'];
 }
 
 /** Reads LIUHEN_* from `env`; a bad value stops start-up with a message naming the variable. */
@@ -148,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkpointSeconds: e.LIUHEN_CHECKPOINT_SECONDS,
     ffmpegPath: e.LIUHEN_FFMPEG,
     playbackSessionMinutes: e.LIUHEN_PLAYBACK_SESSION_MINUTES,
+    idleMinutes: e.LIUHEN_IDLE_MINUTES,
     auditCheckpointSeconds: e.LIUHEN_AUDIT_CHECKPOINT_SECONDS,
     rolloverSeconds: e.LIUHEN_ROLLOVER_SECONDS,
     health: { clockDriftMs: e.LIUHEN_CLOCK_DRIFT_SECONDS * 1000, lowBatteryPct: e.LIUHEN_LOW_BATTERY_PCT, lowStorageMb: e.LIUHEN_LOW_STORAGE_MB },
@@ -168,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queue: { redisUrl: e.LIUHEN_REDIS_URL, prefix: e.LIUHEN_QUEUE_PREFIX, workers: e.LIUHEN_WORKERS, concurrency: e.LIUHEN_WORKER_CONCURRENCY },
     fontFile: e.LIUHEN_FONT_FILE,
     logLevel: e.LIUHEN_LOG_LEVEL,
+    responseCheck: e.LIUHEN_RESPONSE_CHECK,
   };
 }
 

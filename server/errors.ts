@@ -96,6 +96,9 @@ export class UserExists extends LiuhenError {
   }
 }
 
+/** A refusal the person can act on (a password rule, their account's state): its message is sent as `message`. */
+export class ExplainedRefusal extends LiuhenError {}
+
 /** No valid credentials: a missing, expired, forged or revoked token, or a wrong password. */
 export class NotAuthenticated extends LiuhenError {
   constructor(code: 'unauthenticated' | 'bad_credentials' = 'unauthenticated', message = 'sign-in required') {

@@ -179,7 +179,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     audit,
     users: core.users,
     devices: core.devices,
-    auth: new AuthService(db, core.users, audit, core.keys.key('jwt-hs256')),
+    auth: new AuthService(db, core.users, audit, core.keys.key('jwt-hs256'), config.idleMinutes),
     playback: new PlaybackService(db, core.store, core.users, audit, new UrlSigner(core.keys.key('segment-url-hmac')), core.keys.key('forensic-codeword'), config.playbackSessionMinutes, config.segmentSeconds),
     publishUrl: publish,
     gate,
@@ -193,7 +193,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   refusals.start();
   const redisProbe = openRedisProbe(config.queue.redisUrl);
   const ready = readiness({ db, store: core.store, pingRedis: () => redisProbe.ping(), diskReserve, ingestListening: () => ingest.listening });
-  const app = createHttpApp({ metrics, ready, refusals, api, onInternalError: (e) => log.error({ err: e }, 'request failed') });
+  const app = createHttpApp({ metrics, ready, refusals, api, responseCheck: config.responseCheck, onInternalError: (e) => log.error({ err: e }, 'request failed') });
   const httpServer = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -27,7 +27,7 @@ export class ApiError extends Error {
   }
 }
 
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
 
 function send(method: Method, path: string, body: unknown, signal?: AbortSignal, token?: string): Promise<Response> {
   const headers: Record<string, string> = {};

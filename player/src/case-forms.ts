@@ -28,7 +28,9 @@ export function textarea(): HTMLTextAreaElement {
   return h('textarea', { rows: '2', maxlength: '2000' });
 }
 
-export function caseForm(titleKey: MessageKey, fields: [MessageKey, Field][], submit: () => Promise<void>, testId: string): HTMLFormElement {
+export function caseForm(
+  titleKey: MessageKey, fields: [MessageKey, Field][], submit: () => Promise<void>, testId: string, errorText: (err: unknown) => string = describeError,
+): HTMLFormElement {
   const error = h('p', { class: 'form-error', hidden: '' });
   const button = h('button', { type: 'submit', class: 'primary' }, label('case.submit'));
   const form = h(
@@ -48,7 +50,7 @@ export function caseForm(titleKey: MessageKey, fields: [MessageKey, Field][], su
     submit()
       .catch((err: unknown) => {
         error.hidden = false;
-        setText(error, () => t('case.failed', { error: describeError(err) }));
+        setText(error, () => t('case.failed', { error: errorText(err) }));
       })
       .finally(() => {
         button.disabled = false;

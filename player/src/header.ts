@@ -2,7 +2,7 @@ import { signOut } from './api.ts';
 import { h } from './dom.ts';
 import { label, setText, t, toggleLanguage } from './i18n.ts';
 import { navFor, roleLabel } from './roles.ts';
-import { currentUser } from './session.ts';
+import { currentUser, passwordDue } from './session.ts';
 
 /** Rebuilt on every route change, so it always shows who is signed in now. */
 export function renderHeader(header: HTMLElement): void {
@@ -18,7 +18,9 @@ export function renderHeader(header: HTMLElement): void {
   }
 
   const nav = h('nav', { class: 'header-nav' });
-  for (const item of navFor(user.role)) {
+  // A one-time password still to change opens nothing else: no links to pages that would refuse.
+  const due = passwordDue();
+  for (const item of due ? [] : navFor(user.role)) {
     const link = h('a', { href: item.href }, label(item.key));
     if (location.hash.startsWith(item.href)) link.classList.add('active');
     nav.append(link);
@@ -40,6 +42,7 @@ export function renderHeader(header: HTMLElement): void {
       { class: 'header-right' },
       h('span', { 'data-testid': 'user-name', class: 'user-name' }, user.name),
       role,
+      ...(due ? [] : [h('a', { href: '#/password', 'data-testid': 'change-password', class: 'header-button' }, label('header.changePassword'))]),
       langSwitch,
       signOutButton,
     ),

@@ -4,8 +4,11 @@
  * functions in place, so pages never re-render (a re-render would tear down players and open new,
  * audited playback sessions).
  */
+import { accountsMessages } from './messages/accounts.ts';
 import { analyticsMessages } from './messages/analytics.ts';
 import { casesMessages } from './messages/cases.ts';
+import { devicesMessages } from './messages/devices.ts';
+import { keepingMessages } from './messages/keeping.ts';
 import { partyMessages } from './messages/party.ts';
 import { redactionMessages } from './messages/redaction.ts';
 
@@ -83,6 +86,7 @@ const coreZh = {
   'replay.marking': '正在加水印…（已完成 {marked}/{segments} 段，完成的部分可先播放）',
   'replay.audio_only': '录音：声音无法携带画面水印，播放的是封存的原始录音；本次收听已记入审计。',
   'replay.audio_still': '录音 · 无画面',
+  'replay.photo': '照片：静态照片无法携带隐形取证标记，显示的是封存的原始照片（可见水印照常叠加）；本次查看已记入审计。',
   'gap.device_disconnect': '设备断开',
   'gap.network': '网络',
   'gap.server_restart': '服务重启',
@@ -138,6 +142,7 @@ const coreZh = {
   'flag.late_upload': '逾期上传',
   'flag.decode_errors': '解码错误 {count} 处',
   'flag.audio_only': '录音',
+  'flag.photo': '照片',
 
   'audit.title': '调阅审计',
   'audit.viewer': '调阅人（用户 ID）',
@@ -242,6 +247,7 @@ const coreEn: Record<keyof typeof coreZh, string> = {
   'replay.marking': 'Marking… ({marked} of {segments} segments done; what is done plays now)',
   'replay.audio_only': 'Audio recording: sound cannot carry the picture watermark, so the sealed original plays; this listening is in the audit log.',
   'replay.audio_still': 'Audio recording · no picture',
+  'replay.photo': 'Photo: a still picture cannot carry the hidden forensic mark, so the sealed original is shown (under the visible watermark); this viewing is in the audit log.',
   'gap.device_disconnect': 'Device disconnected',
   'gap.network': 'Network',
   'gap.server_restart': 'Server restart',
@@ -297,6 +303,7 @@ const coreEn: Record<keyof typeof coreZh, string> = {
   'flag.late_upload': 'Late upload',
   'flag.decode_errors': '{count} decode errors',
   'flag.audio_only': 'Audio',
+  'flag.photo': 'Photo',
 
   'audit.title': 'Access audit',
   'audit.viewer': 'Viewer (user ID)',
@@ -328,8 +335,8 @@ const coreEn: Record<keyof typeof coreZh, string> = {
 };
 
 // Each page family keeps its messages in player/src/messages/.
-const zh = { ...coreZh, ...casesMessages.zh, ...partyMessages.zh, ...redactionMessages.zh, ...analyticsMessages.zh };
-const en: Record<MessageKey, string> = { ...coreEn, ...casesMessages.en, ...partyMessages.en, ...redactionMessages.en, ...analyticsMessages.en };
+const zh = { ...coreZh, ...casesMessages.zh, ...partyMessages.zh, ...redactionMessages.zh, ...analyticsMessages.zh, ...accountsMessages.zh, ...devicesMessages.zh, ...keepingMessages.zh };
+const en: Record<MessageKey, string> = { ...coreEn, ...casesMessages.en, ...partyMessages.en, ...redactionMessages.en, ...analyticsMessages.en, ...accountsMessages.en, ...devicesMessages.en, ...keepingMessages.en };
 
 export type MessageKey = keyof typeof zh;
 

@@ -11,6 +11,7 @@ const HOME: Record<Role, string> = {
   party: '#/party',
   agency_head: '#/approvals',
   legal: '#/analytics',
+  security_officer: '#/account-grants',
 };
 
 export function homeFor(role: Role): string {
@@ -38,11 +39,16 @@ const NAV: Partial<Record<Role, { href: string; key: MessageKey }[]>> = {
     { href: '#/party', key: 'nav.party' },
     { href: '#/devices', key: 'nav.devices' },
   ],
-  admin: [{ href: '#/devices', key: 'nav.devices' }],
+  admin: [
+    { href: '#/users', key: 'nav.users' },
+    { href: '#/devices', key: 'nav.devices' },
+  ],
   auditor: [
     { href: '#/audit', key: 'nav.audit' },
     { href: '#/analytics', key: 'nav.analytics' },
+    { href: '#/users', key: 'nav.users' },
   ],
+  security_officer: [{ href: '#/account-grants', key: 'nav.accountGrants' }],
   party: [{ href: '#/party', key: 'nav.party' }],
   agency_head: [
     { href: '#/approvals', key: 'nav.approvals' },

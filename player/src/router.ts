@@ -3,8 +3,11 @@
  * hang their timers, players and fetches on it, so nothing keeps running (or keeps a playback
  * session open) behind the next page.
  */
-import { currentUser } from './session.ts';
+import { currentUser, passwordDue } from './session.ts';
 import { homeFor } from './roles.ts';
+
+/** The one page open to a session whose one-time password is still to be changed. */
+export const PASSWORD_ROUTE = /^\/password$/;
 
 export interface PageContext {
   root: HTMLElement;
@@ -36,6 +39,10 @@ export function startRouter(routes: Route[], root: HTMLElement, onRoute: () => v
     // Public pages are for the signed-out only, every other page for the signed-in only.
     if (found === undefined || (found.route.public === true) !== (user === null)) {
       location.replace(user === null ? '#/sign-in' : homeFor(user.role));
+      return;
+    }
+    if (user !== null && passwordDue() && found.route.pattern !== PASSWORD_ROUTE) {
+      location.replace('#/password');
       return;
     }
     leave?.abort();

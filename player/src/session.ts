@@ -28,3 +28,13 @@ export function clearSession(): void {
 export function currentUser(): User | null {
   return loadSession()?.user ?? null;
 }
+
+/** Signed in with a one-time password: only the password change is open until it is done. */
+export function passwordDue(): boolean {
+  return loadSession()?.mustChangePassword === true;
+}
+
+export function passwordChanged(): void {
+  const session = loadSession();
+  if (session !== null) saveSession({ ...session, mustChangePassword: false });
+}

@@ -1,6 +1,6 @@
 /** Shapes of the viewing API (player/API.md). */
 
-export type Role = 'commander' | 'reviewer' | 'custodian' | 'auditor' | 'admin' | 'party' | 'agency_head' | 'legal';
+export type Role = 'commander' | 'reviewer' | 'custodian' | 'auditor' | 'admin' | 'party' | 'agency_head' | 'legal' | 'security_officer';
 
 export interface User {
   id: string;
@@ -15,6 +15,8 @@ export interface AuthSession {
   accessExpiresAt: string;
   refreshToken: string;
   user: User;
+  /** a one-time password was used: until it is changed the session may do nothing else */
+  mustChangePassword?: boolean;
 }
 
 export type FeedState = 'live' | 'interrupted' | 'offline';
@@ -115,8 +117,10 @@ export interface PlaybackSession {
   watermark: WatermarkText;
   /** a replay whose last segments are still being marked: they are held back, the playlist grows as they are */
   marking: { marked: number; segments: number } | null;
-  /** replayed from its sealed originals, and why: a sound recording cannot carry the picture mark */
-  unmarked: 'audio_only' | null;
+  /** replayed from its sealed originals, and why: a sound recording cannot carry the picture mark, nor a still photo the forensic one */
+  unmarked: 'audio_only' | 'photo' | null;
+  /** a photo's picture, signed for this session (it has no playlist); null otherwise */
+  photoUrl: string | null;
 }
 
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed';

@@ -15,7 +15,13 @@
  * success, each attempt waits SLOW_SECONDS after the one before (counted in one UPDATE, so parallel
  * attempts all count). A stranger can delay the officer by at most that much per try, never lock
  * them out for long. A badge no account has answers exactly as one that has, with the same hash
- * run, so neither answers nor timing tell which badges exist.
+ * run, so neither answers nor timing tell which badges exist. Only after the right password does
+ * a disabled account, or one awaiting approval, hear so.
+ *
+ * Idle sessions end: a session with no authenticated request for `idleMinutes` is revoked when next
+ * seen, its access and refresh tokens both answered `session_idle`. A refresh alone is no activity
+ * (a page left open refreshes by itself). The last activity is written at most every TOUCH_MS, not
+ * on every request.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
@@ -24,6 +30,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { AccountLocked, NotAuthenticated, RateLimited } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { AccountDisabled, AwaitingApproval, SessionIdle } from './account-errors.ts';
 import { AttemptLimiter, FailureLock } from './attempt-limiter.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { type UserRegistry, type Viewer, viewerOf } from './user-registry.ts';
@@ -37,6 +44,7 @@ const SLOW_SECONDS = 30;
 const ALGORITHM = 'HS256';
 const ISSUER = 'liuhen';
 const AUDIENCE = 'liuhen-api';
+const TOUCH_MS = 60_000;
 
 const claimsSchema = z.object({ sub: z.string(), sid: z.string() });
 
@@ -50,11 +58,21 @@ export interface Tokens {
   accessExpiresAt: string;
   refreshToken: string;
   user: Omit<Viewer, 'clearances'>;
+  /** the password is one-time: the session may only change it (authenticate.ts) */
+  mustChangePassword: boolean;
 }
 
 export interface Authenticated {
   viewer: Viewer;
   authSessionId: string;
+  mustChangePassword: boolean;
+}
+
+interface SessionTimes {
+  id: string;
+  user_id: string;
+  created_at: string;
+  last_active_at: string | null;
 }
 
 const refreshHash = (token: string) => createHash('sha256').update(`liuhen-refresh:${token}`).digest('hex');
@@ -67,14 +85,17 @@ export class AuthService {
   private readonly unknownBadges: FailureLock;
   /** compared against when the badge is unknown, so timing does not tell which badges exist */
   private readonly decoyHash = hashPassword(randomBytes(16).toString('hex'));
+  private readonly idleMs: number;
 
   constructor(
     private readonly db: Db,
     private readonly users: UserRegistry,
     private readonly audit: AuditLog,
     private readonly jwtKey: Buffer,
+    idleMinutes = 30,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.idleMs = idleMinutes * 60_000;
     this.byPlace = new FailureLock(LOCK_AFTER_FAILURES, LOCK_MINUTES * 60_000, () => this.now().getTime());
     this.unknownBadges = new FailureLock(SLOW_AFTER, SLOW_SECONDS * 1000, () => this.now().getTime());
   }
@@ -102,9 +123,13 @@ export class AuthService {
       await this.refusal(actor, 'slowed', ctx);
       throw new RateLimited(accountWait);
     }
-    if (!user || !ok || user.state !== 'active') {
+    if (!user || !ok) {
       await this.refusal(actor, user ? 'bad_password' : 'unknown_badge', ctx);
       throw new NotAuthenticated('bad_credentials', 'wrong badge number or password');
+    }
+    if (user.state !== 'active') {
+      await this.refusal(actor, user.state === 'disabled' ? 'account_disabled' : 'awaiting_approval', ctx, 'auth.sign_in', user.id);
+      throw user.state === 'disabled' ? new AccountDisabled() : new AwaitingApproval();
     }
     this.byPlace.succeeded(place);
     this.byAddress.refund(address);
@@ -120,10 +145,12 @@ export class AuthService {
         created_at: now.toISOString(),
         refresh_expires_at: new Date(now.getTime() + REFRESH_HOURS * 3_600_000).toISOString(),
         revoked_at: null,
+        last_active_at: now.toISOString(),
       })
       .execute();
+    await this.db.updateTable('users').set({ last_sign_in_at: now.toISOString() }).where('id', '=', user.id).execute();
     await this.audit.record({ actor: `user:${user.id}`, action: 'auth.sign_in', subject: user.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, sessionId });
-    return this.issue(viewerOf(user), sessionId, refreshToken);
+    return this.issue(viewerOf(user), sessionId, refreshToken, user.must_change_password === 1);
   }
 
   async refresh(refreshToken: string, ctx: RequestContext): Promise<Tokens> {
@@ -136,6 +163,7 @@ export class AuthService {
       await this.refusal('anonymous', 'bad_refresh_token', ctx, 'auth.refresh');
       throw new NotAuthenticated();
     }
+    await this.endIfIdle(session, ctx);
     const user = await this.users.find(session.user_id);
     if (user?.state !== 'active') throw new NotAuthenticated();
     const next = this.refreshTokenFor(session.id);
@@ -151,7 +179,21 @@ export class AuthService {
       await this.revokeReused(session.id, session.user_id, ctx);
       throw new NotAuthenticated();
     }
-    return this.issue(viewerOf(user), session.id, next);
+    return this.issue(viewerOf(user), session.id, next, user.must_change_password === 1);
+  }
+
+  /** Revokes a session idle past the limit (audited once, by whichever request finds it) and refuses with `session_idle`. */
+  private async endIfIdle(session: SessionTimes, ctx: RequestContext): Promise<void> {
+    const now = this.now();
+    if (now.getTime() - Date.parse(session.last_active_at ?? session.created_at) <= this.idleMs) return;
+    const ended = await this.db.updateTable('auth_sessions').set({ revoked_at: now.toISOString() }).where('id', '=', session.id).where('revoked_at', 'is', null).executeTakeFirst();
+    if (Number(ended.numUpdatedRows) === 1) {
+      await this.audit.record({
+        actor: `user:${session.user_id}`, action: 'auth.idle', subject: session.user_id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, sessionId: session.id,
+        detail: { lastActiveAt: session.last_active_at ?? session.created_at },
+      });
+    }
+    throw new SessionIdle();
   }
 
   /**
@@ -199,8 +241,8 @@ export class AuthService {
     await this.audit.record({ actor: `user:${auth.viewer.id}`, action: 'auth.sign_out', subject: auth.viewer.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, sessionId: auth.authSessionId });
   }
 
-  /** Checks an access token: signature (HS256 only), issuer, audience, expiry, and that its session lives. */
-  async authenticate(token: string | undefined): Promise<Authenticated> {
+  /** Checks an access token: signature (HS256 only), issuer, audience, expiry, and that its session lives and was not idle too long. */
+  async authenticate(token: string | undefined, ctx: RequestContext = { address: null, userAgent: null }): Promise<Authenticated> {
     if (!token) throw new NotAuthenticated();
     let claims: z.infer<typeof claimsSchema>;
     try {
@@ -208,23 +250,28 @@ export class AuthService {
     } catch {
       throw new NotAuthenticated();
     }
-    const session = await this.db.selectFrom('auth_sessions').select(['user_id', 'revoked_at', 'refresh_expires_at']).where('id', '=', claims.sid).executeTakeFirst();
+    const session = await this.db.selectFrom('auth_sessions').select(['id', 'user_id', 'revoked_at', 'created_at', 'last_active_at']).where('id', '=', claims.sid).executeTakeFirst();
     if (!session || session.revoked_at || session.user_id !== claims.sub) throw new NotAuthenticated();
+    await this.endIfIdle(session, ctx);
     // An account removed or disabled since the token was issued: no identity, not a missing thing (401, not 404).
     const user = await this.users.find(claims.sub);
     if (user?.state !== 'active') throw new NotAuthenticated();
-    return { viewer: viewerOf(user), authSessionId: claims.sid };
+    const now = this.now();
+    if (now.getTime() - Date.parse(session.last_active_at ?? session.created_at) > Math.min(TOUCH_MS, this.idleMs / 10)) {
+      await this.db.updateTable('auth_sessions').set({ last_active_at: now.toISOString() }).where('id', '=', session.id).execute();
+    }
+    return { viewer: viewerOf(user), authSessionId: claims.sid, mustChangePassword: user.must_change_password === 1 };
   }
 
-  private issue(viewer: Viewer, sessionId: string, refreshToken: string): Tokens {
+  private issue(viewer: Viewer, sessionId: string, refreshToken: string, mustChangePassword: boolean): Tokens {
     const nowSeconds = Math.floor(this.now().getTime() / 1000);
     const exp = nowSeconds + ACCESS_MINUTES * 60;
     const accessToken = jwt.sign({ sub: viewer.id, sid: sessionId, iat: nowSeconds, exp }, this.jwtKey, { algorithm: ALGORITHM, issuer: ISSUER, audience: AUDIENCE });
     const { clearances: _c, ...user } = viewer;
-    return { accessToken, accessExpiresAt: new Date(exp * 1000).toISOString(), refreshToken, user };
+    return { accessToken, accessExpiresAt: new Date(exp * 1000).toISOString(), refreshToken, user, mustChangePassword };
   }
 
-  private async refusal(actor: string, reason: string, ctx: RequestContext, action = 'auth.sign_in'): Promise<void> {
-    await this.audit.record({ actor, action, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason } });
+  private async refusal(actor: string, reason: string, ctx: RequestContext, action = 'auth.sign_in', subject: string | null = null): Promise<void> {
+    await this.audit.record({ actor, action, subject, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason } });
   }
 }

@@ -27,8 +27,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** A password to hand out once: 18 characters from an alphabet without look-alikes. */
+/**
+ * A password to hand out once: 18 characters from an alphabet without look-alikes, with upper
+ * and lower case and digits, so that it meets the rules a chosen one must (password-rules.ts).
+ */
 export function generatePassword(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
-  return Array.from({ length: 18 }, () => alphabet[randomInt(alphabet.length)]).join('');
+  for (;;) {
+    const password = Array.from({ length: 18 }, () => alphabet[randomInt(alphabet.length)]).join('');
+    if (/[A-Z]/.test(password) && /[a-z]/.test(password) && /\d/.test(password)) return password;
+  }
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { badgeSchema } from '../badges.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import { CONFIDENTIALITY_LABELS, type Confidentiality, ROLES, type User } from '../db/schema.ts';
+import { type AccountState, CONFIDENTIALITY_LABELS, type Confidentiality, ROLES, type User } from '../db/schema.ts';
 import { UserExists, UserNotFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { unitSchema } from '../units.ts';
@@ -15,10 +15,33 @@ export const newUserSchema = z.object({
   name: z.string().trim().min(1).max(100),
   badge: badgeSchema,
   clearances: z.array(z.enum(CONFIDENTIALITY_LABELS as [Confidentiality, ...Confidentiality[]])).default([]),
-  /** generated (and shown once) when not given */
+  /**
+   * In-process only (test fixtures): a password the account keeps. Otherwise one is generated, shown
+   * once, and must be changed at the first sign-in.
+   */
   password: z.string().min(12, 'passwords are at least 12 characters').max(200).optional(),
 });
 export type NewUser = z.input<typeof newUserSchema>;
+
+/** An account as the administrators see it (GET /api/users, `liuhen users --json`). */
+export interface UserView {
+  id: string;
+  badge: string;
+  name: string;
+  role: User['role'];
+  unit: string;
+  clearances: Confidentiality[];
+  state: AccountState;
+  mustChangePassword: boolean;
+  lastSignInAt: string | null;
+  createdAt: string;
+}
+
+export function userView(u: User): UserView {
+  return {
+    ...viewerOf(u), state: u.state, mustChangePassword: u.must_change_password === 1, lastSignInAt: u.last_sign_in_at, createdAt: u.created_at,
+  };
+}
 
 /** What the rest of liuhen knows about a signed-in person. */
 export interface Viewer {
@@ -40,10 +63,12 @@ export class UserRegistry {
     private readonly audit: AuditLog,
   ) {}
 
-  async add(input: NewUser, actor: string): Promise<{ user: Viewer; password: string }> {
+  /** `state`: `awaiting_approval` when the account's grant waits for a security officer (accounts.ts). */
+  async add(input: NewUser, actor: string, state: AccountState = 'active'): Promise<{ user: UserView; password: string }> {
     const spec = newUserSchema.parse(input);
     if (await this.db.selectFrom('users').select('id').where('badge', '=', spec.badge).executeTakeFirst()) throw new UserExists(spec.badge);
     const password = spec.password ?? generatePassword();
+    const now = new Date().toISOString();
     const row: User = {
       id: newId('usr'),
       badge: spec.badge,
@@ -54,12 +79,39 @@ export class UserRegistry {
       password_hash: await hashPassword(password),
       failed_attempts: 0,
       locked_until: null,
-      state: 'active',
-      created_at: new Date().toISOString(),
+      state,
+      created_at: now,
+      must_change_password: spec.password ? 0 : 1,
+      last_sign_in_at: null,
     };
-    await this.db.insertInto('users').values(row).execute();
-    await this.audit.record({ actor, action: 'user.add', subject: row.id, outcome: 'ok', detail: { role: row.role, unit: row.unit, badge: row.badge } });
-    return { user: viewerOf(row), password };
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('users').values(row).execute();
+      await tx.insertInto('password_history').values({ user_id: row.id, password_hash: row.password_hash, set_at: now, set_by: actor }).execute();
+    });
+    await this.audit.record({
+      actor, action: 'user.add', subject: row.id, outcome: 'ok', detail: { role: row.role, unit: row.unit, badge: row.badge, clearances: spec.clearances, state },
+    });
+    return { user: userView(row), password };
+  }
+
+  /** Sets a new password hash, kept in the history too; `oneTime`: it was shown to an administrator. */
+  async setPassword(id: string, hash: string, oneTime: boolean, by: string): Promise<void> {
+    const now = new Date().toISOString();
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('users').set({ password_hash: hash, must_change_password: oneTime ? 1 : 0, failed_attempts: 0, locked_until: null }).where('id', '=', id).execute();
+      await tx.insertInto('password_history').values({ user_id: id, password_hash: hash, set_at: now, set_by: by }).execute();
+    });
+  }
+
+  /** The hashes of the account's newest `n` passwords, the current one included. */
+  async recentPasswords(id: string, n: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('password_history').select('password_hash').where('user_id', '=', id).orderBy('set_at', 'desc').limit(n).execute();
+    return rows.map((r) => r.password_hash);
+  }
+
+  /** Ends every session of the account at once: its access tokens stop with their session (auth-service.ts). */
+  async endSessions(id: string): Promise<void> {
+    await this.db.updateTable('auth_sessions').set({ revoked_at: new Date().toISOString() }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
   }
 
   async get(id: string): Promise<User> {
@@ -105,7 +157,7 @@ export class UserRegistry {
     return this.db.selectFrom('users').selectAll().where('badge', '=', badge).executeTakeFirst();
   }
 
-  async list(): Promise<Viewer[]> {
-    return (await this.db.selectFrom('users').selectAll().orderBy('created_at').execute()).map(viewerOf);
+  async list(): Promise<UserView[]> {
+    return (await this.db.selectFrom('users').selectAll().orderBy('created_at').execute()).map(userView);
   }
 }

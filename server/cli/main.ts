@@ -11,8 +11,9 @@ import { openCore } from '../liuhen.ts';
 import { EXIT, exitCodeFor, messageFor } from './exit-codes.ts';
 import { deviceAdd, deviceAssign, deviceRevoke, devicesList } from './devices-command.ts';
 import { recordingsList } from './recordings-command.ts';
+import { recordingCommand, RECORDING_USAGE } from './recording-command.ts';
 import { up } from './up-command.ts';
-import { userAdd, usersList } from './users-command.ts';
+import { grantsList, userAdd, userDisable, userEnable, userReset, usersList } from './users-command.ts';
 import { auditQuery, auditVerify } from './audit-command.ts';
 import { verify } from './verify-command.ts';
 import { traceCommand } from './trace-command.ts';
@@ -34,11 +35,17 @@ const USAGE = `liuhen — 留痕 evidence server
   liuhen device assign <deviceId> --officer <badgeNo>   hands a body camera to another officer (one each)
   liuhen devices [--json]
   liuhen recordings [--json]
-  liuhen verify <recordingId> [--json]        exit 0 intact, 1 broken (names the first broken entry)
+${RECORDING_USAGE}  liuhen verify <recordingId> [--json]        exit 0 intact, 1 broken (names the first broken entry)
   liuhen user add --role <role> --unit <unit> --name <name> --badge <badgeNo> [--clearance a,b]
                                               roles: commander reviewer custodian auditor admin party agency_head legal
-                                              clearances: state_secret trade_secret privacy; prints a one-time password
+                                              security_officer; clearances: state_secret trade_secret privacy; prints a
+                                              one-time password. A media or oversight role or a clearance waits for a
+                                              security officer's approval, unless none is active yet (the bootstrap)
+  liuhen user reset <badgeNo>                 a new one-time password; the account's sessions end
+  liuhen user disable <badgeNo> --reason <text>   the account's sessions end at once; nothing is deleted
+  liuhen user enable <badgeNo>                a media or oversight account is proposed for approval instead
   liuhen users [--json]
+  liuhen grants [--state proposed|approved|rejected] [--json]   grants awaiting or past a security officer's decision
   liuhen audit [--viewer <userId>] [--recording <id>] [--since <ISO time>] [--json]
   liuhen audit verify [--json]                exit 0 intact, 1 broken (names the first bad event)
   liuhen trace <file> [--recording <id>] [--json]   names the replay session or party copy a leaked copy came
@@ -72,8 +79,8 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         json: { type: 'boolean' }, kind: { type: 'string' }, rtsp: { type: 'string' }, 'rtsp-user': { type: 'string' }, 'rtsp-password-file': { type: 'string' }, officer: { type: 'string' }, name: { type: 'string' }, unit: { type: 'string' },
-        role: { type: 'string' }, badge: { type: 'string' }, clearance: { type: 'string' },
-        viewer: { type: 'string' }, recording: { type: 'string' }, since: { type: 'string' },
+        role: { type: 'string' }, badge: { type: 'string' }, clearance: { type: 'string' }, reason: { type: 'string' }, state: { type: 'string' },
+        viewer: { type: 'string' }, recording: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, label: { type: 'string' },
         subject: { type: 'string' },
         out: { type: 'string' }, recipient: { type: 'string' }, approval: { type: 'string' },
       },
@@ -93,6 +100,11 @@ async function main(argv: string[]): Promise<number> {
         break;
       case 'devices':
         return await devicesList(core, values.json ?? false);
+      case 'recording': {
+        const code = await recordingCommand(core, sub, positionals[1], values);
+        if (code !== null) return code;
+        break;
+      }
       case 'recordings':
         return await recordingsList(core, values.json ?? false);
       case 'user':
@@ -100,7 +112,15 @@ async function main(argv: string[]): Promise<number> {
           const clearances = values.clearance ? values.clearance.split(',') : [];
           return await userAdd(core, { role: values.role as 'commander', unit: values.unit!, name: values.name!, badge: values.badge!, clearances: clearances as [] });
         }
+        if (sub === 'reset' || sub === 'disable' || sub === 'enable') {
+          const badge = z.string().min(1, 'give a badge number').parse(positionals[1]);
+          if (sub === 'reset') return await userReset(core, badge);
+          if (sub === 'enable') return await userEnable(core, badge);
+          return await userDisable(core, badge, z.string({ required_error: 'give --reason <text>' }).trim().min(1).max(500).parse(values.reason));
+        }
         break;
+      case 'grants':
+        return await grantsList(core, z.enum(['proposed', 'approved', 'rejected']).optional().parse(values.state), values.json ?? false);
       case 'users':
         return await usersList(core, values.json ?? false);
       case 'audit':

@@ -512,6 +512,45 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await protectRecordings(db, dialect);
     },
   },
+  '0008_share_periods': {
+    async up(db: Kysely<unknown>) {
+      // A custodian shares a recording with a reviewer for a period; shares made before had none.
+      await db.schema.alterTable('recording_shares').addColumn('expires_at', 'text').execute();
+    },
+  },
+  '0009_accounts': {
+    async up(db: Kysely<unknown>) {
+      // Accounts made before keep the password they have: it was not one an administrator was shown.
+      await db.schema.alterTable('users').addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('users').addColumn('last_sign_in_at', 'text').execute();
+      await db.schema.alterTable('auth_sessions').addColumn('last_active_at', 'text').execute();
+      await db.schema
+        .createTable('password_history')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('set_at', 'text', (c) => c.notNull())
+        .addColumn('set_by', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('password_history_user').on('password_history').columns(['user_id', 'set_at']).execute();
+      // A password once set stays on record, so "not one of the last five" cannot be undone.
+      await makeAppendOnly(db, dialect, 'password_history');
+      await db.schema
+        .createTable('account_grants')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('clearances', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('proposed_by', 'text', (c) => c.notNull())
+        .addColumn('proposed_at', 'text', (c) => c.notNull())
+        .addColumn('decided_by', 'text')
+        .addColumn('decided_at', 'text')
+        .addColumn('reason', 'text')
+        .execute();
+      await db.schema.createIndex('account_grants_state').on('account_grants').columns(['state', 'proposed_at']).execute();
+    },
+  },
 });
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

@@ -2,7 +2,7 @@
  * Table shapes as Kysely sees them. Instants are RFC 3339 UTC strings with milliseconds
  * (they sort as text and read the same on SQLite and PostgreSQL).
  */
-import type { Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 
 export type DeviceKind = 'bodycam' | 'fixed';
 export type DeviceState = 'active' | 'revoked';
@@ -22,8 +22,11 @@ export interface DecodeErrorsFlag {
   kind: 'decode_errors';
   count: number;
 }
-/** `audio_only`: a sound recording (录音) without pictures, replayed unmarked (playback-service.ts) */
-export type RecordingFlag = 'clock_drift' | 'late_upload' | 'audio_only' | DecodeErrorsFlag;
+/**
+ * `audio_only`: a sound recording (录音) without pictures; `photo`: a photograph (照相), one object
+ * sealed as received. Both are shown unmarked (playback-service.ts).
+ */
+export type RecordingFlag = 'clock_drift' | 'late_upload' | 'audio_only' | 'photo' | DecodeErrorsFlag;
 
 export interface DevicesTable {
   id: string;
@@ -168,8 +171,9 @@ export interface AuditEventsTable {
   hash: string;
 }
 
-export type Role = 'commander' | 'reviewer' | 'custodian' | 'auditor' | 'admin' | 'party' | 'agency_head' | 'legal';
-export const ROLES: readonly Role[] = ['commander', 'reviewer', 'custodian', 'auditor', 'admin', 'party', 'agency_head', 'legal'];
+/** `security_officer` (安全管理员) approves grants of media and clearances, sees no media and creates no accounts (三员分立). */
+export type Role = 'commander' | 'reviewer' | 'custodian' | 'auditor' | 'admin' | 'party' | 'agency_head' | 'legal' | 'security_officer';
+export const ROLES: readonly Role[] = ['commander', 'reviewer', 'custodian', 'auditor', 'admin', 'party', 'agency_head', 'legal', 'security_officer'];
 export type Confidentiality = 'state_secret' | 'trade_secret' | 'privacy';
 export const CONFIDENTIALITY_LABELS: readonly Confidentiality[] = ['state_secret', 'trade_secret', 'privacy'];
 
@@ -184,8 +188,44 @@ export interface UsersTable {
   password_hash: string;
   failed_attempts: number;
   locked_until: string | null;
-  state: 'active' | 'disabled';
+  state: AccountState;
   created_at: string;
+  /** 1 while the password is one an administrator was shown: it must be changed before anything else */
+  must_change_password: Generated<number>;
+  last_sign_in_at: string | null;
+}
+
+/** `awaiting_approval`: created with a grant a security officer has not approved yet; cannot sign in. */
+export type AccountState = 'active' | 'disabled' | 'awaiting_approval';
+
+/** Every password an account had, newest last: none of the last five may be set again. Never changed. */
+export interface PasswordHistoryTable {
+  user_id: string;
+  password_hash: string;
+  set_at: string;
+  /** who set it: the user themselves, or the administrator who reset it (`user:<id>`, `cli:<name>`) */
+  set_by: string;
+}
+
+export type GrantKind = 'create' | 'change' | 'enable';
+export type GrantState = 'proposed' | 'approved' | 'rejected';
+
+/** A proposal of role and clearances for an account: made by an administrator, decided by a security officer. */
+export interface AccountGrantsTable {
+  id: string;
+  user_id: string;
+  kind: GrantKind;
+  role: Role;
+  /** JSON array of Confidentiality */
+  clearances: string;
+  state: GrantState;
+  /** `user:<id>`, or `cli:<name>` for the operator's command line */
+  proposed_by: string;
+  proposed_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  /** a rejection's reason */
+  reason: string | null;
 }
 
 /** A signed-in user's session: the refresh token (hashed) and, by id, every access token issued on it. */
@@ -196,6 +236,8 @@ export interface AuthSessionsTable {
   created_at: string;
   refresh_expires_at: string;
   revoked_at: string | null;
+  /** the last request authenticated with one of its access tokens (null: its creation); idle too long, it ends */
+  last_active_at: string | null;
 }
 
 export interface RecordingSharesTable {
@@ -203,6 +245,8 @@ export interface RecordingSharesTable {
   user_id: string;
   shared_by: string;
   shared_at: string;
+  /** the share ends then; null: shared for good (shares made before periods) */
+  expires_at: string | null;
 }
 
 export interface PlaybackSessionsTable {
@@ -501,6 +545,8 @@ export interface Schema {
   party_request_recordings: PartyRequestRecordingsTable;
   viewing_rooms: ViewingRoomsTable;
   installation: InstallationTable;
+  password_history: PasswordHistoryTable;
+  account_grants: AccountGrantsTable;
 }
 
 export type Device = Selectable<DevicesTable>;
@@ -509,6 +555,7 @@ export type LedgerEntry = Selectable<LedgerEntriesTable>;
 export type SpoolPart = Selectable<SpoolPartsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type User = Selectable<UsersTable>;
+export type Grant = Selectable<AccountGrantsTable>;
 export type PlaybackSession = Selectable<PlaybackSessionsTable>;
 export type Upload = Selectable<UploadsTable>;
 export type Job = Selectable<JobsTable>;

@@ -124,12 +124,12 @@ export class DeviceRegistry {
     return row?.id;
   }
 
-  async revoke(id: string, actor: string): Promise<Device> {
+  async revoke(id: string, actor: string, reason?: string): Promise<Device> {
     const revokedAt = new Date().toISOString();
     const result = await this.db.updateTable('devices').set({ state: 'revoked', revoked_at: revokedAt }).where('id', '=', id).where('state', '=', 'active').executeTakeFirst();
     const device = await this.get(id);
     if (Number(result.numUpdatedRows) > 0) {
-      await this.audit.record({ actor, action: 'device.revoke', subject: id, outcome: 'ok' });
+      await this.audit.record({ actor, action: 'device.revoke', subject: id, outcome: 'ok', ...(reason === undefined ? {} : { detail: { reason } }) });
       await this.changed();
     }
     return device;

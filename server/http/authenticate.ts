@@ -5,6 +5,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Authenticated, AuthService } from '../auth/auth-service.ts';
+import { PasswordChangeRequired } from '../auth/account-errors.ts';
 import type { Viewer } from '../auth/user-registry.ts';
 import { markAudited, NotAllowed } from '../errors.ts';
 import type { Decision } from '../policy/policy.ts';
@@ -16,13 +17,18 @@ export function bearerToken(req: Request): string | undefined {
   return header?.startsWith('Bearer ') ? header.slice(7) : undefined;
 }
 
-/** Refusals are not audited here: the error handler counts strangers' per address (refusal-limiter.ts). */
-export function requireAuth(auth: AuthService) {
+/**
+ * Refusals are not audited here: the error handler counts strangers' per address (refusal-limiter.ts).
+ * A session still on a one-time password is refused everywhere (403 `password_change_required`,
+ * audited as the user's) but where `beforePasswordChange` lets it in: /me, changing the password, sign-out.
+ */
+export function requireAuth(auth: AuthService, { beforePasswordChange = false } = {}) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearerToken(req);
     try {
-      res.locals.auth = await auth.authenticate(token);
-      next();
+      const authenticated = await auth.authenticate(token, contextOf(req));
+      res.locals.auth = authenticated;
+      next(authenticated.mustChangePassword && !beforePasswordChange ? new PasswordChangeRequired() : undefined);
     } catch (e) {
       res.locals.refusalReason = token ? 'bad_token' : 'no_token';
       next(e);

@@ -8,8 +8,10 @@ import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { requireAdmin } from './require-admin.ts';
 
 const deviceIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+/** Why a device is taken out of service (lost, broken, handed back): kept in the audit log. */
+const revocationSchema = z.object({ reason: z.string().trim().min(1).max(200) });
 
-/** Devices: the admin registers and assigns them; custodians and commanders also read the list. */
+/** Devices: the admin registers, assigns and revokes them; custodians and commanders also read the list. */
 export function deviceAdminRoutes(d: ApiDeps): Router {
   const r = Router();
   const admin = (action: string) => requireAdmin(d, action);
@@ -27,6 +29,11 @@ export function deviceAdminRoutes(d: ApiDeps): Router {
     const { id } = deviceIdParam.parse(req.params);
     const { officerBadge } = assignmentSchema.parse(req.body);
     res.json({ device: presentDevice(await d.devices.assign(id, officerBadge, `user:${authOf(res).viewer.id}`)) });
+  });
+  r.post('/devices/:id/revoke', ...admin('device.revoke'), async (req, res) => {
+    const { id } = deviceIdParam.parse(req.params);
+    const { reason } = revocationSchema.parse(req.body);
+    res.json({ device: presentDevice(await d.devices.revoke(id, `user:${authOf(res).viewer.id}`, reason)) });
   });
   return r;
 }

@@ -4,7 +4,7 @@ import { ZodError } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Authenticated } from '../auth/auth-service.ts';
 import type { Device } from '../db/schema.ts';
-import { AccountLocked, LiuhenError, RateLimited, StateConflict, wasAudited } from '../errors.ts';
+import { AccountLocked, ExplainedRefusal, LiuhenError, RateLimited, StateConflict, wasAudited } from '../errors.ts';
 import type { RefusalLimiter } from './refusal-limiter.ts';
 import { contextOf } from './request-context.ts';
 
@@ -18,7 +18,11 @@ const STATUS: Record<string, number> = {
   unauthenticated: 401,
   bad_credentials: 401,
   forbidden: 403,
-  needs_security_officer: 403,
+  password_change_required: 403,
+  wrong_password: 403,
+  account_disabled: 401,
+  awaiting_approval: 401,
+  session_idle: 401,
   locked: 423,
   rate_limited: 429,
   invalid_input: 400,
@@ -90,6 +94,7 @@ export function errorHandler(audit: AuditLog, refusals: RefusalLimiter, onIntern
         .catch(onInternal);
     }
     const body: Record<string, unknown> = { error: code };
+    if (err instanceof ExplainedRefusal && code === err.code) body.message = err.message;
     if (retryAfterSeconds !== undefined) {
       body.retryAfterSeconds = retryAfterSeconds;
       res.setHeader('Retry-After', String(retryAfterSeconds));

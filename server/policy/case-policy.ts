@@ -33,6 +33,7 @@ export function mayReadCase(v: Viewer, c: CaseFacts): Decision {
     case 'auditor':
       return ALLOW;
     case 'admin':
+    case 'security_officer':
     case 'party':
       return deny(`role ${v.role} does not see cases`);
     case 'reviewer':

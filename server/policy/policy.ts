@@ -7,7 +7,8 @@
  *   custodian  their unit's recordings; shares and labels them (a label's change needs its clearance)
  *   auditor    the audit log, no media; the state of jobs
  *   commander and custodian also follow the jobs working on the recordings they may replay
- *   admin      users and devices, no media
+ *   admin      users and devices, no media; gives media or clearances only with a security officer
+ *   security_officer  approves or rejects the admin's grants (account-policy.ts), no media
  *   custodian and commander also read the device list (custodians every unit's, commanders their own)
  *   the officer wearing a bodycam, or a commander of its unit, marks the 告知 notice on its recording
  *   custodian  also makes exports of their unit's recordings: evidence packages, and party copies

@@ -20,7 +20,7 @@ import { configFrom, startTestServer, testEnv } from '../helpers/server.ts';
 import { PASSWORD, type SignedIn, signedInUser } from '../helpers/viewing.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const ROLES: Role[] = ['commander', 'reviewer', 'custodian', 'auditor', 'admin', 'party', 'agency_head', 'legal'];
+const ROLES: Role[] = ['commander', 'reviewer', 'custodian', 'auditor', 'admin', 'party', 'agency_head', 'legal', 'security_officer'];
 const ALL_CLEARANCES: Confidentiality[] = ['state_secret', 'trade_secret', 'privacy'];
 
 let server: RunningServer;
@@ -81,22 +81,26 @@ describe('1. labels', () => {
 });
 
 describe('2. the admin', () => {
-  it('cannot create a media account or give clearances alone; the operator’s `liuhen user add` still can', async () => {
+  it('cannot give a media account or clearances alone: the account waits for a security officer and cannot sign in; the operator’s `liuhen user add` bootstraps', async () => {
     const admin = await user('admin');
-    const badge = nextBadge('self');
-    for (const role of ['custodian', 'commander', 'reviewer', 'party', 'agency_head'] as const) {
-      const made = await call(admin, 'POST', '/api/users', { role, unit: 'u1', name: '自建账号', badge, clearances: role === 'custodian' ? ALL_CLEARANCES : [], password: PASSWORD });
-      expect(made).toEqual({ status: 403, body: { error: 'needs_security_officer' } });
+    const proposals = [];
+    for (const role of ['custodian', 'commander', 'reviewer', 'party', 'agency_head', 'legal'] as const) {
+      const badge = nextBadge('self');
+      const clearances = role === 'custodian' ? ALL_CLEARANCES : role === 'legal' ? ['privacy'] : [];
+      const made = await call(admin, 'POST', '/api/users', { role, unit: 'u1', name: '自建账号', badge, clearances });
+      expect(made).toMatchObject({ status: 201, body: { user: { state: 'awaiting_approval' }, grant: { kind: 'create', role, clearances, state: 'proposed' } } });
+      expect(await call(null, 'POST', '/api/auth/sign-in', { badge, password: made.body.password })).toMatchObject({ status: 401, body: { error: 'awaiting_approval' } });
+      // … and the admin cannot approve it.
+      expect(await call(admin, 'POST', `/api/grants/${made.body.grant.id}/approve`)).toEqual({ status: 403, body: { error: 'forbidden' } });
+      proposals.push(made.body.grant.id);
     }
-    expect(await call(admin, 'POST', '/api/users', { role: 'legal', unit: 'u1', name: '法制', badge, clearances: ['privacy'] })).toEqual({ status: 403, body: { error: 'needs_security_officer' } });
-    expect((await call(null, 'POST', '/api/auth/sign-in', { badge, password: PASSWORD })).status).toBe(401);
-    expect(await server.core.users.byBadge(badge)).toBeUndefined();
-    const refused = await refusedAudits('user.add');
-    expect(refused).toHaveLength(6);
-    expect(refused[0]).toMatchObject({ role: 'custodian', badge, clearances: ALL_CLEARANCES });
+    // No password of the admin's choosing either.
+    expect((await call(admin, 'POST', '/api/users', { role: 'custodian', unit: 'u1', name: '自建账号', badge: nextBadge('self'), password: PASSWORD })).status).toBe(400);
+    await server.core.audit.flush();
+    expect((await server.core.audit.query({ action: 'grant.propose', actor: `user:${admin.userId}` })).map((e) => e.object)).toEqual(proposals);
 
     // What sees no media, the admin still creates alone.
-    expect((await call(admin, 'POST', '/api/users', { role: 'legal', unit: 'u1', name: '法制', badge })).status).toBe(201);
+    expect(await call(admin, 'POST', '/api/users', { role: 'legal', unit: 'u1', name: '法制', badge: nextBadge('legal') })).toMatchObject({ status: 201, body: { user: { state: 'active' }, grant: null } });
     const cli = await runCli(['user', 'add', '--role', 'custodian', '--unit', 'u1', '--name', '保管员', '--badge', nextBadge('cli'), '--clearance', 'privacy'], env);
     expect(cli.code, cli.stderr).toBe(0);
   });
@@ -189,21 +193,32 @@ describe('7. identity and the audit of refusals', () => {
 });
 
 describe('no role raises its own rights', () => {
-  it.each(ROLES)('%s: by users, labels, shares, cases or devices', async (role) => {
+  it.each(ROLES)('%s: by users, grants, labels, shares, cases or devices', async (role) => {
     const me = await user(role);
     const secret = await labelled('state_secret');
     const { id: caseId } = (await call(await user('custodian'), 'POST', '/api/cases', { caseNo: nextBadge('SELF'), unit: 'u1', title: '自我授权' })).body;
+    // Another admin proposes media for this account: whoever it is, it cannot approve that itself.
+    const proposal = await call(await user('admin'), 'POST', `/api/users/${me.userId}/grants`, { role: 'custodian', clearances: ALL_CLEARANCES });
+    expect(proposal.status).toBe(202);
+    const altBadge = nextBadge('alt');
     const attempts = [
-      call(me, 'POST', '/api/users', { role: 'custodian', unit: 'u1', name: '第二身份', badge: nextBadge('alt'), clearances: ALL_CLEARANCES, password: PASSWORD }),
+      call(me, 'POST', '/api/users', { role: 'custodian', unit: 'u1', name: '第二身份', badge: altBadge, clearances: ALL_CLEARANCES }),
       call(me, 'PUT', `/api/recordings/${secret}/confidentiality`, { label: null }),
       call(me, 'POST', `/api/recordings/${secret}/shares`, { userId: me.userId }),
       call(me, 'POST', `/api/cases/${caseId}/members`, { badge: me.badge, role: 'reviewer' }),
       call(me, 'PATCH', `/api/devices/${camera.id}`, { officerBadge: me.badge }),
+      call(me, 'POST', `/api/users/${me.userId}/grants`, { role: 'custodian', clearances: ALL_CLEARANCES }),
+      call(me, 'POST', `/api/grants/${proposal.body.grant.id}/approve`),
+      call(me, 'POST', `/api/users/${me.userId}/enable`),
     ];
-    const statuses = (await Promise.all(attempts)).map((r) => r.status);
-    expect(statuses[0]).toBe(403);
+    const answers = await Promise.all(attempts);
+    const statuses = answers.map((r) => r.status);
+    // The admin's second identity is only a proposal: it cannot sign in, let alone replay.
+    expect(statuses[0]).toBe(role === 'admin' ? 201 : 403);
+    if (role === 'admin') expect((await call(null, 'POST', '/api/auth/sign-in', { badge: altBadge, password: answers[0]!.body.password })).status).toBe(401);
+    expect(statuses.slice(5)).toEqual([403, 403, 403]);
     expect(statuses[1]).toBe(403);
-    expect(statuses[2]).toBe(role === 'custodian' ? 204 : 403);
+    expect(statuses[2]).toBe(role === 'custodian' ? 400 : 403);
     expect(statuses[3]).toBe(role === 'custodian' ? 400 : 403);
     expect(statuses[4]).toBe(role === 'admin' ? 200 : 403);
     expect(await replay(me, secret)).toBe(403);

@@ -83,7 +83,7 @@ describe('audit events', () => {
     const { events } = api as { events: Record<string, unknown>[] };
     expect(events.map((e) => [e.action, e.outcome, e.detail])).toEqual([
       ['recording.read', 'refused', { reason: expect.any(String) }],
-      ['recording.share', 'ok', { with: reviewer.userId }],
+      ['recording.share', 'ok', { with: reviewer.userId, badge: 'R-1', until: null }],
     ]);
     expect(Object.keys(events[0]!).sort()).toEqual(
       ['seq', 'at', 'actor', 'action', 'subject', 'outcome', 'address', 'userAgent', 'sessionId', 'object', 'bytes', 'detail', 'prevHash', 'hash'].sort(),

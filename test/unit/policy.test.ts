@@ -142,7 +142,8 @@ describe('the policy', () => {
     ['party', false],
     ['agency_head', false],
     ['admin', true],
-    ['auditor', true],
+    ['auditor', false],
+    ['security_officer', false],
     ['legal', true],
   ])('an administrator alone grants role %s: %s, and no clearance', (role, alone) => {
     expect(mayGrantAlone({ role, clearances: [] }).allow).toBe(alone);

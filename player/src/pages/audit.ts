@@ -9,7 +9,7 @@ import type { AuditEvent } from '../types.ts';
 /** One page of events; an auditor narrows down with the filters rather than paging. */
 const LIMIT = 200;
 
-const COLUMNS: [MessageKey, string][] = [
+export const COLUMNS: [MessageKey, string][] = [
   ['audit.seq', 'num'], ['audit.at', ''], ['audit.actor', ''], ['audit.action', ''], ['audit.subject', ''],
   ['audit.outcome', ''], ['audit.address', ''], ['audit.session', ''], ['audit.object', ''], ['audit.bytes', 'num'],
   ['audit.detail', ''],
@@ -19,7 +19,7 @@ function cell(value: string | number | null, className = ''): HTMLTableCellEleme
   return h('td', className ? { class: className } : {}, value === null ? DASH : String(value));
 }
 
-function row(e: AuditEvent): HTMLTableRowElement {
+export function row(e: AuditEvent): HTMLTableRowElement {
   const outcome = h('span', { class: `outcome outcome-${e.outcome}` });
   setText(outcome, () => outcomeText(e.outcome));
   const address = cell(e.address);

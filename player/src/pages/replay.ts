@@ -7,7 +7,9 @@ import { label, setText, t } from '../i18n.ts';
 import { createJobList } from '../job-list.ts';
 import { confidentialityText, recordingStateText } from '../labels.ts';
 import { createPlayerFrame } from '../player-frame.ts';
+import { showPhoto } from '../photo-view.ts';
 import { createRedactionPanel } from '../redaction-panel.ts';
+import { createSharePanel } from '../share-panel.ts';
 import type { PageContext } from '../router.ts';
 import { createTimeline } from '../timeline.ts';
 import { loadThumbnails } from '../thumbnails.ts';
@@ -79,7 +81,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
   const title = h('span');
   const problem = h('p', { class: 'notice error', hidden: '' });
   const marking = h('p', { 'data-testid': 'marking', class: 'notice', hidden: '' });
-  const unmarkedNote = h('p', { 'data-testid': 'unmarked', class: 'notice', hidden: '' }, label('replay.audio_only'));
+  const unmarkedNote = h('p', { 'data-testid': 'unmarked', class: 'notice', hidden: '' });
   const info = h('div', { class: 'card' }, label('loading'));
   const verification = h('div', { 'data-testid': 'verification', class: 'verification' }, label('verify.running'));
   const fullscreen = h('button', { type: 'button', class: 'secondary' }, label('replay.fullscreen'));
@@ -108,7 +110,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
         h('section', { class: 'card' }, h('h2', {}, label('replay.timeline')), timeline.el),
         ...(redaction ? [redaction] : []),
       ),
-      h('aside', { class: 'replay-aside' }, info, verification, createJobList(id, signal)),
+      h('aside', { class: 'replay-aside' }, info, verification, createJobList(id, signal), createSharePanel(id, signal)),
     ),
   );
 
@@ -129,13 +131,21 @@ export function replayPage({ root, signal, params }: PageContext): void {
    * the picture's place, and says why it is not watermarked (server: marked-prefix.ts unmarkedReason).
    */
   const showAudioOnly = (): void => {
-    unmarkedNote.hidden = false;
+    showUnmarked('audio_only');
     if (container.classList.contains('audio-only')) return;
     container.classList.add('audio-only');
     container.prepend(h('div', { 'data-testid': 'audio-still', class: 'audio-still' }, label('replay.audio_still')));
   };
 
+  /** Why what is shown carries no forensic mark (server: marked-prefix.ts unmarkedReason). */
+  const showUnmarked = (reason: 'audio_only' | 'photo'): void => {
+    unmarkedNote.hidden = false;
+    setText(unmarkedNote, () => t(`replay.${reason}`));
+  };
+
   let playback: Playback | null = null;
+  /** a photo recording's picture, shown once: it has no playlist to renew */
+  let photo: (() => void) | null = null;
   // Whether the current session has played: a session that fails before it could play is not
   // renewed again, or an unplayable recording would open sessions forever.
   let settled = false;
@@ -144,6 +154,13 @@ export function replayPage({ root, signal, params }: PageContext): void {
     const session = await createPlaybackSession({ recordingId: id }, signal);
     showMarking(session.marking);
     if (session.unmarked === 'audio_only') showAudioOnly();
+    if (session.photoUrl) {
+      showUnmarked('photo');
+      photo ??= showPhoto(container, session.photoUrl, session.watermark);
+      // Redaction cuts and masks spans of video: a photo has none.
+      redaction?.remove();
+      return;
+    }
     // hls.js gives up on a playlist with no segment within seconds; the first mark may take longer.
     if (session.marking?.marked === 0) await untilFirstSegment(session.playlistUrl, signal);
     playback?.destroy();
@@ -213,6 +230,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
 
   signal.addEventListener('abort', () => {
     playback?.destroy();
+    photo?.();
     frame.destroy();
   });
 }

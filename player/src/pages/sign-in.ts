@@ -8,6 +8,9 @@ import { homeFor } from '../roles.ts';
 function refusal(err: unknown): () => string {
   if (err instanceof ApiError) {
     const seconds = Math.ceil(Number(err.body.retryAfterSeconds));
+    // Only answered once the password was right, so naming the state tells a guesser nothing.
+    const state = err.code;
+    if (state === 'account_disabled' || state === 'awaiting_approval') return () => t(`signIn.${state}`);
     if (err.status === 401) return () => t('signIn.badCredentials');
     if (err.status === 423) return () => t('signIn.locked', { minutes: Math.max(1, Math.ceil(seconds / 60)) });
     if (err.status === 429) return () => t('signIn.rateLimited', { seconds });

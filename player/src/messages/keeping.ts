@@ -1,0 +1,43 @@
+import { bundle } from './bundle.ts';
+
+/** The replay page's keeping card: sharing with a reviewer for a period, the confidentiality label. */
+export const keepingMessages = bundle(
+  {
+    'keep.title': '共享与保密',
+    'keep.share': '共享给审看人员',
+    'keep.shareHint': '在截止时间之前，该审看人员可以回放本录像；再次共享会改为新的截止时间。',
+    'keep.badge': '审看人员证号',
+    'keep.until': '截止时间（北京时间）',
+    'keep.shareSubmit': '共享',
+    'keep.shared': '已共享给 {badge}，截止 {until}。',
+    'keep.badUntil': '请填写晚于现在的截止时间。',
+    'keep.notReviewer': '{badge} 不是在岗的审看人员。',
+    'keep.noUser': '没有证号为 {badge} 的用户。',
+    'keep.label': '保密属性',
+    'keep.current': '当前：{label}',
+    'keep.none': '无（不设保密属性）',
+    'keep.labelSubmit': '设置',
+    'keep.labelled': '保密属性已改为：{label}。',
+    'keep.labelRefused': '服务器拒绝了此次修改：变更或取消保密属性，须同时具有原属性和新属性的知悉权限（涉密资格）。',
+    'keep.labelChanged': '保密属性刚被他人修改，请刷新页面后重试。',
+  },
+  {
+    'keep.title': 'Sharing and confidentiality',
+    'keep.share': 'Share with a reviewer',
+    'keep.shareHint': 'Until the end time the reviewer may replay this recording; sharing again sets a new end.',
+    'keep.badge': 'Reviewer’s badge number',
+    'keep.until': 'Until (Beijing time)',
+    'keep.shareSubmit': 'Share',
+    'keep.shared': 'Shared with {badge} until {until}.',
+    'keep.badUntil': 'Enter an end time later than now.',
+    'keep.notReviewer': '{badge} is not an active reviewer.',
+    'keep.noUser': 'No user has badge number {badge}.',
+    'keep.label': 'Confidentiality label',
+    'keep.current': 'Now: {label}',
+    'keep.none': 'None (no label)',
+    'keep.labelSubmit': 'Set',
+    'keep.labelled': 'The label is now: {label}.',
+    'keep.labelRefused': 'The server refused this change: changing or clearing a label takes clearance for both the old and the new label.',
+    'keep.labelChanged': 'Someone else changed the label just now; reload the page and try again.',
+  },
+);

@@ -1,0 +1,121 @@
+/**
+ * Grants: an administrator's proposal of a role and clearances for an account (on creating it,
+ * changing it, or enabling it again), which a security officer approves or rejects. Who may decide
+ * is account-policy.ts's; here a grant is decided once (the UPDATE takes only a proposal, so two
+ * officers deciding at once cannot both win) and its approval applied to the account.
+ */
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Db } from '../db/database.ts';
+import type { Confidentiality, Grant, GrantKind, GrantState, Role } from '../db/schema.ts';
+import { newId } from '../ids.ts';
+import type { AccountGrant } from '../policy/account-policy.ts';
+import { GrantDecided, GrantNotFound } from './account-errors.ts';
+
+export interface PersonRef {
+  id: string;
+  badge: string;
+  name: string;
+}
+
+export interface GrantView {
+  id: string;
+  userId: string;
+  userBadge: string;
+  userName: string;
+  kind: GrantKind;
+  role: Role;
+  clearances: Confidentiality[];
+  state: GrantState;
+  proposedBy: PersonRef;
+  proposedAt: string;
+  decidedBy: PersonRef | null;
+  decidedAt: string | null;
+  reason: string | null;
+}
+
+export class Grants {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async propose(userId: string, kind: GrantKind, grant: AccountGrant, actor: string): Promise<GrantView> {
+    const row: Grant = {
+      id: newId('gr'), user_id: userId, kind, role: grant.role, clearances: JSON.stringify(grant.clearances), state: 'proposed',
+      proposed_by: actor, proposed_at: new Date().toISOString(), decided_by: null, decided_at: null, reason: null,
+    };
+    await this.db.insertInto('account_grants').values(row).execute();
+    await this.audit.record({ actor, action: 'grant.propose', subject: userId, object: row.id, outcome: 'ok', detail: { kind, role: grant.role, clearances: grant.clearances } });
+    return this.view(row.id);
+  }
+
+  async view(id: string): Promise<GrantView> {
+    return (await this.views([await this.get(id)]))[0]!;
+  }
+
+  async get(id: string): Promise<Grant> {
+    const g = await this.db.selectFrom('account_grants').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!g) throw new GrantNotFound(id);
+    return g;
+  }
+
+  /** Newest first. */
+  async list(state?: GrantState): Promise<GrantView[]> {
+    let q = this.db.selectFrom('account_grants').selectAll().orderBy('proposed_at', 'desc').limit(500);
+    if (state) q = q.where('state', '=', state);
+    return this.views(await q.execute());
+  }
+
+  /**
+   * Approves a proposal and applies it: the role and clearances, and the account becomes active if
+   * it was created or enabled by this grant (a disabled account stays disabled under a change).
+   */
+  async approve(id: string, actor: string): Promise<GrantView> {
+    const at = new Date().toISOString();
+    await this.db.transaction().execute(async (tx) => {
+      const g = await this.decide(tx, id, { state: 'approved', decided_by: actor, decided_at: at });
+      const user = await tx.selectFrom('users').select('state').where('id', '=', g.user_id).executeTakeFirstOrThrow();
+      const opens = g.kind === 'enable' ? user.state === 'disabled' : g.kind === 'create' && user.state === 'awaiting_approval';
+      await tx.updateTable('users').set({ role: g.role, clearances: g.clearances, ...(opens ? { state: 'active' } : {}) }).where('id', '=', g.user_id).execute();
+    });
+    const g = await this.get(id);
+    await this.audit.record({ actor, action: 'grant.approve', subject: g.user_id, object: id, outcome: 'ok', detail: { kind: g.kind, role: g.role, clearances: JSON.parse(g.clearances) as unknown } });
+    return this.view(id);
+  }
+
+  /** Rejects a proposal; an account whose creation is rejected is disabled (kept, like every account). */
+  async reject(id: string, reason: string, actor: string): Promise<GrantView> {
+    const at = new Date().toISOString();
+    await this.db.transaction().execute(async (tx) => {
+      const g = await this.decide(tx, id, { state: 'rejected', decided_by: actor, decided_at: at, reason });
+      if (g.kind === 'create') await tx.updateTable('users').set({ state: 'disabled' }).where('id', '=', g.user_id).where('state', '=', 'awaiting_approval').execute();
+    });
+    const g = await this.get(id);
+    await this.audit.record({ actor, action: 'grant.reject', subject: g.user_id, object: id, outcome: 'ok', detail: { kind: g.kind, reason } });
+    return this.view(id);
+  }
+
+  private async decide(tx: Db, id: string, decision: Pick<Grant, 'state' | 'decided_by' | 'decided_at'> & { reason?: string }): Promise<Grant> {
+    const decided = await tx.updateTable('account_grants').set(decision).where('id', '=', id).where('state', '=', 'proposed').returningAll().executeTakeFirst();
+    if (decided) return decided;
+    // Inside the transaction, only `tx` answers (SQLite has one connection).
+    const exists = await tx.selectFrom('account_grants').select('id').where('id', '=', id).executeTakeFirst();
+    throw exists ? new GrantDecided(id) : new GrantNotFound(id);
+  }
+
+  private async views(rows: Grant[]): Promise<GrantView[]> {
+    const actorIds = rows.flatMap((g) => [g.proposed_by, g.decided_by]).filter((a): a is string => a?.startsWith('user:') ?? false).map((a) => a.slice(5));
+    const ids = [...new Set([...rows.map((g) => g.user_id), ...actorIds])];
+    const people = new Map(
+      ids.length === 0 ? [] : (await this.db.selectFrom('users').select(['id', 'badge', 'name']).where('id', 'in', ids).execute()).map((u) => [u.id, u] as const),
+    );
+    // The operator's command line has no account: it is named by its actor (`cli:<login>`).
+    const person = (actor: string): PersonRef => (actor.startsWith('user:') ? people.get(actor.slice(5)) : undefined) ?? { id: actor, badge: '', name: actor };
+    return rows.map((g) => ({
+      id: g.id, userId: g.user_id, userBadge: people.get(g.user_id)?.badge ?? '', userName: people.get(g.user_id)?.name ?? '',
+      kind: g.kind, role: g.role, clearances: JSON.parse(g.clearances) as Confidentiality[], state: g.state,
+      proposedBy: person(g.proposed_by), proposedAt: g.proposed_at,
+      decidedBy: g.decided_by ? person(g.decided_by) : null, decidedAt: g.decided_at, reason: g.reason,
+    }));
+  }
+}

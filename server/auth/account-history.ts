@@ -1,0 +1,28 @@
+/** An account's record for its administrators: its sign-ins, and every audit event it did or was the subject of. */
+import { type AuditEventView, auditEventView } from '../audit/audit-event-view.ts';
+import type { Db } from '../db/database.ts';
+
+const MAX_EVENTS = 200;
+
+export interface SignIn {
+  at: string;
+  outcome: 'ok' | 'refused' | 'error';
+  address: string | null;
+}
+
+export interface AccountHistory {
+  signIns: SignIn[];
+  events: AuditEventView[];
+}
+
+/** Newest first, at most 200 of each. */
+export async function accountHistory(db: Db, userId: string): Promise<AccountHistory> {
+  const concerning = db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where((eb) => eb.or([eb('actor', '=', `user:${userId}`), eb('subject', '=', userId)]))
+    .orderBy('seq', 'desc')
+    .limit(MAX_EVENTS);
+  const [signIns, events] = await Promise.all([concerning.where('action', '=', 'auth.sign_in').execute(), concerning.execute()]);
+  return { signIns: signIns.map((e) => ({ at: e.at, outcome: e.outcome, address: e.address })), events: events.map(auditEventView) };
+}
