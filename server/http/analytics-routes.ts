@@ -4,21 +4,36 @@
  * access covers the supervisors' own reports).
  */
 import { type Request, type Response, Router } from 'express';
-import { analyticsQuerySchema } from '../analytics/analytics-query.ts';
+import { z } from 'zod';
+import { type AnalyticsQuery, analyticsQuerySchema } from '../analytics/analytics-query.ts';
+import { FIGURES, GROUPINGS } from '../analytics/figures.ts';
 import { shanghaiDayOf } from '../analytics/periods.ts';
 import { type AnalyticsReport, analyticsReport } from '../analytics/report.ts';
 import { reportCsv } from '../analytics/report-csv.ts';
 import { defaultAnalyticsUnit, mayReadAnalytics } from '../policy/analytics-policy.ts';
+import { contract, media } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
 
+const figuresSchema = z.object(Object.fromEntries(FIGURES.map((f) => [f, z.number()])) as Record<(typeof FIGURES)[number], z.ZodNumber>).strict();
+const reportSchema = z
+  .object({
+    groupBy: z.enum(GROUPINGS),
+    from: z.string(),
+    to: z.string(),
+    unit: z.string().nullable().describe('null: every unit'),
+    rows: z.array(figuresSchema.extend({ key: z.string().nullable().describe('a unit, a badge (null: no officer) or a month YYYY-MM') })),
+    totals: figuresSchema,
+  })
+  .strict();
+
 export function analyticsRoutes(d: ApiDeps): Router {
   const r = Router();
+  const route = contract(r);
 
-  const report = async (req: Request, res: Response, action: 'analytics.read' | 'analytics.export'): Promise<AnalyticsReport> => {
+  const report = async (q: AnalyticsQuery, req: Request, res: Response, action: 'analytics.read' | 'analytics.export'): Promise<AnalyticsReport> => {
     const { viewer } = authOf(res);
-    const q = analyticsQuerySchema.parse(req.query);
     const unit = q.unit ?? defaultAnalyticsUnit(viewer);
     await enforce(d.audit, req, viewer, mayReadAnalytics(viewer, unit), action, unit);
     const made = await analyticsReport(d.db, { from: q.from, to: q.to, unit }, q.groupBy, new Date());
@@ -30,12 +45,16 @@ export function analyticsRoutes(d: ApiDeps): Router {
     return made;
   };
 
-  r.get('/analytics', requireAuth(d.auth), async (req, res) => {
-    res.json(await report(req, res, 'analytics.read'));
+  const spec = { method: 'get', caller: 'user', guard: requireAuth(d.auth), query: analyticsQuerySchema } as const;
+  route({ ...spec, path: '/analytics', summary: 'compliance figures of one grouping', responses: { 200: reportSchema } }, async (input, req, res) => {
+    res.json(await report(input.query, req, res, 'analytics.read'));
   });
 
-  r.get('/analytics.csv', requireAuth(d.auth), async (req, res) => {
-    const made = await report(req, res, 'analytics.export');
+  route({
+    ...spec, path: '/analytics.csv', summary: 'the same figures as a CSV table',
+    responses: { 200: media('text/csv', 'UTF-8 with a byte-order mark, Chinese headers, 合计 last') },
+  }, async (input, req, res) => {
+    const made = await report(input.query, req, res, 'analytics.export');
     // Beijing days, as the period was asked for; `to` is the first day not covered.
     const name = `liuhen-analytics-${made.groupBy}-${made.unit ?? 'all'}-${shanghaiDayOf(made.from)}-${shanghaiDayOf(made.to)}.csv`;
     res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${name}"`).send(reportCsv(made));

@@ -6,9 +6,12 @@ import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
+import { z } from 'zod';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Readiness } from '../observability/readiness.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { contract, openApiDocument, type ResponseCheck, responseCheck } from './api-contract.ts';
+import { grantRoutes } from './grant-routes.ts';
 import { deviceAdminRoutes } from './device-admin-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { bearerToken } from './authenticate.ts';
@@ -42,6 +45,8 @@ export interface AppDeps {
   /** counts and limits refusals of requests without a valid identity */
   refusals: RefusalLimiter;
   api: ApiDeps;
+  /** whether answers are held to their routes' declared schemas (api-contract.ts) */
+  responseCheck: ResponseCheck;
   onInternalError: (err: unknown) => void;
 }
 
@@ -49,6 +54,7 @@ export function createHttpApp(deps: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(responseCheck(deps.responseCheck, deps.onInternalError));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     // Playback URLs carry signatures: never hand them to another site in a Referer.
@@ -84,7 +90,12 @@ export function createHttpApp(deps: AppDeps) {
     next();
   });
   api.use(express.json({ limit: '16kb', verify: refuseInvalidUtf8 }));
-  for (const routes of [authRoutes, liveRoutes, derivativeRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, deviceAdminRoutes, deviceRoutes, tusRoutes, exportRoutes, jobRoutes, caseRoutes, redactionRoutes, partyRoutes, analyticsRoutes]) api.use(routes(deps.api));
+  // The contract holds no data: anyone may read it.
+  contract(api)({
+    method: 'get', path: '/openapi.json', summary: 'this document: the OpenAPI 3.1 contract of every declared route', caller: 'anyone',
+    responses: { 200: z.object({ openapi: z.literal('3.1.0') }).passthrough() },
+  }, (_input, req, res) => void res.json(openApiDocument(req.app)));
+  for (const routes of [authRoutes, liveRoutes, derivativeRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, grantRoutes, deviceAdminRoutes, deviceRoutes, tusRoutes, exportRoutes, jobRoutes, caseRoutes, redactionRoutes, partyRoutes, analyticsRoutes]) api.use(routes(deps.api));
   api.use((req) => {
     throw new RouteNotFound(req.path);
   });

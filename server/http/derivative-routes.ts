@@ -10,6 +10,7 @@ import { sha256Hex } from '../crypto/hash.ts';
 import type { DerivativeKind } from '../db/schema.ts';
 import { markAudited, RecordingNotFound } from '../errors.ts';
 import { IntegrityFailure } from '../playback/playback-service.ts';
+import { contract, media } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
@@ -24,10 +25,14 @@ const SERVED: { file: string; kind: DerivativeKind; contentType: string; action:
 
 export function derivativeRoutes(d: ApiDeps): Router {
   const r = Router();
+  const route = contract(r);
   for (const { file, kind, contentType, action } of SERVED) {
-    r.get(`/recordings/:id/${file}`, requireAuth(d.auth), async (req: Request, res: Response) => {
+    route({
+      method: 'get', path: `/recordings/:id/${file}`, summary: `the replay timeline's ${file}; 404 not_ready until made`, caller: 'user', guard: requireAuth(d.auth),
+      params: idParam, responses: { 200: media(contentType, file) },
+    }, async (input, req: Request, res: Response) => {
       const { viewer } = authOf(res);
-      const { id } = idParam.parse(req.params);
+      const { id } = input.params;
       const rec = await d.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
       if (!rec) throw new RecordingNotFound(id);
       await enforce(d.audit, req, viewer, await d.playback.replayDecision(viewer, rec), action, rec.id);

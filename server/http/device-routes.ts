@@ -6,7 +6,9 @@ import { type Request, Router } from 'express';
 import { toServerClock } from '../uploads/upload-timing.ts';
 import { z } from 'zod';
 import { markAudited, NotRecording, StateConflict } from '../errors.ts';
+import { healthReportSchema } from '../devices/device-health.ts';
 import { mayMarkNotice } from '../policy/policy.ts';
+import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { deviceOf, requireDevice } from './authenticate-device.ts';
@@ -27,9 +29,12 @@ class NoticeOutsideRecording extends StateConflict {
   }
 }
 const deviceIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+const noticeSchema = z.object({ recordingId: z.string(), idx: z.number().int(), at: z.string() }).strict();
+const HEALTH_FLAGS = ['clock_drift', 'low_battery', 'low_storage'] as const;
 
 export function deviceRoutes(d: ApiDeps): Router {
   const r = Router();
+  const route = contract(r);
   const device = requireDevice(d.gate);
 
   /** Every marker is audited, and so is one refused for want of an open recording. */
@@ -45,8 +50,7 @@ export function deviceRoutes(d: ApiDeps): Router {
   };
 
   /** `clockDriftMs`: corrects the time a device gives by its own clock; the app's is taken as it is. */
-  const markNotice = async (req: Request, deviceId: string, by: string, measuredDriftMs: number, clockDriftMs = 0) => {
-    const { at } = noticeBody.parse(req.body ?? {});
+  const markNotice = async (at: string | undefined, req: Request, deviceId: string, by: string, measuredDriftMs: number, clockDriftMs = 0) => {
     const ctx = contextOf(req);
     const audited = { actor: by === 'device' ? `device:${deviceId}` : by, action: 'recording.notice', address: ctx.address, userAgent: ctx.userAgent };
     try {
@@ -62,24 +66,32 @@ export function deviceRoutes(d: ApiDeps): Router {
     }
   };
 
-  r.post('/device/health', device, async (req, res) => {
-    const { clockDriftMs, flags, flagsChanged } = await d.health.report(deviceOf(res).id, req.body, contextOf(req));
+  route({
+    method: 'post', path: '/device/health', summary: "a device's health report: its clock, battery and storage", caller: 'device', guard: device,
+    body: healthReportSchema, responses: { 200: z.object({ clockDriftMs: z.number(), flags: z.array(z.enum(HEALTH_FLAGS)) }).strict() },
+  }, async (input, req, res) => {
+    const { clockDriftMs, flags, flagsChanged } = await d.health.report(deviceOf(res).id, input.body, contextOf(req));
     // A recording opened next takes its drift flag from the gate's copy of the device: refresh it now rather than within the second.
     if (flagsChanged) await d.gate.refresh();
     res.json({ clockDriftMs, flags });
   });
 
-  r.post('/device/notice', device, async (req, res) => {
+  route({
+    method: 'post', path: '/device/notice', summary: 'the 告知 marker, by the device', caller: 'device', guard: device, body: noticeBody, responses: { 201: noticeSchema },
+  }, async (input, req, res) => {
     // The device says when by its own clock; the ledger keeps server time, corrected by the drift it last reported.
     const drift = deviceOf(res).clock_drift_ms ?? 0;
-    res.status(201).json(await markNotice(req, deviceOf(res).id, 'device', drift, drift));
+    res.status(201).json(await markNotice(input.body.at, req, deviceOf(res).id, 'device', drift, drift));
   });
 
-  r.post('/devices/:id/notice', requireAuth(d.auth), async (req, res) => {
+  route({
+    method: 'post', path: '/devices/:id/notice', summary: "the 告知 marker, from an officer's app", caller: 'user', guard: requireAuth(d.auth),
+    params: deviceIdParam, body: noticeBody, responses: { 201: noticeSchema },
+  }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const target = await d.devices.get(deviceIdParam.parse(req.params).id);
+    const target = await d.devices.get(input.params.id);
     await enforce(d.audit, req, viewer, mayMarkNotice(viewer, { officerBadge: target.officer_badge, unit: target.unit }), 'recording.notice', target.id);
-    res.status(201).json(await markNotice(req, target.id, `user:${viewer.id}`, target.clock_drift_ms ?? 0));
+    res.status(201).json(await markNotice(input.body.at, req, target.id, `user:${viewer.id}`, target.clock_drift_ms ?? 0));
   });
   return r;
 }

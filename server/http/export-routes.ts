@@ -6,12 +6,14 @@
  * (server/party/party-copies.ts); they ask for them under the request (party-routes.ts).
  */
 import { type Request, Router } from 'express';
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
 import type { Export } from '../db/schema.ts';
-import { createExport, ExportNotFound, exportIdSchema, loadRecording } from '../exports/export-requests.ts';
+import { createExport, ExportNotFound, exportIdSchema, exportRequestSchema, loadRecording } from '../exports/export-requests.ts';
 import { partyDownloadDecision } from '../party/party-copies.ts';
 import { mayExport } from '../policy/policy.ts';
+import { contract, media } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
@@ -20,6 +22,29 @@ import { recordingIdSchema } from '../ids.ts';
 const recordingParam = z.object({ id: recordingIdSchema });
 const exportParam = z.object({ id: exportIdSchema });
 
+/** An export asked for: follow its job with GET /api/exports/<exportId>. */
+export const exportCreatedSchema = z.object({ exportId: z.string(), jobId: z.string() }).strict();
+const exportSchema = z
+  .object({
+    exportId: z.string(),
+    kind: z.enum(['package', 'party_copy']),
+    recordingId: z.string(),
+    recipient: z.string().nullable(),
+    approvalNo: z.string().nullable(),
+    requestId: z.string().nullable().describe('the party request a party copy was made under'),
+    redactionId: z.string().nullable(),
+    requestedBy: z.string(),
+    createdAt: z.string(),
+    jobId: z.string(),
+    state: z.enum(['waiting', 'active', 'completed', 'failed']),
+    progress: z.number(),
+    error: z.string().nullable(),
+    ready: z.boolean(),
+    sha256: z.string().nullable(),
+    size: z.number().nullable(),
+  })
+  .strict();
+
 const FILE_TYPE: Record<Export['kind'], { contentType: string; ext: string }> = {
   package: { contentType: 'application/x-tar', ext: 'tar' },
   party_copy: { contentType: 'video/mp4', ext: 'mp4' },
@@ -27,11 +52,11 @@ const FILE_TYPE: Record<Export['kind'], { contentType: string; ext: string }> = 
 
 export function exportRoutes(d: ApiDeps): Router {
   const r = Router();
+  const route = contract(r);
   r.use(['/recordings/:id/exports', '/exports'], requireAuth(d.auth));
 
   /** The export and its recording, after the policy (refusals audited). */
-  const allowed = async (req: Request, viewer: Viewer, action: string) => {
-    const { id } = exportParam.parse(req.params);
+  const allowed = async (req: Request, id: string, viewer: Viewer, action: string) => {
     const exp = await d.db.selectFrom('exports').selectAll().where('id', '=', id).executeTakeFirst();
     if (!exp) throw new ExportNotFound(id);
     const rec = await loadRecording(d.db, exp.recording_id);
@@ -40,17 +65,19 @@ export function exportRoutes(d: ApiDeps): Router {
     return { exp, rec };
   };
 
-  r.post('/recordings/:id/exports', async (req, res) => {
+  route({
+    method: 'post', path: '/recordings/:id/exports', summary: 'an evidence package or a party copy of a closed recording (custodian)', caller: 'user',
+    params: recordingParam, body: exportRequestSchema, responses: { 201: exportCreatedSchema },
+  }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const rec = await loadRecording(d.db, recordingParam.parse(req.params).id);
-    const kind = z.object({ kind: z.enum(['package', 'party_copy']) }).parse(req.body).kind;
-    await enforce(d.audit, req, viewer, mayExport(viewer, rec, kind), 'export.request', rec.id);
-    const created = await createExport(d, rec, req.body, { actor: `user:${viewer.id}`, ...contextOf(req) });
+    const rec = await loadRecording(d.db, input.params.id);
+    await enforce(d.audit, req, viewer, mayExport(viewer, rec, input.body.kind), 'export.request', rec.id);
+    const created = await createExport(d, rec, input.body, { actor: `user:${viewer.id}`, ...contextOf(req) });
     res.status(201).json(created);
   });
 
-  r.get('/exports/:id', async (req, res) => {
-    const { exp } = await allowed(req, authOf(res).viewer, 'export.read');
+  route({ method: 'get', path: '/exports/:id', summary: 'an export and its job', caller: 'user', params: exportParam, responses: { 200: exportSchema } }, async (input, req, res) => {
+    const { exp } = await allowed(req, input.params.id, authOf(res).viewer, 'export.read');
     const job = await d.db.selectFrom('jobs').select(['state', 'progress', 'error']).where('id', '=', exp.job_id).executeTakeFirstOrThrow();
     res.json({
       exportId: exp.id, kind: exp.kind, recordingId: exp.recording_id, recipient: exp.recipient, approvalNo: exp.approval_no, requestId: exp.request_id, redactionId: exp.redaction_id,
@@ -59,9 +86,12 @@ export function exportRoutes(d: ApiDeps): Router {
     });
   });
 
-  r.get('/exports/:id/file', async (req, res) => {
+  route({
+    method: 'get', path: '/exports/:id/file', summary: "the export's file, with its Repr-Digest; 409 export_not_ready until made", caller: 'user', params: exportParam,
+    responses: { 200: media('application/x-tar', 'an evidence package (tar), or video/mp4 for a party copy') },
+  }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const { exp, rec } = await allowed(req, viewer, 'export.download');
+    const { exp, rec } = await allowed(req, input.params.id, viewer, 'export.download');
     const ctx = contextOf(req);
     const audited = { actor: `user:${viewer.id}`, action: 'export.download', subject: rec.id, sessionId: exp.id, address: ctx.address, userAgent: ctx.userAgent };
     if (!exp.object_key || !exp.sha256) {
@@ -69,14 +99,17 @@ export function exportRoutes(d: ApiDeps): Router {
       res.status(409).json({ error: 'export_not_ready' });
       return;
     }
-    const bytes = await d.store.get(exp.object_key);
-    await d.audit.record({ ...audited, outcome: 'ok', object: exp.object_key, bytes: bytes.length, detail: { exportId: exp.id, kind: exp.kind, sha256: exp.sha256 } });
+    // Streamed: a package of hours is never held whole.
+    const body = await d.store.getStream(exp.object_key);
+    await d.audit.record({ ...audited, outcome: 'ok', object: exp.object_key, bytes: exp.size ?? undefined, detail: { exportId: exp.id, kind: exp.kind, sha256: exp.sha256 } });
     const type = FILE_TYPE[exp.kind];
     res
       .type(type.contentType)
       .setHeader('Content-Disposition', `attachment; filename="${exp.id}.${type.ext}"`)
       .setHeader('Repr-Digest', `sha-256=:${Buffer.from(exp.sha256, 'hex').toString('base64')}:`)
-      .send(bytes);
+      .setHeader('Content-Length', String(exp.size));
+    // pipeline ends the response either way: a client that leaves is no fault, a store failing midway shows as a short body.
+    await pipeline(body, res).catch(() => undefined);
   });
   return r;
 }

@@ -6,6 +6,7 @@ import { RecordingNotFound } from '../errors.ts';
 import { mayReadJobs } from '../policy/policy.ts';
 import { jobsOf } from '../queue/job-rows.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { contract } from './api-contract.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 
 const jobsQuery = z.object({ subject: z.string().regex(/^(rec|exp)-[a-z0-9]{1,40}$/) });
@@ -21,13 +22,30 @@ async function recordingOf(db: Db, subject: string): Promise<Recording> {
   return rec;
 }
 
+const jobSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    state: z.enum(['waiting', 'active', 'completed', 'failed']),
+    progress: z.number().describe('0–100'),
+    runs: z.number().int(),
+    error: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .strict();
+
 const present = (j: Job) => ({ id: j.id, kind: j.kind, state: j.state, progress: j.progress, runs: j.runs, error: j.error, createdAt: j.created_at, updatedAt: j.updated_at });
 
 export function jobRoutes(d: ApiDeps): Router {
   const r = Router();
-  r.get('/jobs', requireAuth(d.auth), async (req, res) => {
+  const route = contract(r);
+  route({
+    method: 'get', path: '/jobs', summary: 'the jobs of a recording or an export', caller: 'user', guard: requireAuth(d.auth),
+    query: jobsQuery, responses: { 200: z.object({ jobs: z.array(jobSchema) }).strict() },
+  }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const { subject } = jobsQuery.parse(req.query);
+    const { subject } = input.query;
     const rec = await recordingOf(d.db, subject);
     await enforce(d.audit, req, viewer, mayReadJobs(viewer, rec), 'jobs.read', subject);
     res.json({ jobs: (await jobsOf(d.db, { subject, limit: MAX_JOBS })).map(present) });

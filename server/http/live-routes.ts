@@ -1,12 +1,31 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import { mayListLive } from '../policy/policy.ts';
+import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
+
+const feedSchema = z
+  .object({
+    deviceId: z.string(),
+    deviceName: z.string(),
+    officerBadge: z.string().nullable(),
+    state: z.enum(['live', 'interrupted', 'offline']),
+    /** the last three: null without an open recording */
+    recordingId: z.string().nullable(),
+    lastSegmentAt: z.string().nullable(),
+    lastSegmentAgeSeconds: z.number().nullable(),
+  })
+  .strict();
 
 /** The command-center wall's list: the unit's active devices and how fresh their feed is. */
 export function liveRoutes(d: ApiDeps): Router {
   const r = Router();
-  r.get('/live', requireAuth(d.auth), async (req, res) => {
+  const route = contract(r);
+  route({
+    method: 'get', path: '/live', summary: "the unit's active devices and their feeds (commander)", caller: 'user', guard: requireAuth(d.auth),
+    responses: { 200: z.object({ feeds: z.array(feedSchema) }).strict() },
+  }, async (_input, req, res) => {
     const { viewer } = authOf(res);
     await enforce(d.audit, req, viewer, mayListLive(viewer), 'live.list');
     const devices = await d.db.selectFrom('devices').selectAll().where('unit', '=', viewer.unit).where('state', '=', 'active').orderBy('name').execute();

@@ -4,7 +4,7 @@
  * where it is decided, every act by the module that performs it. Any custodian of the unit may
  * supervise a room — join, pause, resume, end — so a room is never left without one who can end it.
  */
-import { type Request, type RequestHandler, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
 import { markAudited, NotAllowed, UserNotFound, wasAudited } from '../errors.ts';
@@ -13,9 +13,13 @@ import { decisionSchema, newPartyRequestSchema, PartyRequests, partyRequestIdSch
 import { presentRequest, presentRoom } from '../party/present-party.ts';
 import { roomIdSchema, ViewingRooms } from '../party/viewing-rooms.ts';
 import { isTheParty, mayDecide, mayMakeRoom, mayRequest, maySeeRequest, maySeeRoom, maySupervise, TOLD_REFUSALS } from '../policy/party-policy.ts';
+import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { statusFor } from './error-status.ts';
+import { exportCreatedSchema } from './export-routes.ts';
+import { partyRequestSchema, roomSchema } from './party-responses.ts';
+import { playbackSessionSchema } from './playback-routes.ts';
 import { contextOf } from './request-context.ts';
 import { recordingIdSchema } from '../ids.ts';
 
@@ -37,10 +41,10 @@ const STEPS = ['join', 'pause', 'resume', 'end'] as const;
  * added for their page to say in words; the shared error handler writes only the code. Every such
  * refusal was audited where it was decided; anything else goes on to that handler.
  */
-function tellingWhy(handler: (req: Request, res: Response) => Promise<void>): RequestHandler {
-  return async (req, res) => {
+function tellingWhy<I>(handler: (input: I, req: Request, res: Response) => Promise<void>) {
+  return async (input: I, req: Request, res: Response) => {
     try {
-      await handler(req, res);
+      await handler(input, req, res);
     } catch (e) {
       if (!(e instanceof NotAllowed && wasAudited(e) && TOLD_REFUSALS.has(e.reason))) throw e;
       res.status(statusFor(e)).json({ error: e.code, reason: e.reason });
@@ -50,6 +54,7 @@ function tellingWhy(handler: (req: Request, res: Response) => Promise<void>): Re
 
 export function partyRoutes(d: ApiDeps): Router {
   const r = Router();
+  const route = contract(r);
   r.use(['/party-requests', '/rooms'], requireAuth(d.auth));
   const requests = new PartyRequests(d.db, d.audit);
   const rooms = new ViewingRooms(d.db, d.audit);
@@ -57,20 +62,25 @@ export function partyRoutes(d: ApiDeps): Router {
   const factsOf = (p: { unit: string; party_user_id: string }) => ({ unit: p.unit, partyUserId: p.party_user_id });
 
   /** The request named in the path, after `decide` allows the viewer (refusals audited as `action`). */
-  const requestFor = async (req: Request, viewer: Viewer, decide: typeof maySeeRequest, action: string) => {
-    const request = await requests.load(requestParam.parse(req.params).id);
+  const requestFor = async (req: Request, id: string, viewer: Viewer, decide: typeof maySeeRequest, action: string) => {
+    const request = await requests.load(id);
     await enforce(d.audit, req, viewer, decide(viewer, factsOf(request)), action, request.id);
     return request;
   };
-  const roomFor = async (req: Request, viewer: Viewer, decide: typeof maySeeRoom, action: string) => {
-    const found = await rooms.load(roomParam.parse(req.params).id);
+  const roomFor = async (req: Request, id: string, viewer: Viewer, decide: typeof maySeeRoom, action: string) => {
+    const found = await rooms.load(id);
     await enforce(d.audit, req, viewer, decide(viewer, factsOf(found.request)), action, found.request.id);
     return found;
   };
 
-  r.post('/party-requests', async (req, res) => {
+  const onRequest = { caller: 'user', params: requestParam } as const;
+  const onRoom = { caller: 'user', params: roomParam } as const;
+
+  route({
+    method: 'post', path: '/party-requests', summary: "a party's request to view or copy recordings, by the party or staff on their behalf", caller: 'user',
+    body: newPartyRequestSchema, responses: { 201: partyRequestSchema },
+  }, async ({ body: input }, req, res) => {
     const { viewer } = authOf(res);
-    const input = newPartyRequestSchema.parse(req.body);
     // The role first, for the viewer's own unit; then the recordings, of that unit only (another
     // unit's are answered as missing), so no answer tells which ids exist elsewhere.
     await enforce(d.audit, req, viewer, mayRequest(viewer, viewer.unit, input.partyBadge !== undefined), 'party.request');
@@ -90,9 +100,12 @@ export function partyRoutes(d: ApiDeps): Router {
     res.status(201).json(await presentRequest(d.db, created, viewer, await rooms.viewings(created.id)));
   });
 
-  r.get('/party-requests', async (req, res) => {
+  route({
+    method: 'get', path: '/party-requests', summary: 'the requests the viewer may see, newest first', caller: 'user',
+    query: listQuery, responses: { 200: z.object({ requests: z.array(partyRequestSchema) }).strict() },
+  }, async (input, _req, res) => {
     const { viewer } = authOf(res);
-    const { state } = listQuery.parse(req.query);
+    const { state } = input.query;
     // A party lists their own; staff and the head their unit's; anyone else nothing.
     let q = d.db.selectFrom('party_requests').selectAll().orderBy('created_at', 'desc').limit(200);
     q = viewer.role === 'party' ? q.where('party_user_id', '=', viewer.id) : q.where('unit', '=', viewer.unit);
@@ -101,62 +114,73 @@ export function partyRoutes(d: ApiDeps): Router {
     res.json({ requests: await Promise.all(rows.map(async (p) => presentRequest(d.db, p, viewer, await rooms.viewings(p.id)))) });
   });
 
-  r.get('/party-requests/:id', async (req, res) => {
+  route({ ...onRequest, method: 'get', path: '/party-requests/:id', summary: 'one request', responses: { 200: partyRequestSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const request = await requestFor(req, viewer, maySeeRequest, 'party.read');
+    const request = await requestFor(req, input.params.id, viewer, maySeeRequest, 'party.read');
     res.json(await presentRequest(d.db, request, viewer, await rooms.viewings(request.id)));
   });
 
-  r.post('/party-requests/:id/decision', async (req, res) => {
+  route({
+    ...onRequest, method: 'post', path: '/party-requests/:id/decision', summary: "the agency head's decision", body: decisionSchema, responses: { 200: partyRequestSchema },
+  }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const request = await requestFor(req, viewer, mayDecide, 'party.decision');
-    const decided = await requests.decide(request, decisionSchema.parse(req.body), by(req, viewer));
+    const request = await requestFor(req, input.params.id, viewer, mayDecide, 'party.decision');
+    const decided = await requests.decide(request, input.body, by(req, viewer));
     res.json(await presentRequest(d.db, decided, viewer, await rooms.viewings(decided.id)));
   });
 
-  r.post('/party-requests/:id/rooms', async (req, res) => {
+  route({ ...onRequest, method: 'post', path: '/party-requests/:id/rooms', summary: 'a viewing room for an approved request', responses: { 201: roomSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const request = await requestFor(req, viewer, mayMakeRoom, 'room.create');
+    const request = await requestFor(req, input.params.id, viewer, mayMakeRoom, 'room.create');
     const room = await rooms.create(request, by(req, viewer));
     res.status(201).json(await presentRoom(d.db, room, request, await rooms.viewings(request.id)));
   });
 
-  r.post('/party-requests/:id/copies', tellingWhy(async (req, res) => {
+  route({
+    ...onRequest, method: 'post', path: '/party-requests/:id/copies', summary: "a party copy under the party's approved copy request",
+    body: recordingBody, responses: { 201: exportCreatedSchema },
+  }, tellingWhy(async (input: { params: { id: string }; body: z.output<typeof recordingBody> }, req, res) => {
     const { viewer } = authOf(res);
-    const request = await requestFor(req, viewer, isTheParty, 'export.request');
-    const { recordingId } = recordingBody.parse(req.body);
+    const request = await requestFor(req, input.params.id, viewer, isTheParty, 'export.request');
+    const { recordingId } = input.body;
     const { decision, redactionId } = await copyDecision(d.db, viewer, request, recordingId, new Date());
     await enforce(d.audit, req, viewer, decision, 'export.request', recordingId);
     res.status(201).json(await createPartyCopy(d, viewer, request, recordingId, redactionId, by(req, viewer)));
   }));
 
-  r.get('/rooms', async (req, res) => {
+  route({
+    method: 'get', path: '/rooms', summary: "the unit's rooms in the states asked for, newest first (custodian)", caller: 'user',
+    query: roomsQuery, responses: { 200: z.object({ rooms: z.array(roomSchema) }).strict() },
+  }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const states = roomsQuery.parse(req.query).state;
+    const states = input.query.state;
     await enforce(d.audit, req, viewer, maySupervise(viewer, { unit: viewer.unit, partyUserId: '' }), 'room.list');
     const found = await rooms.list(viewer.unit, states);
     res.json({ rooms: await Promise.all(found.map(async (f) => presentRoom(d.db, f.room, f.request, await rooms.viewings(f.request.id)))) });
   });
 
-  r.get('/rooms/:id', async (req, res) => {
+  route({ ...onRoom, method: 'get', path: '/rooms/:id', summary: 'one room', responses: { 200: roomSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const { room, request } = await roomFor(req, viewer, maySeeRoom, 'room.read');
+    const { room, request } = await roomFor(req, input.params.id, viewer, maySeeRoom, 'room.read');
     res.json(await presentRoom(d.db, room, request, await rooms.viewings(request.id)));
   });
 
   for (const step of STEPS) {
-    r.post(`/rooms/:id/${step}`, async (req, res) => {
+    route({ ...onRoom, method: 'post', path: `/rooms/:id/${step}`, summary: `the supervisor's ${step}`, responses: { 200: roomSchema } }, async (input, req, res) => {
       const { viewer } = authOf(res);
-      const { request } = await roomFor(req, viewer, maySupervise, `room.${step}`);
-      const room = await rooms.step(step, roomParam.parse(req.params).id, viewer.id, by(req, viewer));
+      const { request } = await roomFor(req, input.params.id, viewer, maySupervise, `room.${step}`);
+      const room = await rooms.step(step, input.params.id, viewer.id, by(req, viewer));
       res.json(await presentRoom(d.db, room, request, await rooms.viewings(request.id)));
     });
   }
 
-  r.post('/rooms/:id/playback-sessions', tellingWhy(async (req, res) => {
+  route({
+    ...onRoom, method: 'post', path: '/rooms/:id/playback-sessions', summary: "the party's replay session in an open room",
+    body: recordingBody, responses: { 201: playbackSessionSchema },
+  }, tellingWhy(async (input: { params: { id: string }; body: z.output<typeof recordingBody> }, req, res) => {
     const { viewer } = authOf(res);
-    const { room } = await roomFor(req, viewer, isTheParty, 'playback.session');
-    const { recordingId } = recordingBody.parse(req.body);
+    const { room } = await roomFor(req, input.params.id, viewer, isTheParty, 'playback.session');
+    const { recordingId } = input.body;
     res.status(201).json(await d.playback.createRoomSession(viewer, room.id, recordingId, contextOf(req)));
   }));
   return r;

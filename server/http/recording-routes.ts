@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { CONFIDENTIALITY_LABELS, type Confidentiality, type Recording, type RecordingFlag } from '../db/schema.ts';
-import { RecordingNotFound, StateConflict, UserNotFound } from '../errors.ts';
+import type { Recording, RecordingFlag } from '../db/schema.ts';
+import { RecordingNotFound } from '../errors.ts';
 import { verifyRecording } from '../ledger/verify.ts';
 import { onCaseOf } from '../cases/case-links.ts';
 import { mayKeep, mayLabel, mayReplay } from '../policy/policy.ts';
@@ -11,14 +11,20 @@ import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { contextOf } from './request-context.ts';
 import { recordingIdSchema } from '../ids.ts';
+import { type Keeper, labelSchema, RecordingKeeping, type ShareInput } from '../recordings/recording-keeping.ts';
 
 const idParam = z.object({ id: recordingIdSchema });
-const shareBody = z.object({ userId: z.string().min(1).max(64) });
-const labelBody = z.object({ label: z.enum(CONFIDENTIALITY_LABELS as [Confidentiality, ...Confidentiality[]]).nullable() });
+const labelBody = z.object({ label: labelSchema });
+
+/** A signed-in custodian as the keeper: the policy's rules, and where the request came from. */
+function keeperOf(viewer: Viewer, req: import('express').Request): Keeper {
+  return { actor: `user:${viewer.id}`, ...contextOf(req), mayShare: (rec) => mayKeep(viewer, rec), mayLabel: (rec, to) => mayLabel(viewer, rec, to) };
+}
 
 export function recordingRoutes(d: ApiDeps): Router {
   const r = Router();
   r.use('/recordings', requireAuth(d.auth));
+  const keeping = new RecordingKeeping(d.db, d.audit);
 
   const load = async (id: string) => {
     const rec = await d.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
@@ -45,7 +51,8 @@ export function recordingRoutes(d: ApiDeps): Router {
     const q = d.db
       .selectFrom('recordings')
       .leftJoin('devices', 'devices.id', 'recordings.device_id')
-      .leftJoin('recording_shares', (j) => j.onRef('recording_shares.recording_id', '=', 'recordings.id').on('recording_shares.user_id', '=', viewer.id))
+      .leftJoin('recording_shares', (j) => j.onRef('recording_shares.recording_id', '=', 'recordings.id').on('recording_shares.user_id', '=', viewer.id)
+        .on((eb) => eb.or([eb('recording_shares.expires_at', 'is', null), eb('recording_shares.expires_at', '>', new Date().toISOString())])))
       .selectAll('recordings')
       .select(['devices.name as device_name', 'recording_shares.user_id as shared_with'])
       .orderBy('recordings.started_at', 'desc')
@@ -78,30 +85,13 @@ export function recordingRoutes(d: ApiDeps): Router {
   });
 
   r.post('/recordings/:id/shares', async (req, res) => {
-    const { viewer } = authOf(res);
-    const rec = await load(idParam.parse(req.params).id);
-    await enforce(d.audit, req, viewer, mayKeep(viewer, rec), 'recording.share', rec.id);
-    const { userId } = shareBody.parse(req.body);
-    const target = await d.db.selectFrom('users').select(['id', 'role']).where('id', '=', userId).executeTakeFirst();
-    if (!target) throw new UserNotFound(userId);
-    await d.db.insertInto('recording_shares').values({ recording_id: rec.id, user_id: userId, shared_by: viewer.id, shared_at: new Date().toISOString() })
-      .onConflict((oc) => oc.doNothing()).execute();
-    const ctx = contextOf(req);
-    await d.audit.record({ actor: `user:${viewer.id}`, action: 'recording.share', subject: rec.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, detail: { with: userId } });
+    await keeping.share(keeperOf(authOf(res).viewer, req), idParam.parse(req.params).id, req.body as ShareInput);
     res.status(204).end();
   });
 
   r.put('/recordings/:id/confidentiality', async (req, res) => {
-    const { viewer } = authOf(res);
-    const rec = await load(idParam.parse(req.params).id);
     const { label } = labelBody.parse(req.body);
-    await enforce(d.audit, req, viewer, mayLabel(viewer, rec, label), 'recording.label', rec.id);
-    // Only from the label the decision was made on: a change landing meanwhile is not overwritten unseen.
-    const set = await d.db.updateTable('recordings').set({ confidentiality: label }).where('id', '=', rec.id)
-      .where((eb) => (rec.confidentiality === null ? eb('confidentiality', 'is', null) : eb('confidentiality', '=', rec.confidentiality))).executeTakeFirst();
-    if (Number(set.numUpdatedRows) !== 1) throw new StateConflict('label_changed', `the label of ${rec.id} changed meanwhile; read it again`);
-    const ctx = contextOf(req);
-    await d.audit.record({ actor: `user:${viewer.id}`, action: 'recording.label', subject: rec.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, detail: { from: rec.confidentiality, to: label } });
+    await keeping.label(keeperOf(authOf(res).viewer, req), idParam.parse(req.params).id, label);
     res.status(204).end();
   });
   return r;

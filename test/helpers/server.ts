@@ -23,6 +23,8 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<R
     LIUHEN_QUEUE_PREFIX: path.basename(dataDir),
     // Tests make many refused requests from 127.0.0.1 within a minute; the refusal limit has a test of its own.
     LIUHEN_REFUSALS_PER_MINUTE: '100000',
+    // Every answer a test gets is held to its route's declared schema: each test calling a route is a contract test too.
+    LIUHEN_RESPONSE_CHECK: 'refuse',
     ...overrides,
   };
 }
