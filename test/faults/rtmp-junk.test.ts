@@ -135,7 +135,10 @@ describe('junk on the RTMP port while a camera publishes', () => {
       expect(t).toBeGreaterThanOrEqual(HANDSHAKE_MS - 50);
       expect(t).toBeLessThan(HANDSHAKE_MS + 5000);
     }
-    expect(lifetimes(crowd).filter((t) => t < HANDSHAKE_MS - 50)).toHaveLength(5);
+    // The 5 over the cap close on arrival, the rest a deadline later. Compared with each other, not
+    // with the client's clock: a server loop busy with 1,400 sockets may accept the crowd late.
+    const crowdClosed = crowd.map((j) => j.closedAt!).sort((a, b) => a - b);
+    expect(crowdClosed[5]! - crowdClosed[4]!).toBeGreaterThan(HANDSHAKE_MS / 2);
     const closed = Object.fromEntries((await server.metrics.rtmpClosed.get()).values.map((v) => [v.labels.reason, v.value]));
     expect(closed).toMatchObject({ handshake_timeout: 1200 + 200 + PER_ADDRESS, per_address_cap: 5 });
     // Only the camera is left.
