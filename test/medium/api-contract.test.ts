@@ -105,7 +105,10 @@ describe('the OpenAPI document', () => {
       if (Array.isArray(node)) return node.forEach(walk);
       if (node === null || typeof node !== 'object') return;
       expect(node).not.toHaveProperty('nullable');
-      for (const [k, v] of Object.entries(node)) (k === '$ref' && typeof v === 'string' ? refs.push(v) : walk(v));
+      for (const [k, v] of Object.entries(node)) {
+        if (k === '$ref' && typeof v === 'string') refs.push(v);
+        else walk(v);
+      }
     };
     walk(document);
     for (const ref of refs) {
