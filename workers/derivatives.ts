@@ -6,7 +6,6 @@ import { storeProduct } from './store-product.ts';
 
 const EXT: Record<DerivativeKind, [string, string]> = {
   r360: ['ts', 'video/mp2t'],
-  r720: ['ts', 'video/mp2t'],
   mark_a: ['ts', 'video/mp2t'],
   mark_b: ['ts', 'video/mp2t'],
   thumb: ['jpg', 'image/jpeg'],

@@ -4,10 +4,10 @@
  * marked as sealed), then the scrub sprite sheet. Both steps are idempotent, so a retry resumes
  * where a run stopped, and a variant made twice at once is stored once (derivatives.ts).
  */
-import { unmarkedReason } from '../server/playback/marked-prefix.ts';
 import type { JobContext, JobHandler } from './job-handler.ts';
 import { deriveMarkedVariants } from './marked-variants.ts';
 import { deriveSpriteSheet } from './sprite-sheet.ts';
+import { isShownAsSealed } from './shown-as-sealed.ts';
 
 /** Reports a step's 0–100 as its share of the whole job's progress. */
 function share(ctx: JobContext, from: number, to: number): JobContext {
@@ -15,9 +15,7 @@ function share(ctx: JobContext, from: number, to: number): JobContext {
 }
 
 export const recordingDerive: JobHandler<'recording.derive'> = async ({ recordingId }, ctx, deps) => {
-  // A sound recording has no pictures to mark or tile, a photo no segments to: both are shown as sealed (marked-prefix.ts).
-  const recording = await deps.db.selectFrom('recordings').select('flags').where('id', '=', recordingId).executeTakeFirstOrThrow();
-  if (unmarkedReason(recording.flags) !== null) return ctx.progress(100);
+  if (await isShownAsSealed(recordingId, deps)) return ctx.progress(100);
   await deriveMarkedVariants(recordingId, share(ctx, 0, 85), deps);
   await deriveSpriteSheet(recordingId, share(ctx, 85, 100), deps);
   await ctx.progress(100);

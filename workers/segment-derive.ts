@@ -15,20 +15,20 @@ import type { LedgerEntry } from '../server/db/schema.ts';
 import { InvalidInput } from '../server/errors.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { forensicMarkFilter } from '../server/media/forensic-mark.ts';
-import { unmarkedReason } from '../server/playback/marked-prefix.ts';
-import { type FfmpegArgs, renditionArgs, thumbnailArgs } from '../server/media/rendition-args.ts';
+import { type FfmpegArgs, REPLAY_SHORT_SIDE, renditionArgs, thumbnailArgs } from '../server/media/rendition-args.ts';
 import { findDerivative, storeDerivative } from './derivatives.ts';
 import { fetchOriginal } from './original-segment.ts';
 import type { JobContext, JobHandler, WorkerDeps } from './job-handler.ts';
 import { withScratchDir } from './scratch-dir.ts';
+import { isShownAsSealed } from './shown-as-sealed.ts';
 
 const PRODUCTS = {
   r360: { args: renditionArgs({ shortSide: 360 }), file: 'r360.ts' },
   thumb: { args: thumbnailArgs(), file: 'thumb.jpg' },
   // Each variant keeps its original's timestamps and starts with an IDR frame, so a playlist can
   // pick A or B per segment and still play one seamless stream (see marked-variants.ts).
-  mark_a: { args: renditionArgs({ shortSide: 720, extraFilter: forensicMarkFilter('A') }), file: 'mark_a.ts' },
-  mark_b: { args: renditionArgs({ shortSide: 720, extraFilter: forensicMarkFilter('B') }), file: 'mark_b.ts' },
+  mark_a: { args: renditionArgs({ shortSide: REPLAY_SHORT_SIDE, extraFilter: forensicMarkFilter('A') }), file: 'mark_a.ts' },
+  mark_b: { args: renditionArgs({ shortSide: REPLAY_SHORT_SIDE, extraFilter: forensicMarkFilter('B') }), file: 'mark_b.ts' },
 } satisfies Record<string, { args: FfmpegArgs; file: string }>;
 
 export type SegmentProduct = keyof typeof PRODUCTS;
@@ -42,9 +42,7 @@ const TIMED = new Set<SegmentProduct>(['r360', 'mark_a', 'mark_b']);
 export const segmentDerive: JobHandler<'segment.derive'> = async ({ recordingId, idx }, ctx, deps) => {
   const entry = await deps.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx).executeTakeFirst();
   if (entry?.kind !== 'segment') throw new InvalidInput(`${recordingId} entry ${idx} is not a sealed segment`);
-  // A sound recording has no pictures to scale, thumbnail or mark, a photo no stream: both are shown as sealed.
-  const recording = await deps.db.selectFrom('recordings').select('flags').where('id', '=', recordingId).executeTakeFirstOrThrow();
-  if (unmarkedReason(recording.flags) !== null) return { made: [] };
+  if (await isShownAsSealed(recordingId, deps)) return { made: [] };
   const made = await makeSegmentProducts(entry, ['r360', 'thumb', 'mark_a', 'mark_b'], ctx, deps, (done, total) => ctx.progress(Math.round((100 * done) / total)));
   await ctx.progress(100);
   return { made };

@@ -296,7 +296,7 @@ export interface JobsTable {
 }
 
 /** A worker's product: never evidence itself, always naming the original it came from. */
-export type DerivativeKind = 'r360' | 'r720' | 'mark_a' | 'mark_b' | 'thumb' | 'sprite' | 'sprite_vtt' | 'party_copy' | 'package';
+export type DerivativeKind = 'r360' | 'mark_a' | 'mark_b' | 'thumb' | 'sprite' | 'sprite_vtt' | 'party_copy' | 'package';
 
 export interface DerivativesTable {
   recording_id: string;

@@ -15,7 +15,7 @@
  */
 import type { RedactedVariant } from '../db/schema.ts';
 import { forensicMarkFilter } from './forensic-mark.ts';
-import { type FfmpegArgs, renditionArgs } from './rendition-args.ts';
+import { type FfmpegArgs, REPLAY_SHORT_SIDE, renditionArgs } from './rendition-args.ts';
 import type { BlurRect, SegmentRedaction, TimeRange } from '../redaction/redaction-marks.ts';
 
 export const REDACTED_VARIANTS: readonly RedactedVariant[] = ['plain', 'mark_a', 'mark_b'];
@@ -26,9 +26,6 @@ export const redactedFile = (variant: RedactedVariant) => `${variant}.ts`;
 export interface RedactionSettings {
   redaction: SegmentRedaction;
 }
-
-/** The replay variants' encode (workers/segment-derive.ts); plain takes its rate caps too. */
-const SHORT_SIDE = 720;
 
 const AUDIO_BITRATE = '128k';
 const MUTE_FRAME_SAMPLES = 64;
@@ -67,14 +64,14 @@ export function redactionArgs(s: RedactionSettings): FfmpegArgs & { output: stri
   const audio = audioFilter(s.redaction.mute);
   const outputOf = (variant: RedactedVariant): string[] => {
     const mark = variant === 'plain' ? [] : [forensicMarkFilter(variant === 'mark_a' ? 'A' : 'B')];
-    const encode = renditionArgs({ shortSide: SHORT_SIDE, extraFilter: [...blur, ...mark].join(',') || undefined }).outputOptions;
+    const encode = renditionArgs({ shortSide: REPLAY_SHORT_SIDE, extraFilter: [...blur, ...mark].join(',') || undefined }).outputOptions;
     // plain keeps the original's size: its filter is the blur alone.
     const replaced: Record<string, string> = variant === 'plain' ? { '-vf': blur.join(',') || 'null', '-c:a': 'aac' } : { '-c:a': 'aac' };
     return [...replaceOptions(encode, replaced), '-b:a', AUDIO_BITRATE, ...(audio ? ['-af', audio] : [])];
   };
   const [first, second, last] = REDACTED_VARIANTS as [RedactedVariant, RedactedVariant, RedactedVariant];
   return {
-    inputOptions: renditionArgs({ shortSide: SHORT_SIDE }).inputOptions,
+    inputOptions: renditionArgs({ shortSide: REPLAY_SHORT_SIDE }).inputOptions,
     outputOptions: [...outputOf(first), redactedFile(first), ...outputOf(second), redactedFile(second), ...outputOf(last)],
     output: redactedFile(last),
   };

@@ -28,6 +28,9 @@ export interface RenditionSettings {
   extraFilter?: string;
 }
 
+/** Replay's variants (the forensic A/B marks, redactions): one size, so a redaction's marks are read like a replay's. */
+export const REPLAY_SHORT_SIDE = 720;
+
 /** Caps for the wall's many small tiles (360p) and for replay (720p); CRF below the cap. */
 const RATE: Record<RenditionSettings['shortSide'], { crf: number; maxrate: string; bufsize: string }> = {
   360: { crf: 26, maxrate: '600k', bufsize: '1200k' },
