@@ -4,7 +4,7 @@
  * sent back to sign-in. Tokens never leave sessionStorage except in these requests.
  */
 import { t } from './i18n.ts';
-import { clearSession, loadSession, saveSession } from './session.ts';
+import { clearSession, loadSession, noteSessionEnded, saveSession } from './session.ts';
 import type {
   AuditEvent,
   AuthSession,
@@ -64,13 +64,27 @@ function refreshOnce(): Promise<boolean> {
     try {
       saveSession(await parse<AuthSession>(await send('POST', '/api/auth/refresh', { refreshToken })));
       return true;
-    } catch {
+    } catch (err) {
+      if (err instanceof ApiError) noteIdle(err.code);
       return false;
     }
   })().finally(() => {
     refreshing = null;
   });
   return refreshing;
+}
+
+/**
+ * Whichever token finds the session idle (the access token, or the refresh after it expired) ends
+ * it, and the official is told why at sign-in; the other token then meets a plain revoked session.
+ */
+function noteIdle(code: string): void {
+  if (code === 'session_idle') noteSessionEnded(code);
+}
+
+async function noteIfIdle(res: Response): Promise<void> {
+  const body = (await res.clone().json().catch(() => ({}))) as { error?: unknown };
+  if (typeof body.error === 'string') noteIdle(body.error);
 }
 
 function backToSignIn(): ApiError {
@@ -85,6 +99,7 @@ async function authorized(method: Method, path: string, signal?: AbortSignal, bo
   if (sentWith === undefined) throw backToSignIn();
   let res = await send(method, path, body?.(), signal, sentWith);
   if (res.status === 401) {
+    await noteIfIdle(res);
     // Another request may have refreshed while this one was in flight; then just retry.
     const fresh = loadSession()?.accessToken;
     if (fresh === sentWith && !(await refreshOnce())) throw backToSignIn();

@@ -25,6 +25,19 @@ export function clearSession(): void {
   sessionStorage.removeItem(KEY);
 }
 
+const ENDED_KEY = 'liuhen.sessionEnded';
+
+/** Why the server ended the session (`session_idle`), kept for the sign-in page to say once. */
+export function noteSessionEnded(code: string): void {
+  sessionStorage.setItem(ENDED_KEY, code);
+}
+
+export function takeSessionEnded(): string | null {
+  const code = sessionStorage.getItem(ENDED_KEY);
+  sessionStorage.removeItem(ENDED_KEY);
+  return code;
+}
+
 export function currentUser(): User | null {
   return loadSession()?.user ?? null;
 }

@@ -192,4 +192,32 @@ describe('the account console in the browser', () => {
     expect(await admin.locator('[data-testid=user-events] [data-testid=audit-row]').count()).toBeGreaterThan(0);
     for (const p of [admin, user]) await p.context().close();
   });
+  it('a session idle past the limit returns to sign-in saying why', async () => {
+    // Its own server: an idle limit of 3 s would end the other tests' sessions between their steps.
+    const idle = await startTestServer(await testEnv({ LIUHEN_IDLE_MINUTES: '0.05' }));
+    try {
+      await idle.core.users.add({ role: 'auditor', unit: 'u1', name: '孙审计', badge: 'AU-9', password: PASSWORD }, 'test');
+      const page = await newPage();
+      await page.goto(`http://127.0.0.1:${idle.httpPort}/#/sign-in`);
+      // A fresh sign-in page has nothing to explain.
+      expect(await page.locator('[data-testid=sign-in-notice]').isHidden()).toBe(true);
+      await page.fill('[name=badge]', 'AU-9');
+      await page.fill('[name=password]', PASSWORD);
+      await page.click('button[type=submit]');
+      await page.waitForURL(/#\/audit$/);
+      // Left alone past the limit: the next search finds the session ended.
+      await new Promise((r) => setTimeout(r, 4000));
+      await page.click('form button[type=submit]');
+      await page.waitForURL(/#\/sign-in$/);
+      const notice = page.locator('[data-testid=sign-in-notice]');
+      await notice.waitFor();
+      expect(await notice.textContent()).toContain('长时间未操作');
+      // Said once: the next visit to sign-in is plain again.
+      await page.reload();
+      await page.locator('[name=badge]').waitFor();
+      expect(await notice.isHidden()).toBe(true);
+    } finally {
+      await idle.stop();
+    }
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ export const accountsMessages = bundle(
 
     'signIn.account_disabled': '该账户已停用，请联系系统管理员。',
     'signIn.awaiting_approval': '该账户尚待安全保密管理员审批，审批通过后方可登录。',
+    'signIn.session_idle': '您长时间未操作，为保障安全已自动退出，请重新登录。',
 
     'password.title': '修改密码',
     'password.forced': '初始密码或重置后的密码只能使用一次：请先设置您自己的密码，才能继续使用本系统。',
@@ -100,6 +101,7 @@ export const accountsMessages = bundle(
 
     'signIn.account_disabled': 'This account is disabled. Please contact the system administrator.',
     'signIn.awaiting_approval': 'This account awaits the security officer’s approval; you can sign in once it is approved.',
+    'signIn.session_idle': 'You were signed out after a period without activity. Please sign in again.',
 
     'password.title': 'Change password',
     'password.forced': 'An initial or reset password works only once: set a password of your own to go on.',

@@ -3,6 +3,7 @@ import { h } from '../dom.ts';
 import { label, setText, t } from '../i18n.ts';
 import type { PageContext } from '../router.ts';
 import { homeFor } from '../roles.ts';
+import { takeSessionEnded } from '../session.ts';
 
 /** The refusal in words, as a function so that a language switch re-words it. */
 function refusal(err: unknown): () => string {
@@ -23,10 +24,17 @@ export function signInPage({ root }: PageContext): void {
   const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: '' });
   const error = h('p', { 'data-testid': 'sign-in-error', class: 'form-error', role: 'alert', hidden: '' });
   const submit = h('button', { type: 'submit', class: 'primary' }, label('signIn.submit'));
+  const ended = takeSessionEnded();
+  const notice = h('p', { 'data-testid': 'sign-in-notice', class: 'notice', role: 'status', hidden: '' });
+  if (ended === 'session_idle') {
+    setText(notice, () => t('signIn.session_idle'));
+    notice.hidden = false;
+  }
   const form = h(
     'form',
     { class: 'card sign-in' },
     h('h1', {}, label('signIn.title')),
+    notice,
     h('label', { for: 'badge' }, label('signIn.badge')),
     badge,
     h('label', { for: 'password' }, label('signIn.password')),
