@@ -77,7 +77,9 @@ export const exportPackage: JobHandler<'export.package'> = async ({ exportId }, 
     const hash = createHash('sha256');
     for await (const chunk of await deps.store.getStream(e.key)) {
       hash.update(chunk as Buffer);
-      if (!entry.write(chunk)) await once(entry, 'drain');
+      // A store that stops reading destroys the archive: its member then closes and never drains.
+      if (!entry.write(chunk)) await Promise.race([once(entry, 'drain'), once(entry, 'close')]);
+      if (entry.destroyed) throw new Error('the archive stopped: the store no longer takes it');
     }
     if (hash.digest('hex') !== e.sha256) throw new EvidenceBroken(recording.id, `segment ${e.idx} does not hash to the manifest's sha256`);
     entry.end(undefined); // streamx types its end(data) with no zero-argument form

@@ -46,7 +46,11 @@ export async function exportCommand(core: Core, input: ExportFlags): Promise<num
 
   const { exp, objectKey } = await follow(core, exportId, jobId);
   // Streamed to the file, hashed on the way: a package of hours is never held whole.
-  const { sha256, size } = await writeHashed(await core.store.getStream(objectKey), out);
+  const { sha256, size } = await writeHashed(await core.store.getStream(objectKey), out).catch(async (e: unknown) => {
+    // A disk that filled or a store that failed half-way leaves no partial file behind; one that was there first is not ours.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') await fs.rm(out, { force: true });
+    throw e;
+  });
   if (sha256 !== exp.sha256) {
     await fs.rm(out, { force: true });
     process.stderr.write(`export ${exportId}: the stored file ${objectKey} does not hash to its record; nothing kept\n`);

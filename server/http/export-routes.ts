@@ -108,8 +108,11 @@ export function exportRoutes(d: ApiDeps): Router {
       .setHeader('Content-Disposition', `attachment; filename="${exp.id}.${type.ext}"`)
       .setHeader('Repr-Digest', `sha-256=:${Buffer.from(exp.sha256, 'hex').toString('base64')}:`)
       .setHeader('Content-Length', String(exp.size));
-    // pipeline ends the response either way: a client that leaves is no fault, a store failing midway shows as a short body.
-    await pipeline(body, res).catch(() => undefined);
+    // pipeline ends the response either way. A download that did not complete (the client left, or
+    // the store failed midway: a short body) is audited as such beside the `ok` of its start.
+    await pipeline(body, res).catch((e: unknown) =>
+      d.audit.record({ ...audited, outcome: 'error', object: exp.object_key!, detail: { exportId: exp.id, reason: 'incomplete', error: (e as Error).message } }),
+    );
   });
   return r;
 }
