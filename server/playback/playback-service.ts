@@ -435,6 +435,7 @@ export class PlaybackService {
     if (Date.parse(session.expires_at) <= this.now().getTime()) throw await refuse(actor, 'session_expired', new NotAuthenticated());
     const user = await this.users.get(session.user_id);
     if (user.state !== 'active') throw await refuse(actor, 'user disabled', new NotAuthenticated());
+    if (!(await this.signedIn(session.user_id))) throw await refuse(actor, 'signed_out', new NotAuthenticated());
     const viewer = viewerOf(user);
     const decision = session.room_id
       ? (await this.rooms.playDecision(session.room_id, session.recording_id!, session.user_id)).decision
@@ -442,6 +443,17 @@ export class PlaybackService {
     if (!decision.allow) throw await refuse(actor, decision.reason, new NotAllowed(decision.reason));
     if (!session.room_id) this.admitted.set(sessionId, { session, viewer });
     return { session, viewer };
+  }
+
+  /**
+   * Whether the viewer still has a signed-in session: a reset, or signing out of the last one,
+   * ends what was being watched too, within a second. Watching is not idleness: segment
+   * and playlist requests carry no token, so the idle limit is the API's (auth-service.ts), not this.
+   */
+  private async signedIn(userId: string): Promise<boolean> {
+    const live = await this.db.selectFrom('auth_sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null)
+      .where('refresh_expires_at', '>', this.now().toISOString()).executeTakeFirst();
+    return live !== undefined;
   }
 
   private async decide(viewer: Viewer, kind: 'live' | 'replay', subject: string): Promise<Decision> {

@@ -182,6 +182,21 @@ describe('7. identity and the audit of refusals', () => {
     expect((await call(null, 'POST', '/api/auth/refresh', { refreshToken: gone.refreshToken })).status).toBe(401);
   });
 
+  it('ends what a viewer was watching when they sign out: the playback session needs a signed-in viewer', async () => {
+    const custodian = await user('custodian');
+    const recordingId = await sealedRecording(server, camera, new Date(Date.now() - 7_200_000));
+    const opened = await call(custodian, 'POST', '/api/playback-sessions', { recordingId });
+    expect(opened.status).toBe(201);
+    const playlist = () => fetch(`http://127.0.0.1:${server.httpPort}${opened.body.playlistUrl}`).then((r) => r.status);
+    expect(await playlist()).toBe(200);
+    expect((await call(custodian, 'POST', '/api/auth/sign-out', { refreshToken: custodian.refreshToken })).status).toBe(204);
+    // Admissions are trusted for a second, then checked again.
+    await waitFor('the playlist refused after sign-out', async () => (await playlist()) === 401, 5_000);
+    await server.core.audit.flush();
+    const refused = (await server.core.audit.query({ subject: recordingId })).filter((e) => e.outcome === 'refused');
+    expect(refused.map((e) => JSON.parse(e.detail).reason)).toContain('signed_out');
+  });
+
   it('audits a refused request with its whole URL, secrets in the query blanked', async () => {
     const custodian = await user('custodian');
     expect((await call(custodian, 'GET', '/api/recordings/rec-doesnotexist?from=list')).status).toBe(404);
