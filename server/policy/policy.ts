@@ -77,6 +77,11 @@ export function mayLabel(v: Viewer, r: Pick<RecordingFacts, 'unit' | 'confidenti
   return ALLOW;
 }
 
+/** Sharing opens replay to a reviewer: only a custodian of the unit cleared for the recording's label shares it. */
+export function mayShare(v: Viewer, r: Pick<RecordingFacts, 'unit' | 'confidentiality'>): Decision {
+  return mayLabel(v, r, r.confidentiality);
+}
+
 /**
  * The state of the jobs working on a recording (renditions, watermarks, exports of it): for those
  * who keep or command it, and for auditors, who see what was made of the evidence but no media.

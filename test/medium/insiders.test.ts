@@ -78,6 +78,16 @@ describe('1. labels', () => {
     expect((await label(cleared, null)).status).toBe(204);
     expect(await replay(uncleared, id)).toBe(201);
   });
+
+  it('are not got round by sharing: a custodian shares only what they are cleared for', async () => {
+    const id = await labelled('trade_secret');
+    const reviewer = await user('reviewer', 'u1', ['trade_secret']);
+    const share = (who: SignedIn) => call(who, 'POST', `/api/recordings/${id}/shares`, { userId: reviewer.userId });
+    expect(await share(await user('custodian'))).toEqual({ status: 403, body: { error: 'forbidden' } });
+    expect(await replay(reviewer, id)).toBe(403);
+    expect((await share(await user('custodian', 'u1', ['trade_secret']))).status).toBe(204);
+    expect(await replay(reviewer, id)).toBe(201);
+  });
 });
 
 describe('2. the admin', () => {
