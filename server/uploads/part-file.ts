@@ -36,16 +36,16 @@ export async function createPart(dir: string, uploadId: string): Promise<void> {
 export interface PartWrite {
   /** bytes now durable from the offset on */
   written: number;
-  /** the body went past `room`: none of it was kept */
+  /** the body went past the upload's room: none of it was kept */
   overrun: boolean;
 }
 
 /**
- * Writes `body` at `offset`, keeping at most `room` bytes. A body that overruns is read to its
- * end (so the refusal reaches the client) and rolled back whole. A body that breaks off (client
- * gone, or a newer request took over) keeps what arrived; errors of the disk are thrown.
+ * Writes `body` at `offset` and makes it durable. A body that breaks off (client gone, or a newer
+ * request took over) keeps what arrived. One its reader fails for being longer than the upload's
+ * room (`overran` knows that error) is rolled back whole. Errors of the disk are thrown.
  */
-export async function writePart(file: string, offset: number, body: AsyncIterable<Buffer>, room: number): Promise<PartWrite> {
+export async function writePart(file: string, offset: number, body: AsyncIterable<Buffer>, overran: (err: unknown) => boolean): Promise<PartWrite> {
   const fh = await fs.open(file, 'r+');
   const chunks = body[Symbol.asyncIterator]();
   let written = 0;
@@ -55,12 +55,11 @@ export async function writePart(file: string, offset: number, body: AsyncIterabl
       let next: IteratorResult<Buffer>;
       try {
         next = await chunks.next();
-      } catch {
+      } catch (e) {
+        overrun = overran(e);
         break;
       }
       if (next.done) break;
-      overrun ||= written + next.value.length > room;
-      if (overrun) continue;
       await fh.write(next.value, 0, next.value.length, offset + written);
       written += next.value.length;
     }

@@ -1,31 +1,49 @@
 /**
- * Resumable upload of offline recordings over tus 1.0.0 (https://tus.io/protocols/resumable-upload):
- * core + creation. No termination: evidence has no delete path. An unfinished upload idle for
- * config.uploads.expireMs is removed by the server (upload-expiry.ts); its HEAD then answers 404.
- * Devices authenticate with their own credential.
+ * Resumable upload of offline recordings over tus 1.0.0 (https://tus.io/protocols/resumable-upload),
+ * served by @tus/server: core, creation and termination (a device may drop its own unfinished
+ * upload; nothing with all its bytes can be). An unfinished upload idle for config.uploads.expireMs
+ * is removed by the server (upload-expiry.ts); its HEAD then answers 404. Devices authenticate with
+ * their own credential.
+ *
+ * Express stays in front: device authentication, the version and content-type checks, and every
+ * refusal answered and audited the way the rest of liuhen's API does it. liuhen's rules run in the
+ * library's hooks (uploads.ts); its store is upload-store.ts, the way between the two tus-bridge.ts.
  *
  * Beyond tus, `GET /:id/result` tells the device what became of a finished upload, and a sealed
  * upload's responses carry its recording id in `Liuhen-Recording`.
  */
+import { ERRORS, Server } from '@tus/server';
 import { type ErrorRequestHandler, type NextFunction, type Request, type Response, Router } from 'express';
 import { ZodError, z } from 'zod';
-import type { Upload } from '../db/schema.ts';
+import type { RequestContext } from '../auth/auth-service.ts';
+import type { Device, Upload } from '../db/schema.ts';
 import { LiuhenError, markAudited, wasAudited } from '../errors.ts';
 import type { ApiDeps } from '../http/api-deps.ts';
 import { deviceOf, requireDevice } from '../http/authenticate-device.ts';
 import { statusFor } from '../http/error-status.ts';
 import { contextOf } from '../http/request-context.ts';
+import { idSchema, newId } from '../ids.ts';
+import { baseType, isTusResponseHeader, liuhenErrorOf, tusRequest } from './tus-bridge.ts';
 import { TusVersionUnsupported, UploadContentType, UploadNoRoom } from './upload-errors.ts';
 import { parseUploadMetadata } from './upload-metadata.ts';
-import { idSchema } from '../ids.ts';
 
 const TUS_VERSION = '1.0.0';
 const PATCH_TYPE = 'application/offset+octet-stream';
+const UPLOADS_PATH = '/api/device/uploads';
 
-const byteCount = z.string().regex(/^\d{1,15}$/, 'a whole number of bytes').transform(Number);
-const idParam = z.object({ id: idSchema('upl') });
-const creationHeaders = z.object({ 'upload-length': byteCount });
-const patchHeaders = z.object({ 'upload-offset': byteCount, 'content-length': byteCount.optional() });
+const uploadId = idSchema('upl');
+const idParam = z.object({ id: uploadId });
+
+/** One request through the library: who asks, and what liuhen made of a refusal. */
+interface Exchange {
+  device: Device;
+  ctx: RequestContext;
+  /** the upload asked about, as it was when the request came in (all but creation) */
+  upload?: Upload;
+  error?: unknown;
+  /** the client went away mid-body: what arrived is kept, and there is no one to refuse */
+  aborted?: boolean;
+}
 
 /** tus: every response says which protocol it speaks, refusals included. */
 function announceTus(_req: Request, res: Response, next: NextFunction): void {
@@ -33,6 +51,7 @@ function announceTus(_req: Request, res: Response, next: NextFunction): void {
   next();
 }
 
+/** The library answers a missing version 412 but a wrong one 400, in its own words: liuhen answers both as tus says. */
 function requireTusVersion(req: Request, res: Response, next: NextFunction): void {
   const version = req.get('tus-resumable');
   if (version === TUS_VERSION) return next();
@@ -40,41 +59,83 @@ function requireTusVersion(req: Request, res: Response, next: NextFunction): voi
   next(new TusVersionUnsupported(version));
 }
 
-function withRecording(res: Response, upload: Pick<Upload, 'state' | 'recording_id'>): Response {
-  if (upload.state === 'sealed' && upload.recording_id) res.setHeader('Liuhen-Recording', upload.recording_id);
+function requirePatchType(req: Request, _res: Response, next: NextFunction): void {
+  next(baseType(req.get('content-type')) === PATCH_TYPE ? undefined : new UploadContentType());
+}
+
+function withRecording(res: Response, upload: Pick<Upload, 'state' | 'recording_id'> | undefined): Response {
+  if (upload?.state === 'sealed' && upload.recording_id) res.setHeader('Liuhen-Recording', upload.recording_id);
   return res;
 }
 
 export function tusRoutes(d: ApiDeps): Router {
+  const exchanges = new WeakMap<globalThis.Request, Exchange>();
+  const exchangeOf = (req: globalThis.Request) => exchanges.get(req)!;
+
+  // Made at the first request: mounting the routes touches no service (api-document.ts mounts them with none).
+  let made: Server | undefined;
+  const tus = () => (made ??= new Server({
+    path: UPLOADS_PATH,
+    datastore: d.uploads.store,
+    locker: d.uploads.locker,
+    relativeLocation: true,
+    allowedOrigins: [],
+    // Advertised on OPTIONS (the library asks with no id); enforced at creation by liuhen's hook, which audits the refusal.
+    maxSize: (_req, id) => (id === null ? d.uploads.settings.maxBytes : 0),
+    namingFunction: () => newId('upl'),
+    getFileIdFromRequest: (_req, lastPath) => uploadId.parse(lastPath),
+    onIncomingRequest: async (req, id) => {
+      if (req.method === 'POST') return;
+      const exchange = exchangeOf(req);
+      exchange.upload = await d.uploads.find(exchange.device, id);
+      if (req.method === 'DELETE') d.uploads.terminable(exchange.upload);
+    },
+    onUploadCreate: async (req, upload) => {
+      const { device, ctx } = exchangeOf(req);
+      // The library's reading of Upload-Metadata is lenient (keys without values, any key): liuhen's schema decides.
+      await d.uploads.create(device, upload.id, upload.size!, parseUploadMetadata(req.headers.get('upload-metadata') ?? undefined), ctx);
+      return {};
+    },
+    onResponseError: (req, err) => {
+      const exchange = exchangeOf(req);
+      if (err === ERRORS.ABORTED) exchange.aborted = true;
+      else exchange.error = liuhenErrorOf(err, req);
+      return undefined;
+    },
+  }));
+
+  /** Hands the request to the library; its refusals go on to liuhen's error handlers like any route's. */
+  const serveTus = async (req: Request, res: Response, next: NextFunction) => {
+    const request = tusRequest(req);
+    const exchange: Exchange = { device: deviceOf(res), ctx: contextOf(req) };
+    exchanges.set(request, exchange);
+    const answer = await tus().handleWeb(request);
+    // What the library left unread of a body (one past the upload's length) is read to its end, so the client hears the refusal.
+    req.unpipe();
+    req.resume();
+    if (exchange.aborted) return void res.status(answer.status).set('Connection', 'close').end();
+    // Answered by the library before any hook (a malformed header): no error was handed over, only its text.
+    const refused = exchange.error ?? (answer.status >= 400 ? liuhenErrorOf({ status_code: answer.status, body: await answer.text() }, request) : undefined);
+    if (refused) return next(refused);
+    if (req.method === 'DELETE' && answer.status === 204) await d.uploads.terminated(exchange.device, exchange.upload!, exchange.ctx);
+    // A new upload's offset, which the library says only when the creation carried bytes (creation-with-upload).
+    if (req.method === 'POST') res.setHeader('Upload-Offset', '0');
+    for (const [name, value] of answer.headers) if (isTusResponseHeader(name)) res.setHeader(name, value);
+    withRecording(res, exchange.upload).status(answer.status).end();
+  };
+
   const uploads = Router();
   const idOf = (req: Request) => idParam.parse(req.params).id;
-
-  uploads.options('/', (_req, res) => {
-    res.set({ 'Tus-Version': TUS_VERSION, 'Tus-Extension': 'creation', 'Tus-Max-Size': String(d.uploads.settings.maxBytes) }).status(204).end();
-  });
-
-  uploads.post('/', requireTusVersion, async (req, res) => {
-    const { 'upload-length': length } = creationHeaders.parse(req.headers);
-    const upload = await d.uploads.create(deviceOf(res), length, parseUploadMetadata(req.get('upload-metadata')), contextOf(req));
-    res.set({ Location: `${req.baseUrl}/${upload.id}`, 'Upload-Offset': '0' }).status(201).end();
-  });
-
-  uploads.head('/:id', requireTusVersion, async (req, res) => {
-    const upload = await d.uploads.current(deviceOf(res), idOf(req));
-    withRecording(res, upload).set({ 'Upload-Offset': String(upload.offset), 'Upload-Length': String(upload.length), 'Cache-Control': 'no-store' }).status(200).end();
-  });
-
-  uploads.patch('/:id', requireTusVersion, async (req, res) => {
-    if ((req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase() !== PATCH_TYPE) throw new UploadContentType();
-    const headers = patchHeaders.parse(req.headers);
-    const upload = await d.uploads.append(deviceOf(res), idOf(req), headers['upload-offset'], req, headers['content-length']);
-    withRecording(res, upload).set('Upload-Offset', String(upload.offset)).status(204).end();
-  });
 
   uploads.get('/:id/result', async (req, res) => {
     const result = await d.uploads.result(deviceOf(res), idOf(req));
     withRecording(res, { state: result.state, recording_id: result.recordingId }).json(result);
   });
+  uploads.options('/', serveTus);
+  uploads.post('/', requireTusVersion, serveTus);
+  uploads.head('/:id', requireTusVersion, serveTus);
+  uploads.patch('/:id', requireTusVersion, requirePatchType, serveTus);
+  uploads.delete('/:id', requireTusVersion, serveTus);
 
   /** Refusals of an authenticated device are audited under its name, not as an anonymous request. */
   const auditRefusal: ErrorRequestHandler = async (err, req, res, next) => {

@@ -1,5 +1,5 @@
 /** What the upload API refuses, in domain words; error-status.ts maps each code to its HTTP status. */
-import { LiuhenError } from '../errors.ts';
+import { LiuhenError, StateConflict } from '../errors.ts';
 
 /** Unknown, or another device's: a device cannot tell the two apart. */
 export class UploadNotFound extends LiuhenError {
@@ -27,8 +27,15 @@ export class UploadNoRoom extends LiuhenError {
 
 /** The client's idea of how much arrived differs from the server's: it must ask (HEAD) and resume from there. */
 export class UploadOffsetMismatch extends LiuhenError {
-  constructor(readonly expected: number, readonly given: number) {
-    super('upload_offset_mismatch', `upload is at offset ${expected}, not ${given}`);
+  constructor(readonly given: string | null) {
+    super('upload_offset_mismatch', `the upload is not at offset ${given ?? '(none)'}: ask with HEAD where it stands`);
+  }
+}
+
+/** Termination of an upload that has all its bytes: it is being checked or sealed, or was refused, and stays. */
+export class UploadFinished extends StateConflict {
+  constructor(readonly uploadId: string) {
+    super('upload_finished', `upload ${uploadId} has all its bytes: only an unfinished upload can be terminated`);
   }
 }
 

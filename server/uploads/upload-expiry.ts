@@ -4,16 +4,17 @@
  * and part file, and audited as `upload.expired` by `system`: a device that comes back to it is
  * told 404 and starts again. At start-up, part files no upload needs are removed too.
  *
- * A sweep never removes an upload being written: bytes in flight are not counted in the row yet.
+ * A sweep never removes an upload a request holds (@tus/server's lock): a write's bytes in flight
+ * are not counted in the row yet. It takes the lock itself while removing one.
  */
 import fs from 'node:fs/promises';
+import type { MemoryLocker } from '@tus/server';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { partIds, partPath } from './part-file.ts';
 import { storedMetadata } from './upload-metadata.ts';
-import type { UploadWriters } from './upload-writers.ts';
 
 /**
  * Often enough that an upload outlives its expiry by at most half of it, and at least once a
@@ -29,7 +30,7 @@ export class UploadExpiry {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditLog,
-    private readonly writers: UploadWriters,
+    private readonly locker: MemoryLocker,
     private readonly settings: Config['uploads'],
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
@@ -62,15 +63,18 @@ export class UploadExpiry {
     const cutoff = new Date(this.now().getTime() - this.settings.expireMs).toISOString();
     const idle = await this.db.selectFrom('uploads').select('id').where('state', '=', 'receiving').where('updated_at', '<', cutoff).execute();
     for (const { id } of idle) {
-      if (this.writers.busy(id)) continue;
-      // Held while it goes: a PATCH arriving meanwhile waits, then finds no upload.
-      const release = this.writers.hold(id, () => undefined);
+      // Asking a holder for the lock would cut its PATCH short: an upload in use is left alone.
+      if (this.locker.locks.has(id)) continue;
+      // Free, it is taken at once (the check and the taking are in one turn of the event loop).
+      // Held while it goes: a request arriving meanwhile waits, then finds no upload.
+      const lock = this.locker.newLock(id);
+      await lock.lock(new AbortController().signal, () => undefined);
       try {
         await this.expire(id, cutoff);
       } catch (err) {
         this.log.error({ err, upload: id }, 'removing an expired upload failed; trying again at the next sweep');
       } finally {
-        release();
+        await lock.unlock();
       }
     }
   }
@@ -98,8 +102,8 @@ export class UploadExpiry {
   }
 
   /**
-   * Part files no upload needs: a refused or sealed upload's that a crash left behind, or one made
-   * for a creation that never reached the database. Run before uploads are accepted.
+   * Part files no upload needs: a refused, sealed, expired or terminated upload's that a crash left
+   * behind (its row changed first). Run before uploads are accepted.
    */
   async removeOrphanParts(): Promise<void> {
     const needed = new Set(

@@ -1,15 +1,17 @@
 /**
  * Offline recordings arriving by resumable upload (tus 1.0.0, tus-routes.ts): one row per upload
- * and its bytes in a part file. Only the device that created an upload can see or touch it. When
- * the last byte is durable the upload is handed to the offline ingest, which checks and seals it.
+ * and its bytes in a part file (upload-store.ts). Only the device that created an upload can see
+ * or touch it. When the last byte is durable the upload is handed to the offline ingest, which
+ * checks and seals it.
  *
- * One write per upload at a time (upload-writers.ts).
+ * One request per upload at a time: @tus/server's lock, which the expiry sweep takes too.
  *
  * Unfinished uploads hold disk that recordings need: a device's unfinished bytes are capped
  * (config.uploads.quotaBytes), none start while the disk is below its reserve, and an upload
- * that has received nothing for config.uploads.expireMs is removed (upload-expiry.ts).
+ * that has received nothing for config.uploads.expireMs is removed (upload-expiry.ts). A device
+ * may also terminate its own unfinished upload; nothing that has all its bytes can be.
  */
-import type { Readable } from 'node:stream';
+import { MemoryLocker } from '@tus/server';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
@@ -17,15 +19,13 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { DecodeErrorsFlag, Device, RecordingFlag, Upload } from '../db/schema.ts';
 import { InvalidInput, type LiuhenError, markAudited } from '../errors.ts';
-import { newId } from '../ids.ts';
 import type { DiskReserve } from '../storage/disk-reserve.ts';
 import type { OfflineIngest } from './offline-ingest.ts';
-import { createPart, partPath, writePart } from './part-file.ts';
 import { REFUSAL_TEXT, type RefusalReason } from './upload-checks.ts';
-import { UploadNoRoom, UploadNotFound, UploadOffsetMismatch, UploadTooLarge } from './upload-errors.ts';
+import { UploadFinished, UploadNoRoom, UploadNotFound, UploadTooLarge } from './upload-errors.ts';
 import { UploadExpiry } from './upload-expiry.ts';
-import type { UploadMetadata } from './upload-metadata.ts';
-import { UploadWriters } from './upload-writers.ts';
+import { storedMetadata, type UploadMetadata } from './upload-metadata.ts';
+import { type UploadRecords, UploadStore } from './upload-store.ts';
 import { toServerClock } from './upload-timing.ts';
 
 /** What the device learns once its upload was checked. */
@@ -45,10 +45,12 @@ export interface UploadResult {
 /** A device clock a little ahead is not a claim about the future. */
 const FUTURE_SLACK_MS = 5 * 60_000;
 
-export class Uploads {
+export class Uploads implements UploadRecords {
   /** per device: creations one after another, so two at once cannot both fit the quota's last room */
   private readonly creating = new Map<string, Promise<unknown>>();
-  private readonly writers = new UploadWriters();
+  /** @tus/server's per-upload lock, shared with the expiry sweep */
+  readonly locker = new MemoryLocker();
+  readonly store: UploadStore;
   private readonly expiry: UploadExpiry;
 
   constructor(
@@ -60,7 +62,8 @@ export class Uploads {
     log: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.expiry = new UploadExpiry(db, audit, this.writers, settings, log, now);
+    this.store = new UploadStore(settings.dir, this);
+    this.expiry = new UploadExpiry(db, audit, this.locker, settings, log, now);
   }
 
   /** Before uploads are accepted: removes part files no upload needs, and starts expiring idle uploads. */
@@ -72,7 +75,8 @@ export class Uploads {
     return this.expiry.stop();
   }
 
-  async create(device: Device, length: number, metadata: UploadMetadata, ctx: RequestContext): Promise<Upload> {
+  /** tus creation, before its part file is made: liuhen's checks, then the row. */
+  async create(device: Device, id: string, length: number, metadata: UploadMetadata, ctx: RequestContext): Promise<Upload> {
     const actor = `device:${device.id}`;
     const refuse = async (err: LiuhenError, reason: string, detail: Record<string, unknown>): Promise<never> => {
       await this.audit.record({
@@ -98,10 +102,9 @@ export class Uploads {
         await refuse(new UploadNoRoom('upload_quota_exceeded', message), 'quota_exceeded', { unfinishedBytes: unfinished, quotaBytes: this.settings.quotaBytes });
       }
       const row: Upload = {
-        id: newId('upl', now), device_id: device.id, length, offset: 0, metadata: JSON.stringify(metadata),
+        id, device_id: device.id, length, offset: 0, metadata: JSON.stringify(metadata),
         state: 'receiving', error: null, recording_id: null, created_at: now.toISOString(), updated_at: now.toISOString(),
       };
-      await createPart(this.settings.dir, row.id);
       await this.db.insertInto('uploads').values(row).execute();
       return row;
     });
@@ -140,46 +143,42 @@ export class Uploads {
     return upload;
   }
 
-  /** The durable offset, after any write in flight has stopped and been counted. */
-  async current(device: Device, id: string): Promise<Upload> {
-    await this.find(device, id);
-    const release = await this.writers.takeOver(id, () => undefined);
-    try {
-      return await this.find(device, id);
-    } finally {
-      release();
-    }
+  row(id: string): Promise<Upload | undefined> {
+    return this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** tus PATCH: `body` is written at `offset`, which must be where the upload stands. */
-  async append(device: Device, id: string, offset: number, body: Readable, contentLength: number | undefined): Promise<Upload> {
-    await this.find(device, id);
-    const release = await this.writers.takeOver(id, () => body.destroy());
-    try {
-      const upload = await this.find(device, id);
-      if (upload.offset !== offset) throw new UploadOffsetMismatch(upload.offset, offset);
-      const room = upload.state === 'receiving' ? upload.length - upload.offset : 0;
-      const tooMuch = () => new UploadTooLarge(`only ${room} more bytes fit this upload (Upload-Length ${upload.length})`);
-      if (contentLength !== undefined && contentLength > room) throw tooMuch();
-      const { written, overrun } = await writePart(partPath(this.settings.dir, id), offset, body, room);
-      if (overrun) throw tooMuch();
-      if (written === 0) return upload;
-      const moved: Upload = { ...upload, offset: offset + written, updated_at: this.now().toISOString() };
-      // The row's updated_at on entering `processing` is when the last byte arrived: the ingest reads it as received_at.
-      if (moved.offset === upload.length) moved.state = 'processing';
-      const updated = await this.db
-        .updateTable('uploads')
-        .set({ offset: moved.offset, state: moved.state, updated_at: moved.updated_at })
-        .where('id', '=', id)
-        .where('offset', '=', offset)
-        .where('state', '=', 'receiving')
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) throw new Error(`upload ${id} moved while being written`);
-      if (moved.state === 'processing') this.ingest.enqueue(id);
-      return moved;
-    } finally {
-      release();
-    }
+  async received(id: string, from: number, to: number): Promise<void> {
+    const upload = await this.row(id);
+    if (!upload) throw new UploadNotFound(id);
+    // The row's updated_at on entering `processing` is when the last byte arrived: the ingest reads it as received_at.
+    const state = to === upload.length ? 'processing' : 'receiving';
+    const updated = await this.db
+      .updateTable('uploads')
+      .set({ offset: to, state, updated_at: this.now().toISOString() })
+      .where('id', '=', id)
+      .where('offset', '=', from)
+      .where('state', '=', 'receiving')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new Error(`upload ${id} moved while being written`);
+    if (state === 'processing') this.ingest.enqueue(id);
+  }
+
+  /** Only an upload still receiving may be terminated: checked before the lock is taken, and again under it (terminate). */
+  terminable(upload: Upload): void {
+    if (upload.state !== 'receiving') throw new UploadFinished(upload.id);
+  }
+
+  async terminate(id: string): Promise<void> {
+    const removed = await this.db.deleteFrom('uploads').where('id', '=', id).where('state', '=', 'receiving').executeTakeFirst();
+    if (Number(removed.numDeletedRows) !== 1) throw new UploadFinished(id);
+  }
+
+  /** After a device terminated its upload (tus DELETE): `upload` as it was before. */
+  async terminated(device: Device, upload: Upload, ctx: RequestContext): Promise<void> {
+    await this.audit.record({
+      actor: `device:${device.id}`, action: 'upload.terminated', subject: upload.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent,
+      detail: { offset: upload.offset, length: upload.length, filename: storedMetadata(upload.metadata).filename ?? null },
+    });
   }
 
   async result(device: Device, id: string): Promise<UploadResult> {

@@ -130,11 +130,11 @@ describe('offline recordings uploaded over tus', () => {
       req.end();
     });
 
-  it('advertises tus 1.0.0 with creation only (no termination: evidence is never deleted)', async () => {
+  it('advertises tus 1.0.0 with creation and termination (of unfinished uploads only: evidence is never deleted)', async () => {
     const res = await fetch(`${base}/api/device/uploads`, { method: 'OPTIONS', headers: tus(camA) });
     expect(res.status).toBe(204);
     expect(res.headers.get('tus-version')).toBe('1.0.0');
-    expect(res.headers.get('tus-extension')).toBe('creation');
+    expect(res.headers.get('tus-extension')).toBe('creation,termination');
     expect(res.headers.get('tus-max-size')).toBe(String(12 * 1024 * 1024));
     const unversioned = await fetch(`${base}/api/device/uploads`, { method: 'POST', headers: { Authorization: tus(camA).Authorization, 'Upload-Length': '10' } });
     expect(unversioned.status).toBe(412);
