@@ -2,97 +2,21 @@
 import { ApiError, describeError, request } from './api.ts';
 import { saveFile } from './save-file.ts';
 import { hasMessage, t } from './i18n.ts';
-import type { Confidentiality, PlaybackSession } from './types.ts';
+import type { Answer, Body, PlaybackSession } from './types.ts';
 
-export type PartyRequestState = 'pending' | 'approved' | 'refused';
-export type RoomState = 'waiting' | 'open' | 'paused' | 'ended';
+export type PartyRequest = Answer<'/api/party-requests/{id}', 'get'>;
+export type PartyRequestState = PartyRequest['state'];
+export type RequestedRecording = PartyRequest['recordings'][number];
+export type Person = NonNullable<PartyRequest['party']>;
+export type Room = Answer<'/api/rooms/{id}', 'get'>;
+export type RoomState = Room['state'];
 export type RoomStep = 'join' | 'pause' | 'resume' | 'end';
-
-export interface Person {
-  userId: string;
-  name: string;
-  badge: string;
-}
-
-export interface RequestedRecording {
-  recordingId: string;
-  deviceName: string | null;
-  startedAt: string;
-  durationMs: number;
-  closed: boolean;
-  approved: boolean | null;
-  redacted: boolean;
-  /** staff only */
-  confidentiality?: Confidentiality | null;
-  redactionId?: string | null;
-  readyRedactions?: { redactionId: string; createdAt: string }[];
-}
-
-export interface PartyRequest {
-  requestId: string;
-  kind: 'view' | 'copy';
-  state: PartyRequestState;
-  unit: string;
-  caseId: string | null;
-  reason: string;
-  party: Person | null;
-  requestedBy: string;
-  createdAt: string;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionNote: string | null;
-  windowFrom: string | null;
-  windowUntil: string | null;
-  maxViewings: number | null;
-  copyAllowed: boolean | null;
-  viewingsUsed: number;
-  viewingsLeft: number;
-  activeRoom: { roomId: string; state: RoomState } | null;
-  recordings: RequestedRecording[];
-  copies: { exportId: string; recordingId: string; ready: boolean; createdAt: string }[];
-}
-
-export interface Room {
-  roomId: string;
-  requestId: string;
-  kind: 'view' | 'copy';
-  state: RoomState;
-  createdAt: string;
-  openedAt: string | null;
-  endedAt: string | null;
-  endReason: 'supervisor' | 'expired' | null;
-  party: Person | null;
-  supervisor: Person | null;
-  windowFrom: string | null;
-  windowUntil: string | null;
-  maxViewings: number | null;
-  viewingsUsed: number;
-  viewingsLeft: number;
-  recordings: { recordingId: string; deviceName: string | null; startedAt: string; durationMs: number; redacted: boolean }[];
-}
-
-export interface NewPartyRequest {
-  kind: 'view' | 'copy';
-  recordingIds: string[];
-  reason: string;
-  partyBadge?: string;
-}
-
-export type Decision =
-  | { decision: 'refuse'; note: string }
-  | {
-    decision: 'approve';
-    note?: string;
-    windowFrom: string;
-    windowUntil: string;
-    maxViewings: number;
-    copyAllowed: boolean;
-    recordings: { recordingId: string; approved: boolean; redactionId?: string }[];
-  };
+export type NewPartyRequest = Body<'/api/party-requests', 'post'>;
+export type Decision = Body<'/api/party-requests/{id}/decision', 'post'>;
 
 const enc = encodeURIComponent;
 
-export function getPartyRequests(signal: AbortSignal, state?: PartyRequestState): Promise<{ requests: PartyRequest[] }> {
+export function getPartyRequests(signal: AbortSignal, state?: PartyRequestState): Promise<Answer<'/api/party-requests', 'get'>> {
   return request('GET', `/api/party-requests${state ? `?state=${state}` : ''}`, signal);
 }
 
@@ -108,11 +32,11 @@ export function createRoom(requestId: string, signal: AbortSignal): Promise<Room
   return request('POST', `/api/party-requests/${enc(requestId)}/rooms`, signal, () => ({}));
 }
 
-export function requestCopy(requestId: string, recordingId: string, signal: AbortSignal): Promise<{ exportId: string; jobId: string }> {
+export function requestCopy(requestId: string, recordingId: string, signal: AbortSignal): Promise<Answer<'/api/party-requests/{id}/copies', 'post', 201>> {
   return request('POST', `/api/party-requests/${enc(requestId)}/copies`, signal, () => ({ recordingId }));
 }
 
-export function getRooms(states: RoomState[], signal: AbortSignal): Promise<{ rooms: Room[] }> {
+export function getRooms(states: RoomState[], signal: AbortSignal): Promise<Answer<'/api/rooms', 'get'>> {
   return request('GET', `/api/rooms?state=${states.join(',')}`, signal);
 }
 

@@ -24,6 +24,14 @@ export interface Media {
 }
 export const media = (mediaType: string, description: string): Media => ({ mediaType, description });
 
+/** An answer without a body (204, a redirect): what it means, in words. */
+export interface NoBody {
+  noBody: string;
+}
+export const noBody = (description: string): NoBody => ({ noBody: description });
+
+type Answer = ZodTypeAny | Media | NoBody;
+
 /** Every refusal and error, whichever route: error-status.ts writes it, party-routes adds `reason`. */
 export const errorBodySchema = z
   .object({
@@ -52,7 +60,7 @@ export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema>
   query?: Q;
   body?: B;
   /** success answers; any status from 400 up answers errorBodySchema unless named here */
-  responses: Record<number, ZodTypeAny | Media>;
+  responses: Record<number, Answer>;
 }
 
 /**
@@ -150,9 +158,10 @@ const SECURITY: Record<Caller, RouteConfig['security']> = {
 /** `/api/cases/:id` → `/api/cases/{id}`. */
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
-function responseConfig(status: number, answer: ZodTypeAny | Media): ResponseConfig {
+function responseConfig(status: number, answer: Answer): ResponseConfig {
   const description = STATUS_CODES[status] ?? String(status);
   if (answer instanceof z.ZodType) return { description, content: { 'application/json': { schema: answer } } };
+  if ('noBody' in answer) return { description: answer.noBody };
   return { description: answer.description, content: { [answer.mediaType]: { schema: { type: 'string', format: 'binary' } } } };
 }
 
@@ -207,6 +216,7 @@ export class ResponseMismatch extends Error {
 function mismatchOf(spec: Declared, status: number, body: unknown): string | null {
   const answer = spec.responses[status] ?? (status >= 400 ? errorBodySchema : undefined);
   if (answer === undefined) return 'the status is not declared';
+  if ('noBody' in answer) return 'declared without a body, answered JSON';
   if (!(answer instanceof z.ZodType)) return `declared as ${answer.mediaType}, answered JSON`;
   const checked = answer.safeParse(body);
   return checked.success ? null : checked.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');

@@ -12,6 +12,7 @@ import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { deviceOf, requireDevice } from './authenticate-device.ts';
+import { healthFlagSchema } from './device-responses.ts';
 import { contextOf } from './request-context.ts';
 
 /** `at`: when the party was told; the moment of the request if not given. */
@@ -30,7 +31,6 @@ class NoticeOutsideRecording extends StateConflict {
 }
 const deviceIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 const noticeSchema = z.object({ recordingId: z.string(), idx: z.number().int(), at: z.string() }).strict();
-const HEALTH_FLAGS = ['clock_drift', 'low_battery', 'low_storage'] as const;
 
 export function deviceRoutes(d: ApiDeps): Router {
   const r = Router();
@@ -68,7 +68,7 @@ export function deviceRoutes(d: ApiDeps): Router {
 
   route({
     method: 'post', path: '/device/health', summary: "a device's health report: its clock, battery and storage", caller: 'device', guard: device,
-    body: healthReportSchema, responses: { 200: z.object({ clockDriftMs: z.number(), flags: z.array(z.enum(HEALTH_FLAGS)) }).strict() },
+    body: healthReportSchema, responses: { 200: z.object({ clockDriftMs: z.number(), flags: z.array(healthFlagSchema) }).strict() },
   }, async (input, req, res) => {
     const { clockDriftMs, flags, flagsChanged } = await d.health.report(deviceOf(res).id, input.body, contextOf(req));
     // A recording opened next takes its drift flag from the gate's copy of the device: refresh it now rather than within the second.

@@ -7,35 +7,26 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { contract, media, mountedRoutes, openApiDocument, type ResponseCheck, responseCheck } from '../../server/http/api-contract.ts';
-import { type AppDeps, createHttpApp } from '../../server/http/app.ts';
+import { contract, media, mountedRoutes, noBody, type ResponseCheck, responseCheck } from '../../server/http/api-contract.ts';
+import { apiDocument, mountedOnly } from '../../server/http/api-document.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 
 /**
- * Routes not declared yet: the files other engineers are reworking in this phase (sign-in and
- * accounts, user and device administration, recordings, tus uploads) and app.ts's operational
- * routes. The next step declares them and empties this list; an entry that is declared or gone
- * fails the test, so the list only shrinks.
+ * Routes not declared yet: the tus upload routes, which are being rewritten on @tus/server (issue
+ * 16) and are declared with that code. An entry that is declared or gone fails the test, so the
+ * list only shrinks.
  */
 const DECLARATION_PENDING = new Set([
-  'get /healthz', 'get /readyz', 'get /metrics', 'get /favicon.ico', 'get /',
-  'post /api/auth/sign-in', 'post /api/auth/refresh', 'post /api/auth/sign-out', 'get /api/me', 'post /api/me/password',
-  'get /api/recordings', 'get /api/recordings/:id', 'get /api/recordings/:id/verification', 'post /api/recordings/:id/shares', 'put /api/recordings/:id/confidentiality',
-  'get /api/users', 'post /api/users', 'post /api/users/:id/grants', 'post /api/users/:id/reset', 'post /api/users/:id/disable', 'post /api/users/:id/enable',
-  'get /api/users/:id/history', 'get /api/grants', 'post /api/grants/:id/approve', 'post /api/grants/:id/reject',
-  'get /api/devices', 'post /api/devices', 'patch /api/devices/:id', 'post /api/devices/:id/revoke',
-  'options /api/device/uploads/', 'post /api/device/uploads/', 'head /api/device/uploads/:id', 'patch /api/device/uploads/:id', 'get /api/device/uploads/:id/result',
+  'options /api/device/uploads/', 'post /api/device/uploads/', 'head /api/device/uploads/:id', 'patch /api/device/uploads/:id', 'delete /api/device/uploads/:id',
+  'get /api/device/uploads/:id/result',
 ]);
 
-/** The app as the server mounts it; mounting touches none of the services, so none are given. */
-const mountedApp = () =>
-  createHttpApp({ api: {}, metrics: {}, ready: async () => ({}), refusals: {}, responseCheck: 'off', onInternalError: () => {} } as unknown as AppDeps);
 
 type Json = Record<string, unknown>;
 
 describe('every route is declared', () => {
-  const routes = mountedRoutes(mountedApp());
+  const routes = mountedRoutes(mountedOnly());
   const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 
   it('has a declaration, unless pending', () => {
@@ -46,15 +37,14 @@ describe('every route is declared', () => {
 
   it('lists as pending only routes mounted and still undeclared', () => {
     const undeclared = new Set(routes.filter((r) => !r.declared).map(key));
-    // `GET /` is the fallback page of a server whose player is not built.
-    expect([...DECLARATION_PENDING].filter((k) => !undeclared.has(k) && k !== 'get /')).toEqual([]);
+    expect([...DECLARATION_PENDING].filter((k) => !undeclared.has(k))).toEqual([]);
   });
 });
 
 describe('the OpenAPI document', () => {
   let server: RunningServer;
   let served: Json;
-  const document = openApiDocument(mountedApp()) as Json;
+  const document = apiDocument() as Json;
   const paths = document.paths as Record<string, Record<string, Json>>;
   const operations = Object.entries(paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
 
@@ -74,7 +64,7 @@ describe('the OpenAPI document', () => {
   it('describes every declared route, OpenAPI 3.1', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
-    const declared = mountedRoutes(mountedApp()).filter((r) => r.declared);
+    const declared = mountedRoutes(mountedOnly()).filter((r) => r.declared);
     expect(operations.map((o) => `${o.method} ${o.path}`).sort()).toEqual(declared.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort());
   });
 
@@ -83,7 +73,8 @@ describe('the OpenAPI document', () => {
     for (const { path, method, op } of operations) {
       const where = `${method} ${path}`;
       const statuses = Object.keys(op.responses as Json);
-      expect(statuses.some((s) => /^2\d\d$/.test(s)), where).toBe(true);
+      // A redirect is a success for a route whose answer it is (/favicon.ico).
+      expect(statuses.some((s) => /^[23]\d\d$/.test(s)), where).toBe(true);
       expect(statuses, where).toContain('default');
       expect(op.summary, where).toEqual(expect.any(String));
       for (const requirement of op.security as Json[]) for (const name of Object.keys(requirement)) expect(schemes, where).toContain(name);
@@ -127,7 +118,7 @@ describe('the response check', () => {
     const r = express.Router();
     contract(r)({
       method: 'get', path: '/things/:id', summary: 'a thing', caller: 'anyone', params: z.object({ id: z.coerce.number().int() }),
-      responses: { 200: z.object({ id: z.number(), name: z.string() }).strict(), 202: media('text/plain', 'words') },
+      responses: { 200: z.object({ id: z.number(), name: z.string() }).strict(), 202: media('text/plain', 'words'), 205: noBody('reset') },
     }, (input, _req, res) => {
       expect(input.params.id).toBe(7);
       answer(res);
@@ -151,6 +142,7 @@ describe('the response check', () => {
     ['a field missing', (res: express.Response) => void res.json({ id: 7 }), 'name: Required'],
     ['a status not declared', (res: express.Response) => void res.status(201).json({ id: 7, name: 'seven' }), 'the status is not declared'],
     ['JSON where another type is declared', (res: express.Response) => void res.status(202).json({ id: 7, name: 'seven' }), 'declared as text/plain'],
+    ['JSON where no body is declared', (res: express.Response) => void res.status(205).json({ id: 7, name: 'seven' }), 'declared without a body'],
     ['an error body off the error schema', (res: express.Response) => void res.status(404).json({ oops: true }), 'error: Required'],
   ])('refuses %s with 500 response_mismatch, and reports it', async (_what, answer, problem) => {
     const got = await tinyApp('refuse', answer);
