@@ -5,62 +5,20 @@
  */
 import { ApiError, describeError, request } from './api.ts';
 import { hasMessage, t } from './i18n.ts';
-import type { AuditEvent, Confidentiality, Role } from './types.ts';
+import type { Answer, Body } from './types.ts';
 
-export type AccountState = 'active' | 'disabled' | 'awaiting_approval';
-export type GrantState = 'proposed' | 'approved' | 'rejected';
-export type GrantKind = 'create' | 'change' | 'enable';
+export type UserView = Answer<'/api/users', 'get'>['users'][number];
+export type AccountState = UserView['state'];
+export type GrantView = Answer<'/api/grants', 'get'>['grants'][number];
+export type GrantState = GrantView['state'];
+export type GrantKind = GrantView['kind'];
+export type NewAccount = Body<'/api/users', 'post'>;
+export type AccountHistory = Answer<'/api/users/{id}/history', 'get'>;
+type Created = Answer<'/api/users', 'post', 201>;
+type Grants = Body<'/api/users/{id}/grants', 'post'>;
 
-export interface UserView {
-  id: string;
-  badge: string;
-  name: string;
-  role: Role;
-  unit: string;
-  clearances: Confidentiality[];
-  state: AccountState;
-  mustChangePassword: boolean;
-  lastSignInAt: string | null;
-  createdAt: string;
-}
-
-export interface Person {
-  id: string;
-  badge: string;
-  name: string;
-}
-
-export interface GrantView {
-  id: string;
-  userId: string;
-  userBadge: string;
-  userName: string;
-  kind: GrantKind;
-  role: Role;
-  clearances: Confidentiality[];
-  state: GrantState;
-  proposedBy: Person;
-  proposedAt: string;
-  decidedBy: Person | null;
-  decidedAt: string | null;
-  reason: string | null;
-}
-
-export interface NewAccount {
-  role: Role;
-  unit: string;
-  name: string;
-  badge: string;
-  clearances: Confidentiality[];
-}
-
-export interface AccountHistory {
-  signIns: { at: string; outcome: string; address: string | null }[];
-  events: AuditEvent[];
-}
-
-/** What an admin's change did: applied at once, or proposed to the security officer. */
-export type ChangeOutcome = { user: UserView } | { grant: GrantView };
+/** What an admin's change did: applied at once (200), or proposed to the security officer (202). */
+export type ChangeOutcome = Answer<'/api/users/{id}/enable', 'post'> | Answer<'/api/users/{id}/enable', 'post', 202>;
 
 const enc = encodeURIComponent;
 
@@ -68,23 +26,24 @@ export function changePassword(current: string, next: string, signal: AbortSigna
   return request('POST', '/api/me/password', signal, () => ({ current, next }));
 }
 
-export function getUsers(signal: AbortSignal): Promise<{ users: UserView[] }> {
+export function getUsers(signal: AbortSignal): Promise<Answer<'/api/users', 'get'>> {
   return request('GET', '/api/users', signal);
 }
 
-export function createUser(body: NewAccount, signal: AbortSignal): Promise<{ user: UserView; password: string; grant: GrantView | null }> {
+export function createUser(body: NewAccount, signal: AbortSignal): Promise<Created> {
   return request('POST', '/api/users', signal, () => body);
 }
 
-export function proposeGrant(userId: string, body: { role: Role; clearances: Confidentiality[] }, signal: AbortSignal): Promise<ChangeOutcome> {
+export function proposeGrant(userId: string, body: Grants, signal: AbortSignal): Promise<ChangeOutcome> {
   return request('POST', `/api/users/${enc(userId)}/grants`, signal, () => body);
 }
 
-export function resetPassword(userId: string, signal: AbortSignal): Promise<{ password: string }> {
+/** The password at once (200), or a reset proposed to the security officer (202), who receives it on approval. */
+export function resetPassword(userId: string, signal: AbortSignal): Promise<Answer<'/api/users/{id}/reset', 'post'> | Answer<'/api/users/{id}/reset', 'post', 202>> {
   return request('POST', `/api/users/${enc(userId)}/reset`, signal, () => ({}));
 }
 
-export function disableUser(userId: string, reason: string, signal: AbortSignal): Promise<{ user: UserView }> {
+export function disableUser(userId: string, reason: string, signal: AbortSignal): Promise<Answer<'/api/users/{id}/disable', 'post'>> {
   return request('POST', `/api/users/${enc(userId)}/disable`, signal, () => ({ reason }));
 }
 
@@ -96,15 +55,15 @@ export function getHistory(userId: string, signal: AbortSignal): Promise<Account
   return request('GET', `/api/users/${enc(userId)}/history`, signal);
 }
 
-export function getGrants(state: GrantState, signal: AbortSignal): Promise<{ grants: GrantView[] }> {
+export function getGrants(state: GrantState, signal: AbortSignal): Promise<Answer<'/api/grants', 'get'>> {
   return request('GET', `/api/grants?state=${state}`, signal);
 }
 
-export function approveGrant(id: string, signal: AbortSignal): Promise<{ grant: GrantView }> {
+export function approveGrant(id: string, signal: AbortSignal): Promise<Answer<'/api/grants/{id}/approve', 'post'>> {
   return request('POST', `/api/grants/${enc(id)}/approve`, signal, () => ({}));
 }
 
-export function rejectGrant(id: string, reason: string, signal: AbortSignal): Promise<{ grant: GrantView }> {
+export function rejectGrant(id: string, reason: string, signal: AbortSignal): Promise<Answer<'/api/grants/{id}/reject', 'post'>> {
   return request('POST', `/api/grants/${enc(id)}/reject`, signal, () => ({ reason }));
 }
 

@@ -33,6 +33,13 @@ export class WrongPassword extends ExplainedRefusal {
   }
 }
 
+/** Disabling or demoting the last active security officer would leave no one to approve, and the operator's shell acting alone. */
+export class LastSecurityOfficer extends StateConflict {
+  constructor() {
+    super('last_security_officer', 'the last active security officer cannot be disabled or given another role; approve a second one first (须保留至少一名安全管理员)');
+  }
+}
+
 export class GrantDecided extends StateConflict {
   constructor(id: string) {
     super('grant_decided', `grant ${id} is already decided`);

@@ -75,6 +75,8 @@ export class Grants {
     await this.db.transaction().execute(async (tx) => {
       const g = await this.decide(tx, id, { state: 'approved', decided_by: actor, decided_at: at });
       const user = await tx.selectFrom('users').select('state').where('id', '=', g.user_id).executeTakeFirstOrThrow();
+      // A reset gives nothing: the account keeps what it holds now (accounts.ts makes the password).
+      if (g.kind === 'reset') return;
       const opens = g.kind === 'enable' ? user.state === 'disabled' : g.kind === 'create' && user.state === 'awaiting_approval';
       await tx.updateTable('users').set({ role: g.role, clearances: g.clearances, ...(opens ? { state: 'active' } : {}) }).where('id', '=', g.user_id).execute();
     });

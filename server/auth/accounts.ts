@@ -8,8 +8,10 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import type { AccountState, Confidentiality, Role } from '../db/schema.ts';
 import { mayChangeAlone, mayGrantAlone } from '../policy/account-policy.ts';
-import { AccountNotDisabled, WrongPassword } from './account-errors.ts';
+import { AccountNotDisabled, LastSecurityOfficer, WrongPassword } from './account-errors.ts';
 import { type GrantView, Grants } from './account-grants.ts';
+import { RateLimited } from '../errors.ts';
+import { SLOW_AFTER, SLOW_SECONDS } from './auth-service.ts';
 import { generatePassword, hashPassword, verifyPassword } from './password.ts';
 import { PasswordReused, REUSE_DEPTH, WeakPassword, weakness } from './password-rules.ts';
 import { type NewUser, type UserRegistry, type UserView, userView, viewerOf } from './user-registry.ts';
@@ -21,6 +23,9 @@ export interface GrantChange {
 
 /** An act that either took effect at once (`user`) or waits for a security officer (`grant`). */
 export type Applied = { user: UserView; grant?: undefined } | { grant: GrantView; user?: undefined };
+
+/** A reset: the new one-time password at once, or a grant whose approver receives it. */
+export type Reset = { password: string; grant?: undefined } | { grant: GrantView; password?: undefined };
 
 export class Accounts {
   readonly grants: Grants;
@@ -50,14 +55,31 @@ export class Accounts {
     const u = viewerOf(await this.users.get(userId));
     const to = { role: change.role ?? u.role, clearances: change.clearances ?? u.clearances };
     if (!mayChangeAlone(u, to).allow) return { grant: await this.grants.propose(userId, 'change', to, actor) };
+    if (to.role !== 'security_officer') await this.keepASecurityOfficer(userId);
     await this.db.updateTable('users').set({ role: to.role, clearances: JSON.stringify(to.clearances) }).where('id', '=', userId).execute();
     await this.audit.record({ actor, action: 'user.change', subject: userId, outcome: 'ok', detail: { from: { role: u.role, clearances: u.clearances }, to } });
     return { user: userView(await this.users.get(userId)) };
   }
 
-  /** A new one-time password; every session of the account ends. */
-  async reset(userId: string, actor: string): Promise<string> {
-    await this.users.get(userId);
+  /**
+   * A new one-time password; every session of the account ends. Whoever resets learns the password
+   * and could sign in as the account: one that sees media or oversees the admin (what mayGrantAlone
+   * refuses) is reset only with a security officer's approval, and the approver receives it to
+   * hand over — unless `alone` (the operator, while no security officer exists).
+   */
+  async reset(userId: string, actor: string, alone = false): Promise<Reset> {
+    const holds = viewerOf(await this.users.get(userId));
+    if (!alone && !mayGrantAlone(holds).allow) return { grant: await this.grants.propose(userId, 'reset', holds, actor) };
+    return { password: await this.newOneTimePassword(userId, actor) };
+  }
+
+  /** A security officer's approval of a grant; a reset's one-time password is answered to them, once. */
+  async approve(grantId: string, actor: string): Promise<{ grant: GrantView; password?: string }> {
+    const grant = await this.grants.approve(grantId, actor);
+    return grant.kind === 'reset' ? { grant, password: await this.newOneTimePassword(grant.userId, actor) } : { grant };
+  }
+
+  private async newOneTimePassword(userId: string, actor: string): Promise<string> {
     const password = generatePassword();
     await this.users.setPassword(userId, await hashPassword(password), true, actor);
     await this.users.endSessions(userId);
@@ -67,7 +89,7 @@ export class Accounts {
 
   /** Disabled at once: the account's sessions end, and it signs in no more until enabled. */
   async disable(userId: string, reason: string, actor: string): Promise<UserView> {
-    await this.users.get(userId);
+    await this.keepASecurityOfficer(userId);
     await this.setState(userId, 'disabled');
     await this.users.endSessions(userId);
     await this.audit.record({ actor, action: 'user.disable', subject: userId, outcome: 'ok', detail: { reason } });
@@ -91,7 +113,11 @@ export class Accounts {
    */
   async changePassword(userId: string, current: string, next: string, sessionId: string): Promise<void> {
     const u = await this.users.get(userId);
+    // A stolen access token must not guess the password at leisure: wrong ones count as failed sign-ins do.
+    const wait = await this.users.countAttempt(userId, new Date(), SLOW_AFTER, SLOW_SECONDS * 1000);
+    if (wait > 0) throw new RateLimited(wait);
     if (!(await verifyPassword(current, u.password_hash))) throw new WrongPassword();
+    await this.users.attemptsSucceeded(userId);
     const why = weakness(next, u.badge);
     if (why) throw new WeakPassword(why);
     for (const old of await this.users.recentPasswords(userId, REUSE_DEPTH)) if (await verifyPassword(next, old)) throw new PasswordReused();
@@ -103,6 +129,14 @@ export class Accounts {
   /** Whether an active security officer exists: until one does, the operator bootstraps alone (users-command.ts). */
   async hasSecurityOfficer(): Promise<boolean> {
     return !!(await this.db.selectFrom('users').select('id').where('role', '=', 'security_officer').where('state', '=', 'active').executeTakeFirst());
+  }
+
+  /** Refuses to take the last active security officer away: approvals would stop, and the shell would act alone. */
+  private async keepASecurityOfficer(userId: string): Promise<void> {
+    const u = await this.users.get(userId);
+    if (u.role !== 'security_officer' || u.state !== 'active') return;
+    const others = await this.db.selectFrom('users').select('id').where('role', '=', 'security_officer').where('state', '=', 'active').where('id', '!=', userId).executeTakeFirst();
+    if (!others) throw new LastSecurityOfficer();
   }
 
   private async setState(userId: string, state: AccountState): Promise<void> {

@@ -3,8 +3,8 @@
  * follows the two-person rule as an administrator would: what needs a security officer's approval
  * (a media or oversight role, a clearance, enabling such an account) becomes a grant for one to
  * approve in the console. Only while the installation has no active security officer does the
- * operator give it alone — the bootstrap of the first admin and security officer, and the way back
- * if every security officer was disabled — and the audit names the operator (`cli:<login>`).
+ * operator give it alone — the bootstrap of the first admin and security officer (the last active
+ * one cannot be disabled or demoted) — and the audit names the operator (`cli:<login>`).
  * There is no `liuhen grant approve`: the shell proves no security officer's identity.
  */
 import { Accounts } from '../auth/accounts.ts';
@@ -38,8 +38,9 @@ export async function userAdd(core: Core, input: Omit<NewUser, 'password'>): Pro
 }
 
 export async function userReset(core: Core, badge: string): Promise<number> {
-  const password = await accountsOf(core).reset((await byBadge(core, badge)).id, CLI_ACTOR);
-  process.stdout.write(`badge ${badge}: every session ended; new one-time password (shown once): ${password}\n`);
+  const accounts = accountsOf(core);
+  const { password, grant } = await accounts.reset((await byBadge(core, badge)).id, CLI_ACTOR, !(await accounts.hasSecurityOfficer()));
+  process.stdout.write(`badge ${badge}: ${grant ? `reset proposed (grant ${grant.id}): the security officer who approves it receives the one-time password\n` : `every session ended; new one-time password (shown once): ${password}\n`}`);
   return EXIT.ok;
 }
 

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
@@ -6,23 +6,26 @@ import type { Recording, RecordingFlag } from '../db/schema.ts';
 import { RecordingNotFound } from '../errors.ts';
 import { verifyRecording } from '../ledger/verify.ts';
 import { onCaseOf } from '../cases/case-links.ts';
-import { mayKeep, mayLabel, mayReplay } from '../policy/policy.ts';
+import { mayLabel, mayReplay, mayShare } from '../policy/policy.ts';
+import { contract, noBody } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
+import { recordingDetailSchema, recordingViewSchema, verificationSchema } from './recording-responses.ts';
 import { contextOf } from './request-context.ts';
 import { recordingIdSchema } from '../ids.ts';
-import { type Keeper, labelSchema, RecordingKeeping, type ShareInput } from '../recordings/recording-keeping.ts';
+import { type Keeper, labelSchema, RecordingKeeping, type ShareInput, shareInputSchema } from '../recordings/recording-keeping.ts';
 
 const idParam = z.object({ id: recordingIdSchema });
 const labelBody = z.object({ label: labelSchema });
 
 /** A signed-in custodian as the keeper: the policy's rules, and where the request came from. */
-function keeperOf(viewer: Viewer, req: import('express').Request): Keeper {
-  return { actor: `user:${viewer.id}`, ...contextOf(req), mayShare: (rec) => mayKeep(viewer, rec), mayLabel: (rec, to) => mayLabel(viewer, rec, to) };
+function keeperOf(viewer: Viewer, req: Request): Keeper {
+  return { actor: `user:${viewer.id}`, ...contextOf(req), mayShare: (rec) => mayShare(viewer, rec), mayLabel: (rec, to) => mayLabel(viewer, rec, to) };
 }
 
 export function recordingRoutes(d: ApiDeps): Router {
   const r = Router();
+  const route = contract(r);
   r.use('/recordings', requireAuth(d.auth));
   const keeping = new RecordingKeeping(d.db, d.audit);
 
@@ -39,13 +42,18 @@ export function recordingRoutes(d: ApiDeps): Router {
   });
   const deviceName = async (rec: Recording) => (await d.db.selectFrom('devices').select('name').where('id', '=', rec.device_id).executeTakeFirst())?.name ?? null;
   /** Loads a recording the viewer may replay; refusals are audited. */
-  const readable = async (req: import('express').Request, viewer: Viewer, action: string) => {
-    const rec = await load(idParam.parse(req.params).id);
+  const readable = async (req: Request, id: string, viewer: Viewer, action: string) => {
+    const rec = await load(id);
     await enforce(d.audit, req, viewer, await d.playback.replayDecision(viewer, rec), action, rec.id);
     return rec;
   };
 
-  r.get('/recordings', async (_req, res) => {
+  const onRecording = { caller: 'user', params: idParam } as const;
+
+  route({
+    method: 'get', path: '/recordings', summary: 'the recordings the viewer may replay, newest first (at most 500)', caller: 'user',
+    responses: { 200: z.object({ recordings: z.array(recordingViewSchema) }).strict() },
+  }, async (_input, _req, res) => {
     const { viewer } = authOf(res);
     // One query for the rows, their device names and whether each is shared with this viewer.
     const q = d.db
@@ -70,8 +78,8 @@ export function recordingRoutes(d: ApiDeps): Router {
     res.json({ recordings: visible.map((rec) => present(rec, rec.device_name)) });
   });
 
-  r.get('/recordings/:id', async (req, res) => {
-    const rec = await readable(req, authOf(res).viewer, 'recording.read');
+  route({ ...onRecording, method: 'get', path: '/recordings/:id', summary: 'one recording and its ledger as a timeline', responses: { 200: recordingDetailSchema } }, async (input, req, res) => {
+    const rec = await readable(req, input.params.id, authOf(res).viewer, 'recording.read');
     const entries = await d.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms', 'cause', 'marker_by']).where('recording_id', '=', rec.id).orderBy('idx').execute();
     res.json({
       recording: present(rec, await deviceName(rec)),
@@ -79,19 +87,29 @@ export function recordingRoutes(d: ApiDeps): Router {
     });
   });
 
-  r.get('/recordings/:id/verification', async (req, res) => {
-    const rec = await readable(req, authOf(res).viewer, 'recording.verify');
+  route({
+    ...onRecording, method: 'get', path: '/recordings/:id/verification', summary: "the recording's chain, objects, checkpoints and signed manifest checked now",
+    responses: { 200: verificationSchema },
+  }, async (input, req, res) => {
+    const rec = await readable(req, input.params.id, authOf(res).viewer, 'recording.verify');
     res.json(await verifyRecording(d.db, d.store, rec.id));
   });
 
-  r.post('/recordings/:id/shares', async (req, res) => {
-    await keeping.share(keeperOf(authOf(res).viewer, req), idParam.parse(req.params).id, req.body as ShareInput);
+  route({
+    ...onRecording, method: 'post', path: '/recordings/:id/shares', summary: 'the recording shared with a reviewer, for a period or for ever (custodian)',
+    body: shareInputSchema, responses: { 204: noBody('shared') },
+  }, async (input, req, res) => {
+    // The raw body: the keeper decides whether this viewer may share the recording before it reads whom with.
+    await keeping.share(keeperOf(authOf(res).viewer, req), input.params.id, req.body as ShareInput);
     res.status(204).end();
   });
 
-  r.put('/recordings/:id/confidentiality', async (req, res) => {
-    const { label } = labelBody.parse(req.body);
-    await keeping.label(keeperOf(authOf(res).viewer, req), idParam.parse(req.params).id, label);
+  route({
+    ...onRecording, method: 'put', path: '/recordings/:id/confidentiality', summary: "the recording's confidentiality label set, or cleared with null (custodian cleared for both)",
+    body: labelBody, responses: { 204: noBody('labelled') },
+  }, async (input, req, res) => {
+    const { label } = input.body;
+    await keeping.label(keeperOf(authOf(res).viewer, req), input.params.id, label);
     res.status(204).end();
   });
   return r;

@@ -151,7 +151,7 @@ describe('the account console in the browser', () => {
     for (const p of [admin, custodian, officer]) await p.context().close();
   });
 
-  it('an admin resets and disables an account from the users page: the user’s open session ends each time, the history stays', async () => {
+  it('an admin resets (with the security officer, for an auditor) and disables an account from the users page: the user’s open session ends each time, the history stays', async () => {
     await server.core.users.add({ role: 'auditor', unit: 'u1', name: '孙审计', badge: 'AU-2', password: PASSWORD }, 'test');
     const user = await newPage();
     await signIn(user, 'AU-2', PASSWORD, /#\/audit$/);
@@ -164,9 +164,20 @@ describe('the account console in the browser', () => {
     await admin.locator('[data-testid=user-facts]').waitFor();
 
     await admin.locator('[data-testid=user-reset] button[type=submit]').click();
-    const oneTime = admin.locator('[data-testid=user-said] [data-testid=one-time-password]');
+    // An auditor oversees the admin: whoever resets could sign in as them, so the admin only
+    // proposes, and the security officer who approves receives the password to hand over.
+    await admin.locator('[data-testid=user-said] [data-outcome="user.resetProposed"]').waitFor();
+    expect(await admin.locator('[data-testid=one-time-password]').count()).toBe(0);
+    const officer = await newPage();
+    await signIn(officer, 'SO-1', PASSWORD, /#\/account-grants$/);
+    const card = officer.locator('[data-testid=grant-card][data-state=proposed]', { hasText: 'AU-2' });
+    await card.waitFor();
+    expect(await card.innerText()).toContain('重置密码');
+    await card.locator('[data-testid=grant-approve]').click();
+    const oneTime = officer.locator('[data-testid=grant-hand-over] [data-testid=one-time-password]');
     await oneTime.waitFor();
     const password = await oneTime.innerText();
+    await officer.context().close();
 
     // The open session is over: its next request sends the user back to sign-in.
     await user.click('nav a[href="#/analytics"]');

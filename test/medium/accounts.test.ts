@@ -223,6 +223,64 @@ describe('disable, enable and reset', () => {
   });
 });
 
+describe('taking over an account', () => {
+  it('a reset of an account with media or oversight is proposed; the approving security officer receives the password', async () => {
+    const { badge, user, password, grant } = await created('reviewer');
+    await call(officer, 'POST', `/api/grants/${grant!.id}/approve`);
+    const s = await firstVisit(badge, password);
+
+    const reset = await call(admin, 'POST', `/api/users/${user.id}/reset`);
+    expect(reset).toMatchObject({ status: 202, body: { grant: { kind: 'reset', userId: user.id, role: 'reviewer', state: 'proposed' } } });
+    expect(reset.body).not.toHaveProperty('password');
+    // Nothing changed yet: the reviewer works on with their own password.
+    expect((await call(s, 'GET', '/api/me')).status).toBe(200);
+    expect((await signIn(badge, CHOSEN)).status).toBe(200);
+
+    const approved = await call(officer, 'POST', `/api/grants/${reset.body.grant.id}/approve`);
+    expect(approved).toMatchObject({ status: 200, body: { grant: { kind: 'reset', state: 'approved' }, password: expect.any(String) } });
+    expect((await call(s, 'GET', '/api/me')).status).toBe(401);
+    expect((await signIn(badge, CHOSEN)).status).toBe(401);
+    expect(await signIn(badge, approved.body.password)).toMatchObject({ status: 200, body: { mustChangePassword: true } });
+    // A reset gives nothing: the account keeps what it holds.
+    const users = (await call(admin, 'GET', '/api/users')).body.users as { id: string; role: string; clearances: string[] }[];
+    expect(users.find((u) => u.id === user.id)).toMatchObject({ role: 'reviewer', clearances: [] });
+
+    for (const role of ['security_officer', 'auditor'] as const) {
+      const overseer = await signedInUser(server, role, 'u1', nextBadge(role));
+      expect((await call(admin, 'POST', `/api/users/${overseer.userId}/reset`)).status).toBe(202);
+    }
+  });
+
+  it('a stolen token does not guess the password: wrong current passwords count as failed sign-ins', async () => {
+    const { badge, password } = await created('legal');
+    const s = await firstVisit(badge, password);
+    const change = (current: string) => call(s, 'POST', '/api/me/password', { current, next: 'Another-Passw0rd!' });
+    for (let i = 0; i < 10; i++) expect((await change(`Guess-${i}-Passw0rd`)).body.error).toBe('wrong_password');
+    const held = await change(CHOSEN);
+    expect(held).toMatchObject({ status: 429, body: { error: 'rate_limited', retryAfterSeconds: expect.any(Number) } });
+    // The account's one counter: sign-in is held back as well.
+    expect((await signIn(badge, CHOSEN)).status).toBe(429);
+  });
+
+  it('the last active security officer is neither disabled nor given another role', async () => {
+    const quick = await startTestServer(await testEnv());
+    try {
+      const port = quick.httpPort;
+      const boss = await signedInUser(quick, 'admin', 'u1', 'LSO-A');
+      const only = await signedInUser(quick, 'security_officer', 'u1', 'LSO-1');
+      const refused = { status: 409, body: { error: 'last_security_officer' } };
+      expect(await call(boss, 'POST', `/api/users/${only.userId}/disable`, { reason: '离职' }, port)).toMatchObject(refused);
+      expect(await call(boss, 'POST', `/api/users/${only.userId}/grants`, { role: 'admin' }, port)).toMatchObject(refused);
+      expect((await call(only, 'GET', '/api/grants', undefined, port)).status).toBe(200);
+      // With a second one, either may go.
+      await signedInUser(quick, 'security_officer', 'u1', 'LSO-2');
+      expect(await call(boss, 'POST', `/api/users/${only.userId}/disable`, { reason: '离职' }, port)).toMatchObject({ status: 200, body: { user: { state: 'disabled' } } });
+    } finally {
+      await quick.stop();
+    }
+  });
+});
+
 describe('an idle session', () => {
   let quick: RunningServer;
   beforeAll(async () => {
@@ -264,10 +322,12 @@ describe('the operator’s command line', () => {
     const custodian = await cli('user', 'add', '--role', 'custodian', '--unit', 'u1', '--name', '保管员', '--badge', 'K-9', '--clearance', 'privacy');
     expect(custodian).toMatch(/awaiting a security officer's approval \(grant gr-/);
     expect(JSON.parse(await cli('grants', '--state', 'proposed', '--json')).grants).toMatchObject([{ kind: 'create', userBadge: 'K-9', proposedBy: { name: expect.stringMatching(/^cli:/) } }]);
-    expect(await cli('user', 'disable', 'SO-9', '--reason', '离职')).toContain('disabled');
-    // No security officer is active: the operator enables them alone, or nobody could approve again.
-    expect(await cli('user', 'enable', 'SO-9')).toContain('enabled');
-    expect(await cli('user', 'reset', 'K-9')).toMatch(/new one-time password \(shown once\): \S{18}/);
+    // The last active security officer stays: approvals would stop, and the shell would act alone again.
+    const disabling = await runCli(['user', 'disable', 'SO-9', '--reason', '离职'], env);
+    expect(disabling.code).not.toBe(0);
+    expect(disabling.stderr).toContain('last active security officer');
+    // An account with media is reset like the admin resets it: proposed, its approver gets the password.
+    expect(await cli('user', 'reset', 'K-9')).toMatch(/reset proposed \(grant gr-[a-z0-9]+\): the security officer who approves it receives the one-time password/);
     const users = JSON.parse(await cli('users', '--json')) as { badge: string; state: string; mustChangePassword: boolean }[];
     expect(users.map((u) => [u.badge, u.state, u.mustChangePassword])).toEqual([['SO-9', 'active', true], ['K-9', 'awaiting_approval', true]]);
   }, 120_000);

@@ -6,6 +6,7 @@
  */
 import '../accounts.css';
 import { accountErrorText, approveGrant, getGrants, type GrantState, type GrantView, rejectGrant } from '../api-accounts.ts';
+import { oneTimePassword } from '../account-forms.ts';
 import { clearancesText, grantKindText, grantStateText } from '../account-labels.ts';
 import { select } from '../case-forms.ts';
 import { h } from '../dom.ts';
@@ -26,7 +27,8 @@ function line(text: () => string, attrs: Record<string, string> = {}): HTMLEleme
   return p;
 }
 
-function decisionControls(g: GrantView, signal: AbortSignal, onDecided: () => void): HTMLElement {
+/** `onDecided`: with the one-time password an approved reset answers, to show its approver once. */
+function decisionControls(g: GrantView, signal: AbortSignal, onDecided: (password?: string) => void): HTMLElement {
   const reason = h('input', { name: 'reason', size: '40', maxlength: '500' });
   const approve = h('button', { type: 'button', class: 'primary', 'data-testid': 'grant-approve' }, label('grants.approve'));
   const reject = h('button', { type: 'button', class: 'secondary', 'data-testid': 'grant-reject' }, label('grants.reject'));
@@ -35,10 +37,10 @@ function decisionControls(g: GrantView, signal: AbortSignal, onDecided: () => vo
     problem.hidden = false;
     setText(problem, text);
   };
-  const decide = (act: Promise<unknown>): void => {
+  const decide = (act: Promise<{ grant: GrantView; password?: string }>): void => {
     approve.disabled = reject.disabled = true;
     problem.hidden = true;
-    act.then(onDecided, (err: unknown) => {
+    act.then(({ password }) => onDecided(password), (err: unknown) => {
       refuse(() => accountErrorText(err));
       approve.disabled = reject.disabled = false;
     });
@@ -54,7 +56,7 @@ function decisionControls(g: GrantView, signal: AbortSignal, onDecided: () => vo
   return h('div', {}, h('div', { class: 'filters' }, approve, field('grants.reason', reason), reject), problem);
 }
 
-function grantCard(g: GrantView, officer: boolean, signal: AbortSignal, onDecided: () => void): HTMLElement {
+function grantCard(g: GrantView, officer: boolean, signal: AbortSignal, onDecided: (password?: string) => void): HTMLElement {
   const state = h('span', { class: `state state-${g.state}` });
   setText(state, () => grantStateText(g.state));
   const heading = h('h2');
@@ -83,17 +85,23 @@ export function accountGrantsPage({ root, signal }: PageContext): void {
   const list = h('div', { class: 'approval-list' });
   const status = h('p', { class: 'notice' });
   setText(status, () => t('loading'));
+  // An approved reset's one-time password, kept above the list that refreshes under it.
+  const handOver = h('div', { 'data-testid': 'grant-hand-over' });
   root.append(
     h('h1', {}, label('grants.title')),
     h('p', { class: 'notice' }, label('grants.hint')),
     h('div', { class: 'filters' }, field('grants.show', which)),
+    handOver,
     status,
     list,
   );
 
   const refresh: () => Promise<void> = refreshList({
     signal, target: list, status, load: async () => (await getGrants(which.value as GrantState, signal)).grants,
-    render: (g) => grantCard(g, officer, signal, () => void refresh()), emptyText: () => t('grants.empty'), errorText: accountErrorText,
+    render: (g) => grantCard(g, officer, signal, (password) => {
+      if (password !== undefined) handOver.replaceChildren(line(() => t('grants.resetPassword', { name: g.userName, badge: g.userBadge })), oneTimePassword(password, 'grants.handOver'));
+      void refresh();
+    }), emptyText: () => t('grants.empty'), errorText: accountErrorText,
   });
   which.addEventListener('change', () => void refresh());
 }

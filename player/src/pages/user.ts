@@ -67,8 +67,9 @@ function actions(u: UserView, signal: AbortSignal, say: (...nodes: Node[]) => vo
   const changed = (outcome: ChangeOutcome, applied: MessageKey, proposed: MessageKey): void => say(sentence('grant' in outcome ? proposed : applied));
 
   const reset = caseForm('user.reset', [], async () => {
-    const { password } = await resetPassword(u.id, signal);
-    say(sentence('user.resetDone'), oneTimePassword(password, 'users.mustChangeNote'));
+    const outcome = await resetPassword(u.id, signal);
+    if ('grant' in outcome) say(sentence('user.resetProposed'));
+    else say(sentence('user.resetDone'), oneTimePassword(outcome.password, 'users.mustChangeNote'));
     reload();
   }, 'user-reset', accountErrorText);
   reset.querySelector('h3')?.after(h('p', { class: 'notice' }, label('user.resetHint')));
