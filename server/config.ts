@@ -6,6 +6,11 @@ const MIB = 1024 * 1024;
 const port = z.coerce.number().int().min(1).max(65535);
 const seconds = (min: number) => z.coerce.number().min(min);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/** A retention period in days (fractions allowed), or in seconds with an `s` suffix (`20s`: tests watch expiry happen); milliseconds. */
+const period = z.union([
+  z.string().regex(/^\d+(\.\d+)?s$/).transform((v) => parseFloat(v) * 1000).refine((ms) => ms > 0, 'must be more than 0s'),
+  z.coerce.number().positive().transform((days) => days * 86_400_000),
+]);
 
 /** Every LIUHEN_* variable, with the embedded defaults that make `liuhen up` work out of the box. */
 const envSchema = z.object({
@@ -31,8 +36,19 @@ const envSchema = z.object({
   LIUHEN_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   LIUHEN_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   LIUHEN_S3_FORCE_PATH_STYLE: bool.default('true'),
-  /** Object Lock retention of evidence; 30 years by default, the usual term for enforcement files. */
-  LIUHEN_RETENTION_DAYS: z.coerce.number().positive().default(10950),
+  /**
+   * The archive period: what a case links is kept this long after the case is archived (30 years,
+   * the usual term for enforcement files), and so are case manifests, keys and audit checkpoints.
+   * Before retention by category every object was kept this long; the name stays for that.
+   */
+  LIUHEN_RETENTION_DAYS: period.default('10950'),
+  /** Recordings no case links: at least six months (the public-security rule for body cameras). */
+  LIUHEN_RETENTION_UNLINKED_DAYS: period.default('183'),
+  /**
+   * How often `liuhen up` runs retention (extend what cases keep, expire what is due); `off` on all
+   * nodes but one of a cluster, or to run `liuhen retention run` from a timer instead.
+   */
+  LIUHEN_RETENTION_RUN_DAYS: z.literal('off').transform(() => null).or(period).default('1'),
   LIUHEN_SEGMENT_SECONDS: seconds(0.5).default(2),
   /** A device publishing again within this window continues the same recording (with a gap). */
   LIUHEN_GRACE_SECONDS: seconds(0).default(30),
@@ -85,6 +101,16 @@ const envSchema = z.object({
 
 export type Env = z.input<typeof envSchema>;
 
+/** Retention by category (server/retention): the lock new objects get, and what a case keeps. */
+export interface RetentionPeriods {
+  /** a recording no case links: new objects are locked this long */
+  unlinkedMs: number;
+  /** what a case links, after the case is archived */
+  caseMs: number;
+  /** how often `liuhen up` runs retention; null: it does not */
+  runEveryMs: number | null;
+}
+
 export interface Config {
   dataDir: string;
   spoolDir: string;
@@ -105,7 +131,9 @@ export interface Config {
         secretAccessKey: string;
         forcePathStyle: boolean;
       };
+  /** the archive period in days (LIUHEN_RETENTION_DAYS), for what is kept that long from its writing */
   retentionDays: number;
+  retention: RetentionPeriods;
   segmentSeconds: number;
   graceSeconds: number;
   checkpointSeconds: number;
@@ -148,7 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.LIUHEN_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'liuhen.sqlite')}`,
     databaseOwnerUrl: e.LIUHEN_DATABASE_OWNER_URL,
     store: e.LIUHEN_STORE === 'local' ? { kind: 'local', root: path.join(dataDir, 'evidence') } : s3Settings(e),
-    retentionDays: e.LIUHEN_RETENTION_DAYS,
+    retentionDays: e.LIUHEN_RETENTION_DAYS / 86_400_000,
+    retention: { unlinkedMs: e.LIUHEN_RETENTION_UNLINKED_DAYS, caseMs: e.LIUHEN_RETENTION_DAYS, runEveryMs: e.LIUHEN_RETENTION_RUN_DAYS },
     segmentSeconds: e.LIUHEN_SEGMENT_SECONDS,
     graceSeconds: e.LIUHEN_GRACE_SECONDS,
     checkpointSeconds: e.LIUHEN_CHECKPOINT_SECONDS,

@@ -30,6 +30,7 @@ import { Sealer } from './ledger/sealer.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { readiness } from './observability/readiness.ts';
+import { startRetentionJob } from './retention/retention-job.ts';
 import { ViewingRooms } from './party/viewing-rooms.ts';
 import { PlaybackService } from './playback/playback-service.ts';
 import { UrlSigner } from './playback/url-signer.ts';
@@ -75,7 +76,8 @@ export async function openCore(config: Config, log: Logger = createLogger(config
   const audit = new AuditLog(db);
   const keys = loadOrCreateServerKeys(config.dataDir);
   const signingKey = loadOrCreateSigningKey(config.dataDir);
-  const sealer = new Sealer({ db, store, signingKey, retentionDays: config.retentionDays });
+  // New objects of a recording get the shortest lock, the unlinked period; a case or a hold lengthens it (server/retention).
+  const sealer = new Sealer({ db, store, signingKey, retentionDays: config.retention.unlinkedMs / 86_400_000 });
   return {
     config,
     log,
@@ -188,6 +190,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     uploads,
     signingKey: core.signingKey,
     retentionDays: config.retentionDays,
+    retention: config.retention,
   };
   const refusals = new RefusalLimiter(audit, limits('http.refused', 'anonymous'), refusalReportFailed, metrics);
   refusals.start();
@@ -203,6 +206,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   httpServer.on('error', (err) => log.error({ err }, 'http accept failed'));
   const relay = await startOutboxRelay(db, config.queue, log);
   const workers = config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
+  const retention = config.retention.runEveryMs === null ? null : startRetentionJob({ db, store: core.store, audit, signingKey: core.signingKey, periods: config.retention }, config.retention.runEveryMs, log);
   return {
     core,
     metrics,
@@ -213,6 +217,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     publishUrl: publish,
     stop: async () => {
       clearInterval(roomSweep);
+      await retention?.stop();
       processLimits.stop();
       diskReserve.stop();
       await ingest.stop();

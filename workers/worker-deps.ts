@@ -5,7 +5,8 @@ import type { WorkerDeps } from './job-handler.ts';
 export function workerDepsOf(core: Core, workDir: string, log = core.log): WorkerDeps {
   const { config } = core;
   return {
-    db: core.db, store: core.store, ffmpegPath: config.ffmpegPath, fontFile: config.fontFile, retentionDays: config.retentionDays,
+    // A product of a recording is locked like the recording's own new objects: the unlinked period (server/retention extends it with the recording).
+    db: core.db, store: core.store, ffmpegPath: config.ffmpegPath, fontFile: config.fontFile, retentionDays: config.retention.unlinkedMs / 86_400_000,
     workDir, signingKey: core.signingKey, codewordKey: core.keys.key('forensic-codeword'), log,
   };
 }

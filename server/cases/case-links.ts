@@ -106,3 +106,19 @@ export async function isOnCaseOf(db: Db, badge: string, recordingId: string): Pr
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * Whether any case links the recording in scope as `recordings` (an open case by its live links,
+ * an archived one by its frozen links), as an SQL expression: retention never expires it then.
+ */
+export function linkedToAnyCase(eb: ExpressionBuilder<Schema, 'recordings'>): Expression<SqlBool> {
+  const open = eb
+    .selectFrom('action_links')
+    .innerJoin('case_actions', 'case_actions.id', 'action_links.action_id')
+    .innerJoin('cases', 'cases.id', 'case_actions.case_id')
+    .select(sql<number>`1`.as('one'))
+    .where('cases.archived_at', 'is', null)
+    .where((inner) => linksRecording(inner));
+  const frozen = eb.selectFrom('case_archived_links').select(sql<number>`1`.as('one')).where('case_archived_links.recording_id', '=', eb.ref('recordings.id'));
+  return eb.or([eb.exists(open), eb.exists(frozen)]);
+}

@@ -15,6 +15,8 @@ import { DeviceNotFound, LiuhenError, markAudited, NotAllowed, NotFound, Recordi
 import type { Requester } from '../exports/export-requests.ts';
 import { newId } from '../ids.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
+import { caseArchived, caseLinked } from '../retention/case-retention.ts';
+import type { KeepingDeps } from '../retention/retention-deps.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { checkCase } from './case-check.ts';
 import { linkedRecordings, liveLinkedRecordings } from './case-links.ts';
@@ -169,6 +171,8 @@ export class CaseService {
       await tx.insertInto('action_links').values(row).execute();
     });
     await this.audited(by, 'case.link', c.id, { actionId, linkId: row.id, ...v });
+    // Case evidence from now on: its objects' locks move to the archive period (issue 17).
+    await caseLinked(this.retention(), c.id, by);
     return row;
   }
 
@@ -245,6 +249,7 @@ export class CaseService {
     await this.d.db.updateTable('cases').set({ manifest_key: key }).where('id', '=', c.id).execute();
     const sha256 = sha256Hex(stored);
     await this.audited(by, 'case.archive', c.id, { manifestKey: key, sha256, findings: findings.length, recordings: linked.length });
+    await caseArchived(this.retention(), c.id, frozen.archived_at!, by);
     return { manifestKey: key, sha256 };
   }
 
@@ -267,6 +272,10 @@ export class CaseService {
       else if (stage.ended_at === null) await tx.updateTable('case_stages').set({ ended_at: at }).where('case_id', '=', c.id).where('stage', '=', 'archive').execute();
     });
     return this.load(c.id);
+  }
+
+  private retention(): KeepingDeps & { signingKey: SigningKey } {
+    return { db: this.d.db, store: this.d.store, audit: this.d.audit, signingKey: this.d.signingKey, periods: { caseMs: this.d.retentionDays * 86_400_000 }, now: this.now };
   }
 
   private atOf(input: unknown): string {

@@ -21,6 +21,7 @@ import { jobsList } from './jobs-command.ts';
 import { worker } from './worker-command.ts';
 import { exportCommand } from './export-command.ts';
 import { caseCommand, CASE_USAGE } from './cases-command.ts';
+import { holdCommand, retentionCommand, RETENTION_USAGE } from './retention-command.ts';
 
 const USAGE = `liuhen — 留痕 evidence server
 
@@ -58,7 +59,7 @@ ${RECORDING_USAGE}  liuhen verify <recordingId> [--json]        exit 0 intact, 1
                                               a party's MP4 copy, watermarked for the recipient (visible and forensic)
                                               under the agency head's approval number (审批编号). Both show a progress
                                               bar while a worker (liuhen up, or liuhen worker) makes the file
-${CASE_USAGE}`;
+${CASE_USAGE}${RETENTION_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -101,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
       case 'devices':
         return await devicesList(core, values.json ?? false);
       case 'recording': {
-        const code = await recordingCommand(core, sub, positionals[1], values);
+        const code = (await holdCommand(core, sub, positionals[1], values.reason)) ?? (await recordingCommand(core, sub, positionals[1], values));
         if (code !== null) return code;
         break;
       }
@@ -137,6 +138,11 @@ async function main(argv: string[]): Promise<number> {
         return await jobsList(core, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a recording or export id').optional().parse(values.subject), values.json ?? false);
       case 'verify':
         return await verify(core, z.string().min(1, 'give a recording id').parse(sub), values.json ?? false);
+      case 'retention': {
+        const code = await retentionCommand(core, sub, positionals[1], values.json ?? false);
+        if (code !== null) return code;
+        break;
+      }
       case 'trace':
         return await traceCommand(core, z.string().min(1, 'give the leaked file').parse(sub), values.recording, values.json ?? false);
     }

@@ -5,7 +5,14 @@ import { EXIT } from './exit-codes.ts';
 export async function verify(core: Core, recordingId: string, json: boolean): Promise<number> {
   const report = await verifyRecording(core.db, core.store, recordingId);
   if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else if (report.ok) {
+  else if (report.ok && report.expired) {
+    const x = report.expired;
+    process.stdout.write(
+      `recording ${recordingId}: expired under rule ${x.rule} on ${x.expiredAt} (its period ended ${x.periodEndedAt}; ` +
+        `${x.objects} objects, ${x.bytes} bytes removed${x.complete ? '' : ', removal under way'}) — ledger intact: ${report.segments} segments, ${report.gaps} gaps, ` +
+        `${report.checkpointsChecked} checkpoints, manifest ${report.manifestChecked ? 'signature valid' : 'absent'}\n`,
+    );
+  } else if (report.ok) {
     process.stdout.write(
       `recording ${recordingId}: intact — ${report.segments} segments, ${report.gaps} gaps, ` +
         `${report.checkpointsChecked} checkpoints, manifest ${report.manifestChecked ? 'signature valid' : 'not yet written (recording open)'}\n`,

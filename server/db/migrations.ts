@@ -551,7 +551,57 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('account_grants_state').on('account_grants').columns(['state', 'proposed_at']).execute();
     },
   },
+  '0010_retention': {
+    async up(db: Kysely<unknown>) {
+      // A recording's retention as the store's locks follow it: absent, it is `unlinked` and its
+      // objects keep the lock they were written with. Its lock date only ever moves later.
+      await db.schema
+        .createTable('recording_retention')
+        .addColumn('recording_id', 'text', (c) => c.primaryKey().references('recordings.id'))
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('retain_until', 'text')
+        .addColumn('extended_at', 'text')
+        .addColumn('hold_reason', 'text')
+        .addColumn('hold_by', 'text')
+        .addColumn('hold_at', 'text')
+        .execute();
+      // One row per expired recording; its objects' hashes stay in ledger_entries.
+      await db.schema
+        .createTable('recording_expiries')
+        .addColumn('recording_id', 'text', (c) => c.primaryKey().references('recordings.id'))
+        .addColumn('rule', 'text', (c) => c.notNull())
+        .addColumn('period_ended_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('record_key', 'text', (c) => c.notNull())
+        .addColumn('objects', 'integer', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('completed_at', 'text')
+        .execute();
+      await protectExpiries(db, dialect);
+    },
+  },
 });
+
+/**
+ * An expiry is never removed or rewritten: its row is written when it starts and changes once,
+ * when its last object is gone (completed_at, from null).
+ */
+async function protectExpiries(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const differs = dialect === 'sqlite' ? 'IS NOT' : 'IS DISTINCT FROM';
+  const fixed = ['recording_id', 'rule', 'period_ended_at', 'started_at', 'record_key', 'objects', 'bytes'];
+  const rewrite = [...fixed.map((c) => `NEW.${c} ${differs} OLD.${c}`), 'OLD.completed_at IS NOT NULL'].join(' OR ');
+  const refusal = 'recording_expiries is append-only';
+  if (dialect === 'sqlite') {
+    await sql.raw(`CREATE TRIGGER recording_expiries_no_delete BEFORE DELETE ON recording_expiries BEGIN SELECT RAISE(ABORT, '${refusal}'); END`).execute(db);
+    await sql.raw(`CREATE TRIGGER recording_expiries_no_rewrite BEFORE UPDATE ON recording_expiries WHEN ${rewrite} BEGIN SELECT RAISE(ABORT, '${refusal}'); END`).execute(db);
+    return;
+  }
+  await sql.raw(`CREATE TRIGGER recording_expiries_append_only BEFORE DELETE OR TRUNCATE ON recording_expiries FOR EACH STATEMENT EXECUTE FUNCTION liuhen_append_only()`).execute(db);
+  await sql
+    .raw(`CREATE OR REPLACE FUNCTION liuhen_expiry_no_rewrite() RETURNS trigger AS $$ BEGIN IF ${rewrite} THEN RAISE EXCEPTION '${refusal} (%)', OLD.recording_id; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`)
+    .execute(db);
+  await sql.raw(`CREATE TRIGGER recording_expiries_no_rewrite BEFORE UPDATE ON recording_expiries FOR EACH ROW EXECUTE FUNCTION liuhen_expiry_no_rewrite()`).execute(db);
+}
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return { getMigrations: async () => migrations(dialect) };

@@ -207,7 +207,8 @@ export interface PasswordHistoryTable {
   set_by: string;
 }
 
-export type GrantKind = 'create' | 'change' | 'enable';
+/** `reset`: a new one-time password for an account that sees media or oversees the admin (the approver hands it over). */
+export type GrantKind = 'create' | 'change' | 'enable' | 'reset';
 export type GrantState = 'proposed' | 'approved' | 'rejected';
 
 /** A proposal of role and clearances for an account: made by an administrator, decided by a security officer. */
@@ -515,6 +516,37 @@ export interface InstallationTable {
   created_at: string;
 }
 
+/** Retention categories (server/retention/retention-rules.ts); a legal hold is on top of either. */
+export type RetentionCategory = 'unlinked' | 'case';
+
+/** A recording's retention once it differs from what its objects were written with: a case's lock, a legal hold. */
+export interface RecordingRetentionTable {
+  recording_id: string;
+  category: RetentionCategory;
+  /** the lock date its objects were extended to, only ever later; null: the lock they were written with */
+  retain_until: string | null;
+  /** when its objects were last extended */
+  extended_at: string | null;
+  /** a legal hold is on while hold_at is set */
+  hold_reason: string | null;
+  hold_by: string | null;
+  hold_at: string | null;
+}
+
+/** An expired recording: written when its expiry starts, completed once its last object is gone. */
+export interface RecordingExpiriesTable {
+  recording_id: string;
+  /** the category whose period ended: `unlinked` */
+  rule: RetentionCategory;
+  period_ended_at: string;
+  started_at: string;
+  /** the signed expiry record in the store */
+  record_key: string;
+  objects: number;
+  bytes: number;
+  completed_at: string | null;
+}
+
 export interface Schema {
   devices: DevicesTable;
   recordings: RecordingsTable;
@@ -547,6 +579,8 @@ export interface Schema {
   installation: InstallationTable;
   password_history: PasswordHistoryTable;
   account_grants: AccountGrantsTable;
+  recording_retention: RecordingRetentionTable;
+  recording_expiries: RecordingExpiriesTable;
 }
 
 export type Device = Selectable<DevicesTable>;

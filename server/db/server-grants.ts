@@ -9,7 +9,8 @@ import { type Kysely, sql } from 'kysely';
  */
 const UPDATED_TABLES = [
   'account_grants', 'auth_sessions', 'case_actions', 'case_stages', 'cases', 'devices', 'exports', 'jobs', 'outbox',
-  'party_request_recordings', 'party_requests', 'recording_shares', 'redactions', 'spool_parts', 'uploads', 'users', 'viewing_rooms',
+  'party_request_recordings', 'party_requests', 'recording_expiries', 'recording_retention', 'recording_shares', 'redactions', 'spool_parts', 'uploads',
+  'users', 'viewing_rooms',
 ];
 /** The columns of a recording the sealer and the live state machine move on; the rest are facts. */
 const UPDATED_RECORDING_COLUMNS = [

@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { AuthService } from '../auth/auth-service.ts';
+import type { RetentionPeriods } from '../config.ts';
 import type { UserRegistry } from '../auth/user-registry.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
 import type { Db } from '../db/database.ts';
@@ -32,4 +33,6 @@ export interface ApiDeps {
   signingKey: SigningKey;
   /** evidence retention for what the API writes to the store (case manifests) */
   retentionDays: number;
+  /** retention by category (server/retention): a recording's period and hold */
+  retention: RetentionPeriods;
 }

@@ -13,6 +13,7 @@ import { adminRoutes } from './admin-routes.ts';
 import { contract, openApiDocument, type ResponseCheck, responseCheck } from './api-contract.ts';
 import { grantRoutes } from './grant-routes.ts';
 import { deviceAdminRoutes } from './device-admin-routes.ts';
+import { retentionRoutes } from './retention-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { bearerToken } from './authenticate.ts';
 import { deviceCredentials } from './authenticate-device.ts';
@@ -32,6 +33,7 @@ import { playbackSessionRoutes, playRoutes } from './playback-routes.ts';
 import { PLAYBACK_PATH } from '../playback/playback-service.ts';
 import { recordingRoutes } from './recording-routes.ts';
 import { redactionRoutes } from './redaction-routes.ts';
+import { pageRoutes, probeRoutes } from './root-routes.ts';
 import type { RefusalLimiter } from './refusal-limiter.ts';
 import { contextOf } from './request-context.ts';
 import { tusRoutes } from '../uploads/tus-routes.ts';
@@ -66,16 +68,7 @@ export function createHttpApp(deps: AppDeps) {
     );
     next();
   });
-  // Liveness: answering at all shows the process is up and its event loop turning. It asks
-  // nothing else, so a database or Redis outage never gets a working server restarted.
-  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
-  app.get('/readyz', async (_req, res) => {
-    const r = await deps.ready();
-    res.status(r.ok ? 200 : 503).json(r);
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  app.use(probeRoutes(deps));
   // An address past its refusal limit is answered 429 before anything else looks at the request,
   // so services that audit refusals themselves (sign-in, signed playback URLs) are not reached;
   // a caller that proves who it is still gets through.
@@ -96,6 +89,7 @@ export function createHttpApp(deps: AppDeps) {
     responses: { 200: z.object({ openapi: z.literal('3.1.0') }).passthrough() },
   }, (_input, req, res) => void res.json(openApiDocument(req.app)));
   for (const routes of [authRoutes, liveRoutes, derivativeRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, grantRoutes, deviceAdminRoutes, deviceRoutes, tusRoutes, exportRoutes, jobRoutes, caseRoutes, redactionRoutes, partyRoutes, analyticsRoutes]) api.use(routes(deps.api));
+  api.use(retentionRoutes(deps.api));
   api.use((req) => {
     throw new RouteNotFound(req.path);
   });
@@ -107,10 +101,10 @@ export function createHttpApp(deps: AppDeps) {
     next();
   }, play);
 
-  // Browsers and bookmark tools ask for /favicon.ico whatever the page says.
-  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
-  if (fs.existsSync(PLAYER_DIST)) app.use(express.static(PLAYER_DIST, { index: 'index.html', dotfiles: 'deny', fallthrough: true }));
-  else app.get('/', (_req, res) => void res.type('text/plain; charset=utf-8').send('留痕 liuhen：播放器尚未构建（npm run build:player）\n'));
+  const built = fs.existsSync(PLAYER_DIST);
+  // The page itself is a declared route (root-routes.ts); the files it loads are static.
+  if (built) app.use(express.static(PLAYER_DIST, { index: false, dotfiles: 'deny', fallthrough: true }));
+  app.use(pageRoutes(built ? PLAYER_DIST : undefined));
   app.use((req) => {
     throw new RouteNotFound(req.path);
   });

@@ -11,6 +11,7 @@ import { verifySignature } from '../crypto/signing-key.ts';
 import type { Db } from '../db/database.ts';
 import type { LedgerEntry } from '../db/schema.ts';
 import { RecordingNotFound } from '../errors.ts';
+import { readExpiryRecord } from '../retention/expiry-record.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { type ChainEntry, linkOf, entryLine } from './chain.ts';
 import { type Manifest, manifestSchema } from './manifest.ts';
@@ -33,6 +34,22 @@ export interface VerifyReport {
   manifestChecked: boolean;
   checkpointsChecked: number;
   problems: VerifyProblem[];
+  /**
+   * Present once the recording's period ended and its media were removed (issue 17): the signed
+   * expiry record's rule and dates. Objects it names are expired, not missing; the ledger, the
+   * checkpoints and the manifest are still checked.
+   */
+  expired?: ExpiredFacts;
+}
+
+export interface ExpiredFacts {
+  rule: string;
+  periodEndedAt: string;
+  expiredAt: string;
+  objects: number;
+  bytes: number;
+  /** false while an expiry is still under way (some of its objects may remain) */
+  complete: boolean;
 }
 
 export function asChainEntry(e: LedgerEntry): ChainEntry {
@@ -58,12 +75,14 @@ export async function verifyRecording(db: Db, store: EvidenceStore, recordingId:
   });
 
   await checkChainOrigin(db, recording.header_line, recording.chain_from_recording, problems);
+  const expiry = await checkExpiry(db, store, recordingId, entries, problems);
 
   // Every segment's bytes, read back from the store.
   for (const e of entries) {
     if (e.kind !== 'segment' || !e.object_key) continue;
     const stored = await store.head(e.object_key);
     if (!stored) {
+      if (expiry?.keys.has(e.object_key)) continue;
       problems.push({ idx: e.idx, what: 'missing_object', message: `segment ${e.idx}: object ${e.object_key} is missing from the store` });
       continue;
     }
@@ -98,6 +117,39 @@ export async function verifyRecording(db: Db, store: EvidenceStore, recordingId:
     manifestChecked,
     checkpointsChecked: checkpointKeys.length,
     problems,
+    ...(expiry ? { expired: expiry.facts } : {}),
+  };
+}
+
+/**
+ * The signed expiry record, if the recording has one: it excuses the objects it names only when
+ * its signature holds and every segment it names carries the hash the ledger has for it.
+ */
+async function checkExpiry(db: Db, store: EvidenceStore, recordingId: string, entries: LedgerEntry[], problems: VerifyProblem[]): Promise<{ facts: ExpiredFacts; keys: Set<string> } | null> {
+  let stored;
+  try {
+    stored = await readExpiryRecord(store, recordingId);
+  } catch {
+    problems.push({ idx: 0, what: 'signature', message: 'the expiry record in the store is not a liuhen expiry record' });
+    return null;
+  }
+  if (!stored) return null;
+  const { record } = stored;
+  if (!stored.signatureValid) {
+    problems.push({ idx: 0, what: 'signature', message: `expiry record signature does not verify with key ${record.signingKey}` });
+    return null;
+  }
+  const ledger = new Map(entries.filter((e) => e.object_key).map((e) => [e.object_key!, e]));
+  for (const o of record.objects) {
+    const e = ledger.get(o.key);
+    if (e && o.sha256 !== null && o.sha256 !== e.sha256) {
+      problems.push({ idx: e.idx, what: 'hash', message: `segment ${e.idx}: the expiry record says it hashed to ${o.sha256}, the ledger says ${e.sha256}` });
+    }
+  }
+  const row = await db.selectFrom('recording_expiries').select('completed_at').where('recording_id', '=', recordingId).executeTakeFirst();
+  return {
+    facts: { rule: record.rule, periodEndedAt: record.periodEndedAt, expiredAt: record.expiredAt, objects: record.objects.length, bytes: record.bytes, complete: row?.completed_at != null },
+    keys: new Set(record.objects.map((o) => o.key)),
   };
 }
 

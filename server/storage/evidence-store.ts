@@ -1,8 +1,14 @@
 /**
- * The evidence store: write once, read many. There is deliberately no delete and no overwrite in
- * this interface or in any backend (001 §33: nobody may cut or modify originals).
+ * The evidence store: write once, read many. No overwrite in this interface or in any backend
+ * (001 §33: nobody may cut or modify originals), and one delete only: `deleteExpired`, retention
+ * expiry, which the store itself refuses before the object's lock date and while it is under a
+ * legal hold — on S3 it is Object Lock (COMPLIANCE) that refuses, not liuhen, so a bug or a
+ * rogue caller above the store cannot cut evidence short. Retention only ever lengthens
+ * (`extendRetention`). Which objects may go, and the signed record of what went, are decided in
+ * server/retention.
  */
 import type { Readable } from 'node:stream';
+import { StateConflict } from '../errors.ts';
 
 export interface PutOptions {
   /** Hex SHA-256 of the bytes; the backend refuses the put if the bytes do not match. */
@@ -26,6 +32,8 @@ export interface ObjectInfo {
   retainUntil?: Date;
   /** Backend version id (S3 versioning); absent on the local store. */
   versionId?: string;
+  /** Whether a legal hold is on (kept beyond retention until lifted). */
+  legalHold?: boolean;
 }
 
 /** What a streamed put wrote: the hash and size it measured. */
@@ -51,6 +59,17 @@ export interface EvidenceStore {
   list(prefix: string): Promise<string[]>;
   /** Places or lifts a legal hold (kept beyond retention while on). */
   setLegalHold(key: string, on: boolean): Promise<void>;
+  /**
+   * Moves the object's lock date to `until` if that is later; never earlier. Returns the lock date
+   * in force afterwards. Throws ObjectNotFound.
+   */
+  extendRetention(key: string, until: Date): Promise<Date>;
+  /**
+   * The store's only delete: removes the object (every version of it) once its lock date has
+   * passed and no legal hold is on; otherwise throws ObjectRetained, decided by the backend
+   * itself. Returns false when there was nothing left to remove (an expiry run again).
+   */
+  deleteExpired(key: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -59,4 +78,11 @@ const KEY_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/i;
 /** Keys are liuhen-made paths; anything that could walk out of a prefix is refused. */
 export function isValidObjectKey(key: string): boolean {
   return key.length <= 512 && KEY_PATTERN.test(key) && !key.split('/').some((p) => p === '..' || p === '.');
+}
+
+/** The store refused a delete: the object's lock date is still to come (`object_retained`) or a legal hold is on (`object_held`). */
+export class ObjectRetained extends StateConflict {
+  constructor(key: string, why: 'object_retained' | 'object_held', detail: string) {
+    super(why, `${key}: ${detail}`);
+  }
 }

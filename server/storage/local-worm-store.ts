@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ChecksumMismatch, InvalidObjectKey, ObjectAlreadyExists, ObjectNotFound } from '../errors.ts';
-import { isValidObjectKey, type EvidenceStore, type ObjectInfo, type PutOptions, type PutSource, type StoredObject, type StreamPutOptions } from './evidence-store.ts';
+import { isValidObjectKey, ObjectRetained, type EvidenceStore, type ObjectInfo, type PutOptions, type PutSource, type StoredObject, type StreamPutOptions } from './evidence-store.ts';
 
 interface Sidecar {
   sha256: string;
@@ -16,6 +16,20 @@ interface Sidecar {
 // Keys never start with '.', so these can never collide with an evidence object.
 export const TMP = '.tmp';
 const META = '.meta';
+
+/**
+ * What happens to an object after its put is recorded beside its sidecar, each fact in a
+ * write-once file named `<object>.<kind>-<ISO time>.json`: a hold placed or lifted, a later lock
+ * date, an expiry. The ':' of the time cannot occur in a key, so no record shadows another key's
+ * sidecar; the latest record of a kind is the one in force.
+ */
+type RecordKind = 'hold' | 'retain' | 'expired';
+const RECORD_NAME = /^\.(hold|retain|expired)-(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\.json$/;
+
+interface LockState {
+  retainUntil: Date;
+  legalHold: boolean;
+}
 
 function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -107,7 +121,9 @@ export class LocalWormStore implements EvidenceStore {
       throw err;
     }
     const sidecar = await this.readSidecar(key);
-    return sidecar ? toInfo(key, sidecar) : { key, size };
+    if (!sidecar) return { key, size };
+    const lock = await this.lockState(key, sidecar);
+    return { ...toInfo(key, sidecar), retainUntil: lock.retainUntil, legalHold: lock.legalHold };
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -122,14 +138,36 @@ export class LocalWormStore implements EvidenceStore {
   async setLegalHold(key: string, on: boolean): Promise<void> {
     this.checkKey(key);
     if (!(await exists(this.objectPath(key)))) throw new ObjectNotFound(key);
-    // Append-only history: each change is a new write-once file. The ':' of the ISO time cannot
-    // occur in a key, so a hold file never shadows another key's sidecar.
-    for (;;) {
-      const at = new Date().toISOString();
-      const record = Buffer.from(JSON.stringify({ legalHold: on, at }));
-      if (await this.writeOnce(this.metaPath(key, `.hold-${at}.json`), record)) return;
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    await this.writeRecord(key, 'hold', { legalHold: on });
+  }
+
+  async extendRetention(key: string, until: Date): Promise<Date> {
+    this.checkKey(key);
+    const sidecar = await this.readSidecar(key);
+    if (!sidecar || !(await exists(this.objectPath(key)))) throw new ObjectNotFound(key);
+    const { retainUntil } = await this.lockState(key, sidecar);
+    if (until <= retainUntil) return retainUntil;
+    await this.writeRecord(key, 'retain', { retainUntil: until.toISOString() });
+    return until;
+  }
+
+  /**
+   * The sidecar and every record stay: the key can never be written again, and what the object
+   * was, how long it was kept and when it went remain on file.
+   */
+  async deleteExpired(key: string): Promise<boolean> {
+    this.checkKey(key);
+    const objectPath = this.objectPath(key);
+    if (!(await exists(objectPath))) return false;
+    const sidecar = await this.readSidecar(key);
+    if (!sidecar) throw new ObjectRetained(key, 'object_retained', 'no retention is recorded for it');
+    const lock = await this.lockState(key, sidecar);
+    if (lock.legalHold) throw new ObjectRetained(key, 'object_held', 'a legal hold is on');
+    if (lock.retainUntil.getTime() > Date.now()) throw new ObjectRetained(key, 'object_retained', `locked until ${lock.retainUntil.toISOString()}`);
+    await this.writeRecord(key, 'expired', { size: sidecar.size, sha256: sidecar.sha256 });
+    await fs.rm(objectPath, { force: true });
+    await fsyncDir(path.dirname(objectPath));
+    return true;
   }
 
   async close(): Promise<void> {}
@@ -152,6 +190,39 @@ export class LocalWormStore implements EvidenceStore {
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
+    }
+  }
+
+  /** The lock in force: the sidecar's date or a later one recorded since, and the latest hold record. */
+  private async lockState(key: string, sidecar: Sidecar): Promise<LockState> {
+    const metaFile = this.metaPath(key);
+    const base = path.basename(metaFile, '.json');
+    let names: string[];
+    try {
+      names = await fs.readdir(path.dirname(metaFile));
+    } catch (err) {
+      if (isMissing(err)) names = [];
+      else throw err;
+    }
+    let retainUntil = new Date(sidecar.retainUntil);
+    let legalHold = false;
+    // ISO times sort as they happen, so the last hold record read is the one in force.
+    for (const name of names.filter((n) => n.startsWith(base)).sort()) {
+      const m = RECORD_NAME.exec(name.slice(base.length));
+      if (!m) continue;
+      const record = JSON.parse(await fs.readFile(path.join(path.dirname(metaFile), name), 'utf8')) as { legalHold?: boolean; retainUntil?: string };
+      if (m[1] === 'hold') legalHold = record.legalHold === true;
+      if (m[1] === 'retain' && record.retainUntil && new Date(record.retainUntil) > retainUntil) retainUntil = new Date(record.retainUntil);
+    }
+    return { retainUntil, legalHold };
+  }
+
+  /** Appends a record about the object; two in the same millisecond take the next one. */
+  private async writeRecord(key: string, kind: RecordKind, fields: Record<string, unknown>): Promise<void> {
+    for (;;) {
+      const at = new Date().toISOString();
+      if (await this.writeOnce(this.metaPath(key, `.${kind}-${at}.json`), Buffer.from(JSON.stringify({ ...fields, at })))) return;
+      await new Promise((r) => setTimeout(r, 2));
     }
   }
 

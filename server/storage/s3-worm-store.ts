@@ -3,11 +3,13 @@ import {
   CompleteMultipartUploadCommand,
   type CompletedPart,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
@@ -18,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ChecksumMismatch, InvalidObjectKey, ObjectAlreadyExists, ObjectNotFound, StoreNotWorm } from '../errors.ts';
-import { isValidObjectKey, type EvidenceStore, type ObjectInfo, type PutOptions, type PutSource, type StoredObject, type StreamPutOptions } from './evidence-store.ts';
+import { isValidObjectKey, ObjectRetained, type EvidenceStore, type ObjectInfo, type PutOptions, type PutSource, type StoredObject, type StreamPutOptions } from './evidence-store.ts';
 import { partsOf } from './parts.ts';
 
 export interface S3WormStoreOptions {
@@ -252,6 +254,7 @@ export class S3WormStore implements EvidenceStore {
         sha256: res.Metadata?.sha256,
         retainUntil: res.ObjectLockRetainUntilDate,
         versionId: res.VersionId,
+        legalHold: res.ObjectLockLegalHoldStatus === 'ON',
       };
     } catch (err) {
       if (isMissingKey(err)) return null;
@@ -272,19 +275,77 @@ export class S3WormStore implements EvidenceStore {
     return keys.sort();
   }
 
+  /**
+   * On every version of the key: on a server that ignores If-None-Match (Ceph 16) a racing put
+   * may have added one, and the first stays the evidence.
+   */
   async setLegalHold(key: string, on: boolean): Promise<void> {
     checkKey(key);
-    try {
-      await this.client.send(
-        new PutObjectLegalHoldCommand({
-          Bucket: this.bucket,
-          Key: key,
-          LegalHold: { Status: on ? 'ON' : 'OFF' },
-        }),
-      );
-    } catch (err) {
-      if (isMissingKey(err)) throw new ObjectNotFound(key);
-      throw err;
+    const versions = await this.versionsOf(key);
+    if (versions.objects.length === 0) throw new ObjectNotFound(key);
+    for (const VersionId of versions.objects) {
+      await this.client.send(new PutObjectLegalHoldCommand({ Bucket: this.bucket, Key: key, VersionId, LegalHold: { Status: on ? 'ON' : 'OFF' } }));
+    }
+  }
+
+  /** PutObjectRetention, COMPLIANCE, on every version still shorter; S3 itself refuses to shorten one. */
+  async extendRetention(key: string, until: Date): Promise<Date> {
+    checkKey(key);
+    const versions = await this.versionsOf(key);
+    if (versions.objects.length === 0) throw new ObjectNotFound(key);
+    let inForce: Date | undefined;
+    for (const VersionId of versions.objects) {
+      const current = (await this.readRetention(key, VersionId))?.RetainUntilDate;
+      if (!current || current < until) {
+        await this.client.send(
+          new PutObjectRetentionCommand({ Bucket: this.bucket, Key: key, VersionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: wholeSeconds(until) } }),
+        );
+      }
+      const after = await this.requireLocked(key, VersionId, until);
+      if (!inForce || after < inForce) inForce = after;
+    }
+    return inForce!;
+  }
+
+  /**
+   * Deletes each version by its id: a delete without one would only add a delete marker, which
+   * Object Lock allows and which hides the bytes without removing them. liuhen checks nothing
+   * here: the bucket's lock refuses a version before its date or under a legal hold (403).
+   */
+  async deleteExpired(key: string): Promise<boolean> {
+    checkKey(key);
+    const versions = await this.versionsOf(key);
+    for (const VersionId of versions.objects) {
+      try {
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId }));
+      } catch (err) {
+        if (status(err) !== 403) throw err;
+        const held = await this.isHeld(key, VersionId);
+        throw new ObjectRetained(key, held ? 'object_held' : 'object_retained', `the bucket refused to delete version ${VersionId} (${errName(err)}${held ? ', legal hold on' : ''})`);
+      }
+    }
+    for (const VersionId of versions.markers) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId }));
+    return versions.objects.length > 0;
+  }
+
+  private async isHeld(key: string, versionId: string): Promise<boolean> {
+    const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId })).catch(() => undefined);
+    return res?.ObjectLockLegalHoldStatus === 'ON';
+  }
+
+  /** The version ids of exactly this key (a prefix listing also returns longer keys), and of its delete markers. */
+  private async versionsOf(key: string): Promise<{ objects: string[]; markers: string[] }> {
+    const objects: string[] = [];
+    const markers: string[] = [];
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    for (;;) {
+      const res = await this.client.send(new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: key, KeyMarker, VersionIdMarker }));
+      for (const v of res.Versions ?? []) if (v.Key === key && v.VersionId) objects.push(v.VersionId);
+      for (const m of res.DeleteMarkers ?? []) if (m.Key === key && m.VersionId) markers.push(m.VersionId);
+      if (!res.IsTruncated) return { objects, markers };
+      KeyMarker = res.NextKeyMarker;
+      VersionIdMarker = res.NextVersionIdMarker;
     }
   }
 

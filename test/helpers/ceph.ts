@@ -83,5 +83,6 @@ export async function s3StoreEnv(s: CephS3Settings): Promise<Record<string, stri
     LIUHEN_S3_ACCESS_KEY_ID: s.accessKeyId,
     LIUHEN_S3_SECRET_ACCESS_KEY: s.secretAccessKey,
     LIUHEN_RETENTION_DAYS: '1',
+    LIUHEN_RETENTION_UNLINKED_DAYS: '1',
   };
 }

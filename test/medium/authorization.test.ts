@@ -74,6 +74,11 @@ const ROUTES: Route[] = [
   { name: 'verification', method: 'GET', path: () => `/api/recordings/${recordingId}/verification`, allowed: ['commander', 'custodian'] },
   { name: 'share', method: 'POST', path: () => `/api/recordings/${recordingId}/shares`, body: () => ({ userId: spareReviewer.userId }), allowed: ['custodian'] },
   { name: 'label', method: 'PUT', path: () => `/api/recordings/${recordingId}/confidentiality`, body: () => ({ label: null }), allowed: ['custodian'] },
+  // Retention (issue 17): a custodian of the unit reads it and holds; analytics readers read the report.
+  { name: 'retention', method: 'GET', path: () => `/api/recordings/${recordingId}/retention`, allowed: ['custodian'] },
+  { name: 'legal hold', method: 'POST', path: () => `/api/recordings/${recordingId}/hold`, body: () => ({ reason: '矩阵' }), allowed: ['custodian'] },
+  { name: 'legal hold lifted', method: 'POST', path: () => `/api/recordings/${recordingId}/release`, body: () => ({ reason: '矩阵' }), allowed: ['custodian'] },
+  { name: 'retention report', method: 'GET', path: () => '/api/retention/report', allowed: ['auditor', 'agency_head', 'legal'] },
   { name: 'replay session', method: 'POST', path: () => '/api/playback-sessions', body: () => ({ recordingId }), allowed: ['commander', 'custodian'] },
   { name: 'live session', method: 'POST', path: () => '/api/playback-sessions', body: () => ({ deviceId }), allowed: ['commander'] },
   { name: 'audit log', method: 'GET', path: () => '/api/audit', allowed: ['auditor'] },

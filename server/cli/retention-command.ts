@@ -1,0 +1,87 @@
+/**
+ * `liuhen retention plan|run|report|show` and `liuhen recording hold|release`: retention by
+ * category from the command line (server/retention). The operator (CLI_ACTOR) acts as a
+ * custodian of every unit, as with `liuhen recording share`; every act is audited alike.
+ */
+import { z } from 'zod';
+import { recordingIdSchema } from '../ids.ts';
+import type { Core } from '../liuhen.ts';
+import { planExpiry } from '../retention/expiry-plan.ts';
+import { type Holder, liftHold, placeHold } from '../retention/legal-hold.ts';
+import type { RetentionDeps } from '../retention/retention-deps.ts';
+import { retentionReport, EXPIRING_WITHIN_DAYS } from '../retention/retention-report.ts';
+import { runRetention } from '../retention/retention-run.ts';
+import { retentionOf } from '../retention/retention-view.ts';
+import { CLI_ACTOR } from './actor.ts';
+import { EXIT } from './exit-codes.ts';
+
+export const RETENTION_USAGE = `  liuhen recording hold <recordingId> --reason <text>      a legal hold: kept, in the store too, until released
+  liuhen recording release <recordingId> --reason <text>   lifts the hold; the recording's period applies again
+  liuhen retention plan [--json]              what expiry would remove now, and the bytes it frees (a dry run)
+  liuhen retention run [--json]               extends what cases keep, then expires what is due (liuhen up runs it daily)
+  liuhen retention report [--json]            bytes per unit and category; what expires within ${EXPIRING_WITHIN_DAYS} days
+  liuhen retention show <recordingId> [--json]   a recording's category, period, hold and expiry
+`;
+
+const OPERATOR: Holder = { actor: CLI_ACTOR, mayHold: () => ({ allow: true }) };
+const recordingArg = z.string({ required_error: 'give a recording id' }).pipe(recordingIdSchema);
+
+export function retentionDepsOf(core: Core): RetentionDeps {
+  return { db: core.db, store: core.store, audit: core.audit, signingKey: core.signingKey, periods: core.config.retention };
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+/** `liuhen recording hold|release`; null for another subcommand. */
+export async function holdCommand(core: Core, sub: string | undefined, id: string | undefined, reason: string | undefined): Promise<number | null> {
+  if (sub !== 'hold' && sub !== 'release') return null;
+  const change = await (sub === 'hold' ? placeHold : liftHold)(retentionDepsOf(core), recordingArg.parse(id), { reason: reason ?? '' }, OPERATOR);
+  out(`recording ${change.recordingId}: legal hold ${change.held ? 'placed' : 'lifted'} on ${change.objects} objects (${change.reason})`);
+  return EXIT.ok;
+}
+
+export async function retentionCommand(core: Core, sub: string | undefined, id: string | undefined, json: boolean): Promise<number | null> {
+  const d = retentionDepsOf(core);
+  const print = (doc: unknown, text: () => void) => (json ? out(JSON.stringify(doc, null, 2)) : text());
+  switch (sub) {
+    case 'plan': {
+      const plan = await planExpiry(d);
+      print(plan, () => {
+        out(`${plan.due.length} recordings would expire now, freeing ${mib(plan.bytes)} (${plan.bytes} bytes)`);
+        for (const e of plan.due) out(`  ${e.recordingId}\t${e.unit}\trule ${e.rule}, period ended ${e.periodEndedAt}\t${e.objects.length} objects\t${mib(e.bytes)}`);
+        for (const w of plan.waiting) out(`  waiting ${w.recordingId}\t${w.unit}\tperiod ended ${w.periodEndedAt}, ${w.heldInStore ? 'held in the store' : `locked in the store until ${w.lockedUntil}`}`);
+      });
+      return EXIT.ok;
+    }
+    case 'run': {
+      const run = await runRetention(d, { actor: CLI_ACTOR });
+      print(run, () => {
+        out(`${run.extended.length} recordings of cases extended`);
+        for (const x of run.extended) out(`  extended ${x.recordingId} until ${x.until} (${x.objects} objects)`);
+        for (const e of run.expiries) out(`  ${e.outcome} ${e.recordingId}${e.outcome === 'expired' ? ` (${e.objects} objects, ${mib(e.bytes)})` : `: ${e.reason}`}`);
+      });
+      return run.expiries.some((e) => e.outcome === 'failed') ? EXIT.failure : EXIT.ok;
+    }
+    case 'report': {
+      const report = await retentionReport(d);
+      print(report, () => {
+        out('unit\tcategory\trecordings\tbytes');
+        for (const r of report.rows) out(`${r.unit}\t${r.category}\t${r.recordings}\t${r.bytes} (${mib(r.bytes)})`);
+        out(`expiring within ${EXPIRING_WITHIN_DAYS} days:`);
+        for (const e of report.expiring) out(`  ${e.unit}\t${e.recordings} recordings\t${e.bytes} bytes (${mib(e.bytes)})`);
+      });
+      return EXIT.ok;
+    }
+    case 'show': {
+      const view = await retentionOf(d, recordingArg.parse(id));
+      print(view, () => {
+        out(`recording ${view.recordingId}: ${view.state}, category ${view.category}, kept until ${view.keptUntil ?? (view.category === 'hold' ? 'the hold is lifted' : 'not yet dated')}`);
+        if (view.hold) out(`  held by ${view.hold.by} since ${view.hold.at}: ${view.hold.reason}`);
+        if (view.expiry) out(`  expired under rule ${view.expiry.rule} on ${view.expiry.startedAt} (period ended ${view.expiry.periodEndedAt}; ${view.expiry.objects} objects, ${view.expiry.bytes} bytes)`);
+      });
+      return EXIT.ok;
+    }
+  }
+  return null;
+}

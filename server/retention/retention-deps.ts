@@ -1,0 +1,20 @@
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { RetentionPeriods } from '../config.ts';
+import type { SigningKey } from '../crypto/signing-key.ts';
+import type { Db } from '../db/database.ts';
+import type { EvidenceStore } from '../storage/evidence-store.ts';
+
+/** What retention works with; `now` is the clock every date of one run is read from. */
+export interface RetentionDeps {
+  db: Db;
+  store: EvidenceStore;
+  audit: AuditLog;
+  signingKey: SigningKey;
+  periods: Pick<RetentionPeriods, 'unlinkedMs' | 'caseMs'>;
+  now?: () => Date;
+}
+
+export const nowOf = (d: Pick<RetentionDeps, 'now'>): Date => (d.now ? d.now() : new Date());
+
+/** Extending and holding sign nothing, and need only the archive period. */
+export type KeepingDeps = Omit<RetentionDeps, 'signingKey' | 'periods'> & { periods: Pick<RetentionPeriods, 'caseMs'> };

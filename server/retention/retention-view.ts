@@ -1,0 +1,66 @@
+/**
+ * A recording's retention as people see it (the API, `liuhen retention show`): its category, how
+ * long it is kept, who holds it and why, and its expiry once it has one.
+ */
+import { sql } from 'kysely';
+import { linkedToAnyCase } from '../cases/case-links.ts';
+import { RecordingNotFound } from '../errors.ts';
+import type { PlanDeps } from './expiry-plan.ts';
+import { type ShownCategory, shownCategory, unlinkedPeriodEnd } from './retention-rules.ts';
+
+export interface RetentionView {
+  recordingId: string;
+  category: ShownCategory;
+  /** `kept`, or `expiring` while an expiry is under way, `expired` once it is done */
+  state: 'kept' | 'expiring' | 'expired';
+  /**
+   * Kept at least until: null while it cannot be dated (held until lifted, linked to a case not
+   * yet archived, a recording not yet ended).
+   */
+  keptUntil: string | null;
+  hold: { reason: string; by: string; at: string } | null;
+  expiry: { rule: string; periodEndedAt: string; startedAt: string; completedAt: string | null; objects: number; bytes: number } | null;
+}
+
+export async function retentionOf(d: Pick<PlanDeps, 'db' | 'periods'>, recordingId: string): Promise<RetentionView> {
+  const row = await d.db
+    .selectFrom('recordings')
+    .leftJoin('recording_retention', 'recording_retention.recording_id', 'recordings.id')
+    .leftJoin('recording_expiries', 'recording_expiries.recording_id', 'recordings.id')
+    .select((eb) => [
+      'recordings.id', 'recordings.ended_at', 'recording_retention.category', 'recording_retention.retain_until', 'recording_retention.hold_reason',
+      'recording_retention.hold_by', 'recording_retention.hold_at', 'recording_expiries.rule', 'recording_expiries.period_ended_at',
+      'recording_expiries.started_at', 'recording_expiries.completed_at', 'recording_expiries.objects', 'recording_expiries.bytes',
+      sql<number>`case when ${linkedToAnyCase(eb)} then 1 else 0 end`.as('linked'),
+      eb.exists(
+        eb.selectFrom('case_archived_links').select('case_archived_links.recording_id').where('case_archived_links.recording_id', '=', eb.ref('recordings.id')),
+      ).as('archived'),
+    ])
+    .where('recordings.id', '=', recordingId)
+    .executeTakeFirst();
+  if (!row) throw new RecordingNotFound(recordingId);
+  const held = row.hold_at !== null;
+  const linked = Boolean(row.linked);
+  const category = shownCategory({ held, linked });
+  const unlinkedEnd = row.ended_at ? unlinkedPeriodEnd(row.ended_at, d.periods.unlinkedMs).toISOString() : null;
+  const keptUntil =
+    category === 'hold' ? null
+    : category === 'case' ? (row.archived ? row.retain_until : null)
+    : laterIso(unlinkedEnd, row.retain_until);
+  return {
+    recordingId: row.id,
+    category,
+    state: row.started_at === null ? 'kept' : row.completed_at === null ? 'expiring' : 'expired',
+    keptUntil,
+    hold: held ? { reason: row.hold_reason!, by: row.hold_by!, at: row.hold_at! } : null,
+    expiry: row.started_at === null ? null : {
+      rule: row.rule!, periodEndedAt: row.period_ended_at!, startedAt: row.started_at, completedAt: row.completed_at, objects: row.objects!, bytes: row.bytes!,
+    },
+  };
+}
+
+/** An unlinked recording's own period, or a later lock a case once gave it. */
+function laterIso(periodEnd: string | null, extended: string | null): string | null {
+  if (periodEnd === null || extended === null) return periodEnd;
+  return periodEnd > extended ? periodEnd : extended;
+}
