@@ -1,27 +1,37 @@
 /**
- * Where a leak sits in a recording: for each segment, the shift s such that leak frame j shows
- * the segment's frame j + s. Found by content, not by timestamps (a leak re-encoded or cut has
- * its own): each segment's first frame votes for the shift at which the leak shows it, the
- * winning shift is then refined segment by segment, a few frames either way, since a re-encode
- * may drop or repeat a frame. Frames that still differ far more than is typical (frozen or
- * repeated frames at a cut, a re-encoder's starved first picture) are left out: what is left are
- * pairs of frames showing the same moment. Pure.
+ * Where a leak sits in a recording: for each leak frame, the original frame it shows. Found by
+ * content and by time order, not by frame numbers or timestamps, which a leak re-encoded, cut or
+ * screen-recorded has its own of: a 30 fps conversion repeats a frame in six, a splice repeats
+ * frames at its joins, a speed change drifts. So the leak is matched as a path through the
+ * recording (dynamic time warping, free to begin and end anywhere): from one leak frame to the
+ * next the original moves on by 0 to 3 frames (repeats, drops, frame-rate and speed changes), a
+ * few frames back or on (a splice), or, at a cost, jumps anywhere (a cut). Frames are compared
+ * coarsely with clipped differences (frame-compare.ts) to find the path; pairs on it that still
+ * differ far more than is typical (a re-encoder's starved first picture, an inserted frame) are
+ * left out, and what is left are pairs of frames showing the same moment, grouped by the
+ * segment of the original. Pure.
  */
+import { clippedCost, coarseFrame, robustDistance } from './frame-compare.ts';
 import type { ReferenceSegment } from './reference.ts';
 
-/** Mean absolute difference (grey levels) under which a leak frame counts as showing an anchor frame. */
-const ANCHOR_LEVELS = 10;
-/** Anchors that must agree on one shift before a recording counts as found. */
-const MIN_ANCHORS = 2;
-/** How far, in frames, a segment's shift may differ from the one before it. */
-const DRIFT = 3;
-/** Mean difference over all aligned frames above which the leak is not this recording. */
+/** Median robust distance (grey levels) of the pairs above which the leak is not this recording. */
 export const MATCH_LEVELS = 8;
-/** A pair differing by more than this many times the median pair is not the same moment. */
-const OUTLIER_FACTOR = 2;
-
-/** Leak frame `leak` taken to show original frame `original`. */
-type Pairing = { leak: number; original: number; distance: number };
+/**
+ * Steps of the original from one leak frame to the next, and what each costs beyond the frames'
+ * difference: on by one is free, a repeat or a skipped frame nearly so; a step back (frames
+ * repeated at a splice) or a skip of a few frames costs more, any other jump most.
+ */
+const STEPS = { back: 8, ahead: 8 };
+const stepCost = (step: number) => (step === 1 ? 0 : step === 0 || step === 2 ? 0.5 : step === 3 ? 1.5 : 3);
+/** Cost of a cut: a jump anywhere in the recording. */
+const JUMP_COST = 40;
+const JUMPED = -128;
+/** Leak frames sampled to find the part of the recording worth a full search. */
+const SAMPLES = 64;
+/** A pair differing by more than this many times the median pair, plus a few levels of coding noise, is not the same moment. */
+const OUTLIER = { factor: 2, levels: 2 };
+/** Pairs a leak must keep to count as a copy: a few frames may match anything. */
+const MIN_PAIRS = 10;
 
 export interface AlignedSegment {
   idx: number;
@@ -30,69 +40,109 @@ export interface AlignedSegment {
 }
 
 export interface Alignment {
-  /** the original frame (index into the recording's frames) that the leak's first frame shows */
+  /** the original frame (index into the recording's frames) that the leak's first matched frame shows */
   start: number;
   /** segments the leak shows, in order */
   segments: AlignedSegment[];
-  /** mean absolute difference of the aligned frames, grey levels */
+  /** median robust distance of the pairs, grey levels */
   distance: number;
+  /** (leak frame, original frame) indices of the pairs kept, in leak order */
+  pairs: { leak: number; original: number }[];
+  /** leak frames left out as outliers */
+  leftOut: number;
 }
 
-/** Mean absolute difference, given up (returning Infinity) once it cannot beat `bound`. */
-export function frameDistance(a: Uint8Array, b: Uint8Array, bound = Infinity): number {
-  const limit = bound * a.length;
-  let sum = 0;
-  for (let p = 0; p < a.length; p++) {
-    sum += Math.abs(a[p]! - b[p]!);
-    if (sum > limit) return Infinity;
+/**
+ * `leak`: its frames in the recording's coordinates (geometry.ts), `valid` the pixels it shows;
+ * null when no path through the recording is close enough.
+ */
+export function alignLeak(leak: Uint8Array[], valid: Uint8Array, frames: Uint8Array[], segments: ReferenceSegment[], coarseOriginals: Float32Array[]): Alignment | null {
+  if (leak.length === 0 || frames.length === 0) return null;
+  const coarseLeak = leak.map((f) => coarseFrame(f, valid));
+  const band = searchBand(coarseLeak, coarseOriginals);
+  const path = warpPath(coarseLeak, coarseOriginals, band);
+  const pairs = path.map((original, j) => ({ leak: j, original, distance: robustDistance(leak[j]!, frames[original]!, valid) }));
+  const median = [...pairs.map((p) => p.distance)].sort((a, b) => a - b)[pairs.length >> 1]!;
+  const kept = pairs.filter((p) => p.distance <= OUTLIER.factor * median + OUTLIER.levels);
+  if (median > MATCH_LEVELS || kept.length < MIN_PAIRS) return null;
+  const bySegment = new Map<number, AlignedSegment>();
+  for (const p of kept) {
+    const seg = segments.find((s) => p.original >= s.first && p.original < s.first + s.count);
+    if (!seg) continue;
+    const aligned = bySegment.get(seg.idx) ?? { idx: seg.idx, pairs: [] };
+    aligned.pairs.push([leak[p.leak]!, frames[p.original]!]);
+    bySegment.set(seg.idx, aligned);
   }
-  return sum / a.length;
-}
-
-export function alignLeak(leak: Uint8Array[], frames: Uint8Array[], segments: ReferenceSegment[]): Alignment | null {
-  const start = votedShift(leak, frames, segments);
-  if (start === null) return null;
-  const matched: { idx: number; pairs: Pairing[] }[] = [];
-  let previous = start;
-  for (const seg of segments) {
-    let best: { shift: number; pairs: Pairing[]; mean: number } | null = null;
-    for (let shift = previous - DRIFT; shift <= previous + DRIFT; shift++) {
-      const pairs: Pairing[] = [];
-      for (let f = seg.first; f < seg.first + seg.count; f++) {
-        const j = f - shift;
-        if (j >= 0 && j < leak.length) pairs.push({ leak: j, original: f, distance: frameDistance(leak[j]!, frames[f]!) });
-      }
-      if (pairs.length === 0) continue;
-      const mean = pairs.reduce((s, p) => s + p.distance, 0) / pairs.length;
-      if (!best || mean < best.mean) best = { shift, pairs, mean };
-    }
-    if (!best) continue;
-    matched.push({ idx: seg.idx, pairs: best.pairs });
-    previous = best.shift;
-  }
-  const distances = matched.flatMap((m) => m.pairs.map((p) => p.distance)).sort((a, b) => a - b);
-  const limit = OUTLIER_FACTOR * distances[Math.floor(distances.length / 2)]!;
   return {
-    start,
-    segments: matched.map((m) => ({ idx: m.idx, pairs: m.pairs.filter((p) => p.distance <= limit).map((p) => [leak[p.leak]!, frames[p.original]!]) })),
-    distance: distances.reduce((s, d) => s + d, 0) / distances.length,
+    start: kept[0]!.original,
+    segments: [...bySegment.values()].sort((a, b) => a.idx - b.idx),
+    distance: median,
+    pairs: kept.map((p) => ({ leak: p.leak, original: p.original })),
+    leftOut: pairs.length - kept.length,
   };
 }
 
-/** The shift most segments' first frames agree on, or null when fewer than MIN_ANCHORS agree. */
-function votedShift(leak: Uint8Array[], frames: Uint8Array[], segments: ReferenceSegment[]): number | null {
-  const votes = new Map<number, number>();
-  for (const seg of segments) {
-    const anchor = frames[seg.first]!;
-    let best = ANCHOR_LEVELS;
-    let at = -1;
-    for (let j = 0; j < leak.length; j++) {
-      const d = frameDistance(leak[j]!, anchor, best);
-      if (d < best) [best, at] = [d, j];
+/**
+ * The original frames a full search needs: around where a sample of leak frames best match, so a
+ * short leak of a long recording is not compared with all of it frame by frame.
+ */
+function searchBand(leak: Float32Array[], originals: Float32Array[]): { lo: number; hi: number } {
+  const every = Math.max(1, Math.ceil(leak.length / SAMPLES));
+  const found: { at: number; cost: number }[] = [];
+  for (let j = 0; j < leak.length; j += every) {
+    let best = { at: 0, cost: Infinity };
+    for (let m = 0; m < originals.length; m++) {
+      const cost = clippedCost(leak[j]!, originals[m]!);
+      if (cost < best.cost) best = { at: m, cost };
     }
-    if (at >= 0) votes.set(seg.first - at, (votes.get(seg.first - at) ?? 0) + 1);
+    found.push(best);
   }
-  let winner: [number, number] | null = null;
-  for (const [shift, n] of votes) if (!winner || n > winner[1]) winner = [shift, n];
-  return winner && winner[1] >= MIN_ANCHORS ? winner[0] : null;
+  const median = [...found.map((f) => f.cost)].sort((a, b) => a - b)[found.length >> 1]!;
+  const good = found.filter((f) => f.cost <= 2 * median + 1).map((f) => f.at).sort((a, b) => a - b);
+  // Between two samples the original moves on by at most STEPS.ahead frames per leak frame.
+  const margin = STEPS.ahead * every + 16;
+  let [lo, hi] = [good[0]! - margin, good.at(-1)! + margin];
+  // A copy's samples lie within about its own length of each other; samples spread wider (other
+  // content, matching here and there) would make the search as long as the recording.
+  const widest = 4 * leak.length + 2 * margin;
+  if (hi - lo > widest) [lo, hi] = [good[good.length >> 1]! - widest / 2, good[good.length >> 1]! + widest / 2];
+  return { lo: Math.max(0, lo), hi: Math.min(originals.length - 1, hi) };
+}
+
+/** For each leak frame, the original frame it shows: the cheapest path through the band. */
+function warpPath(leak: Float32Array[], originals: Float32Array[], band: { lo: number; hi: number }): number[] {
+  const width = band.hi - band.lo + 1;
+  /** how each state was reached: the step taken, or JUMPED */
+  const came = new Int8Array(leak.length * width);
+  const jumpFrom = new Int32Array(leak.length);
+  let previous = new Float64Array(width);
+  let current = new Float64Array(width);
+  for (let m = 0; m < width; m++) previous[m] = clippedCost(leak[0]!, originals[band.lo + m]!);
+  for (let j = 1; j < leak.length; j++) {
+    let cheapest = 0;
+    for (let m = 1; m < width; m++) if (previous[m]! < previous[cheapest]!) cheapest = m;
+    jumpFrom[j] = cheapest;
+    const jump = previous[cheapest]! + JUMP_COST;
+    for (let m = 0; m < width; m++) {
+      let best = jump;
+      let how = JUMPED;
+      for (let step = Math.max(-STEPS.back, m - width + 1); step <= Math.min(STEPS.ahead, m); step++) {
+        const c = previous[m - step]! + stepCost(step);
+        if (c < best) [best, how] = [c, step];
+      }
+      current[m] = best + clippedCost(leak[j]!, originals[band.lo + m]!);
+      came[j * width + m] = how;
+    }
+    [previous, current] = [current, previous];
+  }
+  let at = 0;
+  for (let m = 1; m < width; m++) if (previous[m]! < previous[at]!) at = m;
+  const path = new Array<number>(leak.length);
+  for (let j = leak.length - 1; j >= 0; j--) {
+    path[j] = band.lo + at;
+    if (j === 0) break;
+    const how = came[j * width + at]!;
+    at = how === JUMPED ? jumpFrom[j]! : at - how;
+  }
+  return path;
 }

@@ -9,6 +9,7 @@
 import { GREY_HEIGHT, GREY_WIDTH } from '../media/grey-frames-args.ts';
 import { MARK_AMPLITUDE, MARK_PERIODS, markPattern } from '../media/forensic-mark.ts';
 import type { Variant } from './codeword.ts';
+import { ALL_VALID } from './frame-compare.ts';
 
 /** Differences beyond this many levels are not the mark (a glitch, a moving overlay): clipped so they cannot outweigh it. */
 const CLIP_LEVELS = 12;
@@ -46,13 +47,17 @@ function dot(a: Float64Array, b: Float64Array, keep: Uint8Array): number {
   return sum;
 }
 
-/** 1 for the pixels a reading uses, 0 for those the copy changed throughout (see STEADY_SHARE). */
-export function readablePixels(pairs: [Uint8Array, Uint8Array][]): Uint8Array {
+/**
+ * 1 for the pixels a reading uses: those the leak shows (`shown`, after a crop or a letterbox
+ * all of them or not) and did not change throughout (see STEADY_SHARE).
+ */
+export function readablePixels(pairs: [Uint8Array, Uint8Array][], shown: Uint8Array = ALL_VALID): Uint8Array {
   const mean = new Float64Array(GREY_WIDTH * GREY_HEIGHT);
   for (const [leak, original] of pairs) for (let p = 0; p < mean.length; p++) mean[p]! += (leak[p]! - original[p]!) / pairs.length;
   // The copy's overall brightness change is not the pixel's own; the median, as a box may cover much of the picture.
-  const overall = [...mean].sort((x, y) => x - y)[mean.length >> 1]!;
-  return Uint8Array.from(mean, (d) => (Math.abs(d - overall) <= STEADY_SHARE * MARK_AMPLITUDE ? 1 : 0));
+  const seen = [...mean].filter((_, p) => shown[p]).sort((x, y) => x - y);
+  const overall = seen[seen.length >> 1] ?? 0;
+  return Uint8Array.from(mean, (d, p) => (shown[p] && Math.abs(d - overall) <= STEADY_SHARE * MARK_AMPLITUDE ? 1 : 0));
 }
 
 export interface MarkReading {
@@ -62,6 +67,8 @@ export interface MarkReading {
   /** spread of the same measure on the decoy patterns */
   noise: number;
   bit: Variant | null;
+  /** why no bit was read: the copy shows too few of the segment's frames, or the mark does not stand clear */
+  unread: 'few_frames' | 'unclear' | null;
 }
 
 /**
@@ -70,9 +77,15 @@ export interface MarkReading {
  */
 export function readMark(pairs: [Uint8Array, Uint8Array][], keep: Uint8Array): MarkReading {
   let amplitude = 0;
-  const decoys = new Float64Array(DECOYS.length);
+  const noises = new Float64Array(DECOYS.length);
   const markNorm = dot(MARK, MARK, keep);
-  const decoyNorms = DECOYS.map((d) => dot(d, d, keep));
+  // On part of the picture (a crop, a box left out) the decoys are no longer orthogonal to the
+  // mark: what they share with it is taken out, or the mark would pass for noise.
+  const decoys = DECOYS.map((d) => {
+    const share = dot(d, MARK, keep) / markNorm;
+    return d.map((v, p) => v - share * MARK[p]!);
+  });
+  const decoyNorms = decoys.map((d) => dot(d, d, keep));
   const kept = keep.reduce((n, k) => n + k, 0);
   const diff = new Float64Array(GREY_WIDTH * GREY_HEIGHT);
   for (const [leak, original] of pairs) {
@@ -81,12 +94,13 @@ export function readMark(pairs: [Uint8Array, Uint8Array][], keep: Uint8Array): M
     const mean = dot(diff, ONES, keep) / kept;
     for (let p = 0; p < diff.length; p++) diff[p] = diff[p]! - mean;
     amplitude += dot(diff, MARK, keep) / markNorm;
-    DECOYS.forEach((d, i) => (decoys[i]! += dot(diff, d, keep) / decoyNorms[i]!));
+    decoys.forEach((d, i) => (noises[i]! += dot(diff, d, keep) / decoyNorms[i]!));
   }
   const n = pairs.length;
   amplitude /= n;
-  const noise = Math.sqrt(decoys.reduce((s, d) => s + (d / n) ** 2, 0) / DECOYS.length);
+  const noise = Math.sqrt(noises.reduce((s, d) => s + (d / n) ** 2, 0) / DECOYS.length);
   const strength = Math.abs(amplitude) / MARK_AMPLITUDE;
-  const clear = n >= MIN_FRAMES && strength >= STRENGTH.min && strength <= STRENGTH.max && Math.abs(amplitude) >= MIN_SIGNAL_TO_NOISE * noise;
-  return { frames: n, amplitude, noise, bit: clear ? (amplitude > 0 ? 'A' : 'B') : null };
+  const clear = strength >= STRENGTH.min && strength <= STRENGTH.max && Math.abs(amplitude) >= MIN_SIGNAL_TO_NOISE * noise;
+  const unread = n < MIN_FRAMES ? 'few_frames' : clear ? null : 'unclear';
+  return { frames: n, amplitude, noise, bit: unread ? null : amplitude > 0 ? 'A' : 'B', unread };
 }

@@ -9,6 +9,7 @@ import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
 import { ChecksumMismatch } from '../errors.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
+import { ALL_VALID, coarseFrame } from './frame-compare.ts';
 import { decodeGreyFrames } from './grey-frames.ts';
 import { videoFrameCount } from './ts-frames.ts';
 
@@ -25,6 +26,8 @@ export interface ReferenceSegment {
 export interface Reference {
   recordingId: string;
   frames: Uint8Array[];
+  /** the frames' coarse copies, which alignment searches (frame-compare.ts) */
+  coarse: Float32Array[];
   segments: ReferenceSegment[];
 }
 
@@ -40,7 +43,7 @@ export async function loadReference(deps: ReferenceDeps, recordingId: string): P
     .where('recording_id', '=', recordingId).where('kind', '=', 'segment').orderBy('idx').execute();
   const segments: ReferenceSegment[] = [];
   // Only gaps: no picture to compare with (and ffmpeg would refuse an empty input).
-  if (entries.length === 0) return { recordingId, frames: [], segments };
+  if (entries.length === 0) return { recordingId, frames: [], coarse: [], segments };
   let first = 0;
   async function* originals() {
     for (const e of entries) {
@@ -54,5 +57,5 @@ export async function loadReference(deps: ReferenceDeps, recordingId: string): P
   }
   const frames = await decodeGreyFrames(deps.ffmpegPath, Readable.from(originals()));
   if (frames.length !== first) throw new Error(`recording ${recordingId}: its segments hold ${first} video frames but decoded to ${frames.length}`);
-  return { recordingId, frames, segments };
+  return { recordingId, frames, coarse: frames.map((f) => coarseFrame(f, ALL_VALID)), segments };
 }

@@ -1,10 +1,12 @@
 /**
  * `liuhen trace`: who received a leaked copy. The leak is decoded to tiny grey frames and found,
- * by content, in a recording that has marked variants; each segment's bit is read against the
- * original (mark-reading.ts); the bits are compared with the codeword of everyone who could have
- * received those variants — every replay session of the recording and every party copy of it —
- * and the best is named only when an innocent codeword agreeing as well is unlikely enough
- * (codeword-match.ts). Every trace is audited, whether it names someone or not.
+ * by content, in a recording that has marked variants: where its picture sits on the
+ * recording's, and which original frame each of its frames shows (leak-position.ts). Each
+ * segment's bit is read against the original (mark-reading.ts); the bits are compared with the
+ * codeword of everyone who could have received those variants — every replay session of the
+ * recording and every party copy of it — and the best is named only when an innocent codeword
+ * agreeing as well is unlikely enough (codeword-match.ts). Every trace is audited, whether it
+ * names someone or not, with its outcome (TraceOutcome).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,11 +14,13 @@ import { pipeline } from 'node:stream/promises';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { RecordingNotFound } from '../errors.ts';
+import { LEAK_GREY_HEIGHT, LEAK_GREY_WIDTH } from '../media/grey-frames-args.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
-import { alignLeak, type Alignment, MATCH_LEVELS } from './alignment.ts';
 import { codewordVariant } from './codeword.ts';
-import { judge, type Scored } from './codeword-match.ts';
+import { FALSE_MATCH_LIMIT, judge, type Scored, type Verdict } from './codeword-match.ts';
+import type { Geometry } from './geometry.ts';
 import { decodeGreyFrames } from './grey-frames.ts';
+import { type LeakPosition, plainPosition, registeredPosition } from './leak-position.ts';
 import { type MarkReading, readablePixels, readMark } from './mark-reading.ts';
 import { loadReference, type Reference } from './reference.ts';
 
@@ -35,13 +39,27 @@ export type Recipient =
   | { kind: 'session'; id: string; userId: string; name: string; badge: string; createdAt: string }
   | { kind: 'party_copy'; id: string; recipient: string | null; approvalNo: string | null; createdAt: string };
 
+/**
+ * - named: the copy is of recording R and its marks name one recipient, `match`;
+ * - cannot_name: the copy is of recording R, but its marks are read too little (or agree too
+ *   evenly) to name anyone at FALSE_MATCH_LIMIT;
+ * - not_a_copy: it shows no recording with marked variants.
+ */
+export type TraceOutcome = 'named' | 'cannot_name' | 'not_a_copy';
+
 export interface TraceReport {
+  outcome: TraceOutcome;
   sha256: string;
   recordingId: string | null;
   /** the segment and moment of the recording the leak begins with */
   from: { idx: number; at: string } | null;
   segments: (MarkReading & { idx: number })[];
   bitsRead: number;
+  /**
+   * how the leak shows the recording: median robust frame difference (grey levels), frames
+   * paired and left out, and where its picture sits on the recording's (geometry.ts)
+   */
+  alignment: { distance: number; paired: number; leftOut: number; geometry: Geometry } | null;
   /** best first */
   candidates: Scored<Recipient>[];
   match: (Scored<Recipient> & { falseMatch: number }) | null;
@@ -51,29 +69,41 @@ export interface TraceReport {
 
 export async function trace(deps: TraceDeps, file: string, opts: { actor: string; recordingId?: string }): Promise<TraceReport> {
   const sha256 = await fileSha256(file);
-  const leak = await decodeGreyFrames(deps.ffmpegPath, file);
-  const found = await locate(deps, leak, opts.recordingId);
-  const report = found ? await readAndJudge(deps, found.reference, found.alignment, sha256) : nobody(sha256, 'not a copy of any recording with marked variants');
+  const found = await locate(deps, file, opts.recordingId);
+  const report = found ? await readAndJudge(deps, found.reference, found.position, sha256) : notACopy(sha256);
   await deps.audit.record({
     actor: opts.actor, action: 'forensic.trace', subject: report.recordingId, outcome: 'ok',
-    detail: { sha256, bitsRead: report.bitsRead, match: report.match && { kind: report.match.candidate.kind, id: report.match.candidate.id, agree: report.match.agree, of: report.match.of, falseMatch: report.match.falseMatch }, reason: report.reason },
+    detail: { sha256, outcome: report.outcome, bitsRead: report.bitsRead, match: report.match && { kind: report.match.candidate.kind, id: report.match.candidate.id, agree: report.match.agree, of: report.match.of, falseMatch: report.match.falseMatch }, reason: report.reason },
   });
   return report;
 }
 
-/** The recording the leak shows most closely, with where. */
-async function locate(deps: TraceDeps, leak: Uint8Array[], recordingId?: string): Promise<{ reference: Reference; alignment: Alignment } | null> {
+/**
+ * The recording the leak shows most closely, with where. Whole-picture copies first, decoded to
+ * the recording's grid; the leak is decoded finer, and its geometry searched for, only when no
+ * recording has it that way.
+ */
+async function locate(deps: TraceDeps, file: string, recordingId?: string): Promise<{ reference: Reference; position: LeakPosition } | null> {
   if (recordingId && !(await deps.db.selectFrom('recordings').select('id').where('id', '=', recordingId).executeTakeFirst())) throw new RecordingNotFound(recordingId);
   const ids = recordingId
     ? [recordingId]
     : (await deps.db.selectFrom('derivatives').select('recording_id').distinct().where('kind', '=', 'mark_a').execute()).map((r) => r.recording_id);
-  let best: { reference: Reference; alignment: Alignment } | null = null;
-  for (const id of ids) {
-    const reference = await referenceOf(deps, id);
-    const alignment = alignLeak(leak, reference.frames, reference.segments);
-    if (alignment && alignment.distance <= MATCH_LEVELS && (!best || alignment.distance < best.alignment.distance)) best = { reference, alignment };
+  if (ids.length === 0) return null;
+  const passes = [
+    async () => ({ leak: await decodeGreyFrames(deps.ffmpegPath, file), position: plainPosition }),
+    async () => ({ leak: await decodeGreyFrames(deps.ffmpegPath, file, { width: LEAK_GREY_WIDTH, height: LEAK_GREY_HEIGHT }), position: registeredPosition }),
+  ];
+  for (const pass of passes) {
+    const { leak, position: positionIn } = await pass();
+    let best: { reference: Reference; position: LeakPosition } | null = null;
+    for (const id of ids) {
+      const reference = await referenceOf(deps, id);
+      const position = positionIn(leak, reference);
+      if (position && (!best || position.alignment.distance < best.position.alignment.distance)) best = { reference, position };
+    }
+    if (best) return best;
   }
-  return best;
+  return null;
 }
 
 async function referenceOf(deps: TraceDeps, recordingId: string): Promise<Reference> {
@@ -84,17 +114,42 @@ async function referenceOf(deps: TraceDeps, recordingId: string): Promise<Refere
   return reference;
 }
 
-async function readAndJudge(deps: TraceDeps, reference: Reference, alignment: Alignment, sha256: string): Promise<TraceReport> {
-  const keep = readablePixels(alignment.segments.flatMap((s) => s.pairs));
+async function readAndJudge(deps: TraceDeps, reference: Reference, { view, alignment }: LeakPosition, sha256: string): Promise<TraceReport> {
+  const keep = readablePixels(alignment.segments.flatMap((s) => s.pairs), view.shown);
   const segments = alignment.segments.filter((s) => s.pairs.length > 0).map((s) => ({ idx: s.idx, ...readMark(s.pairs, keep) }));
   const bits = new Map(segments.flatMap((s) => (s.bit ? [[s.idx, s.bit] as const] : [])));
   const verdict = judge(bits, await recipientsOf(deps.db, reference.recordingId), (r, idx) => codewordVariant(deps.codewordKey, r.id, idx));
-  const reason = verdict.match
-    ? null
-    : bits.size === 0
-      ? 'the copy carries no forensic mark'
-      : `${bits.size} segments read: too few, or no codeword agrees clearly enough`;
-  return { sha256, recordingId: reference.recordingId, from: momentOf(reference, alignment.start), segments, bitsRead: bits.size, candidates: verdict.ranked, match: verdict.match, reason };
+  return {
+    outcome: verdict.match ? 'named' : 'cannot_name',
+    sha256,
+    recordingId: reference.recordingId,
+    from: momentOf(reference, alignment.start),
+    segments,
+    bitsRead: bits.size,
+    alignment: { distance: alignment.distance, paired: alignment.pairs.length, leftOut: alignment.leftOut, geometry: view.geometry },
+    candidates: verdict.ranked,
+    match: verdict.match,
+    reason: verdict.match ? null : whyUnnamed(segments, verdict),
+  };
+}
+
+/** What kept a copy of the recording from naming anyone, with the counts behind it. */
+function whyUnnamed(segments: MarkReading[], verdict: Verdict<Recipient>): string {
+  const read = segments.filter((s) => s.bit).length;
+  const few = segments.filter((s) => s.unread === 'few_frames').length;
+  const unclear = segments.filter((s) => s.unread === 'unclear').length;
+  const counts = `${read} of ${segments.length} segments read` + (few || unclear ? ` (${[few && `${few} with too few frames in the copy`, unclear && `${unclear} where the mark does not stand clear of the noise`].filter(Boolean).join(', ')})` : '');
+  const [best, next] = verdict.ranked;
+  if (read === 0) return `${counts}: the copy carries no forensic mark, or one too degraded to read`;
+  if (!best) return `${counts}: nobody received marked copies of this recording`;
+  if (next && next.agree === best.agree) return `${counts}: ${best.agree} agree with two codewords or more alike — a mix of copies, or too few bits to tell`;
+  const needed = segmentsNeeded(verdict.ranked.length);
+  return `${counts}: the closest codeword agrees on ${best.agree}; naming anyone needs at least ${needed} agreeing segments among ${verdict.ranked.length} candidates`;
+}
+
+/** The fewest agreeing segments (all agreeing) that name someone among `candidates`: candidates × 2⁻ⁿ ≤ FALSE_MATCH_LIMIT. */
+function segmentsNeeded(candidates: number): number {
+  return Math.ceil(Math.log2(candidates / FALSE_MATCH_LIMIT));
 }
 
 /** The segment and moment that original frame `n` shows (the first one, if the leak begins before the recording). */
@@ -117,8 +172,8 @@ async function recipientsOf(db: Db, recordingId: string): Promise<Recipient[]> {
   ];
 }
 
-function nobody(sha256: string, reason: string): TraceReport {
-  return { sha256, recordingId: null, from: null, segments: [], bitsRead: 0, candidates: [], match: null, reason };
+function notACopy(sha256: string): TraceReport {
+  return { outcome: 'not_a_copy', sha256, recordingId: null, from: null, segments: [], bitsRead: 0, alignment: null, candidates: [], match: null, reason: 'not a copy of any marked recording' };
 }
 
 async function fileSha256(file: string): Promise<string> {

@@ -9,12 +9,16 @@ import type { FfmpegArgs } from './rendition-args.ts';
 export const GREY_WIDTH = 64;
 export const GREY_HEIGHT = 36;
 
-export function greyFramesArgs(): FfmpegArgs {
+/** A leak that does not show the whole picture is decoded again at twice the size, so it can be mapped onto the recording's grid when cropped or shrunk (server/forensic/geometry.ts). */
+export const LEAK_GREY_WIDTH = 2 * GREY_WIDTH;
+export const LEAK_GREY_HEIGHT = 2 * GREY_HEIGHT;
+
+export function greyFramesArgs(size: { width: number; height: number } = { width: GREY_WIDTH, height: GREY_HEIGHT }): FfmpegArgs {
   return {
     inputOptions: ['-hide_banner', '-nostdin', '-loglevel', 'error'],
     outputOptions: [
       '-map', '0:v:0',
-      '-vf', `scale=${GREY_WIDTH}:${GREY_HEIGHT}:flags=area,format=gray`,
+      '-vf', `scale=${size.width}:${size.height}:flags=area,format=gray`,
       // One picture out for each picture in, so frame n of a leak lines up with frame n + offset of the originals.
       '-fps_mode', 'passthrough',
       '-f', 'rawvideo',

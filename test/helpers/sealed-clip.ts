@@ -18,6 +18,8 @@ export interface ClipSpec {
   size?: string;
   /** lossless noise instead of a test pattern: megabytes per frame, for tests that need bulk fast */
   noise?: boolean;
+  /** a busy scene instead: the test pattern over a zooming fractal, with film grain (motion and detail everywhere, as a camera sees) */
+  scene?: boolean;
 }
 
 export interface Clip {
@@ -31,12 +33,16 @@ const CLIPS_DIR = path.join(os.tmpdir(), 'liuhen-test-clips');
 
 /** The clip's segments, made by ffmpeg once per spec on this machine and reused by every test. */
 export function preparedClip(spec: ClipSpec): Clip {
-  const { seconds, segmentSeconds = 2, size = '320x180', noise = false } = spec;
-  const dir = path.join(CLIPS_DIR, `${seconds}s-${segmentSeconds}s-${size}${noise ? '-noise' : ''}`);
+  const { seconds, segmentSeconds = 2, size = '320x180', noise = false, scene = false } = spec;
+  const dir = path.join(CLIPS_DIR, `${seconds}s-${segmentSeconds}s-${size}${noise ? '-noise' : ''}${scene ? '-scene' : ''}`);
   if (!fs.existsSync(dir)) {
     fs.mkdirSync(CLIPS_DIR, { recursive: true });
     const making = fs.mkdtempSync(`${dir}.making-`);
-    const source = noise ? `color=c=gray:s=${size}:r=25,noise=alls=100:allf=t+u` : `testsrc2=size=${size}:rate=25`;
+    const source = noise
+      ? `color=c=gray:s=${size}:r=25,noise=alls=100:allf=t+u`
+      : scene
+        ? `testsrc2=size=${size}:rate=25[a];mandelbrot=size=${size}:rate=25[b];[a][b]blend=all_mode=average,noise=alls=12:allf=t+u[out0]`
+        : `testsrc2=size=${size}:rate=25`;
     // Noise keeps its bulk only uncompressed (qp 0); a key frame every second lets segments cut on time.
     const quality = noise ? ['-qp', '0'] : [];
     execFileSync('ffmpeg', [

@@ -176,7 +176,9 @@ describe('liuhen trace', () => {
 
   it('finds where a copy cut at both ends begins, and still names its session', async () => {
     const cut = path.join(dir, 'cut.mp4');
-    await run('ffmpeg', ['-v', 'error', '-y', '-ss', '0.7', '-to', '34.9', '-i', copies[1]!.file, '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'copy', cut]);
+    // Cut after decoding: given before the input, -ss starts a TS at the next key frame and holds
+    // it over the gap, so the copy would begin with the recording's 2 s moment, not 0.7 s.
+    await run('ffmpeg', ['-v', 'error', '-y', '-i', copies[1]!.file, '-ss', '0.7', '-to', '34.9', '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'copy', cut]);
     const report = await trace(traceDeps, cut, { actor: 'test' });
     expect(report.match?.candidate.id).toBe(copies[1]!.sessionId);
     const first = (await entriesOf(server.core.db, recordingId)).find((e) => e.kind === 'segment')!;
@@ -190,6 +192,7 @@ describe('liuhen trace', () => {
     const file = path.join(dir, 'originals.ts');
     fs.writeFileSync(file, Buffer.concat(await Promise.all(originals.map((e) => server.core.store.get(e.object_key!)))));
     const report = await trace(traceDeps, file, { actor: 'test' });
+    expect(report.outcome).toBe('cannot_name');
     expect(report.recordingId).toBe(recordingId);
     expect(report.bitsRead).toBe(0);
     expect(report.match).toBeNull();
@@ -197,6 +200,6 @@ describe('liuhen trace', () => {
     await server.core.audit.flush();
     const traces = await server.core.audit.query({ action: 'forensic.trace' });
     expect(traces).toHaveLength(2 * SESSIONS + 2);
-    expect(JSON.parse(traces.at(-1)!.detail)).toMatchObject({ match: null, reason: 'the copy carries no forensic mark' });
+    expect(JSON.parse(traces.at(-1)!.detail)).toMatchObject({ outcome: 'cannot_name', match: null, reason: expect.stringMatching(/^0 of \d+ segments read.*: the copy carries no forensic mark/) });
   });
 });
