@@ -1,6 +1,6 @@
 /**
  * Writes one worker product once to the store, with the retention every evidence object gets. A
- * retried job that finds the key already written keeps the stored bytes and reports their hash:
+ * retried job that finds the key already written keeps the stored bytes, locked, and reports their hash:
  * an encoder need not give the same bytes twice, and the first product stands. A product too big
  * to hold (a package, a party copy) comes as a file or a stream and is hashed on its way in.
  */
@@ -27,6 +27,9 @@ export async function storeProduct(
     return { sha256, size: source.length };
   } catch (e) {
     if (!(e instanceof ObjectAlreadyExists)) throw e;
+    // A run cut off between a multipart upload's completion and its lock (Ceph drops the lock of
+    // multipart uploads; the store sets it again after) left the object unlocked: lock it first.
+    await deps.store.extendRetention(key, retainUntil);
     return hashStream(await deps.store.getStream(key));
   }
 }
