@@ -5994,6 +5994,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/retention/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** bytes per unit and retention category, and what expires within 30 days (readers of analytics) */
+        get: {
+            parameters: {
+                query?: {
+                    unit?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            at: string;
+                            rows: {
+                                unit: string;
+                                /** @enum {string} */
+                                category: "unlinked" | "case" | "hold" | "expired";
+                                recordings: number;
+                                /** @description kept; for `expired`, freed */
+                                bytes: number;
+                            }[];
+                            /** @description period ending within 30 days, or ended */
+                            expiring: {
+                                unit: string;
+                                recordings: number;
+                                bytes: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description refused or failed */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description a code: invalid_input, forbidden, <what>_not_found, … */
+                            error: string;
+                            /** @description why, in words, for refusals that explain themselves */
+                            message?: string;
+                            /** @description a party's own refusal reason (room_not_open, window_closed, …) */
+                            reason?: string;
+                            retryAfterSeconds?: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/recordings/{id}/hold": {
         parameters: {
             query?: never;
