@@ -74,5 +74,10 @@ function dialectFor(url: string) {
   // process. The pool drops the client and the next query connects anew; queries in flight get
   // their own error at their own door.
   pool.on('error', () => undefined);
+  // The pool listens on a client only while it is idle. A client checked out (inside a
+  // transaction, between its queries) whose server goes away emits 'error' with nobody
+  // listening, and that too would end the process; its queries still fail at their own door
+  // and the pool drops it when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new PostgresDialect({ pool });
 }
