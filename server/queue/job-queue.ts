@@ -127,8 +127,15 @@ export function openJobProducer(q: QueueConfig, log: Logger): JobProducer {
       // A polite QUIT needs Redis to answer; without it, just drop the connection. BullMQ's
       // disconnect first waits for a client that was ever ready: with a Redis never reached that
       // wait has no end, and a stop must not hang on it.
-      if (up) await queue.close();
-      else await Promise.race([queue.disconnect(), sleep(ABSENT_CLOSE_MS)]);
+      try {
+        if (up) await queue.close();
+        else await Promise.race([queue.disconnect(), sleep(ABSENT_CLOSE_MS)]);
+      } catch (err) {
+        // A connection caught half-way (its ready check refused because the stream is already
+        // closing) rejects the close with the outage's error; the connection is gone either way,
+        // and a stop must go on to close the rest.
+        if (!isOutage(err)) log.error({ err }, 'job queue did not close cleanly');
+      }
     },
   };
 }
