@@ -70,7 +70,7 @@ export interface TraceReport {
 export async function trace(deps: TraceDeps, file: string, opts: { actor: string; recordingId?: string }): Promise<TraceReport> {
   const sha256 = await fileSha256(file);
   const found = await locate(deps, file, opts.recordingId);
-  const report = found ? await readAndJudge(deps, found.reference, found.position, sha256) : notACopy(sha256);
+  const report = found ? await judgePosition(deps, found.reference, found.position, sha256) : notACopy(sha256);
   await deps.audit.record({
     actor: opts.actor, action: 'forensic.trace', subject: report.recordingId, outcome: 'ok',
     detail: { sha256, outcome: report.outcome, bitsRead: report.bitsRead, match: report.match && { kind: report.match.candidate.kind, id: report.match.candidate.id, agree: report.match.agree, of: report.match.of, falseMatch: report.match.falseMatch }, reason: report.reason },
@@ -114,7 +114,8 @@ async function referenceOf(deps: TraceDeps, recordingId: string): Promise<Refere
   return reference;
 }
 
-async function readAndJudge(deps: TraceDeps, reference: Reference, { view, alignment }: LeakPosition, sha256: string): Promise<TraceReport> {
+/** The marks read where the leak sits on `reference`, and whom they name; `sha256` is the leak's. */
+export async function judgePosition(deps: Pick<TraceDeps, 'db' | 'codewordKey'>, reference: Reference, { view, alignment }: LeakPosition, sha256: string): Promise<TraceReport> {
   const keep = readablePixels(alignment.segments.flatMap((s) => s.pairs), view.shown);
   const segments = alignment.segments.filter((s) => s.pairs.length > 0).map((s) => ({ idx: s.idx, ...readMark(s.pairs, keep) }));
   const bits = new Map(segments.flatMap((s) => (s.bit ? [[s.idx, s.bit] as const] : [])));

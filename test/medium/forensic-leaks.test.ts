@@ -8,7 +8,8 @@
  *
  * Three sessions need 15 agreeing bits (3 × 2⁻¹⁵ < 10⁻⁴): a whole copy has 24, an 8 s excerpt
  * too few — there the trace must say it is a copy of the recording and that it cannot name
- * anyone, not that it is no copy at all. Copies of anything else name no one.
+ * anyone, not that it is no copy at all. Copies of anything else name no one, nor do a hundred
+ * leaks of what nobody received.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,8 +17,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reference } from '../../server/forensic/reference.ts';
-import { trace, type TraceDeps, type TraceReport } from '../../server/forensic/trace.ts';
+import { decodeGreyFrames } from '../../server/forensic/grey-frames.ts';
+import { plainPosition } from '../../server/forensic/leak-position.ts';
+import { loadReference, type Reference } from '../../server/forensic/reference.ts';
+import { judgePosition, trace, type TraceDeps, type TraceReport } from '../../server/forensic/trace.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { deriveMarkedVariants } from '../../workers/marked-variants.ts';
 import { workerDepsOf } from '../../workers/worker-deps.ts';
@@ -194,5 +197,71 @@ describe('a copy of anything else', () => {
     const cli = await runCli(['trace', random], env);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain('not a copy of any marked recording');
+  });
+});
+
+/** A seeded generator: the same windows and codewords on every run. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('a hundred leaks of what nobody received', () => {
+  // Each source is decoded once and cut into leaks in memory, as many excerpts of it: the copy
+  // of a marked recording that no session was served (its variants mixed at random), the
+  // unmarked originals, another recording and a random clip.
+  it('name no one: 60 mixes of marked variants never served, 20 excerpts of the unmarked originals, 20 of other video', async () => {
+    const { core } = server;
+    const reference = await loadReference(traceDeps, recordingId);
+    const decoded = async (name: string, objectKeys: string[]) => {
+      const file = path.join(dir, `${name}.ts`);
+      fs.writeFileSync(file, Buffer.concat(await Promise.all(objectKeys.map((k) => core.store.get(k)))));
+      return decodeGreyFrames(core.config.ffmpegPath, file);
+    };
+    const variant = async (kind: 'mark_a' | 'mark_b') =>
+      decoded(kind, (await core.db.selectFrom('derivatives').select('object_key').where('recording_id', '=', recordingId).where('kind', '=', kind).orderBy('idx').execute()).map((r) => r.object_key));
+    const [a, b] = [await variant('mark_a'), await variant('mark_b')];
+    expect(a.length).toBe(reference.frames.length);
+    expect(b.length).toBe(reference.frames.length);
+    const { device } = await core.devices.add({ kind: 'bodycam', officerBadge: 'L-3', unit: 'u1', name: '记录仪 L3' }, 'test');
+    // The test pattern, not the busy scene the marked recording was made of: another scene altogether.
+    const other = await sealClip(core, device, preparedClip({ seconds: 12, size: '320x180' }));
+    const otherFrames = await decoded('other-recording', (await entriesOf(core.db, other.id)).filter((e) => e.kind === 'segment').map((e) => e.object_key!));
+    const random = path.join(dir, 'random-long.mp4');
+    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'life=size=640x360:rate=25:mold=10:ratio=0.3,noise=alls=12:allf=t', '-t', '12', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', random]);
+    const randomFrames = await decodeGreyFrames(core.config.ffmpegPath, random);
+
+    const rand = seeded(19);
+    /** an excerpt of at least `min` frames at a random place */
+    const excerpt = (frames: Uint8Array[], min: number) => {
+      const length = Math.min(frames.length, min + Math.floor(rand() * (frames.length - min + 1)));
+      const start = Math.floor(rand() * (frames.length - length + 1));
+      return frames.slice(start, start + length);
+    };
+    const leaks: { kind: 'never_served' | 'unmarked' | 'other'; n: number; frames: Uint8Array[] }[] = [];
+    for (let n = 0; n < 60; n++) {
+      const mixed = reference.segments.flatMap((s) => (rand() < 0.5 ? a : b).slice(s.first, s.first + s.count));
+      leaks.push({ kind: 'never_served', n, frames: n < 20 ? mixed : excerpt(mixed, 200) });
+    }
+    for (let n = 0; n < 20; n++) leaks.push({ kind: 'unmarked', n, frames: excerpt(reference.frames, 100) });
+    for (let n = 0; n < 20; n++) leaks.push({ kind: 'other', n, frames: excerpt(n % 2 ? otherFrames : randomFrames, 100) });
+
+    for (const leak of leaks) {
+      const what = `${leak.kind} #${leak.n} (${leak.frames.length} frames)`;
+      const position = plainPosition(leak.frames, reference);
+      if (leak.kind === 'other') {
+        expect(position, what).toBeNull();
+        continue;
+      }
+      expect(position, what).not.toBeNull();
+      const report = await judgePosition(traceDeps, reference, position!, 'none');
+      expect(report.match, `${what}: ${report.reason}`).toBeNull();
+      expect(report.outcome, what).toBe('cannot_name');
+      if (leak.kind === 'unmarked') expect(report.bitsRead, what).toBe(0);
+    }
   });
 });
