@@ -1,6 +1,7 @@
 /**
- * A recording's retention as people see it (the API, `liuhen retention show`): its category, how
- * long it is kept, who holds it and why, and its expiry once it has one.
+ * A recording's retention as people see it (the API, `liuhen retention show`, and with the
+ * recording wherever it is listed or replayed): its category, how long it is kept, who holds it
+ * and why, and its expiry once it has one.
  */
 import { sql } from 'kysely';
 import { linkedToAnyCase } from '../cases/case-links.ts';

@@ -3,7 +3,7 @@ import { h } from '../dom.ts';
 import { DASH, formatDateTime, formatDuration } from '../format.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
 import { chip, confidentialityText, recordingFlagCode, recordingFlagText, recordingStateText } from '../labels.ts';
-import { holdText, keptUntilText, retentionCategoryText } from '../retention-labels.ts';
+import { holdText, keptUntilText, retentionCategoryText, retentionStateText } from '../retention-labels.ts';
 import type { PageContext } from '../router.ts';
 import type { Recording } from '../types.ts';
 
@@ -12,7 +12,7 @@ const COLUMNS: [MessageKey, string][] = [
   ['col.gaps', 'num'], ['col.state', ''], ['col.confidentiality', ''], ['col.retention', ''], ['col.flags', ''],
 ];
 
-/** The category and how long it is kept; a legal hold with since when, by whom and why. */
+/** The category and how long it is kept (or that it expired); a legal hold with since when, by whom and why. */
 function retentionCell(r: Recording): HTMLTableCellElement {
   const { retention } = r;
   const category = h('span', { class: retention.hold ? 'flag' : '' });
@@ -20,6 +20,7 @@ function retentionCell(r: Recording): HTMLTableCellElement {
   const detail = h('div', { class: 'notice', style: 'margin:2px 0 0;font-size:12px' });
   setText(detail, () => {
     if (retention.hold) return holdText(retention.hold, true);
+    if (retention.state !== 'kept') return retentionStateText(retention.state);
     return retention.keptUntil === null ? keptUntilText(retention) : t('ret.until', { date: keptUntilText(retention) });
   });
   return h('td', { 'data-testid': 'recording-retention', 'data-category': retention.category, 'data-held': String(retention.hold !== null) }, category, detail);
