@@ -822,6 +822,29 @@ export interface paths {
                                     kind: "decode_errors";
                                     count: number;
                                 })[];
+                                retention: {
+                                    /**
+                                     * @description hold above case above unlinked
+                                     * @enum {string}
+                                     */
+                                    category: "unlinked" | "case" | "hold";
+                                    /** @enum {string} */
+                                    state: "kept" | "expiring" | "expired";
+                                    /** @description null while it cannot be dated: held, linked to a case not yet archived, not yet ended */
+                                    keptUntil: string | null;
+                                    /** @description the legal hold: who placed it, since when and why */
+                                    hold: {
+                                        reason: string;
+                                        /** @description `user:<id>`, or `cli:<login>` for the operator */
+                                        by: string;
+                                        at: string;
+                                        holder: {
+                                            /** @description empty for the operator */
+                                            badge: string;
+                                            name: string;
+                                        };
+                                    } | null;
+                                };
                             }[];
                         };
                     };
@@ -904,6 +927,29 @@ export interface paths {
                                     kind: "decode_errors";
                                     count: number;
                                 })[];
+                                retention: {
+                                    /**
+                                     * @description hold above case above unlinked
+                                     * @enum {string}
+                                     */
+                                    category: "unlinked" | "case" | "hold";
+                                    /** @enum {string} */
+                                    state: "kept" | "expiring" | "expired";
+                                    /** @description null while it cannot be dated: held, linked to a case not yet archived, not yet ended */
+                                    keptUntil: string | null;
+                                    /** @description the legal hold: who placed it, since when and why */
+                                    hold: {
+                                        reason: string;
+                                        /** @description `user:<id>`, or `cli:<login>` for the operator */
+                                        by: string;
+                                        at: string;
+                                        holder: {
+                                            /** @description empty for the operator */
+                                            badge: string;
+                                            name: string;
+                                        };
+                                    } | null;
+                                };
                             };
                             timeline: {
                                 idx: number;
@@ -6035,6 +6081,16 @@ export interface paths {
                                 recordings: number;
                                 bytes: number;
                             }[];
+                            /** @description the bytes sealed each day over the last 30 days, per unit that sealed any */
+                            growth: {
+                                /** @description Beijing days (YYYY-MM-DD), oldest first; the last is today */
+                                days: string[];
+                                units: {
+                                    unit: string;
+                                    /** @description bytes[i]: sealed into the ledger on days[i] */
+                                    bytes: number[];
+                                }[];
+                            };
                         };
                     };
                 };

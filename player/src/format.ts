@@ -39,3 +39,18 @@ export function shanghaiLocalToIso(local: string): string {
   const withSeconds = local.length === 16 ? `${local}:00` : local;
   return new Date(`${withSeconds}+08:00`).toISOString();
 }
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+/** The largest binary unit in which `bytes` is at least 1 (B for 0), and its size. */
+export function byteUnitOf(bytes: number): { unit: (typeof BYTE_UNITS)[number]; size: number } {
+  let i = 0;
+  while (i < BYTE_UNITS.length - 1 && Math.abs(bytes) >= 1024 ** (i + 1)) i += 1;
+  return { unit: BYTE_UNITS[i]!, size: 1024 ** i };
+}
+
+/** `1.5 GiB`: one decimal beyond bytes. */
+export function formatBytes(bytes: number): string {
+  const { unit, size } = byteUnitOf(bytes);
+  return size === 1 ? `${bytes} B` : `${(bytes / size).toFixed(1)} ${unit}`;
+}

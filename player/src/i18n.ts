@@ -11,6 +11,7 @@ import { devicesMessages } from './messages/devices.ts';
 import { keepingMessages } from './messages/keeping.ts';
 import { partyMessages } from './messages/party.ts';
 import { redactionMessages } from './messages/redaction.ts';
+import { retentionMessages } from './messages/retention.ts';
 
 const coreZh = {
   'app.title': '留痕 · 执法音视频证据系统',
@@ -335,8 +336,8 @@ const coreEn: Record<keyof typeof coreZh, string> = {
 };
 
 // Each page family keeps its messages in player/src/messages/.
-const zh = { ...coreZh, ...casesMessages.zh, ...partyMessages.zh, ...redactionMessages.zh, ...analyticsMessages.zh, ...accountsMessages.zh, ...devicesMessages.zh, ...keepingMessages.zh };
-const en: Record<MessageKey, string> = { ...coreEn, ...casesMessages.en, ...partyMessages.en, ...redactionMessages.en, ...analyticsMessages.en, ...accountsMessages.en, ...devicesMessages.en, ...keepingMessages.en };
+const zh = { ...coreZh, ...casesMessages.zh, ...partyMessages.zh, ...redactionMessages.zh, ...analyticsMessages.zh, ...accountsMessages.zh, ...devicesMessages.zh, ...keepingMessages.zh, ...retentionMessages.zh };
+const en: Record<MessageKey, string> = { ...coreEn, ...casesMessages.en, ...partyMessages.en, ...redactionMessages.en, ...analyticsMessages.en, ...accountsMessages.en, ...devicesMessages.en, ...keepingMessages.en, ...retentionMessages.en };
 
 export type MessageKey = keyof typeof zh;
 

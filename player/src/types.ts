@@ -29,6 +29,8 @@ export type RecordingState = Recording['state'];
 export type Confidentiality = NonNullable<Recording['confidentiality']>;
 /** A recording's flag: a code, or a code with how many times it was found (`decode_errors`). */
 export type RecordingFlag = Recording['flags'][number];
+/** Its retention category, period and legal hold, shown with it to whoever may replay it. */
+export type ShownRetention = Recording['retention'];
 
 export type TimelineEntry = Answer<'/api/recordings/{id}', 'get'>['timeline'][number];
 export type GapCause = NonNullable<TimelineEntry['cause']>;

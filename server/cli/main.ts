@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' }, kind: { type: 'string' }, rtsp: { type: 'string' }, 'rtsp-user': { type: 'string' }, 'rtsp-password-file': { type: 'string' }, officer: { type: 'string' }, name: { type: 'string' }, unit: { type: 'string' },
         role: { type: 'string' }, badge: { type: 'string' }, clearance: { type: 'string' }, reason: { type: 'string' }, state: { type: 'string' },
         viewer: { type: 'string' }, recording: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, label: { type: 'string' },
-        subject: { type: 'string' },
+        subject: { type: 'string' }, days: { type: 'string' },
         out: { type: 'string' }, recipient: { type: 'string' }, approval: { type: 'string' },
       },
     });
@@ -139,7 +139,8 @@ async function main(argv: string[]): Promise<number> {
       case 'verify':
         return await verify(core, z.string().min(1, 'give a recording id').parse(sub), values.json ?? false);
       case 'retention': {
-        const code = await retentionCommand(core, sub, positionals[1], values.json ?? false);
+        const days = values.days === undefined ? undefined : z.coerce.number().int().min(1).max(366).parse(values.days);
+        const code = await retentionCommand(core, sub, positionals[1], values.json ?? false, days);
         if (code !== null) return code;
         break;
       }

@@ -9,7 +9,7 @@ import type { Core } from '../liuhen.ts';
 import { planExpiry } from '../retention/expiry-plan.ts';
 import { type Holder, liftHold, placeHold } from '../retention/legal-hold.ts';
 import type { RetentionDeps } from '../retention/retention-deps.ts';
-import { retentionReport, EXPIRING_WITHIN_DAYS } from '../retention/retention-report.ts';
+import { EXPIRING_WITHIN_DAYS, GROWTH_DAYS, retentionReport } from '../retention/retention-report.ts';
 import { runRetention } from '../retention/retention-run.ts';
 import { retentionOf } from '../retention/retention-view.ts';
 import { CLI_ACTOR } from './actor.ts';
@@ -19,7 +19,8 @@ export const RETENTION_USAGE = `  liuhen recording hold <recordingId> --reason <
   liuhen recording release <recordingId> --reason <text>   lifts the hold; the recording's period applies again
   liuhen retention plan [--json]              what expiry would remove now, and the bytes it frees (a dry run)
   liuhen retention run [--json]               extends what cases keep, then expires what is due (liuhen up runs it daily)
-  liuhen retention report [--json]            bytes per unit and category; what expires within ${EXPIRING_WITHIN_DAYS} days
+  liuhen retention report [--days <n>] [--json]   bytes per unit and category; what expires within ${EXPIRING_WITHIN_DAYS} days;
+                                              the bytes sealed each day of the last n days (${GROWTH_DAYS})
   liuhen retention show <recordingId> [--json]   a recording's category, period, hold and expiry
 `;
 
@@ -41,7 +42,8 @@ export async function holdCommand(core: Core, sub: string | undefined, id: strin
   return EXIT.ok;
 }
 
-export async function retentionCommand(core: Core, sub: string | undefined, id: string | undefined, json: boolean): Promise<number | null> {
+/** `days`: the days of growth `report` shows (--days), GROWTH_DAYS if not given. */
+export async function retentionCommand(core: Core, sub: string | undefined, id: string | undefined, json: boolean, days?: number): Promise<number | null> {
   const d = retentionDepsOf(core);
   const print = (doc: unknown, text: () => void) => (json ? out(JSON.stringify(doc, null, 2)) : text());
   switch (sub) {
@@ -64,12 +66,16 @@ export async function retentionCommand(core: Core, sub: string | undefined, id: 
       return run.expiries.some((e) => e.outcome === 'failed') ? EXIT.failure : EXIT.ok;
     }
     case 'report': {
-      const report = await retentionReport(d);
+      const report = await retentionReport(d, null, days);
       print(report, () => {
         out('unit\tcategory\trecordings\tbytes');
         for (const r of report.rows) out(`${r.unit}\t${r.category}\t${r.recordings}\t${r.bytes} (${mib(r.bytes)})`);
         out(`expiring within ${EXPIRING_WITHIN_DAYS} days:`);
         for (const e of report.expiring) out(`  ${e.unit}\t${e.recordings} recordings\t${e.bytes} bytes (${mib(e.bytes)})`);
+        const { days: shown, units } = report.growth;
+        out('sealed per day (Beijing time), bytes per unit:');
+        out(`  day\t${units.map((u) => u.unit).join('\t')}`);
+        shown.forEach((day, i) => out(`  ${day}\t${units.map((u) => u.bytes[i]).join('\t')}`));
       });
       return EXIT.ok;
     }

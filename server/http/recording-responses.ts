@@ -10,6 +10,25 @@ const recordingFlagSchema = z.union([
   z.object({ kind: z.literal('decode_errors'), count: z.number().int() }).strict(),
 ]);
 
+/** Its retention as shown with the recording, to whoever may replay it (server/retention/retention-view.ts). */
+const shownRetentionSchema = z
+  .object({
+    category: z.enum(['unlinked', 'case', 'hold']).describe('hold above case above unlinked'),
+    state: z.enum(['kept', 'expiring', 'expired']),
+    keptUntil: z.string().nullable().describe('null while it cannot be dated: held, linked to a case not yet archived, not yet ended'),
+    hold: z
+      .object({
+        reason: z.string(),
+        by: z.string().describe('`user:<id>`, or `cli:<login>` for the operator'),
+        at: z.string(),
+        holder: z.object({ badge: z.string().describe('empty for the operator'), name: z.string() }).strict(),
+      })
+      .strict()
+      .nullable()
+      .describe('the legal hold: who placed it, since when and why'),
+  })
+  .strict();
+
 export const recordingViewSchema = z
   .object({
     id: z.string(),
@@ -27,6 +46,7 @@ export const recordingViewSchema = z
     origin: z.enum(['live', 'upload']),
     clockDriftMs: z.number().nullable().describe("the device clock minus the server's when the recording started, if the device reported it"),
     flags: z.array(recordingFlagSchema),
+    retention: shownRetentionSchema,
   })
   .strict();
 

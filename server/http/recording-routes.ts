@@ -14,6 +14,7 @@ import { recordingDetailSchema, recordingViewSchema, verificationSchema } from '
 import { contextOf } from './request-context.ts';
 import { recordingIdSchema } from '../ids.ts';
 import { type Keeper, labelSchema, RecordingKeeping, type ShareInput, shareInputSchema } from '../recordings/recording-keeping.ts';
+import { type ShownRetention, shownRetentions } from '../retention/retention-view.ts';
 
 const idParam = z.object({ id: recordingIdSchema });
 const labelBody = z.object({ label: labelSchema });
@@ -34,12 +35,14 @@ export function recordingRoutes(d: ApiDeps): Router {
     if (!rec) throw new RecordingNotFound(id);
     return rec;
   };
-  const present = (rec: Recording, deviceName: string | null) => ({
+  const present = (rec: Recording, deviceName: string | null, retention: ShownRetention) => ({
       id: rec.id, deviceId: rec.device_id, deviceName: deviceName ?? rec.device_id, officerBadge: rec.officer_badge, unit: rec.unit,
       startedAt: rec.started_at, endedAt: rec.ended_at, state: rec.state, segments: rec.segment_count, gaps: rec.gap_count,
       durationMs: rec.duration_ms, confidentiality: rec.confidentiality, origin: rec.origin, clockDriftMs: rec.clock_drift_ms,
-      flags: JSON.parse(rec.flags) as RecordingFlag[],
+      flags: JSON.parse(rec.flags) as RecordingFlag[], retention,
   });
+  /** Each recording's retention, shown wherever the recording is (a legal hold above all). */
+  const retentions = (ids: string[]) => shownRetentions({ db: d.db, periods: d.retention }, ids);
   const deviceName = async (rec: Recording) => (await d.db.selectFrom('devices').select('name').where('id', '=', rec.device_id).executeTakeFirst())?.name ?? null;
   /** Loads a recording the viewer may replay; refusals are audited. */
   const readable = async (req: Request, id: string, viewer: Viewer, action: string) => {
@@ -75,14 +78,15 @@ export function recordingRoutes(d: ApiDeps): Router {
       : q.select(sql<number>`0`.as('on_case')).where('recordings.unit', '=', viewer.unit)
     ).execute();
     const visible = rows.filter((rec) => mayReplay(viewer, { unit: rec.unit, confidentiality: rec.confidentiality, sharedWithViewer: rec.shared_with !== null, onViewersCase: Number(rec.on_case) === 1 }).allow);
-    res.json({ recordings: visible.map((rec) => present(rec, rec.device_name)) });
+    const kept = await retentions(visible.map((rec) => rec.id));
+    res.json({ recordings: visible.map((rec) => present(rec, rec.device_name, kept.get(rec.id)!)) });
   });
 
   route({ ...onRecording, method: 'get', path: '/recordings/:id', summary: 'one recording and its ledger as a timeline', responses: { 200: recordingDetailSchema } }, async (input, req, res) => {
     const rec = await readable(req, input.params.id, authOf(res).viewer, 'recording.read');
     const entries = await d.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms', 'cause', 'marker_by']).where('recording_id', '=', rec.id).orderBy('idx').execute();
     res.json({
-      recording: present(rec, await deviceName(rec)),
+      recording: present(rec, await deviceName(rec), (await retentions([rec.id])).get(rec.id)!),
       timeline: entries.map((e) => ({ idx: e.idx, kind: e.kind, start: e.start_at, durationMs: e.duration_ms, cause: e.cause, by: e.marker_by })),
     });
   });

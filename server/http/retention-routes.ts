@@ -11,7 +11,7 @@ import { recordingIdSchema } from '../ids.ts';
 import { defaultAnalyticsUnit, mayReadAnalytics } from '../policy/analytics-policy.ts';
 import { mayKeep } from '../policy/policy.ts';
 import { type Holder, holdInputSchema, liftHold, placeHold } from '../retention/legal-hold.ts';
-import { EXPIRING_WITHIN_DAYS, retentionReport } from '../retention/retention-report.ts';
+import { EXPIRING_WITHIN_DAYS, GROWTH_DAYS, retentionReport } from '../retention/retention-report.ts';
 import { retentionOf } from '../retention/retention-view.ts';
 import { unitSchema } from '../units.ts';
 import { contract } from './api-contract.ts';
@@ -44,6 +44,13 @@ export const retentionReportSchema = z
     at: z.string(),
     rows: z.array(z.object({ unit: z.string(), category: z.enum(['unlinked', 'case', 'hold', 'expired']), recordings: z.number().int(), bytes: z.number().describe('kept; for `expired`, freed') }).strict()),
     expiring: z.array(z.object({ unit: z.string(), recordings: z.number().int(), bytes: z.number() }).strict()).describe(`period ending within ${EXPIRING_WITHIN_DAYS} days, or ended`),
+    growth: z
+      .object({
+        days: z.array(z.string()).describe('Beijing days (YYYY-MM-DD), oldest first; the last is today'),
+        units: z.array(z.object({ unit: z.string(), bytes: z.array(z.number()).describe('bytes[i]: sealed into the ledger on days[i]') }).strict()),
+      })
+      .strict()
+      .describe(`the bytes sealed each day over the last ${GROWTH_DAYS} days, per unit that sealed any`),
   })
   .strict();
 

@@ -1,15 +1,20 @@
 /**
  * What retention keeps and frees (`liuhen retention report`): bytes and recordings per unit and
- * category, what expired, and what reaches the end of its period within the next 30 days. Sizes
- * come from the database (the ledger, workers' products, exports), not from listing the store.
+ * category, what expired, what reaches the end of its period within the next 30 days, and how
+ * much is sealed each day. Sizes come from the database (the ledger, workers' products, exports),
+ * not from listing the store.
  */
 import { sql } from 'kysely';
+import { shanghaiDayOf, shanghaiDayStart } from '../analytics/periods.ts';
 import { linkedToAnyCase } from '../cases/case-links.ts';
 import type { PlanDeps } from './expiry-plan.ts';
 import { nowOf } from './retention-deps.ts';
 import { type ShownCategory, shownCategory, unlinkedPeriodEnd } from './retention-rules.ts';
 
 export const EXPIRING_WITHIN_DAYS = 30;
+/** How many days of growth a report shows unless asked for another span. */
+export const GROWTH_DAYS = 30;
+const DAY_MS = 86_400_000;
 
 export interface RetentionReportRow {
   unit: string;
@@ -24,10 +29,23 @@ export interface RetentionReport {
   rows: RetentionReportRow[];
   /** unlinked, unheld recordings whose period ends within EXPIRING_WITHIN_DAYS (or has ended), per unit */
   expiring: Array<{ unit: string; recordings: number; bytes: number }>;
+  growth: Growth;
 }
 
-/** `unit`: one unit's figures; null for every unit. */
-export async function retentionReport(d: Pick<PlanDeps, 'db' | 'periods' | 'now'>, unit: string | null = null): Promise<RetentionReport> {
+/** What the store grew by: the bytes sealed into the ledger on each Beijing day, per unit. */
+export interface Growth {
+  /** `YYYY-MM-DD`, Beijing days, oldest first; the last is today */
+  days: string[];
+  /** `bytes[i]`: sealed on `days[i]`; only units that sealed something in the span */
+  units: Array<{ unit: string; bytes: number[] }>;
+}
+
+type ReportDeps = Pick<PlanDeps, 'db' | 'periods' | 'now'>;
+
+const byUnit = <T extends { unit: string }>(a: T, b: T) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
+
+/** `unit`: one unit's figures; null for every unit. `growthDays`: how many days of growth, today's included. */
+export async function retentionReport(d: ReportDeps, unit: string | null = null, growthDays = GROWTH_DAYS): Promise<RetentionReport> {
   const now = nowOf(d);
   const horizon = now.getTime() + EXPIRING_WITHIN_DAYS * 86_400_000;
   const sum = (table: 'ledger_entries' | 'derivatives' | 'exports') => sql<number>`(select coalesce(sum(size), 0) from ${sql.table(table)} t where t.recording_id = recordings.id)`;
@@ -60,10 +78,46 @@ export async function retentionReport(d: Pick<PlanDeps, 'db' | 'periods' | 'now'
       expiring.set(r.unit, e);
     }
   }
-  const byUnit = <T extends { unit: string }>(a: T, b: T) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
   return {
     at: now.toISOString(),
     rows: [...rows.values()].sort((a, b) => byUnit(a, b) || (a.category < b.category ? -1 : 1)),
     expiring: [...expiring.values()].sort(byUnit),
+    growth: await growthOf(d, now, unit, growthDays),
+  };
+}
+
+/**
+ * The ledger's segment sizes by the Beijing day they were sealed. The day is found in SQL, by
+ * comparing the sealing time with each day's start, so SQLite and PostgreSQL agree without date
+ * functions and no row of the span leaves the database.
+ */
+async function growthOf(d: ReportDeps, now: Date, unit: string | null, days: number): Promise<Growth> {
+  const today = shanghaiDayStart(shanghaiDayOf(now)).getTime();
+  const starts = Array.from({ length: days }, (_, i) => new Date(today - (days - 1 - i) * DAY_MS).toISOString());
+  const dayOf = days === 1
+    ? sql<number>`${sql.lit(0)}`
+    : sql<number>`case ${sql.join(starts.slice(1).map((start, i) => sql`when ledger_entries.sealed_at < ${start} then ${sql.lit(i)}`), sql` `)} else ${sql.lit(days - 1)} end`;
+  const sealed = d.db
+    .selectFrom('ledger_entries')
+    .innerJoin('recordings', 'recordings.id', 'ledger_entries.recording_id')
+    .select(['recordings.unit', 'ledger_entries.size', dayOf.as('day')])
+    .where('ledger_entries.size', 'is not', null)
+    .where('ledger_entries.sealed_at', '>=', starts[0]!)
+    .where('ledger_entries.sealed_at', '<', new Date(today + DAY_MS).toISOString())
+    .$if(unit !== null, (q) => q.where('recordings.unit', '=', unit!));
+  const rows = await d.db
+    .selectFrom(sealed.as('s'))
+    .select(['s.unit', 's.day', (eb) => eb.fn.sum<number>('s.size').as('bytes')])
+    .groupBy(['s.unit', 's.day'])
+    .execute();
+  const units = new Map<string, number[]>();
+  for (const r of rows) {
+    const bytes = units.get(r.unit) ?? new Array<number>(days).fill(0);
+    bytes[Number(r.day)] = Number(r.bytes);
+    units.set(r.unit, bytes);
+  }
+  return {
+    days: starts.map((start) => shanghaiDayOf(start)),
+    units: [...units].map(([u, bytes]) => ({ unit: u, bytes })).sort(byUnit),
   };
 }

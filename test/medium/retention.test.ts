@@ -8,6 +8,7 @@
  */
 import { GetObjectRetentionCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shanghaiDayOf } from '../../server/analytics/periods.ts';
 import { CLI_ACTOR } from '../../server/cli/actor.ts';
 import { retentionDepsOf } from '../../server/cli/retention-command.ts';
 import { CaseService } from '../../server/cases/case-service.ts';
@@ -221,14 +222,22 @@ describe('retention by category', () => {
     expect((await audited('recording.hold', id)).map((e) => e.outcome)).toEqual(['refused', 'ok', 'refused']);
   }, 60_000);
 
-  it('reports bytes per unit and category to readers of analytics only', async () => {
+  it('reports bytes per unit and category, and sealed per day, to readers of analytics only', async () => {
     await recording();
     const auditor = await signedInUser(server, 'auditor', 'u1', 'RT-A1');
     const custodian = await signedInUser(server, 'custodian', 'u1', 'RT-K3');
     const res = await apiFetch(server.httpPort, auditor, 'retention/report?unit=u1');
     expect(res.status).toBe(200);
-    const report = (await res.json()) as { rows: { unit: string; category: string; bytes: number }[] };
+    const report = (await res.json()) as { rows: { unit: string; category: string; bytes: number }[]; growth: { days: string[]; units: { unit: string; bytes: number[] }[] } };
     expect(report.rows.find((r) => r.unit === 'u1' && r.category === 'unlinked')?.bytes).toBeGreaterThan(0);
+    // What was sealed today is today's growth (the last of thirty Beijing days).
+    expect(report.growth.days).toHaveLength(30);
+    expect(report.growth.days.at(-1)).toBe(shanghaiDayOf(new Date()));
+    expect(report.growth.units.map((u) => u.unit)).toEqual(['u1']);
+    expect(report.growth.units[0]!.bytes.at(-1)).toBeGreaterThan(0);
+    const printed = await runCli(['retention', 'report', '--days', '2'], env);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toMatch(new RegExp(`sealed per day[^\\n]*\\n  day\\tu1\\n  \\d{4}-\\d\\d-\\d\\d\\t\\d+\\n  ${shanghaiDayOf(new Date())}\\t[1-9]\\d*\\n`));
     expect((await apiFetch(server.httpPort, custodian, 'retention/report')).status).toBe(403);
   }, 60_000);
 });

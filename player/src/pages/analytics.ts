@@ -1,7 +1,8 @@
 /**
  * 数据分析 (004 §19): the compliance figures per unit, per officer and per month, for a Beijing
- * month or a range of days, each table with its chart and a CSV export. Auditors choose a unit or
- * all; an agency head or the legal office sees their own unit (the server decides either way).
+ * month or a range of days, each table with its chart and a CSV export; below them, the storage
+ * that retention keeps (storage-panel.ts). Auditors choose a unit or all; an agency head or the
+ * legal office sees their own unit (the server decides either way).
  */
 import { describeError } from '../api.ts';
 import { type AnalyticsReport, type AnalyticsScope, downloadAnalyticsCsv, type Figure, FIGURES, FINDINGS, type FigureRow, getAnalytics, type GroupBy } from '../api-analytics.ts';
@@ -11,6 +12,7 @@ import { DASH, formatDateTime } from '../format.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
 import type { PageContext } from '../router.ts';
 import { currentUser } from '../session.ts';
+import { createStoragePanel } from '../storage-panel.ts';
 
 const KEY_COLUMN: Record<GroupBy, MessageKey> = { unit: 'analytics.col.unit', officer: 'analytics.col.officer', period: 'analytics.col.period' };
 const SECTION_TITLE: Record<GroupBy, MessageKey> = { unit: 'analytics.byUnit', officer: 'analytics.byOfficer', period: 'analytics.byPeriod' };
@@ -135,7 +137,8 @@ export function analyticsPage({ root, signal }: PageContext): void {
   const status = h('p', { class: 'notice', 'data-testid': 'analytics-status' });
   const sections = (['unit', 'officer', 'period'] as const).map((g) => [g, section(g, signal)] as const);
   const subtitle = h('p', { class: 'notice' }, label('analytics.subtitle'));
-  root.append(h('h1', {}, label('analytics.title')), subtitle, form, status, ...sections.map(([, s]) => s.root));
+  const storage = createStoragePanel(signal);
+  root.append(h('h1', {}, label('analytics.title')), subtitle, form, status, ...sections.map(([, s]) => s.root), storage.root);
 
   // Each query supersedes the one before, so a slow answer cannot overwrite a newer one.
   let previous: AbortController | undefined;
@@ -147,6 +150,8 @@ export function analyticsPage({ root, signal }: PageContext): void {
       return;
     }
     const scope: AnalyticsScope = { ...period, ...(auditor && unit.value.trim() ? { unit: unit.value.trim() } : {}) };
+    // Storage is counted as it stands now: it follows the unit, not the period.
+    storage.load(scope.unit);
     previous?.abort();
     previous = new AbortController();
     const querySignal = AbortSignal.any([signal, previous.signal]);

@@ -3,13 +3,28 @@ import { h } from '../dom.ts';
 import { DASH, formatDateTime, formatDuration } from '../format.ts';
 import { label, setText, t, type MessageKey } from '../i18n.ts';
 import { chip, confidentialityText, recordingFlagCode, recordingFlagText, recordingStateText } from '../labels.ts';
+import { holdText, keptUntilText, retentionCategoryText, retentionStateText } from '../retention-labels.ts';
 import type { PageContext } from '../router.ts';
 import type { Recording } from '../types.ts';
 
 const COLUMNS: [MessageKey, string][] = [
   ['col.device', ''], ['col.officer', ''], ['col.start', ''], ['col.duration', 'num'], ['col.segments', 'num'],
-  ['col.gaps', 'num'], ['col.state', ''], ['col.confidentiality', ''], ['col.flags', ''],
+  ['col.gaps', 'num'], ['col.state', ''], ['col.confidentiality', ''], ['col.retention', ''], ['col.flags', ''],
 ];
+
+/** The category and how long it is kept (or that it expired); a legal hold with since when, by whom and why. */
+function retentionCell(r: Recording): HTMLTableCellElement {
+  const { retention } = r;
+  const category = h('span', { class: retention.hold ? 'flag' : '' });
+  setText(category, () => retentionCategoryText(retention.category));
+  const detail = h('div', { class: 'notice', style: 'margin:2px 0 0;font-size:12px' });
+  setText(detail, () => {
+    if (retention.hold) return holdText(retention.hold, true);
+    if (retention.state !== 'kept') return retentionStateText(retention.state);
+    return retention.keptUntil === null ? keptUntilText(retention) : t('ret.until', { date: keptUntilText(retention) });
+  });
+  return h('td', { 'data-testid': 'recording-retention', 'data-category': retention.category, 'data-held': String(retention.hold !== null) }, category, detail);
+}
 
 function row(r: Recording): HTMLTableRowElement {
   const href = `#/replay/${encodeURIComponent(r.id)}`;
@@ -28,6 +43,7 @@ function row(r: Recording): HTMLTableRowElement {
     h('td', { class: r.gaps > 0 ? 'num has-gaps' : 'num' }, String(r.gaps)),
     h('td', {}, state),
     h('td', {}, confidentiality),
+    retentionCell(r),
     h('td', { 'data-testid': 'recording-flags', 'data-flags': r.flags.map(recordingFlagCode).join(' ') }, ...r.flags.map((flag) => chip(() => recordingFlagText(flag)))),
   );
   // The whole row is the target; the link inside keeps keyboard and middle-click working.

@@ -9,6 +9,7 @@ import { confidentialityText, recordingStateText } from '../labels.ts';
 import { createPlayerFrame } from '../player-frame.ts';
 import { showPhoto } from '../photo-view.ts';
 import { createRedactionPanel } from '../redaction-panel.ts';
+import { createRetentionPanel } from '../retention-panel.ts';
 import { createSharePanel } from '../share-panel.ts';
 import type { PageContext } from '../router.ts';
 import { createTimeline } from '../timeline.ts';
@@ -88,6 +89,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
   // The container, not the video, goes full screen: the watermark must come along.
   fullscreen.addEventListener('click', () => void container.requestFullscreen().catch(() => undefined));
   const redaction = createRedactionPanel(id, video, signal);
+  const retention = createRetentionPanel(signal);
 
   root.append(
     h(
@@ -110,7 +112,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
         h('section', { class: 'card' }, h('h2', {}, label('replay.timeline')), timeline.el),
         ...(redaction ? [redaction] : []),
       ),
-      h('aside', { class: 'replay-aside' }, info, verification, createJobList(id, signal), createSharePanel(id, signal)),
+      h('aside', { class: 'replay-aside' }, info, verification, retention.el, createJobList(id, signal), createSharePanel(id, signal)),
     ),
   );
 
@@ -202,6 +204,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
     ({ recording, timeline: entries }) => {
       title.textContent = recording.deviceName;
       info.replaceChildren(recordingInfo(recording));
+      retention.show(recording);
       timeline.setEntries(entries);
       timeline.setTime(video.currentTime);
       // Workers make the sprite once a recording is closed; asked only now, with a token this call just proved
