@@ -580,6 +580,12 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await protectExpiries(db, dialect);
     },
   },
+  '0011_sealed_at_index': {
+    async up(db: Kysely<unknown>) {
+      // Storage growth per day (retention report) sums the ledger by when it was sealed.
+      await db.schema.createIndex('ledger_entries_sealed_at').on('ledger_entries').column('sealed_at').execute();
+    },
+  },
 });
 
 /**
