@@ -94,8 +94,8 @@ interface StoredObject {
 
 export class PlaybackService {
   private readonly segments = new SegmentCache(SEGMENT_CACHE_BYTES);
-  /** session id → a recent full admission (session row, active user, policy allowing) */
-  private readonly admitted = new TtlCache<string, Admitted>(ADMISSION_TTL_MS, 100_000);
+  /** session id → a recent full admission (session row, active user, policy allowing); on the service's clock, like the checks it stands for */
+  private readonly admitted = new TtlCache<string, Admitted>(ADMISSION_TTL_MS, 100_000, () => this.now().getTime());
   private readonly replays = new TtlCache<string, ReplayWindow>(WINDOW_TTL_MS, 10_000);
   private readonly lives = new TtlCache<string, LiveWindow>(WINDOW_TTL_MS, 10_000);
   private readonly streams: DeviceStreams;
