@@ -5,6 +5,7 @@
  * and close, and who may play in which state of the room.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditAction } from '../../server/audit/audit-actions.ts';
 import type { Viewer } from '../../server/auth/user-registry.ts';
 import type { Device, PartyRequest, RoomState } from '../../server/db/schema.ts';
 import { decisionSchema, PartyRequests } from '../../server/party/party-requests.ts';
@@ -46,18 +47,18 @@ async function recording(): Promise<string> {
   return id;
 }
 
-async function ask(party: Viewer, recordingIds: string[], kind: 'view' | 'copy' = 'view'): Promise<PartyRequest> {
+async function ask(party: Viewer, recordingIds: string[]): Promise<PartyRequest> {
   const recordings = await requests.recordingsOf(recordingIds, party.unit, by(party));
-  return requests.create({ kind, recordingIds, reason: '核对执法过程' }, recordings, party.id, by(party));
+  return requests.create({ kind: 'view', recordingIds, reason: '核对执法过程' }, recordings, party.id, by(party));
 }
 
-/** The head approves `approved` (the rest left out) for a window from now, by default an hour long. */
-async function approve(request: PartyRequest, approved: string[], opts: { from?: number; until?: number; maxViewings?: number } = {}): Promise<PartyRequest> {
+/** The head approves `inScope` (the rest left out) for a window from now, by default an hour long. */
+async function approve(request: PartyRequest, inScope: string[], opts: { from?: number; until?: number; maxViewings?: number } = {}): Promise<PartyRequest> {
   const now = w.clock.now().getTime();
   const all = (await w.db.selectFrom('party_request_recordings').select('recording_id').where('request_id', '=', request.id).execute()).map((r) => r.recording_id);
   return requests.decide(request, decisionSchema.parse({
     decision: 'approve', windowFrom: new Date(now + (opts.from ?? -MINUTE)).toISOString(), windowUntil: new Date(now + (opts.until ?? HOUR)).toISOString(),
-    maxViewings: opts.maxViewings ?? 2, recordings: all.map((recordingId) => ({ recordingId, approved: approved.includes(recordingId) })),
+    maxViewings: opts.maxViewings ?? 2, recordings: all.map((recordingId) => ({ recordingId, approved: inScope.includes(recordingId) })),
   }), by(head));
 }
 
@@ -70,9 +71,8 @@ async function roomIn(request: PartyRequest, state: RoomState): Promise<string> 
   return room.id;
 }
 
-const refusedCode = (act: Promise<unknown>) => refusalOf(act);
-
-async function outcomes(action: 'room.create' | 'room.join' | 'room.pause' | 'room.resume' | 'room.end' | 'party.decision' | 'party.request', subject: string) {
+/** The audited outcomes of `action` on `subject`, in order: `ok`, `system ok` (the room's expiry), or `refused <reason>`. */
+async function outcomes(action: AuditAction, subject: string) {
   await w.audit.flush();
   return (await w.audit.query({ action, subject })).map((e) => `${e.actor === SYSTEM_ACTOR ? 'system ' : ''}${e.outcome}${e.outcome === 'refused' ? ` ${(JSON.parse(e.detail) as { reason: string }).reason}` : ''}`);
 }
@@ -116,22 +116,22 @@ describe('a room', () => {
     const party = await signedIn(w, 'party');
     const id = approved;
     const pending = await ask(party, [id]);
-    expect(await refusedCode(rooms.create(pending, by(party)))).toBe('request_not_approved');
+    expect(await refusalOf(rooms.create(pending, by(party)))).toBe('request_not_approved');
 
     const later = await approve(await ask(party, [id]), [id], { from: HOUR, until: 2 * HOUR });
-    expect(await refusedCode(rooms.create(later, by(party)))).toBe('window_not_open');
+    expect(await refusalOf(rooms.create(later, by(party)))).toBe('window_not_open');
 
     const request = await approve(pending, [id], { maxViewings: 1 });
     const first = await rooms.create(request, by(party));
     expect(first.state).toBe('waiting');
-    expect(await refusedCode(rooms.create(request, by(party)))).toBe('room_active');
+    expect(await refusalOf(rooms.create(request, by(party)))).toBe('room_active');
     // A room that never opened spends no viewing; one a supervisor joined does.
     await rooms.step('end', first.id, supervisor.id, by(supervisor));
     const second = await rooms.create(request, by(party));
     await rooms.step('join', second.id, supervisor.id, by(supervisor));
     await rooms.step('end', second.id, supervisor.id, by(supervisor));
     expect(await rooms.viewings(request.id)).toEqual({ used: 1, active: 0 });
-    expect(await refusedCode(rooms.create(request, by(party)))).toBe('viewings_used');
+    expect(await refusalOf(rooms.create(request, by(party)))).toBe('viewings_used');
     expect(await outcomes('room.create', request.id)).toEqual(['refused request_not_approved', 'ok', 'refused room_active', 'ok', 'refused viewings_used']);
   });
 
@@ -151,7 +151,7 @@ describe('a room', () => {
     const party = await signedIn(w, 'party');
     const roomId = await roomIn(await approve(await ask(party, [approved]), [approved]), t.from);
     const stepped = rooms.step(t.step, roomId, supervisor.id, by(supervisor));
-    if ('refused' in t) expect(await refusedCode(stepped)).toBe(t.refused);
+    if ('refused' in t) expect(await refusalOf(stepped)).toBe(t.refused);
     else expect((await stepped).state).toBe(t.to);
     expect((await rooms.load(roomId)).room.state).toBe('to' in t ? t.to : t.from);
   });
@@ -171,7 +171,7 @@ describe('a room', () => {
     await rooms.load(roomId);
     expect(await outcomes('room.end', request.id)).toEqual(['system ok']);
     expect(await refusalOf(playback.createRoomSession(party, roomId, id, CTX))).toBe('window_closed');
-    expect(await refusedCode(rooms.create(request, by(party)))).toBe('window_closed');
+    expect(await refusalOf(rooms.create(request, by(party)))).toBe('window_closed');
   });
 
   it('left alone past its window is ended by the sweep', async () => {
@@ -199,7 +199,7 @@ describe('a request', () => {
   it('names recordings of the asker’s unit only, another unit’s answered as missing', async () => {
     const party = await signedIn(w, 'party');
     const elsewhere = await sealed(w, await bodycam(w, 'u2'), new Date(T0.getTime() - 30 * HOUR));
-    expect(await refusedCode(ask(party, [approved, elsewhere]))).toBe('recording_not_found');
+    expect(await refusalOf(ask(party, [approved, elsewhere]))).toBe('recording_not_found');
     expect(await outcomes('party.request', elsewhere)).toEqual(['refused recording_not_found']);
   });
 
@@ -207,11 +207,11 @@ describe('a request', () => {
     const party = await signedIn(w, 'party');
     const id = approved;
     const request = await ask(party, [id]);
-    expect(await refusedCode(approve(request, [id], { from: -2 * HOUR, until: -HOUR }))).toBe('invalid_input');
-    expect(await refusedCode(approve(request, [id], { until: 31 * DAY }))).toBe('invalid_input');
-    expect(await refusedCode(approve(request, []))).toBe('invalid_input');
+    expect(await refusalOf(approve(request, [id], { from: -2 * HOUR, until: -HOUR }))).toBe('invalid_input');
+    expect(await refusalOf(approve(request, [id], { until: 31 * DAY }))).toBe('invalid_input');
+    expect(await refusalOf(approve(request, []))).toBe('invalid_input');
     await approve(request, [id]);
-    expect(await refusedCode(approve(request, [id]))).toBe('request_decided');
+    expect(await refusalOf(approve(request, [id]))).toBe('request_decided');
     expect(await outcomes('party.decision', request.id)).toEqual(['refused invalid_input', 'refused invalid_input', 'refused invalid_input', 'ok', 'refused request_decided']);
   });
 
@@ -220,7 +220,7 @@ describe('a request', () => {
     const id = await recording();
     await label(w, cleared, id, 'privacy');
     const request = await ask(party, [id]);
-    expect(await refusedCode(approve(request, [id]))).toBe('confidential_needs_redaction');
+    expect(await refusalOf(approve(request, [id]))).toBe('confidential_needs_redaction');
     expect((await requests.load(request.id)).state).toBe('pending');
   });
 });
