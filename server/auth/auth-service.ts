@@ -26,6 +26,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
+import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { AccountLocked, NotAuthenticated, RateLimited } from '../errors.ts';
@@ -271,7 +272,7 @@ export class AuthService {
     return { accessToken, accessExpiresAt: new Date(exp * 1000).toISOString(), refreshToken, user, mustChangePassword };
   }
 
-  private async refusal(actor: string, reason: string, ctx: RequestContext, action = 'auth.sign_in', subject: string | null = null): Promise<void> {
+  private async refusal(actor: string, reason: string, ctx: RequestContext, action: AuditAction = 'auth.sign_in', subject: string | null = null): Promise<void> {
     await this.audit.record({ actor, action, subject, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason } });
   }
 }

@@ -5,6 +5,7 @@
  * case as subject. Once a case is archived its facts are frozen: only annotations are added.
  */
 import type { Transaction } from 'kysely';
+import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
 import { sha256Hex } from '../crypto/hash.ts';
@@ -117,7 +118,7 @@ export class CaseService {
   async stageEvent(c: Case, input: unknown, by: Requester): Promise<void> {
     const v = stageEventSchema.parse(input);
     const at = v.at ?? this.now().toISOString();
-    const action = `case.stage.${v.event}`;
+    const action = `case.stage.${v.event}` as const;
     await this.edit(c, by, action, async (tx) => {
       this.notFuture(at);
       const stage = await tx.selectFrom('case_stages').selectAll().where('case_id', '=', c.id).where('stage', '=', v.stage).executeTakeFirst();
@@ -315,7 +316,7 @@ export class CaseService {
    * lock; SQLite's one writer), so checks made inside `write` hold, the manifest never misses an
    * edit and no edit slips in after it. Refusals (a state, or input refused inside `write`) are audited.
    */
-  private async edit(c: Case, by: Requester, action: string, write: (tx: Transaction<Schema>) => Promise<unknown>): Promise<void> {
+  private async edit(c: Case, by: Requester, action: AuditAction, write: (tx: Transaction<Schema>) => Promise<unknown>): Promise<void> {
     try {
       await this.d.db.transaction().execute(async (tx) => {
         const claimed = await tx.updateTable('cases').set((eb) => ({ id: eb.ref('id') })).where('id', '=', c.id).where('archived_at', 'is', null).executeTakeFirst();
@@ -328,13 +329,13 @@ export class CaseService {
     }
   }
 
-  private async refuse(by: Requester, action: string, subject: string | null, err: LiuhenError, detail: Record<string, unknown> = {}): Promise<never> {
+  private async refuse(by: Requester, action: AuditAction, subject: string | null, err: LiuhenError, detail: Record<string, unknown> = {}): Promise<never> {
     const reason = err instanceof NotAllowed ? err.reason : err.code;
     await this.d.audit.record({ actor: by.actor, action, subject, outcome: 'refused', address: by.address, userAgent: by.userAgent, detail: { ...detail, reason } });
     throw markAudited(err);
   }
 
-  private async audited(by: Requester, action: string, subject: string, detail: Record<string, unknown>): Promise<void> {
+  private async audited(by: Requester, action: AuditAction, subject: string, detail: Record<string, unknown>): Promise<void> {
     await this.d.audit.record({ actor: by.actor, action, subject, outcome: 'ok', address: by.address, userAgent: by.userAgent, detail });
   }
 }

@@ -14,7 +14,7 @@ const NOTE_INDEX = { name: 'gap_notes_pk', table: 'gap_notes', columns: ['record
 
 export async function noteGap(d: { db: Db; audit: AuditLog }, recording: Recording, idx: number, input: unknown, by: Requester, now = new Date()): Promise<void> {
   const { reason } = gapNoteSchema.parse(input);
-  const audited = { actor: by.actor, action: 'gap.note', subject: recording.id, address: by.address, userAgent: by.userAgent };
+  const audited = { actor: by.actor, action: 'gap.note' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
   const gap = await d.db.selectFrom('ledger_entries').select('idx').where('recording_id', '=', recording.id).where('idx', '=', idx).where('kind', '=', 'gap').executeTakeFirst();
   if (!gap) throw new NotFound('gap', `${recording.id}/${idx}`);
   const refused = async () => {

@@ -64,7 +64,7 @@ export interface PartyCopyOrigin {
 /** The role was decided by the caller (policy.mayExport over HTTP; the command line is the operator's; party-policy.mayCopy for a party). */
 export async function createExport(deps: { db: Db; audit: AuditLog }, recording: Recording, input: unknown, by: Requester, origin?: PartyCopyOrigin): Promise<{ exportId: string; jobId: string }> {
   const request = exportRequestSchema.parse(input);
-  const audited = { actor: by.actor, action: 'export.request', subject: recording.id, address: by.address, userAgent: by.userAgent };
+  const audited = { actor: by.actor, action: 'export.request' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
   const redactionId = request.kind === 'party_copy' ? (origin?.redactionId ?? null) : null;
   const outward = mayGiveOut(request.kind, recording, redactionId !== null);
   if (!outward.allow) {

@@ -116,7 +116,7 @@ export class PartyRequests {
 
   /** Decided once; a refused scope (a labelled recording without a ready redaction) is audited. */
   async decide(request: PartyRequest, decision: PartyDecision, by: Requester): Promise<PartyRequest> {
-    const audited = { actor: by.actor, action: 'party.decision', subject: request.id, address: by.address, userAgent: by.userAgent };
+    const audited = { actor: by.actor, action: 'party.decision' as const, subject: request.id, address: by.address, userAgent: by.userAgent };
     const refuse = async (error: LiuhenError, detail: Record<string, unknown> = {}) => {
       await this.audit.record({ ...audited, outcome: 'refused', detail: { decision: decision.decision, reason: error.code, ...detail } });
       return markAudited(error);

@@ -74,7 +74,7 @@ export class ViewingRooms {
   }
 
   async create(request: PartyRequest, by: Requester): Promise<ViewingRoom> {
-    const audited = { actor: by.actor, action: 'room.create', subject: request.id, address: by.address, userAgent: by.userAgent };
+    const audited = { actor: by.actor, action: 'room.create' as const, subject: request.id, address: by.address, userAgent: by.userAgent };
     await this.expireRoomsOf(request);
     const problem = roomCreateProblem({
       state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, maxViewings: request.max_viewings, ...(await this.viewingsAsFacts(request.id)),
@@ -105,7 +105,7 @@ export class ViewingRooms {
    */
   async step(step: Step, roomId: string, supervisorId: string, by: Requester): Promise<ViewingRoom> {
     const { room, request } = await this.load(roomId);
-    const audited = { actor: by.actor, action: `room.${step}`, subject: request.id, address: by.address, userAgent: by.userAgent };
+    const audited = { actor: by.actor, action: `room.${step}` as const, subject: request.id, address: by.address, userAgent: by.userAgent };
     const refuse = async (code: string) => {
       await this.audit.record({ ...audited, outcome: 'refused', detail: { roomId, reason: code, state: room.state } });
       return markAudited(new StateConflict(code, `room ${roomId} is ${room.state}: ${code}`));

@@ -12,6 +12,7 @@
  * pause or an end stops the very next segment; and it serves only forensically marked bytes —
  * the approved redaction's marked segments, or the recording's marked variants — never an original.
  */
+import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditInput, AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
 import { type UserRegistry, type Viewer, viewerOf } from '../auth/user-registry.ts';
@@ -93,8 +94,8 @@ interface StoredObject {
 
 export class PlaybackService {
   private readonly segments = new SegmentCache(SEGMENT_CACHE_BYTES);
-  /** session id → a recent full admission (session row, active user, policy allowing) */
-  private readonly admitted = new TtlCache<string, Admitted>(ADMISSION_TTL_MS, 100_000);
+  /** session id → a recent full admission (session row, active user, policy allowing); on the service's clock, like the checks it stands for */
+  private readonly admitted = new TtlCache<string, Admitted>(ADMISSION_TTL_MS, 100_000, () => this.now().getTime());
   private readonly replays = new TtlCache<string, ReplayWindow>(WINDOW_TTL_MS, 10_000);
   private readonly lives = new TtlCache<string, LiveWindow>(WINDOW_TTL_MS, 10_000);
   private readonly streams: DeviceStreams;
@@ -151,7 +152,7 @@ export class PlaybackService {
    * not_ready) until every segment has its marked variants rather than serve an original.
    */
   async createRoomSession(viewer: Viewer, roomId: string, recordingId: string, ctx: RequestContext): Promise<CreatedSession> {
-    const event = { actor: `user:${viewer.id}`, action: 'playback.session', subject: recordingId };
+    const event = { actor: `user:${viewer.id}`, action: 'playback.session' as const, subject: recordingId };
     const { decision, redactionId, windowUntil } = await this.rooms.playDecision(roomId, recordingId, viewer.id);
     if (!decision.allow) throw await this.refused(ctx, event, decision.reason, new NotAllowed(decision.reason), { roomId });
     const recording = await this.db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirstOrThrow();
@@ -217,7 +218,7 @@ export class PlaybackService {
   async playlist(sessionId: string, name: PlaylistName, query: Record<string, unknown>, ctx: RequestContext): Promise<string> {
     const object = name === 'index' ? 'index' : `index/${name}`;
     const { session, viewer } = await this.admit(sessionId, object, query, ctx, 'playback.playlist');
-    const event = { actor: `user:${viewer.id}`, action: 'playback.playlist', sessionId, object: `${name}.m3u8` };
+    const event = { actor: `user:${viewer.id}`, action: 'playback.playlist' as const, sessionId, object: `${name}.m3u8` };
     const notAfter = new Date(session.expires_at);
     let body: string;
     let subject: string | null;
@@ -314,7 +315,7 @@ export class PlaybackService {
     const source = query.v === undefined ? 'original' : String(query.v);
     const object = segmentObject(recordingId, idx, source);
     const { session, viewer } = await this.admit(sessionId, object, query, ctx, 'playback.segment');
-    const event = { actor: `user:${viewer.id}`, action: 'playback.segment', subject: recordingId, sessionId };
+    const event = { actor: `user:${viewer.id}`, action: 'playback.segment' as const, subject: recordingId, sessionId };
     const room = roomDetail(session);
     const refuse = (reason: string) => this.refused(ctx, { ...event, object }, reason, new NotAllowed(reason), room);
     const entry = await this.sealedEntry(recordingId, idx);
@@ -350,7 +351,7 @@ export class PlaybackService {
   async photo(sessionId: string, recordingId: string, idx: number, query: Record<string, unknown>, ctx: RequestContext): Promise<{ bytes: Buffer; contentType: string }> {
     const object = segmentObject(recordingId, idx, 'photo');
     const { session, viewer } = await this.admit(sessionId, object, query, ctx, 'playback.photo');
-    const event = { actor: `user:${viewer.id}`, action: 'playback.photo', subject: recordingId, sessionId };
+    const event = { actor: `user:${viewer.id}`, action: 'playback.photo' as const, subject: recordingId, sessionId };
     const entry = await this.sealedEntry(recordingId, idx);
     const contentType = entry?.objectKey ? photoContentType(entry.objectKey) : undefined;
     const mine = session.kind === 'replay' && !session.room_id && recordingId === session.recording_id;
@@ -422,7 +423,7 @@ export class PlaybackService {
    * signature is checked on every request; the rest is trusted for ADMISSION_TTL_MS after a full
    * check — except a room's session, whose room is asked every time.
    */
-  private async admit(sessionId: string, object: string, query: Record<string, unknown>, ctx: RequestContext, action: string): Promise<Admitted> {
+  private async admit(sessionId: string, object: string, query: Record<string, unknown>, ctx: RequestContext, action: AuditAction): Promise<Admitted> {
     const signatureProblem = this.signer.check(sessionId, object, query.exp, query.sig);
     const recent = this.admitted.get(sessionId);
     if (recent && !signatureProblem && Date.parse(recent.session.expires_at) > this.now().getTime()) return recent;

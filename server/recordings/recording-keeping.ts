@@ -4,6 +4,7 @@
  * decided by the keeper's own rule and audited, refusals included.
  */
 import { z } from 'zod';
+import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { badgeSchema } from '../badges.ts';
 import type { Db } from '../db/database.ts';
@@ -90,7 +91,7 @@ export class RecordingKeeping {
     return { actor: by.actor, address: by.address ?? null, userAgent: by.userAgent ?? null };
   }
 
-  private async enforce(by: Keeper, decision: Decision, action: string, subject: string): Promise<void> {
+  private async enforce(by: Keeper, decision: Decision, action: AuditAction, subject: string): Promise<void> {
     if (decision.allow) return;
     await this.audit.record({ ...this.origin(by), action, subject, outcome: 'refused', detail: { reason: decision.reason } });
     throw markAudited(new NotAllowed(decision.reason));

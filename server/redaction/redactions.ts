@@ -35,7 +35,7 @@ export async function createRedaction(
   input: unknown,
   by: Requester,
 ): Promise<{ redactionId: string; jobId: string }> {
-  const audited = { actor: by.actor, action: 'redaction.request', subject: recording.id, address: by.address, userAgent: by.userAgent };
+  const audited = { actor: by.actor, action: 'redaction.request' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
   const refuse = async (error: Error, reason: string) => {
     await deps.audit.record({ ...audited, outcome: 'refused', detail: { reason } });
     return markAudited(error);
