@@ -1,22 +1,15 @@
 /**
- * Composes one liuhen server: database, evidence store, ledger, RTMP ingest, HTTP. `liuhen up`
+ * Composes one liuhen server over the core (server/core.ts): RTMP and RTSP ingest, HTTP, workers. `liuhen up`
  * and the tests start it through here.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Logger } from 'pino';
 import { AuditCheckpointer } from './audit/audit-checkpoints.ts';
-import { AuditLog } from './audit/audit-log.ts';
+import { type Core, openCore } from './core.ts';
 import { AuthService } from './auth/auth-service.ts';
-import { UserRegistry } from './auth/user-registry.ts';
 import type { Config } from './config.ts';
-import { loadOrCreateServerKeys, type ServerKeys } from './crypto/server-secret.ts';
-import { loadOrCreateSigningKey, type SigningKey } from './crypto/signing-key.ts';
-import { type Db, openDatabase } from './db/database.ts';
 import { DeviceHealth } from './devices/device-health.ts';
-import { DeviceRegistry } from './devices/device-registry.ts';
 import { PublishGate } from './devices/publish-gate.ts';
 import { createHttpApp } from './http/app.ts';
 import { RefusalLimiter } from './http/refusal-limiter.ts';
@@ -26,8 +19,6 @@ import { RtmpIngest } from './ingest/rtmp-ingest.ts';
 import { ConnectionGuard } from './ingest/connection-guard.ts';
 import { watchProcessLimits } from './observability/process-limits.ts';
 import { RtspIngest } from './ingest/rtsp-ingest.ts';
-import { Sealer } from './ledger/sealer.ts';
-import { createLogger } from './logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { readiness } from './observability/readiness.ts';
 import { startRetentionJob } from './retention/retention-job.ts';
@@ -40,62 +31,11 @@ import { OfflineIngest } from './uploads/offline-ingest.ts';
 import { Uploads } from './uploads/uploads.ts';
 import { DiskReserve } from './storage/disk-reserve.ts';
 import { clearUnfinishedPuts } from './storage/unfinished-puts.ts';
-import type { EvidenceStore } from './storage/evidence-store.ts';
-import { openStore } from './storage/open-store.ts';
 import type { JobHandlers } from '../workers/job-handler.ts';
 import { startWorkers } from '../workers/run-workers.ts';
 
 /** How soon after its window closes a room nobody looks at is ended (and audited as ended). */
 const ROOM_SWEEP_MS = 5000;
-
-/** What the CLI and the server share: configuration, database, store, ledger, audit. */
-export interface Core {
-  config: Config;
-  log: Logger;
-  db: Db;
-  store: EvidenceStore;
-  audit: AuditLog;
-  devices: DeviceRegistry;
-  users: UserRegistry;
-  keys: ServerKeys;
-  sealer: Sealer;
-  signingKey: SigningKey;
-  close(): Promise<void>;
-}
-
-export async function openCore(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Core> {
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
-  const db = await openDatabase(config.databaseUrl, config.databaseOwnerUrl);
-  let store: EvidenceStore;
-  try {
-    store = await openStore(config.store);
-  } catch (e) {
-    await db.destroy();
-    throw e;
-  }
-  const audit = new AuditLog(db);
-  const keys = loadOrCreateServerKeys(config.dataDir);
-  const signingKey = loadOrCreateSigningKey(config.dataDir);
-  // New objects of a recording get the shortest lock, the unlinked period; a case or a hold lengthens it (server/retention).
-  const sealer = new Sealer({ db, store, signingKey, retentionDays: config.retention.unlinkedMs / 86_400_000 });
-  return {
-    config,
-    log,
-    db,
-    store,
-    audit,
-    devices: new DeviceRegistry(db, audit, keys.key('device-secrets')),
-    users: new UserRegistry(db, audit),
-    keys,
-    sealer,
-    signingKey,
-    close: async () => {
-      await audit.flush();
-      await store.close();
-      await db.destroy();
-    },
-  };
-}
 
 export interface RunningServer {
   core: Core;

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Core } from '../server/liuhen.ts';
+import type { Core } from '../server/core.ts';
 import { type JobConsumer, startJobConsumer } from '../server/queue/job-queue.ts';
 import { queueSettings } from '../server/queue/queue-prefix.ts';
 import type { JobHandlers } from './job-handler.ts';

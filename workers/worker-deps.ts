@@ -1,4 +1,4 @@
-import type { Core } from '../server/liuhen.ts';
+import type { Core } from '../server/core.ts';
 import type { WorkerDeps } from './job-handler.ts';
 
 /** What handlers get, from an opened core: the in-process workers, `liuhen worker` and the tests build it here. */

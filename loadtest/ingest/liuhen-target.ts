@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../server/config.ts';
-import { openCore } from '../../server/liuhen.ts';
+import { openCore } from '../../server/core.ts';
 import { publishUrl } from '../../server/ingest/publish-url.ts';
 import { createLogger } from '../../server/logger.ts';
 

@@ -1,6 +1,6 @@
 import { auditEventView } from '../audit/audit-event-view.ts';
 import { verifyAudit } from '../audit/verify-audit.ts';
-import type { Core } from '../liuhen.ts';
+import type { Core } from '../core.ts';
 import { EXIT } from './exit-codes.ts';
 
 export async function auditQuery(core: Core, filter: { viewer?: string; recording?: string; since?: string }, json: boolean): Promise<number> {

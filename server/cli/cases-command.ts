@@ -11,7 +11,7 @@ import { listCases } from '../cases/case-view.ts';
 import { checkCase } from '../cases/case-check.ts';
 import type { Finding } from '../cases/findings.ts';
 import type { CaseAction } from '../db/schema.ts';
-import type { Core } from '../liuhen.ts';
+import type { Core } from '../core.ts';
 import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
 

@@ -1,7 +1,7 @@
 import type { NewDevice } from '../devices/device-registry.ts';
 import { presentDevice, type DeviceView } from '../devices/present-device.ts';
 import { publishUrl } from '../ingest/publish-url.ts';
-import type { Core } from '../liuhen.ts';
+import type { Core } from '../core.ts';
 import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
 

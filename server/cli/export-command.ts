@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Export, Job } from '../db/schema.ts';
 import { InvalidInput } from '../errors.ts';
 import { createExport, loadRecording } from '../exports/export-requests.ts';
-import type { Core } from '../liuhen.ts';
+import type { Core } from '../core.ts';
 import { writeHashed } from '../storage/stream-hash.ts';
 import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';

@@ -1,5 +1,5 @@
 import type { Job } from '../db/schema.ts';
-import type { Core } from '../liuhen.ts';
+import type { Core } from '../core.ts';
 import { jobsOf } from '../queue/job-rows.ts';
 import { EXIT } from './exit-codes.ts';
 

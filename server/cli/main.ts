@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { openCore } from '../liuhen.ts';
+import { openCore } from '../core.ts';
 import { EXIT, exitCodeFor, messageFor } from './exit-codes.ts';
 import { deviceAdd, deviceAssign, deviceRevoke, devicesList } from './devices-command.ts';
 import { recordingsList } from './recordings-command.ts';

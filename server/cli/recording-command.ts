@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Confidentiality, Recording } from '../db/schema.ts';
 import { recordingIdSchema } from '../ids.ts';
-import type { Core } from '../liuhen.ts';
+import type { Core } from '../core.ts';
 import type { Decision } from '../policy/policy.ts';
 import { type Keeper, labelSchema, RecordingKeeping } from '../recordings/recording-keeping.ts';
 import { CLI_ACTOR } from './actor.ts';

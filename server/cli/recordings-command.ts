@@ -1,4 +1,4 @@
-import type { Core } from '../liuhen.ts';
+import type { Core } from '../core.ts';
 import { EXIT } from './exit-codes.ts';
 
 export async function recordingsList(core: Core, json: boolean): Promise<number> {

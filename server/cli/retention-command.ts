@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { recordingIdSchema } from '../ids.ts';
-import type { Core } from '../liuhen.ts';
+import type { Core } from '../core.ts';
 import { planExpiry } from '../retention/expiry-plan.ts';
 import { type Holder, liftHold, placeHold } from '../retention/legal-hold.ts';
 import type { RetentionDeps } from '../retention/retention-deps.ts';

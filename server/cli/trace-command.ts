@@ -4,7 +4,7 @@ import { MATCH_LEVELS } from '../forensic/alignment.ts';
 import { FALSE_MATCH_LIMIT } from '../forensic/codeword-match.ts';
 import { type AxisMap, IDENTITY } from '../forensic/geometry.ts';
 import { trace, type Recipient } from '../forensic/trace.ts';
-import type { Core } from '../liuhen.ts';
+import type { Core } from '../core.ts';
 import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
 

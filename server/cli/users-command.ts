@@ -11,7 +11,7 @@ import { Accounts } from '../auth/accounts.ts';
 import type { NewUser, UserView } from '../auth/user-registry.ts';
 import type { GrantState } from '../db/schema.ts';
 import { UserNotFound } from '../errors.ts';
-import type { Core } from '../liuhen.ts';
+import type { Core } from '../core.ts';
 import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
 

@@ -1,5 +1,5 @@
 import { verifyRecording } from '../ledger/verify.ts';
-import type { Core } from '../liuhen.ts';
+import type { Core } from '../core.ts';
 import { EXIT } from './exit-codes.ts';
 
 export async function verify(core: Core, recordingId: string, json: boolean): Promise<number> {

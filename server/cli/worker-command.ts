@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { openCore } from '../liuhen.ts';
+import { openCore } from '../core.ts';
 import { startOutboxRelay } from '../queue/outbox-relay.ts';
 import { queueSettings } from '../queue/queue-prefix.ts';
 import { startWorkers } from '../../workers/run-workers.ts';

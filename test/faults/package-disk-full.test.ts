@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createExport } from '../../server/exports/export-requests.ts';
-import { type Core, openCore } from '../../server/liuhen.ts';
+import { type Core, openCore } from '../../server/core.ts';
 import { TMP } from '../../server/storage/local-worm-store.ts';
 import { exportPackage } from '../../workers/export-package.ts';
 import { workerDepsOf } from '../../workers/worker-deps.ts';

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recording } from '../../server/db/schema.ts';
-import { type Core, openCore } from '../../server/liuhen.ts';
+import { type Core, openCore } from '../../server/core.ts';
 import { hashStream } from '../../server/storage/stream-hash.ts';
 import { verifyPackage } from '../helpers/evidence-package.ts';
 import { apiFetch } from '../helpers/http.ts';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recording } from '../../server/db/schema.ts';
 import { createExport } from '../../server/exports/export-requests.ts';
 import { objectKeys } from '../../server/ledger/object-keys.ts';
-import { type Core, openCore } from '../../server/liuhen.ts';
+import { type Core, openCore } from '../../server/core.ts';
 import { TMP } from '../../server/storage/local-worm-store.ts';
 import { writeHashed } from '../../server/storage/stream-hash.ts';
 import { exportPackage } from '../../workers/export-package.ts';

@@ -1,0 +1,67 @@
+/**
+ * The core the CLI, the server and the workers share: configuration, database, store, ledger,
+ * audit. Its own module, so that the server (server/liuhen.ts) and the workers
+ * (workers/run-workers.ts) both depend on it and not on each other.
+ */
+import fs from 'node:fs';
+import type { Logger } from 'pino';
+import { AuditLog } from './audit/audit-log.ts';
+import { UserRegistry } from './auth/user-registry.ts';
+import type { Config } from './config.ts';
+import { loadOrCreateServerKeys, type ServerKeys } from './crypto/server-secret.ts';
+import { loadOrCreateSigningKey, type SigningKey } from './crypto/signing-key.ts';
+import { type Db, openDatabase } from './db/database.ts';
+import { DeviceRegistry } from './devices/device-registry.ts';
+import { Sealer } from './ledger/sealer.ts';
+import { createLogger } from './logger.ts';
+import type { EvidenceStore } from './storage/evidence-store.ts';
+import { openStore } from './storage/open-store.ts';
+
+/** What the CLI and the server share: configuration, database, store, ledger, audit. */
+export interface Core {
+  config: Config;
+  log: Logger;
+  db: Db;
+  store: EvidenceStore;
+  audit: AuditLog;
+  devices: DeviceRegistry;
+  users: UserRegistry;
+  keys: ServerKeys;
+  sealer: Sealer;
+  signingKey: SigningKey;
+  close(): Promise<void>;
+}
+
+export async function openCore(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Core> {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  const db = await openDatabase(config.databaseUrl, config.databaseOwnerUrl);
+  let store: EvidenceStore;
+  try {
+    store = await openStore(config.store);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  const audit = new AuditLog(db);
+  const keys = loadOrCreateServerKeys(config.dataDir);
+  const signingKey = loadOrCreateSigningKey(config.dataDir);
+  // New objects of a recording get the shortest lock, the unlinked period; a case or a hold lengthens it (server/retention).
+  const sealer = new Sealer({ db, store, signingKey, retentionDays: config.retention.unlinkedMs / 86_400_000 });
+  return {
+    config,
+    log,
+    db,
+    store,
+    audit,
+    devices: new DeviceRegistry(db, audit, keys.key('device-secrets')),
+    users: new UserRegistry(db, audit),
+    keys,
+    sealer,
+    signingKey,
+    close: async () => {
+      await audit.flush();
+      await store.close();
+      await db.destroy();
+    },
+  };
+}
