@@ -12,13 +12,11 @@ import { EXIT, exitCodeFor, messageFor } from './exit-codes.ts';
 import { deviceAdd, deviceAssign, deviceRevoke, devicesList } from './devices-command.ts';
 import { recordingsList } from './recordings-command.ts';
 import { recordingCommand, RECORDING_USAGE } from './recording-command.ts';
-import { up } from './up-command.ts';
 import { grantsList, userAdd, userDisable, userEnable, userReset, usersList } from './users-command.ts';
 import { auditQuery, auditVerify } from './audit-command.ts';
 import { verify } from './verify-command.ts';
 import { traceCommand } from './trace-command.ts';
 import { jobsList } from './jobs-command.ts';
-import { worker } from './worker-command.ts';
 import { exportCommand } from './export-command.ts';
 import { caseCommand, CASE_USAGE } from './cases-command.ts';
 import { holdCommand, retentionCommand, RETENTION_USAGE } from './retention-command.ts';
@@ -68,8 +66,10 @@ async function main(argv: string[]): Promise<number> {
     return command ? EXIT.ok : EXIT.badInput;
   }
   const config = loadConfig();
-  if (command === 'up') return up(config);
-  if (command === 'worker') return worker(config);
+  // The server and the workers load most of liuhen (express, ingest, BullMQ); the other commands,
+  // run often by scripts and tests, do not pay for that.
+  if (command === 'up') return (await import('./up-command.ts')).up(config);
+  if (command === 'worker') return (await import('./worker-command.ts')).worker(config);
   // Commands other than `up` log only warnings, so their output stays readable and scriptable.
   const core = await openCore(config, createLogger('warn'));
   try {
