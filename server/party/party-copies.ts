@@ -8,17 +8,19 @@
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Viewer } from '../auth/user-registry.ts';
 import type { Db } from '../db/database.ts';
+import { PartyRepository } from '../db/party-repository.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Export, PartyRequest } from '../db/schema.ts';
-import { createExport, loadRecording, type Requester } from '../exports/export-requests.ts';
+import { createExport, type Requester } from '../exports/export-requests.ts';
 import { isTheParty, mayCopy } from '../policy/party-policy.ts';
 import type { Decision } from '../policy/policy.ts';
 import { approvedScope } from './approved-scope.ts';
 
 /** Whether the party may have a copy of the recording under the request now, and the redaction it would be made from. */
-export async function copyDecision(db: Db, party: Viewer, request: PartyRequest, recordingId: string, now: Date): Promise<{ decision: Decision; redactionId: string | null }> {
+export async function copyDecision(parties: PartyRepository, party: Viewer, request: PartyRequest, recordingId: string, now: Date): Promise<{ decision: Decision; redactionId: string | null }> {
   const own = isTheParty(party, { unit: request.unit, partyUserId: request.party_user_id });
   if (!own.allow) return { decision: own, redactionId: null };
-  const scope = await approvedScope(db, request.id, recordingId);
+  const scope = await approvedScope(parties, request.id, recordingId);
   const decision = mayCopy({
     state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, kind: request.kind, copyAllowed: request.copy_allowed === 1, ...scope,
   }, now);
@@ -28,8 +30,9 @@ export async function copyDecision(db: Db, party: Viewer, request: PartyRequest,
 /** A party's download of an export: only a party copy of their own approved request, inside its window. */
 export async function partyDownloadDecision(db: Db, party: Viewer, exp: Export, now: Date): Promise<Decision> {
   if (exp.kind !== 'party_copy' || exp.request_id === null) return { allow: false, reason: 'not a copy made for a party request' };
-  const request = await db.selectFrom('party_requests').selectAll().where('id', '=', exp.request_id).executeTakeFirstOrThrow();
-  const { decision, redactionId } = await copyDecision(db, party, request, exp.recording_id, now);
+  const parties = new PartyRepository(db);
+  const request = await parties.requestOf(exp.request_id);
+  const { decision, redactionId } = await copyDecision(parties, party, request, exp.recording_id, now);
   // A copy made before its scope changed is not what the approval now allows.
   if (decision.allow && redactionId !== exp.redaction_id) return { allow: false, reason: 'copy not made from the approved redaction' };
   return decision;
@@ -37,6 +40,6 @@ export async function partyDownloadDecision(db: Db, party: Viewer, exp: Export, 
 
 /** The party's copy; the caller has checked copyDecision (and audited a refusal). */
 export async function createPartyCopy(deps: { db: Db; audit: AuditLog }, party: Viewer, request: PartyRequest, recordingId: string, redactionId: string | null, by: Requester) {
-  const recording = await loadRecording(deps.db, recordingId);
+  const recording = await new RecordingRepository(deps.db).get(recordingId);
   return createExport(deps, recording, { kind: 'party_copy', recipient: party.name, approvalNo: request.id }, by, { requestId: request.id, redactionId });
 }

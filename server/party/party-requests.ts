@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import type { Confidentiality, PartyRequest, Recording } from '../db/schema.ts';
+import { PartyRepository, type ScopeDecision } from '../db/party-repository.ts';
+import type { PartyRequest, Recording } from '../db/schema.ts';
 import { InvalidInput, type LiuhenError, markAudited, NotFound, RecordingNotFound, StateConflict } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
 import { anyIdSchema, idSchema, newId } from '../ids.ts';
@@ -59,14 +60,18 @@ export class ScopeRefused extends StateConflict {
 }
 
 export class PartyRequests {
+  private readonly parties: PartyRepository;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.parties = new PartyRepository(db);
+  }
 
   async load(id: string): Promise<PartyRequest> {
-    const row = await this.db.selectFrom('party_requests').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.parties.findRequest(id);
     if (!row) throw new NotFound('party_request', id);
     return row;
   }
@@ -78,7 +83,7 @@ export class PartyRequests {
    */
   async recordingsOf(ids: readonly string[], unit: string, by: Requester): Promise<Recording[]> {
     const unique = [...new Set(ids)];
-    const rows = await this.db.selectFrom('recordings').selectAll().where('id', 'in', unique).where('unit', '=', unit).execute();
+    const rows = await this.parties.recordingsOfUnit(unique, unit);
     const missing = unique.find((id) => !rows.some((r) => r.id === id));
     if (missing) throw await this.refuseRequest(by, missing, new RecordingNotFound(missing));
     return unique.map((id) => rows.find((r) => r.id === id)!);
@@ -95,17 +100,16 @@ export class PartyRequests {
     const unit = recordings[0]!.unit;
     if (input.caseId) {
       // A case of another unit is answered as one that does not exist, as recordings are.
-      const c = await this.db.selectFrom('cases').select('id').where('id', '=', input.caseId).where('unit', '=', unit).executeTakeFirst();
-      if (!c) throw await this.refuseRequest(by, input.caseId, new NotFound('case', input.caseId));
+      if (!(await this.parties.hasCase(input.caseId, unit))) throw await this.refuseRequest(by, input.caseId, new NotFound('case', input.caseId));
     }
     const row: PartyRequest = {
       id: newId('pr', this.now()), case_id: input.caseId ?? null, unit, party_user_id: partyUserId, requested_by: by.actor, kind: input.kind,
       reason: input.reason, state: 'pending', decided_by: null, decided_at: null, decision_note: null, window_from: null, window_until: null,
       max_viewings: null, copy_allowed: null, created_at: this.now().toISOString(),
     };
-    await this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('party_requests').values(row).execute();
-      await tx.insertInto('party_request_recordings').values(recordings.map((r) => ({ request_id: row.id, recording_id: r.id, approved: null, redaction_id: null, confidentiality_at_decision: null }))).execute();
+    await this.parties.transaction(async (tx) => {
+      await tx.addRequest(row);
+      await tx.addAsked(row.id, recordings.map((r) => r.id));
     });
     await this.audit.record({
       actor: by.actor, action: 'party.request', subject: row.id, outcome: 'ok', address: by.address, userAgent: by.userAgent,
@@ -124,7 +128,7 @@ export class PartyRequests {
     if (request.state !== 'pending') throw await refuse(new StateConflict('request_decided', `request ${request.id} was ${request.state} already`));
 
     const now = this.now();
-    let scope: { recordingId: string; approved: boolean; redactionId: string | null; confidentiality: Confidentiality | null }[] = [];
+    let scope: ScopeDecision[] = [];
     if (decision.decision === 'approve') {
       try {
         scope = await this.checkScope(request, decision, now);
@@ -140,16 +144,10 @@ export class PartyRequests {
         state: 'approved', decision_note: decision.note ?? null, window_from: decision.windowFrom, window_until: decision.windowUntil,
         max_viewings: decision.maxViewings, copy_allowed: decision.copyAllowed ? 1 : 0,
       };
-    const won = await this.db.transaction().execute(async (tx) => {
-      const updated = await tx
-        .updateTable('party_requests').set({ ...decided, decided_by: by.actor, decided_at: now.toISOString() })
-        .where('id', '=', request.id).where('state', '=', 'pending').executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) return false;
-      for (const s of scope) {
-        // The label the head saw: one set or changed from now on voids the approval (party-policy.ts).
-        await tx.updateTable('party_request_recordings').set({ approved: s.approved ? 1 : 0, redaction_id: s.redactionId ?? null, confidentiality_at_decision: s.confidentiality })
-          .where('request_id', '=', request.id).where('recording_id', '=', s.recordingId).execute();
-      }
+    const won = await this.parties.transaction(async (tx) => {
+      if (!(await tx.decidePending(request.id, { ...decided, decided_by: by.actor, decided_at: now.toISOString() }))) return false;
+      // The label the head saw: one set or changed from now on voids the approval (party-policy.ts).
+      for (const s of scope) await tx.decideRecording(request.id, s);
       return true;
     });
     // Two heads deciding at once: the second finds it decided.
@@ -168,16 +166,14 @@ export class PartyRequests {
     if (Date.parse(d.windowUntil) <= Math.max(now.getTime(), Date.parse(d.windowFrom))) throw new InvalidInput('the window must end after it starts and after now');
     if (Date.parse(d.windowUntil) > now.getTime() + MAX_WINDOW_DAYS * DAY_MS) throw new InvalidInput(`the window ends at most ${MAX_WINDOW_DAYS} days from now`);
     if (d.copyAllowed && request.kind !== 'copy') throw new InvalidInput('copies are allowed only on a copy request');
-    const asked = await this.db
-      .selectFrom('party_request_recordings').innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
-      .select(['recordings.id', 'recordings.confidentiality']).where('request_id', '=', request.id).execute();
+    const asked = await this.parties.labelsAsked(request.id);
     const named = new Set(d.recordings.map((r) => r.recordingId));
     if (named.size !== d.recordings.length || named.size !== asked.length || asked.some((a) => !named.has(a.id))) {
       throw new InvalidInput('the decision names each recording of the request once');
     }
     if (!d.recordings.some((r) => r.approved)) throw new InvalidInput('an approval puts at least one recording in scope; otherwise refuse');
     const redactionIds = d.recordings.flatMap((r) => (r.approved && r.redactionId ? [r.redactionId] : []));
-    const redactions = redactionIds.length === 0 ? [] : await this.db.selectFrom('redactions').select(['id', 'recording_id', 'state']).where('id', 'in', redactionIds).execute();
+    const redactions = redactionIds.length === 0 ? [] : await this.parties.redactions(redactionIds);
     for (const r of d.recordings.filter((x) => x.approved)) {
       const found = r.redactionId ? redactions.find((x) => x.id === r.redactionId) : undefined;
       const problem = scopeProblem({

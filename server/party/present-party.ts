@@ -4,40 +4,26 @@
  * the labels and, for deciding, the ready redactions of each recording.
  */
 import type { Viewer } from '../auth/user-registry.ts';
-import type { Db } from '../db/database.ts';
+import type { PartyRepository } from '../db/party-repository.ts';
 import type { PartyRequest, ViewingRoom } from '../db/schema.ts';
-import { ACTIVE_ROOM_STATES, type Viewings } from './viewing-rooms.ts';
+import type { Viewings } from './viewing-rooms.ts';
 
-async function personOf(db: Db, userId: string | null) {
+async function personOf(parties: PartyRepository, userId: string | null) {
   if (userId === null) return null;
-  const u = await db.selectFrom('users').select(['name', 'badge']).where('id', '=', userId).executeTakeFirst();
+  const u = await parties.person(userId);
   return u ? { userId, name: u.name, badge: u.badge } : null;
-}
-
-async function scopeOf(db: Db, requestId: string) {
-  return db
-    .selectFrom('party_request_recordings')
-    .innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
-    .leftJoin('devices', 'devices.id', 'recordings.device_id')
-    .select([
-      'recordings.id', 'recordings.started_at', 'recordings.duration_ms', 'recordings.confidentiality', 'recordings.state',
-      'devices.name as device_name', 'party_request_recordings.approved', 'party_request_recordings.redaction_id',
-    ])
-    .where('request_id', '=', requestId).orderBy('recordings.started_at').execute();
 }
 
 const windowOf = (r: PartyRequest) => ({ windowFrom: r.window_from, windowUntil: r.window_until, maxViewings: r.max_viewings });
 
-export async function presentRequest(db: Db, r: PartyRequest, viewer: Viewer, viewings: Viewings) {
+export async function presentRequest(parties: PartyRepository, r: PartyRequest, viewer: Viewer, viewings: Viewings) {
   const staff = viewer.role !== 'party';
-  const scope = await scopeOf(db, r.id);
-  const ready = staff && r.state === 'pending'
-    ? await db.selectFrom('redactions').select(['id', 'recording_id', 'created_at']).where('recording_id', 'in', scope.map((s) => s.id)).where('state', '=', 'ready').orderBy('created_at').execute()
-    : [];
-  const activeRoom = await db.selectFrom('viewing_rooms').select(['id', 'state']).where('request_id', '=', r.id).where('state', 'in', ACTIVE_ROOM_STATES).executeTakeFirst();
-  const copies = await db.selectFrom('exports').select(['id', 'recording_id', 'object_key', 'created_at']).where('request_id', '=', r.id).orderBy('created_at').execute();
+  const scope = await parties.recordingsAsked(r.id);
+  const ready = staff && r.state === 'pending' ? await parties.readyRedactions(scope.map((s) => s.id)) : [];
+  const [activeRoom] = await parties.activeRoomsOf(r.id);
+  const copies = await parties.copiesOf(r.id);
   return {
-    requestId: r.id, kind: r.kind, state: r.state, unit: r.unit, caseId: r.case_id, reason: r.reason, party: await personOf(db, r.party_user_id),
+    requestId: r.id, kind: r.kind, state: r.state, unit: r.unit, caseId: r.case_id, reason: r.reason, party: await personOf(parties, r.party_user_id),
     requestedBy: r.requested_by, createdAt: r.created_at, decidedBy: r.decided_by, decidedAt: r.decided_at, decisionNote: r.decision_note,
     ...windowOf(r), copyAllowed: r.copy_allowed === null ? null : r.copy_allowed === 1,
     viewingsUsed: viewings.used, viewingsLeft: Math.max(0, (r.max_viewings ?? 0) - viewings.used),
@@ -51,11 +37,11 @@ export async function presentRequest(db: Db, r: PartyRequest, viewer: Viewer, vi
   };
 }
 
-export async function presentRoom(db: Db, room: ViewingRoom, r: PartyRequest, viewings: Viewings) {
-  const scope = await scopeOf(db, r.id);
+export async function presentRoom(parties: PartyRepository, room: ViewingRoom, r: PartyRequest, viewings: Viewings) {
+  const scope = await parties.recordingsAsked(r.id);
   return {
     roomId: room.id, requestId: r.id, kind: r.kind, state: room.state, createdAt: room.created_at, openedAt: room.opened_at, endedAt: room.ended_at, endReason: room.end_reason,
-    party: await personOf(db, r.party_user_id), supervisor: await personOf(db, room.supervisor_id),
+    party: await personOf(parties, r.party_user_id), supervisor: await personOf(parties, room.supervisor_id),
     ...windowOf(r), viewingsUsed: viewings.used, viewingsLeft: Math.max(0, (r.max_viewings ?? 0) - viewings.used),
     recordings: scope.filter((s) => s.approved === 1).map((s) => ({ recordingId: s.id, deviceName: s.device_name, startedAt: s.started_at, durationMs: s.duration_ms, redacted: s.redaction_id !== null })),
   };

@@ -8,7 +8,7 @@
  */
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import { violates } from '../db/unique-violation.ts';
+import { ACTIVE_ROOM_STATES, PartyRepository } from '../db/party-repository.ts';
 import type { PartyRequest, RoomState, ViewingRoom } from '../db/schema.ts';
 import { markAudited, NotFound, StateConflict } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
@@ -18,9 +18,6 @@ import type { Decision } from '../policy/policy.ts';
 import { approvedScope } from './approved-scope.ts';
 
 export const roomIdSchema = idSchema('room');
-export const ACTIVE_ROOM_STATES: readonly RoomState[] = ['waiting', 'open', 'paused'];
-/** Migration 0005's partial unique index: one room of a request in ACTIVE_ROOM_STATES at a time. */
-const ONE_ACTIVE_ROOM = { name: 'viewing_rooms_one_active', table: 'viewing_rooms', columns: ['request_id'] };
 /** Who ends a room at its window's end. */
 export const SYSTEM_ACTOR = 'system:room-expiry';
 
@@ -41,33 +38,33 @@ const STEPS: Record<Step, { from: readonly RoomState[]; to: RoomState }> = {
 };
 
 export class ViewingRooms {
+  private readonly parties: PartyRepository;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.parties = new PartyRepository(db);
+  }
 
   /** The room and its request, the room ended first if its window has closed. */
   async load(roomId: string): Promise<{ room: ViewingRoom; request: PartyRequest }> {
-    const room = await this.db.selectFrom('viewing_rooms').selectAll().where('id', '=', roomId).executeTakeFirst();
+    const room = await this.parties.findRoom(roomId);
     if (!room) throw new NotFound('room', roomId);
-    const request = await this.db.selectFrom('party_requests').selectAll().where('id', '=', room.request_id).executeTakeFirstOrThrow();
+    const request = await this.parties.requestOf(room.request_id);
     return { room: await this.expireIfDue(room, request), request };
   }
 
   async viewings(requestId: string): Promise<Viewings> {
-    const rows = await this.db.selectFrom('viewing_rooms').select(['state', 'opened_at']).where('request_id', '=', requestId).execute();
+    const rows = await this.parties.roomsOf(requestId);
     return { used: rows.filter((r) => r.opened_at !== null).length, active: rows.filter((r) => ACTIVE_ROOM_STATES.includes(r.state)).length };
   }
 
   /** Rooms of the unit in the given states, newest first, each expired first if due. */
   async list(unit: string, states: readonly RoomState[]): Promise<{ room: ViewingRoom; request: PartyRequest }[]> {
-    const rows = await this.db
-      .selectFrom('viewing_rooms').innerJoin('party_requests', 'party_requests.id', 'viewing_rooms.request_id')
-      .selectAll('viewing_rooms')
-      // Active rooms are read too: one whose window closed is ended now and may be asked for as ended.
-      .where('party_requests.unit', '=', unit).where('viewing_rooms.state', 'in', [...new Set([...ACTIVE_ROOM_STATES, ...states])])
-      .orderBy('viewing_rooms.created_at', 'desc').limit(200).execute();
+    // Active rooms are read too: one whose window closed is ended now and may be asked for as ended.
+    const rows = await this.parties.roomsOfUnit(unit, [...new Set([...ACTIVE_ROOM_STATES, ...states])]);
     const requests = await this.requestsById(rows.map((r) => r.request_id));
     const found = await Promise.all(rows.map(async (room) => ({ room: await this.expireIfDue(room, requests.get(room.request_id)!), request: requests.get(room.request_id)! })));
     return found.filter((f) => states.includes(f.room.state));
@@ -88,13 +85,8 @@ export class ViewingRooms {
       id: newId('room', this.now()), request_id: request.id, state: 'waiting', supervisor_id: null, created_by: by.actor,
       created_at: this.now().toISOString(), opened_at: null, ended_at: null, end_reason: null,
     };
-    try {
-      await this.db.insertInto('viewing_rooms').values(room).execute();
-    } catch (e) {
-      // Two rooms asked for at once both found none active: the database keeps the first.
-      if (violates(e, ONE_ACTIVE_ROOM)) throw await refuse('room_active');
-      throw e;
-    }
+    // Two rooms asked for at once both found none active: the database keeps the first.
+    if (!(await this.parties.addRoom(room))) throw await refuse('room_active');
     await this.audit.record({ ...audited, outcome: 'ok', detail: { roomId: room.id } });
     return room;
   }
@@ -120,9 +112,8 @@ export class ViewingRooms {
     const set: Partial<ViewingRoom> = { state: to };
     if (step === 'join') Object.assign(set, { supervisor_id: supervisorId, opened_at: at });
     if (step === 'end') Object.assign(set, { ended_at: at, end_reason: 'supervisor' });
-    const updated = await this.db.updateTable('viewing_rooms').set(set).where('id', '=', roomId).where('state', '=', room.state).executeTakeFirst();
     // Another supervisor's step came first.
-    if (Number(updated.numUpdatedRows) !== 1) throw await refuse('room_changed');
+    if (!(await this.parties.changeRoom(roomId, room.state, set))) throw await refuse('room_changed');
     await this.audit.record({ ...audited, outcome: 'ok', detail: step === 'end' ? { roomId, reason: 'supervisor' } : { roomId } });
     return { ...room, ...set };
   }
@@ -139,7 +130,7 @@ export class ViewingRooms {
     if (!found) return { decision: { allow: false, reason: 'no such room' }, redactionId: null, windowUntil: null };
     const { room, request } = found;
     if (request.party_user_id !== userId) return { decision: { allow: false, reason: 'another party’s room' }, redactionId: null, windowUntil: null };
-    const scope = await approvedScope(this.db, request.id, recordingId);
+    const scope = await approvedScope(this.parties, request.id, recordingId);
     const decision = mayPlayInRoom({ state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, roomState: room.state, ...scope }, this.now());
     return { decision, redactionId: scope.redactionId, windowUntil: request.window_until };
   }
@@ -149,31 +140,25 @@ export class ViewingRooms {
    * log at its expiry even when neither the party nor the supervisor opens it again.
    */
   async sweep(): Promise<void> {
-    const rows = await this.db
-      .selectFrom('viewing_rooms').innerJoin('party_requests', 'party_requests.id', 'viewing_rooms.request_id')
-      .select('viewing_rooms.request_id')
-      .where('viewing_rooms.state', 'in', ACTIVE_ROOM_STATES).where('party_requests.window_until', '<=', this.now().toISOString())
-      .execute();
-    const requests = await this.requestsById(rows.map((r) => r.request_id));
+    const requests = await this.requestsById(await this.parties.requestsWithRoomsDue(this.now().toISOString()));
     for (const request of requests.values()) await this.expireRoomsOf(request);
   }
 
   /** Ends every active room of the request whose window has closed. */
   private async expireRoomsOf(request: PartyRequest): Promise<void> {
-    const rooms = await this.db.selectFrom('viewing_rooms').selectAll().where('request_id', '=', request.id).where('state', 'in', ACTIVE_ROOM_STATES).execute();
+    const rooms = await this.parties.activeRoomsOf(request.id);
     for (const room of rooms) await this.expireIfDue(room, request);
   }
 
   private async expireIfDue(room: ViewingRoom, request: PartyRequest): Promise<ViewingRoom> {
     if (!ACTIVE_ROOM_STATES.includes(room.state) || request.window_until === null || this.now().getTime() < Date.parse(request.window_until)) return room;
     const ended = { state: 'ended' as const, ended_at: request.window_until, end_reason: 'expired' as const };
-    const updated = await this.db.updateTable('viewing_rooms').set(ended).where('id', '=', room.id).where('state', '=', room.state).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 1) {
+    if (await this.parties.changeRoom(room.id, room.state, ended)) {
       await this.audit.record({ actor: SYSTEM_ACTOR, action: 'room.end', subject: request.id, outcome: 'ok', detail: { roomId: room.id, reason: 'expired' } });
       return { ...room, ...ended };
     }
     // Someone else ended it just now.
-    return this.db.selectFrom('viewing_rooms').selectAll().where('id', '=', room.id).executeTakeFirstOrThrow();
+    return this.parties.roomNow(room.id);
   }
 
   private async viewingsAsFacts(requestId: string) {
@@ -183,7 +168,7 @@ export class ViewingRooms {
 
   private async requestsById(ids: string[]): Promise<Map<string, PartyRequest>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db.selectFrom('party_requests').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+    const rows = await this.parties.requests(ids);
     return new Map(rows.map((r) => [r.id, r]));
   }
 }
