@@ -5,21 +5,16 @@
  */
 import { checkCase } from '../cases/case-check.ts';
 import { ARCHIVE_MS, archiveDeadline, archiveOverdue } from '../cases/case-deadlines.ts';
+import { AnalyticsRepository } from '../db/analytics-repository.ts';
 import type { Db } from '../db/database.ts';
 import type { AnalyticsScope, Fact } from './figures.ts';
 
 /** By the action's time, answerable by the action's officer. */
 export async function unrecordedActionFacts(db: Db, scope: AnalyticsScope, now: Date): Promise<Fact[]> {
-  const from = scope.from.toISOString();
-  const to = scope.to.toISOString();
   // Only cases with an action in the period can have a finding about one in it.
-  let q = db
-    .selectFrom('cases')
-    .select(['id', 'unit'])
-    .where('id', 'in', db.selectFrom('case_actions').select('case_id').where('at', '>=', from).where('at', '<', to));
-  if (scope.unit !== null) q = q.where('unit', '=', scope.unit);
+  const cases = await new AnalyticsRepository(db).casesActedIn(scope);
   const facts: Fact[] = [];
-  for (const c of await q.execute()) {
+  for (const c of cases) {
     for (const f of await checkCase(db, c.id, now)) {
       const at = Date.parse(f.at);
       if (f.kind !== 'action_unrecorded' || at < scope.from.getTime() || at >= scope.to.getTime()) continue;
@@ -32,15 +27,11 @@ export async function unrecordedActionFacts(db: Db, scope: AnalyticsScope, now: 
 /** By the deadline, answerable by every officer on the case. */
 export async function overdueArchiveFacts(db: Db, scope: AnalyticsScope, now: Date): Promise<Fact[]> {
   // A deadline in [from, to) is a case end in [from − 30 d, to − 30 d).
-  let q = db
-    .selectFrom('cases as c')
-    .leftJoin('case_members as m', (join) => join.onRef('m.case_id', '=', 'c.id').on('m.role', '=', 'officer'))
-    .select(['c.id', 'c.unit', 'c.ended_at', 'c.archived_at', 'm.badge'])
-    .where('c.ended_at', '>=', new Date(scope.from.getTime() - ARCHIVE_MS).toISOString())
-    .where('c.ended_at', '<', new Date(scope.to.getTime() - ARCHIVE_MS).toISOString());
-  if (scope.unit !== null) q = q.where('c.unit', '=', scope.unit);
+  const ended = await new AnalyticsRepository(db).casesEndedWithOfficers({
+    from: new Date(scope.from.getTime() - ARCHIVE_MS), to: new Date(scope.to.getTime() - ARCHIVE_MS), unit: scope.unit,
+  });
   const cases = new Map<string, Fact>();
-  for (const r of await q.execute()) {
+  for (const r of ended) {
     const deadline = archiveDeadline(r.ended_at)!;
     if (!archiveOverdue(r, now) && !(r.archived_at !== null && r.archived_at > deadline)) continue;
     let fact = cases.get(r.id);

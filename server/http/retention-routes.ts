@@ -6,7 +6,7 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { RecordingNotFound } from '../errors.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import { recordingIdSchema } from '../ids.ts';
 import { defaultAnalyticsUnit, mayReadAnalytics } from '../policy/analytics-policy.ts';
 import { mayKeep } from '../policy/policy.ts';
@@ -67,8 +67,7 @@ export function retentionRoutes(d: ApiDeps): Router {
 
   route({ ...onRecording, method: 'get', path: '/recordings/:id/retention', summary: "the recording's retention category, period, legal hold and expiry (custodian)", responses: { 200: retentionViewSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const rec = await d.db.selectFrom('recordings').select(['id', 'unit']).where('id', '=', input.params.id).executeTakeFirst();
-    if (!rec) throw new RecordingNotFound(input.params.id);
+    const rec = await new RecordingRepository(d.db).get(input.params.id);
     await enforce(d.audit, req, viewer, mayKeep(viewer, rec), 'recording.retention', rec.id);
     res.json(await retentionOf(deps, rec.id));
   });

@@ -5,8 +5,9 @@
  * standing (a link is never undone for a store outage): it is audited, and the daily retention
  * run extends whatever a case links and is not yet extended (retention-run.ts).
  */
-import type { Requester } from '../exports/export-requests.ts';
 import { liveLinkedRecordings, frozenLinkedRecordings } from '../cases/case-links.ts';
+import { RetentionRepository } from '../db/retention-repository.ts';
+import type { Requester } from '../exports/export-requests.ts';
 import { keepPublicKey } from './public-key.ts';
 import { type KeepingDeps, type RetentionDeps, nowOf } from './retention-deps.ts';
 import { extendRecording } from './retention-extension.ts';
@@ -17,8 +18,7 @@ export async function caseLinked(d: KeepingDeps, caseId: string, by: Requester):
   const until = caseLockDate(null, nowOf(d), d.periods.caseMs);
   // Already kept by a case: a later link of an open case gives no later date; the archiving does.
   if (recordings.size > 0) {
-    const kept = await d.db.selectFrom('recording_retention').select('recording_id').where('category', '=', 'case').where('recording_id', 'in', [...recordings]).execute();
-    for (const r of kept) recordings.delete(r.recording_id);
+    for (const id of await new RetentionRepository(d.db).keptByCase([...recordings])) recordings.delete(id);
   }
   await extendEach(d, [...recordings], until, by, { caseId, on: 'link' });
 }

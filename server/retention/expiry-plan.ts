@@ -5,7 +5,7 @@
  * (written before retention by category, or a product made later) or held there waits — the
  * store would refuse it anyway.
  */
-import { linkedToAnyCase } from '../cases/case-links.ts';
+import { RetentionRepository } from '../db/retention-repository.ts';
 import { type RetentionDeps, nowOf } from './retention-deps.ts';
 import { goesWithExpiry, recordingObjectKeys } from './recording-objects.ts';
 import { unlinkedCutoff, unlinkedPeriodEnd } from './retention-rules.ts';
@@ -48,20 +48,7 @@ export type PlanDeps = Pick<RetentionDeps, 'db' | 'store' | 'periods' | 'now'>;
 
 export async function planExpiry(d: PlanDeps): Promise<ExpiryPlan> {
   const now = nowOf(d);
-  const candidates = await d.db
-    .selectFrom('recordings')
-    .leftJoin('recording_retention', 'recording_retention.recording_id', 'recordings.id')
-    .leftJoin('recording_expiries', 'recording_expiries.recording_id', 'recordings.id')
-    .select(['recordings.id', 'recordings.unit', 'recordings.ended_at'])
-    .where('recordings.state', '=', 'closed')
-    .where('recordings.ended_at', '<=', unlinkedCutoff(now, d.periods.unlinkedMs))
-    .where('recording_retention.hold_at', 'is', null)
-    .where((eb) => eb.or([eb('recording_retention.category', 'is', null), eb('recording_retention.category', '=', 'unlinked')]))
-    .where('recording_expiries.completed_at', 'is', null)
-    .where((eb) => eb.not(linkedToAnyCase(eb)))
-    .orderBy('recordings.ended_at')
-    .orderBy('recordings.id')
-    .execute();
+  const candidates = await new RetentionRepository(d.db).pastUnlinkedPeriod(unlinkedCutoff(now, d.periods.unlinkedMs));
 
   const plan: ExpiryPlan = { at: now.toISOString(), due: [], waiting: [], bytes: 0 };
   for (const c of candidates) {

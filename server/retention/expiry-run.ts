@@ -7,6 +7,8 @@
  * expiry, with one record, one row and one audit event. The ledger is never touched.
  */
 import { putOrKeep } from '../cases/case-manifest.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
+import { RetentionRepository } from '../db/retention-repository.ts';
 import type { Requester } from '../exports/export-requests.ts';
 import { ObjectRetained } from '../storage/evidence-store.ts';
 import { type ExpiryRecord, EXPIRY_FORMAT, expiryKeys, expiryRecordBytes, expiryRecordSchema } from './expiry-record.ts';
@@ -39,14 +41,11 @@ export async function runExpiry(d: RetentionDeps, by: Requester): Promise<Expiry
 
 async function expire(d: RetentionDeps, due: PlannedExpiry, by: Requester): Promise<ExpiryOutcome> {
   const record = await writeRecord(d, due);
-  await d.db
-    .insertInto('recording_expiries')
-    .values({
-      recording_id: record.recordingId, rule: record.rule, period_ended_at: record.periodEndedAt, started_at: record.expiredAt,
-      record_key: expiryKeys.record(record.recordingId), objects: record.objects.length, bytes: record.bytes, completed_at: null,
-    })
-    .onConflict((oc) => oc.column('recording_id').doNothing())
-    .execute();
+  const retention = new RetentionRepository(d.db);
+  await retention.startExpiry({
+    recording_id: record.recordingId, rule: record.rule, period_ended_at: record.periodEndedAt, started_at: record.expiredAt,
+    record_key: expiryKeys.record(record.recordingId), objects: record.objects.length, bytes: record.bytes, completed_at: null,
+  });
 
   for (const o of record.objects) {
     try {
@@ -59,25 +58,18 @@ async function expire(d: RetentionDeps, due: PlannedExpiry, by: Requester): Prom
     }
   }
 
-  const done = await d.db
-    .selectFrom('audit_events')
-    .select('seq')
-    .where('action', '=', 'retention.expire')
-    .where('subject', '=', record.recordingId)
-    .where('outcome', '=', 'ok')
-    .executeTakeFirst();
-  if (!done) {
+  if (!(await retention.expiryAudited(record.recordingId))) {
     await audit(d, by, record.recordingId, 'ok', {
       rule: record.rule, periodEndedAt: record.periodEndedAt, expiredAt: record.expiredAt, objects: record.objects.length, bytes: record.bytes, record: expiryKeys.record(record.recordingId),
     });
   }
-  await d.db.updateTable('recording_expiries').set({ completed_at: nowOf(d).toISOString() }).where('recording_id', '=', record.recordingId).where('completed_at', 'is', null).execute();
+  await retention.completeExpiry(record.recordingId, nowOf(d).toISOString());
   return { recordingId: record.recordingId, outcome: 'expired', objects: record.objects.length, bytes: record.bytes };
 }
 
 /** The record an earlier run wrote stands (its time and list are what was decided); otherwise a new one. */
 async function writeRecord(d: RetentionDeps, due: PlannedExpiry): Promise<ExpiryRecord> {
-  const rec = await d.db.selectFrom('recordings').select('head_link').where('id', '=', due.recordingId).executeTakeFirstOrThrow();
+  const rec = await new RecordingRepository(d.db).get(due.recordingId);
   const now = nowOf(d);
   const fresh: ExpiryRecord = {
     format: EXPIRY_FORMAT, recordingId: due.recordingId, headLink: rec.head_link, rule: due.rule, periodMs: d.periods.unlinkedMs,

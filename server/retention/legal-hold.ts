@@ -6,8 +6,10 @@
  * the database says, and doing it again finishes it.
  */
 import { z } from 'zod';
+import { RecordingRepository } from '../db/recording-repository.ts';
+import { RetentionRepository } from '../db/retention-repository.ts';
 import type { Recording, RecordingRetentionTable } from '../db/schema.ts';
-import { markAudited, NotAllowed, ObjectNotFound, RecordingNotFound, StateConflict } from '../errors.ts';
+import { markAudited, NotAllowed, ObjectNotFound, StateConflict } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
 import type { Decision } from '../policy/policy.ts';
 import { type KeepingDeps, nowOf } from './retention-deps.ts';
@@ -56,12 +58,12 @@ async function changeHold(d: KeepingDeps, recordingId: string, input: unknown, b
     await d.audit.record({ actor: by.actor, action, subject: recordingId, outcome: 'refused', address: by.address, userAgent: by.userAgent, detail: { reason } });
     throw markAudited(err);
   };
-  const rec = await d.db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirst();
-  if (!rec) throw new RecordingNotFound(recordingId);
+  const rec = await new RecordingRepository(d.db).get(recordingId);
   const decision = by.mayHold(rec);
   if (!decision.allow) await refuse(new NotAllowed(decision.reason));
   const { reason } = holdInputSchema.parse(input);
-  const row = await d.db.selectFrom('recording_retention').selectAll().where('recording_id', '=', recordingId).executeTakeFirst();
+  const retention = new RetentionRepository(d.db);
+  const row = await retention.retentionOf(recordingId);
   const held = row?.hold_at != null;
   if (on && held) await refuse(new StateConflict('recording_held', `recording ${recordingId} is held since ${row!.hold_at} (${row!.hold_reason})`));
   if (!on && !held) await refuse(new StateConflict('recording_not_held', `recording ${recordingId} is not under a legal hold`));
@@ -69,10 +71,10 @@ async function changeHold(d: KeepingDeps, recordingId: string, input: unknown, b
   const objects = await holdAll(d, recordingId, on);
   const at = nowOf(d).toISOString();
   const hold: Pick<RecordingRetentionTable, 'hold_reason' | 'hold_by' | 'hold_at'> = on ? { hold_reason: reason, hold_by: by.actor, hold_at: at } : { hold_reason: null, hold_by: null, hold_at: null };
-  if (row) await d.db.updateTable('recording_retention').set(hold).where('recording_id', '=', recordingId).execute();
+  if (row) await retention.changeRetention(recordingId, hold);
   else {
     // No row yet: the recording keeps the unlinked lock its objects were written with.
-    await d.db.insertInto('recording_retention').values({ recording_id: recordingId, category: 'unlinked', retain_until: null, extended_at: null, ...hold }).execute();
+    await retention.addRetention({ recording_id: recordingId, category: 'unlinked', retain_until: null, extended_at: null, ...hold });
   }
   const detail = on ? { reason, objects } : { reason, objects, heldSince: row!.hold_at, heldBy: row!.hold_by, heldFor: row!.hold_reason };
   await d.audit.record({ actor: by.actor, action, subject: recordingId, outcome: 'ok', address: by.address, userAgent: by.userAgent, detail });

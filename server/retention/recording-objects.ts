@@ -5,17 +5,17 @@
  * lost track of is not left out of an extension or a hold.
  */
 import type { Db } from '../db/database.ts';
+import { RetentionRepository } from '../db/retention-repository.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 
 export async function recordingObjectKeys(db: Db, store: EvidenceStore, recordingId: string): Promise<string[]> {
-  const exports = await db.selectFrom('exports').select('id').where('recording_id', '=', recordingId).execute();
-  const redactions = await db.selectFrom('redactions').select('id').where('recording_id', '=', recordingId).execute();
+  const { exportIds, redactionIds } = await new RetentionRepository(db).productsOf(recordingId);
   const prefixes = [
     objectKeys.recordingPrefix(recordingId),
     `derivatives/${recordingId}/`,
-    ...exports.map((e) => `exports/${e.id}/`),
-    ...redactions.map((r) => `redactions/${r.id}/`),
+    ...exportIds.map((id) => `exports/${id}/`),
+    ...redactionIds.map((id) => `redactions/${id}/`),
   ];
   const keys: string[] = [];
   for (const prefix of prefixes) keys.push(...(await store.list(prefix)));

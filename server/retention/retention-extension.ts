@@ -3,6 +3,7 @@
  * (S3 PutObjectRetention, COMPLIANCE), then its retention row records it. Never shorter: a date
  * earlier than the one recorded changes nothing.
  */
+import { RetentionRepository } from '../db/retention-repository.ts';
 import type { RetentionCategory } from '../db/schema.ts';
 import { ObjectNotFound } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
@@ -20,7 +21,8 @@ export interface Extension {
 export async function extendRecording(
   d: KeepingDeps, recordingId: string, proposed: Date, category: RetentionCategory, by: Requester, cause: Record<string, unknown>,
 ): Promise<Extension> {
-  const row = await d.db.selectFrom('recording_retention').selectAll().where('recording_id', '=', recordingId).executeTakeFirst();
+  const retention = new RetentionRepository(d.db);
+  const row = await retention.retentionOf(recordingId);
   const until = laterOf(row?.retain_until, proposed);
   const keys = await recordingObjectKeys(d.db, d.store, recordingId);
   for (const key of keys) {
@@ -33,14 +35,8 @@ export async function extendRecording(
   }
   const extendedAt = nowOf(d).toISOString();
   const fields = { category: laterCategory(row?.category, category), retain_until: until.toISOString(), extended_at: extendedAt };
-  if (row) await d.db.updateTable('recording_retention').set(fields).where('recording_id', '=', recordingId).execute();
-  else {
-    await d.db
-      .insertInto('recording_retention')
-      .values({ recording_id: recordingId, ...fields, hold_reason: null, hold_by: null, hold_at: null })
-      .onConflict((oc) => oc.column('recording_id').doUpdateSet(fields))
-      .execute();
-  }
+  if (row) await retention.changeRetention(recordingId, fields);
+  else await retention.addOrChangeRetention({ recording_id: recordingId, ...fields, hold_reason: null, hold_by: null, hold_at: null }, fields);
   await d.audit.record({ actor: by.actor, action: 'retention.extend', subject: recordingId, outcome: 'ok', address: by.address, userAgent: by.userAgent, detail: { ...cause, until: fields.retain_until, category: fields.category, objects: keys.length } });
   return { recordingId, until: fields.retain_until, objects: keys.length };
 }

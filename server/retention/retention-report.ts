@@ -4,9 +4,8 @@
  * much is sealed each day. Sizes come from the database (the ledger, workers' products, exports),
  * not from listing the store.
  */
-import { sql } from 'kysely';
 import { shanghaiDayOf, shanghaiDayStart } from '../analytics/periods.ts';
-import { linkedToAnyCase } from '../cases/case-links.ts';
+import { RetentionRepository } from '../db/retention-repository.ts';
 import type { PlanDeps } from './expiry-plan.ts';
 import { nowOf } from './retention-deps.ts';
 import { type ShownCategory, shownCategory, unlinkedPeriodEnd } from './retention-rules.ts';
@@ -48,18 +47,7 @@ const byUnit = <T extends { unit: string }>(a: T, b: T) => (a.unit < b.unit ? -1
 export async function retentionReport(d: ReportDeps, unit: string | null = null, growthDays = GROWTH_DAYS): Promise<RetentionReport> {
   const now = nowOf(d);
   const horizon = now.getTime() + EXPIRING_WITHIN_DAYS * 86_400_000;
-  const sum = (table: 'ledger_entries' | 'derivatives' | 'exports') => sql<number>`(select coalesce(sum(size), 0) from ${sql.table(table)} t where t.recording_id = recordings.id)`;
-  const recordings = await d.db
-    .selectFrom('recordings')
-    .leftJoin('recording_retention', 'recording_retention.recording_id', 'recordings.id')
-    .leftJoin('recording_expiries', 'recording_expiries.recording_id', 'recordings.id')
-    .select((eb) => [
-      'recordings.unit', 'recordings.state', 'recordings.ended_at', 'recording_retention.hold_at', 'recording_expiries.completed_at', 'recording_expiries.bytes as freed',
-      sql<number>`case when ${linkedToAnyCase(eb)} then 1 else 0 end`.as('linked'),
-      sum('ledger_entries').as('sealed_bytes'), sum('derivatives').as('derived_bytes'), sum('exports').as('exported_bytes'),
-    ])
-    .$if(unit !== null, (q) => q.where('recordings.unit', '=', unit!))
-    .execute();
+  const recordings = await new RetentionRepository(d.db).keptBytes(unit);
 
   const rows = new Map<string, RetentionReportRow>();
   const expiring = new Map<string, { unit: string; recordings: number; bytes: number }>();
@@ -86,30 +74,11 @@ export async function retentionReport(d: ReportDeps, unit: string | null = null,
   };
 }
 
-/**
- * The ledger's segment sizes by the Beijing day they were sealed. The day is found in SQL, by
- * comparing the sealing time with each day's start, so SQLite and PostgreSQL agree without date
- * functions and no row of the span leaves the database.
- */
+/** The ledger's segment sizes by the Beijing day they were sealed. */
 async function growthOf(d: ReportDeps, now: Date, unit: string | null, days: number): Promise<Growth> {
   const today = shanghaiDayStart(shanghaiDayOf(now)).getTime();
   const starts = Array.from({ length: days }, (_, i) => new Date(today - (days - 1 - i) * DAY_MS).toISOString());
-  const dayOf = days === 1
-    ? sql<number>`${sql.lit(0)}`
-    : sql<number>`case ${sql.join(starts.slice(1).map((start, i) => sql`when ledger_entries.sealed_at < ${start} then ${sql.lit(i)}`), sql` `)} else ${sql.lit(days - 1)} end`;
-  const sealed = d.db
-    .selectFrom('ledger_entries')
-    .innerJoin('recordings', 'recordings.id', 'ledger_entries.recording_id')
-    .select(['recordings.unit', 'ledger_entries.size', dayOf.as('day')])
-    .where('ledger_entries.size', 'is not', null)
-    .where('ledger_entries.sealed_at', '>=', starts[0]!)
-    .where('ledger_entries.sealed_at', '<', new Date(today + DAY_MS).toISOString())
-    .$if(unit !== null, (q) => q.where('recordings.unit', '=', unit!));
-  const rows = await d.db
-    .selectFrom(sealed.as('s'))
-    .select(['s.unit', 's.day', (eb) => eb.fn.sum<number>('s.size').as('bytes')])
-    .groupBy(['s.unit', 's.day'])
-    .execute();
+  const rows = await new RetentionRepository(d.db).sealedBytesByDay(starts, new Date(today + DAY_MS).toISOString(), unit);
   const units = new Map<string, number[]>();
   for (const r of rows) {
     const bytes = units.get(r.unit) ?? new Array<number>(days).fill(0);

@@ -3,8 +3,7 @@
  * recording wherever it is listed or replayed): its category, how long it is kept, who holds it
  * and why, and its expiry once it has one.
  */
-import { sql } from 'kysely';
-import { linkedToAnyCase } from '../cases/case-links.ts';
+import { RetentionRepository } from '../db/retention-repository.ts';
 import { RecordingNotFound } from '../errors.ts';
 import type { PlanDeps } from './expiry-plan.ts';
 import { type ShownCategory, shownCategory, unlinkedPeriodEnd } from './retention-rules.ts';
@@ -45,7 +44,7 @@ export async function shownRetentions(d: ViewDeps, recordingIds: readonly string
   const views = await retentionsOf(d, recordingIds);
   const userIds = [...new Set(views.flatMap((v) => (v.hold?.by.startsWith('user:') ? [v.hold.by.slice(5)] : [])))];
   const people = new Map<string, { badge: string; name: string }>(
-    userIds.length === 0 ? [] : (await d.db.selectFrom('users').select(['id', 'badge', 'name']).where('id', 'in', userIds).execute()).map((u) => [`user:${u.id}`, u]),
+    userIds.length === 0 ? [] : (await new RetentionRepository(d.db).holders(userIds)).map((u) => [`user:${u.id}`, u]),
   );
   const holderOf = (by: string) => {
     const user = people.get(by);
@@ -56,21 +55,7 @@ export async function shownRetentions(d: ViewDeps, recordingIds: readonly string
 
 async function retentionsOf(d: ViewDeps, recordingIds: readonly string[]): Promise<RetentionView[]> {
   if (recordingIds.length === 0) return [];
-  const rows = await d.db
-    .selectFrom('recordings')
-    .leftJoin('recording_retention', 'recording_retention.recording_id', 'recordings.id')
-    .leftJoin('recording_expiries', 'recording_expiries.recording_id', 'recordings.id')
-    .select((eb) => [
-      'recordings.id', 'recordings.ended_at', 'recording_retention.category', 'recording_retention.retain_until', 'recording_retention.hold_reason',
-      'recording_retention.hold_by', 'recording_retention.hold_at', 'recording_expiries.rule', 'recording_expiries.period_ended_at',
-      'recording_expiries.started_at', 'recording_expiries.completed_at', 'recording_expiries.objects', 'recording_expiries.bytes',
-      sql<number>`case when ${linkedToAnyCase(eb)} then 1 else 0 end`.as('linked'),
-      eb.exists(
-        eb.selectFrom('case_archived_links').select('case_archived_links.recording_id').where('case_archived_links.recording_id', '=', eb.ref('recordings.id')),
-      ).as('archived'),
-    ])
-    .where('recordings.id', 'in', recordingIds)
-    .execute();
+  const rows = await new RetentionRepository(d.db).retentionStates(recordingIds);
   return rows.map((row) => {
     const held = row.hold_at !== null;
     const linked = Boolean(row.linked);
