@@ -1,4 +1,5 @@
 /** Records a worker's product with the hash of the original it came from (stored by store-product.ts). */
+import { DerivativeRepository } from '../server/db/derivative-repository.ts';
 import type { Derivative, DerivativeKind } from '../server/db/schema.ts';
 import { objectKeys } from '../server/ledger/object-keys.ts';
 import type { WorkerDeps } from './job-handler.ts';
@@ -28,7 +29,8 @@ export interface NewDerivative {
 }
 
 export async function storeDerivative(deps: Pick<WorkerDeps, 'db' | 'store' | 'retentionDays'>, d: NewDerivative): Promise<Derivative> {
-  const existing = await findDerivative(deps, d.recordingId, d.idx, d.kind);
+  const derivatives = new DerivativeRepository(deps.db);
+  const existing = await derivatives.find(d.recordingId, d.idx, d.kind);
   if (existing) return existing;
   const [ext, contentType] = EXT[d.kind];
   const key = objectKeys.derivative(d.recordingId, d.kind, d.idx, ext);
@@ -37,10 +39,10 @@ export async function storeDerivative(deps: Pick<WorkerDeps, 'db' | 'store' | 'r
     recording_id: d.recordingId, idx: d.idx, kind: d.kind, object_key: key, sha256, size, source_sha256: d.sourceSha256,
     duration_ms: d.durationMs ?? null, job_id: d.jobId, created_at: new Date().toISOString(),
   };
-  await deps.db.insertInto('derivatives').values(row).onConflict((oc) => oc.doNothing()).execute();
-  return (await findDerivative(deps, d.recordingId, d.idx, d.kind))!;
+  await derivatives.add(row);
+  return (await derivatives.find(d.recordingId, d.idx, d.kind))!;
 }
 
 export function findDerivative(deps: Pick<WorkerDeps, 'db'>, recordingId: string, idx: number, kind: DerivativeKind): Promise<Derivative | undefined> {
-  return deps.db.selectFrom('derivatives').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx).where('kind', '=', kind).executeTakeFirst();
+  return new DerivativeRepository(deps.db).find(recordingId, idx, kind);
 }

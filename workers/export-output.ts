@@ -4,17 +4,19 @@
  * the stored bytes, so the row, the audit and the store always name the same file.
  */
 import { AuditLog } from '../server/audit/audit-log.ts';
+import { ExportRepository } from '../server/db/export-repository.ts';
+import { RecordingRepository } from '../server/db/recording-repository.ts';
 import type { Export, Recording } from '../server/db/schema.ts';
-import { ExportNotFound, loadRecording, RecordingNotClosed } from '../server/exports/export-requests.ts';
+import { ExportNotFound, RecordingNotClosed } from '../server/exports/export-requests.ts';
 import { objectKeys } from '../server/ledger/object-keys.ts';
 import type { PutSource } from '../server/storage/evidence-store.ts';
 import type { JobContext, WorkerDeps } from './job-handler.ts';
 import { storeProduct } from './store-product.ts';
 
 export async function loadExport(deps: Pick<WorkerDeps, 'db'>, exportId: string, kind: Export['kind']): Promise<{ exp: Export; recording: Recording }> {
-  const exp = await deps.db.selectFrom('exports').selectAll().where('id', '=', exportId).where('kind', '=', kind).executeTakeFirst();
+  const exp = await new ExportRepository(deps.db).find(exportId, kind);
   if (!exp) throw new ExportNotFound(exportId);
-  const recording = await loadRecording(deps.db, exp.recording_id);
+  const recording = await new RecordingRepository(deps.db).get(exp.recording_id);
   if (recording.state !== 'closed') throw new RecordingNotClosed(recording.id);
   return { exp, recording };
 }
@@ -27,7 +29,7 @@ export async function storeExport(
 ): Promise<{ objectKey: string; sha256: string; size: number }> {
   const key = objectKeys.exportFile(exp.id, file.name);
   const { sha256, size } = await storeProduct(deps, key, file.source, file.contentType);
-  await deps.db.updateTable('exports').set({ object_key: key, sha256, size }).where('id', '=', exp.id).execute();
+  await new ExportRepository(deps.db).recordFile(exp.id, { objectKey: key, sha256, size });
   await new AuditLog(deps.db).record({
     actor: `worker:${ctx.jobId}`, action: 'export.made', subject: exp.recording_id, outcome: 'ok', sessionId: exp.id, object: key, bytes: size,
     detail: { exportId: exp.id, kind: exp.kind, recipient: exp.recipient, approvalNo: exp.approval_no, sha256 },

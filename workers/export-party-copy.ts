@@ -10,12 +10,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../server/crypto/hash.ts';
+import { RecordingRepository } from '../server/db/recording-repository.ts';
+import { RedactionRepository } from '../server/db/redaction-repository.ts';
 import type { Export } from '../server/db/schema.ts';
 import { LiuhenError, NotFound, StateConflict } from '../server/errors.ts';
 import { markKind } from '../server/forensic/codeword.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { CONCAT_LIST, concatList, PROGRESS_FILE, partyCopyArgs, WATERMARK_FONT, WATERMARK_TEXT, watermarkText } from '../server/media/party-copy-args.ts';
-import { loadRedaction } from '../server/redaction/redactions.ts';
 import { findDerivative } from './derivatives.ts';
 import { madeAlready, loadExport, storeExport } from './export-output.ts';
 import { watchProgress } from './ffmpeg-progress.ts';
@@ -62,8 +63,7 @@ export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportI
   else await deriveMarkedVariants(recording.id, { ...ctx, progress: (p: number) => ctx.progress(Math.floor(p / 2)) }, deps);
   await ctx.progress(50);
 
-  const segments = await deps.db
-    .selectFrom('ledger_entries').select(['idx', 'duration_ms', 'sha256']).where('recording_id', '=', recording.id).where('kind', '=', 'segment').orderBy('idx').execute();
+  const segments = await new RecordingRepository(deps.db).segments(recording.id);
   return withScratchDir(deps.workDir, async (dir) => {
     for (const s of segments) {
       const kind = markKind(deps.codewordKey, exp.id, s.idx);
@@ -94,7 +94,7 @@ export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportI
 
 /** The redaction a copy is made from: of this recording, and done (its job may still be running: retried). */
 async function readyRedaction(deps: Pick<WorkerDeps, 'db'>, redactionId: string, recordingId: string): Promise<void> {
-  const redaction = await loadRedaction(deps.db, redactionId);
+  const redaction = await new RedactionRepository(deps.db).get(redactionId);
   // A redaction of another recording is no redaction of this one.
   if (redaction.recording_id !== recordingId) throw new NotFound('redaction', redactionId);
   if (redaction.state !== 'ready') throw new StateConflict('redaction_not_ready', `redaction ${redactionId} is ${redaction.state}`);
@@ -103,7 +103,6 @@ async function readyRedaction(deps: Pick<WorkerDeps, 'db'>, redactionId: string,
 /** Segment idx's marked variant for this copy: the redaction's when it is made from one, else the recording's replay variant. */
 function markedVariant(deps: Pick<WorkerDeps, 'db'>, exp: Export, idx: number, kind: 'mark_a' | 'mark_b') {
   return exp.redaction_id
-    ? deps.db.selectFrom('redacted_segments').select(['object_key', 'sha256', 'source_sha256'])
-      .where('redaction_id', '=', exp.redaction_id).where('idx', '=', idx).where('variant', '=', kind).executeTakeFirst()
+    ? new RedactionRepository(deps.db).markedVariant(exp.redaction_id, idx, kind)
     : findDerivative(deps, exp.recording_id, idx, kind);
 }

@@ -10,16 +10,17 @@
  * out (a segment whose job failed, a recording sealed before marks were made per segment), so a
  * closed recording is marked throughout before a party copy is made from it.
  */
-import { InvalidInput, RecordingNotFound } from '../server/errors.ts';
+import { RecordingRepository } from '../server/db/recording-repository.ts';
+import { InvalidInput } from '../server/errors.ts';
 import type { JobContext, WorkerDeps } from './job-handler.ts';
 import { makeSegmentProducts } from './segment-derive.ts';
 
 export async function deriveMarkedVariants(recordingId: string, ctx: JobContext, deps: WorkerDeps): Promise<void> {
-  const recording = await deps.db.selectFrom('recordings').select('state').where('id', '=', recordingId).executeTakeFirst();
-  if (!recording) throw new RecordingNotFound(recordingId);
+  const recordings = new RecordingRepository(deps.db);
+  const recording = await recordings.get(recordingId);
   // Marked throughout means every segment there will ever be: only a closed recording has them all.
   if (recording.state !== 'closed') throw new InvalidInput(`recording ${recordingId} is not closed`);
-  const segments = await deps.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('kind', '=', 'segment').orderBy('idx').execute();
+  const segments = await recordings.segments(recordingId);
   for (const [n, entry] of segments.entries()) {
     await makeSegmentProducts(entry, ['mark_a', 'mark_b'], ctx, deps);
     await ctx.progress(Math.round((100 * (n + 1)) / segments.length));

@@ -12,37 +12,39 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AuditLog } from '../server/audit/audit-log.ts';
 import { sha256Hex } from '../server/crypto/hash.ts';
+import { RecordingRepository } from '../server/db/recording-repository.ts';
+import { RedactionRepository } from '../server/db/redaction-repository.ts';
 import type { LedgerEntry, RedactedVariant, Redaction } from '../server/db/schema.ts';
 import { InvalidInput } from '../server/errors.ts';
-import { loadRecording, RecordingNotClosed } from '../server/exports/export-requests.ts';
+import { RecordingNotClosed } from '../server/exports/export-requests.ts';
 import { objectKeys } from '../server/ledger/object-keys.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { probeVideo } from '../server/media/probe.ts';
 import { REDACTED_VARIANTS, redactedFile, redactionArgs } from '../server/media/redaction-args.ts';
 import { buildRedactionManifest, type RedactionManifest, signatureKeyOf } from '../server/redaction/redaction-manifest.ts';
 import { marksForSegment, type RedactionMarks, redactionMarksSchema } from '../server/redaction/redaction-marks.ts';
-import { loadRedaction } from '../server/redaction/redactions.ts';
 import type { JobContext, JobHandler, WorkerDeps } from './job-handler.ts';
 import { fetchOriginal } from './original-segment.ts';
 import { withScratchDir } from './scratch-dir.ts';
 import { storeProduct } from './store-product.ts';
 
 export const recordingRedact: JobHandler<'recording.redact'> = async ({ redactionId }, ctx, deps) => {
-  const redaction = await loadRedaction(deps.db, redactionId);
+  const redactions = new RedactionRepository(deps.db);
+  const redaction = await redactions.get(redactionId);
   if (redaction.state === 'ready') return { manifestKey: redaction.manifest_key };
   const audit = new AuditLog(deps.db);
   const event = { actor: `worker:${ctx.jobId}`, subject: redaction.recording_id, sessionId: redactionId };
   // A retry after a failure is under way again.
-  await deps.db.updateTable('redactions').set({ state: 'pending', error: null }).where('id', '=', redactionId).execute();
+  await redactions.markPending(redactionId);
   try {
     const manifestKey = await redact(redaction, ctx, deps);
-    await deps.db.updateTable('redactions').set({ state: 'ready', manifest_key: manifestKey }).where('id', '=', redactionId).execute();
+    await redactions.markReady(redactionId, manifestKey);
     await audit.record({ ...event, action: 'redaction.made', outcome: 'ok', object: manifestKey, detail: { redactionId } });
     await ctx.progress(100);
     return { manifestKey };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    await deps.db.updateTable('redactions').set({ state: 'failed', error: message }).where('id', '=', redactionId).execute();
+    await redactions.markFailed(redactionId, message);
     await audit.record({ ...event, action: 'redaction.made', outcome: 'error', detail: { redactionId, error: message } });
     throw e;
   }
@@ -50,11 +52,11 @@ export const recordingRedact: JobHandler<'recording.redact'> = async ({ redactio
 
 /** Makes what is missing, then writes and signs the manifest; returns the manifest's key. */
 async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): Promise<string> {
-  const recording = await loadRecording(deps.db, redaction.recording_id);
+  const recordings = new RecordingRepository(deps.db);
+  const recording = await recordings.get(redaction.recording_id);
   if (recording.state !== 'closed' || !recording.manifest_key) throw new RecordingNotClosed(recording.id);
   const marks = redactionMarksSchema.parse(JSON.parse(redaction.marks));
-  const segments = await deps.db
-    .selectFrom('ledger_entries').selectAll().where('recording_id', '=', recording.id).where('kind', '=', 'segment').orderBy('idx').execute();
+  const segments = await recordings.segments(recording.id);
 
   let positionMs = 0;
   for (const [n, entry] of segments.entries()) {
@@ -63,7 +65,7 @@ async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): 
     await ctx.progress(Math.round((95 * (n + 1)) / segments.length));
   }
 
-  const rows = await deps.db.selectFrom('redacted_segments').selectAll().where('redaction_id', '=', redaction.id).execute();
+  const rows = await new RedactionRepository(deps.db).segments(redaction.id);
   const manifestKey = objectKeys.redactionManifest(redaction.id);
   const manifest = buildRedactionManifest({
     redactionId: redaction.id,
@@ -96,7 +98,8 @@ async function redactSegment(
   positionMs: number,
   deps: WorkerDeps,
 ): Promise<void> {
-  const made = await deps.db.selectFrom('redacted_segments').select('variant').where('redaction_id', '=', redactionId).where('idx', '=', entry.idx).execute();
+  const redactions = new RedactionRepository(deps.db);
+  const made = await redactions.variantsMade(redactionId, entry.idx);
   if (made.length === REDACTED_VARIANTS.length) return;
   return withScratchDir(deps.workDir, async (dir) => {
     const original = await fetchOriginal(deps, entry, dir);
@@ -109,15 +112,11 @@ async function redactSegment(
       if (made.some((m) => m.variant === variant)) continue;
       const key = objectKeys.redactedSegment(redactionId, variant, entry.idx);
       const { sha256, size } = await storeProduct(deps, key, await fs.readFile(path.join(dir, redactedFile(variant))), 'video/mp2t');
-      await deps.db
-        .insertInto('redacted_segments')
-        .values({
-          // Frames pass through one for one: a variant lasts as long as its original.
-          redaction_id: redactionId, idx: entry.idx, variant, object_key: key, sha256, size, source_sha256: entry.sha256!, duration_ms: entry.duration_ms,
-          created_at: new Date().toISOString(),
-        })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+      await redactions.addSegment({
+        // Frames pass through one for one: a variant lasts as long as its original.
+        redaction_id: redactionId, idx: entry.idx, variant, object_key: key, sha256, size, source_sha256: entry.sha256!, duration_ms: entry.duration_ms,
+        created_at: new Date().toISOString(),
+      });
     }
   });
 }

@@ -5,11 +5,11 @@
  * at once; anything else is retried with backoff by the queue.
  */
 import { z, ZodError } from 'zod';
+import { JobRepository } from '../server/db/job-repository.ts';
 import type { JobKind } from '../server/db/schema.ts';
 import { LiuhenError } from '../server/errors.ts';
 import { JOB_KINDS, jobPayloads } from '../server/queue/job-kinds.ts';
 import { ForeignJob, JobGivenUp, type ReceivedJob } from '../server/queue/job-queue.ts';
-import { recordCompleted, recordFailure, recordProgress, startRun } from '../server/queue/job-rows.ts';
 import type { JobContext, JobHandlers, WorkerDeps } from './job-handler.ts';
 
 const jobKind = z.enum(JOB_KINDS as [JobKind, ...JobKind[]]);
@@ -22,9 +22,10 @@ function callHandler<K extends JobKind>(handlers: JobHandlers, kind: K, data: un
 }
 
 export function jobRunner(handlers: JobHandlers, deps: WorkerDeps): (job: ReceivedJob) => Promise<unknown> {
-  const { db, log } = deps;
+  const { log } = deps;
+  const jobs = new JobRepository(deps.db);
   return async (job) => {
-    const start = await startRun(db, job.id);
+    const start = await jobs.startRun(job.id);
     // Only a job this database knows to be done may be acknowledged without running: one it has
     // never heard of is another installation's, and acknowledging it would lose it there.
     if (start === 'foreign') throw new ForeignJob(`job ${job.id} is not in this installation's database`);
@@ -32,15 +33,15 @@ export function jobRunner(handlers: JobHandlers, deps: WorkerDeps): (job: Receiv
       log.info({ job: job.id }, 'job delivered again after it finished; not run twice');
       return undefined;
     }
-    const ctx: JobContext = { jobId: job.id, progress: (percent) => recordProgress(db, job.id, percent) };
+    const ctx: JobContext = { jobId: job.id, progress: (percent) => jobs.recordProgress(job.id, percent) };
     try {
       const result = await callHandler(handlers, jobKind.parse(job.kind), job.data, ctx, deps);
-      await recordCompleted(db, job.id, result);
+      await jobs.recordCompleted(job.id, result);
       return result;
     } catch (e) {
       const message = e instanceof ZodError ? `invalid job: ${e.issues.map((i) => `${i.path.join('.') || 'kind'}: ${i.message}`).join('; ')}` : e instanceof Error ? e.message : String(e);
       const final = cannotMend(e) || job.lastAttempt;
-      await recordFailure(db, job.id, message, final);
+      await jobs.recordFailure(job.id, message, final);
       log.warn({ job: job.id, kind: job.kind, final, err: e }, final ? 'job failed' : 'job failed; it will be retried');
       throw cannotMend(e) ? new JobGivenUp(message) : e;
     }

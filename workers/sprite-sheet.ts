@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidInput, RecordingNotFound } from '../server/errors.ts';
+import { RecordingRepository } from '../server/db/recording-repository.ts';
+import { InvalidInput } from '../server/errors.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { SPRITE_INPUT_PATTERN, spriteArgs, spriteInputName } from '../server/media/rendition-args.ts';
 import { type SpriteLayout, spriteLayout, thumbnailsVtt } from '../server/media/thumbnail-track.ts';
@@ -16,11 +17,11 @@ import { makeSegmentProducts } from './segment-derive.ts';
 import { withScratchDir } from './scratch-dir.ts';
 
 export async function deriveSpriteSheet(recordingId: string, ctx: JobContext, deps: WorkerDeps): Promise<void> {
-  const recording = await deps.db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirst();
-  if (!recording) throw new RecordingNotFound(recordingId);
+  const recordings = new RecordingRepository(deps.db);
+  const recording = await recordings.get(recordingId);
   // A live recording's sheet would be outgrown by its next segment.
   if (recording.state !== 'closed') throw new InvalidInput(`recording ${recordingId} is not closed`);
-  const segments = await deps.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('kind', '=', 'segment').orderBy('idx').execute();
+  const segments = await recordings.segments(recordingId);
   const layout = spriteLayout(segments.map((e) => ({ idx: e.idx, durationMs: e.duration_ms })));
   // Only gaps: no picture to show, and the routes keep answering not_ready.
   if (layout.tiles.length === 0) return;

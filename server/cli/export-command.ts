@@ -5,9 +5,12 @@
  */
 import fs from 'node:fs/promises';
 import { z } from 'zod';
+import { ExportRepository } from '../db/export-repository.ts';
+import { JobRepository } from '../db/job-repository.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Export, Job } from '../db/schema.ts';
 import { InvalidInput } from '../errors.ts';
-import { createExport, loadRecording } from '../exports/export-requests.ts';
+import { createExport, ExportNotFound } from '../exports/export-requests.ts';
 import type { Core } from '../core.ts';
 import { writeHashed } from '../storage/stream-hash.ts';
 import { CLI_ACTOR } from './actor.ts';
@@ -40,7 +43,7 @@ export async function exportCommand(core: Core, input: ExportFlags): Promise<num
   const { recordingId, out, ...request } = exportFlagsSchema.parse(input);
   // Refused before any work is done: a finished export is never written over a file.
   if (await fs.access(out).then(() => true, () => false)) throw new InvalidInput(`${out} exists; give --out a new file`);
-  const recording = await loadRecording(core.db, recordingId);
+  const recording = await new RecordingRepository(core.db).get(recordingId);
   const { exportId, jobId } = await createExport(core, recording, request, { actor: CLI_ACTOR });
   process.stderr.write(`export ${exportId} (job ${jobId}) of ${recordingId}\n`);
 
@@ -70,9 +73,12 @@ async function follow(core: Core, exportId: string, jobId: string): Promise<{ ex
   const since = Date.now();
   let hinted = false;
   let lastError: string | null = null;
+  const jobs = new JobRepository(core.db);
+  const exports = new ExportRepository(core.db);
   for (;;) {
-    const job: Job = await core.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
-    const exp = await core.db.selectFrom('exports').selectAll().where('id', '=', exportId).executeTakeFirstOrThrow();
+    const job: Job = await jobs.get(jobId);
+    const exp = await exports.find(exportId);
+    if (!exp) throw new ExportNotFound(exportId);
     if (exp.object_key) {
       bar.draw(100, 'completed');
       bar.end();

@@ -11,11 +11,13 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
+import { ExportRepository } from '../db/export-repository.ts';
+import { JobRepository } from '../db/job-repository.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Export, Recording } from '../db/schema.ts';
-import { LiuhenError, markAudited, NotAllowed, RecordingNotFound } from '../errors.ts';
+import { LiuhenError, markAudited, NotAllowed } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { mayGiveOut } from '../policy/policy.ts';
-import { enqueueJob } from '../queue/outbox.ts';
 import { idSchema } from '../ids.ts';
 
 /** Printable text only: it is burned into the picture and printed in the audit log. */
@@ -49,10 +51,8 @@ export interface Requester {
   userAgent?: string | null;
 }
 
-export async function loadRecording(db: Db, recordingId: string): Promise<Recording> {
-  const rec = await db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirst();
-  if (!rec) throw new RecordingNotFound(recordingId);
-  return rec;
+export function loadRecording(db: Db, recordingId: string): Promise<Recording> {
+  return new RecordingRepository(db).get(recordingId);
 }
 
 /** A party copy made under an approved party request: the request, and the redaction it was approved as. */
@@ -76,13 +76,13 @@ export async function createExport(deps: { db: Db; audit: AuditLog }, recording:
   const exportId = newId('exp');
   const recipient = request.kind === 'party_copy' ? request.recipient : null;
   const approvalNo = request.kind === 'party_copy' ? request.approvalNo : null;
-  const jobId = await deps.db.transaction().execute(async (tx) => {
-    const job = await enqueueJob(tx, request.kind === 'package' ? 'export.package' : 'export.party_copy', { exportId }, exportId);
+  const jobId = await new ExportRepository(deps.db).transaction(async (exports) => {
+    const job = await exports.beside(JobRepository).enqueue(request.kind === 'package' ? 'export.package' : 'export.party_copy', { exportId }, exportId);
     const row: Export = {
       id: exportId, kind: request.kind, recording_id: recording.id, requested_by: by.actor, recipient, approval_no: approvalNo,
       redaction_id: redactionId, request_id: origin?.requestId ?? null, job_id: job, object_key: null, sha256: null, size: null, created_at: new Date().toISOString(),
     };
-    await tx.insertInto('exports').values(row).execute();
+    await exports.add(row);
     return job;
   });
   await deps.audit.record({ ...audited, outcome: 'ok', sessionId: exportId, detail: { exportId, jobId, kind: request.kind, recipient, approvalNo, ...(origin ? { requestId: origin.requestId, redactionId } : {}) } });

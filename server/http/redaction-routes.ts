@@ -6,11 +6,12 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
+import { RedactionRepository } from '../db/redaction-repository.ts';
 import type { Recording } from '../db/schema.ts';
-import { loadRecording } from '../exports/export-requests.ts';
 import { mayReadRedactions, mayRedact } from '../policy/redaction-policy.ts';
 import { redactionMarksSchema } from '../redaction/redaction-marks.ts';
-import { createRedaction, loadRedaction, presentRedaction, redactionIdSchema } from '../redaction/redactions.ts';
+import { createRedaction, presentRedaction, redactionIdSchema } from '../redaction/redactions.ts';
 import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
@@ -41,6 +42,8 @@ export function redactionRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use(['/recordings/:id/redactions', '/redactions'], requireAuth(d.auth));
+  const recordings = new RecordingRepository(d.db);
+  const redactions = new RedactionRepository(d.db);
 
   const decide = async (req: Request, viewer: Viewer, rec: Recording, may: typeof mayRedact, action: string) =>
     enforce(d.audit, req, viewer, may(viewer, rec, await d.playback.replayDecision(viewer, rec)), action, rec.id);
@@ -50,7 +53,7 @@ export function redactionRoutes(d: ApiDeps): Router {
     params: recordingParam, body: requestBody, responses: { 201: z.object({ redactionId: z.string(), jobId: z.string() }).strict() },
   }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const rec = await loadRecording(d.db, input.params.id);
+    const rec = await recordings.get(input.params.id);
     await decide(req, viewer, rec, mayRedact, 'redaction.request');
     const { marks } = asSent.parse(req.body);
     res.status(201).json(await createRedaction(d, rec, marks, { actor: `user:${viewer.id}`, ...contextOf(req) }));
@@ -61,16 +64,16 @@ export function redactionRoutes(d: ApiDeps): Router {
     params: recordingParam, responses: { 200: z.object({ redactions: z.array(redactionSchema) }).strict() },
   }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const rec = await loadRecording(d.db, input.params.id);
+    const rec = await recordings.get(input.params.id);
     await decide(req, viewer, rec, mayReadRedactions, 'redaction.list');
-    const rows = await d.db.selectFrom('redactions').selectAll().where('recording_id', '=', rec.id).orderBy('created_at', 'desc').execute();
+    const rows = await redactions.ofRecording(rec.id);
     res.json({ redactions: rows.map(presentRedaction) });
   });
 
   route({ method: 'get', path: '/redactions/:id', summary: 'one redaction', caller: 'user', params: redactionParam, responses: { 200: redactionSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const redaction = await loadRedaction(d.db, input.params.id);
-    await decide(req, viewer, await loadRecording(d.db, redaction.recording_id), mayReadRedactions, 'redaction.read');
+    const redaction = await redactions.get(input.params.id);
+    await decide(req, viewer, await recordings.get(redaction.recording_id), mayReadRedactions, 'redaction.read');
     res.json(presentRedaction(redaction));
   });
   return r;

@@ -10,18 +10,17 @@
  * and adds again the ones it no longer holds. Jobs that were running when Redis forgot them are
  * left to their worker, which records how they ended.
  */
-import type { Selectable } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
-import type { OutboxTable } from '../db/schema.ts';
+import { JobRepository, type OutboxRow } from '../db/job-repository.ts';
 import { type JobProducer, openJobProducer, type OutgoingJob } from './job-queue.ts';
 import { queueSettings } from './queue-prefix.ts';
 
 const POLL_MS = 500;
 const BATCH = 100;
 
-const outgoing = (row: Selectable<OutboxTable>): OutgoingJob => ({ id: row.id, kind: row.kind, payload: JSON.parse(row.payload), priority: row.priority });
+const outgoing = (row: OutboxRow): OutgoingJob => ({ id: row.id, kind: row.kind, payload: JSON.parse(row.payload), priority: row.priority });
 
 export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
@@ -32,12 +31,14 @@ export class OutboxRelay {
   private recheck = true;
   /** a failure was logged; its end will be too */
   private failing = false;
+  private readonly jobs: JobRepository;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly queue: JobProducer,
     private readonly log: Logger,
   ) {
+    this.jobs = new JobRepository(db);
     queue.onUp(() => {
       this.recheck = true;
       this.nudge();
@@ -95,14 +96,10 @@ export class OutboxRelay {
 
   /** Returns how many rows it moved. */
   private async relayBatch(): Promise<number> {
-    const rows = await this.db.selectFrom('outbox').selectAll().where('enqueued_at', 'is', null).orderBy('created_at').orderBy('id').limit(BATCH).execute();
+    const rows = await this.jobs.unrelayed(BATCH);
     if (rows.length === 0) return 0;
     await this.queue.add(rows.map(outgoing));
-    await this.db
-      .updateTable('outbox')
-      .set({ enqueued_at: new Date().toISOString() })
-      .where('id', 'in', rows.map((r) => r.id))
-      .execute();
+    await this.jobs.markRelayed(rows.map((r) => r.id));
     return rows.length;
   }
 
@@ -110,24 +107,13 @@ export class OutboxRelay {
     let after = '';
     let added = 0;
     for (;;) {
-      const rows = await this.db
-        .selectFrom('outbox')
-        .innerJoin('jobs', 'jobs.id', 'outbox.id')
-        .selectAll('outbox')
-        .where('outbox.enqueued_at', 'is not', null)
-        .where('jobs.state', '=', 'waiting')
-        .where('outbox.id', '>', after)
-        .orderBy('outbox.id')
-        .limit(BATCH)
-        .execute();
+      const rows = await this.jobs.relayedWaiting(after, BATCH);
       if (rows.length === 0) break;
       after = rows[rows.length - 1]!.id;
       const missing = await this.queue.missing(rows.map((r) => r.id));
       if (missing.length === 0) continue;
       // Asked again after Redis answered: a job that finished meanwhile says so here first.
-      const stillWaiting = new Set(
-        (await this.db.selectFrom('jobs').select('id').where('id', 'in', missing).where('state', '=', 'waiting').execute()).map((r) => r.id),
-      );
+      const stillWaiting = new Set(await this.jobs.stillWaiting(missing));
       const lost = rows.filter((r) => stillWaiting.has(r.id));
       if (lost.length === 0) continue;
       await this.queue.add(lost.map(outgoing));

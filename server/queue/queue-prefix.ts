@@ -7,6 +7,7 @@
  */
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import { JobRepository } from '../db/job-repository.ts';
 import type { QueueConfig } from './job-queue.ts';
 
 /** 12 hex digits (48 bits) tell apart any number of installations one Redis will ever see. */
@@ -15,6 +16,6 @@ const ID_DIGITS = 12;
 /** The queue settings with their prefix: the one set explicitly, or this installation's own. */
 export async function queueSettings(db: Db, queue: Config['queue']): Promise<QueueConfig> {
   if (queue.prefix !== undefined) return { ...queue, prefix: queue.prefix };
-  const { id } = await db.selectFrom('installation').select('id').executeTakeFirstOrThrow();
+  const id = await new JobRepository(db).installationId();
   return { ...queue, prefix: `liuhen-${id.slice(0, ID_DIGITS)}` };
 }

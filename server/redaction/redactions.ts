@@ -5,20 +5,15 @@
  */
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
+import { JobRepository } from '../db/job-repository.ts';
+import { RedactionRepository } from '../db/redaction-repository.ts';
 import type { Recording, Redaction } from '../db/schema.ts';
-import { InvalidInput, markAudited, NotFound } from '../errors.ts';
+import { InvalidInput, markAudited } from '../errors.ts';
 import { RecordingNotClosed, type Requester } from '../exports/export-requests.ts';
 import { idSchema, newId } from '../ids.ts';
-import { enqueueJob } from '../queue/outbox.ts';
 import { marksBeyond, type RedactionMarks, redactionMarksSchema } from './redaction-marks.ts';
 
 export const redactionIdSchema = idSchema('red');
-
-export async function loadRedaction(db: Db, redactionId: string): Promise<Redaction> {
-  const row = await db.selectFrom('redactions').selectAll().where('id', '=', redactionId).executeTakeFirst();
-  if (!row) throw new NotFound('redaction', redactionId);
-  return row;
-}
 
 /** A redaction as the API shows it. */
 export function presentRedaction(r: Redaction) {
@@ -48,14 +43,14 @@ export async function createRedaction(
   if (beyond > 0) throw await refuse(new InvalidInput(`${beyond} mark(s) end after the recording (${recording.duration_ms} ms)`), 'marks_outside_recording');
 
   const redactionId = newId('red');
-  const jobId = await deps.db.transaction().execute(async (tx) => {
+  const jobId = await new RedactionRepository(deps.db).transaction(async (redactions) => {
     // The recording is the job's subject: the replay page follows it with the recording's other jobs.
-    const job = await enqueueJob(tx, 'recording.redact', { redactionId }, recording.id);
+    const job = await redactions.beside(JobRepository).enqueue('recording.redact', { redactionId }, recording.id);
     const row: Redaction = {
       id: redactionId, recording_id: recording.id, marks: JSON.stringify(marks), state: 'pending', job_id: job, manifest_key: null, error: null,
       created_by: by.actor, created_at: new Date().toISOString(),
     };
-    await tx.insertInto('redactions').values(row).execute();
+    await redactions.add(row);
     return job;
   });
   await deps.audit.record({ ...audited, outcome: 'ok', sessionId: redactionId, detail: { redactionId, jobId, mute: marks.mute.length, blur: marks.blur.length } });
