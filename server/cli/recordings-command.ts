@@ -1,8 +1,9 @@
 import type { Core } from '../core.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import { EXIT } from './exit-codes.ts';
 
 export async function recordingsList(core: Core, json: boolean): Promise<number> {
-  const rows = await core.db.selectFrom('recordings').selectAll().orderBy('started_at').execute();
+  const rows = await new RecordingRepository(core.db).all();
   const list = rows.map((r) => ({
     id: r.id,
     device: r.device_id,

@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import { ChecksumMismatch } from '../errors.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { ALL_VALID, coarseFrame } from './frame-compare.ts';
@@ -38,9 +39,7 @@ export interface ReferenceDeps {
 }
 
 export async function loadReference(deps: ReferenceDeps, recordingId: string): Promise<Reference> {
-  const entries = await deps.db
-    .selectFrom('ledger_entries').select(['idx', 'object_key', 'sha256', 'start_at', 'duration_ms'])
-    .where('recording_id', '=', recordingId).where('kind', '=', 'segment').orderBy('idx').execute();
+  const entries = await new RecordingRepository(deps.db).segments(recordingId);
   const segments: ReferenceSegment[] = [];
   // Only gaps: no picture to compare with (and ffmpeg would refuse an empty input).
   if (entries.length === 0) return { recordingId, frames: [], coarse: [], segments };

@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import { RecordingNotFound } from '../errors.ts';
+import { ForensicRepository } from '../db/forensic-repository.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import { LEAK_GREY_HEIGHT, LEAK_GREY_WIDTH } from '../media/grey-frames-args.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { codewordVariant } from './codeword.ts';
@@ -84,10 +85,8 @@ export async function trace(deps: TraceDeps, file: string, opts: { actor: string
  * recording has it that way.
  */
 async function locate(deps: TraceDeps, file: string, recordingId?: string): Promise<{ reference: Reference; position: LeakPosition } | null> {
-  if (recordingId && !(await deps.db.selectFrom('recordings').select('id').where('id', '=', recordingId).executeTakeFirst())) throw new RecordingNotFound(recordingId);
-  const ids = recordingId
-    ? [recordingId]
-    : (await deps.db.selectFrom('derivatives').select('recording_id').distinct().where('kind', '=', 'mark_a').execute()).map((r) => r.recording_id);
+  if (recordingId) await new RecordingRepository(deps.db).get(recordingId);
+  const ids = recordingId ? [recordingId] : await new ForensicRepository(deps.db).markedRecordings();
   if (ids.length === 0) return null;
   const passes = [
     async () => ({ leak: await decodeGreyFrames(deps.ffmpegPath, file), position: plainPosition }),
@@ -119,7 +118,7 @@ export async function judgePosition(deps: Pick<TraceDeps, 'db' | 'codewordKey'>,
   const keep = readablePixels(alignment.segments.flatMap((s) => s.pairs), view.shown);
   const segments = alignment.segments.filter((s) => s.pairs.length > 0).map((s) => ({ idx: s.idx, ...readMark(s.pairs, keep) }));
   const bits = new Map(segments.flatMap((s) => (s.bit ? [[s.idx, s.bit] as const] : [])));
-  const verdict = judge(bits, await recipientsOf(deps.db, reference.recordingId), (r, idx) => codewordVariant(deps.codewordKey, r.id, idx));
+  const verdict = judge(bits, await recipientsOf(new ForensicRepository(deps.db), reference.recordingId), (r, idx) => codewordVariant(deps.codewordKey, r.id, idx));
   return {
     outcome: verdict.match ? 'named' : 'cannot_name',
     sha256,
@@ -161,12 +160,9 @@ function momentOf(reference: Reference, n: number): TraceReport['from'] {
 }
 
 /** Everyone who could have received the recording's marked variants. */
-async function recipientsOf(db: Db, recordingId: string): Promise<Recipient[]> {
-  const sessions = await db
-    .selectFrom('playback_sessions').innerJoin('users', 'users.id', 'playback_sessions.user_id')
-    .select(['playback_sessions.id', 'playback_sessions.user_id', 'playback_sessions.created_at', 'users.name', 'users.badge'])
-    .where('playback_sessions.recording_id', '=', recordingId).where('playback_sessions.kind', '=', 'replay').execute();
-  const copies = await db.selectFrom('exports').select(['id', 'recipient', 'approval_no', 'created_at']).where('recording_id', '=', recordingId).where('kind', '=', 'party_copy').execute();
+async function recipientsOf(forensic: ForensicRepository, recordingId: string): Promise<Recipient[]> {
+  const sessions = await forensic.replaySessionsOf(recordingId);
+  const copies = await forensic.partyCopiesOf(recordingId);
   return [
     ...sessions.map((s): Recipient => ({ kind: 'session', id: s.id, userId: s.user_id, name: s.name, badge: s.badge, createdAt: s.created_at })),
     ...copies.map((c): Recipient => ({ kind: 'party_copy', id: c.id, recipient: c.recipient, approvalNo: c.approval_no, createdAt: c.created_at })),

@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Db } from '../db/database.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Job, Recording } from '../db/schema.ts';
-import { RecordingNotFound } from '../errors.ts';
 import { mayReadJobs } from '../policy/policy.ts';
 import { jobsOf } from '../queue/job-rows.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -14,12 +13,9 @@ const jobsQuery = z.object({ subject: z.string().regex(/^(rec|exp)-[a-z0-9]{1,40
 const MAX_JOBS = 5000;
 
 /** The recording a subject is, or the one an export was made of: its facts decide who may look. */
-async function recordingOf(db: Db, subject: string): Promise<Recording> {
-  const exported = await db.selectFrom('exports').select('recording_id').where('id', '=', subject).executeTakeFirst();
-  const id = exported?.recording_id ?? subject;
-  const rec = await db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!rec) throw new RecordingNotFound(subject);
-  return rec;
+async function recordingOf(recordings: RecordingRepository, subject: string): Promise<Recording> {
+  const id = (await recordings.exportedRecordingId(subject)) ?? subject;
+  return recordings.get(id, subject);
 }
 
 const jobSchema = z
@@ -40,13 +36,14 @@ const present = (j: Job) => ({ id: j.id, kind: j.kind, state: j.state, progress:
 export function jobRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
+  const recordings = new RecordingRepository(d.db);
   route({
     method: 'get', path: '/jobs', summary: 'the jobs of a recording or an export', caller: 'user', guard: requireAuth(d.auth),
     query: jobsQuery, responses: { 200: z.object({ jobs: z.array(jobSchema) }).strict() },
   }, async (input, req, res) => {
     const { viewer } = authOf(res);
     const { subject } = input.query;
-    const rec = await recordingOf(d.db, subject);
+    const rec = await recordingOf(recordings, subject);
     await enforce(d.audit, req, viewer, mayReadJobs(viewer, rec), 'jobs.read', subject);
     res.json({ jobs: (await jobsOf(d.db, { subject, limit: MAX_JOBS })).map(present) });
   });

@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { PlaybackRepository } from '../db/playback-repository.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import { mayListLive } from '../policy/policy.ts';
 import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -22,20 +24,22 @@ const feedSchema = z
 export function liveRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
+  const playback = new PlaybackRepository(d.db);
+  const recordings = new RecordingRepository(d.db);
   route({
     method: 'get', path: '/live', summary: "the unit's active devices and their feeds (commander)", caller: 'user', guard: requireAuth(d.auth),
     responses: { 200: z.object({ feeds: z.array(feedSchema) }).strict() },
   }, async (_input, req, res) => {
     const { viewer } = authOf(res);
     await enforce(d.audit, req, viewer, mayListLive(viewer), 'live.list');
-    const devices = await d.db.selectFrom('devices').selectAll().where('unit', '=', viewer.unit).where('state', '=', 'active').orderBy('name').execute();
+    const devices = await playback.activeDevicesOf(viewer.unit);
     const now = Date.now();
     const feeds = [];
     for (const device of devices) {
-      const rec = await d.db.selectFrom('recordings').select(['id', 'state']).where('device_id', '=', device.id).orderBy('started_at', 'desc').limit(1).executeTakeFirst();
+      const rec = await recordings.newestOf(device.id);
       const open = rec && rec.state !== 'closed' ? rec : undefined;
       const last = open
-        ? await d.db.selectFrom('ledger_entries').select(['start_at', 'duration_ms']).where('recording_id', '=', open.id).where('kind', '=', 'segment').orderBy('idx', 'desc').limit(1).executeTakeFirst()
+        ? await recordings.lastEntry(open.id, 'segment')
         : undefined;
       const lastSegmentAt = last ? new Date(Date.parse(last.start_at) + last.duration_ms).toISOString() : null;
       feeds.push({

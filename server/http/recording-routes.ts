@@ -1,11 +1,9 @@
 import { type Request, Router } from 'express';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Recording, RecordingFlag } from '../db/schema.ts';
-import { RecordingNotFound } from '../errors.ts';
 import { verifyRecording } from '../ledger/verify.ts';
-import { onCaseOf } from '../cases/case-links.ts';
 import { mayLabel, mayReplay, mayShare } from '../policy/policy.ts';
 import { contract, noBody } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -29,12 +27,7 @@ export function recordingRoutes(d: ApiDeps): Router {
   const route = contract(r);
   r.use('/recordings', requireAuth(d.auth));
   const keeping = new RecordingKeeping(d.db, d.audit);
-
-  const load = async (id: string) => {
-    const rec = await d.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!rec) throw new RecordingNotFound(id);
-    return rec;
-  };
+  const recordings = new RecordingRepository(d.db);
   const present = (rec: Recording, deviceName: string | null, retention: ShownRetention) => ({
       id: rec.id, deviceId: rec.device_id, deviceName: deviceName ?? rec.device_id, officerBadge: rec.officer_badge, unit: rec.unit,
       startedAt: rec.started_at, endedAt: rec.ended_at, state: rec.state, segments: rec.segment_count, gaps: rec.gap_count,
@@ -43,10 +36,10 @@ export function recordingRoutes(d: ApiDeps): Router {
   });
   /** Each recording's retention, shown wherever the recording is (a legal hold above all). */
   const retentions = (ids: string[]) => shownRetentions({ db: d.db, periods: d.retention }, ids);
-  const deviceName = async (rec: Recording) => (await d.db.selectFrom('devices').select('name').where('id', '=', rec.device_id).executeTakeFirst())?.name ?? null;
+  const deviceName = async (rec: Recording) => (await recordings.deviceName(rec.device_id)) ?? null;
   /** Loads a recording the viewer may replay; refusals are audited. */
   const readable = async (req: Request, id: string, viewer: Viewer, action: string) => {
-    const rec = await load(id);
+    const rec = await recordings.get(id);
     await enforce(d.audit, req, viewer, await d.playback.replayDecision(viewer, rec), action, rec.id);
     return rec;
   };
@@ -59,24 +52,7 @@ export function recordingRoutes(d: ApiDeps): Router {
   }, async (_input, _req, res) => {
     const { viewer } = authOf(res);
     // One query for the rows, their device names and whether each is shared with this viewer.
-    const q = d.db
-      .selectFrom('recordings')
-      .leftJoin('devices', 'devices.id', 'recordings.device_id')
-      .leftJoin('recording_shares', (j) => j.onRef('recording_shares.recording_id', '=', 'recordings.id').on('recording_shares.user_id', '=', viewer.id)
-        .on((eb) => eb.or([eb('recording_shares.expires_at', 'is', null), eb('recording_shares.expires_at', '>', new Date().toISOString())])))
-      .selectAll('recordings')
-      .select(['devices.name as device_name', 'recording_shares.user_id as shared_with'])
-      .orderBy('recordings.started_at', 'desc')
-      .limit(500);
-    // A reviewer's case links stay in the database as a subquery: fetched as ids they could
-    // outrun the parameters one query may carry.
-    const reviewer = viewer.role === 'reviewer';
-    const rows = await (reviewer
-      ? q
-          .select((eb) => sql<number>`case when ${onCaseOf(eb, viewer.badge)} then 1 else 0 end`.as('on_case'))
-          .where((eb) => eb.or([eb('recording_shares.user_id', '=', viewer.id), onCaseOf(eb, viewer.badge)]))
-      : q.select(sql<number>`0`.as('on_case')).where('recordings.unit', '=', viewer.unit)
-    ).execute();
+    const rows = await recordings.listedFor(viewer, new Date().toISOString());
     const visible = rows.filter((rec) => mayReplay(viewer, { unit: rec.unit, confidentiality: rec.confidentiality, sharedWithViewer: rec.shared_with !== null, onViewersCase: Number(rec.on_case) === 1 }).allow);
     const kept = await retentions(visible.map((rec) => rec.id));
     res.json({ recordings: visible.map((rec) => present(rec, rec.device_name, kept.get(rec.id)!)) });
@@ -84,7 +60,7 @@ export function recordingRoutes(d: ApiDeps): Router {
 
   route({ ...onRecording, method: 'get', path: '/recordings/:id', summary: 'one recording and its ledger as a timeline', responses: { 200: recordingDetailSchema } }, async (input, req, res) => {
     const rec = await readable(req, input.params.id, authOf(res).viewer, 'recording.read');
-    const entries = await d.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms', 'cause', 'marker_by']).where('recording_id', '=', rec.id).orderBy('idx').execute();
+    const entries = await recordings.entries(rec.id);
     res.json({
       recording: present(rec, await deviceName(rec), (await retentions([rec.id])).get(rec.id)!),
       timeline: entries.map((e) => ({ idx: e.idx, kind: e.kind, start: e.start_at, durationMs: e.duration_ms, cause: e.cause, by: e.marker_by })),

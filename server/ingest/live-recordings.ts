@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Device, GapCause, LedgerEntry, Recording } from '../db/schema.ts';
 import { recordingFlagsFor } from '../devices/device-health.ts';
 import { NotRecording } from '../errors.ts';
@@ -64,14 +65,17 @@ export class LiveRecordings {
   /** publish/unpublish of one device are handled one after the other */
   private readonly deviceOps = new Map<string, Promise<void>>();
   private checkpointTimer?: NodeJS.Timeout;
+  private readonly recordings: RecordingRepository;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly sealer: Sealer,
     private readonly settings: LiveRecordingsSettings,
     private readonly log: Logger,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.recordings = new RecordingRepository(db);
+  }
 
   start(): void {
     this.checkpointTimer = setInterval(() => this.checkpointAll(), this.settings.checkpointSeconds * 1000);
@@ -125,7 +129,7 @@ export class LiveRecordings {
 
   /** A device publishing is a device seen: its list shows when, as a health report would. */
   private async seen(deviceId: string, at: Date): Promise<void> {
-    await this.persist('mark device seen', { device: deviceId }, () => this.db.updateTable('devices').set({ last_seen_at: at.toISOString() }).where('id', '=', deviceId).execute());
+    await this.persist('mark device seen', { device: deviceId }, () => this.recordings.recordDeviceStatus(deviceId, { last_seen_at: at.toISOString() }));
   }
 
   private persist<T>(what: string, context: Record<string, unknown>, op: () => Promise<T>): Promise<T> {
@@ -163,15 +167,12 @@ export class LiveRecordings {
     const part = new SpoolPart(live.recordingId, live.nextPartNo++, path.join(this.settings.spoolDir, live.recordingId, String(live.nextPartNo - 1)), wallStart);
     const where = { recording: part.recordingId, part: part.partNo };
     await this.persist('record spool part', where, () =>
-      this.db
-        .insertInto('spool_parts')
-        .values({ recording_id: part.recordingId, part_no: part.partNo, dir: part.dir, wall_start: wallStart.toISOString(), ffmpeg_pid: null, state: 'open', sealing_into: null })
-        .execute(),
+      this.recordings.addSpoolPart({ recording_id: part.recordingId, part_no: part.partNo, dir: part.dir, wall_start: wallStart.toISOString(), ffmpeg_pid: null, state: 'open', sealing_into: null }),
     );
     const pid = await part.start(media, p.format, this.settings.ffmpegPath, this.settings.segmentSeconds);
     await this.persist('record segmenter', where, async () => {
-      await this.db.updateTable('spool_parts').set({ ffmpeg_pid: pid }).where('recording_id', '=', part.recordingId).where('part_no', '=', part.partNo).execute();
-      await this.db.updateTable('recordings').set({ state: 'live', interrupted_at: null }).where('id', '=', part.recordingId).execute();
+      await this.recordings.updateSpoolPart(part.recordingId, part.partNo, { ffmpeg_pid: pid });
+      await this.recordings.markLive(part.recordingId);
     });
     const current = live;
     current.tail = current.tail.then(async () => {
@@ -212,7 +213,7 @@ export class LiveRecordings {
     await this.seen(deviceId, now);
     const recordingId = live.recordingId;
     await this.persist('mark interrupted', { recording: recordingId }, () =>
-      this.db.updateTable('recordings').set({ state: 'interrupted', interrupted_at: now.toISOString(), pending_gap_cause: cause }).where('id', '=', recordingId).execute(),
+      this.recordings.markInterrupted(recordingId, now.toISOString(), cause),
     );
   }
 
@@ -295,7 +296,7 @@ export class LiveRecordings {
     await part.finished;
     if (part.failure) this.log.warn({ err: part.failure, recording: part.recordingId, part: part.partNo }, 'segmenter ended with an error');
     await this.persist('retire spool part', { recording: part.recordingId, part: part.partNo }, () =>
-      this.db.updateTable('spool_parts').set({ state: 'done' }).where('recording_id', '=', part.recordingId).where('part_no', '=', part.partNo).execute(),
+      this.recordings.updateSpoolPart(part.recordingId, part.partNo, { state: 'done' }),
     );
     await this.retireSpool(part.dir);
     // The recording's folder goes once its last part has (a part that outlived a roll-over was the last).
@@ -314,7 +315,7 @@ export class LiveRecordings {
     const facts = { flags: JSON.stringify(recordingFlagsFor(live.device, this.settings.clockDriftMs)) };
     const next = await this.persist('open recording', where, () => this.sealer.openRecording(live.device, at, facts, previous));
     await this.persist('record roll-over', where, () =>
-      this.db.updateTable('spool_parts').set({ sealing_into: next.id }).where('recording_id', '=', part.recordingId).where('part_no', '=', part.partNo).execute(),
+      this.recordings.updateSpoolPart(part.recordingId, part.partNo, { sealing_into: next.id }),
     );
     live.recordingId = next.id;
     live.recordingStartedAt = at.getTime();
@@ -342,7 +343,7 @@ export class LiveRecordings {
   }
 
   private async lastEnd(r: Recording): Promise<Date> {
-    const last = await this.db.selectFrom('ledger_entries').select(['start_at', 'duration_ms']).where('recording_id', '=', r.id).orderBy('idx', 'desc').limit(1).executeTakeFirst();
+    const last = await this.recordings.lastEntry(r.id);
     return last ? new Date(new Date(last.start_at).getTime() + last.duration_ms) : new Date(r.started_at);
   }
 
@@ -378,7 +379,7 @@ export class LiveRecordings {
    * restart. A device back inside the window continues it; otherwise it closes.
    */
   async recover(devices: Map<string, Device>): Promise<void> {
-    const parts = await this.db.selectFrom('spool_parts').selectAll().where('state', '=', 'open').orderBy('wall_start').execute();
+    const parts = await this.recordings.openSpoolParts();
     for (const row of parts) {
       if (row.ffmpeg_pid) await waitForOrphan(row.ffmpeg_pid, row.dir);
       const part = new SpoolPart(row.recording_id, row.part_no, row.dir, new Date(row.wall_start), row.sealing_into ?? row.recording_id);
@@ -386,20 +387,16 @@ export class LiveRecordings {
       await this.drain(part);
     }
     // Uploads are sealed by the offline ingest, which recovers its own.
-    const open = await this.db.selectFrom('recordings').selectAll().where('state', '!=', 'closed').where('origin', '=', 'live').orderBy('started_at').execute();
+    const open = await this.recordings.openLiveRecordings();
     for (const r of open) {
       const interruptedAt = r.interrupted_at ? new Date(r.interrupted_at) : await this.lastEnd(r);
       const cause: GapCause = r.pending_gap_cause ?? 'server_restart';
-      await this.db
-        .updateTable('recordings')
-        .set({ state: 'interrupted', interrupted_at: interruptedAt.toISOString(), pending_gap_cause: cause })
-        .where('id', '=', r.id)
-        .execute();
+      await this.recordings.markInterrupted(r.id, interruptedAt.toISOString(), cause);
       const previous = this.byDevice.get(r.device_id);
       if (previous) await this.close(previous);
-      const last = await this.db.selectFrom('spool_parts').select((eb) => eb.fn.max('part_no').as('n')).where('recording_id', '=', r.id).executeTakeFirst();
+      const lastPartNo = await this.recordings.lastSpoolPartNo(r.id);
       const device = devices.get(r.device_id);
-      const live = this.track(r, device ?? ({ id: r.device_id } as Device), Number(last?.n ?? 0) + 1);
+      const live = this.track(r, device ?? ({ id: r.device_id } as Device), lastPartNo + 1);
       const deadline = interruptedAt.getTime() + this.settings.graceSeconds * 1000;
       if (deadline <= Date.now() || device?.state !== 'active') await this.close(live);
       else this.scheduleClose(live, deadline);

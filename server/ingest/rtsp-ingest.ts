@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { openText } from '../crypto/sealed-text.ts';
 import type { Db } from '../db/database.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Device } from '../db/schema.ts';
 import type { CameraError } from '../media/rtsp-pull-args.ts';
 import { CameraPuller, type CameraPullerHooks } from './camera-puller.ts';
@@ -27,8 +28,11 @@ export class RtspIngest {
   private readonly errors = new Map<string, CameraError | null>();
   private syncing: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly recordings: RecordingRepository;
 
-  constructor(private readonly deps: RtspIngestDeps) {}
+  constructor(private readonly deps: RtspIngestDeps) {
+    this.recordings = new RecordingRepository(deps.db);
+  }
 
   /** Starts and stops pullers to match the registry; called on every registry refresh. */
   sync(devices: Device[]): void {
@@ -71,7 +75,7 @@ export class RtspIngest {
     this.errors.set(deviceId, error);
     const at = new Date().toISOString();
     try {
-      await this.deps.db.updateTable('devices').set({ error, error_at: error ? at : null, ...(error ? {} : { last_seen_at: at }) }).where('id', '=', deviceId).execute();
+      await this.recordings.recordDeviceStatus(deviceId, { error, error_at: error ? at : null, ...(error ? {} : { last_seen_at: at }) });
       await this.deps.audit.record({ actor: `device:${deviceId}`, action: error ? 'device.error' : 'device.recovered', subject: deviceId, outcome: error ? 'error' : 'ok', detail: { error, detail } });
     } catch (e) {
       this.deps.log.error({ err: e, device: deviceId }, 'camera status not stored');

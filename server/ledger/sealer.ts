@@ -6,10 +6,10 @@
 import { sha256Hex } from '../crypto/hash.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
 import type { Db } from '../db/database.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Device, GapCause, LedgerEntry, Recording } from '../db/schema.ts';
-import { ObjectAlreadyExists, RecordingNotFound } from '../errors.ts';
+import { ObjectAlreadyExists } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { enqueueJob } from '../queue/outbox.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { type ChainEntry, entryLine, headerLine, linkOf } from './chain.ts';
 import { buildManifest } from './manifest.ts';
@@ -40,10 +40,12 @@ export interface SealerDeps {
 
 export class Sealer {
   private readonly now: () => Date;
+  private readonly recordings: RecordingRepository;
   private publicKeyStored = false;
 
   constructor(private readonly deps: SealerDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.recordings = new RecordingRepository(deps.db);
   }
 
   private retainUntil(): Date {
@@ -93,25 +95,22 @@ export class Sealer {
       returned_at: null,
       ...facts,
     };
-    await this.deps.db.insertInto('recordings').values(recording).execute();
+    await this.recordings.add(recording);
     return recording;
   }
 
   async getRecording(id: string): Promise<Recording> {
-    const r = await this.deps.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!r) throw new RecordingNotFound(id);
-    return r;
+    return this.recordings.get(id);
   }
 
   /** Sources are unique across recordings: a segment sealed before a roll-over counts too. */
   async isSealed(source: string): Promise<boolean> {
-    const row = await this.deps.db.selectFrom('ledger_entries').select('idx').where('source', '=', source).executeTakeFirst();
-    return row !== undefined;
+    return (await this.recordings.sealedFrom(source)) !== undefined;
   }
 
   /** Callers seal one recording's segments in order, one at a time (LiveRecording does). */
   async sealSegment(recordingId: string, seg: SegmentToSeal): Promise<LedgerEntry> {
-    const existing = await this.deps.db.selectFrom('ledger_entries').selectAll().where('source', '=', seg.source).executeTakeFirst();
+    const existing = await this.recordings.sealedFrom(seg.source);
     if (existing) return existing;
     const r = await this.getRecording(recordingId);
     const sha256 = sha256Hex(seg.bytes);
@@ -158,24 +157,18 @@ export class Sealer {
       link,
       sealed_at: this.now().toISOString(),
     };
-    await this.deps.db.transaction().execute(async (tx) => {
-      await tx.insertInto('ledger_entries').values(entry).execute();
-      const updated = await tx
-        .updateTable('recordings')
-        .set({
-          head_link: link,
-          entry_count: chain.idx,
-          segment_count: r.segment_count + (chain.kind === 'segment' ? 1 : 0),
-          gap_count: r.gap_count + (chain.kind === 'gap' ? 1 : 0),
-          duration_ms: r.duration_ms + (chain.kind === 'segment' ? chain.durationMs : 0),
-        })
-        .where('id', '=', r.id)
-        .where('entry_count', '=', r.entry_count)
-        .executeTakeFirst();
+    await this.recordings.transaction(async (tx) => {
+      const moved = !(await tx.append(entry, r.entry_count, {
+        head_link: link,
+        entry_count: chain.idx,
+        segment_count: r.segment_count + (chain.kind === 'segment' ? 1 : 0),
+        gap_count: r.gap_count + (chain.kind === 'gap' ? 1 : 0),
+        duration_ms: r.duration_ms + (chain.kind === 'segment' ? chain.durationMs : 0),
+      }));
       // Two sealers on one recording would fork the chain; the second one must fail loudly.
-      if (Number(updated.numUpdatedRows) !== 1) throw new Error(`recording ${r.id} head moved while sealing entry ${chain.idx}`);
+      if (moved) throw new Error(`recording ${r.id} head moved while sealing entry ${chain.idx}`);
       // In the sealing transaction: a sealed segment always has its job asked for, and sealing never waits on Redis.
-      if (chain.kind === 'segment') await enqueueJob(tx, 'segment.derive', { recordingId: r.id, idx: chain.idx }, r.id);
+      if (chain.kind === 'segment') await tx.askForJob('segment.derive', { recordingId: r.id, idx: chain.idx }, r.id);
     });
     return entry;
   }
@@ -188,7 +181,7 @@ export class Sealer {
       JSON.stringify({ format: 'liuhen-checkpoint/1', recordingId: r.id, entryCount: r.entry_count, headLink: r.head_link, at: this.now().toISOString() }) + '\n',
     );
     await this.putIdempotent(objectKeys.checkpoint(r.id, r.entry_count), body, sha256Hex(body), 'application/json', true);
-    await this.deps.db.updateTable('recordings').set({ checkpointed_count: r.entry_count }).where('id', '=', r.id).execute();
+    await this.recordings.markCheckpointed(r.id, r.entry_count);
   }
 
   /** Ends the recording: final checkpoint, signed manifest, state closed. */
@@ -196,7 +189,7 @@ export class Sealer {
     await this.checkpoint(recordingId);
     const r = await this.getRecording(recordingId);
     if (r.state === 'closed') return r;
-    const entries = await this.deps.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', r.id).orderBy('idx').execute();
+    const entries = await this.recordings.entries(r.id);
     const last = entries[entries.length - 1];
     const endedAt = last ? new Date(new Date(last.start_at).getTime() + last.duration_ms).toISOString() : r.started_at;
     const closing: Recording = { ...r, ended_at: endedAt, state: 'closed', pending_gap_cause: null, interrupted_at: null };
@@ -206,15 +199,9 @@ export class Sealer {
     await this.putIdempotent(key, manifest, sha256Hex(manifest), 'application/json', true);
     const signature = this.deps.signingKey.sign(await this.deps.store.get(key));
     await this.putIdempotent(objectKeys.manifestSignature(r.id), signature, sha256Hex(signature), 'application/octet-stream', true);
-    await this.deps.db.transaction().execute(async (tx) => {
-      const updated = await tx
-        .updateTable('recordings')
-        .set({ ended_at: endedAt, state: 'closed', pending_gap_cause: null, interrupted_at: null, manifest_key: key })
-        .where('id', '=', r.id)
-        .where('state', '!=', 'closed')
-        .executeTakeFirst();
+    await this.recordings.transaction(async (tx) => {
       // Only the call that closed it asks for the recording's job: a close run again after a crash must not ask twice.
-      if (Number(updated.numUpdatedRows) === 1) await enqueueJob(tx, 'recording.derive', { recordingId: r.id }, r.id);
+      if (await tx.markClosed(r.id, endedAt, key)) await tx.askForJob('recording.derive', { recordingId: r.id }, r.id);
     });
     return { ...closing, manifest_key: key };
   }

@@ -9,8 +9,8 @@
 import { sha256Hex } from '../crypto/hash.ts';
 import { verifySignature } from '../crypto/signing-key.ts';
 import type { Db } from '../db/database.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import type { LedgerEntry } from '../db/schema.ts';
-import { RecordingNotFound } from '../errors.ts';
 import { readExpiryRecord } from '../retention/expiry-record.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { type ChainEntry, linkOf, entryLine } from './chain.ts';
@@ -60,9 +60,9 @@ export function asChainEntry(e: LedgerEntry): ChainEntry {
 }
 
 export async function verifyRecording(db: Db, store: EvidenceStore, recordingId: string): Promise<VerifyReport> {
-  const recording = await db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirst();
-  if (!recording) throw new RecordingNotFound(recordingId);
-  const entries = await db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).orderBy('idx').execute();
+  const recordings = new RecordingRepository(db);
+  const recording = await recordings.get(recordingId);
+  const entries = await recordings.entries(recordingId);
   const problems: VerifyProblem[] = [];
 
   // The chain as the database tells it: contiguous indices, each link recomputed from the line.
@@ -74,8 +74,8 @@ export async function verifyRecording(db: Db, store: EvidenceStore, recordingId:
     links.push(e.link);
   });
 
-  await checkChainOrigin(db, recording.header_line, recording.chain_from_recording, problems);
-  const expiry = await checkExpiry(db, store, recordingId, entries, problems);
+  await checkChainOrigin(recordings, recording.header_line, recording.chain_from_recording, problems);
+  const expiry = await checkExpiry(recordings, store, recordingId, entries, problems);
 
   // Every segment's bytes, read back from the store.
   for (const e of entries) {
@@ -89,7 +89,7 @@ export async function verifyRecording(db: Db, store: EvidenceStore, recordingId:
     const actual = sha256Hex(await store.get(e.object_key));
     if (actual !== e.sha256) problems.push({ idx: e.idx, what: 'hash', message: `segment ${e.idx}: stored bytes hash to ${actual}, the ledger says ${e.sha256}` });
   }
-  for (const key of await foreignObjects(db, store, recordingId, entries)) {
+  for (const key of await foreignObjects(recordings, store, recordingId, entries)) {
     problems.push({ idx: 0, what: 'foreign_object', message: `object ${key} is in the recording's store space but not in its ledger` });
   }
 
@@ -125,7 +125,7 @@ export async function verifyRecording(db: Db, store: EvidenceStore, recordingId:
  * The signed expiry record, if the recording has one: it excuses the objects it names only when
  * its signature holds and every segment it names carries the hash the ledger has for it.
  */
-async function checkExpiry(db: Db, store: EvidenceStore, recordingId: string, entries: LedgerEntry[], problems: VerifyProblem[]): Promise<{ facts: ExpiredFacts; keys: Set<string> } | null> {
+async function checkExpiry(recordings: RecordingRepository, store: EvidenceStore, recordingId: string, entries: LedgerEntry[], problems: VerifyProblem[]): Promise<{ facts: ExpiredFacts; keys: Set<string> } | null> {
   let stored;
   try {
     stored = await readExpiryRecord(store, recordingId);
@@ -146,9 +146,9 @@ async function checkExpiry(db: Db, store: EvidenceStore, recordingId: string, en
       problems.push({ idx: e.idx, what: 'hash', message: `segment ${e.idx}: the expiry record says it hashed to ${o.sha256}, the ledger says ${e.sha256}` });
     }
   }
-  const row = await db.selectFrom('recording_expiries').select('completed_at').where('recording_id', '=', recordingId).executeTakeFirst();
+  const completedAt = await recordings.expiryCompletedAt(recordingId);
   return {
-    facts: { rule: record.rule, periodEndedAt: record.periodEndedAt, expiredAt: record.expiredAt, objects: record.objects.length, bytes: record.bytes, complete: row?.completed_at != null },
+    facts: { rule: record.rule, periodEndedAt: record.periodEndedAt, expiredAt: record.expiredAt, objects: record.objects.length, bytes: record.bytes, complete: completedAt != null },
     keys: new Set(record.objects.map((o) => o.key)),
   };
 }
@@ -158,26 +158,24 @@ async function checkExpiry(db: Db, store: EvidenceStore, recordingId: string, en
  * live, segments sealed after the entries were read are looked up again, and the one segment
  * between its put and its ledger commit is not counted.
  */
-async function foreignObjects(db: Db, store: EvidenceStore, recordingId: string, entries: LedgerEntry[]): Promise<string[]> {
+async function foreignObjects(recordings: RecordingRepository, store: EvidenceStore, recordingId: string, entries: LedgerEntry[]): Promise<string[]> {
   const known = new Set(entries.map((e) => e.object_key));
   const unknown = (await store.list(objectKeys.segmentPrefix(recordingId))).filter((key) => !known.has(key));
   if (unknown.length === 0) return [];
-  const now = await db.selectFrom('recordings').select(['state', 'entry_count']).where('id', '=', recordingId).executeTakeFirstOrThrow();
-  const sealedSince = new Set(
-    (await db.selectFrom('ledger_entries').select('object_key').where('recording_id', '=', recordingId).where('object_key', 'in', unknown).execute()).map((e) => e.object_key),
-  );
+  const now = await recordings.get(recordingId);
+  const sealedSince = await recordings.sealedObjects(recordingId, unknown);
   const inFlight = now.state === 'closed' ? null : objectKeys.segment(recordingId, now.entry_count + 1);
   return unknown.filter((key) => !sealedSince.has(key) && key !== inFlight);
 }
 
 /** A roll-over recording's header must name the last link of the recording it continues. */
-async function checkChainOrigin(db: Db, header: string, from: string | null, problems: VerifyProblem[]): Promise<void> {
+async function checkChainOrigin(recordings: RecordingRepository, header: string, from: string | null, problems: VerifyProblem[]): Promise<void> {
   const origin = header.trim().split(' ')[5];
   if (!from) {
     if (origin !== '-') problems.push({ idx: 0, what: 'chain_origin', message: `the header continues a chain (${origin}) but no previous recording is recorded` });
     return;
   }
-  const previous = await db.selectFrom('recordings').select(['head_link', 'state']).where('id', '=', from).executeTakeFirst();
+  const previous = await recordings.find(from);
   if (!previous || previous.state !== 'closed' || previous.head_link !== origin) {
     problems.push({ idx: 0, what: 'chain_origin', message: `the header does not continue from the last link of ${from}` });
   }

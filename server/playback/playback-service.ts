@@ -19,6 +19,8 @@ import { type UserRegistry, type Viewer, viewerOf } from '../auth/user-registry.
 import { isOnCaseOf } from '../cases/case-links.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
+import { PlaybackRepository } from '../db/playback-repository.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import type { DerivativeKind, PlaybackSession, Recording } from '../db/schema.ts';
 import { LiuhenError, markAudited, NotAllowed, NotAuthenticated, StateConflict } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -109,6 +111,8 @@ export class PlaybackService {
   private readonly rooms: ViewingRooms;
   /** recording id → the video codec of its latest sealed original, for the live master playlist */
   private readonly codecs = new TtlCache<string, VideoCodec | undefined>(CODEC_TTL_MS, 10_000);
+  private readonly playback: PlaybackRepository;
+  private readonly recordings: RecordingRepository;
 
   constructor(
     private readonly db: Db,
@@ -123,6 +127,8 @@ export class PlaybackService {
     private readonly segmentSeconds: number,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.playback = new PlaybackRepository(db);
+    this.recordings = new RecordingRepository(db);
     this.rooms = new ViewingRooms(db, audit, now);
     this.streams = new DeviceStreams(db);
     const sessionMs = (sessionMinutes + 1) * 60_000;
@@ -132,10 +138,9 @@ export class PlaybackService {
 
   /** Whether `viewer` may replay the recording, with the facts the policy needs looked up. */
   async replayDecision(viewer: Viewer, r: Recording): Promise<Decision> {
-    const share = await this.db.selectFrom('recording_shares').select('user_id').where('recording_id', '=', r.id).where('user_id', '=', viewer.id)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.now().toISOString())])).executeTakeFirst();
-    const onViewersCase = viewer.role === 'reviewer' && !share && (await isOnCaseOf(this.db, viewer.badge, r.id));
-    return mayReplay(viewer, { unit: r.unit, confidentiality: r.confidentiality, sharedWithViewer: !!share, onViewersCase });
+    const shared = await this.playback.isSharedWith(r.id, viewer.id, this.now().toISOString());
+    const onViewersCase = viewer.role === 'reviewer' && !shared && (await isOnCaseOf(this.db, viewer.badge, r.id));
+    return mayReplay(viewer, { unit: r.unit, confidentiality: r.confidentiality, sharedWithViewer: shared, onViewersCase });
   }
 
   async createSession(viewer: Viewer, target: PlaybackTarget, ctx: RequestContext): Promise<CreatedSession> {
@@ -155,7 +160,7 @@ export class PlaybackService {
     const event = { actor: `user:${viewer.id}`, action: 'playback.session' as const, subject: recordingId };
     const { decision, redactionId, windowUntil } = await this.rooms.playDecision(roomId, recordingId, viewer.id);
     if (!decision.allow) throw await this.refused(ctx, event, decision.reason, new NotAllowed(decision.reason), { roomId });
-    const recording = await this.db.selectFrom('recordings').selectAll().where('id', '=', recordingId).executeTakeFirstOrThrow();
+    const recording = await this.recordings.get(recordingId);
     if (!(await this.replayWindow(recording, redactionId)).marked) {
       throw await this.refused(ctx, event, 'not_ready', new StateConflict('not_ready', `the marked segments of ${recordingId} are not made yet`), { roomId });
     }
@@ -178,7 +183,7 @@ export class PlaybackService {
     const recording = kind === 'replay' && !session.room_id ? await this.recordingOf(session) : undefined;
     const unmarked = recording ? unmarkedReason(recording.flags) : null;
     const photoIdx = unmarked === 'photo' ? await this.photoIdx(recording!.id) : undefined;
-    await this.db.insertInto('playback_sessions').values(session).execute();
+    await this.playback.addSession(session);
     await this.access(ctx, {
       actor: `user:${viewer.id}`, action: 'playback.session', subject: session.recording_id ?? session.device_id, outcome: 'ok', sessionId: session.id, detail: { kind, ...roomDetail(session), ...(unmarked ? { unmarked } : {}) },
     });
@@ -196,8 +201,7 @@ export class PlaybackService {
 
   /** A photo recording's one segment: its picture. */
   private async photoIdx(recordingId: string): Promise<number | undefined> {
-    const row = await this.db.selectFrom('ledger_entries').select('idx').where('recording_id', '=', recordingId).where('kind', '=', 'segment').orderBy('idx').executeTakeFirst();
-    return row?.idx;
+    return (await this.recordings.segments(recordingId))[0]?.idx;
   }
 
   /** A replay's marking progress while its tail is held back; null once every segment is served. */
@@ -285,11 +289,11 @@ export class PlaybackService {
     const r = window.recording;
     const idxs = window.entries.filter((e) => e.kind === 'segment').map((e) => e.idx);
     if (!r || idxs.length === 0) return [{ name: 'original', url: url('original'), bandwidth: 1 }];
-    const renditions = window.r360.size > 0 ? await this.db.selectFrom('derivatives').select(['size', 'duration_ms']).where('recording_id', '=', r.id).where('kind', '=', 'r360').where('idx', 'in', idxs).execute() : [];
+    const renditions = window.r360.size > 0 ? await this.playback.renditionSizes(r.id, idxs) : [];
     // Browsers mostly cannot decode H.265 (hall cameras often send it): such a device is offered
     // through its H.264 rendition only, listed as the worker makes it, never its original.
     if ((await this.videoCodecOf(r.id, idxs.at(-1)!)) === 'hevc') return [{ name: 'r360', url: url('r360'), bandwidth: renditions.length > 0 ? peakBitsPerSecond(renditions) : 1 }];
-    const originals = await this.db.selectFrom('ledger_entries').select(['size', 'duration_ms']).where('recording_id', '=', r.id).where('idx', 'in', idxs).execute();
+    const originals = await this.playback.entrySizes(r.id, idxs);
     const variants: Variant[] = [{ name: 'original', url: url('original'), bandwidth: peakBitsPerSecond(originals) }];
     if (renditions.length > 0) variants.unshift({ name: 'r360', url: url('r360'), bandwidth: Math.min(peakBitsPerSecond(renditions), variants[0]!.bandwidth - 1) });
     return variants;
@@ -390,10 +394,7 @@ export class PlaybackService {
     const key = `${recordingId}/${idx}`;
     const hit = this.sealed.get(key);
     if (hit) return hit;
-    const row = await this.db
-      .selectFrom('ledger_entries').innerJoin('recordings', 'recordings.id', 'ledger_entries.recording_id')
-      .select(['recordings.device_id', 'recordings.flags', 'ledger_entries.object_key', 'ledger_entries.sha256', 'ledger_entries.kind'])
-      .where('ledger_entries.recording_id', '=', recordingId).where('ledger_entries.idx', '=', idx).executeTakeFirst();
+    const row = await this.playback.sealedEntry(recordingId, idx);
     if (!row) return null;
     const facts = { deviceId: row.device_id, objectKey: row.object_key, sha256: row.sha256, kind: row.kind, unmarked: unmarkedReason(row.flags) };
     this.sealed.set(key, facts);
@@ -407,13 +408,7 @@ export class PlaybackService {
   private async derivative(recordingId: string, idx: number, kind: DerivativeKind, redactionId: string | null = null) {
     if (redactionId && kind !== 'mark_a' && kind !== 'mark_b') return undefined;
     return this.derivatives.through(redactionId ? `${redactionId}/${idx}/${kind}` : `${recordingId}/${idx}/${kind}`, async () => {
-      const row = redactionId
-        ? await this.db
-          .selectFrom('redacted_segments').select(['object_key', 'sha256', 'source_sha256'])
-          .where('redaction_id', '=', redactionId).where('idx', '=', idx).where('variant', '=', kind as 'mark_a' | 'mark_b').executeTakeFirst()
-        : await this.db
-          .selectFrom('derivatives').select(['object_key', 'sha256', 'source_sha256'])
-          .where('recording_id', '=', recordingId).where('idx', '=', idx).where('kind', '=', kind).executeTakeFirst();
+      const row = redactionId ? await this.playback.redactedSegment(redactionId, idx, kind as 'mark_a' | 'mark_b') : await this.playback.derivative(recordingId, idx, kind);
       return row && { objectKey: row.object_key, sha256: row.sha256, sourceSha256: row.source_sha256 };
     });
   }
@@ -427,7 +422,7 @@ export class PlaybackService {
     const signatureProblem = this.signer.check(sessionId, object, query.exp, query.sig);
     const recent = this.admitted.get(sessionId);
     if (recent && !signatureProblem && Date.parse(recent.session.expires_at) > this.now().getTime()) return recent;
-    const session = await this.db.selectFrom('playback_sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
+    const session = await this.playback.session(sessionId);
     const subject = session?.recording_id ?? session?.device_id ?? null;
     const refuse = (actor: string, reason: string, error: LiuhenError) => this.refused(ctx, { actor, action, subject, sessionId, object }, reason, error, session ? roomDetail(session) : {});
     if (!session) throw await refuse('anonymous', signatureProblem ?? 'no such session', new NotAuthenticated());
@@ -452,25 +447,21 @@ export class PlaybackService {
    * and playlist requests carry no token, so the idle limit is the API's (auth-service.ts), not this.
    */
   private async signedIn(userId: string): Promise<boolean> {
-    const live = await this.db.selectFrom('auth_sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null)
-      .where('refresh_expires_at', '>', this.now().toISOString()).executeTakeFirst();
-    return live !== undefined;
+    return this.playback.isSignedIn(userId, this.now().toISOString());
   }
 
   private async decide(viewer: Viewer, kind: 'live' | 'replay', subject: string): Promise<Decision> {
     if (kind === 'live') {
-      const device = await this.db.selectFrom('devices').select('unit').where('id', '=', subject).executeTakeFirst();
-      return device ? mayWatchLive(viewer, device.unit) : { allow: false, reason: 'no such device' };
+      const unit = await this.playback.deviceUnit(subject);
+      return unit !== undefined ? mayWatchLive(viewer, unit) : { allow: false, reason: 'no such device' };
     }
-    const recording = await this.db.selectFrom('recordings').selectAll().where('id', '=', subject).executeTakeFirst();
+    const recording = await this.recordings.find(subject);
     return recording ? this.replayDecision(viewer, recording) : { allow: false, reason: 'no such recording' };
   }
 
   /** Replay: the session's recording. Live: the device's newest recording. */
   private async recordingOf(session: Pick<PlaybackSession, 'kind' | 'recording_id' | 'device_id'>): Promise<Recording | undefined> {
-    let q = this.db.selectFrom('recordings').selectAll();
-    q = session.kind === 'replay' ? q.where('id', '=', session.recording_id!) : q.where('device_id', '=', session.device_id!).orderBy('started_at', 'desc').limit(1);
-    return q.executeTakeFirst();
+    return session.kind === 'replay' ? this.recordings.find(session.recording_id!) : this.recordings.newestOf(session.device_id!);
   }
 
   /**
@@ -478,7 +469,7 @@ export class PlaybackService {
    * are chained evidence but not media: the timeline shows them, playlists do not.
    */
   private async replayWindow(r: Recording, redactionId: string | null): Promise<ReplayWindow> {
-    const rows = await this.db.selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms']).where('recording_id', '=', r.id).where('kind', '!=', 'notice').orderBy('idx').execute();
+    const rows = await this.playback.mediaEntries(r.id);
     const all = rows.map((e) => ({ idx: e.idx, kind: e.kind as 'segment' | 'gap', startAt: e.start_at, durationMs: e.duration_ms }));
     const unmarked = redactionId ? null : unmarkedReason(r.flags);
     // Nothing is held for marks that will never come; nor is it `marked`, so no room serves it.
@@ -494,17 +485,14 @@ export class PlaybackService {
     const window = await this.streams.window(deviceId, LIVE_WINDOW_SEGMENTS);
     const first = window.entries[0]?.idx;
     if (!window.recording || first === undefined) return { ...window, r360: NO_RENDITIONS };
-    const rows = await this.db.selectFrom('derivatives').select('idx').where('recording_id', '=', window.recording.id).where('kind', '=', 'r360').where('idx', '>=', first).execute();
-    return { ...window, r360: new Set(rows.map((d) => d.idx)) };
+    return { ...window, r360: new Set(await this.playback.renditionsFrom(window.recording.id, first)) };
   }
 
   /** The segments that have both mark variants (of the redaction, when the session serves one). */
   private async marks(r: Recording, redactionId: string | null): Promise<ReadonlySet<number>> {
-    const rows = redactionId
-      ? await this.db.selectFrom('redacted_segments').select('idx').where('redaction_id', '=', redactionId).where('variant', 'in', MARKS).execute()
-      : await this.db.selectFrom('derivatives').select('idx').where('recording_id', '=', r.id).where('kind', 'in', MARKS).execute();
+    const idxs = redactionId ? await this.playback.redactedMarkedIdxs(redactionId, MARKS) : await this.playback.markedIdxs(r.id, MARKS);
     const seen = new Map<number, number>();
-    for (const { idx } of rows) seen.set(idx, (seen.get(idx) ?? 0) + 1);
+    for (const idx of idxs) seen.set(idx, (seen.get(idx) ?? 0) + 1);
     return new Set([...seen].filter(([, n]) => n === MARKS.length).map(([idx]) => idx));
   }
 }

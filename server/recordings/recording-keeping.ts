@@ -8,8 +8,10 @@ import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { badgeSchema } from '../badges.ts';
 import type { Db } from '../db/database.ts';
+import { PlaybackRepository } from '../db/playback-repository.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import { CONFIDENTIALITY_LABELS, type Confidentiality, type Recording } from '../db/schema.ts';
-import { LiuhenError, markAudited, NotAllowed, RecordingNotFound, StateConflict, UserNotFound } from '../errors.ts';
+import { LiuhenError, markAudited, NotAllowed, StateConflict, UserNotFound } from '../errors.ts';
 import type { Decision } from '../policy/policy.ts';
 
 export const labelSchema = z.enum(CONFIDENTIALITY_LABELS as [Confidentiality, ...Confidentiality[]]).nullable();
@@ -44,47 +46,43 @@ export interface Share {
 }
 
 export class RecordingKeeping {
+  private readonly recordings: RecordingRepository;
+  private readonly playback: PlaybackRepository;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.recordings = new RecordingRepository(db);
+    this.playback = new PlaybackRepository(db);
+  }
 
   async share(by: Keeper, recordingId: string, input: ShareInput): Promise<Share> {
-    const rec = await this.load(recordingId);
+    const rec = await this.recordings.get(recordingId);
     await this.enforce(by, by.mayShare(rec), 'recording.share', rec.id);
     const { userId, badge, until } = shareInputSchema.parse(input);
     if (until !== undefined && Date.parse(until) <= this.now().getTime()) throw new ShareRefused('share_period_over', 'a share must end in the future');
-    const query = this.db.selectFrom('users').select(['id', 'badge', 'role', 'state']);
-    const target = await (userId !== undefined ? query.where('id', '=', userId) : query.where('badge', '=', badge!)).executeTakeFirst();
+    const target = await this.playback.shareTarget(userId, badge);
     if (!target) throw new UserNotFound(userId ?? badge!);
     // Sharing opens replay to reviewers only (the policy's sharedWithViewer); to anyone else it would be a grant that does nothing, or worse later.
     if (target.role !== 'reviewer' || target.state !== 'active') throw new ShareRefused('not_a_reviewer', `${target.badge} is not an active reviewer`);
     const expiresAt = until === undefined ? null : new Date(until).toISOString();
     const row = { shared_by: by.actor, shared_at: this.now().toISOString(), expires_at: expiresAt };
     // Sharing again sets a new period (longer or shorter) rather than keeping the old one unseen.
-    await this.db.insertInto('recording_shares').values({ recording_id: rec.id, user_id: target.id, ...row })
-      .onConflict((oc) => oc.columns(['recording_id', 'user_id']).doUpdateSet(row)).execute();
+    await this.playback.share(rec.id, target.id, row);
     await this.audit.record({ ...this.origin(by), action: 'recording.share', subject: rec.id, outcome: 'ok', detail: { with: target.id, badge: target.badge, until: expiresAt } });
     return { recordingId: rec.id, userId: target.id, badge: target.badge, until: expiresAt };
   }
 
   async label(by: Keeper, recordingId: string, to: Confidentiality | null): Promise<{ from: Confidentiality | null; to: Confidentiality | null }> {
-    const rec = await this.load(recordingId);
+    const rec = await this.recordings.get(recordingId);
     const label = labelSchema.parse(to);
     await this.enforce(by, by.mayLabel(rec, label), 'recording.label', rec.id);
     // Only from the label the decision was made on: a change landing meanwhile is not overwritten unseen.
-    const set = await this.db.updateTable('recordings').set({ confidentiality: label }).where('id', '=', rec.id)
-      .where((eb) => (rec.confidentiality === null ? eb('confidentiality', 'is', null) : eb('confidentiality', '=', rec.confidentiality))).executeTakeFirst();
-    if (Number(set.numUpdatedRows) !== 1) throw new StateConflict('label_changed', `the label of ${rec.id} changed meanwhile; read it again`);
+    if (!(await this.recordings.relabel(rec.id, rec.confidentiality, label))) throw new StateConflict('label_changed', `the label of ${rec.id} changed meanwhile; read it again`);
     await this.audit.record({ ...this.origin(by), action: 'recording.label', subject: rec.id, outcome: 'ok', detail: { from: rec.confidentiality, to: label } });
     return { from: rec.confidentiality, to: label };
-  }
-
-  private async load(id: string): Promise<Recording> {
-    const rec = await this.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!rec) throw new RecordingNotFound(id);
-    return rec;
   }
 
   private origin(by: Keeper) {
