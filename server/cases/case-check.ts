@@ -3,6 +3,7 @@
  * tested on facts); `checkCase` reads the facts of one case. Recommended actions left unrecorded
  * are advice on the case page, not findings.
  */
+import { CaseRepository } from '../db/case-repository.ts';
 import type { Db } from '../db/database.ts';
 import type { Case, CaseAction, LedgerEntry, Recording } from '../db/schema.ts';
 import { NotFound } from '../errors.ts';
@@ -72,22 +73,16 @@ export function findingsOf(f: CheckFacts, now: Date): Finding[] {
 
 /** Every fact the check needs about one case, read in a handful of queries. */
 export async function checkFacts(db: Db, caseId: string): Promise<CheckFacts> {
-  const c = await db.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirst();
+  const cases = new CaseRepository(db);
+  const c = await cases.find(caseId);
   if (!c) throw new NotFound('case', caseId);
-  const actions = await db.selectFrom('case_actions').selectAll().where('case_id', '=', caseId).orderBy('at').orderBy('id').execute();
+  const actions = await cases.actions(caseId);
   const links = await linkedRecordings(db, caseId);
   const ids = [...new Set(links.map((l) => l.recordingId))];
   if (ids.length === 0) return { case: c, actions, links, recordings: [], gaps: [], gapNotes: [] };
-  const recordings = await db.selectFrom('recordings').selectAll().where('id', 'in', ids).orderBy('started_at').execute();
-  const gaps = await db
-    .selectFrom('ledger_entries')
-    .select(['recording_id', 'idx', 'start_at'])
-    .where('recording_id', 'in', ids)
-    .where('kind', '=', 'gap')
-    .orderBy('recording_id')
-    .orderBy('idx')
-    .execute();
-  const gapNotes = await db.selectFrom('gap_notes').select(['recording_id', 'idx']).where('recording_id', 'in', ids).execute();
+  const recordings = await cases.recordings(ids);
+  const gaps = await cases.gaps(ids);
+  const gapNotes = await cases.gapNotes(ids);
   return { case: c, actions, links, recordings, gaps, gapNotes };
 }
 

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { sha256Hex } from '../crypto/hash.ts';
 import { publicKeyFingerprint, verifySignature } from '../crypto/signing-key.ts';
+import { CaseRepository } from '../db/case-repository.ts';
 import type { Db } from '../db/database.ts';
 import type { Case } from '../db/schema.ts';
 import { ObjectAlreadyExists, StateConflict } from '../errors.ts';
@@ -50,15 +51,16 @@ export interface Archiving {
 
 /** The manifest's bytes, from the database as it stands (the case frozen by the caller). */
 export async function buildCaseManifest(db: Db, store: EvidenceStore, c: Case, a: Archiving): Promise<Buffer> {
-  const stages = await db.selectFrom('case_stages').selectAll().where('case_id', '=', c.id).orderBy('started_at').execute();
-  const members = await db.selectFrom('case_members').selectAll().where('case_id', '=', c.id).orderBy('added_at').orderBy('badge').execute();
-  const actions = await db.selectFrom('case_actions').selectAll().where('case_id', '=', c.id).orderBy('at').orderBy('id').execute();
-  const links = actions.length === 0 ? [] : await db.selectFrom('action_links').selectAll().where('action_id', 'in', actions.map((x) => x.id)).orderBy('linked_at').orderBy('id').execute();
+  const cases = new CaseRepository(db);
+  const stages = await cases.stages(c.id);
+  const members = await cases.members(c.id);
+  const actions = await cases.actions(c.id);
+  const links = await cases.linksOf(actions.map((x) => x.id));
   const linked = await linkedRecordings(db, c.id);
   const ids = [...new Set(linked.map((l) => l.recordingId))];
-  const recordings = ids.length === 0 ? [] : await db.selectFrom('recordings').selectAll().where('id', 'in', ids).orderBy('started_at').orderBy('id').execute();
-  const gapNotes = ids.length === 0 ? [] : await db.selectFrom('gap_notes').selectAll().where('recording_id', 'in', ids).orderBy('recording_id').orderBy('idx').execute();
-  const annotations = await db.selectFrom('case_annotations').selectAll().where('case_id', '=', c.id).orderBy('at').orderBy('id').execute();
+  const recordings = await cases.recordings(ids);
+  const gapNotes = await cases.gapNotes(ids);
+  const annotations = await cases.annotations(c.id);
 
   const recordingEntries = [];
   for (const r of recordings) {

@@ -4,13 +4,14 @@
  * HTTP; the command line is the operator's); every act and every refusal here is audited with the
  * case as subject. Once a case is archived its facts are frozen: only annotations are added.
  */
-import type { Transaction } from 'kysely';
 import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
 import { sha256Hex } from '../crypto/hash.ts';
+import { CaseRepository } from '../db/case-repository.ts';
 import type { Db } from '../db/database.ts';
-import type { ActionLink, Case, CaseAction, Role, Schema } from '../db/schema.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
+import type { ActionLink, Case, CaseAction, Role } from '../db/schema.ts';
 import { violates } from '../db/unique-violation.ts';
 import { DeviceNotFound, LiuhenError, markAudited, NotAllowed, NotFound, RecordingNotFound, StateConflict, wasAudited } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
@@ -20,7 +21,7 @@ import { caseArchived, caseLinked } from '../retention/case-retention.ts';
 import type { KeepingDeps } from '../retention/retention-deps.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { checkCase } from './case-check.ts';
-import { linkedRecordings, liveLinkedRecordings } from './case-links.ts';
+import { linkedRecordings } from './case-links.ts';
 import { buildCaseManifest, putOrKeep } from './case-manifest.ts';
 import {
   actionSchema, annotationSchema, atSchema, caseIdSchema, caseNoSchema, createCaseSchema, linkSchema, memberSchema, reasonSchema, stageEventSchema,
@@ -51,30 +52,31 @@ export class CaseInputRefused extends LiuhenError {}
 
 export class CaseService {
   private readonly now: () => Date;
+  private readonly cases: CaseRepository;
 
   constructor(private readonly d: CaseServiceDeps) {
     this.now = d.now ?? (() => new Date());
+    this.cases = new CaseRepository(d.db);
   }
 
   async load(caseId: string): Promise<Case> {
-    const c = await this.d.db.selectFrom('cases').selectAll().where('id', '=', caseIdSchema.parse(caseId)).executeTakeFirst();
+    const c = await this.cases.find(caseIdSchema.parse(caseId));
     if (!c) throw new NotFound('case', caseId);
     return c;
   }
 
   async loadByNo(caseNo: string): Promise<Case> {
-    const c = await this.d.db.selectFrom('cases').selectAll().where('case_no', '=', caseNoSchema.parse(caseNo)).executeTakeFirst();
+    const c = await this.cases.findByNo(caseNoSchema.parse(caseNo));
     if (!c) throw new NotFound('case', caseNo);
     return c;
   }
 
   async isMember(caseId: string, badge: string): Promise<boolean> {
-    const row = await this.d.db.selectFrom('case_members').select('badge').where('case_id', '=', caseId).where('badge', '=', badge).executeTakeFirst();
-    return row !== undefined;
+    return (await this.cases.memberRole(caseId, badge)) !== undefined;
   }
 
   async loadAction(c: Case, actionId: string): Promise<CaseAction> {
-    const a = await this.d.db.selectFrom('case_actions').selectAll().where('id', '=', actionId).where('case_id', '=', c.id).executeTakeFirst();
+    const a = await this.cases.action(c.id, actionId);
     if (!a) throw new NotFound('action', actionId);
     return a;
   }
@@ -91,9 +93,9 @@ export class CaseService {
       approved_at: v.approvedAt ?? null, ended_at: null, archived_at: null, archived_by: null, manifest_key: null, created_by: by.actor, created_at: now,
     };
     try {
-      await this.d.db.transaction().execute(async (tx) => {
-        await tx.insertInto('cases').values(row).execute();
-        await tx.insertInto('case_stages').values({ case_id: row.id, stage: 'initiation', started_at: row.initiated_at, ended_at: null }).execute();
+      await this.cases.transaction(async (tx) => {
+        await tx.insert(row);
+        await tx.addStage({ case_id: row.id, stage: 'initiation', started_at: row.initiated_at, ended_at: null });
       });
     } catch (e) {
       if (violates(e, CASE_NO_INDEX)) await this.refuse(by, 'case.create', null, new StateConflict('case_no_taken', `case number ${v.caseNo} is taken`), { caseNo: v.caseNo });
@@ -106,11 +108,11 @@ export class CaseService {
   async addMember(c: Case, input: unknown, by: Requester): Promise<void> {
     const v = memberSchema.parse(input);
     await this.edit(c, by, 'case.member.add', async (tx) => {
-      const existing = await tx.selectFrom('case_members').select('role').where('case_id', '=', c.id).where('badge', '=', v.badge).executeTakeFirst();
-      if (existing) throw new StateConflict('member_exists', `${v.badge} is already on case ${c.case_no} as ${existing.role}`);
+      const existing = await tx.memberRole(c.id, v.badge);
+      if (existing) throw new StateConflict('member_exists', `${v.badge} is already on case ${c.case_no} as ${existing}`);
       if (v.role === 'reviewer') await this.mustBeReviewer(tx, v.badge);
       else await this.mustBeUnitOfficer(tx, v.badge, c.unit);
-      await tx.insertInto('case_members').values({ case_id: c.id, badge: v.badge, role: v.role, added_by: by.actor, added_at: this.now().toISOString() }).execute();
+      await tx.addMember({ case_id: c.id, badge: v.badge, role: v.role, added_by: by.actor, added_at: this.now().toISOString() });
     });
     await this.audited(by, 'case.member.add', c.id, v);
   }
@@ -121,15 +123,15 @@ export class CaseService {
     const action = `case.stage.${v.event}` as const;
     await this.edit(c, by, action, async (tx) => {
       this.notFuture(at);
-      const stage = await tx.selectFrom('case_stages').selectAll().where('case_id', '=', c.id).where('stage', '=', v.stage).executeTakeFirst();
+      const stage = await tx.stage(c.id, v.stage);
       if (v.event === 'start') {
         if (stage) throw new StateConflict('stage_started', `stage ${v.stage} of case ${c.case_no} started at ${stage.started_at}`);
-        await tx.insertInto('case_stages').values({ case_id: c.id, stage: v.stage, started_at: at, ended_at: null }).execute();
+        await tx.addStage({ case_id: c.id, stage: v.stage, started_at: at, ended_at: null });
         return;
       }
       if (!stage || stage.ended_at !== null) throw new StateConflict(stage ? 'stage_ended' : 'stage_not_started', `stage ${v.stage} of case ${c.case_no} is not running`);
       if (at < stage.started_at) throw new StateConflict('stage_ends_before_start', `stage ${v.stage} cannot end before it started (${stage.started_at})`);
-      await tx.updateTable('case_stages').set({ ended_at: at }).where('case_id', '=', c.id).where('stage', '=', v.stage).execute();
+      await tx.endStage(c.id, v.stage, at);
     });
     await this.audited(by, action, c.id, { stage: v.stage, at });
   }
@@ -143,7 +145,7 @@ export class CaseService {
     await this.edit(c, by, 'case.action.add', async (tx) => {
       this.notFuture(row.at);
       if (row.ended_at !== null) this.notFuture(row.ended_at);
-      await tx.insertInto('case_actions').values(row).execute();
+      await tx.addAction(row);
     });
     await this.audited(by, 'case.action.add', c.id, { actionId: row.id, kind: row.kind, stage: row.stage, at: row.at, officerBadge: row.officer_badge });
     return row;
@@ -158,18 +160,18 @@ export class CaseService {
   async link(c: Case, actionId: string, input: unknown, by: Requester): Promise<ActionLink> {
     const action = await this.loadAction(c, actionId);
     const v = linkSchema.parse(input);
-    const target = 'recordingId' in v
-      ? await this.d.db.selectFrom('recordings').select('unit').where('id', '=', v.recordingId).executeTakeFirst()
-      : await this.d.db.selectFrom('devices').select('unit').where('id', '=', v.deviceId).executeTakeFirst();
-    if (!target) throw 'recordingId' in v ? new RecordingNotFound(v.recordingId) : new DeviceNotFound(v.deviceId);
-    if (target.unit !== c.unit) await this.refuse(by, 'case.link', c.id, new NotAllowed('recording of another unit'), { actionId, ...v });
+    const unit = 'recordingId' in v
+      ? (await this.cases.beside(RecordingRepository).find(v.recordingId))?.unit
+      : await this.cases.unitOfDevice(v.deviceId);
+    if (unit === undefined) throw 'recordingId' in v ? new RecordingNotFound(v.recordingId) : new DeviceNotFound(v.deviceId);
+    if (unit !== c.unit) await this.refuse(by, 'case.link', c.id, new NotAllowed('recording of another unit'), { actionId, ...v });
     const row: ActionLink = {
       id: newId('lnk'), action_id: action.id, recording_id: 'recordingId' in v ? v.recordingId : null, device_id: 'deviceId' in v ? v.deviceId : null,
       from_at: 'from' in v ? v.from : null, to_at: 'to' in v ? v.to : null, linked_by: by.actor, linked_at: this.now().toISOString(),
     };
     await this.edit(c, by, 'case.link', async (tx) => {
       if (row.from_at !== null && row.to_at !== null) nearAction(action, row.from_at, row.to_at);
-      await tx.insertInto('action_links').values(row).execute();
+      await tx.addLink(row);
     });
     await this.audited(by, 'case.link', c.id, { actionId, linkId: row.id, ...v });
     // Case evidence from now on: its objects' locks move to the archive period (issue 17).
@@ -181,9 +183,7 @@ export class CaseService {
   async setReason(c: Case, actionId: string, input: unknown, by: Requester): Promise<void> {
     const action = await this.loadAction(c, actionId);
     const v = reasonSchema.parse(input);
-    await this.edit(c, by, 'case.reason', (tx) =>
-      tx.updateTable('case_actions').set({ not_recorded_reason: v.reason, not_recorded_text: v.text ?? null }).where('id', '=', action.id).execute(),
-    );
+    await this.edit(c, by, 'case.reason', (tx) => tx.setNotRecordedReason(action.id, v.reason, v.text ?? null));
     await this.audited(by, 'case.reason', c.id, { actionId, reason: v.reason, text: v.text ?? null });
   }
 
@@ -194,8 +194,7 @@ export class CaseService {
       this.notFuture(at);
       // An approval dated before the start would hide a late one (the 24 h run from initiated_at).
       if (at < c.initiated_at) throw new StateConflict('approval_before_start', `case ${c.case_no} cannot be approved before it was initiated (${c.initiated_at})`);
-      const set = await tx.updateTable('cases').set({ approved_at: at }).where('id', '=', c.id).where('approved_at', 'is', null).executeTakeFirst();
-      if (Number(set.numUpdatedRows) !== 1) throw new StateConflict('already_approved', `case ${c.case_no} was approved already`);
+      if (!(await tx.markApproved(c.id, at))) throw new StateConflict('already_approved', `case ${c.case_no} was approved already`);
     });
     await this.audited(by, 'case.approve', c.id, { at, afterMs: Date.parse(at) - Date.parse(c.initiated_at) });
   }
@@ -206,8 +205,7 @@ export class CaseService {
     await this.edit(c, by, 'case.end', async (tx) => {
       this.notFuture(at);
       if (at < c.initiated_at) throw new StateConflict('case_ends_before_start', `case ${c.case_no} cannot end before it was initiated`);
-      const set = await tx.updateTable('cases').set({ ended_at: at }).where('id', '=', c.id).where('ended_at', 'is', null).executeTakeFirst();
-      if (Number(set.numUpdatedRows) !== 1) throw new StateConflict('case_ended', `case ${c.case_no} has ended already`);
+      if (!(await tx.markEnded(c.id, at))) throw new StateConflict('case_ended', `case ${c.case_no} has ended already`);
     });
     await this.audited(by, 'case.end', c.id, { at });
   }
@@ -216,7 +214,7 @@ export class CaseService {
   async annotate(c: Case, input: unknown, by: Requester): Promise<{ id: string; at: string }> {
     const { text } = annotationSchema.parse(input);
     const row = { id: newId('ann'), case_id: c.id, text, by: by.actor, at: this.now().toISOString() };
-    await this.d.db.insertInto('case_annotations').values(row).execute();
+    await this.cases.annotate(row);
     await this.audited(by, 'case.annotate', c.id, { annotationId: row.id, text, archived: c.archived_at !== null });
     return { id: row.id, at: row.at };
   }
@@ -232,8 +230,8 @@ export class CaseService {
     if (c.manifest_key !== null) await refused('case_archived', `case ${c.case_no} was archived at ${c.archived_at}`);
     if (c.ended_at === null) await refused('case_not_ended', `case ${c.case_no} has not ended; archiving follows the act's end`);
     const linked = [...new Set((await linkedRecordings(this.d.db, c.id)).map((l) => l.recordingId))];
-    const open = linked.length === 0 ? [] : await this.d.db.selectFrom('recordings').select('id').where('id', 'in', linked).where('state', '!=', 'closed').execute();
-    if (open.length > 0) await refused('recording_not_closed', `recording ${open.map((r) => r.id).join(', ')} is not closed yet; archive the case when it is`);
+    const open = await this.cases.notClosed(linked);
+    if (open.length > 0) await refused('recording_not_closed', `recording ${open.join(', ')} is not closed yet; archive the case when it is`);
 
     const now = this.now();
     const frozen = await this.freeze(c, now, by);
@@ -247,7 +245,7 @@ export class CaseService {
     await putOrKeep(this.d.store, objectKeys.publicKey(this.d.signingKey.fingerprint), pem, retainUntil, 'application/x-pem-file');
     const stored = await putOrKeep(this.d.store, key, manifest, retainUntil, 'application/json');
     await putOrKeep(this.d.store, objectKeys.caseManifestSignature(c.id), this.d.signingKey.sign(stored), retainUntil, 'application/octet-stream');
-    await this.d.db.updateTable('cases').set({ manifest_key: key }).where('id', '=', c.id).execute();
+    await this.cases.setManifestKey(c.id, key);
     const sha256 = sha256Hex(stored);
     await this.audited(by, 'case.archive', c.id, { manifestKey: key, sha256, findings: findings.length, recordings: linked.length });
     await caseArchived(this.retention(), c.id, frozen.archived_at!, by);
@@ -261,16 +259,12 @@ export class CaseService {
    */
   private async freeze(c: Case, now: Date, by: Requester): Promise<Case> {
     const at = now.toISOString();
-    await this.d.db.transaction().execute(async (tx) => {
-      const set = await tx.updateTable('cases').set({ archived_at: at, archived_by: by.actor }).where('id', '=', c.id).where('archived_at', 'is', null).executeTakeFirst();
-      if (Number(set.numUpdatedRows) !== 1) return;
-      const links = await liveLinkedRecordings(tx, c.id);
-      if (links.length > 0) {
-        await tx.insertInto('case_archived_links').values(links.map((l) => ({ case_id: c.id, action_id: l.actionId, link_id: l.linkId, recording_id: l.recordingId }))).execute();
-      }
-      const stage = await tx.selectFrom('case_stages').select('ended_at').where('case_id', '=', c.id).where('stage', '=', 'archive').executeTakeFirst();
-      if (!stage) await tx.insertInto('case_stages').values({ case_id: c.id, stage: 'archive', started_at: at, ended_at: at }).execute();
-      else if (stage.ended_at === null) await tx.updateTable('case_stages').set({ ended_at: at }).where('case_id', '=', c.id).where('stage', '=', 'archive').execute();
+    await this.cases.transaction(async (tx) => {
+      if (!(await tx.markArchived(c.id, at, by.actor))) return;
+      await tx.freezeLinks(c.id, await tx.liveLinks(c.id));
+      const stage = await tx.stage(c.id, 'archive');
+      if (!stage) await tx.addStage({ case_id: c.id, stage: 'archive', started_at: at, ended_at: at });
+      else if (stage.ended_at === null) await tx.endStage(c.id, 'archive', at);
     });
     return this.load(c.id);
   }
@@ -289,8 +283,8 @@ export class CaseService {
   }
 
   /** A reviewer member replays the case's recordings: only a person signed up as a reviewer, still active, may be one. */
-  private async mustBeReviewer(tx: Transaction<Schema>, badge: string): Promise<void> {
-    const user = await tx.selectFrom('users').select(['role', 'state']).where('badge', '=', badge).executeTakeFirst();
+  private async mustBeReviewer(tx: CaseRepository, badge: string): Promise<void> {
+    const user = await tx.accountOf(badge);
     if (!user || user.role !== 'reviewer' || user.state !== 'active') {
       throw new CaseInputRefused('not_a_reviewer', `badge ${badge} is not an active reviewer${user ? ` (${user.state} ${user.role})` : ''}`);
     }
@@ -302,25 +296,22 @@ export class CaseService {
    * the badge one of the unit's cameras is assigned to. Not a stranger, another unit's officer or a
    * badge nobody holds: membership lets its holder read the case.
    */
-  private async mustBeUnitOfficer(tx: Transaction<Schema>, badge: string, unit: string): Promise<void> {
-    const user = await tx.selectFrom('users').select(['role', 'state', 'unit']).where('badge', '=', badge).executeTakeFirst();
-    const officer = user
-      ? user.state === 'active' && user.unit === unit && !NOT_OFFICERS.includes(user.role)
-      : (await tx.selectFrom('devices').select('id').where('officer_badge', '=', badge).where('unit', '=', unit).executeTakeFirst()) !== undefined;
+  private async mustBeUnitOfficer(tx: CaseRepository, badge: string, unit: string): Promise<void> {
+    const user = await tx.accountOf(badge);
+    const officer = user ? user.state === 'active' && user.unit === unit && !NOT_OFFICERS.includes(user.role) : await tx.unitHasCameraOf(badge, unit);
     if (!officer) throw new CaseInputRefused('not_an_officer', `badge ${badge} is not an officer of unit ${unit}${user ? ` (${user.state} ${user.role} of ${user.unit})` : ''}`);
   }
 
   /**
    * Runs an edit in a transaction that first claims the case row while it is not archived: edits
-   * of one case, and an archiving that starts meanwhile, wait for each other (PostgreSQL's row
-   * lock; SQLite's one writer), so checks made inside `write` hold, the manifest never misses an
-   * edit and no edit slips in after it. Refusals (a state, or input refused inside `write`) are audited.
+   * of one case, and an archiving that starts meanwhile, wait for each other, so checks made
+   * inside `write` hold, the manifest never misses an edit and no edit slips in after it.
+   * Refusals (a state, or input refused inside `write`) are audited.
    */
-  private async edit(c: Case, by: Requester, action: AuditAction, write: (tx: Transaction<Schema>) => Promise<unknown>): Promise<void> {
+  private async edit(c: Case, by: Requester, action: AuditAction, write: (tx: CaseRepository) => Promise<unknown>): Promise<void> {
     try {
-      await this.d.db.transaction().execute(async (tx) => {
-        const claimed = await tx.updateTable('cases').set((eb) => ({ id: eb.ref('id') })).where('id', '=', c.id).where('archived_at', 'is', null).executeTakeFirst();
-        if (Number(claimed.numUpdatedRows) !== 1) throw new StateConflict('case_archived', `case ${c.case_no} is archived; only annotations may be added`);
+      await this.cases.transaction(async (tx) => {
+        if (!(await tx.claimUnarchived(c.id))) throw new StateConflict('case_archived', `case ${c.case_no} is archived; only annotations may be added`);
         await write(tx);
       });
     } catch (e) {

@@ -3,6 +3,7 @@
  * and one case with everything on it.
  */
 import type { Viewer } from '../auth/user-registry.ts';
+import { type CaseReach, CaseRepository } from '../db/case-repository.ts';
 import type { Db } from '../db/database.ts';
 import { type Case, type Stage, STAGES } from '../db/schema.ts';
 import { mayReadCase } from '../policy/case-policy.ts';
@@ -30,16 +31,17 @@ export function presentCase(c: Case, stagesStarted: Stage[], now: Date) {
  * archive deadline and number of findings. `viewer` null: the command line's operator sees all.
  */
 export async function listCases(db: Db, viewer: Viewer | null, now: Date, limit = 500) {
-  const memberOf = viewer ? (await db.selectFrom('case_members').select('case_id').where('badge', '=', viewer.badge).execute()).map((m) => m.case_id) : [];
-  let q = db.selectFrom('cases').selectAll().orderBy('initiated_at', 'desc').limit(limit);
+  const repo = new CaseRepository(db);
+  const memberOf = viewer ? await repo.casesOfMember(viewer.badge) : [];
+  let reach: CaseReach | undefined;
   if (viewer && viewer.role !== 'auditor') {
     const byUnit = viewer.role !== 'reviewer';
     if (!byUnit && memberOf.length === 0) return [];
-    q = q.where((eb) => eb.or([...(byUnit ? [eb('unit', '=', viewer.unit)] : []), ...(memberOf.length > 0 ? [eb('id', 'in', memberOf)] : [])]));
+    reach = { unit: byUnit ? viewer.unit : null, caseIds: memberOf };
   }
   const members = new Set(memberOf);
-  const cases = (await q.execute()).filter((c) => !viewer || mayReadCase(viewer, { unit: c.unit, viewerIsMember: members.has(c.id) }).allow);
-  const stages = cases.length === 0 ? [] : await db.selectFrom('case_stages').select(['case_id', 'stage']).where('case_id', 'in', cases.map((c) => c.id)).execute();
+  const cases = (await repo.newest(limit, reach)).filter((c) => !viewer || mayReadCase(viewer, { unit: c.unit, viewerIsMember: members.has(c.id) }).allow);
+  const stages = cases.length === 0 ? [] : await repo.stagesStarted(cases.map((c) => c.id));
   const listed = [];
   for (const c of cases) {
     const findings = findingsOf(await checkFacts(db, c.id), now);
@@ -52,14 +54,15 @@ export async function listCases(db: Db, viewer: Viewer | null, now: Date, limit 
 export async function caseDetail(db: Db, c: Case, now: Date) {
   const facts = await checkFacts(db, c.id);
   const findings = findingsOf(facts, now);
-  const stages = await db.selectFrom('case_stages').selectAll().where('case_id', '=', c.id).execute();
-  const members = await db.selectFrom('case_members').selectAll().where('case_id', '=', c.id).orderBy('added_at').execute();
-  const actions = await db.selectFrom('case_actions').selectAll().where('case_id', '=', c.id).orderBy('at').orderBy('id').execute();
-  const links = actions.length === 0 ? [] : await db.selectFrom('action_links').selectAll().where('action_id', 'in', actions.map((a) => a.id)).orderBy('linked_at').execute();
-  const annotations = await db.selectFrom('case_annotations').selectAll().where('case_id', '=', c.id).orderBy('at').execute();
+  const repo = new CaseRepository(db);
+  const stages = await repo.stages(c.id);
+  const members = await repo.members(c.id);
+  const actions = await repo.actions(c.id);
+  const links = await repo.linksOf(actions.map((a) => a.id));
+  const annotations = await repo.annotations(c.id);
   const recordingIds = facts.recordings.map((r) => r.id);
-  const recordings = recordingIds.length === 0 ? [] : await db.selectFrom('recordings').selectAll().where('id', 'in', recordingIds).orderBy('started_at').execute();
-  const notes = recordingIds.length === 0 ? [] : await db.selectFrom('gap_notes').selectAll().where('recording_id', 'in', recordingIds).execute();
+  const recordings = await repo.recordings(recordingIds);
+  const notes = await repo.gapNotes(recordingIds);
   const noteOf = (recordingId: string, idx: number) => notes.find((n) => n.recording_id === recordingId && n.idx === idx);
 
   const presentedActions = actions.map((a) => {

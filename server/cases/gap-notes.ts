@@ -3,6 +3,7 @@
  * written once (the table refuses updates and deletes), audited with the recording as subject.
  */
 import type { AuditLog } from '../audit/audit-log.ts';
+import { CaseRepository } from '../db/case-repository.ts';
 import type { Db } from '../db/database.ts';
 import type { Recording } from '../db/schema.ts';
 import { violates } from '../db/unique-violation.ts';
@@ -15,16 +16,15 @@ const NOTE_INDEX = { name: 'gap_notes_pk', table: 'gap_notes', columns: ['record
 export async function noteGap(d: { db: Db; audit: AuditLog }, recording: Recording, idx: number, input: unknown, by: Requester, now = new Date()): Promise<void> {
   const { reason } = gapNoteSchema.parse(input);
   const audited = { actor: by.actor, action: 'gap.note' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
-  const gap = await d.db.selectFrom('ledger_entries').select('idx').where('recording_id', '=', recording.id).where('idx', '=', idx).where('kind', '=', 'gap').executeTakeFirst();
-  if (!gap) throw new NotFound('gap', `${recording.id}/${idx}`);
+  const cases = new CaseRepository(d.db);
+  if (!(await cases.isGap(recording.id, idx))) throw new NotFound('gap', `${recording.id}/${idx}`);
   const refused = async () => {
     await d.audit.record({ ...audited, outcome: 'refused', detail: { idx, reason: 'gap_noted' } });
     return markAudited(new StateConflict('gap_noted', `gap ${idx} of ${recording.id} has its reason already; a reason is written once`));
   };
-  const noted = await d.db.selectFrom('gap_notes').select('idx').where('recording_id', '=', recording.id).where('idx', '=', idx).executeTakeFirst();
-  if (noted) throw await refused();
+  if (await cases.hasGapNote(recording.id, idx)) throw await refused();
   try {
-    await d.db.insertInto('gap_notes').values({ recording_id: recording.id, idx, reason, noted_by: by.actor, noted_at: now.toISOString() }).execute();
+    await cases.addGapNote({ recording_id: recording.id, idx, reason, noted_by: by.actor, noted_at: now.toISOString() });
   } catch (e) {
     // Two notes at once: PostgreSQL names the key that refused the second.
     if (!violates(e, NOTE_INDEX)) throw e;

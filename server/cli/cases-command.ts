@@ -10,6 +10,7 @@ import { CaseService } from '../cases/case-service.ts';
 import { listCases } from '../cases/case-view.ts';
 import { checkCase } from '../cases/case-check.ts';
 import type { Finding } from '../cases/findings.ts';
+import { CaseRepository } from '../db/case-repository.ts';
 import type { CaseAction } from '../db/schema.ts';
 import type { Core } from '../core.ts';
 import { CLI_ACTOR } from './actor.ts';
@@ -115,7 +116,7 @@ export async function caseCommand(core: Core, args: string[]): Promise<number> {
       const findings = await checkCase(core.db, c.id, now);
       if (v.json) print({ caseId: c.id, caseNo: c.case_no, findings });
       else {
-        const actions = new Map((await core.db.selectFrom('case_actions').select(['id', 'kind']).where('case_id', '=', c.id).execute()).map((a) => [a.id, a]));
+        const actions = new Map((await new CaseRepository(core.db).actions(c.id)).map((a) => [a.id, a]));
         process.stdout.write(`case ${c.case_no}: ${findings.length === 0 ? 'nothing missing' : `${findings.length} finding(s)`}\n`);
         for (const f of findings) process.stdout.write(`  ${findingLine(f, actions)}\n`);
       }
