@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { sha256Hex } from '../crypto/hash.ts';
+import { AuditRepository } from '../db/audit-repository.ts';
 import type { Db } from '../db/database.ts';
 import { ObjectAlreadyExists } from '../errors.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
@@ -18,13 +19,16 @@ export class AuditCheckpointer {
   private timer?: NodeJS.Timeout;
   private last = 0;
   private running?: Promise<void>;
+  private readonly events: AuditRepository;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly store: EvidenceStore,
     private readonly retentionDays: number,
     private readonly onError: (e: unknown) => void,
-  ) {}
+  ) {
+    this.events = new AuditRepository(db);
+  }
 
   start(everySeconds: number): void {
     this.timer = setInterval(() => void this.checkpoint().catch(this.onError), everySeconds * 1000);
@@ -45,7 +49,7 @@ export class AuditCheckpointer {
   }
 
   private async write(): Promise<void> {
-    const head = await this.db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const head = await this.events.head();
     if (!head || head.seq <= this.last) return;
     const body = Buffer.from(JSON.stringify({ format: 'liuhen-audit-checkpoint/1', seq: head.seq, hash: head.hash, at: new Date().toISOString() }));
     try {

@@ -7,6 +7,7 @@
  * transaction together, so one viewer's segment requests do not each wait for their own fsync.
  */
 import { sha256Hex } from '../crypto/hash.ts';
+import { type AuditFilter, AuditRepository } from '../db/audit-repository.ts';
 import type { Db } from '../db/database.ts';
 import type { AuditEvent } from '../db/schema.ts';
 
@@ -23,14 +24,7 @@ export interface AuditInput {
   userAgent?: string | null;
 }
 
-export interface AuditFilter {
-  action?: string;
-  /** events of one actor, e.g. `user:<id>` */
-  actor?: string;
-  subject?: string;
-  since?: string;
-  limit?: number;
-}
+export type { AuditFilter };
 
 export const AUDIT_GENESIS = '0'.repeat(64);
 
@@ -47,17 +41,19 @@ interface Pending {
 }
 
 const MAX_RETRIES = 5;
-const INSERT_CHUNK = 500;
 
 export class AuditLog {
   private queue: Pending[] = [];
   private writing: Promise<void> | undefined;
   private readonly holders: (() => void)[] = [];
+  private readonly events: AuditRepository;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.events = new AuditRepository(db);
+  }
 
   record(input: AuditInput): Promise<AuditEvent> {
     return new Promise((resolve, reject) => {
@@ -106,8 +102,8 @@ export class AuditLog {
   }
 
   private async append(inputs: AuditInput[]): Promise<AuditEvent[]> {
-    return this.db.transaction().execute(async (tx) => {
-      const last = await tx.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return this.events.transaction(async (tx) => {
+      const last = await tx.head();
       let seq = last?.seq ?? 0;
       let prev = last?.hash ?? AUDIT_GENESIS;
       const at = this.now().toISOString();
@@ -131,19 +127,12 @@ export class AuditLog {
         prev = event.hash;
         return event;
       });
-      // Chunks keep each INSERT under SQLite's limit on bound parameters.
-      for (let i = 0; i < events.length; i += INSERT_CHUNK) await tx.insertInto('audit_events').values(events.slice(i, i + INSERT_CHUNK)).execute();
+      await tx.append(events);
       return events;
     });
   }
 
   async query(filter: AuditFilter = {}): Promise<AuditEvent[]> {
-    let q = this.db.selectFrom('audit_events').selectAll().orderBy('seq');
-    if (filter.action) q = q.where('action', '=', filter.action);
-    if (filter.actor) q = q.where('actor', '=', filter.actor);
-    if (filter.subject) q = q.where('subject', '=', filter.subject);
-    if (filter.since) q = q.where('at', '>=', filter.since);
-    if (filter.limit) q = q.limit(filter.limit);
-    return q.execute();
+    return this.events.query(filter);
   }
 }

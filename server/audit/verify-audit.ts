@@ -3,6 +3,7 @@
  * sequence numbers without holes, and every checkpoint in the store against the event it names.
  * The first problem is the one reported first.
  */
+import { AuditRepository } from '../db/audit-repository.ts';
 import type { Db } from '../db/database.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
@@ -29,8 +30,9 @@ export async function verifyAudit(db: Db, store: EvidenceStore): Promise<AuditRe
   let prev = AUDIT_GENESIS;
   let expectedSeq = 1;
   let count = 0;
+  const events = new AuditRepository(db);
   for (let after = 0; ; ) {
-    const page = await db.selectFrom('audit_events').selectAll().where('seq', '>', after).orderBy('seq').limit(PAGE).execute();
+    const page = await events.after(after, PAGE);
     if (page.length === 0) break;
     for (const e of page) {
       count++;

@@ -7,6 +7,7 @@
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import type { Confidentiality, Grant, GrantKind, GrantState, Role } from '../db/schema.ts';
+import { type GrantDecision, UserRepository } from '../db/user-repository.ts';
 import { newId } from '../ids.ts';
 import type { AccountGrant } from '../policy/account-policy.ts';
 import { GrantDecided, GrantNotFound } from './account-errors.ts';
@@ -34,17 +35,21 @@ export interface GrantView {
 }
 
 export class Grants {
+  private readonly users: UserRepository;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly audit: AuditLog,
-  ) {}
+  ) {
+    this.users = new UserRepository(db);
+  }
 
   async propose(userId: string, kind: GrantKind, grant: AccountGrant, actor: string): Promise<GrantView> {
     const row: Grant = {
       id: newId('gr'), user_id: userId, kind, role: grant.role, clearances: JSON.stringify(grant.clearances), state: 'proposed',
       proposed_by: actor, proposed_at: new Date().toISOString(), decided_by: null, decided_at: null, reason: null,
     };
-    await this.db.insertInto('account_grants').values(row).execute();
+    await this.users.proposeGrant(row);
     await this.audit.record({ actor, action: 'grant.propose', subject: userId, object: row.id, outcome: 'ok', detail: { kind, role: grant.role, clearances: grant.clearances } });
     return this.view(row.id);
   }
@@ -54,16 +59,14 @@ export class Grants {
   }
 
   async get(id: string): Promise<Grant> {
-    const g = await this.db.selectFrom('account_grants').selectAll().where('id', '=', id).executeTakeFirst();
+    const g = await this.users.findGrant(id);
     if (!g) throw new GrantNotFound(id);
     return g;
   }
 
   /** Newest first. */
   async list(state?: GrantState): Promise<GrantView[]> {
-    let q = this.db.selectFrom('account_grants').selectAll().orderBy('proposed_at', 'desc').limit(500);
-    if (state) q = q.where('state', '=', state);
-    return this.views(await q.execute());
+    return this.views(await this.users.grants(state));
   }
 
   /**
@@ -72,13 +75,13 @@ export class Grants {
    */
   async approve(id: string, actor: string): Promise<GrantView> {
     const at = new Date().toISOString();
-    await this.db.transaction().execute(async (tx) => {
-      const g = await this.decide(tx, id, { state: 'approved', decided_by: actor, decided_at: at });
-      const user = await tx.selectFrom('users').select('state').where('id', '=', g.user_id).executeTakeFirstOrThrow();
+    await this.users.transaction(async (r) => {
+      const g = await this.decide(r, id, { state: 'approved', decided_by: actor, decided_at: at });
+      const state = await r.stateOf(g.user_id);
       // A reset gives nothing: the account keeps what it holds now (accounts.ts makes the password).
       if (g.kind === 'reset') return;
-      const opens = g.kind === 'enable' ? user.state === 'disabled' : g.kind === 'create' && user.state === 'awaiting_approval';
-      await tx.updateTable('users').set({ role: g.role, clearances: g.clearances, ...(opens ? { state: 'active' } : {}) }).where('id', '=', g.user_id).execute();
+      const opens = g.kind === 'enable' ? state === 'disabled' : g.kind === 'create' && state === 'awaiting_approval';
+      await r.hold(g.user_id, { role: g.role, clearances: g.clearances, ...(opens ? { state: 'active' } : {}) });
     });
     const g = await this.get(id);
     await this.audit.record({ actor, action: 'grant.approve', subject: g.user_id, object: id, outcome: 'ok', detail: { kind: g.kind, role: g.role, clearances: JSON.parse(g.clearances) as unknown } });
@@ -88,28 +91,27 @@ export class Grants {
   /** Rejects a proposal; an account whose creation is rejected is disabled (kept, like every account). */
   async reject(id: string, reason: string, actor: string): Promise<GrantView> {
     const at = new Date().toISOString();
-    await this.db.transaction().execute(async (tx) => {
-      const g = await this.decide(tx, id, { state: 'rejected', decided_by: actor, decided_at: at, reason });
-      if (g.kind === 'create') await tx.updateTable('users').set({ state: 'disabled' }).where('id', '=', g.user_id).where('state', '=', 'awaiting_approval').execute();
+    await this.users.transaction(async (r) => {
+      const g = await this.decide(r, id, { state: 'rejected', decided_by: actor, decided_at: at, reason });
+      if (g.kind === 'create') await r.disableUnapproved(g.user_id);
     });
     const g = await this.get(id);
     await this.audit.record({ actor, action: 'grant.reject', subject: g.user_id, object: id, outcome: 'ok', detail: { kind: g.kind, reason } });
     return this.view(id);
   }
 
-  private async decide(tx: Db, id: string, decision: Pick<Grant, 'state' | 'decided_by' | 'decided_at'> & { reason?: string }): Promise<Grant> {
-    const decided = await tx.updateTable('account_grants').set(decision).where('id', '=', id).where('state', '=', 'proposed').returningAll().executeTakeFirst();
+  private async decide(tx: UserRepository, id: string, decision: GrantDecision): Promise<Grant> {
+    const decided = await tx.decideGrant(id, decision);
     if (decided) return decided;
     // Inside the transaction, only `tx` answers (SQLite has one connection).
-    const exists = await tx.selectFrom('account_grants').select('id').where('id', '=', id).executeTakeFirst();
-    throw exists ? new GrantDecided(id) : new GrantNotFound(id);
+    throw (await tx.grantExists(id)) ? new GrantDecided(id) : new GrantNotFound(id);
   }
 
   private async views(rows: Grant[]): Promise<GrantView[]> {
     const actorIds = rows.flatMap((g) => [g.proposed_by, g.decided_by]).filter((a): a is string => a?.startsWith('user:') ?? false).map((a) => a.slice(5));
     const ids = [...new Set([...rows.map((g) => g.user_id), ...actorIds])];
     const people = new Map(
-      ids.length === 0 ? [] : (await this.db.selectFrom('users').select(['id', 'badge', 'name']).where('id', 'in', ids).execute()).map((u) => [u.id, u] as const),
+      ids.length === 0 ? [] : (await this.users.people(ids)).map((u) => [u.id, u] as const),
     );
     // The operator's command line has no account: it is named by its actor (`cli:<login>`).
     const person = (actor: string): PersonRef => (actor.startsWith('user:') ? people.get(actor.slice(5)) : undefined) ?? { id: actor, badge: '', name: actor };

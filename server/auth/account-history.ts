@@ -1,5 +1,6 @@
 /** An account's record for its administrators: its sign-ins, and every audit event it did or was the subject of. */
 import { type AuditEventView, auditEventView } from '../audit/audit-event-view.ts';
+import { AuditRepository } from '../db/audit-repository.ts';
 import type { Db } from '../db/database.ts';
 
 const MAX_EVENTS = 200;
@@ -17,12 +18,7 @@ export interface AccountHistory {
 
 /** Newest first, at most 200 of each. */
 export async function accountHistory(db: Db, userId: string): Promise<AccountHistory> {
-  const concerning = db
-    .selectFrom('audit_events')
-    .selectAll()
-    .where((eb) => eb.or([eb('actor', '=', `user:${userId}`), eb('subject', '=', userId)]))
-    .orderBy('seq', 'desc')
-    .limit(MAX_EVENTS);
-  const [signIns, events] = await Promise.all([concerning.where('action', '=', 'auth.sign_in').execute(), concerning.execute()]);
+  const audit = new AuditRepository(db);
+  const [signIns, events] = await Promise.all([audit.concerning(userId, MAX_EVENTS, 'auth.sign_in'), audit.concerning(userId, MAX_EVENTS)]);
   return { signIns: signIns.map((e) => ({ at: e.at, outcome: e.outcome, address: e.address })), events: events.map(auditEventView) };
 }

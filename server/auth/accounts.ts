@@ -5,8 +5,10 @@
  * security officer is account-policy.ts's; who may call what is the routes' and the CLI's.
  */
 import type { AuditLog } from '../audit/audit-log.ts';
+import { AuthSessionRepository } from '../db/auth-session-repository.ts';
 import type { Db } from '../db/database.ts';
 import type { AccountState, Confidentiality, Role } from '../db/schema.ts';
+import { UserRepository } from '../db/user-repository.ts';
 import { mayChangeAlone, mayGrantAlone } from '../policy/account-policy.ts';
 import { AccountNotDisabled, LastSecurityOfficer, WrongPassword } from './account-errors.ts';
 import { type GrantView, Grants } from './account-grants.ts';
@@ -29,13 +31,15 @@ export type Reset = { password: string; grant?: undefined } | { grant: GrantView
 
 export class Accounts {
   readonly grants: Grants;
+  private readonly accounts: UserRepository;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly audit: AuditLog,
     private readonly users: UserRegistry,
   ) {
     this.grants = new Grants(db, audit);
+    this.accounts = new UserRepository(db);
   }
 
   /**
@@ -56,7 +60,7 @@ export class Accounts {
     const to = { role: change.role ?? u.role, clearances: change.clearances ?? u.clearances };
     if (!mayChangeAlone(u, to).allow) return { grant: await this.grants.propose(userId, 'change', to, actor) };
     if (to.role !== 'security_officer') await this.keepASecurityOfficer(userId);
-    await this.db.updateTable('users').set({ role: to.role, clearances: JSON.stringify(to.clearances) }).where('id', '=', userId).execute();
+    await this.accounts.hold(userId, { role: to.role, clearances: JSON.stringify(to.clearances) });
     await this.audit.record({ actor, action: 'user.change', subject: userId, outcome: 'ok', detail: { from: { role: u.role, clearances: u.clearances }, to } });
     return { user: userView(await this.users.get(userId)) };
   }
@@ -122,24 +126,23 @@ export class Accounts {
     if (why) throw new WeakPassword(why);
     for (const old of await this.users.recentPasswords(userId, REUSE_DEPTH)) if (await verifyPassword(next, old)) throw new PasswordReused();
     await this.users.setPassword(userId, await hashPassword(next), false, `user:${userId}`);
-    await this.db.updateTable('auth_sessions').set({ revoked_at: new Date().toISOString() }).where('user_id', '=', userId).where('id', '!=', sessionId).where('revoked_at', 'is', null).execute();
+    await this.accounts.beside(AuthSessionRepository).revokeAllOf(userId, new Date().toISOString(), sessionId);
     await this.audit.record({ actor: `user:${userId}`, action: 'user.password', subject: userId, outcome: 'ok', sessionId });
   }
 
   /** Whether an active security officer exists: until one does, the operator bootstraps alone (users-command.ts). */
   async hasSecurityOfficer(): Promise<boolean> {
-    return !!(await this.db.selectFrom('users').select('id').where('role', '=', 'security_officer').where('state', '=', 'active').executeTakeFirst());
+    return this.accounts.hasActiveSecurityOfficer();
   }
 
   /** Refuses to take the last active security officer away: approvals would stop, and the shell would act alone. */
   private async keepASecurityOfficer(userId: string): Promise<void> {
     const u = await this.users.get(userId);
     if (u.role !== 'security_officer' || u.state !== 'active') return;
-    const others = await this.db.selectFrom('users').select('id').where('role', '=', 'security_officer').where('state', '=', 'active').where('id', '!=', userId).executeTakeFirst();
-    if (!others) throw new LastSecurityOfficer();
+    if (!(await this.accounts.hasActiveSecurityOfficer(userId))) throw new LastSecurityOfficer();
   }
 
   private async setState(userId: string, state: AccountState): Promise<void> {
-    await this.db.updateTable('users').set({ state }).where('id', '=', userId).execute();
+    await this.accounts.setState(userId, state);
   }
 }

@@ -28,7 +28,9 @@ import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { AuthSessionRepository, type SessionState } from '../db/auth-session-repository.ts';
 import type { Db } from '../db/database.ts';
+import { UserRepository } from '../db/user-repository.ts';
 import { AccountLocked, NotAuthenticated, RateLimited } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { AccountDisabled, AwaitingApproval, SessionIdle } from './account-errors.ts';
@@ -69,13 +71,6 @@ export interface Authenticated {
   mustChangePassword: boolean;
 }
 
-interface SessionTimes {
-  id: string;
-  user_id: string;
-  created_at: string;
-  last_active_at: string | null;
-}
-
 const refreshHash = (token: string) => createHash('sha256').update(`liuhen-refresh:${token}`).digest('hex');
 
 export class AuthService {
@@ -87,9 +82,10 @@ export class AuthService {
   /** compared against when the badge is unknown, so timing does not tell which badges exist */
   private readonly decoyHash = hashPassword(randomBytes(16).toString('hex'));
   private readonly idleMs: number;
+  private readonly sessions: AuthSessionRepository;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly users: UserRegistry,
     private readonly audit: AuditLog,
     private readonly jwtKey: Buffer,
@@ -97,6 +93,7 @@ export class AuthService {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.idleMs = idleMinutes * 60_000;
+    this.sessions = new AuthSessionRepository(db);
     this.byPlace = new FailureLock(LOCK_AFTER_FAILURES, LOCK_MINUTES * 60_000, () => this.now().getTime());
     this.unknownBadges = new FailureLock(SLOW_AFTER, SLOW_SECONDS * 1000, () => this.now().getTime());
   }
@@ -137,25 +134,22 @@ export class AuthService {
     await this.users.attemptsSucceeded(user.id);
     const sessionId = newId('as');
     const refreshToken = this.refreshTokenFor(sessionId);
-    await this.db
-      .insertInto('auth_sessions')
-      .values({
-        id: sessionId,
-        user_id: user.id,
-        refresh_hash: refreshHash(refreshToken),
-        created_at: now.toISOString(),
-        refresh_expires_at: new Date(now.getTime() + REFRESH_HOURS * 3_600_000).toISOString(),
-        revoked_at: null,
-        last_active_at: now.toISOString(),
-      })
-      .execute();
-    await this.db.updateTable('users').set({ last_sign_in_at: now.toISOString() }).where('id', '=', user.id).execute();
+    await this.sessions.open({
+      id: sessionId,
+      user_id: user.id,
+      refresh_hash: refreshHash(refreshToken),
+      created_at: now.toISOString(),
+      refresh_expires_at: new Date(now.getTime() + REFRESH_HOURS * 3_600_000).toISOString(),
+      revoked_at: null,
+      last_active_at: now.toISOString(),
+    });
+    await this.sessions.beside(UserRepository).signedIn(user.id, now.toISOString());
     await this.audit.record({ actor: `user:${user.id}`, action: 'auth.sign_in', subject: user.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, sessionId });
     return this.issue(viewerOf(user), sessionId, refreshToken, user.must_change_password === 1);
   }
 
   async refresh(refreshToken: string, ctx: RequestContext): Promise<Tokens> {
-    const session = await this.db.selectFrom('auth_sessions').selectAll().where('refresh_hash', '=', refreshHash(refreshToken)).executeTakeFirst();
+    const session = await this.sessions.byRefreshHash(refreshHash(refreshToken));
     if (!session) {
       await this.spentOrUnknown(refreshToken, ctx);
       throw new NotAuthenticated();
@@ -169,13 +163,7 @@ export class AuthService {
     if (user?.state !== 'active') throw new NotAuthenticated();
     const next = this.refreshTokenFor(session.id);
     // Spent on use: only the holder of the newest refresh token can continue the session.
-    const spent = await this.db
-      .updateTable('auth_sessions')
-      .set({ refresh_hash: refreshHash(next) })
-      .where('id', '=', session.id)
-      .where('refresh_hash', '=', session.refresh_hash)
-      .executeTakeFirst();
-    if (Number(spent.numUpdatedRows) !== 1) {
+    if (!(await this.sessions.spendRefresh(session.id, session.refresh_hash, refreshHash(next)))) {
       // Spent by another request meanwhile: the same token in two hands.
       await this.revokeReused(session.id, session.user_id, ctx);
       throw new NotAuthenticated();
@@ -184,11 +172,10 @@ export class AuthService {
   }
 
   /** Revokes a session idle past the limit (audited once, by whichever request finds it) and refuses with `session_idle`. */
-  private async endIfIdle(session: SessionTimes, ctx: RequestContext): Promise<void> {
+  private async endIfIdle(session: SessionState, ctx: RequestContext): Promise<void> {
     const now = this.now();
     if (now.getTime() - Date.parse(session.last_active_at ?? session.created_at) <= this.idleMs) return;
-    const ended = await this.db.updateTable('auth_sessions').set({ revoked_at: now.toISOString() }).where('id', '=', session.id).where('revoked_at', 'is', null).executeTakeFirst();
-    if (Number(ended.numUpdatedRows) === 1) {
+    if (await this.sessions.revokeLive(session.id, now.toISOString())) {
       await this.audit.record({
         actor: `user:${session.user_id}`, action: 'auth.idle', subject: session.user_id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, sessionId: session.id,
         detail: { lastActiveAt: session.last_active_at ?? session.created_at },
@@ -203,13 +190,13 @@ export class AuthService {
    */
   private async spentOrUnknown(token: string, ctx: RequestContext): Promise<void> {
     const sessionId = this.sessionOf(token);
-    const session = sessionId ? await this.db.selectFrom('auth_sessions').select(['id', 'user_id', 'revoked_at']).where('id', '=', sessionId).executeTakeFirst() : undefined;
+    const session = sessionId ? await this.sessions.find(sessionId) : undefined;
     if (session && !session.revoked_at) await this.revokeReused(session.id, session.user_id, ctx);
     else await this.refusal('anonymous', 'bad_refresh_token', ctx, 'auth.refresh');
   }
 
   private async revokeReused(sessionId: string, userId: string, ctx: RequestContext): Promise<void> {
-    await this.db.updateTable('auth_sessions').set({ revoked_at: this.now().toISOString() }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
+    await this.sessions.revokeLive(sessionId, this.now().toISOString());
     await this.audit.record({
       actor: 'anonymous', action: 'auth.refresh', subject: userId, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, sessionId,
       detail: { reason: 'refresh_token_reused', revoked: sessionId },
@@ -238,7 +225,7 @@ export class AuthService {
   }
 
   async signOut(auth: Authenticated, ctx: RequestContext): Promise<void> {
-    await this.db.updateTable('auth_sessions').set({ revoked_at: this.now().toISOString() }).where('id', '=', auth.authSessionId).execute();
+    await this.sessions.revoke(auth.authSessionId, this.now().toISOString());
     await this.audit.record({ actor: `user:${auth.viewer.id}`, action: 'auth.sign_out', subject: auth.viewer.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, sessionId: auth.authSessionId });
   }
 
@@ -251,7 +238,7 @@ export class AuthService {
     } catch {
       throw new NotAuthenticated();
     }
-    const session = await this.db.selectFrom('auth_sessions').select(['id', 'user_id', 'revoked_at', 'created_at', 'last_active_at']).where('id', '=', claims.sid).executeTakeFirst();
+    const session = await this.sessions.find(claims.sid);
     if (!session || session.revoked_at || session.user_id !== claims.sub) throw new NotAuthenticated();
     await this.endIfIdle(session, ctx);
     // An account removed or disabled since the token was issued: no identity, not a missing thing (401, not 404).
@@ -259,7 +246,7 @@ export class AuthService {
     if (user?.state !== 'active') throw new NotAuthenticated();
     const now = this.now();
     if (now.getTime() - Date.parse(session.last_active_at ?? session.created_at) > Math.min(TOUCH_MS, this.idleMs / 10)) {
-      await this.db.updateTable('auth_sessions').set({ last_active_at: now.toISOString() }).where('id', '=', session.id).execute();
+      await this.sessions.touch(session.id, now.toISOString());
     }
     return { viewer: viewerOf(user), authSessionId: claims.sid, mustChangePassword: user.must_change_password === 1 };
   }

@@ -2,8 +2,10 @@
 import { z } from 'zod';
 import { badgeSchema } from '../badges.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { AuthSessionRepository } from '../db/auth-session-repository.ts';
 import type { Db } from '../db/database.ts';
 import { type AccountState, CONFIDENTIALITY_LABELS, type Confidentiality, ROLES, type User } from '../db/schema.ts';
+import { UserRepository } from '../db/user-repository.ts';
 import { UserExists, UserNotFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { unitSchema } from '../units.ts';
@@ -58,15 +60,19 @@ export function viewerOf(u: User): Viewer {
 }
 
 export class UserRegistry {
+  private readonly users: UserRepository;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly audit: AuditLog,
-  ) {}
+  ) {
+    this.users = new UserRepository(db);
+  }
 
   /** `state`: `awaiting_approval` when the account's grant waits for a security officer (accounts.ts). */
   async add(input: NewUser, actor: string, state: AccountState = 'active'): Promise<{ user: UserView; password: string }> {
     const spec = newUserSchema.parse(input);
-    if (await this.db.selectFrom('users').select('id').where('badge', '=', spec.badge).executeTakeFirst()) throw new UserExists(spec.badge);
+    if (await this.users.byBadge(spec.badge)) throw new UserExists(spec.badge);
     const password = spec.password ?? generatePassword();
     const now = new Date().toISOString();
     const row: User = {
@@ -84,9 +90,9 @@ export class UserRegistry {
       must_change_password: spec.password ? 0 : 1,
       last_sign_in_at: null,
     };
-    await this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('users').values(row).execute();
-      await tx.insertInto('password_history').values({ user_id: row.id, password_hash: row.password_hash, set_at: now, set_by: actor }).execute();
+    await this.users.transaction(async (r) => {
+      await r.add(row);
+      await r.keepPassword({ user_id: row.id, password_hash: row.password_hash, set_at: now, set_by: actor });
     });
     await this.audit.record({
       actor, action: 'user.add', subject: row.id, outcome: 'ok', detail: { role: row.role, unit: row.unit, badge: row.badge, clearances: spec.clearances, state },
@@ -97,67 +103,55 @@ export class UserRegistry {
   /** Sets a new password hash, kept in the history too; `oneTime`: it was shown to an administrator. */
   async setPassword(id: string, hash: string, oneTime: boolean, by: string): Promise<void> {
     const now = new Date().toISOString();
-    await this.db.transaction().execute(async (tx) => {
-      await tx.updateTable('users').set({ password_hash: hash, must_change_password: oneTime ? 1 : 0, failed_attempts: 0, locked_until: null }).where('id', '=', id).execute();
-      await tx.insertInto('password_history').values({ user_id: id, password_hash: hash, set_at: now, set_by: by }).execute();
+    await this.users.transaction(async (r) => {
+      await r.setPassword(id, hash, oneTime);
+      await r.keepPassword({ user_id: id, password_hash: hash, set_at: now, set_by: by });
     });
   }
 
   /** The hashes of the account's newest `n` passwords, the current one included. */
   async recentPasswords(id: string, n: number): Promise<string[]> {
-    const rows = await this.db.selectFrom('password_history').select('password_hash').where('user_id', '=', id).orderBy('set_at', 'desc').limit(n).execute();
-    return rows.map((r) => r.password_hash);
+    return this.users.recentPasswords(id, n);
   }
 
   /** Ends every session of the account at once: its access tokens stop with their session (auth-service.ts). */
   async endSessions(id: string): Promise<void> {
-    await this.db.updateTable('auth_sessions').set({ revoked_at: new Date().toISOString() }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+    await this.users.beside(AuthSessionRepository).revokeAllOf(id, new Date().toISOString());
   }
 
   async get(id: string): Promise<User> {
-    const u = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const u = await this.users.find(id);
     if (!u) throw new UserNotFound(id);
     return u;
   }
 
   /** A user by id, or undefined: for a token naming an account that is gone. */
   async find(id: string): Promise<User | undefined> {
-    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.users.find(id);
   }
 
   /**
    * Counts a sign-in attempt on the account, unless it is slowed down: from the `slowAfter`th
-   * attempt since the last success on, each one waits `slowMs` after the one before. One UPDATE
-   * (a read-then-write lets parallel attempts all count as one); SET reads the row as it was, so
-   * the CASE sees the count before this attempt. Returns seconds to wait, 0 when counted.
+   * attempt since the last success on, each one waits `slowMs` after the one before, counted
+   * atomically (UserRepository.countAttempt). Returns seconds to wait, 0 when counted.
    */
   async countAttempt(id: string, now: Date, slowAfter: number, slowMs: number): Promise<number> {
     const at = now.toISOString();
-    const counted = await this.db
-      .updateTable('users')
-      .set((eb) => ({
-        failed_attempts: eb('failed_attempts', '+', 1),
-        locked_until: eb.case().when('failed_attempts', '>=', slowAfter - 1).then(new Date(now.getTime() + slowMs).toISOString()).else(eb.ref('locked_until')).end(),
-      }))
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
-      .returning('failed_attempts')
-      .executeTakeFirst();
-    if (counted) return 0;
-    const row = await this.db.selectFrom('users').select('locked_until').where('id', '=', id).executeTakeFirst();
-    return Math.max(1, Math.ceil((Date.parse(row?.locked_until ?? at) - now.getTime()) / 1000));
+    if (await this.users.countAttempt(id, at, slowAfter, new Date(now.getTime() + slowMs).toISOString())) return 0;
+    const lockedUntil = await this.users.lockedUntil(id);
+    return Math.max(1, Math.ceil((Date.parse(lockedUntil ?? at) - now.getTime()) / 1000));
   }
 
   /** A success ends the count and any slow-down. */
   async attemptsSucceeded(id: string): Promise<void> {
-    await this.db.updateTable('users').set({ failed_attempts: 0, locked_until: null }).where('id', '=', id).execute();
+    await this.users.attemptsSucceeded(id);
   }
 
   async byBadge(badge: string): Promise<User | undefined> {
-    return this.db.selectFrom('users').selectAll().where('badge', '=', badge).executeTakeFirst();
+    return this.users.byBadge(badge);
   }
 
   async list(): Promise<UserView[]> {
-    return (await this.db.selectFrom('users').selectAll().orderBy('created_at').execute()).map(userView);
+    return (await this.users.list()).map(userView);
   }
 }

@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import { DeviceRepository } from '../db/device-repository.ts';
 import type { Device, HealthFlag, RecordingFlag } from '../db/schema.ts';
 import { DeviceNotFound } from '../errors.ts';
 
@@ -47,12 +48,16 @@ export function healthFlagsOf(device: Pick<Device, 'health_flags'>): HealthFlag[
 }
 
 export class DeviceHealth {
+  private readonly devices: DeviceRepository;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly audit: AuditLog,
     private readonly limits: HealthThresholds,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.devices = new DeviceRepository(db);
+  }
 
   /**
    * Keeps the report and puts it on the device. Audited only when the device's flags change: a
@@ -64,24 +69,19 @@ export class DeviceHealth {
     const assessment = assessHealth(report, receivedAt, this.limits);
     const at = receivedAt.toISOString();
     const flagsJson = JSON.stringify(assessment.flags);
-    const before = await this.db.transaction().execute(async (tx) => {
-      const device = await tx.selectFrom('devices').select('health_flags').where('id', '=', deviceId).executeTakeFirst();
+    const before = await this.devices.transaction(async (tx) => {
+      const device = await tx.healthFlags(deviceId);
       if (!device) throw new DeviceNotFound(deviceId);
-      await tx
-        .insertInto('device_health_reports')
-        .values({
+      await tx.reportHealth(
+        {
           device_id: deviceId, received_at: at, device_time: report.deviceTime, clock_drift_ms: assessment.clockDriftMs,
           battery_pct: report.batteryPct ?? null, storage_free_mb: report.storageFreeMb ?? null, flags: flagsJson,
-        })
-        .execute();
-      await tx
-        .updateTable('devices')
-        .set({
+        },
+        {
           health_at: at, last_seen_at: at, clock_drift_ms: assessment.clockDriftMs, battery_pct: report.batteryPct ?? null,
           storage_free_mb: report.storageFreeMb ?? null, health_flags: flagsJson,
-        })
-        .where('id', '=', deviceId)
-        .execute();
+        },
+      );
       return healthFlagsOf(device);
     });
     const flagsChanged = before.join() !== assessment.flags.join();

@@ -7,9 +7,10 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Db } from '../db/database.ts';
+import { DeviceRepository } from '../db/device-repository.ts';
 import type { Device } from '../db/schema.ts';
 import { violates } from '../db/unique-violation.ts';
-import { DeviceNotFound, InvalidInput, OfficerHasBodycam } from '../errors.ts';
+import { InvalidInput, OfficerHasBodycam } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { badgeSchema } from '../badges.ts';
 import { unitSchema } from '../units.ts';
@@ -43,13 +44,16 @@ export function credentialHash(credential: string): string {
 
 export class DeviceRegistry {
   private readonly changeListeners: (() => Promise<void>)[] = [];
+  private readonly devices: DeviceRepository;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly audit: AuditLog,
     /** seals fixed cameras' RTSP credentials */
     private readonly secretsKey: Buffer,
-  ) {}
+  ) {
+    this.devices = new DeviceRepository(db);
+  }
 
   /** The publish gate listens, so a device registered in this process can publish at once. */
   onChange(listener: () => Promise<void>): void {
@@ -83,7 +87,7 @@ export class DeviceRegistry {
       error: null,
       error_at: null,
     };
-    const write = () => this.db.insertInto('devices').values(device).execute();
+    const write = () => this.devices.add(device);
     if (device.kind === 'bodycam' && device.officer_badge !== null) await this.onlyBodycamOf(device.officer_badge, device.id, write);
     else await write();
     await this.changed();
@@ -98,7 +102,7 @@ export class DeviceRegistry {
     if (device.kind !== 'bodycam') throw new InvalidInput(`${id} is a fixed camera; only body cameras are assigned to officers`);
     if (device.state !== 'active') throw new InvalidInput(`${id} is revoked`);
     if (device.officer_badge === badge) return device;
-    await this.onlyBodycamOf(badge, id, () => this.db.updateTable('devices').set({ officer_badge: badge }).where('id', '=', id).execute());
+    await this.onlyBodycamOf(badge, id, () => this.devices.assign(id, badge));
     await this.changed();
     await this.audit.record({ actor, action: 'device.assign', subject: id, outcome: 'ok', detail: { from: device.officer_badge, to: badge } });
     return { ...device, officer_badge: badge };
@@ -109,39 +113,32 @@ export class DeviceRegistry {
    * a clear error; the unique index settles two writes racing past the check.
    */
   private async onlyBodycamOf(badge: string, deviceId: string, write: () => Promise<unknown>): Promise<void> {
-    const holder = await this.activeBodycamOf(badge);
+    const holder = await this.devices.activeBodycamOf(badge);
     if (holder !== undefined && holder !== deviceId) throw new OfficerHasBodycam(badge, holder);
     try {
       await write();
     } catch (e) {
-      if (violates(e, ONE_BODYCAM_PER_OFFICER)) throw new OfficerHasBodycam(badge, (await this.activeBodycamOf(badge)) ?? 'another device');
+      if (violates(e, ONE_BODYCAM_PER_OFFICER)) throw new OfficerHasBodycam(badge, (await this.devices.activeBodycamOf(badge)) ?? 'another device');
       throw e;
     }
   }
 
-  private async activeBodycamOf(badge: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('devices').select('id').where('kind', '=', 'bodycam').where('state', '=', 'active').where('officer_badge', '=', badge).executeTakeFirst();
-    return row?.id;
-  }
-
   async revoke(id: string, actor: string, reason?: string): Promise<Device> {
     const revokedAt = new Date().toISOString();
-    const result = await this.db.updateTable('devices').set({ state: 'revoked', revoked_at: revokedAt }).where('id', '=', id).where('state', '=', 'active').executeTakeFirst();
+    const revoked = await this.devices.revoke(id, revokedAt);
     const device = await this.get(id);
-    if (Number(result.numUpdatedRows) > 0) {
+    if (revoked) {
       await this.audit.record({ actor, action: 'device.revoke', subject: id, outcome: 'ok', ...(reason === undefined ? {} : { detail: { reason } }) });
       await this.changed();
     }
     return device;
   }
 
-  async get(id: string): Promise<Device> {
-    const device = await this.db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!device) throw new DeviceNotFound(id);
-    return device;
+  get(id: string): Promise<Device> {
+    return this.devices.get(id);
   }
 
   list(): Promise<Device[]> {
-    return this.db.selectFrom('devices').selectAll().orderBy('created_at').execute();
+    return this.devices.list();
   }
 }

@@ -6,6 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/database.ts';
+import { DeviceRepository } from '../db/device-repository.ts';
 import type { Device } from '../db/schema.ts';
 import type { DiskReserve } from '../storage/disk-reserve.ts';
 import { credentialHash } from './device-registry.ts';
@@ -17,13 +18,16 @@ export class PublishGate {
   private timer?: NodeJS.Timeout;
   private readonly revokedListeners: ((deviceId: string) => void)[] = [];
   private readonly refreshListeners: ((devices: Device[]) => void)[] = [];
+  private readonly registry: DeviceRepository;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     /** below the reserve a device that is not already recording is refused (its recording would have no room) */
     private readonly disk?: Pick<DiskReserve, 'low'>,
     private readonly refreshMs = 1000,
-  ) {}
+  ) {
+    this.registry = new DeviceRepository(db);
+  }
 
   async start(): Promise<void> {
     await this.refresh();
@@ -45,7 +49,7 @@ export class PublishGate {
   }
 
   async refresh(): Promise<void> {
-    const rows = await this.db.selectFrom('devices').selectAll().execute();
+    const rows = await this.registry.list();
     const next = new Map(rows.map((d) => [d.id, d]));
     for (const [id, d] of next) {
       if (d.state === 'revoked' && this.devices.get(id)?.state === 'active') this.revokedListeners.forEach((l) => l(id));

@@ -14,7 +14,9 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import type { Device, Recording, RecordingFlag, Upload } from '../db/schema.ts';
+import { DeviceRepository } from '../db/device-repository.ts';
+import type { Recording, RecordingFlag, Upload } from '../db/schema.ts';
+import { UploadRepository } from '../db/upload-repository.ts';
 import { recordingFlagsFor } from '../devices/device-health.ts';
 import type { Sealer } from '../ledger/sealer.ts';
 import { partPath } from './part-file.ts';
@@ -36,14 +38,17 @@ const RETRY_MS = 60_000;
 export class OfflineIngest {
   private tail: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly uploads: UploadRepository;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly sealer: Sealer,
     private readonly audit: AuditLog,
     private readonly settings: OfflineIngestSettings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.uploads = new UploadRepository(db);
+  }
 
   /** One upload at a time: remuxing and sealing are disk-bound, and live recordings share the disk. */
   enqueue(uploadId: string): void {
@@ -68,20 +73,19 @@ export class OfflineIngest {
   /** Finishes every upload a stop or crash left `processing` (live recovery leaves their recordings alone). */
   async recoverUploads(): Promise<void> {
     await fs.mkdir(this.settings.dir, { recursive: true, mode: 0o750 });
-    const pending = await this.db.selectFrom('uploads').select('id').where('state', '=', 'processing').orderBy('updated_at').execute();
-    for (const { id } of pending) {
+    for (const id of await this.uploads.processing()) {
       this.log.info({ upload: id }, 'sealing an upload left unfinished');
       await this.process(id).catch((e) => this.retryLater(id, e));
     }
   }
 
   private async process(uploadId: string): Promise<void> {
-    const upload = await this.db.selectFrom('uploads').selectAll().where('id', '=', uploadId).executeTakeFirst();
+    const upload = await this.uploads.find(uploadId);
     if (upload?.state !== 'processing') return;
     const metadata = storedMetadata(upload.metadata);
     const staging = this.stagingDir(upload);
     const outcome = await checkAndStage(partPath(this.settings.dir, upload.id), staging, metadata.sha256, this.settings);
-    let recording = await this.openedFor(upload, metadata);
+    let recording = await this.uploads.recordingOpenedFor(upload, metadata.startedAt);
     if (!outcome.ok) {
       if (recording) throw new Error(`upload ${upload.id} fails its checks now (${outcome.reason}) but recording ${recording.id} was opened from it`);
       return this.refuse(upload, outcome);
@@ -102,7 +106,7 @@ export class OfflineIngest {
         decodeErrors: outcome.decodeErrors,
       },
     });
-    await this.db.updateTable('uploads').set({ state: 'sealed', recording_id: recording.id, updated_at: new Date().toISOString() }).where('id', '=', upload.id).execute();
+    await this.uploads.sealed(upload.id, recording.id, new Date().toISOString());
     // The sealed segments are the evidence now; the received file and its staging copy are not kept twice.
     await fs.rm(staging, { recursive: true, force: true });
     await fs.rm(partPath(this.settings.dir, upload.id), { force: true });
@@ -115,20 +119,8 @@ export class OfflineIngest {
     return path.join(this.settings.dir, `${upload.id}.segments`);
   }
 
-  /** The recording an earlier, interrupted run opened for this upload: same device, same arrival. */
-  private openedFor(upload: Upload, metadata: UploadMetadata): Promise<Recording | undefined> {
-    return this.db
-      .selectFrom('recordings')
-      .selectAll()
-      .where('device_id', '=', upload.device_id)
-      .where('origin', '=', 'upload')
-      .where('received_at', '=', upload.updated_at)
-      .where('device_started_at', '=', metadata.startedAt)
-      .executeTakeFirst();
-  }
-
   private async open(upload: Upload, metadata: UploadMetadata, staged: StagedRecording): Promise<Recording> {
-    const device: Device = await this.db.selectFrom('devices').selectAll().where('id', '=', upload.device_id).executeTakeFirstOrThrow();
+    const device = await this.uploads.beside(DeviceRepository).get(upload.device_id);
     const first = staged.segments[0]!;
     const last = staged.segments[staged.segments.length - 1]!;
     const receivedAt = upload.updated_at;
@@ -187,7 +179,7 @@ export class OfflineIngest {
     // The bytes go before the state says so: whoever reads "refused" finds nothing kept.
     await fs.rm(this.stagingDir(upload), { recursive: true, force: true });
     await fs.rm(partPath(this.settings.dir, upload.id), { force: true });
-    await this.db.updateTable('uploads').set({ state: 'refused', error: outcome.reason, updated_at: new Date().toISOString() }).where('id', '=', upload.id).execute();
+    await this.uploads.refused(upload.id, outcome.reason, new Date().toISOString());
     this.log.warn({ upload: upload.id, reason: outcome.reason, detail: outcome.detail }, 'upload refused');
   }
 }

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import { UploadRepository } from '../db/upload-repository.ts';
 import { partIds, partPath } from './part-file.ts';
 import { storedMetadata } from './upload-metadata.ts';
 
@@ -26,15 +27,18 @@ export class UploadExpiry {
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private stopped = false;
+  private readonly uploads: UploadRepository;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly audit: AuditLog,
     private readonly locker: MemoryLocker,
     private readonly settings: Config['uploads'],
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.uploads = new UploadRepository(db);
+  }
 
   /** Removes orphaned part files, then sweeps now and then; errors are logged, never thrown. */
   async start(): Promise<void> {
@@ -61,8 +65,7 @@ export class UploadExpiry {
   /** Removes every unfinished upload idle for longer than config.uploads.expireMs. */
   async sweep(): Promise<void> {
     const cutoff = new Date(this.now().getTime() - this.settings.expireMs).toISOString();
-    const idle = await this.db.selectFrom('uploads').select('id').where('state', '=', 'receiving').where('updated_at', '<', cutoff).execute();
-    for (const { id } of idle) {
+    for (const id of await this.uploads.idleSince(cutoff)) {
       // Asking a holder for the lock would cut its PATCH short: an upload in use is left alone.
       if (this.locker.locks.has(id)) continue;
       // Free, it is taken at once (the check and the taking are in one turn of the event loop).
@@ -80,16 +83,10 @@ export class UploadExpiry {
   }
 
   private async expire(id: string, cutoff: string): Promise<void> {
-    const upload = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+    const upload = await this.uploads.find(id);
     if (upload?.state !== 'receiving' || upload.updated_at >= cutoff) return;
     // The row goes first: a crash before the file is removed leaves an orphan, removed at the next start.
-    const removed = await this.db
-      .deleteFrom('uploads')
-      .where('id', '=', id)
-      .where('state', '=', 'receiving')
-      .where('updated_at', '=', upload.updated_at)
-      .executeTakeFirst();
-    if (Number(removed.numDeletedRows) !== 1) return;
+    if (!(await this.uploads.expire(id, upload.updated_at))) return;
     await this.audit.record({
       actor: 'system', action: 'upload.expired', subject: id, outcome: 'ok',
       detail: {
@@ -106,9 +103,7 @@ export class UploadExpiry {
    * behind (its row changed first). Run before uploads are accepted.
    */
   async removeOrphanParts(): Promise<void> {
-    const needed = new Set(
-      (await this.db.selectFrom('uploads').select('id').where('state', 'in', ['receiving', 'processing']).execute()).map((u) => u.id),
-    );
+    const needed = new Set(await this.uploads.unfinished());
     for (const id of await partIds(this.settings.dir)) {
       if (needed.has(id)) continue;
       const file = partPath(this.settings.dir, id);

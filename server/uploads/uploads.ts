@@ -17,7 +17,9 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import { RecordingRepository } from '../db/recording-repository.ts';
 import type { DecodeErrorsFlag, Device, RecordingFlag, Upload } from '../db/schema.ts';
+import { UploadRepository } from '../db/upload-repository.ts';
 import { InvalidInput, type LiuhenError, markAudited } from '../errors.ts';
 import type { DiskReserve } from '../storage/disk-reserve.ts';
 import type { OfflineIngest } from './offline-ingest.ts';
@@ -52,9 +54,10 @@ export class Uploads implements UploadRecords {
   readonly locker = new MemoryLocker();
   readonly store: UploadStore;
   private readonly expiry: UploadExpiry;
+  private readonly uploads: UploadRepository;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly audit: AuditLog,
     private readonly ingest: OfflineIngest,
     readonly settings: Config['uploads'],
@@ -62,6 +65,7 @@ export class Uploads implements UploadRecords {
     log: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.uploads = new UploadRepository(db);
     this.store = new UploadStore(settings.dir, this);
     this.expiry = new UploadExpiry(db, audit, this.locker, settings, log, now);
   }
@@ -96,7 +100,7 @@ export class Uploads implements UploadRecords {
       if (at && toServerClock(new Date(at), device.clock_drift_ms).getTime() > now.getTime() + FUTURE_SLACK_MS) throw new InvalidInput(`${name} is in the future`);
     }
     const upload = await this.oneAtATime(device.id, async () => {
-      const unfinished = await this.unfinishedBytes(device.id);
+      const unfinished = await this.uploads.unfinishedBytes(device.id);
       if (unfinished + length > this.settings.quotaBytes) {
         const message = `this device's unfinished uploads hold ${unfinished} bytes; ${length} more would pass its quota of ${this.settings.quotaBytes}: finish them first`;
         await refuse(new UploadNoRoom('upload_quota_exceeded', message), 'quota_exceeded', { unfinishedBytes: unfinished, quotaBytes: this.settings.quotaBytes });
@@ -105,7 +109,7 @@ export class Uploads implements UploadRecords {
         id, device_id: device.id, length, offset: 0, metadata: JSON.stringify(metadata),
         state: 'receiving', error: null, recording_id: null, created_at: now.toISOString(), updated_at: now.toISOString(),
       };
-      await this.db.insertInto('uploads').values(row).execute();
+      await this.uploads.add(row);
       return row;
     });
     await this.audit.record({
@@ -113,18 +117,6 @@ export class Uploads implements UploadRecords {
       detail: { length, filename: metadata.filename ?? null, startedAt: metadata.startedAt, returnedAt: metadata.returnedAt ?? null },
     });
     return upload;
-  }
-
-  /** Declared bytes of the device's uploads still arriving: what they will hold on disk. */
-  private async unfinishedBytes(deviceId: string): Promise<number> {
-    const { total } = await this.db
-      .selectFrom('uploads')
-      .select((eb) => eb.fn.sum<number | string | null>('length').as('total'))
-      .where('device_id', '=', deviceId)
-      .where('state', '=', 'receiving')
-      .executeTakeFirstOrThrow();
-    // PostgreSQL sums bigints as numeric, which arrives as a string.
-    return Number(total ?? 0);
   }
 
   private oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -138,13 +130,13 @@ export class Uploads implements UploadRecords {
   }
 
   async find(device: Device, id: string): Promise<Upload> {
-    const upload = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).where('device_id', '=', device.id).executeTakeFirst();
+    const upload = await this.uploads.findOf(device.id, id);
     if (!upload) throw new UploadNotFound(id);
     return upload;
   }
 
   row(id: string): Promise<Upload | undefined> {
-    return this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.uploads.find(id);
   }
 
   async received(id: string, from: number, to: number): Promise<void> {
@@ -152,14 +144,7 @@ export class Uploads implements UploadRecords {
     if (!upload) throw new UploadNotFound(id);
     // The row's updated_at on entering `processing` is when the last byte arrived: the ingest reads it as received_at.
     const state = to === upload.length ? 'processing' : 'receiving';
-    const updated = await this.db
-      .updateTable('uploads')
-      .set({ offset: to, state, updated_at: this.now().toISOString() })
-      .where('id', '=', id)
-      .where('offset', '=', from)
-      .where('state', '=', 'receiving')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) throw new Error(`upload ${id} moved while being written`);
+    if (!(await this.uploads.received(id, from, to, state, this.now().toISOString()))) throw new Error(`upload ${id} moved while being written`);
     if (state === 'processing') this.ingest.enqueue(id);
   }
 
@@ -169,8 +154,7 @@ export class Uploads implements UploadRecords {
   }
 
   async terminate(id: string): Promise<void> {
-    const removed = await this.db.deleteFrom('uploads').where('id', '=', id).where('state', '=', 'receiving').executeTakeFirst();
-    if (Number(removed.numDeletedRows) !== 1) throw new UploadFinished(id);
+    if (!(await this.uploads.terminate(id))) throw new UploadFinished(id);
   }
 
   /** After a device terminated its upload (tus DELETE): `upload` as it was before. */
@@ -183,9 +167,7 @@ export class Uploads implements UploadRecords {
 
   async result(device: Device, id: string): Promise<UploadResult> {
     const upload = await this.find(device, id);
-    const recording = upload.recording_id
-      ? await this.db.selectFrom('recordings').select(['late', 'upload_deadline', 'flags']).where('id', '=', upload.recording_id).executeTakeFirst()
-      : undefined;
+    const recording = upload.recording_id ? await this.uploads.beside(RecordingRepository).find(upload.recording_id) : undefined;
     const decodeErrors = recording ? ((JSON.parse(recording.flags) as RecordingFlag[]).find(isDecodeErrors)?.count ?? 0) : null;
     return {
       state: upload.state,
