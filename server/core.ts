@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { loadOrCreateServerKeys, type ServerKeys } from './crypto/server-secret.ts';
 import { loadOrCreateSigningKey, type SigningKey } from './crypto/signing-key.ts';
 import { type Db, openDatabase } from './db/database.ts';
+import { type Repositories, repositoriesOf } from './db/repositories.ts';
 import { DeviceRegistry } from './devices/device-registry.ts';
 import { Sealer } from './ledger/sealer.ts';
 import { createLogger } from './logger.ts';
@@ -22,6 +23,8 @@ export interface Core {
   config: Config;
   log: Logger;
   db: Db;
+  /** every query goes through these */
+  repos: Repositories;
   store: EvidenceStore;
   audit: AuditLog;
   devices: DeviceRegistry;
@@ -51,6 +54,7 @@ export async function openCore(config: Config, log: Logger = createLogger(config
     config,
     log,
     db,
+    repos: repositoriesOf(db),
     store,
     audit,
     devices: new DeviceRegistry(db, audit, keys.key('device-secrets')),
