@@ -7,7 +7,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AuditCheckpointer } from './audit/audit-checkpoints.ts';
 import { type Core, openCore } from './core.ts';
+import { Accounts } from './auth/accounts.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { CaseService } from './cases/case-service.ts';
+import { PartyRequests } from './party/party-requests.ts';
+import { RecordingKeeping } from './recordings/recording-keeping.ts';
 import type { Config } from './config.ts';
 import { DeviceHealth } from './devices/device-health.ts';
 import { PublishGate } from './devices/publish-gate.ts';
@@ -117,6 +121,12 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   await uploads.start();
   const api = {
     db,
+    repos: core.repos,
+    cases: new CaseService({ db, audit, store: core.store, signingKey: core.signingKey, retentionDays: config.retentionDays }),
+    accounts: new Accounts(db, audit, core.users),
+    partyRequests: new PartyRequests(db, audit),
+    rooms,
+    keeping: new RecordingKeeping(db, audit),
     store: core.store,
     audit,
     users: core.users,

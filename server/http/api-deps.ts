@@ -3,7 +3,13 @@ import type { AuthService } from '../auth/auth-service.ts';
 import type { RetentionPeriods } from '../config.ts';
 import type { UserRegistry } from '../auth/user-registry.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
+import type { Accounts } from '../auth/accounts.ts';
+import type { CaseService } from '../cases/case-service.ts';
 import type { Db } from '../db/database.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { PartyRequests } from '../party/party-requests.ts';
+import type { ViewingRooms } from '../party/viewing-rooms.ts';
+import type { RecordingKeeping } from '../recordings/recording-keeping.ts';
 import type { DeviceHealth } from '../devices/device-health.ts';
 import type { DeviceRegistry } from '../devices/device-registry.ts';
 import type { PublishGate } from '../devices/publish-gate.ts';
@@ -15,6 +21,14 @@ import type { Uploads } from '../uploads/uploads.ts';
 /** What the HTTP routes are given: interfaces, never SDKs. */
 export interface ApiDeps {
   db: Db;
+  /** every query goes through these */
+  repos: Repositories;
+  cases: CaseService;
+  accounts: Accounts;
+  partyRequests: PartyRequests;
+  /** the one ViewingRooms of the server: its sweep and the routes share it */
+  rooms: ViewingRooms;
+  keeping: RecordingKeeping;
   store: EvidenceStore;
   audit: AuditLog;
   auth: AuthService;
