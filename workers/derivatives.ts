@@ -1,5 +1,4 @@
 /** Records a worker's product with the hash of the original it came from (stored by store-product.ts). */
-import { DerivativeRepository } from '../server/db/derivative-repository.ts';
 import type { Derivative, DerivativeKind } from '../server/db/schema.ts';
 import { objectKeys } from '../server/ledger/object-keys.ts';
 import type { WorkerDeps } from './job-handler.ts';
@@ -28,8 +27,8 @@ export interface NewDerivative {
   jobId: string;
 }
 
-export async function storeDerivative(deps: Pick<WorkerDeps, 'db' | 'store' | 'retentionDays'>, d: NewDerivative): Promise<Derivative> {
-  const derivatives = new DerivativeRepository(deps.db);
+export async function storeDerivative(deps: Pick<WorkerDeps, 'repos' | 'store' | 'retentionDays'>, d: NewDerivative): Promise<Derivative> {
+  const derivatives = deps.repos.derivatives;
   const existing = await derivatives.find(d.recordingId, d.idx, d.kind);
   if (existing) return existing;
   const [ext, contentType] = EXT[d.kind];
@@ -43,6 +42,6 @@ export async function storeDerivative(deps: Pick<WorkerDeps, 'db' | 'store' | 'r
   return (await derivatives.find(d.recordingId, d.idx, d.kind))!;
 }
 
-export function findDerivative(deps: Pick<WorkerDeps, 'db'>, recordingId: string, idx: number, kind: DerivativeKind): Promise<Derivative | undefined> {
-  return new DerivativeRepository(deps.db).find(recordingId, idx, kind);
+export function findDerivative(deps: Pick<WorkerDeps, 'repos'>, recordingId: string, idx: number, kind: DerivativeKind): Promise<Derivative | undefined> {
+  return deps.repos.derivatives.find(recordingId, idx, kind);
 }

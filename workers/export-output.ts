@@ -3,9 +3,6 @@
  * make. The file is written once (`exports/<id>/<file>`); a retried job that finds it stored keeps
  * the stored bytes, so the row, the audit and the store always name the same file.
  */
-import { AuditLog } from '../server/audit/audit-log.ts';
-import { ExportRepository } from '../server/db/export-repository.ts';
-import { RecordingRepository } from '../server/db/recording-repository.ts';
 import type { Export, Recording } from '../server/db/schema.ts';
 import { ExportNotFound, RecordingNotClosed } from '../server/exports/export-requests.ts';
 import { objectKeys } from '../server/ledger/object-keys.ts';
@@ -13,24 +10,24 @@ import type { PutSource } from '../server/storage/evidence-store.ts';
 import type { JobContext, WorkerDeps } from './job-handler.ts';
 import { storeProduct } from './store-product.ts';
 
-export async function loadExport(deps: Pick<WorkerDeps, 'db'>, exportId: string, kind: Export['kind']): Promise<{ exp: Export; recording: Recording }> {
-  const exp = await new ExportRepository(deps.db).find(exportId, kind);
+export async function loadExport(deps: Pick<WorkerDeps, 'repos'>, exportId: string, kind: Export['kind']): Promise<{ exp: Export; recording: Recording }> {
+  const exp = await deps.repos.exports.find(exportId, kind);
   if (!exp) throw new ExportNotFound(exportId);
-  const recording = await new RecordingRepository(deps.db).get(exp.recording_id);
+  const recording = await deps.repos.recordings.get(exp.recording_id);
   if (recording.state !== 'closed') throw new RecordingNotClosed(recording.id);
   return { exp, recording };
 }
 
 export async function storeExport(
-  deps: Pick<WorkerDeps, 'db' | 'store' | 'retentionDays'>,
+  deps: Pick<WorkerDeps, 'repos' | 'audit' | 'store' | 'retentionDays'>,
   ctx: JobContext,
   exp: Export,
   file: { name: string; source: PutSource; contentType: string },
 ): Promise<{ objectKey: string; sha256: string; size: number }> {
   const key = objectKeys.exportFile(exp.id, file.name);
   const { sha256, size } = await storeProduct(deps, key, file.source, file.contentType);
-  await new ExportRepository(deps.db).recordFile(exp.id, { objectKey: key, sha256, size });
-  await new AuditLog(deps.db).record({
+  await deps.repos.exports.recordFile(exp.id, { objectKey: key, sha256, size });
+  await deps.audit.record({
     actor: `worker:${ctx.jobId}`, action: 'export.made', subject: exp.recording_id, outcome: 'ok', sessionId: exp.id, object: key, bytes: size,
     detail: { exportId: exp.id, kind: exp.kind, recipient: exp.recipient, approvalNo: exp.approval_no, sha256 },
   });

@@ -10,8 +10,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../server/crypto/hash.ts';
-import { RecordingRepository } from '../server/db/recording-repository.ts';
-import { RedactionRepository } from '../server/db/redaction-repository.ts';
 import type { Export } from '../server/db/schema.ts';
 import { LiuhenError, NotFound, StateConflict } from '../server/errors.ts';
 import { markKind } from '../server/forensic/codeword.ts';
@@ -63,7 +61,7 @@ export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportI
   else await deriveMarkedVariants(recording.id, { ...ctx, progress: (p: number) => ctx.progress(Math.floor(p / 2)) }, deps);
   await ctx.progress(50);
 
-  const segments = await new RecordingRepository(deps.db).segments(recording.id);
+  const segments = await deps.repos.recordings.segments(recording.id);
   return withScratchDir(deps.workDir, async (dir) => {
     for (const s of segments) {
       const kind = markKind(deps.codewordKey, exp.id, s.idx);
@@ -93,16 +91,16 @@ export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportI
 };
 
 /** The redaction a copy is made from: of this recording, and done (its job may still be running: retried). */
-async function readyRedaction(deps: Pick<WorkerDeps, 'db'>, redactionId: string, recordingId: string): Promise<void> {
-  const redaction = await new RedactionRepository(deps.db).get(redactionId);
+async function readyRedaction(deps: Pick<WorkerDeps, 'repos'>, redactionId: string, recordingId: string): Promise<void> {
+  const redaction = await deps.repos.redactions.get(redactionId);
   // A redaction of another recording is no redaction of this one.
   if (redaction.recording_id !== recordingId) throw new NotFound('redaction', redactionId);
   if (redaction.state !== 'ready') throw new StateConflict('redaction_not_ready', `redaction ${redactionId} is ${redaction.state}`);
 }
 
 /** Segment idx's marked variant for this copy: the redaction's when it is made from one, else the recording's replay variant. */
-function markedVariant(deps: Pick<WorkerDeps, 'db'>, exp: Export, idx: number, kind: 'mark_a' | 'mark_b') {
+function markedVariant(deps: Pick<WorkerDeps, 'repos'>, exp: Export, idx: number, kind: 'mark_a' | 'mark_b') {
   return exp.redaction_id
-    ? new RedactionRepository(deps.db).markedVariant(exp.redaction_id, idx, kind)
+    ? deps.repos.redactions.markedVariant(exp.redaction_id, idx, kind)
     : findDerivative(deps, exp.recording_id, idx, kind);
 }

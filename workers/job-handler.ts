@@ -3,14 +3,17 @@
  * what an earlier run stored (derivatives are write-once) and carries on from there.
  */
 import type { Logger } from 'pino';
-import type { Db } from '../server/db/database.ts';
+import type { AuditLog } from '../server/audit/audit-log.ts';
+import type { Repositories } from '../server/db/repositories.ts';
 import type { JobKind } from '../server/db/schema.ts';
 import type { SigningKey } from '../server/crypto/signing-key.ts';
 import type { JobPayload } from '../server/queue/job-kinds.ts';
 import type { EvidenceStore } from '../server/storage/evidence-store.ts';
 
 export interface WorkerDeps {
-  db: Db;
+  /** every query goes through these */
+  repos: Repositories;
+  audit: AuditLog;
   store: EvidenceStore;
   ffmpegPath: string;
   /** CJK font for burned-in text */

@@ -10,13 +10,12 @@
  * out (a segment whose job failed, a recording sealed before marks were made per segment), so a
  * closed recording is marked throughout before a party copy is made from it.
  */
-import { RecordingRepository } from '../server/db/recording-repository.ts';
 import { InvalidInput } from '../server/errors.ts';
 import type { JobContext, WorkerDeps } from './job-handler.ts';
 import { makeSegmentProducts } from './segment-derive.ts';
 
 export async function deriveMarkedVariants(recordingId: string, ctx: JobContext, deps: WorkerDeps): Promise<void> {
-  const recordings = new RecordingRepository(deps.db);
+  const recordings = deps.repos.recordings;
   const recording = await recordings.get(recordingId);
   // Marked throughout means every segment there will ever be: only a closed recording has them all.
   if (recording.state !== 'closed') throw new InvalidInput(`recording ${recordingId} is not closed`);

@@ -10,10 +10,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { AuditLog } from '../server/audit/audit-log.ts';
 import { sha256Hex } from '../server/crypto/hash.ts';
-import { RecordingRepository } from '../server/db/recording-repository.ts';
-import { RedactionRepository } from '../server/db/redaction-repository.ts';
 import type { LedgerEntry, RedactedVariant, Redaction } from '../server/db/schema.ts';
 import { InvalidInput } from '../server/errors.ts';
 import { RecordingNotClosed } from '../server/exports/export-requests.ts';
@@ -29,10 +26,10 @@ import { withScratchDir } from './scratch-dir.ts';
 import { storeProduct } from './store-product.ts';
 
 export const recordingRedact: JobHandler<'recording.redact'> = async ({ redactionId }, ctx, deps) => {
-  const redactions = new RedactionRepository(deps.db);
+  const redactions = deps.repos.redactions;
   const redaction = await redactions.get(redactionId);
   if (redaction.state === 'ready') return { manifestKey: redaction.manifest_key };
-  const audit = new AuditLog(deps.db);
+  const audit = deps.audit;
   const event = { actor: `worker:${ctx.jobId}`, subject: redaction.recording_id, sessionId: redactionId };
   // A retry after a failure is under way again.
   await redactions.markPending(redactionId);
@@ -52,7 +49,7 @@ export const recordingRedact: JobHandler<'recording.redact'> = async ({ redactio
 
 /** Makes what is missing, then writes and signs the manifest; returns the manifest's key. */
 async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): Promise<string> {
-  const recordings = new RecordingRepository(deps.db);
+  const recordings = deps.repos.recordings;
   const recording = await recordings.get(redaction.recording_id);
   if (recording.state !== 'closed' || !recording.manifest_key) throw new RecordingNotClosed(recording.id);
   const marks = redactionMarksSchema.parse(JSON.parse(redaction.marks));
@@ -65,7 +62,7 @@ async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): 
     await ctx.progress(Math.round((95 * (n + 1)) / segments.length));
   }
 
-  const rows = await new RedactionRepository(deps.db).segments(redaction.id);
+  const rows = await deps.repos.redactions.segments(redaction.id);
   const manifestKey = objectKeys.redactionManifest(redaction.id);
   const manifest = buildRedactionManifest({
     redactionId: redaction.id,
@@ -98,7 +95,7 @@ async function redactSegment(
   positionMs: number,
   deps: WorkerDeps,
 ): Promise<void> {
-  const redactions = new RedactionRepository(deps.db);
+  const redactions = deps.repos.redactions;
   const made = await redactions.variantsMade(redactionId, entry.idx);
   if (made.length === REDACTED_VARIANTS.length) return;
   return withScratchDir(deps.workDir, async (dir) => {

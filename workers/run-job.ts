@@ -5,7 +5,6 @@
  * at once; anything else is retried with backoff by the queue.
  */
 import { z, ZodError } from 'zod';
-import { JobRepository } from '../server/db/job-repository.ts';
 import type { JobKind } from '../server/db/schema.ts';
 import { LiuhenError } from '../server/errors.ts';
 import { JOB_KINDS, jobPayloads } from '../server/queue/job-kinds.ts';
@@ -23,7 +22,7 @@ function callHandler<K extends JobKind>(handlers: JobHandlers, kind: K, data: un
 
 export function jobRunner(handlers: JobHandlers, deps: WorkerDeps): (job: ReceivedJob) => Promise<unknown> {
   const { log } = deps;
-  const jobs = new JobRepository(deps.db);
+  const jobs = deps.repos.jobs;
   return async (job) => {
     const start = await jobs.startRun(job.id);
     // Only a job this database knows to be done may be acknowledged without running: one it has

@@ -11,7 +11,6 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DerivativeRepository } from '../server/db/derivative-repository.ts';
 import type { LedgerEntry } from '../server/db/schema.ts';
 import { InvalidInput } from '../server/errors.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
@@ -41,7 +40,7 @@ const STAGES: SegmentProduct[][] = [['r360'], ['thumb'], ['mark_a', 'mark_b']];
 const TIMED = new Set<SegmentProduct>(['r360', 'mark_a', 'mark_b']);
 
 export const segmentDerive: JobHandler<'segment.derive'> = async ({ recordingId, idx }, ctx, deps) => {
-  const entry = await new DerivativeRepository(deps.db).sourceEntry(recordingId, idx);
+  const entry = await deps.repos.recordings.entry(recordingId, idx);
   if (entry?.kind !== 'segment') throw new InvalidInput(`${recordingId} entry ${idx} is not a sealed segment`);
   if (await isShownAsSealed(recordingId, deps)) return { made: [] };
   const made = await makeSegmentProducts(entry, ['r360', 'thumb', 'mark_a', 'mark_b'], ctx, deps, (done, total) => ctx.progress(Math.round((100 * done) / total)));

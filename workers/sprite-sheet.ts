@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { RecordingRepository } from '../server/db/recording-repository.ts';
 import { InvalidInput } from '../server/errors.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { SPRITE_INPUT_PATTERN, spriteArgs, spriteInputName } from '../server/media/rendition-args.ts';
@@ -17,7 +16,7 @@ import { makeSegmentProducts } from './segment-derive.ts';
 import { withScratchDir } from './scratch-dir.ts';
 
 export async function deriveSpriteSheet(recordingId: string, ctx: JobContext, deps: WorkerDeps): Promise<void> {
-  const recordings = new RecordingRepository(deps.db);
+  const recordings = deps.repos.recordings;
   const recording = await recordings.get(recordingId);
   // A live recording's sheet would be outgrown by its next segment.
   if (recording.state !== 'closed') throw new InvalidInput(`recording ${recordingId} is not closed`);

@@ -11,9 +11,4 @@ export class DerivativeRepository extends Repository {
   async add(row: Derivative): Promise<void> {
     await this.db.insertInto('derivatives').values(row).onConflict((oc) => oc.doNothing()).execute();
   }
-
-  /** The ledger entry at `idx` of a recording: what a segment's products are made from. */
-  async sourceEntry(recordingId: string, idx: number): Promise<LedgerEntry | undefined> {
-    return this.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx).executeTakeFirst();
-  }
 }

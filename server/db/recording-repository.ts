@@ -30,6 +30,11 @@ export class RecordingRepository extends Repository {
     return this.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).orderBy('idx').execute();
   }
 
+  /** One ledger entry of a recording (a segment's products are made from it). */
+  async entry(recordingId: string, idx: number): Promise<LedgerEntry | undefined> {
+    return this.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx).executeTakeFirst();
+  }
+
   /** The recording's segments (no gaps or notices), in chain order. */
   async segments(recordingId: string): Promise<LedgerEntry[]> {
     return this.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('kind', '=', 'segment').orderBy('idx').execute();

@@ -36,7 +36,7 @@ function countingHandlers(installation: string, runs: Runs): JobHandlers {
     'segment.derive': async ({ recordingId, idx }, ctx, deps) => {
       runs.set(ctx.jobId, [...(runs.get(ctx.jobId) ?? []), installation]);
       const bytes = await deps.store.get(objectKeys.segment(recordingId, idx));
-      const entry = await deps.db.selectFrom('ledger_entries').select('sha256').where('recording_id', '=', recordingId).where('idx', '=', idx).executeTakeFirstOrThrow();
+      const entry = (await deps.repos.recordings.entry(recordingId, idx))!;
       return { matchesLedger: sha256Hex(bytes) === entry.sha256 };
     },
     'recording.derive': refuse,

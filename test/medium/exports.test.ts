@@ -83,11 +83,11 @@ describe('asking for an export', () => {
     expect((await api(custodian, `recordings/${recording.id}/exports`, { kind: 'party_copy', recipient: '张三' })).status).toBe(400);
 
     const { exportId, jobId } = await requestExport({ kind: 'package' });
-    const row = await deps.db.selectFrom('exports').selectAll().where('id', '=', exportId).executeTakeFirstOrThrow();
+    const row = await server.core.db.selectFrom('exports').selectAll().where('id', '=', exportId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ kind: 'package', recording_id: recording.id, requested_by: `user:${custodian.userId}`, job_id: jobId, object_key: null });
-    const job = await deps.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    const job = await server.core.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
     expect(job).toMatchObject({ kind: 'export.package', subject: exportId, state: 'waiting' });
-    const outbox = await deps.db.selectFrom('outbox').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    const outbox = await server.core.db.selectFrom('outbox').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
     expect(JSON.parse(outbox.payload)).toEqual({ exportId });
 
     const state = await api(custodian, `exports/${exportId}`);
@@ -139,7 +139,7 @@ describe('the evidence package', () => {
   };
 
   it('is stored once, recorded with its hash and size, with progress reported up to 100', async () => {
-    const row = await deps.db.selectFrom('exports').selectAll().where('id', '=', exportId).executeTakeFirstOrThrow();
+    const row = await server.core.db.selectFrom('exports').selectAll().where('id', '=', exportId).executeTakeFirstOrThrow();
     const stored = await deps.store.get(row.object_key!);
     expect(row.object_key).toBe(`exports/${exportId}/package.tar`);
     expect([row.sha256, row.size]).toEqual([sha256Hex(stored), stored.length]);
@@ -196,7 +196,7 @@ describe('the evidence package', () => {
   });
 
   it('is made once: a retried job keeps the stored package', async () => {
-    const row = await deps.db.selectFrom('exports').selectAll().where('id', '=', exportId).executeTakeFirstOrThrow();
+    const row = await server.core.db.selectFrom('exports').selectAll().where('id', '=', exportId).executeTakeFirstOrThrow();
     const again = await exportPackage({ exportId }, jobContext(row.job_id, []), deps);
     expect(again).toEqual({ objectKey: row.object_key, sha256: row.sha256, size: row.size });
   });
@@ -315,7 +315,7 @@ describe('liuhen export package … --out', () => {
       for (const line of progress) expect(line).toMatch(/^ {0,2}\d{1,3} % (waiting|active|completed)$/);
       expect(lines.at(-1)).toBe('100 % completed');
       const exportId = lines[0]!.split(' ')[1]!;
-      const row = await deps.db.selectFrom('exports').selectAll().where('id', '=', exportId).executeTakeFirstOrThrow();
+      const row = await server.core.db.selectFrom('exports').selectAll().where('id', '=', exportId).executeTakeFirstOrThrow();
       expect(row).toMatchObject({ kind: 'package', requested_by: expect.stringMatching(/^cli:/), sha256: sha256Hex(bytes), size: bytes.length });
       const downloads = (await server.core.audit.query({ subject: recording.id })).filter((e) => e.action === 'export.download' && e.session_id === exportId);
       expect(downloads.map((e) => [e.actor.startsWith('cli:'), e.bytes])).toEqual([[true, bytes.length]]);

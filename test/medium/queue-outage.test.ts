@@ -37,7 +37,7 @@ function countingHandlers(): { handlers: JobHandlers; runs: Map<string, number> 
       ran(ctx.jobId);
       const bytes = await deps.store.get(objectKeys.segment(recordingId, idx));
       await ctx.progress(50);
-      const entry = await deps.db.selectFrom('ledger_entries').select('sha256').where('recording_id', '=', recordingId).where('idx', '=', idx).executeTakeFirstOrThrow();
+      const entry = (await deps.repos.recordings.entry(recordingId, idx))!;
       return { sha256: sha256Hex(bytes), matchesLedger: sha256Hex(bytes) === entry.sha256 };
     },
     'recording.derive': async ({ recordingId }, ctx, deps) => {

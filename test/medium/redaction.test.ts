@@ -191,12 +191,12 @@ describe('a redaction', () => {
   }, 60_000);
 
   const variantRows = (variant: RedactedVariant) =>
-    deps.db.selectFrom('redacted_segments').selectAll().where('redaction_id', '=', redactionId).where('variant', '=', variant).orderBy('idx').execute();
+    server.core.db.selectFrom('redacted_segments').selectAll().where('redaction_id', '=', redactionId).where('variant', '=', variant).orderBy('idx').execute();
 
   it('is asked for with its job in one go, audited, and shown as ready with its manifest once made', async () => {
-    const job = await deps.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    const job = await server.core.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
     expect(job).toMatchObject({ kind: 'recording.redact', subject: recording.id });
-    const outbox = await deps.db.selectFrom('outbox').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    const outbox = await server.core.db.selectFrom('outbox').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
     expect(JSON.parse(outbox.payload)).toEqual({ redactionId });
     const one = await (await api(custodian, `redactions/${redactionId}`)).json();
     expect(one).toMatchObject({
@@ -316,15 +316,15 @@ describe('a redaction', () => {
   });
 
   it('is made once: a retried job keeps what is stored', async () => {
-    const before = await deps.db.selectFrom('redacted_segments').selectAll().where('redaction_id', '=', redactionId).execute();
+    const before = await server.core.db.selectFrom('redacted_segments').selectAll().where('redaction_id', '=', redactionId).execute();
     expect(await recordingRedact({ redactionId }, jobContext(jobId), deps)).toEqual({ manifestKey: `redactions/${redactionId}/manifest.json` });
-    expect(await deps.db.selectFrom('redacted_segments').selectAll().where('redaction_id', '=', redactionId).execute()).toEqual(before);
+    expect(await server.core.db.selectFrom('redacted_segments').selectAll().where('redaction_id', '=', redactionId).execute()).toEqual(before);
     expect(before).toHaveLength(3 * segments.length);
   });
 
   it('makes a party copy from its marked variants, blurred in the region, without deriving the replay variants', async () => {
     const exportId = `exp-redacted${Date.now().toString(36)}`;
-    const job = await deps.db.transaction().execute(async (tx) => {
+    const job = await server.core.db.transaction().execute(async (tx) => {
       const id = await enqueueJob(tx, 'export.party_copy', { exportId }, exportId);
       const row: Export = {
         id: exportId, kind: 'party_copy', recording_id: recording.id, requested_by: `user:${custodian.userId}`, recipient: '李四', approval_no: 'PR-1',
@@ -335,7 +335,7 @@ describe('a redaction', () => {
     });
     const made = await exportPartyCopy({ exportId }, jobContext(job), deps);
     expect(made).toMatchObject({ objectKey: `exports/${exportId}/party-copy.mp4` });
-    const replayVariants = await deps.db.selectFrom('derivatives').select('kind').where('recording_id', '=', recording.id).where('kind', 'in', ['mark_a', 'mark_b']).execute();
+    const replayVariants = await server.core.db.selectFrom('derivatives').select('kind').where('recording_id', '=', recording.id).where('kind', 'in', ['mark_a', 'mark_b']).execute();
     expect(replayVariants).toEqual([]);
 
     const copy = (await decoded(made!.objectKey as string)).frames;

@@ -48,7 +48,7 @@ afterAll(async () => server?.stop());
 const api = (who: SignedIn, file: string) =>
   fetch(`http://127.0.0.1:${server.httpPort}/api/recordings/${recording.id}/${file}`, { headers: { authorization: `Bearer ${who.accessToken}` } });
 
-const derivatives = () => deps.db.selectFrom('derivatives').selectAll().where('recording_id', '=', recording.id).orderBy('idx').orderBy('kind').execute();
+const derivatives = () => server.core.db.selectFrom('derivatives').selectAll().where('recording_id', '=', recording.id).orderBy('idx').orderBy('kind').execute();
 
 function withFile<T>(bytes: Buffer, name: string, read: (file: string) => T): T {
   const file = path.join(fs.mkdtempSync(path.join(scratch, 'probe-')), name);
@@ -175,7 +175,7 @@ describe('a closed recording of a 720p camera', () => {
     expect(sha256Hex(Buffer.from(await jpgRes.arrayBuffer()))).toBe(rows.find((d) => d.kind === 'sprite')!.sha256);
 
     expect((await api(outsider, 'sprite.jpg')).status).toBe(403);
-    const events = await deps.db.selectFrom('audit_events').selectAll().where('subject', '=', recording.id).where('action', 'in', ['recording.thumbnails', 'recording.sprite']).orderBy('seq').execute();
+    const events = await server.core.db.selectFrom('audit_events').selectAll().where('subject', '=', recording.id).where('action', 'in', ['recording.thumbnails', 'recording.sprite']).orderBy('seq').execute();
     expect(events.map((e) => [e.action, e.actor, e.outcome])).toEqual([
       ['recording.thumbnails', `user:${custodian.userId}`, 'refused'],
       ['recording.thumbnails', `user:${custodian.userId}`, 'ok'],

@@ -87,7 +87,7 @@ describe('an audio-only recording uploaded by a voice recorder', () => {
     const ctx = { jobId: 'job-test-audio', progress: async () => undefined };
     expect(await segmentDerive({ recordingId: recording.id, idx: segments[0]!.idx }, ctx, deps)).toEqual({ made: [] });
     await recordingDerive({ recordingId: recording.id }, ctx, deps);
-    expect(await deps.db.selectFrom('derivatives').select('kind').where('recording_id', '=', recording.id).execute()).toEqual([]);
+    expect(await server.core.db.selectFrom('derivatives').select('kind').where('recording_id', '=', recording.id).execute()).toEqual([]);
   });
 
   it('replays from its sealed originals, every segment listed at once, the session audited as unmarked', async () => {

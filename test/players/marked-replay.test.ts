@@ -79,7 +79,7 @@ async function expectOnlyMarked(urls: string[]): Promise<void> {
     const served = hashWithoutCounters(res.body);
     const original = segments.find((e) => e.idx === idx)!;
     expect(served, `segment ${idx} is the original`).not.toBe(hashWithoutCounters(await server.core.store.get(original.object_key!)));
-    const variant = await deps.db.selectFrom('derivatives').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx)
+    const variant = await server.core.db.selectFrom('derivatives').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx)
       .where('kind', '=', markKind(codewordKey, session.sessionId, idx)).executeTakeFirstOrThrow();
     const stored = await server.core.store.get(variant.object_key);
     expect(sha256Hex(stored)).toBe(variant.sha256);

@@ -130,7 +130,7 @@ describe('a photo uploaded by a body camera', () => {
     const ctx = { jobId: 'job-test-photo', progress: async () => undefined };
     expect(await segmentDerive({ recordingId: recording.id, idx: 1 }, ctx, deps)).toEqual({ made: [] });
     await recordingDerive({ recordingId: recording.id }, ctx, deps);
-    expect(await deps.db.selectFrom('derivatives').select('kind').where('recording_id', '=', recording.id).execute()).toEqual([]);
+    expect(await server.core.db.selectFrom('derivatives').select('kind').where('recording_id', '=', recording.id).execute()).toEqual([]);
   });
 
   it('is shown as sealed through its session, never as a playlist, each view audited as unmarked', async () => {

@@ -59,7 +59,7 @@ afterAll(async () => {
 
 /** WIDTHxHEIGHT of a stored derivative's video, as ffprobe reads it (display aspect too, so a squeezed picture shows). */
 async function sizeOf(e: LedgerEntry, kind: DerivativeKind): Promise<{ size: string; aspect: string }> {
-  const row = await deps.db.selectFrom('derivatives').selectAll().where('recording_id', '=', e.recording_id).where('idx', '=', e.idx).where('kind', '=', kind).executeTakeFirstOrThrow();
+  const row = await server.core.db.selectFrom('derivatives').selectAll().where('recording_id', '=', e.recording_id).where('idx', '=', e.idx).where('kind', '=', kind).executeTakeFirstOrThrow();
   const file = path.join(fs.mkdtempSync(path.join(scratch, 'probe-')), `${kind}.ts`);
   fs.writeFileSync(file, await deps.store.get(row.object_key));
   const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,display_aspect_ratio', '-of', 'json', file]);
