@@ -7,12 +7,11 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { PartyRepository } from '../db/party-repository.ts';
 import { markAudited, NotAllowed, UserNotFound, wasAudited } from '../errors.ts';
 import { copyDecision, createPartyCopy } from '../party/party-copies.ts';
-import { decisionSchema, newPartyRequestSchema, PartyRequests, partyRequestIdSchema } from '../party/party-requests.ts';
+import { decisionSchema, newPartyRequestSchema, partyRequestIdSchema } from '../party/party-requests.ts';
 import { presentRequest, presentRoom } from '../party/present-party.ts';
-import { roomIdSchema, ViewingRooms } from '../party/viewing-rooms.ts';
+import { roomIdSchema } from '../party/viewing-rooms.ts';
 import { isTheParty, mayDecide, mayMakeRoom, mayRequest, maySeeRequest, maySeeRoom, maySupervise, TOLD_REFUSALS } from '../policy/party-policy.ts';
 import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -57,9 +56,8 @@ export function partyRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use(['/party-requests', '/rooms'], requireAuth(d.auth));
-  const parties = new PartyRepository(d.db);
-  const requests = new PartyRequests(d.db, d.audit);
-  const rooms = new ViewingRooms(d.db, d.audit);
+  const { partyRequests: requests, rooms } = d;
+  const parties = d.repos.party;
   const by = (req: Request, viewer: Viewer) => ({ actor: `user:${viewer.id}`, ...contextOf(req) });
   const factsOf = (p: { unit: string; party_user_id: string }) => ({ unit: p.unit, partyUserId: p.party_user_id });
 
