@@ -156,7 +156,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   httpServer.on('error', (err) => log.error({ err }, 'http accept failed'));
   const relay = await startOutboxRelay(db, config.queue, log);
   const workers = config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
-  const retention = config.retention.runEveryMs === null ? null : startRetentionJob({ db, store: core.store, audit, signingKey: core.signingKey, periods: config.retention }, config.retention.runEveryMs, log);
+  const retention = config.retention.runEveryMs === null ? null : startRetentionJob({ repos: core.repos, store: core.store, audit, signingKey: core.signingKey, periods: config.retention }, config.retention.runEveryMs, log);
   return {
     core,
     metrics,

@@ -5,17 +5,17 @@
  */
 import { checkCase } from '../cases/case-check.ts';
 import { ARCHIVE_MS, archiveDeadline, archiveOverdue } from '../cases/case-deadlines.ts';
-import { AnalyticsRepository } from '../db/analytics-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { AnalyticsRepository } from '../db/analytics-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
 import type { AnalyticsScope, Fact } from './figures.ts';
 
 /** By the action's time, answerable by the action's officer. */
-export async function unrecordedActionFacts(db: Db, scope: AnalyticsScope, now: Date): Promise<Fact[]> {
+export async function unrecordedActionFacts(repos: Pick<Repositories, 'analytics' | 'cases'>, scope: AnalyticsScope, now: Date): Promise<Fact[]> {
   // Only cases with an action in the period can have a finding about one in it.
-  const cases = await new AnalyticsRepository(db).casesActedIn(scope);
+  const cases = await repos.analytics.casesActedIn(scope);
   const facts: Fact[] = [];
   for (const c of cases) {
-    for (const f of await checkCase(db, c.id, now)) {
+    for (const f of await checkCase(repos.cases, c.id, now)) {
       const at = Date.parse(f.at);
       if (f.kind !== 'action_unrecorded' || at < scope.from.getTime() || at >= scope.to.getTime()) continue;
       facts.push({ unit: c.unit, badges: f.officerBadge === null ? [] : [f.officerBadge], at: f.at, actionsUnrecorded: 1 });
@@ -25,9 +25,9 @@ export async function unrecordedActionFacts(db: Db, scope: AnalyticsScope, now: 
 }
 
 /** By the deadline, answerable by every officer on the case. */
-export async function overdueArchiveFacts(db: Db, scope: AnalyticsScope, now: Date): Promise<Fact[]> {
+export async function overdueArchiveFacts(analytics: AnalyticsRepository, scope: AnalyticsScope, now: Date): Promise<Fact[]> {
   // A deadline in [from, to) is a case end in [from − 30 d, to − 30 d).
-  const ended = await new AnalyticsRepository(db).casesEndedWithOfficers({
+  const ended = await analytics.casesEndedWithOfficers({
     from: new Date(scope.from.getTime() - ARCHIVE_MS), to: new Date(scope.to.getTime() - ARCHIVE_MS), unit: scope.unit,
   });
   const cases = new Map<string, Fact>();

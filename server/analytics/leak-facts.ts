@@ -4,8 +4,7 @@
  * by whoever received the marked copy — the user of the playback session, or whoever asked for the
  * party copy.
  */
-import { AnalyticsRepository } from '../db/analytics-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { AnalyticsRepository } from '../db/analytics-repository.ts';
 import type { AnalyticsScope, Fact } from './figures.ts';
 
 /** The part of a forensic.trace event's detail read here (server/forensic/trace.ts writes it). */
@@ -14,8 +13,7 @@ interface TraceDetail {
 }
 type Match = { kind: 'session' | 'party_copy'; id: string };
 
-export async function tracedLeakFacts(db: Db, scope: AnalyticsScope): Promise<Fact[]> {
-  const analytics = new AnalyticsRepository(db);
+export async function tracedLeakFacts(analytics: AnalyticsRepository, scope: AnalyticsScope): Promise<Fact[]> {
   const traced = (await analytics.traces(scope)).flatMap((e) => {
     const { match } = JSON.parse(e.detail) as TraceDetail;
     return match ? [{ at: e.at, unit: e.unit, match }] : [];

@@ -3,15 +3,14 @@
  * drift), by its start; and each gap no person has given a reason for (断续录制 must carry a
  * cause, 001 §12), by the gap's start, answerable by the recording's officer.
  */
-import { AnalyticsRepository } from '../db/analytics-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { AnalyticsRepository } from '../db/analytics-repository.ts';
 import type { RecordingFlag } from '../db/schema.ts';
 import type { AnalyticsScope, Fact } from './figures.ts';
 
 const badgesOf = (officerBadge: string | null): string[] => (officerBadge === null ? [] : [officerBadge]);
 
-export async function recordingFacts(db: Db, scope: AnalyticsScope): Promise<Fact[]> {
-  const rows = await new AnalyticsRepository(db).recordingsStarted(scope);
+export async function recordingFacts(analytics: AnalyticsRepository, scope: AnalyticsScope): Promise<Fact[]> {
+  const rows = await analytics.recordingsStarted(scope);
   return rows.map((r) => ({
     unit: r.unit,
     badges: badgesOf(r.officer_badge),
@@ -23,7 +22,7 @@ export async function recordingFacts(db: Db, scope: AnalyticsScope): Promise<Fac
   }));
 }
 
-export async function unexplainedGapFacts(db: Db, scope: AnalyticsScope): Promise<Fact[]> {
-  const rows = await new AnalyticsRepository(db).unexplainedGaps(scope);
+export async function unexplainedGapFacts(analytics: AnalyticsRepository, scope: AnalyticsScope): Promise<Fact[]> {
+  const rows = await analytics.unexplainedGaps(scope);
   return rows.map((r) => ({ unit: r.unit, badges: badgesOf(r.officer_badge), at: r.start_at, gapsWithoutReason: 1 }));
 }

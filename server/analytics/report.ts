@@ -1,5 +1,5 @@
 /** One compliance report: the facts of a scope, counted into the table of one grouping. */
-import type { Db } from '../db/database.ts';
+import type { Repositories } from '../db/repositories.ts';
 import { overdueArchiveFacts, unrecordedActionFacts } from './case-facts.ts';
 import { type AnalyticsScope, type FigureTable, type GroupBy, tabulate } from './figures.ts';
 import { tracedLeakFacts } from './leak-facts.ts';
@@ -13,14 +13,14 @@ export interface AnalyticsReport extends FigureTable {
   unit: string | null;
 }
 
-export async function analyticsReport(db: Db, scope: AnalyticsScope, groupBy: GroupBy, now: Date): Promise<AnalyticsReport> {
+export async function analyticsReport(repos: Pick<Repositories, 'analytics' | 'cases'>, scope: AnalyticsScope, groupBy: GroupBy, now: Date): Promise<AnalyticsReport> {
   const facts = (
     await Promise.all([
-      recordingFacts(db, scope),
-      unexplainedGapFacts(db, scope),
-      unrecordedActionFacts(db, scope, now),
-      overdueArchiveFacts(db, scope, now),
-      tracedLeakFacts(db, scope),
+      recordingFacts(repos.analytics, scope),
+      unexplainedGapFacts(repos.analytics, scope),
+      unrecordedActionFacts(repos, scope, now),
+      overdueArchiveFacts(repos.analytics, scope, now),
+      tracedLeakFacts(repos.analytics, scope),
     ])
   ).flat();
   return { groupBy, from: scope.from.toISOString(), to: scope.to.toISOString(), unit: scope.unit, ...tabulate(facts, groupBy, scope) };

@@ -3,8 +3,7 @@
  * tested on facts); `checkCase` reads the facts of one case. Recommended actions left unrecorded
  * are advice on the case page, not findings.
  */
-import { CaseRepository } from '../db/case-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { CaseRepository } from '../db/case-repository.ts';
 import type { Case, CaseAction, LedgerEntry, Recording } from '../db/schema.ts';
 import { NotFound } from '../errors.ts';
 import { archiveDeadline, archiveOverdue, EMERGENCY_APPROVAL_MS, emergencyApprovalDeadline, RECORDING_START_TOLERANCE_MS } from './case-deadlines.ts';
@@ -72,12 +71,11 @@ export function findingsOf(f: CheckFacts, now: Date): Finding[] {
 }
 
 /** Every fact the check needs about one case, read in a handful of queries. */
-export async function checkFacts(db: Db, caseId: string): Promise<CheckFacts> {
-  const cases = new CaseRepository(db);
+export async function checkFacts(cases: CaseRepository, caseId: string): Promise<CheckFacts> {
   const c = await cases.find(caseId);
   if (!c) throw new NotFound('case', caseId);
   const actions = await cases.actions(caseId);
-  const links = await linkedRecordings(db, caseId);
+  const links = await linkedRecordings(cases, caseId);
   const ids = [...new Set(links.map((l) => l.recordingId))];
   if (ids.length === 0) return { case: c, actions, links, recordings: [], gaps: [], gapNotes: [] };
   const recordings = await cases.recordings(ids);
@@ -86,6 +84,6 @@ export async function checkFacts(db: Db, caseId: string): Promise<CheckFacts> {
   return { case: c, actions, links, recordings, gaps, gapNotes };
 }
 
-export async function checkCase(db: Db, caseId: string, now: Date): Promise<Finding[]> {
-  return findingsOf(await checkFacts(db, caseId), now);
+export async function checkCase(cases: CaseRepository, caseId: string, now: Date): Promise<Finding[]> {
+  return findingsOf(await checkFacts(cases, caseId), now);
 }

@@ -9,13 +9,12 @@
 import { z } from 'zod';
 import { sha256Hex } from '../crypto/hash.ts';
 import { publicKeyFingerprint, verifySignature } from '../crypto/signing-key.ts';
-import { CaseRepository } from '../db/case-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { CaseRepository } from '../db/case-repository.ts';
 import type { Case } from '../db/schema.ts';
 import { ObjectAlreadyExists, StateConflict } from '../errors.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
-import { frozenLinkedRecordings, type LinkedRecording, linkedRecordings } from './case-links.ts';
+import { type LinkedRecording, linkedRecordings } from './case-links.ts';
 import type { Finding } from './findings.ts';
 import { RECORDING_RULES } from './recording-rules.ts';
 
@@ -50,13 +49,12 @@ export interface Archiving {
 }
 
 /** The manifest's bytes, from the database as it stands (the case frozen by the caller). */
-export async function buildCaseManifest(db: Db, store: EvidenceStore, c: Case, a: Archiving): Promise<Buffer> {
-  const cases = new CaseRepository(db);
+export async function buildCaseManifest(cases: CaseRepository, store: EvidenceStore, c: Case, a: Archiving): Promise<Buffer> {
   const stages = await cases.stages(c.id);
   const members = await cases.members(c.id);
   const actions = await cases.actions(c.id);
   const links = await cases.linksOf(actions.map((x) => x.id));
-  const linked = await linkedRecordings(db, c.id);
+  const linked = await linkedRecordings(cases, c.id);
   const ids = [...new Set(linked.map((l) => l.recordingId))];
   const recordings = await cases.recordings(ids);
   const gapNotes = await cases.gapNotes(ids);
@@ -132,7 +130,7 @@ export interface CaseVerifyReport {
  * linked recording's manifest, and checks that the links the database holds for the frozen case
  * (what reviewers replay and the case page shows) are the ones the manifest signed.
  */
-export async function verifyCaseManifest(db: Db, store: EvidenceStore, c: Case): Promise<CaseVerifyReport> {
+export async function verifyCaseManifest(cases: CaseRepository, store: EvidenceStore, c: Case): Promise<CaseVerifyReport> {
   const report: CaseVerifyReport = { caseId: c.id, caseNo: c.case_no, ok: false, manifestKey: c.manifest_key, manifestSha256: null, signingKey: null, recordings: 0, problems: [] };
   const problem = (what: CaseVerifyProblem['what'], message: string) => report.problems.push({ what, message });
   const read = async (key: string): Promise<Buffer | null> => {
@@ -168,7 +166,7 @@ export async function verifyCaseManifest(db: Db, store: EvidenceStore, c: Case):
     const stored = await read(r.manifestKey);
     if (stored && sha256Hex(stored) !== r.manifestSha256) problem('recording_manifest', `recording ${r.id}: its manifest now hashes to ${sha256Hex(stored)}, the case manifest says ${r.manifestSha256}`);
   }
-  for (const message of frozenLinkDifferences(m, await frozenLinkedRecordings(db, c.id))) problem('frozen_links', message);
+  for (const message of frozenLinkDifferences(m, await cases.frozenLinks(c.id))) problem('frozen_links', message);
   report.ok = report.problems.length === 0;
   return report;
 }

@@ -11,6 +11,7 @@ import { sha256Hex } from '../crypto/hash.ts';
 import { CaseRepository } from '../db/case-repository.ts';
 import type { Db } from '../db/database.ts';
 import { RecordingRepository } from '../db/recording-repository.ts';
+import { RetentionRepository } from '../db/retention-repository.ts';
 import type { ActionLink, Case, CaseAction, Role } from '../db/schema.ts';
 import { violates } from '../db/unique-violation.ts';
 import { DeviceNotFound, LiuhenError, markAudited, NotAllowed, NotFound, RecordingNotFound, StateConflict, wasAudited } from '../errors.ts';
@@ -18,7 +19,7 @@ import type { Requester } from '../exports/export-requests.ts';
 import { newId } from '../ids.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
 import { caseArchived, caseLinked } from '../retention/case-retention.ts';
-import type { KeepingDeps } from '../retention/retention-deps.ts';
+import type { KeepingDeps, RetentionDeps } from '../retention/retention-deps.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { checkCase } from './case-check.ts';
 import { linkedRecordings } from './case-links.ts';
@@ -53,10 +54,12 @@ export class CaseInputRefused extends LiuhenError {}
 export class CaseService {
   private readonly now: () => Date;
   private readonly cases: CaseRepository;
+  private readonly repos: RetentionDeps['repos'];
 
   constructor(private readonly d: CaseServiceDeps) {
     this.now = d.now ?? (() => new Date());
     this.cases = new CaseRepository(d.db);
+    this.repos = { cases: this.cases, recordings: new RecordingRepository(d.db), retention: new RetentionRepository(d.db) };
   }
 
   async load(caseId: string): Promise<Case> {
@@ -161,7 +164,7 @@ export class CaseService {
     const action = await this.loadAction(c, actionId);
     const v = linkSchema.parse(input);
     const unit = 'recordingId' in v
-      ? (await this.cases.beside(RecordingRepository).find(v.recordingId))?.unit
+      ? (await this.repos.recordings.find(v.recordingId))?.unit
       : await this.cases.unitOfDevice(v.deviceId);
     if (unit === undefined) throw 'recordingId' in v ? new RecordingNotFound(v.recordingId) : new DeviceNotFound(v.deviceId);
     if (unit !== c.unit) await this.refuse(by, 'case.link', c.id, new NotAllowed('recording of another unit'), { actionId, ...v });
@@ -229,14 +232,14 @@ export class CaseService {
     const refused = (code: string, message: string) => this.refuse(by, 'case.archive', c.id, new StateConflict(code, message));
     if (c.manifest_key !== null) await refused('case_archived', `case ${c.case_no} was archived at ${c.archived_at}`);
     if (c.ended_at === null) await refused('case_not_ended', `case ${c.case_no} has not ended; archiving follows the act's end`);
-    const linked = [...new Set((await linkedRecordings(this.d.db, c.id)).map((l) => l.recordingId))];
+    const linked = [...new Set((await linkedRecordings(this.cases, c.id)).map((l) => l.recordingId))];
     const open = await this.cases.notClosed(linked);
     if (open.length > 0) await refused('recording_not_closed', `recording ${open.join(', ')} is not closed yet; archive the case when it is`);
 
     const now = this.now();
     const frozen = await this.freeze(c, now, by);
-    const findings = await checkCase(this.d.db, c.id, now);
-    const manifest = await buildCaseManifest(this.d.db, this.d.store, frozen, {
+    const findings = await checkCase(this.cases, c.id, now);
+    const manifest = await buildCaseManifest(this.cases, this.d.store, frozen, {
       archivedAt: frozen.archived_at!, archivedBy: frozen.archived_by!, findings, signingKey: this.d.signingKey.fingerprint,
     });
     const retainUntil = new Date(now.getTime() + this.d.retentionDays * 86_400_000);
@@ -270,7 +273,7 @@ export class CaseService {
   }
 
   private retention(): KeepingDeps & { signingKey: SigningKey } {
-    return { db: this.d.db, store: this.d.store, audit: this.d.audit, signingKey: this.d.signingKey, periods: { caseMs: this.d.retentionDays * 86_400_000 }, now: this.now };
+    return { repos: this.repos, store: this.d.store, audit: this.d.audit, signingKey: this.d.signingKey, periods: { caseMs: this.d.retentionDays * 86_400_000 }, now: this.now };
   }
 
   private atOf(input: unknown): string {

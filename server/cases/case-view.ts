@@ -3,8 +3,7 @@
  * and one case with everything on it.
  */
 import type { Viewer } from '../auth/user-registry.ts';
-import { type CaseReach, CaseRepository } from '../db/case-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { CaseReach, CaseRepository } from '../db/case-repository.ts';
 import { type Case, type Stage, STAGES } from '../db/schema.ts';
 import { mayReadCase } from '../policy/case-policy.ts';
 import { archiveDeadline, archiveOverdue, emergencyApprovalDeadline } from './case-deadlines.ts';
@@ -30,8 +29,7 @@ export function presentCase(c: Case, stagesStarted: Stage[], now: Date) {
  * Every case the viewer may read (at most `limit`, newest first), each with its current stage,
  * archive deadline and number of findings. `viewer` null: the command line's operator sees all.
  */
-export async function listCases(db: Db, viewer: Viewer | null, now: Date, limit = 500) {
-  const repo = new CaseRepository(db);
+export async function listCases(repo: CaseRepository, viewer: Viewer | null, now: Date, limit = 500) {
   const memberOf = viewer ? await repo.casesOfMember(viewer.badge) : [];
   let reach: CaseReach | undefined;
   if (viewer && viewer.role !== 'auditor') {
@@ -44,17 +42,16 @@ export async function listCases(db: Db, viewer: Viewer | null, now: Date, limit 
   const stages = cases.length === 0 ? [] : await repo.stagesStarted(cases.map((c) => c.id));
   const listed = [];
   for (const c of cases) {
-    const findings = findingsOf(await checkFacts(db, c.id), now);
+    const findings = findingsOf(await checkFacts(repo, c.id), now);
     listed.push({ ...presentCase(c, stages.filter((s) => s.case_id === c.id).map((s) => s.stage), now), findings: findings.length });
   }
   return listed;
 }
 
 /** One case with its stages, members, actions (each with its rule, links and linked recordings), gaps, findings, advice and annotations. */
-export async function caseDetail(db: Db, c: Case, now: Date) {
-  const facts = await checkFacts(db, c.id);
+export async function caseDetail(repo: CaseRepository, c: Case, now: Date) {
+  const facts = await checkFacts(repo, c.id);
   const findings = findingsOf(facts, now);
-  const repo = new CaseRepository(db);
   const stages = await repo.stages(c.id);
   const members = await repo.members(c.id);
   const actions = await repo.actions(c.id);

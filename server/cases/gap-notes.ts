@@ -3,8 +3,7 @@
  * written once (the table refuses updates and deletes), audited with the recording as subject.
  */
 import type { AuditLog } from '../audit/audit-log.ts';
-import { CaseRepository } from '../db/case-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { Repositories } from '../db/repositories.ts';
 import type { Recording } from '../db/schema.ts';
 import { violates } from '../db/unique-violation.ts';
 import { markAudited, NotFound, StateConflict } from '../errors.ts';
@@ -13,10 +12,10 @@ import { gapNoteSchema } from './case-input.ts';
 
 const NOTE_INDEX = { name: 'gap_notes_pk', table: 'gap_notes', columns: ['recording_id', 'idx'] };
 
-export async function noteGap(d: { db: Db; audit: AuditLog }, recording: Recording, idx: number, input: unknown, by: Requester, now = new Date()): Promise<void> {
+export async function noteGap(d: { repos: Pick<Repositories, 'cases'>; audit: AuditLog }, recording: Recording, idx: number, input: unknown, by: Requester, now = new Date()): Promise<void> {
   const { reason } = gapNoteSchema.parse(input);
   const audited = { actor: by.actor, action: 'gap.note' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
-  const cases = new CaseRepository(d.db);
+  const { cases } = d.repos;
   if (!(await cases.isGap(recording.id, idx))) throw new NotFound('gap', `${recording.id}/${idx}`);
   const refused = async () => {
     await d.audit.record({ ...audited, outcome: 'refused', detail: { idx, reason: 'gap_noted' } });

@@ -10,7 +10,6 @@ import { CaseService } from '../cases/case-service.ts';
 import { listCases } from '../cases/case-view.ts';
 import { checkCase } from '../cases/case-check.ts';
 import type { Finding } from '../cases/findings.ts';
-import { CaseRepository } from '../db/case-repository.ts';
 import type { CaseAction } from '../db/schema.ts';
 import type { Core } from '../core.ts';
 import { CLI_ACTOR } from './actor.ts';
@@ -113,17 +112,17 @@ export async function caseCommand(core: Core, args: string[]): Promise<number> {
     }
     case 'check': {
       const c = await named();
-      const findings = await checkCase(core.db, c.id, now);
+      const findings = await checkCase(core.repos.cases, c.id, now);
       if (v.json) print({ caseId: c.id, caseNo: c.case_no, findings });
       else {
-        const actions = new Map((await new CaseRepository(core.db).actions(c.id)).map((a) => [a.id, a]));
+        const actions = new Map((await core.repos.cases.actions(c.id)).map((a) => [a.id, a]));
         process.stdout.write(`case ${c.case_no}: ${findings.length === 0 ? 'nothing missing' : `${findings.length} finding(s)`}\n`);
         for (const f of findings) process.stdout.write(`  ${findingLine(f, actions)}\n`);
       }
       return findings.length === 0 ? EXIT.ok : EXIT.verifyFailed;
     }
     case 'verify': {
-      const report = await verifyCaseManifest(core.db, core.store, await named());
+      const report = await verifyCaseManifest(core.repos.cases, core.store, await named());
       if (v.json) print(report);
       else if (report.ok) process.stdout.write(`case ${report.caseNo}: manifest intact — signature valid (key ${report.signingKey}), ${report.recordings} recording manifest(s) match\n`);
       else {
@@ -133,7 +132,7 @@ export async function caseCommand(core: Core, args: string[]): Promise<number> {
       return report.ok ? EXIT.ok : EXIT.verifyFailed;
     }
     case 'list': {
-      const listed = await listCases(core.db, null, now);
+      const listed = await listCases(core.repos.cases, null, now);
       if (v.json) print({ cases: listed });
       else {
         for (const c of listed) {

@@ -10,7 +10,6 @@ import {
 } from '../cases/case-input.ts';
 import { recordingIdSchema } from '../ids.ts';
 import { verifyCaseManifest } from '../cases/case-manifest.ts';
-import { CaseService } from '../cases/case-service.ts';
 import { caseDetail, listCases } from '../cases/case-view.ts';
 import { checkCase } from '../cases/case-check.ts';
 import { noteGap } from '../cases/gap-notes.ts';
@@ -18,7 +17,6 @@ import { NOT_RECORDED_REASONS, RECORDING_RULES, WRITTEN_REASON_CLAUSES } from '.
 import type { Case } from '../db/schema.ts';
 import type { Decision } from '../policy/policy.ts';
 import { type CaseFacts, mayAddMember, mayAnnotateCase, mayArchiveCase, mayEditCase, mayNoteGap, mayReadCase } from '../policy/case-policy.ts';
-import { loadRecording } from '../exports/export-requests.ts';
 import { contract, doneSchema } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
@@ -34,7 +32,7 @@ const gapParams = z.object({ id: recordingIdSchema, idx: z.coerce.number().int()
 export function caseRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const cases = new CaseService({ db: d.db, audit: d.audit, store: d.store, signingKey: d.signingKey, retentionDays: d.retentionDays });
+  const { cases } = d;
   r.use(['/cases', '/action-rules', '/recordings/:id/gaps'], requireAuth(d.auth));
 
   const by = (req: Request, viewer: Viewer) => ({ actor: `user:${viewer.id}`, ...contextOf(req) });
@@ -54,7 +52,7 @@ export function caseRoutes(d: ApiDeps): Router {
   });
 
   route({ method: 'get', path: '/cases', summary: 'the cases the viewer may read, newest first', caller: 'user', responses: { 200: caseListSchema } }, async (_input, _req, res) => {
-    res.json({ cases: await listCases(d.db, authOf(res).viewer, new Date()) });
+    res.json({ cases: await listCases(d.repos.cases, authOf(res).viewer, new Date()) });
   });
 
   route({ method: 'post', path: '/cases', summary: 'a new case', caller: 'user', body: createCaseSchema, responses: { 201: caseCreatedSchema } }, async (input, req, res) => {
@@ -66,17 +64,17 @@ export function caseRoutes(d: ApiDeps): Router {
 
   route({ ...onCase, method: 'get', path: '/cases/:id', summary: 'one case with everything on it', responses: { 200: caseDetailSchema } }, async (input, req, res) => {
     const c = await allowed(req, input.params.id, authOf(res).viewer, mayReadCase, 'case.read');
-    res.json(await caseDetail(d.db, c, new Date()));
+    res.json(await caseDetail(d.repos.cases, c, new Date()));
   });
 
   route({ ...onCase, method: 'get', path: '/cases/:id/check', summary: "the case's findings, as of now", responses: { 200: findingsSchema } }, async (input, req, res) => {
     const c = await allowed(req, input.params.id, authOf(res).viewer, mayReadCase, 'case.read');
-    res.json({ findings: await checkCase(d.db, c.id, new Date()) });
+    res.json({ findings: await checkCase(d.repos.cases, c.id, new Date()) });
   });
 
   route({ ...onCase, method: 'get', path: '/cases/:id/verification', summary: 'the signed case manifest re-read and checked', responses: { 200: caseVerificationSchema } }, async (input, req, res) => {
     const c = await allowed(req, input.params.id, authOf(res).viewer, mayReadCase, 'case.read');
-    res.json(await verifyCaseManifest(d.db, d.store, c));
+    res.json(await verifyCaseManifest(d.repos.cases, d.store, c));
   });
 
   route({ ...onCase, method: 'post', path: '/cases/:id/members', summary: 'an officer or a reviewer added to the case', body: memberSchema, responses: { 201: doneSchema } }, async (input, req, res) => {
@@ -146,7 +144,7 @@ export function caseRoutes(d: ApiDeps): Router {
   }, async (input, req, res) => {
     const { viewer } = authOf(res);
     const { id, idx } = input.params;
-    const rec = await loadRecording(d.db, id);
+    const rec = await d.repos.recordings.get(id);
     await enforce(d.audit, req, viewer, mayNoteGap(viewer, { unit: rec.unit, officerBadge: rec.officer_badge }), 'gap.note', rec.id);
     await noteGap(d, rec, idx, input.body, by(req, viewer));
     res.status(201).json({});

@@ -66,7 +66,7 @@ export function exportRoutes(d: ApiDeps): Router {
     const exp = await exports.find(id);
     if (!exp) throw new ExportNotFound(id);
     const rec = await recordings.get(exp.recording_id);
-    const decision = viewer.role === 'party' ? await partyDownloadDecision(d.db, viewer, exp, new Date()) : mayExport(viewer, rec, exp.kind, exp.redaction_id !== null);
+    const decision = viewer.role === 'party' ? await partyDownloadDecision(d.repos.party, viewer, exp, new Date()) : mayExport(viewer, rec, exp.kind, exp.redaction_id !== null);
     await enforce(d.audit, req, viewer, decision, action, rec.id);
     return { exp, rec };
   };

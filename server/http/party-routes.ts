@@ -7,12 +7,11 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { PartyRepository } from '../db/party-repository.ts';
 import { markAudited, NotAllowed, UserNotFound, wasAudited } from '../errors.ts';
 import { copyDecision, createPartyCopy } from '../party/party-copies.ts';
-import { decisionSchema, newPartyRequestSchema, PartyRequests, partyRequestIdSchema } from '../party/party-requests.ts';
+import { decisionSchema, newPartyRequestSchema, partyRequestIdSchema } from '../party/party-requests.ts';
 import { presentRequest, presentRoom } from '../party/present-party.ts';
-import { roomIdSchema, ViewingRooms } from '../party/viewing-rooms.ts';
+import { roomIdSchema } from '../party/viewing-rooms.ts';
 import { isTheParty, mayDecide, mayMakeRoom, mayRequest, maySeeRequest, maySeeRoom, maySupervise, TOLD_REFUSALS } from '../policy/party-policy.ts';
 import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -57,9 +56,7 @@ export function partyRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use(['/party-requests', '/rooms'], requireAuth(d.auth));
-  const parties = new PartyRepository(d.db);
-  const requests = new PartyRequests(d.db, d.audit);
-  const rooms = new ViewingRooms(d.db, d.audit);
+  const { partyRequests: requests, rooms } = d;
   const by = (req: Request, viewer: Viewer) => ({ actor: `user:${viewer.id}`, ...contextOf(req) });
   const factsOf = (p: { unit: string; party_user_id: string }) => ({ unit: p.unit, partyUserId: p.party_user_id });
 
@@ -99,7 +96,7 @@ export function partyRoutes(d: ApiDeps): Router {
       partyUserId = party.id;
     }
     const created = await requests.create(input, recordings, partyUserId, by(req, viewer));
-    res.status(201).json(await presentRequest(parties, created, viewer, await rooms.viewings(created.id)));
+    res.status(201).json(await presentRequest(d.repos.party, created, viewer, await rooms.viewings(created.id)));
   });
 
   route({
@@ -109,15 +106,15 @@ export function partyRoutes(d: ApiDeps): Router {
     const { viewer } = authOf(res);
     const { state } = input.query;
     // A party lists their own; staff and the head their unit's; anyone else nothing.
-    const latest = await parties.latestRequests(viewer.role === 'party' ? { partyUserId: viewer.id } : { unit: viewer.unit }, state);
+    const latest = await d.repos.party.latestRequests(viewer.role === 'party' ? { partyUserId: viewer.id } : { unit: viewer.unit }, state);
     const rows = latest.filter((p) => maySeeRequest(viewer, factsOf(p)).allow);
-    res.json({ requests: await Promise.all(rows.map(async (p) => presentRequest(parties, p, viewer, await rooms.viewings(p.id)))) });
+    res.json({ requests: await Promise.all(rows.map(async (p) => presentRequest(d.repos.party, p, viewer, await rooms.viewings(p.id)))) });
   });
 
   route({ ...onRequest, method: 'get', path: '/party-requests/:id', summary: 'one request', responses: { 200: partyRequestSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
     const request = await requestFor(req, input.params.id, viewer, maySeeRequest, 'party.read');
-    res.json(await presentRequest(parties, request, viewer, await rooms.viewings(request.id)));
+    res.json(await presentRequest(d.repos.party, request, viewer, await rooms.viewings(request.id)));
   });
 
   route({
@@ -126,14 +123,14 @@ export function partyRoutes(d: ApiDeps): Router {
     const { viewer } = authOf(res);
     const request = await requestFor(req, input.params.id, viewer, mayDecide, 'party.decision');
     const decided = await requests.decide(request, input.body, by(req, viewer));
-    res.json(await presentRequest(parties, decided, viewer, await rooms.viewings(decided.id)));
+    res.json(await presentRequest(d.repos.party, decided, viewer, await rooms.viewings(decided.id)));
   });
 
   route({ ...onRequest, method: 'post', path: '/party-requests/:id/rooms', summary: 'a viewing room for an approved request', responses: { 201: roomSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
     const request = await requestFor(req, input.params.id, viewer, mayMakeRoom, 'room.create');
     const room = await rooms.create(request, by(req, viewer));
-    res.status(201).json(await presentRoom(parties, room, request, await rooms.viewings(request.id)));
+    res.status(201).json(await presentRoom(d.repos.party, room, request, await rooms.viewings(request.id)));
   });
 
   route({
@@ -143,7 +140,7 @@ export function partyRoutes(d: ApiDeps): Router {
     const { viewer } = authOf(res);
     const request = await requestFor(req, input.params.id, viewer, isTheParty, 'export.request');
     const { recordingId } = input.body;
-    const { decision, redactionId } = await copyDecision(parties, viewer, request, recordingId, new Date());
+    const { decision, redactionId } = await copyDecision(d.repos.party, viewer, request, recordingId, new Date());
     await enforce(d.audit, req, viewer, decision, 'export.request', recordingId);
     res.status(201).json(await createPartyCopy(d, viewer, request, recordingId, redactionId, by(req, viewer)));
   }));
@@ -156,13 +153,13 @@ export function partyRoutes(d: ApiDeps): Router {
     const states = input.query.state;
     await enforce(d.audit, req, viewer, maySupervise(viewer, { unit: viewer.unit, partyUserId: '' }), 'room.list');
     const found = await rooms.list(viewer.unit, states);
-    res.json({ rooms: await Promise.all(found.map(async (f) => presentRoom(parties, f.room, f.request, await rooms.viewings(f.request.id)))) });
+    res.json({ rooms: await Promise.all(found.map(async (f) => presentRoom(d.repos.party, f.room, f.request, await rooms.viewings(f.request.id)))) });
   });
 
   route({ ...onRoom, method: 'get', path: '/rooms/:id', summary: 'one room', responses: { 200: roomSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
     const { room, request } = await roomFor(req, input.params.id, viewer, maySeeRoom, 'room.read');
-    res.json(await presentRoom(parties, room, request, await rooms.viewings(request.id)));
+    res.json(await presentRoom(d.repos.party, room, request, await rooms.viewings(request.id)));
   });
 
   for (const step of STEPS) {
@@ -170,7 +167,7 @@ export function partyRoutes(d: ApiDeps): Router {
       const { viewer } = authOf(res);
       const { request } = await roomFor(req, input.params.id, viewer, maySupervise, `room.${step}`);
       const room = await rooms.step(step, input.params.id, viewer.id, by(req, viewer));
-      res.json(await presentRoom(parties, room, request, await rooms.viewings(request.id)));
+      res.json(await presentRoom(d.repos.party, room, request, await rooms.viewings(request.id)));
     });
   }
 

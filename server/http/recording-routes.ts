@@ -35,7 +35,7 @@ export function recordingRoutes(d: ApiDeps): Router {
       flags: JSON.parse(rec.flags) as RecordingFlag[], retention,
   });
   /** Each recording's retention, shown wherever the recording is (a legal hold above all). */
-  const retentions = (ids: string[]) => shownRetentions({ db: d.db, periods: d.retention }, ids);
+  const retentions = (ids: string[]) => shownRetentions({ repos: d.repos, periods: d.retention }, ids);
   const deviceName = async (rec: Recording) => (await recordings.deviceName(rec.device_id)) ?? null;
   /** Loads a recording the viewer may replay; refusals are audited. */
   const readable = async (req: Request, id: string, viewer: Viewer, action: string) => {

@@ -6,7 +6,6 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import { recordingIdSchema } from '../ids.ts';
 import { defaultAnalyticsUnit, mayReadAnalytics } from '../policy/analytics-policy.ts';
 import { mayKeep } from '../policy/policy.ts';
@@ -62,12 +61,12 @@ export function retentionRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use(['/recordings/:id/retention', '/recordings/:id/hold', '/recordings/:id/release', '/retention'], requireAuth(d.auth));
-  const deps = { db: d.db, store: d.store, audit: d.audit, periods: d.retention };
+  const deps = { repos: d.repos, store: d.store, audit: d.audit, periods: d.retention };
   const onRecording = { caller: 'user', params: idParam } as const;
 
   route({ ...onRecording, method: 'get', path: '/recordings/:id/retention', summary: "the recording's retention category, period, legal hold and expiry (custodian)", responses: { 200: retentionViewSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const rec = await new RecordingRepository(d.db).get(input.params.id);
+    const rec = await d.repos.recordings.get(input.params.id);
     await enforce(d.audit, req, viewer, mayKeep(viewer, rec), 'recording.retention', rec.id);
     res.json(await retentionOf(deps, rec.id));
   });

@@ -5,11 +5,9 @@
  * for it and download it only while the approval's window is open, the recording keeps the label
  * it had when the head decided, and only their own.
  */
-import type { AuditLog } from '../audit/audit-log.ts';
 import type { Viewer } from '../auth/user-registry.ts';
-import type { Db } from '../db/database.ts';
-import { PartyRepository } from '../db/party-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
+import type { PartyRepository } from '../db/party-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
 import type { Export, PartyRequest } from '../db/schema.ts';
 import { createExport, type Requester } from '../exports/export-requests.ts';
 import { isTheParty, mayCopy } from '../policy/party-policy.ts';
@@ -28,9 +26,8 @@ export async function copyDecision(parties: PartyRepository, party: Viewer, requ
 }
 
 /** A party's download of an export: only a party copy of their own approved request, inside its window. */
-export async function partyDownloadDecision(db: Db, party: Viewer, exp: Export, now: Date): Promise<Decision> {
+export async function partyDownloadDecision(parties: PartyRepository, party: Viewer, exp: Export, now: Date): Promise<Decision> {
   if (exp.kind !== 'party_copy' || exp.request_id === null) return { allow: false, reason: 'not a copy made for a party request' };
-  const parties = new PartyRepository(db);
   const request = await parties.requestOf(exp.request_id);
   const { decision, redactionId } = await copyDecision(parties, party, request, exp.recording_id, now);
   // A copy made before its scope changed is not what the approval now allows.
@@ -39,7 +36,7 @@ export async function partyDownloadDecision(db: Db, party: Viewer, exp: Export, 
 }
 
 /** The party's copy; the caller has checked copyDecision (and audited a refusal). */
-export async function createPartyCopy(deps: { db: Db; audit: AuditLog }, party: Viewer, request: PartyRequest, recordingId: string, redactionId: string | null, by: Requester) {
-  const recording = await new RecordingRepository(deps.db).get(recordingId);
+export async function createPartyCopy(deps: Parameters<typeof createExport>[0] & { repos: Pick<Repositories, 'recordings'> }, party: Viewer, request: PartyRequest, recordingId: string, redactionId: string | null, by: Requester) {
+  const recording = await deps.repos.recordings.get(recordingId);
   return createExport(deps, recording, { kind: 'party_copy', recipient: party.name, approvalNo: request.id }, by, { requestId: request.id, redactionId });
 }

@@ -16,8 +16,8 @@ import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditInput, AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
 import { type UserRegistry, type Viewer, viewerOf } from '../auth/user-registry.ts';
-import { isOnCaseOf } from '../cases/case-links.ts';
 import { sha256Hex } from '../crypto/hash.ts';
+import { CaseRepository } from '../db/case-repository.ts';
 import type { Db } from '../db/database.ts';
 import { PlaybackRepository } from '../db/playback-repository.ts';
 import { RecordingRepository } from '../db/recording-repository.ts';
@@ -139,7 +139,7 @@ export class PlaybackService {
   /** Whether `viewer` may replay the recording, with the facts the policy needs looked up. */
   async replayDecision(viewer: Viewer, r: Recording): Promise<Decision> {
     const shared = await this.playback.isSharedWith(r.id, viewer.id, this.now().toISOString());
-    const onViewersCase = viewer.role === 'reviewer' && !shared && (await isOnCaseOf(this.db, viewer.badge, r.id));
+    const onViewersCase = viewer.role === 'reviewer' && !shared && (await new CaseRepository(this.db).isOnCaseOf(viewer.badge, r.id));
     return mayReplay(viewer, { unit: r.unit, confidentiality: r.confidentiality, sharedWithViewer: shared, onViewersCase });
   }
 

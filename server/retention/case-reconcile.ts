@@ -4,7 +4,6 @@
  * (audited then), a recording of an archived case not yet locked from the archiving, and objects
  * made since a case's recording was last extended (marked variants, renditions, later segments).
  */
-import { RetentionRepository } from '../db/retention-repository.ts';
 import type { Requester } from '../exports/export-requests.ts';
 import { type KeepingDeps, nowOf } from './retention-deps.ts';
 import { type Extension, extendRecording } from './retention-extension.ts';
@@ -12,7 +11,7 @@ import { caseLockDate } from './retention-rules.ts';
 
 export async function reconcileCaseLocks(d: KeepingDeps, by: Requester): Promise<Extension[]> {
   const now = nowOf(d);
-  const linked = await new RetentionRepository(d.db).caseLinkedRecordings();
+  const linked = await d.repos.retention.caseLinkedRecordings();
 
   const done: Extension[] = [];
   for (const r of linked) {

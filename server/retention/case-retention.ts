@@ -5,8 +5,6 @@
  * standing (a link is never undone for a store outage): it is audited, and the daily retention
  * run extends whatever a case links and is not yet extended (retention-run.ts).
  */
-import { liveLinkedRecordings, frozenLinkedRecordings } from '../cases/case-links.ts';
-import { RetentionRepository } from '../db/retention-repository.ts';
 import type { Requester } from '../exports/export-requests.ts';
 import { keepPublicKey } from './public-key.ts';
 import { type KeepingDeps, type RetentionDeps, nowOf } from './retention-deps.ts';
@@ -14,18 +12,18 @@ import { extendRecording } from './retention-extension.ts';
 import { caseLockDate } from './retention-rules.ts';
 
 export async function caseLinked(d: KeepingDeps, caseId: string, by: Requester): Promise<void> {
-  const recordings = new Set((await liveLinkedRecordings(d.db, caseId)).map((l) => l.recordingId));
+  const recordings = new Set((await d.repos.cases.liveLinks(caseId)).map((l) => l.recordingId));
   const until = caseLockDate(null, nowOf(d), d.periods.caseMs);
   // Already kept by a case: a later link of an open case gives no later date; the archiving does.
   if (recordings.size > 0) {
-    for (const id of await new RetentionRepository(d.db).keptByCase([...recordings])) recordings.delete(id);
+    for (const id of await d.repos.retention.keptByCase([...recordings])) recordings.delete(id);
   }
   await extendEach(d, [...recordings], until, by, { caseId, on: 'link' });
 }
 
 /** Also the public key that verifies the case's manifest and its recordings' (public-key.ts). */
 export async function caseArchived(d: KeepingDeps & Pick<RetentionDeps, 'signingKey'>, caseId: string, archivedAt: string, by: Requester): Promise<void> {
-  const recordings = [...new Set((await frozenLinkedRecordings(d.db, caseId)).map((l) => l.recordingId))];
+  const recordings = [...new Set((await d.repos.cases.frozenLinks(caseId)).map((l) => l.recordingId))];
   const until = caseLockDate(archivedAt, nowOf(d), d.periods.caseMs);
   await keepPublicKey(d, until).catch((e) =>
     d.audit.record({ actor: by.actor, action: 'retention.extend', subject: caseId, outcome: 'error', address: by.address, userAgent: by.userAgent, detail: { on: 'archive', publicKey: d.signingKey.fingerprint, error: String(e) } }),

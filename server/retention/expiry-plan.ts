@@ -5,7 +5,6 @@
  * (written before retention by category, or a product made later) or held there waits — the
  * store would refuse it anyway.
  */
-import { RetentionRepository } from '../db/retention-repository.ts';
 import { type RetentionDeps, nowOf } from './retention-deps.ts';
 import { goesWithExpiry, recordingObjectKeys } from './recording-objects.ts';
 import { unlinkedCutoff, unlinkedPeriodEnd } from './retention-rules.ts';
@@ -44,11 +43,11 @@ export interface ExpiryPlan {
   bytes: number;
 }
 
-export type PlanDeps = Pick<RetentionDeps, 'db' | 'store' | 'periods' | 'now'>;
+export type PlanDeps = Pick<RetentionDeps, 'repos' | 'store' | 'periods' | 'now'>;
 
 export async function planExpiry(d: PlanDeps): Promise<ExpiryPlan> {
   const now = nowOf(d);
-  const candidates = await new RetentionRepository(d.db).pastUnlinkedPeriod(unlinkedCutoff(now, d.periods.unlinkedMs));
+  const candidates = await d.repos.retention.pastUnlinkedPeriod(unlinkedCutoff(now, d.periods.unlinkedMs));
 
   const plan: ExpiryPlan = { at: now.toISOString(), due: [], waiting: [], bytes: 0 };
   for (const c of candidates) {
@@ -56,7 +55,7 @@ export async function planExpiry(d: PlanDeps): Promise<ExpiryPlan> {
     const objects: ExpiryObject[] = [];
     let lockedUntil: Date | null = null;
     let heldInStore = false;
-    for (const key of (await recordingObjectKeys(d.db, d.store, c.id)).filter((k) => goesWithExpiry(c.id, k))) {
+    for (const key of (await recordingObjectKeys(d.repos.retention, d.store, c.id)).filter((k) => goesWithExpiry(c.id, k))) {
       const info = await d.store.head(key);
       if (!info) continue;
       objects.push({ key, size: info.size, sha256: info.sha256 ?? null });

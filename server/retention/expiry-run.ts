@@ -7,8 +7,6 @@
  * expiry, with one record, one row and one audit event. The ledger is never touched.
  */
 import { putOrKeep } from '../cases/case-manifest.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
-import { RetentionRepository } from '../db/retention-repository.ts';
 import type { Requester } from '../exports/export-requests.ts';
 import { ObjectRetained } from '../storage/evidence-store.ts';
 import { type ExpiryRecord, EXPIRY_FORMAT, expiryKeys, expiryRecordBytes, expiryRecordSchema } from './expiry-record.ts';
@@ -41,7 +39,7 @@ export async function runExpiry(d: RetentionDeps, by: Requester): Promise<Expiry
 
 async function expire(d: RetentionDeps, due: PlannedExpiry, by: Requester): Promise<ExpiryOutcome> {
   const record = await writeRecord(d, due);
-  const retention = new RetentionRepository(d.db);
+  const { retention } = d.repos;
   await retention.startExpiry({
     recording_id: record.recordingId, rule: record.rule, period_ended_at: record.periodEndedAt, started_at: record.expiredAt,
     record_key: expiryKeys.record(record.recordingId), objects: record.objects.length, bytes: record.bytes, completed_at: null,
@@ -69,7 +67,7 @@ async function expire(d: RetentionDeps, due: PlannedExpiry, by: Requester): Prom
 
 /** The record an earlier run wrote stands (its time and list are what was decided); otherwise a new one. */
 async function writeRecord(d: RetentionDeps, due: PlannedExpiry): Promise<ExpiryRecord> {
-  const rec = await new RecordingRepository(d.db).get(due.recordingId);
+  const rec = await d.repos.recordings.get(due.recordingId);
   const now = nowOf(d);
   const fresh: ExpiryRecord = {
     format: EXPIRY_FORMAT, recordingId: due.recordingId, headLink: rec.head_link, rule: due.rule, periodMs: d.periods.unlinkedMs,

@@ -6,8 +6,6 @@
  * the database says, and doing it again finishes it.
  */
 import { z } from 'zod';
-import { RecordingRepository } from '../db/recording-repository.ts';
-import { RetentionRepository } from '../db/retention-repository.ts';
 import type { Recording, RecordingRetentionTable } from '../db/schema.ts';
 import { markAudited, NotAllowed, ObjectNotFound, StateConflict } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
@@ -40,7 +38,7 @@ export async function liftHold(d: KeepingDeps, recordingId: string, input: unkno
 
 /** Every object of the recording, held or released in the store. */
 async function holdAll(d: KeepingDeps, recordingId: string, on: boolean): Promise<number> {
-  const keys = await recordingObjectKeys(d.db, d.store, recordingId);
+  const keys = await recordingObjectKeys(d.repos.retention, d.store, recordingId);
   for (const key of keys) {
     try {
       await d.store.setLegalHold(key, on);
@@ -58,11 +56,11 @@ async function changeHold(d: KeepingDeps, recordingId: string, input: unknown, b
     await d.audit.record({ actor: by.actor, action, subject: recordingId, outcome: 'refused', address: by.address, userAgent: by.userAgent, detail: { reason } });
     throw markAudited(err);
   };
-  const rec = await new RecordingRepository(d.db).get(recordingId);
+  const rec = await d.repos.recordings.get(recordingId);
   const decision = by.mayHold(rec);
   if (!decision.allow) await refuse(new NotAllowed(decision.reason));
   const { reason } = holdInputSchema.parse(input);
-  const retention = new RetentionRepository(d.db);
+  const { retention } = d.repos;
   const row = await retention.retentionOf(recordingId);
   const held = row?.hold_at != null;
   if (on && held) await refuse(new StateConflict('recording_held', `recording ${recordingId} is held since ${row!.hold_at} (${row!.hold_reason})`));

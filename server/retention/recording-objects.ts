@@ -4,13 +4,12 @@
  * redactions — found by the store's own listing under each prefix, so an object the database
  * lost track of is not left out of an extension or a hold.
  */
-import type { Db } from '../db/database.ts';
-import { RetentionRepository } from '../db/retention-repository.ts';
+import type { RetentionRepository } from '../db/retention-repository.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 
-export async function recordingObjectKeys(db: Db, store: EvidenceStore, recordingId: string): Promise<string[]> {
-  const { exportIds, redactionIds } = await new RetentionRepository(db).productsOf(recordingId);
+export async function recordingObjectKeys(retention: RetentionRepository, store: EvidenceStore, recordingId: string): Promise<string[]> {
+  const { exportIds, redactionIds } = await retention.productsOf(recordingId);
   const prefixes = [
     objectKeys.recordingPrefix(recordingId),
     `derivatives/${recordingId}/`,

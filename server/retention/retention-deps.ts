@@ -1,12 +1,12 @@
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { RetentionPeriods } from '../config.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
-import type { Db } from '../db/database.ts';
+import type { Repositories } from '../db/repositories.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 
 /** What retention works with; `now` is the clock every date of one run is read from. */
 export interface RetentionDeps {
-  db: Db;
+  repos: Pick<Repositories, 'retention' | 'recordings' | 'cases'>;
   store: EvidenceStore;
   audit: AuditLog;
   signingKey: SigningKey;

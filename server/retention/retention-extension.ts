@@ -3,7 +3,6 @@
  * (S3 PutObjectRetention, COMPLIANCE), then its retention row records it. Never shorter: a date
  * earlier than the one recorded changes nothing.
  */
-import { RetentionRepository } from '../db/retention-repository.ts';
 import type { RetentionCategory } from '../db/schema.ts';
 import { ObjectNotFound } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
@@ -21,10 +20,10 @@ export interface Extension {
 export async function extendRecording(
   d: KeepingDeps, recordingId: string, proposed: Date, category: RetentionCategory, by: Requester, cause: Record<string, unknown>,
 ): Promise<Extension> {
-  const retention = new RetentionRepository(d.db);
+  const { retention } = d.repos;
   const row = await retention.retentionOf(recordingId);
   const until = laterOf(row?.retain_until, proposed);
-  const keys = await recordingObjectKeys(d.db, d.store, recordingId);
+  const keys = await recordingObjectKeys(retention, d.store, recordingId);
   for (const key of keys) {
     try {
       await d.store.extendRetention(key, until);

@@ -5,7 +5,6 @@
  * not from listing the store.
  */
 import { shanghaiDayOf, shanghaiDayStart } from '../analytics/periods.ts';
-import { RetentionRepository } from '../db/retention-repository.ts';
 import type { PlanDeps } from './expiry-plan.ts';
 import { nowOf } from './retention-deps.ts';
 import { type ShownCategory, shownCategory, unlinkedPeriodEnd } from './retention-rules.ts';
@@ -39,7 +38,7 @@ export interface Growth {
   units: Array<{ unit: string; bytes: number[] }>;
 }
 
-type ReportDeps = Pick<PlanDeps, 'db' | 'periods' | 'now'>;
+type ReportDeps = Pick<PlanDeps, 'repos' | 'periods' | 'now'>;
 
 const byUnit = <T extends { unit: string }>(a: T, b: T) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
 
@@ -47,7 +46,7 @@ const byUnit = <T extends { unit: string }>(a: T, b: T) => (a.unit < b.unit ? -1
 export async function retentionReport(d: ReportDeps, unit: string | null = null, growthDays = GROWTH_DAYS): Promise<RetentionReport> {
   const now = nowOf(d);
   const horizon = now.getTime() + EXPIRING_WITHIN_DAYS * 86_400_000;
-  const recordings = await new RetentionRepository(d.db).keptBytes(unit);
+  const recordings = await d.repos.retention.keptBytes(unit);
 
   const rows = new Map<string, RetentionReportRow>();
   const expiring = new Map<string, { unit: string; recordings: number; bytes: number }>();
@@ -78,7 +77,7 @@ export async function retentionReport(d: ReportDeps, unit: string | null = null,
 async function growthOf(d: ReportDeps, now: Date, unit: string | null, days: number): Promise<Growth> {
   const today = shanghaiDayStart(shanghaiDayOf(now)).getTime();
   const starts = Array.from({ length: days }, (_, i) => new Date(today - (days - 1 - i) * DAY_MS).toISOString());
-  const rows = await new RetentionRepository(d.db).sealedBytesByDay(starts, new Date(today + DAY_MS).toISOString(), unit);
+  const rows = await d.repos.retention.sealedBytesByDay(starts, new Date(today + DAY_MS).toISOString(), unit);
   const units = new Map<string, number[]>();
   for (const r of rows) {
     const bytes = units.get(r.unit) ?? new Array<number>(days).fill(0);

@@ -3,7 +3,6 @@
  * recording wherever it is listed or replayed): its category, how long it is kept, who holds it
  * and why, and its expiry once it has one.
  */
-import { RetentionRepository } from '../db/retention-repository.ts';
 import { RecordingNotFound } from '../errors.ts';
 import type { PlanDeps } from './expiry-plan.ts';
 import { type ShownCategory, shownCategory, unlinkedPeriodEnd } from './retention-rules.ts';
@@ -31,7 +30,7 @@ export interface ShownRetention extends Pick<RetentionView, 'category' | 'state'
   hold: (NonNullable<RetentionView['hold']> & { holder: { badge: string; name: string } }) | null;
 }
 
-type ViewDeps = Pick<PlanDeps, 'db' | 'periods'>;
+type ViewDeps = Pick<PlanDeps, 'repos' | 'periods'>;
 
 export async function retentionOf(d: ViewDeps, recordingId: string): Promise<RetentionView> {
   const view = (await retentionsOf(d, [recordingId]))[0];
@@ -44,7 +43,7 @@ export async function shownRetentions(d: ViewDeps, recordingIds: readonly string
   const views = await retentionsOf(d, recordingIds);
   const userIds = [...new Set(views.flatMap((v) => (v.hold?.by.startsWith('user:') ? [v.hold.by.slice(5)] : [])))];
   const people = new Map<string, { badge: string; name: string }>(
-    userIds.length === 0 ? [] : (await new RetentionRepository(d.db).holders(userIds)).map((u) => [`user:${u.id}`, u]),
+    userIds.length === 0 ? [] : (await d.repos.retention.holders(userIds)).map((u) => [`user:${u.id}`, u]),
   );
   const holderOf = (by: string) => {
     const user = people.get(by);
@@ -55,7 +54,7 @@ export async function shownRetentions(d: ViewDeps, recordingIds: readonly string
 
 async function retentionsOf(d: ViewDeps, recordingIds: readonly string[]): Promise<RetentionView[]> {
   if (recordingIds.length === 0) return [];
-  const rows = await new RetentionRepository(d.db).retentionStates(recordingIds);
+  const rows = await d.repos.retention.retentionStates(recordingIds);
   return rows.map((row) => {
     const held = row.hold_at !== null;
     const linked = Boolean(row.linked);

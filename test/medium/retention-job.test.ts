@@ -45,7 +45,7 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
     const events = (await server.core.audit.query({ action: 'retention.expire' })).filter((e) => e.subject === id);
     expect(events).toEqual([expect.objectContaining({ actor: RETENTION_ACTOR, outcome: 'ok' })]);
     expect(await verifyRecording(server.core.db, server.core.store, id)).toMatchObject({ ok: true, expired: { rule: 'unlinked', complete: true } });
-    expect(await retentionOf({ db: server.core.db, periods: server.core.config.retention }, id)).toMatchObject({ category: 'unlinked', state: 'expired', expiry: { rule: 'unlinked' } });
+    expect(await retentionOf({ repos: server.core.repos, periods: server.core.config.retention }, id)).toMatchObject({ category: 'unlinked', state: 'expired', expiry: { rule: 'unlinked' } });
   }, 60_000);
 
   it('keeps a recording a case links, and counts it under `case`', async () => {
@@ -57,8 +57,8 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
     // Several runs of the job go by: the recording stays.
     await new Promise((r) => setTimeout(r, 4000));
     expect(await segments(id)).toHaveLength(1);
-    expect(await retentionOf({ db: server.core.db, periods: server.core.config.retention }, id)).toMatchObject({ category: 'case', state: 'kept' });
-    const report = await retentionReport({ db: server.core.db, periods: server.core.config.retention }, 'u1');
+    expect(await retentionOf({ repos: server.core.repos, periods: server.core.config.retention }, id)).toMatchObject({ category: 'case', state: 'kept' });
+    const report = await retentionReport({ repos: server.core.repos, periods: server.core.config.retention }, 'u1');
     expect(report.rows.find((r) => r.category === 'case')).toMatchObject({ unit: 'u1', recordings: 1 });
     expect(report.rows.find((r) => r.category === 'expired')?.recordings).toBeGreaterThanOrEqual(1);
   }, 60_000);
