@@ -6,7 +6,6 @@
 import { type Response, Router } from 'express';
 import { z } from 'zod';
 import { accountHistory } from '../auth/account-history.ts';
-import { Accounts } from '../auth/accounts.ts';
 import { newUserSchema } from '../auth/user-registry.ts';
 import { CONFIDENTIALITY_LABELS, type Confidentiality, ROLES, type Role } from '../db/schema.ts';
 import { mayManageAccount, mayReadAccounts } from '../policy/account-policy.ts';
@@ -33,7 +32,7 @@ const appliedResponses = { 200: userSchema, 202: grantSchema };
 export function adminRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const accounts = new Accounts(d.db, d.audit, d.users);
+  const { accounts } = d;
   const actor = (res: Response) => `user:${authOf(res).viewer.id}`;
   const read = (action: string) => allowedBy(d, action, (v) => mayReadAccounts(v));
   const manage = (action: string) => allowedBy(d, action, (v, req) => mayManageAccount(v, typeof req.params.id === 'string' ? req.params.id : null));
@@ -99,7 +98,7 @@ export function adminRoutes(d: ApiDeps): Router {
     // Reading who did what is itself an access worth recording, as reading the audit log is.
     const ctx = contextOf(req);
     await d.audit.record({ actor: actor(res), action: 'user.history', subject: id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent });
-    res.json(await accountHistory(d.db, id));
+    res.json(await accountHistory(d.repos.audit, id));
   });
   return r;
 }

@@ -146,7 +146,7 @@ export function caseRoutes(d: ApiDeps): Router {
   }, async (input, req, res) => {
     const { viewer } = authOf(res);
     const { id, idx } = input.params;
-    const rec = await loadRecording(d.db, id);
+    const rec = await loadRecording(d.repos.recordings, id);
     await enforce(d.audit, req, viewer, mayNoteGap(viewer, { unit: rec.unit, officerBadge: rec.officer_badge }), 'gap.note', rec.id);
     await noteGap(d, rec, idx, input.body, by(req, viewer));
     res.status(201).json({});

@@ -7,8 +7,6 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { sha256Hex } from '../crypto/hash.ts';
-import { PlaybackRepository } from '../db/playback-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import type { DerivativeKind } from '../db/schema.ts';
 import { markAudited } from '../errors.ts';
 import { IntegrityFailure } from '../playback/playback-service.ts';
@@ -28,8 +26,7 @@ const SERVED: { file: string; kind: DerivativeKind; contentType: string; action:
 export function derivativeRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const recordings = new RecordingRepository(d.db);
-  const playback = new PlaybackRepository(d.db);
+  const { recordings, playback } = d.repos;
   for (const { file, kind, contentType, action } of SERVED) {
     route({
       method: 'get', path: `/recordings/:id/${file}`, summary: `the replay timeline's ${file}; 404 not_ready until made`, caller: 'user', guard: requireAuth(d.auth),

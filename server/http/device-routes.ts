@@ -5,7 +5,6 @@
 import { type Request, Router } from 'express';
 import { toServerClock } from '../uploads/upload-timing.ts';
 import { z } from 'zod';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import { markAudited, NotRecording, StateConflict } from '../errors.ts';
 import { healthReportSchema } from '../devices/device-health.ts';
 import { mayMarkNotice } from '../policy/policy.ts';
@@ -36,7 +35,7 @@ const noticeSchema = z.object({ recordingId: z.string(), idx: z.number().int(), 
 export function deviceRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const recordings = new RecordingRepository(d.db);
+  const { recordings } = d.repos;
   const device = requireDevice(d.gate);
 
   /** Every marker is audited, and so is one refused for want of an open recording. */

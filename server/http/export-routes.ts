@@ -9,9 +9,6 @@ import { type Request, Router } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { ExportRepository } from '../db/export-repository.ts';
-import { JobRepository } from '../db/job-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Export } from '../db/schema.ts';
 import { createExport, ExportNotFound, exportIdSchema, exportRequestSchema } from '../exports/export-requests.ts';
 import { partyDownloadDecision } from '../party/party-copies.ts';
@@ -57,9 +54,7 @@ export function exportRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use(['/recordings/:id/exports', '/exports'], requireAuth(d.auth));
-  const recordings = new RecordingRepository(d.db);
-  const exports = new ExportRepository(d.db);
-  const jobs = new JobRepository(d.db);
+  const { recordings, exports, jobs } = d.repos;
 
   /** The export and its recording, after the policy (refusals audited). */
   const allowed = async (req: Request, id: string, viewer: Viewer, action: string) => {
@@ -78,7 +73,7 @@ export function exportRoutes(d: ApiDeps): Router {
     const { viewer } = authOf(res);
     const rec = await recordings.get(input.params.id);
     await enforce(d.audit, req, viewer, mayExport(viewer, rec, input.body.kind), 'export.request', rec.id);
-    const created = await createExport(d, rec, input.body, { actor: `user:${viewer.id}`, ...contextOf(req) });
+    const created = await createExport({ exports, audit: d.audit }, rec, input.body, { actor: `user:${viewer.id}`, ...contextOf(req) });
     res.status(201).json(created);
   });
 

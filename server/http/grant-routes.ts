@@ -4,7 +4,6 @@
  */
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { Accounts } from '../auth/accounts.ts';
 import { mayDecideGrant, mayDecideGrants, mayReadAccounts } from '../policy/account-policy.ts';
 import { grantSchema, grantViewSchema } from './account-responses.ts';
 import { allowedBy } from './allowed-by.ts';
@@ -19,7 +18,7 @@ const rejectBody = z.object({ reason: z.string().trim().min(1).max(500) }).stric
 export function grantRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const accounts = new Accounts(d.db, d.audit, d.users);
+  const { accounts } = d;
   const grants = accounts.grants;
 
   route({

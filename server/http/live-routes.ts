@@ -1,7 +1,5 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { PlaybackRepository } from '../db/playback-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import { mayListLive } from '../policy/policy.ts';
 import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -24,8 +22,7 @@ const feedSchema = z
 export function liveRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const playback = new PlaybackRepository(d.db);
-  const recordings = new RecordingRepository(d.db);
+  const { playback, recordings } = d.repos;
   route({
     method: 'get', path: '/live', summary: "the unit's active devices and their feeds (commander)", caller: 'user', guard: requireAuth(d.auth),
     responses: { 200: z.object({ feeds: z.array(feedSchema) }).strict() },

@@ -1,7 +1,6 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Recording, RecordingFlag } from '../db/schema.ts';
 import { verifyRecording } from '../ledger/verify.ts';
 import { mayLabel, mayReplay, mayShare } from '../policy/policy.ts';
@@ -11,7 +10,7 @@ import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { recordingDetailSchema, recordingViewSchema, verificationSchema } from './recording-responses.ts';
 import { contextOf } from './request-context.ts';
 import { recordingIdSchema } from '../ids.ts';
-import { type Keeper, labelSchema, RecordingKeeping, type ShareInput, shareInputSchema } from '../recordings/recording-keeping.ts';
+import { type Keeper, labelSchema, type ShareInput, shareInputSchema } from '../recordings/recording-keeping.ts';
 import { type ShownRetention, shownRetentions } from '../retention/retention-view.ts';
 
 const idParam = z.object({ id: recordingIdSchema });
@@ -26,8 +25,8 @@ export function recordingRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use('/recordings', requireAuth(d.auth));
-  const keeping = new RecordingKeeping(d.db, d.audit);
-  const recordings = new RecordingRepository(d.db);
+  const { keeping } = d;
+  const { recordings } = d.repos;
   const present = (rec: Recording, deviceName: string | null, retention: ShownRetention) => ({
       id: rec.id, deviceId: rec.device_id, deviceName: deviceName ?? rec.device_id, officerBadge: rec.officer_badge, unit: rec.unit,
       startedAt: rec.started_at, endedAt: rec.ended_at, state: rec.state, segments: rec.segment_count, gaps: rec.gap_count,
@@ -72,7 +71,7 @@ export function recordingRoutes(d: ApiDeps): Router {
     responses: { 200: verificationSchema },
   }, async (input, req, res) => {
     const rec = await readable(req, input.params.id, authOf(res).viewer, 'recording.verify');
-    res.json(await verifyRecording(d.db, d.store, rec.id));
+    res.json(await verifyRecording(recordings, d.store, rec.id));
   });
 
   route({

@@ -6,8 +6,6 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
-import { RedactionRepository } from '../db/redaction-repository.ts';
 import type { Recording } from '../db/schema.ts';
 import { mayReadRedactions, mayRedact } from '../policy/redaction-policy.ts';
 import { redactionMarksSchema } from '../redaction/redaction-marks.ts';
@@ -42,8 +40,7 @@ export function redactionRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use(['/recordings/:id/redactions', '/redactions'], requireAuth(d.auth));
-  const recordings = new RecordingRepository(d.db);
-  const redactions = new RedactionRepository(d.db);
+  const { recordings, redactions } = d.repos;
 
   const decide = async (req: Request, viewer: Viewer, rec: Recording, may: typeof mayRedact, action: string) =>
     enforce(d.audit, req, viewer, may(viewer, rec, await d.playback.replayDecision(viewer, rec)), action, rec.id);
@@ -56,7 +53,7 @@ export function redactionRoutes(d: ApiDeps): Router {
     const rec = await recordings.get(input.params.id);
     await decide(req, viewer, rec, mayRedact, 'redaction.request');
     const { marks } = asSent.parse(req.body);
-    res.status(201).json(await createRedaction(d, rec, marks, { actor: `user:${viewer.id}`, ...contextOf(req) }));
+    res.status(201).json(await createRedaction({ redactions, audit: d.audit }, rec, marks, { actor: `user:${viewer.id}`, ...contextOf(req) }));
   });
 
   route({

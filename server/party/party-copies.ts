@@ -8,6 +8,7 @@
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Viewer } from '../auth/user-registry.ts';
 import type { Db } from '../db/database.ts';
+import { ExportRepository } from '../db/export-repository.ts';
 import { PartyRepository } from '../db/party-repository.ts';
 import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Export, PartyRequest } from '../db/schema.ts';
@@ -41,5 +42,5 @@ export async function partyDownloadDecision(db: Db, party: Viewer, exp: Export, 
 /** The party's copy; the caller has checked copyDecision (and audited a refusal). */
 export async function createPartyCopy(deps: { db: Db; audit: AuditLog }, party: Viewer, request: PartyRequest, recordingId: string, redactionId: string | null, by: Requester) {
   const recording = await new RecordingRepository(deps.db).get(recordingId);
-  return createExport(deps, recording, { kind: 'party_copy', recipient: party.name, approvalNo: request.id }, by, { requestId: request.id, redactionId });
+  return createExport({ exports: new ExportRepository(deps.db), audit: deps.audit }, recording, { kind: 'party_copy', recipient: party.name, approvalNo: request.id }, by, { requestId: request.id, redactionId });
 }
