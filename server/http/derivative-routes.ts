@@ -26,7 +26,6 @@ const SERVED: { file: string; kind: DerivativeKind; contentType: string; action:
 export function derivativeRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const { recordings, playback } = d.repos;
   for (const { file, kind, contentType, action } of SERVED) {
     route({
       method: 'get', path: `/recordings/:id/${file}`, summary: `the replay timeline's ${file}; 404 not_ready until made`, caller: 'user', guard: requireAuth(d.auth),
@@ -34,11 +33,11 @@ export function derivativeRoutes(d: ApiDeps): Router {
     }, async (input, req: Request, res: Response) => {
       const { viewer } = authOf(res);
       const { id } = input.params;
-      const rec = await recordings.get(id);
+      const rec = await d.repos.recordings.get(id);
       await enforce(d.audit, req, viewer, await d.playback.replayDecision(viewer, rec), action, rec.id);
       const ctx = contextOf(req);
       const event = { actor: `user:${viewer.id}`, action, subject: rec.id, address: ctx.address, userAgent: ctx.userAgent };
-      const derivative = await playback.derivative(rec.id, 0, kind);
+      const derivative = await d.repos.playback.derivative(rec.id, 0, kind);
       if (!derivative) {
         await d.audit.record({ ...event, outcome: 'refused', detail: { status: 404, reason: 'not_ready' } });
         res.status(404).json({ error: 'not_ready' });

@@ -35,13 +35,12 @@ const noticeSchema = z.object({ recordingId: z.string(), idx: z.number().int(), 
 export function deviceRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const { recordings } = d.repos;
   const device = requireDevice(d.gate);
 
   /** Every marker is audited, and so is one refused for want of an open recording. */
   /** `measuredDriftMs`: the device's drift as last measured, which widens the span a notice may fall in. */
   const withinOpenRecording = async (deviceId: string, at: Date, measuredDriftMs: number) => {
-    const open = await recordings.openRecordingOf(deviceId);
+    const open = await d.repos.recordings.openRecordingOf(deviceId);
     // No open recording: the ledger says so (not_recording).
     if (!open) return;
     const allowance = NOTICE_SLACK_MS + Math.abs(measuredDriftMs);
