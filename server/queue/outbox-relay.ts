@@ -30,6 +30,7 @@ export class OutboxRelay {
   private recheck = true;
   /** a failure was logged; its end will be too */
   private failing = false;
+
   constructor(
     private readonly jobs: JobRepository,
     private readonly queue: JobProducer,
