@@ -132,7 +132,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     users: core.users,
     devices: core.devices,
     auth: new AuthService(db, core.users, audit, core.keys.key('jwt-hs256'), config.idleMinutes),
-    playback: new PlaybackService(db, core.store, core.users, audit, new UrlSigner(core.keys.key('segment-url-hmac')), core.keys.key('forensic-codeword'), config.playbackSessionMinutes, config.segmentSeconds),
+    playback: new PlaybackService(db, core.store, core.users, audit, rooms, new UrlSigner(core.keys.key('segment-url-hmac')), core.keys.key('forensic-codeword'), config.playbackSessionMinutes, config.segmentSeconds),
     publishUrl: publish,
     gate,
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
@@ -145,7 +145,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const refusals = new RefusalLimiter(audit, limits('http.refused', 'anonymous'), refusalReportFailed, metrics);
   refusals.start();
   const redisProbe = openRedisProbe(config.queue.redisUrl);
-  const ready = readiness({ db, store: core.store, pingRedis: () => redisProbe.ping(), diskReserve, ingestListening: () => ingest.listening });
+  const ready = readiness({ health: core.repos.health, store: core.store, pingRedis: () => redisProbe.ping(), diskReserve, ingestListening: () => ingest.listening });
   const app = createHttpApp({ metrics, ready, refusals, api, responseCheck: config.responseCheck, onInternalError: (e) => log.error({ err: e }, 'request failed') });
   const httpServer = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -154,7 +154,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   });
   // Once listening, an 'error' is a failed accept (EMFILE when libuv's reserve descriptor is spent): the listener goes on.
   httpServer.on('error', (err) => log.error({ err }, 'http accept failed'));
-  const relay = await startOutboxRelay(db, config.queue, log);
+  const relay = await startOutboxRelay(core.repos.jobs, config.queue, log);
   const workers = config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
   const retention = config.retention.runEveryMs === null ? null : startRetentionJob({ repos: core.repos, store: core.store, audit, signingKey: core.signingKey, periods: config.retention }, config.retention.runEveryMs, log);
   return {

@@ -21,5 +21,5 @@ export async function startWorkers(core: Core, handlers?: JobHandlers): Promise<
   const deps = workerDepsOf(core, workDir, log);
   // Loaded only where workers run: a server node whose workers run elsewhere never loads the handlers.
   const registry = handlers ?? (await import('./handlers.ts')).jobHandlers;
-  return startJobConsumer(await queueSettings(core.db, config.queue), jobRunner(registry, deps), log);
+  return startJobConsumer(await queueSettings(core.repos.jobs, config.queue), jobRunner(registry, deps), log);
 }

@@ -3,8 +3,7 @@
  * sequence numbers without holes, and every checkpoint in the store against the event it names.
  * The first problem is the one reported first.
  */
-import { AuditRepository } from '../db/audit-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { AuditRepository } from '../db/audit-repository.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { AUDIT_GENESIS, auditEventLine } from './audit-log.ts';
@@ -24,13 +23,12 @@ export interface AuditReport {
 
 const PAGE = 5000;
 
-export async function verifyAudit(db: Db, store: EvidenceStore): Promise<AuditReport> {
+export async function verifyAudit(events: AuditRepository, store: EvidenceStore): Promise<AuditReport> {
   const problems: AuditProblem[] = [];
   const hashes = new Map<number, string>();
   let prev = AUDIT_GENESIS;
   let expectedSeq = 1;
   let count = 0;
-  const events = new AuditRepository(db);
   for (let after = 0; ; ) {
     const page = await events.after(after, PAGE);
     if (page.length === 0) break;

@@ -1,7 +1,6 @@
 /** An account's record for its administrators: its sign-ins, and every audit event it did or was the subject of. */
 import { type AuditEventView, auditEventView } from '../audit/audit-event-view.ts';
-import { AuditRepository } from '../db/audit-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { AuditRepository } from '../db/audit-repository.ts';
 
 const MAX_EVENTS = 200;
 
@@ -17,8 +16,7 @@ export interface AccountHistory {
 }
 
 /** Newest first, at most 200 of each. */
-export async function accountHistory(db: Db, userId: string): Promise<AccountHistory> {
-  const audit = new AuditRepository(db);
+export async function accountHistory(audit: AuditRepository, userId: string): Promise<AccountHistory> {
   const [signIns, events] = await Promise.all([audit.concerning(userId, MAX_EVENTS, 'auth.sign_in'), audit.concerning(userId, MAX_EVENTS)]);
   return { signIns: signIns.map((e) => ({ at: e.at, outcome: e.outcome, address: e.address })), events: events.map(auditEventView) };
 }

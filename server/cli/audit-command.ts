@@ -16,7 +16,7 @@ export async function auditQuery(core: Core, filter: { viewer?: string; recordin
 }
 
 export async function auditVerify(core: Core, json: boolean): Promise<number> {
-  const report = await verifyAudit(core.db, core.store);
+  const report = await verifyAudit(core.repos.audit, core.store);
   if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else if (report.ok) process.stdout.write(`audit log intact — ${report.events} events, ${report.checkpointsChecked} checkpoints\n`);
   else {

@@ -5,9 +5,6 @@
  */
 import fs from 'node:fs/promises';
 import { z } from 'zod';
-import { ExportRepository } from '../db/export-repository.ts';
-import { JobRepository } from '../db/job-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Export, Job } from '../db/schema.ts';
 import { InvalidInput } from '../errors.ts';
 import { createExport, ExportNotFound } from '../exports/export-requests.ts';
@@ -43,8 +40,8 @@ export async function exportCommand(core: Core, input: ExportFlags): Promise<num
   const { recordingId, out, ...request } = exportFlagsSchema.parse(input);
   // Refused before any work is done: a finished export is never written over a file.
   if (await fs.access(out).then(() => true, () => false)) throw new InvalidInput(`${out} exists; give --out a new file`);
-  const recording = await new RecordingRepository(core.db).get(recordingId);
-  const { exportId, jobId } = await createExport(core, recording, request, { actor: CLI_ACTOR });
+  const recording = await core.repos.recordings.get(recordingId);
+  const { exportId, jobId } = await createExport({ exports: core.repos.exports, audit: core.audit }, recording, request, { actor: CLI_ACTOR });
   process.stderr.write(`export ${exportId} (job ${jobId}) of ${recordingId}\n`);
 
   const { exp, objectKey } = await follow(core, exportId, jobId);
@@ -73,8 +70,7 @@ async function follow(core: Core, exportId: string, jobId: string): Promise<{ ex
   const since = Date.now();
   let hinted = false;
   let lastError: string | null = null;
-  const jobs = new JobRepository(core.db);
-  const exports = new ExportRepository(core.db);
+  const { jobs, exports } = core.repos;
   for (;;) {
     const job: Job = await jobs.get(jobId);
     const exp = await exports.find(exportId);

@@ -13,7 +13,7 @@ const present = (j: Job) => ({
 });
 
 export async function jobsList(core: Core, subject: string | undefined, json: boolean): Promise<number> {
-  const jobs = (await jobsOf(core.db, { subject, limit: subject === undefined ? NEWEST : ALL_OF_SUBJECT })).map(present);
+  const jobs = (await jobsOf(core.repos.jobs, { subject, limit: subject === undefined ? NEWEST : ALL_OF_SUBJECT })).map(present);
   if (json) {
     process.stdout.write(JSON.stringify(jobs, null, 2) + '\n');
     return EXIT.ok;

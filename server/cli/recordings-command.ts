@@ -1,9 +1,8 @@
 import type { Core } from '../core.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import { EXIT } from './exit-codes.ts';
 
 export async function recordingsList(core: Core, json: boolean): Promise<number> {
-  const rows = await new RecordingRepository(core.db).all();
+  const rows = await core.repos.recordings.all();
   const list = rows.map((r) => ({
     id: r.id,
     device: r.device_id,

@@ -26,7 +26,7 @@ const probability = (p: number) => (p < 1e-3 ? p.toExponential(1) : p.toPrecisio
 export async function traceCommand(core: Core, file: string, recordingId: string | undefined, json: boolean): Promise<number> {
   if (!fs.existsSync(file)) throw new InvalidInput(`no such file: ${file}`);
   const report = await trace(
-    { db: core.db, store: core.store, audit: core.audit, ffmpegPath: core.config.ffmpegPath, codewordKey: core.keys.key('forensic-codeword') },
+    { recordings: core.repos.recordings, forensic: core.repos.forensic, store: core.store, audit: core.audit, ffmpegPath: core.config.ffmpegPath, codewordKey: core.keys.key('forensic-codeword') },
     file,
     { actor: CLI_ACTOR, recordingId },
   );

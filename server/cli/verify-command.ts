@@ -3,7 +3,7 @@ import type { Core } from '../core.ts';
 import { EXIT } from './exit-codes.ts';
 
 export async function verify(core: Core, recordingId: string, json: boolean): Promise<number> {
-  const report = await verifyRecording(core.db, core.store, recordingId);
+  const report = await verifyRecording(core.repos.recordings, core.store, recordingId);
   if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else if (report.ok && report.expired) {
     const x = report.expired;

@@ -11,8 +11,8 @@ import { EXIT } from './exit-codes.ts';
  */
 export async function worker(config: Config): Promise<number> {
   const core = await openCore(config);
-  const queue = await queueSettings(core.db, config.queue);
-  const relay = await startOutboxRelay(core.db, queue, core.log);
+  const queue = await queueSettings(core.repos.jobs, config.queue);
+  const relay = await startOutboxRelay(core.repos.jobs, queue, core.log);
   const workers = await startWorkers(core);
   process.stdout.write(`liuhen worker is running (queue prefix ${queue.prefix}, concurrency ${queue.concurrency})\n`);
   await new Promise<void>((resolve) => {

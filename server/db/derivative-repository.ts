@@ -1,5 +1,5 @@
 import { Repository } from './repository.ts';
-import type { Derivative, DerivativeKind, LedgerEntry } from './schema.ts';
+import type { Derivative, DerivativeKind } from './schema.ts';
 
 /** Workers' products of a recording, each naming the original it came from. */
 export class DerivativeRepository extends Repository {

@@ -3,6 +3,7 @@ import { onCaseOf } from '../cases/case-links.ts';
 import { RecordingNotFound } from '../errors.ts';
 import { enqueueJob } from '../queue/outbox.ts';
 import type { JobPayload } from '../queue/job-kinds.ts';
+import { JobRepository } from './job-repository.ts';
 import { Repository } from './repository.ts';
 import type { Confidentiality, Device, EntryKind, GapCause, JobKind, LedgerEntry, Recording, SpoolPart } from './schema.ts';
 
@@ -126,7 +127,7 @@ export class RecordingRepository extends Repository {
 
   /** Asks for a job about the recording, in this repository's transaction when it has one. */
   async askForJob<K extends JobKind>(kind: K, payload: JobPayload<K>, recordingId: string): Promise<void> {
-    await enqueueJob(this.db, kind, payload, recordingId);
+    await enqueueJob(this.beside(JobRepository), kind, payload, recordingId);
   }
 
   async markCheckpointed(id: string, entryCount: number): Promise<void> {

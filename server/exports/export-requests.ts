@@ -10,10 +10,9 @@
  */
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { Db } from '../db/database.ts';
-import { ExportRepository } from '../db/export-repository.ts';
+import type { ExportRepository } from '../db/export-repository.ts';
 import { JobRepository } from '../db/job-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
+import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { Export, Recording } from '../db/schema.ts';
 import { LiuhenError, markAudited, NotAllowed } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -51,8 +50,8 @@ export interface Requester {
   userAgent?: string | null;
 }
 
-export function loadRecording(db: Db, recordingId: string): Promise<Recording> {
-  return new RecordingRepository(db).get(recordingId);
+export function loadRecording(recordings: RecordingRepository, recordingId: string): Promise<Recording> {
+  return recordings.get(recordingId);
 }
 
 /** A party copy made under an approved party request: the request, and the redaction it was approved as. */
@@ -62,7 +61,7 @@ export interface PartyCopyOrigin {
 }
 
 /** The role was decided by the caller (policy.mayExport over HTTP; the command line is the operator's; party-policy.mayCopy for a party). */
-export async function createExport(deps: { db: Db; audit: AuditLog }, recording: Recording, input: unknown, by: Requester, origin?: PartyCopyOrigin): Promise<{ exportId: string; jobId: string }> {
+export async function createExport(deps: { exports: ExportRepository; audit: AuditLog }, recording: Recording, input: unknown, by: Requester, origin?: PartyCopyOrigin): Promise<{ exportId: string; jobId: string }> {
   const request = exportRequestSchema.parse(input);
   const audited = { actor: by.actor, action: 'export.request' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
   const redactionId = request.kind === 'party_copy' ? (origin?.redactionId ?? null) : null;
@@ -76,7 +75,7 @@ export async function createExport(deps: { db: Db; audit: AuditLog }, recording:
   const exportId = newId('exp');
   const recipient = request.kind === 'party_copy' ? request.recipient : null;
   const approvalNo = request.kind === 'party_copy' ? request.approvalNo : null;
-  const jobId = await new ExportRepository(deps.db).transaction(async (exports) => {
+  const jobId = await deps.exports.transaction(async (exports) => {
     const job = await exports.beside(JobRepository).enqueue(request.kind === 'package' ? 'export.package' : 'export.party_copy', { exportId }, exportId);
     const row: Export = {
       id: exportId, kind: request.kind, recording_id: recording.id, requested_by: by.actor, recipient, approval_no: approvalNo,

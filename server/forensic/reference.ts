@@ -6,8 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { sha256Hex } from '../crypto/hash.ts';
-import type { Db } from '../db/database.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
+import type { RecordingRepository } from '../db/recording-repository.ts';
 import { ChecksumMismatch } from '../errors.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { ALL_VALID, coarseFrame } from './frame-compare.ts';
@@ -33,13 +32,13 @@ export interface Reference {
 }
 
 export interface ReferenceDeps {
-  db: Db;
+  recordings: RecordingRepository;
   store: EvidenceStore;
   ffmpegPath: string;
 }
 
 export async function loadReference(deps: ReferenceDeps, recordingId: string): Promise<Reference> {
-  const entries = await new RecordingRepository(deps.db).segments(recordingId);
+  const entries = await deps.recordings.segments(recordingId);
   const segments: ReferenceSegment[] = [];
   // Only gaps: no picture to compare with (and ffmpeg would refuse an empty input).
   if (entries.length === 0) return { recordingId, frames: [], coarse: [], segments };

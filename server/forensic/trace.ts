@@ -12,9 +12,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { Db } from '../db/database.ts';
-import { ForensicRepository } from '../db/forensic-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
+import type { ForensicRepository } from '../db/forensic-repository.ts';
+import type { RecordingRepository } from '../db/recording-repository.ts';
 import { LEAK_GREY_HEIGHT, LEAK_GREY_WIDTH } from '../media/grey-frames-args.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { codewordVariant } from './codeword.ts';
@@ -26,7 +25,8 @@ import { type MarkReading, readablePixels, readMark } from './mark-reading.ts';
 import { loadReference, type Reference } from './reference.ts';
 
 export interface TraceDeps {
-  db: Db;
+  recordings: RecordingRepository;
+  forensic: ForensicRepository;
   store: EvidenceStore;
   audit: AuditLog;
   ffmpegPath: string;
@@ -85,8 +85,8 @@ export async function trace(deps: TraceDeps, file: string, opts: { actor: string
  * recording has it that way.
  */
 async function locate(deps: TraceDeps, file: string, recordingId?: string): Promise<{ reference: Reference; position: LeakPosition } | null> {
-  if (recordingId) await new RecordingRepository(deps.db).get(recordingId);
-  const ids = recordingId ? [recordingId] : await new ForensicRepository(deps.db).markedRecordings();
+  if (recordingId) await deps.recordings.get(recordingId);
+  const ids = recordingId ? [recordingId] : await deps.forensic.markedRecordings();
   if (ids.length === 0) return null;
   const passes = [
     async () => ({ leak: await decodeGreyFrames(deps.ffmpegPath, file), position: plainPosition }),
@@ -114,11 +114,11 @@ async function referenceOf(deps: TraceDeps, recordingId: string): Promise<Refere
 }
 
 /** The marks read where the leak sits on `reference`, and whom they name; `sha256` is the leak's. */
-export async function judgePosition(deps: Pick<TraceDeps, 'db' | 'codewordKey'>, reference: Reference, { view, alignment }: LeakPosition, sha256: string): Promise<TraceReport> {
+export async function judgePosition(deps: Pick<TraceDeps, 'forensic' | 'codewordKey'>, reference: Reference, { view, alignment }: LeakPosition, sha256: string): Promise<TraceReport> {
   const keep = readablePixels(alignment.segments.flatMap((s) => s.pairs), view.shown);
   const segments = alignment.segments.filter((s) => s.pairs.length > 0).map((s) => ({ idx: s.idx, ...readMark(s.pairs, keep) }));
   const bits = new Map(segments.flatMap((s) => (s.bit ? [[s.idx, s.bit] as const] : [])));
-  const verdict = judge(bits, await recipientsOf(new ForensicRepository(deps.db), reference.recordingId), (r, idx) => codewordVariant(deps.codewordKey, r.id, idx));
+  const verdict = judge(bits, await recipientsOf(deps.forensic, reference.recordingId), (r, idx) => codewordVariant(deps.codewordKey, r.id, idx));
   return {
     outcome: verdict.match ? 'named' : 'cannot_name',
     sha256,

@@ -6,7 +6,6 @@
 import { type Response, Router } from 'express';
 import { z } from 'zod';
 import { accountHistory } from '../auth/account-history.ts';
-import { Accounts } from '../auth/accounts.ts';
 import { newUserSchema } from '../auth/user-registry.ts';
 import { CONFIDENTIALITY_LABELS, type Confidentiality, ROLES, type Role } from '../db/schema.ts';
 import { mayManageAccount, mayReadAccounts } from '../policy/account-policy.ts';
@@ -33,7 +32,6 @@ const appliedResponses = { 200: userSchema, 202: grantSchema };
 export function adminRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const accounts = new Accounts(d.db, d.audit, d.users);
   const actor = (res: Response) => `user:${authOf(res).viewer.id}`;
   const read = (action: string) => allowedBy(d, action, (v) => mayReadAccounts(v));
   const manage = (action: string) => allowedBy(d, action, (v, req) => mayManageAccount(v, typeof req.params.id === 'string' ? req.params.id : null));
@@ -51,14 +49,14 @@ export function adminRoutes(d: ApiDeps): Router {
     method: 'post', path: '/users', summary: 'a new account with a one-time password (admin); a media role or a clearance waits for a security officer', caller: 'user',
     guard: manage('user.add'), body: createBody, responses: { 201: userCreatedSchema },
   }, async (input, _req, res) => {
-    res.status(201).json(await accounts.create(input.body, actor(res)));
+    res.status(201).json(await d.accounts.create(input.body, actor(res)));
   });
 
   route({
     ...onUser, method: 'post', path: '/users/:id/grants', summary: "an account's role or clearances changed (admin): taking away at once, giving proposed",
     guard: manage('user.grant'), body: grantBody, responses: appliedResponses,
   }, async (input, _req, res) => {
-    const { user, grant } = await accounts.change(await subject(input.params.id), input.body, actor(res));
+    const { user, grant } = await d.accounts.change(await subject(input.params.id), input.body, actor(res));
     if (grant) res.status(202).json({ grant });
     else res.json({ user });
   });
@@ -69,7 +67,7 @@ export function adminRoutes(d: ApiDeps): Router {
     guard: manage('user.reset'),
     responses: { 200: z.object({ password: z.string().describe('the one-time password, shown this once') }).strict(), 202: grantSchema },
   }, async (input, _req, res) => {
-    const { password, grant } = await accounts.reset(await subject(input.params.id), actor(res));
+    const { password, grant } = await d.accounts.reset(await subject(input.params.id), actor(res));
     if (grant) res.status(202).json({ grant });
     else res.json({ password });
   });
@@ -79,14 +77,14 @@ export function adminRoutes(d: ApiDeps): Router {
     body: disableBody, responses: { 200: userSchema },
   }, async (input, _req, res) => {
     const { reason } = input.body;
-    res.json({ user: await accounts.disable(await subject(input.params.id), reason, actor(res)) });
+    res.json({ user: await d.accounts.disable(await subject(input.params.id), reason, actor(res)) });
   });
 
   route({
     ...onUser, method: 'post', path: '/users/:id/enable', summary: 'a disabled account enabled (admin): at once, or proposed when its role or clearances need a second person',
     guard: manage('user.enable'), responses: appliedResponses,
   }, async (input, _req, res) => {
-    const { user, grant } = await accounts.enable(await subject(input.params.id), actor(res));
+    const { user, grant } = await d.accounts.enable(await subject(input.params.id), actor(res));
     if (grant) res.status(202).json({ grant });
     else res.json({ user });
   });
@@ -99,7 +97,7 @@ export function adminRoutes(d: ApiDeps): Router {
     // Reading who did what is itself an access worth recording, as reading the audit log is.
     const ctx = contextOf(req);
     await d.audit.record({ actor: actor(res), action: 'user.history', subject: id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent });
-    res.json(await accountHistory(d.db, id));
+    res.json(await accountHistory(d.repos.audit, id));
   });
   return r;
 }

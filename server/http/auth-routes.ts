@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { Accounts } from '../auth/accounts.ts';
 import { meSchema, tokensSchema } from './account-responses.ts';
 import { contract, noBody } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -14,7 +13,6 @@ const passwordBody = z.object({ current: z.string().min(1).max(200), next: z.str
 export function authRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const accounts = new Accounts(d.db, d.audit, d.users);
   // What a session on a one-time password may still do: see who it is, change the password, leave.
   const beforePasswordChange = { caller: 'user', guard: requireAuth(d.auth, { beforePasswordChange: true }) } as const;
 
@@ -49,7 +47,7 @@ export function authRoutes(d: ApiDeps): Router {
   }, async (input, _req, res) => {
     const { current, next } = input.body;
     const { viewer, authSessionId } = authOf(res);
-    await accounts.changePassword(viewer.id, current, next, authSessionId);
+    await d.accounts.changePassword(viewer.id, current, next, authSessionId);
     res.status(204).end();
   });
   return r;

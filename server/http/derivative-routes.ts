@@ -7,8 +7,6 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { sha256Hex } from '../crypto/hash.ts';
-import { PlaybackRepository } from '../db/playback-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import type { DerivativeKind } from '../db/schema.ts';
 import { markAudited } from '../errors.ts';
 import { IntegrityFailure } from '../playback/playback-service.ts';
@@ -28,8 +26,6 @@ const SERVED: { file: string; kind: DerivativeKind; contentType: string; action:
 export function derivativeRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const recordings = new RecordingRepository(d.db);
-  const playback = new PlaybackRepository(d.db);
   for (const { file, kind, contentType, action } of SERVED) {
     route({
       method: 'get', path: `/recordings/:id/${file}`, summary: `the replay timeline's ${file}; 404 not_ready until made`, caller: 'user', guard: requireAuth(d.auth),
@@ -37,11 +33,11 @@ export function derivativeRoutes(d: ApiDeps): Router {
     }, async (input, req: Request, res: Response) => {
       const { viewer } = authOf(res);
       const { id } = input.params;
-      const rec = await recordings.get(id);
+      const rec = await d.repos.recordings.get(id);
       await enforce(d.audit, req, viewer, await d.playback.replayDecision(viewer, rec), action, rec.id);
       const ctx = contextOf(req);
       const event = { actor: `user:${viewer.id}`, action, subject: rec.id, address: ctx.address, userAgent: ctx.userAgent };
-      const derivative = await playback.derivative(rec.id, 0, kind);
+      const derivative = await d.repos.playback.derivative(rec.id, 0, kind);
       if (!derivative) {
         await d.audit.record({ ...event, outcome: 'refused', detail: { status: 404, reason: 'not_ready' } });
         res.status(404).json({ error: 'not_ready' });

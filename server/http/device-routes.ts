@@ -5,7 +5,6 @@
 import { type Request, Router } from 'express';
 import { toServerClock } from '../uploads/upload-timing.ts';
 import { z } from 'zod';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import { markAudited, NotRecording, StateConflict } from '../errors.ts';
 import { healthReportSchema } from '../devices/device-health.ts';
 import { mayMarkNotice } from '../policy/policy.ts';
@@ -36,13 +35,12 @@ const noticeSchema = z.object({ recordingId: z.string(), idx: z.number().int(), 
 export function deviceRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const recordings = new RecordingRepository(d.db);
   const device = requireDevice(d.gate);
 
   /** Every marker is audited, and so is one refused for want of an open recording. */
   /** `measuredDriftMs`: the device's drift as last measured, which widens the span a notice may fall in. */
   const withinOpenRecording = async (deviceId: string, at: Date, measuredDriftMs: number) => {
-    const open = await recordings.openRecordingOf(deviceId);
+    const open = await d.repos.recordings.openRecordingOf(deviceId);
     // No open recording: the ledger says so (not_recording).
     if (!open) return;
     const allowance = NOTICE_SLACK_MS + Math.abs(measuredDriftMs);

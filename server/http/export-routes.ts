@@ -9,9 +9,6 @@ import { type Request, Router } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { ExportRepository } from '../db/export-repository.ts';
-import { JobRepository } from '../db/job-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Export } from '../db/schema.ts';
 import { createExport, ExportNotFound, exportIdSchema, exportRequestSchema } from '../exports/export-requests.ts';
 import { partyDownloadDecision } from '../party/party-copies.ts';
@@ -57,15 +54,12 @@ export function exportRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use(['/recordings/:id/exports', '/exports'], requireAuth(d.auth));
-  const recordings = new RecordingRepository(d.db);
-  const exports = new ExportRepository(d.db);
-  const jobs = new JobRepository(d.db);
 
   /** The export and its recording, after the policy (refusals audited). */
   const allowed = async (req: Request, id: string, viewer: Viewer, action: string) => {
-    const exp = await exports.find(id);
+    const exp = await d.repos.exports.find(id);
     if (!exp) throw new ExportNotFound(id);
-    const rec = await recordings.get(exp.recording_id);
+    const rec = await d.repos.recordings.get(exp.recording_id);
     const decision = viewer.role === 'party' ? await partyDownloadDecision(d.repos.party, viewer, exp, new Date()) : mayExport(viewer, rec, exp.kind, exp.redaction_id !== null);
     await enforce(d.audit, req, viewer, decision, action, rec.id);
     return { exp, rec };
@@ -76,15 +70,15 @@ export function exportRoutes(d: ApiDeps): Router {
     params: recordingParam, body: exportRequestSchema, responses: { 201: exportCreatedSchema },
   }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const rec = await recordings.get(input.params.id);
+    const rec = await d.repos.recordings.get(input.params.id);
     await enforce(d.audit, req, viewer, mayExport(viewer, rec, input.body.kind), 'export.request', rec.id);
-    const created = await createExport(d, rec, input.body, { actor: `user:${viewer.id}`, ...contextOf(req) });
+    const created = await createExport({ exports: d.repos.exports, audit: d.audit }, rec, input.body, { actor: `user:${viewer.id}`, ...contextOf(req) });
     res.status(201).json(created);
   });
 
   route({ method: 'get', path: '/exports/:id', summary: 'an export and its job', caller: 'user', params: exportParam, responses: { 200: exportSchema } }, async (input, req, res) => {
     const { exp } = await allowed(req, input.params.id, authOf(res).viewer, 'export.read');
-    const job = await jobs.get(exp.job_id);
+    const job = await d.repos.jobs.get(exp.job_id);
     res.json({
       exportId: exp.id, kind: exp.kind, recordingId: exp.recording_id, recipient: exp.recipient, approvalNo: exp.approval_no, requestId: exp.request_id, redactionId: exp.redaction_id,
       requestedBy: exp.requested_by, createdAt: exp.created_at, jobId: exp.job_id, state: job.state, progress: job.progress,

@@ -4,7 +4,6 @@
  */
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { Accounts } from '../auth/accounts.ts';
 import { mayDecideGrant, mayDecideGrants, mayReadAccounts } from '../policy/account-policy.ts';
 import { grantSchema, grantViewSchema } from './account-responses.ts';
 import { allowedBy } from './allowed-by.ts';
@@ -19,20 +18,18 @@ const rejectBody = z.object({ reason: z.string().trim().min(1).max(500) }).stric
 export function grantRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const accounts = new Accounts(d.db, d.audit, d.users);
-  const grants = accounts.grants;
 
   route({
     method: 'get', path: '/grants', summary: 'grants, newest first (security officer, admin, auditor)', caller: 'user', guard: allowedBy(d, 'grant.list', (v) => mayReadAccounts(v)),
     query: listQuery, responses: { 200: z.object({ grants: z.array(grantViewSchema) }).strict() },
   }, async (input, _req, res) => {
-    res.json({ grants: await grants.list(input.query.state) });
+    res.json({ grants: await d.accounts.grants.list(input.query.state) });
   });
 
   /** Loads the grant and enforces who may decide this one: the policy needs its account and its proposer. */
   const decidable = async (req: Request, res: Response, grantId: string, action: string) => {
     const viewer = authOf(res).viewer;
-    const g = await grants.get(grantId);
+    const g = await d.accounts.grants.get(grantId);
     await enforce(d.audit, req, viewer, mayDecideGrant(viewer, { userId: g.user_id, proposedBy: g.proposed_by }), action, g.user_id);
     return { id: g.id, actor: `user:${viewer.id}` };
   };
@@ -44,7 +41,7 @@ export function grantRoutes(d: ApiDeps): Router {
     responses: { 200: grantSchema.extend({ password: z.string().optional().describe("a reset's one-time password, shown this once to the approver to hand over") }) },
   }, async (input, req, res) => {
     const { id, actor } = await decidable(req, res, input.params.id, 'grant.approve');
-    res.json(await accounts.approve(id, actor));
+    res.json(await d.accounts.approve(id, actor));
   });
 
   route({
@@ -53,7 +50,7 @@ export function grantRoutes(d: ApiDeps): Router {
   }, async (input, req, res) => {
     const { reason } = input.body;
     const { id, actor } = await decidable(req, res, input.params.id, 'grant.reject');
-    res.json({ grant: await grants.reject(id, reason, actor) });
+    res.json({ grant: await d.accounts.grants.reject(id, reason, actor) });
   });
   return r;
 }

@@ -1,7 +1,5 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { PlaybackRepository } from '../db/playback-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import { mayListLive } from '../policy/policy.ts';
 import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -24,22 +22,20 @@ const feedSchema = z
 export function liveRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const playback = new PlaybackRepository(d.db);
-  const recordings = new RecordingRepository(d.db);
   route({
     method: 'get', path: '/live', summary: "the unit's active devices and their feeds (commander)", caller: 'user', guard: requireAuth(d.auth),
     responses: { 200: z.object({ feeds: z.array(feedSchema) }).strict() },
   }, async (_input, req, res) => {
     const { viewer } = authOf(res);
     await enforce(d.audit, req, viewer, mayListLive(viewer), 'live.list');
-    const devices = await playback.activeDevicesOf(viewer.unit);
+    const devices = await d.repos.playback.activeDevicesOf(viewer.unit);
     const now = Date.now();
     const feeds = [];
     for (const device of devices) {
-      const rec = await recordings.newestOf(device.id);
+      const rec = await d.repos.recordings.newestOf(device.id);
       const open = rec && rec.state !== 'closed' ? rec : undefined;
       const last = open
-        ? await recordings.lastEntry(open.id, 'segment')
+        ? await d.repos.recordings.lastEntry(open.id, 'segment')
         : undefined;
       const lastSegmentAt = last ? new Date(Date.parse(last.start_at) + last.duration_ms).toISOString() : null;
       feeds.push({

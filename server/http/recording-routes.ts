@@ -1,7 +1,6 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
 import type { Recording, RecordingFlag } from '../db/schema.ts';
 import { verifyRecording } from '../ledger/verify.ts';
 import { mayLabel, mayReplay, mayShare } from '../policy/policy.ts';
@@ -11,7 +10,7 @@ import { authOf, enforce, requireAuth } from './authenticate.ts';
 import { recordingDetailSchema, recordingViewSchema, verificationSchema } from './recording-responses.ts';
 import { contextOf } from './request-context.ts';
 import { recordingIdSchema } from '../ids.ts';
-import { type Keeper, labelSchema, RecordingKeeping, type ShareInput, shareInputSchema } from '../recordings/recording-keeping.ts';
+import { type Keeper, labelSchema, type ShareInput, shareInputSchema } from '../recordings/recording-keeping.ts';
 import { type ShownRetention, shownRetentions } from '../retention/retention-view.ts';
 
 const idParam = z.object({ id: recordingIdSchema });
@@ -26,8 +25,6 @@ export function recordingRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use('/recordings', requireAuth(d.auth));
-  const keeping = new RecordingKeeping(d.db, d.audit);
-  const recordings = new RecordingRepository(d.db);
   const present = (rec: Recording, deviceName: string | null, retention: ShownRetention) => ({
       id: rec.id, deviceId: rec.device_id, deviceName: deviceName ?? rec.device_id, officerBadge: rec.officer_badge, unit: rec.unit,
       startedAt: rec.started_at, endedAt: rec.ended_at, state: rec.state, segments: rec.segment_count, gaps: rec.gap_count,
@@ -36,10 +33,10 @@ export function recordingRoutes(d: ApiDeps): Router {
   });
   /** Each recording's retention, shown wherever the recording is (a legal hold above all). */
   const retentions = (ids: string[]) => shownRetentions({ repos: d.repos, periods: d.retention }, ids);
-  const deviceName = async (rec: Recording) => (await recordings.deviceName(rec.device_id)) ?? null;
+  const deviceName = async (rec: Recording) => (await d.repos.recordings.deviceName(rec.device_id)) ?? null;
   /** Loads a recording the viewer may replay; refusals are audited. */
   const readable = async (req: Request, id: string, viewer: Viewer, action: string) => {
-    const rec = await recordings.get(id);
+    const rec = await d.repos.recordings.get(id);
     await enforce(d.audit, req, viewer, await d.playback.replayDecision(viewer, rec), action, rec.id);
     return rec;
   };
@@ -52,7 +49,7 @@ export function recordingRoutes(d: ApiDeps): Router {
   }, async (_input, _req, res) => {
     const { viewer } = authOf(res);
     // One query for the rows, their device names and whether each is shared with this viewer.
-    const rows = await recordings.listedFor(viewer, new Date().toISOString());
+    const rows = await d.repos.recordings.listedFor(viewer, new Date().toISOString());
     const visible = rows.filter((rec) => mayReplay(viewer, { unit: rec.unit, confidentiality: rec.confidentiality, sharedWithViewer: rec.shared_with !== null, onViewersCase: Number(rec.on_case) === 1 }).allow);
     const kept = await retentions(visible.map((rec) => rec.id));
     res.json({ recordings: visible.map((rec) => present(rec, rec.device_name, kept.get(rec.id)!)) });
@@ -60,7 +57,7 @@ export function recordingRoutes(d: ApiDeps): Router {
 
   route({ ...onRecording, method: 'get', path: '/recordings/:id', summary: 'one recording and its ledger as a timeline', responses: { 200: recordingDetailSchema } }, async (input, req, res) => {
     const rec = await readable(req, input.params.id, authOf(res).viewer, 'recording.read');
-    const entries = await recordings.entries(rec.id);
+    const entries = await d.repos.recordings.entries(rec.id);
     res.json({
       recording: present(rec, await deviceName(rec), (await retentions([rec.id])).get(rec.id)!),
       timeline: entries.map((e) => ({ idx: e.idx, kind: e.kind, start: e.start_at, durationMs: e.duration_ms, cause: e.cause, by: e.marker_by })),
@@ -72,7 +69,7 @@ export function recordingRoutes(d: ApiDeps): Router {
     responses: { 200: verificationSchema },
   }, async (input, req, res) => {
     const rec = await readable(req, input.params.id, authOf(res).viewer, 'recording.verify');
-    res.json(await verifyRecording(d.db, d.store, rec.id));
+    res.json(await verifyRecording(d.repos.recordings, d.store, rec.id));
   });
 
   route({
@@ -80,7 +77,7 @@ export function recordingRoutes(d: ApiDeps): Router {
     body: shareInputSchema, responses: { 204: noBody('shared') },
   }, async (input, req, res) => {
     // The raw body: the keeper decides whether this viewer may share the recording before it reads whom with.
-    await keeping.share(keeperOf(authOf(res).viewer, req), input.params.id, req.body as ShareInput);
+    await d.keeping.share(keeperOf(authOf(res).viewer, req), input.params.id, req.body as ShareInput);
     res.status(204).end();
   });
 
@@ -89,7 +86,7 @@ export function recordingRoutes(d: ApiDeps): Router {
     body: labelBody, responses: { 204: noBody('labelled') },
   }, async (input, req, res) => {
     const { label } = input.body;
-    await keeping.label(keeperOf(authOf(res).viewer, req), input.params.id, label);
+    await d.keeping.label(keeperOf(authOf(res).viewer, req), input.params.id, label);
     res.status(204).end();
   });
   return r;

@@ -6,8 +6,6 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
-import { RedactionRepository } from '../db/redaction-repository.ts';
 import type { Recording } from '../db/schema.ts';
 import { mayReadRedactions, mayRedact } from '../policy/redaction-policy.ts';
 import { redactionMarksSchema } from '../redaction/redaction-marks.ts';
@@ -42,8 +40,6 @@ export function redactionRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use(['/recordings/:id/redactions', '/redactions'], requireAuth(d.auth));
-  const recordings = new RecordingRepository(d.db);
-  const redactions = new RedactionRepository(d.db);
 
   const decide = async (req: Request, viewer: Viewer, rec: Recording, may: typeof mayRedact, action: string) =>
     enforce(d.audit, req, viewer, may(viewer, rec, await d.playback.replayDecision(viewer, rec)), action, rec.id);
@@ -53,10 +49,10 @@ export function redactionRoutes(d: ApiDeps): Router {
     params: recordingParam, body: requestBody, responses: { 201: z.object({ redactionId: z.string(), jobId: z.string() }).strict() },
   }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const rec = await recordings.get(input.params.id);
+    const rec = await d.repos.recordings.get(input.params.id);
     await decide(req, viewer, rec, mayRedact, 'redaction.request');
     const { marks } = asSent.parse(req.body);
-    res.status(201).json(await createRedaction(d, rec, marks, { actor: `user:${viewer.id}`, ...contextOf(req) }));
+    res.status(201).json(await createRedaction({ redactions: d.repos.redactions, audit: d.audit }, rec, marks, { actor: `user:${viewer.id}`, ...contextOf(req) }));
   });
 
   route({
@@ -64,16 +60,16 @@ export function redactionRoutes(d: ApiDeps): Router {
     params: recordingParam, responses: { 200: z.object({ redactions: z.array(redactionSchema) }).strict() },
   }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const rec = await recordings.get(input.params.id);
+    const rec = await d.repos.recordings.get(input.params.id);
     await decide(req, viewer, rec, mayReadRedactions, 'redaction.list');
-    const rows = await redactions.ofRecording(rec.id);
+    const rows = await d.repos.redactions.ofRecording(rec.id);
     res.json({ redactions: rows.map(presentRedaction) });
   });
 
   route({ method: 'get', path: '/redactions/:id', summary: 'one redaction', caller: 'user', params: redactionParam, responses: { 200: redactionSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
-    const redaction = await redactions.get(input.params.id);
-    await decide(req, viewer, await recordings.get(redaction.recording_id), mayReadRedactions, 'redaction.read');
+    const redaction = await d.repos.redactions.get(input.params.id);
+    await decide(req, viewer, await d.repos.recordings.get(redaction.recording_id), mayReadRedactions, 'redaction.read');
     res.json(presentRedaction(redaction));
   });
   return r;

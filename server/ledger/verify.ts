@@ -8,8 +8,7 @@
  */
 import { sha256Hex } from '../crypto/hash.ts';
 import { verifySignature } from '../crypto/signing-key.ts';
-import type { Db } from '../db/database.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
+import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { LedgerEntry } from '../db/schema.ts';
 import { readExpiryRecord } from '../retention/expiry-record.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
@@ -59,8 +58,7 @@ export function asChainEntry(e: LedgerEntry): ChainEntry {
   return { kind: 'notice', idx: e.idx, by: e.marker_by ?? '', startAt: e.start_at, durationMs: e.duration_ms };
 }
 
-export async function verifyRecording(db: Db, store: EvidenceStore, recordingId: string): Promise<VerifyReport> {
-  const recordings = new RecordingRepository(db);
+export async function verifyRecording(recordings: RecordingRepository, store: EvidenceStore, recordingId: string): Promise<VerifyReport> {
   const recording = await recordings.get(recordingId);
   const entries = await recordings.entries(recordingId);
   const problems: VerifyProblem[] = [];

@@ -3,8 +3,7 @@
  * timeout, so a part that hangs (a database behind a dead network) is reported as down instead of
  * holding the answer. /healthz is liveness only and asks none of them.
  */
-import type { Db } from '../db/database.ts';
-import { HealthRepository } from '../db/health-repository.ts';
+import type { HealthRepository } from '../db/health-repository.ts';
 import type { DiskReserve } from '../storage/disk-reserve.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 
@@ -19,7 +18,7 @@ export interface Readiness {
 }
 
 export interface ReadinessParts {
-  db: Db;
+  health: HealthRepository;
   store: EvidenceStore;
   /** resolves when Redis answers a PING */
   pingRedis: () => Promise<void>;
@@ -47,11 +46,10 @@ async function within(ms: number, probe: () => Promise<string>): Promise<Check> 
 
 export function readiness(parts: ReadinessParts): () => Promise<Readiness> {
   const ms = parts.timeoutMs ?? TIMEOUT_MS;
-  const dbHealth = new HealthRepository(parts.db);
   return async () => {
     const [database, store, redis] = await Promise.all([
       within(ms, async () => {
-        await dbHealth.ping();
+        await parts.health.ping();
         return 'answers';
       }),
       within(ms, async () => {

@@ -5,6 +5,7 @@
  * for it and download it only while the approval's window is open, the recording keeps the label
  * it had when the head decided, and only their own.
  */
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { Viewer } from '../auth/user-registry.ts';
 import type { PartyRepository } from '../db/party-repository.ts';
 import type { Repositories } from '../db/repositories.ts';
@@ -36,7 +37,7 @@ export async function partyDownloadDecision(parties: PartyRepository, party: Vie
 }
 
 /** The party's copy; the caller has checked copyDecision (and audited a refusal). */
-export async function createPartyCopy(deps: Parameters<typeof createExport>[0] & { repos: Pick<Repositories, 'recordings'> }, party: Viewer, request: PartyRequest, recordingId: string, redactionId: string | null, by: Requester) {
+export async function createPartyCopy(deps: { repos: Pick<Repositories, 'recordings' | 'exports'>; audit: AuditLog }, party: Viewer, request: PartyRequest, recordingId: string, redactionId: string | null, by: Requester) {
   const recording = await deps.repos.recordings.get(recordingId);
-  return createExport(deps, recording, { kind: 'party_copy', recipient: party.name, approvalNo: request.id }, by, { requestId: request.id, redactionId });
+  return createExport({ exports: deps.repos.exports, audit: deps.audit }, recording, { kind: 'party_copy', recipient: party.name, approvalNo: request.id }, by, { requestId: request.id, redactionId });
 }

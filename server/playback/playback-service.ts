@@ -25,7 +25,7 @@ import type { DerivativeKind, PlaybackSession, Recording } from '../db/schema.ts
 import { LiuhenError, markAudited, NotAllowed, NotAuthenticated, StateConflict } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { tsVideoCodec, type VideoCodec } from '../media/ts-video-codec.ts';
-import { ViewingRooms } from '../party/viewing-rooms.ts';
+import type { ViewingRooms } from '../party/viewing-rooms.ts';
 import { type Decision, mayReplay, mayWatchLive } from '../policy/policy.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { photoContentType } from '../uploads/photo-format.ts';
@@ -108,7 +108,6 @@ export class PlaybackService {
   private readonly sealed = new TtlCache<string, { deviceId: string; objectKey: string | null; sha256: string | null; kind: string; unmarked: UnmarkedReason | null } | null>(Infinity, 200_000);
   /** derivatives (and redacted segments) are write-once too: `<recordingId>/<idx>/<kind>` → where it is and what it hashes to */
   private readonly derivatives = new TtlCache<string, (StoredObject & { sourceSha256: string }) | undefined>(Infinity, 200_000);
-  private readonly rooms: ViewingRooms;
   /** recording id → the video codec of its latest sealed original, for the live master playlist */
   private readonly codecs = new TtlCache<string, VideoCodec | undefined>(CODEC_TTL_MS, 10_000);
   private readonly playback: PlaybackRepository;
@@ -119,6 +118,8 @@ export class PlaybackService {
     private readonly store: EvidenceStore,
     private readonly users: UserRegistry,
     private readonly audit: AuditLog,
+    /** the server's one ViewingRooms, which its expiry sweep shares */
+    private readonly rooms: ViewingRooms,
     private readonly signer: UrlSigner,
     /** keys each replay session's forensic codeword (server/forensic/codeword.ts) */
     private readonly codewordKey: Buffer,
@@ -129,7 +130,6 @@ export class PlaybackService {
   ) {
     this.playback = new PlaybackRepository(db);
     this.recordings = new RecordingRepository(db);
-    this.rooms = new ViewingRooms(db, audit, now);
     this.streams = new DeviceStreams(db);
     const sessionMs = (sessionMinutes + 1) * 60_000;
     this.continuity = new SessionContinuity(sessionMs);

@@ -12,8 +12,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
-import { JobRepository, type OutboxRow } from '../db/job-repository.ts';
+import type { JobRepository, OutboxRow } from '../db/job-repository.ts';
 import { type JobProducer, openJobProducer, type OutgoingJob } from './job-queue.ts';
 import { queueSettings } from './queue-prefix.ts';
 
@@ -31,14 +30,12 @@ export class OutboxRelay {
   private recheck = true;
   /** a failure was logged; its end will be too */
   private failing = false;
-  private readonly jobs: JobRepository;
 
   constructor(
-    db: Db,
+    private readonly jobs: JobRepository,
     private readonly queue: JobProducer,
     private readonly log: Logger,
   ) {
-    this.jobs = new JobRepository(db);
     queue.onUp(() => {
       this.recheck = true;
       this.nudge();
@@ -124,10 +121,10 @@ export class OutboxRelay {
 }
 
 /** The relay with a producer of its own, as the server and `liuhen worker` run it. */
-export async function startOutboxRelay(db: Db, queue: Config['queue'], log: Logger): Promise<OutboxRelay> {
-  const settings = await queueSettings(db, queue);
+export async function startOutboxRelay(jobs: JobRepository, queue: Config['queue'], log: Logger): Promise<OutboxRelay> {
+  const settings = await queueSettings(jobs, queue);
   log.info({ prefix: settings.prefix }, 'job queue prefix');
-  const relay = new OutboxRelay(db, openJobProducer(settings, log), log);
+  const relay = new OutboxRelay(jobs, openJobProducer(settings, log), log);
   relay.start();
   return relay;
 }

@@ -3,11 +3,10 @@
  * one — never by talking to Redis: sealing and API requests go on while Redis is down, and the
  * relay (outbox-relay.ts) hands the rows to BullMQ when it answers.
  */
-import type { Db } from '../db/database.ts';
-import { JobRepository } from '../db/job-repository.ts';
+import type { JobRepository } from '../db/job-repository.ts';
 import type { JobKind } from '../db/schema.ts';
 import type { JobPayload } from './job-kinds.ts';
 
-export function enqueueJob<K extends JobKind>(db: Db, kind: K, payload: JobPayload<K>, subject: string | null): Promise<string> {
-  return new JobRepository(db).enqueue(kind, payload, subject);
+export function enqueueJob<K extends JobKind>(jobs: JobRepository, kind: K, payload: JobPayload<K>, subject: string | null): Promise<string> {
+  return jobs.enqueue(kind, payload, subject);
 }

@@ -6,16 +6,15 @@
  * shares its database and has a data dir of its own.
  */
 import type { Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
-import { JobRepository } from '../db/job-repository.ts';
+import type { JobRepository } from '../db/job-repository.ts';
 import type { QueueConfig } from './job-queue.ts';
 
 /** 12 hex digits (48 bits) tell apart any number of installations one Redis will ever see. */
 const ID_DIGITS = 12;
 
 /** The queue settings with their prefix: the one set explicitly, or this installation's own. */
-export async function queueSettings(db: Db, queue: Config['queue']): Promise<QueueConfig> {
+export async function queueSettings(jobs: JobRepository, queue: Config['queue']): Promise<QueueConfig> {
   if (queue.prefix !== undefined) return { ...queue, prefix: queue.prefix };
-  const id = await new JobRepository(db).installationId();
+  const id = await jobs.installationId();
   return { ...queue, prefix: `liuhen-${id.slice(0, ID_DIGITS)}` };
 }

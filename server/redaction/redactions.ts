@@ -4,9 +4,8 @@
  * made by workers/redact-recording.ts; the original is never touched.
  */
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { Db } from '../db/database.ts';
 import { JobRepository } from '../db/job-repository.ts';
-import { RedactionRepository } from '../db/redaction-repository.ts';
+import type { RedactionRepository } from '../db/redaction-repository.ts';
 import type { Recording, Redaction } from '../db/schema.ts';
 import { InvalidInput, markAudited } from '../errors.ts';
 import { RecordingNotClosed, type Requester } from '../exports/export-requests.ts';
@@ -25,7 +24,7 @@ export function presentRedaction(r: Redaction) {
 
 /** Who may ask was decided by the caller (redaction-policy.mayRedact); bad marks are refused and audited here. */
 export async function createRedaction(
-  deps: { db: Db; audit: AuditLog },
+  deps: { redactions: RedactionRepository; audit: AuditLog },
   recording: Recording,
   input: unknown,
   by: Requester,
@@ -43,7 +42,7 @@ export async function createRedaction(
   if (beyond > 0) throw await refuse(new InvalidInput(`${beyond} mark(s) end after the recording (${recording.duration_ms} ms)`), 'marks_outside_recording');
 
   const redactionId = newId('red');
-  const jobId = await new RedactionRepository(deps.db).transaction(async (redactions) => {
+  const jobId = await deps.redactions.transaction(async (redactions) => {
     // The recording is the job's subject: the replay page follows it with the recording's other jobs.
     const job = await redactions.beside(JobRepository).enqueue('recording.redact', { redactionId }, recording.id);
     const row: Redaction = {

@@ -111,7 +111,7 @@ describe('installations sharing one Redis', () => {
     servers.push(a);
     const b = await startTestServer(await defaultQueueEnv({ LIUHEN_WORKERS: 'in-process' }), countingHandlers('B', runs));
     servers.push(b);
-    const [prefixA, prefixB] = await Promise.all([a, b].map(async (s) => (await queueSettings(s.core.db, s.core.config.queue)).prefix));
+    const [prefixA, prefixB] = await Promise.all([a, b].map(async (s) => (await queueSettings(s.core.repos.jobs, s.core.config.queue)).prefix));
     prefixes.add(prefixA!).add(prefixB!);
     expect(prefixA).toMatch(/^liuhen-[0-9a-f]{12}$/);
     expect(prefixB).toMatch(/^liuhen-[0-9a-f]{12}$/);

@@ -68,7 +68,7 @@ beforeAll(async () => {
     await run('ffmpeg', ['-v', 'error', '-y', '-i', `http://127.0.0.1:${server.httpPort}${playlistUrl}`, '-c', 'copy', file]);
     copies.push({ sessionId, file });
   }
-  traceDeps = { db: core.db, store: core.store, audit: core.audit, ffmpegPath: core.config.ffmpegPath, codewordKey: core.keys.key('forensic-codeword'), references: new Map<string, Reference>() };
+  traceDeps = { recordings: core.repos.recordings, forensic: core.repos.forensic, store: core.store, audit: core.audit, ffmpegPath: core.config.ffmpegPath, codewordKey: core.keys.key('forensic-codeword'), references: new Map<string, Reference>() };
 }, 180_000);
 
 afterAll(async () => {

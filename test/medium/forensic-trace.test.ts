@@ -76,7 +76,7 @@ beforeAll(async () => {
   await deriveMarkedVariants(recordingId, { jobId: 'test-derive', progress: async (p) => void progress.push(p) }, workerDeps);
   for (let n = 0; n < SESSIONS; n++) copies.push(await replayAsPlayer((await signedInUser(server, 'custodian', 'u1', `K-${n}`)).accessToken, n));
   // One cache of decoded originals for every in-process trace: what a caller running many would do.
-  traceDeps = { db: core.db, store: core.store, audit: core.audit, ffmpegPath: core.config.ffmpegPath, codewordKey: core.keys.key('forensic-codeword'), references: new Map<string, Reference>() };
+  traceDeps = { recordings: core.repos.recordings, forensic: core.repos.forensic, store: core.store, audit: core.audit, ffmpegPath: core.config.ffmpegPath, codewordKey: core.keys.key('forensic-codeword'), references: new Map<string, Reference>() };
 }, 180_000);
 
 afterAll(async () => {

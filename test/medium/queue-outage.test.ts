@@ -42,7 +42,7 @@ function countingHandlers(): { handlers: JobHandlers; runs: Map<string, number> 
     },
     'recording.derive': async ({ recordingId }, ctx, deps) => {
       ran(ctx.jobId);
-      return { intact: (await verifyRecording(deps.db, deps.store, recordingId)).ok };
+      return { intact: (await verifyRecording(deps.repos.recordings, deps.store, recordingId)).ok };
     },
     'export.party_copy': async () => {
       throw new Error('this test makes no exports');
@@ -109,8 +109,8 @@ describe('the job queue when Redis goes away', () => {
 
     // Jobs that cannot succeed: segments that were never sealed.
     const missingRecording = 'rec-nosuchrecording';
-    await enqueueJob(db, 'segment.derive', { recordingId: missingRecording, idx: 1 }, missingRecording);
-    const missingSegment = await enqueueJob(db, 'segment.derive', { recordingId: recording!.id, idx: 999 }, recording!.id);
+    await enqueueJob(server.core.repos.jobs, 'segment.derive', { recordingId: missingRecording, idx: 1 }, missingRecording);
+    const missingSegment = await enqueueJob(server.core.repos.jobs, 'segment.derive', { recordingId: recording!.id, idx: 999 }, recording!.id);
 
     const jobs = await waitFor('every job to finish', async () => {
       const all = await jobsOf(db);

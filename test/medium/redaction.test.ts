@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/crypto/hash.ts';
 import { verifySignature } from '../../server/crypto/signing-key.ts';
+import { JobRepository } from '../../server/db/job-repository.ts';
 import type { Export, LedgerEntry, Recording, RedactedVariant } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { verifyRecording } from '../../server/ledger/verify.ts';
@@ -272,7 +273,7 @@ describe('a redaction', () => {
 
   it('leaves every original as sealed: each still hashes to its ledger entry and the recording verifies', async () => {
     for (const s of segments) expect(sha256Hex(await deps.store.get(s.object_key!))).toBe(s.sha256);
-    const report = await verifyRecording(deps.db, deps.store, recording.id);
+    const report = await verifyRecording(deps.repos.recordings, deps.store, recording.id);
     expect(report.ok, JSON.stringify(report.problems)).toBe(true);
     expect(report.manifestChecked).toBe(true);
   });
@@ -325,7 +326,7 @@ describe('a redaction', () => {
   it('makes a party copy from its marked variants, blurred in the region, without deriving the replay variants', async () => {
     const exportId = `exp-redacted${Date.now().toString(36)}`;
     const job = await server.core.db.transaction().execute(async (tx) => {
-      const id = await enqueueJob(tx, 'export.party_copy', { exportId }, exportId);
+      const id = await enqueueJob(new JobRepository(tx), 'export.party_copy', { exportId }, exportId);
       const row: Export = {
         id: exportId, kind: 'party_copy', recording_id: recording.id, requested_by: `user:${custodian.userId}`, recipient: '李四', approval_no: 'PR-1',
         redaction_id: redactionId, request_id: null, job_id: id, object_key: null, sha256: null, size: null, created_at: new Date().toISOString(),

@@ -44,7 +44,7 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
     await server.core.audit.flush();
     const events = (await server.core.audit.query({ action: 'retention.expire' })).filter((e) => e.subject === id);
     expect(events).toEqual([expect.objectContaining({ actor: RETENTION_ACTOR, outcome: 'ok' })]);
-    expect(await verifyRecording(server.core.db, server.core.store, id)).toMatchObject({ ok: true, expired: { rule: 'unlinked', complete: true } });
+    expect(await verifyRecording(server.core.repos.recordings, server.core.store, id)).toMatchObject({ ok: true, expired: { rule: 'unlinked', complete: true } });
     expect(await retentionOf({ repos: server.core.repos, periods: server.core.config.retention }, id)).toMatchObject({ category: 'unlinked', state: 'expired', expiry: { rule: 'unlinked' } });
   }, 60_000);
 
@@ -75,7 +75,7 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
       objects: [{ key: key!, size: sealed.size, sha256: sealed.sha256 ?? null }], bytes: sealed.size, signingKey: server.core.signingKey.fingerprint,
     });
     await server.core.store.putOnce(expiryKeys.record(id), forged, { sha256: sha256Hex(forged), retainUntil: new Date(Date.now() + 60_000) });
-    const report = await verifyRecording(server.core.db, server.core.store, id);
+    const report = await verifyRecording(server.core.repos.recordings, server.core.store, id);
     expect(report.ok).toBe(false);
     expect(report.expired).toBeUndefined();
     expect(report.problems.map((p) => p.what)).toEqual(expect.arrayContaining(['signature', 'missing_object']));

@@ -113,8 +113,8 @@ describe('retention by category', () => {
     const verified = await runCli(['verify', unlinked], env);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain('expired under rule unlinked on');
-    expect(await verifyRecording(server.core.db, server.core.store, unlinked)).toMatchObject({ ok: true, problems: [], expired: { rule: 'unlinked', complete: true } });
-    expect(await verifyRecording(server.core.db, server.core.store, linked)).toMatchObject({ ok: true });
+    expect(await verifyRecording(server.core.repos.recordings, server.core.store, unlinked)).toMatchObject({ ok: true, problems: [], expired: { rule: 'unlinked', complete: true } });
+    expect(await verifyRecording(server.core.repos.recordings, server.core.store, linked)).toMatchObject({ ok: true });
 
     const report = await retentionReport(retentionDepsOf(server.core));
     const u1 = Object.fromEntries(report.rows.filter((r) => r.unit === 'u1').map((r) => [r.category, r]));

@@ -50,7 +50,7 @@ describe('a fixed camera pulled over RTSP', () => {
     const [device] = await server.core.devices.list();
     await waitFor('20 s of the hall camera sealed', async () => (await recordedMs(server, device!.id)) >= 20_000, 60_000);
     const [recording] = await recordingsOf(server.core.db, device!.id);
-    const report = await verifyRecording(server.core.db, server.core.store, recording!.id);
+    const report = await verifyRecording(server.core.repos.recordings, server.core.store, recording!.id);
     expect(report.problems).toEqual([]);
     expect(report.segments).toBeGreaterThanOrEqual(9);
 
@@ -113,7 +113,7 @@ describe('a continuous recording that rolls over', () => {
 
     let previous: Recording | undefined;
     for (const r of recordings) {
-      const report = await verifyRecording(server.core.db, server.core.store, r.id);
+      const report = await verifyRecording(server.core.repos.recordings, server.core.store, r.id);
       expect(report.problems, r.id).toEqual([]);
       expect(report.manifestChecked).toBe(true);
       const entries = await entriesOf(server.core.db, r.id);
@@ -134,7 +134,7 @@ describe('a continuous recording that rolls over', () => {
     // (The database refuses that rewrite; whoever holds the SQLite file can drop the trigger first.)
     await dropTriggers(server.core.db, 'sqlite', 'recordings');
     await server.core.db.updateTable('recordings').set({ head_link: 'f'.repeat(64) }).where('id', '=', recordings[0]!.id).execute();
-    const broken = await verifyRecording(server.core.db, server.core.store, recordings[1]!.id);
+    const broken = await verifyRecording(server.core.repos.recordings, server.core.store, recordings[1]!.id);
     expect(broken.problems.map((p) => p.what)).toContain('chain_origin');
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../../server/auth/auth-service.ts';
 import { UserRegistry } from '../../server/auth/user-registry.ts';
+import { ViewingRooms } from '../../server/party/viewing-rooms.ts';
 import { PlaybackService } from '../../server/playback/playback-service.ts';
 import { UrlSigner } from '../../server/playback/url-signer.ts';
 import type { World } from './world.ts';
@@ -9,7 +10,7 @@ export const CTX: RequestContext = { address: '192.0.2.1', userAgent: 'service-t
 
 /** Sessions of 30 minutes over 2 s segments, signed and marked with keys of this world alone. */
 export function playbackOf(w: World): PlaybackService {
-  return new PlaybackService(w.db, w.store, new UserRegistry(w.db, w.audit), w.audit, new UrlSigner(randomBytes(32), w.clock.now), randomBytes(32), 30, 2, w.clock.now);
+  return new PlaybackService(w.db, w.store, new UserRegistry(w.db, w.audit), w.audit, new ViewingRooms(w.db, w.audit, w.clock.now), new UrlSigner(randomBytes(32), w.clock.now), randomBytes(32), 30, 2, w.clock.now);
 }
 
 /** The query a signed playback URL carries. */
