@@ -12,6 +12,13 @@ module.exports = {
       from: { path: '^(server|workers)/', pathNot: '^server/db/' },
       to: { path: '^node_modules/(kysely|pg|better-sqlite3)/' },
     },
+    {
+      name: 'routes-and-workers-without-db',
+      severity: 'error',
+      comment: 'routes and job handlers are handed repositories and services (ApiDeps, WorkerDeps), never the database',
+      from: { path: '^(server/http|workers)/' },
+      to: { path: '^server/db/database\\.ts$' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -2,6 +2,7 @@
  * Composes one liuhen server over the core (server/core.ts): RTMP and RTSP ingest, HTTP, workers. `liuhen up`
  * and the tests start it through here.
  */
+import type { AuditAction } from './audit/audit-actions.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -96,7 +97,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   live.start();
 
   const rtmpGuard = new ConnectionGuard(config.rtmp, metrics, log);
-  const limits = (action: string, actor: string) => ({ limit: config.refusalsPerMinute, windowMs: refusalWindowMs, action, actor });
+  const limits = (action: AuditAction, actor: string) => ({ limit: config.refusalsPerMinute, windowMs: refusalWindowMs, action, actor });
   const refusalReportFailed = (e: unknown) => log.error({ err: e }, 'refusal report failed');
   const rtmpRefusals = new RefusalLimiter(audit, limits('ingest.refused', 'unknown'), refusalReportFailed);
   rtmpRefusals.start();
@@ -120,7 +121,6 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const uploads = new Uploads(db, audit, offline, config.uploads, diskReserve, log);
   await uploads.start();
   const api = {
-    db,
     repos: core.repos,
     cases: new CaseService({ db, audit, store: core.store, signingKey: core.signingKey, retentionDays: config.retentionDays }),
     accounts: new Accounts(db, audit, core.users),

@@ -10,10 +10,11 @@ import { sha256Hex } from '../crypto/hash.ts';
 import { type AuditFilter, AuditRepository } from '../db/audit-repository.ts';
 import type { Db } from '../db/database.ts';
 import type { AuditEvent } from '../db/schema.ts';
+import type { AuditAction } from './audit-actions.ts';
 
 export interface AuditInput {
   actor: string;
-  action: string;
+  action: AuditAction;
   subject?: string | null;
   outcome: AuditEvent['outcome'];
   address?: string | null;

@@ -3,6 +3,7 @@
  * security officer and the auditor read them too. What the admin may not give alone becomes a
  * grant (grant-routes.ts). Nothing here touches media, and no account is ever deleted.
  */
+import type { AuditAction } from '../audit/audit-actions.ts';
 import { type Response, Router } from 'express';
 import { z } from 'zod';
 import { accountHistory } from '../auth/account-history.ts';
@@ -33,8 +34,8 @@ export function adminRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   const actor = (res: Response) => `user:${authOf(res).viewer.id}`;
-  const read = (action: string) => allowedBy(d, action, (v) => mayReadAccounts(v));
-  const manage = (action: string) => allowedBy(d, action, (v, req) => mayManageAccount(v, typeof req.params.id === 'string' ? req.params.id : null));
+  const read = (action: AuditAction) => allowedBy(d, action, (v) => mayReadAccounts(v));
+  const manage = (action: AuditAction) => allowedBy(d, action, (v, req) => mayManageAccount(v, typeof req.params.id === 'string' ? req.params.id : null));
   const subject = async (id: string) => (await d.users.get(id)).id;
   const onUser = { caller: 'user', params: userParam } as const;
 

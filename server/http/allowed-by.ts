@@ -1,3 +1,4 @@
+import type { AuditAction } from '../audit/audit-actions.ts';
 import type { Request, RequestHandler } from 'express';
 import type { Viewer } from '../auth/user-registry.ts';
 import type { Decision } from '../policy/policy.ts';
@@ -5,7 +6,7 @@ import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 
 /** Signed in, and allowed by `decide`; a refusal is audited under `action`, with the `:id` asked about as subject. */
-export function allowedBy(d: ApiDeps, action: string, decide: (v: Viewer, req: Request) => Decision): RequestHandler[] {
+export function allowedBy(d: ApiDeps, action: AuditAction, decide: (v: Viewer, req: Request) => Decision): RequestHandler[] {
   return [
     requireAuth(d.auth),
     async (req, res, next) => {

@@ -5,7 +5,6 @@ import type { UserRegistry } from '../auth/user-registry.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
 import type { Accounts } from '../auth/accounts.ts';
 import type { CaseService } from '../cases/case-service.ts';
-import type { Db } from '../db/database.ts';
 import type { Repositories } from '../db/repositories.ts';
 import type { PartyRequests } from '../party/party-requests.ts';
 import type { ViewingRooms } from '../party/viewing-rooms.ts';
@@ -20,7 +19,6 @@ import type { Uploads } from '../uploads/uploads.ts';
 
 /** What the HTTP routes are given: interfaces, never SDKs. */
 export interface ApiDeps {
-  db: Db;
   /** every query goes through these */
   repos: Repositories;
   cases: CaseService;

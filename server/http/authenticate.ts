@@ -3,6 +3,7 @@
  * caller without identity: the error handler counts it for its address (error-status.ts).
  */
 import type { NextFunction, Request, Response } from 'express';
+import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Authenticated, AuthService } from '../auth/auth-service.ts';
 import { PasswordChangeRequired } from '../auth/account-errors.ts';
@@ -41,7 +42,7 @@ export function authOf(res: Response): Authenticated {
 }
 
 /** Throws NotAllowed after auditing the refusal when the policy says no. */
-export async function enforce(audit: AuditLog, req: Request, viewer: Viewer, decision: Decision, action: string, subject: string | null = null): Promise<void> {
+export async function enforce(audit: AuditLog, req: Request, viewer: Viewer, decision: Decision, action: AuditAction, subject: string | null = null): Promise<void> {
   if (decision.allow) return;
   const ctx = contextOf(req);
   await audit.record({ actor: `user:${viewer.id}`, action, subject, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { reason: decision.reason } });

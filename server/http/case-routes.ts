@@ -2,6 +2,7 @@
  * Cases over HTTP, addressed by id (the case number travels in bodies). Every route decides by
  * case-policy.ts first (refusals audited); the service audits the acts and the state refusals.
  */
+import type { AuditAction } from '../audit/audit-actions.ts';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
@@ -38,7 +39,7 @@ export function caseRoutes(d: ApiDeps): Router {
   const by = (req: Request, viewer: Viewer) => ({ actor: `user:${viewer.id}`, ...contextOf(req) });
 
   /** The case of the URL, after the policy's decision on it (a refusal audited as `action`). */
-  const allowed = async (req: Request, id: string, viewer: Viewer, decide: (v: Viewer, c: CaseFacts) => Decision, action: string): Promise<Case> => {
+  const allowed = async (req: Request, id: string, viewer: Viewer, decide: (v: Viewer, c: CaseFacts) => Decision, action: AuditAction): Promise<Case> => {
     const c = await cases.load(id);
     const viewerIsMember = await cases.isMember(c.id, viewer.badge);
     await enforce(d.audit, req, viewer, decide(viewer, { unit: c.unit, viewerIsMember }), action, c.id);

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../audit/audit-actions.ts';
 /**
  * The replay timeline's scrub thumbnails: the WebVTT track and the sprite sheet its cues point
  * into (relative `sprite.jpg#xywh=…`, so both are served side by side). Pictures of the recording
@@ -18,7 +19,7 @@ import { recordingIdSchema } from '../ids.ts';
 
 const idParam = z.object({ id: recordingIdSchema });
 
-const SERVED: { file: string; kind: DerivativeKind; contentType: string; action: string }[] = [
+const SERVED: { file: string; kind: DerivativeKind; contentType: string; action: AuditAction }[] = [
   { file: 'thumbnails.vtt', kind: 'sprite_vtt', contentType: 'text/vtt; charset=utf-8', action: 'recording.thumbnails' },
   { file: 'sprite.jpg', kind: 'sprite', contentType: 'image/jpeg', action: 'recording.sprite' },
 ];

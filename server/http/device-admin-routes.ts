@@ -1,3 +1,4 @@
+import type { AuditAction } from '../audit/audit-actions.ts';
 import { Router } from 'express';
 import { z } from 'zod';
 import { assignmentSchema, newDeviceSchema } from '../devices/device-registry.ts';
@@ -17,7 +18,7 @@ const revocationSchema = z.object({ reason: z.string().trim().min(1).max(200) })
 export function deviceAdminRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const admin = (action: string) => ({ caller: 'user', guard: requireAdmin(d, action) }) as const;
+  const admin = (action: AuditAction) => ({ caller: 'user', guard: requireAdmin(d, action) }) as const;
   const onDevice = { params: deviceIdParam, responses: { 200: deviceSchema } } as const;
 
   route({

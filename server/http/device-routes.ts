@@ -52,7 +52,7 @@ export function deviceRoutes(d: ApiDeps): Router {
   /** `clockDriftMs`: corrects the time a device gives by its own clock; the app's is taken as it is. */
   const markNotice = async (at: string | undefined, req: Request, deviceId: string, by: string, measuredDriftMs: number, clockDriftMs = 0) => {
     const ctx = contextOf(req);
-    const audited = { actor: by === 'device' ? `device:${deviceId}` : by, action: 'recording.notice', address: ctx.address, userAgent: ctx.userAgent };
+    const audited = { actor: by === 'device' ? `device:${deviceId}` : by, action: 'recording.notice' as const, address: ctx.address, userAgent: ctx.userAgent };
     try {
       const when = at ? toServerClock(new Date(at), clockDriftMs) : new Date();
       await withinOpenRecording(deviceId, when, measuredDriftMs);

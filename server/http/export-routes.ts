@@ -1,3 +1,4 @@
+import type { AuditAction } from '../audit/audit-actions.ts';
 /**
  * Exports over HTTP: ask for one, follow its job, download the file. Every step is decided by
  * policy.mayExport again, so a label set after the request stops the download, and every
@@ -56,7 +57,7 @@ export function exportRoutes(d: ApiDeps): Router {
   r.use(['/recordings/:id/exports', '/exports'], requireAuth(d.auth));
 
   /** The export and its recording, after the policy (refusals audited). */
-  const allowed = async (req: Request, id: string, viewer: Viewer, action: string) => {
+  const allowed = async (req: Request, id: string, viewer: Viewer, action: AuditAction) => {
     const exp = await d.repos.exports.find(id);
     if (!exp) throw new ExportNotFound(id);
     const rec = await d.repos.recordings.get(exp.recording_id);
@@ -93,7 +94,7 @@ export function exportRoutes(d: ApiDeps): Router {
     const { viewer } = authOf(res);
     const { exp, rec } = await allowed(req, input.params.id, viewer, 'export.download');
     const ctx = contextOf(req);
-    const audited = { actor: `user:${viewer.id}`, action: 'export.download', subject: rec.id, sessionId: exp.id, address: ctx.address, userAgent: ctx.userAgent };
+    const audited = { actor: `user:${viewer.id}`, action: 'export.download' as const, subject: rec.id, sessionId: exp.id, address: ctx.address, userAgent: ctx.userAgent };
     if (!exp.object_key || !exp.sha256) {
       await d.audit.record({ ...audited, outcome: 'refused', detail: { reason: 'export_not_ready' } });
       res.status(409).json({ error: 'export_not_ready' });

@@ -2,6 +2,7 @@
  * Grants: the admin's proposals of media roles, oversight roles and clearances, which a security
  * officer approves or rejects (never their own, never one they proposed); the admin and the auditor read them.
  */
+import type { AuditAction } from '../audit/audit-actions.ts';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { mayDecideGrant, mayDecideGrants, mayReadAccounts } from '../policy/account-policy.ts';
@@ -27,7 +28,7 @@ export function grantRoutes(d: ApiDeps): Router {
   });
 
   /** Loads the grant and enforces who may decide this one: the policy needs its account and its proposer. */
-  const decidable = async (req: Request, res: Response, grantId: string, action: string) => {
+  const decidable = async (req: Request, res: Response, grantId: string, action: AuditAction) => {
     const viewer = authOf(res).viewer;
     const g = await d.accounts.grants.get(grantId);
     await enforce(d.audit, req, viewer, mayDecideGrant(viewer, { userId: g.user_id, proposedBy: g.proposed_by }), action, g.user_id);

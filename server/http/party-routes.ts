@@ -4,6 +4,7 @@
  * where it is decided, every act by the module that performs it. Any custodian of the unit may
  * supervise a room — join, pause, resume, end — so a room is never left without one who can end it.
  */
+import type { AuditAction } from '../audit/audit-actions.ts';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
@@ -61,12 +62,12 @@ export function partyRoutes(d: ApiDeps): Router {
   const factsOf = (p: { unit: string; party_user_id: string }) => ({ unit: p.unit, partyUserId: p.party_user_id });
 
   /** The request named in the path, after `decide` allows the viewer (refusals audited as `action`). */
-  const requestFor = async (req: Request, id: string, viewer: Viewer, decide: typeof maySeeRequest, action: string) => {
+  const requestFor = async (req: Request, id: string, viewer: Viewer, decide: typeof maySeeRequest, action: AuditAction) => {
     const request = await requests.load(id);
     await enforce(d.audit, req, viewer, decide(viewer, factsOf(request)), action, request.id);
     return request;
   };
-  const roomFor = async (req: Request, id: string, viewer: Viewer, decide: typeof maySeeRoom, action: string) => {
+  const roomFor = async (req: Request, id: string, viewer: Viewer, decide: typeof maySeeRoom, action: AuditAction) => {
     const found = await rooms.load(id);
     await enforce(d.audit, req, viewer, decide(viewer, factsOf(found.request)), action, found.request.id);
     return found;

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../audit/audit-actions.ts';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
@@ -35,7 +36,7 @@ export function recordingRoutes(d: ApiDeps): Router {
   const retentions = (ids: string[]) => shownRetentions({ repos: d.repos, periods: d.retention }, ids);
   const deviceName = async (rec: Recording) => (await d.repos.recordings.deviceName(rec.device_id)) ?? null;
   /** Loads a recording the viewer may replay; refusals are audited. */
-  const readable = async (req: Request, id: string, viewer: Viewer, action: string) => {
+  const readable = async (req: Request, id: string, viewer: Viewer, action: AuditAction) => {
     const rec = await d.repos.recordings.get(id);
     await enforce(d.audit, req, viewer, await d.playback.replayDecision(viewer, rec), action, rec.id);
     return rec;

@@ -3,6 +3,7 @@
  * by redaction-policy against the recording's facts now, so a label set later also stops the
  * reading of its marks by someone without the clearance; refusals are audited where decided.
  */
+import type { AuditAction } from '../audit/audit-actions.ts';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
@@ -41,7 +42,7 @@ export function redactionRoutes(d: ApiDeps): Router {
   const route = contract(r);
   r.use(['/recordings/:id/redactions', '/redactions'], requireAuth(d.auth));
 
-  const decide = async (req: Request, viewer: Viewer, rec: Recording, may: typeof mayRedact, action: string) =>
+  const decide = async (req: Request, viewer: Viewer, rec: Recording, may: typeof mayRedact, action: AuditAction) =>
     enforce(d.audit, req, viewer, may(viewer, rec, await d.playback.replayDecision(viewer, rec)), action, rec.id);
 
   route({

@@ -9,6 +9,7 @@
  * others but not limited (one address among thousands cannot be told from the rest).
  */
 import net from 'node:net';
+import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditInput, AuditLog } from '../audit/audit-log.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -25,7 +26,7 @@ export interface RefusalLimits {
   limit: number;
   windowMs: number;
   /** the audit action of the counted event: `http.refused`, or `ingest.refused` for RTMP */
-  action?: string;
+  action?: AuditAction;
   /** who the counted event names: `anonymous` for HTTP; `unknown` for RTMP, whose caller claims a name */
   actor?: string;
   maxAddresses?: number;

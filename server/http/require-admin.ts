@@ -1,10 +1,11 @@
+import type { AuditAction } from '../audit/audit-actions.ts';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { mayAdminister } from '../policy/policy.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
 
 /** Signed in as an administrator, else refused and audited under `action`. */
-export function requireAdmin(d: ApiDeps, action: string): RequestHandler[] {
+export function requireAdmin(d: ApiDeps, action: AuditAction): RequestHandler[] {
   return [
     requireAuth(d.auth),
     async (req: Request, res: Response, next: NextFunction) => {
