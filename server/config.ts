@@ -8,8 +8,15 @@ const seconds = (min: number) => z.coerce.number().min(min);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 /** A retention period in days (fractions allowed), or in seconds with an `s` suffix (`20s`: tests watch expiry happen); milliseconds. */
 const period = z.union([
-  z.string().regex(/^\d+(\.\d+)?s$/).transform((v) => parseFloat(v) * 1000).refine((ms) => ms > 0, 'must be more than 0s'),
-  z.coerce.number().positive().transform((days) => days * 86_400_000),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?s$/)
+    .transform((v) => parseFloat(v) * 1000)
+    .refine((ms) => ms > 0, 'must be more than 0s'),
+  z.coerce
+    .number()
+    .positive()
+    .transform((days) => days * 86_400_000),
 ]);
 
 /** Every LIUHEN_* variable, with the embedded defaults that make `liuhen up` work out of the box. */
@@ -28,7 +35,10 @@ const envSchema = z.object({
     .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://')
     .optional(),
   /** PostgreSQL role that owns the tables and runs migrations; the server then logs in as LIUHEN_DATABASE_URL's role. */
-  LIUHEN_DATABASE_OWNER_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
+  LIUHEN_DATABASE_OWNER_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres://')
+    .optional(),
   LIUHEN_STORE: z.enum(['local', 's3']).default('local'),
   LIUHEN_S3_ENDPOINT: z.string().url().optional(),
   LIUHEN_S3_REGION: z.string().min(1).default('us-east-1'),
@@ -48,16 +58,28 @@ const envSchema = z.object({
    * How often `liuhen up` runs retention (extend what cases keep, expire what is due); `off` on all
    * nodes but one of a cluster, or to run `liuhen retention run` from a timer instead.
    */
-  LIUHEN_RETENTION_RUN_DAYS: z.literal('off').transform(() => null).or(period).default('1'),
+  LIUHEN_RETENTION_RUN_DAYS: z
+    .literal('off')
+    .transform(() => null)
+    .or(period)
+    .default('1'),
   LIUHEN_SEGMENT_SECONDS: seconds(0.5).default(2),
   /** A device publishing again within this window continues the same recording (with a gap). */
   LIUHEN_GRACE_SECONDS: seconds(0).default(30),
   LIUHEN_CHECKPOINT_SECONDS: seconds(0.5).default(10),
   LIUHEN_FFMPEG: z.string().min(1).default('ffmpeg'),
   /** How long a playback session lives; segment URL signatures live at most 10 min of it. */
-  LIUHEN_PLAYBACK_SESSION_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
+  LIUHEN_PLAYBACK_SESSION_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(30),
   /** A signed-in session with no request for this long ends (GB/T 22239-2019: 登录连接超时自动退出). */
-  LIUHEN_IDLE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
+  LIUHEN_IDLE_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(30),
   /** How often the audit chain's head is written to the evidence store (when it moved). */
   LIUHEN_AUDIT_CHECKPOINT_SECONDS: seconds(0.5).default(30),
   /** Continuous (fixed camera) recordings end and a new one continues the chain after this long. */
@@ -71,9 +93,15 @@ const envSchema = z.object({
   /** Where uploads are received before they are checked and sealed. */
   LIUHEN_UPLOAD_DIR: z.string().min(1).optional(),
   /** Redis for the job queues; liuhen records and seals without it, the jobs wait in the database. */
-  LIUHEN_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis://').default('redis://127.0.0.1:6379'),
+  LIUHEN_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis://')
+    .default('redis://127.0.0.1:6379'),
   /** Key prefix of the queues in Redis; by default one unique to this installation, so several can share one Redis. */
-  LIUHEN_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  LIUHEN_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .optional(),
   /** `in-process`: `liuhen up` runs the workers itself; `off`: they run as `liuhen worker` elsewhere. */
   LIUHEN_WORKERS: z.enum(['in-process', 'off']).default('in-process'),
   LIUHEN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),

@@ -73,7 +73,10 @@ export class NotRecording extends LiuhenError {
 
 /** An officer already carries an active body camera (004 §16: one per officer). */
 export class OfficerHasBodycam extends LiuhenError {
-  constructor(readonly officerBadge: string, readonly deviceId: string) {
+  constructor(
+    readonly officerBadge: string,
+    readonly deviceId: string,
+  ) {
     super('officer_has_bodycam', `officer ${officerBadge} already has an active body camera (${deviceId})`);
   }
 }

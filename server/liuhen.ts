@@ -91,7 +91,13 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     log,
     metrics,
   );
-  const offline = new OfflineIngest(db, sealer, audit, { dir: config.uploads.dir, ffmpegPath: config.ffmpegPath, segmentSeconds: config.segmentSeconds, clockDriftMs: config.health.clockDriftMs }, log);
+  const offline = new OfflineIngest(
+    db,
+    sealer,
+    audit,
+    { dir: config.uploads.dir, ffmpegPath: config.ffmpegPath, segmentSeconds: config.segmentSeconds, clockDriftMs: config.health.clockDriftMs },
+    log,
+  );
   await offline.recoverUploads();
   await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])));
   live.start();
@@ -101,13 +107,19 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const refusalReportFailed = (e: unknown) => log.error({ err: e }, 'refusal report failed');
   const rtmpRefusals = new RefusalLimiter(audit, limits('ingest.refused', 'unknown'), refusalReportFailed);
   rtmpRefusals.start();
-  const ingest = new RtmpIngest({ port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms'), guard: rtmpGuard, refusals: rtmpRefusals }, gate, audit, log, (deviceId) => live.hasOpenRecording(deviceId));
+  const ingest = new RtmpIngest({ port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms'), guard: rtmpGuard, refusals: rtmpRefusals }, gate, audit, log, (deviceId) =>
+    live.hasOpenRecording(deviceId),
+  );
   ingest.on('publish', (p) => live.publishStarted(p));
   ingest.on('unpublish', ({ deviceId, sessionId }) => live.publishEnded(deviceId, sessionId));
   ingest.on('refused', () => metrics.publishRefused.inc());
   await ingest.start();
   const cameras = new RtspIngest({
-    db, audit, log, ffmpegPath: config.ffmpegPath, secretsKey: core.keys.key('device-secrets'),
+    db,
+    audit,
+    log,
+    ffmpegPath: config.ffmpegPath,
+    secretsKey: core.keys.key('device-secrets'),
     recordings: { publish: (p) => live.publishStarted(p), ended: (deviceId, sessionId, cause) => live.publishEnded(deviceId, sessionId, cause) },
   });
   gate.onRefresh((devices) => cameras.sync(devices));
@@ -132,7 +144,17 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     users: core.users,
     devices: core.devices,
     auth: new AuthService(db, core.users, audit, core.keys.key('jwt-hs256'), config.idleMinutes),
-    playback: new PlaybackService(db, core.store, core.users, audit, rooms, new UrlSigner(core.keys.key('segment-url-hmac')), core.keys.key('forensic-codeword'), config.playbackSessionMinutes, config.segmentSeconds),
+    playback: new PlaybackService(
+      db,
+      core.store,
+      core.users,
+      audit,
+      rooms,
+      new UrlSigner(core.keys.key('segment-url-hmac')),
+      core.keys.key('forensic-codeword'),
+      config.playbackSessionMinutes,
+      config.segmentSeconds,
+    ),
     publishUrl: publish,
     gate,
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
@@ -156,7 +178,10 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   httpServer.on('error', (err) => log.error({ err }, 'http accept failed'));
   const relay = await startOutboxRelay(core.repos.jobs, config.queue, log);
   const workers = config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
-  const retention = config.retention.runEveryMs === null ? null : startRetentionJob({ repos: core.repos, store: core.store, audit, signingKey: core.signingKey, periods: config.retention }, config.retention.runEveryMs, log);
+  const retention =
+    config.retention.runEveryMs === null
+      ? null
+      : startRetentionJob({ repos: core.repos, store: core.store, audit, signingKey: core.signingKey, periods: config.retention }, config.retention.runEveryMs, log);
   return {
     core,
     metrics,

@@ -35,8 +35,16 @@ export async function storeDerivative(deps: Pick<WorkerDeps, 'repos' | 'store' |
   const key = objectKeys.derivative(d.recordingId, d.kind, d.idx, ext);
   const { sha256, size } = await storeProduct(deps, key, d.bytes, contentType);
   const row: Derivative = {
-    recording_id: d.recordingId, idx: d.idx, kind: d.kind, object_key: key, sha256, size, source_sha256: d.sourceSha256,
-    duration_ms: d.durationMs ?? null, job_id: d.jobId, created_at: new Date().toISOString(),
+    recording_id: d.recordingId,
+    idx: d.idx,
+    kind: d.kind,
+    object_key: key,
+    sha256,
+    size,
+    source_sha256: d.sourceSha256,
+    duration_ms: d.durationMs ?? null,
+    job_id: d.jobId,
+    created_at: new Date().toISOString(),
   };
   await derivatives.add(row);
   return (await derivatives.find(d.recordingId, d.idx, d.kind))!;

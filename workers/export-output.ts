@@ -28,7 +28,13 @@ export async function storeExport(
   const { sha256, size } = await storeProduct(deps, key, file.source, file.contentType);
   await deps.repos.exports.recordFile(exp.id, { objectKey: key, sha256, size });
   await deps.audit.record({
-    actor: `worker:${ctx.jobId}`, action: 'export.made', subject: exp.recording_id, outcome: 'ok', sessionId: exp.id, object: key, bytes: size,
+    actor: `worker:${ctx.jobId}`,
+    action: 'export.made',
+    subject: exp.recording_id,
+    outcome: 'ok',
+    sessionId: exp.id,
+    object: key,
+    bytes: size,
     detail: { exportId: exp.id, kind: exp.kind, recipient: exp.recipient, approvalNo: exp.approval_no, sha256 },
   });
   await ctx.progress(100);

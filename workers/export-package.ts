@@ -45,10 +45,12 @@ export const exportPackage: JobHandler<'export.package'> = async ({ exportId }, 
     throw new EvidenceBroken(recording.id, 'the manifest signature does not verify');
   }
 
-  const segments = manifest.entries.filter((e) => e.kind === 'segment').map(({ idx, key, sha256, size }) => {
-    if (!key || !sha256 || size === null) throw new EvidenceBroken(recording.id, `segment ${idx} has no object in the manifest`);
-    return { idx, key, sha256, size };
-  });
+  const segments = manifest.entries
+    .filter((e) => e.kind === 'segment')
+    .map(({ idx, key, sha256, size }) => {
+      if (!key || !sha256 || size === null) throw new EvidenceBroken(recording.id, `segment ${idx} has no object in the manifest`);
+      return { idx, key, sha256, size };
+    });
   const keyFile = `${manifest.signingKey}.pem`;
   const pack = tar.pack();
   const mtime = new Date(manifest.signedAt);

@@ -34,12 +34,18 @@ export class MarkedVariantMissing extends LiuhenError {
  */
 export class FontMissing extends LiuhenError {
   constructor(fontFile: string) {
-    super('font_not_found', `party copies need the CJK font LIUHEN_FONT_FILE=${fontFile}, which does not exist: install Debian's fonts-wqy-microhei (npm start does) or point LIUHEN_FONT_FILE at a font with Chinese glyphs`);
+    super(
+      'font_not_found',
+      `party copies need the CJK font LIUHEN_FONT_FILE=${fontFile}, which does not exist: install Debian's fonts-wqy-microhei (npm start does) or point LIUHEN_FONT_FILE at a font with Chinese glyphs`,
+    );
   }
 }
 
 async function requireFont(fontFile: string): Promise<void> {
-  const found = await fs.stat(fontFile).then((s) => s.isFile(), () => false);
+  const found = await fs.stat(fontFile).then(
+    (s) => s.isFile(),
+    () => false,
+  );
   if (!found) throw new FontMissing(fontFile);
 }
 
@@ -74,10 +80,7 @@ export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportI
     }
     await fs.writeFile(path.join(dir, CONCAT_LIST), concatList(segments.map((s) => partName(s.idx))));
     await fs.symlink(path.resolve(deps.fontFile), path.join(dir, WATERMARK_FONT));
-    await fs.writeFile(
-      path.join(dir, WATERMARK_TEXT),
-      watermarkText({ recipient: exp.recipient ?? '', approvalNo: exp.approval_no ?? '', date: localDate(exp.created_at), exportId: exp.id }),
-    );
+    await fs.writeFile(path.join(dir, WATERMARK_TEXT), watermarkText({ recipient: exp.recipient ?? '', approvalNo: exp.approval_no ?? '', date: localDate(exp.created_at), exportId: exp.id }));
 
     const totalMs = segments.reduce((n, s) => n + s.duration_ms, 0);
     const stop = watchProgress(path.join(dir, PROGRESS_FILE), totalMs, (f) => ctx.progress(50 + Math.floor(45 * f)));
@@ -100,7 +103,5 @@ async function readyRedaction(deps: Pick<WorkerDeps, 'repos'>, redactionId: stri
 
 /** Segment idx's marked variant for this copy: the redaction's when it is made from one, else the recording's replay variant. */
 function markedVariant(deps: Pick<WorkerDeps, 'repos'>, exp: Export, idx: number, kind: 'mark_a' | 'mark_b') {
-  return exp.redaction_id
-    ? deps.repos.redactions.markedVariant(exp.redaction_id, idx, kind)
-    : findDerivative(deps, exp.recording_id, idx, kind);
+  return exp.redaction_id ? deps.repos.redactions.markedVariant(exp.redaction_id, idx, kind) : findDerivative(deps, exp.recording_id, idx, kind);
 }

@@ -67,9 +67,14 @@ async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): 
   const manifest = buildRedactionManifest({
     redactionId: redaction.id,
     recording: {
-      id: recording.id, manifestKey: recording.manifest_key, manifestSha256: sha256Hex(await deps.store.get(recording.manifest_key)), finalLink: recording.head_link,
+      id: recording.id,
+      manifestKey: recording.manifest_key,
+      manifestSha256: sha256Hex(await deps.store.get(recording.manifest_key)),
+      finalLink: recording.head_link,
     },
-    marks, createdBy: redaction.created_by, createdAt: redaction.created_at,
+    marks,
+    createdBy: redaction.created_by,
+    createdAt: redaction.created_at,
     segments: segments.map((s) => {
       const variant = (v: RedactedVariant) => {
         const row = rows.find((r) => r.idx === s.idx && r.variant === v);
@@ -78,7 +83,8 @@ async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): 
       };
       return { idx: s.idx, sourceSha256: s.sha256!, durationMs: s.duration_ms, variants: { plain: variant('plain'), mark_a: variant('mark_a'), mark_b: variant('mark_b') } };
     }),
-    signingKey: deps.signingKey.fingerprint, signedAt: new Date().toISOString(),
+    signingKey: deps.signingKey.fingerprint,
+    signedAt: new Date().toISOString(),
   } satisfies Omit<RedactionManifest, 'format'>);
   await storeProduct(deps, manifestKey, manifest, 'application/json');
   // Signed as stored: a retry that finds an earlier manifest signs that one (Ed25519 gives the same signature).
@@ -88,13 +94,7 @@ async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): 
 }
 
 /** The three variants of one segment, unless a previous run stored them. */
-async function redactSegment(
-  redactionId: string,
-  entry: LedgerEntry,
-  marks: RedactionMarks,
-  positionMs: number,
-  deps: WorkerDeps,
-): Promise<void> {
+async function redactSegment(redactionId: string, entry: LedgerEntry, marks: RedactionMarks, positionMs: number, deps: WorkerDeps): Promise<void> {
   const redactions = deps.repos.redactions;
   const made = await redactions.variantsMade(redactionId, entry.idx);
   if (made.length === REDACTED_VARIANTS.length) return;
@@ -111,10 +111,16 @@ async function redactSegment(
       const { sha256, size } = await storeProduct(deps, key, await fs.readFile(path.join(dir, redactedFile(variant))), 'video/mp2t');
       await redactions.addSegment({
         // Frames pass through one for one: a variant lasts as long as its original.
-        redaction_id: redactionId, idx: entry.idx, variant, object_key: key, sha256, size, source_sha256: entry.sha256!, duration_ms: entry.duration_ms,
+        redaction_id: redactionId,
+        idx: entry.idx,
+        variant,
+        object_key: key,
+        sha256,
+        size,
+        source_sha256: entry.sha256!,
+        duration_ms: entry.duration_ms,
         created_at: new Date().toISOString(),
       });
     }
   });
 }
-

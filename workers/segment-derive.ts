@@ -68,9 +68,14 @@ export async function makeSegmentProducts(
       await Promise.all(now.map((kind) => transcodeSegment(deps.ffmpegPath, kind, original, path.join(dir, PRODUCTS[kind].file))));
       for (const kind of now) {
         await storeDerivative(deps, {
-          recordingId: entry.recording_id, idx: entry.idx, kind, bytes: await fs.readFile(path.join(dir, PRODUCTS[kind].file)), sourceSha256: entry.sha256!,
+          recordingId: entry.recording_id,
+          idx: entry.idx,
+          kind,
+          bytes: await fs.readFile(path.join(dir, PRODUCTS[kind].file)),
+          sourceSha256: entry.sha256!,
           // Frames pass through one for one: a rendition or a variant lasts as long as its original.
-          durationMs: TIMED.has(kind) ? entry.duration_ms : undefined, jobId: ctx.jobId,
+          durationMs: TIMED.has(kind) ? entry.duration_ms : undefined,
+          jobId: ctx.jobId,
         });
         await progress(++done, missing.length + 1);
       }

@@ -27,7 +27,13 @@ export async function deriveSpriteSheet(recordingId: string, ctx: JobContext, de
   const durationMs = layout.tiles.at(-1)!.endMs;
   if (!(await findDerivative(deps, recordingId, 0, 'sprite'))) await makeSprite(recording, segments, layout, durationMs, ctx, deps);
   await storeDerivative(deps, {
-    recordingId, idx: 0, kind: 'sprite_vtt', bytes: Buffer.from(thumbnailsVtt(layout)), sourceSha256: recording.head_link, durationMs, jobId: ctx.jobId,
+    recordingId,
+    idx: 0,
+    kind: 'sprite_vtt',
+    bytes: Buffer.from(thumbnailsVtt(layout)),
+    sourceSha256: recording.head_link,
+    durationMs,
+    jobId: ctx.jobId,
   });
   await ctx.progress(100);
 }

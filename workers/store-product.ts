@@ -10,12 +10,7 @@ import type { PutSource } from '../server/storage/evidence-store.ts';
 import { hashStream } from '../server/storage/stream-hash.ts';
 import type { WorkerDeps } from './job-handler.ts';
 
-export async function storeProduct(
-  deps: Pick<WorkerDeps, 'store' | 'retentionDays'>,
-  key: string,
-  source: Buffer | PutSource,
-  contentType: string,
-): Promise<{ sha256: string; size: number }> {
+export async function storeProduct(deps: Pick<WorkerDeps, 'store' | 'retentionDays'>, key: string, source: Buffer | PutSource, contentType: string): Promise<{ sha256: string; size: number }> {
   const retainUntil = new Date(Date.now() + deps.retentionDays * 86_400_000);
   try {
     if (!Buffer.isBuffer(source)) {

@@ -6,7 +6,15 @@ export function workerDepsOf(core: Core, workDir: string, log = core.log): Worke
   const { config } = core;
   return {
     // A product of a recording is locked like the recording's own new objects: the unlinked period (server/retention extends it with the recording).
-    repos: core.repos, audit: core.audit, store: core.store, ffmpegPath: config.ffmpegPath, fontFile: config.fontFile, retentionDays: config.retention.unlinkedMs / 86_400_000,
-    workDir, signingKey: core.signingKey, codewordKey: core.keys.key('forensic-codeword'), log,
+    repos: core.repos,
+    audit: core.audit,
+    store: core.store,
+    ffmpegPath: config.ffmpegPath,
+    fontFile: config.fontFile,
+    retentionDays: config.retention.unlinkedMs / 86_400_000,
+    workDir,
+    signingKey: core.signingKey,
+    codewordKey: core.keys.key('forensic-codeword'),
+    log,
   };
 }

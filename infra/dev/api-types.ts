@@ -12,7 +12,7 @@ import { apiDocument } from '../../server/http/api-document.ts';
 export const API_TYPES_FILE = path.resolve(import.meta.dirname, '../../player/src/api-schema.ts');
 
 export async function apiTypes(): Promise<string> {
-  const header = COMMENT_HEADER.replace('openapi-typescript.', 'openapi-typescript (npm run api:types) from the server\'s routes.');
+  const header = COMMENT_HEADER.replace('openapi-typescript.', "openapi-typescript (npm run api:types) from the server's routes.");
   return header + astToString(await openapiTS(apiDocument() as OpenAPI3));
 }
 

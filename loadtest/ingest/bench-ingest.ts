@@ -24,7 +24,10 @@ const WARMUP_SECONDS = 8;
 
 const args = z
   .object({
-    n: z.string().default('10,30,50').transform((s) => s.split(',').map((x) => z.coerce.number().int().positive().parse(x))),
+    n: z
+      .string()
+      .default('10,30,50')
+      .transform((s) => s.split(',').map((x) => z.coerce.number().int().positive().parse(x))),
     seconds: z.coerce.number().int().min(10).default(40),
   })
   .parse(parseArgs({ options: { n: { type: 'string' }, seconds: { type: 'string' } } }).values);
@@ -132,7 +135,16 @@ async function runOne(n: number, clip: string): Promise<Row> {
 
   return {
     n,
-    liuhen: { ...l.usage, ...ledger, sealP50ms: quantile(metrics, '0.5'), sealP99ms: quantile(metrics, '0.99'), lagP50ms: quantile(metrics, '0.5', 'liuhen_seal_lag_seconds'), lagP99ms: quantile(metrics, '0.99', 'liuhen_seal_lag_seconds'), failedPublishers: l.failed, machineBusyPercent: l.machineBusyPercent },
+    liuhen: {
+      ...l.usage,
+      ...ledger,
+      sealP50ms: quantile(metrics, '0.5'),
+      sealP99ms: quantile(metrics, '0.99'),
+      lagP50ms: quantile(metrics, '0.5', 'liuhen_seal_lag_seconds'),
+      lagP99ms: quantile(metrics, '0.99', 'liuhen_seal_lag_seconds'),
+      failedPublishers: l.failed,
+      machineBusyPercent: l.machineBusyPercent,
+    },
     nginx: { ...g.usage, failedPublishers: g.failed, machineBusyPercent: g.machineBusyPercent },
     ratio: l.usage.cpuPercent / g.usage.cpuPercent,
   };
@@ -147,7 +159,9 @@ for (const n of args.n) {
 
 const f = (x: number, d = 1) => x.toFixed(d);
 console.log(`\nliuhen ingest vs nginx-rtmp \`hls on\` — 720p25 ~2 Mbit/s looped -c copy, ${args.seconds} s window, ${SEGMENT_SECONDS} s segments, local store + SQLite`);
-console.log('| N | sealed / expected | lost | seal p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (window) | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |');
+console.log(
+  '| N | sealed / expected | lost | seal p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (window) | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const L = r.liuhen;

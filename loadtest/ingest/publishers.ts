@@ -17,11 +17,9 @@ export async function startPublishers(clip: string, urls: string[]): Promise<Pub
   let failed = 0;
   let stopping = false;
   for (const [i, url] of urls.entries()) {
-    const child = spawn(
-      'ffmpeg',
-      ['-hide_banner', '-nostdin', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'flv', url],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
+    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'flv', url], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     sent[i] = 0;
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith('out_time_us=') && /^\d+$/.test(line.slice(12))) sent[i] = Number(line.slice(12)) / 1e6;
@@ -38,11 +36,14 @@ export async function startPublishers(clip: string, urls: string[]): Promise<Pub
     stop: async () => {
       stopping = true;
       await Promise.all(
-        children.map((c) => new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          c.kill('SIGINT');
-        })),
+        children.map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              if (c.exitCode !== null || c.signalCode !== null) return resolve();
+              c.once('exit', () => resolve());
+              c.kill('SIGINT');
+            }),
+        ),
       );
     },
   };

@@ -70,7 +70,10 @@ const TARGET_SECONDS = 3;
 
 const args = z
   .object({
-    segments: z.string().default('2,1').transform((s) => s.split(',').map((x) => z.coerce.number().min(0.5).parse(x))),
+    segments: z
+      .string()
+      .default('2,1')
+      .transform((s) => s.split(',').map((x) => z.coerce.number().min(0.5).parse(x))),
     seconds: z.coerce.number().int().min(5).default(30),
     settle: z.coerce.number().min(0).default(8),
     variant: z.enum(['shipped', 'no-data-stream', 'both']).default('shipped'),
@@ -134,13 +137,15 @@ async function cleanupAll(): Promise<void> {
 }
 /** Processes below this one, except tsx's esbuild service (it goes with us). */
 function stragglers(): number[] {
-  return descendantsOf(process.pid).slice(1).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'esbuild';
-    } catch {
-      return false;
-    }
-  });
+  return descendantsOf(process.pid)
+    .slice(1)
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'esbuild';
+      } catch {
+        return false;
+      }
+    });
 }
 /** Last resort: whatever is still below this one (a segmenter ffmpeg, a Chromium helper) after 3 s, by pid. */
 async function killStragglers(): Promise<void> {
@@ -227,11 +232,16 @@ interface RunResult {
 }
 
 async function waitForProbe(page: Page, check: (s: ProbeState) => boolean, what: string, timeoutMs: number): Promise<ProbeState> {
-  return waitFor(what, async () => {
-    const s = (await page.evaluate('window.__latencyProbe ?? null')) as ProbeState | null;
-    if (s?.fatal) throw new Error(`player fatal error: ${s.fatal}`);
-    return s && check(s) ? s : undefined;
-  }, timeoutMs, 250);
+  return waitFor(
+    what,
+    async () => {
+      const s = (await page.evaluate('window.__latencyProbe ?? null')) as ProbeState | null;
+      if (s?.fatal) throw new Error(`player fatal error: ${s.fatal}`);
+      return s && check(s) ? s : undefined;
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 async function runOne(browser: Browser, segmentSeconds: number, variant: Variant): Promise<RunResult> {
@@ -252,11 +262,16 @@ async function runOne(browser: Browser, segmentSeconds: number, variant: Variant
 
   const publisher: StampedPublisher = publishStamped(server.publishUrl(device.id, credential), { gopSeconds: segmentSeconds, seconds: 900 });
   const stopPublisher = onCleanup(`publisher ffmpeg ${publisher.pid}`, () => publisher.stop());
-  await waitFor('two sealed segments', async () => {
-    if (!publisher.running()) throw new Error(`publisher exited: ${publisher.stderr()}`);
-    const r = await core.db.selectFrom('recordings').select('segment_count').where('device_id', '=', device.id).executeTakeFirst();
-    return (r?.segment_count ?? 0) >= 2;
-  }, 45_000, 100);
+  await waitFor(
+    'two sealed segments',
+    async () => {
+      if (!publisher.running()) throw new Error(`publisher exited: ${publisher.stderr()}`);
+      const r = await core.db.selectFrom('recordings').select('segment_count').where('device_id', '=', device.id).executeTakeFirst();
+      return (r?.segment_count ?? 0) >= 2;
+    },
+    45_000,
+    100,
+  );
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const closeContext = onCleanup('browser context', () => context.close());
@@ -268,10 +283,13 @@ async function runOne(browser: Browser, segmentSeconds: number, variant: Variant
     const seg = /\/play\/[^/]+\/[^/]+\/(\d+)\.ts$/.exec(new URL(res.url()).pathname);
     if (seg && res.status() === 200 && !fetchedAt.has(Number(seg[1]))) fetchedAt.set(Number(seg[1]), Date.now());
     if (!/\/play\/[^/]+\/index\.m3u8/.test(new URL(res.url()).pathname)) return;
-    void res.text().then((text) => {
-      const m = /#EXT-X-TARGETDURATION:(\d+)/.exec(text);
-      if (m) targetDuration = Number(m[1]);
-    }, () => undefined);
+    void res.text().then(
+      (text) => {
+        const m = /#EXT-X-TARGETDURATION:(\d+)/.exec(text);
+        if (m) targetDuration = Number(m[1]);
+      },
+      () => undefined,
+    );
   });
   await page.goto(`${base}/#/sign-in`);
   await page.fill('[name=badge]', 'C-LAT');
@@ -294,8 +312,11 @@ async function runOne(browser: Browser, segmentSeconds: number, variant: Variant
   const state = (await page.evaluate('window.__latencyProbe')) as ProbeState;
   const metrics = await (await fetch(`${base}/metrics`)).text();
   const durations = await core.db
-    .selectFrom('ledger_entries').innerJoin('recordings', 'recordings.id', 'ledger_entries.recording_id')
-    .select(['ledger_entries.idx', 'ledger_entries.start_at', 'ledger_entries.duration_ms', 'ledger_entries.sealed_at']).where('recordings.device_id', '=', device.id).where('ledger_entries.kind', '=', 'segment')
+    .selectFrom('ledger_entries')
+    .innerJoin('recordings', 'recordings.id', 'ledger_entries.recording_id')
+    .select(['ledger_entries.idx', 'ledger_entries.start_at', 'ledger_entries.duration_ms', 'ledger_entries.sealed_at'])
+    .where('recordings.device_id', '=', device.id)
+    .where('ledger_entries.kind', '=', 'segment')
     .execute();
 
   await closeContext();
@@ -355,15 +376,26 @@ async function main(): Promise<void> {
   await cleanupAll();
 
   const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-  console.log(`\nliuhen glass-to-glass latency, live wall tile in Chromium (player/dist, hls.js), testsrc2 640×360 25 fps, ${args.seconds} s sampled at 1 Hz after ${args.settle} s settle; target ≤ ${TARGET_SECONDS} s`);
-  console.log('| liuhen | segment s | GOP | samples | glass-to-glass median / p90 s (min–max) | tile figure median / p90 s | tile − true median s | buffered ahead median s | newest buffered frame age median s | sealed after segment end median s | fetched after sealed median s | seal p50 / p90 s | TARGETDURATION | stalls | load avg 1 min start→end | machine busy % | ≤ 3 s at p90 |');
+  console.log(
+    `\nliuhen glass-to-glass latency, live wall tile in Chromium (player/dist, hls.js), testsrc2 640×360 25 fps, ${args.seconds} s sampled at 1 Hz after ${args.settle} s settle; target ≤ ${TARGET_SECONDS} s`,
+  );
+  console.log(
+    '| liuhen | segment s | GOP | samples | glass-to-glass median / p90 s (min–max) | tile figure median / p90 s | tile − true median s | buffered ahead median s | newest buffered frame age median s | sealed after segment end median s | fetched after sealed median s | seal p50 / p90 s | TARGETDURATION | stalls | load avg 1 min start→end | machine busy % | ≤ 3 s at p90 |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(
       `| ${r.variant === 'shipped' ? 'as shipped' : 'what-if: segmenter without data stream'} | ${r.segmentSeconds} | ${r.gopFrames} | ${r.latency.n} | ${f(r.latency.median)} / ${f(r.latency.p90)} (${f(r.latency.min)}–${f(r.latency.max)}) | ${f(r.tileFigure.median, 1)} / ${f(r.tileFigure.p90, 1)} | ${f(r.tileMinusTrue.median)} | ${f(r.bufferAhead.median)} | ${f(r.newestBufferedAge.median)} | ${f(r.sealedAfterSegmentEnd.median)} | ${f(r.fetchedAfterSealed.median)} | ${f(r.sealLatencySeconds.p50 ?? NaN, 3)} / ${f(r.sealLatencySeconds.p90 ?? NaN, 3)} | ${r.playlistTargetDuration ?? '–'} | ${r.stallsInWindow} | ${f(r.loadAverage.start[0]!)}→${f(r.loadAverage.end[0]!)} | ${r.machineBusyPercent} | ${r.meetsTarget ? 'yes' : 'no'} |`,
     );
   }
-  console.log('\n' + JSON.stringify({ targetSeconds: TARGET_SECONDS, settleSeconds: args.settle, sampledSeconds: args.seconds, cpus: os.cpus().length, totalRunSeconds: Math.round((Date.now() - started) / 1000), results }, null, 2));
+  console.log(
+    '\n' +
+      JSON.stringify(
+        { targetSeconds: TARGET_SECONDS, settleSeconds: args.settle, sampledSeconds: args.seconds, cpus: os.cpus().length, totalRunSeconds: Math.round((Date.now() - started) / 1000), results },
+        null,
+        2,
+      ),
+  );
 }
 
 try {

@@ -30,7 +30,10 @@ const PASSWORD = 'bench password 0123';
 
 const args = z
   .object({
-    viewers: z.string().default('200,1000').transform((s) => s.split(',').map((x) => z.coerce.number().int().positive().parse(x))),
+    viewers: z
+      .string()
+      .default('200,1000')
+      .transform((s) => s.split(',').map((x) => z.coerce.number().int().positive().parse(x))),
     seconds: z.coerce.number().int().min(5).default(20),
   })
   .parse(parseArgs({ options: { viewers: { type: 'string' }, seconds: { type: 'string' } } }).values);
@@ -121,10 +124,24 @@ async function runOne(viewers: number, clip: string) {
     const badges = Array.from({ length: viewers }, (_, i) => `V${i}`);
     const now = new Date().toISOString();
     for (let i = 0; i < badges.length; i += 200) {
-      await db.insertInto('users').values(badges.slice(i, i + 200).map((badge) => ({
-        id: newId('usr'), badge, name: `观看者 ${badge}`, role: 'commander' as const, unit: 'default', clearances: '[]',
-        password_hash: passwordHash, failed_attempts: 0, locked_until: null, state: 'active' as const, created_at: now,
-      }))).execute();
+      await db
+        .insertInto('users')
+        .values(
+          badges.slice(i, i + 200).map((badge) => ({
+            id: newId('usr'),
+            badge,
+            name: `观看者 ${badge}`,
+            role: 'commander' as const,
+            unit: 'default',
+            clearances: '[]',
+            password_hash: passwordHash,
+            failed_attempts: 0,
+            locked_until: null,
+            state: 'active' as const,
+            created_at: now,
+          })),
+        )
+        .execute();
     }
     const devices = (await db.selectFrom('devices').select('id').execute()).map((d) => d.id);
     for (let i = 0; i < 60; i++) {
@@ -144,12 +161,23 @@ async function runOne(viewers: number, clip: string) {
     const rec = await db.selectFrom('recordings').select('id').orderBy('started_at').limit(1).executeTakeFirstOrThrow();
     const root = fs.mkdtempSync(path.join(path.dirname(liuhen.env.LIUHEN_DATA_DIR!), 'liuhen-bench-static-'));
     const segDir = path.join(liuhen.env.LIUHEN_DATA_DIR!, 'evidence', 'recordings', rec.id, 'segments');
-    const files = fs.readdirSync(segDir).filter((f) => f.endsWith('.ts')).sort().slice(-6);
+    const files = fs
+      .readdirSync(segDir)
+      .filter((f) => f.endsWith('.ts'))
+      .sort()
+      .slice(-6);
     for (const f of files) fs.copyFileSync(path.join(segDir, f), path.join(root, f));
-    fs.writeFileSync(path.join(root, 'index.m3u8'), ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:3', '#EXT-X-MEDIA-SEQUENCE:0', ...files.flatMap((f) => ['#EXTINF:2.000,', f]), ''].join('\n'));
+    fs.writeFileSync(
+      path.join(root, 'index.m3u8'),
+      ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:3', '#EXT-X-MEDIA-SEQUENCE:0', ...files.flatMap((f) => ['#EXTINF:2.000,', f]), ''].join('\n'),
+    );
     const nginxPort = await freePort();
     const nginx = await startNginxStatic(root, nginxPort);
-    const nginxRun = await load(`http://127.0.0.1:${nginxPort}`, Array.from({ length: viewers }, () => '/index.m3u8'), nginx.pid);
+    const nginxRun = await load(
+      `http://127.0.0.1:${nginxPort}`,
+      Array.from({ length: viewers }, () => '/index.m3u8'),
+      nginx.pid,
+    );
     await nginx.stop();
     fs.rmSync(root, { recursive: true, force: true });
     return { viewers, signInSeconds, liuhen: { ...liuhenRun, audited }, nginx: nginxRun, ratio: liuhenRun.requestsPerSecond / nginxRun.requestsPerSecond };
@@ -162,8 +190,11 @@ async function runOne(viewers: number, clip: string) {
 
 async function countServed(db: Awaited<ReturnType<typeof openDatabase>>): Promise<number> {
   const row = await db
-    .selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('action', 'in', ['playback.playlist', 'playback.segment']).where('outcome', '=', 'ok').executeTakeFirstOrThrow();
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('action', 'in', ['playback.playlist', 'playback.segment'])
+    .where('outcome', '=', 'ok')
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

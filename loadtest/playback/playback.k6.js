@@ -30,7 +30,10 @@ export default function () {
   if (!playlist) playlist = signIn();
   const list = http.get(`${BASE}${playlist}`, { tags: { kind: 'playlist' } });
   check(list, { 'playlist 200': (r) => r.status === 200 });
-  const lines = String(list.body).trim().split('\n').filter((l) => l && !l.startsWith('#'));
+  const lines = String(list.body)
+    .trim()
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
   const newest = lines[lines.length - 1];
   if (!newest) return;
   const base = playlist.slice(0, playlist.lastIndexOf('/') + 1);

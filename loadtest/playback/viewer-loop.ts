@@ -40,7 +40,12 @@ export async function viewerLoop(pool: Dispatcher, playlistPath: string, until: 
   };
   while (Date.now() < until) {
     const playlist = await timed('playlist', playlistPath);
-    const newest = playlist.body.toString().trimEnd().split('\n').filter((l) => l && !l.startsWith('#')).pop();
+    const newest = playlist.body
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .pop();
     if (!newest) continue;
     await timed('segment', newest.startsWith('/') ? newest : base + newest);
   }

@@ -45,14 +45,54 @@ const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length -
 
 function cameraSegments(dir: string, count: number): string[] {
   const quiet = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
-  execFileSync(FFMPEG, [
-    ...quiet, '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-    '-t', String(count * SEGMENT_SECONDS),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '2M', '-maxrate', '2.2M', '-bufsize', '4M',
-    '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-f', 'flv', 'camera.flv',
-  ], { cwd: dir });
+  execFileSync(
+    FFMPEG,
+    [
+      ...quiet,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=44100',
+      '-t',
+      String(count * SEGMENT_SECONDS),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-b:v',
+      '2M',
+      '-maxrate',
+      '2.2M',
+      '-bufsize',
+      '4M',
+      '-g',
+      '50',
+      '-keyint_min',
+      '50',
+      '-sc_threshold',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '96k',
+      '-f',
+      'flv',
+      'camera.flv',
+    ],
+    { cwd: dir },
+  );
   execFileSync(FFMPEG, [...quiet, '-i', 'camera.flv', ...segmenterOutputOptions({ segmentSeconds: SEGMENT_SECONDS }), SEGMENT_PATTERN], { cwd: dir });
-  return fs.readdirSync(dir).filter((f) => /^seg_\d{6}\.ts$/.test(f)).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^seg_\d{6}\.ts$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** (b): what an operator would type, with the arguments fluent-ffmpeg builds for (a), in its order. */

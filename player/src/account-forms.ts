@@ -8,7 +8,15 @@ import type { Confidentiality, Role } from './types.ts';
 
 // Records, so that a role or label added to the types must be added here too.
 const ROLE_SET: Record<Role, true> = {
-  commander: true, reviewer: true, custodian: true, auditor: true, admin: true, party: true, agency_head: true, legal: true, security_officer: true,
+  commander: true,
+  reviewer: true,
+  custodian: true,
+  auditor: true,
+  admin: true,
+  party: true,
+  agency_head: true,
+  legal: true,
+  security_officer: true,
 };
 const CLEARANCE_SET: Record<Confidentiality, true> = { state_secret: true, trade_secret: true, privacy: true };
 const ROLES = Object.keys(ROLE_SET) as Role[];

@@ -9,8 +9,17 @@ export const STAGES: Stage[] = ['initiation', 'investigation', 'decision', 'serv
 export type CaseAction = CaseDetail['actions'][number];
 export type ActionKind = CaseAction['kind'];
 export const ACTION_KINDS: ActionKind[] = [
-  'inspection', 'sampling', 'hearing', 'seizure', 'service_by_leaving', 'service_by_notice',
-  'restoration', 'summary_procedure', 'inquiry', 'application_acceptance', 'other',
+  'inspection',
+  'sampling',
+  'hearing',
+  'seizure',
+  'service_by_leaving',
+  'service_by_notice',
+  'restoration',
+  'summary_procedure',
+  'inquiry',
+  'application_acceptance',
+  'other',
 ];
 export type Requirement = CaseAction['requirement'];
 export type NotRecordedReason = NonNullable<CaseAction['notRecordedReason']>;

@@ -5,17 +5,7 @@
  */
 import { t } from './i18n.ts';
 import { clearSession, loadSession, noteSessionEnded, saveSession } from './session.ts';
-import type {
-  AuditEvent,
-  AuthSession,
-  Device,
-  Job,
-  LiveFeed,
-  PlaybackSession,
-  Recording,
-  TimelineEntry,
-  Verification,
-} from './types.ts';
+import type { AuditEvent, AuthSession, Device, Job, LiveFeed, PlaybackSession, Recording, TimelineEntry, Verification } from './types.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -83,7 +73,10 @@ function noteIdle(code: string): void {
 }
 
 async function noteIfIdle(res: Response): Promise<void> {
-  const body = (await res.clone().json().catch(() => ({}))) as { error?: unknown };
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => ({}))) as { error?: unknown };
   if (typeof body.error === 'string') noteIdle(body.error);
 }
 
@@ -157,10 +150,7 @@ export function getVerification(id: string, signal: AbortSignal): Promise<Verifi
   return request('GET', `/api/recordings/${encodeURIComponent(id)}/verification`, signal);
 }
 
-export function createPlaybackSession(
-  target: { recordingId: string } | { deviceId: string },
-  signal: AbortSignal,
-): Promise<PlaybackSession> {
+export function createPlaybackSession(target: { recordingId: string } | { deviceId: string }, signal: AbortSignal): Promise<PlaybackSession> {
   return request('POST', '/api/playback-sessions', signal, () => target);
 }
 

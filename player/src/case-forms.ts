@@ -17,30 +17,37 @@ export function input(type = 'text', attrs: Record<string, string> = {}): HTMLIn
 
 /** A select whose option texts follow the language. */
 export function select<T extends string>(values: readonly T[], text: (v: T) => string): HTMLSelectElement {
-  return h('select', {}, ...values.map((v) => {
-    const option = h('option', { value: v });
-    setText(option, () => text(v));
-    return option;
-  }));
+  return h(
+    'select',
+    {},
+    ...values.map((v) => {
+      const option = h('option', { value: v });
+      setText(option, () => text(v));
+      return option;
+    }),
+  );
 }
 
 export function textarea(): HTMLTextAreaElement {
   return h('textarea', { rows: '2', maxlength: '2000' });
 }
 
-export function caseForm(
-  titleKey: MessageKey, fields: [MessageKey, Field][], submit: () => Promise<void>, testId: string, errorText: (err: unknown) => string = describeError,
-): HTMLFormElement {
+export function caseForm(titleKey: MessageKey, fields: [MessageKey, Field][], submit: () => Promise<void>, testId: string, errorText: (err: unknown) => string = describeError): HTMLFormElement {
   const error = h('p', { class: 'form-error', hidden: '' });
   const button = h('button', { type: 'submit', class: 'primary' }, label('case.submit'));
   const form = h(
     'form',
     { class: 'card case-form', 'data-testid': testId },
     h('h3', {}, label(titleKey)),
-    h('div', { class: 'filters' }, ...fields.map(([key, field]) => {
-      field.id ||= `case-field-${++nextId}`;
-      return h('div', { class: 'filter' }, h('label', { for: field.id }, label(key)), field);
-    }), button),
+    h(
+      'div',
+      { class: 'filters' },
+      ...fields.map(([key, field]) => {
+        field.id ||= `case-field-${++nextId}`;
+        return h('div', { class: 'filter' }, h('label', { for: field.id }, label(key)), field);
+      }),
+      button,
+    ),
     error,
   );
   form.addEventListener('submit', (event) => {

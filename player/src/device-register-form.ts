@@ -90,9 +90,10 @@ export function createDeviceRegisterForm(signal: AbortSignal, onRegistered: () =
     problem.hidden = true;
     result.hidden = true;
     result.replaceChildren();
-    const device: NewDevice = kind.value === 'fixed'
-      ? { kind: 'fixed', name: given(name), unit: given(unit), rtspUrl: given(rtspUrl), rtspUser: given(rtspUser), rtspPassword: rtspPassword.value === '' ? undefined : rtspPassword.value }
-      : { kind: 'bodycam', name: given(name), unit: given(unit), officerBadge: given(officer) };
+    const device: NewDevice =
+      kind.value === 'fixed'
+        ? { kind: 'fixed', name: given(name), unit: given(unit), rtspUrl: given(rtspUrl), rtspUser: given(rtspUser), rtspPassword: rtspPassword.value === '' ? undefined : rtspPassword.value }
+        : { kind: 'bodycam', name: given(name), unit: given(unit), officerBadge: given(officer) };
     addDevice(device, signal)
       .then(async ({ device: added, publishUrl }) => {
         // The credentials were only on their way to the server: they do not stay in the form.

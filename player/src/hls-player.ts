@@ -57,12 +57,7 @@ export function isNetworkError(error: FatalError): boolean {
  * which would bypass hls.js and with it `playingDate` and the error details. A fatal error is
  * written to the container's `data-fatal-error` as `type/details`; a new attach clears it.
  */
-export function attachPlaylist(
-  container: HTMLElement,
-  video: HTMLVideoElement,
-  playlistUrl: string,
-  options: AttachOptions = {},
-): Playback {
+export function attachPlaylist(container: HTMLElement, video: HTMLVideoElement, playlistUrl: string, options: AttachOptions = {}): Playback {
   container.dataset.fatalError = '';
   const fatal = (error: FatalError): void => {
     container.dataset.fatalError = `${error.type}/${error.details}`;
@@ -82,9 +77,10 @@ export function attachPlaylist(
     });
     // A live session's master offers the 360p rendition beside the originals (levels are sorted
     // by bandwidth): a wall of many tiles plays the lightest.
-    if (options.live) hls.on(Hls.Events.MANIFEST_PARSED, () => {
-      hls.autoLevelCapping = 0;
-    });
+    if (options.live)
+      hls.on(Hls.Events.MANIFEST_PARSED, () => {
+        hls.autoLevelCapping = 0;
+      });
     hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => options.onPlaylist?.({ segments: data.details.fragments.length, ended: !data.details.live }));
     hls.loadSource(playlistUrl);
     hls.attachMedia(video);

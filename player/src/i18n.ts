@@ -167,7 +167,7 @@ const coreZh = {
   'outcome.refused': '拒绝',
   'outcome.error': '错误',
 
-  'loading': '加载中…',
+  loading: '加载中…',
   'error.forbidden': '您无权查看此内容。',
   'error.notFound': '未找到。',
   'error.generic': '请求失败（{code}）。',
@@ -328,7 +328,7 @@ const coreEn: Record<keyof typeof coreZh, string> = {
   'outcome.refused': 'Refused',
   'outcome.error': 'Error',
 
-  'loading': 'Loading…',
+  loading: 'Loading…',
   'error.forbidden': 'You are not permitted to view this.',
   'error.notFound': 'Not found.',
   'error.generic': 'Request failed ({code}).',
@@ -336,8 +336,28 @@ const coreEn: Record<keyof typeof coreZh, string> = {
 };
 
 // Each page family keeps its messages in player/src/messages/.
-const zh = { ...coreZh, ...casesMessages.zh, ...partyMessages.zh, ...redactionMessages.zh, ...analyticsMessages.zh, ...accountsMessages.zh, ...devicesMessages.zh, ...keepingMessages.zh, ...retentionMessages.zh };
-const en: Record<MessageKey, string> = { ...coreEn, ...casesMessages.en, ...partyMessages.en, ...redactionMessages.en, ...analyticsMessages.en, ...accountsMessages.en, ...devicesMessages.en, ...keepingMessages.en, ...retentionMessages.en };
+const zh = {
+  ...coreZh,
+  ...casesMessages.zh,
+  ...partyMessages.zh,
+  ...redactionMessages.zh,
+  ...analyticsMessages.zh,
+  ...accountsMessages.zh,
+  ...devicesMessages.zh,
+  ...keepingMessages.zh,
+  ...retentionMessages.zh,
+};
+const en: Record<MessageKey, string> = {
+  ...coreEn,
+  ...casesMessages.en,
+  ...partyMessages.en,
+  ...redactionMessages.en,
+  ...analyticsMessages.en,
+  ...accountsMessages.en,
+  ...devicesMessages.en,
+  ...keepingMessages.en,
+  ...retentionMessages.en,
+};
 
 export type MessageKey = keyof typeof zh;
 
@@ -349,9 +369,7 @@ const dictionaries: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en
 let current: Lang = localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh-CN';
 
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
-  return dictionaries[current][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
-  );
+  return dictionaries[current][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 /** Whether `key` names a message, for codes that come from the server (states, causes, outcomes). */

@@ -113,9 +113,17 @@ export function createRedactionPanel(recordingId: string, video: HTMLVideoElemen
     const seconds = (ms: number) => (ms / 1000).toFixed(1);
     const pct = (f: number) => String(Math.round(f * 1000) / 10);
     pending.replaceChildren(
-      ...mutes.map((m, i) => item(() => t('redact.muteItem', { from: seconds(m.fromMs), to: seconds(m.toMs) }), () => mutes.splice(i, 1))),
+      ...mutes.map((m, i) =>
+        item(
+          () => t('redact.muteItem', { from: seconds(m.fromMs), to: seconds(m.toMs) }),
+          () => mutes.splice(i, 1),
+        ),
+      ),
       ...blurs.map((b, i) =>
-        item(() => t('redact.blurItem', { x: pct(b.x), y: pct(b.y), w: pct(b.w), h: pct(b.h), from: seconds(b.fromMs), to: seconds(b.toMs) }), () => blurs.splice(i, 1)),
+        item(
+          () => t('redact.blurItem', { x: pct(b.x), y: pct(b.y), w: pct(b.w), h: pct(b.h), from: seconds(b.fromMs), to: seconds(b.toMs) }),
+          () => blurs.splice(i, 1),
+        ),
       ),
     );
     if (mutes.length + blurs.length === 0) pending.append(h('li', { class: 'notice' }, label('redact.noPending')));

@@ -25,5 +25,4 @@ type Hold = NonNullable<ShownRetention['hold']>;
 export const holderText = (hold: Hold): string => (hold.holder.badge ? t('ret.holder', { name: hold.holder.name, badge: hold.holder.badge }) : hold.holder.name);
 
 /** The hold in a sentence (replay page) or in short (the recordings list). */
-export const holdText = (hold: Hold, short = false): string =>
-  t(short ? 'ret.heldShort' : 'ret.held', { at: formatDateTime(hold.at), holder: holderText(hold), reason: hold.reason });
+export const holdText = (hold: Hold, short = false): string => t(short ? 'ret.heldShort' : 'ret.held', { at: formatDateTime(hold.at), holder: holderText(hold), reason: hold.reason });

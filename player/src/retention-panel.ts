@@ -82,7 +82,10 @@ export function createRetentionPanel(signal: AbortSignal): { el: HTMLElement; sh
           reason.value = '';
           say(() => t(act === 'hold' ? 'ret.placed' : 'ret.released', { objects: change.objects }), false);
           // The hold as the server now shows it, holder included; the act is done whether or not this read succeeds.
-          return getRecording(change.recordingId, signal).then(({ recording }) => show(recording), () => undefined);
+          return getRecording(change.recordingId, signal).then(
+            ({ recording }) => show(recording),
+            () => undefined,
+          );
         },
         (err: unknown) => {
           if (!signal.aborted) say(() => holdErrorText(err), true);

@@ -38,15 +38,8 @@ function tableOf(report: RetentionReport): HTMLElement {
     setText(th, text);
     return th;
   };
-  const head = [
-    h('th', {}, label('storage.col.unit')),
-    ...CATEGORIES.map((c) => heading(() => retentionCategoryText(c))),
-    heading(() => t('storage.col.expiring', { days: EXPIRING_DAYS })),
-  ];
-  const cells = (of: (category: ReportCategory) => Figure, soon: Figure) => [
-    ...CATEGORIES.map((c) => figureCell(of(c), { 'data-category': c })),
-    figureCell(soon, { 'data-category': 'expiring' }),
-  ];
+  const head = [h('th', {}, label('storage.col.unit')), ...CATEGORIES.map((c) => heading(() => retentionCategoryText(c))), heading(() => t('storage.col.expiring', { days: EXPIRING_DAYS }))];
+  const cells = (of: (category: ReportCategory) => Figure, soon: Figure) => [...CATEGORIES.map((c) => figureCell(of(c), { 'data-category': c })), figureCell(soon, { 'data-category': 'expiring' })];
   const total = h('td');
   setText(total, () => t('storage.total'));
   return h(
@@ -57,11 +50,7 @@ function tableOf(report: RetentionReport): HTMLElement {
       { class: 'data-table', 'data-testid': 'storage-table' },
       h('thead', {}, h('tr', {}, ...head)),
       h('tbody', {}, ...units.map((u) => h('tr', { 'data-testid': 'storage-row', 'data-unit': u }, h('td', {}, u), ...cells((c) => figure(u, c), expiring(u))))),
-      h(
-        'tfoot',
-        {},
-        h('tr', { 'data-testid': 'storage-total', style: 'font-weight:600' }, total, ...cells((c) => sum(units.map((u) => figure(u, c))), sum(report.expiring))),
-      ),
+      h('tfoot', {}, h('tr', { 'data-testid': 'storage-total', style: 'font-weight:600' }, total, ...cells((c) => sum(units.map((u) => figure(u, c))), sum(report.expiring)))),
     ),
   );
 }

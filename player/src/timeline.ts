@@ -73,21 +73,19 @@ export function createTimeline(onSeek: (seconds: number) => void): Timeline {
     setEntries(entries) {
       let mediaStart = 0;
       let barStart = 0;
-      blocks = entries.filter((entry) => entry.kind !== 'notice').map((entry) => {
-        const barWidth = Math.max(entry.durationMs, 1);
-        const block: Block = { el: h('div', { class: `tl-block tl-${entry.kind}`, 'data-kind': entry.kind, 'data-idx': String(entry.idx) }), entry, mediaStart, barStart, barWidth };
-        block.el.style.flexGrow = String(barWidth);
-        const start = formatDateTime(entry.start);
-        const duration = formatDuration(entry.durationMs);
-        setTitle(block.el, () =>
-          entry.kind === 'gap'
-            ? t('timeline.gap', { cause: causeText(entry.cause), start, duration })
-            : t('timeline.segment', { idx: entry.idx, start, duration }),
-        );
-        if (entry.kind === 'segment') mediaStart += entry.durationMs / 1000;
-        barStart += barWidth;
-        return block;
-      });
+      blocks = entries
+        .filter((entry) => entry.kind !== 'notice')
+        .map((entry) => {
+          const barWidth = Math.max(entry.durationMs, 1);
+          const block: Block = { el: h('div', { class: `tl-block tl-${entry.kind}`, 'data-kind': entry.kind, 'data-idx': String(entry.idx) }), entry, mediaStart, barStart, barWidth };
+          block.el.style.flexGrow = String(barWidth);
+          const start = formatDateTime(entry.start);
+          const duration = formatDuration(entry.durationMs);
+          setTitle(block.el, () => (entry.kind === 'gap' ? t('timeline.gap', { cause: causeText(entry.cause), start, duration }) : t('timeline.segment', { idx: entry.idx, start, duration })));
+          if (entry.kind === 'segment') mediaStart += entry.durationMs / 1000;
+          barStart += barWidth;
+          return block;
+        });
       markers = entries.filter((entry) => entry.kind === 'notice').map((entry) => noticeMarker(entry, blocks, barStart));
       bar.replaceChildren(...blocks.map((b) => b.el), ...markers.map((m) => m.el));
       el.classList.toggle('has-notices', markers.length > 0);
@@ -114,7 +112,16 @@ export function createTimeline(onSeek: (seconds: number) => void): Timeline {
  */
 function thumbnailPreview() {
   const el = h('div', { 'data-testid': 'timeline-thumbnail', hidden: '' });
-  Object.assign(el.style, { position: 'absolute', bottom: '100%', zIndex: '2', transform: 'translateX(-50%)', pointerEvents: 'none', outline: '1px solid #fff', boxShadow: '0 1px 4px rgba(0,0,0,.4)', backgroundRepeat: 'no-repeat' });
+  Object.assign(el.style, {
+    position: 'absolute',
+    bottom: '100%',
+    zIndex: '2',
+    transform: 'translateX(-50%)',
+    pointerEvents: 'none',
+    outline: '1px solid #fff',
+    boxShadow: '0 1px 4px rgba(0,0,0,.4)',
+    backgroundRepeat: 'no-repeat',
+  });
   // The sheet is a data: URL of up to megabytes: set it once per sheet, not on every move.
   let sheet = '';
   return {

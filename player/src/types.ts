@@ -12,8 +12,7 @@ export type Answer<P extends keyof paths, M extends Method, S extends number = 2
   NonNullable<paths[P][M]> extends { responses: Record<S, { content: { 'application/json': infer T } }> } ? T : never;
 
 /** The JSON body `method path` reads, as the server declares it. */
-export type Body<P extends keyof paths, M extends Method> =
-  NonNullable<paths[P][M]> extends { requestBody?: { content: { 'application/json': infer T } } } ? T : never;
+export type Body<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]> extends { requestBody?: { content: { 'application/json': infer T } } } ? T : never;
 
 export type User = Answer<'/api/me', 'get'>['user'];
 export type Role = User['role'];

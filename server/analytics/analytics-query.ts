@@ -18,7 +18,13 @@ const day = z
   // Date.UTC rolls 2024-02-31 over to 2 March: a day that does not exist is refused, not moved.
   // (zod runs a refinement even after the pattern failed, hence the pattern inside it too.)
   .refine((d) => DAY.test(d) && shanghaiDayOf(shanghaiDayStart(d)) === d, 'a day is YYYY-MM-DD, and must exist');
-const bound = z.union([day.transform(shanghaiDayStart), z.string().datetime({ offset: true }).transform((s) => new Date(s))]);
+const bound = z.union([
+  day.transform(shanghaiDayStart),
+  z
+    .string()
+    .datetime({ offset: true })
+    .transform((s) => new Date(s)),
+]);
 
 export const analyticsQuerySchema = z
   .object({

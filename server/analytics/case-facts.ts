@@ -28,7 +28,9 @@ export async function unrecordedActionFacts(repos: Pick<Repositories, 'analytics
 export async function overdueArchiveFacts(analytics: AnalyticsRepository, scope: AnalyticsScope, now: Date): Promise<Fact[]> {
   // A deadline in [from, to) is a case end in [from − 30 d, to − 30 d).
   const ended = await analytics.casesEndedWithOfficers({
-    from: new Date(scope.from.getTime() - ARCHIVE_MS), to: new Date(scope.to.getTime() - ARCHIVE_MS), unit: scope.unit,
+    from: new Date(scope.from.getTime() - ARCHIVE_MS),
+    to: new Date(scope.to.getTime() - ARCHIVE_MS),
+    unit: scope.unit,
   });
   const cases = new Map<string, Fact>();
   for (const r of ended) {

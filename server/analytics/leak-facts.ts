@@ -18,7 +18,10 @@ export async function tracedLeakFacts(analytics: AnalyticsRepository, scope: Ana
     const { match } = JSON.parse(e.detail) as TraceDetail;
     return match ? [{ at: e.at, unit: e.unit, match }] : [];
   });
-  const person = await receivers(analytics, traced.map((t) => t.match));
+  const person = await receivers(
+    analytics,
+    traced.map((t) => t.match),
+  );
   return traced.map((t) => {
     const who = person.get(`${t.match.kind}:${t.match.id}`);
     return { unit: t.unit, badges: who === undefined ? [] : [who], at: t.at, tracedLeaks: 1 };
@@ -38,9 +41,7 @@ async function receivers(analytics: AnalyticsRepository, matches: Match[]): Prom
   if (exportIds.length > 0) {
     const rows = await analytics.exportRequesters(exportIds);
     const userIds = [...new Set(rows.flatMap((r) => (r.requested_by.startsWith('user:') ? [r.requested_by.slice(5)] : [])))];
-    const badges = new Map(
-      userIds.length === 0 ? [] : (await analytics.badgesOf(userIds)).map((u) => [u.id, u.badge] as const),
-    );
+    const badges = new Map(userIds.length === 0 ? [] : (await analytics.badgesOf(userIds)).map((u) => [u.id, u.badge] as const));
     const badgeOf = (actor: string) => (actor.startsWith('user:') ? badges.get(actor.slice(5)) : undefined) ?? actor;
     for (const r of rows) found.set(`party_copy:${r.id}`, badgeOf(r.requested_by));
   }

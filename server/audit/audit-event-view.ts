@@ -24,8 +24,20 @@ export interface AuditEventView {
 
 export function auditEventView(e: AuditEvent): AuditEventView {
   return {
-    seq: e.seq, at: e.at, actor: e.actor, action: e.action, subject: e.subject, outcome: e.outcome, address: e.address,
-    userAgent: e.user_agent, sessionId: e.session_id, object: e.object, bytes: e.bytes, detail: detailOf(e.detail), prevHash: e.prev_hash, hash: e.hash,
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    subject: e.subject,
+    outcome: e.outcome,
+    address: e.address,
+    userAgent: e.user_agent,
+    sessionId: e.session_id,
+    object: e.object,
+    bytes: e.bytes,
+    detail: detailOf(e.detail),
+    prevHash: e.prev_hash,
+    hash: e.hash,
   };
 }
 

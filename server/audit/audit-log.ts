@@ -30,9 +30,7 @@ export type { AuditFilter };
 export const AUDIT_GENESIS = '0'.repeat(64);
 
 export function auditEventLine(e: Omit<AuditEvent, 'hash'>): string {
-  return JSON.stringify([
-    e.prev_hash, e.seq, e.at, e.actor, e.action, e.subject, e.outcome, e.address, e.detail, e.session_id, e.object, e.bytes, e.user_agent,
-  ]);
+  return JSON.stringify([e.prev_hash, e.seq, e.at, e.actor, e.action, e.subject, e.outcome, e.address, e.detail, e.session_id, e.object, e.bytes, e.user_agent]);
 }
 
 interface Pending {

@@ -29,7 +29,7 @@ export async function verifyAudit(events: AuditRepository, store: EvidenceStore)
   let prev = AUDIT_GENESIS;
   let expectedSeq = 1;
   let count = 0;
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await events.after(after, PAGE);
     if (page.length === 0) break;
     for (const e of page) {

@@ -46,8 +46,17 @@ export class Grants {
 
   async propose(userId: string, kind: GrantKind, grant: AccountGrant, actor: string): Promise<GrantView> {
     const row: Grant = {
-      id: newId('gr'), user_id: userId, kind, role: grant.role, clearances: JSON.stringify(grant.clearances), state: 'proposed',
-      proposed_by: actor, proposed_at: new Date().toISOString(), decided_by: null, decided_at: null, reason: null,
+      id: newId('gr'),
+      user_id: userId,
+      kind,
+      role: grant.role,
+      clearances: JSON.stringify(grant.clearances),
+      state: 'proposed',
+      proposed_by: actor,
+      proposed_at: new Date().toISOString(),
+      decided_by: null,
+      decided_at: null,
+      reason: null,
     };
     await this.users.proposeGrant(row);
     await this.audit.record({ actor, action: 'grant.propose', subject: userId, object: row.id, outcome: 'ok', detail: { kind, role: grant.role, clearances: grant.clearances } });
@@ -108,18 +117,28 @@ export class Grants {
   }
 
   private async views(rows: Grant[]): Promise<GrantView[]> {
-    const actorIds = rows.flatMap((g) => [g.proposed_by, g.decided_by]).filter((a): a is string => a?.startsWith('user:') ?? false).map((a) => a.slice(5));
+    const actorIds = rows
+      .flatMap((g) => [g.proposed_by, g.decided_by])
+      .filter((a): a is string => a?.startsWith('user:') ?? false)
+      .map((a) => a.slice(5));
     const ids = [...new Set([...rows.map((g) => g.user_id), ...actorIds])];
-    const people = new Map(
-      ids.length === 0 ? [] : (await this.users.people(ids)).map((u) => [u.id, u] as const),
-    );
+    const people = new Map(ids.length === 0 ? [] : (await this.users.people(ids)).map((u) => [u.id, u] as const));
     // The operator's command line has no account: it is named by its actor (`cli:<login>`).
     const person = (actor: string): PersonRef => (actor.startsWith('user:') ? people.get(actor.slice(5)) : undefined) ?? { id: actor, badge: '', name: actor };
     return rows.map((g) => ({
-      id: g.id, userId: g.user_id, userBadge: people.get(g.user_id)?.badge ?? '', userName: people.get(g.user_id)?.name ?? '',
-      kind: g.kind, role: g.role, clearances: JSON.parse(g.clearances) as Confidentiality[], state: g.state,
-      proposedBy: person(g.proposed_by), proposedAt: g.proposed_at,
-      decidedBy: g.decided_by ? person(g.decided_by) : null, decidedAt: g.decided_at, reason: g.reason,
+      id: g.id,
+      userId: g.user_id,
+      userBadge: people.get(g.user_id)?.badge ?? '',
+      userName: people.get(g.user_id)?.name ?? '',
+      kind: g.kind,
+      role: g.role,
+      clearances: JSON.parse(g.clearances) as Confidentiality[],
+      state: g.state,
+      proposedBy: person(g.proposed_by),
+      proposedAt: g.proposed_at,
+      decidedBy: g.decided_by ? person(g.decided_by) : null,
+      decidedAt: g.decided_at,
+      reason: g.reason,
     }));
   }
 }

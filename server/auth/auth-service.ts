@@ -177,7 +177,13 @@ export class AuthService {
     if (now.getTime() - Date.parse(session.last_active_at ?? session.created_at) <= this.idleMs) return;
     if (await this.sessions.revokeLive(session.id, now.toISOString())) {
       await this.audit.record({
-        actor: `user:${session.user_id}`, action: 'auth.idle', subject: session.user_id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, sessionId: session.id,
+        actor: `user:${session.user_id}`,
+        action: 'auth.idle',
+        subject: session.user_id,
+        outcome: 'ok',
+        address: ctx.address,
+        userAgent: ctx.userAgent,
+        sessionId: session.id,
         detail: { lastActiveAt: session.last_active_at ?? session.created_at },
       });
     }
@@ -198,7 +204,13 @@ export class AuthService {
   private async revokeReused(sessionId: string, userId: string, ctx: RequestContext): Promise<void> {
     await this.sessions.revokeLive(sessionId, this.now().toISOString());
     await this.audit.record({
-      actor: 'anonymous', action: 'auth.refresh', subject: userId, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent, sessionId,
+      actor: 'anonymous',
+      action: 'auth.refresh',
+      subject: userId,
+      outcome: 'refused',
+      address: ctx.address,
+      userAgent: ctx.userAgent,
+      sessionId,
       detail: { reason: 'refresh_token_reused', revoked: sessionId },
     });
   }
@@ -226,7 +238,15 @@ export class AuthService {
 
   async signOut(auth: Authenticated, ctx: RequestContext): Promise<void> {
     await this.sessions.revoke(auth.authSessionId, this.now().toISOString());
-    await this.audit.record({ actor: `user:${auth.viewer.id}`, action: 'auth.sign_out', subject: auth.viewer.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, sessionId: auth.authSessionId });
+    await this.audit.record({
+      actor: `user:${auth.viewer.id}`,
+      action: 'auth.sign_out',
+      subject: auth.viewer.id,
+      outcome: 'ok',
+      address: ctx.address,
+      userAgent: ctx.userAgent,
+      sessionId: auth.authSessionId,
+    });
   }
 
   /** Checks an access token: signature (HS256 only), issuer, audience, expiry, and that its session lives and was not idle too long. */

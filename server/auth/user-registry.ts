@@ -41,7 +41,11 @@ export interface UserView {
 
 export function userView(u: User): UserView {
   return {
-    ...viewerOf(u), state: u.state, mustChangePassword: u.must_change_password === 1, lastSignInAt: u.last_sign_in_at, createdAt: u.created_at,
+    ...viewerOf(u),
+    state: u.state,
+    mustChangePassword: u.must_change_password === 1,
+    lastSignInAt: u.last_sign_in_at,
+    createdAt: u.created_at,
   };
 }
 
@@ -95,7 +99,11 @@ export class UserRegistry {
       await r.keepPassword({ user_id: row.id, password_hash: row.password_hash, set_at: now, set_by: actor });
     });
     await this.audit.record({
-      actor, action: 'user.add', subject: row.id, outcome: 'ok', detail: { role: row.role, unit: row.unit, badge: row.badge, clearances: spec.clearances, state },
+      actor,
+      action: 'user.add',
+      subject: row.id,
+      outcome: 'ok',
+      detail: { role: row.role, unit: row.unit, badge: row.badge, clearances: spec.clearances, state },
     });
     return { user: userView(row), password };
   }

@@ -59,8 +59,13 @@ export function findingsOf(f: CheckFacts, now: Date): Finding[] {
   for (const gap of f.gaps) {
     if (noted.has(`${gap.recording_id}/${gap.idx}`)) continue;
     findings.push({
-      kind: 'gap_without_reason', caseId, recordingId: gap.recording_id, gapIdx: gap.idx, officerBadge: officerOf.get(gap.recording_id) ?? null,
-      at: gap.start_at, clauses: clausesOf('gap_without_reason'),
+      kind: 'gap_without_reason',
+      caseId,
+      recordingId: gap.recording_id,
+      gapIdx: gap.idx,
+      officerBadge: officerOf.get(gap.recording_id) ?? null,
+      at: gap.start_at,
+      clauses: clausesOf('gap_without_reason'),
     });
   }
 

@@ -7,13 +7,33 @@ import { ACTION_KINDS, NOT_RECORDED_REASON_CODES } from './recording-rules.ts';
 import { anyIdSchema, idSchema, recordingIdSchema } from '../ids.ts';
 
 /** Printable text: it is shown on pages, printed by the CLI and written to the audit log. */
-const text = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\p{Cc}\p{Cf}]+$/u, 'no control characters');
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'no control characters');
 /** Like `text`, but a written reason or note may run over several lines. */
-const prose = (max: number) => z.string().trim().min(1).max(max).regex(/^(?:[^\p{Cc}\p{Cf}]|\n)+$/u, 'no control characters');
+const prose = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^(?:[^\p{Cc}\p{Cf}]|\n)+$/u, 'no control characters');
 
 /** An instant with its offset, stored as RFC 3339 UTC with milliseconds. */
-export const instant = z.string().datetime({ offset: true }).transform((s) => new Date(s).toISOString());
-export const caseNoSchema = z.string().trim().min(1).max(64).regex(/^[^\s\p{C}/]+$/u, 'a case number: no spaces, slashes or control characters');
+export const instant = z
+  .string()
+  .datetime({ offset: true })
+  .transform((s) => new Date(s).toISOString());
+export const caseNoSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[^\s\p{C}/]+$/u, 'a case number: no spaces, slashes or control characters');
 export const caseIdSchema = idSchema('case');
 export const actionIdSchema = idSchema('act');
 

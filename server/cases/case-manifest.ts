@@ -25,7 +25,11 @@ export function canonicalJson(value: unknown): string {
   const sorted = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sorted);
     if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(Object.keys(v).sort().flatMap((k) => ((v as Record<string, unknown>)[k] === undefined ? [] : [[k, sorted((v as Record<string, unknown>)[k])]])));
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .flatMap((k) => ((v as Record<string, unknown>)[k] === undefined ? [] : [[k, sorted((v as Record<string, unknown>)[k])]])),
+      );
     }
     return v;
   };
@@ -64,24 +68,56 @@ export async function buildCaseManifest(cases: CaseRepository, store: EvidenceSt
   for (const r of recordings) {
     if (r.state !== 'closed' || r.manifest_key === null) throw new StateConflict('recording_not_closed', `recording ${r.id} is not closed yet; archive the case when it is`);
     recordingEntries.push({
-      id: r.id, deviceId: r.device_id, officerBadge: r.officer_badge, startedAt: r.started_at, endedAt: r.ended_at, unit: r.unit,
-      manifestKey: r.manifest_key, manifestSha256: sha256Hex(await store.get(r.manifest_key)),
+      id: r.id,
+      deviceId: r.device_id,
+      officerBadge: r.officer_badge,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      unit: r.unit,
+      manifestKey: r.manifest_key,
+      manifestSha256: sha256Hex(await store.get(r.manifest_key)),
     });
   }
   const manifest = {
     format: CASE_MANIFEST_FORMAT,
     case: {
-      id: c.id, caseNo: c.case_no, unit: c.unit, title: c.title, emergency: c.emergency === 1, initiatedAt: c.initiated_at, approvedAt: c.approved_at,
-      endedAt: c.ended_at, createdBy: c.created_by, createdAt: c.created_at,
+      id: c.id,
+      caseNo: c.case_no,
+      unit: c.unit,
+      title: c.title,
+      emergency: c.emergency === 1,
+      initiatedAt: c.initiated_at,
+      approvedAt: c.approved_at,
+      endedAt: c.ended_at,
+      createdBy: c.created_by,
+      createdAt: c.created_at,
     },
     stages: stages.map((s) => ({ stage: s.stage, startedAt: s.started_at, endedAt: s.ended_at })),
     members: members.map((m) => ({ badge: m.badge, role: m.role, addedBy: m.added_by, addedAt: m.added_at })),
     actions: actions.map((x) => ({
-      id: x.id, kind: x.kind, requirement: RECORDING_RULES[x.kind].requirement, stage: x.stage, at: x.at, endedAt: x.ended_at, place: x.place,
-      officerBadge: x.officer_badge, notRecordedReason: x.not_recorded_reason, notRecordedText: x.not_recorded_text, createdBy: x.created_by, createdAt: x.created_at,
-      links: links.filter((l) => l.action_id === x.id).map((l) => ({
-        id: l.id, recordingId: l.recording_id, deviceId: l.device_id, from: l.from_at, to: l.to_at, linkedBy: l.linked_by, linkedAt: l.linked_at,
-      })),
+      id: x.id,
+      kind: x.kind,
+      requirement: RECORDING_RULES[x.kind].requirement,
+      stage: x.stage,
+      at: x.at,
+      endedAt: x.ended_at,
+      place: x.place,
+      officerBadge: x.officer_badge,
+      notRecordedReason: x.not_recorded_reason,
+      notRecordedText: x.not_recorded_text,
+      createdBy: x.created_by,
+      createdAt: x.created_at,
+      links: links
+        .filter((l) => l.action_id === x.id)
+        .map((l) => ({
+          id: l.id,
+          recordingId: l.recording_id,
+          deviceId: l.device_id,
+          from: l.from_at,
+          to: l.to_at,
+          linkedBy: l.linked_by,
+          linkedAt: l.linked_at,
+        })),
       recordings: [...new Set(linked.filter((l) => l.actionId === x.id).map((l) => l.recordingId))],
     })),
     recordings: recordingEntries,
@@ -164,7 +200,8 @@ export async function verifyCaseManifest(cases: CaseRepository, store: EvidenceS
   }
   for (const r of m.recordings) {
     const stored = await read(r.manifestKey);
-    if (stored && sha256Hex(stored) !== r.manifestSha256) problem('recording_manifest', `recording ${r.id}: its manifest now hashes to ${sha256Hex(stored)}, the case manifest says ${r.manifestSha256}`);
+    if (stored && sha256Hex(stored) !== r.manifestSha256)
+      problem('recording_manifest', `recording ${r.id}: its manifest now hashes to ${sha256Hex(stored)}, the case manifest says ${r.manifestSha256}`);
   }
   for (const message of frozenLinkDifferences(m, await cases.frozenLinks(c.id))) problem('frozen_links', message);
   report.ok = report.problems.length === 0;
@@ -181,10 +218,18 @@ function frozenLinkDifferences(m: z.infer<typeof manifestShape>, frozen: LinkedR
     if (extra.length > 0) differences.push(`${what}: the database links ${extra.join(', ')}, which the case manifest does not list`);
     if (missing.length > 0) differences.push(`${what}: the case manifest lists ${missing.join(', ')}, which the database no longer links`);
   };
-  compare('the case', m.recordings.map((r) => r.id), frozen.map((l) => l.recordingId));
+  compare(
+    'the case',
+    m.recordings.map((r) => r.id),
+    frozen.map((l) => l.recordingId),
+  );
   const actionIds = new Set([...m.actions.map((a) => a.id), ...frozen.map((l) => l.actionId)]);
   for (const id of [...actionIds].sort()) {
-    compare(`action ${id}`, m.actions.find((a) => a.id === id)?.recordings ?? [], frozen.filter((l) => l.actionId === id).map((l) => l.recordingId));
+    compare(
+      `action ${id}`,
+      m.actions.find((a) => a.id === id)?.recordings ?? [],
+      frozen.filter((l) => l.actionId === id).map((l) => l.recordingId),
+    );
   }
   return differences;
 }

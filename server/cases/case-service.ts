@@ -24,9 +24,7 @@ import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { checkCase } from './case-check.ts';
 import { linkedRecordings } from './case-links.ts';
 import { buildCaseManifest, putOrKeep } from './case-manifest.ts';
-import {
-  actionSchema, annotationSchema, atSchema, caseIdSchema, caseNoSchema, createCaseSchema, linkSchema, memberSchema, reasonSchema, stageEventSchema,
-} from './case-input.ts';
+import { actionSchema, annotationSchema, atSchema, caseIdSchema, caseNoSchema, createCaseSchema, linkSchema, memberSchema, reasonSchema, stageEventSchema } from './case-input.ts';
 
 export interface CaseServiceDeps {
   db: Db;
@@ -92,8 +90,19 @@ export class CaseService {
     if (v.approvedAt !== undefined) this.notFuture(v.approvedAt);
     if (v.approvedAt !== undefined && v.approvedAt < (v.initiatedAt ?? now)) throw new CaseInputRefused('approval_before_start', `approved ${v.approvedAt}, before the case began`);
     const row: Case = {
-      id: newId('case'), case_no: v.caseNo, unit: v.unit, title: v.title, emergency: v.emergency ? 1 : 0, initiated_at: v.initiatedAt ?? now,
-      approved_at: v.approvedAt ?? null, ended_at: null, archived_at: null, archived_by: null, manifest_key: null, created_by: by.actor, created_at: now,
+      id: newId('case'),
+      case_no: v.caseNo,
+      unit: v.unit,
+      title: v.title,
+      emergency: v.emergency ? 1 : 0,
+      initiated_at: v.initiatedAt ?? now,
+      approved_at: v.approvedAt ?? null,
+      ended_at: null,
+      archived_at: null,
+      archived_by: null,
+      manifest_key: null,
+      created_by: by.actor,
+      created_at: now,
     };
     try {
       await this.cases.transaction(async (tx) => {
@@ -142,8 +151,18 @@ export class CaseService {
   async addAction(c: Case, input: unknown, by: Requester): Promise<CaseAction> {
     const v = actionSchema.parse(input);
     const row: CaseAction = {
-      id: newId('act'), case_id: c.id, kind: v.kind, stage: v.stage, at: v.at, ended_at: v.endedAt ?? null, place: v.place ?? null,
-      officer_badge: v.officerBadge ?? null, not_recorded_reason: null, not_recorded_text: null, created_by: by.actor, created_at: this.now().toISOString(),
+      id: newId('act'),
+      case_id: c.id,
+      kind: v.kind,
+      stage: v.stage,
+      at: v.at,
+      ended_at: v.endedAt ?? null,
+      place: v.place ?? null,
+      officer_badge: v.officerBadge ?? null,
+      not_recorded_reason: null,
+      not_recorded_text: null,
+      created_by: by.actor,
+      created_at: this.now().toISOString(),
     };
     await this.edit(c, by, 'case.action.add', async (tx) => {
       this.notFuture(row.at);
@@ -163,14 +182,18 @@ export class CaseService {
   async link(c: Case, actionId: string, input: unknown, by: Requester): Promise<ActionLink> {
     const action = await this.loadAction(c, actionId);
     const v = linkSchema.parse(input);
-    const unit = 'recordingId' in v
-      ? (await this.repos.recordings.find(v.recordingId))?.unit
-      : await this.cases.unitOfDevice(v.deviceId);
+    const unit = 'recordingId' in v ? (await this.repos.recordings.find(v.recordingId))?.unit : await this.cases.unitOfDevice(v.deviceId);
     if (unit === undefined) throw 'recordingId' in v ? new RecordingNotFound(v.recordingId) : new DeviceNotFound(v.deviceId);
     if (unit !== c.unit) await this.refuse(by, 'case.link', c.id, new NotAllowed('recording of another unit'), { actionId, ...v });
     const row: ActionLink = {
-      id: newId('lnk'), action_id: action.id, recording_id: 'recordingId' in v ? v.recordingId : null, device_id: 'deviceId' in v ? v.deviceId : null,
-      from_at: 'from' in v ? v.from : null, to_at: 'to' in v ? v.to : null, linked_by: by.actor, linked_at: this.now().toISOString(),
+      id: newId('lnk'),
+      action_id: action.id,
+      recording_id: 'recordingId' in v ? v.recordingId : null,
+      device_id: 'deviceId' in v ? v.deviceId : null,
+      from_at: 'from' in v ? v.from : null,
+      to_at: 'to' in v ? v.to : null,
+      linked_by: by.actor,
+      linked_at: this.now().toISOString(),
     };
     await this.edit(c, by, 'case.link', async (tx) => {
       if (row.from_at !== null && row.to_at !== null) nearAction(action, row.from_at, row.to_at);
@@ -240,7 +263,10 @@ export class CaseService {
     const frozen = await this.freeze(c, now, by);
     const findings = await checkCase(this.cases, c.id, now);
     const manifest = await buildCaseManifest(this.cases, this.d.store, frozen, {
-      archivedAt: frozen.archived_at!, archivedBy: frozen.archived_by!, findings, signingKey: this.d.signingKey.fingerprint,
+      archivedAt: frozen.archived_at!,
+      archivedBy: frozen.archived_by!,
+      findings,
+      signingKey: this.d.signingKey.fingerprint,
     });
     const retainUntil = new Date(now.getTime() + this.d.retentionDays * 86_400_000);
     const key = objectKeys.caseManifest(c.id);

@@ -17,10 +17,22 @@ function currentStage(started: Stage[]): Stage | null {
 
 export function presentCase(c: Case, stagesStarted: Stage[], now: Date) {
   return {
-    id: c.id, caseNo: c.case_no, unit: c.unit, title: c.title, emergency: c.emergency === 1, initiatedAt: c.initiated_at, approvedAt: c.approved_at,
+    id: c.id,
+    caseNo: c.case_no,
+    unit: c.unit,
+    title: c.title,
+    emergency: c.emergency === 1,
+    initiatedAt: c.initiated_at,
+    approvedAt: c.approved_at,
     approvalDeadline: c.emergency === 1 ? emergencyApprovalDeadline(c.initiated_at) : null,
-    endedAt: c.ended_at, archiveDeadline: archiveDeadline(c.ended_at), archiveOverdue: archiveOverdue(c, now),
-    archivedAt: c.archived_at, archivedBy: c.archived_by, manifestKey: c.manifest_key, createdBy: c.created_by, createdAt: c.created_at,
+    endedAt: c.ended_at,
+    archiveDeadline: archiveDeadline(c.ended_at),
+    archiveOverdue: archiveOverdue(c, now),
+    archivedAt: c.archived_at,
+    archivedBy: c.archived_by,
+    manifestKey: c.manifest_key,
+    createdBy: c.created_by,
+    createdAt: c.created_at,
     stage: currentStage(stagesStarted),
   };
 }
@@ -43,7 +55,14 @@ export async function listCases(repo: CaseRepository, viewer: Viewer | null, now
   const listed = [];
   for (const c of cases) {
     const findings = findingsOf(await checkFacts(repo, c.id), now);
-    listed.push({ ...presentCase(c, stages.filter((s) => s.case_id === c.id).map((s) => s.stage), now), findings: findings.length });
+    listed.push({
+      ...presentCase(
+        c,
+        stages.filter((s) => s.case_id === c.id).map((s) => s.stage),
+        now,
+      ),
+      findings: findings.length,
+    });
   }
   return listed;
 }
@@ -65,23 +84,46 @@ export async function caseDetail(repo: CaseRepository, c: Case, now: Date) {
   const presentedActions = actions.map((a) => {
     const rule = RECORDING_RULES[a.kind];
     return {
-      id: a.id, kind: a.kind, stage: a.stage, at: a.at, endedAt: a.ended_at, place: a.place, officerBadge: a.officer_badge,
-      requirement: rule.requirement, clauses: rule.clauses, notRecordedReason: a.not_recorded_reason, notRecordedText: a.not_recorded_text,
-      links: links.filter((l) => l.action_id === a.id).map((l) => ({ id: l.id, recordingId: l.recording_id, deviceId: l.device_id, from: l.from_at, to: l.to_at, linkedBy: l.linked_by, linkedAt: l.linked_at })),
+      id: a.id,
+      kind: a.kind,
+      stage: a.stage,
+      at: a.at,
+      endedAt: a.ended_at,
+      place: a.place,
+      officerBadge: a.officer_badge,
+      requirement: rule.requirement,
+      clauses: rule.clauses,
+      notRecordedReason: a.not_recorded_reason,
+      notRecordedText: a.not_recorded_text,
+      links: links
+        .filter((l) => l.action_id === a.id)
+        .map((l) => ({ id: l.id, recordingId: l.recording_id, deviceId: l.device_id, from: l.from_at, to: l.to_at, linkedBy: l.linked_by, linkedAt: l.linked_at })),
       recordingIds: [...new Set(facts.links.filter((l) => l.actionId === a.id).map((l) => l.recordingId))],
     };
   });
   return {
-    case: presentCase(c, stages.map((s) => s.stage), now),
+    case: presentCase(
+      c,
+      stages.map((s) => s.stage),
+      now,
+    ),
     stages: STAGES.map((stage) => stages.find((s) => s.stage === stage)).flatMap((s) => (s ? [{ stage: s.stage, startedAt: s.started_at, endedAt: s.ended_at }] : [])),
     members: members.map((m) => ({ badge: m.badge, role: m.role, addedBy: m.added_by, addedAt: m.added_at })),
     actions: presentedActions,
     recordings: recordings.map((r) => ({
-      id: r.id, deviceId: r.device_id, officerBadge: r.officer_badge, startedAt: r.started_at, endedAt: r.ended_at, state: r.state, late: r.late === 1,
-      gaps: facts.gaps.filter((g) => g.recording_id === r.id).map((g) => {
-        const note = noteOf(r.id, g.idx);
-        return { idx: g.idx, startAt: g.start_at, note: note ? { reason: note.reason, by: note.noted_by, at: note.noted_at } : null };
-      }),
+      id: r.id,
+      deviceId: r.device_id,
+      officerBadge: r.officer_badge,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      state: r.state,
+      late: r.late === 1,
+      gaps: facts.gaps
+        .filter((g) => g.recording_id === r.id)
+        .map((g) => {
+          const note = noteOf(r.id, g.idx);
+          return { idx: g.idx, startAt: g.start_at, note: note ? { reason: note.reason, by: note.noted_by, at: note.noted_at } : null };
+        }),
     })),
     findings,
     /** recommended actions with neither a recording nor a reason: advice, not findings */

@@ -59,21 +59,11 @@ export const RECORDING_RULES: Record<ActionKind, RecordingRule> = {
   },
   service_by_leaving: {
     requirement: 'mandatory',
-    clauses: [
-      c('000', 15, SERVICE_BY_LEAVING),
-      c('001', 25, SERVICE_BY_LEAVING),
-      c('002', 23, SERVICE_BY_LEAVING),
-      c('003', 18, SERVICE_BY_LEAVING),
-    ],
+    clauses: [c('000', 15, SERVICE_BY_LEAVING), c('001', 25, SERVICE_BY_LEAVING), c('002', 23, SERVICE_BY_LEAVING), c('003', 18, SERVICE_BY_LEAVING)],
   },
   service_by_notice: {
     requirement: 'mandatory',
-    clauses: [
-      c('000', 15, '以适当方式进行音像记录,并在案卷中记明原因和经过'),
-      c('001', 27, SERVICE_BY_NOTICE),
-      c('002', 25, SERVICE_BY_NOTICE),
-      c('003', 18, SERVICE_BY_NOTICE),
-    ],
+    clauses: [c('000', 15, '以适当方式进行音像记录,并在案卷中记明原因和经过'), c('001', 27, SERVICE_BY_NOTICE), c('002', 25, SERVICE_BY_NOTICE), c('003', 18, SERVICE_BY_NOTICE)],
   },
   restoration: { requirement: 'mandatory', clauses: [c('001', 30, RESTORATION), c('002', 28, RESTORATION), c('003', 21, RESTORATION)] },
   summary_procedure: {
@@ -110,18 +100,9 @@ export const WRITTEN_REASON_CLAUSES = [c('000', 11, '如不适宜进行音像记
 
 /** The clauses behind each finding that is not about one action's kind. */
 export const FINDING_CLAUSES: Record<Exclude<FindingKind, 'action_unrecorded'>, Clause[]> = {
-  gap_without_reason: [
-    c('001', 12, '非因技术原因不得中止录制或断续录制'),
-    c('004', 12, '在同一执法地点不得断续记录'),
-  ],
-  recorded_after_action: [
-    c('001', 12, '录制过程应当自执法人员执法办案时开始，至执法办案结束时止'),
-    c('004', 12, '不得任意选择取舍或事后补录'),
-  ],
-  emergency_approval_late: [
-    c('000', 6, '情况紧急的，可先启动行政执法程序，并在行政执法程序启动后24小时内补报'),
-    c('001', 6, '情况紧急的，可先启动行政执法程序，并在行政执法程序启动后24小时内补报'),
-  ],
+  gap_without_reason: [c('001', 12, '非因技术原因不得中止录制或断续录制'), c('004', 12, '在同一执法地点不得断续记录')],
+  recorded_after_action: [c('001', 12, '录制过程应当自执法人员执法办案时开始，至执法办案结束时止'), c('004', 12, '不得任意选择取舍或事后补录')],
+  emergency_approval_late: [c('000', 6, '情况紧急的，可先启动行政执法程序，并在行政执法程序启动后24小时内补报'), c('001', 6, '情况紧急的，可先启动行政执法程序，并在行政执法程序启动后24小时内补报')],
   late_upload: [
     c('000', 19, '应在24小时内按要求将信息储存至执法信息系统或专用储存设备'),
     c('001', 32, '应在24小时内按要求将信息储存至执法信息系统或存储器'),

@@ -9,9 +9,7 @@ export async function auditQuery(core: Core, filter: { viewer?: string; recordin
   if (json) process.stdout.write(JSON.stringify({ events: events.map(auditEventView) }, null, 2) + '\n');
   else
     for (const e of events)
-      process.stdout.write(
-        [e.seq, e.at, e.actor, e.action, e.subject ?? '-', e.outcome, e.session_id ?? '-', e.object ?? '-', e.bytes ?? '-', e.address ?? '-', e.detail].join('\t') + '\n',
-      );
+      process.stdout.write([e.seq, e.at, e.actor, e.action, e.subject ?? '-', e.outcome, e.session_id ?? '-', e.object ?? '-', e.bytes ?? '-', e.address ?? '-', e.detail].join('\t') + '\n');
   return EXIT.ok;
 }
 

@@ -36,12 +36,25 @@ export const CASE_USAGE = `  liuhen case create --no <caseNo> --unit <unit> --ti
 `;
 
 const OPTIONS = {
-  json: { type: 'boolean' }, emergency: { type: 'boolean' },
-  no: { type: 'string' }, unit: { type: 'string' }, title: { type: 'string' }, initiated: { type: 'string' },
-  badge: { type: 'string' }, role: { type: 'string' },
-  kind: { type: 'string' }, stage: { type: 'string' }, at: { type: 'string' }, officer: { type: 'string' }, place: { type: 'string' },
-  recording: { type: 'string' }, device: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
-  reason: { type: 'string' }, text: { type: 'string' },
+  json: { type: 'boolean' },
+  emergency: { type: 'boolean' },
+  no: { type: 'string' },
+  unit: { type: 'string' },
+  title: { type: 'string' },
+  initiated: { type: 'string' },
+  badge: { type: 'string' },
+  role: { type: 'string' },
+  kind: { type: 'string' },
+  stage: { type: 'string' },
+  at: { type: 'string' },
+  officer: { type: 'string' },
+  place: { type: 'string' },
+  recording: { type: 'string' },
+  device: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  reason: { type: 'string' },
+  text: { type: 'string' },
 } as const;
 
 const caseNoArg = z.string().min(1, 'give a case number').pipe(caseNoSchema);

@@ -39,7 +39,13 @@ class ExportFailed extends Error {
 export async function exportCommand(core: Core, input: ExportFlags): Promise<number> {
   const { recordingId, out, ...request } = exportFlagsSchema.parse(input);
   // Refused before any work is done: a finished export is never written over a file.
-  if (await fs.access(out).then(() => true, () => false)) throw new InvalidInput(`${out} exists; give --out a new file`);
+  if (
+    await fs.access(out).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new InvalidInput(`${out} exists; give --out a new file`);
   const recording = await core.repos.recordings.get(recordingId);
   const { exportId, jobId } = await createExport({ exports: core.repos.exports, audit: core.audit }, recording, request, { actor: CLI_ACTOR });
   process.stderr.write(`export ${exportId} (job ${jobId}) of ${recordingId}\n`);
@@ -57,7 +63,13 @@ export async function exportCommand(core: Core, input: ExportFlags): Promise<num
     return EXIT.verifyFailed;
   }
   await core.audit.record({
-    actor: CLI_ACTOR, action: 'export.download', subject: recordingId, outcome: 'ok', sessionId: exportId, object: objectKey, bytes: size,
+    actor: CLI_ACTOR,
+    action: 'export.download',
+    subject: recordingId,
+    outcome: 'ok',
+    sessionId: exportId,
+    object: objectKey,
+    bytes: size,
     detail: { exportId, kind: exp.kind, sha256: exp.sha256, file: out },
   });
   process.stdout.write(`${exp.sha256}  ${out}\n`);

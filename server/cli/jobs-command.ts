@@ -9,7 +9,15 @@ const NEWEST = 200;
 const ALL_OF_SUBJECT = 100_000;
 
 const present = (j: Job) => ({
-  id: j.id, kind: j.kind, subject: j.subject, state: j.state, progress: j.progress, runs: j.runs, error: j.error, createdAt: j.created_at, updatedAt: j.updated_at,
+  id: j.id,
+  kind: j.kind,
+  subject: j.subject,
+  state: j.state,
+  progress: j.progress,
+  runs: j.runs,
+  error: j.error,
+  createdAt: j.created_at,
+  updatedAt: j.updated_at,
 });
 
 export async function jobsList(core: Core, subject: string | undefined, json: boolean): Promise<number> {

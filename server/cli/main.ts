@@ -79,11 +79,29 @@ async function main(argv: string[]): Promise<number> {
       args: rest,
       allowPositionals: true,
       options: {
-        json: { type: 'boolean' }, kind: { type: 'string' }, rtsp: { type: 'string' }, 'rtsp-user': { type: 'string' }, 'rtsp-password-file': { type: 'string' }, officer: { type: 'string' }, name: { type: 'string' }, unit: { type: 'string' },
-        role: { type: 'string' }, badge: { type: 'string' }, clearance: { type: 'string' }, reason: { type: 'string' }, state: { type: 'string' },
-        viewer: { type: 'string' }, recording: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, label: { type: 'string' },
-        subject: { type: 'string' }, days: { type: 'string' },
-        out: { type: 'string' }, recipient: { type: 'string' }, approval: { type: 'string' },
+        json: { type: 'boolean' },
+        kind: { type: 'string' },
+        rtsp: { type: 'string' },
+        'rtsp-user': { type: 'string' },
+        'rtsp-password-file': { type: 'string' },
+        officer: { type: 'string' },
+        name: { type: 'string' },
+        unit: { type: 'string' },
+        role: { type: 'string' },
+        badge: { type: 'string' },
+        clearance: { type: 'string' },
+        reason: { type: 'string' },
+        state: { type: 'string' },
+        viewer: { type: 'string' },
+        recording: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        label: { type: 'string' },
+        subject: { type: 'string' },
+        days: { type: 'string' },
+        out: { type: 'string' },
+        recipient: { type: 'string' },
+        approval: { type: 'string' },
       },
     });
     const sub = positionals[0];
@@ -92,12 +110,18 @@ async function main(argv: string[]): Promise<number> {
         if (sub === 'add') {
           const rtspPassword = values['rtsp-password-file'] ? fs.readFileSync(values['rtsp-password-file'], 'utf8').trim() : undefined;
           return await deviceAdd(core, {
-            kind: values.kind as 'bodycam', officerBadge: values.officer, name: values.name, unit: values.unit,
-            rtspUrl: values.rtsp, rtspUser: values['rtsp-user'], rtspPassword,
+            kind: values.kind as 'bodycam',
+            officerBadge: values.officer,
+            name: values.name,
+            unit: values.unit,
+            rtspUrl: values.rtsp,
+            rtspUser: values['rtsp-user'],
+            rtspPassword,
           });
         }
         if (sub === 'revoke') return await deviceRevoke(core, z.string().min(1).parse(positionals[1]));
-        if (sub === 'assign') return await deviceAssign(core, z.string().min(1, 'give a device id').parse(positionals[1]), z.string({ required_error: 'give --officer <badgeNo>' }).parse(values.officer));
+        if (sub === 'assign')
+          return await deviceAssign(core, z.string().min(1, 'give a device id').parse(positionals[1]), z.string({ required_error: 'give --officer <badgeNo>' }).parse(values.officer));
         break;
       case 'devices':
         return await devicesList(core, values.json ?? false);
@@ -135,7 +159,15 @@ async function main(argv: string[]): Promise<number> {
         }
         break;
       case 'jobs':
-        return await jobsList(core, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a recording or export id').optional().parse(values.subject), values.json ?? false);
+        return await jobsList(
+          core,
+          z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a recording or export id')
+            .optional()
+            .parse(values.subject),
+          values.json ?? false,
+        );
       case 'verify':
         return await verify(core, z.string().min(1, 'give a recording id').parse(sub), values.json ?? false);
       case 'retention': {

@@ -26,9 +26,7 @@ const OPERATOR: Keeper = {
   actor: CLI_ACTOR,
   mayShare: (): Decision => ({ allow: true }),
   mayLabel: (rec: Recording, to: Confidentiality | null): Decision =>
-    rec.confidentiality === null || rec.confidentiality === to
-      ? { allow: true }
-      : { allow: false, reason: `the operator holds no ${rec.confidentiality} clearance to change or clear it` },
+    rec.confidentiality === null || rec.confidentiality === to ? { allow: true } : { allow: false, reason: `the operator holds no ${rec.confidentiality} clearance to change or clear it` },
 };
 
 const recordingArg = z.string({ required_error: 'give a recording id' }).pipe(recordingIdSchema);
@@ -36,7 +34,10 @@ const shareArgs = z.object({
   viewer: z.string({ required_error: 'give --viewer <badgeNo>' }),
   until: z.string({ required_error: 'give --until <ISO time>' }).datetime({ offset: true, message: '--until must be an ISO time with its offset, e.g. 2027-01-31T18:00:00+08:00' }),
 });
-const labelArg = z.string({ required_error: 'give --label <label|none>' }).transform((l) => (l === 'none' ? null : l)).pipe(labelSchema);
+const labelArg = z
+  .string({ required_error: 'give --label <label|none>' })
+  .transform((l) => (l === 'none' ? null : l))
+  .pipe(labelSchema);
 
 export async function recordingCommand(core: Core, sub: string | undefined, id: string | undefined, values: { viewer?: string; until?: string; label?: string }): Promise<number | null> {
   const keeping = new RecordingKeeping(core.db, core.audit);

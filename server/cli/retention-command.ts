@@ -52,7 +52,8 @@ export async function retentionCommand(core: Core, sub: string | undefined, id: 
       print(plan, () => {
         out(`${plan.due.length} recordings would expire now, freeing ${mib(plan.bytes)} (${plan.bytes} bytes)`);
         for (const e of plan.due) out(`  ${e.recordingId}\t${e.unit}\trule ${e.rule}, period ended ${e.periodEndedAt}\t${e.objects.length} objects\t${mib(e.bytes)}`);
-        for (const w of plan.waiting) out(`  waiting ${w.recordingId}\t${w.unit}\tperiod ended ${w.periodEndedAt}, ${w.heldInStore ? 'held in the store' : `locked in the store until ${w.lockedUntil}`}`);
+        for (const w of plan.waiting)
+          out(`  waiting ${w.recordingId}\t${w.unit}\tperiod ended ${w.periodEndedAt}, ${w.heldInStore ? 'held in the store' : `locked in the store until ${w.lockedUntil}`}`);
       });
       return EXIT.ok;
     }
@@ -84,7 +85,8 @@ export async function retentionCommand(core: Core, sub: string | undefined, id: 
       print(view, () => {
         out(`recording ${view.recordingId}: ${view.state}, category ${view.category}, kept until ${view.keptUntil ?? (view.category === 'hold' ? 'the hold is lifted' : 'not yet dated')}`);
         if (view.hold) out(`  held by ${view.hold.by} since ${view.hold.at}: ${view.hold.reason}`);
-        if (view.expiry) out(`  expired under rule ${view.expiry.rule} on ${view.expiry.startedAt} (period ended ${view.expiry.periodEndedAt}; ${view.expiry.objects} objects, ${view.expiry.bytes} bytes)`);
+        if (view.expiry)
+          out(`  expired under rule ${view.expiry.rule} on ${view.expiry.startedAt} (period ended ${view.expiry.periodEndedAt}; ${view.expiry.objects} objects, ${view.expiry.bytes} bytes)`);
       });
       return EXIT.ok;
     }

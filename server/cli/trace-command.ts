@@ -39,18 +39,26 @@ export async function traceCommand(core: Core, file: string, recordingId: string
     out.push(`${file}: not a copy of any marked recording — no part of it shows one closely enough (median difference over ${MATCH_LEVELS} grey levels)`);
   } else {
     const a = report.alignment!;
-    out.push(`${file}: a copy of recording ${report.recordingId} from segment ${report.from!.idx} (${report.from!.at}); ${a.paired} frames matched within ${a.distance.toFixed(1)} grey levels${a.leftOut ? `, ${a.leftOut} left out` : ''}; the mark read in ${report.bitsRead} of ${report.segments.length} segments`);
-    if (a.geometry !== IDENTITY) out.push(`  its picture's edges fall at ${edges(a.geometry.x)} of the recording's width and ${edges(a.geometry.y)} of its height${a.geometry.x.scale < 0 ? ', mirrored' : ''}`);
+    out.push(
+      `${file}: a copy of recording ${report.recordingId} from segment ${report.from!.idx} (${report.from!.at}); ${a.paired} frames matched within ${a.distance.toFixed(1)} grey levels${a.leftOut ? `, ${a.leftOut} left out` : ''}; the mark read in ${report.bitsRead} of ${report.segments.length} segments`,
+    );
+    if (a.geometry !== IDENTITY)
+      out.push(`  its picture's edges fall at ${edges(a.geometry.x)} of the recording's width and ${edges(a.geometry.y)} of its height${a.geometry.x.scale < 0 ? ', mirrored' : ''}`);
   }
   const [best, next] = report.candidates;
   if (report.match) {
     const m = report.match;
     out.push(`named: ${describe(m.candidate)}`);
-    out.push(`  agrees on ${m.agree} of ${m.of} segments; an unrelated codeword agrees as well with probability ${probability(m.chance)} (${probability(m.falseMatch)} over ${report.candidates.length} candidates)`);
+    out.push(
+      `  agrees on ${m.agree} of ${m.of} segments; an unrelated codeword agrees as well with probability ${probability(m.chance)} (${probability(m.falseMatch)} over ${report.candidates.length} candidates)`,
+    );
     if (next) out.push(`  next best: ${next.candidate.kind} ${next.candidate.id}, ${next.agree} of ${next.of}`);
   } else if (report.outcome === 'cannot_name') {
     out.push(`  but its marks cannot be read enough to name anyone: ${report.reason}`);
-    if (best && report.bitsRead > 0) out.push(`  closest: ${best.candidate.kind} ${best.candidate.id}, ${best.agree} of ${best.of} (probability ${probability(best.chance)} for an unrelated codeword; naming needs ${probability(FALSE_MATCH_LIMIT)} over all candidates)`);
+    if (best && report.bitsRead > 0)
+      out.push(
+        `  closest: ${best.candidate.kind} ${best.candidate.id}, ${best.agree} of ${best.of} (probability ${probability(best.chance)} for an unrelated codeword; naming needs ${probability(FALSE_MATCH_LIMIT)} over all candidates)`,
+      );
   }
   process.stdout.write(out.join('\n') + '\n');
   return report.match ? EXIT.ok : EXIT.verifyFailed;

@@ -40,7 +40,9 @@ export async function userAdd(core: Core, input: Omit<NewUser, 'password'>): Pro
 export async function userReset(core: Core, badge: string): Promise<number> {
   const accounts = accountsOf(core);
   const { password, grant } = await accounts.reset((await byBadge(core, badge)).id, CLI_ACTOR, !(await accounts.hasSecurityOfficer()));
-  process.stdout.write(`badge ${badge}: ${grant ? `reset proposed (grant ${grant.id}): the security officer who approves it receives the one-time password\n` : `every session ended; new one-time password (shown once): ${password}\n`}`);
+  process.stdout.write(
+    `badge ${badge}: ${grant ? `reset proposed (grant ${grant.id}): the security officer who approves it receives the one-time password\n` : `every session ended; new one-time password (shown once): ${password}\n`}`,
+  );
   return EXIT.ok;
 }
 
@@ -67,6 +69,8 @@ export async function usersList(core: Core, json: boolean): Promise<number> {
 export async function grantsList(core: Core, state: GrantState | undefined, json: boolean): Promise<number> {
   const grants = await accountsOf(core).grants.list(state);
   if (json) process.stdout.write(JSON.stringify({ grants }, null, 2) + '\n');
-  else for (const g of grants) process.stdout.write(`${g.id}\t${g.state}\t${g.kind}\t${g.userBadge}\t${g.role}\t${g.clearances.join(',') || '-'}\t${g.proposedBy.badge || g.proposedBy.name}\t${g.proposedAt}\n`);
+  else
+    for (const g of grants)
+      process.stdout.write(`${g.id}\t${g.state}\t${g.kind}\t${g.userBadge}\t${g.role}\t${g.clearances.join(',') || '-'}\t${g.proposedBy.badge || g.proposedBy.name}\t${g.proposedAt}\n`);
   return EXIT.ok;
 }

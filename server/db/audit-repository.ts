@@ -22,7 +22,11 @@ export class AuditRepository extends Repository {
 
   /** Appends events already chained onto the head, in their order. */
   async append(events: AuditEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += INSERT_CHUNK) await this.db.insertInto('audit_events').values(events.slice(i, i + INSERT_CHUNK)).execute();
+    for (let i = 0; i < events.length; i += INSERT_CHUNK)
+      await this.db
+        .insertInto('audit_events')
+        .values(events.slice(i, i + INSERT_CHUNK))
+        .execute();
   }
 
   /** In chain order. */

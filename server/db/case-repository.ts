@@ -1,8 +1,6 @@
 import { type Expression, type ExpressionBuilder, type Selectable, type SqlBool, sql } from 'kysely';
 import { Repository } from './repository.ts';
-import type {
-  ActionLink, Case, CaseAction, CaseAnnotationsTable, CaseMembersTable, CaseStagesTable, GapNotesTable, LedgerEntry, Recording, Schema, Stage, User,
-} from './schema.ts';
+import type { ActionLink, Case, CaseAction, CaseAnnotationsTable, CaseMembersTable, CaseStagesTable, GapNotesTable, LedgerEntry, Recording, Schema, Stage, User } from './schema.ts';
 
 export type CaseStage = Selectable<CaseStagesTable>;
 export type CaseMember = Selectable<CaseMembersTable>;
@@ -79,7 +77,10 @@ export function linkedToAnyCase(eb: ExpressionBuilder<Schema, 'recordings'>): Ex
     .select(sql<number>`1`.as('one'))
     .where('cases.archived_at', 'is', null)
     .where((inner) => linksRecording(inner));
-  const frozen = eb.selectFrom('case_archived_links').select(sql<number>`1`.as('one')).where('case_archived_links.recording_id', '=', eb.ref('recordings.id'));
+  const frozen = eb
+    .selectFrom('case_archived_links')
+    .select(sql<number>`1`.as('one'))
+    .where('case_archived_links.recording_id', '=', eb.ref('recordings.id'));
   return eb.or([eb.exists(open), eb.exists(frozen)]);
 }
 
@@ -121,7 +122,12 @@ export class CaseRepository extends Repository {
    * SQLite's one writer).
    */
   async claimUnarchived(id: string): Promise<boolean> {
-    const claimed = await this.db.updateTable('cases').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id).where('archived_at', 'is', null).executeTakeFirst();
+    const claimed = await this.db
+      .updateTable('cases')
+      .set((eb) => ({ id: eb.ref('id') }))
+      .where('id', '=', id)
+      .where('archived_at', 'is', null)
+      .executeTakeFirst();
     return Number(claimed.numUpdatedRows) === 1;
   }
 
@@ -248,7 +254,10 @@ export class CaseRepository extends Repository {
   /** Records what the links resolve to at archiving as the case's links from then on. */
   async freezeLinks(caseId: string, links: LinkedRecording[]): Promise<void> {
     if (links.length === 0) return;
-    await this.db.insertInto('case_archived_links').values(links.map((l) => ({ case_id: caseId, action_id: l.actionId, link_id: l.linkId, recording_id: l.recordingId }))).execute();
+    await this.db
+      .insertInto('case_archived_links')
+      .values(links.map((l) => ({ case_id: caseId, action_id: l.actionId, link_id: l.linkId, recording_id: l.recordingId })))
+      .execute();
   }
 
   /** Whether the badge is a reviewer member of a case that links the recording. */

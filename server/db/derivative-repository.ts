@@ -9,6 +9,10 @@ export class DerivativeRepository extends Repository {
 
   /** Write-once: a product another run recorded first stays. */
   async add(row: Derivative): Promise<void> {
-    await this.db.insertInto('derivatives').values(row).onConflict((oc) => oc.doNothing()).execute();
+    await this.db
+      .insertInto('derivatives')
+      .values(row)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 }

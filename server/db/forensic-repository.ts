@@ -11,9 +11,12 @@ export class ForensicRepository extends Repository {
   /** The recording's replay sessions, with their viewers' names and badges. */
   async replaySessionsOf(recordingId: string): Promise<(Pick<PlaybackSession, 'id' | 'user_id' | 'created_at'> & Pick<User, 'name' | 'badge'>)[]> {
     return this.db
-      .selectFrom('playback_sessions').innerJoin('users', 'users.id', 'playback_sessions.user_id')
+      .selectFrom('playback_sessions')
+      .innerJoin('users', 'users.id', 'playback_sessions.user_id')
       .select(['playback_sessions.id', 'playback_sessions.user_id', 'playback_sessions.created_at', 'users.name', 'users.badge'])
-      .where('playback_sessions.recording_id', '=', recordingId).where('playback_sessions.kind', '=', 'replay').execute();
+      .where('playback_sessions.recording_id', '=', recordingId)
+      .where('playback_sessions.kind', '=', 'replay')
+      .execute();
   }
 
   /** The recording's party copies. */

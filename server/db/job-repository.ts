@@ -21,10 +21,7 @@ export class JobRepository extends Repository {
     const body = JSON.stringify(jobPayloads[kind].parse(payload));
     // The job's row first: outside a transaction, a relay could otherwise hand a job to a worker
     // before its row exists, and the worker would set it aside as another installation's.
-    await this.db
-      .insertInto('jobs')
-      .values({ id, kind, subject, state: 'waiting', progress: 0, runs: 0, error: null, result: null, created_at: at, updated_at: at })
-      .execute();
+    await this.db.insertInto('jobs').values({ id, kind, subject, state: 'waiting', progress: 0, runs: 0, error: null, result: null, created_at: at, updated_at: at }).execute();
     await this.db.insertInto('outbox').values({ id, kind, payload: body, priority: JOB_PRIORITY[kind], created_at: at, enqueued_at: null }).execute();
     return id;
   }
@@ -85,11 +82,7 @@ export class JobRepository extends Repository {
   }
 
   async markRelayed(ids: string[]): Promise<void> {
-    await this.db
-      .updateTable('outbox')
-      .set({ enqueued_at: new Date().toISOString() })
-      .where('id', 'in', ids)
-      .execute();
+    await this.db.updateTable('outbox').set({ enqueued_at: new Date().toISOString() }).where('id', 'in', ids).execute();
   }
 
   /** Outbox rows the queue took whose jobs still wait, by id after `after`: the ones Redis may have lost. */

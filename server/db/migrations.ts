@@ -11,15 +11,11 @@ const CASE_APPEND_ONLY_TABLES = ['gap_notes', 'case_annotations'];
 async function makeAppendOnly(db: Kysely<unknown>, dialect: Dialect, table: string): Promise<void> {
   if (dialect === 'sqlite') {
     for (const op of ['UPDATE', 'DELETE']) {
-      await sql
-        .raw(`CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END`)
-        .execute(db);
+      await sql.raw(`CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END`).execute(db);
     }
     return;
   }
-  await sql
-    .raw(`CREATE OR REPLACE FUNCTION liuhen_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql`)
-    .execute(db);
+  await sql.raw(`CREATE OR REPLACE FUNCTION liuhen_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql`).execute(db);
   await sql.raw(`CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION liuhen_append_only()`).execute(db);
 }
 
@@ -30,8 +26,19 @@ const LEDGER_APPEND_ONLY_TABLES = ['ledger_entries', 'case_archived_links', 'red
  * the live state machine update the rest (state, ended_at, counts, head, checkpoint, manifest, label).
  */
 const RECORDING_FACTS = [
-  'id', 'device_id', 'officer_badge', 'started_at', 'header_line', 'unit', 'origin', 'chain_from_recording',
-  'chain_segments_before', 'chain_gaps_before', 'clock_drift_ms', 'device_started_at', 'received_at',
+  'id',
+  'device_id',
+  'officer_badge',
+  'started_at',
+  'header_line',
+  'unit',
+  'origin',
+  'chain_from_recording',
+  'chain_segments_before',
+  'chain_gaps_before',
+  'clock_drift_ms',
+  'device_started_at',
+  'received_at',
 ];
 /** Sealing only ever adds entries: a count that shrinks or a head that moves without one is a rewrite. */
 const RECORDING_GROWING = ['entry_count', 'segment_count', 'gap_count', 'duration_ms'];
@@ -51,9 +58,7 @@ async function protectRecordings(db: Kysely<unknown>, dialect: Dialect): Promise
   const refusal = 'recordings: facts and the sealed head are append-only';
   if (dialect === 'sqlite') {
     await sql.raw(`CREATE TRIGGER recordings_no_delete BEFORE DELETE ON recordings BEGIN SELECT RAISE(ABORT, 'recordings is append-only'); END`).execute(db);
-    await sql
-      .raw(`CREATE TRIGGER recordings_no_rewrite BEFORE UPDATE ON recordings WHEN ${recordingRewriteCondition(dialect)} BEGIN SELECT RAISE(ABORT, '${refusal}'); END`)
-      .execute(db);
+    await sql.raw(`CREATE TRIGGER recordings_no_rewrite BEFORE UPDATE ON recordings WHEN ${recordingRewriteCondition(dialect)} BEGIN SELECT RAISE(ABORT, '${refusal}'); END`).execute(db);
     return;
   }
   await sql.raw(`CREATE TRIGGER recordings_append_only BEFORE DELETE OR TRUNCATE ON recordings FOR EACH STATEMENT EXECUTE FUNCTION liuhen_append_only()`).execute(db);
@@ -145,8 +150,14 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0002_viewing': {
     async up(db: Kysely<unknown>) {
       // Units own devices and recordings; the default lets spine-era rows keep working.
-      await db.schema.alterTable('devices').addColumn('unit', 'text', (c) => c.notNull().defaultTo('default')).execute();
-      await db.schema.alterTable('recordings').addColumn('unit', 'text', (c) => c.notNull().defaultTo('default')).execute();
+      await db.schema
+        .alterTable('devices')
+        .addColumn('unit', 'text', (c) => c.notNull().defaultTo('default'))
+        .execute();
+      await db.schema
+        .alterTable('recordings')
+        .addColumn('unit', 'text', (c) => c.notNull().defaultTo('default'))
+        .execute();
       await db.schema.alterTable('recordings').addColumn('confidentiality', 'text').execute();
       await db.schema
         .createTable('users')
@@ -204,9 +215,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       for (const column of ['last_seen_at', 'health_at', 'health_flags', 'error', 'error_at']) await db.schema.alterTable('devices').addColumn(column, 'text').execute();
       for (const column of ['battery_pct', 'storage_free_mb', 'clock_drift_ms']) await db.schema.alterTable('devices').addColumn(column, 'integer').execute();
       // One active bodycam per officer (004 §16), held by the database as well as the registry.
-      await sql
-        .raw(`CREATE UNIQUE INDEX devices_one_bodycam_per_officer ON devices (officer_badge) WHERE kind = 'bodycam' AND state = 'active' AND officer_badge IS NOT NULL`)
-        .execute(db);
+      await sql.raw(`CREATE UNIQUE INDEX devices_one_bodycam_per_officer ON devices (officer_badge) WHERE kind = 'bodycam' AND state = 'active' AND officer_badge IS NOT NULL`).execute(db);
       await db.schema
         .createTable('device_health_reports')
         .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id'))
@@ -219,12 +228,22 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
       await db.schema.createIndex('device_health_reports_device').on('device_health_reports').columns(['device_id', 'received_at']).execute();
 
-      await db.schema.alterTable('recordings').addColumn('origin', 'text', (c) => c.notNull().defaultTo('live')).execute();
+      await db.schema
+        .alterTable('recordings')
+        .addColumn('origin', 'text', (c) => c.notNull().defaultTo('live'))
+        .execute();
       // A roll-over recording continues the chain of the one before it (DESIGN.md "Ledger").
       await db.schema.alterTable('recordings').addColumn('chain_from_recording', 'text').execute();
-      for (const column of ['chain_segments_before', 'chain_gaps_before']) await db.schema.alterTable('recordings').addColumn(column, 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      for (const column of ['chain_segments_before', 'chain_gaps_before'])
+        await db.schema
+          .alterTable('recordings')
+          .addColumn(column, 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
       await db.schema.alterTable('recordings').addColumn('clock_drift_ms', 'integer').execute();
-      await db.schema.alterTable('recordings').addColumn('flags', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema
+        .alterTable('recordings')
+        .addColumn('flags', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
       for (const column of ['device_started_at', 'received_at', 'upload_deadline', 'late_reason', 'returned_at']) await db.schema.alterTable('recordings').addColumn(column, 'text').execute();
       await db.schema.alterTable('recordings').addColumn('late', 'integer').execute();
 
@@ -480,9 +499,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
       await db.schema.createIndex('viewing_rooms_request').on('viewing_rooms').columns(['request_id', 'created_at']).execute();
       // One active room per request, held by the database: two rooms at once would each count as one viewing.
-      await sql
-        .raw(`CREATE UNIQUE INDEX viewing_rooms_one_active ON viewing_rooms (request_id) WHERE state IN ('waiting', 'open', 'paused')`)
-        .execute(db);
+      await sql.raw(`CREATE UNIQUE INDEX viewing_rooms_one_active ON viewing_rooms (request_id) WHERE state IN ('waiting', 'open', 'paused')`).execute(db);
       // A party's playback session belongs to a room and may serve a redacted derivative.
       await db.schema.alterTable('playback_sessions').addColumn('room_id', 'text').execute();
       await db.schema.alterTable('playback_sessions').addColumn('redaction_id', 'text').execute();
@@ -521,7 +538,10 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0009_accounts': {
     async up(db: Kysely<unknown>) {
       // Accounts made before keep the password they have: it was not one an administrator was shown.
-      await db.schema.alterTable('users').addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('users')
+        .addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('users').addColumn('last_sign_in_at', 'text').execute();
       await db.schema.alterTable('auth_sessions').addColumn('last_active_at', 'text').execute();
       await db.schema
@@ -604,7 +624,9 @@ async function protectExpiries(db: Kysely<unknown>, dialect: Dialect): Promise<v
   }
   await sql.raw(`CREATE TRIGGER recording_expiries_append_only BEFORE DELETE OR TRUNCATE ON recording_expiries FOR EACH STATEMENT EXECUTE FUNCTION liuhen_append_only()`).execute(db);
   await sql
-    .raw(`CREATE OR REPLACE FUNCTION liuhen_expiry_no_rewrite() RETURNS trigger AS $$ BEGIN IF ${rewrite} THEN RAISE EXCEPTION '${refusal} (%)', OLD.recording_id; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`)
+    .raw(
+      `CREATE OR REPLACE FUNCTION liuhen_expiry_no_rewrite() RETURNS trigger AS $$ BEGIN IF ${rewrite} THEN RAISE EXCEPTION '${refusal} (%)', OLD.recording_id; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+    )
     .execute(db);
   await sql.raw(`CREATE TRIGGER recording_expiries_no_rewrite BEFORE UPDATE ON recording_expiries FOR EACH ROW EXECUTE FUNCTION liuhen_expiry_no_rewrite()`).execute(db);
 }

@@ -29,7 +29,11 @@ export class PartyRepository extends Repository {
   }
 
   async requests(ids: string[]): Promise<PartyRequest[]> {
-    return this.db.selectFrom('party_requests').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+    return this.db
+      .selectFrom('party_requests')
+      .selectAll()
+      .where('id', 'in', [...new Set(ids)])
+      .execute();
   }
 
   /** The newest 200 requests of a party, or of a unit, optionally in one state. */
@@ -46,7 +50,10 @@ export class PartyRepository extends Repository {
 
   /** The recordings the request asks for, not yet decided on. */
   async addAsked(requestId: string, recordingIds: string[]): Promise<void> {
-    await this.db.insertInto('party_request_recordings').values(recordingIds.map((id) => ({ request_id: requestId, recording_id: id, approved: null, redaction_id: null, confidentiality_at_decision: null }))).execute();
+    await this.db
+      .insertInto('party_request_recordings')
+      .values(recordingIds.map((id) => ({ request_id: requestId, recording_id: id, approved: null, redaction_id: null, confidentiality_at_decision: null })))
+      .execute();
   }
 
   /** Writes the decision on a pending request; false when it was decided already. */
@@ -56,23 +63,33 @@ export class PartyRepository extends Repository {
   }
 
   async decideRecording(requestId: string, s: ScopeDecision): Promise<void> {
-    await this.db.updateTable('party_request_recordings').set({ approved: s.approved ? 1 : 0, redaction_id: s.redactionId ?? null, confidentiality_at_decision: s.confidentiality })
-      .where('request_id', '=', requestId).where('recording_id', '=', s.recordingId).execute();
+    await this.db
+      .updateTable('party_request_recordings')
+      .set({ approved: s.approved ? 1 : 0, redaction_id: s.redactionId ?? null, confidentiality_at_decision: s.confidentiality })
+      .where('request_id', '=', requestId)
+      .where('recording_id', '=', s.recordingId)
+      .execute();
   }
 
   /** The recordings a request asks for, with their labels now. */
   async labelsAsked(requestId: string): Promise<{ id: string; confidentiality: Confidentiality | null }[]> {
     return this.db
-      .selectFrom('party_request_recordings').innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
-      .select(['recordings.id', 'recordings.confidentiality']).where('request_id', '=', requestId).execute();
+      .selectFrom('party_request_recordings')
+      .innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
+      .select(['recordings.id', 'recordings.confidentiality'])
+      .where('request_id', '=', requestId)
+      .execute();
   }
 
   /** The decision on one recording of a request, with the recording's label now. */
   async scopeOf(requestId: string, recordingId: string) {
     return this.db
-      .selectFrom('party_request_recordings').innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
+      .selectFrom('party_request_recordings')
+      .innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
       .select(['party_request_recordings.approved', 'party_request_recordings.redaction_id', 'party_request_recordings.confidentiality_at_decision', 'recordings.confidentiality'])
-      .where('request_id', '=', requestId).where('recording_id', '=', recordingId).executeTakeFirst();
+      .where('request_id', '=', requestId)
+      .where('recording_id', '=', recordingId)
+      .executeTakeFirst();
   }
 
   /** The recordings a request asks for as they are shown, oldest first, with the decision on each. */
@@ -82,10 +99,18 @@ export class PartyRepository extends Repository {
       .innerJoin('recordings', 'recordings.id', 'party_request_recordings.recording_id')
       .leftJoin('devices', 'devices.id', 'recordings.device_id')
       .select([
-        'recordings.id', 'recordings.started_at', 'recordings.duration_ms', 'recordings.confidentiality', 'recordings.state',
-        'devices.name as device_name', 'party_request_recordings.approved', 'party_request_recordings.redaction_id',
+        'recordings.id',
+        'recordings.started_at',
+        'recordings.duration_ms',
+        'recordings.confidentiality',
+        'recordings.state',
+        'devices.name as device_name',
+        'party_request_recordings.approved',
+        'party_request_recordings.redaction_id',
       ])
-      .where('request_id', '=', requestId).orderBy('recordings.started_at').execute();
+      .where('request_id', '=', requestId)
+      .orderBy('recordings.started_at')
+      .execute();
   }
 
   /** Those of the recordings that belong to the unit. */
@@ -137,18 +162,24 @@ export class PartyRepository extends Repository {
   /** The newest 200 rooms of the unit in the states, by the requests they were made under. */
   async roomsOfUnit(unit: string, states: RoomState[]): Promise<ViewingRoom[]> {
     return this.db
-      .selectFrom('viewing_rooms').innerJoin('party_requests', 'party_requests.id', 'viewing_rooms.request_id')
+      .selectFrom('viewing_rooms')
+      .innerJoin('party_requests', 'party_requests.id', 'viewing_rooms.request_id')
       .selectAll('viewing_rooms')
-      .where('party_requests.unit', '=', unit).where('viewing_rooms.state', 'in', states)
-      .orderBy('viewing_rooms.created_at', 'desc').limit(200).execute();
+      .where('party_requests.unit', '=', unit)
+      .where('viewing_rooms.state', 'in', states)
+      .orderBy('viewing_rooms.created_at', 'desc')
+      .limit(200)
+      .execute();
   }
 
   /** The requests (by id, once per room) with an active room whose window closed by `at`. */
   async requestsWithRoomsDue(at: string): Promise<string[]> {
     const rows = await this.db
-      .selectFrom('viewing_rooms').innerJoin('party_requests', 'party_requests.id', 'viewing_rooms.request_id')
+      .selectFrom('viewing_rooms')
+      .innerJoin('party_requests', 'party_requests.id', 'viewing_rooms.request_id')
       .select('viewing_rooms.request_id')
-      .where('viewing_rooms.state', 'in', ACTIVE_ROOM_STATES).where('party_requests.window_until', '<=', at)
+      .where('viewing_rooms.state', 'in', ACTIVE_ROOM_STATES)
+      .where('party_requests.window_until', '<=', at)
       .execute();
     return rows.map((r) => r.request_id);
   }

@@ -28,15 +28,23 @@ export class PlaybackRepository extends Repository {
 
   /** Whether the recording is shared with the user and the share has not ended by `now`. */
   async isSharedWith(recordingId: string, userId: string, now: string): Promise<boolean> {
-    const share = await this.db.selectFrom('recording_shares').select('user_id').where('recording_id', '=', recordingId).where('user_id', '=', userId)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])).executeTakeFirst();
+    const share = await this.db
+      .selectFrom('recording_shares')
+      .select('user_id')
+      .where('recording_id', '=', recordingId)
+      .where('user_id', '=', userId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .executeTakeFirst();
     return !!share;
   }
 
   /** Shares the recording with the user; sharing again sets the new period. */
   async share(recordingId: string, userId: string, row: { shared_by: string; shared_at: string; expires_at: string | null }): Promise<void> {
-    await this.db.insertInto('recording_shares').values({ recording_id: recordingId, user_id: userId, ...row })
-      .onConflict((oc) => oc.columns(['recording_id', 'user_id']).doUpdateSet(row)).execute();
+    await this.db
+      .insertInto('recording_shares')
+      .values({ recording_id: recordingId, user_id: userId, ...row })
+      .onConflict((oc) => oc.columns(['recording_id', 'user_id']).doUpdateSet(row))
+      .execute();
   }
 
   /** Whom a share names: by user id, or else by badge. */
@@ -47,8 +55,7 @@ export class PlaybackRepository extends Repository {
 
   /** Whether the user has a session signed in and not expired by `now`. */
   async isSignedIn(userId: string, now: string): Promise<boolean> {
-    const live = await this.db.selectFrom('auth_sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null)
-      .where('refresh_expires_at', '>', now).executeTakeFirst();
+    const live = await this.db.selectFrom('auth_sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).where('refresh_expires_at', '>', now).executeTakeFirst();
     return live !== undefined;
   }
 
@@ -64,16 +71,24 @@ export class PlaybackRepository extends Repository {
   /** An entry with its recording's device and flags. */
   async sealedEntry(recordingId: string, idx: number) {
     return this.db
-      .selectFrom('ledger_entries').innerJoin('recordings', 'recordings.id', 'ledger_entries.recording_id')
+      .selectFrom('ledger_entries')
+      .innerJoin('recordings', 'recordings.id', 'ledger_entries.recording_id')
       .select(['recordings.device_id', 'recordings.flags', 'ledger_entries.object_key', 'ledger_entries.sha256', 'ledger_entries.kind'])
-      .where('ledger_entries.recording_id', '=', recordingId).where('ledger_entries.idx', '=', idx).executeTakeFirst();
+      .where('ledger_entries.recording_id', '=', recordingId)
+      .where('ledger_entries.idx', '=', idx)
+      .executeTakeFirst();
   }
 
   /** Segments and gaps (notices are not media), in ledger order, from entry `fromIdx` on if given. */
   async mediaEntries(recordingId: string, fromIdx?: number): Promise<Pick<LedgerEntry, 'idx' | 'kind' | 'start_at' | 'duration_ms'>[]> {
     return this.db
-      .selectFrom('ledger_entries').select(['idx', 'kind', 'start_at', 'duration_ms'])
-      .where('recording_id', '=', recordingId).where('kind', '!=', 'notice').$if(fromIdx !== undefined, (q) => q.where('idx', '>=', fromIdx!)).orderBy('idx').execute();
+      .selectFrom('ledger_entries')
+      .select(['idx', 'kind', 'start_at', 'duration_ms'])
+      .where('recording_id', '=', recordingId)
+      .where('kind', '!=', 'notice')
+      .$if(fromIdx !== undefined, (q) => q.where('idx', '>=', fromIdx!))
+      .orderBy('idx')
+      .execute();
   }
 
   /** Sizes and durations of the recording's entries `idxs`. */
@@ -83,14 +98,22 @@ export class PlaybackRepository extends Repository {
 
   async derivative(recordingId: string, idx: number, kind: DerivativeKind): Promise<StoredVariant | undefined> {
     return this.db
-      .selectFrom('derivatives').select(['object_key', 'sha256', 'source_sha256'])
-      .where('recording_id', '=', recordingId).where('idx', '=', idx).where('kind', '=', kind).executeTakeFirst();
+      .selectFrom('derivatives')
+      .select(['object_key', 'sha256', 'source_sha256'])
+      .where('recording_id', '=', recordingId)
+      .where('idx', '=', idx)
+      .where('kind', '=', kind)
+      .executeTakeFirst();
   }
 
   async redactedSegment(redactionId: string, idx: number, variant: RedactedVariant): Promise<StoredVariant | undefined> {
     return this.db
-      .selectFrom('redacted_segments').select(['object_key', 'sha256', 'source_sha256'])
-      .where('redaction_id', '=', redactionId).where('idx', '=', idx).where('variant', '=', variant).executeTakeFirst();
+      .selectFrom('redacted_segments')
+      .select(['object_key', 'sha256', 'source_sha256'])
+      .where('redaction_id', '=', redactionId)
+      .where('idx', '=', idx)
+      .where('variant', '=', variant)
+      .executeTakeFirst();
   }
 
   /** The recording's segments from `fromIdx` on that have a 360p rendition. */
@@ -118,23 +141,37 @@ export class PlaybackRepository extends Repository {
 
   /** The device's two newest live recordings, newest first. */
   async newestLiveRecordings(deviceId: string): Promise<Recording[]> {
-    return this.db
-      .selectFrom('recordings').selectAll().where('device_id', '=', deviceId).where('origin', '=', 'live')
-      .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(2).execute();
+    return this.db.selectFrom('recordings').selectAll().where('device_id', '=', deviceId).where('origin', '=', 'live').orderBy('started_at', 'desc').orderBy('id', 'desc').limit(2).execute();
   }
 
   /** The index of the recording's `nth` segment counted from its newest (1: the newest). */
   async nthNewestSegment(recordingId: string, nth: number): Promise<number | undefined> {
-    return (await this.db
-      .selectFrom('ledger_entries').select('idx').where('recording_id', '=', recordingId).where('kind', '=', 'segment')
-      .orderBy('idx', 'desc').offset(nth - 1).limit(1).executeTakeFirst())?.idx;
+    return (
+      await this.db
+        .selectFrom('ledger_entries')
+        .select('idx')
+        .where('recording_id', '=', recordingId)
+        .where('kind', '=', 'segment')
+        .orderBy('idx', 'desc')
+        .offset(nth - 1)
+        .limit(1)
+        .executeTakeFirst()
+    )?.idx;
   }
 
   /** The recording's first segment at or after entry `fromIdx`. */
   async firstSegmentFrom(recordingId: string, fromIdx: number): Promise<number | undefined> {
-    return (await this.db
-      .selectFrom('ledger_entries').select('idx').where('recording_id', '=', recordingId).where('kind', '=', 'segment')
-      .where('idx', '>=', fromIdx).orderBy('idx').limit(1).executeTakeFirst())?.idx;
+    return (
+      await this.db
+        .selectFrom('ledger_entries')
+        .select('idx')
+        .where('recording_id', '=', recordingId)
+        .where('kind', '=', 'segment')
+        .where('idx', '>=', fromIdx)
+        .orderBy('idx')
+        .limit(1)
+        .executeTakeFirst()
+    )?.idx;
   }
 
   /** The stream counts of the recording's entries up to and including `idx`. */

@@ -54,19 +54,24 @@ export class RecordingRepository extends Repository {
     const q = this.db
       .selectFrom('recordings')
       .leftJoin('devices', 'devices.id', 'recordings.device_id')
-      .leftJoin('recording_shares', (j) => j.onRef('recording_shares.recording_id', '=', 'recordings.id').on('recording_shares.user_id', '=', viewer.id)
-        .on((eb) => eb.or([eb('recording_shares.expires_at', 'is', null), eb('recording_shares.expires_at', '>', now)])))
+      .leftJoin('recording_shares', (j) =>
+        j
+          .onRef('recording_shares.recording_id', '=', 'recordings.id')
+          .on('recording_shares.user_id', '=', viewer.id)
+          .on((eb) => eb.or([eb('recording_shares.expires_at', 'is', null), eb('recording_shares.expires_at', '>', now)])),
+      )
       .selectAll('recordings')
       .select(['devices.name as device_name', 'recording_shares.user_id as shared_with'])
       .orderBy('recordings.started_at', 'desc')
       .limit(500);
     // A reviewer's case links stay in the database as a subquery: fetched as ids they could
     // outrun the parameters one query may carry.
-    return (viewer.role === 'reviewer'
-      ? q
-          .select((eb) => sql<number>`case when ${onCaseOf(eb, viewer.badge)} then 1 else 0 end`.as('on_case'))
-          .where((eb) => eb.or([eb('recording_shares.user_id', '=', viewer.id), onCaseOf(eb, viewer.badge)]))
-      : q.select(sql<number>`0`.as('on_case')).where('recordings.unit', '=', viewer.unit)
+    return (
+      viewer.role === 'reviewer'
+        ? q
+            .select((eb) => sql<number>`case when ${onCaseOf(eb, viewer.badge)} then 1 else 0 end`.as('on_case'))
+            .where((eb) => eb.or([eb('recording_shares.user_id', '=', viewer.id), onCaseOf(eb, viewer.badge)]))
+        : q.select(sql<number>`0`.as('on_case')).where('recordings.unit', '=', viewer.unit)
     ).execute();
   }
 
@@ -105,8 +110,14 @@ export class RecordingRepository extends Repository {
 
   /** The recording's newest entry (of `kind`, if given). */
   async lastEntry(recordingId: string, kind?: EntryKind): Promise<Pick<LedgerEntry, 'start_at' | 'duration_ms'> | undefined> {
-    return this.db.selectFrom('ledger_entries').select(['start_at', 'duration_ms']).where('recording_id', '=', recordingId)
-      .$if(kind !== undefined, (q) => q.where('kind', '=', kind!)).orderBy('idx', 'desc').limit(1).executeTakeFirst();
+    return this.db
+      .selectFrom('ledger_entries')
+      .select(['start_at', 'duration_ms'])
+      .where('recording_id', '=', recordingId)
+      .$if(kind !== undefined, (q) => q.where('kind', '=', kind!))
+      .orderBy('idx', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   /** Which of `objectKeys` the recording's ledger names. */
@@ -157,8 +168,12 @@ export class RecordingRepository extends Repository {
 
   /** Sets the label only if it is still `from`; false when it changed meanwhile. */
   async relabel(id: string, from: Confidentiality | null, to: Confidentiality | null): Promise<boolean> {
-    const set = await this.db.updateTable('recordings').set({ confidentiality: to }).where('id', '=', id)
-      .where((eb) => (from === null ? eb('confidentiality', 'is', null) : eb('confidentiality', '=', from))).executeTakeFirst();
+    const set = await this.db
+      .updateTable('recordings')
+      .set({ confidentiality: to })
+      .where('id', '=', id)
+      .where((eb) => (from === null ? eb('confidentiality', 'is', null) : eb('confidentiality', '=', from)))
+      .executeTakeFirst();
     return Number(set.numUpdatedRows) === 1;
   }
 
@@ -183,7 +198,11 @@ export class RecordingRepository extends Repository {
 
   /** The recording's highest spool part number; 0 when it has none. */
   async lastSpoolPartNo(recordingId: string): Promise<number> {
-    const last = await this.db.selectFrom('spool_parts').select((eb) => eb.fn.max('part_no').as('n')).where('recording_id', '=', recordingId).executeTakeFirst();
+    const last = await this.db
+      .selectFrom('spool_parts')
+      .select((eb) => eb.fn.max('part_no').as('n'))
+      .where('recording_id', '=', recordingId)
+      .executeTakeFirst();
     return Number(last?.n ?? 0);
   }
 

@@ -46,12 +46,21 @@ export class RedactionRepository extends Repository {
   }
 
   async markedVariant(redactionId: string, idx: number, variant: RedactedVariant): Promise<Pick<RedactedSegment, 'object_key' | 'sha256' | 'source_sha256'> | undefined> {
-    return this.db.selectFrom('redacted_segments').select(['object_key', 'sha256', 'source_sha256'])
-      .where('redaction_id', '=', redactionId).where('idx', '=', idx).where('variant', '=', variant).executeTakeFirst();
+    return this.db
+      .selectFrom('redacted_segments')
+      .select(['object_key', 'sha256', 'source_sha256'])
+      .where('redaction_id', '=', redactionId)
+      .where('idx', '=', idx)
+      .where('variant', '=', variant)
+      .executeTakeFirst();
   }
 
   /** Write-once: a variant another run recorded first stays. */
   async addSegment(row: Insertable<RedactedSegmentsTable>): Promise<void> {
-    await this.db.insertInto('redacted_segments').values(row).onConflict((oc) => oc.doNothing()).execute();
+    await this.db
+      .insertInto('redacted_segments')
+      .values(row)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 }

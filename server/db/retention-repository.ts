@@ -47,8 +47,16 @@ export class RetentionRepository extends Repository {
       .leftJoin('recording_retention', 'recording_retention.recording_id', 'recordings.id')
       .select(['recordings.id', 'recordings.ended_at', 'recording_retention.category', 'recording_retention.retain_until', 'recording_retention.extended_at'])
       .select((eb) => [
-        eb.selectFrom('derivatives').select((x) => x.fn.max('created_at').as('m')).where('derivatives.recording_id', '=', eb.ref('recordings.id')).as('derived_at'),
-        eb.selectFrom('exports').select((x) => x.fn.max('created_at').as('m')).where('exports.recording_id', '=', eb.ref('recordings.id')).as('exported_at'),
+        eb
+          .selectFrom('derivatives')
+          .select((x) => x.fn.max('created_at').as('m'))
+          .where('derivatives.recording_id', '=', eb.ref('recordings.id'))
+          .as('derived_at'),
+        eb
+          .selectFrom('exports')
+          .select((x) => x.fn.max('created_at').as('m'))
+          .where('exports.recording_id', '=', eb.ref('recordings.id'))
+          .as('exported_at'),
         eb
           .selectFrom('case_archived_links')
           .innerJoin('cases', 'cases.id', 'case_archived_links.case_id')
@@ -94,13 +102,7 @@ export class RetentionRepository extends Repository {
 
   /** Whether the recording's expiry was audited as done. */
   async expiryAudited(recordingId: string): Promise<boolean> {
-    const done = await this.db
-      .selectFrom('audit_events')
-      .select('seq')
-      .where('action', '=', 'retention.expire')
-      .where('subject', '=', recordingId)
-      .where('outcome', '=', 'ok')
-      .executeTakeFirst();
+    const done = await this.db.selectFrom('audit_events').select('seq').where('action', '=', 'retention.expire').where('subject', '=', recordingId).where('outcome', '=', 'ok').executeTakeFirst();
     return done !== undefined;
   }
 
@@ -118,13 +120,21 @@ export class RetentionRepository extends Repository {
       .leftJoin('recording_retention', 'recording_retention.recording_id', 'recordings.id')
       .leftJoin('recording_expiries', 'recording_expiries.recording_id', 'recordings.id')
       .select((eb) => [
-        'recordings.id', 'recordings.ended_at', 'recording_retention.category', 'recording_retention.retain_until', 'recording_retention.hold_reason',
-        'recording_retention.hold_by', 'recording_retention.hold_at', 'recording_expiries.rule', 'recording_expiries.period_ended_at',
-        'recording_expiries.started_at', 'recording_expiries.completed_at', 'recording_expiries.objects', 'recording_expiries.bytes',
+        'recordings.id',
+        'recordings.ended_at',
+        'recording_retention.category',
+        'recording_retention.retain_until',
+        'recording_retention.hold_reason',
+        'recording_retention.hold_by',
+        'recording_retention.hold_at',
+        'recording_expiries.rule',
+        'recording_expiries.period_ended_at',
+        'recording_expiries.started_at',
+        'recording_expiries.completed_at',
+        'recording_expiries.objects',
+        'recording_expiries.bytes',
         sql<number>`case when ${linkedToAnyCase(eb)} then 1 else 0 end`.as('linked'),
-        eb.exists(
-          eb.selectFrom('case_archived_links').select('case_archived_links.recording_id').where('case_archived_links.recording_id', '=', eb.ref('recordings.id')),
-        ).as('archived'),
+        eb.exists(eb.selectFrom('case_archived_links').select('case_archived_links.recording_id').where('case_archived_links.recording_id', '=', eb.ref('recordings.id'))).as('archived'),
       ])
       .where('recordings.id', 'in', recordingIds)
       .execute();
@@ -146,9 +156,16 @@ export class RetentionRepository extends Repository {
       .leftJoin('recording_retention', 'recording_retention.recording_id', 'recordings.id')
       .leftJoin('recording_expiries', 'recording_expiries.recording_id', 'recordings.id')
       .select((eb) => [
-        'recordings.unit', 'recordings.state', 'recordings.ended_at', 'recording_retention.hold_at', 'recording_expiries.completed_at', 'recording_expiries.bytes as freed',
+        'recordings.unit',
+        'recordings.state',
+        'recordings.ended_at',
+        'recording_retention.hold_at',
+        'recording_expiries.completed_at',
+        'recording_expiries.bytes as freed',
         sql<number>`case when ${linkedToAnyCase(eb)} then 1 else 0 end`.as('linked'),
-        sum('ledger_entries').as('sealed_bytes'), sum('derivatives').as('derived_bytes'), sum('exports').as('exported_bytes'),
+        sum('ledger_entries').as('sealed_bytes'),
+        sum('derivatives').as('derived_bytes'),
+        sum('exports').as('exported_bytes'),
       ])
       .$if(unit !== null, (q) => q.where('recordings.unit', '=', unit!))
       .execute();
@@ -162,9 +179,13 @@ export class RetentionRepository extends Repository {
    */
   async sealedBytesByDay(starts: string[], end: string, unit: string | null): Promise<Array<{ unit: string; day: number; bytes: number }>> {
     const days = starts.length;
-    const dayOf = days === 1
-      ? sql<number>`${sql.lit(0)}`
-      : sql<number>`case ${sql.join(starts.slice(1).map((start, i) => sql`when ledger_entries.sealed_at < ${start} then ${sql.lit(i)}`), sql` `)} else ${sql.lit(days - 1)} end`;
+    const dayOf =
+      days === 1
+        ? sql<number>`${sql.lit(0)}`
+        : sql<number>`case ${sql.join(
+            starts.slice(1).map((start, i) => sql`when ledger_entries.sealed_at < ${start} then ${sql.lit(i)}`),
+            sql` `,
+          )} else ${sql.lit(days - 1)} end`;
     const sealed = this.db
       .selectFrom('ledger_entries')
       .innerJoin('recordings', 'recordings.id', 'ledger_entries.recording_id')

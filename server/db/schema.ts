@@ -336,8 +336,7 @@ export type Stage = 'initiation' | 'investigation' | 'decision' | 'service' | 'a
 export const STAGES: readonly Stage[] = ['initiation', 'investigation', 'decision', 'service', 'archive'];
 /** GLOSSARY: the actions the seeds name; `application_acceptance` is the hall's 受理 (001 §5). */
 export type ActionKind =
-  | 'inspection' | 'sampling' | 'hearing' | 'seizure' | 'service_by_leaving' | 'service_by_notice'
-  | 'restoration' | 'summary_procedure' | 'inquiry' | 'application_acceptance' | 'other';
+  'inspection' | 'sampling' | 'hearing' | 'seizure' | 'service_by_leaving' | 'service_by_notice' | 'restoration' | 'summary_procedure' | 'inquiry' | 'application_acceptance' | 'other';
 /** 004 §13's list, plus free text under `other` */
 export type NotRecordedReason = 'explosive_area' | 'state_secret' | 'trade_secret' | 'privacy' | 'other';
 

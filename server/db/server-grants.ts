@@ -8,14 +8,40 @@ import { type Kysely, sql } from 'kysely';
  * The ledger (recordings' facts, ledger_entries, …) and the audit are absent on purpose.
  */
 const UPDATED_TABLES = [
-  'account_grants', 'auth_sessions', 'case_actions', 'case_stages', 'cases', 'devices', 'exports', 'jobs', 'outbox',
-  'party_request_recordings', 'party_requests', 'recording_expiries', 'recording_retention', 'recording_shares', 'redactions', 'spool_parts', 'uploads',
-  'users', 'viewing_rooms',
+  'account_grants',
+  'auth_sessions',
+  'case_actions',
+  'case_stages',
+  'cases',
+  'devices',
+  'exports',
+  'jobs',
+  'outbox',
+  'party_request_recordings',
+  'party_requests',
+  'recording_expiries',
+  'recording_retention',
+  'recording_shares',
+  'redactions',
+  'spool_parts',
+  'uploads',
+  'users',
+  'viewing_rooms',
 ];
 /** The columns of a recording the sealer and the live state machine move on; the rest are facts. */
 const UPDATED_RECORDING_COLUMNS = [
-  'state', 'ended_at', 'head_link', 'entry_count', 'segment_count', 'gap_count', 'duration_ms',
-  'pending_gap_cause', 'interrupted_at', 'checkpointed_count', 'manifest_key', 'confidentiality',
+  'state',
+  'ended_at',
+  'head_link',
+  'entry_count',
+  'segment_count',
+  'gap_count',
+  'duration_ms',
+  'pending_gap_cause',
+  'interrupted_at',
+  'checkpointed_count',
+  'manifest_key',
+  'confidentiality',
 ];
 /** Expired uploads are forgotten; nothing else is ever deleted. */
 const DELETED_TABLES = ['uploads'];

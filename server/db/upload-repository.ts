@@ -30,13 +30,7 @@ export class UploadRepository extends Repository {
 
   /** Counts bytes `from`–`to` in, unless the upload moved meanwhile; false when it did. */
   async received(id: string, from: number, to: number, state: 'receiving' | 'processing', at: string): Promise<boolean> {
-    const updated = await this.db
-      .updateTable('uploads')
-      .set({ offset: to, state, updated_at: at })
-      .where('id', '=', id)
-      .where('offset', '=', from)
-      .where('state', '=', 'receiving')
-      .executeTakeFirst();
+    const updated = await this.db.updateTable('uploads').set({ offset: to, state, updated_at: at }).where('id', '=', id).where('offset', '=', from).where('state', '=', 'receiving').executeTakeFirst();
     return Number(updated.numUpdatedRows) === 1;
   }
 
@@ -58,12 +52,7 @@ export class UploadRepository extends Repository {
 
   /** Removes an idle upload unless a byte arrived since `updatedAt`; false when one did. */
   async expire(id: string, updatedAt: string): Promise<boolean> {
-    const removed = await this.db
-      .deleteFrom('uploads')
-      .where('id', '=', id)
-      .where('state', '=', 'receiving')
-      .where('updated_at', '=', updatedAt)
-      .executeTakeFirst();
+    const removed = await this.db.deleteFrom('uploads').where('id', '=', id).where('state', '=', 'receiving').where('updated_at', '=', updatedAt).executeTakeFirst();
     return Number(removed.numDeletedRows) === 1;
   }
 

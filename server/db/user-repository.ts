@@ -43,7 +43,11 @@ export class UserRepository extends Repository {
 
   /** A new password hash ends any count of failed attempts and any slow-down. */
   async setPassword(id: string, hash: string, oneTime: boolean): Promise<void> {
-    await this.db.updateTable('users').set({ password_hash: hash, must_change_password: oneTime ? 1 : 0, failed_attempts: 0, locked_until: null }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('users')
+      .set({ password_hash: hash, must_change_password: oneTime ? 1 : 0, failed_attempts: 0, locked_until: null })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** The hashes of the account's newest `n` passwords. */
@@ -63,7 +67,12 @@ export class UserRepository extends Repository {
       .updateTable('users')
       .set((eb) => ({
         failed_attempts: eb('failed_attempts', '+', 1),
-        locked_until: eb.case().when('failed_attempts', '>=', slowAfter - 1).then(slowUntil).else(eb.ref('locked_until')).end(),
+        locked_until: eb
+          .case()
+          .when('failed_attempts', '>=', slowAfter - 1)
+          .then(slowUntil)
+          .else(eb.ref('locked_until'))
+          .end(),
       }))
       .where('id', '=', id)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))

@@ -74,12 +74,21 @@ export class DeviceHealth {
       if (!device) throw new DeviceNotFound(deviceId);
       await tx.reportHealth(
         {
-          device_id: deviceId, received_at: at, device_time: report.deviceTime, clock_drift_ms: assessment.clockDriftMs,
-          battery_pct: report.batteryPct ?? null, storage_free_mb: report.storageFreeMb ?? null, flags: flagsJson,
+          device_id: deviceId,
+          received_at: at,
+          device_time: report.deviceTime,
+          clock_drift_ms: assessment.clockDriftMs,
+          battery_pct: report.batteryPct ?? null,
+          storage_free_mb: report.storageFreeMb ?? null,
+          flags: flagsJson,
         },
         {
-          health_at: at, last_seen_at: at, clock_drift_ms: assessment.clockDriftMs, battery_pct: report.batteryPct ?? null,
-          storage_free_mb: report.storageFreeMb ?? null, health_flags: flagsJson,
+          health_at: at,
+          last_seen_at: at,
+          clock_drift_ms: assessment.clockDriftMs,
+          battery_pct: report.batteryPct ?? null,
+          storage_free_mb: report.storageFreeMb ?? null,
+          health_flags: flagsJson,
         },
       );
       return healthFlagsOf(device);
@@ -87,7 +96,12 @@ export class DeviceHealth {
     const flagsChanged = before.join() !== assessment.flags.join();
     if (flagsChanged) {
       await this.audit.record({
-        actor: `device:${deviceId}`, action: 'device.health', subject: deviceId, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent,
+        actor: `device:${deviceId}`,
+        action: 'device.health',
+        subject: deviceId,
+        outcome: 'ok',
+        address: ctx.address,
+        userAgent: ctx.userAgent,
         detail: { from: before, to: assessment.flags, clockDriftMs: assessment.clockDriftMs, batteryPct: report.batteryPct ?? null, storageFreeMb: report.storageFreeMb ?? null },
       });
     }

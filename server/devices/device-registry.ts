@@ -16,16 +16,17 @@ import { badgeSchema } from '../badges.ts';
 import { unitSchema } from '../units.ts';
 import { rtspColumns, rtspInputSchema } from './fixed-camera.ts';
 
-
-export const newDeviceSchema = z.object({
-  kind: z.enum(['bodycam', 'fixed']),
-  officerBadge: badgeSchema.optional(),
-  name: z.string().trim().min(1).max(100).optional(),
-  /** the unit (执法单位) that owns the device and its recordings; commanders see their unit's */
-  unit: unitSchema.default('default'),
-  /** fixed cameras are pulled over RTSP (credentials in the URL or given apart) */
-  ...rtspInputSchema.partial().shape,
-}).refine((d) => d.kind === 'fixed' || !d.rtspUrl, { message: 'only fixed cameras are pulled over RTSP', path: ['rtspUrl'] });
+export const newDeviceSchema = z
+  .object({
+    kind: z.enum(['bodycam', 'fixed']),
+    officerBadge: badgeSchema.optional(),
+    name: z.string().trim().min(1).max(100).optional(),
+    /** the unit (执法单位) that owns the device and its recordings; commanders see their unit's */
+    unit: unitSchema.default('default'),
+    /** fixed cameras are pulled over RTSP (credentials in the URL or given apart) */
+    ...rtspInputSchema.partial().shape,
+  })
+  .refine((d) => d.kind === 'fixed' || !d.rtspUrl, { message: 'only fixed cameras are pulled over RTSP', path: ['rtspUrl'] });
 export type NewDevice = z.input<typeof newDeviceSchema>;
 
 export const assignmentSchema = z.object({ officerBadge: badgeSchema });

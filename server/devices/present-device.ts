@@ -20,8 +20,15 @@ export interface DeviceView {
 
 export function presentDevice(d: Device): DeviceView {
   return {
-    id: d.id, kind: d.kind, name: d.name, officerBadge: d.officer_badge, unit: d.unit, state: d.state, lastSeenAt: d.last_seen_at,
+    id: d.id,
+    kind: d.kind,
+    name: d.name,
+    officerBadge: d.officer_badge,
+    unit: d.unit,
+    state: d.state,
+    lastSeenAt: d.last_seen_at,
     health: { at: d.health_at, batteryPct: d.battery_pct, storageFreeMb: d.storage_free_mb, clockDriftMs: d.clock_drift_ms, flags: healthFlagsOf(d) },
-    error: d.error, rtspUrl: d.rtsp_url,
+    error: d.error,
+    rtspUrl: d.rtsp_url,
   };
 }

@@ -21,7 +21,12 @@ import { idSchema } from '../ids.ts';
 
 /** Printable text only: it is burned into the picture and printed in the audit log. */
 const printable = (max: number) =>
-  z.string().trim().min(1).max(max).regex(/^[^\p{C}]+$/u, 'no control characters');
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{C}]+$/u, 'no control characters');
 
 export const exportRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('package') }).strict(),
@@ -61,7 +66,13 @@ export interface PartyCopyOrigin {
 }
 
 /** The role was decided by the caller (policy.mayExport over HTTP; the command line is the operator's; party-policy.mayCopy for a party). */
-export async function createExport(deps: { exports: ExportRepository; audit: AuditLog }, recording: Recording, input: unknown, by: Requester, origin?: PartyCopyOrigin): Promise<{ exportId: string; jobId: string }> {
+export async function createExport(
+  deps: { exports: ExportRepository; audit: AuditLog },
+  recording: Recording,
+  input: unknown,
+  by: Requester,
+  origin?: PartyCopyOrigin,
+): Promise<{ exportId: string; jobId: string }> {
   const request = exportRequestSchema.parse(input);
   const audited = { actor: by.actor, action: 'export.request' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
   const redactionId = request.kind === 'party_copy' ? (origin?.redactionId ?? null) : null;
@@ -78,12 +89,28 @@ export async function createExport(deps: { exports: ExportRepository; audit: Aud
   const jobId = await deps.exports.transaction(async (exports) => {
     const job = await exports.beside(JobRepository).enqueue(request.kind === 'package' ? 'export.package' : 'export.party_copy', { exportId }, exportId);
     const row: Export = {
-      id: exportId, kind: request.kind, recording_id: recording.id, requested_by: by.actor, recipient, approval_no: approvalNo,
-      redaction_id: redactionId, request_id: origin?.requestId ?? null, job_id: job, object_key: null, sha256: null, size: null, created_at: new Date().toISOString(),
+      id: exportId,
+      kind: request.kind,
+      recording_id: recording.id,
+      requested_by: by.actor,
+      recipient,
+      approval_no: approvalNo,
+      redaction_id: redactionId,
+      request_id: origin?.requestId ?? null,
+      job_id: job,
+      object_key: null,
+      sha256: null,
+      size: null,
+      created_at: new Date().toISOString(),
     };
     await exports.add(row);
     return job;
   });
-  await deps.audit.record({ ...audited, outcome: 'ok', sessionId: exportId, detail: { exportId, jobId, kind: request.kind, recipient, approvalNo, ...(origin ? { requestId: origin.requestId, redactionId } : {}) } });
+  await deps.audit.record({
+    ...audited,
+    outcome: 'ok',
+    sessionId: exportId,
+    detail: { exportId, jobId, kind: request.kind, recipient, approvalNo, ...(origin ? { requestId: origin.requestId, redactionId } : {}) },
+  });
   return { exportId, jobId };
 }

@@ -98,7 +98,10 @@ function searchBand(leak: Float32Array[], originals: Float32Array[]): { lo: numb
     found.push(best);
   }
   const median = [...found.map((f) => f.cost)].sort((a, b) => a - b)[found.length >> 1]!;
-  const good = found.filter((f) => f.cost <= 2 * median + 1).map((f) => f.at).sort((a, b) => a - b);
+  const good = found
+    .filter((f) => f.cost <= 2 * median + 1)
+    .map((f) => f.at)
+    .sort((a, b) => a - b);
   // Between two samples the original moves on by at most STEPS.ahead frames per leak frame.
   const margin = STEPS.ahead * every + 16;
   let [lo, hi] = [good[0]! - margin, good.at(-1)! + margin];

@@ -61,10 +61,12 @@ export function searchGeometry(leak: Uint8Array[], originals: Float32Array[]): G
   let candidates = sampled.map(() => originals.filter((_, m) => m % every === 0));
   const score = (g: Geometry) => {
     const map = gridMap(g);
-    return sampled.reduce((sum, frame, i) => {
-      const mine = mapped(frame, map);
-      return sum + Math.min(...candidates[i]!.map((o) => clippedCost(mine, o)));
-    }, 0) / n;
+    return (
+      sampled.reduce((sum, frame, i) => {
+        const mine = mapped(frame, map);
+        return sum + Math.min(...candidates[i]!.map((o) => clippedCost(mine, o)));
+      }, 0) / n
+    );
   };
   const search = descent(IDENTITY, score);
   // Each axis over the grid, the other held (x twice: before and after y is known), mirrored or not.
@@ -75,7 +77,11 @@ export function searchGeometry(leak: Uint8Array[], originals: Float32Array[]): G
   const map = gridMap(search.best.geometry);
   candidates = sampled.map((frame) => {
     const mine = mapped(frame, map);
-    return originals.map((o) => ({ o, cost: clippedCost(mine, o) })).sort((a, b) => a.cost - b.cost).slice(0, SHORTLIST).map((c) => c.o);
+    return originals
+      .map((o) => ({ o, cost: clippedCost(mine, o) }))
+      .sort((a, b) => a.cost - b.cost)
+      .slice(0, SHORTLIST)
+      .map((c) => c.o);
   });
   search.rescore();
   for (const step of COARSE_STEPS) search.steps(step);
@@ -114,10 +120,19 @@ function descent(start: Geometry, score: (g: Geometry) => number) {
      * as the picture's middle matters most and one edge moved alone moves it.
      */
     steps(step: number) {
-      for (let before = Infinity; best.cost < before; ) {
+      for (let before = Infinity; best.cost < before;) {
         before = best.cost;
         for (const axis of ['x', 'y'] as const) {
-          for (const [lo, hi] of [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1], [-1, 1]] as const) {
+          for (const [lo, hi] of [
+            [1, 0],
+            [-1, 0],
+            [0, 1],
+            [0, -1],
+            [1, 1],
+            [-1, -1],
+            [1, -1],
+            [-1, 1],
+          ] as const) {
             const { scale, offset } = best.geometry[axis];
             const [from, to] = [offset + lo * step, offset + scale + hi * step];
             consider({ ...best.geometry, [axis]: { scale: to - from, offset: from } });

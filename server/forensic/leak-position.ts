@@ -36,6 +36,10 @@ export function registeredPosition(leak: Uint8Array[], reference: Originals): Le
   if (found === IDENTITY) return null;
   const rough = through(viewThrough(leak, found), reference);
   if (!rough) return null;
-  const refined = refineGeometry(leak, found, rough.alignment.pairs.map((p) => ({ leak: p.leak, original: reference.frames[p.original]! })));
+  const refined = refineGeometry(
+    leak,
+    found,
+    rough.alignment.pairs.map((p) => ({ leak: p.leak, original: reference.frames[p.original]! })),
+  );
   return through(viewThrough(leak, refined), reference) ?? rough;
 }

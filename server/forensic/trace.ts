@@ -73,8 +73,17 @@ export async function trace(deps: TraceDeps, file: string, opts: { actor: string
   const found = await locate(deps, file, opts.recordingId);
   const report = found ? await judgePosition(deps, found.reference, found.position, sha256) : notACopy(sha256);
   await deps.audit.record({
-    actor: opts.actor, action: 'forensic.trace', subject: report.recordingId, outcome: 'ok',
-    detail: { sha256, outcome: report.outcome, bitsRead: report.bitsRead, match: report.match && { kind: report.match.candidate.kind, id: report.match.candidate.id, agree: report.match.agree, of: report.match.of, falseMatch: report.match.falseMatch }, reason: report.reason },
+    actor: opts.actor,
+    action: 'forensic.trace',
+    subject: report.recordingId,
+    outcome: 'ok',
+    detail: {
+      sha256,
+      outcome: report.outcome,
+      bitsRead: report.bitsRead,
+      match: report.match && { kind: report.match.candidate.kind, id: report.match.candidate.id, agree: report.match.agree, of: report.match.of, falseMatch: report.match.falseMatch },
+      reason: report.reason,
+    },
   });
   return report;
 }
@@ -115,7 +124,10 @@ async function referenceOf(deps: TraceDeps, recordingId: string): Promise<Refere
 
 /** The marks read where the leak sits on `reference`, and whom they name; `sha256` is the leak's. */
 export async function judgePosition(deps: Pick<TraceDeps, 'forensic' | 'codewordKey'>, reference: Reference, { view, alignment }: LeakPosition, sha256: string): Promise<TraceReport> {
-  const keep = readablePixels(alignment.segments.flatMap((s) => s.pairs), view.shown);
+  const keep = readablePixels(
+    alignment.segments.flatMap((s) => s.pairs),
+    view.shown,
+  );
   const segments = alignment.segments.filter((s) => s.pairs.length > 0).map((s) => ({ idx: s.idx, ...readMark(s.pairs, keep) }));
   const bits = new Map(segments.flatMap((s) => (s.bit ? [[s.idx, s.bit] as const] : [])));
   const verdict = judge(bits, await recipientsOf(deps.forensic, reference.recordingId), (r, idx) => codewordVariant(deps.codewordKey, r.id, idx));
@@ -138,7 +150,9 @@ function whyUnnamed(segments: MarkReading[], verdict: Verdict<Recipient>): strin
   const read = segments.filter((s) => s.bit).length;
   const few = segments.filter((s) => s.unread === 'few_frames').length;
   const unclear = segments.filter((s) => s.unread === 'unclear').length;
-  const counts = `${read} of ${segments.length} segments read` + (few || unclear ? ` (${[few && `${few} with too few frames in the copy`, unclear && `${unclear} where the mark does not stand clear of the noise`].filter(Boolean).join(', ')})` : '');
+  const counts =
+    `${read} of ${segments.length} segments read` +
+    (few || unclear ? ` (${[few && `${few} with too few frames in the copy`, unclear && `${unclear} where the mark does not stand clear of the noise`].filter(Boolean).join(', ')})` : '');
   const [best, next] = verdict.ranked;
   if (read === 0) return `${counts}: the copy carries no forensic mark, or one too degraded to read`;
   if (!best) return `${counts}: nobody received marked copies of this recording`;

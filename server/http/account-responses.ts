@@ -14,9 +14,7 @@ const clearancesSchema = z.array(labelSchema.unwrap());
 const personSchema = z.object({ id: z.string(), name: z.string(), badge: z.string(), role: roleSchema, unit: z.string() }).strict();
 const mustChangePassword = z.boolean().describe('the password is one-time: until it is changed the session may only read /api/me, change the password and sign out');
 
-export const tokensSchema = z
-  .object({ accessToken: z.string(), accessExpiresAt: z.string(), refreshToken: z.string(), user: personSchema, mustChangePassword })
-  .strict();
+export const tokensSchema = z.object({ accessToken: z.string(), accessExpiresAt: z.string(), refreshToken: z.string(), user: personSchema, mustChangePassword }).strict();
 
 export const meSchema = z.object({ user: personSchema, mustChangePassword }).strict();
 

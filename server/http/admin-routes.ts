@@ -39,66 +39,116 @@ export function adminRoutes(d: ApiDeps): Router {
   const subject = async (id: string) => (await d.users.get(id)).id;
   const onUser = { caller: 'user', params: userParam } as const;
 
-  route({
-    method: 'get', path: '/users', summary: 'every account (admin, security officer, auditor)', caller: 'user', guard: read('user.list'),
-    responses: { 200: z.object({ users: z.array(userViewSchema) }).strict() },
-  }, async (_input, _req, res) => {
-    res.json({ users: await d.users.list() });
-  });
+  route(
+    {
+      method: 'get',
+      path: '/users',
+      summary: 'every account (admin, security officer, auditor)',
+      caller: 'user',
+      guard: read('user.list'),
+      responses: { 200: z.object({ users: z.array(userViewSchema) }).strict() },
+    },
+    async (_input, _req, res) => {
+      res.json({ users: await d.users.list() });
+    },
+  );
 
-  route({
-    method: 'post', path: '/users', summary: 'a new account with a one-time password (admin); a media role or a clearance waits for a security officer', caller: 'user',
-    guard: manage('user.add'), body: createBody, responses: { 201: userCreatedSchema },
-  }, async (input, _req, res) => {
-    res.status(201).json(await d.accounts.create(input.body, actor(res)));
-  });
+  route(
+    {
+      method: 'post',
+      path: '/users',
+      summary: 'a new account with a one-time password (admin); a media role or a clearance waits for a security officer',
+      caller: 'user',
+      guard: manage('user.add'),
+      body: createBody,
+      responses: { 201: userCreatedSchema },
+    },
+    async (input, _req, res) => {
+      res.status(201).json(await d.accounts.create(input.body, actor(res)));
+    },
+  );
 
-  route({
-    ...onUser, method: 'post', path: '/users/:id/grants', summary: "an account's role or clearances changed (admin): taking away at once, giving proposed",
-    guard: manage('user.grant'), body: grantBody, responses: appliedResponses,
-  }, async (input, _req, res) => {
-    const { user, grant } = await d.accounts.change(await subject(input.params.id), input.body, actor(res));
-    if (grant) res.status(202).json({ grant });
-    else res.json({ user });
-  });
+  route(
+    {
+      ...onUser,
+      method: 'post',
+      path: '/users/:id/grants',
+      summary: "an account's role or clearances changed (admin): taking away at once, giving proposed",
+      guard: manage('user.grant'),
+      body: grantBody,
+      responses: appliedResponses,
+    },
+    async (input, _req, res) => {
+      const { user, grant } = await d.accounts.change(await subject(input.params.id), input.body, actor(res));
+      if (grant) res.status(202).json({ grant });
+      else res.json({ user });
+    },
+  );
 
-  route({
-    ...onUser, method: 'post', path: '/users/:id/reset',
-    summary: "a new one-time password (admin); every session of the account ends. An account that sees media or oversees the admin: proposed, and the approving security officer receives it",
-    guard: manage('user.reset'),
-    responses: { 200: z.object({ password: z.string().describe('the one-time password, shown this once') }).strict(), 202: grantSchema },
-  }, async (input, _req, res) => {
-    const { password, grant } = await d.accounts.reset(await subject(input.params.id), actor(res));
-    if (grant) res.status(202).json({ grant });
-    else res.json({ password });
-  });
+  route(
+    {
+      ...onUser,
+      method: 'post',
+      path: '/users/:id/reset',
+      summary: 'a new one-time password (admin); every session of the account ends. An account that sees media or oversees the admin: proposed, and the approving security officer receives it',
+      guard: manage('user.reset'),
+      responses: { 200: z.object({ password: z.string().describe('the one-time password, shown this once') }).strict(), 202: grantSchema },
+    },
+    async (input, _req, res) => {
+      const { password, grant } = await d.accounts.reset(await subject(input.params.id), actor(res));
+      if (grant) res.status(202).json({ grant });
+      else res.json({ password });
+    },
+  );
 
-  route({
-    ...onUser, method: 'post', path: '/users/:id/disable', summary: 'an account disabled at once (admin); its sessions end', guard: manage('user.disable'),
-    body: disableBody, responses: { 200: userSchema },
-  }, async (input, _req, res) => {
-    const { reason } = input.body;
-    res.json({ user: await d.accounts.disable(await subject(input.params.id), reason, actor(res)) });
-  });
+  route(
+    {
+      ...onUser,
+      method: 'post',
+      path: '/users/:id/disable',
+      summary: 'an account disabled at once (admin); its sessions end',
+      guard: manage('user.disable'),
+      body: disableBody,
+      responses: { 200: userSchema },
+    },
+    async (input, _req, res) => {
+      const { reason } = input.body;
+      res.json({ user: await d.accounts.disable(await subject(input.params.id), reason, actor(res)) });
+    },
+  );
 
-  route({
-    ...onUser, method: 'post', path: '/users/:id/enable', summary: 'a disabled account enabled (admin): at once, or proposed when its role or clearances need a second person',
-    guard: manage('user.enable'), responses: appliedResponses,
-  }, async (input, _req, res) => {
-    const { user, grant } = await d.accounts.enable(await subject(input.params.id), actor(res));
-    if (grant) res.status(202).json({ grant });
-    else res.json({ user });
-  });
+  route(
+    {
+      ...onUser,
+      method: 'post',
+      path: '/users/:id/enable',
+      summary: 'a disabled account enabled (admin): at once, or proposed when its role or clearances need a second person',
+      guard: manage('user.enable'),
+      responses: appliedResponses,
+    },
+    async (input, _req, res) => {
+      const { user, grant } = await d.accounts.enable(await subject(input.params.id), actor(res));
+      if (grant) res.status(202).json({ grant });
+      else res.json({ user });
+    },
+  );
 
-  route({
-    ...onUser, method: 'get', path: '/users/:id/history', summary: "an account's sign-ins and the audit events it did or was the subject of; reading it is audited",
-    guard: read('user.history'), responses: { 200: accountHistorySchema },
-  }, async (input, req, res) => {
-    const id = await subject(input.params.id);
-    // Reading who did what is itself an access worth recording, as reading the audit log is.
-    const ctx = contextOf(req);
-    await d.audit.record({ actor: actor(res), action: 'user.history', subject: id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent });
-    res.json(await accountHistory(d.repos.audit, id));
-  });
+  route(
+    {
+      ...onUser,
+      method: 'get',
+      path: '/users/:id/history',
+      summary: "an account's sign-ins and the audit events it did or was the subject of; reading it is audited",
+      guard: read('user.history'),
+      responses: { 200: accountHistorySchema },
+    },
+    async (input, req, res) => {
+      const id = await subject(input.params.id);
+      // Reading who did what is itself an access worth recording, as reading the audit log is.
+      const ctx = contextOf(req);
+      await d.audit.record({ actor: actor(res), action: 'user.history', subject: id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent });
+      res.json(await accountHistory(d.repos.audit, id));
+    },
+  );
   return r;
 }

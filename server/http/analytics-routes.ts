@@ -39,7 +39,12 @@ export function analyticsRoutes(d: ApiDeps): Router {
     const made = await analyticsReport(d.repos, { from: q.from, to: q.to, unit }, q.groupBy, new Date());
     const ctx = contextOf(req);
     await d.audit.record({
-      actor: `user:${viewer.id}`, action, subject: unit, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent,
+      actor: `user:${viewer.id}`,
+      action,
+      subject: unit,
+      outcome: 'ok',
+      address: ctx.address,
+      userAgent: ctx.userAgent,
       detail: { groupBy: made.groupBy, from: made.from, to: made.to, unit, rows: made.rows.length },
     });
     return made;
@@ -50,14 +55,19 @@ export function analyticsRoutes(d: ApiDeps): Router {
     res.json(await report(input.query, req, res, 'analytics.read'));
   });
 
-  route({
-    ...spec, path: '/analytics.csv', summary: 'the same figures as a CSV table',
-    responses: { 200: media('text/csv', 'UTF-8 with a byte-order mark, Chinese headers, 合计 last') },
-  }, async (input, req, res) => {
-    const made = await report(input.query, req, res, 'analytics.export');
-    // Beijing days, as the period was asked for; `to` is the first day not covered.
-    const name = `liuhen-analytics-${made.groupBy}-${made.unit ?? 'all'}-${shanghaiDayOf(made.from)}-${shanghaiDayOf(made.to)}.csv`;
-    res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${name}"`).send(reportCsv(made));
-  });
+  route(
+    {
+      ...spec,
+      path: '/analytics.csv',
+      summary: 'the same figures as a CSV table',
+      responses: { 200: media('text/csv', 'UTF-8 with a byte-order mark, Chinese headers, 合计 last') },
+    },
+    async (input, req, res) => {
+      const made = await report(input.query, req, res, 'analytics.export');
+      // Beijing days, as the period was asked for; `to` is the first day not covered.
+      const name = `liuhen-analytics-${made.groupBy}-${made.unit ?? 'all'}-${shanghaiDayOf(made.from)}-${shanghaiDayOf(made.to)}.csv`;
+      res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${name}"`).send(reportCsv(made));
+    },
+  );
   return r;
 }

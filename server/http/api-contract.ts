@@ -176,7 +176,7 @@ export function openApiDocument(app: Application): object {
 
 function generate(app: Application) {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'a user\'s access token (POST /api/auth/sign-in)' });
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: "a user's access token (POST /api/auth/sign-in)" });
   registry.registerComponent('securitySchemes', 'device', { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Device <deviceId>:<credential>`, issued at registration' });
   registry.registerComponent('securitySchemes', 'signedUrl', { type: 'apiKey', in: 'query', name: 'sig', description: 'the signature of a URL a playback session handed out' });
   for (const { path, declared: spec } of mountedRoutes(app)) {

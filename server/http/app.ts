@@ -62,10 +62,7 @@ export function createHttpApp(deps: AppDeps) {
     // Playback URLs carry signatures: never hand them to another site in a Referer.
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader(
-      'Content-Security-Policy',
-      "default-src 'self'; media-src 'self' blob:; worker-src 'self' blob:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-    );
+    res.setHeader('Content-Security-Policy', "default-src 'self'; media-src 'self' blob:; worker-src 'self' blob:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
     next();
   });
   app.use(probeRoutes(deps));
@@ -84,11 +81,36 @@ export function createHttpApp(deps: AppDeps) {
   });
   api.use(express.json({ limit: '16kb', verify: refuseInvalidUtf8 }));
   // The contract holds no data: anyone may read it.
-  contract(api)({
-    method: 'get', path: '/openapi.json', summary: 'this document: the OpenAPI 3.1 contract of every declared route', caller: 'anyone',
-    responses: { 200: z.object({ openapi: z.literal('3.1.0') }).passthrough() },
-  }, (_input, req, res) => void res.json(openApiDocument(req.app)));
-  for (const routes of [authRoutes, liveRoutes, derivativeRoutes, recordingRoutes, playbackSessionRoutes, auditRoutes, adminRoutes, grantRoutes, deviceAdminRoutes, deviceRoutes, tusRoutes, exportRoutes, jobRoutes, caseRoutes, redactionRoutes, partyRoutes, analyticsRoutes]) api.use(routes(deps.api));
+  contract(api)(
+    {
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'this document: the OpenAPI 3.1 contract of every declared route',
+      caller: 'anyone',
+      responses: { 200: z.object({ openapi: z.literal('3.1.0') }).passthrough() },
+    },
+    (_input, req, res) => void res.json(openApiDocument(req.app)),
+  );
+  for (const routes of [
+    authRoutes,
+    liveRoutes,
+    derivativeRoutes,
+    recordingRoutes,
+    playbackSessionRoutes,
+    auditRoutes,
+    adminRoutes,
+    grantRoutes,
+    deviceAdminRoutes,
+    deviceRoutes,
+    tusRoutes,
+    exportRoutes,
+    jobRoutes,
+    caseRoutes,
+    redactionRoutes,
+    partyRoutes,
+    analyticsRoutes,
+  ])
+    api.use(routes(deps.api));
   api.use(retentionRoutes(deps.api));
   api.use((req) => {
     throw new RouteNotFound(req.path);
@@ -96,10 +118,14 @@ export function createHttpApp(deps: AppDeps) {
   app.use('/api', api);
 
   const play = playRoutes(deps.api);
-  app.use(PLAYBACK_PATH, (_req, res, next) => {
-    res.setHeader('Cache-Control', 'private, no-store');
-    next();
-  }, play);
+  app.use(
+    PLAYBACK_PATH,
+    (_req, res, next) => {
+      res.setHeader('Cache-Control', 'private, no-store');
+      next();
+    },
+    play,
+  );
 
   const built = fs.existsSync(PLAYER_DIST);
   // The page itself is a declared route (root-routes.ts); the files it loads are static.
@@ -120,7 +146,11 @@ function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer): void {
 /** Whether the request carries a user token or device credential that holds. */
 async function hasIdentity(req: express.Request, api: ApiDeps): Promise<boolean> {
   const token = bearerToken(req);
-  if (token) return api.auth.authenticate(token).then(() => true, () => false);
+  if (token)
+    return api.auth.authenticate(token).then(
+      () => true,
+      () => false,
+    );
   const device = deviceCredentials(req);
   return device ? api.gate.check(device.deviceId, device.credential).ok : false;
 }

@@ -36,18 +36,26 @@ export const auditEventSchema = z
 export function auditRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  route({
-    method: 'get', path: '/audit', summary: 'audit events, oldest first (auditor); reading them is audited', caller: 'user', guard: requireAuth(d.auth),
-    query: auditQuery, responses: { 200: z.object({ events: z.array(auditEventSchema) }).strict() },
-  }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    await enforce(d.audit, req, viewer, mayReadAudit(viewer), 'audit.read');
-    const q = input.query;
-    // Reading the audit log is itself an access worth recording.
-    const ctx = contextOf(req);
-    await d.audit.record({ actor: `user:${viewer.id}`, action: 'audit.read', outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, detail: q });
-    const events = await d.audit.query({ actor: q.viewer ? `user:${q.viewer}` : undefined, subject: q.recording, since: q.since, limit: q.limit });
-    res.json({ events: events.map(auditEventView) });
-  });
+  route(
+    {
+      method: 'get',
+      path: '/audit',
+      summary: 'audit events, oldest first (auditor); reading them is audited',
+      caller: 'user',
+      guard: requireAuth(d.auth),
+      query: auditQuery,
+      responses: { 200: z.object({ events: z.array(auditEventSchema) }).strict() },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      await enforce(d.audit, req, viewer, mayReadAudit(viewer), 'audit.read');
+      const q = input.query;
+      // Reading the audit log is itself an access worth recording.
+      const ctx = contextOf(req);
+      await d.audit.record({ actor: `user:${viewer.id}`, action: 'audit.read', outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent, detail: q });
+      const events = await d.audit.query({ actor: q.viewer ? `user:${q.viewer}` : undefined, subject: q.recording, since: q.since, limit: q.limit });
+      res.json({ events: events.map(auditEventView) });
+    },
+  );
   return r;
 }

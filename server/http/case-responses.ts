@@ -72,7 +72,15 @@ export const caseDetailSchema = z
           notRecordedText: z.string().nullable(),
           links: z.array(
             z
-              .object({ id: z.string(), recordingId: z.string().nullable(), deviceId: z.string().nullable(), from: z.string().nullable(), to: z.string().nullable(), linkedBy: z.string(), linkedAt: z.string() })
+              .object({
+                id: z.string(),
+                recordingId: z.string().nullable(),
+                deviceId: z.string().nullable(),
+                from: z.string().nullable(),
+                to: z.string().nullable(),
+                linkedBy: z.string(),
+                linkedAt: z.string(),
+              })
               .strict(),
           ),
           recordingIds: z.array(z.string()),

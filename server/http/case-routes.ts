@@ -7,7 +7,17 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
 import {
-  actionIdSchema, actionSchema, annotationSchema, atSchema, caseIdSchema, createCaseSchema, gapNoteSchema, linkSchema, memberSchema, reasonSchema, stageEventSchema,
+  actionIdSchema,
+  actionSchema,
+  annotationSchema,
+  atSchema,
+  caseIdSchema,
+  createCaseSchema,
+  gapNoteSchema,
+  linkSchema,
+  memberSchema,
+  reasonSchema,
+  stageEventSchema,
 } from '../cases/case-input.ts';
 import { recordingIdSchema } from '../ids.ts';
 import { verifyCaseManifest } from '../cases/case-manifest.ts';
@@ -21,9 +31,7 @@ import { type CaseFacts, mayAddMember, mayAnnotateCase, mayArchiveCase, mayEditC
 import { contract, doneSchema } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
-import {
-  actionRulesSchema, annotatedSchema, archivedSchema, caseCreatedSchema, caseDetailSchema, caseListSchema, caseVerificationSchema, createdSchema, findingsSchema,
-} from './case-responses.ts';
+import { actionRulesSchema, annotatedSchema, archivedSchema, caseCreatedSchema, caseDetailSchema, caseListSchema, caseVerificationSchema, createdSchema, findingsSchema } from './case-responses.ts';
 import { contextOf } from './request-context.ts';
 
 const caseParam = z.object({ id: caseIdSchema });
@@ -48,9 +56,12 @@ export function caseRoutes(d: ApiDeps): Router {
   /** A route about one case, its id in the path. */
   const onCase = { caller: 'user', params: caseParam } as const;
 
-  route({ method: 'get', path: '/action-rules', summary: 'the recording rules of each action kind, with the clauses that say so', caller: 'user', responses: { 200: actionRulesSchema } }, (_input, _req, res) => {
-    res.json({ rules: RECORDING_RULES, notRecordedReasons: NOT_RECORDED_REASONS, writtenReasonClauses: WRITTEN_REASON_CLAUSES });
-  });
+  route(
+    { method: 'get', path: '/action-rules', summary: 'the recording rules of each action kind, with the clauses that say so', caller: 'user', responses: { 200: actionRulesSchema } },
+    (_input, _req, res) => {
+      res.json({ rules: RECORDING_RULES, notRecordedReasons: NOT_RECORDED_REASONS, writtenReasonClauses: WRITTEN_REASON_CLAUSES });
+    },
+  );
 
   route({ method: 'get', path: '/cases', summary: 'the cases the viewer may read, newest first', caller: 'user', responses: { 200: caseListSchema } }, async (_input, _req, res) => {
     res.json({ cases: await listCases(d.repos.cases, authOf(res).viewer, new Date()) });
@@ -78,14 +89,17 @@ export function caseRoutes(d: ApiDeps): Router {
     res.json(await verifyCaseManifest(d.repos.cases, d.store, c));
   });
 
-  route({ ...onCase, method: 'post', path: '/cases/:id/members', summary: 'an officer or a reviewer added to the case', body: memberSchema, responses: { 201: doneSchema } }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    // Who may add depends on the role given: a reviewer is the custodian's to add.
-    const { role } = input.body;
-    const c = await allowed(req, input.params.id, viewer, (v, facts) => mayAddMember(v, facts, role), 'case.member.add');
-    await cases.addMember(c, input.body, by(req, viewer));
-    res.status(201).json({});
-  });
+  route(
+    { ...onCase, method: 'post', path: '/cases/:id/members', summary: 'an officer or a reviewer added to the case', body: memberSchema, responses: { 201: doneSchema } },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      // Who may add depends on the role given: a reviewer is the custodian's to add.
+      const { role } = input.body;
+      const c = await allowed(req, input.params.id, viewer, (v, facts) => mayAddMember(v, facts, role), 'case.member.add');
+      await cases.addMember(c, input.body, by(req, viewer));
+      res.status(201).json({});
+    },
+  );
 
   route({ ...onCase, method: 'post', path: '/cases/:id/stages', summary: 'a stage started or ended', body: stageEventSchema, responses: { 200: doneSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
@@ -99,23 +113,39 @@ export function caseRoutes(d: ApiDeps): Router {
     res.status(201).json({ id: action.id });
   });
 
-  route({
-    ...onCase, method: 'post', path: '/cases/:id/actions/:actionId/links', summary: "a recording, or a device's window, linked to an action",
-    params: actionParams, body: linkSchema, responses: { 201: createdSchema },
-  }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    const link = await cases.link(await allowed(req, input.params.id, viewer, mayEditCase, 'case.link'), input.params.actionId, input.body, by(req, viewer));
-    res.status(201).json({ id: link.id });
-  });
+  route(
+    {
+      ...onCase,
+      method: 'post',
+      path: '/cases/:id/actions/:actionId/links',
+      summary: "a recording, or a device's window, linked to an action",
+      params: actionParams,
+      body: linkSchema,
+      responses: { 201: createdSchema },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      const link = await cases.link(await allowed(req, input.params.id, viewer, mayEditCase, 'case.link'), input.params.actionId, input.body, by(req, viewer));
+      res.status(201).json({ id: link.id });
+    },
+  );
 
-  route({
-    ...onCase, method: 'post', path: '/cases/:id/actions/:actionId/reason', summary: 'why an action was not recorded (null clears it)',
-    params: actionParams, body: reasonSchema, responses: { 200: doneSchema },
-  }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    await cases.setReason(await allowed(req, input.params.id, viewer, mayEditCase, 'case.reason'), input.params.actionId, input.body, by(req, viewer));
-    res.json({});
-  });
+  route(
+    {
+      ...onCase,
+      method: 'post',
+      path: '/cases/:id/actions/:actionId/reason',
+      summary: 'why an action was not recorded (null clears it)',
+      params: actionParams,
+      body: reasonSchema,
+      responses: { 200: doneSchema },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      await cases.setReason(await allowed(req, input.params.id, viewer, mayEditCase, 'case.reason'), input.params.actionId, input.body, by(req, viewer));
+      res.json({});
+    },
+  );
 
   route({ ...onCase, method: 'post', path: '/cases/:id/approve-emergency', summary: "an emergency case's approval", body: atSchema, responses: { 200: doneSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
@@ -123,32 +153,49 @@ export function caseRoutes(d: ApiDeps): Router {
     res.json({});
   });
 
-  route({ ...onCase, method: 'post', path: '/cases/:id/end', summary: "the act's end: the 30 days to archive run from it", body: atSchema, responses: { 200: doneSchema } }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    await cases.end(await allowed(req, input.params.id, viewer, mayEditCase, 'case.end'), input.body, by(req, viewer));
-    res.json({});
-  });
+  route(
+    { ...onCase, method: 'post', path: '/cases/:id/end', summary: "the act's end: the 30 days to archive run from it", body: atSchema, responses: { 200: doneSchema } },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      await cases.end(await allowed(req, input.params.id, viewer, mayEditCase, 'case.end'), input.body, by(req, viewer));
+      res.json({});
+    },
+  );
 
-  route({ ...onCase, method: 'post', path: '/cases/:id/archive', summary: 'the case frozen and its signed manifest stored (custodian)', responses: { 200: archivedSchema } }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    res.json(await cases.archive(await allowed(req, input.params.id, viewer, mayArchiveCase, 'case.archive'), by(req, viewer)));
-  });
+  route(
+    { ...onCase, method: 'post', path: '/cases/:id/archive', summary: 'the case frozen and its signed manifest stored (custodian)', responses: { 200: archivedSchema } },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      res.json(await cases.archive(await allowed(req, input.params.id, viewer, mayArchiveCase, 'case.archive'), by(req, viewer)));
+    },
+  );
 
-  route({ ...onCase, method: 'post', path: '/cases/:id/annotations', summary: 'a note on the case, archived cases too', body: annotationSchema, responses: { 201: annotatedSchema } }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    res.status(201).json(await cases.annotate(await allowed(req, input.params.id, viewer, mayAnnotateCase, 'case.annotate'), input.body, by(req, viewer)));
-  });
+  route(
+    { ...onCase, method: 'post', path: '/cases/:id/annotations', summary: 'a note on the case, archived cases too', body: annotationSchema, responses: { 201: annotatedSchema } },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      res.status(201).json(await cases.annotate(await allowed(req, input.params.id, viewer, mayAnnotateCase, 'case.annotate'), input.body, by(req, viewer)));
+    },
+  );
 
-  route({
-    method: 'post', path: '/recordings/:id/gaps/:idx/note', summary: "a person's reason for a gap, written once", caller: 'user',
-    params: gapParams, body: gapNoteSchema, responses: { 201: doneSchema },
-  }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    const { id, idx } = input.params;
-    const rec = await d.repos.recordings.get(id);
-    await enforce(d.audit, req, viewer, mayNoteGap(viewer, { unit: rec.unit, officerBadge: rec.officer_badge }), 'gap.note', rec.id);
-    await noteGap(d, rec, idx, input.body, by(req, viewer));
-    res.status(201).json({});
-  });
+  route(
+    {
+      method: 'post',
+      path: '/recordings/:id/gaps/:idx/note',
+      summary: "a person's reason for a gap, written once",
+      caller: 'user',
+      params: gapParams,
+      body: gapNoteSchema,
+      responses: { 201: doneSchema },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      const { id, idx } = input.params;
+      const rec = await d.repos.recordings.get(id);
+      await enforce(d.audit, req, viewer, mayNoteGap(viewer, { unit: rec.unit, officerBadge: rec.officer_badge }), 'gap.note', rec.id);
+      await noteGap(d, rec, idx, input.body, by(req, viewer));
+      res.status(201).json({});
+    },
+  );
   return r;
 }

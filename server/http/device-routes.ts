@@ -66,32 +66,58 @@ export function deviceRoutes(d: ApiDeps): Router {
     }
   };
 
-  route({
-    method: 'post', path: '/device/health', summary: "a device's health report: its clock, battery and storage", caller: 'device', guard: device,
-    body: healthReportSchema, responses: { 200: z.object({ clockDriftMs: z.number(), flags: z.array(healthFlagSchema) }).strict() },
-  }, async (input, req, res) => {
-    const { clockDriftMs, flags, flagsChanged } = await d.health.report(deviceOf(res).id, input.body, contextOf(req));
-    // A recording opened next takes its drift flag from the gate's copy of the device: refresh it now rather than within the second.
-    if (flagsChanged) await d.gate.refresh();
-    res.json({ clockDriftMs, flags });
-  });
+  route(
+    {
+      method: 'post',
+      path: '/device/health',
+      summary: "a device's health report: its clock, battery and storage",
+      caller: 'device',
+      guard: device,
+      body: healthReportSchema,
+      responses: { 200: z.object({ clockDriftMs: z.number(), flags: z.array(healthFlagSchema) }).strict() },
+    },
+    async (input, req, res) => {
+      const { clockDriftMs, flags, flagsChanged } = await d.health.report(deviceOf(res).id, input.body, contextOf(req));
+      // A recording opened next takes its drift flag from the gate's copy of the device: refresh it now rather than within the second.
+      if (flagsChanged) await d.gate.refresh();
+      res.json({ clockDriftMs, flags });
+    },
+  );
 
-  route({
-    method: 'post', path: '/device/notice', summary: 'the 告知 marker, by the device', caller: 'device', guard: device, body: noticeBody, responses: { 201: noticeSchema },
-  }, async (input, req, res) => {
-    // The device says when by its own clock; the ledger keeps server time, corrected by the drift it last reported.
-    const drift = deviceOf(res).clock_drift_ms ?? 0;
-    res.status(201).json(await markNotice(input.body.at, req, deviceOf(res).id, 'device', drift, drift));
-  });
+  route(
+    {
+      method: 'post',
+      path: '/device/notice',
+      summary: 'the 告知 marker, by the device',
+      caller: 'device',
+      guard: device,
+      body: noticeBody,
+      responses: { 201: noticeSchema },
+    },
+    async (input, req, res) => {
+      // The device says when by its own clock; the ledger keeps server time, corrected by the drift it last reported.
+      const drift = deviceOf(res).clock_drift_ms ?? 0;
+      res.status(201).json(await markNotice(input.body.at, req, deviceOf(res).id, 'device', drift, drift));
+    },
+  );
 
-  route({
-    method: 'post', path: '/devices/:id/notice', summary: "the 告知 marker, from an officer's app", caller: 'user', guard: requireAuth(d.auth),
-    params: deviceIdParam, body: noticeBody, responses: { 201: noticeSchema },
-  }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    const target = await d.devices.get(input.params.id);
-    await enforce(d.audit, req, viewer, mayMarkNotice(viewer, { officerBadge: target.officer_badge, unit: target.unit }), 'recording.notice', target.id);
-    res.status(201).json(await markNotice(input.body.at, req, target.id, `user:${viewer.id}`, target.clock_drift_ms ?? 0));
-  });
+  route(
+    {
+      method: 'post',
+      path: '/devices/:id/notice',
+      summary: "the 告知 marker, from an officer's app",
+      caller: 'user',
+      guard: requireAuth(d.auth),
+      params: deviceIdParam,
+      body: noticeBody,
+      responses: { 201: noticeSchema },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      const target = await d.devices.get(input.params.id);
+      await enforce(d.audit, req, viewer, mayMarkNotice(viewer, { officerBadge: target.officer_badge, unit: target.unit }), 'recording.notice', target.id);
+      res.status(201).json(await markNotice(input.body.at, req, target.id, `user:${viewer.id}`, target.clock_drift_ms ?? 0));
+    },
+  );
   return r;
 }

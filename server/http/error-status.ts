@@ -88,8 +88,13 @@ export function errorHandler(audit: AuditLog, refusals: RefusalLimiter, onIntern
     } else if (!wasAudited(err)) {
       await audit
         .record({
-          actor: viewer ? `user:${viewer.id}` : device ? `device:${device.id}` : 'anonymous', action: 'http.request', subject: routeOf(req),
-          outcome: status >= 500 ? 'error' : 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { status, reason: code },
+          actor: viewer ? `user:${viewer.id}` : device ? `device:${device.id}` : 'anonymous',
+          action: 'http.request',
+          subject: routeOf(req),
+          outcome: status >= 500 ? 'error' : 'refused',
+          address: ctx.address,
+          userAgent: ctx.userAgent,
+          detail: { status, reason: code },
         })
         .catch(onInternal);
     }

@@ -36,15 +36,23 @@ const present = (j: Job) => ({ id: j.id, kind: j.kind, state: j.state, progress:
 export function jobRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  route({
-    method: 'get', path: '/jobs', summary: 'the jobs of a recording or an export', caller: 'user', guard: requireAuth(d.auth),
-    query: jobsQuery, responses: { 200: z.object({ jobs: z.array(jobSchema) }).strict() },
-  }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    const { subject } = input.query;
-    const rec = await recordingOf(d.repos.recordings, subject);
-    await enforce(d.audit, req, viewer, mayReadJobs(viewer, rec), 'jobs.read', subject);
-    res.json({ jobs: (await jobsOf(d.repos.jobs, { subject, limit: MAX_JOBS })).map(present) });
-  });
+  route(
+    {
+      method: 'get',
+      path: '/jobs',
+      summary: 'the jobs of a recording or an export',
+      caller: 'user',
+      guard: requireAuth(d.auth),
+      query: jobsQuery,
+      responses: { 200: z.object({ jobs: z.array(jobSchema) }).strict() },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      const { subject } = input.query;
+      const rec = await recordingOf(d.repos.recordings, subject);
+      await enforce(d.audit, req, viewer, mayReadJobs(viewer, rec), 'jobs.read', subject);
+      res.json({ jobs: (await jobsOf(d.repos.jobs, { subject, limit: MAX_JOBS })).map(present) });
+    },
+  );
   return r;
 }

@@ -41,7 +41,10 @@ export const partyRequestSchema = z
           // Staff and the agency head only: a party never sees labels.
           confidentiality: z.enum(['state_secret', 'trade_secret', 'privacy']).nullable().optional(),
           redactionId: z.string().nullable().optional(),
-          readyRedactions: z.array(z.object({ redactionId: z.string(), createdAt: z.string() }).strict()).optional().describe('while pending'),
+          readyRedactions: z
+            .array(z.object({ redactionId: z.string(), createdAt: z.string() }).strict())
+            .optional()
+            .describe('while pending'),
         })
         .strict(),
     ),
@@ -62,8 +65,6 @@ export const roomSchema = z
     party: personSchema.nullable(),
     supervisor: personSchema.nullable().describe('the custodian who joined'),
     ...windowShape,
-    recordings: z.array(
-      z.object({ recordingId: z.string(), deviceName: z.string().nullable(), startedAt: z.string(), durationMs: z.number(), redacted: z.boolean() }).strict(),
-    ),
+    recordings: z.array(z.object({ recordingId: z.string(), deviceName: z.string().nullable(), startedAt: z.string(), durationMs: z.number(), redacted: z.boolean() }).strict()),
   })
   .strict();

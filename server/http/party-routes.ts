@@ -32,7 +32,12 @@ const ROOM_STATES = ['waiting', 'open', 'paused', 'ended'] as const;
 const listQuery = z.object({ state: z.enum(REQUEST_STATES).optional() });
 /** `?state=waiting,open`: the states to list, the active ones by default. */
 const roomsQuery = z.object({
-  state: z.string().max(100).default('waiting,open,paused').transform((v) => v.split(',')).pipe(z.array(z.enum(ROOM_STATES)).min(1)),
+  state: z
+    .string()
+    .max(100)
+    .default('waiting,open,paused')
+    .transform((v) => v.split(','))
+    .pipe(z.array(z.enum(ROOM_STATES)).min(1)),
 });
 const STEPS = ['join', 'pause', 'resume', 'end'] as const;
 
@@ -76,41 +81,55 @@ export function partyRoutes(d: ApiDeps): Router {
   const onRequest = { caller: 'user', params: requestParam } as const;
   const onRoom = { caller: 'user', params: roomParam } as const;
 
-  route({
-    method: 'post', path: '/party-requests', summary: "a party's request to view or copy recordings, by the party or staff on their behalf", caller: 'user',
-    body: newPartyRequestSchema, responses: { 201: partyRequestSchema },
-  }, async ({ body: input }, req, res) => {
-    const { viewer } = authOf(res);
-    // The role first, for the viewer's own unit; then the recordings, of that unit only (another
-    // unit's are answered as missing), so no answer tells which ids exist elsewhere.
-    await enforce(d.audit, req, viewer, mayRequest(viewer, viewer.unit, input.partyBadge !== undefined), 'party.request');
-    const recordings = await requests.recordingsOf(input.recordingIds, viewer.unit, by(req, viewer));
-    let partyUserId = viewer.id;
-    if (input.partyBadge !== undefined) {
-      // Only an active party of the staff's own unit; every other badge gets the same answer, so
-      // staff learn nothing about who else is signed up.
-      const party = await d.users.byBadge(input.partyBadge);
-      if (!party || party.role !== 'party' || party.state !== 'active' || party.unit !== viewer.unit) {
-        await d.audit.record({ ...by(req, viewer), action: 'party.request', subject: null, outcome: 'refused', detail: { reason: 'no such party of the unit', partyBadge: input.partyBadge } });
-        throw markAudited(new UserNotFound(input.partyBadge));
+  route(
+    {
+      method: 'post',
+      path: '/party-requests',
+      summary: "a party's request to view or copy recordings, by the party or staff on their behalf",
+      caller: 'user',
+      body: newPartyRequestSchema,
+      responses: { 201: partyRequestSchema },
+    },
+    async ({ body: input }, req, res) => {
+      const { viewer } = authOf(res);
+      // The role first, for the viewer's own unit; then the recordings, of that unit only (another
+      // unit's are answered as missing), so no answer tells which ids exist elsewhere.
+      await enforce(d.audit, req, viewer, mayRequest(viewer, viewer.unit, input.partyBadge !== undefined), 'party.request');
+      const recordings = await requests.recordingsOf(input.recordingIds, viewer.unit, by(req, viewer));
+      let partyUserId = viewer.id;
+      if (input.partyBadge !== undefined) {
+        // Only an active party of the staff's own unit; every other badge gets the same answer, so
+        // staff learn nothing about who else is signed up.
+        const party = await d.users.byBadge(input.partyBadge);
+        if (!party || party.role !== 'party' || party.state !== 'active' || party.unit !== viewer.unit) {
+          await d.audit.record({ ...by(req, viewer), action: 'party.request', subject: null, outcome: 'refused', detail: { reason: 'no such party of the unit', partyBadge: input.partyBadge } });
+          throw markAudited(new UserNotFound(input.partyBadge));
+        }
+        partyUserId = party.id;
       }
-      partyUserId = party.id;
-    }
-    const created = await requests.create(input, recordings, partyUserId, by(req, viewer));
-    res.status(201).json(await presentRequest(d.repos.party, created, viewer, await rooms.viewings(created.id)));
-  });
+      const created = await requests.create(input, recordings, partyUserId, by(req, viewer));
+      res.status(201).json(await presentRequest(d.repos.party, created, viewer, await rooms.viewings(created.id)));
+    },
+  );
 
-  route({
-    method: 'get', path: '/party-requests', summary: 'the requests the viewer may see, newest first', caller: 'user',
-    query: listQuery, responses: { 200: z.object({ requests: z.array(partyRequestSchema) }).strict() },
-  }, async (input, _req, res) => {
-    const { viewer } = authOf(res);
-    const { state } = input.query;
-    // A party lists their own; staff and the head their unit's; anyone else nothing.
-    const latest = await d.repos.party.latestRequests(viewer.role === 'party' ? { partyUserId: viewer.id } : { unit: viewer.unit }, state);
-    const rows = latest.filter((p) => maySeeRequest(viewer, factsOf(p)).allow);
-    res.json({ requests: await Promise.all(rows.map(async (p) => presentRequest(d.repos.party, p, viewer, await rooms.viewings(p.id)))) });
-  });
+  route(
+    {
+      method: 'get',
+      path: '/party-requests',
+      summary: 'the requests the viewer may see, newest first',
+      caller: 'user',
+      query: listQuery,
+      responses: { 200: z.object({ requests: z.array(partyRequestSchema) }).strict() },
+    },
+    async (input, _req, res) => {
+      const { viewer } = authOf(res);
+      const { state } = input.query;
+      // A party lists their own; staff and the head their unit's; anyone else nothing.
+      const latest = await d.repos.party.latestRequests(viewer.role === 'party' ? { partyUserId: viewer.id } : { unit: viewer.unit }, state);
+      const rows = latest.filter((p) => maySeeRequest(viewer, factsOf(p)).allow);
+      res.json({ requests: await Promise.all(rows.map(async (p) => presentRequest(d.repos.party, p, viewer, await rooms.viewings(p.id)))) });
+    },
+  );
 
   route({ ...onRequest, method: 'get', path: '/party-requests/:id', summary: 'one request', responses: { 200: partyRequestSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
@@ -118,14 +137,22 @@ export function partyRoutes(d: ApiDeps): Router {
     res.json(await presentRequest(d.repos.party, request, viewer, await rooms.viewings(request.id)));
   });
 
-  route({
-    ...onRequest, method: 'post', path: '/party-requests/:id/decision', summary: "the agency head's decision", body: decisionSchema, responses: { 200: partyRequestSchema },
-  }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    const request = await requestFor(req, input.params.id, viewer, mayDecide, 'party.decision');
-    const decided = await requests.decide(request, input.body, by(req, viewer));
-    res.json(await presentRequest(d.repos.party, decided, viewer, await rooms.viewings(decided.id)));
-  });
+  route(
+    {
+      ...onRequest,
+      method: 'post',
+      path: '/party-requests/:id/decision',
+      summary: "the agency head's decision",
+      body: decisionSchema,
+      responses: { 200: partyRequestSchema },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      const request = await requestFor(req, input.params.id, viewer, mayDecide, 'party.decision');
+      const decided = await requests.decide(request, input.body, by(req, viewer));
+      res.json(await presentRequest(d.repos.party, decided, viewer, await rooms.viewings(decided.id)));
+    },
+  );
 
   route({ ...onRequest, method: 'post', path: '/party-requests/:id/rooms', summary: 'a viewing room for an approved request', responses: { 201: roomSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
@@ -134,28 +161,42 @@ export function partyRoutes(d: ApiDeps): Router {
     res.status(201).json(await presentRoom(d.repos.party, room, request, await rooms.viewings(request.id)));
   });
 
-  route({
-    ...onRequest, method: 'post', path: '/party-requests/:id/copies', summary: "a party copy under the party's approved copy request",
-    body: recordingBody, responses: { 201: exportCreatedSchema },
-  }, tellingWhy(async (input: { params: { id: string }; body: z.output<typeof recordingBody> }, req, res) => {
-    const { viewer } = authOf(res);
-    const request = await requestFor(req, input.params.id, viewer, isTheParty, 'export.request');
-    const { recordingId } = input.body;
-    const { decision, redactionId } = await copyDecision(d.repos.party, viewer, request, recordingId, new Date());
-    await enforce(d.audit, req, viewer, decision, 'export.request', recordingId);
-    res.status(201).json(await createPartyCopy(d, viewer, request, recordingId, redactionId, by(req, viewer)));
-  }));
+  route(
+    {
+      ...onRequest,
+      method: 'post',
+      path: '/party-requests/:id/copies',
+      summary: "a party copy under the party's approved copy request",
+      body: recordingBody,
+      responses: { 201: exportCreatedSchema },
+    },
+    tellingWhy(async (input: { params: { id: string }; body: z.output<typeof recordingBody> }, req, res) => {
+      const { viewer } = authOf(res);
+      const request = await requestFor(req, input.params.id, viewer, isTheParty, 'export.request');
+      const { recordingId } = input.body;
+      const { decision, redactionId } = await copyDecision(d.repos.party, viewer, request, recordingId, new Date());
+      await enforce(d.audit, req, viewer, decision, 'export.request', recordingId);
+      res.status(201).json(await createPartyCopy(d, viewer, request, recordingId, redactionId, by(req, viewer)));
+    }),
+  );
 
-  route({
-    method: 'get', path: '/rooms', summary: "the unit's rooms in the states asked for, newest first (custodian)", caller: 'user',
-    query: roomsQuery, responses: { 200: z.object({ rooms: z.array(roomSchema) }).strict() },
-  }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    const states = input.query.state;
-    await enforce(d.audit, req, viewer, maySupervise(viewer, { unit: viewer.unit, partyUserId: '' }), 'room.list');
-    const found = await rooms.list(viewer.unit, states);
-    res.json({ rooms: await Promise.all(found.map(async (f) => presentRoom(d.repos.party, f.room, f.request, await rooms.viewings(f.request.id)))) });
-  });
+  route(
+    {
+      method: 'get',
+      path: '/rooms',
+      summary: "the unit's rooms in the states asked for, newest first (custodian)",
+      caller: 'user',
+      query: roomsQuery,
+      responses: { 200: z.object({ rooms: z.array(roomSchema) }).strict() },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      const states = input.query.state;
+      await enforce(d.audit, req, viewer, maySupervise(viewer, { unit: viewer.unit, partyUserId: '' }), 'room.list');
+      const found = await rooms.list(viewer.unit, states);
+      res.json({ rooms: await Promise.all(found.map(async (f) => presentRoom(d.repos.party, f.room, f.request, await rooms.viewings(f.request.id)))) });
+    },
+  );
 
   route({ ...onRoom, method: 'get', path: '/rooms/:id', summary: 'one room', responses: { 200: roomSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
@@ -172,14 +213,21 @@ export function partyRoutes(d: ApiDeps): Router {
     });
   }
 
-  route({
-    ...onRoom, method: 'post', path: '/rooms/:id/playback-sessions', summary: "the party's replay session in an open room",
-    body: recordingBody, responses: { 201: playbackSessionSchema },
-  }, tellingWhy(async (input: { params: { id: string }; body: z.output<typeof recordingBody> }, req, res) => {
-    const { viewer } = authOf(res);
-    const { room } = await roomFor(req, input.params.id, viewer, isTheParty, 'playback.session');
-    const { recordingId } = input.body;
-    res.status(201).json(await d.playback.createRoomSession(viewer, room.id, recordingId, contextOf(req)));
-  }));
+  route(
+    {
+      ...onRoom,
+      method: 'post',
+      path: '/rooms/:id/playback-sessions',
+      summary: "the party's replay session in an open room",
+      body: recordingBody,
+      responses: { 201: playbackSessionSchema },
+    },
+    tellingWhy(async (input: { params: { id: string }; body: z.output<typeof recordingBody> }, req, res) => {
+      const { viewer } = authOf(res);
+      const { room } = await roomFor(req, input.params.id, viewer, isTheParty, 'playback.session');
+      const { recordingId } = input.body;
+      res.status(201).json(await d.playback.createRoomSession(viewer, room.id, recordingId, contextOf(req)));
+    }),
+  );
   return r;
 }

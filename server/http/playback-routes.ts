@@ -33,12 +33,20 @@ export const playbackSessionSchema = z
 export function playbackSessionRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  route({
-    method: 'post', path: '/playback-sessions', summary: 'a replay ({ recordingId }) or live ({ deviceId }) session', caller: 'user', guard: requireAuth(d.auth),
-    body: sessionBody, responses: { 201: playbackSessionSchema },
-  }, async (input, req, res) => {
-    res.status(201).json(await d.playback.createSession(authOf(res).viewer, input.body, contextOf(req)));
-  });
+  route(
+    {
+      method: 'post',
+      path: '/playback-sessions',
+      summary: 'a replay ({ recordingId }) or live ({ deviceId }) session',
+      caller: 'user',
+      guard: requireAuth(d.auth),
+      body: sessionBody,
+      responses: { 201: playbackSessionSchema },
+    },
+    async (input, req, res) => {
+      res.status(201).json(await d.playback.createSession(authOf(res).viewer, input.body, contextOf(req)));
+    },
+  );
   return r;
 }
 
@@ -47,21 +55,33 @@ export function playRoutes(d: ApiDeps): Router {
   const route = contract(r);
   const signed = { method: 'get', caller: 'signed_url', query: signedQuery } as const;
   // `index` is a replay's playlist or a live session's master; `original` and `r360` its variants.
-  route({
-    ...signed, path: '/:sid/:name.m3u8', summary: "a session's HLS playlist", params: playlistParams,
-    responses: { 200: media('application/vnd.apple.mpegurl', 'HLS playlist; its URLs signed and short-lived') },
-  }, async ({ params: { sid, name } }, req, res) => {
-    const body = await d.playback.playlist(sid, name, req.query, contextOf(req));
-    res.type('application/vnd.apple.mpegurl').send(body);
-  });
-  route({ ...signed, path: '/:sid/:rec/:idx.ts', summary: 'one segment', params: segmentParams, responses: { 200: media('video/mp2t', 'MPEG-TS segment') } }, async ({ params: { sid, rec, idx } }, req, res) => {
-    const bytes = await d.playback.segment(sid, rec, idx, req.query, contextOf(req));
-    res.type('video/mp2t').send(bytes);
-  });
+  route(
+    {
+      ...signed,
+      path: '/:sid/:name.m3u8',
+      summary: "a session's HLS playlist",
+      params: playlistParams,
+      responses: { 200: media('application/vnd.apple.mpegurl', 'HLS playlist; its URLs signed and short-lived') },
+    },
+    async ({ params: { sid, name } }, req, res) => {
+      const body = await d.playback.playlist(sid, name, req.query, contextOf(req));
+      res.type('application/vnd.apple.mpegurl').send(body);
+    },
+  );
+  route(
+    { ...signed, path: '/:sid/:rec/:idx.ts', summary: 'one segment', params: segmentParams, responses: { 200: media('video/mp2t', 'MPEG-TS segment') } },
+    async ({ params: { sid, rec, idx } }, req, res) => {
+      const bytes = await d.playback.segment(sid, rec, idx, req.query, contextOf(req));
+      res.type('video/mp2t').send(bytes);
+    },
+  );
   // A photo recording's picture: an <img> sends no headers either.
-  route({ ...signed, path: '/:sid/:rec/:idx/photo', summary: "a photo recording's picture", params: segmentParams, responses: { 200: media('image/*', 'the photo as sealed') } }, async ({ params: { sid, rec, idx } }, req, res) => {
-    const { bytes, contentType } = await d.playback.photo(sid, rec, idx, req.query, contextOf(req));
-    res.type(contentType).send(bytes);
-  });
+  route(
+    { ...signed, path: '/:sid/:rec/:idx/photo', summary: "a photo recording's picture", params: segmentParams, responses: { 200: media('image/*', 'the photo as sealed') } },
+    async ({ params: { sid, rec, idx } }, req, res) => {
+      const { bytes, contentType } = await d.playback.photo(sid, rec, idx, req.query, contextOf(req));
+      res.type(contentType).send(bytes);
+    },
+  );
   return r;
 }

@@ -5,10 +5,7 @@ import { labelSchema } from '../recordings/recording-keeping.ts';
 const gapCauseSchema = z.enum(['device_disconnect', 'network', 'server_restart', 'device_fault', 'disk_full', 'store_unavailable', 'segmenter_failed']);
 
 /** A code, or a code with how many times it was found. */
-const recordingFlagSchema = z.union([
-  z.enum(['clock_drift', 'late_upload', 'audio_only', 'photo']),
-  z.object({ kind: z.literal('decode_errors'), count: z.number().int() }).strict(),
-]);
+const recordingFlagSchema = z.union([z.enum(['clock_drift', 'late_upload', 'audio_only', 'photo']), z.object({ kind: z.literal('decode_errors'), count: z.number().int() }).strict()]);
 
 /** Its retention as shown with the recording, to whoever may replay it (server/retention/retention-view.ts). */
 const shownRetentionSchema = z

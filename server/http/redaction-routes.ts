@@ -45,27 +45,42 @@ export function redactionRoutes(d: ApiDeps): Router {
   const decide = async (req: Request, viewer: Viewer, rec: Recording, may: typeof mayRedact, action: AuditAction) =>
     enforce(d.audit, req, viewer, may(viewer, rec, await d.playback.replayDecision(viewer, rec)), action, rec.id);
 
-  route({
-    method: 'post', path: '/recordings/:id/redactions', summary: 'a redacted derivative of a closed recording', caller: 'user',
-    params: recordingParam, body: requestBody, responses: { 201: z.object({ redactionId: z.string(), jobId: z.string() }).strict() },
-  }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    const rec = await d.repos.recordings.get(input.params.id);
-    await decide(req, viewer, rec, mayRedact, 'redaction.request');
-    const { marks } = asSent.parse(req.body);
-    res.status(201).json(await createRedaction({ redactions: d.repos.redactions, audit: d.audit }, rec, marks, { actor: `user:${viewer.id}`, ...contextOf(req) }));
-  });
+  route(
+    {
+      method: 'post',
+      path: '/recordings/:id/redactions',
+      summary: 'a redacted derivative of a closed recording',
+      caller: 'user',
+      params: recordingParam,
+      body: requestBody,
+      responses: { 201: z.object({ redactionId: z.string(), jobId: z.string() }).strict() },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      const rec = await d.repos.recordings.get(input.params.id);
+      await decide(req, viewer, rec, mayRedact, 'redaction.request');
+      const { marks } = asSent.parse(req.body);
+      res.status(201).json(await createRedaction({ redactions: d.repos.redactions, audit: d.audit }, rec, marks, { actor: `user:${viewer.id}`, ...contextOf(req) }));
+    },
+  );
 
-  route({
-    method: 'get', path: '/recordings/:id/redactions', summary: "a recording's redactions, newest first", caller: 'user',
-    params: recordingParam, responses: { 200: z.object({ redactions: z.array(redactionSchema) }).strict() },
-  }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    const rec = await d.repos.recordings.get(input.params.id);
-    await decide(req, viewer, rec, mayReadRedactions, 'redaction.list');
-    const rows = await d.repos.redactions.ofRecording(rec.id);
-    res.json({ redactions: rows.map(presentRedaction) });
-  });
+  route(
+    {
+      method: 'get',
+      path: '/recordings/:id/redactions',
+      summary: "a recording's redactions, newest first",
+      caller: 'user',
+      params: recordingParam,
+      responses: { 200: z.object({ redactions: z.array(redactionSchema) }).strict() },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      const rec = await d.repos.recordings.get(input.params.id);
+      await decide(req, viewer, rec, mayReadRedactions, 'redaction.list');
+      const rows = await d.repos.redactions.ofRecording(rec.id);
+      res.json({ redactions: rows.map(presentRedaction) });
+    },
+  );
 
   route({ method: 'get', path: '/redactions/:id', summary: 'one redaction', caller: 'user', params: redactionParam, responses: { 200: redactionSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);

@@ -41,7 +41,9 @@ export const holdChangeSchema = z
 export const retentionReportSchema = z
   .object({
     at: z.string(),
-    rows: z.array(z.object({ unit: z.string(), category: z.enum(['unlinked', 'case', 'hold', 'expired']), recordings: z.number().int(), bytes: z.number().describe('kept; for `expired`, freed') }).strict()),
+    rows: z.array(
+      z.object({ unit: z.string(), category: z.enum(['unlinked', 'case', 'hold', 'expired']), recordings: z.number().int(), bytes: z.number().describe('kept; for `expired`, freed') }).strict(),
+    ),
     expiring: z.array(z.object({ unit: z.string(), recordings: z.number().int(), bytes: z.number() }).strict()).describe(`period ending within ${EXPIRING_WITHIN_DAYS} days, or ended`),
     growth: z
       .object({
@@ -64,26 +66,42 @@ export function retentionRoutes(d: ApiDeps): Router {
   const deps = { repos: d.repos, store: d.store, audit: d.audit, periods: d.retention };
   const onRecording = { caller: 'user', params: idParam } as const;
 
-  route({ ...onRecording, method: 'get', path: '/recordings/:id/retention', summary: "the recording's retention category, period, legal hold and expiry (custodian)", responses: { 200: retentionViewSchema } }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    const rec = await d.repos.recordings.get(input.params.id);
-    await enforce(d.audit, req, viewer, mayKeep(viewer, rec), 'recording.retention', rec.id);
-    res.json(await retentionOf(deps, rec.id));
-  });
+  route(
+    {
+      ...onRecording,
+      method: 'get',
+      path: '/recordings/:id/retention',
+      summary: "the recording's retention category, period, legal hold and expiry (custodian)",
+      responses: { 200: retentionViewSchema },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      const rec = await d.repos.recordings.get(input.params.id);
+      await enforce(d.audit, req, viewer, mayKeep(viewer, rec), 'recording.retention', rec.id);
+      res.json(await retentionOf(deps, rec.id));
+    },
+  );
 
-  route({
-    method: 'get', path: '/retention/report', summary: `bytes per unit and retention category, and what expires within ${EXPIRING_WITHIN_DAYS} days (readers of analytics)`, caller: 'user',
-    query: z.object({ unit: unitSchema.optional() }).strict(), responses: { 200: retentionReportSchema },
-  }, async (input, req, res) => {
-    const { viewer } = authOf(res);
-    const unit = input.query.unit ?? defaultAnalyticsUnit(viewer);
-    await enforce(d.audit, req, viewer, mayReadAnalytics(viewer, unit), 'retention.report');
-    res.json(await retentionReport(deps, unit));
-  });
+  route(
+    {
+      method: 'get',
+      path: '/retention/report',
+      summary: `bytes per unit and retention category, and what expires within ${EXPIRING_WITHIN_DAYS} days (readers of analytics)`,
+      caller: 'user',
+      query: z.object({ unit: unitSchema.optional() }).strict(),
+      responses: { 200: retentionReportSchema },
+    },
+    async (input, req, res) => {
+      const { viewer } = authOf(res);
+      const unit = input.query.unit ?? defaultAnalyticsUnit(viewer);
+      await enforce(d.audit, req, viewer, mayReadAnalytics(viewer, unit), 'retention.report');
+      res.json(await retentionReport(deps, unit));
+    },
+  );
 
   for (const [path, act, summary] of [
     ['/recordings/:id/hold', placeHold, 'a legal hold on every object of the recording, with a reason (custodian): kept until released'],
-    ['/recordings/:id/release', liftHold, 'the legal hold lifted, with a reason (custodian): the recording\'s period applies again'],
+    ['/recordings/:id/release', liftHold, "the legal hold lifted, with a reason (custodian): the recording's period applies again"],
   ] as const) {
     route({ ...onRecording, method: 'post', path, summary, body: holdInputSchema, responses: { 200: holdChangeSchema } }, async (input, req, res) => {
       const { viewer } = authOf(res);

@@ -175,16 +175,18 @@ export class LiveRecordings {
       await this.recordings.markLive(part.recordingId);
     });
     const current = live;
-    current.tail = current.tail.then(async () => {
-      if (gapCause) {
-        const cause = gapCause;
-        // From the end of what is sealed: every part before this one has drained by now.
-        const from = await this.persist('read chain end', where, () => this.sealer.getRecording(current.recordingId).then((r) => this.lastEnd(r)));
-        await this.exclusive(current, () => this.persist('seal gap', where, () => this.sealer.appendGap(current.recordingId, cause, from, wallStart)));
-      }
-      await this.drain(part, current);
-      if (part.failure) this.restartIfStillPublishing(p, part);
-    }).catch((e) => this.failed(e, where));
+    current.tail = current.tail
+      .then(async () => {
+        if (gapCause) {
+          const cause = gapCause;
+          // From the end of what is sealed: every part before this one has drained by now.
+          const from = await this.persist('read chain end', where, () => this.sealer.getRecording(current.recordingId).then((r) => this.lastEnd(r)));
+          await this.exclusive(current, () => this.persist('seal gap', where, () => this.sealer.appendGap(current.recordingId, cause, from, wallStart)));
+        }
+        await this.drain(part, current);
+        if (part.failure) this.restartIfStillPublishing(p, part);
+      })
+      .catch((e) => this.failed(e, where));
   }
 
   /**
@@ -212,9 +214,7 @@ export class LiveRecordings {
     this.scheduleClose(live, now.getTime() + this.settings.graceSeconds * 1000);
     await this.seen(deviceId, now);
     const recordingId = live.recordingId;
-    await this.persist('mark interrupted', { recording: recordingId }, () =>
-      this.recordings.markInterrupted(recordingId, now.toISOString(), cause),
-    );
+    await this.persist('mark interrupted', { recording: recordingId }, () => this.recordings.markInterrupted(recordingId, now.toISOString(), cause));
   }
 
   private scheduleClose(live: Live, at: number): void {
@@ -240,7 +240,17 @@ export class LiveRecordings {
   }
 
   private track(r: Recording, device: Device, nextPartNo: number): Live {
-    const live: Live = { recordingId: r.id, recordingStartedAt: Date.parse(r.started_at), device, deviceId: device.id, tail: Promise.resolve(), writes: Promise.resolve(), nextPartNo, checkpointing: false, restarts: 0 };
+    const live: Live = {
+      recordingId: r.id,
+      recordingStartedAt: Date.parse(r.started_at),
+      device,
+      deviceId: device.id,
+      tail: Promise.resolve(),
+      writes: Promise.resolve(),
+      nextPartNo,
+      checkpointing: false,
+      restarts: 0,
+    };
     this.byDevice.set(device.id, live);
     return live;
   }
@@ -295,9 +305,7 @@ export class LiveRecordings {
     }
     await part.finished;
     if (part.failure) this.log.warn({ err: part.failure, recording: part.recordingId, part: part.partNo }, 'segmenter ended with an error');
-    await this.persist('retire spool part', { recording: part.recordingId, part: part.partNo }, () =>
-      this.recordings.updateSpoolPart(part.recordingId, part.partNo, { state: 'done' }),
-    );
+    await this.persist('retire spool part', { recording: part.recordingId, part: part.partNo }, () => this.recordings.updateSpoolPart(part.recordingId, part.partNo, { state: 'done' }));
     await this.retireSpool(part.dir);
     // The recording's folder goes once its last part has (a part that outlived a roll-over was the last).
     await fs.rmdir(path.dirname(part.dir)).catch(() => undefined);
@@ -314,9 +322,7 @@ export class LiveRecordings {
     const previous = await this.persist('read recording', where, () => this.sealer.getRecording(previousId));
     const facts = { flags: JSON.stringify(recordingFlagsFor(live.device, this.settings.clockDriftMs)) };
     const next = await this.persist('open recording', where, () => this.sealer.openRecording(live.device, at, facts, previous));
-    await this.persist('record roll-over', where, () =>
-      this.recordings.updateSpoolPart(part.recordingId, part.partNo, { sealing_into: next.id }),
-    );
+    await this.persist('record roll-over', where, () => this.recordings.updateSpoolPart(part.recordingId, part.partNo, { sealing_into: next.id }));
     live.recordingId = next.id;
     live.recordingStartedAt = at.getTime();
     part.sealingInto = next.id;
@@ -328,7 +334,14 @@ export class LiveRecordings {
   private async retireSpool(dir: string): Promise<void> {
     const left = (await fs.readdir(dir).catch(() => [])).filter((f) => f.endsWith('.ts'));
     // A size that cannot be read counts as media: the folder is kept rather than lost.
-    const sizes = await Promise.all(left.map((f) => fs.stat(path.join(dir, f)).then((s) => s.size, () => 1)));
+    const sizes = await Promise.all(
+      left.map((f) =>
+        fs.stat(path.join(dir, f)).then(
+          (s) => s.size,
+          () => 1,
+        ),
+      ),
+    );
     if (sizes.some((s) => s > 0)) {
       this.log.warn({ dir, files: left }, 'spool keeps unfinished segment files');
       return;

@@ -136,7 +136,13 @@ export class SpoolPart {
         this.exited = true;
         this.resolveFinished();
       });
-    return Promise.race([this.ffmpeg.started, this.ffmpeg.done.then(() => -1, () => -1)]);
+    return Promise.race([
+      this.ffmpeg.started,
+      this.ffmpeg.done.then(
+        () => -1,
+        () => -1,
+      ),
+    ]);
   }
 
   /** whether its segmenter is still writing */

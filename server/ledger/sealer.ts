@@ -26,9 +26,7 @@ export interface SegmentToSeal {
 }
 
 /** What a recording is opened with besides its device and start. */
-export type RecordingFacts = Partial<
-  Pick<Recording, 'origin' | 'clock_drift_ms' | 'flags' | 'device_started_at' | 'received_at' | 'upload_deadline' | 'late' | 'late_reason' | 'returned_at'>
->;
+export type RecordingFacts = Partial<Pick<Recording, 'origin' | 'clock_drift_ms' | 'flags' | 'device_started_at' | 'received_at' | 'upload_deadline' | 'late' | 'late_reason' | 'returned_at'>>;
 
 export interface SealerDeps {
   db: Db;
@@ -135,11 +133,7 @@ export class Sealer {
     return this.append(r, chain, { marker_by: by });
   }
 
-  private async append(
-    r: Recording,
-    chain: ChainEntry,
-    extra: Partial<Pick<LedgerEntry, 'sha256' | 'object_key' | 'size' | 'source' | 'cause' | 'marker_by'>>,
-  ): Promise<LedgerEntry> {
+  private async append(r: Recording, chain: ChainEntry, extra: Partial<Pick<LedgerEntry, 'sha256' | 'object_key' | 'size' | 'source' | 'cause' | 'marker_by'>>): Promise<LedgerEntry> {
     const link = linkOf(entryLine(r.head_link, chain));
     const entry: LedgerEntry = {
       recording_id: r.id,
@@ -177,9 +171,7 @@ export class Sealer {
   async checkpoint(recordingId: string): Promise<void> {
     const r = await this.getRecording(recordingId);
     if (r.entry_count === r.checkpointed_count) return;
-    const body = Buffer.from(
-      JSON.stringify({ format: 'liuhen-checkpoint/1', recordingId: r.id, entryCount: r.entry_count, headLink: r.head_link, at: this.now().toISOString() }) + '\n',
-    );
+    const body = Buffer.from(JSON.stringify({ format: 'liuhen-checkpoint/1', recordingId: r.id, entryCount: r.entry_count, headLink: r.head_link, at: this.now().toISOString() }) + '\n');
     await this.putIdempotent(objectKeys.checkpoint(r.id, r.entry_count), body, sha256Hex(body), 'application/json', true);
     await this.recordings.markCheckpointed(r.id, r.entry_count);
   }
@@ -229,4 +221,3 @@ export class Sealer {
     }
   }
 }
-

@@ -123,7 +123,13 @@ export async function verifyRecording(recordings: RecordingRepository, store: Ev
  * The signed expiry record, if the recording has one: it excuses the objects it names only when
  * its signature holds and every segment it names carries the hash the ledger has for it.
  */
-async function checkExpiry(recordings: RecordingRepository, store: EvidenceStore, recordingId: string, entries: LedgerEntry[], problems: VerifyProblem[]): Promise<{ facts: ExpiredFacts; keys: Set<string> } | null> {
+async function checkExpiry(
+  recordings: RecordingRepository,
+  store: EvidenceStore,
+  recordingId: string,
+  entries: LedgerEntry[],
+  problems: VerifyProblem[],
+): Promise<{ facts: ExpiredFacts; keys: Set<string> } | null> {
   let stored;
   try {
     stored = await readExpiryRecord(store, recordingId);
@@ -200,7 +206,16 @@ async function checkManifest(store: EvidenceStore, recordingId: string, header: 
     const m = manifest.entries[i];
     const e = entries[i];
     const same =
-      m && e && m.idx === e.idx && m.kind === e.kind && m.sha256 === e.sha256 && m.cause === e.cause && (m.by ?? null) === e.marker_by && m.start === e.start_at && m.durationMs === e.duration_ms && m.link === e.link;
+      m &&
+      e &&
+      m.idx === e.idx &&
+      m.kind === e.kind &&
+      m.sha256 === e.sha256 &&
+      m.cause === e.cause &&
+      (m.by ?? null) === e.marker_by &&
+      m.start === e.start_at &&
+      m.durationMs === e.duration_ms &&
+      m.link === e.link;
     if (!same) {
       problems.push({ idx: i + 1, what: 'manifest', message: `entry ${i + 1} differs from the signed manifest` });
       break;

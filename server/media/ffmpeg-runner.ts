@@ -7,7 +7,10 @@ import ffmpeg from 'fluent-ffmpeg';
 import { LiuhenError } from '../errors.ts';
 
 export class FfmpegFailed extends LiuhenError {
-  constructor(message: string, readonly stderr: string) {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
     super('ffmpeg_failed', message);
   }
 }
@@ -36,7 +39,10 @@ export function runFfmpeg(ffmpegPath: string, spec: FfmpegSpec): FfmpegProcess {
   const command = ffmpeg({ source: spec.input as string, cwd: spec.cwd, stdoutLines: 20 }).setFfmpegPath(ffmpegPath);
   if (spec.inputFormat) command.inputFormat(spec.inputFormat);
   if (spec.onStderrLine) command.on('stderr', spec.onStderrLine);
-  command.inputOptions(spec.inputOptions).outputOptions(spec.outputOptions).output(spec.output as string);
+  command
+    .inputOptions(spec.inputOptions)
+    .outputOptions(spec.outputOptions)
+    .output(spec.output as string);
   let onStarted: (pid: number) => void = () => undefined;
   const started = new Promise<number>((resolve) => (onStarted = resolve));
   const done = new Promise<void>((resolve, reject) => {

@@ -27,9 +27,5 @@ const GEQ_PATTERN = `sin(2*PI*${MARK_PERIODS.x}*X/W)*sin(2*PI*${MARK_PERIODS.y}*
  */
 export function forensicMarkFilter(variant: 'A' | 'B'): string {
   const op = variant === 'A' ? '+' : '-';
-  return (
-    `split[frames][first];` +
-    `[first]trim=end_frame=1,geq=lum='128${op}${MARK_AMPLITUDE}*${GEQ_PATTERN}':cb=128:cr=128[mark];` +
-    `[frames][mark]blend=all_mode=grainmerge`
-  );
+  return `split[frames][first];` + `[first]trim=end_frame=1,geq=lum='128${op}${MARK_AMPLITUDE}*${GEQ_PATTERN}':cb=128:cr=128[mark];` + `[frames][mark]blend=all_mode=grainmerge`;
 }

@@ -17,11 +17,15 @@ export function greyFramesArgs(size: { width: number; height: number } = { width
   return {
     inputOptions: ['-hide_banner', '-nostdin', '-loglevel', 'error'],
     outputOptions: [
-      '-map', '0:v:0',
-      '-vf', `scale=${size.width}:${size.height}:flags=area,format=gray`,
+      '-map',
+      '0:v:0',
+      '-vf',
+      `scale=${size.width}:${size.height}:flags=area,format=gray`,
       // One picture out for each picture in, so frame n of a leak lines up with frame n + offset of the originals.
-      '-fps_mode', 'passthrough',
-      '-f', 'rawvideo',
+      '-fps_mode',
+      'passthrough',
+      '-f',
+      'rawvideo',
     ],
   };
 }

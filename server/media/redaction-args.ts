@@ -38,11 +38,7 @@ const during = (r: TimeRange) => `enable='between(t,${num(r.from)},${num(r.to)})
 function blurFilter(b: BlurRect): string {
   const [x, y, w, h] = [num(b.x), num(b.y), num(b.w), num(b.h)];
   // Labels are taken again by the next rectangle only after this one has linked them.
-  return (
-    `split[main][region];` +
-    `[region]crop=w=iw*${w}:h=ih*${h}:x=iw*${x}:y=ih*${y},${BLUR}[blurred];` +
-    `[main][blurred]overlay=x=main_w*${x}:y=main_h*${y}:${during(b)}`
-  );
+  return `split[main][region];` + `[region]crop=w=iw*${w}:h=ih*${h}:x=iw*${x}:y=ih*${y},${BLUR}[blurred];` + `[main][blurred]overlay=x=main_w*${x}:y=main_h*${y}:${during(b)}`;
 }
 
 function audioFilter(mute: TimeRange[]): string | undefined {

@@ -44,13 +44,20 @@ export function mediaStreamMaps(audioOnly: boolean): string[] {
 export function segmenterOutputOptions(s: SegmenterSettings): string[] {
   return [
     ...mediaStreamMaps(s.audioOnly ?? false),
-    '-c', 'copy',
-    '-f', 'segment',
-    '-segment_time', String(s.segmentSeconds),
-    '-segment_format', 'mpegts',
-    '-segment_list', SEGMENT_LIST,
-    '-segment_list_type', 'csv',
-    '-reset_timestamps', '0',
+    '-c',
+    'copy',
+    '-f',
+    'segment',
+    '-segment_time',
+    String(s.segmentSeconds),
+    '-segment_format',
+    'mpegts',
+    '-segment_list',
+    SEGMENT_LIST,
+    '-segment_list_type',
+    'csv',
+    '-reset_timestamps',
+    '0',
   ];
 }
 

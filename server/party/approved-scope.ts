@@ -5,7 +5,9 @@ import type { ScopedRecordingFacts } from '../policy/party-policy.ts';
 export async function approvedScope(parties: PartyRepository, requestId: string, recordingId: string): Promise<ScopedRecordingFacts> {
   const scope = await parties.scopeOf(requestId, recordingId);
   return {
-    approved: scope?.approved === 1, redactionId: scope?.redaction_id ?? null,
-    confidentiality: scope?.confidentiality ?? null, confidentialityAtDecision: scope?.confidentiality_at_decision ?? null,
+    approved: scope?.approved === 1,
+    redactionId: scope?.redaction_id ?? null,
+    confidentiality: scope?.confidentiality ?? null,
+    confidentialityAtDecision: scope?.confidentiality_at_decision ?? null,
   };
 }

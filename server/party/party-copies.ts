@@ -20,9 +20,17 @@ export async function copyDecision(parties: PartyRepository, party: Viewer, requ
   const own = isTheParty(party, { unit: request.unit, partyUserId: request.party_user_id });
   if (!own.allow) return { decision: own, redactionId: null };
   const scope = await approvedScope(parties, request.id, recordingId);
-  const decision = mayCopy({
-    state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, kind: request.kind, copyAllowed: request.copy_allowed === 1, ...scope,
-  }, now);
+  const decision = mayCopy(
+    {
+      state: request.state,
+      windowFrom: request.window_from,
+      windowUntil: request.window_until,
+      kind: request.kind,
+      copyAllowed: request.copy_allowed === 1,
+      ...scope,
+    },
+    now,
+  );
   return { decision, redactionId: scope.redactionId };
 }
 
@@ -37,7 +45,14 @@ export async function partyDownloadDecision(parties: PartyRepository, party: Vie
 }
 
 /** The party's copy; the caller has checked copyDecision (and audited a refusal). */
-export async function createPartyCopy(deps: { repos: Pick<Repositories, 'recordings' | 'exports'>; audit: AuditLog }, party: Viewer, request: PartyRequest, recordingId: string, redactionId: string | null, by: Requester) {
+export async function createPartyCopy(
+  deps: { repos: Pick<Repositories, 'recordings' | 'exports'>; audit: AuditLog },
+  party: Viewer,
+  request: PartyRequest,
+  recordingId: string,
+  redactionId: string | null,
+  by: Requester,
+) {
   const recording = await deps.repos.recordings.get(recordingId);
   return createExport({ exports: deps.repos.exports, audit: deps.audit }, recording, { kind: 'party_copy', recipient: party.name, approvalNo: request.id }, by, { requestId: request.id, redactionId });
 }

@@ -19,8 +19,17 @@ const DAY_MS = 24 * 60 * 60_000;
 /** The longest window an approval may grant, counted from the decision. */
 export const MAX_WINDOW_DAYS = 30;
 
-const text = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]+$/u, 'no control characters');
-const instant = z.string().datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}]+$/u, 'no control characters');
+const instant = z
+  .string()
+  .datetime({ offset: true })
+  .transform((s) => new Date(s).toISOString());
 
 export const partyRequestIdSchema = idSchema('pr');
 
@@ -31,7 +40,10 @@ export const newPartyRequestSchema = z
     reason: text(2000),
     caseId: anyIdSchema.optional(),
     /** staff only: the party they ask for */
-    partyBadge: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+    partyBadge: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/)
+      .optional(),
   })
   .strict();
 export type NewPartyRequest = z.infer<typeof newPartyRequestSchema>;
@@ -46,7 +58,10 @@ export const decisionSchema = z.discriminatedUnion('decision', [
       windowUntil: instant,
       maxViewings: z.number().int().min(1).max(20),
       copyAllowed: z.boolean().default(false),
-      recordings: z.array(z.object({ recordingId: anyIdSchema, approved: z.boolean(), redactionId: anyIdSchema.optional() }).strict()).min(1).max(20),
+      recordings: z
+        .array(z.object({ recordingId: anyIdSchema, approved: z.boolean(), redactionId: anyIdSchema.optional() }).strict())
+        .min(1)
+        .max(20),
     })
     .strict(),
 ]);
@@ -54,7 +69,10 @@ export type PartyDecision = z.infer<typeof decisionSchema>;
 
 /** An approval naming a recording it may not put in scope as given (409, audited). */
 export class ScopeRefused extends StateConflict {
-  constructor(code: string, readonly recordingId: string) {
+  constructor(
+    code: string,
+    readonly recordingId: string,
+  ) {
     super(code, `recording ${recordingId}: ${code}`);
   }
 }
@@ -103,16 +121,37 @@ export class PartyRequests {
       if (!(await this.parties.hasCase(input.caseId, unit))) throw await this.refuseRequest(by, input.caseId, new NotFound('case', input.caseId));
     }
     const row: PartyRequest = {
-      id: newId('pr', this.now()), case_id: input.caseId ?? null, unit, party_user_id: partyUserId, requested_by: by.actor, kind: input.kind,
-      reason: input.reason, state: 'pending', decided_by: null, decided_at: null, decision_note: null, window_from: null, window_until: null,
-      max_viewings: null, copy_allowed: null, created_at: this.now().toISOString(),
+      id: newId('pr', this.now()),
+      case_id: input.caseId ?? null,
+      unit,
+      party_user_id: partyUserId,
+      requested_by: by.actor,
+      kind: input.kind,
+      reason: input.reason,
+      state: 'pending',
+      decided_by: null,
+      decided_at: null,
+      decision_note: null,
+      window_from: null,
+      window_until: null,
+      max_viewings: null,
+      copy_allowed: null,
+      created_at: this.now().toISOString(),
     };
     await this.parties.transaction(async (tx) => {
       await tx.addRequest(row);
-      await tx.addAsked(row.id, recordings.map((r) => r.id));
+      await tx.addAsked(
+        row.id,
+        recordings.map((r) => r.id),
+      );
     });
     await this.audit.record({
-      actor: by.actor, action: 'party.request', subject: row.id, outcome: 'ok', address: by.address, userAgent: by.userAgent,
+      actor: by.actor,
+      action: 'party.request',
+      subject: row.id,
+      outcome: 'ok',
+      address: by.address,
+      userAgent: by.userAgent,
       detail: { kind: row.kind, unit, partyUserId, recordingIds: recordings.map((r) => r.id), caseId: row.case_id },
     });
     return row;
@@ -138,12 +177,17 @@ export class PartyRequests {
         throw e;
       }
     }
-    const decided: Partial<PartyRequest> = decision.decision === 'refuse'
-      ? { state: 'refused', decision_note: decision.note }
-      : {
-        state: 'approved', decision_note: decision.note ?? null, window_from: decision.windowFrom, window_until: decision.windowUntil,
-        max_viewings: decision.maxViewings, copy_allowed: decision.copyAllowed ? 1 : 0,
-      };
+    const decided: Partial<PartyRequest> =
+      decision.decision === 'refuse'
+        ? { state: 'refused', decision_note: decision.note }
+        : {
+            state: 'approved',
+            decision_note: decision.note ?? null,
+            window_from: decision.windowFrom,
+            window_until: decision.windowUntil,
+            max_viewings: decision.maxViewings,
+            copy_allowed: decision.copyAllowed ? 1 : 0,
+          };
     const won = await this.parties.transaction(async (tx) => {
       if (!(await tx.decidePending(request.id, { ...decided, decided_by: by.actor, decided_at: now.toISOString() }))) return false;
       // The label the head saw: one set or changed from now on voids the approval (party-policy.ts).
@@ -153,10 +197,12 @@ export class PartyRequests {
     // Two heads deciding at once: the second finds it decided.
     if (!won) throw await refuse(new StateConflict('request_decided', `request ${request.id} was decided meanwhile`));
     await this.audit.record({
-      ...audited, outcome: 'ok',
-      detail: decision.decision === 'refuse'
-        ? { decision: 'refuse', note: decision.note }
-        : { decision: 'approve', windowFrom: decision.windowFrom, windowUntil: decision.windowUntil, maxViewings: decision.maxViewings, copyAllowed: decision.copyAllowed, recordings: scope },
+      ...audited,
+      outcome: 'ok',
+      detail:
+        decision.decision === 'refuse'
+          ? { decision: 'refuse', note: decision.note }
+          : { decision: 'approve', windowFrom: decision.windowFrom, windowUntil: decision.windowUntil, maxViewings: decision.maxViewings, copyAllowed: decision.copyAllowed, recordings: scope },
     });
     return this.load(request.id);
   }
@@ -177,14 +223,18 @@ export class PartyRequests {
     for (const r of d.recordings.filter((x) => x.approved)) {
       const found = r.redactionId ? redactions.find((x) => x.id === r.redactionId) : undefined;
       const problem = scopeProblem({
-        recordingId: r.recordingId, confidentiality: asked.find((a) => a.id === r.recordingId)!.confidentiality,
+        recordingId: r.recordingId,
+        confidentiality: asked.find((a) => a.id === r.recordingId)!.confidentiality,
         redaction: r.redactionId ? (found ? { recordingId: found.recording_id, state: found.state } : { recordingId: '', state: 'failed' }) : null,
       });
       if (problem) throw new ScopeRefused(problem, r.recordingId);
     }
     // Each with the label it was judged under, read above: a label set meanwhile differs from it, and voids the approval.
     return d.recordings.map((r) => ({
-      recordingId: r.recordingId, approved: r.approved, redactionId: r.approved ? (r.redactionId ?? null) : null, confidentiality: asked.find((a) => a.id === r.recordingId)!.confidentiality,
+      recordingId: r.recordingId,
+      approved: r.approved,
+      redactionId: r.approved ? (r.redactionId ?? null) : null,
+      confidentiality: asked.find((a) => a.id === r.recordingId)!.confidentiality,
     }));
   }
 }

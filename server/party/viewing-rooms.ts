@@ -73,17 +73,31 @@ export class ViewingRooms {
   async create(request: PartyRequest, by: Requester): Promise<ViewingRoom> {
     const audited = { actor: by.actor, action: 'room.create' as const, subject: request.id, address: by.address, userAgent: by.userAgent };
     await this.expireRoomsOf(request);
-    const problem = roomCreateProblem({
-      state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, maxViewings: request.max_viewings, ...(await this.viewingsAsFacts(request.id)),
-    }, this.now());
+    const problem = roomCreateProblem(
+      {
+        state: request.state,
+        windowFrom: request.window_from,
+        windowUntil: request.window_until,
+        maxViewings: request.max_viewings,
+        ...(await this.viewingsAsFacts(request.id)),
+      },
+      this.now(),
+    );
     const refuse = async (code: string) => {
       await this.audit.record({ ...audited, outcome: 'refused', detail: { reason: code } });
       return markAudited(new StateConflict(code, `no room for request ${request.id}: ${code}`));
     };
     if (problem) throw await refuse(problem);
     const room: ViewingRoom = {
-      id: newId('room', this.now()), request_id: request.id, state: 'waiting', supervisor_id: null, created_by: by.actor,
-      created_at: this.now().toISOString(), opened_at: null, ended_at: null, end_reason: null,
+      id: newId('room', this.now()),
+      request_id: request.id,
+      state: 'waiting',
+      supervisor_id: null,
+      created_by: by.actor,
+      created_at: this.now().toISOString(),
+      opened_at: null,
+      ended_at: null,
+      end_reason: null,
     };
     // Two rooms asked for at once both found none active: the database keeps the first.
     if (!(await this.parties.addRoom(room))) throw await refuse('room_active');

@@ -168,7 +168,12 @@ export class PlaybackService {
   }
 
   /** Writes the session (ending by `notAfter` if given) and audits it. */
-  private async open(viewer: Viewer, target: Pick<PlaybackSession, 'kind' | 'recording_id' | 'device_id' | 'room_id' | 'redaction_id'>, notAfter: string | null, ctx: RequestContext): Promise<CreatedSession> {
+  private async open(
+    viewer: Viewer,
+    target: Pick<PlaybackSession, 'kind' | 'recording_id' | 'device_id' | 'room_id' | 'redaction_id'>,
+    notAfter: string | null,
+    ctx: RequestContext,
+  ): Promise<CreatedSession> {
     const created = this.now();
     const usual = created.getTime() + this.sessionMinutes * 60_000;
     const session: PlaybackSession = {
@@ -185,7 +190,12 @@ export class PlaybackService {
     const photoIdx = unmarked === 'photo' ? await this.photoIdx(recording!.id) : undefined;
     await this.playback.addSession(session);
     await this.access(ctx, {
-      actor: `user:${viewer.id}`, action: 'playback.session', subject: session.recording_id ?? session.device_id, outcome: 'ok', sessionId: session.id, detail: { kind, ...roomDetail(session), ...(unmarked ? { unmarked } : {}) },
+      actor: `user:${viewer.id}`,
+      action: 'playback.session',
+      subject: session.recording_id ?? session.device_id,
+      outcome: 'ok',
+      sessionId: session.id,
+      detail: { kind, ...roomDetail(session), ...(unmarked ? { unmarked } : {}) },
     });
     return {
       sessionId: session.id,
@@ -195,7 +205,10 @@ export class PlaybackService {
       watermark: { viewerName: viewer.name, badge: viewer.badge, sessionId: session.id },
       marking,
       unmarked,
-      photoUrl: photoIdx === undefined ? null : `${PLAYBACK_PATH}/${session.id}/${session.recording_id}/${photoIdx}/photo?${this.signer.query(session.id, segmentObject(session.recording_id!, photoIdx, 'photo'), new Date(session.expires_at))}`,
+      photoUrl:
+        photoIdx === undefined
+          ? null
+          : `${PLAYBACK_PATH}/${session.id}/${session.recording_id}/${photoIdx}/photo?${this.signer.query(session.id, segmentObject(session.recording_id!, photoIdx, 'photo'), new Date(session.expires_at))}`,
     };
   }
 
@@ -254,7 +267,14 @@ export class PlaybackService {
         const made = name === 'r360' ? segments.findIndex((s) => !window.r360.has(s.idx)) : -1;
         const listed = made === -1 ? segments : segments.slice(0, made);
         const source = name === 'r360' ? 'r360' : 'original';
-        body = renderMediaPlaylist({ ...shape, mediaSequence: window.mediaSequence, discontinuitySequence: window.discontinuitySequence, segments: listed, ended: false, segmentUrl: (idx) => this.segmentUrl(session.id, r.id, idx, source, notAfter) });
+        body = renderMediaPlaylist({
+          ...shape,
+          mediaSequence: window.mediaSequence,
+          discontinuitySequence: window.discontinuitySequence,
+          segments: listed,
+          ended: false,
+          segmentUrl: (idx) => this.segmentUrl(session.id, r.id, idx, source, notAfter),
+        });
       }
     }
     await this.access(ctx, { ...event, subject, outcome: 'ok', bytes: Buffer.byteLength(body), ...(session.room_id ? { detail: roomDetail(session) } : {}) });
@@ -384,7 +404,13 @@ export class PlaybackService {
   }
 
   /** Audits a refusal and returns the error, marked as audited, for the caller to throw. */
-  private async refused(ctx: RequestContext, event: Omit<AuditInput, 'address' | 'userAgent' | 'outcome' | 'detail'>, reason: string, error: LiuhenError, detail: Record<string, unknown> = {}): Promise<LiuhenError> {
+  private async refused(
+    ctx: RequestContext,
+    event: Omit<AuditInput, 'address' | 'userAgent' | 'outcome' | 'detail'>,
+    reason: string,
+    error: LiuhenError,
+    detail: Record<string, unknown> = {},
+  ): Promise<LiuhenError> {
     await this.access(ctx, { ...event, outcome: 'refused', detail: { reason, ...detail } });
     return markAudited(error);
   }

@@ -179,6 +179,4 @@ export function mayCopy(f: CopyFacts, now: Date): Decision {
  * approval no longer holds because a label changed (not which). The rest (another party's room,
  * a recording outside the scope) stay unexplained.
  */
-export const TOLD_REFUSALS: ReadonlySet<string> = new Set([
-  'request_not_approved', 'window_not_open', 'window_closed', 'room_not_open', 'room_paused', 'room_ended', 'label_changed',
-]);
+export const TOLD_REFUSALS: ReadonlySet<string> = new Set(['request_not_approved', 'window_not_open', 'window_closed', 'room_not_open', 'room_paused', 'room_ended', 'label_changed']);

@@ -219,9 +219,7 @@ export function startJobConsumer(q: QueueConfig, run: (job: ReceivedJob) => Prom
     let ended!: () => void;
     const wasRecorded = new Promise<void>((resolve) => (recorded = resolve));
     const hasEnded = new Promise<void>((resolve) => (ended = resolve));
-    const settled = hasEnded
-      .then(() => Promise.race([wasRecorded, new Promise<void>((resolve) => setTimeout(resolve, RECORD_GRACE_MS).unref())]))
-      .then(() => void inHand.delete(id));
+    const settled = hasEnded.then(() => Promise.race([wasRecorded, new Promise<void>((resolve) => setTimeout(resolve, RECORD_GRACE_MS).unref())])).then(() => void inHand.delete(id));
     inHand.set(id, { recorded, settled });
     try {
       return await run({ id, kind: job.name, data: job.data, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });

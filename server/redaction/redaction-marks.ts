@@ -13,7 +13,10 @@ export const MIN_RECT = 0.02;
 const ms = z.number().int().min(0);
 const fraction = z.number().min(0).max(1);
 
-const range = z.object({ fromMs: ms, toMs: ms }).strict().refine((r) => r.fromMs < r.toMs, 'fromMs must be before toMs');
+const range = z
+  .object({ fromMs: ms, toMs: ms })
+  .strict()
+  .refine((r) => r.fromMs < r.toMs, 'fromMs must be before toMs');
 
 const rect = z
   .object({ x: fraction, y: fraction, w: fraction.min(MIN_RECT), h: fraction.min(MIN_RECT), fromMs: ms, toMs: ms })

@@ -17,8 +17,15 @@ export const redactionIdSchema = idSchema('red');
 /** A redaction as the API shows it. */
 export function presentRedaction(r: Redaction) {
   return {
-    redactionId: r.id, recordingId: r.recording_id, state: r.state, marks: JSON.parse(r.marks) as RedactionMarks, createdBy: r.created_by,
-    createdAt: r.created_at, jobId: r.job_id, manifestKey: r.manifest_key, error: r.error,
+    redactionId: r.id,
+    recordingId: r.recording_id,
+    state: r.state,
+    marks: JSON.parse(r.marks) as RedactionMarks,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    jobId: r.job_id,
+    manifestKey: r.manifest_key,
+    error: r.error,
   };
 }
 
@@ -46,8 +53,15 @@ export async function createRedaction(
     // The recording is the job's subject: the replay page follows it with the recording's other jobs.
     const job = await redactions.beside(JobRepository).enqueue('recording.redact', { redactionId }, recording.id);
     const row: Redaction = {
-      id: redactionId, recording_id: recording.id, marks: JSON.stringify(marks), state: 'pending', job_id: job, manifest_key: null, error: null,
-      created_by: by.actor, created_at: new Date().toISOString(),
+      id: redactionId,
+      recording_id: recording.id,
+      marks: JSON.stringify(marks),
+      state: 'pending',
+      job_id: job,
+      manifest_key: null,
+      error: null,
+      created_by: by.actor,
+      created_at: new Date().toISOString(),
     };
     await redactions.add(row);
     return job;

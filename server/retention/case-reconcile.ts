@@ -21,7 +21,10 @@ export async function reconcileCaseLocks(d: KeepingDeps, by: Requester): Promise
       r.category !== 'case' ||
       r.retain_until === null ||
       (archived !== null && Date.parse(r.retain_until) < archived.getTime()) ||
-      r.ended_at === null || r.ended_at > since || (r.derived_at ?? '') > since || (r.exported_at ?? '') > since;
+      r.ended_at === null ||
+      r.ended_at > since ||
+      (r.derived_at ?? '') > since ||
+      (r.exported_at ?? '') > since;
     if (!stale) continue;
     const until = archived ?? caseLockDate(null, now, d.periods.caseMs);
     done.push(await extendRecording(d, r.id, until, 'case', by, { on: 'reconcile' }));

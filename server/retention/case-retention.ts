@@ -26,7 +26,15 @@ export async function caseArchived(d: KeepingDeps & Pick<RetentionDeps, 'signing
   const recordings = [...new Set((await d.repos.cases.frozenLinks(caseId)).map((l) => l.recordingId))];
   const until = caseLockDate(archivedAt, nowOf(d), d.periods.caseMs);
   await keepPublicKey(d, until).catch((e) =>
-    d.audit.record({ actor: by.actor, action: 'retention.extend', subject: caseId, outcome: 'error', address: by.address, userAgent: by.userAgent, detail: { on: 'archive', publicKey: d.signingKey.fingerprint, error: String(e) } }),
+    d.audit.record({
+      actor: by.actor,
+      action: 'retention.extend',
+      subject: caseId,
+      outcome: 'error',
+      address: by.address,
+      userAgent: by.userAgent,
+      detail: { on: 'archive', publicKey: d.signingKey.fingerprint, error: String(e) },
+    }),
   );
   await extendEach(d, recordings, until, by, { caseId, on: 'archive' });
 }
@@ -36,7 +44,15 @@ async function extendEach(d: KeepingDeps, recordingIds: string[], until: Date, b
     try {
       await extendRecording(d, id, until, 'case', by, cause);
     } catch (e) {
-      await d.audit.record({ actor: by.actor, action: 'retention.extend', subject: id, outcome: 'error', address: by.address, userAgent: by.userAgent, detail: { ...cause, until: until.toISOString(), error: String(e) } });
+      await d.audit.record({
+        actor: by.actor,
+        action: 'retention.extend',
+        subject: id,
+        outcome: 'error',
+        address: by.address,
+        userAgent: by.userAgent,
+        detail: { ...cause, until: until.toISOString(), error: String(e) },
+      });
     }
   }
 }

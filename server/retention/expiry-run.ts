@@ -41,8 +41,14 @@ async function expire(d: RetentionDeps, due: PlannedExpiry, by: Requester): Prom
   const record = await writeRecord(d, due);
   const { retention } = d.repos;
   await retention.startExpiry({
-    recording_id: record.recordingId, rule: record.rule, period_ended_at: record.periodEndedAt, started_at: record.expiredAt,
-    record_key: expiryKeys.record(record.recordingId), objects: record.objects.length, bytes: record.bytes, completed_at: null,
+    recording_id: record.recordingId,
+    rule: record.rule,
+    period_ended_at: record.periodEndedAt,
+    started_at: record.expiredAt,
+    record_key: expiryKeys.record(record.recordingId),
+    objects: record.objects.length,
+    bytes: record.bytes,
+    completed_at: null,
   });
 
   for (const o of record.objects) {
@@ -58,7 +64,12 @@ async function expire(d: RetentionDeps, due: PlannedExpiry, by: Requester): Prom
 
   if (!(await retention.expiryAudited(record.recordingId))) {
     await audit(d, by, record.recordingId, 'ok', {
-      rule: record.rule, periodEndedAt: record.periodEndedAt, expiredAt: record.expiredAt, objects: record.objects.length, bytes: record.bytes, record: expiryKeys.record(record.recordingId),
+      rule: record.rule,
+      periodEndedAt: record.periodEndedAt,
+      expiredAt: record.expiredAt,
+      objects: record.objects.length,
+      bytes: record.bytes,
+      record: expiryKeys.record(record.recordingId),
     });
   }
   await retention.completeExpiry(record.recordingId, nowOf(d).toISOString());
@@ -70,8 +81,16 @@ async function writeRecord(d: RetentionDeps, due: PlannedExpiry): Promise<Expiry
   const rec = await d.repos.recordings.get(due.recordingId);
   const now = nowOf(d);
   const fresh: ExpiryRecord = {
-    format: EXPIRY_FORMAT, recordingId: due.recordingId, headLink: rec.head_link, rule: due.rule, periodMs: d.periods.unlinkedMs,
-    periodEndedAt: due.periodEndedAt, expiredAt: now.toISOString(), objects: due.objects, bytes: due.bytes, signingKey: d.signingKey.fingerprint,
+    format: EXPIRY_FORMAT,
+    recordingId: due.recordingId,
+    headLink: rec.head_link,
+    rule: due.rule,
+    periodMs: d.periods.unlinkedMs,
+    periodEndedAt: due.periodEndedAt,
+    expiredAt: now.toISOString(),
+    objects: due.objects,
+    bytes: due.bytes,
+    signingKey: d.signingKey.fingerprint,
   };
   // The record outlives what it speaks of: it is kept for the archive period.
   const retainUntil = new Date(now.getTime() + d.periods.caseMs);

@@ -10,12 +10,7 @@ import type { EvidenceStore } from '../storage/evidence-store.ts';
 
 export async function recordingObjectKeys(retention: RetentionRepository, store: EvidenceStore, recordingId: string): Promise<string[]> {
   const { exportIds, redactionIds } = await retention.productsOf(recordingId);
-  const prefixes = [
-    objectKeys.recordingPrefix(recordingId),
-    `derivatives/${recordingId}/`,
-    ...exportIds.map((id) => `exports/${id}/`),
-    ...redactionIds.map((id) => `redactions/${id}/`),
-  ];
+  const prefixes = [objectKeys.recordingPrefix(recordingId), `derivatives/${recordingId}/`, ...exportIds.map((id) => `exports/${id}/`), ...redactionIds.map((id) => `redactions/${id}/`)];
   const keys: string[] = [];
   for (const prefix of prefixes) keys.push(...(await store.list(prefix)));
   return keys;

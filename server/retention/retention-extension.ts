@@ -17,9 +17,7 @@ export interface Extension {
 }
 
 /** `cause`: why, for the audit (a case's link or archiving, the daily reconciliation). */
-export async function extendRecording(
-  d: KeepingDeps, recordingId: string, proposed: Date, category: RetentionCategory, by: Requester, cause: Record<string, unknown>,
-): Promise<Extension> {
+export async function extendRecording(d: KeepingDeps, recordingId: string, proposed: Date, category: RetentionCategory, by: Requester, cause: Record<string, unknown>): Promise<Extension> {
   const { retention } = d.repos;
   const row = await retention.retentionOf(recordingId);
   const until = laterOf(row?.retain_until, proposed);
@@ -36,7 +34,15 @@ export async function extendRecording(
   const fields = { category: laterCategory(row?.category, category), retain_until: until.toISOString(), extended_at: extendedAt };
   if (row) await retention.changeRetention(recordingId, fields);
   else await retention.addOrChangeRetention({ recording_id: recordingId, ...fields, hold_reason: null, hold_by: null, hold_at: null }, fields);
-  await d.audit.record({ actor: by.actor, action: 'retention.extend', subject: recordingId, outcome: 'ok', address: by.address, userAgent: by.userAgent, detail: { ...cause, until: fields.retain_until, category: fields.category, objects: keys.length } });
+  await d.audit.record({
+    actor: by.actor,
+    action: 'retention.extend',
+    subject: recordingId,
+    outcome: 'ok',
+    address: by.address,
+    userAgent: by.userAgent,
+    detail: { ...cause, until: fields.retain_until, category: fields.category, objects: keys.length },
+  });
   return { recordingId, until: fields.retain_until, objects: keys.length };
 }
 

@@ -42,9 +42,7 @@ export async function retentionOf(d: ViewDeps, recordingId: string): Promise<Ret
 export async function shownRetentions(d: ViewDeps, recordingIds: readonly string[]): Promise<Map<string, ShownRetention>> {
   const views = await retentionsOf(d, recordingIds);
   const userIds = [...new Set(views.flatMap((v) => (v.hold?.by.startsWith('user:') ? [v.hold.by.slice(5)] : [])))];
-  const people = new Map<string, { badge: string; name: string }>(
-    userIds.length === 0 ? [] : (await d.repos.retention.holders(userIds)).map((u) => [`user:${u.id}`, u]),
-  );
+  const people = new Map<string, { badge: string; name: string }>(userIds.length === 0 ? [] : (await d.repos.retention.holders(userIds)).map((u) => [`user:${u.id}`, u]));
   const holderOf = (by: string) => {
     const user = people.get(by);
     return user ? { badge: user.badge, name: user.name } : { badge: '', name: by };
@@ -60,19 +58,24 @@ async function retentionsOf(d: ViewDeps, recordingIds: readonly string[]): Promi
     const linked = Boolean(row.linked);
     const category = shownCategory({ held, linked });
     const unlinkedEnd = row.ended_at ? unlinkedPeriodEnd(row.ended_at, d.periods.unlinkedMs).toISOString() : null;
-    const keptUntil =
-      category === 'hold' ? null
-      : category === 'case' ? (row.archived ? row.retain_until : null)
-      : laterIso(unlinkedEnd, row.retain_until);
+    const keptUntil = category === 'hold' ? null : category === 'case' ? (row.archived ? row.retain_until : null) : laterIso(unlinkedEnd, row.retain_until);
     return {
       recordingId: row.id,
       category,
       state: row.started_at === null ? 'kept' : row.completed_at === null ? 'expiring' : 'expired',
       keptUntil,
       hold: held ? { reason: row.hold_reason!, by: row.hold_by!, at: row.hold_at! } : null,
-      expiry: row.started_at === null ? null : {
-        rule: row.rule!, periodEndedAt: row.period_ended_at!, startedAt: row.started_at, completedAt: row.completed_at, objects: row.objects!, bytes: row.bytes!,
-      },
+      expiry:
+        row.started_at === null
+          ? null
+          : {
+              rule: row.rule!,
+              periodEndedAt: row.period_ended_at!,
+              startedAt: row.started_at,
+              completedAt: row.completed_at,
+              objects: row.objects!,
+              bytes: row.bytes!,
+            },
     };
   });
 }

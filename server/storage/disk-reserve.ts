@@ -59,7 +59,8 @@ export class DiskReserve {
     const next = await Promise.all(this.volumes.map((v) => this.read(v)));
     for (const [i, s] of next.entries()) {
       const was = this.states[i];
-      if (s.low && !was?.low) this.log.error({ volume: s.name, dir: s.dir, freeBytes: s.freeBytes, reserveBytes: this.reserveBytes, err: s.error }, 'disk below reserve: new publishes and uploads are refused');
+      if (s.low && !was?.low)
+        this.log.error({ volume: s.name, dir: s.dir, freeBytes: s.freeBytes, reserveBytes: this.reserveBytes, err: s.error }, 'disk below reserve: new publishes and uploads are refused');
       if (!s.low && was?.low) this.log.warn({ volume: s.name, dir: s.dir, freeBytes: s.freeBytes }, 'disk above reserve again');
       if (s.freeBytes !== null) this.metrics?.diskFree.set({ volume: s.name }, s.freeBytes);
       this.metrics?.diskLow.set({ volume: s.name }, s.low ? 1 : 0);

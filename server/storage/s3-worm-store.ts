@@ -162,16 +162,12 @@ export class S3WormStore implements EvidenceStore {
         hash.update(part);
         size += part.length;
         const PartNumber = done.length + 1;
-        const res = await this.client.send(
-          new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId, PartNumber, Body: part, ContentLength: part.length, ContentMD5: md5Base64(part) }),
-        );
+        const res = await this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId, PartNumber, Body: part, ContentLength: part.length, ContentMD5: md5Base64(part) }));
         done.push({ PartNumber, ETag: res.ETag });
       };
       for (const part of held.splice(0)) await upload(part);
       for (let next = await rest.next(); !next.done; next = await rest.next()) await upload(next.value);
-      const res = await this.client.send(
-        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId, MultipartUpload: { Parts: done }, IfNoneMatch: '*' }),
-      );
+      const res = await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId, MultipartUpload: { Parts: done }, IfNoneMatch: '*' }));
       versionId = res.VersionId;
     } catch (err) {
       // Parts of an upload never completed are no object, but they take space until aborted.
@@ -192,15 +188,11 @@ export class S3WormStore implements EvidenceStore {
     if (!versionId) throw new StoreNotWorm(`bucket ${this.bucket} returned no version id for ${key}`);
     let retention = await this.readRetention(key, versionId);
     if (mend && !isLocked(retention, retainUntil)) {
-      await this.client.send(
-        new PutObjectRetentionCommand({ Bucket: this.bucket, Key: key, VersionId: versionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: wholeSeconds(retainUntil) } }),
-      );
+      await this.client.send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key: key, VersionId: versionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: wholeSeconds(retainUntil) } }));
       retention = await this.readRetention(key, versionId);
     }
     if (!isLocked(retention, retainUntil)) {
-      throw new StoreNotWorm(
-        `object ${key} (version ${versionId}) in bucket ${this.bucket} is not locked in COMPLIANCE mode until ${retainUntil.toISOString()}`,
-      );
+      throw new StoreNotWorm(`object ${key} (version ${versionId}) in bucket ${this.bucket} is not locked in COMPLIANCE mode until ${retainUntil.toISOString()}`);
     }
     return retention!.RetainUntilDate!;
   }
@@ -208,9 +200,7 @@ export class S3WormStore implements EvidenceStore {
   /** An unlocked version has no retention at all: Ceph and AWS answer that with an error. */
   private async readRetention(key: string, versionId: string) {
     try {
-      const res = await this.client.send(
-        new GetObjectRetentionCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }),
-      );
+      const res = await this.client.send(new GetObjectRetentionCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }));
       return res.Retention;
     } catch (err) {
       const name = errName(err);
@@ -266,9 +256,7 @@ export class S3WormStore implements EvidenceStore {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const res = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-      );
+      const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
       for (const o of res.Contents ?? []) if (o.Key) keys.push(o.Key);
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
@@ -297,9 +285,7 @@ export class S3WormStore implements EvidenceStore {
     for (const VersionId of versions.objects) {
       const current = (await this.readRetention(key, VersionId))?.RetainUntilDate;
       if (!current || current < until) {
-        await this.client.send(
-          new PutObjectRetentionCommand({ Bucket: this.bucket, Key: key, VersionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: wholeSeconds(until) } }),
-        );
+        await this.client.send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key: key, VersionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: wholeSeconds(until) } }));
       }
       const after = await this.requireLocked(key, VersionId, until);
       if (!inForce || after < inForce) inForce = after;

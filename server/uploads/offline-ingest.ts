@@ -54,9 +54,7 @@ export class OfflineIngest {
   enqueue(uploadId: string): void {
     // After a stop the upload stays `processing` and is finished at the next start.
     if (this.stopped) return;
-    this.tail = this.tail
-      .then(() => this.process(uploadId))
-      .catch((e) => this.retryLater(uploadId, e));
+    this.tail = this.tail.then(() => this.process(uploadId)).catch((e) => this.retryLater(uploadId, e));
   }
 
   private retryLater(uploadId: string, err: unknown): void {
@@ -100,9 +98,16 @@ export class OfflineIngest {
       throw new Error(`recording ${recording.id} was closed with ${recording.segment_count} of upload ${upload.id}'s ${outcome.segments.length} segments`);
     }
     await this.audit.record({
-      actor: `device:${upload.device_id}`, action: 'upload.sealed', subject: upload.id, outcome: 'ok',
+      actor: `device:${upload.device_id}`,
+      action: 'upload.sealed',
+      subject: upload.id,
+      outcome: 'ok',
       detail: {
-        recording: recording.id, segments: recording.segment_count, sha256: outcome.sha256, late: recording.late === 1, deadline: recording.upload_deadline,
+        recording: recording.id,
+        segments: recording.segment_count,
+        sha256: outcome.sha256,
+        late: recording.late === 1,
+        deadline: recording.upload_deadline,
         decodeErrors: outcome.decodeErrors,
       },
     });
@@ -173,7 +178,10 @@ export class OfflineIngest {
    */
   private async refuse(upload: Upload, outcome: Extract<CheckOutcome, { ok: false }>): Promise<void> {
     await this.audit.record({
-      actor: `device:${upload.device_id}`, action: 'upload.refused', subject: upload.id, outcome: 'refused',
+      actor: `device:${upload.device_id}`,
+      action: 'upload.refused',
+      subject: upload.id,
+      outcome: 'refused',
       detail: { reason: outcome.reason, detail: outcome.detail, sha256: outcome.sha256 },
     });
     // The bytes go before the state says so: whoever reads "refused" finds nothing kept.

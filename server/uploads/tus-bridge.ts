@@ -25,7 +25,9 @@ export function tusRequest(req: Request): globalThis.Request {
     if (TUS_REQUEST_HEADER.test(name) && typeof value === 'string') headers.set(name, name === 'content-type' ? baseType(value) : value);
   }
   return new globalThis.Request(new URL(req.baseUrl + req.path, 'http://liuhen.invalid'), {
-    method: req.method, headers, ...(req.method === 'PATCH' ? { body: Readable.toWeb(bodyOf(req)) as ReadableStream, duplex: 'half' } : {}),
+    method: req.method,
+    headers,
+    ...(req.method === 'PATCH' ? { body: Readable.toWeb(bodyOf(req)) as ReadableStream, duplex: 'half' } : {}),
   } as RequestInit);
 }
 

@@ -74,35 +74,36 @@ export function tusRoutes(d: ApiDeps): Router {
 
   // Made at the first request: mounting the routes touches no service (api-document.ts mounts them with none).
   let made: Server | undefined;
-  const tus = () => (made ??= new Server({
-    path: UPLOADS_PATH,
-    datastore: d.uploads.store,
-    locker: d.uploads.locker,
-    relativeLocation: true,
-    allowedOrigins: [],
-    // Advertised on OPTIONS (the library asks with no id); enforced at creation by liuhen's hook, which audits the refusal.
-    maxSize: (_req, id) => (id === null ? d.uploads.settings.maxBytes : 0),
-    namingFunction: () => newId('upl'),
-    getFileIdFromRequest: (_req, lastPath) => uploadId.parse(lastPath),
-    onIncomingRequest: async (req, id) => {
-      if (req.method === 'POST') return;
-      const exchange = exchangeOf(req);
-      exchange.upload = await d.uploads.find(exchange.device, id);
-      if (req.method === 'DELETE') d.uploads.terminable(exchange.upload);
-    },
-    onUploadCreate: async (req, upload) => {
-      const { device, ctx } = exchangeOf(req);
-      // The library's reading of Upload-Metadata is lenient (keys without values, any key): liuhen's schema decides.
-      await d.uploads.create(device, upload.id, upload.size!, parseUploadMetadata(req.headers.get('upload-metadata') ?? undefined), ctx);
-      return {};
-    },
-    onResponseError: (req, err) => {
-      const exchange = exchangeOf(req);
-      if (err === ERRORS.ABORTED) exchange.aborted = true;
-      else exchange.error = liuhenErrorOf(err, req);
-      return undefined;
-    },
-  }));
+  const tus = () =>
+    (made ??= new Server({
+      path: UPLOADS_PATH,
+      datastore: d.uploads.store,
+      locker: d.uploads.locker,
+      relativeLocation: true,
+      allowedOrigins: [],
+      // Advertised on OPTIONS (the library asks with no id); enforced at creation by liuhen's hook, which audits the refusal.
+      maxSize: (_req, id) => (id === null ? d.uploads.settings.maxBytes : 0),
+      namingFunction: () => newId('upl'),
+      getFileIdFromRequest: (_req, lastPath) => uploadId.parse(lastPath),
+      onIncomingRequest: async (req, id) => {
+        if (req.method === 'POST') return;
+        const exchange = exchangeOf(req);
+        exchange.upload = await d.uploads.find(exchange.device, id);
+        if (req.method === 'DELETE') d.uploads.terminable(exchange.upload);
+      },
+      onUploadCreate: async (req, upload) => {
+        const { device, ctx } = exchangeOf(req);
+        // The library's reading of Upload-Metadata is lenient (keys without values, any key): liuhen's schema decides.
+        await d.uploads.create(device, upload.id, upload.size!, parseUploadMetadata(req.headers.get('upload-metadata') ?? undefined), ctx);
+        return {};
+      },
+      onResponseError: (req, err) => {
+        const exchange = exchangeOf(req);
+        if (err === ERRORS.ABORTED) exchange.aborted = true;
+        else exchange.error = liuhenErrorOf(err, req);
+        return undefined;
+      },
+    }));
 
   /** Hands the request to the library; its refusals go on to liuhen's error handlers like any route's. */
   const serveTus = async (req: Request, res: Response, next: NextFunction) => {
@@ -144,8 +145,13 @@ export function tusRoutes(d: ApiDeps): Router {
       const status = statusFor(err);
       const reason = err instanceof LiuhenError ? err.code : err instanceof ZodError ? 'invalid_input' : 'bad_request';
       await d.audit.record({
-        actor: `device:${deviceOf(res).id}`, action: 'upload.request', subject: `${req.method} ${req.originalUrl}`.slice(0, 200),
-        outcome: status >= 500 ? 'error' : 'refused', address: ctx.address, userAgent: ctx.userAgent, detail: { status, reason },
+        actor: `device:${deviceOf(res).id}`,
+        action: 'upload.request',
+        subject: `${req.method} ${req.originalUrl}`.slice(0, 200),
+        outcome: status >= 500 ? 'error' : 'refused',
+        address: ctx.address,
+        userAgent: ctx.userAgent,
+        detail: { status, reason },
       });
       markAudited(err);
     }

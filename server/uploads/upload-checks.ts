@@ -16,14 +16,7 @@ import path from 'node:path';
 import { DECODE_CHECK_OUTPUT, decodeErrorsIn, decodeCheckArgs } from '../media/decode-check-args.ts';
 import { FfmpegFailed, runFfmpeg } from '../media/ffmpeg-runner.ts';
 import { type MediaProbe, probeMedia } from '../media/probe.ts';
-import {
-  fileSegmenterInputOptions,
-  parseSegmentList,
-  SEGMENT_LIST,
-  SEGMENT_PATTERN,
-  type SegmentListRow,
-  segmenterOutputOptions,
-} from '../media/segmenter-args.ts';
+import { fileSegmenterInputOptions, parseSegmentList, SEGMENT_LIST, SEGMENT_PATTERN, type SegmentListRow, segmenterOutputOptions } from '../media/segmenter-args.ts';
 import { looksLikeContainer } from './container-sniff.ts';
 import { sha256OfFile } from './part-file.ts';
 import { type PhotoFormat, photoFormatOf } from './photo-format.ts';

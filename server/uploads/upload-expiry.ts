@@ -88,10 +88,17 @@ export class UploadExpiry {
     // The row goes first: a crash before the file is removed leaves an orphan, removed at the next start.
     if (!(await this.uploads.expire(id, upload.updated_at))) return;
     await this.audit.record({
-      actor: 'system', action: 'upload.expired', subject: id, outcome: 'ok',
+      actor: 'system',
+      action: 'upload.expired',
+      subject: id,
+      outcome: 'ok',
       detail: {
-        device: upload.device_id, offset: upload.offset, length: upload.length, lastActivity: upload.updated_at,
-        expireMs: this.settings.expireMs, filename: storedMetadata(upload.metadata).filename ?? null,
+        device: upload.device_id,
+        offset: upload.offset,
+        length: upload.length,
+        lastActivity: upload.updated_at,
+        expireMs: this.settings.expireMs,
+        filename: storedMetadata(upload.metadata).filename ?? null,
       },
     });
     await fs.rm(partPath(this.settings.dir, id), { force: true });

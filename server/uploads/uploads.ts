@@ -84,7 +84,12 @@ export class Uploads implements UploadRecords {
     const actor = `device:${device.id}`;
     const refuse = async (err: LiuhenError, reason: string, detail: Record<string, unknown>): Promise<never> => {
       await this.audit.record({
-        actor, action: 'upload.refused', subject: null, outcome: 'refused', address: ctx.address, userAgent: ctx.userAgent,
+        actor,
+        action: 'upload.refused',
+        subject: null,
+        outcome: 'refused',
+        address: ctx.address,
+        userAgent: ctx.userAgent,
         detail: { reason, length, ...detail, filename: metadata.filename ?? null },
       });
       throw markAudited(err);
@@ -96,7 +101,10 @@ export class Uploads implements UploadRecords {
     if (low) await refuse(new UploadNoRoom('insufficient_storage', low), 'disk_reserve', { message: low });
     const now = this.now();
     // A start or return time after now would move the deadline wherever the device likes.
-    for (const [name, at] of [['startedAt', metadata.startedAt], ['returnedAt', metadata.returnedAt]] as const) {
+    for (const [name, at] of [
+      ['startedAt', metadata.startedAt],
+      ['returnedAt', metadata.returnedAt],
+    ] as const) {
       if (at && toServerClock(new Date(at), device.clock_drift_ms).getTime() > now.getTime() + FUTURE_SLACK_MS) throw new InvalidInput(`${name} is in the future`);
     }
     const upload = await this.oneAtATime(device.id, async () => {
@@ -106,14 +114,27 @@ export class Uploads implements UploadRecords {
         await refuse(new UploadNoRoom('upload_quota_exceeded', message), 'quota_exceeded', { unfinishedBytes: unfinished, quotaBytes: this.settings.quotaBytes });
       }
       const row: Upload = {
-        id, device_id: device.id, length, offset: 0, metadata: JSON.stringify(metadata),
-        state: 'receiving', error: null, recording_id: null, created_at: now.toISOString(), updated_at: now.toISOString(),
+        id,
+        device_id: device.id,
+        length,
+        offset: 0,
+        metadata: JSON.stringify(metadata),
+        state: 'receiving',
+        error: null,
+        recording_id: null,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
       };
       await this.uploads.add(row);
       return row;
     });
     await this.audit.record({
-      actor, action: 'upload.create', subject: upload.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent,
+      actor,
+      action: 'upload.create',
+      subject: upload.id,
+      outcome: 'ok',
+      address: ctx.address,
+      userAgent: ctx.userAgent,
       detail: { length, filename: metadata.filename ?? null, startedAt: metadata.startedAt, returnedAt: metadata.returnedAt ?? null },
     });
     return upload;
@@ -160,7 +181,12 @@ export class Uploads implements UploadRecords {
   /** After a device terminated its upload (tus DELETE): `upload` as it was before. */
   async terminated(device: Device, upload: Upload, ctx: RequestContext): Promise<void> {
     await this.audit.record({
-      actor: `device:${device.id}`, action: 'upload.terminated', subject: upload.id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent,
+      actor: `device:${device.id}`,
+      action: 'upload.terminated',
+      subject: upload.id,
+      outcome: 'ok',
+      address: ctx.address,
+      userAgent: ctx.userAgent,
       detail: { offset: upload.offset, length: upload.length, filename: storedMetadata(upload.metadata).filename ?? null },
     });
   }

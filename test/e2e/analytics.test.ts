@@ -75,8 +75,7 @@ async function drawnChart(page: Page, section: string): Promise<{ canvas: Locato
 
 const widthOf = async (locator: Locator) => (await locator.boundingBox())!.width;
 
-const cells = (page: Page, section: string, key: string) =>
-  page.locator(`[data-testid=analytics-${section}] [data-testid=analytics-row][data-key="${key}"] td[data-figure]`).allInnerTexts();
+const cells = (page: Page, section: string, key: string) => page.locator(`[data-testid=analytics-${section}] [data-testid=analytics-row][data-key="${key}"] td[data-figure]`).allInnerTexts();
 
 describe('the analytics page', () => {
   it('shows an auditor the figures and charts of every unit in Chinese, switches to English, and exports CSV', async () => {
@@ -125,7 +124,9 @@ describe('the analytics page', () => {
     for (const shown of ['By unit', 'Late uploads', 'Total', 'Export CSV']) expect(english).toContain(shown);
     expect(english).not.toContain('按单位');
     await page.waitForFunction(() => document.querySelector('[data-testid=analytics-unit] [data-testid=chart-canvas]')!.getAttribute('aria-label')!.startsWith('This is'));
-    expect(await unitChart.described()).toBe('This is a chart about "Hours recorded per unit" with type Bar chart named Hours recorded.The data is as follows: the data for u1 is 2.5, the data for u2 is 1, the data for u3 is 0.25. ');
+    expect(await unitChart.described()).toBe(
+      'This is a chart about "Hours recorded per unit" with type Bar chart named Hours recorded.The data is as follows: the data for u1 is 2.5, the data for u2 is 1, the data for u3 is 0.25. ',
+    );
     await page.click('[data-testid=lang-switch]');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=analytics-unit] [data-testid=export-csv]')]);

@@ -74,7 +74,12 @@ describe('in the browser', () => {
     const text = await row.innerText();
     for (const shown of ['执法记录仪', 'E-1', '5%', '时钟偏差', '电量低']) expect(text).toContain(shown);
     expect(text).toMatch(/\+(9|10)\.\d 秒/);
-    expect(await row.locator('.flag').first().evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe('rgba(0, 0, 0, 0)');
+    expect(
+      await row
+        .locator('.flag')
+        .first()
+        .evaluate((el) => getComputedStyle(el).backgroundColor),
+    ).not.toBe('rgba(0, 0, 0, 0)');
 
     await page.goto(`http://127.0.0.1:${server.httpPort}/#/replay/${recordingId}`);
     const notice = page.locator('[data-testid=timeline] [data-kind=notice]');

@@ -103,10 +103,15 @@ describe('supervised viewing in the browser', () => {
     const player = partyPage.locator(`[data-testid=room-player][data-recording-id="${recording.id}"]`);
     const video = player.locator('video');
     await player.waitFor({ timeout: 10_000 });
-    const t0 = await waitFor('the party’s video to play', async () => {
-      const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
-      return t > 0.3 ? t : undefined;
-    }, 30_000, 250);
+    const t0 = await waitFor(
+      'the party’s video to play',
+      async () => {
+        const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+        return t > 0.3 ? t : undefined;
+      },
+      30_000,
+      250,
+    );
     await waitFor('the video time to advance', async () => (await video.evaluate((v: HTMLVideoElement) => v.currentTime)) > t0 + 1, 15_000, 250);
     const watermark = await player.locator('[data-testid=watermark]').innerText();
     expect(watermark).toContain('王当事');

@@ -37,7 +37,10 @@ beforeAll(async () => {
   await sealedRecording(server, other, new Date(Date.now() - 7_200_000), { gap: true });
   await server.core.users.add({ role: 'custodian', unit: 'u1', name: '郑保管', badge: 'HK-1', password: PASSWORD }, 'test');
   const reviewer = await signedInUser(server, 'reviewer', 'u1', 'HR-1');
-  await server.core.db.insertInto('recording_shares').values({ recording_id: recordingId, user_id: reviewer.userId, shared_by: 'test', shared_at: new Date().toISOString(), expires_at: null }).execute();
+  await server.core.db
+    .insertInto('recording_shares')
+    .values({ recording_id: recordingId, user_id: reviewer.userId, shared_by: 'test', shared_at: new Date().toISOString(), expires_at: null })
+    .execute();
   otherCustodian = await signedInUser(server, 'custodian', 'u1', 'HK-2', { name: '王保管' });
   auditor = await signedInUser(server, 'auditor', 'u1', 'HA-1');
   browser = await launchChromium();

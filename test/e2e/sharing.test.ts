@@ -99,8 +99,11 @@ describe('in the browser', () => {
 
   it('shows no keeping card to a reviewer', async () => {
     // Shared here too, so this test stands without the one before it.
-    await server.core.db.insertInto('recording_shares').values({ recording_id: recordingId, user_id: reviewer.userId, shared_by: 'test', shared_at: new Date().toISOString(), expires_at: null })
-      .onConflict((oc) => oc.columns(['recording_id', 'user_id']).doNothing()).execute();
+    await server.core.db
+      .insertInto('recording_shares')
+      .values({ recording_id: recordingId, user_id: reviewer.userId, shared_by: 'test', shared_at: new Date().toISOString(), expires_at: null })
+      .onConflict((oc) => oc.columns(['recording_id', 'user_id']).doNothing())
+      .execute();
     const page = await (await browser.newContext()).newPage();
     await page.goto(`http://127.0.0.1:${server.httpPort}/#/sign-in`);
     await page.fill('[name=badge]', 'SR-1');

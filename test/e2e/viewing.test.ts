@@ -86,21 +86,31 @@ describe('in the browser', () => {
     const tile = page.locator(`[data-testid=feed-tile][data-device-id="${liveDeviceId}"]`);
     await tile.waitFor();
     const video = tile.locator('video');
-    const t0 = await waitFor('the live video to play', async () => {
-      const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
-      return t > 0.5 ? t : undefined;
-    }, 40_000, 250);
+    const t0 = await waitFor(
+      'the live video to play',
+      async () => {
+        const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+        return t > 0.5 ? t : undefined;
+      },
+      40_000,
+      250,
+    );
     await page.waitForTimeout(3000);
     expect(await video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeGreaterThan(t0 + 1.5);
-    expect(await tile.locator('[data-testid=player]').first().getAttribute('data-fatal-error') ?? '').toBe('');
+    expect((await tile.locator('[data-testid=player]').first().getAttribute('data-fatal-error')) ?? '').toBe('');
     const watermark = await tile.locator('[data-testid=watermark]').innerText();
     expect(watermark).toContain('张指挥');
     expect(watermark).toContain('C-100');
     expect(watermark).toMatch(/ps-[a-z0-9]+/);
-    const latency = await waitFor('a latency figure', async () => {
-      const text = await tile.locator('[data-testid=latency]').innerText();
-      return /\d+(\.\d)?/.test(text) ? Number(/\d+(\.\d)?/.exec(text)![0]) : undefined;
-    }, 20_000, 500);
+    const latency = await waitFor(
+      'a latency figure',
+      async () => {
+        const text = await tile.locator('[data-testid=latency]').innerText();
+        return /\d+(\.\d)?/.test(text) ? Number(/\d+(\.\d)?/.exec(text)![0]) : undefined;
+      },
+      20_000,
+      500,
+    );
     expect(latency).toBeLessThan(30);
     await page.context().close();
   });
@@ -153,11 +163,10 @@ describe('in the browser', () => {
     const stranger = await pageFor('unsigned');
     await stranger.goto(`${base}/`);
     const seen = fetched.find((f) => f.who === 'reviewer')!;
-    const statuses = await stranger.evaluate(async (paths) => Promise.all(paths.map(async (p) => (await fetch(p)).status)), [
-      `/play/${seen.sessionId}/${seen.recordingId}/${seen.idx}.ts`,
-      `/play/${seen.sessionId}/index.m3u8`,
-      '/api/recordings',
-    ]);
+    const statuses = await stranger.evaluate(
+      async (paths) => Promise.all(paths.map(async (p) => (await fetch(p)).status)),
+      [`/play/${seen.sessionId}/${seen.recordingId}/${seen.idx}.ts`, `/play/${seen.sessionId}/index.m3u8`, '/api/recordings'],
+    );
     expect(statuses).toEqual([401, 401, 401]);
     await stranger.context().close();
     expect(fetched.filter((f) => f.who === 'party' || f.who === 'unsigned').every((f) => f.bytes === 0)).toBe(true);

@@ -91,17 +91,25 @@ describe('a full data disk while a camera publishes', () => {
 
     // Below the reserve: a new camera is refused, the open recording goes on in the reserve.
     const nearlyFull = fill(mountPoint, 'filler-1', 4 * MIB);
-    await waitFor('the server to see the reserve crossed', async () => {
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      return /liuhen_disk_reserve_low\{volume="data"\} 1/.test(metrics);
-    }, 10_000);
+    await waitFor(
+      'the server to see the reserve crossed',
+      async () => {
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return /liuhen_disk_reserve_low\{volume="data"\} 1/.test(metrics);
+      },
+      10_000,
+    );
     const cameraB = publish(b.url, 30);
     cameras.push(cameraB);
     expect(await cameraB.exited).not.toBe(0);
-    const refusals = await waitFor('the refusal in the audit', async () => {
-      const rows = await db!.selectFrom('audit_events').selectAll().where('action', '=', 'ingest.publish').where('outcome', '=', 'refused').execute();
-      return rows.filter((r) => r.detail.includes('disk_reserve')).length > 0 ? rows : undefined;
-    }, 10_000);
+    const refusals = await waitFor(
+      'the refusal in the audit',
+      async () => {
+        const rows = await db!.selectFrom('audit_events').selectAll().where('action', '=', 'ingest.publish').where('outcome', '=', 'refused').execute();
+        return rows.filter((r) => r.detail.includes('disk_reserve')).length > 0 ? rows : undefined;
+      },
+      10_000,
+    );
     expect(refusals.some((r) => r.detail.includes(b.id) || r.subject === b.id)).toBe(true);
     const beforeFull = await segments();
     await waitFor('sealing into the reserve', async () => (await segments()) >= beforeFull + 2, 30_000);

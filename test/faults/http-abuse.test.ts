@@ -17,7 +17,10 @@ const WINDOW_MS = 8000;
 const FLOOD = 300;
 
 async function auditRows(server: RunningServer): Promise<number> {
-  const { n } = await server.core.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const { n } = await server.core.db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(n);
 }
 
@@ -26,7 +29,10 @@ async function readyz(server: RunningServer): Promise<{ status: number; body: Re
   return { status: res.status, body: JSON.parse(res.body.toString()) as Readiness };
 }
 
-const failing = (r: Readiness) => Object.entries(r.checks).filter(([, c]) => !c.ok).map(([name]) => name);
+const failing = (r: Readiness) =>
+  Object.entries(r.checks)
+    .filter(([, c]) => !c.ok)
+    .map(([name]) => name);
 
 let server: RunningServer;
 let custodian: SignedIn;
@@ -117,10 +123,14 @@ describe('readiness', () => {
     try {
       expect((await readyz(queued)).status).toBe(200);
       await redis.stop();
-      const away = await waitFor('/readyz to notice Redis is away', async () => {
-        const r = await readyz(queued);
-        return r.status === 503 ? r : undefined;
-      }, 20_000);
+      const away = await waitFor(
+        '/readyz to notice Redis is away',
+        async () => {
+          const r = await readyz(queued);
+          return r.status === 503 ? r : undefined;
+        },
+        20_000,
+      );
       expect(failing(away.body)).toEqual(['redis']);
       expect(away.body.checks.redis.message).toContain(new URL(redis.url).port);
       expect((await rawRequest(queued.httpPort, 'GET', '/healthz')).status).toBe(200);

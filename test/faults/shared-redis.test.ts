@@ -64,10 +64,14 @@ async function sealSegments(server: RunningServer, badge: string, count: number)
 const jobsOf = (db: Db, ids: string[]): Promise<Job[]> => db.selectFrom('jobs').selectAll().where('id', 'in', ids).execute();
 
 const allCompleted = (db: Db, ids: string[], what: string) =>
-  waitFor(what, async () => {
-    const jobs = await jobsOf(db, ids);
-    return jobs.length === ids.length && jobs.every((j) => j.state === 'completed') ? jobs : undefined;
-  }, 30_000);
+  waitFor(
+    what,
+    async () => {
+      const jobs = await jobsOf(db, ids);
+      return jobs.length === ids.length && jobs.every((j) => j.state === 'completed') ? jobs : undefined;
+    },
+    30_000,
+  );
 
 function expectRanOnceIn(jobs: Job[], installation: string, runs: Runs): void {
   for (const j of jobs) {

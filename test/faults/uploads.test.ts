@@ -25,16 +25,40 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-upload-faults-'));
 function cameraMp4(): string {
   const file = path.join(work, 'camera.mp4');
   execFileSync('ffmpeg', [
-    '-hide_banner', '-nostdin', '-loglevel', 'error',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100', '-t', '6',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', file,
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=1000:sample_rate=44100',
+    '-t',
+    '6',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '25',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '64k',
+    file,
   ]);
   return file;
 }
 
 /** Where the top-level `mdat` box's payload lies, read from the box headers (32- or 64-bit sizes). */
 function mdatPayload(mp4: Buffer): { start: number; end: number } {
-  for (let at = 0; at + 8 <= mp4.length; ) {
+  for (let at = 0; at + 8 <= mp4.length;) {
     const size32 = mp4.readUInt32BE(at);
     const header = size32 === 1 ? 16 : 8;
     const size = size32 === 1 ? Number(mp4.readBigUInt64BE(at + 8)) : size32 === 0 ? mp4.length - at : size32;
@@ -154,7 +178,7 @@ describe('a recording damaged inside its media, and uploads that would fill the 
     expect(fs.existsSync(path.join(env.LIUHEN_DATA_DIR!, 'uploads', `${up.url.split('/').pop()}.part`))).toBe(false);
   });
 
-  it("a device whose unfinished uploads would pass its quota is refused with 507 and a reason, audited; other devices are not", async () => {
+  it('a device whose unfinished uploads would pass its quota is refused with 507 and a reason, audited; other devices are not', async () => {
     const first = await tus.created(cam, 3 * MIB);
     expect((await tus.patch(cam, first, 0, new Uint8Array(MIB))).status).toBe(204);
 
@@ -208,9 +232,7 @@ describe('unfinished uploads expire', () => {
 
   it('a part file no upload needs is removed at start, and audited', async () => {
     expect(fs.existsSync(path.join(uploadsDir, 'upl_leftover.part'))).toBe(false);
-    expect(await auditOf(server.core.db, 'upload.part_removed')).toEqual([
-      { actor: 'system', subject: 'upl_leftover', outcome: 'ok', detail: { bytes: 4096 } },
-    ]);
+    expect(await auditOf(server.core.db, 'upload.part_removed')).toEqual([{ actor: 'system', subject: 'upl_leftover', outcome: 'ok', detail: { bytes: 4096 } }]);
   });
 
   it('an upload being written is not expired while its bytes arrive, however long that takes', async () => {

@@ -14,7 +14,10 @@ export function verifyPackage(tarFile: string, dir: string): { command: string; 
   fs.mkdirSync(dir);
   execFileSync('tar', ['-xf', path.resolve(tarFile)], { cwd: dir, env: CLEAN_ENV });
   const readme = fs.readFileSync(path.join(dir, 'README.txt'), 'utf8');
-  const commands = readme.split('\n').filter((l) => l.startsWith(README_COMMAND_PREFIX)).map((l) => l.slice(README_COMMAND_PREFIX.length));
+  const commands = readme
+    .split('\n')
+    .filter((l) => l.startsWith(README_COMMAND_PREFIX))
+    .map((l) => l.slice(README_COMMAND_PREFIX.length));
   return commands.map((command) => {
     // stdin is not a socket: Debian's bash would then read ~/.bashrc as if run by sshd.
     const r = spawnSync('bash', ['-c', command], { cwd: dir, env: CLEAN_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });

@@ -17,11 +17,45 @@ export const SEGMENT_MS = 2000;
 export function cutSegments(count: number): Buffer[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-hls-'));
   execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', String((count * SEGMENT_MS) / 1000), '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-c:a', 'aac',
-    '-f', 'segment', '-segment_time', '2', '-segment_format', 'mpegts', path.join(dir, '%03d.ts'),
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x180:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    String((count * SEGMENT_MS) / 1000),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-bf',
+    '2',
+    '-g',
+    '50',
+    '-keyint_min',
+    '50',
+    '-sc_threshold',
+    '0',
+    '-c:a',
+    'aac',
+    '-f',
+    'segment',
+    '-segment_time',
+    '2',
+    '-segment_format',
+    'mpegts',
+    path.join(dir, '%03d.ts'),
   ]);
-  return fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(dir, f)));
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .map((f) => fs.readFileSync(path.join(dir, f)));
 }
 
 /** Seals `segments` one after another into `recordingId` from `startAt`. */
@@ -48,6 +82,8 @@ export function packetLines(framemd5: string): string[] {
 
 /** ffmpeg's own reading of `input` copied as packets: what a standard client gets. */
 export async function ffmpegPackets(input: string, inputArgs: string[] = []): Promise<Read> {
-  const { stdout, stderr } = await promisify(execFile)('ffmpeg', ['-hide_banner', '-v', 'warning', ...inputArgs, '-i', input, '-map', '0', '-c', 'copy', '-f', 'framemd5', '-'], { maxBuffer: 64 << 20 });
+  const { stdout, stderr } = await promisify(execFile)('ffmpeg', ['-hide_banner', '-v', 'warning', ...inputArgs, '-i', input, '-map', '0', '-c', 'copy', '-f', 'framemd5', '-'], {
+    maxBuffer: 64 << 20,
+  });
   return { stderr, packets: packetLines(stdout) };
 }

@@ -50,7 +50,9 @@ export function apiOf(server: RunningServer) {
 /** `who` (a custodian) sets the recording's confidentiality label, as on its page; the answer's status. */
 export async function setLabel(server: RunningServer, who: SignedIn, recordingId: string, label: string | null): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/recordings/${recordingId}/confidentiality`, {
-    method: 'PUT', headers: { authorization: `Bearer ${who.accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ label }),
+    method: 'PUT',
+    headers: { authorization: `Bearer ${who.accessToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ label }),
   });
   return res.status;
 }
@@ -58,8 +60,12 @@ export async function setLabel(server: RunningServer, who: SignedIn, recordingId
 /** An approval of every recording named, for `untilMs` from now. */
 export function approval(recordingIds: string[], over: Record<string, unknown> = {}, untilMs = 10 * 60_000) {
   return {
-    decision: 'approve', windowFrom: new Date(Date.now() - 1000).toISOString(), windowUntil: new Date(Date.now() + untilMs).toISOString(), maxViewings: 2,
-    recordings: recordingIds.map((recordingId) => ({ recordingId, approved: true })), ...over,
+    decision: 'approve',
+    windowFrom: new Date(Date.now() - 1000).toISOString(),
+    windowUntil: new Date(Date.now() + untilMs).toISOString(),
+    maxViewings: 2,
+    recordings: recordingIds.map((recordingId) => ({ recordingId, approved: true })),
+    ...over,
   };
 }
 
@@ -69,5 +75,8 @@ export async function segmentUrls(server: RunningServer, playlistUrl: string): P
   const res = await fetch(`${base}${playlistUrl}`);
   if (res.status !== 200) throw new Error(`playlist answered ${res.status}`);
   const dir = new URL(playlistUrl, base);
-  return (await res.text()).split('\n').filter((l) => l && !l.startsWith('#')).map((l) => new URL(l, dir).toString());
+  return (await res.text())
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => new URL(l, dir).toString());
 }

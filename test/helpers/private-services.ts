@@ -27,7 +27,20 @@ export async function privateRgw(name: string): Promise<Restartable & { endpoint
   let child: ChildProcess | undefined;
   // As start-ceph.sh configures client.rgw.a: no cephx, so the monitor connection must not ask for it.
   const start = async () => {
-    child = spawn('radosgw', ['-f', '-c', path.join(CEPH_DIR, 'ceph.conf'), '-n', `client.rgw.${name}`, `--rgw_frontends=beast endpoint=127.0.0.1:${port}`, `--rgw_data=${path.join(CEPH_DIR, `rgw.${name}`)}`, '--ms_mon_client_mode=crc'], { stdio: 'ignore' });
+    child = spawn(
+      'radosgw',
+      [
+        '-f',
+        '-c',
+        path.join(CEPH_DIR, 'ceph.conf'),
+        '-n',
+        `client.rgw.${name}`,
+        `--rgw_frontends=beast endpoint=127.0.0.1:${port}`,
+        `--rgw_data=${path.join(CEPH_DIR, `rgw.${name}`)}`,
+        '--ms_mon_client_mode=crc',
+      ],
+      { stdio: 'ignore' },
+    );
     await waitFor(`radosgw ${name} to answer`, async () => (await fetch(`${endpoint}/`).catch(() => undefined)) !== undefined, 60_000, 250);
   };
   const stop = async () => {

@@ -17,10 +17,14 @@ export async function entriesOf(db: Db, recordingId: string): Promise<LedgerEntr
 }
 
 export function waitForClosed(db: Db, deviceId: string, count = 1, timeoutMs = 90_000): Promise<Recording[]> {
-  return waitFor(`${count} closed recording(s) of ${deviceId}`, async () => {
-    const rs = await recordingsOf(db, deviceId);
-    return rs.length === count && rs.every((r) => r.state === 'closed') ? rs : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `${count} closed recording(s) of ${deviceId}`,
+    async () => {
+      const rs = await recordingsOf(db, deviceId);
+      return rs.length === count && rs.every((r) => r.state === 'closed') ? rs : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Whether the first video frame of a segment is a keyframe, asked of real ffprobe. */

@@ -104,10 +104,7 @@ export async function startRtspCamera(opts: RtspCameraOptions = {}): Promise<Rts
   return {
     url,
     port,
-    urlWithCredentials: () =>
-      opts.user === undefined
-        ? url
-        : `rtsp://${encodeURIComponent(opts.user)}:${encodeURIComponent(opts.password!)}@127.0.0.1:${port}${path}`,
+    urlWithCredentials: () => (opts.user === undefined ? url : `rtsp://${encodeURIComponent(opts.user)}:${encodeURIComponent(opts.password!)}@127.0.0.1:${port}${path}`),
     stop,
     restart: async () => {
       await stop();

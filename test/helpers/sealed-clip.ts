@@ -46,9 +46,32 @@ export function preparedClip(spec: ClipSpec): Clip {
     // Noise keeps its bulk only uncompressed (qp 0); a key frame every second lets segments cut on time.
     const quality = noise ? ['-qp', '0'] : [];
     execFileSync('ffmpeg', [
-      '-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', source, '-t', String(seconds),
-      '-c:v', 'libx264', '-preset', 'ultrafast', ...quality, '-g', '25', '-pix_fmt', 'yuv420p',
-      '-f', 'segment', '-segment_time', String(segmentSeconds), '-segment_format', 'mpegts', path.join(making, '%06d.ts'),
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      source,
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      ...quality,
+      '-g',
+      '25',
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'segment',
+      '-segment_time',
+      String(segmentSeconds),
+      '-segment_format',
+      'mpegts',
+      path.join(making, '%06d.ts'),
     ]);
     // Test files run in parallel: the first whole clip named wins, a later one goes.
     try {
@@ -57,7 +80,13 @@ export function preparedClip(spec: ClipSpec): Clip {
       fs.rmSync(making, { recursive: true, force: true });
     }
   }
-  return { files: fs.readdirSync(dir).sort().map((f) => path.join(dir, f)), segmentMs: segmentSeconds * 1000 };
+  return {
+    files: fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => path.join(dir, f)),
+    segmentMs: segmentSeconds * 1000,
+  };
 }
 
 /**

@@ -23,7 +23,10 @@ export interface SeedRecording {
  */
 export async function seedRecordings(db: Db, devices: readonly SeedDevice[], recordings: readonly SeedRecording[]): Promise<void> {
   const created = '2026-01-01T00:00:00.000Z';
-  await db.insertInto('devices').values(devices.map((d) => ({ id: d.id, kind: d.kind, name: d.id, officer_badge: d.officer, credential_hash: 'seeded', state: 'active' as const, created_at: created, unit: d.unit }))).execute();
+  await db
+    .insertInto('devices')
+    .values(devices.map((d) => ({ id: d.id, kind: d.kind, name: d.id, officer_badge: d.officer, credential_hash: 'seeded', state: 'active' as const, created_at: created, unit: d.unit })))
+    .execute();
   await db
     .insertInto('recordings')
     .values(
@@ -31,10 +34,27 @@ export async function seedRecordings(db: Db, devices: readonly SeedDevice[], rec
         const d = devices.find((x) => x.id === r.device)!;
         const endedAt = new Date(Date.parse(r.startedAt) + r.durationMs).toISOString();
         return {
-          id: r.id, device_id: d.id, officer_badge: d.officer, started_at: r.startedAt, ended_at: endedAt, state: 'closed' as const, header_line: '{}', head_link: 'seeded',
-          entry_count: 0, segment_count: 0, gap_count: 0, duration_ms: r.durationMs, checkpointed_count: 0, chain_segments_before: 0, chain_gaps_before: 0, unit: d.unit,
-          origin: r.late ? ('upload' as const) : ('live' as const), flags: JSON.stringify(r.flags), late: r.late ? 1 : 0,
-          upload_deadline: new Date(Date.parse(endedAt) + 86_400_000).toISOString(), received_at: new Date(Date.parse(endedAt) + (r.late ? 2 : 0.01) * 86_400_000).toISOString(),
+          id: r.id,
+          device_id: d.id,
+          officer_badge: d.officer,
+          started_at: r.startedAt,
+          ended_at: endedAt,
+          state: 'closed' as const,
+          header_line: '{}',
+          head_link: 'seeded',
+          entry_count: 0,
+          segment_count: 0,
+          gap_count: 0,
+          duration_ms: r.durationMs,
+          checkpointed_count: 0,
+          chain_segments_before: 0,
+          chain_gaps_before: 0,
+          unit: d.unit,
+          origin: r.late ? ('upload' as const) : ('live' as const),
+          flags: JSON.stringify(r.flags),
+          late: r.late ? 1 : 0,
+          upload_deadline: new Date(Date.parse(endedAt) + 86_400_000).toISOString(),
+          received_at: new Date(Date.parse(endedAt) + (r.late ? 2 : 0.01) * 86_400_000).toISOString(),
         };
       }),
     )

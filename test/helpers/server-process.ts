@@ -22,9 +22,14 @@ export async function startServerProcess(env: Record<string, string>, opts: { fd
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
-  await waitFor('liuhen up to start', () => {
-    if (gone) throw new Error(`liuhen up exited:\n${out}`);
-    return out.includes('liuhen is up');
-  }, 60_000, 100);
+  await waitFor(
+    'liuhen up to start',
+    () => {
+      if (gone) throw new Error(`liuhen up exited:\n${out}`);
+      return out.includes('liuhen is up');
+    },
+    60_000,
+    100,
+  );
   return { child, output: () => out, exited };
 }

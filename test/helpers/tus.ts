@@ -9,9 +9,14 @@ export interface TusCamera {
 
 export function tusClient(base: string) {
   const headers = (cam: TusCamera, extra: Record<string, string> = {}) => ({
-    Authorization: `Device ${cam.device.id}:${cam.credential}`, 'Tus-Resumable': '1.0.0', ...extra,
+    Authorization: `Device ${cam.device.id}:${cam.credential}`,
+    'Tus-Resumable': '1.0.0',
+    ...extra,
   });
-  const metadata = (fields: Record<string, string>) => Object.entries(fields).map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`).join(',');
+  const metadata = (fields: Record<string, string>) =>
+    Object.entries(fields)
+      .map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`)
+      .join(',');
   const result = async (cam: TusCamera, url: string) => {
     const res = await fetch(`${url}/result`, { headers: headers(cam) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -28,17 +33,24 @@ export function tusClient(base: string) {
     },
     patch: (cam: TusCamera, url: string, offset: number, body: Uint8Array | ReadableStream<Uint8Array>) =>
       fetch(url, {
-        method: 'PATCH', headers: headers(cam, { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) }), body,
+        method: 'PATCH',
+        headers: headers(cam, { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) }),
+        body,
         ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
       } as RequestInit),
     head: (cam: TusCamera, url: string) => fetch(url, { method: 'HEAD', headers: headers(cam) }),
     result,
     /** Waits until the finished upload was sealed or refused. */
     outcome: (cam: TusCamera, url: string) =>
-      waitFor('the upload to be checked', async () => {
-        const r = await result(cam, url);
-        return r.body.state === 'sealed' || r.body.state === 'refused' ? r : undefined;
-      }, 30_000, 100),
+      waitFor(
+        'the upload to be checked',
+        async () => {
+          const r = await result(cam, url);
+          return r.body.state === 'sealed' || r.body.state === 'refused' ? r : undefined;
+        },
+        30_000,
+        100,
+      ),
     /** One whole-file upload, checked: the way a camera back in coverage sends a short recording. */
     uploadWhole: async (cam: TusCamera, bytes: Buffer, fields?: Record<string, string>) => {
       const url = await client.created(cam, bytes.length, fields);

@@ -11,7 +11,13 @@ export interface SignedIn {
 }
 
 /** Adds a user through the registry and signs them in through the real API. */
-export async function signedInUser(server: Pick<RunningServer, 'core' | 'httpPort'>, role: Role, unit: string, badge: string, extra: { clearances?: ('state_secret' | 'trade_secret' | 'privacy')[]; name?: string } = {}): Promise<SignedIn> {
+export async function signedInUser(
+  server: Pick<RunningServer, 'core' | 'httpPort'>,
+  role: Role,
+  unit: string,
+  badge: string,
+  extra: { clearances?: ('state_secret' | 'trade_secret' | 'privacy')[]; name?: string } = {},
+): Promise<SignedIn> {
   const { user } = await server.core.users.add({ role, unit, badge, name: extra.name ?? `${role} ${badge}`, password: PASSWORD, clearances: extra.clearances ?? [] }, 'test');
   const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/auth/sign-in`, {
     method: 'POST',

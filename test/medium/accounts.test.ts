@@ -123,7 +123,9 @@ describe('two people give media (三员分立)', () => {
     expect((await call(s, 'GET', '/api/me')).body.user).toMatchObject({ role: 'custodian' });
 
     await server.core.audit.flush();
-    const actions = (await server.core.audit.query({ subject: user.id })).map((e) => `${e.actor === `user:${admin.userId}` ? 'admin' : e.actor === `user:${officer.userId}` ? 'officer' : 'user'} ${e.action}`);
+    const actions = (await server.core.audit.query({ subject: user.id })).map(
+      (e) => `${e.actor === `user:${admin.userId}` ? 'admin' : e.actor === `user:${officer.userId}` ? 'officer' : 'user'} ${e.action}`,
+    );
     expect(actions).toEqual(expect.arrayContaining(['admin user.add', 'admin grant.propose', 'officer grant.approve']));
   });
 
@@ -167,7 +169,12 @@ describe('two people give media (三员分立)', () => {
 
   it('the admin neither chooses a password nor manages their own account', async () => {
     expect((await call(admin, 'POST', '/api/users', { role: 'legal', unit: 'u1', name: '法制', badge: nextBadge('p'), password: PASSWORD })).status).toBe(400);
-    for (const [path, body] of [['grants', { role: 'custodian' }], ['reset', undefined], ['disable', { reason: '自己' }], ['enable', undefined]] as const) {
+    for (const [path, body] of [
+      ['grants', { role: 'custodian' }],
+      ['reset', undefined],
+      ['disable', { reason: '自己' }],
+      ['enable', undefined],
+    ] as const) {
       expect(await call(admin, 'POST', `/api/users/${admin.userId}/${path}`, body ?? {})).toEqual({ status: 403, body: { error: 'forbidden' } });
     }
   });
@@ -329,6 +336,9 @@ describe('the operator’s command line', () => {
     // An account with media is reset like the admin resets it: proposed, its approver gets the password.
     expect(await cli('user', 'reset', 'K-9')).toMatch(/reset proposed \(grant gr-[a-z0-9]+\): the security officer who approves it receives the one-time password/);
     const users = JSON.parse(await cli('users', '--json')) as { badge: string; state: string; mustChangePassword: boolean }[];
-    expect(users.map((u) => [u.badge, u.state, u.mustChangePassword])).toEqual([['SO-9', 'active', true], ['K-9', 'awaiting_approval', true]]);
+    expect(users.map((u) => [u.badge, u.state, u.mustChangePassword])).toEqual([
+      ['SO-9', 'active', true],
+      ['K-9', 'awaiting_approval', true],
+    ]);
   }, 120_000);
 });

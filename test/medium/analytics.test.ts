@@ -92,7 +92,15 @@ const actions: SeedAction[] = [
   { id: 'act-3', caseId: 'case-1', kind: 'inspection', at: '2026-07-06T02:00:00.000Z', officer: 'P-2', reason: 'privacy', links: [] },
   { id: 'act-4', caseId: 'case-5', kind: 'hearing', at: '2026-09-01T01:00:00.000Z', officer: 'P-4', reason: null, links: [] },
   { id: 'act-5', caseId: 'case-5', kind: 'inquiry', at: '2026-09-02T01:00:00.000Z', officer: 'P-3', reason: null, links: [] },
-  { id: 'act-6', caseId: 'case-4', kind: 'sampling', at: '2026-07-20T02:00:00.000Z', officer: 'P-3', reason: null, links: [{ device: 'dev-c', from: '2026-07-20T01:50:00.000Z', to: '2026-07-20T02:30:00.000Z' }] },
+  {
+    id: 'act-6',
+    caseId: 'case-4',
+    kind: 'sampling',
+    at: '2026-07-20T02:00:00.000Z',
+    officer: 'P-3',
+    reason: null,
+    links: [{ device: 'dev-c', from: '2026-07-20T01:50:00.000Z', to: '2026-07-20T02:30:00.000Z' }],
+  },
   { id: 'act-7', caseId: 'case-6', kind: 'seizure', at: '2026-04-10T01:00:00.000Z', officer: 'P-2', reason: null, links: [] }, // outside
   { id: 'act-8', caseId: 'case-2', kind: 'restoration', at: '2026-07-25T01:00:00.000Z', officer: null, reason: null, links: [] },
   { id: 'act-9', caseId: 'case-2', kind: 'summary_procedure', at: '2026-07-26T01:00:00.000Z', officer: 'P-1', reason: null, links: [] },
@@ -129,7 +137,17 @@ const traces: { recording: string | null; match: { kind: 'session' | 'party_copy
   { recording: null, match: null },
 ];
 
-type Row = { key: string | null; recordings: number; hours: number; lateUploads: number; gapsWithoutReason: number; actionsUnrecorded: number; overdueArchives: number; clockDriftFlags: number; tracedLeaks: number };
+type Row = {
+  key: string | null;
+  recordings: number;
+  hours: number;
+  lateUploads: number;
+  gapsWithoutReason: number;
+  actionsUnrecorded: number;
+  overdueArchives: number;
+  clockDriftFlags: number;
+  tracedLeaks: number;
+};
 type GroupBy = 'unit' | 'officer' | 'period';
 const FIGURES = ['recordings', 'hours', 'lateUploads', 'gapsWithoutReason', 'actionsUnrecorded', 'overdueArchives', 'clockDriftFlags', 'tracedLeaks'] as const;
 
@@ -191,40 +209,104 @@ async function seed(server: RunningServer): Promise<{ people: Record<string, Sig
   await seedRecordings(db, devices, recordings);
   const entry = (recording: string, idx: number, kind: 'segment' | 'gap', startAt: string) => ({
     // Made-up links, as for the recordings: nothing here is verified.
-    recording_id: recording, idx, kind, start_at: startAt, duration_ms: MIN, link: `seeded-${recording}-${idx}`, sealed_at: startAt,
-    cause: kind === 'gap' ? ('network' as const) : null, sha256: kind === 'segment' ? 'seeded' : null,
+    recording_id: recording,
+    idx,
+    kind,
+    start_at: startAt,
+    duration_ms: MIN,
+    link: `seeded-${recording}-${idx}`,
+    sealed_at: startAt,
+    cause: kind === 'gap' ? ('network' as const) : null,
+    sha256: kind === 'segment' ? 'seeded' : null,
   });
-  await db.insertInto('ledger_entries').values([...recordings.map((r) => entry(r.id, 0, 'segment', r.startedAt)), ...gaps.map((g) => entry(g.recording, g.idx, 'gap', g.startAt))]).execute();
-  await db.insertInto('gap_notes').values(gaps.filter((g) => g.noted).map((g) => ({ recording_id: g.recording, idx: g.idx, reason: '现场信号中断', noted_by: 'P-1', noted_at: created }))).execute();
+  await db
+    .insertInto('ledger_entries')
+    .values([...recordings.map((r) => entry(r.id, 0, 'segment', r.startedAt)), ...gaps.map((g) => entry(g.recording, g.idx, 'gap', g.startAt))])
+    .execute();
+  await db
+    .insertInto('gap_notes')
+    .values(gaps.filter((g) => g.noted).map((g) => ({ recording_id: g.recording, idx: g.idx, reason: '现场信号中断', noted_by: 'P-1', noted_at: created })))
+    .execute();
 
   await db
     .insertInto('cases')
-    .values(cases.map((c, i) => ({ id: c.id, case_no: `2026-${i + 1}`, unit: c.unit, title: c.id, emergency: 0, initiated_at: '2026-04-01T00:00:00.000Z', ended_at: c.endedAt, archived_at: c.archivedAt, created_by: 'test', created_at: created })))
+    .values(
+      cases.map((c, i) => ({
+        id: c.id,
+        case_no: `2026-${i + 1}`,
+        unit: c.unit,
+        title: c.id,
+        emergency: 0,
+        initiated_at: '2026-04-01T00:00:00.000Z',
+        ended_at: c.endedAt,
+        archived_at: c.archivedAt,
+        created_by: 'test',
+        created_at: created,
+      })),
+    )
     .execute();
   await db
     .insertInto('case_members')
-    .values(cases.flatMap((c) => [...c.officers.map((badge) => ({ badge, role: 'officer' as const })), ...c.reviewers.map((badge) => ({ badge, role: 'reviewer' as const }))].map((m) => ({ case_id: c.id, ...m, added_by: 'test', added_at: created }))))
+    .values(
+      cases.flatMap((c) =>
+        [...c.officers.map((badge) => ({ badge, role: 'officer' as const })), ...c.reviewers.map((badge) => ({ badge, role: 'reviewer' as const }))].map((m) => ({
+          case_id: c.id,
+          ...m,
+          added_by: 'test',
+          added_at: created,
+        })),
+      ),
+    )
     .execute();
   await db
     .insertInto('case_actions')
-    .values(actions.map((a) => ({ id: a.id, case_id: a.caseId, kind: a.kind, stage: 'investigation' as const, at: a.at, officer_badge: a.officer, not_recorded_reason: a.reason, created_by: 'test', created_at: created })))
+    .values(
+      actions.map((a) => ({
+        id: a.id,
+        case_id: a.caseId,
+        kind: a.kind,
+        stage: 'investigation' as const,
+        at: a.at,
+        officer_badge: a.officer,
+        not_recorded_reason: a.reason,
+        created_by: 'test',
+        created_at: created,
+      })),
+    )
     .execute();
   await db
     .insertInto('action_links')
     .values(
       actions.flatMap((a) =>
         a.links.map((l, i) => ({
-          id: `lnk-${a.id}-${i}`, action_id: a.id, linked_by: 'test', linked_at: created,
+          id: `lnk-${a.id}-${i}`,
+          action_id: a.id,
+          linked_by: 'test',
+          linked_at: created,
           ...('recording' in l ? { recording_id: l.recording } : { device_id: l.device, from_at: l.from, to_at: l.to }),
         })),
       ),
     )
     .execute();
 
-  await db.insertInto('playback_sessions').values(sessions.map((s) => ({ id: s.id, user_id: userIdOf(s.badge), kind: 'replay' as const, recording_id: s.recording, created_at: created, expires_at: created }))).execute();
+  await db
+    .insertInto('playback_sessions')
+    .values(sessions.map((s) => ({ id: s.id, user_id: userIdOf(s.badge), kind: 'replay' as const, recording_id: s.recording, created_at: created, expires_at: created })))
+    .execute();
   await db
     .insertInto('exports')
-    .values(exportsMade.map((e) => ({ id: e.id, kind: 'party_copy' as const, recording_id: e.recording, requested_by: 'actor' in e.by ? e.by.actor : `user:${userIdOf(e.by.badge)}`, recipient: '张三', approval_no: '审批-1', job_id: `job-${e.id}`, created_at: created })))
+    .values(
+      exportsMade.map((e) => ({
+        id: e.id,
+        kind: 'party_copy' as const,
+        recording_id: e.recording,
+        requested_by: 'actor' in e.by ? e.by.actor : `user:${userIdOf(e.by.badge)}`,
+        recipient: '张三',
+        approval_no: '审批-1',
+        job_id: `job-${e.id}`,
+        created_at: created,
+      })),
+    )
     .execute();
   const receiverOf = (m: { kind: 'session' | 'party_copy'; id: string }) => {
     if (m.kind === 'session') return sessions.find((s) => s.id === m.id)!.badge;
@@ -233,7 +315,13 @@ async function seed(server: RunningServer): Promise<{ people: Record<string, Sig
   };
   const traced = [];
   for (const t of traces) {
-    const event = await audit.record({ actor: 'cli:root', action: 'forensic.trace', subject: t.recording, outcome: 'ok', detail: { sha256: 'f'.repeat(64), bitsRead: 12, match: t.match && { ...t.match, agree: 12, of: 12, falseMatch: 1e-9 }, reason: t.match ? null : 'nobody' } });
+    const event = await audit.record({
+      actor: 'cli:root',
+      action: 'forensic.trace',
+      subject: t.recording,
+      outcome: 'ok',
+      detail: { sha256: 'f'.repeat(64), bitsRead: 12, match: t.match && { ...t.match, agree: 12, of: 12, falseMatch: 1e-9 }, reason: t.match ? null : 'nobody' },
+    });
     if (t.match && t.recording) traced.push({ at: event.at, recording: t.recording, receiver: receiverOf(t.match) });
   }
   return { people: signedIn, traced };
@@ -287,12 +375,18 @@ describe.each([
     expect((await get('H-1', `/api/analytics?from=${FROM}&to=${TO}&unit=u2`)).status).toBe(403);
     for (const badge of ['K-1', 'R-1', 'Y-1', 'C-2']) {
       expect((await get(badge, `/api/analytics?from=${FROM}&to=${TO}`)).status, badge).toBe(403);
-      expect((await audited(badge, 'analytics.read')).map((e) => e.outcome), badge).toEqual(['refused']);
+      expect(
+        (await audited(badge, 'analytics.read')).map((e) => e.outcome),
+        badge,
+      ).toEqual(['refused']);
     }
     expect((await get('A-1', '/api/analytics?from=2026-07-01')).status).toBe(400);
 
     const head = await audited('H-1', 'analytics.read');
-    expect(head.map((e) => [e.outcome, e.subject])).toEqual([['ok', 'u1'], ['refused', 'u2']]);
+    expect(head.map((e) => [e.outcome, e.subject])).toEqual([
+      ['ok', 'u1'],
+      ['refused', 'u2'],
+    ]);
     expect(JSON.parse(head[0]!.detail)).toMatchObject({ groupBy: 'officer', unit: 'u1', from: new Date(FROM_AT).toISOString(), to: new Date(TO_AT).toISOString() });
     expect(JSON.parse(head[1]!.detail)).toEqual({ reason: 'analytics of another unit' });
   });
@@ -311,14 +405,14 @@ describe.each([
       expect(lines.pop()).toBe('');
       expect(lines.shift()).toBe(`${headers[groupBy]},录像数,录像时长（小时）,逾期上传,无原因中断,应录未录,逾期归档,时钟偏差,追溯到的泄露`);
       const { rows, totals } = expectedTable(traced, groupBy, null, now);
-      expect(lines).toEqual([
-        ...rows.map((r) => [r.key ?? '（无执法人员）', ...FIGURES.map((f) => r[f])].join(',')),
-        ['合计', ...FIGURES.map((f) => totals[f])].join(','),
-      ]);
+      expect(lines).toEqual([...rows.map((r) => [r.key ?? '（无执法人员）', ...FIGURES.map((f) => r[f])].join(',')), ['合计', ...FIGURES.map((f) => totals[f])].join(',')]);
     }
     expect((await get('K-1', `/api/analytics.csv?from=${FROM}&to=${TO}`)).status).toBe(403);
-    expect((await audited('A-1', 'analytics.export')).map((e) => [e.outcome, JSON.parse(e.detail).groupBy])).toEqual([['ok', 'unit'], ['ok', 'officer'], ['ok', 'period']]);
+    expect((await audited('A-1', 'analytics.export')).map((e) => [e.outcome, JSON.parse(e.detail).groupBy])).toEqual([
+      ['ok', 'unit'],
+      ['ok', 'officer'],
+      ['ok', 'period'],
+    ]);
     expect((await audited('K-1', 'analytics.export')).map((e) => e.outcome)).toEqual(['refused']);
   });
 });
-

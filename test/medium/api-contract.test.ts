@@ -18,10 +18,13 @@ import { startTestServer, testEnv } from '../helpers/server.ts';
  * list only shrinks.
  */
 const DECLARATION_PENDING = new Set([
-  'options /api/device/uploads/', 'post /api/device/uploads/', 'head /api/device/uploads/:id', 'patch /api/device/uploads/:id', 'delete /api/device/uploads/:id',
+  'options /api/device/uploads/',
+  'post /api/device/uploads/',
+  'head /api/device/uploads/:id',
+  'patch /api/device/uploads/:id',
+  'delete /api/device/uploads/:id',
   'get /api/device/uploads/:id/result',
 ]);
-
 
 type Json = Record<string, unknown>;
 
@@ -74,7 +77,10 @@ describe('the OpenAPI document', () => {
       const where = `${method} ${path}`;
       const statuses = Object.keys(op.responses as Json);
       // A redirect is a success for a route whose answer it is (/favicon.ico).
-      expect(statuses.some((s) => /^[23]\d\d$/.test(s)), where).toBe(true);
+      expect(
+        statuses.some((s) => /^[23]\d\d$/.test(s)),
+        where,
+      ).toBe(true);
       expect(statuses, where).toContain('default');
       expect(op.summary, where).toEqual(expect.any(String));
       for (const requirement of op.security as Json[]) for (const name of Object.keys(requirement)) expect(schemes, where).toContain(name);
@@ -103,7 +109,10 @@ describe('the OpenAPI document', () => {
     };
     walk(document);
     for (const ref of refs) {
-      const target = ref.replace(/^#\//, '').split('/').reduce<unknown>((at, part) => (at as Json | undefined)?.[part], document);
+      const target = ref
+        .replace(/^#\//, '')
+        .split('/')
+        .reduce<unknown>((at, part) => (at as Json | undefined)?.[part], document);
       expect(target, ref).toBeDefined();
     }
   });
@@ -116,13 +125,20 @@ describe('the response check', () => {
     const app = express();
     app.use(responseCheck(mode, (err) => reported.push(err.message)));
     const r = express.Router();
-    contract(r)({
-      method: 'get', path: '/things/:id', summary: 'a thing', caller: 'anyone', params: z.object({ id: z.coerce.number().int() }),
-      responses: { 200: z.object({ id: z.number(), name: z.string() }).strict(), 202: media('text/plain', 'words'), 205: noBody('reset') },
-    }, (input, _req, res) => {
-      expect(input.params.id).toBe(7);
-      answer(res);
-    });
+    contract(r)(
+      {
+        method: 'get',
+        path: '/things/:id',
+        summary: 'a thing',
+        caller: 'anyone',
+        params: z.object({ id: z.coerce.number().int() }),
+        responses: { 200: z.object({ id: z.number(), name: z.string() }).strict(), 202: media('text/plain', 'words'), 205: noBody('reset') },
+      },
+      (input, _req, res) => {
+        expect(input.params.id).toBe(7);
+        answer(res);
+      },
+    );
     app.use('/api', r);
     const http = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => http.once('listening', resolve));

@@ -80,7 +80,25 @@ describe('on PostgreSQL', () => {
   it('the database refuses UPDATE, DELETE and TRUNCATE of audit events', async () => {
     const pg = await openDatabase(await freshPostgresDatabase());
     try {
-      await pg.insertInto('audit_events').values({ seq: 1, at: 'x', actor: 'a', action: 'b', subject: null, outcome: 'ok', address: null, detail: '{}', session_id: null, object: null, bytes: null, user_agent: null, prev_hash: 'p', hash: 'h' }).execute();
+      await pg
+        .insertInto('audit_events')
+        .values({
+          seq: 1,
+          at: 'x',
+          actor: 'a',
+          action: 'b',
+          subject: null,
+          outcome: 'ok',
+          address: null,
+          detail: '{}',
+          session_id: null,
+          object: null,
+          bytes: null,
+          user_agent: null,
+          prev_hash: 'p',
+          hash: 'h',
+        })
+        .execute();
       await expect(sql`UPDATE audit_events SET outcome = 'refused'`.execute(pg)).rejects.toThrow(/append-only/);
       await expect(sql`DELETE FROM audit_events`.execute(pg)).rejects.toThrow(/append-only/);
       await expect(sql`TRUNCATE audit_events`.execute(pg)).rejects.toThrow(/append-only/);

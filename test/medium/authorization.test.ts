@@ -89,7 +89,10 @@ const ROUTES: Route[] = [
   // Media, or a clearance, is the admin's proposal only: the account awaits a security officer (test/medium/accounts.test.ts).
   { name: 'user add with a media role', method: 'POST', path: () => '/api/users', body: () => ({ role: 'reviewer', unit: 'u1', name: '新用户', badge: `new-${++badgeNo}` }), allowed: ['admin'] },
   {
-    name: 'user add with a clearance', method: 'POST', path: () => '/api/users', body: () => ({ role: 'legal', unit: 'u1', name: '新用户', badge: `new-${++badgeNo}`, clearances: ['privacy'] }),
+    name: 'user add with a clearance',
+    method: 'POST',
+    path: () => '/api/users',
+    body: () => ({ role: 'legal', unit: 'u1', name: '新用户', badge: `new-${++badgeNo}`, clearances: ['privacy'] }),
     allowed: ['admin'],
   },
   { name: 'user grants', method: 'POST', path: () => `/api/users/${account}/grants`, body: () => ({ clearances: [] }), allowed: ['admin'] },
@@ -109,7 +112,10 @@ const ROUTES: Route[] = [
   { name: 'case', method: 'GET', path: () => `/api/cases/${caseId}`, allowed: ['commander', 'custodian', 'auditor', 'agency_head', 'legal'] },
   { name: 'case check', method: 'GET', path: () => `/api/cases/${caseId}/check`, allowed: ['commander', 'custodian', 'auditor', 'agency_head', 'legal'] },
   {
-    name: 'case action', method: 'POST', path: () => `/api/cases/${caseId}/actions`, body: () => ({ kind: 'inquiry', stage: 'investigation', at: new Date().toISOString() }),
+    name: 'case action',
+    method: 'POST',
+    path: () => `/api/cases/${caseId}/actions`,
+    body: () => ({ kind: 'inquiry', stage: 'investigation', at: new Date().toISOString() }),
     allowed: ['commander', 'custodian'],
   },
   { name: 'case annotation', method: 'POST', path: () => `/api/cases/${caseId}/annotations`, body: () => ({ text: '备注' }), allowed: ['commander', 'custodian', 'agency_head', 'legal'] },
@@ -172,7 +178,7 @@ describe('every route against bad tokens', () => {
       return jwt.sign({ ...payload, iat: 1_000_000_000, exp: 1_000_000_600 }, key(), { algorithm: 'HS256' });
     },
     'a forged signature': () => jwt.sign(claims(), randomBytes(32), { algorithm: 'HS256', issuer: 'liuhen', audience: 'liuhen-api', expiresIn: 600 }),
-    'alg: none': () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...jwt.decode(users.get('admin')!.accessToken) as object })}.`,
+    'alg: none': () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...(jwt.decode(users.get('admin')!.accessToken) as object) })}.`,
     'a token with its payload swapped': () => {
       const [h, , s] = users.get('commander')!.accessToken.split('.');
       const [, p] = users.get('admin')!.accessToken.split('.');
@@ -199,7 +205,11 @@ describe('playback URLs', () => {
     const res = await rawRequest(server.httpPort, 'GET', playlistUrl);
     expect(res.status).toBe(200);
     const base = playlistUrl.slice(0, playlistUrl.lastIndexOf('/') + 1);
-    return res.body.toString().split('\n').filter((l) => l.includes('.ts?')).map((l) => base + l);
+    return res.body
+      .toString()
+      .split('\n')
+      .filter((l) => l.includes('.ts?'))
+      .map((l) => base + l);
   };
 
   it('serve media to the session they were signed for', async () => {
@@ -258,10 +268,11 @@ describe('playback URLs', () => {
       });
     expect((await label('privacy')).status).toBe(204);
     try {
-      const asCommander = () => rawRequest(server.httpPort, 'POST', '/api/playback-sessions', {
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${users.get('commander')!.accessToken}` },
-        body: JSON.stringify({ recordingId }),
-      });
+      const asCommander = () =>
+        rawRequest(server.httpPort, 'POST', '/api/playback-sessions', {
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${users.get('commander')!.accessToken}` },
+          body: JSON.stringify({ recordingId }),
+        });
       await expectRefused(asCommander, 403);
       const cleared = await signedInUser(server, 'commander', 'u1', 'commander-cleared', { clearances: ['privacy'] });
       const ok = await rawRequest(server.httpPort, 'POST', '/api/playback-sessions', {
@@ -295,8 +306,7 @@ describe('sign-in', () => {
 
   it('spends a refresh token on use, and signing out stops the access token at once', async () => {
     const u = await signedInUser(server, 'auditor', 'u1', 'auditor-2');
-    const refresh = (token: string) =>
-      rawRequest(server.httpPort, 'POST', '/api/auth/refresh', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: token }) });
+    const refresh = (token: string) => rawRequest(server.httpPort, 'POST', '/api/auth/refresh', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: token }) });
     const first = await refresh(u.refreshToken);
     expect(first.status).toBe(200);
     const next = JSON.parse(first.body.toString()) as { accessToken: string; refreshToken: string };

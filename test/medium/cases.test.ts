@@ -128,7 +128,11 @@ describe('the case check', () => {
     const caseId = await staff.newCase('2026-CHK-3');
     const before = new Date(Date.parse(gapped.startedAt) - 60_000).toISOString();
     const { id } = await staff.ok('commander', 'POST', `/cases/${caseId}/actions`, { kind: 'sampling', stage: 'investigation', at: before });
-    await staff.ok('commander', 'POST', `/cases/${caseId}/actions/${id}/links`, { deviceId: (await server.core.db.selectFrom('recordings').select('device_id').where('id', '=', gapped.id).executeTakeFirstOrThrow()).device_id, from: before, to: new Date().toISOString() });
+    await staff.ok('commander', 'POST', `/cases/${caseId}/actions/${id}/links`, {
+      deviceId: (await server.core.db.selectFrom('recordings').select('device_id').where('id', '=', gapped.id).executeTakeFirstOrThrow()).device_id,
+      from: before,
+      to: new Date().toISOString(),
+    });
     expect((await staff.findings(caseId)).map((f) => f.kind)).toEqual(['recorded_after_action']);
   });
 
@@ -183,7 +187,13 @@ describe('what a case may reach', () => {
     expect((await staff.ok('commander', 'GET', `/cases/${caseId}`)).members.map((m: { badge: string }) => m.badge)).toEqual(['P1', 'R1']);
     const reasons = await auditedOf(server, caseId, 'case.member.add');
     expect(reasons[0]).toEqual(['refused', expect.stringContaining('custodian')]);
-    expect(reasons.slice(1)).toEqual([['ok', null], ['refused', 'not_a_reviewer'], ['refused', 'not_a_reviewer'], ['refused', 'not_a_reviewer'], ['ok', null]]);
+    expect(reasons.slice(1)).toEqual([
+      ['ok', null],
+      ['refused', 'not_a_reviewer'],
+      ['refused', 'not_a_reviewer'],
+      ['refused', 'not_a_reviewer'],
+      ['ok', null],
+    ]);
   });
 
   it('bounds a device window: 24 h at most, within an hour of its action', async () => {
@@ -229,8 +239,16 @@ describe('what a case may reach', () => {
     expect((await act('stages', { stage: 'investigation', event: 'start', at: soon })).status).toBe(200);
     expect((await act('approve-emergency', { at: daysAgo(1) })).status).toBe(200);
     expect((await act('end', { at: soon })).status).toBe(200);
-    expect(await auditedOf(server, caseId, 'case.approve')).toEqual([['refused', 'time_in_future'], ['refused', 'approval_before_start'], ['ok', null]]);
-    expect(await auditedOf(server, caseId, 'case.end')).toEqual([['refused', 'time_in_future'], ['refused', 'case_ends_before_start'], ['ok', null]]);
+    expect(await auditedOf(server, caseId, 'case.approve')).toEqual([
+      ['refused', 'time_in_future'],
+      ['refused', 'approval_before_start'],
+      ['ok', null],
+    ]);
+    expect(await auditedOf(server, caseId, 'case.end')).toEqual([
+      ['refused', 'time_in_future'],
+      ['refused', 'case_ends_before_start'],
+      ['ok', null],
+    ]);
 
     // The same holds when the case is made with its times.
     const create = (caseNo: string, extra: Record<string, unknown>) => staff.call('commander', 'POST', '/cases', { caseNo, unit: 'U1', title: '时间', ...extra });
@@ -313,13 +331,24 @@ describe.each(['sqlite', 'postgres'] as const)('archiving on %s', (dialect) => {
     // … and so does anyone with the stored key, without liuhen.
     const bytes = await s.core.store.get(archived.manifestKey);
     const signature = await s.core.store.get(objectKeys.caseManifestSignature(caseId));
-    const manifest = JSON.parse(bytes.toString()) as { signingKey: string; case: { caseNo: string }; recordings: { id: string; manifestKey: string; manifestSha256: string }[]; actions: { id: string; links: unknown[] }[]; findings: Finding[] };
+    const manifest = JSON.parse(bytes.toString()) as {
+      signingKey: string;
+      case: { caseNo: string };
+      recordings: { id: string; manifestKey: string; manifestSha256: string }[];
+      actions: { id: string; links: unknown[] }[];
+      findings: Finding[];
+    };
     const pem = await s.core.store.get(objectKeys.publicKey(manifest.signingKey));
     expect(sha256Hex(bytes)).toBe(archived.sha256);
     expect(verifySignature(null, bytes, pem.toString(), signature)).toBe(true);
     expect(verifySignature(null, Buffer.concat([bytes, Buffer.from(' ')]), pem.toString(), signature)).toBe(false);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-case-'));
-    for (const [name, data] of [['manifest.json', bytes], ['manifest.json.sig', signature], ['key.pem', pem]] as const) fs.writeFileSync(path.join(dir, name), data);
+    for (const [name, data] of [
+      ['manifest.json', bytes],
+      ['manifest.json.sig', signature],
+      ['key.pem', pem],
+    ] as const)
+      fs.writeFileSync(path.join(dir, name), data);
     const openssl = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'key.pem', '-rawin', '-in', 'manifest.json', '-sigfile', 'manifest.json.sig'], { cwd: dir }).toString();
     expect(openssl).toMatch(/Signature Verified Successfully/);
     expect(manifest.case.caseNo).toBe(caseNo);
@@ -393,7 +422,10 @@ describe.each(['sqlite', 'postgres'] as const)('archiving on %s', (dialect) => {
     // The database refuses to change frozen links; an owner who drops the triggers first is caught by verification.
     await dropTriggers(s.core.db, dialect, 'case_archived_links');
     await s.core.db.insertInto('case_archived_links').values({ case_id: frozen.caseId, action_id: frozen.actionId, link_id: link.link_id, recording_id: after }).execute();
-    expect(await verification()).toMatchObject({ ok: false, problems: [expect.objectContaining({ what: 'frozen_links', message: expect.stringContaining(after) }), expect.objectContaining({ what: 'frozen_links' })] });
+    expect(await verification()).toMatchObject({
+      ok: false,
+      problems: [expect.objectContaining({ what: 'frozen_links', message: expect.stringContaining(after) }), expect.objectContaining({ what: 'frozen_links' })],
+    });
     await s.core.db.deleteFrom('case_archived_links').where('case_id', '=', frozen.caseId).where('recording_id', '=', after).execute();
     expect((await verification()).ok).toBe(true);
   });

@@ -222,7 +222,12 @@ describe.each([
       const health = new DeviceHealth(db, audit, { clockDriftMs: 2000, lowBatteryPct: 20, lowStorageMb: 1024 }, () => new Date('2026-03-01T00:00:00.000Z'));
       const reported = await health.report(issued!.device.id, { deviceTime: '2026-03-01T08:00:10.000+08:00', storageFreeMb: 100 }, { address: null, userAgent: null });
       expect(reported).toEqual({ clockDriftMs: 10_000, flags: ['clock_drift', 'low_storage'], flagsChanged: true });
-      expect(await devices.get(issued!.device.id)).toMatchObject({ clock_drift_ms: 10_000, storage_free_mb: 100, health_at: '2026-03-01T00:00:00.000Z', health_flags: '["clock_drift","low_storage"]' });
+      expect(await devices.get(issued!.device.id)).toMatchObject({
+        clock_drift_ms: 10_000,
+        storage_free_mb: 100,
+        health_at: '2026-03-01T00:00:00.000Z',
+        health_flags: '["clock_drift","low_storage"]',
+      });
     } finally {
       await audit.flush();
       await db.destroy();

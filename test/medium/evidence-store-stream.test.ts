@@ -34,10 +34,12 @@ function chunked(bytes: Buffer): Readable {
 
 /** Gives `good` bytes, then fails: a package whose next segment turned out broken. */
 function failingAfter(good: Buffer): Readable {
-  return Readable.from((async function* () {
-    yield good;
-    throw new Error('source broke');
-  })());
+  return Readable.from(
+    (async function* () {
+      yield good;
+      throw new Error('source broke');
+    })(),
+  );
 }
 
 async function bytesOf(stream: Readable): Promise<Buffer> {
@@ -73,15 +75,19 @@ describe.each(backends)('streamed puts and reads: $kind', ({ make }) => {
     ['a stream of one part', 300 * 1024],
     ['a stream longer than two parts', 2.5 * PART_BYTES],
     ['nothing at all', 0],
-  ])('stores %s, reporting the sha256 and size it measured', async (_what, size) => {
-    const key = uniqueKey('package.tar');
-    const bytes = randomBytes(size);
-    const stored = await store.putStreamOnce(key, chunked(bytes), { retainUntil: soon(), contentType: 'application/x-tar' });
-    expect([stored.key, stored.sha256, stored.size]).toEqual([key, sha256(bytes), bytes.length]);
-    expect((await store.head(key))?.size).toBe(bytes.length);
-    expect((await bytesOf(await store.getStream(key))).equals(bytes)).toBe(true);
-    expect((await store.get(key)).equals(bytes)).toBe(true);
-  }, 60_000);
+  ])(
+    'stores %s, reporting the sha256 and size it measured',
+    async (_what, size) => {
+      const key = uniqueKey('package.tar');
+      const bytes = randomBytes(size);
+      const stored = await store.putStreamOnce(key, chunked(bytes), { retainUntil: soon(), contentType: 'application/x-tar' });
+      expect([stored.key, stored.sha256, stored.size]).toEqual([key, sha256(bytes), bytes.length]);
+      expect((await store.head(key))?.size).toBe(bytes.length);
+      expect((await bytesOf(await store.getStream(key))).equals(bytes)).toBe(true);
+      expect((await store.get(key)).equals(bytes)).toBe(true);
+    },
+    60_000,
+  );
 
   it('stores a file by its path', async () => {
     const file = path.join(scratch, `copy-${randomBytes(4).toString('hex')}.mp4`);
@@ -96,10 +102,12 @@ describe.each(backends)('streamed puts and reads: $kind', ({ make }) => {
     const key = uniqueKey('once.tar');
     await store.putStreamOnce(key, Readable.from([Buffer.from('first')]), { retainUntil: soon() });
     let read = false;
-    const second = Readable.from((async function* () {
-      read = true;
-      yield Buffer.from('second');
-    })());
+    const second = Readable.from(
+      (async function* () {
+        read = true;
+        yield Buffer.from('second');
+      })(),
+    );
     await expect(store.putStreamOnce(key, second, { retainUntil: soon() })).rejects.toBeInstanceOf(ObjectAlreadyExists);
     expect(read).toBe(false);
     expect(await text(await store.getStream(key))).toBe('first');
@@ -108,13 +116,17 @@ describe.each(backends)('streamed puts and reads: $kind', ({ make }) => {
   it.each([
     ['within its first part', 1000],
     ['after two parts went up', 2 * PART_BYTES + 1000],
-  ])('stores nothing when the source fails %s', async (_when, good) => {
-    const key = uniqueKey('broken.tar');
-    await expect(store.putStreamOnce(key, failingAfter(randomBytes(good)), { retainUntil: soon() })).rejects.toThrow('source broke');
-    expect(await store.head(key)).toBeNull();
-    expect(await store.list(key)).toEqual([]);
-    await expect(store.getStream(key)).rejects.toBeInstanceOf(ObjectNotFound);
-  }, 60_000);
+  ])(
+    'stores nothing when the source fails %s',
+    async (_when, good) => {
+      const key = uniqueKey('broken.tar');
+      await expect(store.putStreamOnce(key, failingAfter(randomBytes(good)), { retainUntil: soon() })).rejects.toThrow('source broke');
+      expect(await store.head(key)).toBeNull();
+      expect(await store.list(key)).toEqual([]);
+      await expect(store.getStream(key)).rejects.toBeInstanceOf(ObjectNotFound);
+    },
+    60_000,
+  );
 });
 
 describe('streamed puts on disk', () => {

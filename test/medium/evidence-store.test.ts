@@ -1,9 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectLegalHoldCommand,
-  GetObjectRetentionCommand,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectLegalHoldCommand, GetObjectRetentionCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -107,21 +102,16 @@ describe.each(backends)('EvidenceStore contract: $kind', ({ make }) => {
   it('refuses bytes that do not match the sha256 and stores nothing', async () => {
     const key = uniqueKey('bad.ts');
     const bytes = Buffer.from('some bytes');
-    await expect(
-      store.putOnce(key, bytes, { sha256: sha256(Buffer.from('other bytes')), retainUntil: soon() }),
-    ).rejects.toBeInstanceOf(ChecksumMismatch);
+    await expect(store.putOnce(key, bytes, { sha256: sha256(Buffer.from('other bytes')), retainUntil: soon() })).rejects.toBeInstanceOf(ChecksumMismatch);
     expect(await store.head(key)).toBeNull();
     expect(await store.list(key)).toEqual([]);
   });
 
-  it.each(['../escape', 'a/../../b', '/etc/passwd', '', 'a//b', './a', 'a/'])(
-    'refuses the key %j',
-    async (key) => {
-      const bytes = Buffer.from('x');
-      await expect(put(store, key, bytes)).rejects.toBeInstanceOf(InvalidObjectKey);
-      await expect(store.get(key)).rejects.toBeInstanceOf(InvalidObjectKey);
-    },
-  );
+  it.each(['../escape', 'a/../../b', '/etc/passwd', '', 'a//b', './a', 'a/'])('refuses the key %j', async (key) => {
+    const bytes = Buffer.from('x');
+    await expect(put(store, key, bytes)).rejects.toBeInstanceOf(InvalidObjectKey);
+    await expect(store.get(key)).rejects.toBeInstanceOf(InvalidObjectKey);
+  });
 
   it('lists keys by prefix, sorted', async () => {
     const root = `list-${randomBytes(4).toString('hex')}`;
@@ -129,12 +119,7 @@ describe.each(backends)('EvidenceStore contract: $kind', ({ make }) => {
     for (const k of keys) await put(store, k, Buffer.from(k));
 
     expect(await store.list(`${root}/abc/`)).toEqual([`${root}/abc/1.ts`, `${root}/abc/2.ts`, `${root}/abc/sub/3.ts`]);
-    expect(await store.list(`${root}/abc`)).toEqual([
-      `${root}/abc/1.ts`,
-      `${root}/abc/2.ts`,
-      `${root}/abc/sub/3.ts`,
-      `${root}/abcd/x.ts`,
-    ]);
+    expect(await store.list(`${root}/abc`)).toEqual([`${root}/abc/1.ts`, `${root}/abc/2.ts`, `${root}/abc/sub/3.ts`, `${root}/abcd/x.ts`]);
     expect(await store.list(`${root}/`)).toHaveLength(keys.length);
     expect(await store.list(`${root}/none/`)).toEqual([]);
   });
@@ -227,11 +212,7 @@ describe('S3WormStore on Ceph', () => {
       try {
         const ret = await client.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: key, VersionId: info.versionId }));
         expect(ret.Retention?.Mode).toBe('COMPLIANCE');
-        await expect(
-          client.send(
-            new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: info.versionId, BypassGovernanceRetention: true }),
-          ),
-        ).rejects.toMatchObject({ name: 'AccessDenied' });
+        await expect(client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: info.versionId, BypassGovernanceRetention: true }))).rejects.toMatchObject({ name: 'AccessDenied' });
       } finally {
         client.destroy();
       }

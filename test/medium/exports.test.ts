@@ -97,7 +97,12 @@ describe('asking for an export', () => {
     expect([early.status, await early.json()]).toEqual([409, { error: 'export_not_ready' }]);
 
     const audit = await server.core.audit.query({ subject: recording.id });
-    expect(audit.filter((e) => e.action === 'export.request').map((e) => e.outcome).sort()).toEqual(['ok', 'refused', 'refused']);
+    expect(
+      audit
+        .filter((e) => e.action === 'export.request')
+        .map((e) => e.outcome)
+        .sort(),
+    ).toEqual(['ok', 'refused', 'refused']);
   });
 });
 
@@ -124,7 +129,10 @@ describe('the evidence package', () => {
   /** Runs every "$ " line of README.txt literally in the folder; returns each command's exit code and output. */
   function readmeCommands(dir: string) {
     const readme = fs.readFileSync(path.join(dir, 'README.txt'), 'utf8');
-    const commands = readme.split('\n').filter((l) => l.startsWith(README_COMMAND_PREFIX)).map((l) => l.slice(README_COMMAND_PREFIX.length));
+    const commands = readme
+      .split('\n')
+      .filter((l) => l.startsWith(README_COMMAND_PREFIX))
+      .map((l) => l.slice(README_COMMAND_PREFIX.length));
     return commands.map((command) => {
       // stdin is not a socket: Debian's bash would then read ~/.bashrc as if run by sshd.
       const r = spawnSync('bash', ['-c', command], { cwd: dir, env: CLEAN_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -154,7 +162,12 @@ describe('the evidence package', () => {
 
   it('holds every original segment bit for bit, the signed manifest, the key, SHA256SUMS and the README', async () => {
     const dir = unpack();
-    const files = execFileSync('find', ['.', '-type', 'f'], { cwd: dir }).toString().trim().split('\n').map((f) => f.slice(2)).sort();
+    const files = execFileSync('find', ['.', '-type', 'f'], { cwd: dir })
+      .toString()
+      .trim()
+      .split('\n')
+      .map((f) => f.slice(2))
+      .sort();
     const fingerprint = deps.signingKey.fingerprint;
     expect(files).toEqual(['README.txt', 'SHA256SUMS', `${fingerprint}.pem`, 'manifest.json', 'manifest.json.sig', ...segments.map((s) => `segments/${String(s.idx).padStart(6, '0')}.ts`)].sort());
     for (const s of segments) {
@@ -204,10 +217,9 @@ describe('the evidence package', () => {
 
 /** One frame (by index) of a video as 8-bit luma at WIDTH×HEIGHT. */
 function greyFrame(input: string, frame: number, inputOptions: string[] = []): Buffer {
-  return execFileSync('ffmpeg', [
-    '-v', 'error', ...inputOptions, '-i', input,
-    '-vf', `select=eq(n\\,${frame}),scale=${WIDTH}:${HEIGHT}`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-',
-  ], { maxBuffer: 64 << 20 });
+  return execFileSync('ffmpeg', ['-v', 'error', ...inputOptions, '-i', input, '-vf', `select=eq(n\\,${frame}),scale=${WIDTH}:${HEIGHT}`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], {
+    maxBuffer: 64 << 20,
+  });
 }
 
 /**
@@ -246,15 +258,22 @@ describe('a party copy', () => {
 
   it('is one H.264/AAC MP4 of the whole recording that starts playing before it has all arrived', async () => {
     const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', copyFile]).toString()) as {
-      format: { format_name: string; duration: string }; streams: { codec_type: string; codec_name: string; height?: number }[];
+      format: { format_name: string; duration: string };
+      streams: { codec_type: string; codec_name: string; height?: number }[];
     };
     expect(probe.format.format_name).toContain('mp4');
-    expect(probe.streams.map((s) => [s.codec_type, s.codec_name]).sort()).toEqual([['audio', 'aac'], ['video', 'h264']]);
+    expect(probe.streams.map((s) => [s.codec_type, s.codec_name]).sort()).toEqual([
+      ['audio', 'aac'],
+      ['video', 'h264'],
+    ]);
     expect(probe.streams.find((s) => s.codec_type === 'video')!.height).toBe(HEIGHT);
     const totalMs = segments.reduce((n, s) => n + s.duration_ms, 0);
     expect(Math.abs(Number(probe.format.duration) * 1000 - totalMs)).toBeLessThan(500);
     // faststart: the index (moov) comes before the media (mdat).
-    const head = fs.readFileSync(copyFile).subarray(0, 1 << 20).toString('latin1');
+    const head = fs
+      .readFileSync(copyFile)
+      .subarray(0, 1 << 20)
+      .toString('latin1');
     expect(head.indexOf('moov')).toBeGreaterThan(0);
     expect(head.indexOf('moov')).toBeLessThan(head.indexOf('mdat'));
     expect(progress.at(-1)).toBe(100);

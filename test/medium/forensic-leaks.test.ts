@@ -68,7 +68,15 @@ beforeAll(async () => {
     await run('ffmpeg', ['-v', 'error', '-y', '-i', `http://127.0.0.1:${server.httpPort}${playlistUrl}`, '-c', 'copy', file]);
     copies.push({ sessionId, file });
   }
-  traceDeps = { recordings: core.repos.recordings, forensic: core.repos.forensic, store: core.store, audit: core.audit, ffmpegPath: core.config.ffmpegPath, codewordKey: core.keys.key('forensic-codeword'), references: new Map<string, Reference>() };
+  traceDeps = {
+    recordings: core.repos.recordings,
+    forensic: core.repos.forensic,
+    store: core.store,
+    audit: core.audit,
+    ffmpegPath: core.config.ffmpegPath,
+    codewordKey: core.keys.key('forensic-codeword'),
+    references: new Map<string, Reference>(),
+  };
 }, 180_000);
 
 afterAll(async () => {
@@ -167,7 +175,12 @@ describe('colluders', () => {
   it('who splice or average their copies are named one of them, or not at all — never someone else', async () => {
     const [a, b] = [copies[0]!, copies[1]!];
     // ffmpeg's inputs: [0] is a's copy (given before), [1] is b's.
-    const spliced = await leak(b.file, 'spliced', ['-filter_complex', '[0:v]trim=end=12,setpts=PTS-STARTPTS[x];[1:v]trim=start=12,setpts=PTS-STARTPTS[y];[x][y]concat=n=2:v=1:a=0[v]', '-map', '[v]'], ['-i', a.file]);
+    const spliced = await leak(
+      b.file,
+      'spliced',
+      ['-filter_complex', '[0:v]trim=end=12,setpts=PTS-STARTPTS[x];[1:v]trim=start=12,setpts=PTS-STARTPTS[y];[x][y]concat=n=2:v=1:a=0[v]', '-map', '[v]'],
+      ['-i', a.file],
+    );
     const averaged = await leak(b.file, 'averaged', ['-filter_complex', '[0:v][1:v]blend=all_mode=average[v]', '-map', '[v]'], ['-i', a.file]);
     for (const file of [spliced, averaged]) {
       const report = await traced(file);
@@ -185,7 +198,24 @@ describe('a copy of anything else', () => {
     const otherCopy = path.join(dir, 'other.ts');
     fs.writeFileSync(otherCopy, Buffer.concat(await Promise.all((await entriesOf(server.core.db, other.id)).filter((e) => e.kind === 'segment').map((e) => server.core.store.get(e.object_key!)))));
     const random = path.join(dir, 'random.mp4');
-    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'life=size=640x360:rate=25:mold=10:ratio=0.3,noise=alls=12:allf=t', '-t', '12', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', random]);
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'life=size=640x360:rate=25:mold=10:ratio=0.3,noise=alls=12:allf=t',
+      '-t',
+      '12',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      random,
+    ]);
     for (const file of [otherCopy, random]) {
       const report = await traced(file);
       expect(report.outcome, path.basename(file)).toBe('not_a_copy');
@@ -223,16 +253,39 @@ describe('a hundred leaks of what nobody received', () => {
       return decodeGreyFrames(core.config.ffmpegPath, file);
     };
     const variant = async (kind: 'mark_a' | 'mark_b') =>
-      decoded(kind, (await core.db.selectFrom('derivatives').select('object_key').where('recording_id', '=', recordingId).where('kind', '=', kind).orderBy('idx').execute()).map((r) => r.object_key));
+      decoded(
+        kind,
+        (await core.db.selectFrom('derivatives').select('object_key').where('recording_id', '=', recordingId).where('kind', '=', kind).orderBy('idx').execute()).map((r) => r.object_key),
+      );
     const [a, b] = [await variant('mark_a'), await variant('mark_b')];
     expect(a.length).toBe(reference.frames.length);
     expect(b.length).toBe(reference.frames.length);
     const { device } = await core.devices.add({ kind: 'bodycam', officerBadge: 'L-3', unit: 'u1', name: '记录仪 L3' }, 'test');
     // The test pattern, not the busy scene the marked recording was made of: another scene altogether.
     const other = await sealClip(core, device, preparedClip({ seconds: 12, size: '320x180' }));
-    const otherFrames = await decoded('other-recording', (await entriesOf(core.db, other.id)).filter((e) => e.kind === 'segment').map((e) => e.object_key!));
+    const otherFrames = await decoded(
+      'other-recording',
+      (await entriesOf(core.db, other.id)).filter((e) => e.kind === 'segment').map((e) => e.object_key!),
+    );
     const random = path.join(dir, 'random-long.mp4');
-    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'life=size=640x360:rate=25:mold=10:ratio=0.3,noise=alls=12:allf=t', '-t', '12', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', random]);
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'life=size=640x360:rate=25:mold=10:ratio=0.3,noise=alls=12:allf=t',
+      '-t',
+      '12',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      random,
+    ]);
     const randomFrames = await decodeGreyFrames(core.config.ffmpegPath, random);
 
     const rand = seeded(19);

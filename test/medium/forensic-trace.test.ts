@@ -51,7 +51,11 @@ async function replayAsPlayer(accessToken: string, n: number) {
   const { sessionId, playlistUrl } = JSON.parse(created.body.toString()) as { sessionId: string; playlistUrl: string };
   const playlist = await rawRequest(server.httpPort, 'GET', playlistUrl);
   const base = playlistUrl.slice(0, playlistUrl.lastIndexOf('/') + 1);
-  const urls = playlist.body.toString().split('\n').filter((l) => l.includes('.ts?')).map((l) => base + l);
+  const urls = playlist.body
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes('.ts?'))
+    .map((l) => base + l);
   const parts: Buffer[] = [];
   for (const url of urls) {
     const res = await rawRequest(server.httpPort, 'GET', url);
@@ -76,7 +80,15 @@ beforeAll(async () => {
   await deriveMarkedVariants(recordingId, { jobId: 'test-derive', progress: async (p) => void progress.push(p) }, workerDeps);
   for (let n = 0; n < SESSIONS; n++) copies.push(await replayAsPlayer((await signedInUser(server, 'custodian', 'u1', `K-${n}`)).accessToken, n));
   // One cache of decoded originals for every in-process trace: what a caller running many would do.
-  traceDeps = { recordings: core.repos.recordings, forensic: core.repos.forensic, store: core.store, audit: core.audit, ffmpegPath: core.config.ffmpegPath, codewordKey: core.keys.key('forensic-codeword'), references: new Map<string, Reference>() };
+  traceDeps = {
+    recordings: core.repos.recordings,
+    forensic: core.repos.forensic,
+    store: core.store,
+    audit: core.audit,
+    ffmpegPath: core.config.ffmpegPath,
+    codewordKey: core.keys.key('forensic-codeword'),
+    references: new Map<string, Reference>(),
+  };
 }, 180_000);
 
 afterAll(async () => {
@@ -109,7 +121,13 @@ describe('marked variants', () => {
       return Number(stdout.split('\n')[0]);
     };
     for (const entry of [first!, second!]) {
-      const variant = await server.core.db.selectFrom('derivatives').select('object_key').where('recording_id', '=', recordingId).where('idx', '=', entry.idx).where('kind', '=', 'mark_b').executeTakeFirstOrThrow();
+      const variant = await server.core.db
+        .selectFrom('derivatives')
+        .select('object_key')
+        .where('recording_id', '=', recordingId)
+        .where('idx', '=', entry.idx)
+        .where('kind', '=', 'mark_b')
+        .executeTakeFirstOrThrow();
       const bytes = await server.core.store.get(variant.object_key);
       expect(startsWithKeyframe(bytes)).toBe(true);
       expect(await startOf(bytes)).toBeCloseTo(await startOf(await server.core.store.get(entry.object_key!)), 2);

@@ -111,7 +111,10 @@ describe('2. the admin', () => {
     expect((await server.core.audit.query({ action: 'grant.propose', actor: `user:${admin.userId}` })).map((e) => e.object)).toEqual(proposals);
 
     // What sees no media, the admin still creates alone.
-    expect(await call(admin, 'POST', '/api/users', { role: 'legal', unit: 'u1', name: '法制', badge: nextBadge('legal') })).toMatchObject({ status: 201, body: { user: { state: 'active' }, grant: null } });
+    expect(await call(admin, 'POST', '/api/users', { role: 'legal', unit: 'u1', name: '法制', badge: nextBadge('legal') })).toMatchObject({
+      status: 201,
+      body: { user: { state: 'active' }, grant: null },
+    });
     const cli = await runCli(['user', 'add', '--role', 'custodian', '--unit', 'u1', '--name', '保管员', '--badge', nextBadge('cli'), '--clearance', 'privacy'], env);
     expect(cli.code, cli.stderr).toBe(0);
   });
@@ -161,7 +164,9 @@ describe('6. 告知 notices', () => {
     const commander = await user('commander');
     const asDevice = (at?: string) =>
       fetch(`http://127.0.0.1:${server.httpPort}/api/device/notice`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Device ${device.id}:${credential}` }, body: JSON.stringify(at ? { at } : {}),
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Device ${device.id}:${credential}` },
+        body: JSON.stringify(at ? { at } : {}),
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
     const live = publish(server.publishUrl(device.id, credential), 8);
     const rec = await waitFor('a sealed segment', async () => (await recordingsOf(server.core.db, device.id)).find((r) => r.segment_count > 0));
@@ -270,7 +275,10 @@ describe.each(['sqlite', 'postgres'] as const)('4. wrong passwords on %s', (dial
   };
   /** The answer a sign-in gets: 'ok', or the error's code. */
   const attempt = (badge: string, password: string, address: string) =>
-    auth.signIn(badge, password, { address, userAgent: null }).then(() => 'ok', (e: { code: string }) => e.code);
+    auth.signIn(badge, password, { address, userAgent: null }).then(
+      () => 'ok',
+      (e: { code: string }) => e.code,
+    );
   const failures = async (id: string) => (await core.db.selectFrom('users').select('failed_attempts').where('id', '=', id).executeTakeFirstOrThrow()).failed_attempts;
 
   it('counts every one of parallel attempts', async () => {

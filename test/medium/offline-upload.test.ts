@@ -26,9 +26,33 @@ const HOUR = 3_600_000;
 function makeFixtures(dir: string) {
   const camera = path.join(dir, 'camera.mp4');
   execFileSync('ffmpeg', [
-    '-hide_banner', '-nostdin', '-loglevel', 'error',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100', '-t', '30',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', camera,
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=1000:sample_rate=44100',
+    '-t',
+    '30',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '25',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '64k',
+    camera,
   ]);
   // The same recording with its index first: cut in half, it still probes as 30 s but half the media is gone.
   const indexFirst = path.join(dir, 'index-first.mp4');
@@ -74,10 +98,14 @@ describe('offline recordings uploaded over tus', () => {
   });
 
   const tus = (cam: Camera, extra: Record<string, string> = {}) => ({
-    Authorization: `Device ${cam.device.id}:${cam.credential}`, 'Tus-Resumable': '1.0.0', ...extra,
+    Authorization: `Device ${cam.device.id}:${cam.credential}`,
+    'Tus-Resumable': '1.0.0',
+    ...extra,
   });
   const metadata = (fields: Record<string, string>) =>
-    Object.entries(fields).map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`).join(',');
+    Object.entries(fields)
+      .map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`)
+      .join(',');
   const create = (cam: Camera, length: number, fields: Record<string, string>) =>
     fetch(`${base}/api/device/uploads`, { method: 'POST', headers: tus(cam, { 'Upload-Length': String(length), 'Upload-Metadata': metadata(fields) }) });
   const patch = (cam: Camera, url: string, offset: number, bytes: Buffer) =>
@@ -93,10 +121,15 @@ describe('offline recordings uploaded over tus', () => {
     return { status: res.status, header: res.headers.get('liuhen-recording'), body: (await res.json()) as Record<string, unknown> };
   };
   const outcome = (cam: Camera, url: string) =>
-    waitFor('the upload to be checked', async () => {
-      const r = await result(cam, url);
-      return r.body.state === 'sealed' || r.body.state === 'refused' ? r : undefined;
-    }, 30_000, 100);
+    waitFor(
+      'the upload to be checked',
+      async () => {
+        const r = await result(cam, url);
+        return r.body.state === 'sealed' || r.body.state === 'refused' ? r : undefined;
+      },
+      30_000,
+      100,
+    );
   /** One whole-file upload, the way a camera back in coverage sends a short recording. */
   const uploadWhole = async (cam: Camera, bytes: Buffer, fields: Record<string, string>) => {
     const url = await created(cam, bytes, fields);
@@ -240,7 +273,9 @@ describe('offline recordings uploaded over tus', () => {
   it('25 h after the recording but 3 h after returning from remote work, it is on time', async () => {
     const returnedAt = new Date(Date.now() - 3 * HOUR);
     const remote = await uploadWhole(camA, media.mp4, {
-      startedAt: new Date(Date.now() - 25 * HOUR).toISOString(), returnedAt: returnedAt.toISOString(), lateReason: '山区巡查，无网络',
+      startedAt: new Date(Date.now() - 25 * HOUR).toISOString(),
+      returnedAt: returnedAt.toISOString(),
+      lateReason: '山区巡查，无网络',
     });
     expect(remote.body).toMatchObject({ state: 'sealed', late: false, deadline: new Date(returnedAt.getTime() + 24 * HOUR).toISOString() });
     const recording = await recordingOf(remote.body.recordingId);
@@ -308,7 +343,9 @@ describe('kill -9 of the server while it seals an upload', () => {
     });
     const uploadId = made.headers.get('location')!.split('/').pop()!;
     const sent = await fetch(`${base}${made.headers.get('location')}`, {
-      method: 'PATCH', headers: { ...headers, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': '0' }, body: new Uint8Array(mp4),
+      method: 'PATCH',
+      headers: { ...headers, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': '0' },
+      body: new Uint8Array(mp4),
     });
     expect(sent.status).toBe(204);
     await waitFor('the first segments sealed', async () => ((await recordingsOf(db!, deviceId))[0]?.segment_count ?? 0) >= 2, 30_000, 5);
@@ -317,10 +354,14 @@ describe('kill -9 of the server while it seals an upload', () => {
     const atKill = (await recordingsOf(db, deviceId))[0]!;
 
     proc = await startServerProcess(env);
-    const upload = await waitFor('the upload to be sealed', async () => {
-      const u = await db!.selectFrom('uploads').selectAll().where('id', '=', uploadId).executeTakeFirst();
-      return u?.state === 'sealed' ? u : undefined;
-    }, 30_000);
+    const upload = await waitFor(
+      'the upload to be sealed',
+      async () => {
+        const u = await db!.selectFrom('uploads').selectAll().where('id', '=', uploadId).executeTakeFirst();
+        return u?.state === 'sealed' ? u : undefined;
+      },
+      30_000,
+    );
     const recordings = await recordingsOf(db, deviceId);
     expect(recordings.map((r) => r.id)).toEqual([atKill.id]);
     expect(upload.recording_id).toBe(atKill.id);

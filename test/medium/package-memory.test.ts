@@ -73,7 +73,11 @@ function peakRss(pid: number): { stop(): number } {
 
 describe('an evidence package of 400 MB of segments', () => {
   it('is made and downloaded while the server grows by less than 100 MB, and verifies', async () => {
-    const segments = await core.db.selectFrom('ledger_entries').select(({ fn }) => fn.sum<number>('size').as('bytes')).where('recording_id', '=', recording.id).executeTakeFirstOrThrow();
+    const segments = await core.db
+      .selectFrom('ledger_entries')
+      .select(({ fn }) => fn.sum<number>('size').as('bytes'))
+      .where('recording_id', '=', recording.id)
+      .executeTakeFirstOrThrow();
     expect(Number(segments.bytes)).toBeGreaterThanOrEqual(BULK);
 
     const pid = server.child.pid!;
@@ -82,10 +86,15 @@ describe('an evidence package of 400 MB of segments', () => {
     const asked = await api(`recordings/${recording.id}/exports`, { kind: 'package' });
     expect(asked.status).toBe(201);
     const { exportId } = (await asked.json()) as { exportId: string };
-    const made = await waitFor('the package job to end', async () => {
-      const s = (await (await api(`exports/${exportId}`)).json()) as { state: string; ready: boolean; error: string | null; sha256: string; size: number };
-      return s.ready || s.state === 'failed' ? s : undefined;
-    }, 600_000, 500);
+    const made = await waitFor(
+      'the package job to end',
+      async () => {
+        const s = (await (await api(`exports/${exportId}`)).json()) as { state: string; ready: boolean; error: string | null; sha256: string; size: number };
+        return s.ready || s.state === 'failed' ? s : undefined;
+      },
+      600_000,
+      500,
+    );
     expect(made.error).toBeNull();
     const tarFile = path.join(scratch, 'package.tar');
     const download = await api(`exports/${exportId}/file`);

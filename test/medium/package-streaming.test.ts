@@ -52,7 +52,10 @@ async function makePackage(core: Core, recording: Recording) {
 }
 
 describe('an evidence package on the S3 store, bigger than an upload part', () => {
-  const the = withRecording(() => preparedClip({ seconds: 2, size: '1280x720', noise: true }), async () => s3StoreEnv(await cephS3()));
+  const the = withRecording(
+    () => preparedClip({ seconds: 2, size: '1280x720', noise: true }),
+    async () => s3StoreEnv(await cephS3()),
+  );
 
   it('goes up in parts, locked in COMPLIANCE mode, and verifies', async () => {
     const { exportId, made } = await makePackage(the.core, the.recording);

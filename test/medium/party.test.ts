@@ -94,7 +94,7 @@ async function sessionIn(roomId: string, recordingId: string) {
 const eventsOf = async (subject: string): Promise<AuditEvent[]> => server.core.audit.query({ subject, limit: 1000 });
 const detailOf = (e: AuditEvent) => JSON.parse(e.detail) as Record<string, unknown>;
 const segmentEvents = async (sessionId: string) =>
-  (await server.core.db.selectFrom('audit_events').selectAll().where('session_id', '=', sessionId).where('action', '=', 'playback.segment').orderBy('seq').execute());
+  await server.core.db.selectFrom('audit_events').selectAll().where('session_id', '=', sessionId).where('action', '=', 'playback.segment').orderBy('seq').execute();
 
 describe('without approval', () => {
   it('the party gets no session and no byte, and only the unit’s agency head decides, once', async () => {
@@ -116,9 +116,7 @@ describe('without approval', () => {
     expect((await api(party, `party-requests/${id}/rooms`, {})).body.error).toBe('request_not_approved');
 
     const trail = (await eventsOf(id)).map((e) => `${e.action}:${e.outcome}`);
-    expect(trail).toEqual([
-      'party.request:ok', 'room.create:refused', 'party.decision:refused', 'party.decision:refused', 'party.decision:ok', 'party.decision:refused', 'room.create:refused',
-    ]);
+    expect(trail).toEqual(['party.request:ok', 'room.create:refused', 'party.decision:refused', 'party.decision:refused', 'party.decision:ok', 'party.decision:refused', 'room.create:refused']);
   });
 
   it('a party sees only their own requests; staff ask for a named party', async () => {
@@ -129,7 +127,12 @@ describe('without approval', () => {
     const mine = await api<{ requests: { requestId: string }[] }>(party, 'party-requests');
     expect(mine.body.requests.map((r) => r.requestId)).toContain(id);
 
-    const onBehalf = await api<{ requestId: string; party: { badge: string }; requestedBy: string }>(custodian, 'party-requests', { kind: 'view', recordingIds: [marked.id], reason: '代为申请', partyBadge: 'P-2' });
+    const onBehalf = await api<{ requestId: string; party: { badge: string }; requestedBy: string }>(custodian, 'party-requests', {
+      kind: 'view',
+      recordingIds: [marked.id],
+      reason: '代为申请',
+      partyBadge: 'P-2',
+    });
     expect(onBehalf.status).toBe(201);
     expect(onBehalf.body.party.badge).toBe('P-2');
     expect(onBehalf.body.requestedBy).toBe(`user:${custodian.userId}`);
@@ -147,12 +150,30 @@ describe('without approval', () => {
 
 describe('asking for recordings', () => {
   it('answers another unit’s recording or case exactly as one that does not exist, and a role that may not ask before either', async () => {
-    await seedRecordings(server.core.db, [{ id: 'dev-elsewhere1', kind: 'bodycam', officer: 'O-ELSE', unit: 'u2' }], [{ id: 'rec-elsewhere1', device: 'dev-elsewhere1', startedAt: '2026-03-01T01:00:00.000Z', durationMs: 60_000, late: false, flags: [] }]);
+    await seedRecordings(
+      server.core.db,
+      [{ id: 'dev-elsewhere1', kind: 'bodycam', officer: 'O-ELSE', unit: 'u2' }],
+      [{ id: 'rec-elsewhere1', device: 'dev-elsewhere1', startedAt: '2026-03-01T01:00:00.000Z', durationMs: 60_000, late: false, flags: [] }],
+    );
     const at = new Date().toISOString();
-    await server.core.db.insertInto('cases').values({
-      id: 'case-elsewhere1', case_no: 'U2-PARTY-1', unit: 'u2', title: '他单位案卷', emergency: 0, initiated_at: at, approved_at: null, ended_at: null, archived_at: null,
-      archived_by: null, manifest_key: null, created_by: 'test', created_at: at,
-    }).execute();
+    await server.core.db
+      .insertInto('cases')
+      .values({
+        id: 'case-elsewhere1',
+        case_no: 'U2-PARTY-1',
+        unit: 'u2',
+        title: '他单位案卷',
+        emergency: 0,
+        initiated_at: at,
+        approved_at: null,
+        ended_at: null,
+        archived_at: null,
+        archived_by: null,
+        manifest_key: null,
+        created_by: 'test',
+        created_at: at,
+      })
+      .execute();
     const ask = (who: SignedIn, recordingIds: string[], extra: Record<string, unknown> = {}) =>
       api(who, 'party-requests', { kind: 'view', recordingIds, reason: '核对', ...(who === party ? {} : { partyBadge: 'P-1' }), ...extra });
     const notFound = [404, { error: 'recording_not_found' }];
@@ -160,18 +181,29 @@ describe('asking for recordings', () => {
       const answers = await Promise.all([ask(who, ['rec-nosuch1']), ask(who, ['rec-elsewhere1']), ask(who, [marked.id, 'rec-elsewhere1'])]);
       expect(answers.map((a) => [a.status, a.body])).toEqual([notFound, notFound, notFound]);
       const cases = await Promise.all([ask(who, [marked.id], { caseId: 'case-nosuch1' }), ask(who, [marked.id], { caseId: 'case-elsewhere1' })]);
-      expect(cases.map((a) => [a.status, a.body])).toEqual([[404, { error: 'case_not_found' }], [404, { error: 'case_not_found' }]]);
+      expect(cases.map((a) => [a.status, a.body])).toEqual([
+        [404, { error: 'case_not_found' }],
+        [404, { error: 'case_not_found' }],
+      ]);
     }
     // A role that makes no requests learns nothing about the ids either.
-    for (const ids of [['rec-nosuch1'], ['rec-elsewhere1'], [marked.id]]) expect((await api(head, 'party-requests', { kind: 'view', recordingIds: ids, reason: '核对', partyBadge: 'P-1' })).status).toBe(403);
+    for (const ids of [['rec-nosuch1'], ['rec-elsewhere1'], [marked.id]])
+      expect((await api(head, 'party-requests', { kind: 'view', recordingIds: ids, reason: '核对', partyBadge: 'P-1' })).status).toBe(403);
 
     const refusals = (await server.core.audit.query({ action: 'party.request', limit: 1000 })).filter((e) => e.outcome === 'refused');
     const bySubject = (subject: string) => refusals.filter((e) => e.subject === subject).map((e) => [e.actor, detailOf(e).reason]);
-    const twice = (reason: string) => [[`user:${party.userId}`, reason], [`user:${custodian.userId}`, reason]];
+    const twice = (reason: string) => [
+      [`user:${party.userId}`, reason],
+      [`user:${custodian.userId}`, reason],
+    ];
     expect(bySubject('rec-nosuch1').sort()).toEqual(twice('recording_not_found').sort());
     expect(bySubject('rec-elsewhere1').sort()).toEqual([...twice('recording_not_found'), ...twice('recording_not_found')].sort());
     expect(bySubject('case-elsewhere1').sort()).toEqual(twice('case_not_found').sort());
-    expect(refusals.filter((e) => e.actor === `user:${head.userId}`).map((e) => [e.subject, e.outcome])).toEqual([[null, 'refused'], [null, 'refused'], [null, 'refused']]);
+    expect(refusals.filter((e) => e.actor === `user:${head.userId}`).map((e) => [e.subject, e.outcome])).toEqual([
+      [null, 'refused'],
+      [null, 'refused'],
+      [null, 'refused'],
+    ]);
   });
 });
 
@@ -212,7 +244,13 @@ describe('an approved viewing', () => {
     const first = await play(urls[0]!);
     expect(first.status).toBe(200);
     const idx = Number(/\/(\d+)\.ts/.exec(urls[0]!)![1]);
-    const variants = await server.core.db.selectFrom('derivatives').select(['kind', 'sha256']).where('recording_id', '=', marked.id).where('idx', '=', idx).where('kind', 'in', ['mark_a', 'mark_b']).execute();
+    const variants = await server.core.db
+      .selectFrom('derivatives')
+      .select(['kind', 'sha256'])
+      .where('recording_id', '=', marked.id)
+      .where('idx', '=', idx)
+      .where('kind', 'in', ['mark_a', 'mark_b'])
+      .execute();
     const original = await server.core.db.selectFrom('ledger_entries').select('sha256').where('recording_id', '=', marked.id).where('idx', '=', idx).executeTakeFirstOrThrow();
     expect(variants.map((v) => v.sha256)).toContain(sha256Hex(first.body));
     expect(sha256Hex(first.body)).not.toBe(original.sha256);
@@ -286,7 +324,7 @@ describe('the approved count and window', () => {
 
   it('after the window closes the room ends by itself and no byte is served', async () => {
     const id = await approved([marked.id], {}, 6000);
-    const until = Date.parse(((await api<{ windowUntil: string }>(party, `party-requests/${id}`)).body).windowUntil);
+    const until = Date.parse((await api<{ windowUntil: string }>(party, `party-requests/${id}`)).body.windowUntil);
     const roomId = await openRoom(id);
     const session = await sessionIn(roomId, marked.id);
     expect(Date.parse(session.expiresAt)).toBeLessThanOrEqual(until);
@@ -327,7 +365,11 @@ describe('copies', () => {
     expect(sha256Hex(Buffer.from(await file.arrayBuffer()))).toBe(stored.sha256);
     expect((await api(otherParty, `exports/${row.id}/file`)).status).toBe(403);
     const downloads = await server.core.audit.query({ action: 'export.download', subject: marked.id });
-    expect(downloads.map((e) => [e.actor, e.outcome])).toEqual([[`user:${party.userId}`, 'refused'], [`user:${party.userId}`, 'ok'], [`user:${otherParty.userId}`, 'refused']]);
+    expect(downloads.map((e) => [e.actor, e.outcome])).toEqual([
+      [`user:${party.userId}`, 'refused'],
+      [`user:${party.userId}`, 'ok'],
+      [`user:${otherParty.userId}`, 'refused'],
+    ]);
   });
 });
 
@@ -341,7 +383,9 @@ describe('a confidential recording', () => {
     const plain = await api(head, `party-requests/${requestId}/decision`, approval([other.id]));
     expect([plain.status, plain.body.error]).toEqual([409, 'confidential_needs_redaction']);
 
-    const asked = await api<{ redactionId: string; jobId: string }>(custodian, `recordings/${other.id}/redactions`, { marks: { mute: [{ fromMs: 0, toMs: 2000 }], blur: [{ x: 0.1, y: 0.1, w: 0.3, h: 0.3, fromMs: 0, toMs: 4000 }] } });
+    const asked = await api<{ redactionId: string; jobId: string }>(custodian, `recordings/${other.id}/redactions`, {
+      marks: { mute: [{ fromMs: 0, toMs: 2000 }], blur: [{ x: 0.1, y: 0.1, w: 0.3, h: 0.3, fromMs: 0, toMs: 4000 }] },
+    });
     expect(asked.status, JSON.stringify(asked.body)).toBe(201);
     redactionId = asked.body.redactionId;
     const pending = await api(head, `party-requests/${requestId}/decision`, approval([other.id], { recordings: [{ recordingId: other.id, approved: true, redactionId }] }));
@@ -349,13 +393,19 @@ describe('a confidential recording', () => {
 
     await recordingRedact({ redactionId }, { jobId: asked.body.jobId, progress: async () => undefined }, deps);
     await waitFor('the redaction to be ready', async () => (await server.core.db.selectFrom('redactions').select('state').where('id', '=', redactionId).executeTakeFirst())?.state === 'ready', 10_000);
-    const ok = await api<{ state: string; recordings: { redactionId: string }[] }>(head, `party-requests/${requestId}/decision`, approval([other.id], { recordings: [{ recordingId: other.id, approved: true, redactionId }] }));
+    const ok = await api<{ state: string; recordings: { redactionId: string }[] }>(
+      head,
+      `party-requests/${requestId}/decision`,
+      approval([other.id], { recordings: [{ recordingId: other.id, approved: true, redactionId }] }),
+    );
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     expect(ok.body.recordings[0]!.redactionId).toBe(redactionId);
 
     const decisions = (await eventsOf(requestId)).filter((e) => e.action === 'party.decision');
     expect(decisions.map((e) => [e.outcome, detailOf(e).reason ?? detailOf(e).decision])).toEqual([
-      ['refused', 'confidential_needs_redaction'], ['refused', 'confidential_needs_redaction'], ['ok', 'approve'],
+      ['refused', 'confidential_needs_redaction'],
+      ['refused', 'confidential_needs_redaction'],
+      ['ok', 'approve'],
     ]);
   });
 
@@ -429,7 +479,10 @@ async function expectVoidedByLabel(requestId: string, recordingId: string, label
   const segments = (await segmentEvents(session.sessionId)).filter((e) => e.outcome === 'refused');
   expect(segments.map((e) => detailOf(e).reason)).toEqual(['label_changed']);
   const refused = (await eventsOf(recordingId)).filter((e) => e.outcome === 'refused' && e.actor === `user:${party.userId}` && ['playback.session', 'export.request'].includes(e.action));
-  expect(refused.slice(-2).map((e) => [e.action, detailOf(e).reason])).toEqual([['playback.session', 'label_changed'], ['export.request', 'label_changed']]);
+  expect(refused.slice(-2).map((e) => [e.action, detailOf(e).reason])).toEqual([
+    ['playback.session', 'label_changed'],
+    ['export.request', 'label_changed'],
+  ]);
 }
 
 describe('a label set after the approval (the last test of the marked recording)', () => {
@@ -496,44 +549,77 @@ describe.each([
       expect(await db.selectFrom('viewing_rooms').select('id').where('request_id', '=', request.id).execute()).toHaveLength(1);
       await audit.flush();
       const creates = await audit.query({ action: 'room.create' });
-      expect(creates.map((e) => [e.outcome, JSON.parse(e.detail).reason ?? 'made']).sort()).toEqual([['ok', 'made'], ['refused', 'room_active']]);
+      expect(creates.map((e) => [e.outcome, JSON.parse(e.detail).reason ?? 'made']).sort()).toEqual([
+        ['ok', 'made'],
+        ['refused', 'room_active'],
+      ]);
     });
   });
 });
 
 const decision = decisionSchema.parse({
-  decision: 'approve', windowFrom: '2026-03-01T02:00:00.000Z', windowUntil: '2026-03-01T03:00:00.000Z', maxViewings: 1, recordings: [{ recordingId: 'rec-p1', approved: true }],
+  decision: 'approve',
+  windowFrom: '2026-03-01T02:00:00.000Z',
+  windowUntil: '2026-03-01T03:00:00.000Z',
+  maxViewings: 1,
+  recordings: [{ recordingId: 'rec-p1', approved: true }],
 });
 
 /** A meeting point: each caller waits until `n` have come, and from then on nobody waits. */
 function meeting(n: number): () => Promise<void> {
   const waiting: (() => void)[] = [];
   let met = false;
-  return () => new Promise<void>((resolve) => {
-    waiting.push(resolve);
-    if (met || waiting.length === n) {
-      met = true;
-      for (const go of waiting.splice(0)) go();
-    }
-  });
+  return () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      if (met || waiting.length === n) {
+        met = true;
+        for (const go of waiting.splice(0)) go();
+      }
+    });
 }
 
 /** A fresh database with one recording and a party's pending request for it, on a clock the test sets. */
-async function withPendingRequest(databaseUrl: () => Promise<string>, body: (s: {
-  db: Db; audit: AuditLog; requests: PartyRequests; rooms: ViewingRooms; user: { id: string }; by: { actor: string }; request: PartyRequest; setClock: (at: Date) => void;
-}) => Promise<void>): Promise<void> {
+async function withPendingRequest(
+  databaseUrl: () => Promise<string>,
+  body: (s: {
+    db: Db;
+    audit: AuditLog;
+    requests: PartyRequests;
+    rooms: ViewingRooms;
+    user: { id: string };
+    by: { actor: string };
+    request: PartyRequest;
+    setClock: (at: Date) => void;
+  }) => Promise<void>,
+): Promise<void> {
   const db = await openDatabase(await databaseUrl());
   const audit = new AuditLog(db);
   let clock = new Date('2026-03-01T02:00:00.000Z');
   const now = () => clock;
   try {
-    await seedRecordings(db, [{ id: 'dev-p1', kind: 'bodycam', officer: 'O-1', unit: 'u1' }], [{ id: 'rec-p1', device: 'dev-p1', startedAt: '2026-03-01T01:00:00.000Z', durationMs: 60_000, late: false, flags: [] }]);
+    await seedRecordings(
+      db,
+      [{ id: 'dev-p1', kind: 'bodycam', officer: 'O-1', unit: 'u1' }],
+      [{ id: 'rec-p1', device: 'dev-p1', startedAt: '2026-03-01T01:00:00.000Z', durationMs: 60_000, late: false, flags: [] }],
+    );
     const { user } = await new UserRegistry(db, audit).add({ role: 'party', unit: 'u1', name: '王当事', badge: 'P-1', password: PASSWORD }, 'test');
     const requests = new PartyRequests(db, audit, now);
     const by = { actor: `user:${user.id}` };
     const recordings = await requests.recordingsOf(['rec-p1'], 'u1', by);
     const request = await requests.create({ kind: 'view', recordingIds: ['rec-p1'], reason: '核对' }, recordings, user.id, by);
-    await body({ db, audit, requests, rooms: new ViewingRooms(db, audit, now), user, by, request, setClock: (at) => { clock = at; } });
+    await body({
+      db,
+      audit,
+      requests,
+      rooms: new ViewingRooms(db, audit, now),
+      user,
+      by,
+      request,
+      setClock: (at) => {
+        clock = at;
+      },
+    });
   } finally {
     await audit.flush();
     await db.destroy();

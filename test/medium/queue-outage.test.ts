@@ -112,16 +112,25 @@ describe('the job queue when Redis goes away', () => {
     await enqueueJob(server.core.repos.jobs, 'segment.derive', { recordingId: missingRecording, idx: 1 }, missingRecording);
     const missingSegment = await enqueueJob(server.core.repos.jobs, 'segment.derive', { recordingId: recording!.id, idx: 999 }, recording!.id);
 
-    const jobs = await waitFor('every job to finish', async () => {
-      const all = await jobsOf(db);
-      return (await pendingOutbox(db)) === 0 && all.every((j) => j.state === 'completed' || j.state === 'failed') ? all : undefined;
-    }, 30_000);
+    const jobs = await waitFor(
+      'every job to finish',
+      async () => {
+        const all = await jobsOf(db);
+        return (await pendingOutbox(db)) === 0 && all.every((j) => j.state === 'completed' || j.state === 'failed') ? all : undefined;
+      },
+      30_000,
+    );
     const [failed, succeeded] = [jobs.filter((j) => j.state === 'failed'), jobs.filter((j) => j.state !== 'failed')];
     expect(succeeded.filter((j) => j.kind === 'segment.derive')).toHaveLength(recording!.segment_count);
     expect(succeeded.filter((j) => j.kind === 'recording.derive')).toHaveLength(1);
     expectEachRanOnce(succeeded, runs);
     // Not retried: no retry finds an object that was never written.
-    expect(failed.map((j) => [j.subject, j.runs]).sort()).toEqual([[missingRecording, 1], [recording!.id, 1]].sort());
+    expect(failed.map((j) => [j.subject, j.runs]).sort()).toEqual(
+      [
+        [missingRecording, 1],
+        [recording!.id, 1],
+      ].sort(),
+    );
 
     const custodian = await signedInUser(server, 'custodian', 'u1', 'q-custodian');
     const reviewer = await signedInUser(server, 'reviewer', 'u1', 'q-reviewer');
@@ -173,10 +182,14 @@ describe('the job queue when Redis goes away', () => {
 
     workers = await startWorkers(server.core, handlers);
     try {
-      const jobs = await waitFor('every job done', async () => {
-        const all = await jobsOf(db);
-        return all.length === 6 && all.every((j) => j.state === 'completed') ? all : undefined;
-      }, 15_000);
+      const jobs = await waitFor(
+        'every job done',
+        async () => {
+          const all = await jobsOf(db);
+          return all.length === 6 && all.every((j) => j.state === 'completed') ? all : undefined;
+        },
+        15_000,
+      );
       expectEachRanOnce(jobs, runs);
     } finally {
       await workers.close();

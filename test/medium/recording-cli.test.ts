@@ -87,6 +87,9 @@ describe('liuhen recording label', () => {
     const row = await server.core.db.selectFrom('recordings').select('confidentiality').where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.confidentiality).toBe('privacy');
     const events = await audited('recording.label', id);
-    expect(events.map((e) => [e.actor, e.outcome])).toEqual([[CLI_ACTOR, 'ok'], [CLI_ACTOR, 'refused']]);
+    expect(events.map((e) => [e.actor, e.outcome])).toEqual([
+      [CLI_ACTOR, 'ok'],
+      [CLI_ACTOR, 'refused'],
+    ]);
   });
 });

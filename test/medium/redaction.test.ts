@@ -100,9 +100,30 @@ async function decoded(objectKey: string): Promise<Decoded> {
   fs.writeFileSync(file, await deps.store.get(objectKey));
   const [video, audio] = [path.join(dir, 'video.raw'), path.join(dir, 'audio.raw')];
   execFileSync('ffmpeg', [
-    '-v', 'error', '-i', file,
-    '-map', '0:v:0', '-vf', `scale=${WIDTH}:${HEIGHT}`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'gray', video,
-    '-map', '0:a:0', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', audio,
+    '-v',
+    'error',
+    '-i',
+    file,
+    '-map',
+    '0:v:0',
+    '-vf',
+    `scale=${WIDTH}:${HEIGHT}`,
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'gray',
+    video,
+    '-map',
+    '0:a:0',
+    '-ac',
+    '1',
+    '-ar',
+    String(SAMPLE_RATE),
+    '-f',
+    's16le',
+    audio,
   ]);
   const starts = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,start_time', '-of', 'csv=p=0', file]).toString().trim().split('\n');
   const startOf = (type: string) => Number(starts.find((l) => l.startsWith(type))!.split(',')[1]);
@@ -201,8 +222,14 @@ describe('a redaction', () => {
     expect(JSON.parse(outbox.payload)).toEqual({ redactionId });
     const one = await (await api(custodian, `redactions/${redactionId}`)).json();
     expect(one).toMatchObject({
-      redactionId, recordingId: recording.id, state: 'ready', marks: { mute: [MUTE], blur: [BLUR] }, createdBy: `user:${custodian.userId}`, jobId,
-      manifestKey: `redactions/${redactionId}/manifest.json`, error: null,
+      redactionId,
+      recordingId: recording.id,
+      state: 'ready',
+      marks: { mute: [MUTE], blur: [BLUR] },
+      createdBy: `user:${custodian.userId}`,
+      jobId,
+      manifestKey: `redactions/${redactionId}/manifest.json`,
+      error: null,
     });
     const list = (await (await api(custodian, `recordings/${recording.id}/redactions`)).json()) as { redactions: unknown[] };
     expect(list.redactions).toEqual([one]);
@@ -288,7 +315,10 @@ describe('a redaction', () => {
 
     const manifest = redactionManifestSchema.parse(JSON.parse(bytes.toString()));
     expect(manifest.recording).toEqual({
-      id: recording.id, manifestKey: recording.manifest_key, manifestSha256: sha256Hex(await deps.store.get(recording.manifest_key!)), finalLink: recording.head_link,
+      id: recording.id,
+      manifestKey: recording.manifest_key,
+      manifestSha256: sha256Hex(await deps.store.get(recording.manifest_key!)),
+      finalLink: recording.head_link,
     });
     expect(manifest.marks).toEqual({ mute: [MUTE], blur: [BLUR] });
     expect(manifest.signingKey).toBe(deps.signingKey.fingerprint);
@@ -305,11 +335,13 @@ describe('a redaction', () => {
     for (const n of [0, segments.length - 1]) {
       const [fa, fb] = [await decoded(a[n]!.object_key), await decoded(b[n]!.object_key)];
       expect(fa.frames.length).toBe(fb.frames.length);
-      const durations = await Promise.all([a[n]!, b[n]!].map(async (r) => {
-        const file = path.join(fs.mkdtempSync(path.join(scratch, 'probe-')), 'v.ts');
-        fs.writeFileSync(file, await deps.store.get(r.object_key));
-        return execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=duration,height', '-of', 'csv=p=0', file]).toString().trim();
-      }));
+      const durations = await Promise.all(
+        [a[n]!, b[n]!].map(async (r) => {
+          const file = path.join(fs.mkdtempSync(path.join(scratch, 'probe-')), 'v.ts');
+          fs.writeFileSync(file, await deps.store.get(r.object_key));
+          return execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=duration,height', '-of', 'csv=p=0', file]).toString().trim();
+        }),
+      );
       expect(durations[0]).toBe(durations[1]);
       // ±2 levels each way, smooth over the frame: about 2 levels apart on average, far from identical.
       expect(meanAbsDiff(fa.frames[5]!, fb.frames[5]!, NO_NOISE)).toBeGreaterThan(1);
@@ -328,8 +360,19 @@ describe('a redaction', () => {
     const job = await server.core.db.transaction().execute(async (tx) => {
       const id = await enqueueJob(new JobRepository(tx), 'export.party_copy', { exportId }, exportId);
       const row: Export = {
-        id: exportId, kind: 'party_copy', recording_id: recording.id, requested_by: `user:${custodian.userId}`, recipient: '李四', approval_no: 'PR-1',
-        redaction_id: redactionId, request_id: null, job_id: id, object_key: null, sha256: null, size: null, created_at: new Date().toISOString(),
+        id: exportId,
+        kind: 'party_copy',
+        recording_id: recording.id,
+        requested_by: `user:${custodian.userId}`,
+        recipient: '李四',
+        approval_no: 'PR-1',
+        redaction_id: redactionId,
+        request_id: null,
+        job_id: id,
+        object_key: null,
+        sha256: null,
+        size: null,
+        created_at: new Date().toISOString(),
       };
       await tx.insertInto('exports').values(row).execute();
       return id;

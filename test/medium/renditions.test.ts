@@ -45,8 +45,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.stop());
 
-const api = (who: SignedIn, file: string) =>
-  fetch(`http://127.0.0.1:${server.httpPort}/api/recordings/${recording.id}/${file}`, { headers: { authorization: `Bearer ${who.accessToken}` } });
+const api = (who: SignedIn, file: string) => fetch(`http://127.0.0.1:${server.httpPort}/api/recordings/${recording.id}/${file}`, { headers: { authorization: `Bearer ${who.accessToken}` } });
 
 const derivatives = () => server.core.db.selectFrom('derivatives').selectAll().where('recording_id', '=', recording.id).orderBy('idx').orderBy('kind').execute();
 
@@ -57,14 +56,19 @@ function withFile<T>(bytes: Buffer, name: string, read: (file: string) => T): T 
 }
 
 const videoPts = (file: string) =>
-  execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file]).toString().split('\n').filter((l) => l.trim()).map((l) => parseFloat(l));
+  execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file])
+    .toString()
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => parseFloat(l));
 
 const firstPts = (bytes: Buffer) => withFile(bytes, 'o.ts', (file) => Math.min(...videoPts(file)));
 
 function probe(bytes: Buffer) {
   return withFile(bytes, 'r.ts', (file) => {
     const out = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file]).toString()) as {
-      format: { duration: string }; streams: { codec_type: string; codec_name: string; height?: number }[];
+      format: { duration: string };
+      streams: { codec_type: string; codec_name: string; height?: number }[];
     };
     // Decoding every frame, not just reading headers: a broken stream fails here.
     execFileSync('ffmpeg', ['-v', 'error', '-xerror', '-i', file, '-f', 'null', '-']);
@@ -73,8 +77,7 @@ function probe(bytes: Buffer) {
   });
 }
 
-const imageSize = (bytes: Buffer) =>
-  withFile(bytes, 'i.jpg', (file) => execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file]).toString().trim());
+const imageSize = (bytes: Buffer) => withFile(bytes, 'i.jpg', (file) => execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file]).toString().trim());
 
 describe('a closed recording of a 720p camera', () => {
   it('answers not_ready for its thumbnails until the sprite is made', async () => {
@@ -116,14 +119,19 @@ describe('a closed recording of a 720p camera', () => {
     const commander = await signedInUser(server, 'commander', 'u1', 'W1');
     const base = `http://127.0.0.1:${server.httpPort}`;
     const created = await fetch(`${base}/api/playback-sessions`, {
-      method: 'POST', headers: { authorization: `Bearer ${commander.accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ deviceId: recording.device_id }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${commander.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceId: recording.device_id }),
     });
     expect(created.status).toBe(201);
     const { playlistUrl } = (await created.json()) as { playlistUrl: string };
     // A live session's index is a master playlist; the wall plays its lightest variant.
     const master = new URL(playlistUrl, base);
-    const variants = [...(await (await fetch(master)).text()).matchAll(/^#EXT-X-STREAM-INF:BANDWIDTH=(\d+),NAME="([^"]+)"\n(\S+)$/gm)]
-      .map((m) => ({ bandwidth: Number(m[1]), name: m[2]!, url: new URL(m[3]!, master) }));
+    const variants = [...(await (await fetch(master)).text()).matchAll(/^#EXT-X-STREAM-INF:BANDWIDTH=(\d+),NAME="([^"]+)"\n(\S+)$/gm)].map((m) => ({
+      bandwidth: Number(m[1]),
+      name: m[2]!,
+      url: new URL(m[3]!, master),
+    }));
     expect(variants.map((v) => v.name).sort()).toEqual(['original', 'r360']);
     const lightest = variants.reduce((a, b) => (b.bandwidth < a.bandwidth ? b : a));
     expect(lightest.name).toBe('r360');
@@ -175,7 +183,13 @@ describe('a closed recording of a 720p camera', () => {
     expect(sha256Hex(Buffer.from(await jpgRes.arrayBuffer()))).toBe(rows.find((d) => d.kind === 'sprite')!.sha256);
 
     expect((await api(outsider, 'sprite.jpg')).status).toBe(403);
-    const events = await server.core.db.selectFrom('audit_events').selectAll().where('subject', '=', recording.id).where('action', 'in', ['recording.thumbnails', 'recording.sprite']).orderBy('seq').execute();
+    const events = await server.core.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('subject', '=', recording.id)
+      .where('action', 'in', ['recording.thumbnails', 'recording.sprite'])
+      .orderBy('seq')
+      .execute();
     expect(events.map((e) => [e.action, e.actor, e.outcome])).toEqual([
       ['recording.thumbnails', `user:${custodian.userId}`, 'refused'],
       ['recording.thumbnails', `user:${custodian.userId}`, 'ok'],

@@ -25,10 +25,23 @@ describe.each(dialects)('recording_expiries on $name', ({ url }) => {
 
   beforeAll(async () => {
     db = await openDatabase(await url());
-    await seedRecordings(db, [{ id: 'dev-x', kind: 'bodycam', officer: 'X1', unit: 'u1' }], [{ id: 'rec-x', device: 'dev-x', startedAt: '2026-01-02T00:00:00.000Z', durationMs: 2000, late: false, flags: [] }]);
+    await seedRecordings(
+      db,
+      [{ id: 'dev-x', kind: 'bodycam', officer: 'X1', unit: 'u1' }],
+      [{ id: 'rec-x', device: 'dev-x', startedAt: '2026-01-02T00:00:00.000Z', durationMs: 2000, late: false, flags: [] }],
+    );
     await db
       .insertInto('recording_expiries')
-      .values({ recording_id: 'rec-x', rule: 'unlinked', period_ended_at: '2026-07-04T00:00:02.000Z', started_at: '2026-07-05T00:00:00.000Z', record_key: 'recordings/rec-x/expiry.json', objects: 2, bytes: 100, completed_at: null })
+      .values({
+        recording_id: 'rec-x',
+        rule: 'unlinked',
+        period_ended_at: '2026-07-04T00:00:02.000Z',
+        started_at: '2026-07-05T00:00:00.000Z',
+        record_key: 'recordings/rec-x/expiry.json',
+        objects: 2,
+        bytes: 100,
+        completed_at: null,
+      })
       .execute();
   }, 60_000);
   afterAll(async () => db?.destroy());
@@ -52,7 +65,10 @@ describe.each(dialects)('the retention report on $name', ({ url }) => {
     db = await openDatabase(await url());
     await seedRecordings(
       db,
-      [{ id: 'dev-1', kind: 'bodycam', officer: 'G1', unit: 'u1' }, { id: 'dev-2', kind: 'bodycam', officer: 'G2', unit: 'u2' }],
+      [
+        { id: 'dev-1', kind: 'bodycam', officer: 'G1', unit: 'u1' },
+        { id: 'dev-2', kind: 'bodycam', officer: 'G2', unit: 'u2' },
+      ],
       [
         { id: 'rec-a', device: 'dev-1', startedAt: '2026-07-08T15:00:00.000Z', durationMs: 4000, late: false, flags: [] },
         { id: 'rec-b', device: 'dev-1', startedAt: '2026-07-10T02:00:00.000Z', durationMs: 2000, late: false, flags: [] },
@@ -60,8 +76,19 @@ describe.each(dialects)('the retention report on $name', ({ url }) => {
       ],
     );
     const entry = (recordingId: string, idx: number, size: number | null, sealedAt: string) => ({
-      recording_id: recordingId, idx, kind: size === null ? ('gap' as const) : ('segment' as const), sha256: null, object_key: null, size, start_at: sealedAt,
-      duration_ms: 2000, cause: size === null ? ('network' as const) : null, link: `link-${recordingId}-${idx}`, source: `seed/${recordingId}/${idx}`, marker_by: null, sealed_at: sealedAt,
+      recording_id: recordingId,
+      idx,
+      kind: size === null ? ('gap' as const) : ('segment' as const),
+      sha256: null,
+      object_key: null,
+      size,
+      start_at: sealedAt,
+      duration_ms: 2000,
+      cause: size === null ? ('network' as const) : null,
+      link: `link-${recordingId}-${idx}`,
+      source: `seed/${recordingId}/${idx}`,
+      marker_by: null,
+      sealed_at: sealedAt,
     });
     await db
       .insertInto('ledger_entries')
@@ -81,7 +108,10 @@ describe.each(dialects)('the retention report on $name', ({ url }) => {
   it('counts the bytes sealed on each Beijing day of the span, per unit', async () => {
     expect((await report(null, 3)).growth).toEqual({
       days: ['2026-07-08', '2026-07-09', '2026-07-10'],
-      units: [{ unit: 'u1', bytes: [1000, 2000, 4000] }, { unit: 'u2', bytes: [0, 8000, 0] }],
+      units: [
+        { unit: 'u1', bytes: [1000, 2000, 4000] },
+        { unit: 'u2', bytes: [0, 8000, 0] },
+      ],
     });
     expect((await report('u2', 3)).growth.units).toEqual([{ unit: 'u2', bytes: [0, 8000, 0] }]);
     expect((await report(null, 1)).growth).toEqual({ days: ['2026-07-10'], units: [{ unit: 'u1', bytes: [4000] }] });

@@ -40,7 +40,11 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
   it('expires an unlinked recording once its period and locks have passed', async () => {
     const id = await sealedRecording(server, camera, new Date(Date.now() - 3_600_000));
     await waitFor('the job to expire the recording', async () => (await segments(id)).length === 0, 30_000);
-    await waitFor('the expiry to complete', async () => (await server.core.db.selectFrom('recording_expiries').select('completed_at').where('recording_id', '=', id).executeTakeFirst())?.completed_at, 10_000);
+    await waitFor(
+      'the expiry to complete',
+      async () => (await server.core.db.selectFrom('recording_expiries').select('completed_at').where('recording_id', '=', id).executeTakeFirst())?.completed_at,
+      10_000,
+    );
     await server.core.audit.flush();
     const events = (await server.core.audit.query({ action: 'retention.expire' })).filter((e) => e.subject === id);
     expect(events).toEqual([expect.objectContaining({ actor: RETENTION_ACTOR, outcome: 'ok' })]);
@@ -71,8 +75,16 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
     await new Promise((r) => setTimeout(r, Math.max(0, sealed.retainUntil!.getTime() - Date.now()) + 100));
     await server.core.store.deleteExpired(key!);
     const forged = expiryRecordBytes({
-      format: EXPIRY_FORMAT, recordingId: id, headLink: 'x', rule: 'unlinked', periodMs: 2000, periodEndedAt: new Date().toISOString(), expiredAt: new Date().toISOString(),
-      objects: [{ key: key!, size: sealed.size, sha256: sealed.sha256 ?? null }], bytes: sealed.size, signingKey: server.core.signingKey.fingerprint,
+      format: EXPIRY_FORMAT,
+      recordingId: id,
+      headLink: 'x',
+      rule: 'unlinked',
+      periodMs: 2000,
+      periodEndedAt: new Date().toISOString(),
+      expiredAt: new Date().toISOString(),
+      objects: [{ key: key!, size: sealed.size, sha256: sealed.sha256 ?? null }],
+      bytes: sealed.size,
+      signingKey: server.core.signingKey.fingerprint,
     });
     await server.core.store.putOnce(expiryKeys.record(id), forged, { sha256: sha256Hex(forged), retainUntil: new Date(Date.now() + 60_000) });
     const report = await verifyRecording(server.core.repos.recordings, server.core.store, id);

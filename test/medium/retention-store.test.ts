@@ -130,9 +130,7 @@ describe('Ceph itself refuses, whatever liuhen checks', () => {
     try {
       for (const k of [extended, held]) {
         const versionId = (await store.head(k))!.versionId;
-        await expect(
-          client.send(new DeleteObjectCommand({ Bucket: bucket, Key: k, VersionId: versionId, BypassGovernanceRetention: true })),
-        ).rejects.toMatchObject({ name: 'AccessDenied' });
+        await expect(client.send(new DeleteObjectCommand({ Bucket: bucket, Key: k, VersionId: versionId, BypassGovernanceRetention: true }))).rejects.toMatchObject({ name: 'AccessDenied' });
       }
       const retention = await client.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: extended }));
       expect(retention.Retention).toMatchObject({ Mode: 'COMPLIANCE' });

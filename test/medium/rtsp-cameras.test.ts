@@ -57,11 +57,15 @@ describe('a fixed camera pulled over RTSP', () => {
     await camera.stop();
     await sleep(5000);
     await camera.restart();
-    const gap = await waitFor('a gap, then the camera recorded again', async () => {
-      const entries = await entriesOf(server.core.db, recording!.id);
-      const at = entries.findIndex((e) => e.kind === 'gap');
-      return at >= 0 && entries.slice(at + 1).filter((e) => e.kind === 'segment').length >= 2 ? entries[at] : undefined;
-    }, 60_000);
+    const gap = await waitFor(
+      'a gap, then the camera recorded again',
+      async () => {
+        const entries = await entriesOf(server.core.db, recording!.id);
+        const at = entries.findIndex((e) => e.kind === 'gap');
+        return at >= 0 && entries.slice(at + 1).filter((e) => e.kind === 'segment').length >= 2 ? entries[at] : undefined;
+      },
+      60_000,
+    );
     const timeline = (await entriesOf(server.core.db, recording!.id)).map((e) => `${e.idx} ${e.kind} ${e.start_at} ${e.duration_ms} ${e.cause ?? ''}`);
     expect(['network', 'device_fault'], timeline.join('\n')).toContain(gap.cause);
     expect(gap.duration_ms, timeline.join('\n')).toBeGreaterThanOrEqual(4000);
@@ -74,10 +78,14 @@ describe('a fixed camera pulled over RTSP', () => {
 
   it('with wrong credentials is a device error, audited once, not a crash loop', async () => {
     const { device } = await server.core.devices.add({ kind: 'fixed', name: 'wrong password', rtspUrl: camera.url, rtspUser: 'hall', rtspPassword: 'not-it' }, 'test');
-    const row = await waitFor('the device error', async () => {
-      const d = await server.core.devices.get(device.id);
-      return d.error ? d : undefined;
-    }, 20_000);
+    const row = await waitFor(
+      'the device error',
+      async () => {
+        const d = await server.core.devices.get(device.id);
+        return d.error ? d : undefined;
+      },
+      20_000,
+    );
     expect(row.error).toBe('rtsp_auth_failed');
     await sleep(4000);
     expect(await recordingsOf(server.core.db, device.id)).toEqual([]);
@@ -104,10 +112,14 @@ describe('a continuous recording that rolls over', () => {
 
   it('twice becomes three recordings that verify as one chain, with no gap at the seams', async () => {
     const { device } = await server.core.devices.add({ kind: 'fixed', name: '受理大厅 2号', rtspUrl: camera.url }, 'test');
-    await waitFor('a third recording with media', async () => {
-      const rs = await recordingsOf(server.core.db, device.id);
-      return rs.length === 3 && rs[2]!.segment_count >= 1;
-    }, 60_000);
+    await waitFor(
+      'a third recording with media',
+      async () => {
+        const rs = await recordingsOf(server.core.db, device.id);
+        return rs.length === 3 && rs[2]!.segment_count >= 1;
+      },
+      60_000,
+    );
     await server.core.devices.revoke(device.id, 'test');
     const recordings = await waitForClosed(server.core.db, device.id, 3, 30_000);
 
@@ -133,7 +145,11 @@ describe('a continuous recording that rolls over', () => {
     // A rewritten last link of the first recording breaks the second one's origin.
     // (The database refuses that rewrite; whoever holds the SQLite file can drop the trigger first.)
     await dropTriggers(server.core.db, 'sqlite', 'recordings');
-    await server.core.db.updateTable('recordings').set({ head_link: 'f'.repeat(64) }).where('id', '=', recordings[0]!.id).execute();
+    await server.core.db
+      .updateTable('recordings')
+      .set({ head_link: 'f'.repeat(64) })
+      .where('id', '=', recordings[0]!.id)
+      .execute();
     const broken = await verifyRecording(server.core.repos.recordings, server.core.store, recordings[1]!.id);
     expect(broken.problems.map((p) => p.what)).toContain('chain_origin');
   });

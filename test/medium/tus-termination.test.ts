@@ -20,8 +20,31 @@ const MIB = 1024 * 1024;
 function clip(): Buffer {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-tus-')), 'clip.mp4');
   execFileSync('ffmpeg', [
-    '-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=1000',
-    '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'aac', file,
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=1000',
+    '-t',
+    '2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '25',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    file,
   ]);
   return fs.readFileSync(file);
 }
@@ -50,7 +73,8 @@ describe('a device terminating an upload', () => {
   const terminate = (who: TusCamera, url: string) => fetch(url, { method: 'DELETE', headers: tus.headers(who) });
   const audited = async (action: string) =>
     (await server.core.db.selectFrom('audit_events').select(['actor', 'subject', 'outcome', 'detail']).where('action', '=', action).orderBy('seq').execute()).map((e) => ({
-      ...e, detail: JSON.parse(e.detail) as Record<string, unknown>,
+      ...e,
+      detail: JSON.parse(e.detail) as Record<string, unknown>,
     }));
 
   it('its own unfinished upload: bytes, row and room in the quota go, and it is audited', async () => {
@@ -66,9 +90,7 @@ describe('a device terminating an upload', () => {
     expect((await tus.head(cam, url)).status).toBe(404);
     expect(fs.existsSync(path.join(uploadsDir, `${id}.part`))).toBe(false);
     expect(await server.core.db.selectFrom('uploads').select('id').where('id', '=', id).executeTakeFirst()).toBeUndefined();
-    expect(await audited('upload.terminated')).toEqual([
-      { actor: `device:${cam.device.id}`, subject: id, outcome: 'ok', detail: { offset: 1000, length: 3 * MIB, filename: 'REC_0200.MP4' } },
-    ]);
+    expect(await audited('upload.terminated')).toEqual([{ actor: `device:${cam.device.id}`, subject: id, outcome: 'ok', detail: { offset: 1000, length: 3 * MIB, filename: 'REC_0200.MP4' } }]);
     expect((await tus.create(cam, 2 * MIB)).status).toBe(201);
   });
 

@@ -46,7 +46,10 @@ beforeAll(async () => {
   const recorder = await core.devices.add({ kind: 'bodycam', officerBadge: 'A1', unit: 'u1' }, 'test');
   const m4a = path.join(scratch, 'voice.m4a');
   execFileSync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=6', '-c:a', 'aac', '-b:a', '64k', m4a]);
-  const sent = await tusClient(`http://127.0.0.1:${server.httpPort}`).uploadWhole(recorder, fs.readFileSync(m4a), { startedAt: new Date(Date.now() - 60_000).toISOString(), filename: 'VOICE_0001.M4A' });
+  const sent = await tusClient(`http://127.0.0.1:${server.httpPort}`).uploadWhole(recorder, fs.readFileSync(m4a), {
+    startedAt: new Date(Date.now() - 60_000).toISOString(),
+    filename: 'VOICE_0001.M4A',
+  });
   expect(sent.body).toMatchObject({ state: 'sealed', error: null });
   recording = await core.db.selectFrom('recordings').selectAll().where('id', '=', String(sent.body.recordingId)).executeTakeFirstOrThrow();
   segments = (await entriesOf(core.db, recording.id)).filter((e) => e.kind === 'segment');
@@ -70,7 +73,9 @@ describe('an audio-only recording uploaded by a voice recorder', () => {
     expect(recording.duration_ms).toBeLessThan(6_600);
     // The segments carry the sound and nothing else.
     const first = await server.core.store.get(segments[0]!.object_key!);
-    const probed = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', '-i', 'pipe:0'], { input: first }).toString()) as { streams: { codec_type: string; codec_name: string }[] };
+    const probed = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', '-i', 'pipe:0'], { input: first }).toString()) as {
+      streams: { codec_type: string; codec_name: string }[];
+    };
     expect(probed.streams.map((st) => `${st.codec_type}:${st.codec_name}`)).toEqual(['audio:aac']);
     const verified = await runCli(['verify', recording.id], env);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
@@ -100,7 +105,10 @@ describe('an audio-only recording uploaded by a voice recorder', () => {
     const text = listed.body.toString();
     expect(text).toContain('#EXT-X-ENDLIST');
     const base = session.playlistUrl.slice(0, session.playlistUrl.lastIndexOf('/') + 1);
-    const urls = text.split('\n').filter((l) => l.includes('.ts?')).map((l) => base + l);
+    const urls = text
+      .split('\n')
+      .filter((l) => l.includes('.ts?'))
+      .map((l) => base + l);
     expect(urls.map((u) => Number(/\/(\d+)\.ts\?/.exec(u)![1]))).toEqual(segments.map((e) => e.idx));
     for (const [i, url] of urls.entries()) {
       const served = await rawRequest(server.httpPort, 'GET', url);

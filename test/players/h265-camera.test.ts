@@ -34,7 +34,9 @@ beforeAll(async () => {
   // In-process workers make the 360p H.264 renditions the wall plays, as each segment is sealed.
   env = await testEnv({ LIUHEN_WORKERS: 'in-process', LIUHEN_GRACE_SECONDS: '30' });
   server = await startTestServer(env);
-  ({ device: { id: deviceId } } = await server.core.devices.add({ kind: 'fixed', unit: 'hall', name: '受理大厅 H.265', rtspUrl: camera.url }, 'test'));
+  ({
+    device: { id: deviceId },
+  } = await server.core.devices.add({ kind: 'fixed', unit: 'hall', name: '受理大厅 H.265', rtspUrl: camera.url }, 'test'));
   commander = await signedInUser(server, 'commander', 'hall', 'C-265', { name: '赵指挥' });
   browser = await launchChromium();
 }, 60_000);
@@ -56,10 +58,14 @@ const codecOf = (bytes: Buffer) => {
 
 describe('an H.265 hall camera', () => {
   it('is recorded as sent: H.265 originals, each starting with a keyframe, that verify', async () => {
-    const recording = await waitFor('4 segments of the H.265 camera sealed', async () => {
-      const [r] = await recordingsOf(server.core.db, deviceId);
-      return r && r.segment_count >= 4 ? r : undefined;
-    }, 40_000);
+    const recording = await waitFor(
+      '4 segments of the H.265 camera sealed',
+      async () => {
+        const [r] = await recordingsOf(server.core.db, deviceId);
+        return r && r.segment_count >= 4 ? r : undefined;
+      },
+      40_000,
+    );
     expect((await server.core.devices.get(deviceId)).error).toBeNull();
     const segments = (await entriesOf(server.core.db, recording.id)).filter((e) => e.kind === 'segment');
     for (const s of segments) {
@@ -72,10 +78,20 @@ describe('an H.265 hall camera', () => {
   });
 
   it('is offered to a browser through its H.264 rendition only', async () => {
-    await waitFor('renditions of the live window', async () => {
-      const made = await server.core.db.selectFrom('derivatives').select('idx').where('kind', '=', 'r360').innerJoin('recordings', 'recordings.id', 'derivatives.recording_id').where('recordings.device_id', '=', deviceId).execute();
-      return made.length >= 2;
-    }, 40_000);
+    await waitFor(
+      'renditions of the live window',
+      async () => {
+        const made = await server.core.db
+          .selectFrom('derivatives')
+          .select('idx')
+          .where('kind', '=', 'r360')
+          .innerJoin('recordings', 'recordings.id', 'derivatives.recording_id')
+          .where('recordings.device_id', '=', deviceId)
+          .execute();
+        return made.length >= 2;
+      },
+      40_000,
+    );
     const res = await apiFetch(server.httpPort, commander, 'playback-sessions', { deviceId });
     expect(res.status).toBe(201);
     const { playlistUrl } = (await res.json()) as { playlistUrl: string };
@@ -97,11 +113,16 @@ describe('an H.265 hall camera', () => {
     await page.waitForURL(/#\/wall/);
     const tile = page.locator(`[data-testid=feed-tile][data-device-id="${deviceId}"]`);
     const video = tile.locator('video');
-    const t0 = await waitFor('the H.265 camera to play on the wall', async () => {
-      const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
-      return t > 0.5 ? t : undefined;
-      // Generous: on a loaded CI machine the live H.264 rendition of a 1080p H.265 feed starts late.
-    }, 90_000, 250);
+    const t0 = await waitFor(
+      'the H.265 camera to play on the wall',
+      async () => {
+        const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+        return t > 0.5 ? t : undefined;
+        // Generous: on a loaded CI machine the live H.264 rendition of a 1080p H.265 feed starts late.
+      },
+      90_000,
+      250,
+    );
     await page.waitForTimeout(3000);
     expect(await video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeGreaterThan(t0 + 1.5);
     expect((await tile.locator('[data-testid=player]').first().getAttribute('data-fatal-error')) ?? '').toBe('');

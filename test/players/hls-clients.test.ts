@@ -72,7 +72,13 @@ describe('a replay session', () => {
     const key = server.core.keys.key('forensic-codeword');
     const keys = [];
     for (const { idx } of await segmentRows(recordingId)) {
-      const row = await server.core.db.selectFrom('derivatives').select('object_key').where('recording_id', '=', recordingId).where('idx', '=', idx).where('kind', '=', derivativeFor('mark', key, replay.sessionId, idx)).executeTakeFirstOrThrow();
+      const row = await server.core.db
+        .selectFrom('derivatives')
+        .select('object_key')
+        .where('recording_id', '=', recordingId)
+        .where('idx', '=', idx)
+        .where('kind', '=', derivativeFor('mark', key, replay.sessionId, idx))
+        .executeTakeFirstOrThrow();
       keys.push(row.object_key);
     }
     stored = await storedPackets(keys);
@@ -91,9 +97,11 @@ describe('a replay session', () => {
   });
 
   it('is played to its end by GStreamer’s hlsdemux, every video frame decoded', async () => {
-    const { stdout, stderr } = await promisify(execFile)('gst-launch-1.0', [
-      '-m', 'souphttpsrc', `location=${replay.url}`, '!', 'hlsdemux', '!', 'tsdemux', '!', 'h264parse', '!', 'avdec_h264', '!', 'fakesink', 'sync=false', 'silent=false', '-v',
-    ], { maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await promisify(execFile)(
+      'gst-launch-1.0',
+      ['-m', 'souphttpsrc', `location=${replay.url}`, '!', 'hlsdemux', '!', 'tsdemux', '!', 'h264parse', '!', 'avdec_h264', '!', 'fakesink', 'sync=false', 'silent=false', '-v'],
+      { maxBuffer: 64 << 20 },
+    );
     expect(stderr).not.toMatch(/ERROR|WARN/);
     expect(stdout).toContain('Got EOS');
     const frames = stdout.split('\n').filter((l) => /^\/GstPipeline.*fakesink0: last-message = chain/.test(l)).length;
@@ -108,7 +116,26 @@ describe('a live session', () => {
     await sealAll(server, first.id, segments.slice(0, 3), startedAt);
     const live = await session({ deviceId: device.id });
     const out = path.join(dir, 'live.md5');
-    const ffmpeg: ChildProcess = spawn('ffmpeg', ['-nostdin', '-hide_banner', '-v', 'warning', '-live_start_index', '0', '-i', live.url, '-map', '0', '-c', 'copy', '-flush_packets', '1', '-f', 'framemd5', '-y', out]);
+    const ffmpeg: ChildProcess = spawn('ffmpeg', [
+      '-nostdin',
+      '-hide_banner',
+      '-v',
+      'warning',
+      '-live_start_index',
+      '0',
+      '-i',
+      live.url,
+      '-map',
+      '0',
+      '-c',
+      'copy',
+      '-flush_packets',
+      '1',
+      '-f',
+      'framemd5',
+      '-y',
+      out,
+    ]);
     let stderr = '';
     ffmpeg.stderr!.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<number | null>((resolve) => ffmpeg.on('exit', resolve));
@@ -120,7 +147,11 @@ describe('a live session', () => {
       await sealAll(server, second.id, [segments[i]!], startedAt, i);
     }
     const lastKey = (await segmentRows(second.id)).at(-1)!.object_key!;
-    await waitFor('ffmpeg to read the last segment', () => server.core.db.selectFrom('audit_events').select('seq').where('session_id', '=', live.sessionId).where('object', '=', lastKey).executeTakeFirst(), 30_000);
+    await waitFor(
+      'ffmpeg to read the last segment',
+      () => server.core.db.selectFrom('audit_events').select('seq').where('session_id', '=', live.sessionId).where('object', '=', lastKey).executeTakeFirst(),
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     // ffmpeg stops waiting on a live playlist at its second signal (the first only ends the output).
     ffmpeg.kill('SIGINT');

@@ -60,7 +60,13 @@ async function playlist(): Promise<{ text: string; urls: string[] }> {
   expect(res.status).toBe(200);
   const base = session.playlistUrl.slice(0, session.playlistUrl.lastIndexOf('/') + 1);
   const text = res.body.toString();
-  return { text, urls: text.split('\n').filter((l) => l.includes('.ts?')).map((l) => base + l) };
+  return {
+    text,
+    urls: text
+      .split('\n')
+      .filter((l) => l.includes('.ts?'))
+      .map((l) => base + l),
+  };
 }
 
 /**
@@ -79,8 +85,13 @@ async function expectOnlyMarked(urls: string[]): Promise<void> {
     const served = hashWithoutCounters(res.body);
     const original = segments.find((e) => e.idx === idx)!;
     expect(served, `segment ${idx} is the original`).not.toBe(hashWithoutCounters(await server.core.store.get(original.object_key!)));
-    const variant = await server.core.db.selectFrom('derivatives').selectAll().where('recording_id', '=', recordingId).where('idx', '=', idx)
-      .where('kind', '=', markKind(codewordKey, session.sessionId, idx)).executeTakeFirstOrThrow();
+    const variant = await server.core.db
+      .selectFrom('derivatives')
+      .selectAll()
+      .where('recording_id', '=', recordingId)
+      .where('idx', '=', idx)
+      .where('kind', '=', markKind(codewordKey, session.sessionId, idx))
+      .executeTakeFirstOrThrow();
     const stored = await server.core.store.get(variant.object_key);
     expect(sha256Hex(stored)).toBe(variant.sha256);
     expect(served, `segment ${idx}`).toBe(hashWithoutCounters(stored));
@@ -125,7 +136,8 @@ describe('a replay opened before its recording is marked throughout', () => {
     // Not execFileSync: the server answering ffmpeg runs in this process.
     const frames = async (source: string, ...input: string[]) =>
       (await promisify(execFile)('ffmpeg', ['-v', 'error', ...input, '-i', source, '-map', '0:v:0', '-c', 'copy', '-f', 'framemd5', '-'], { maxBuffer: 64 << 20, timeout: 60_000 })).stdout
-        .split('\n').filter((l) => /^\d/.test(l)).length;
+        .split('\n')
+        .filter((l) => /^\d/.test(l)).length;
     const originals = path.join(scratch, 'originals.ts');
     fs.writeFileSync(originals, Buffer.concat(await Promise.all(segments.map((e) => server.core.store.get(e.object_key!)))));
     const played = await frames(`http://127.0.0.1:${server.httpPort}${session.playlistUrl}`, '-protocol_whitelist', 'http,tcp');

@@ -85,15 +85,30 @@ describe('audit events', () => {
       ['recording.read', 'refused', { reason: expect.any(String) }],
       ['recording.share', 'ok', { with: reviewer.userId, badge: 'R-1', until: null }],
     ]);
-    expect(Object.keys(events[0]!).sort()).toEqual(
-      ['seq', 'at', 'actor', 'action', 'subject', 'outcome', 'address', 'userAgent', 'sessionId', 'object', 'bytes', 'detail', 'prevHash', 'hash'].sort(),
-    );
+    expect(Object.keys(events[0]!).sort()).toEqual(['seq', 'at', 'actor', 'action', 'subject', 'outcome', 'address', 'userAgent', 'sessionId', 'object', 'bytes', 'detail', 'prevHash', 'hash'].sort());
   });
 
   it('show a detail written behind liuhen’s back as the text found, and still list', () => {
-    const row = { seq: 1, at: 'x', actor: 'a', action: 'b', subject: null, outcome: 'ok' as const, address: null, session_id: null, object: null, bytes: null, user_agent: null, prev_hash: 'p', hash: 'h' };
+    const row = {
+      seq: 1,
+      at: 'x',
+      actor: 'a',
+      action: 'b',
+      subject: null,
+      outcome: 'ok' as const,
+      address: null,
+      session_id: null,
+      object: null,
+      bytes: null,
+      user_agent: null,
+      prev_hash: 'p',
+      hash: 'h',
+    };
     expect(['not json', '[1]', 'null', '"text"'].map((detail) => auditEventView({ ...row, detail }).detail)).toEqual([
-      { unreadable: 'not json' }, { unreadable: '[1]' }, { unreadable: 'null' }, { unreadable: '"text"' },
+      { unreadable: 'not json' },
+      { unreadable: '[1]' },
+      { unreadable: 'null' },
+      { unreadable: '"text"' },
     ]);
   });
 });

@@ -42,15 +42,17 @@ beforeAll(async () => {
   server = await startTestServer(await testEnv({ LIUHEN_GRACE_SECONDS: '1' }));
   const { core } = server;
   deps = workerDepsOf(core, scratch);
-  await Promise.all(CAMERAS.map(async ({ size }) => {
-    const { device, credential } = await core.devices.add({ kind: 'bodycam', officerBadge: `P-${size}`, unit: 'u1' }, 'test');
-    const camera = publish(server.publishUrl(device.id, credential), 5, { size });
-    expect(await camera.exited, camera.stderr()).toBe(0);
-    const [recording] = await waitForClosed(core.db, device.id);
-    const segments = (await entriesOf(core.db, recording!.id)).filter((e) => e.kind === 'segment');
-    for (const e of segments) await segmentDerive({ recordingId: e.recording_id, idx: e.idx }, { jobId: `job-test-${e.idx}`, progress: async () => undefined }, deps);
-    recorded.set(size, segments);
-  }));
+  await Promise.all(
+    CAMERAS.map(async ({ size }) => {
+      const { device, credential } = await core.devices.add({ kind: 'bodycam', officerBadge: `P-${size}`, unit: 'u1' }, 'test');
+      const camera = publish(server.publishUrl(device.id, credential), 5, { size });
+      expect(await camera.exited, camera.stderr()).toBe(0);
+      const [recording] = await waitForClosed(core.db, device.id);
+      const segments = (await entriesOf(core.db, recording!.id)).filter((e) => e.kind === 'segment');
+      for (const e of segments) await segmentDerive({ recordingId: e.recording_id, idx: e.idx }, { jobId: `job-test-${e.idx}`, progress: async () => undefined }, deps);
+      recorded.set(size, segments);
+    }),
+  );
 }, 180_000);
 afterAll(async () => {
   await browser?.close();
@@ -105,7 +107,10 @@ describe('the replay page of a portrait recording', () => {
         const scale = Math.min(box.width / v.videoWidth, box.height / v.videoHeight);
         const [w, h] = [v.videoWidth * scale, v.videoHeight * scale];
         const mark = document.querySelector<HTMLElement>('[data-testid=watermark]')!.getBoundingClientRect();
-        return { picture: { left: box.left + (box.width - w) / 2, right: box.left + (box.width + w) / 2, top: box.top + (box.height - h) / 2, bottom: box.top + (box.height + h) / 2 }, mark: { left: mark.left, right: mark.right, top: mark.top, bottom: mark.bottom, width: mark.width } };
+        return {
+          picture: { left: box.left + (box.width - w) / 2, right: box.left + (box.width + w) / 2, top: box.top + (box.height - h) / 2, bottom: box.top + (box.height + h) / 2 },
+          mark: { left: mark.left, right: mark.right, top: mark.top, bottom: mark.bottom, width: mark.width },
+        };
       });
       expect(placed.picture.right - placed.picture.left, 'bars beside the picture').toBeLessThan(800);
       expect(placed.mark.width).toBeGreaterThan(0);

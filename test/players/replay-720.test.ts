@@ -52,9 +52,11 @@ async function replayedSizes(recordingId: string): Promise<string[]> {
   const created = await apiFetch(server.httpPort, viewer, 'playback-sessions', { recordingId });
   expect(created.status).toBe(201);
   const { playlistUrl } = (await created.json()) as { playlistUrl: string };
-  const { stdout } = await promisify(execFile)('ffprobe', [
-    '-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=width,height', '-of', 'json', `http://127.0.0.1:${server.httpPort}${playlistUrl}`,
-  ], { maxBuffer: 16 << 20 });
+  const { stdout } = await promisify(execFile)(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=width,height', '-of', 'json', `http://127.0.0.1:${server.httpPort}${playlistUrl}`],
+    { maxBuffer: 16 << 20 },
+  );
   return (JSON.parse(stdout) as { frames: { width: number; height: number }[] }).frames.map((f) => `${f.width}x${f.height}`);
 }
 

@@ -28,7 +28,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => server?.stop());
 
-interface Seen { uri: string; discontinuity: number }
+interface Seen {
+  uri: string;
+  discontinuity: number;
+}
 
 /** liuhen's monotonicity rules over every playlist one variant served, in order. */
 class Checker {
@@ -100,9 +103,21 @@ describe('a live session’s playlists over time', () => {
       const entry = await server.core.sealer.sealSegment(rolled.id, { bytes: segments[i]!, startAt: next(), durationMs: SEGMENT_MS, source: `test/${rolled.id}/${i}.ts` });
       // The rendition of each segment becomes ready after the segment is listed.
       await readAll();
-      await server.core.db.insertInto('derivatives').values({
-        recording_id: rolled.id, idx: entry.idx, kind: 'r360', object_key: entry.object_key!, sha256: entry.sha256!, size: entry.size!, source_sha256: entry.sha256!, duration_ms: SEGMENT_MS, job_id: 'test', created_at: new Date().toISOString(),
-      }).execute();
+      await server.core.db
+        .insertInto('derivatives')
+        .values({
+          recording_id: rolled.id,
+          idx: entry.idx,
+          kind: 'r360',
+          object_key: entry.object_key!,
+          sha256: entry.sha256!,
+          size: entry.size!,
+          source_sha256: entry.sha256!,
+          duration_ms: SEGMENT_MS,
+          job_id: 'test',
+          created_at: new Date().toISOString(),
+        })
+        .execute();
       await new Promise((r) => setTimeout(r, 300));
       await readAll();
     }

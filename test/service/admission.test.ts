@@ -108,11 +108,17 @@ async function seed(r: Row): Promise<{ viewer: Viewer; recordingId: string }> {
   const recordingId = r.label === 'none' ? plain : labelled;
   if (r.share !== 'none') {
     const expiresAt = new Date(T0.getTime() + (r.share === 'active' ? DAY : -MINUTE)).toISOString();
-    await w.db.insertInto('recording_shares').values({ recording_id: recordingId, user_id: viewer.id, shared_by: 'test', shared_at: new Date(T0.getTime() - DAY).toISOString(), expires_at: expiresAt }).execute();
+    await w.db
+      .insertInto('recording_shares')
+      .values({ recording_id: recordingId, user_id: viewer.id, shared_by: 'test', shared_at: new Date(T0.getTime() - DAY).toISOString(), expires_at: expiresAt })
+      .execute();
   }
   if (r.caseLink !== 'none') {
     const caseId = r.caseLink === 'officer' ? caseOf.reviewer : caseOf[r.caseLink];
-    await w.db.insertInto('case_members').values({ case_id: caseId, badge: viewer.badge, role: r.caseLink === 'officer' ? 'officer' : 'reviewer', added_by: 'test', added_at: T0.toISOString() }).execute();
+    await w.db
+      .insertInto('case_members')
+      .values({ case_id: caseId, badge: viewer.badge, role: r.caseLink === 'officer' ? 'officer' : 'reviewer', added_by: 'test', added_at: T0.toISOString() })
+      .execute();
   }
   return { viewer, recordingId };
 }
@@ -132,7 +138,9 @@ describe('replay: role × unit × label × share × case link', () => {
 });
 
 describe('live: role × unit of the device', () => {
-  const rows = ROLES.flatMap((role) => UNITS.map((unit) => ({ role, unit, expected: role !== 'commander' ? `role ${role} does not watch live feeds` : unit === 'same' ? 'watches' : 'device of another unit' })));
+  const rows = ROLES.flatMap((role) =>
+    UNITS.map((unit) => ({ role, unit, expected: role !== 'commander' ? `role ${role} does not watch live feeds` : unit === 'same' ? 'watches' : 'device of another unit' })),
+  );
   it.each(rows)('$role of the $unit unit → $expected', async ({ role, unit, expected }) => {
     const viewer = await signedIn(w, role, { unit: unit === 'same' ? 'u1' : 'u2' });
     expect(await refusalOf(playback.createSession(viewer, { deviceId: camera.id }, CTX))).toBe(expected === 'watches' ? null : expected);
@@ -160,7 +168,10 @@ describe('an open session, on its next request', () => {
 
   it('is refused once the share that admitted it has ended', async () => {
     const reviewer = await signedIn(w, 'reviewer');
-    await w.db.insertInto('recording_shares').values({ recording_id: plain, user_id: reviewer.id, shared_by: 'test', shared_at: T0.toISOString(), expires_at: new Date(w.clock.now().getTime() + 5 * MINUTE).toISOString() }).execute();
+    await w.db
+      .insertInto('recording_shares')
+      .values({ recording_id: plain, user_id: reviewer.id, shared_by: 'test', shared_at: T0.toISOString(), expires_at: new Date(w.clock.now().getTime() + 5 * MINUTE).toISOString() })
+      .execute();
     const s = await opened(reviewer);
     w.clock.advance(5 * MINUTE);
     expect(await refusalOf(s.next())).toBe('recording neither shared with this reviewer nor on their case');

@@ -56,10 +56,17 @@ async function ask(party: Viewer, recordingIds: string[]): Promise<PartyRequest>
 async function approve(request: PartyRequest, inScope: string[], opts: { from?: number; until?: number; maxViewings?: number } = {}): Promise<PartyRequest> {
   const now = w.clock.now().getTime();
   const all = (await w.db.selectFrom('party_request_recordings').select('recording_id').where('request_id', '=', request.id).execute()).map((r) => r.recording_id);
-  return requests.decide(request, decisionSchema.parse({
-    decision: 'approve', windowFrom: new Date(now + (opts.from ?? -MINUTE)).toISOString(), windowUntil: new Date(now + (opts.until ?? HOUR)).toISOString(),
-    maxViewings: opts.maxViewings ?? 2, recordings: all.map((recordingId) => ({ recordingId, approved: inScope.includes(recordingId) })),
-  }), by(head));
+  return requests.decide(
+    request,
+    decisionSchema.parse({
+      decision: 'approve',
+      windowFrom: new Date(now + (opts.from ?? -MINUTE)).toISOString(),
+      windowUntil: new Date(now + (opts.until ?? HOUR)).toISOString(),
+      maxViewings: opts.maxViewings ?? 2,
+      recordings: all.map((recordingId) => ({ recordingId, approved: inScope.includes(recordingId) })),
+    }),
+    by(head),
+  );
 }
 
 async function roomIn(request: PartyRequest, state: RoomState): Promise<string> {
@@ -74,7 +81,9 @@ async function roomIn(request: PartyRequest, state: RoomState): Promise<string> 
 /** The audited outcomes of `action` on `subject`, in order: `ok`, `system ok` (the room's expiry), or `refused <reason>`. */
 async function outcomes(action: AuditAction, subject: string) {
   await w.audit.flush();
-  return (await w.audit.query({ action, subject })).map((e) => `${e.actor === SYSTEM_ACTOR ? 'system ' : ''}${e.outcome}${e.outcome === 'refused' ? ` ${(JSON.parse(e.detail) as { reason: string }).reason}` : ''}`);
+  return (await w.audit.query({ action, subject })).map(
+    (e) => `${e.actor === SYSTEM_ACTOR ? 'system ' : ''}${e.outcome}${e.outcome === 'refused' ? ` ${(JSON.parse(e.detail) as { reason: string }).reason}` : ''}`,
+  );
 }
 
 type Asker = 'the party' | 'another party' | 'a custodian';

@@ -10,7 +10,18 @@ export const CTX: RequestContext = { address: '192.0.2.1', userAgent: 'service-t
 
 /** Sessions of 30 minutes over 2 s segments, signed and marked with keys of this world alone. */
 export function playbackOf(w: World): PlaybackService {
-  return new PlaybackService(w.db, w.store, new UserRegistry(w.db, w.audit), w.audit, new ViewingRooms(w.db, w.audit, w.clock.now), new UrlSigner(randomBytes(32), w.clock.now), randomBytes(32), 30, 2, w.clock.now);
+  return new PlaybackService(
+    w.db,
+    w.store,
+    new UserRegistry(w.db, w.audit),
+    w.audit,
+    new ViewingRooms(w.db, w.audit, w.clock.now),
+    new UrlSigner(randomBytes(32), w.clock.now),
+    randomBytes(32),
+    30,
+    2,
+    w.clock.now,
+  );
 }
 
 /** The query a signed playback URL carries. */

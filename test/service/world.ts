@@ -60,7 +60,11 @@ export async function openWorld(start = T0): Promise<World> {
   const store = new MemoryStore(clock.now);
   const signingKey = memorySigningKey();
   return {
-    db, audit, store, clock, signingKey,
+    db,
+    audit,
+    store,
+    clock,
+    signingKey,
     sealer: new Sealer({ db, store, signingKey, retentionDays: RETENTION_DAYS, now: clock.now }),
     devices: new DeviceRegistry(db, audit, randomBytes(32)),
     close: async () => {
@@ -86,13 +90,33 @@ export const unique = (prefix: string): string => `${prefix}${++seq}`;
 export async function signedIn(w: World, role: Role, opts: { unit?: string; clearances?: Confidentiality[]; badge?: string } = {}): Promise<Viewer> {
   const at = w.clock.now().toISOString();
   const user: User = {
-    id: newId('usr'), badge: opts.badge ?? unique(role.slice(0, 3).toUpperCase()), name: role, role, unit: opts.unit ?? 'u1', clearances: JSON.stringify(opts.clearances ?? []),
-    password_hash: 'none', failed_attempts: 0, locked_until: null, state: 'active', created_at: at, must_change_password: 0, last_sign_in_at: at,
+    id: newId('usr'),
+    badge: opts.badge ?? unique(role.slice(0, 3).toUpperCase()),
+    name: role,
+    role,
+    unit: opts.unit ?? 'u1',
+    clearances: JSON.stringify(opts.clearances ?? []),
+    password_hash: 'none',
+    failed_attempts: 0,
+    locked_until: null,
+    state: 'active',
+    created_at: at,
+    must_change_password: 0,
+    last_sign_in_at: at,
   };
   await w.db.insertInto('users').values(user).execute();
-  await w.db.insertInto('auth_sessions').values({
-    id: newId('as'), user_id: user.id, refresh_hash: randomBytes(16).toString('hex'), created_at: at, refresh_expires_at: new Date(w.clock.now().getTime() + 30 * DAY).toISOString(), revoked_at: null, last_active_at: at,
-  }).execute();
+  await w.db
+    .insertInto('auth_sessions')
+    .values({
+      id: newId('as'),
+      user_id: user.id,
+      refresh_hash: randomBytes(16).toString('hex'),
+      created_at: at,
+      refresh_expires_at: new Date(w.clock.now().getTime() + 30 * DAY).toISOString(),
+      revoked_at: null,
+      last_active_at: at,
+    })
+    .execute();
   return viewerOf(user);
 }
 
@@ -126,9 +150,21 @@ export async function marked(w: World, recordingId: string): Promise<void> {
   const at = w.clock.now().toISOString();
   for (const s of segments) {
     for (const kind of ['mark_a', 'mark_b'] as const) {
-      await w.db.insertInto('derivatives').values({
-        recording_id: recordingId, idx: s.idx, kind, object_key: `recordings/${recordingId}/${s.idx}.${kind}.ts`, sha256: s.sha256!, size: 1, source_sha256: s.sha256!, duration_ms: 2000, job_id: 'seeded', created_at: at,
-      }).execute();
+      await w.db
+        .insertInto('derivatives')
+        .values({
+          recording_id: recordingId,
+          idx: s.idx,
+          kind,
+          object_key: `recordings/${recordingId}/${s.idx}.${kind}.ts`,
+          sha256: s.sha256!,
+          size: 1,
+          source_sha256: s.sha256!,
+          duration_ms: 2000,
+          job_id: 'seeded',
+          created_at: at,
+        })
+        .execute();
     }
   }
 }

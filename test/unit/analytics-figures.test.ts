@@ -88,18 +88,22 @@ describe('the query', () => {
 
 describe('the CSV', () => {
   it('starts with a BOM and zh-CN headers, has a total line, and defuses formulas', () => {
-    const csv = reportCsv({ groupBy: 'officer', from: q1.from.toISOString(), to: q1.to.toISOString(), unit: null, ...tabulate([
-      { unit: 'u1', badges: ['=cmd'], at: '2026-01-05T02:00:00.000Z', recordings: 1, durationMs: 3_600_000 },
-      { unit: 'u1', badges: [], at: '2026-01-05T02:00:00.000Z', gapsWithoutReason: 2 },
-    ], 'officer', q1) });
+    const csv = reportCsv({
+      groupBy: 'officer',
+      from: q1.from.toISOString(),
+      to: q1.to.toISOString(),
+      unit: null,
+      ...tabulate(
+        [
+          { unit: 'u1', badges: ['=cmd'], at: '2026-01-05T02:00:00.000Z', recordings: 1, durationMs: 3_600_000 },
+          { unit: 'u1', badges: [], at: '2026-01-05T02:00:00.000Z', gapsWithoutReason: 2 },
+        ],
+        'officer',
+        q1,
+      ),
+    });
     expect(csv.startsWith('\uFEFF执法人员（执法证号）,录像数,录像时长（小时）,逾期上传,无原因中断,应录未录,逾期归档,时钟偏差,追溯到的泄露\r\n')).toBe(true);
-    expect(csv.slice(1).split('\r\n')).toEqual([
-      expect.any(String),
-      "'=cmd,1,1,0,0,0,0,0,0",
-      '（无执法人员）,0,0,0,2,0,0,0,0',
-      '合计,1,1,0,2,0,0,0,0',
-      '',
-    ]);
+    expect(csv.slice(1).split('\r\n')).toEqual([expect.any(String), "'=cmd,1,1,0,0,0,0,0,0", '（无执法人员）,0,0,0,2,0,0,0,0', '合计,1,1,0,2,0,0,0,0', '']);
     expect(csvCell('a,"b"')).toBe('"a,""b"""');
     expect(csvCell(-1)).toBe('-1');
   });

@@ -14,9 +14,21 @@ const facts = (over: Partial<CheckFacts> = {}): CheckFacts => ({
   gapNotes: [],
   ...over,
 });
-const action = (id: string, kind: CheckFacts['actions'][number]['kind'], minutes = 10, reason: 'privacy' | null = null) => ({ id, kind, at: at(minutes), officer_badge: 'P1', not_recorded_reason: reason });
+const action = (id: string, kind: CheckFacts['actions'][number]['kind'], minutes = 10, reason: 'privacy' | null = null) => ({
+  id,
+  kind,
+  at: at(minutes),
+  officer_badge: 'P1',
+  not_recorded_reason: reason,
+});
 const recording = (id: string, startMinutes: number, over: Partial<CheckFacts['recordings'][number]> = {}) => ({
-  id, started_at: at(startMinutes), ended_at: at(startMinutes + 5), officer_badge: 'P1', late: 0, upload_deadline: null, ...over,
+  id,
+  started_at: at(startMinutes),
+  ended_at: at(startMinutes + 5),
+  officer_badge: 'P1',
+  late: 0,
+  upload_deadline: null,
+  ...over,
 });
 const kinds = (f: CheckFacts, now = NOW) => findingsOf(f, now).map((x) => x.kind);
 
@@ -45,7 +57,10 @@ describe('the case check', () => {
   it('does not flag an action when one of its recordings started in time', () => {
     const f = facts({
       actions: [action('a1', 'inspection', 10)],
-      links: [{ actionId: 'a1', linkId: 'l1', recordingId: 'r1' }, { actionId: 'a1', linkId: 'l2', recordingId: 'r2' }],
+      links: [
+        { actionId: 'a1', linkId: 'l1', recordingId: 'r1' },
+        { actionId: 'a1', linkId: 'l2', recordingId: 'r2' },
+      ],
       recordings: [recording('r1', 9), recording('r2', 20)],
     });
     expect(kinds(f)).toEqual([]);
@@ -54,9 +69,15 @@ describe('the case check', () => {
   it('flags each gap without a note once, and late uploads', () => {
     const f = facts({
       actions: [action('a1', 'inspection', 10), action('a2', 'sampling', 11)],
-      links: [{ actionId: 'a1', linkId: 'l1', recordingId: 'r1' }, { actionId: 'a2', linkId: 'l2', recordingId: 'r1' }],
+      links: [
+        { actionId: 'a1', linkId: 'l1', recordingId: 'r1' },
+        { actionId: 'a2', linkId: 'l2', recordingId: 'r1' },
+      ],
       recordings: [recording('r1', 9, { late: 1, upload_deadline: at(30) })],
-      gaps: [{ recording_id: 'r1', idx: 3, start_at: at(11) }, { recording_id: 'r1', idx: 7, start_at: at(12) }],
+      gaps: [
+        { recording_id: 'r1', idx: 3, start_at: at(11) },
+        { recording_id: 'r1', idx: 7, start_at: at(12) },
+      ],
       gapNotes: [{ recording_id: 'r1', idx: 7 }],
     });
     const found = findingsOf(f, NOW);

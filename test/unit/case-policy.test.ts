@@ -10,14 +10,22 @@ const OTHER_AS_MEMBER = { unit: 'U2', viewerIsMember: true };
 
 describe('reading a case', () => {
   it.each<[Role, typeof OWN, boolean]>([
-    ['commander', OWN, true], ['commander', OTHER, false], ['commander', OTHER_AS_MEMBER, true],
-    ['custodian', OWN, true], ['custodian', OTHER, false],
-    ['agency_head', OWN, true], ['agency_head', OTHER, false],
-    ['legal', OWN, true], ['legal', OTHER, false],
-    ['reviewer', OWN, false], ['reviewer', OTHER_AS_MEMBER, true],
+    ['commander', OWN, true],
+    ['commander', OTHER, false],
+    ['commander', OTHER_AS_MEMBER, true],
+    ['custodian', OWN, true],
+    ['custodian', OTHER, false],
+    ['agency_head', OWN, true],
+    ['agency_head', OTHER, false],
+    ['legal', OWN, true],
+    ['legal', OTHER, false],
+    ['reviewer', OWN, false],
+    ['reviewer', OTHER_AS_MEMBER, true],
     ['auditor', OTHER, true],
-    ['admin', OWN, false], ['admin', OTHER_AS_MEMBER, false],
-    ['party', OWN, false], ['party', OTHER_AS_MEMBER, false],
+    ['admin', OWN, false],
+    ['admin', OTHER_AS_MEMBER, false],
+    ['party', OWN, false],
+    ['party', OTHER_AS_MEMBER, false],
   ])('%s on %o: %s', (role, facts, allowed) => {
     expect(mayReadCase(viewer(role), facts).allow).toBe(allowed);
   });
@@ -25,8 +33,16 @@ describe('reading a case', () => {
 
 describe('keeping a case (create, members, stages, actions, links, reasons, end)', () => {
   it.each<[Role, string, boolean]>([
-    ['commander', 'U1', true], ['custodian', 'U1', true], ['commander', 'U2', false], ['custodian', 'U2', false],
-    ['reviewer', 'U1', false], ['agency_head', 'U1', false], ['legal', 'U1', false], ['auditor', 'U1', false], ['admin', 'U1', false], ['party', 'U1', false],
+    ['commander', 'U1', true],
+    ['custodian', 'U1', true],
+    ['commander', 'U2', false],
+    ['custodian', 'U2', false],
+    ['reviewer', 'U1', false],
+    ['agency_head', 'U1', false],
+    ['legal', 'U1', false],
+    ['auditor', 'U1', false],
+    ['admin', 'U1', false],
+    ['party', 'U1', false],
   ])('%s of U1 on a case of %s: %s', (role, unit, allowed) => {
     expect(mayEditCase(viewer(role), { unit }).allow).toBe(allowed);
   });
@@ -34,10 +50,17 @@ describe('keeping a case (create, members, stages, actions, links, reasons, end)
 
 describe('adding a member', () => {
   it.each<[Role, string, 'officer' | 'reviewer', boolean]>([
-    ['commander', 'U1', 'officer', true], ['custodian', 'U1', 'officer', true], ['commander', 'U2', 'officer', false],
+    ['commander', 'U1', 'officer', true],
+    ['custodian', 'U1', 'officer', true],
+    ['commander', 'U2', 'officer', false],
     // A reviewer member replays all the case links: giving that is the custodian's act, as sharing is.
-    ['custodian', 'U1', 'reviewer', true], ['commander', 'U1', 'reviewer', false], ['custodian', 'U2', 'reviewer', false],
-    ['reviewer', 'U1', 'reviewer', false], ['reviewer', 'U1', 'officer', false], ['agency_head', 'U1', 'reviewer', false], ['admin', 'U1', 'reviewer', false],
+    ['custodian', 'U1', 'reviewer', true],
+    ['commander', 'U1', 'reviewer', false],
+    ['custodian', 'U2', 'reviewer', false],
+    ['reviewer', 'U1', 'reviewer', false],
+    ['reviewer', 'U1', 'officer', false],
+    ['agency_head', 'U1', 'reviewer', false],
+    ['admin', 'U1', 'reviewer', false],
   ])('%s of U1 on a case of %s adding a %s: %s', (role, unit, memberRole, allowed) => {
     expect(mayAddMember(viewer(role), { unit }, memberRole).allow).toBe(allowed);
   });

@@ -5,8 +5,17 @@ import type { ActionKind } from '../../server/db/schema.ts';
 import { type Clause, FINDING_CLAUSES, NOT_RECORDED_REASONS, RECORDING_RULES, WRITTEN_REASON_CLAUSES } from '../../server/cases/recording-rules.ts';
 
 const EVERY_KIND: ActionKind[] = [
-  'inspection', 'sampling', 'hearing', 'seizure', 'service_by_leaving', 'service_by_notice',
-  'restoration', 'summary_procedure', 'inquiry', 'application_acceptance', 'other',
+  'inspection',
+  'sampling',
+  'hearing',
+  'seizure',
+  'service_by_leaving',
+  'service_by_notice',
+  'restoration',
+  'summary_procedure',
+  'inquiry',
+  'application_acceptance',
+  'other',
 ];
 
 const allClauses = (): Clause[] => [

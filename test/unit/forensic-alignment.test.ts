@@ -42,7 +42,10 @@ describe('aligning a leak by time', () => {
       shows.push(Math.floor((j * 25) / 30) + 10);
       if (j % 40 === 39) shows.push(...shows.slice(-4));
     }
-    const leak = viewThrough(shows.map((t) => leakFrame(t, IDENTITY)), IDENTITY);
+    const leak = viewThrough(
+      shows.map((t) => leakFrame(t, IDENTITY)),
+      IDENTITY,
+    );
     const alignment = alignLeak(leak.frames, leak.shown, frames, segments, coarse)!;
     expect(alignment).not.toBeNull();
     expect(alignment.pairs.filter((p) => p.original !== shows[p.leak])).toEqual([]);
@@ -55,14 +58,20 @@ describe('aligning a leak by time', () => {
     ['slowed down by 3 %', 0.97],
   ])('pairs each frame of a copy %s with the original frame it shows', (_, speed) => {
     const shows = Array.from({ length: 200 }, (_, j) => Math.floor(j * speed) + 20);
-    const leak = viewThrough(shows.map((t) => leakFrame(t, IDENTITY)), IDENTITY);
+    const leak = viewThrough(
+      shows.map((t) => leakFrame(t, IDENTITY)),
+      IDENTITY,
+    );
     const alignment = alignLeak(leak.frames, leak.shown, frames, segments, coarse)!;
     expect(alignment.pairs.filter((p) => p.original !== shows[p.leak])).toEqual([]);
     expect(alignment.leftOut).toBe(0);
   });
 
   it('finds nothing in a recording the leak does not show', () => {
-    const other = viewThrough(Array.from({ length: 60 }, (_, t) => grid(LEAK_GREY_WIDTH, LEAK_GREY_HEIGHT, (u, v) => scene(v, u, 3 * t + 1000))), IDENTITY);
+    const other = viewThrough(
+      Array.from({ length: 60 }, (_, t) => grid(LEAK_GREY_WIDTH, LEAK_GREY_HEIGHT, (u, v) => scene(v, u, 3 * t + 1000))),
+      IDENTITY,
+    );
     expect(alignLeak(other.frames, other.shown, frames, segments, coarse)).toBeNull();
   });
 });
@@ -84,7 +93,11 @@ describe('registering a leak’s picture on the recording’s', () => {
   it.each(cases)('finds it %s, to a tenth of a pixel', (_, truth) => {
     const leak = Array.from({ length: 80 }, (_, j) => leakFrame(2 * j + 40, truth));
     const found = searchGeometry(leak, coarse);
-    const refined = refineGeometry(leak, found, leak.map((_, j) => ({ leak: j, original: frames[2 * j + 40]! })));
+    const refined = refineGeometry(
+      leak,
+      found,
+      leak.map((_, j) => ({ leak: j, original: frames[2 * j + 40]! })),
+    );
     for (const axis of ['x', 'y'] as const) {
       for (const edge of [0, 1]) {
         const at = (g: Geometry) => g[axis].offset + edge * g[axis].scale;
@@ -97,7 +110,10 @@ describe('registering a leak’s picture on the recording’s', () => {
 describe('reading the mark on part of the picture', () => {
   it('reads it from the middle 70 % a crop leaves, the decoys made orthogonal to the mark there', () => {
     const crop: Geometry = { x: { scale: 0.7, offset: 0.15 }, y: { scale: 0.7, offset: 0.15 } };
-    const view = viewThrough(Array.from({ length: 25 }, (_, t) => leakFrame(t, crop, -1)), crop);
+    const view = viewThrough(
+      Array.from({ length: 25 }, (_, t) => leakFrame(t, crop, -1)),
+      crop,
+    );
     const pairs = view.frames.map((f, t) => [f, frames[t]!] as [Uint8Array, Uint8Array]);
     const reading = readMark(pairs, readablePixels(pairs, view.shown));
     expect(reading.bit).toBe('B');

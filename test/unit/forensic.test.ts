@@ -123,10 +123,11 @@ describe('reading the mark of a segment', () => {
       const burned = box && y > GREY_HEIGHT - 8 && x > 10 && x < 54 ? -70 : 0;
       return Math.max(0, Math.min(255, Math.round(v + mark + noise + burned)));
     });
-  const segment = (sign: number, box: boolean) => Array.from({ length: 20 }, (_, f) => {
-    const original = picture(f + 1);
-    return [copyOf(original, sign, box, f), original] as [Uint8Array, Uint8Array];
-  });
+  const segment = (sign: number, box: boolean) =>
+    Array.from({ length: 20 }, (_, f) => {
+      const original = picture(f + 1);
+      return [copyOf(original, sign, box, f), original] as [Uint8Array, Uint8Array];
+    });
 
   it('reads A and B from their signs, also under a burned-in box', () => {
     for (const box of [false, true]) {

@@ -4,7 +4,13 @@ import { partsOf } from '../../server/storage/parts.ts';
 
 async function cut(chunks: Buffer[], partBytes: number): Promise<Buffer[]> {
   const parts: Buffer[] = [];
-  for await (const p of partsOf((async function* () { yield* chunks; })(), partBytes)) parts.push(p);
+  for await (const p of partsOf(
+    (async function* () {
+      yield* chunks;
+    })(),
+    partBytes,
+  ))
+    parts.push(p);
   return parts;
 }
 
@@ -14,7 +20,10 @@ describe('partsOf: a stream cut into upload parts', () => {
     for (const chunkBytes of [1, 7, 999, 1000, 4096, 10_000]) {
       const chunks = Array.from({ length: Math.ceil(bytes.length / chunkBytes) }, (_, i) => bytes.subarray(i * chunkBytes, (i + 1) * chunkBytes));
       const parts = await cut(chunks, 3000);
-      expect(parts.map((p) => p.length), `chunks of ${chunkBytes}`).toEqual([3000, 3000, 3000, 1000]);
+      expect(
+        parts.map((p) => p.length),
+        `chunks of ${chunkBytes}`,
+      ).toEqual([3000, 3000, 3000, 1000]);
       expect(Buffer.concat(parts).equals(bytes)).toBe(true);
     }
   });

@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { Viewer } from '../../server/auth/user-registry.ts';
 import type { Role } from '../../server/db/schema.ts';
 import {
-  isTheParty, mayCopy, mayDecide, mayMakeRoom, mayPlayInRoom, mayRequest, maySeeRequest, maySeeRoom, maySupervise, roomCreateProblem, scopeProblem, windowProblem,
+  isTheParty,
+  mayCopy,
+  mayDecide,
+  mayMakeRoom,
+  mayPlayInRoom,
+  mayRequest,
+  maySeeRequest,
+  maySeeRoom,
+  maySupervise,
+  roomCreateProblem,
+  scopeProblem,
+  windowProblem,
 } from '../../server/policy/party-policy.ts';
 import { mayExport, mayGiveOut } from '../../server/policy/policy.ts';
 

@@ -11,17 +11,34 @@ describe('playlists from the ledger', () => {
     const text = renderMediaPlaylist({ targetSeconds: targetSeconds(2, segments), mediaSequence: 0, discontinuitySequence: 0, segments, type: 'vod', ended: true, segmentUrl: url });
     expect(text).toBe(
       [
-        '#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:3', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD',
-        '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z', '#EXTINF:2.000,', 'r/1.ts',
-        '#EXTINF:2.500,', 'r/2.ts',
-        '#EXT-X-DISCONTINUITY', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:09.500Z', '#EXTINF:2.000,', 'r/4.ts',
-        '#EXT-X-ENDLIST', '',
+        '#EXTM3U',
+        '#EXT-X-VERSION:6',
+        '#EXT-X-TARGETDURATION:3',
+        '#EXT-X-MEDIA-SEQUENCE:0',
+        '#EXT-X-PLAYLIST-TYPE:VOD',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z',
+        '#EXTINF:2.000,',
+        'r/1.ts',
+        '#EXTINF:2.500,',
+        'r/2.ts',
+        '#EXT-X-DISCONTINUITY',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:09.500Z',
+        '#EXTINF:2.000,',
+        'r/4.ts',
+        '#EXT-X-ENDLIST',
+        '',
       ].join('\n'),
     );
   });
 
   it('number a live window as the caller says, leaving a gap ahead of the first segment untagged', () => {
-    const segments = segmentsOf([gap(10, '2026-01-01T00:01:00.000Z', 3000), seg(11, '2026-01-01T00:01:03.000Z'), gap(12, '2026-01-01T00:01:05.000Z', 1000), gap(13, '2026-01-01T00:01:06.000Z', 1000), seg(14, '2026-01-01T00:01:07.000Z')]);
+    const segments = segmentsOf([
+      gap(10, '2026-01-01T00:01:00.000Z', 3000),
+      seg(11, '2026-01-01T00:01:03.000Z'),
+      gap(12, '2026-01-01T00:01:05.000Z', 1000),
+      gap(13, '2026-01-01T00:01:06.000Z', 1000),
+      seg(14, '2026-01-01T00:01:07.000Z'),
+    ]);
     expect(segments.map((s) => s.discontinuity)).toEqual([false, true]);
     const text = renderMediaPlaylist({ targetSeconds: 2, mediaSequence: 8, discontinuitySequence: 2, segments, type: 'live', ended: false, segmentUrl: url });
     expect(text).toContain('#EXT-X-MEDIA-SEQUENCE:8\n#EXT-X-DISCONTINUITY-SEQUENCE:2\n');
@@ -48,8 +65,11 @@ describe('playlists from the ledger', () => {
   });
 
   it('name each variant with its peak bandwidth in a master playlist', () => {
-    expect(renderMasterPlaylist([{ name: 'r360', url: 'r360.m3u8?s', bandwidth: 400_000.4 }, { name: 'original', url: 'original.m3u8?s', bandwidth: 2_000_000 }])).toBe(
-      ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-STREAM-INF:BANDWIDTH=400000,NAME="r360"', 'r360.m3u8?s', '#EXT-X-STREAM-INF:BANDWIDTH=2000000,NAME="original"', 'original.m3u8?s', ''].join('\n'),
-    );
+    expect(
+      renderMasterPlaylist([
+        { name: 'r360', url: 'r360.m3u8?s', bandwidth: 400_000.4 },
+        { name: 'original', url: 'original.m3u8?s', bandwidth: 2_000_000 },
+      ]),
+    ).toBe(['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-STREAM-INF:BANDWIDTH=400000,NAME="r360"', 'r360.m3u8?s', '#EXT-X-STREAM-INF:BANDWIDTH=2000000,NAME="original"', 'original.m3u8?s', ''].join('\n'));
   });
 });

@@ -2,7 +2,21 @@ import { describe, expect, it } from 'vitest';
 import type { Viewer } from '../../server/auth/user-registry.ts';
 import type { Role } from '../../server/db/schema.ts';
 import { mayGrantAlone } from '../../server/policy/account-policy.ts';
-import { mayAdminister, mayExport, mayGiveOut, mayKeep, mayLabel, mayListDevices, mayListLive, mayMarkNotice, mayReadAudit, mayReadJobs, mayReplay, maySeeDevice, mayWatchLive } from '../../server/policy/policy.ts';
+import {
+  mayAdminister,
+  mayExport,
+  mayGiveOut,
+  mayKeep,
+  mayLabel,
+  mayListDevices,
+  mayListLive,
+  mayMarkNotice,
+  mayReadAudit,
+  mayReadJobs,
+  mayReplay,
+  maySeeDevice,
+  mayWatchLive,
+} from '../../server/policy/policy.ts';
 
 const viewer = (role: Role, over: Partial<Viewer> = {}): Viewer => ({ id: `u-${role}`, name: role, badge: role, role, unit: 'u1', clearances: [], ...over });
 const own = { unit: 'u1', confidentiality: null, sharedWithViewer: false, onViewersCase: false };

@@ -66,7 +66,7 @@ describe('the redaction command', () => {
     const all = [...args.inputOptions, ...args.outputOptions];
     expect(all.join('\n')).not.toMatch(/\de[-+]?\d/);
     expect(all.filter((o) => o.includes(' '))).toEqual([]);
-    expect(all.join('\n')).toContain("between(t,0,0.333333)");
-    expect(all.join('\n')).toContain("between(t,123456.789012,123457)");
+    expect(all.join('\n')).toContain('between(t,0,0.333333)');
+    expect(all.join('\n')).toContain('between(t,123456.789012,123457)');
   });
 });

@@ -42,7 +42,13 @@ describe('what a reviewer marks', () => {
 });
 
 describe('marks on a segment’s own clock', () => {
-  const marks = { mute: [{ fromMs: 1500, toMs: 2500 }], blur: [{ ...rect, fromMs: 0, toMs: 1000 }, { ...rect, fromMs: 5000, toMs: 6000 }] };
+  const marks = {
+    mute: [{ fromMs: 1500, toMs: 2500 }],
+    blur: [
+      { ...rect, fromMs: 0, toMs: 1000 },
+      { ...rect, fromMs: 5000, toMs: 6000 },
+    ],
+  };
 
   it('maps replay milliseconds onto the timestamps the segment starts at', () => {
     // The second 2 s segment of a recording whose timestamps start at 1.4 s.

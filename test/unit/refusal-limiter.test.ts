@@ -26,7 +26,13 @@ let clock: number;
 let errors: unknown[];
 
 function limiter(limit: number, maxAddresses?: number): RefusalLimiter {
-  return new RefusalLimiter(audit, { limit, windowMs: WINDOW, maxAddresses }, (e) => errors.push(e), metrics, () => clock);
+  return new RefusalLimiter(
+    audit,
+    { limit, windowMs: WINDOW, maxAddresses },
+    (e) => errors.push(e),
+    metrics,
+    () => clock,
+  );
 }
 
 async function reported() {

@@ -54,7 +54,8 @@ function scaledSize(cap: number, iw: number, ih: number): string {
   const m = /^scale=w='([^']+)':h='([^']+)'$/.exec(scaleToShortSide(cap));
   expect(m, 'one w and one h expression').not.toBeNull();
   const ffmpegFunctions = { if: (c: number, a: number, b: number) => (c ? a : b), gte: (a: number, b: number) => Number(a >= b), min: Math.min, trunc: Math.trunc };
-  const evaluate = (expr: string) => new Function(...Object.keys(ffmpegFunctions).map((k) => `${k}_`), 'iw', 'ih', `return ${expr.replace(/\b(if|gte|min|trunc)\(/g, '$1_(')};`)(...Object.values(ffmpegFunctions), iw, ih) as number;
+  const evaluate = (expr: string) =>
+    new Function(...Object.keys(ffmpegFunctions).map((k) => `${k}_`), 'iw', 'ih', `return ${expr.replace(/\b(if|gte|min|trunc)\(/g, '$1_(')};`)(...Object.values(ffmpegFunctions), iw, ih) as number;
   let [w, h] = [evaluate(m![1]!), evaluate(m![2]!)];
   if (w < 0) w = Math.round((h * iw) / ih / -w) * -w;
   if (h < 0) h = Math.round((w * ih) / iw / -h) * -h;

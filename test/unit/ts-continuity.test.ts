@@ -22,7 +22,11 @@ describe('continuity counters carried on across segments', () => {
     const first = Buffer.concat([packet(0, 0), packet(0x100, 0), packet(0x100, 1), packet(0x101, 0)]);
     const a = continueCounters(first, new Map());
     expect(a.bytes.equals(first)).toBe(true);
-    expect([...a.end]).toEqual([[0, 1], [0x100, 2], [0x101, 1]]);
+    expect([...a.end]).toEqual([
+      [0, 1],
+      [0x100, 2],
+      [0x101, 1],
+    ]);
     const second = Buffer.concat([packet(0, 0), ...Array.from({ length: 16 }, (_, i) => packet(0x100, i % 16)), packet(0x101, 0)]);
     const b = continueCounters(second, a.end);
     expect(counters(b.bytes, 0)).toEqual([1]);
@@ -51,7 +55,13 @@ describe('continuity counters carried on across segments', () => {
 
   it('keep a counter jump inside a segment, leave null packets alone and carry on PIDs the segment lacks', () => {
     const seg = Buffer.concat([packet(0x100, 0), packet(0x100, 5), packet(0x1fff, 9)]);
-    const out = continueCounters(seg, new Map([[0x100, 3], [0x102, 11]]));
+    const out = continueCounters(
+      seg,
+      new Map([
+        [0x100, 3],
+        [0x102, 11],
+      ]),
+    );
     expect(counters(out.bytes, 0x100)).toEqual([3, 8]);
     expect(counters(out.bytes, 0x1fff)).toEqual([9]);
     expect(out.end.get(0x102)).toBe(11);

@@ -12,8 +12,27 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 function encoded(videoCodec: string): Buffer {
   const file = path.join(dir, `${videoCodec}.ts`);
   execFileSync('ffmpeg', [
-    '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=1000',
-    '-t', '0.4', '-c:v', videoCodec, ...(videoCodec === 'libx265' ? ['-x265-params', 'log-level=error'] : []), '-c:a', 'aac', '-f', 'mpegts', file,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=160x90:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=1000',
+    '-t',
+    '0.4',
+    '-c:v',
+    videoCodec,
+    ...(videoCodec === 'libx265' ? ['-x265-params', 'log-level=error'] : []),
+    '-c:a',
+    'aac',
+    '-f',
+    'mpegts',
+    file,
   ]);
   return fs.readFileSync(file);
 }

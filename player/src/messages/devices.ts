@@ -46,7 +46,8 @@ export const devicesMessages = bundle(
     'devreg.submit': 'Register',
     'devreg.registered': 'Device {id} registered.',
     'devreg.publishUrl': 'Publish URL',
-    'devreg.once': 'The publish URL is shown this once and holds the device key: configure the device now (scan the QR code) and do not pass it on. It cannot be shown again after you leave this page; if it is lost, revoke the device and register it again.',
+    'devreg.once':
+      'The publish URL is shown this once and holds the device key: configure the device now (scan the QR code) and do not pass it on. It cannot be shown again after you leave this page; if it is lost, revoke the device and register it again.',
     'devreg.qr': 'Publish URL as a QR code',
     'devreg.qrFailed': 'Could not draw the QR code: {error}',
     'devreg.officerHasBodycam': 'This officer already has a body camera in service, and one each is the rule; hand over or revoke that one first.',

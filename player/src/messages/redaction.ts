@@ -39,7 +39,8 @@ export const redactionMessages = bundle(
   },
   {
     'redact.title': 'Redaction',
-    'redact.hint': 'Mark time ranges to mute and picture regions to blur to make a redacted version; the original recording is never changed. Times are replay seconds; regions are percentages of the frame’s width and height.',
+    'redact.hint':
+      'Mark time ranges to mute and picture regions to blur to make a redacted version; the original recording is never changed. Times are replay seconds; regions are percentages of the frame’s width and height.',
     'redact.list': 'Redacted versions',
     'redact.empty': 'No redacted versions yet.',
     'redact.col.createdAt': 'Requested',

@@ -69,7 +69,8 @@ export const retentionMessages = bundle(
     'ret.holder': '{name} ({badge})',
     'ret.notHeld': 'No legal hold.',
     'ret.reason': 'Reason (required)',
-    'ret.holdHint': 'Under a legal hold the recording and every file of it are locked in the evidence store and never expire, until a custodian releases the hold with a reason. Both are in the audit log.',
+    'ret.holdHint':
+      'Under a legal hold the recording and every file of it are locked in the evidence store and never expire, until a custodian releases the hold with a reason. Both are in the audit log.',
     'ret.placeHold': 'Place legal hold',
     'ret.releaseHold': 'Release legal hold',
     'ret.placed': 'Legal hold placed ({objects} files locked).',

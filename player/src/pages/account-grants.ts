@@ -40,10 +40,13 @@ function decisionControls(g: GrantView, signal: AbortSignal, onDecided: (passwor
   const decide = (act: Promise<{ grant: GrantView; password?: string }>): void => {
     approve.disabled = reject.disabled = true;
     problem.hidden = true;
-    act.then(({ password }) => onDecided(password), (err: unknown) => {
-      refuse(() => accountErrorText(err));
-      approve.disabled = reject.disabled = false;
-    });
+    act.then(
+      ({ password }) => onDecided(password),
+      (err: unknown) => {
+        refuse(() => accountErrorText(err));
+        approve.disabled = reject.disabled = false;
+      },
+    );
   };
   approve.addEventListener('click', () => decide(approveGrant(g.id, signal)));
   reject.addEventListener('click', () => {
@@ -87,21 +90,24 @@ export function accountGrantsPage({ root, signal }: PageContext): void {
   setText(status, () => t('loading'));
   // An approved reset's one-time password, kept above the list that refreshes under it.
   const handOver = h('div', { 'data-testid': 'grant-hand-over' });
-  root.append(
-    h('h1', {}, label('grants.title')),
-    h('p', { class: 'notice' }, label('grants.hint')),
-    h('div', { class: 'filters' }, field('grants.show', which)),
-    handOver,
-    status,
-    list,
-  );
+  root.append(h('h1', {}, label('grants.title')), h('p', { class: 'notice' }, label('grants.hint')), h('div', { class: 'filters' }, field('grants.show', which)), handOver, status, list);
 
   const refresh: () => Promise<void> = refreshList({
-    signal, target: list, status, load: async () => (await getGrants(which.value as GrantState, signal)).grants,
-    render: (g) => grantCard(g, officer, signal, (password) => {
-      if (password !== undefined) handOver.replaceChildren(line(() => t('grants.resetPassword', { name: g.userName, badge: g.userBadge })), oneTimePassword(password, 'grants.handOver'));
-      void refresh();
-    }), emptyText: () => t('grants.empty'), errorText: accountErrorText,
+    signal,
+    target: list,
+    status,
+    load: async () => (await getGrants(which.value as GrantState, signal)).grants,
+    render: (g) =>
+      grantCard(g, officer, signal, (password) => {
+        if (password !== undefined)
+          handOver.replaceChildren(
+            line(() => t('grants.resetPassword', { name: g.userName, badge: g.userBadge })),
+            oneTimePassword(password, 'grants.handOver'),
+          );
+        void refresh();
+      }),
+    emptyText: () => t('grants.empty'),
+    errorText: accountErrorText,
   });
   which.addEventListener('change', () => void refresh());
 }

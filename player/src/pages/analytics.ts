@@ -25,13 +25,34 @@ function chartOf(report: AnalyticsReport): HTMLElement {
   switch (report.groupBy) {
     case 'unit':
       return barChart({
-        title: () => t('analytics.chart.hoursByUnit'), xTitle: () => t('analytics.axis.unit'), yTitle: () => t('analytics.axis.hours'),
-        categories, series: [{ id: 'hours', label: () => t('analytics.fig.hours'), values: report.rows.map((r) => r.hours) }], stacked: false, integer: false,
+        title: () => t('analytics.chart.hoursByUnit'),
+        xTitle: () => t('analytics.axis.unit'),
+        yTitle: () => t('analytics.axis.hours'),
+        categories,
+        series: [{ id: 'hours', label: () => t('analytics.fig.hours'), values: report.rows.map((r) => r.hours) }],
+        stacked: false,
+        integer: false,
       });
     case 'officer':
-      return barChart({ title: () => t('analytics.chart.findingsByOfficer'), xTitle: () => t('analytics.axis.officer'), yTitle: () => t('analytics.axis.count'), categories, series: findings, stacked: true, integer: true });
+      return barChart({
+        title: () => t('analytics.chart.findingsByOfficer'),
+        xTitle: () => t('analytics.axis.officer'),
+        yTitle: () => t('analytics.axis.count'),
+        categories,
+        series: findings,
+        stacked: true,
+        integer: true,
+      });
     case 'period':
-      return barChart({ title: () => t('analytics.chart.findingsByMonth'), xTitle: () => t('analytics.axis.month'), yTitle: () => t('analytics.axis.count'), categories, series: findings, stacked: true, integer: true });
+      return barChart({
+        title: () => t('analytics.chart.findingsByMonth'),
+        xTitle: () => t('analytics.axis.month'),
+        yTitle: () => t('analytics.axis.count'),
+        categories,
+        series: findings,
+        stacked: true,
+        integer: true,
+      });
   }
 }
 
@@ -164,8 +185,10 @@ export function analyticsPage({ root, signal }: PageContext): void {
         const [first] = reports;
         const empty = first!.totals.recordings === 0 && FINDINGS.every((f) => first!.totals[f] === 0);
         const lastDay = new Date(Date.parse(first!.to) - 1);
-        setText(status, () =>
-          `${t('analytics.scope', { unit: first!.unit ?? t('analytics.allUnits'), from: formatDateTime(first!.from).slice(0, 10), to: formatDateTime(lastDay).slice(0, 10) })}${empty ? ` ${t('analytics.empty')}` : ''}`,
+        setText(
+          status,
+          () =>
+            `${t('analytics.scope', { unit: first!.unit ?? t('analytics.allUnits'), from: formatDateTime(first!.from).slice(0, 10), to: formatDateTime(lastDay).slice(0, 10) })}${empty ? ` ${t('analytics.empty')}` : ''}`,
         );
       },
       (err: unknown) => {

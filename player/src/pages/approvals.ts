@@ -91,8 +91,13 @@ function requestCard(r: PartyRequest, signal: AbortSignal, onDecided: () => void
   };
   approve.addEventListener('click', () => {
     send({
-      decision: 'approve', windowFrom: shanghaiLocalToIso(from.value), windowUntil: shanghaiLocalToIso(until.value), maxViewings: Number(viewings.value),
-      copyAllowed: r.kind === 'copy' && copyAllowed.checked, recordings: scope.map((s) => s.value()), ...(note.value.trim() ? { note: note.value.trim() } : {}),
+      decision: 'approve',
+      windowFrom: shanghaiLocalToIso(from.value),
+      windowUntil: shanghaiLocalToIso(until.value),
+      maxViewings: Number(viewings.value),
+      copyAllowed: r.kind === 'copy' && copyAllowed.checked,
+      recordings: scope.map((s) => s.value()),
+      ...(note.value.trim() ? { note: note.value.trim() } : {}),
     });
   });
   refuse.addEventListener('click', () => {
@@ -110,7 +115,11 @@ function requestCard(r: PartyRequest, signal: AbortSignal, onDecided: () => void
     h('h2', { class: 'mono' }, r.requestId),
     who,
     reason,
-    h('div', { class: 'table-scroll' }, h('table', { class: 'data-table' }, h('thead', {}, h('tr', {}, ...SCOPE_COLUMNS.map((key) => h('th', {}, label(key))))), h('tbody', {}, ...scope.map((s) => s.row)))),
+    h(
+      'div',
+      { class: 'table-scroll' },
+      h('table', { class: 'data-table' }, h('thead', {}, h('tr', {}, ...SCOPE_COLUMNS.map((key) => h('th', {}, label(key))))), h('tbody', {}, ...scope.map((s) => s.row))),
+    ),
     h(
       'div',
       { class: 'filters' },
@@ -132,7 +141,12 @@ export function approvalsPage({ root, signal }: PageContext): void {
   root.append(h('h1', {}, label('party.approvals.title')), status, list);
 
   const refresh: () => Promise<void> = refreshList({
-    signal, target: list, status, load: async () => (await getPartyRequests(signal, 'pending')).requests,
-    render: (r) => requestCard(r, signal, () => void refresh()), emptyText: () => t('party.approvals.empty'), errorText: partyErrorText,
+    signal,
+    target: list,
+    status,
+    load: async () => (await getPartyRequests(signal, 'pending')).requests,
+    render: (r) => requestCard(r, signal, () => void refresh()),
+    emptyText: () => t('party.approvals.empty'),
+    errorText: partyErrorText,
   });
 }

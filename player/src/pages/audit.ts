@@ -10,8 +10,16 @@ import type { AuditEvent } from '../types.ts';
 const LIMIT = 200;
 
 export const COLUMNS: [MessageKey, string][] = [
-  ['audit.seq', 'num'], ['audit.at', ''], ['audit.actor', ''], ['audit.action', ''], ['audit.subject', ''],
-  ['audit.outcome', ''], ['audit.address', ''], ['audit.session', ''], ['audit.object', ''], ['audit.bytes', 'num'],
+  ['audit.seq', 'num'],
+  ['audit.at', ''],
+  ['audit.actor', ''],
+  ['audit.action', ''],
+  ['audit.subject', ''],
+  ['audit.outcome', ''],
+  ['audit.address', ''],
+  ['audit.session', ''],
+  ['audit.object', ''],
+  ['audit.bytes', 'num'],
   ['audit.detail', ''],
 ];
 
@@ -65,7 +73,11 @@ export function auditPage({ root, signal }: PageContext): void {
     h('h1', {}, label('audit.title')),
     form,
     status,
-    h('div', { class: 'table-scroll' }, h('table', { class: 'data-table audit-table' }, h('thead', {}, h('tr', {}, ...COLUMNS.map(([key, className]) => h('th', { class: className }, label(key))))), body)),
+    h(
+      'div',
+      { class: 'table-scroll' },
+      h('table', { class: 'data-table audit-table' }, h('thead', {}, h('tr', {}, ...COLUMNS.map(([key, className]) => h('th', { class: className }, label(key))))), body),
+    ),
   );
 
   // Each search supersedes the one before, so a slow answer cannot overwrite a newer one.

@@ -10,7 +10,12 @@ import { currentUser } from '../session.ts';
 import '../cases.css';
 
 const COLUMNS: [MessageKey, string][] = [
-  ['case.col.no', ''], ['case.col.title', ''], ['case.col.unit', ''], ['case.col.stage', ''], ['case.col.deadline', ''], ['case.col.findings', 'num'],
+  ['case.col.no', ''],
+  ['case.col.title', ''],
+  ['case.col.unit', ''],
+  ['case.col.stage', ''],
+  ['case.col.deadline', ''],
+  ['case.col.findings', 'num'],
 ];
 
 /** The archive deadline (flagged once passed), or when the case was archived. */
@@ -63,10 +68,19 @@ export function casesPage({ root, signal }: PageContext): void {
     const title = input('text', { required: '', maxlength: '200' });
     const emergency = input('checkbox');
     root.append(
-      caseForm('case.new', [['case.field.no', caseNo], ['case.field.title', title], ['case.field.emergency', emergency]], async () => {
-        const { id } = await createCase({ caseNo: caseNo.value, unit: user.unit, title: title.value, emergency: emergency.checked }, signal);
-        location.hash = `#/cases/${encodeURIComponent(id)}`;
-      }, 'new-case'),
+      caseForm(
+        'case.new',
+        [
+          ['case.field.no', caseNo],
+          ['case.field.title', title],
+          ['case.field.emergency', emergency],
+        ],
+        async () => {
+          const { id } = await createCase({ caseNo: caseNo.value, unit: user.unit, title: title.value, emergency: emergency.checked }, signal);
+          location.hash = `#/cases/${encodeURIComponent(id)}`;
+        },
+        'new-case',
+      ),
     );
   }
 

@@ -14,8 +14,16 @@ import type { Device, HealthFlag } from '../types.ts';
 const REFRESH_MS = 15_000;
 
 const COLUMNS: [MessageKey, string][] = [
-  ['col.name', ''], ['col.kind', ''], ['col.officer', ''], ['col.unit', ''], ['col.state', ''], ['col.lastSeen', ''],
-  ['col.battery', 'num'], ['col.storage', 'num'], ['col.clockDrift', 'num'], ['col.flags', ''],
+  ['col.name', ''],
+  ['col.kind', ''],
+  ['col.officer', ''],
+  ['col.unit', ''],
+  ['col.state', ''],
+  ['col.lastSeen', ''],
+  ['col.battery', 'num'],
+  ['col.storage', 'num'],
+  ['col.clockDrift', 'num'],
+  ['col.flags', ''],
 ];
 
 function storageText(mb: number | null): string {
@@ -92,16 +100,18 @@ export function devicesPage({ root, signal }: PageContext): void {
     h('h1', {}, label('devices.title')),
     ...(isAdmin ? [createDeviceRegisterForm(signal, reload)] : []),
     ...(acts === null ? [] : [acts.el]),
-    h(
-      'div',
-      { class: 'table-scroll' },
-      h('table', { class: 'data-table' }, h('thead', {}, h('tr', {}, ...columns.map(([key, className]) => h('th', { class: className }, label(key))))), body),
-    ),
+    h('div', { class: 'table-scroll' }, h('table', { class: 'data-table' }, h('thead', {}, h('tr', {}, ...columns.map(([key, className]) => h('th', { class: className }, label(key))))), body)),
     status,
   );
 
   const refresh = refreshList({
-    signal, target: body, status, load: async () => (await getDevices(signal)).devices, render: (d) => row(d, acts),
-    emptyText: () => t('devices.empty'), errorText: describeError, everyMs: REFRESH_MS,
+    signal,
+    target: body,
+    status,
+    load: async () => (await getDevices(signal)).devices,
+    render: (d) => row(d, acts),
+    emptyText: () => t('devices.empty'),
+    errorText: describeError,
+    everyMs: REFRESH_MS,
   });
 }

@@ -3,9 +3,7 @@
  * with each one's state and scope, the way into the viewing room, and copies when allowed. Staff
  * asking on a party's behalf use the same form with the party's number.
  */
-import {
-  createPartyRequest, createRoom, downloadCopy, getPartyRequests, type PartyRequest, partyErrorText, requestCopy,
-} from '../api-party.ts';
+import { createPartyRequest, createRoom, downloadCopy, getPartyRequests, type PartyRequest, partyErrorText, requestCopy } from '../api-party.ts';
 import { h } from '../dom.ts';
 import { field } from '../form-field.ts';
 import { refreshList } from '../list-refresh.ts';
@@ -25,12 +23,14 @@ function button(text: () => string, onClick: () => Promise<void>, problem: HTMLE
   b.addEventListener('click', () => {
     b.disabled = true;
     problem.hidden = true;
-    onClick().catch((err: unknown) => {
-      problem.hidden = false;
-      setText(problem, () => partyErrorText(err));
-    }).finally(() => {
-      b.disabled = false;
-    });
+    onClick()
+      .catch((err: unknown) => {
+        problem.hidden = false;
+        setText(problem, () => partyErrorText(err));
+      })
+      .finally(() => {
+        b.disabled = false;
+      });
   });
   return b;
 }
@@ -77,21 +77,42 @@ export function partyPage({ root, signal }: PageContext): void {
     if (r.activeRoom !== null) {
       cell.append(h('a', { href: `#/rooms/${r.activeRoom.roomId}`, 'data-testid': 'enter-room' }, label('party.enterRoom')));
     } else if (windowOpen(r) && r.viewingsLeft > 0) {
-      cell.append(button(() => t('party.enterRoom'), async () => {
-        const room = await createRoom(r.requestId, signal);
-        location.hash = `#/rooms/${room.roomId}`;
-      }, problem, 'enter-room'));
+      cell.append(
+        button(
+          () => t('party.enterRoom'),
+          async () => {
+            const room = await createRoom(r.requestId, signal);
+            location.hash = `#/rooms/${room.roomId}`;
+          },
+          problem,
+          'enter-room',
+        ),
+      );
     }
     if (isParty && r.kind === 'copy' && r.copyAllowed === true && windowOpen(r)) {
       for (const rec of r.recordings.filter((x) => x.approved === true)) {
         const copy = r.copies.find((c) => c.recordingId === rec.recordingId);
         if (copy === undefined) {
-          cell.append(button(() => t('party.requestCopy', { recording: rec.recordingId }), async () => {
-            await requestCopy(r.requestId, rec.recordingId, signal);
-            await refresh();
-          }, problem, 'request-copy'));
+          cell.append(
+            button(
+              () => t('party.requestCopy', { recording: rec.recordingId }),
+              async () => {
+                await requestCopy(r.requestId, rec.recordingId, signal);
+                await refresh();
+              },
+              problem,
+              'request-copy',
+            ),
+          );
         } else if (copy.ready) {
-          cell.append(button(() => t('party.download', { recording: rec.recordingId }), () => downloadCopy(copy.exportId, signal), problem, 'download-copy'));
+          cell.append(
+            button(
+              () => t('party.download', { recording: rec.recordingId }),
+              () => downloadCopy(copy.exportId, signal),
+              problem,
+              'download-copy',
+            ),
+          );
         } else {
           const pending = h('span', { class: 'notice' });
           setText(pending, () => t('party.copyPending', { recording: rec.recordingId }));
@@ -115,11 +136,15 @@ export function partyPage({ root, signal }: PageContext): void {
     setText(kindCell, () => requestKindText(r.kind));
     const windowCell = h('td', { class: 'nowrap' });
     setText(windowCell, () => windowText(r.windowFrom, r.windowUntil));
-    const recordings = h('td', { class: 'mono' }, ...r.recordings.map((rec) => {
-      const line = h('div', { 'data-approved': String(rec.approved) });
-      setText(line, () => `${rec.recordingId}${rec.redacted ? t('party.redacted') : ''}`);
-      return line;
-    }));
+    const recordings = h(
+      'td',
+      { class: 'mono' },
+      ...r.recordings.map((rec) => {
+        const line = h('div', { 'data-approved': String(rec.approved) });
+        setText(line, () => `${rec.recordingId}${rec.redacted ? t('party.redacted') : ''}`);
+        return line;
+      }),
+    );
     return h(
       'tr',
       { 'data-testid': 'party-request-row', 'data-request-id': r.requestId, 'data-state': r.state },
@@ -134,8 +159,14 @@ export function partyPage({ root, signal }: PageContext): void {
   };
 
   const refresh = refreshList({
-    signal, target: body, status, load: async () => (await getPartyRequests(signal)).requests, render: row,
-    emptyText: () => t('party.empty'), errorText: partyErrorText, everyMs: REFRESH_MS,
+    signal,
+    target: body,
+    status,
+    load: async () => (await getPartyRequests(signal)).requests,
+    render: row,
+    emptyText: () => t('party.empty'),
+    errorText: partyErrorText,
+    everyMs: REFRESH_MS,
   });
 
   form.addEventListener('submit', (event) => {
@@ -143,17 +174,20 @@ export function partyPage({ root, signal }: PageContext): void {
     submit.disabled = true;
     const ids = recordingIds.value.split(/[\s,，]+/).filter((s) => s !== '');
     createPartyRequest({ kind: kind.value as 'view' | 'copy', recordingIds: ids, reason: reason.value, ...(partyBadge.value.trim() ? { partyBadge: partyBadge.value.trim() } : {}) }, signal)
-      .then(async () => {
-        form.reset();
-        formStatus.hidden = false;
-        formStatus.classList.remove('error');
-        setText(formStatus, () => t('party.submitted'));
-        await refresh();
-      }, (err: unknown) => {
-        formStatus.hidden = false;
-        formStatus.classList.add('error');
-        setText(formStatus, () => partyErrorText(err));
-      })
+      .then(
+        async () => {
+          form.reset();
+          formStatus.hidden = false;
+          formStatus.classList.remove('error');
+          setText(formStatus, () => t('party.submitted'));
+          await refresh();
+        },
+        (err: unknown) => {
+          formStatus.hidden = false;
+          formStatus.classList.add('error');
+          setText(formStatus, () => partyErrorText(err));
+        },
+      )
       .finally(() => {
         submit.disabled = false;
       });

@@ -8,8 +8,16 @@ import type { PageContext } from '../router.ts';
 import type { Recording } from '../types.ts';
 
 const COLUMNS: [MessageKey, string][] = [
-  ['col.device', ''], ['col.officer', ''], ['col.start', ''], ['col.duration', 'num'], ['col.segments', 'num'],
-  ['col.gaps', 'num'], ['col.state', ''], ['col.confidentiality', ''], ['col.retention', ''], ['col.flags', ''],
+  ['col.device', ''],
+  ['col.officer', ''],
+  ['col.start', ''],
+  ['col.duration', 'num'],
+  ['col.segments', 'num'],
+  ['col.gaps', 'num'],
+  ['col.state', ''],
+  ['col.confidentiality', ''],
+  ['col.retention', ''],
+  ['col.flags', ''],
 ];
 
 /** The category and how long it is kept (or that it expired); a legal hold with since when, by whom and why. */

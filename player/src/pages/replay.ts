@@ -45,8 +45,7 @@ function showVerification(el: HTMLElement, v: Verification): void {
   setText(detail, () =>
     !v.ok && first !== undefined
       ? t('verify.problem', { idx: first.idx, message: first.message })
-      : t('verify.summary', { segments: v.segments, gaps: v.gaps, checkpoints: v.checkpointsChecked }) +
-        (v.manifestChecked ? t('verify.manifest') : ''),
+      : t('verify.summary', { segments: v.segments, gaps: v.gaps, checkpoints: v.checkpointsChecked }) + (v.manifestChecked ? t('verify.manifest') : ''),
   );
   el.replaceChildren(headline, detail);
 }
@@ -92,13 +91,7 @@ export function replayPage({ root, signal, params }: PageContext): void {
   const retention = createRetentionPanel(signal);
 
   root.append(
-    h(
-      'div',
-      { class: 'page-head' },
-      h('a', { href: '#/recordings', class: 'back' }, label('replay.back')),
-      h('h1', {}, label('replay.title'), ' · ', title),
-      fullscreen,
-    ),
+    h('div', { class: 'page-head' }, h('a', { href: '#/recordings', class: 'back' }, label('replay.back')), h('h1', {}, label('replay.title'), ' · ', title), fullscreen),
     h(
       'div',
       { class: 'replay-layout' },
@@ -210,7 +203,10 @@ export function replayPage({ root, signal, params }: PageContext): void {
       // Workers make the sprite once a recording is closed; asked only now, with a token this call just proved
       // good. Without thumbnails the timeline still works, so a failure here is not shown.
       if (recording.state === 'closed') {
-        loadThumbnails(id, signal).then((cues) => cues && timeline.setThumbnails(cues), () => undefined);
+        loadThumbnails(id, signal).then(
+          (cues) => cues && timeline.setThumbnails(cues),
+          () => undefined,
+        );
       }
     },
     (err: unknown) => {

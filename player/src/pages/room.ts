@@ -79,7 +79,15 @@ export function roomPage({ root, signal, params }: PageContext): void {
       const player: Player = { frame, playback: null };
       const failed = h('p', { class: 'form-error', 'data-testid': 'room-play-problem', hidden: '' });
       playing.push(player);
-      players.append(h('section', { class: 'card', 'data-testid': 'room-player', 'data-recording-id': rec.recordingId }, h('h2', { class: 'mono' }, rec.recordingId, rec.redacted ? label('party.redacted') : ''), frame.container, failed));
+      players.append(
+        h(
+          'section',
+          { class: 'card', 'data-testid': 'room-player', 'data-recording-id': rec.recordingId },
+          h('h2', { class: 'mono' }, rec.recordingId, rec.redacted ? label('party.redacted') : ''),
+          frame.container,
+          failed,
+        ),
+      );
       createRoomSession(room.roomId, rec.recordingId, signal).then(
         (session) => {
           if (!playing.includes(player)) return;

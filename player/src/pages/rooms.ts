@@ -13,7 +13,15 @@ import { roomControls } from '../room-controls.ts';
 import type { PageContext } from '../router.ts';
 
 const REFRESH_MS = 2000;
-const COLUMNS: MessageKey[] = ['party.rooms.col.room', 'party.rooms.col.party', 'party.rooms.col.state', 'party.rooms.col.created', 'party.rooms.col.supervisor', 'party.rooms.col.viewings', 'party.rooms.col.actions'];
+const COLUMNS: MessageKey[] = [
+  'party.rooms.col.room',
+  'party.rooms.col.party',
+  'party.rooms.col.state',
+  'party.rooms.col.created',
+  'party.rooms.col.supervisor',
+  'party.rooms.col.viewings',
+  'party.rooms.col.actions',
+];
 
 export function roomsPage({ root, signal }: PageContext): void {
   const body = h('tbody');
@@ -39,12 +47,22 @@ export function roomsPage({ root, signal }: PageContext): void {
       h('td', { class: 'nowrap' }, formatDateTime(room.createdAt)),
       h('td', {}, room.supervisor?.name ?? DASH),
       h('td', { class: 'num' }, String(room.viewingsLeft)),
-      h('td', { class: 'nowrap' }, roomControls(room, signal, problem, () => void refresh())),
+      h(
+        'td',
+        { class: 'nowrap' },
+        roomControls(room, signal, problem, () => void refresh()),
+      ),
     );
   };
 
   const refresh = refreshList({
-    signal, target: body, status, load: async () => (await getRooms(['waiting', 'open', 'paused'], signal)).rooms, render: row,
-    emptyText: () => t('party.rooms.empty'), errorText: partyErrorText, everyMs: REFRESH_MS,
+    signal,
+    target: body,
+    status,
+    load: async () => (await getRooms(['waiting', 'open', 'paused'], signal)).rooms,
+    render: row,
+    emptyText: () => t('party.rooms.empty'),
+    errorText: partyErrorText,
+    everyMs: REFRESH_MS,
   });
 }

@@ -5,9 +5,7 @@
  * whenever it opens media. Nothing is deleted: a disabled account keeps its history.
  */
 import '../accounts.css';
-import {
-  type AccountHistory, accountErrorText, type ChangeOutcome, disableUser, enableUser, getHistory, getUsers, proposeGrant, resetPassword, type UserView,
-} from '../api-accounts.ts';
+import { type AccountHistory, accountErrorText, type ChangeOutcome, disableUser, enableUser, getHistory, getUsers, proposeGrant, resetPassword, type UserView } from '../api-accounts.ts';
 import { chosenClearances, clearanceSelect, oneTimePassword, roleSelect } from '../account-forms.ts';
 import { clearancesText } from '../account-labels.ts';
 import { caseForm, input } from '../case-forms.ts';
@@ -53,7 +51,15 @@ function history(hist: AccountHistory): Node[] {
   const empty = (key: MessageKey, rows: unknown[]): Node[] => (rows.length === 0 ? [h('p', { class: 'notice' }, label(key))] : []);
   return [
     h('h2', {}, label('user.signIns')),
-    table([['audit.at', ''], ['audit.outcome', ''], ['audit.address', '']], signIns, 'user-sign-ins'),
+    table(
+      [
+        ['audit.at', ''],
+        ['audit.outcome', ''],
+        ['audit.address', ''],
+      ],
+      signIns,
+      'user-sign-ins',
+    ),
     ...empty('user.signIns.empty', signIns),
     h('h2', {}, label('user.events')),
     table(AUDIT_COLUMNS, hist.events.map(auditRow), 'user-events'),
@@ -66,32 +72,60 @@ function actions(u: UserView, signal: AbortSignal, say: (...nodes: Node[]) => vo
   const sentence = (key: MessageKey): HTMLElement => h('p', { 'data-testid': 'user-outcome', 'data-outcome': key }, label(key));
   const changed = (outcome: ChangeOutcome, applied: MessageKey, proposed: MessageKey): void => say(sentence('grant' in outcome ? proposed : applied));
 
-  const reset = caseForm('user.reset', [], async () => {
-    const outcome = await resetPassword(u.id, signal);
-    if ('grant' in outcome) say(sentence('user.resetProposed'));
-    else say(sentence('user.resetDone'), oneTimePassword(outcome.password, 'users.mustChangeNote'));
-    reload();
-  }, 'user-reset', accountErrorText);
+  const reset = caseForm(
+    'user.reset',
+    [],
+    async () => {
+      const outcome = await resetPassword(u.id, signal);
+      if ('grant' in outcome) say(sentence('user.resetProposed'));
+      else say(sentence('user.resetDone'), oneTimePassword(outcome.password, 'users.mustChangeNote'));
+      reload();
+    },
+    'user-reset',
+    accountErrorText,
+  );
   reset.querySelector('h3')?.after(h('p', { class: 'notice' }, label('user.resetHint')));
 
   const reason = input('text', { name: 'reason', required: '', maxlength: '500' });
-  const toggle = u.state === 'disabled'
-    ? caseForm('user.enable', [], async () => {
-      changed(await enableUser(u.id, signal), 'user.enabled', 'user.enableProposed');
-      reload();
-    }, 'user-enable', accountErrorText)
-    : caseForm('user.disable', [['user.disableReason', reason]], async () => {
-      await disableUser(u.id, reason.value.trim(), signal);
-      say(sentence('user.disabled'));
-      reload();
-    }, 'user-disable', accountErrorText);
+  const toggle =
+    u.state === 'disabled'
+      ? caseForm(
+          'user.enable',
+          [],
+          async () => {
+            changed(await enableUser(u.id, signal), 'user.enabled', 'user.enableProposed');
+            reload();
+          },
+          'user-enable',
+          accountErrorText,
+        )
+      : caseForm(
+          'user.disable',
+          [['user.disableReason', reason]],
+          async () => {
+            await disableUser(u.id, reason.value.trim(), signal);
+            say(sentence('user.disabled'));
+            reload();
+          },
+          'user-disable',
+          accountErrorText,
+        );
 
   const role = roleSelect(u.role);
   const clearances = clearanceSelect(u.clearances);
-  const change = caseForm('user.change', [['users.col.role', role], ['users.col.clearances', clearances]], async () => {
-    changed(await proposeGrant(u.id, { role: role.value as UserView['role'], clearances: chosenClearances(clearances) }, signal), 'user.changeApplied', 'user.changeProposed');
-    reload();
-  }, 'user-change', accountErrorText);
+  const change = caseForm(
+    'user.change',
+    [
+      ['users.col.role', role],
+      ['users.col.clearances', clearances],
+    ],
+    async () => {
+      changed(await proposeGrant(u.id, { role: role.value as UserView['role'], clearances: chosenClearances(clearances) }, signal), 'user.changeApplied', 'user.changeProposed');
+      reload();
+    },
+    'user-change',
+    accountErrorText,
+  );
 
   return h('div', { class: 'account-actions' }, reset, toggle, change);
 }

@@ -17,9 +17,7 @@ import { roleLabel } from '../roles.ts';
 import type { PageContext } from '../router.ts';
 import { currentUser } from '../session.ts';
 
-const COLUMNS: MessageKey[] = [
-  'users.col.badge', 'users.col.name', 'users.col.role', 'col.unit', 'users.col.clearances', 'col.state', 'users.col.lastSignIn', 'users.col.createdAt',
-];
+const COLUMNS: MessageKey[] = ['users.col.badge', 'users.col.name', 'users.col.role', 'col.unit', 'users.col.clearances', 'col.state', 'users.col.lastSignIn', 'users.col.createdAt'];
 
 const userHref = (id: string): string => `#/users/${encodeURIComponent(id)}`;
 
@@ -62,7 +60,13 @@ function createForm(signal: AbortSignal, shown: HTMLElement, onCreated: () => vo
   const clearances = clearanceSelect();
   const form = caseForm(
     'users.new',
-    [['users.col.badge', badge], ['users.col.name', name], ['users.col.role', role], ['col.unit', unit], ['users.col.clearances', clearances]],
+    [
+      ['users.col.badge', badge],
+      ['users.col.name', name],
+      ['users.col.role', role],
+      ['col.unit', unit],
+      ['users.col.clearances', clearances],
+    ],
     async () => {
       const made = await createUser(
         { badge: badge.value.trim(), name: name.value.trim(), role: role.value as UserView['role'], unit: unit.value.trim(), clearances: chosenClearances(clearances) },
@@ -89,8 +93,13 @@ export function usersPage({ root, signal }: PageContext): void {
   const body = h('tbody');
   const created = h('section', { class: 'card', 'data-testid': 'user-created', hidden: '' });
   const refresh: () => Promise<void> = refreshList({
-    signal, target: body, status, load: async () => (await getUsers(signal)).users, render: row,
-    emptyText: () => t('users.empty'), errorText: accountErrorText,
+    signal,
+    target: body,
+    status,
+    load: async () => (await getUsers(signal)).users,
+    render: row,
+    emptyText: () => t('users.empty'),
+    errorText: accountErrorText,
   });
   root.append(
     h('h1', {}, label('users.title')),
