@@ -118,9 +118,10 @@ describe('an H.265 hall camera', () => {
       async () => {
         const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
         return t > 0.5 ? t : undefined;
-        // Generous: on a loaded CI machine the live H.264 rendition of a 1080p H.265 feed starts late.
+        // Generous: on a loaded CI machine (the forensic files alongside) the workers making the
+        // live H.264 rendition of a 1080p H.265 feed fall behind, and the wall starts late.
       },
-      90_000,
+      150_000,
       250,
     );
     await page.waitForTimeout(3000);
@@ -129,5 +130,5 @@ describe('an H.265 hall camera', () => {
     expect(segmentRequests.length).toBeGreaterThan(0);
     for (const url of segmentRequests) expect(new URL(url).searchParams.get('v'), url).toBe('r360');
     await page.context().close();
-  });
+  }, 180_000);
 });
