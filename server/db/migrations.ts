@@ -606,6 +606,22 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('ledger_entries_sealed_at').on('ledger_entries').column('sealed_at').execute();
     },
   },
+  '0012_nodes': {
+    async up(db: Kysely<unknown>) {
+      // One row per start of a node (server/cluster/node-presence.ts); live while its heartbeat is younger than the lease.
+      await db.schema
+        .createTable('nodes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('pid', 'integer', (c) => c.notNull())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'text', (c) => c.notNull())
+        .addColumn('stopped_at', 'text')
+        .execute();
+      await db.schema.createIndex('nodes_heartbeat_at').on('nodes').column('heartbeat_at').execute();
+    },
+  },
 });
 
 /**
