@@ -1,5 +1,7 @@
 /**
- * Composes one liuhen server over the core (server/core.ts): RTMP and RTSP ingest, HTTP, workers. `liuhen up`
+ * Composes one liuhen server over the core (server/core.ts): RTMP and RTSP ingest, HTTP, workers.
+ * Every service is built; each is started only on a node with its role (server/cluster/roles.ts),
+ * and the single-run duties only while this node leads (server/cluster/leadership.ts). `liuhen up`
  * and the tests start it through here.
  */
 import type { AuditAction } from './audit/audit-actions.ts';
@@ -7,6 +9,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AuditCheckpointer } from './audit/audit-checkpoints.ts';
+import { type Duty, Leadership } from './cluster/leadership.ts';
+import { admitNode } from './cluster/node-admission.ts';
+import { NodePresence } from './cluster/node-presence.ts';
+import { ALL_ROLES, type Roles } from './cluster/roles.ts';
 import { type Core, openCore } from './core.ts';
 import { Accounts } from './auth/accounts.ts';
 import { AuthService } from './auth/auth-service.ts';
@@ -16,6 +22,7 @@ import { RecordingKeeping } from './recordings/recording-keeping.ts';
 import type { Config } from './config.ts';
 import { DeviceHealth } from './devices/device-health.ts';
 import { PublishGate } from './devices/publish-gate.ts';
+import { leaderLockFor } from './db/leader-lock.ts';
 import { createHttpApp } from './http/app.ts';
 import { RefusalLimiter } from './http/refusal-limiter.ts';
 import { LiveRecordings } from './ingest/live-recordings.ts';
@@ -47,19 +54,40 @@ export interface RunningServer {
   metrics: Metrics;
   live: LiveRecordings;
   auditCheckpoints: AuditCheckpointer;
+  /** this node in the node registry */
+  node: NodePresence;
+  leadership: Leadership;
+  /** the api's port; reading it on a node without the api role throws */
   httpPort: number;
   rtmpPort: number;
   publishUrl(deviceId: string, credential: string): string;
   stop(): Promise<void>;
 }
 
+export interface ServerOptions {
+  /** the window refusals are limited and reported in (a minute; tests shorten it) */
+  refusalWindowMs?: number;
+  /** what this node does; all three by default */
+  roles?: Roles;
+}
+
 /**
  * `jobHandlers`: in-process workers run these instead of the registry (workers/handlers.ts).
- * `refusalWindowMs`: the window refusals are limited and reported in (a minute; tests shorten it).
+ * Refuses to start (SecondNodeRefused) beside a live node where the deployment is one machine's.
  */
-export async function startServer(config: Config, jobHandlers?: JobHandlers, { refusalWindowMs = 60_000 } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, jobHandlers?: JobHandlers, { refusalWindowMs = 60_000, roles = ALL_ROLES }: ServerOptions = {}): Promise<RunningServer> {
   const core = await openCore(config);
   const { db, log, sealer, audit } = core;
+  // First, before this node touches a recording, an upload or the store.
+  const node = new NodePresence(core.repos.nodes, roles, log);
+  try {
+    admitNode(config, await node.join());
+  } catch (e) {
+    await node.stop();
+    await core.close();
+    throw e;
+  }
+  node.start();
   const metrics = new Metrics();
   const processLimits = await watchProcessLimits(metrics, log);
   if (config.store.kind === 'local') {
@@ -98,22 +126,23 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     { dir: config.uploads.dir, ffmpegPath: config.ffmpegPath, segmentSeconds: config.segmentSeconds, clockDriftMs: config.health.clockDriftMs },
     log,
   );
-  await offline.recoverUploads();
-  await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])));
-  live.start();
+  // Offline uploads arrive over HTTP (tus): they are taken, and sealed, where the api runs.
+  if (roles.has('api')) await offline.recoverUploads();
+  if (roles.has('ingest')) {
+    await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])));
+    live.start();
+  }
 
   const rtmpGuard = new ConnectionGuard(config.rtmp, metrics, log);
   const limits = (action: AuditAction, actor: string) => ({ limit: config.refusalsPerMinute, windowMs: refusalWindowMs, action, actor });
   const refusalReportFailed = (e: unknown) => log.error({ err: e }, 'refusal report failed');
   const rtmpRefusals = new RefusalLimiter(audit, limits('ingest.refused', 'unknown'), refusalReportFailed);
-  rtmpRefusals.start();
   const ingest = new RtmpIngest({ port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms'), guard: rtmpGuard, refusals: rtmpRefusals }, gate, audit, log, (deviceId) =>
     live.hasOpenRecording(deviceId),
   );
   ingest.on('publish', (p) => live.publishStarted(p));
   ingest.on('unpublish', ({ deviceId, sessionId }) => live.publishEnded(deviceId, sessionId));
   ingest.on('refused', () => metrics.publishRefused.inc());
-  await ingest.start();
   const cameras = new RtspIngest({
     db,
     audit,
@@ -122,16 +151,18 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     secretsKey: core.keys.key('device-secrets'),
     recordings: { publish: (p) => live.publishStarted(p), ended: (deviceId, sessionId, cause) => live.publishEnded(deviceId, sessionId, cause) },
   });
-  gate.onRefresh((devices) => cameras.sync(devices));
-  cameras.sync(await core.devices.list());
+  if (roles.has('ingest')) {
+    rtmpRefusals.start();
+    await ingest.start();
+    gate.onRefresh((devices) => cameras.sync(devices));
+    cameras.sync(await core.devices.list());
+  }
 
   const rooms = new ViewingRooms(db, audit);
-  const roomSweep = setInterval(() => void rooms.sweep().catch((e) => log.error({ err: e }, 'room expiry sweep failed')), ROOM_SWEEP_MS);
   const auditCheckpoints = new AuditCheckpointer(db, core.store, config.retentionDays, (e) => log.error({ err: e }, 'audit checkpoint failed'));
-  auditCheckpoints.start(config.auditCheckpointSeconds);
   const publish = (deviceId: string, credential: string) => publishUrl(config, deviceId, credential);
   const uploads = new Uploads(db, audit, offline, config.uploads, diskReserve, log);
-  await uploads.start();
+  if (roles.has('api')) await uploads.start();
   const api = {
     repos: core.repos,
     cases: new CaseService({ db, audit, store: core.store, signingKey: core.signingKey, retentionDays: config.retentionDays }),
@@ -165,34 +196,60 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     retention: config.retention,
   };
   const refusals = new RefusalLimiter(audit, limits('http.refused', 'anonymous'), refusalReportFailed, metrics);
-  refusals.start();
   const redisProbe = openRedisProbe(config.queue.redisUrl);
-  const ready = readiness({ health: core.repos.health, store: core.store, pingRedis: () => redisProbe.ping(), diskReserve, ingestListening: () => ingest.listening });
+  // A node without ingest has no RTMP port to be ready with.
+  const ingestListening = roles.has('ingest') ? () => ingest.listening : () => true;
+  const ready = readiness({ health: core.repos.health, store: core.store, pingRedis: () => redisProbe.ping(), diskReserve, ingestListening });
   const app = createHttpApp({ metrics, ready, refusals, api, responseCheck: config.responseCheck, onInternalError: (e) => log.error({ err: e }, 'request failed') });
-  const httpServer = http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.httpPort, config.bind, () => resolve());
-  });
-  // Once listening, an 'error' is a failed accept (EMFILE when libuv's reserve descriptor is spent): the listener goes on.
-  httpServer.on('error', (err) => log.error({ err }, 'http accept failed'));
-  const relay = await startOutboxRelay(core.repos.jobs, config.queue, log);
-  const workers = config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
-  const retention =
-    config.retention.runEveryMs === null
-      ? null
-      : startRetentionJob({ repos: core.repos, store: core.store, audit, signingKey: core.signingKey, periods: config.retention }, config.retention.runEveryMs, log);
+  const httpServer = roles.has('api') ? http.createServer(app) : null;
+  if (httpServer) {
+    refusals.start();
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.httpPort, config.bind, () => resolve());
+    });
+    // Once listening, an 'error' is a failed accept (EMFILE when libuv's reserve descriptor is spent): the listener goes on.
+    httpServer.on('error', (err) => log.error({ err }, 'http accept failed'));
+  }
+  const workers = roles.has('worker') && config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
+  const duties: Duty[] = [
+    { name: 'outbox relay', start: () => startOutboxRelay(core.repos.jobs, config.queue, log) },
+    {
+      name: 'room sweep',
+      start: () => {
+        const roomSweep = setInterval(() => void rooms.sweep().catch((e) => log.error({ err: e }, 'room expiry sweep failed')), ROOM_SWEEP_MS);
+        return { stop: () => clearInterval(roomSweep) };
+      },
+    },
+    {
+      name: 'audit checkpoints',
+      start: () => {
+        auditCheckpoints.start(config.auditCheckpointSeconds);
+        return auditCheckpoints;
+      },
+    },
+  ];
+  const retentionEveryMs = config.retention.runEveryMs;
+  if (retentionEveryMs !== null) {
+    const retentionDeps = { repos: core.repos, store: core.store, audit, signingKey: core.signingKey, periods: config.retention };
+    duties.push({ name: 'retention run', start: () => startRetentionJob(retentionDeps, retentionEveryMs, log) });
+  }
+  const leadership = new Leadership(leaderLockFor(config.databaseUrl, 'liuhen.leader'), duties, log);
+  await leadership.start();
   return {
     core,
     metrics,
     live,
     auditCheckpoints,
-    httpPort: (httpServer.address() as AddressInfo).port,
+    node,
+    leadership,
+    get httpPort(): number {
+      if (!httpServer) throw new Error('this node has no api role: it serves no HTTP');
+      return (httpServer.address() as AddressInfo).port;
+    },
     rtmpPort: config.rtmpPort,
     publishUrl: publish,
     stop: async () => {
-      clearInterval(roomSweep);
-      await retention?.stop();
       processLimits.stop();
       diskReserve.stop();
       await ingest.stop();
@@ -201,15 +258,18 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       await offline.stop();
       await uploads.stop();
       gate.stop();
-      httpServer.closeAllConnections();
-      await new Promise((r) => httpServer.close(r));
+      if (httpServer) {
+        httpServer.closeAllConnections();
+        await new Promise((r) => httpServer.close(r));
+      }
       refusals.stop();
       rtmpRefusals.stop();
       await redisProbe.close();
       await audit.flush();
-      await auditCheckpoints.stop();
+      // After the flush: the last audit checkpoint holds the last event.
+      await leadership.stop();
       await workers?.close();
-      await relay.stop();
+      await node.stop();
       await core.close();
     },
   };

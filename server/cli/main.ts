@@ -25,7 +25,8 @@ import { storeCommand, STORE_USAGE } from './store-command.ts';
 
 const USAGE = `liuhen — 留痕 evidence server
 
-  liuhen up                                   run the server (LIUHEN_* variables configure it)
+  liuhen up [--roles ingest,api,worker]       run the server (LIUHEN_* variables configure it); a node does
+                                              the roles named (default all): camera ingest, HTTP, job workers
   liuhen worker                               run only the job workers (renditions, watermarks, exports) until SIGTERM
   liuhen device add --kind bodycam|fixed [--officer <badgeNo>] [--name <name>] [--unit <unit>]
                     [--rtsp <rtsp://[user:password@]host/path> [--rtsp-user <user>] [--rtsp-password-file <file>]]
@@ -70,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   // The server and the workers load most of liuhen (express, ingest, BullMQ); the other commands,
   // run often by scripts and tests, do not pay for that.
-  if (command === 'up') return (await import('./up-command.ts')).up(config);
+  if (command === 'up') return (await import('./up-command.ts')).up(config, rest);
   if (command === 'worker') return (await import('./worker-command.ts')).worker(config);
   // These make what openCore needs (the bucket, the keys), so they run without it.
   if (command === 'store') return storeCommand(config, rest);

@@ -1,18 +1,24 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ALL_ROLES, rolesSchema } from '../cluster/roles.ts';
 import type { Config } from '../config.ts';
 import { startServer } from '../liuhen.ts';
 import { publicHost } from '../ingest/publish-url.ts';
 import { guardProcess } from '../process-guard.ts';
 import { EXIT } from './exit-codes.ts';
 
+const flagsSchema = z.object({ roles: rolesSchema.default([...ALL_ROLES].join(',')) }).strict();
+
 /** Runs until SIGINT/SIGTERM; open recordings stay open and continue after the next start. */
-export async function up(config: Config): Promise<number> {
-  const server = await startServer(config);
+export async function up(config: Config, args: string[] = []): Promise<number> {
+  const { roles } = flagsSchema.parse(parseArgs({ args, options: { roles: { type: 'string' } } }).values);
+  const server = await startServer(config, undefined, { roles });
   guardProcess(server.core.log, () => server.metrics.escapedErrors.inc());
   const host = publicHost(config);
   process.stdout.write(
-    `liuhen is up (store: ${server.core.store.kind}, data: ${config.dataDir})\n` +
-      `  cameras publish to: rtmp://${host}:${server.rtmpPort}/live/<deviceId>?key=<credential>  (liuhen device add --kind bodycam --officer <badgeNo>)\n` +
-      `  people watch at:    http://${host}:${server.httpPort}/\n`,
+    `liuhen is up (roles: ${[...roles].join(',')}, store: ${server.core.store.kind}, data: ${config.dataDir})\n` +
+      (roles.has('ingest') ? `  cameras publish to: rtmp://${host}:${server.rtmpPort}/live/<deviceId>?key=<credential>  (liuhen device add --kind bodycam --officer <badgeNo>)\n` : '') +
+      (roles.has('api') ? `  people watch at:    http://${host}:${server.httpPort}/\n` : ''),
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

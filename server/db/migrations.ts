@@ -621,6 +621,22 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await makeAppendOnly(db, dialect, 'key_fingerprints');
     },
   },
+  '0013_nodes': {
+    async up(db: Kysely<unknown>) {
+      // One row per start of a node (server/cluster/node-presence.ts); live while its heartbeat is younger than the lease.
+      await db.schema
+        .createTable('nodes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('pid', 'integer', (c) => c.notNull())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'text', (c) => c.notNull())
+        .addColumn('stopped_at', 'text')
+        .execute();
+      await db.schema.createIndex('nodes_heartbeat_at').on('nodes').column('heartbeat_at').execute();
+    },
+  },
 });
 
 /**

@@ -10,6 +10,7 @@ import { ForensicRepository } from './forensic-repository.ts';
 import { HealthRepository } from './health-repository.ts';
 import { JobRepository } from './job-repository.ts';
 import { KeyRepository } from './key-repository.ts';
+import { NodeRepository } from './node-repository.ts';
 import { PartyRepository } from './party-repository.ts';
 import { PlaybackRepository } from './playback-repository.ts';
 import { RecordingRepository } from './recording-repository.ts';
@@ -31,6 +32,7 @@ export interface Repositories {
   health: HealthRepository;
   jobs: JobRepository;
   keys: KeyRepository;
+  nodes: NodeRepository;
   party: PartyRepository;
   playback: PlaybackRepository;
   recordings: RecordingRepository;
@@ -53,6 +55,7 @@ export function repositoriesOf(db: Db): Repositories {
     health: new HealthRepository(db),
     jobs: new JobRepository(db),
     keys: new KeyRepository(db),
+    nodes: new NodeRepository(db),
     party: new PartyRepository(db),
     playback: new PlaybackRepository(db),
     recordings: new RecordingRepository(db),

@@ -560,6 +560,20 @@ export interface RecordingExpiriesTable {
   completed_at: string | null;
 }
 
+/** One start of a node (server/cluster/node-presence.ts): live while stopped_at is null and its heartbeat is younger than the lease. */
+export interface NodesTable {
+  id: string;
+  /** os.hostname() */
+  host: string;
+  pid: number;
+  /** comma-separated, of ingest, api, worker */
+  roles: string;
+  started_at: string;
+  heartbeat_at: string;
+  /** set by a clean stop, or by a node on the same host that found the process gone */
+  stopped_at: string | null;
+}
+
 export interface Schema {
   devices: DevicesTable;
   recordings: RecordingsTable;
@@ -595,6 +609,7 @@ export interface Schema {
   recording_retention: RecordingRetentionTable;
   recording_expiries: RecordingExpiriesTable;
   key_fingerprints: KeyFingerprintsTable;
+  nodes: NodesTable;
 }
 
 export type Device = Selectable<DevicesTable>;
@@ -608,6 +623,7 @@ export type PlaybackSession = Selectable<PlaybackSessionsTable>;
 export type Upload = Selectable<UploadsTable>;
 export type Job = Selectable<JobsTable>;
 export type Derivative = Selectable<DerivativesTable>;
+export type ClusterNode = Selectable<NodesTable>;
 export type Export = Selectable<ExportsTable>;
 export type Case = Selectable<CasesTable>;
 export type CaseAction = Selectable<CaseActionsTable>;

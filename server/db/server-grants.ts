@@ -16,6 +16,7 @@ const UPDATED_TABLES = [
   'devices',
   'exports',
   'jobs',
+  'nodes',
   'outbox',
   'party_request_recordings',
   'party_requests',

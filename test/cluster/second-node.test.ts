@@ -1,0 +1,84 @@
+/**
+ * A second node where a deployment cannot have one: SQLite and the local WORM directory belong to
+ * one machine, so `liuhen up` beside a live node on either refuses with a message saying why.
+ * Over PostgreSQL and S3 both nodes start. Real processes, real PostgreSQL, Ceph RGW.
+ */
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cephS3, s3StoreEnv } from '../helpers/ceph.ts';
+import { runCli } from '../helpers/cli.ts';
+import { freshPostgresDatabase } from '../helpers/postgres.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { testEnv } from '../helpers/server.ts';
+
+let running: ServerProcess[] = [];
+afterEach(async () => {
+  for (const p of running) {
+    p.child.kill('SIGTERM');
+    await p.exited;
+  }
+  running = [];
+});
+
+async function up(env: Record<string, string>): Promise<ServerProcess> {
+  const p = await startServerProcess(env);
+  running.push(p);
+  return p;
+}
+
+/** A second node's env: its own ports (and data dir), the rest shared with the first. */
+async function beside(first: Record<string, string>, shared: string[]): Promise<Record<string, string>> {
+  const own = await testEnv();
+  return { ...own, ...Object.fromEntries(shared.map((k) => [k, first[k]!])) };
+}
+
+async function liveNodes(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM nodes WHERE stopped_at IS NULL');
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('a second node', () => {
+  it('is refused on one SQLite data directory, and starts once the first is killed', async () => {
+    const first = await testEnv();
+    const a = await up(first);
+    const second = await beside(first, ['LIUHEN_DATA_DIR', 'LIUHEN_QUEUE_PREFIX']);
+    const refused = await runCli(['up'], second);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/another node is running on this deployment/);
+    expect(refused.stderr).toMatch(/the metadata database is SQLite/);
+    expect(refused.stderr).toMatch(/PostgreSQL .* and S3/);
+    expect(refused.stdout).not.toMatch(/liuhen is up/);
+
+    // Killed, it cannot mark itself stopped; on the same host its process is seen gone at once.
+    a.child.kill('SIGKILL');
+    await a.exited;
+    running = [];
+    await up(second);
+  });
+
+  it('is refused on PostgreSQL with the local store', async () => {
+    const url = await freshPostgresDatabase();
+    const first = await testEnv({ LIUHEN_DATABASE_URL: url });
+    await up(first);
+    const refused = await runCli(['up'], await beside(first, ['LIUHEN_DATABASE_URL', 'LIUHEN_QUEUE_PREFIX']));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/the evidence store is the local WORM directory/);
+    expect(refused.stderr).not.toMatch(/SQLite/);
+    expect(await liveNodes(url)).toBe(1);
+  });
+
+  it('starts beside the first on PostgreSQL and S3', async () => {
+    const url = await freshPostgresDatabase();
+    const first = await testEnv({ LIUHEN_DATABASE_URL: url, ...(await s3StoreEnv(await cephS3())) });
+    await up(first);
+    const s3Keys = Object.keys(first).filter((k) => k.startsWith('LIUHEN_S3_') || k.startsWith('LIUHEN_RETENTION'));
+    await up(await beside(first, ['LIUHEN_DATABASE_URL', 'LIUHEN_QUEUE_PREFIX', 'LIUHEN_STORE', ...s3Keys]));
+    expect(await liveNodes(url)).toBe(2);
+  });
+});
