@@ -3,6 +3,7 @@
  * one machine, so `liuhen up` beside a live node on either refuses with a message saying why.
  * Over PostgreSQL and S3 both nodes start. Real processes, real PostgreSQL, Ceph RGW.
  */
+import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cephS3, s3StoreEnv } from '../helpers/ceph.ts';
@@ -26,10 +27,11 @@ async function up(env: Record<string, string>): Promise<ServerProcess> {
   return p;
 }
 
-/** A second node's env: its own ports (and data dir), the rest shared with the first. */
+/** A second node's env: its own ports (and data dir), the first node's keys (as `liuhen keys init` made them), the rest shared with the first. */
 async function beside(first: Record<string, string>, shared: string[]): Promise<Record<string, string>> {
   const own = await testEnv();
-  return { ...own, ...Object.fromEntries(shared.map((k) => [k, first[k]!])) };
+  const keysDir = first.LIUHEN_KEYS_DIR ?? path.join(first.LIUHEN_DATA_DIR!, 'keys');
+  return { ...own, LIUHEN_KEYS_DIR: keysDir, ...Object.fromEntries(shared.map((k) => [k, first[k]!])) };
 }
 
 async function liveNodes(url: string): Promise<number> {
