@@ -46,6 +46,20 @@ export class StoreNotWorm extends LiuhenError {
   }
 }
 
+/** The evidence store cannot be used as configured: its bucket is missing, the credentials are refused, it cannot be reached. */
+export class StoreUnusable extends LiuhenError {
+  constructor(message: string) {
+    super('store_unusable', message);
+  }
+}
+
+/** This node's keys are not the installation's, or `keys init` would overwrite keys that exist. */
+export class KeysConflict extends LiuhenError {
+  constructor(message: string) {
+    super('keys_conflict', message);
+  }
+}
+
 export class ConfigInvalid extends LiuhenError {
   constructor(message: string) {
     super('config_invalid', message);

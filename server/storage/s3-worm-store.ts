@@ -5,7 +5,6 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -13,7 +12,7 @@ import {
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
@@ -22,27 +21,14 @@ import type { Readable } from 'node:stream';
 import { ChecksumMismatch, InvalidObjectKey, ObjectAlreadyExists, ObjectNotFound, StoreNotWorm } from '../errors.ts';
 import { isValidObjectKey, ObjectRetained, type EvidenceStore, type ObjectInfo, type PutOptions, type PutSource, type StoredObject, type StreamPutOptions } from './evidence-store.ts';
 import { partsOf } from './parts.ts';
+import { errName, inspectBucket, requireClockAgrees, requireUsable, s3Client, status, storeProblem, type S3ClientOptions } from './s3-bucket.ts';
 
-export interface S3WormStoreOptions {
-  endpoint?: string;
-  region: string;
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  forcePathStyle: boolean;
+export interface S3WormStoreOptions extends S3ClientOptions {
   /** Part size of streamed puts (S3's minimum is 5 MiB): what one put holds in memory at once. */
   partBytes?: number;
 }
 
 const PART_BYTES = 16 * 1024 * 1024;
-
-function status(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-}
-
-function errName(err: unknown): string | undefined {
-  return (err as { name?: string } | undefined)?.name;
-}
 
 /** HEAD answers a bare 404 (no error code), so the status has to count too. */
 function isMissingKey(err: unknown): boolean {
@@ -63,27 +49,18 @@ export class S3WormStore implements EvidenceStore {
     private readonly partBytes: number,
   ) {}
 
-  /** Refuses (StoreNotWorm) a bucket without Object Lock: there, "write once" would be a promise. */
+  /**
+   * Refuses (StoreNotWorm) a bucket without Object Lock: there, "write once" would be a promise.
+   * Any other reason it cannot be used (StoreUnusable) names the endpoint, the bucket and what is wrong.
+   */
   static async open(opts: S3WormStoreOptions): Promise<S3WormStore> {
-    const client = new S3Client({
-      endpoint: opts.endpoint,
-      region: opts.region,
-      forcePathStyle: opts.forcePathStyle,
-      credentials: { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey },
-      // The default CRC32 trailers make Ceph answer 411; we send Content-MD5 and SHA-256 ourselves.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      // A store that accepts the connection and then says nothing must fail the put, not hang
-      // the recording's sealing forever: the sealer retries a failed put.
-      requestHandler: { connectionTimeout: 5000, requestTimeout: 60_000 },
-    });
+    const client = s3Client(opts);
     try {
-      const res = await client.send(new GetObjectLockConfigurationCommand({ Bucket: opts.bucket }));
-      if (res.ObjectLockConfiguration?.ObjectLockEnabled !== 'Enabled') throw notWorm(opts.bucket);
+      requireUsable(await inspectBucket(client, opts.bucket), opts);
+      requireClockAgrees(client, opts);
     } catch (err) {
       client.destroy();
-      if (errName(err) === 'ObjectLockConfigurationNotFoundError') throw notWorm(opts.bucket);
-      throw err;
+      throw storeProblem(err, opts);
     }
     return new S3WormStore(client, opts.bucket, opts.partBytes ?? PART_BYTES);
   }
@@ -355,10 +332,4 @@ function isLocked(retention: { Mode?: string; RetainUntilDate?: Date } | undefin
 
 function checkKey(key: string): void {
   if (!isValidObjectKey(key)) throw new InvalidObjectKey(key);
-}
-
-function notWorm(bucket: string): StoreNotWorm {
-  return new StoreNotWorm(
-    `S3 bucket "${bucket}" does not have Object Lock enabled; liuhen refuses to store evidence where it could be deleted or overwritten (create the bucket with Object Lock enabled)`,
-  );
 }
