@@ -22,6 +22,8 @@ const period = z.union([
 /** Every LIUHEN_* variable, with the embedded defaults that make `liuhen up` work out of the box. */
 const envSchema = z.object({
   LIUHEN_DATA_DIR: z.string().min(1).default('./data'),
+  /** The server secret and the manifest signing key; every node of a cluster needs the same ones (`liuhen keys init`). */
+  LIUHEN_KEYS_DIR: z.string().min(1).optional(),
   /** Where ffmpeg writes segments before they are sealed; a RAM disk keeps their writes out of the sealing fsyncs. */
   LIUHEN_SPOOL_DIR: z.string().min(1).optional(),
   LIUHEN_HTTP_PORT: port.default(8080),
@@ -141,6 +143,7 @@ export interface RetentionPeriods {
 
 export interface Config {
   dataDir: string;
+  keysDir: string;
   spoolDir: string;
   httpPort: number;
   rtmpPort: number;
@@ -196,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(e.LIUHEN_DATA_DIR);
   return {
     dataDir,
+    keysDir: path.resolve(e.LIUHEN_KEYS_DIR ?? path.join(dataDir, 'keys')),
     spoolDir: path.resolve(e.LIUHEN_SPOOL_DIR ?? path.join(dataDir, 'spool')),
     httpPort: e.LIUHEN_HTTP_PORT,
     rtmpPort: e.LIUHEN_RTMP_PORT,

@@ -8,9 +8,11 @@ import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.ts';
 import { UserRegistry } from './auth/user-registry.ts';
 import type { Config } from './config.ts';
-import { loadOrCreateServerKeys, type ServerKeys } from './crypto/server-secret.ts';
-import { loadOrCreateSigningKey, type SigningKey } from './crypto/signing-key.ts';
+import { type InstallationKeys, loadInstallationKeys } from './crypto/installation-keys.ts';
+import type { ServerKeys } from './crypto/server-secret.ts';
+import type { SigningKey } from './crypto/signing-key.ts';
 import { type Db, openDatabase } from './db/database.ts';
+import { KeyRepository } from './db/key-repository.ts';
 import { type Repositories, repositoriesOf } from './db/repositories.ts';
 import { DeviceRegistry } from './devices/device-registry.ts';
 import { Sealer } from './ledger/sealer.ts';
@@ -39,15 +41,16 @@ export async function openCore(config: Config, log: Logger = createLogger(config
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const db = await openDatabase(config.databaseUrl, config.databaseOwnerUrl);
   let store: EvidenceStore;
+  let installationKeys: InstallationKeys;
   try {
+    installationKeys = await loadInstallationKeys(config.keysDir, new KeyRepository(db));
     store = await openStore(config.store);
   } catch (e) {
     await db.destroy();
     throw e;
   }
+  const { keys, signingKey } = installationKeys;
   const audit = new AuditLog(db);
-  const keys = loadOrCreateServerKeys(config.dataDir);
-  const signingKey = loadOrCreateSigningKey(config.dataDir);
   // New objects of a recording get the shortest lock, the unlinked period; a case or a hold lengthens it (server/retention).
   const sealer = new Sealer({ db, store, signingKey, retentionDays: config.retention.unlinkedMs / 86_400_000 });
   return {

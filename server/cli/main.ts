@@ -20,6 +20,8 @@ import { jobsList } from './jobs-command.ts';
 import { exportCommand } from './export-command.ts';
 import { caseCommand, CASE_USAGE } from './cases-command.ts';
 import { holdCommand, retentionCommand, RETENTION_USAGE } from './retention-command.ts';
+import { keysCommand, KEYS_USAGE } from './keys-command.ts';
+import { storeCommand, STORE_USAGE } from './store-command.ts';
 
 const USAGE = `liuhen — 留痕 evidence server
 
@@ -57,7 +59,7 @@ ${RECORDING_USAGE}  liuhen verify <recordingId> [--json]        exit 0 intact, 1
                                               a party's MP4 copy, watermarked for the recipient (visible and forensic)
                                               under the agency head's approval number (审批编号). Both show a progress
                                               bar while a worker (liuhen up, or liuhen worker) makes the file
-${CASE_USAGE}${RETENTION_USAGE}`;
+${CASE_USAGE}${RETENTION_USAGE}${STORE_USAGE}${KEYS_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -70,6 +72,9 @@ async function main(argv: string[]): Promise<number> {
   // run often by scripts and tests, do not pay for that.
   if (command === 'up') return (await import('./up-command.ts')).up(config);
   if (command === 'worker') return (await import('./worker-command.ts')).worker(config);
+  // These make what openCore needs (the bucket, the keys), so they run without it.
+  if (command === 'store') return storeCommand(config, rest);
+  if (command === 'keys') return keysCommand(config, rest);
   // Commands other than `up` log only warnings, so their output stays readable and scriptable.
   const core = await openCore(config, createLogger('warn'));
   try {

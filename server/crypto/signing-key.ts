@@ -2,8 +2,9 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256Hex } from './hash.ts';
+import { writeKeyFileOnce } from './key-file.ts';
 
-/** The server's Ed25519 key that signs manifests. Kept in the data dir, readable by root only. */
+/** The server's Ed25519 key that signs manifests. Kept in the keys dir, readable by its owner only. */
 export interface SigningKey {
   publicKeyPem: string;
   /** sha256 of the DER public key, hex: names the key in manifests and in the store */
@@ -11,18 +12,17 @@ export interface SigningKey {
   sign(data: Buffer): Buffer;
 }
 
-export function loadOrCreateSigningKey(dataDir: string): SigningKey {
-  const file = path.join(dataDir, 'keys', 'manifest-ed25519.pem');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const { privateKey } = generateKeyPairSync('ed25519');
-    // wx: two processes starting at once must not each write a key.
-    try {
-      fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o400, flag: 'wx' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
+export const SIGNING_KEY_FILE = 'manifest-ed25519.pem';
+
+/** Makes a signing key unless the keys dir has one; returns whether it did. */
+export function createSigningKey(keysDir: string): boolean {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return writeKeyFileOnce(path.join(keysDir, SIGNING_KEY_FILE), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+}
+
+export function loadOrCreateSigningKey(keysDir: string): SigningKey {
+  const file = path.join(keysDir, SIGNING_KEY_FILE);
+  if (!fs.existsSync(file)) createSigningKey(keysDir);
   return signingKeyFrom(createPrivateKey(fs.readFileSync(file)));
 }
 

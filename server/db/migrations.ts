@@ -606,6 +606,21 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('ledger_entries_sealed_at').on('ledger_entries').column('sealed_at').execute();
     },
   },
+  '0012_key_fingerprints': {
+    async up(db: Kysely<unknown>) {
+      // Nodes share the database but each reads its keys from its own disk: the first node's keys
+      // are written here, and a node with others refuses to start (server/crypto/installation-keys.ts).
+      await db.schema
+        .createTable('key_fingerprints')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('generation', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('recorded_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('key_fingerprints_pk', ['kind', 'generation'])
+        .execute();
+      await makeAppendOnly(db, dialect, 'key_fingerprints');
+    },
+  },
 });
 
 /**

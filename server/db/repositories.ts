@@ -9,6 +9,7 @@ import { ExportRepository } from './export-repository.ts';
 import { ForensicRepository } from './forensic-repository.ts';
 import { HealthRepository } from './health-repository.ts';
 import { JobRepository } from './job-repository.ts';
+import { KeyRepository } from './key-repository.ts';
 import { PartyRepository } from './party-repository.ts';
 import { PlaybackRepository } from './playback-repository.ts';
 import { RecordingRepository } from './recording-repository.ts';
@@ -29,6 +30,7 @@ export interface Repositories {
   forensic: ForensicRepository;
   health: HealthRepository;
   jobs: JobRepository;
+  keys: KeyRepository;
   party: PartyRepository;
   playback: PlaybackRepository;
   recordings: RecordingRepository;
@@ -50,6 +52,7 @@ export function repositoriesOf(db: Db): Repositories {
     forensic: new ForensicRepository(db),
     health: new HealthRepository(db),
     jobs: new JobRepository(db),
+    keys: new KeyRepository(db),
     party: new PartyRepository(db),
     playback: new PlaybackRepository(db),
     recordings: new RecordingRepository(db),

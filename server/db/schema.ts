@@ -515,6 +515,20 @@ export interface InstallationTable {
   created_at: string;
 }
 
+/** The keys every node must share (server/crypto/installation-keys.ts). */
+export type KeyKind = 'server_secret' | 'signing_key';
+
+/**
+ * Append-only: the SHA-256 fingerprint of each key, as the first node found it, and of each
+ * signing key rotated in since; the highest generation of a kind is the one in force.
+ */
+export interface KeyFingerprintsTable {
+  kind: KeyKind;
+  generation: number;
+  sha256: string;
+  recorded_at: string;
+}
+
 /** Retention categories (server/retention/retention-rules.ts); a legal hold is on top of either. */
 export type RetentionCategory = 'unlinked' | 'case';
 
@@ -580,6 +594,7 @@ export interface Schema {
   account_grants: AccountGrantsTable;
   recording_retention: RecordingRetentionTable;
   recording_expiries: RecordingExpiriesTable;
+  key_fingerprints: KeyFingerprintsTable;
 }
 
 export type Device = Selectable<DevicesTable>;
