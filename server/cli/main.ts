@@ -20,7 +20,7 @@ import { jobsList } from './jobs-command.ts';
 import { exportCommand } from './export-command.ts';
 import { caseCommand, CASE_USAGE } from './cases-command.ts';
 import { holdCommand, retentionCommand, RETENTION_USAGE } from './retention-command.ts';
-import { keysCommand, KEYS_USAGE } from './keys-command.ts';
+import { keysInit, keysRotateSigning, KEYS_USAGE } from './keys-command.ts';
 import { storeCommand, STORE_USAGE } from './store-command.ts';
 
 const USAGE = `liuhen — 留痕 evidence server
@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'worker') return (await import('./worker-command.ts')).worker(config);
   // These make what openCore needs (the bucket, the keys), so they run without it.
   if (command === 'store') return storeCommand(config, rest);
-  if (command === 'keys') return keysCommand(config, rest);
+  if (command === 'keys' && rest[0] === 'init' && rest.length === 1) return keysInit(config);
   // Commands other than `up` log only warnings, so their output stays readable and scriptable.
   const core = await openCore(config, createLogger('warn'));
   try {
@@ -182,6 +182,9 @@ async function main(argv: string[]): Promise<number> {
         if (code !== null) return code;
         break;
       }
+      case 'keys':
+        if (sub === 'rotate-signing') return await keysRotateSigning(core);
+        break;
       case 'trace':
         return await traceCommand(core, z.string().min(1, 'give the leaked file').parse(sub), values.recording, values.json ?? false);
     }

@@ -47,6 +47,27 @@ export async function loadInstallationKeys(keysDir: string, recorded: KeyReposit
   return mine;
 }
 
+/**
+ * A new signing key in force for the whole installation; the old one's private key is moved to
+ * `retired/` (to be destroyed or kept offline), while manifests it signed stay verifiable by the
+ * public key the store keeps under its fingerprint. The caller has checked this node's keys.
+ */
+export async function rotateSigningKey(keysDir: string, recorded: KeyRepository, now = new Date()): Promise<{ retired: SigningKey; next: SigningKey; retiredFile: string }> {
+  const current = path.join(keysDir, SIGNING_KEY_FILE);
+  const pending = `${current}.next`;
+  const retired = loadOrCreateSigningKey(keysDir);
+  const inForce = (await recorded.inForce('signing_key'))!;
+  if (!createSigningKey(keysDir, path.basename(pending))) throw new KeysConflict(`${pending} is left from a rotation that did not finish; remove it and rotate again`);
+  const next = loadOrCreateSigningKey(keysDir, path.basename(pending));
+  // From here the database names the new key: a node still holding the old one refuses to start.
+  await recorded.recordNext('signing_key', inForce.generation + 1, next.fingerprint, now);
+  const retiredFile = path.join(keysDir, 'retired', `manifest-ed25519-${retired.fingerprint}.pem`);
+  fs.mkdirSync(path.dirname(retiredFile), { recursive: true, mode: 0o700 });
+  fs.renameSync(current, retiredFile);
+  fs.renameSync(pending, current);
+  return { retired, next, retiredFile };
+}
+
 function keyFiles(keysDir: string): string[] {
   return Object.values(FILE_OF).map((name) => path.join(keysDir, name));
 }

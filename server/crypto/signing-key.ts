@@ -15,14 +15,14 @@ export interface SigningKey {
 export const SIGNING_KEY_FILE = 'manifest-ed25519.pem';
 
 /** Makes a signing key unless the keys dir has one; returns whether it did. */
-export function createSigningKey(keysDir: string): boolean {
+export function createSigningKey(keysDir: string, name = SIGNING_KEY_FILE): boolean {
   const { privateKey } = generateKeyPairSync('ed25519');
-  return writeKeyFileOnce(path.join(keysDir, SIGNING_KEY_FILE), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  return writeKeyFileOnce(path.join(keysDir, name), privateKey.export({ type: 'pkcs8', format: 'pem' }));
 }
 
-export function loadOrCreateSigningKey(keysDir: string): SigningKey {
-  const file = path.join(keysDir, SIGNING_KEY_FILE);
-  if (!fs.existsSync(file)) createSigningKey(keysDir);
+export function loadOrCreateSigningKey(keysDir: string, name = SIGNING_KEY_FILE): SigningKey {
+  const file = path.join(keysDir, name);
+  if (!fs.existsSync(file)) createSigningKey(keysDir, name);
   return signingKeyFrom(createPrivateKey(fs.readFileSync(file)));
 }
 

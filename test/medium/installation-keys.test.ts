@@ -8,8 +8,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Core, openCore } from '../../server/core.ts';
 import { KeysConflict } from '../../server/errors.ts';
+import { verifyRecording } from '../../server/ledger/verify.ts';
 import { runCli } from '../helpers/cli.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
+import { preparedClip, sealClip } from '../helpers/sealed-clip.ts';
 import { configFrom, testEnv } from '../helpers/server.ts';
 
 const opened: Core[] = [];
@@ -86,4 +88,33 @@ describe('liuhen keys init', () => {
     expect(made.stdout).toContain(`public key sha256 ${core.signingKey.fingerprint}`);
     expect(made.stdout).toContain(`sha256 ${core.keys.fingerprint}`);
   }, 60_000);
+});
+
+describe('liuhen keys rotate-signing', () => {
+  it('puts a new signing key in force; what the old one signed still verifies, and a node with the old key refuses', async () => {
+    const env = await testEnv();
+    const config = configFrom(env);
+    const before = await openCore(config);
+    const camera = (await before.devices.add({ kind: 'bodycam', officerBadge: 'KR-1', unit: 'u1' }, 'test')).device;
+    const old = await sealClip(before, camera, preparedClip({ seconds: 2 }));
+    const oldFingerprint = before.signingKey.fingerprint;
+    await before.close();
+    const stale = keysDir();
+    fs.cpSync(config.keysDir, stale, { recursive: true });
+
+    const rotated = await runCli(['keys', 'rotate-signing'], env);
+    expect(rotated).toMatchObject({ code: 0, stderr: '' });
+    expect(rotated.stdout).toContain(`the old one, sha256 ${oldFingerprint}`);
+    expect(fs.existsSync(path.join(config.keysDir, 'retired', `manifest-ed25519-${oldFingerprint}.pem`))).toBe(true);
+
+    const after = await openCore(config);
+    opened.push(after);
+    expect(after.signingKey.fingerprint).not.toBe(oldFingerprint);
+    expect(rotated.stdout).toContain(`now sha256 ${after.signingKey.fingerprint}`);
+    const fresh = await sealClip(after, camera, preparedClip({ seconds: 2 }));
+    expect((await verifyRecording(after.repos.recordings, after.store, old.id)).ok).toBe(true);
+    expect((await verifyRecording(after.repos.recordings, after.store, fresh.id)).ok).toBe(true);
+
+    await expect(openCore(configFrom({ ...env, LIUHEN_KEYS_DIR: stale }))).rejects.toThrow(`the manifest signing key in ${path.join(stale, 'manifest-ed25519.pem')} (sha256 ${oldFingerprint})`);
+  }, 120_000);
 });
