@@ -90,8 +90,10 @@ export class Leadership {
       try {
         this.running.push({ name: d.name, duty: await d.start() });
       } catch (err) {
-        // One duty failing to start must not keep the others from running.
+        // A leader must run every duty: it hands the lock on and tries again (this node or another) at the next try.
         this.log.error({ err, duty: d.name }, 'leadership: a duty failed to start');
+        await this.stepDown(`its duty "${d.name}" failed to start`);
+        return;
       }
     }
   }

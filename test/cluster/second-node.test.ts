@@ -53,7 +53,7 @@ async function leaderPid(url: string): Promise<number | undefined> {
   const rows = await query<{ pid: number }>(
     url,
     `SELECT n.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN nodes n ON a.application_name = 'liuhen leader ' || n.id
-     WHERE l.locktype = 'advisory' AND l.granted`,
+     WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()`,
   );
   expect(rows.length).toBeLessThanOrEqual(1);
   return rows[0]?.pid;
