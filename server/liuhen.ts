@@ -234,7 +234,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     const retentionDeps = { repos: core.repos, store: core.store, audit, signingKey: core.signingKey, periods: config.retention };
     duties.push({ name: 'retention run', start: () => startRetentionJob(retentionDeps, retentionEveryMs, log) });
   }
-  const leadership = new Leadership(leaderLockFor(config.databaseUrl, 'liuhen.leader'), duties, log);
+  const leadership = new Leadership(leaderLockFor(config.databaseUrl, 'liuhen.leader', `liuhen leader ${node.id}`), duties, log);
   await leadership.start();
   return {
     core,

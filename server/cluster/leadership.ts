@@ -64,10 +64,9 @@ export class Leadership {
   /** One step at a time: a tick and a loss never interleave. */
   private step(work: () => Promise<void>): Promise<void> {
     const next = (this.ticking ?? Promise.resolve()).then(() => (this.stopped ? undefined : work()));
-    this.ticking = next.finally(() => {
-      if (this.ticking === next) this.ticking = undefined;
-    });
-    return next;
+    // Each step logs its own failures; one that throws all the same must not stop the steps after it.
+    this.ticking = next.catch((err) => this.log.error({ err }, 'leadership: a step failed'));
+    return this.ticking;
   }
 
   private async tick(): Promise<void> {
@@ -90,8 +89,10 @@ export class Leadership {
       try {
         this.running.push({ name: d.name, duty: await d.start() });
       } catch (err) {
-        // One duty failing to start must not keep the others from running.
+        // A leader must run every duty: it hands the lock on and tries again (this node or another) at the next try.
         this.log.error({ err, duty: d.name }, 'leadership: a duty failed to start');
+        await this.stepDown(`its duty "${d.name}" failed to start`);
+        return;
       }
     }
   }

@@ -21,11 +21,12 @@ export interface LeaderLock {
 /** A connect or a query that hangs (a half-up server, a cut route) must fail, so the holder steps down and retries. */
 const TIMEOUT_MS = 5000;
 
-export function leaderLockFor(databaseUrl: string, name: string): LeaderLock {
+/** `holder`: names the lock's session in pg_stat_activity (application_name), so an operator sees which node leads. */
+export function leaderLockFor(databaseUrl: string, name: string, holder = 'liuhen'): LeaderLock {
   if (databaseUrl.startsWith('sqlite:')) {
     return { tryAcquire: async () => true, check: async () => undefined, release: async () => undefined, onLost: () => undefined };
   }
-  return new AdvisoryLock(databaseUrl, name);
+  return new AdvisoryLock(databaseUrl, name, holder);
 }
 
 class AdvisoryLock implements LeaderLock {
@@ -35,6 +36,7 @@ class AdvisoryLock implements LeaderLock {
   constructor(
     private readonly url: string,
     private readonly name: string,
+    private readonly holder: string,
   ) {}
 
   onLost(lost: () => void): void {
@@ -61,7 +63,13 @@ class AdvisoryLock implements LeaderLock {
 
   private async session(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: TIMEOUT_MS, query_timeout: TIMEOUT_MS, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: this.holder,
+      connectionTimeoutMillis: TIMEOUT_MS,
+      query_timeout: TIMEOUT_MS,
+      keepAlive: true,
+    });
     // Unheard, a socket error would end the process; it ends only this session (and the lock with it).
     const gone = () => {
       if (this.client !== client) return;

@@ -11,6 +11,7 @@ import { runCli } from '../helpers/cli.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { testEnv } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let running: ServerProcess[] = [];
 afterEach(async () => {
@@ -34,15 +35,30 @@ async function beside(first: Record<string, string>, shared: string[]): Promise<
   return { ...own, LIUHEN_KEYS_DIR: keysDir, ...Object.fromEntries(shared.map((k) => [k, first[k]!])) };
 }
 
-async function liveNodes(url: string): Promise<number> {
+async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM nodes WHERE stopped_at IS NULL');
-    return Number(rows[0]!.n);
+    return (await client.query<T>(text)).rows;
   } finally {
     await client.end();
   }
+}
+
+async function liveNodes(url: string): Promise<number> {
+  const [row] = await query<{ n: string }>(url, 'SELECT count(*) AS n FROM nodes WHERE stopped_at IS NULL');
+  return Number(row!.n);
+}
+
+/** The pid of the process whose session holds the leader lock, by the node its session names. */
+async function leaderPid(url: string): Promise<number | undefined> {
+  const rows = await query<{ pid: number }>(
+    url,
+    `SELECT n.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN nodes n ON a.application_name = 'liuhen leader ' || n.id
+     WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()`,
+  );
+  expect(rows.length).toBeLessThanOrEqual(1);
+  return rows[0]?.pid;
 }
 
 describe('a second node', () => {
@@ -75,12 +91,21 @@ describe('a second node', () => {
     expect(await liveNodes(url)).toBe(1);
   });
 
-  it('starts beside the first on PostgreSQL and S3', async () => {
+  it('starts beside the first on PostgreSQL and S3; one of them leads, and the other once the leader is killed', async () => {
     const url = await freshPostgresDatabase();
     const first = await testEnv({ LIUHEN_DATABASE_URL: url, ...(await s3StoreEnv(await cephS3())) });
-    await up(first);
+    const a = await up(first);
     const s3Keys = Object.keys(first).filter((k) => k.startsWith('LIUHEN_S3_') || k.startsWith('LIUHEN_RETENTION'));
-    await up(await beside(first, ['LIUHEN_DATABASE_URL', 'LIUHEN_QUEUE_PREFIX', 'LIUHEN_STORE', ...s3Keys]));
+    const b = await up(await beside(first, ['LIUHEN_DATABASE_URL', 'LIUHEN_QUEUE_PREFIX', 'LIUHEN_STORE', ...s3Keys]));
     expect(await liveNodes(url)).toBe(2);
+    // The first node up took the lock at its start; the second tries every 3 s.
+    expect(await leaderPid(url)).toBe(a.child.pid);
+
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const killedAt = Date.now();
+    await waitFor('the second node to lead', async () => (await leaderPid(url)) === b.child.pid, 10_000, 100);
+    // Its session gone with the process, the lock is free at once; the other takes it at its next try.
+    expect(Date.now() - killedAt).toBeLessThan(3000 + 1500);
   });
 });
