@@ -1,4 +1,38 @@
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * Files that take minutes (forensic traces, real-time outages, many scrypt sign-ins), longest
+ * first. Vitest starts the files it has durations of longest first; a fresh clone has none and
+ * would start the largest files first, leaving a small file with a long wait (store-outage) or a
+ * long trace to run alone at the end. So on a run without durations these start first.
+ */
+const LONGEST = [
+  'test/medium/forensic-leaks.test.ts',
+  'test/medium/forensic-trace.test.ts',
+  'test/medium/cases.test.ts',
+  'test/medium/authorization.test.ts',
+  'test/medium/party.test.ts',
+  'test/medium/accounts.test.ts',
+  'test/medium/insiders.test.ts',
+  'test/medium/crash.test.ts',
+  'test/medium/redaction.test.ts',
+  'test/medium/audit.test.ts',
+  'test/faults/store-outage.test.ts',
+  'test/faults/rtmp-junk.test.ts',
+  'test/e2e/retention.test.ts',
+];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const key = (f: TestSpecification) => path.relative(this.ctx.config.root, f.moduleId);
+    if (files.some((f) => this.ctx.cache.getFileTestResults(`${f.project.name}:${key(f)}`))) return sorted;
+    const rank = (f: TestSpecification) => (LONGEST.includes(key(f)) ? LONGEST.indexOf(key(f)) : LONGEST.length);
+    return sorted.sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   test: {
@@ -8,6 +42,7 @@ export default defineConfig({
     // Most medium tests wait on real time (cameras publish at -re, outages last 60 s), so three
     // files at once on two cores finish the suite in about half the time of two.
     maxWorkers: 3,
+    sequence: { sequencer: LongestFirst },
     testTimeout: 120_000,
     hookTimeout: 180_000,
     reporters: ['default'],

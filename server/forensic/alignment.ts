@@ -92,7 +92,7 @@ function searchBand(leak: Float32Array[], originals: Float32Array[]): { lo: numb
   for (let j = 0; j < leak.length; j += every) {
     let best = { at: 0, cost: Infinity };
     for (let m = 0; m < originals.length; m++) {
-      const cost = clippedCost(leak[j]!, originals[m]!);
+      const cost = clippedCost(leak[j]!, originals[m]!, 0, best.cost);
       if (cost < best.cost) best = { at: m, cost };
     }
     found.push(best);
@@ -112,7 +112,19 @@ function searchBand(leak: Float32Array[], originals: Float32Array[]): { lo: numb
   return { lo: Math.max(0, lo), hi: Math.min(originals.length - 1, hi) };
 }
 
-/** For each leak frame, the original frame it shows: the cheapest path through the band. */
+/** stepCost of each step from -STEPS.back to STEPS.ahead, looked up in the search's innermost loop. */
+const STEP_COSTS = Float64Array.from({ length: STEPS.back + STEPS.ahead + 1 }, (_, i) => stepCost(i - STEPS.back));
+
+/**
+ * For each leak frame, the original frame it shows: the cheapest path through the band.
+ *
+ * A state costing more than its row's cheapest plus JUMP_COST is never stepped from (the jump
+ * from the cheapest costs less) and is not the cheapest: it cannot be on the path. So once a
+ * state's cost is sure to exceed that (the row's cheapest so far, first the state one on from
+ * the last row's cheapest, plus JUMP_COST), its frame comparison is left unfinished and the state
+ * kept at Infinity. Far from the path most comparisons stop after a few pixels; the path found
+ * is the same as with every comparison finished.
+ */
 function warpPath(leak: Float32Array[], originals: Float32Array[], band: { lo: number; hi: number }): number[] {
   const width = band.hi - band.lo + 1;
   /** how each state was reached: the step taken, or JUMPED */
@@ -126,15 +138,28 @@ function warpPath(leak: Float32Array[], originals: Float32Array[], band: { lo: n
     for (let m = 1; m < width; m++) if (previous[m]! < previous[cheapest]!) cheapest = m;
     jumpFrom[j] = cheapest;
     const jump = previous[cheapest]! + JUMP_COST;
-    for (let m = 0; m < width; m++) {
+    const frame = leak[j]!;
+    const row = j * width;
+    let rowCheapest = Infinity;
+    // The state one on from the last row's cheapest first (k = -1): it likely lies on the path.
+    const likely = Math.min(cheapest + 1, width - 1);
+    for (let k = -1; k < width; k++) {
+      if (k === likely) continue;
+      const m = k < 0 ? likely : k;
       let best = jump;
       let how = JUMPED;
-      for (let step = Math.max(-STEPS.back, m - width + 1); step <= Math.min(STEPS.ahead, m); step++) {
-        const c = previous[m - step]! + stepCost(step);
-        if (c < best) [best, how] = [c, step];
+      const last = Math.min(STEPS.ahead, m);
+      for (let step = Math.max(-STEPS.back, m - width + 1); step <= last; step++) {
+        const c = previous[m - step]! + STEP_COSTS[step + STEPS.back]!;
+        if (c < best) {
+          best = c;
+          how = step;
+        }
       }
-      current[m] = best + clippedCost(leak[j]!, originals[band.lo + m]!);
-      came[j * width + m] = how;
+      const value = best + clippedCost(frame, originals[band.lo + m]!, best, rowCheapest + JUMP_COST);
+      current[m] = value;
+      came[row + m] = how;
+      if (value < rowCheapest) rowCheapest = value;
     }
     [previous, current] = [current, previous];
   }

@@ -44,8 +44,12 @@ export function coarseFrame(frame: Uint8Array, valid: Uint8Array): Float32Array 
   return out;
 }
 
-/** Mean clipped difference over the coarse pixels both show. */
-export function clippedCost(a: Float32Array, b: Float32Array): number {
+/**
+ * Mean clipped difference over the coarse pixels both show; Infinity instead as soon as
+ * `base` + the difference must exceed `limit` (a search that has a better candidate need not
+ * finish this one). The sum only grows and its divisor can only shrink, so a partial sum proves it.
+ */
+export function clippedCost(a: Float32Array, b: Float32Array, base = 0, limit = Infinity): number {
   let sum = 0;
   let n = 0;
   for (let p = 0; p < a.length; p++) {
@@ -55,6 +59,7 @@ export function clippedCost(a: Float32Array, b: Float32Array): number {
     else if (d > CLIP_LEVELS) sum += CLIP_LEVELS;
     else continue;
     n++;
+    if ((p & 15) === 15 && base + sum / a.length > limit) return Infinity;
   }
   return n === 0 ? Infinity : sum / n;
 }

@@ -35,7 +35,6 @@ function grid(pattern: (u: number, v: number) => number): Float64Array {
 }
 
 const MARK = grid(markPattern);
-const ONES = grid(() => 1);
 const DECOYS = [1, 2, 3, 4, 5, 6]
   .flatMap((px) => [1, 2, 3, 4, 5].map((py) => [px, py] as const))
   .filter(([px, py]) => px !== MARK_PERIODS.x || py !== MARK_PERIODS.y)
@@ -71,13 +70,12 @@ export interface MarkReading {
   unread: 'few_frames' | 'unclear' | null;
 }
 
-/**
- * Reads a segment from pairs of (leak frame, original frame) shown at the same moment, on the
- * pixels `keep` marks (readablePixels of the whole copy).
- */
-export function readMark(pairs: [Uint8Array, Uint8Array][], keep: Uint8Array): MarkReading {
-  let amplitude = 0;
-  const noises = new Float64Array(DECOYS.length);
+/** The decoys on the pixels `keep` marks, with their norms: the same for every segment of a copy, so made once per `keep`. */
+const decoysByKeep = new WeakMap<Uint8Array, { markNorm: number; decoys: Float64Array[]; decoyNorms: number[]; kept: number }>();
+
+function decoysOn(keep: Uint8Array) {
+  const known = decoysByKeep.get(keep);
+  if (known) return known;
   const markNorm = dot(MARK, MARK, keep);
   // On part of the picture (a crop, a box left out) the decoys are no longer orthogonal to the
   // mark: what they share with it is taken out, or the mark would pass for noise.
@@ -85,20 +83,35 @@ export function readMark(pairs: [Uint8Array, Uint8Array][], keep: Uint8Array): M
     const share = dot(d, MARK, keep) / markNorm;
     return d.map((v, p) => v - share * MARK[p]!);
   });
-  const decoyNorms = decoys.map((d) => dot(d, d, keep));
-  const kept = keep.reduce((n, k) => n + k, 0);
-  const diff = new Float64Array(GREY_WIDTH * GREY_HEIGHT);
+  const made = { markNorm, decoys, decoyNorms: decoys.map((d) => dot(d, d, keep)), kept: keep.reduce((n, k) => n + k, 0) };
+  decoysByKeep.set(keep, made);
+  return made;
+}
+
+/**
+ * Reads a segment from pairs of (leak frame, original frame) shown at the same moment, on the
+ * pixels `keep` marks (readablePixels of the whole copy).
+ */
+export function readMark(pairs: [Uint8Array, Uint8Array][], keep: Uint8Array): MarkReading {
+  const { markNorm, decoys, decoyNorms, kept } = decoysOn(keep);
+  // Each projection is linear: the projections of every pair's difference, summed, are those of
+  // the summed differences, so the pattern is projected once per segment, not once per pair.
+  const sum = new Float64Array(GREY_WIDTH * GREY_HEIGHT);
+  let meanSum = 0;
   for (const [leak, original] of pairs) {
-    for (let p = 0; p < diff.length; p++) diff[p] = Math.max(-CLIP_LEVELS, Math.min(CLIP_LEVELS, leak[p]! - original[p]!));
+    let frameSum = 0;
+    for (let p = 0; p < sum.length; p++) {
+      const d = Math.max(-CLIP_LEVELS, Math.min(CLIP_LEVELS, leak[p]! - original[p]!));
+      sum[p]! += d;
+      if (keep[p]) frameSum += d;
+    }
     // A brightness change of the whole picture (a re-encode's levels) is not the mark.
-    const mean = dot(diff, ONES, keep) / kept;
-    for (let p = 0; p < diff.length; p++) diff[p] = diff[p]! - mean;
-    amplitude += dot(diff, MARK, keep) / markNorm;
-    decoys.forEach((d, i) => (noises[i]! += dot(diff, d, keep) / decoyNorms[i]!));
+    meanSum += frameSum / kept;
   }
+  for (let p = 0; p < sum.length; p++) sum[p]! -= meanSum;
   const n = pairs.length;
-  amplitude /= n;
-  const noise = Math.sqrt(noises.reduce((s, d) => s + (d / n) ** 2, 0) / DECOYS.length);
+  const amplitude = dot(sum, MARK, keep) / markNorm / n;
+  const noise = Math.sqrt(decoys.reduce((s, d, i) => s + (dot(sum, d, keep) / decoyNorms[i]! / n) ** 2, 0) / DECOYS.length);
   const strength = Math.abs(amplitude) / MARK_AMPLITUDE;
   const clear = strength >= STRENGTH.min && strength <= STRENGTH.max && Math.abs(amplitude) >= MIN_SIGNAL_TO_NOISE * noise;
   const unread = n < MIN_FRAMES ? 'few_frames' : clear ? null : 'unclear';

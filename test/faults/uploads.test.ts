@@ -15,44 +15,16 @@ import type { RunningServer } from '../../server/liuhen.ts';
 import { runCli } from '../helpers/cli.ts';
 import { entriesOf, recordingsOf } from '../helpers/recordings.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
-import { type TusCamera, tusClient } from '../helpers/tus.ts';
+import { cameraRecording, type TusCamera, tusClient } from '../helpers/tus.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const MIB = 1024 * 1024;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-upload-faults-'));
 
-/** A 6 s bodycam recording (H.264 + AAC, index at the end as a camera writes it); its path. */
+/** A 6 s bodycam recording; its path. */
 function cameraMp4(): string {
   const file = path.join(work, 'camera.mp4');
-  execFileSync('ffmpeg', [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=640x360:rate=25',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=1000:sample_rate=44100',
-    '-t',
-    '6',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-g',
-    '25',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '64k',
-    file,
-  ]);
+  cameraRecording(file, { seconds: 6, size: '640x360' });
   return file;
 }
 

@@ -1,10 +1,51 @@
 /** A body camera's side of the offline upload API (tus 1.0.0 plus liuhen's `/result`), for tests. */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Device } from '../../server/db/schema.ts';
 import { waitFor } from './wait.ts';
 
 export interface TusCamera {
-  device: Device;
+  device: Pick<Device, 'id'>;
   credential: string;
+}
+
+/**
+ * What a body camera records offline, written to `file`: H.264 at 25 fps with a keyframe every
+ * second and an AAC tone, in an MP4 with its index (moov) at the end, as a camera writes it.
+ */
+export function cameraRecording(file: string, opts: { seconds: number; size: string }): Buffer {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${opts.size}:rate=25`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=1000:sample_rate=44100',
+    '-t',
+    String(opts.seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '25',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '64k',
+    file,
+  ]);
+  return fs.readFileSync(file);
 }
 
 export function tusClient(base: string) {
@@ -19,7 +60,7 @@ export function tusClient(base: string) {
       .join(',');
   const result = async (cam: TusCamera, url: string) => {
     const res = await fetch(`${url}/result`, { headers: headers(cam) });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    return { status: res.status, recordingHeader: res.headers.get('liuhen-recording'), body: (await res.json()) as Record<string, unknown> };
   };
   const client = {
     headers,

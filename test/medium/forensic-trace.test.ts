@@ -22,8 +22,8 @@ import type { WorkerDeps } from '../../workers/job-handler.ts';
 import { deriveMarkedVariants } from '../../workers/marked-variants.ts';
 import { runCli } from '../helpers/cli.ts';
 import { rawRequest } from '../helpers/http.ts';
-import { publish } from '../helpers/publisher.ts';
-import { entriesOf, startsWithKeyframe, waitForClosed } from '../helpers/recordings.ts';
+import { entriesOf, startsWithKeyframe } from '../helpers/recordings.ts';
+import { preparedClip, sealClip } from '../helpers/sealed-clip.ts';
 import { workerDepsOf } from '../../workers/worker-deps.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { signedInUser } from '../helpers/viewing.ts';
@@ -72,9 +72,9 @@ beforeAll(async () => {
   server = await startTestServer(env);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-trace-'));
   const { core } = server;
-  const camera = await core.devices.add({ kind: 'bodycam', officerBadge: 'F-1', unit: 'u1', name: '记录仪 F1' }, 'test');
-  expect(await publish(server.publishUrl(camera.device.id, camera.credential), 36).exited).toBe(0);
-  recordingId = (await waitForClosed(core.db, camera.device.id))[0]!.id;
+  const { device } = await core.devices.add({ kind: 'bodycam', officerBadge: 'F-1', unit: 'u1', name: '记录仪 F1' }, 'test');
+  // Sealed from a prepared clip: what is traced is the replay, not how the recording came in.
+  recordingId = (await sealClip(core, device, preparedClip({ seconds: 36, size: '640x360' }))).id;
 
   workerDeps = workerDepsOf(core, path.join(dir, 'work'));
   await deriveMarkedVariants(recordingId, { jobId: 'test-derive', progress: async (p) => void progress.push(p) }, workerDeps);

@@ -12,52 +12,23 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../server/db/database.ts';
-import type { Device } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { runCli } from '../helpers/cli.ts';
 import { entriesOf, recordingsOf } from '../helpers/recordings.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
+import { cameraRecording, type TusCamera, tusClient } from '../helpers/tus.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const HOUR = 3_600_000;
 
-/** A 30 s bodycam recording: H.264 640x360 25 fps with a keyframe every second, AAC tone; the index (moov) at the end, as a camera writes it. */
+/** A 30 s bodycam recording (helpers/tus.ts cameraRecording), and what goes wrong with such files. */
 function makeFixtures(dir: string) {
   const camera = path.join(dir, 'camera.mp4');
-  execFileSync('ffmpeg', [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=640x360:rate=25',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=1000:sample_rate=44100',
-    '-t',
-    '30',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-g',
-    '25',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '64k',
-    camera,
-  ]);
+  const mp4 = cameraRecording(camera, { seconds: 30, size: '640x360' });
   // The same recording with its index first: cut in half, it still probes as 30 s but half the media is gone.
   const indexFirst = path.join(dir, 'index-first.mp4');
   execFileSync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', camera, '-c', 'copy', '-movflags', '+faststart', indexFirst]);
-  const mp4 = fs.readFileSync(camera);
   const indexFirstBytes = fs.readFileSync(indexFirst);
   return {
     mp4,
@@ -72,17 +43,13 @@ beforeAll(() => {
   media = makeFixtures(fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-upload-')));
 });
 
-interface Camera {
-  device: Device;
-  credential: string;
-}
-
 describe('offline recordings uploaded over tus', () => {
   let server: RunningServer;
   let env: Record<string, string>;
-  let camA: Camera;
-  let camB: Camera;
+  let camA: TusCamera;
+  let camB: TusCamera;
   let base: string;
+  let tus: ReturnType<typeof tusClient>;
   const sealed: string[] = [];
   let stopped = false;
 
@@ -92,58 +59,20 @@ describe('offline recordings uploaded over tus', () => {
     camA = await server.core.devices.add({ kind: 'bodycam', officerBadge: 'U3001' }, 'test');
     camB = await server.core.devices.add({ kind: 'bodycam', officerBadge: 'U3002' }, 'test');
     base = `http://127.0.0.1:${server.httpPort}`;
+    tus = tusClient(base);
   });
   afterAll(async () => {
     if (!stopped) await server?.stop();
   });
 
-  const tus = (cam: Camera, extra: Record<string, string> = {}) => ({
-    Authorization: `Device ${cam.device.id}:${cam.credential}`,
-    'Tus-Resumable': '1.0.0',
-    ...extra,
-  });
-  const metadata = (fields: Record<string, string>) =>
-    Object.entries(fields)
-      .map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`)
-      .join(',');
-  const create = (cam: Camera, length: number, fields: Record<string, string>) =>
-    fetch(`${base}/api/device/uploads`, { method: 'POST', headers: tus(cam, { 'Upload-Length': String(length), 'Upload-Metadata': metadata(fields) }) });
-  const patch = (cam: Camera, url: string, offset: number, bytes: Buffer) =>
-    fetch(url, { method: 'PATCH', headers: tus(cam, { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) }), body: new Uint8Array(bytes) });
-  const head = (cam: Camera, url: string) => fetch(url, { method: 'HEAD', headers: tus(cam) });
-  const created = async (cam: Camera, bytes: Buffer, fields: Record<string, string>) => {
-    const res = await create(cam, bytes.length, fields);
-    expect(res.status, await res.clone().text()).toBe(201);
-    return `${base}${res.headers.get('location')}`;
-  };
-  const result = async (cam: Camera, url: string) => {
-    const res = await fetch(`${url}/result`, { headers: tus(cam) });
-    return { status: res.status, header: res.headers.get('liuhen-recording'), body: (await res.json()) as Record<string, unknown> };
-  };
-  const outcome = (cam: Camera, url: string) =>
-    waitFor(
-      'the upload to be checked',
-      async () => {
-        const r = await result(cam, url);
-        return r.body.state === 'sealed' || r.body.state === 'refused' ? r : undefined;
-      },
-      30_000,
-      100,
-    );
-  /** One whole-file upload, the way a camera back in coverage sends a short recording. */
-  const uploadWhole = async (cam: Camera, bytes: Buffer, fields: Record<string, string>) => {
-    const url = await created(cam, bytes, fields);
-    expect((await patch(cam, url, 0, bytes)).status).toBe(204);
-    return { url, ...(await outcome(cam, url)) };
-  };
   const recordingOf = async (id: unknown) => (await recordingsOf(server.core.db)).find((r) => r.id === id)!;
 
   /** Sends `bytes` as the start of a PATCH announcing `announced` bytes, then drops the connection. */
-  const brokenPatch = (cam: Camera, url: string, offset: number, bytes: Buffer, announced: number) =>
+  const brokenPatch = (cam: TusCamera, url: string, offset: number, bytes: Buffer, announced: number) =>
     new Promise<void>((resolve) => {
       const req = http.request(url, {
         method: 'PATCH',
-        headers: tus(cam, { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset), 'Content-Length': String(announced) }),
+        headers: tus.headers(cam, { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset), 'Content-Length': String(announced) }),
       });
       req.on('error', () => resolve());
       req.write(bytes, () => setTimeout(() => req.destroy(), 300));
@@ -151,9 +80,9 @@ describe('offline recordings uploaded over tus', () => {
     });
 
   /** A PATCH without Content-Length, its body in chunks: the server learns it is too long only while writing. */
-  const chunkedPatch = (cam: Camera, url: string, offset: number, chunks: Buffer[]) =>
+  const chunkedPatch = (cam: TusCamera, url: string, offset: number, chunks: Buffer[]) =>
     new Promise<number>((resolve, reject) => {
-      const req = http.request(url, { method: 'PATCH', headers: tus(cam, { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) }) });
+      const req = http.request(url, { method: 'PATCH', headers: tus.headers(cam, { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) }) });
       req.on('response', (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -164,12 +93,12 @@ describe('offline recordings uploaded over tus', () => {
     });
 
   it('advertises tus 1.0.0 with creation and termination (of unfinished uploads only: evidence is never deleted)', async () => {
-    const res = await fetch(`${base}/api/device/uploads`, { method: 'OPTIONS', headers: tus(camA) });
+    const res = await fetch(`${base}/api/device/uploads`, { method: 'OPTIONS', headers: tus.headers(camA) });
     expect(res.status).toBe(204);
     expect(res.headers.get('tus-version')).toBe('1.0.0');
     expect(res.headers.get('tus-extension')).toBe('creation,termination');
     expect(res.headers.get('tus-max-size')).toBe(String(12 * 1024 * 1024));
-    const unversioned = await fetch(`${base}/api/device/uploads`, { method: 'POST', headers: { Authorization: tus(camA).Authorization, 'Upload-Length': '10' } });
+    const unversioned = await fetch(`${base}/api/device/uploads`, { method: 'POST', headers: { Authorization: tus.headers(camA).Authorization, 'Upload-Length': '10' } });
     expect(unversioned.status).toBe(412);
   });
 
@@ -177,16 +106,16 @@ describe('offline recordings uploaded over tus', () => {
     const mp4 = media.mp4;
     const startedAt = new Date(Date.now() - 2 * HOUR);
     const sha256 = createHash('sha256').update(mp4).digest('hex');
-    const url = await created(camA, mp4, { startedAt: startedAt.toISOString(), filename: 'REC_0001.MP4', sha256 });
+    const url = await tus.created(camA, mp4.length, { startedAt: startedAt.toISOString(), filename: 'REC_0001.MP4', sha256 });
     const [a, b] = [Math.floor(mp4.length / 3), Math.floor((2 * mp4.length) / 3)];
 
-    const first = await patch(camA, url, 0, mp4.subarray(0, a));
+    const first = await tus.patch(camA, url, 0, mp4.subarray(0, a));
     expect(first.status).toBe(204);
     expect(first.headers.get('upload-offset')).toBe(String(a));
     await sleep(500);
-    expect((await patch(camA, url, a, mp4.subarray(a, b))).status).toBe(204);
+    expect((await tus.patch(camA, url, a, mp4.subarray(a, b))).status).toBe(204);
 
-    const asked = await head(camA, url);
+    const asked = await tus.head(camA, url);
     expect(asked.status).toBe(200);
     expect(asked.headers.get('upload-offset')).toBe(String(b));
     expect(asked.headers.get('upload-length')).toBe(String(mp4.length));
@@ -196,19 +125,19 @@ describe('offline recordings uploaded over tus', () => {
     // The camera loses coverage halfway through the last part: what arrived is kept.
     const sent = Math.floor((mp4.length - b) / 2);
     await brokenPatch(camA, url, b, mp4.subarray(b, b + sent), mp4.length - b);
-    const resumeAt = Number((await head(camA, url)).headers.get('upload-offset'));
+    const resumeAt = Number((await tus.head(camA, url)).headers.get('upload-offset'));
     expect(resumeAt).toBeGreaterThan(b);
     expect(resumeAt).toBeLessThanOrEqual(b + sent);
     // A client that guesses its offset instead of asking is told to ask.
-    expect((await patch(camA, url, b, mp4.subarray(b))).status).toBe(409);
-    const last = await patch(camA, url, resumeAt, mp4.subarray(resumeAt));
+    expect((await tus.patch(camA, url, b, mp4.subarray(b))).status).toBe(409);
+    const last = await tus.patch(camA, url, resumeAt, mp4.subarray(resumeAt));
     expect(last.status).toBe(204);
     expect(last.headers.get('upload-offset')).toBe(String(mp4.length));
 
-    const done = await outcome(camA, url);
+    const done = await tus.outcome(camA, url);
     expect(done.body).toMatchObject({ state: 'sealed', error: null, late: false });
-    expect(done.header).toBe(done.body.recordingId);
-    expect((await head(camA, url)).headers.get('liuhen-recording')).toBe(done.body.recordingId);
+    expect(done.recordingHeader).toBe(done.body.recordingId);
+    expect((await tus.head(camA, url)).headers.get('liuhen-recording')).toBe(done.body.recordingId);
     const recording = await recordingOf(done.body.recordingId);
     expect(recording).toMatchObject({ origin: 'upload', state: 'closed', late: 0, gap_count: 0, device_id: camA.device.id, officer_badge: 'U3001' });
     expect(recording.started_at).toBe(startedAt.toISOString());
@@ -226,10 +155,10 @@ describe('offline recordings uploaded over tus', () => {
 
   it('a file cut short is refused, and nothing of it reaches the ledger or the store', async () => {
     const before = await server.core.store.list('recordings/');
-    const cutBeforeIndex = await uploadWhole(camB, media.halfMp4, { startedAt: new Date().toISOString() });
+    const cutBeforeIndex = await tus.uploadWhole(camB, media.halfMp4, { startedAt: new Date().toISOString() });
     expect(cutBeforeIndex.body).toMatchObject({ state: 'refused', error: 'truncated', recordingId: null });
-    expect(cutBeforeIndex.header).toBeNull();
-    const cutAfterIndex = await uploadWhole(camB, media.halfIndexFirst, { startedAt: new Date().toISOString() });
+    expect(cutBeforeIndex.recordingHeader).toBeNull();
+    const cutAfterIndex = await tus.uploadWhole(camB, media.halfIndexFirst, { startedAt: new Date().toISOString() });
     expect(cutAfterIndex.body).toMatchObject({ state: 'refused', recordingId: null });
     expect(['truncated', 'corrupt']).toContain(cutAfterIndex.body.error);
     expect(await recordingsOf(server.core.db, camB.device.id)).toEqual([]);
@@ -237,31 +166,31 @@ describe('offline recordings uploaded over tus', () => {
   });
 
   it('a text file is refused as not_media; bytes past Upload-Length are refused and none of them written', async () => {
-    const url = await created(camB, media.text, { startedAt: new Date().toISOString(), filename: 'note.txt' });
-    const overlong = await patch(camB, url, 0, Buffer.concat([media.text, Buffer.from('more')]));
+    const url = await tus.created(camB, media.text.length, { startedAt: new Date().toISOString(), filename: 'note.txt' });
+    const overlong = await tus.patch(camB, url, 0, Buffer.concat([media.text, Buffer.from('more')]));
     expect(overlong.status).toBe(413);
     expect(await chunkedPatch(camB, url, 0, [media.text.subarray(0, 100), media.text.subarray(100), Buffer.from('more')])).toBe(413);
-    expect((await head(camB, url)).headers.get('upload-offset')).toBe('0');
-    expect((await patch(camB, url, 0, media.text)).status).toBe(204);
-    expect((await outcome(camB, url)).body).toMatchObject({ state: 'refused', error: 'not_media', recordingId: null });
+    expect((await tus.head(camB, url)).headers.get('upload-offset')).toBe('0');
+    expect((await tus.patch(camB, url, 0, media.text)).status).toBe(204);
+    expect((await tus.outcome(camB, url)).body).toMatchObject({ state: 'refused', error: 'not_media', recordingId: null });
     expect(await recordingsOf(server.core.db, camB.device.id)).toEqual([]);
   });
 
   it('a declared checksum that does not match the bytes is refused', async () => {
-    const refused = await uploadWhole(camB, media.mp4, { startedAt: new Date().toISOString(), sha256: 'ab'.repeat(32) });
+    const refused = await tus.uploadWhole(camB, media.mp4, { startedAt: new Date().toISOString(), sha256: 'ab'.repeat(32) });
     expect(refused.body).toMatchObject({ state: 'refused', error: 'checksum_mismatch' });
     expect(await recordingsOf(server.core.db, camB.device.id)).toEqual([]);
   });
 
   it('an upload larger than the limit is refused at creation with 413', async () => {
-    const res = await create(camA, 13 * 1024 * 1024, { startedAt: new Date().toISOString() });
+    const res = await tus.create(camA, 13 * 1024 * 1024, { startedAt: new Date().toISOString() });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ error: 'upload_too_large' });
   });
 
   it('25 h after the recording, with no reason given, it is still sealed — and marked late', async () => {
     const startedAt = new Date(Date.now() - 25 * HOUR);
-    const late = await uploadWhole(camA, media.mp4, { startedAt: startedAt.toISOString() });
+    const late = await tus.uploadWhole(camA, media.mp4, { startedAt: startedAt.toISOString() });
     expect(late.body).toMatchObject({ state: 'sealed', late: true });
     const recording = await recordingOf(late.body.recordingId);
     expect(recording).toMatchObject({ late: 1, late_reason: null, returned_at: null, origin: 'upload' });
@@ -272,7 +201,7 @@ describe('offline recordings uploaded over tus', () => {
 
   it('25 h after the recording but 3 h after returning from remote work, it is on time', async () => {
     const returnedAt = new Date(Date.now() - 3 * HOUR);
-    const remote = await uploadWhole(camA, media.mp4, {
+    const remote = await tus.uploadWhole(camA, media.mp4, {
       startedAt: new Date(Date.now() - 25 * HOUR).toISOString(),
       returnedAt: returnedAt.toISOString(),
       lateReason: '山区巡查，无网络',
@@ -285,14 +214,14 @@ describe('offline recordings uploaded over tus', () => {
   });
 
   it('only the device that created an upload can touch it; a wrong credential gets nothing', async () => {
-    const url = await created(camA, media.text, { startedAt: new Date().toISOString() });
-    expect((await head(camB, url)).status).toBe(404);
-    expect((await patch(camB, url, 0, media.text)).status).toBe(404);
-    expect((await result(camB, url)).status).toBe(404);
+    const url = await tus.created(camA, media.text.length, { startedAt: new Date().toISOString() });
+    expect((await tus.head(camB, url)).status).toBe(404);
+    expect((await tus.patch(camB, url, 0, media.text)).status).toBe(404);
+    expect((await tus.result(camB, url)).status).toBe(404);
     const forged = { device: camA.device, credential: 'not-the-credential' };
-    expect((await create(forged, 10, { startedAt: new Date().toISOString() })).status).toBe(401);
-    expect((await head(forged, url)).status).toBe(401);
-    expect((await head(camA, url)).headers.get('upload-offset')).toBe('0');
+    expect((await tus.create(forged, 10, { startedAt: new Date().toISOString() })).status).toBe(401);
+    expect((await tus.head(forged, url)).status).toBe(401);
+    expect((await tus.head(camA, url)).headers.get('upload-offset')).toBe('0');
   });
 
   it('every upload is in the audit log, and the sealed ones verify and are listed with their origin and lateness', async () => {
@@ -332,21 +261,14 @@ describe('kill -9 of the server while it seals an upload', () => {
     expect(added.code, added.stderr).toBe(0);
     const deviceId = /device (\S+)/.exec(added.stdout)![1]!;
     const credential = /[?&]key=([A-Za-z0-9_-]+)/.exec(added.stdout)![1]!;
-    const headers = { Authorization: `Device ${deviceId}:${credential}`, 'Tus-Resumable': '1.0.0' };
+    const cam: TusCamera = { device: { id: deviceId }, credential };
 
     proc = await startServerProcess(env);
     db = await openDatabase(`sqlite:${path.join(env.LIUHEN_DATA_DIR!, 'liuhen.sqlite')}`);
-    const base = `http://127.0.0.1:${env.LIUHEN_HTTP_PORT}`;
-    const made = await fetch(`${base}/api/device/uploads`, {
-      method: 'POST',
-      headers: { ...headers, 'Upload-Length': String(mp4.length), 'Upload-Metadata': `startedAt ${Buffer.from(new Date().toISOString()).toString('base64')}` },
-    });
-    const uploadId = made.headers.get('location')!.split('/').pop()!;
-    const sent = await fetch(`${base}${made.headers.get('location')}`, {
-      method: 'PATCH',
-      headers: { ...headers, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': '0' },
-      body: new Uint8Array(mp4),
-    });
+    const tus = tusClient(`http://127.0.0.1:${env.LIUHEN_HTTP_PORT}`);
+    const url = await tus.created(cam, mp4.length);
+    const uploadId = url.split('/').pop()!;
+    const sent = await tus.patch(cam, url, 0, new Uint8Array(mp4));
     expect(sent.status).toBe(204);
     await waitFor('the first segments sealed', async () => ((await recordingsOf(db!, deviceId))[0]?.segment_count ?? 0) >= 2, 30_000, 5);
     proc.child.kill('SIGKILL');

@@ -4,7 +4,6 @@
  * another device's is as unknown to it as a missing one; nothing with all its bytes — being
  * checked, sealed or refused — can be terminated. Real server, real part files, real sealing.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,42 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { recordingsOf } from '../helpers/recordings.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
-import { type TusCamera, tusClient } from '../helpers/tus.ts';
+import { cameraRecording, type TusCamera, tusClient } from '../helpers/tus.ts';
 
 const MIB = 1024 * 1024;
 
-/** A 2 s bodycam clip (H.264 + AAC in MP4). */
-function clip(): Buffer {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-tus-')), 'clip.mp4');
-  execFileSync('ffmpeg', [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=320x240:rate=25',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=1000',
-    '-t',
-    '2',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-g',
-    '25',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    file,
-  ]);
-  return fs.readFileSync(file);
-}
+/** A 2 s bodycam clip. */
+const clip = () => cameraRecording(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-tus-')), 'clip.mp4'), { seconds: 2, size: '320x240' });
 
 describe('a device terminating an upload', () => {
   let server: RunningServer;
