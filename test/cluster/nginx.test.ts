@@ -98,5 +98,7 @@ describe('nginx in front of two nodes', () => {
       const answer = await httpsGet(lb.listen.https, '/api/openapi.json', lb.cert);
       expect(answer.status, answer.body + lb.log()).toBe(200);
     }
+    // The dead node was tried, and the request in hand went on to the other one.
+    expect(lb.log()).toMatch(new RegExp(`connect\\(\\) failed \\(111: Connection refused\\) while connecting to upstream.*127\\.0\\.0\\.1:${first.LIUHEN_HTTP_PORT}`));
   }, 240_000);
 });
