@@ -27,24 +27,31 @@ afterAll(async () => {
   await balancer?.stop();
 });
 
-/** GET over HTTPS, checking the balancer's certificate against `ca`. */
-function httpsGet(port: number, pathname: string, ca: string): Promise<{ status: number; body: string }> {
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One request over HTTPS, checking the balancer's certificate against `ca`. */
+function httpsRequest(port: number, ca: string, method: string, pathname: string, headers: Record<string, string> = {}, body?: Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    https
-      .get({ host: '127.0.0.1', port, path: pathname, ca, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-      })
-      .on('error', reject);
+    const req = https.request({ host: '127.0.0.1', port, method, path: pathname, headers, ca, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
-async function addBodycam(env: Record<string, string>, officer: string): Promise<{ deviceId: string; path: string }> {
+async function addBodycam(env: Record<string, string>, officer: string): Promise<{ deviceId: string; credential: string; path: string }> {
   const added = await runCli(['device', 'add', '--kind', 'bodycam', '--officer', officer], env);
   expect(added.code, added.stderr).toBe(0);
   const url = /publish URL[^:]*: (\S+)/.exec(added.stdout)![1]!;
-  return { deviceId: /device (\S+)/.exec(added.stdout)![1]!, path: new URL(url).pathname + new URL(url).search };
+  const publishUrl = new URL(url);
+  return { deviceId: /device (\S+)/.exec(added.stdout)![1]!, credential: publishUrl.searchParams.get('key')!, path: publishUrl.pathname + publishUrl.search };
 }
 
 describe('nginx in front of two nodes', () => {
@@ -60,13 +67,16 @@ describe('nginx in front of two nodes', () => {
     nodes.push(await startServerProcess(second));
     const lb = (balancer = await startBalancer([first, second].map((e) => ({ http: Number(e.LIUHEN_HTTP_PORT), rtmp: Number(e.LIUHEN_RTMP_PORT) }))));
 
-    const contract = await httpsGet(lb.listen.https, '/api/openapi.json', lb.cert);
+    const get = (pathname: string) => httpsRequest(lb.listen.https, lb.cert, 'GET', pathname);
+    const contract = await get('/api/openapi.json');
     expect(contract.status, lb.log()).toBe(200);
     expect(JSON.parse(contract.body)).toMatchObject({ openapi: '3.1.0' });
 
     // Two cameras, one over RTMP and one over RTMPS (TLS ends at nginx), both through the balancer.
     const plain = await addBodycam(first, 'NG-1');
     const tls = await addBodycam(first, 'NG-2');
+    // Added now, so both nodes know it (they reread the devices every second) by the time it uploads.
+    const uploader = await addBodycam(first, 'NG-3');
     const cameras = [publish(`rtmp://127.0.0.1:${lb.listen.rtmp}${plain.path}`, 7), publish(`rtmps://127.0.0.1:${lb.listen.rtmps}${tls.path}`, 7)];
     const codes = await Promise.all(cameras.map((c) => c.exited));
     expect(codes, cameras.map((c) => c.stderr()).join('\n') + lb.log()).toEqual([0, 0]);
@@ -90,12 +100,26 @@ describe('nginx in front of two nodes', () => {
       await db.end();
     }
 
+    // An offline upload through nginx: bodies past nginx's default 1 MB limit stream through, and
+    // every request of the device reaches the node holding its unfinished upload's bytes.
+    const tus = (method: string, pathname: string, headers: Record<string, string> = {}, body?: Buffer) =>
+      httpsRequest(lb.listen.https, lb.cert, method, pathname, { Authorization: `Device ${uploader.deviceId}:${uploader.credential}`, 'Tus-Resumable': '1.0.0', ...headers }, body);
+    const PART = 1536 * 1024;
+    const created = await tus('POST', '/api/device/uploads', { 'Upload-Length': String(4 * PART), 'Upload-Metadata': `startedAt ${Buffer.from(new Date().toISOString()).toString('base64')}` });
+    expect(created.status, created.body).toBe(201);
+    const location = String(created.headers.location);
+    for (let i = 0; i < 3; i++) {
+      const sent = await tus('PATCH', location, { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(i * PART) }, Buffer.alloc(PART, i));
+      expect(sent.status, sent.body).toBe(204);
+    }
+    expect((await tus('HEAD', location)).headers['upload-offset']).toBe(String(3 * PART));
+
     // One node dies; nginx finds it refusing connections and sends every request to the other.
     nodes[0]!.child.kill('SIGKILL');
     await nodes[0]!.exited;
     nodes.shift();
     for (let i = 0; i < 8; i++) {
-      const answer = await httpsGet(lb.listen.https, '/api/openapi.json', lb.cert);
+      const answer = await get('/api/openapi.json');
       expect(answer.status, answer.body + lb.log()).toBe(200);
     }
     // The dead node was tried, and the request in hand went on to the other one.
