@@ -120,6 +120,21 @@ const envSchema = z.object({
   LIUHEN_RTMP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(4096),
   /** Refused requests without a valid identity, per address and minute, before 429. */
   LIUHEN_REFUSALS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /**
+   * Addresses (or CIDR ranges) of the load balancers in front of the HTTP port, comma-separated.
+   * Only a request from one of them has its X-Forwarded-For believed; from anyone else the header
+   * could be forged to dodge per-address limits or to blame another address in the audit log.
+   */
+  LIUHEN_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, 'an IP address or CIDR range'))),
   /** Unfinished upload bytes one device may hold at once. */
   LIUHEN_UPLOAD_QUOTA_MB: z.coerce.number().positive().default(16384),
   /** An upload left unfinished this long is removed (and audited). */
@@ -179,6 +194,8 @@ export interface Config {
   diskReserveBytes: number;
   rtmp: { handshakeMs: number; idleMs: number; maxPerAddress: number; maxConnections: number };
   refusalsPerMinute: number;
+  /** load balancers whose X-Forwarded-For names the client (LIUHEN_TRUSTED_PROXIES) */
+  trustedProxies: string[];
   /** undefined: derived from the installation (see server/queue) */
   queue: { redisUrl: string; prefix?: string; workers: 'in-process' | 'off'; concurrency: number };
   fontFile: string;
@@ -233,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnections: e.LIUHEN_RTMP_MAX_CONNECTIONS,
     },
     refusalsPerMinute: e.LIUHEN_REFUSALS_PER_MINUTE,
+    trustedProxies: e.LIUHEN_TRUSTED_PROXIES,
     queue: { redisUrl: e.LIUHEN_REDIS_URL, prefix: e.LIUHEN_QUEUE_PREFIX, workers: e.LIUHEN_WORKERS, concurrency: e.LIUHEN_WORKER_CONCURRENCY },
     fontFile: e.LIUHEN_FONT_FILE,
     logLevel: e.LIUHEN_LOG_LEVEL,

@@ -200,7 +200,15 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   // A node without ingest has no RTMP port to be ready with.
   const ingestListening = roles.has('ingest') ? () => ingest.listening : () => true;
   const ready = readiness({ health: core.repos.health, store: core.store, pingRedis: () => redisProbe.ping(), diskReserve, ingestListening });
-  const app = createHttpApp({ metrics, ready, refusals, api, responseCheck: config.responseCheck, onInternalError: (e) => log.error({ err: e }, 'request failed') });
+  const app = createHttpApp({
+    metrics,
+    ready,
+    refusals,
+    api,
+    responseCheck: config.responseCheck,
+    trustedProxies: config.trustedProxies,
+    onInternalError: (e) => log.error({ err: e }, 'request failed'),
+  });
   const httpServer = roles.has('api') ? http.createServer(app) : null;
   if (httpServer) {
     refusals.start();

@@ -50,12 +50,14 @@ export interface AppDeps {
   /** whether answers are held to their routes' declared schemas (api-contract.ts) */
   responseCheck: ResponseCheck;
   onInternalError: (err: unknown) => void;
+  /** load balancers whose X-Forwarded-For is believed; empty: the socket's address is the client's */
+  trustedProxies: string[];
 }
 
 export function createHttpApp(deps: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.trustedProxies.length > 0 ? deps.trustedProxies : false);
   app.use(responseCheck(deps.responseCheck, deps.onInternalError));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
