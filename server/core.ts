@@ -17,14 +17,18 @@ import { Sealer } from './ledger/sealer.ts';
 import { createLogger } from './logger.ts';
 import type { EvidenceStore } from './storage/evidence-store.ts';
 import { openStore } from './storage/open-store.ts';
+import { type Clock, systemClock } from './clock.ts';
 
 /** What the CLI and the server share: configuration, database, store, ledger, audit. */
 export interface Core {
   config: Config;
   log: Logger;
+  /** tests look rows up here; services, routes, the CLI and workers are handed `repos` */
   db: Db;
   /** every query goes through these */
   repos: Repositories;
+  /** the one clock services read the time from */
+  clock: Clock;
   store: EvidenceStore;
   audit: AuditLog;
   devices: DeviceRegistry;
@@ -45,20 +49,23 @@ export async function openCore(config: Config, log: Logger = createLogger(config
     await db.destroy();
     throw e;
   }
-  const audit = new AuditLog(db);
+  const repos = repositoriesOf(db);
+  const clock = systemClock;
+  const audit = new AuditLog(repos, clock);
   const keys = loadOrCreateServerKeys(config.dataDir);
   const signingKey = loadOrCreateSigningKey(config.dataDir);
   // New objects of a recording get the shortest lock, the unlinked period; a case or a hold lengthens it (server/retention).
-  const sealer = new Sealer({ db, store, signingKey, retentionDays: config.retention.unlinkedMs / 86_400_000 });
+  const sealer = new Sealer({ repos, clock, store, signingKey, retentionDays: config.retention.unlinkedMs / 86_400_000 });
   return {
     config,
     log,
     db,
-    repos: repositoriesOf(db),
+    repos,
+    clock,
     store,
     audit,
-    devices: new DeviceRegistry(db, audit, keys.key('device-secrets')),
-    users: new UserRegistry(db, audit),
+    devices: new DeviceRegistry(repos, audit, keys.key('device-secrets'), clock),
+    users: new UserRegistry(repos, audit, clock),
     keys,
     sealer,
     signingKey,

@@ -59,7 +59,7 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, jobHandlers?: JobHandlers, { refusalWindowMs = 60_000 } = {}): Promise<RunningServer> {
   const core = await openCore(config);
-  const { db, log, sealer, audit } = core;
+  const { repos, clock, log, sealer, audit } = core;
   const metrics = new Metrics();
   const processLimits = await watchProcessLimits(metrics, log);
   if (config.store.kind === 'local') {
@@ -73,11 +73,11 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   ];
   const diskReserve = new DiskReserve(volumes, config.diskReserveBytes, log, metrics);
   await diskReserve.start();
-  const gate = new PublishGate(db, diskReserve);
+  const gate = new PublishGate(repos, diskReserve);
   await gate.start();
   core.devices.onChange(() => gate.refresh());
   const live = new LiveRecordings(
-    db,
+    repos,
     sealer,
     {
       spoolDir: config.spoolDir,
@@ -90,13 +90,15 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     },
     log,
     metrics,
+    clock,
   );
   const offline = new OfflineIngest(
-    db,
+    repos,
     sealer,
     audit,
     { dir: config.uploads.dir, ffmpegPath: config.ffmpegPath, segmentSeconds: config.segmentSeconds, clockDriftMs: config.health.clockDriftMs },
     log,
+    clock,
   );
   await offline.recoverUploads();
   await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])));
@@ -115,7 +117,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   ingest.on('refused', () => metrics.publishRefused.inc());
   await ingest.start();
   const cameras = new RtspIngest({
-    db,
+    repos,
+    clock,
     audit,
     log,
     ffmpegPath: config.ffmpegPath,
@@ -125,40 +128,42 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   gate.onRefresh((devices) => cameras.sync(devices));
   cameras.sync(await core.devices.list());
 
-  const rooms = new ViewingRooms(db, audit);
+  const rooms = new ViewingRooms(repos, audit, clock);
   const roomSweep = setInterval(() => void rooms.sweep().catch((e) => log.error({ err: e }, 'room expiry sweep failed')), ROOM_SWEEP_MS);
-  const auditCheckpoints = new AuditCheckpointer(db, core.store, config.retentionDays, (e) => log.error({ err: e }, 'audit checkpoint failed'));
+  const auditCheckpoints = new AuditCheckpointer(repos, core.store, config.retentionDays, (e) => log.error({ err: e }, 'audit checkpoint failed'), clock);
   auditCheckpoints.start(config.auditCheckpointSeconds);
   const publish = (deviceId: string, credential: string) => publishUrl(config, deviceId, credential);
-  const uploads = new Uploads(db, audit, offline, config.uploads, diskReserve, log);
+  const uploads = new Uploads(repos, audit, offline, config.uploads, diskReserve, log, clock);
   await uploads.start();
   const api = {
-    repos: core.repos,
-    cases: new CaseService({ db, audit, store: core.store, signingKey: core.signingKey, retentionDays: config.retentionDays }),
-    accounts: new Accounts(db, audit, core.users),
-    partyRequests: new PartyRequests(db, audit),
+    repos,
+    clock,
+    cases: new CaseService({ repos, clock, audit, store: core.store, signingKey: core.signingKey, retentionDays: config.retentionDays }),
+    accounts: new Accounts(repos, audit, core.users, clock),
+    partyRequests: new PartyRequests(repos, audit, clock),
     rooms,
-    keeping: new RecordingKeeping(db, audit),
+    keeping: new RecordingKeeping(repos, audit, clock),
     store: core.store,
     audit,
     users: core.users,
     devices: core.devices,
-    auth: new AuthService(db, core.users, audit, core.keys.key('jwt-hs256'), config.idleMinutes),
+    auth: new AuthService(repos, core.users, audit, core.keys.key('jwt-hs256'), config.idleMinutes, clock),
     playback: new PlaybackService(
-      db,
+      repos,
       core.store,
       core.users,
       audit,
       rooms,
-      new UrlSigner(core.keys.key('segment-url-hmac')),
+      new UrlSigner(core.keys.key('segment-url-hmac'), clock),
       core.keys.key('forensic-codeword'),
       config.playbackSessionMinutes,
       config.segmentSeconds,
+      clock,
     ),
     publishUrl: publish,
     gate,
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
-    health: new DeviceHealth(db, audit, config.health),
+    health: new DeviceHealth(repos, audit, config.health, clock),
     uploads,
     signingKey: core.signingKey,
     retentionDays: config.retentionDays,
@@ -181,7 +186,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const retention =
     config.retention.runEveryMs === null
       ? null
-      : startRetentionJob({ repos: core.repos, store: core.store, audit, signingKey: core.signingKey, periods: config.retention }, config.retention.runEveryMs, log);
+      : startRetentionJob({ repos: core.repos, clock, store: core.store, audit, signingKey: core.signingKey, periods: config.retention }, config.retention.runEveryMs, log);
   return {
     core,
     metrics,
