@@ -4,11 +4,9 @@
  * clock anywhere else in server/ or workers/ fails here, naming the file and line. Elapsed time
  * for metrics and timeouts is `performance.now()`, which this does not count.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { codeFiles, linesMatching, readCode } from '../helpers/source-lines.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const READS_CLOCK = /new Date\(\)|Date\.now\b/;
 
 /** Where the machine's clock is the right one, and why. */
@@ -20,33 +18,21 @@ const ALLOWED: Record<string, string> = {
   'server/ingest/rtmp-ingest.ts': "node-media-server checks a publish signature's expiry against its own Date.now()",
 };
 // The database's own bookkeeping (migrations, job rows' timestamps) is not domain time.
-const OUTSIDE_DOMAIN = `server${path.sep}db${path.sep}`;
-
-function sources(dir: string): string[] {
-  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
-    const rel = path.join(dir, e.name);
-    if (e.isDirectory()) return sources(rel);
-    return e.name.endsWith('.ts') ? [rel] : [];
-  });
-}
+const OUTSIDE_DOMAIN = 'server/db/';
 
 describe('the clock door', () => {
   it('finds the machine clock read only by server/clock.ts and the allowed', () => {
-    const files = [...sources('server'), ...sources('workers')];
+    const files = codeFiles();
     expect(files.length).toBeGreaterThan(100);
-    const reads = files
-      .filter((f) => !f.startsWith(OUTSIDE_DOMAIN) && !(f.split(path.sep).join('/') in ALLOWED))
-      .flatMap((f) =>
-        fs
-          .readFileSync(path.join(ROOT, f), 'utf8')
-          .split('\n')
-          .flatMap((line, i) => (READS_CLOCK.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
-      );
+    const reads = linesMatching(
+      files.filter((f) => !f.startsWith(OUTSIDE_DOMAIN) && !(f in ALLOWED)),
+      READS_CLOCK,
+    );
     expect(reads).toEqual([]);
   });
 
   it('allows only files that exist and still read the clock', () => {
-    for (const file of Object.keys(ALLOWED)) expect(READS_CLOCK.test(fs.readFileSync(path.join(ROOT, file), 'utf8')), file).toBe(true);
+    for (const file of Object.keys(ALLOWED)) expect(READS_CLOCK.test(readCode(file)), file).toBe(true);
   });
 
   it('recognises a read of the clock when it sees one', () => {
