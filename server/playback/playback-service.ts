@@ -434,7 +434,7 @@ export class PlaybackService {
   private async derivative(recordingId: string, idx: number, kind: DerivativeKind, redactionId: string | null = null) {
     if (redactionId && kind !== 'mark_a' && kind !== 'mark_b') return undefined;
     return this.derivatives.through(redactionId ? `${redactionId}/${idx}/${kind}` : `${recordingId}/${idx}/${kind}`, async () => {
-      const row = redactionId ? await this.playback.redactedSegment(redactionId, idx, kind as 'mark_a' | 'mark_b') : await this.playback.derivative(recordingId, idx, kind);
+      const row = redactionId ? await this.playback.redactedSegment(redactionId, idx, kind as 'mark_a' | 'mark_b') : await this.repos.derivatives.find(recordingId, idx, kind);
       return row && { objectKey: row.object_key, sha256: row.sha256, sourceSha256: row.source_sha256 };
     });
   }
