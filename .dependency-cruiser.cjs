@@ -13,10 +13,10 @@ module.exports = {
       to: { path: '^node_modules/(kysely|pg|better-sqlite3)/' },
     },
     {
-      name: 'routes-and-workers-without-db',
+      name: 'database-opened-only-by-core',
       severity: 'error',
-      comment: 'routes and job handlers are handed repositories and services (ApiDeps, WorkerDeps), never the database',
-      from: { path: '^(server/http|workers)/' },
+      comment: 'the composition root (server/core.ts) opens the database and hands out repositories; services, routes, the CLI and job handlers are given those, never the database',
+      from: { path: '^(server|workers)/', pathNot: '^(server/db/|server/core\\.ts$)' },
       to: { path: '^server/db/database\\.ts$' },
     },
   ],

@@ -12,21 +12,24 @@ import { type InstallationKeys, loadInstallationKeys } from './crypto/installati
 import type { ServerKeys } from './crypto/server-secret.ts';
 import type { SigningKey } from './crypto/signing-key.ts';
 import { type Db, openDatabase } from './db/database.ts';
-import { KeyRepository } from './db/key-repository.ts';
 import { type Repositories, repositoriesOf } from './db/repositories.ts';
 import { DeviceRegistry } from './devices/device-registry.ts';
 import { Sealer } from './ledger/sealer.ts';
 import { createLogger } from './logger.ts';
 import type { EvidenceStore } from './storage/evidence-store.ts';
 import { openStore } from './storage/open-store.ts';
+import { type Clock, systemClock } from './clock.ts';
 
 /** What the CLI and the server share: configuration, database, store, ledger, audit. */
 export interface Core {
   config: Config;
   log: Logger;
+  /** tests look rows up here; services, routes, the CLI and workers are handed `repos` */
   db: Db;
   /** every query goes through these */
   repos: Repositories;
+  /** the one clock services read the time from */
+  clock: Clock;
   store: EvidenceStore;
   audit: AuditLog;
   devices: DeviceRegistry;
@@ -40,28 +43,31 @@ export interface Core {
 export async function openCore(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Core> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const db = await openDatabase(config.databaseUrl, config.databaseOwnerUrl);
+  const repos = repositoriesOf(db);
+  const clock = systemClock;
   let store: EvidenceStore;
   let installationKeys: InstallationKeys;
   try {
-    installationKeys = await loadInstallationKeys(config.keysDir, new KeyRepository(db));
+    installationKeys = await loadInstallationKeys(config.keysDir, repos.keys, clock.now());
     store = await openStore(config.store);
   } catch (e) {
     await db.destroy();
     throw e;
   }
   const { keys, signingKey } = installationKeys;
-  const audit = new AuditLog(db);
+  const audit = new AuditLog(repos, clock);
   // New objects of a recording get the shortest lock, the unlinked period; a case or a hold lengthens it (server/retention).
-  const sealer = new Sealer({ db, store, signingKey, retentionDays: config.retention.unlinkedMs / 86_400_000 });
+  const sealer = new Sealer({ repos, clock, store, signingKey, retentionDays: config.retention.unlinkedMs / 86_400_000 });
   return {
     config,
     log,
     db,
-    repos: repositoriesOf(db),
+    repos,
+    clock,
     store,
     audit,
-    devices: new DeviceRegistry(db, audit, keys.key('device-secrets')),
-    users: new UserRegistry(db, audit),
+    devices: new DeviceRegistry(repos, audit, keys.key('device-secrets'), clock),
+    users: new UserRegistry(repos, audit, clock),
     keys,
     sealer,
     signingKey,

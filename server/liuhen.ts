@@ -77,9 +77,9 @@ export interface ServerOptions {
  */
 export async function startServer(config: Config, jobHandlers?: JobHandlers, { refusalWindowMs = 60_000, roles = ALL_ROLES }: ServerOptions = {}): Promise<RunningServer> {
   const core = await openCore(config);
-  const { db, log, sealer, audit } = core;
+  const { repos, clock, log, sealer, audit } = core;
   // First, before this node touches a recording, an upload or the store.
-  const node = new NodePresence(core.repos.nodes, roles, log);
+  const node = new NodePresence(repos.nodes, roles, log, clock);
   try {
     admitNode(config, await node.join());
   } catch (e) {
@@ -101,11 +101,11 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   ];
   const diskReserve = new DiskReserve(volumes, config.diskReserveBytes, log, metrics);
   await diskReserve.start();
-  const gate = new PublishGate(db, diskReserve);
+  const gate = new PublishGate(repos, diskReserve);
   await gate.start();
   core.devices.onChange(() => gate.refresh());
   const live = new LiveRecordings(
-    db,
+    repos,
     sealer,
     {
       spoolDir: config.spoolDir,
@@ -118,13 +118,15 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     },
     log,
     metrics,
+    clock,
   );
   const offline = new OfflineIngest(
-    db,
+    repos,
     sealer,
     audit,
     { dir: config.uploads.dir, ffmpegPath: config.ffmpegPath, segmentSeconds: config.segmentSeconds, clockDriftMs: config.health.clockDriftMs },
     log,
+    clock,
   );
   // Offline uploads arrive over HTTP (tus): they are taken, and sealed, where the api runs.
   if (roles.has('api')) await offline.recoverUploads();
@@ -144,7 +146,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   ingest.on('unpublish', ({ deviceId, sessionId }) => live.publishEnded(deviceId, sessionId));
   ingest.on('refused', () => metrics.publishRefused.inc());
   const cameras = new RtspIngest({
-    db,
+    repos,
+    clock,
     audit,
     log,
     ffmpegPath: config.ffmpegPath,
@@ -158,38 +161,40 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     cameras.sync(await core.devices.list());
   }
 
-  const rooms = new ViewingRooms(db, audit);
-  const auditCheckpoints = new AuditCheckpointer(db, core.store, config.retentionDays, (e) => log.error({ err: e }, 'audit checkpoint failed'));
+  const rooms = new ViewingRooms(repos, audit, clock);
+  const auditCheckpoints = new AuditCheckpointer(repos, core.store, config.retentionDays, (e) => log.error({ err: e }, 'audit checkpoint failed'), clock);
   const publish = (deviceId: string, credential: string) => publishUrl(config, deviceId, credential);
-  const uploads = new Uploads(db, audit, offline, config.uploads, diskReserve, log);
+  const uploads = new Uploads(repos, audit, offline, config.uploads, diskReserve, log, clock);
   if (roles.has('api')) await uploads.start();
   const api = {
-    repos: core.repos,
-    cases: new CaseService({ db, audit, store: core.store, signingKey: core.signingKey, retentionDays: config.retentionDays }),
-    accounts: new Accounts(db, audit, core.users),
-    partyRequests: new PartyRequests(db, audit),
+    repos,
+    clock,
+    cases: new CaseService({ repos, clock, audit, store: core.store, signingKey: core.signingKey, retentionDays: config.retentionDays }),
+    accounts: new Accounts(repos, audit, core.users, clock),
+    partyRequests: new PartyRequests(repos, audit, clock),
     rooms,
-    keeping: new RecordingKeeping(db, audit),
+    keeping: new RecordingKeeping(repos, audit, clock),
     store: core.store,
     audit,
     users: core.users,
     devices: core.devices,
-    auth: new AuthService(db, core.users, audit, core.keys.key('jwt-hs256'), config.idleMinutes),
+    auth: new AuthService(repos, core.users, audit, core.keys.key('jwt-hs256'), config.idleMinutes, clock),
     playback: new PlaybackService(
-      db,
+      repos,
       core.store,
       core.users,
       audit,
       rooms,
-      new UrlSigner(core.keys.key('segment-url-hmac')),
+      new UrlSigner(core.keys.key('segment-url-hmac'), clock),
       core.keys.key('forensic-codeword'),
       config.playbackSessionMinutes,
       config.segmentSeconds,
+      clock,
     ),
     publishUrl: publish,
     gate,
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
-    health: new DeviceHealth(db, audit, config.health),
+    health: new DeviceHealth(repos, audit, config.health, clock),
     uploads,
     signingKey: core.signingKey,
     retentionDays: config.retentionDays,
@@ -239,7 +244,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   ];
   const retentionEveryMs = config.retention.runEveryMs;
   if (retentionEveryMs !== null) {
-    const retentionDeps = { repos: core.repos, store: core.store, audit, signingKey: core.signingKey, periods: config.retention };
+    const retentionDeps = { repos: core.repos, clock, store: core.store, audit, signingKey: core.signingKey, periods: config.retention };
     duties.push({ name: 'retention run', start: () => startRetentionJob(retentionDeps, retentionEveryMs, log) });
   }
   const leadership = new Leadership(leaderLockFor(config.databaseUrl, 'liuhen.leader', `liuhen leader ${node.id}`), duties, log);

@@ -27,7 +27,7 @@ export interface NewDerivative {
   jobId: string;
 }
 
-export async function storeDerivative(deps: Pick<WorkerDeps, 'repos' | 'store' | 'retentionDays'>, d: NewDerivative): Promise<Derivative> {
+export async function storeDerivative(deps: Pick<WorkerDeps, 'repos' | 'clock' | 'store' | 'retentionDays'>, d: NewDerivative): Promise<Derivative> {
   const derivatives = deps.repos.derivatives;
   const existing = await derivatives.find(d.recordingId, d.idx, d.kind);
   if (existing) return existing;
@@ -44,7 +44,7 @@ export async function storeDerivative(deps: Pick<WorkerDeps, 'repos' | 'store' |
     source_sha256: d.sourceSha256,
     duration_ms: d.durationMs ?? null,
     job_id: d.jobId,
-    created_at: new Date().toISOString(),
+    created_at: deps.clock.now().toISOString(),
   };
   await derivatives.add(row);
   return (await derivatives.find(d.recordingId, d.idx, d.kind))!;

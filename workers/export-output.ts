@@ -19,7 +19,7 @@ export async function loadExport(deps: Pick<WorkerDeps, 'repos'>, exportId: stri
 }
 
 export async function storeExport(
-  deps: Pick<WorkerDeps, 'repos' | 'audit' | 'store' | 'retentionDays'>,
+  deps: Pick<WorkerDeps, 'repos' | 'audit' | 'clock' | 'store' | 'retentionDays'>,
   ctx: JobContext,
   exp: Export,
   file: { name: string; source: PutSource; contentType: string },

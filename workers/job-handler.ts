@@ -9,10 +9,13 @@ import type { JobKind } from '../server/db/schema.ts';
 import type { SigningKey } from '../server/crypto/signing-key.ts';
 import type { JobPayload } from '../server/queue/job-kinds.ts';
 import type { EvidenceStore } from '../server/storage/evidence-store.ts';
+import type { Clock } from '../server/clock.ts';
 
 export interface WorkerDeps {
   /** every query goes through these */
   repos: Repositories;
+  /** the one clock of the process (Core) */
+  clock: Clock;
   audit: AuditLog;
   store: EvidenceStore;
   ffmpegPath: string;

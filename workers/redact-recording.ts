@@ -84,7 +84,7 @@ async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): 
       return { idx: s.idx, sourceSha256: s.sha256!, durationMs: s.duration_ms, variants: { plain: variant('plain'), mark_a: variant('mark_a'), mark_b: variant('mark_b') } };
     }),
     signingKey: deps.signingKey.fingerprint,
-    signedAt: new Date().toISOString(),
+    signedAt: deps.clock.now().toISOString(),
   } satisfies Omit<RedactionManifest, 'format'>);
   await storeProduct(deps, manifestKey, manifest, 'application/json');
   // Signed as stored: a retry that finds an earlier manifest signs that one (Ed25519 gives the same signature).
@@ -119,7 +119,7 @@ async function redactSegment(redactionId: string, entry: LedgerEntry, marks: Red
         size,
         source_sha256: entry.sha256!,
         duration_ms: entry.duration_ms,
-        created_at: new Date().toISOString(),
+        created_at: deps.clock.now().toISOString(),
       });
     }
   });

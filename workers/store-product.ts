@@ -10,8 +10,13 @@ import type { PutSource } from '../server/storage/evidence-store.ts';
 import { hashStream } from '../server/storage/stream-hash.ts';
 import type { WorkerDeps } from './job-handler.ts';
 
-export async function storeProduct(deps: Pick<WorkerDeps, 'store' | 'retentionDays'>, key: string, source: Buffer | PutSource, contentType: string): Promise<{ sha256: string; size: number }> {
-  const retainUntil = new Date(Date.now() + deps.retentionDays * 86_400_000);
+export async function storeProduct(
+  deps: Pick<WorkerDeps, 'clock' | 'store' | 'retentionDays'>,
+  key: string,
+  source: Buffer | PutSource,
+  contentType: string,
+): Promise<{ sha256: string; size: number }> {
+  const retainUntil = new Date(deps.clock.now().getTime() + deps.retentionDays * 86_400_000);
   try {
     if (!Buffer.isBuffer(source)) {
       const { sha256, size } = await deps.store.putStreamOnce(key, source, { contentType, retainUntil });

@@ -7,6 +7,7 @@ export function workerDepsOf(core: Core, workDir: string, log = core.log): Worke
   return {
     // A product of a recording is locked like the recording's own new objects: the unlinked period (server/retention extends it with the recording).
     repos: core.repos,
+    clock: core.clock,
     audit: core.audit,
     store: core.store,
     ffmpegPath: config.ffmpegPath,

@@ -5,10 +5,11 @@
  */
 import { z } from 'zod';
 import { sha256Hex } from '../crypto/hash.ts';
-import { AuditRepository } from '../db/audit-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { AuditRepository } from '../db/audit-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
 import { ObjectAlreadyExists } from '../errors.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export const AUDIT_CHECKPOINT_PREFIX = 'audit/checkpoints/';
 export const auditCheckpointKey = (seq: number) => `${AUDIT_CHECKPOINT_PREFIX}${String(seq).padStart(12, '0')}.json`;
@@ -22,12 +23,13 @@ export class AuditCheckpointer {
   private readonly events: AuditRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly store: EvidenceStore,
     private readonly retentionDays: number,
     private readonly onError: (e: unknown) => void,
+    private readonly clock: Clock = systemClock,
   ) {
-    this.events = new AuditRepository(db);
+    this.events = repos.audit;
   }
 
   start(everySeconds: number): void {
@@ -51,11 +53,12 @@ export class AuditCheckpointer {
   private async write(): Promise<void> {
     const head = await this.events.head();
     if (!head || head.seq <= this.last) return;
-    const body = Buffer.from(JSON.stringify({ format: 'liuhen-audit-checkpoint/1', seq: head.seq, hash: head.hash, at: new Date().toISOString() }));
+    const now = this.clock.now();
+    const body = Buffer.from(JSON.stringify({ format: 'liuhen-audit-checkpoint/1', seq: head.seq, hash: head.hash, at: now.toISOString() }));
     try {
       await this.store.putOnce(auditCheckpointKey(head.seq), body, {
         sha256: sha256Hex(body),
-        retainUntil: new Date(Date.now() + this.retentionDays * 86_400_000),
+        retainUntil: new Date(now.getTime() + this.retentionDays * 86_400_000),
         contentType: 'application/json',
       });
     } catch (e) {

@@ -7,10 +7,11 @@
  * transaction together, so one viewer's segment requests do not each wait for their own fsync.
  */
 import { sha256Hex } from '../crypto/hash.ts';
-import { type AuditFilter, AuditRepository } from '../db/audit-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { AuditFilter, AuditRepository } from '../db/audit-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
 import type { AuditEvent } from '../db/schema.ts';
 import type { AuditAction } from './audit-actions.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export interface AuditInput {
   actor: string;
@@ -48,10 +49,10 @@ export class AuditLog {
   private readonly events: AuditRepository;
 
   constructor(
-    db: Db,
-    private readonly now: () => Date = () => new Date(),
+    repos: Repositories,
+    private readonly clock: Clock = systemClock,
   ) {
-    this.events = new AuditRepository(db);
+    this.events = repos.audit;
   }
 
   record(input: AuditInput): Promise<AuditEvent> {
@@ -105,7 +106,7 @@ export class AuditLog {
       const last = await tx.head();
       let seq = last?.seq ?? 0;
       let prev = last?.hash ?? AUDIT_GENESIS;
-      const at = this.now().toISOString();
+      const at = this.clock.now().toISOString();
       const events = inputs.map((input) => {
         const row = {
           seq: ++seq,

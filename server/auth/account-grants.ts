@@ -5,12 +5,13 @@
  * officers deciding at once cannot both win) and its approval applied to the account.
  */
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { Db } from '../db/database.ts';
+import type { Repositories } from '../db/repositories.ts';
 import type { Confidentiality, Grant, GrantKind, GrantState, Role } from '../db/schema.ts';
-import { type GrantDecision, UserRepository } from '../db/user-repository.ts';
+import type { GrantDecision, UserRepository } from '../db/user-repository.ts';
 import { newId } from '../ids.ts';
 import type { AccountGrant } from '../policy/account-policy.ts';
 import { GrantDecided, GrantNotFound } from './account-errors.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export interface PersonRef {
   id: string;
@@ -38,10 +39,11 @@ export class Grants {
   private readonly users: UserRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly audit: AuditLog,
+    private readonly clock: Clock = systemClock,
   ) {
-    this.users = new UserRepository(db);
+    this.users = repos.users;
   }
 
   async propose(userId: string, kind: GrantKind, grant: AccountGrant, actor: string): Promise<GrantView> {
@@ -53,7 +55,7 @@ export class Grants {
       clearances: JSON.stringify(grant.clearances),
       state: 'proposed',
       proposed_by: actor,
-      proposed_at: new Date().toISOString(),
+      proposed_at: this.clock.now().toISOString(),
       decided_by: null,
       decided_at: null,
       reason: null,
@@ -83,7 +85,7 @@ export class Grants {
    * it was created or enabled by this grant (a disabled account stays disabled under a change).
    */
   async approve(id: string, actor: string): Promise<GrantView> {
-    const at = new Date().toISOString();
+    const at = this.clock.now().toISOString();
     await this.users.transaction(async (r) => {
       const g = await this.decide(r, id, { state: 'approved', decided_by: actor, decided_at: at });
       const state = await r.stateOf(g.user_id);
@@ -99,7 +101,7 @@ export class Grants {
 
   /** Rejects a proposal; an account whose creation is rejected is disabled (kept, like every account). */
   async reject(id: string, reason: string, actor: string): Promise<GrantView> {
-    const at = new Date().toISOString();
+    const at = this.clock.now().toISOString();
     await this.users.transaction(async (r) => {
       const g = await this.decide(r, id, { state: 'rejected', decided_by: actor, decided_at: at, reason });
       if (g.kind === 'create') await r.disableUnapproved(g.user_id);

@@ -6,9 +6,9 @@
  */
 import type { AuditLog } from '../audit/audit-log.ts';
 import { AuthSessionRepository } from '../db/auth-session-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { Repositories } from '../db/repositories.ts';
 import type { AccountState, Confidentiality, Role } from '../db/schema.ts';
-import { UserRepository } from '../db/user-repository.ts';
+import type { UserRepository } from '../db/user-repository.ts';
 import { mayChangeAlone, mayGrantAlone } from '../policy/account-policy.ts';
 import { AccountNotDisabled, LastSecurityOfficer, WrongPassword } from './account-errors.ts';
 import { type GrantView, Grants } from './account-grants.ts';
@@ -17,6 +17,7 @@ import { SLOW_AFTER, SLOW_SECONDS } from './auth-service.ts';
 import { generatePassword, hashPassword, verifyPassword } from './password.ts';
 import { PasswordReused, REUSE_DEPTH, WeakPassword, weakness } from './password-rules.ts';
 import { type NewUser, type UserRegistry, type UserView, userView, viewerOf } from './user-registry.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export interface GrantChange {
   role?: Role;
@@ -34,12 +35,13 @@ export class Accounts {
   private readonly accounts: UserRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly audit: AuditLog,
     private readonly users: UserRegistry,
+    private readonly clock: Clock = systemClock,
   ) {
-    this.grants = new Grants(db, audit);
-    this.accounts = new UserRepository(db);
+    this.grants = new Grants(repos, audit, clock);
+    this.accounts = repos.users;
   }
 
   /**
@@ -118,7 +120,7 @@ export class Accounts {
   async changePassword(userId: string, current: string, next: string, sessionId: string): Promise<void> {
     const u = await this.users.get(userId);
     // A stolen access token must not guess the password at leisure: wrong ones count as failed sign-ins do.
-    const wait = await this.users.countAttempt(userId, new Date(), SLOW_AFTER, SLOW_SECONDS * 1000);
+    const wait = await this.users.countAttempt(userId, this.clock.now(), SLOW_AFTER, SLOW_SECONDS * 1000);
     if (wait > 0) throw new RateLimited(wait);
     if (!(await verifyPassword(current, u.password_hash))) throw new WrongPassword();
     await this.users.attemptsSucceeded(userId);
@@ -126,7 +128,7 @@ export class Accounts {
     if (why) throw new WeakPassword(why);
     for (const old of await this.users.recentPasswords(userId, REUSE_DEPTH)) if (await verifyPassword(next, old)) throw new PasswordReused();
     await this.users.setPassword(userId, await hashPassword(next), false, `user:${userId}`);
-    await this.accounts.beside(AuthSessionRepository).revokeAllOf(userId, new Date().toISOString(), sessionId);
+    await this.accounts.beside(AuthSessionRepository).revokeAllOf(userId, this.clock.now().toISOString(), sessionId);
     await this.audit.record({ actor: `user:${userId}`, action: 'user.password', subject: userId, outcome: 'ok', sessionId });
   }
 

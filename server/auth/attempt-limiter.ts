@@ -1,3 +1,5 @@
+import { type Clock, systemClock } from '../clock.ts';
+
 /**
  * Sign-in attempts per address in a sliding window, in memory: it blunts password spraying from
  * one place before the per-account lockout has to. Per node; the lockout itself is in the database.
@@ -10,12 +12,12 @@ export class AttemptLimiter {
   constructor(
     private readonly max: number,
     private readonly windowMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Counts an attempt; returns seconds to wait when over the limit, else 0. */
   hit(key: string): number {
-    const now = this.now();
+    const now = this.clock.now().getTime();
     const recent = (this.attempts.get(key) ?? []).filter((t) => t > now - this.windowMs);
     if (recent.length >= this.max) {
       this.attempts.set(key, recent);
@@ -50,12 +52,12 @@ export class FailureLock {
   constructor(
     private readonly max: number,
     private readonly lockMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Counts an attempt; returns seconds to wait when the key is locked (the attempt not counted), else 0. */
   attempt(key: string): number {
-    const now = this.now();
+    const now = this.clock.now().getTime();
     const k = this.keys.get(key) ?? { failures: 0, lockedUntil: 0, lastAt: now };
     if (k.lockedUntil > now) return Math.ceil((k.lockedUntil - now) / 1000);
     k.failures++;

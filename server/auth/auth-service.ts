@@ -28,8 +28,8 @@ import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { AuthSessionRepository, type SessionState } from '../db/auth-session-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { AuthSessionRepository, SessionState } from '../db/auth-session-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
 import { UserRepository } from '../db/user-repository.ts';
 import { AccountLocked, NotAuthenticated, RateLimited } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -37,6 +37,7 @@ import { AccountDisabled, AwaitingApproval, SessionIdle } from './account-errors
 import { AttemptLimiter, FailureLock } from './attempt-limiter.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { type UserRegistry, type Viewer, viewerOf } from './user-registry.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export const ACCESS_MINUTES = 10;
 const REFRESH_HOURS = 12;
@@ -74,7 +75,7 @@ export interface Authenticated {
 const refreshHash = (token: string) => createHash('sha256').update(`liuhen-refresh:${token}`).digest('hex');
 
 export class AuthService {
-  private readonly byAddress = new AttemptLimiter(20, 5 * 60_000);
+  private readonly byAddress: AttemptLimiter;
   /** failures per (badge, address) */
   private readonly byPlace: FailureLock;
   /** the per-account slow-down, for badges no account has */
@@ -85,17 +86,18 @@ export class AuthService {
   private readonly sessions: AuthSessionRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly users: UserRegistry,
     private readonly audit: AuditLog,
     private readonly jwtKey: Buffer,
     idleMinutes = 30,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
     this.idleMs = idleMinutes * 60_000;
-    this.sessions = new AuthSessionRepository(db);
-    this.byPlace = new FailureLock(LOCK_AFTER_FAILURES, LOCK_MINUTES * 60_000, () => this.now().getTime());
-    this.unknownBadges = new FailureLock(SLOW_AFTER, SLOW_SECONDS * 1000, () => this.now().getTime());
+    this.sessions = repos.authSessions;
+    this.byAddress = new AttemptLimiter(20, 5 * 60_000, clock);
+    this.byPlace = new FailureLock(LOCK_AFTER_FAILURES, LOCK_MINUTES * 60_000, clock);
+    this.unknownBadges = new FailureLock(SLOW_AFTER, SLOW_SECONDS * 1000, clock);
   }
 
   async signIn(badge: string, password: string, ctx: RequestContext): Promise<Tokens> {
@@ -106,7 +108,7 @@ export class AuthService {
       throw new RateLimited(wait);
     }
     const user = await this.users.byBadge(badge);
-    const now = this.now();
+    const now = this.clock.now();
     const place = `${badge}\n${address}`;
     const placeWait = this.byPlace.attempt(place);
     const accountWait = placeWait > 0 ? 0 : user ? await this.users.countAttempt(user.id, now, SLOW_AFTER, SLOW_SECONDS * 1000) : this.unknownBadges.attempt(badge);
@@ -154,7 +156,7 @@ export class AuthService {
       await this.spentOrUnknown(refreshToken, ctx);
       throw new NotAuthenticated();
     }
-    if (session.revoked_at || Date.parse(session.refresh_expires_at) <= this.now().getTime()) {
+    if (session.revoked_at || Date.parse(session.refresh_expires_at) <= this.clock.now().getTime()) {
       await this.refusal('anonymous', 'bad_refresh_token', ctx, 'auth.refresh');
       throw new NotAuthenticated();
     }
@@ -173,7 +175,7 @@ export class AuthService {
 
   /** Revokes a session idle past the limit (audited once, by whichever request finds it) and refuses with `session_idle`. */
   private async endIfIdle(session: SessionState, ctx: RequestContext): Promise<void> {
-    const now = this.now();
+    const now = this.clock.now();
     if (now.getTime() - Date.parse(session.last_active_at ?? session.created_at) <= this.idleMs) return;
     if (await this.sessions.revokeLive(session.id, now.toISOString())) {
       await this.audit.record({
@@ -202,7 +204,7 @@ export class AuthService {
   }
 
   private async revokeReused(sessionId: string, userId: string, ctx: RequestContext): Promise<void> {
-    await this.sessions.revokeLive(sessionId, this.now().toISOString());
+    await this.sessions.revokeLive(sessionId, this.clock.now().toISOString());
     await this.audit.record({
       actor: 'anonymous',
       action: 'auth.refresh',
@@ -237,7 +239,7 @@ export class AuthService {
   }
 
   async signOut(auth: Authenticated, ctx: RequestContext): Promise<void> {
-    await this.sessions.revoke(auth.authSessionId, this.now().toISOString());
+    await this.sessions.revoke(auth.authSessionId, this.clock.now().toISOString());
     await this.audit.record({
       actor: `user:${auth.viewer.id}`,
       action: 'auth.sign_out',
@@ -254,7 +256,7 @@ export class AuthService {
     if (!token) throw new NotAuthenticated();
     let claims: z.infer<typeof claimsSchema>;
     try {
-      claims = claimsSchema.parse(jwt.verify(token, this.jwtKey, { algorithms: [ALGORITHM], issuer: ISSUER, audience: AUDIENCE, clockTimestamp: Math.floor(this.now().getTime() / 1000) }));
+      claims = claimsSchema.parse(jwt.verify(token, this.jwtKey, { algorithms: [ALGORITHM], issuer: ISSUER, audience: AUDIENCE, clockTimestamp: Math.floor(this.clock.now().getTime() / 1000) }));
     } catch {
       throw new NotAuthenticated();
     }
@@ -264,7 +266,7 @@ export class AuthService {
     // An account removed or disabled since the token was issued: no identity, not a missing thing (401, not 404).
     const user = await this.users.find(claims.sub);
     if (user?.state !== 'active') throw new NotAuthenticated();
-    const now = this.now();
+    const now = this.clock.now();
     if (now.getTime() - Date.parse(session.last_active_at ?? session.created_at) > Math.min(TOUCH_MS, this.idleMs / 10)) {
       await this.sessions.touch(session.id, now.toISOString());
     }
@@ -272,7 +274,7 @@ export class AuthService {
   }
 
   private issue(viewer: Viewer, sessionId: string, refreshToken: string, mustChangePassword: boolean): Tokens {
-    const nowSeconds = Math.floor(this.now().getTime() / 1000);
+    const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
     const exp = nowSeconds + ACCESS_MINUTES * 60;
     const accessToken = jwt.sign({ sub: viewer.id, sid: sessionId, iat: nowSeconds, exp }, this.jwtKey, { algorithm: ALGORITHM, issuer: ISSUER, audience: AUDIENCE });
     const { clearances: _c, ...user } = viewer;

@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { badgeSchema } from '../badges.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { AuthSessionRepository } from '../db/auth-session-repository.ts';
-import type { Db } from '../db/database.ts';
+import type { Repositories } from '../db/repositories.ts';
 import { type AccountState, CONFIDENTIALITY_LABELS, type Confidentiality, ROLES, type User } from '../db/schema.ts';
-import { UserRepository } from '../db/user-repository.ts';
+import type { UserRepository } from '../db/user-repository.ts';
 import { UserExists, UserNotFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { unitSchema } from '../units.ts';
 import { generatePassword, hashPassword } from './password.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export const newUserSchema = z.object({
   role: z.enum(ROLES as [User['role'], ...User['role'][]]),
@@ -67,10 +68,11 @@ export class UserRegistry {
   private readonly users: UserRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly audit: AuditLog,
+    private readonly clock: Clock = systemClock,
   ) {
-    this.users = new UserRepository(db);
+    this.users = repos.users;
   }
 
   /** `state`: `awaiting_approval` when the account's grant waits for a security officer (accounts.ts). */
@@ -78,7 +80,7 @@ export class UserRegistry {
     const spec = newUserSchema.parse(input);
     if (await this.users.byBadge(spec.badge)) throw new UserExists(spec.badge);
     const password = spec.password ?? generatePassword();
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const row: User = {
       id: newId('usr'),
       badge: spec.badge,
@@ -110,7 +112,7 @@ export class UserRegistry {
 
   /** Sets a new password hash, kept in the history too; `oneTime`: it was shown to an administrator. */
   async setPassword(id: string, hash: string, oneTime: boolean, by: string): Promise<void> {
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     await this.users.transaction(async (r) => {
       await r.setPassword(id, hash, oneTime);
       await r.keepPassword({ user_id: id, password_hash: hash, set_at: now, set_by: by });
@@ -124,7 +126,7 @@ export class UserRegistry {
 
   /** Ends every session of the account at once: its access tokens stop with their session (auth-service.ts). */
   async endSessions(id: string): Promise<void> {
-    await this.users.beside(AuthSessionRepository).revokeAllOf(id, new Date().toISOString());
+    await this.users.beside(AuthSessionRepository).revokeAllOf(id, this.clock.now().toISOString());
   }
 
   async get(id: string): Promise<User> {

@@ -8,10 +8,8 @@ import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
 import { sha256Hex } from '../crypto/hash.ts';
-import { CaseRepository } from '../db/case-repository.ts';
-import type { Db } from '../db/database.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
-import { RetentionRepository } from '../db/retention-repository.ts';
+import type { CaseRepository } from '../db/case-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
 import type { ActionLink, Case, CaseAction, Role } from '../db/schema.ts';
 import { violates } from '../db/unique-violation.ts';
 import { DeviceNotFound, LiuhenError, markAudited, NotAllowed, NotFound, RecordingNotFound, StateConflict, wasAudited } from '../errors.ts';
@@ -25,15 +23,16 @@ import { checkCase } from './case-check.ts';
 import { linkedRecordings } from './case-links.ts';
 import { buildCaseManifest, putOrKeep } from './case-manifest.ts';
 import { actionSchema, annotationSchema, atSchema, caseIdSchema, caseNoSchema, createCaseSchema, linkSchema, memberSchema, reasonSchema, stageEventSchema } from './case-input.ts';
+import type { Clock } from '../clock.ts';
 
 export interface CaseServiceDeps {
-  db: Db;
+  repos: Repositories;
   audit: AuditLog;
   store: EvidenceStore;
   /** signs the case manifest at archiving */
   signingKey: SigningKey;
   retentionDays: number;
-  now?: () => Date;
+  clock: Clock;
 }
 
 const CASE_NO_INDEX = { name: 'cases_case_no_key', table: 'cases', columns: ['case_no'] };
@@ -50,14 +49,12 @@ const NOT_OFFICERS: readonly Role[] = ['party', 'admin', 'auditor'];
 export class CaseInputRefused extends LiuhenError {}
 
 export class CaseService {
-  private readonly now: () => Date;
   private readonly cases: CaseRepository;
   private readonly repos: RetentionDeps['repos'];
 
   constructor(private readonly d: CaseServiceDeps) {
-    this.now = d.now ?? (() => new Date());
-    this.cases = new CaseRepository(d.db);
-    this.repos = { cases: this.cases, recordings: new RecordingRepository(d.db), retention: new RetentionRepository(d.db) };
+    this.cases = d.repos.cases;
+    this.repos = d.repos;
   }
 
   async load(caseId: string): Promise<Case> {
@@ -85,7 +82,7 @@ export class CaseService {
   /** The initiation stage starts with the case. */
   async create(input: unknown, by: Requester): Promise<Case> {
     const v = createCaseSchema.parse(input);
-    const now = this.now().toISOString();
+    const now = this.d.clock.now().toISOString();
     if (v.initiatedAt !== undefined) this.notFuture(v.initiatedAt);
     if (v.approvedAt !== undefined) this.notFuture(v.approvedAt);
     if (v.approvedAt !== undefined && v.approvedAt < (v.initiatedAt ?? now)) throw new CaseInputRefused('approval_before_start', `approved ${v.approvedAt}, before the case began`);
@@ -124,14 +121,14 @@ export class CaseService {
       if (existing) throw new StateConflict('member_exists', `${v.badge} is already on case ${c.case_no} as ${existing}`);
       if (v.role === 'reviewer') await this.mustBeReviewer(tx, v.badge);
       else await this.mustBeUnitOfficer(tx, v.badge, c.unit);
-      await tx.addMember({ case_id: c.id, badge: v.badge, role: v.role, added_by: by.actor, added_at: this.now().toISOString() });
+      await tx.addMember({ case_id: c.id, badge: v.badge, role: v.role, added_by: by.actor, added_at: this.d.clock.now().toISOString() });
     });
     await this.audited(by, 'case.member.add', c.id, v);
   }
 
   async stageEvent(c: Case, input: unknown, by: Requester): Promise<void> {
     const v = stageEventSchema.parse(input);
-    const at = v.at ?? this.now().toISOString();
+    const at = v.at ?? this.d.clock.now().toISOString();
     const action = `case.stage.${v.event}` as const;
     await this.edit(c, by, action, async (tx) => {
       this.notFuture(at);
@@ -162,7 +159,7 @@ export class CaseService {
       not_recorded_reason: null,
       not_recorded_text: null,
       created_by: by.actor,
-      created_at: this.now().toISOString(),
+      created_at: this.d.clock.now().toISOString(),
     };
     await this.edit(c, by, 'case.action.add', async (tx) => {
       this.notFuture(row.at);
@@ -193,7 +190,7 @@ export class CaseService {
       from_at: 'from' in v ? v.from : null,
       to_at: 'to' in v ? v.to : null,
       linked_by: by.actor,
-      linked_at: this.now().toISOString(),
+      linked_at: this.d.clock.now().toISOString(),
     };
     await this.edit(c, by, 'case.link', async (tx) => {
       if (row.from_at !== null && row.to_at !== null) nearAction(action, row.from_at, row.to_at);
@@ -239,7 +236,7 @@ export class CaseService {
   /** Open to archived cases too: a note never changes what was filed. */
   async annotate(c: Case, input: unknown, by: Requester): Promise<{ id: string; at: string }> {
     const { text } = annotationSchema.parse(input);
-    const row = { id: newId('ann'), case_id: c.id, text, by: by.actor, at: this.now().toISOString() };
+    const row = { id: newId('ann'), case_id: c.id, text, by: by.actor, at: this.d.clock.now().toISOString() };
     await this.cases.annotate(row);
     await this.audited(by, 'case.annotate', c.id, { annotationId: row.id, text, archived: c.archived_at !== null });
     return { id: row.id, at: row.at };
@@ -259,7 +256,7 @@ export class CaseService {
     const open = await this.cases.notClosed(linked);
     if (open.length > 0) await refused('recording_not_closed', `recording ${open.join(', ')} is not closed yet; archive the case when it is`);
 
-    const now = this.now();
+    const now = this.d.clock.now();
     const frozen = await this.freeze(c, now, by);
     const findings = await checkCase(this.cases, c.id, now);
     const manifest = await buildCaseManifest(this.cases, this.d.store, frozen, {
@@ -299,16 +296,16 @@ export class CaseService {
   }
 
   private retention(): KeepingDeps & { signingKey: SigningKey } {
-    return { repos: this.repos, store: this.d.store, audit: this.d.audit, signingKey: this.d.signingKey, periods: { caseMs: this.d.retentionDays * 86_400_000 }, now: this.now };
+    return { repos: this.repos, store: this.d.store, audit: this.d.audit, signingKey: this.d.signingKey, periods: { caseMs: this.d.retentionDays * 86_400_000 }, clock: this.d.clock };
   }
 
   private atOf(input: unknown): string {
-    return atSchema.parse(input ?? {}).at ?? this.now().toISOString();
+    return atSchema.parse(input ?? {}).at ?? this.d.clock.now().toISOString();
   }
 
   /** A case's facts are what happened: a time still to come is a mistake or a backdating in reverse. */
   private notFuture(at: string): void {
-    if (Date.parse(at) > this.now().getTime() + MAX_FUTURE_MS) throw new CaseInputRefused('time_in_future', `${at} is in the future`);
+    if (Date.parse(at) > this.d.clock.now().getTime() + MAX_FUTURE_MS) throw new CaseInputRefused('time_in_future', `${at} is in the future`);
   }
 
   /** A reviewer member replays the case's recordings: only a person signed up as a reviewer, still active, may be one. */

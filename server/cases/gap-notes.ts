@@ -12,7 +12,7 @@ import { gapNoteSchema } from './case-input.ts';
 
 const NOTE_INDEX = { name: 'gap_notes_pk', table: 'gap_notes', columns: ['recording_id', 'idx'] };
 
-export async function noteGap(d: { repos: Pick<Repositories, 'cases'>; audit: AuditLog }, recording: Recording, idx: number, input: unknown, by: Requester, now = new Date()): Promise<void> {
+export async function noteGap(d: { repos: Pick<Repositories, 'cases'>; audit: AuditLog }, recording: Recording, idx: number, input: unknown, by: Requester, now: Date): Promise<void> {
   const { reason } = gapNoteSchema.parse(input);
   const audited = { actor: by.actor, action: 'gap.note' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
   const { cases } = d.repos;

@@ -84,10 +84,10 @@ export function findingLine(f: Finding, actions: Map<string, Pick<CaseAction, 'k
 export async function caseCommand(core: Core, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { values: v, positionals } = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
-  const cases = new CaseService({ db: core.db, audit: core.audit, store: core.store, signingKey: core.signingKey, retentionDays: core.config.retentionDays });
+  const cases = new CaseService({ repos: core.repos, clock: core.clock, audit: core.audit, store: core.store, signingKey: core.signingKey, retentionDays: core.config.retentionDays });
   const by = { actor: CLI_ACTOR };
   const named = () => cases.loadByNo(caseNoArg.parse(positionals[0] ?? ''));
-  const now = new Date();
+  const now = core.clock.now();
 
   switch (sub) {
     case 'create': {

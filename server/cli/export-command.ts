@@ -47,7 +47,7 @@ export async function exportCommand(core: Core, input: ExportFlags): Promise<num
   )
     throw new InvalidInput(`${out} exists; give --out a new file`);
   const recording = await core.repos.recordings.get(recordingId);
-  const { exportId, jobId } = await createExport({ exports: core.repos.exports, audit: core.audit }, recording, request, { actor: CLI_ACTOR });
+  const { exportId, jobId } = await createExport({ exports: core.repos.exports, audit: core.audit, clock: core.clock }, recording, request, { actor: CLI_ACTOR });
   process.stderr.write(`export ${exportId} (job ${jobId}) of ${recordingId}\n`);
 
   const { exp, objectKey } = await follow(core, exportId, jobId);
@@ -79,7 +79,7 @@ export async function exportCommand(core: Core, input: ExportFlags): Promise<num
 /** Polls the job until the export's file is stored; draws the bar on the way. */
 async function follow(core: Core, exportId: string, jobId: string): Promise<{ exp: Export; objectKey: string }> {
   const bar = progressBar(process.stderr);
-  const since = Date.now();
+  const since = performance.now();
   let hinted = false;
   let lastError: string | null = null;
   const { jobs, exports } = core.repos;
@@ -100,7 +100,7 @@ async function follow(core: Core, exportId: string, jobId: string): Promise<{ ex
     if (job.error && job.error !== lastError) bar.note(`a run failed, to be retried: ${job.error}`);
     lastError = job.error;
     bar.draw(job.progress, job.state);
-    if (!hinted && job.state === 'waiting' && Date.now() - since > NO_WORKER_HINT_MS) {
+    if (!hinted && job.state === 'waiting' && performance.now() - since > NO_WORKER_HINT_MS) {
       hinted = true;
       bar.note('still waiting for a worker: is `liuhen up` (or `liuhen worker`) running? Ctrl-C leaves the export to finish later');
     }

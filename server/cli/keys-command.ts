@@ -32,8 +32,8 @@ export async function keysRotateSigning(core: Core): Promise<number> {
   // Its manifests name it by fingerprint and verify with the public key stored under it: stored
   // by the first seal already, unless the key never signed anything; kept as long as cases keep evidence.
   const old = core.signingKey;
-  await putOrKeep(core.store, objectKeys.publicKey(old.fingerprint), Buffer.from(old.publicKeyPem), new Date(Date.now() + core.config.retention.caseMs), 'application/x-pem-file');
-  const { next, retiredFile } = await rotateSigningKey(core.config.keysDir, core.repos.keys);
+  await putOrKeep(core.store, objectKeys.publicKey(old.fingerprint), Buffer.from(old.publicKeyPem), new Date(core.clock.now().getTime() + core.config.retention.caseMs), 'application/x-pem-file');
+  const { next, retiredFile } = await rotateSigningKey(core.config.keysDir, core.repos.keys, core.clock.now());
   process.stdout.write(
     `the manifest signing key is now sha256 ${next.fingerprint} (${path.join(core.config.keysDir, SIGNING_KEY_FILE)})\n` +
       `  the old one, sha256 ${old.fingerprint}: its public key stays in the store at ${objectKeys.publicKey(old.fingerprint)}, so what it\n` +

@@ -40,7 +40,7 @@ const labelArg = z
   .pipe(labelSchema);
 
 export async function recordingCommand(core: Core, sub: string | undefined, id: string | undefined, values: { viewer?: string; until?: string; label?: string }): Promise<number | null> {
-  const keeping = new RecordingKeeping(core.db, core.audit);
+  const keeping = new RecordingKeeping(core.repos, core.audit, core.clock);
   if (sub === 'share') {
     const { viewer, until } = shareArgs.parse(values);
     const share = await keeping.share(OPERATOR, recordingArg.parse(id), { badge: viewer, until });

@@ -28,7 +28,7 @@ const OPERATOR: Holder = { actor: CLI_ACTOR, mayHold: () => ({ allow: true }) };
 const recordingArg = z.string({ required_error: 'give a recording id' }).pipe(recordingIdSchema);
 
 export function retentionDepsOf(core: Core): RetentionDeps {
-  return { repos: core.repos, store: core.store, audit: core.audit, signingKey: core.signingKey, periods: core.config.retention };
+  return { repos: core.repos, clock: core.clock, store: core.store, audit: core.audit, signingKey: core.signingKey, periods: core.config.retention };
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

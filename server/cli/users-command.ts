@@ -15,7 +15,7 @@ import type { Core } from '../core.ts';
 import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
 
-const accountsOf = (core: Core) => new Accounts(core.db, core.audit, core.users);
+const accountsOf = (core: Core) => new Accounts(core.repos, core.audit, core.users, core.clock);
 
 async function byBadge(core: Core, badge: string) {
   const user = await core.users.byBadge(badge);

@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import type { Logger } from 'pino';
+import { type Clock, systemClock } from '../clock.ts';
 import type { NodeRepository } from '../db/node-repository.ts';
 import type { ClusterNode } from '../db/schema.ts';
 import { newId } from '../ids.ts';
@@ -26,14 +27,15 @@ export class NodePresence {
     private readonly nodes: NodeRepository,
     private readonly roles: Roles,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
     private readonly beatMs = NODE_BEAT_MS,
   ) {}
 
   /** Registers this node and returns the other nodes live now. */
   async join(): Promise<ClusterNode[]> {
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     await this.nodes.register({ id: this.id, host: os.hostname(), pid: process.pid, roles: [...this.roles].join(','), started_at: now, heartbeat_at: now });
-    const others = (await this.nodes.liveSince(new Date(Date.now() - NODE_LEASE_MS).toISOString())).filter((n) => n.id !== this.id);
+    const others = (await this.nodes.liveSince(new Date(this.clock.now().getTime() - NODE_LEASE_MS).toISOString())).filter((n) => n.id !== this.id);
     const live: ClusterNode[] = [];
     for (const n of others) {
       const state = processState(n);
@@ -54,12 +56,12 @@ export class NodePresence {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.beating;
-    await this.nodes.markStopped(this.id, new Date().toISOString()).catch((err) => this.log.warn({ err }, 'node registry: could not mark this node stopped; its lease lapses instead'));
+    await this.nodes.markStopped(this.id, this.clock.now().toISOString()).catch((err) => this.log.warn({ err }, 'node registry: could not mark this node stopped; its lease lapses instead'));
   }
 
   private async beat(): Promise<void> {
     try {
-      if (!(await this.nodes.beat(this.id, new Date().toISOString()))) this.log.warn({ node: this.id }, 'node registry: this node was marked stopped by another');
+      if (!(await this.nodes.beat(this.id, this.clock.now().toISOString()))) this.log.warn({ node: this.id }, 'node registry: this node was marked stopped by another');
       if (this.failing) this.log.info('node registry: heartbeat moves again');
       this.failing = false;
     } catch (err) {

@@ -35,7 +35,7 @@ export function initKeys(keysDir: string): InstallationKeys {
  * This node's keys, made on first start when the keys dir has none (the single-node default
  * needs no init step), checked against the fingerprints the database recorded from the first node.
  */
-export async function loadInstallationKeys(keysDir: string, recorded: KeyRepository, now = new Date()): Promise<InstallationKeys> {
+export async function loadInstallationKeys(keysDir: string, recorded: KeyRepository, now: Date): Promise<InstallationKeys> {
   // Keys made here now could only be refused below, and would be left behind.
   const absent = missingFiles(keysDir);
   if (absent.length > 0 && ((await recorded.inForce('server_secret')) || (await recorded.inForce('signing_key')))) {
@@ -52,7 +52,7 @@ export async function loadInstallationKeys(keysDir: string, recorded: KeyReposit
  * `retired/` (to be destroyed or kept offline), while manifests it signed stay verifiable by the
  * public key the store keeps under its fingerprint. The caller has checked this node's keys.
  */
-export async function rotateSigningKey(keysDir: string, recorded: KeyRepository, now = new Date()): Promise<{ retired: SigningKey; next: SigningKey; retiredFile: string }> {
+export async function rotateSigningKey(keysDir: string, recorded: KeyRepository, now: Date): Promise<{ retired: SigningKey; next: SigningKey; retiredFile: string }> {
   const current = path.join(keysDir, SIGNING_KEY_FILE);
   const pending = `${current}.next`;
   const retired = loadOrCreateSigningKey(keysDir);

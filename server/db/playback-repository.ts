@@ -96,16 +96,6 @@ export class PlaybackRepository extends Repository {
     return this.db.selectFrom('ledger_entries').select(['size', 'duration_ms']).where('recording_id', '=', recordingId).where('idx', 'in', idxs).execute();
   }
 
-  async derivative(recordingId: string, idx: number, kind: DerivativeKind): Promise<StoredVariant | undefined> {
-    return this.db
-      .selectFrom('derivatives')
-      .select(['object_key', 'sha256', 'source_sha256'])
-      .where('recording_id', '=', recordingId)
-      .where('idx', '=', idx)
-      .where('kind', '=', kind)
-      .executeTakeFirst();
-  }
-
   async redactedSegment(redactionId: string, idx: number, variant: RedactedVariant): Promise<StoredVariant | undefined> {
     return this.db
       .selectFrom('redacted_segments')

@@ -8,10 +8,11 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
-import { DeviceRepository } from '../db/device-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { DeviceRepository } from '../db/device-repository.ts';
 import type { Device, HealthFlag, RecordingFlag } from '../db/schema.ts';
 import { DeviceNotFound } from '../errors.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export const healthReportSchema = z.object({
   /** the device's own clock when it sent the report, with its offset */
@@ -51,12 +52,12 @@ export class DeviceHealth {
   private readonly devices: DeviceRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly audit: AuditLog,
     private readonly limits: HealthThresholds,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
-    this.devices = new DeviceRepository(db);
+    this.devices = repos.devices;
   }
 
   /**
@@ -65,7 +66,7 @@ export class DeviceHealth {
    */
   async report(deviceId: string, input: unknown, ctx: RequestContext): Promise<HealthAssessment & { flagsChanged: boolean }> {
     const report = healthReportSchema.parse(input);
-    const receivedAt = this.now();
+    const receivedAt = this.clock.now();
     const assessment = assessHealth(report, receivedAt, this.limits);
     const at = receivedAt.toISOString();
     const flagsJson = JSON.stringify(assessment.flags);

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { sha256Hex } from '../crypto/hash.ts';
-import type { Db } from '../db/database.ts';
-import { DeviceRepository } from '../db/device-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { DeviceRepository } from '../db/device-repository.ts';
 import type { Device } from '../db/schema.ts';
 import { violates } from '../db/unique-violation.ts';
 import { InvalidInput, OfficerHasBodycam } from '../errors.ts';
@@ -15,6 +15,7 @@ import { newId } from '../ids.ts';
 import { badgeSchema } from '../badges.ts';
 import { unitSchema } from '../units.ts';
 import { rtspColumns, rtspInputSchema } from './fixed-camera.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export const newDeviceSchema = z
   .object({
@@ -48,12 +49,13 @@ export class DeviceRegistry {
   private readonly devices: DeviceRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly audit: AuditLog,
     /** seals fixed cameras' RTSP credentials */
     private readonly secretsKey: Buffer,
+    private readonly clock: Clock = systemClock,
   ) {
-    this.devices = new DeviceRepository(db);
+    this.devices = repos.devices;
   }
 
   /** The publish gate listens, so a device registered in this process can publish at once. */
@@ -75,7 +77,7 @@ export class DeviceRegistry {
       officer_badge: spec.officerBadge ?? null,
       credential_hash: credentialHash(credential),
       state: 'active',
-      created_at: new Date().toISOString(),
+      created_at: this.clock.now().toISOString(),
       revoked_at: null,
       unit: spec.unit,
       ...(spec.rtspUrl ? rtspColumns({ ...spec, rtspUrl: spec.rtspUrl }, this.secretsKey) : { rtsp_url: null, rtsp_secret: null }),
@@ -125,7 +127,7 @@ export class DeviceRegistry {
   }
 
   async revoke(id: string, actor: string, reason?: string): Promise<Device> {
-    const revokedAt = new Date().toISOString();
+    const revokedAt = this.clock.now().toISOString();
     const revoked = await this.devices.revoke(id, revokedAt);
     const device = await this.get(id);
     if (revoked) {

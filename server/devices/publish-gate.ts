@@ -5,8 +5,8 @@
  * within that time).
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { Db } from '../db/database.ts';
-import { DeviceRepository } from '../db/device-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { DeviceRepository } from '../db/device-repository.ts';
 import type { Device } from '../db/schema.ts';
 import type { DiskReserve } from '../storage/disk-reserve.ts';
 import { credentialHash } from './device-registry.ts';
@@ -21,12 +21,12 @@ export class PublishGate {
   private readonly registry: DeviceRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     /** below the reserve a device that is not already recording is refused (its recording would have no room) */
     private readonly disk?: Pick<DiskReserve, 'low'>,
     private readonly refreshMs = 1000,
   ) {
-    this.registry = new DeviceRepository(db);
+    this.registry = repos.devices;
   }
 
   async start(): Promise<void> {

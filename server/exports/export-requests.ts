@@ -18,6 +18,7 @@ import { LiuhenError, markAudited, NotAllowed } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { mayGiveOut } from '../policy/policy.ts';
 import { idSchema } from '../ids.ts';
+import type { Clock } from '../clock.ts';
 
 /** Printable text only: it is burned into the picture and printed in the audit log. */
 const printable = (max: number) =>
@@ -67,7 +68,7 @@ export interface PartyCopyOrigin {
 
 /** The role was decided by the caller (policy.mayExport over HTTP; the command line is the operator's; party-policy.mayCopy for a party). */
 export async function createExport(
-  deps: { exports: ExportRepository; audit: AuditLog },
+  deps: { exports: ExportRepository; audit: AuditLog; clock: Clock },
   recording: Recording,
   input: unknown,
   by: Requester,
@@ -101,7 +102,7 @@ export async function createExport(
       object_key: null,
       sha256: null,
       size: null,
-      created_at: new Date().toISOString(),
+      created_at: deps.clock.now().toISOString(),
     };
     await exports.add(row);
     return job;

@@ -36,7 +36,7 @@ export function analyticsRoutes(d: ApiDeps): Router {
     const { viewer } = authOf(res);
     const unit = q.unit ?? defaultAnalyticsUnit(viewer);
     await enforce(d.audit, req, viewer, mayReadAnalytics(viewer, unit), action, unit);
-    const made = await analyticsReport(d.repos, { from: q.from, to: q.to, unit }, q.groupBy, new Date());
+    const made = await analyticsReport(d.repos, { from: q.from, to: q.to, unit }, q.groupBy, d.clock.now());
     const ctx = contextOf(req);
     await d.audit.record({
       actor: `user:${viewer.id}`,

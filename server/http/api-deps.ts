@@ -16,11 +16,14 @@ import type { LedgerEntry } from '../db/schema.ts';
 import type { PlaybackService } from '../playback/playback-service.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import type { Uploads } from '../uploads/uploads.ts';
+import type { Clock } from '../clock.ts';
 
 /** What the HTTP routes are given: interfaces, never SDKs. */
 export interface ApiDeps {
   /** every query goes through these */
   repos: Repositories;
+  /** the one clock of the server (Core) */
+  clock: Clock;
   cases: CaseService;
   accounts: Accounts;
   partyRequests: PartyRequests;

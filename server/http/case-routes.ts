@@ -64,7 +64,7 @@ export function caseRoutes(d: ApiDeps): Router {
   );
 
   route({ method: 'get', path: '/cases', summary: 'the cases the viewer may read, newest first', caller: 'user', responses: { 200: caseListSchema } }, async (_input, _req, res) => {
-    res.json({ cases: await listCases(d.repos.cases, authOf(res).viewer, new Date()) });
+    res.json({ cases: await listCases(d.repos.cases, authOf(res).viewer, d.clock.now()) });
   });
 
   route({ method: 'post', path: '/cases', summary: 'a new case', caller: 'user', body: createCaseSchema, responses: { 201: caseCreatedSchema } }, async (input, req, res) => {
@@ -76,12 +76,12 @@ export function caseRoutes(d: ApiDeps): Router {
 
   route({ ...onCase, method: 'get', path: '/cases/:id', summary: 'one case with everything on it', responses: { 200: caseDetailSchema } }, async (input, req, res) => {
     const c = await allowed(req, input.params.id, authOf(res).viewer, mayReadCase, 'case.read');
-    res.json(await caseDetail(d.repos.cases, c, new Date()));
+    res.json(await caseDetail(d.repos.cases, c, d.clock.now()));
   });
 
   route({ ...onCase, method: 'get', path: '/cases/:id/check', summary: "the case's findings, as of now", responses: { 200: findingsSchema } }, async (input, req, res) => {
     const c = await allowed(req, input.params.id, authOf(res).viewer, mayReadCase, 'case.read');
-    res.json({ findings: await checkCase(d.repos.cases, c.id, new Date()) });
+    res.json({ findings: await checkCase(d.repos.cases, c.id, d.clock.now()) });
   });
 
   route({ ...onCase, method: 'get', path: '/cases/:id/verification', summary: 'the signed case manifest re-read and checked', responses: { 200: caseVerificationSchema } }, async (input, req, res) => {
@@ -193,7 +193,7 @@ export function caseRoutes(d: ApiDeps): Router {
       const { id, idx } = input.params;
       const rec = await d.repos.recordings.get(id);
       await enforce(d.audit, req, viewer, mayNoteGap(viewer, { unit: rec.unit, officerBadge: rec.officer_badge }), 'gap.note', rec.id);
-      await noteGap(d, rec, idx, input.body, by(req, viewer));
+      await noteGap(d, rec, idx, input.body, by(req, viewer), d.clock.now());
       res.status(201).json({});
     },
   );

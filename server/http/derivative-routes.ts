@@ -45,7 +45,7 @@ export function derivativeRoutes(d: ApiDeps): Router {
         await enforce(d.audit, req, viewer, await d.playback.replayDecision(viewer, rec), action, rec.id);
         const ctx = contextOf(req);
         const event = { actor: `user:${viewer.id}`, action, subject: rec.id, address: ctx.address, userAgent: ctx.userAgent };
-        const derivative = await d.repos.playback.derivative(rec.id, 0, kind);
+        const derivative = await d.repos.derivatives.find(rec.id, 0, kind);
         if (!derivative) {
           await d.audit.record({ ...event, outcome: 'refused', detail: { status: 404, reason: 'not_ready' } });
           res.status(404).json({ error: 'not_ready' });

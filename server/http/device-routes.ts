@@ -45,7 +45,7 @@ export function deviceRoutes(d: ApiDeps): Router {
     if (!open) return;
     const allowance = NOTICE_SLACK_MS + Math.abs(measuredDriftMs);
     const from = new Date(Date.parse(open.started_at) - allowance);
-    const to = new Date(Date.now() + allowance);
+    const to = new Date(d.clock.now().getTime() + allowance);
     if (at < from || at > to) throw new NoticeOutsideRecording(at, from, to);
   };
 
@@ -54,7 +54,7 @@ export function deviceRoutes(d: ApiDeps): Router {
     const ctx = contextOf(req);
     const audited = { actor: by === 'device' ? `device:${deviceId}` : by, action: 'recording.notice' as const, address: ctx.address, userAgent: ctx.userAgent };
     try {
-      const when = at ? toServerClock(new Date(at), clockDriftMs) : new Date();
+      const when = at ? toServerClock(new Date(at), clockDriftMs) : d.clock.now();
       await withinOpenRecording(deviceId, when, measuredDriftMs);
       const entry = await d.notice(deviceId, when, by);
       await d.audit.record({ ...audited, subject: entry.recording_id, outcome: 'ok', detail: { deviceId, idx: entry.idx, at: entry.start_at } });

@@ -35,7 +35,7 @@ export function liveRoutes(d: ApiDeps): Router {
       const { viewer } = authOf(res);
       await enforce(d.audit, req, viewer, mayListLive(viewer), 'live.list');
       const devices = await d.repos.playback.activeDevicesOf(viewer.unit);
-      const now = Date.now();
+      const now = d.clock.now().getTime();
       const feeds = [];
       for (const device of devices) {
         const rec = await d.repos.recordings.newestOf(device.id);

@@ -174,7 +174,7 @@ export function partyRoutes(d: ApiDeps): Router {
       const { viewer } = authOf(res);
       const request = await requestFor(req, input.params.id, viewer, isTheParty, 'export.request');
       const { recordingId } = input.body;
-      const { decision, redactionId } = await copyDecision(d.repos.party, viewer, request, recordingId, new Date());
+      const { decision, redactionId } = await copyDecision(d.repos.party, viewer, request, recordingId, d.clock.now());
       await enforce(d.audit, req, viewer, decision, 'export.request', recordingId);
       res.status(201).json(await createPartyCopy(d, viewer, request, recordingId, redactionId, by(req, viewer)));
     }),

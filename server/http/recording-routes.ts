@@ -67,7 +67,7 @@ export function recordingRoutes(d: ApiDeps): Router {
     async (_input, _req, res) => {
       const { viewer } = authOf(res);
       // One query for the rows, their device names and whether each is shared with this viewer.
-      const rows = await d.repos.recordings.listedFor(viewer, new Date().toISOString());
+      const rows = await d.repos.recordings.listedFor(viewer, d.clock.now().toISOString());
       const visible = rows.filter(
         (rec) => mayReplay(viewer, { unit: rec.unit, confidentiality: rec.confidentiality, sharedWithViewer: rec.shared_with !== null, onViewersCase: Number(rec.on_case) === 1 }).allow,
       );

@@ -60,7 +60,7 @@ export function redactionRoutes(d: ApiDeps): Router {
       const rec = await d.repos.recordings.get(input.params.id);
       await decide(req, viewer, rec, mayRedact, 'redaction.request');
       const { marks } = asSent.parse(req.body);
-      res.status(201).json(await createRedaction({ redactions: d.repos.redactions, audit: d.audit }, rec, marks, { actor: `user:${viewer.id}`, ...contextOf(req) }));
+      res.status(201).json(await createRedaction({ redactions: d.repos.redactions, audit: d.audit, clock: d.clock }, rec, marks, { actor: `user:${viewer.id}`, ...contextOf(req) }));
     },
   );
 

@@ -12,6 +12,7 @@ import net from 'node:net';
 import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditInput, AuditLog } from '../audit/audit-log.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export interface Refusal {
   /** `METHOD /path` */
@@ -80,7 +81,7 @@ export class RefusalLimiter {
     private readonly limits: RefusalLimits,
     private readonly onError: (err: unknown) => void,
     private readonly metrics?: Metrics,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {
     this.maxAddresses = limits.maxAddresses ?? 10_000;
     // Whoever flushes the audit log (server stop, a test reading it) gets the counts so far too.
@@ -102,14 +103,14 @@ export class RefusalLimiter {
   retryAfter(address: string | null): number {
     const key = addressKey(address);
     const w = this.windows.get(key);
-    const now = this.now();
+    const now = this.clock.now().getTime();
     if (!w || now >= w.start + this.limits.windowMs || w.refusals < this.limits.limit) return 0;
     return this.secondsLeft(w, now);
   }
 
   /** Counts one refusal; returns the seconds to send with a 429 when the address is over its limit, else 0. */
   refused(address: string | null, refusal: Refusal): number {
-    const now = this.now();
+    const now = this.clock.now().getTime();
     const [key, w] = this.windowFor(addressKey(address), now);
     w.refusals++;
     const wait = key === OVERFLOW || w.refusals <= this.limits.limit ? 0 : this.secondsLeft(w, now);
@@ -133,7 +134,7 @@ export class RefusalLimiter {
 
   /** Reports and forgets the windows that have ended. */
   sweep(): void {
-    const now = this.now();
+    const now = this.clock.now().getTime();
     for (const [key, w] of this.windows) {
       if (now < w.start + this.limits.windowMs) continue;
       this.report(key, w);

@@ -63,7 +63,7 @@ export function retentionRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use(['/recordings/:id/retention', '/recordings/:id/hold', '/recordings/:id/release', '/retention'], requireAuth(d.auth));
-  const deps = { repos: d.repos, store: d.store, audit: d.audit, periods: d.retention };
+  const deps = { repos: d.repos, clock: d.clock, store: d.store, audit: d.audit, periods: d.retention };
   const onRecording = { caller: 'user', params: idParam } as const;
 
   route(

@@ -108,7 +108,7 @@ export class ConnectionGuard {
 
   /** Called once the publish gate has let this connection publish. */
   publishing(socket: Socket): void {
-    this.book.publishing(socket, Date.now());
+    this.book.publishing(socket, performance.now());
   }
 
   /**
@@ -126,7 +126,7 @@ export class ConnectionGuard {
       socket.destroy();
       return;
     }
-    const refusal = this.book.admit(socket, address, Date.now());
+    const refusal = this.book.admit(socket, address, performance.now());
     if (refusal) {
       this.metrics.rtmpClosed.inc({ reason: refusal });
       this.log.debug({ address, reason: refusal }, 'rtmp connection refused');
@@ -134,7 +134,7 @@ export class ConnectionGuard {
       return;
     }
     this.metrics.rtmpConnections.set(this.book.size);
-    socket.on('data', () => this.book.data(socket, Date.now()));
+    socket.on('data', () => this.book.data(socket, performance.now()));
     socket.once('close', () => {
       this.book.release(socket);
       this.metrics.rtmpConnections.set(this.book.size);
@@ -142,7 +142,7 @@ export class ConnectionGuard {
   }
 
   private closeOverdue(): void {
-    for (const { key, reason } of this.book.overdue(Date.now())) this.close(key, reason);
+    for (const { key, reason } of this.book.overdue(performance.now())) this.close(key, reason);
   }
 
   private close(socket: Socket, reason: CloseReason): void {

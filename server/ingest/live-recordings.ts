@@ -8,8 +8,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Db } from '../db/database.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { Device, GapCause, LedgerEntry, Recording } from '../db/schema.ts';
 import { recordingFlagsFor } from '../devices/device-health.ts';
 import { NotRecording } from '../errors.ts';
@@ -20,6 +20,7 @@ import { freeBytes } from '../storage/disk-reserve.ts';
 import { faultKind, persist, Stopping } from './persist.ts';
 import { segmentDefect, SpoolPart } from './spool-part.ts';
 import { waitForOrphan } from './orphans.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export interface LiveRecordingsSettings {
   spoolDir: string;
@@ -68,13 +69,14 @@ export class LiveRecordings {
   private readonly recordings: RecordingRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly sealer: Sealer,
     private readonly settings: LiveRecordingsSettings,
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    private readonly clock: Clock = systemClock,
   ) {
-    this.recordings = new RecordingRepository(db);
+    this.recordings = repos.recordings;
   }
 
   start(): void {
@@ -148,7 +150,7 @@ export class LiveRecordings {
     // The part's clock starts with its stream: a fresh tap starts now, a publish's own stream at
     // the publish (it has been buffering since).
     const media = restartedAfter && p.retap ? p.retap() : p.media;
-    const wallStart = new Date();
+    const wallStart = this.clock.now();
     const ctx = { device: p.device.id };
     let gapCause: GapCause | undefined;
     if (live) {
@@ -210,7 +212,7 @@ export class LiveRecordings {
     const live = this.byDevice.get(deviceId);
     if (!live || (sessionId && live.sessionId !== sessionId)) return;
     live.sessionId = undefined;
-    const now = new Date();
+    const now = this.clock.now();
     this.scheduleClose(live, now.getTime() + this.settings.graceSeconds * 1000);
     await this.seen(deviceId, now);
     const recordingId = live.recordingId;
@@ -218,7 +220,7 @@ export class LiveRecordings {
   }
 
   private scheduleClose(live: Live, at: number): void {
-    live.closeTimer = setTimeout(() => this.onDevice(live.deviceId, async () => this.close(live)), Math.max(0, at - Date.now()));
+    live.closeTimer = setTimeout(() => this.onDevice(live.deviceId, async () => this.close(live)), Math.max(0, at - this.clock.now().getTime()));
   }
 
   private async close(live: Live): Promise<void> {
@@ -297,8 +299,8 @@ export class LiveRecordings {
       };
       await (live ? this.exclusive(live, seal) : seal());
       if (live) live.restarts = 0;
-      this.metrics.sealLatency.observe((Date.now() - seg.seenAt) / 1000);
-      this.metrics.sealLag.observe((Date.now() - startAt.getTime() - durationMs) / 1000);
+      this.metrics.sealLatency.observe((performance.now() - seg.seenAt) / 1000);
+      this.metrics.sealLag.observe((this.clock.now().getTime() - startAt.getTime() - durationMs) / 1000);
       this.metrics.segmentsSealed.inc();
       this.metrics.segmentBytes.inc(bytes.length);
       await fs.rm(seg.path, { force: true }).catch((e) => this.log.warn({ ...where, err: e }, 'sealed spool segment not removed'));
@@ -411,7 +413,7 @@ export class LiveRecordings {
       const device = devices.get(r.device_id);
       const live = this.track(r, device ?? ({ id: r.device_id } as Device), lastPartNo + 1);
       const deadline = interruptedAt.getTime() + this.settings.graceSeconds * 1000;
-      if (deadline <= Date.now() || device?.state !== 'active') await this.close(live);
+      if (deadline <= this.clock.now().getTime() || device?.state !== 'active') await this.close(live);
       else this.scheduleClose(live, deadline);
       this.log.info({ recording: r.id, cause, closesAt: new Date(deadline).toISOString() }, 'recovered open recording');
     }

@@ -15,9 +15,9 @@ async function isSegmenterOf(pid: number, dir: string): Promise<boolean> {
 }
 
 export async function waitForOrphan(pid: number, dir: string, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
+  const until = performance.now() + timeoutMs;
   while (await isSegmenterOf(pid, dir)) {
-    if (Date.now() > until) {
+    if (performance.now() > until) {
       process.kill(pid, 'SIGKILL');
       await sleep(200);
       return;

@@ -51,14 +51,14 @@ export async function persist<T>(p: Persistence, what: string, context: Record<s
     if (p.stopping()) throw new Stopping();
     try {
       const result = await op();
-      if (since !== undefined) p.log.warn({ ...context, what, outageMs: Date.now() - since }, 'recording path recovered');
+      if (since !== undefined) p.log.warn({ ...context, what, outageMs: performance.now() - since }, 'recording path recovered');
       return result;
     } catch (e) {
       if (e instanceof Stopping) throw e;
       const kind = faultKind(e);
       p.metrics?.sealRetries.inc({ cause: kind });
       if (since === undefined) {
-        since = Date.now();
+        since = performance.now();
         p.log.error({ ...context, what, kind, err: e }, 'recording path failed; retrying until it works');
       }
       await sleep(wait);

@@ -103,7 +103,7 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
 
   /** At most one line per 10 s: a flood can fail thousands of accepts a second. */
   private logAcceptFailure(err: Error): void {
-    const now = Date.now();
+    const now = performance.now();
     if (now - this.lastAcceptFailureLog < 10_000) return;
     this.lastAcceptFailureLog = now;
     this.log.error({ err }, 'rtmp accept failed; the listener goes on');

@@ -7,14 +7,16 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { openText } from '../crypto/sealed-text.ts';
-import type { Db } from '../db/database.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { Device } from '../db/schema.ts';
 import type { CameraError } from '../media/rtsp-pull-args.ts';
 import { CameraPuller, type CameraPullerHooks } from './camera-puller.ts';
+import type { Clock } from '../clock.ts';
 
 export interface RtspIngestDeps {
-  db: Db;
+  repos: Repositories;
+  clock: Clock;
   audit: AuditLog;
   ffmpegPath: string;
   /** the key fixed cameras' credentials are sealed with */
@@ -31,7 +33,7 @@ export class RtspIngest {
   private readonly recordings: RecordingRepository;
 
   constructor(private readonly deps: RtspIngestDeps) {
-    this.recordings = new RecordingRepository(deps.db);
+    this.recordings = deps.repos.recordings;
   }
 
   /** Starts and stops pullers to match the registry; called on every registry refresh. */
@@ -73,7 +75,7 @@ export class RtspIngest {
   private async status(deviceId: string, error: CameraError | null, detail: string | null): Promise<void> {
     if (this.errors.has(deviceId) && this.errors.get(deviceId) === error) return;
     this.errors.set(deviceId, error);
-    const at = new Date().toISOString();
+    const at = this.deps.clock.now().toISOString();
     try {
       await this.recordings.recordDeviceStatus(deviceId, { error, error_at: error ? at : null, ...(error ? {} : { last_seen_at: at }) });
       await this.deps.audit.record({ actor: `device:${deviceId}`, action: error ? 'device.error' : 'device.recovered', subject: deviceId, outcome: error ? 'error' : 'ok', detail: { error, detail } });

@@ -51,7 +51,7 @@ export async function* followSegmentList(dir: string, exited: () => boolean): As
       pending += chunk.toString('utf8');
       const { rows, consumed } = parseSegmentList(pending);
       pending = pending.slice(consumed);
-      const seenAt = Date.now();
+      const seenAt = performance.now();
       for (const row of rows) yield { ...row, path: path.join(dir, row.file), seenAt };
       // Read once more after exit was seen, so rows written just before it are not lost.
       if (finished && chunk.length === 0) return;

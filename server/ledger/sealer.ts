@@ -5,8 +5,8 @@
  */
 import { sha256Hex } from '../crypto/hash.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
-import type { Db } from '../db/database.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { Device, GapCause, LedgerEntry, Recording } from '../db/schema.ts';
 import { ObjectAlreadyExists } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -14,6 +14,7 @@ import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { type ChainEntry, entryLine, headerLine, linkOf } from './chain.ts';
 import { buildManifest } from './manifest.ts';
 import { objectKeys } from './object-keys.ts';
+import type { Clock } from '../clock.ts';
 
 export interface SegmentToSeal {
   bytes: Buffer;
@@ -29,25 +30,23 @@ export interface SegmentToSeal {
 export type RecordingFacts = Partial<Pick<Recording, 'origin' | 'clock_drift_ms' | 'flags' | 'device_started_at' | 'received_at' | 'upload_deadline' | 'late' | 'late_reason' | 'returned_at'>>;
 
 export interface SealerDeps {
-  db: Db;
+  repos: Repositories;
   store: EvidenceStore;
   signingKey: SigningKey;
   retentionDays: number;
-  now?: () => Date;
+  clock: Clock;
 }
 
 export class Sealer {
-  private readonly now: () => Date;
   private readonly recordings: RecordingRepository;
   private publicKeyStored = false;
 
   constructor(private readonly deps: SealerDeps) {
-    this.now = deps.now ?? (() => new Date());
-    this.recordings = new RecordingRepository(deps.db);
+    this.recordings = deps.repos.recordings;
   }
 
   private retainUntil(): Date {
-    return new Date(this.now().getTime() + this.deps.retentionDays * 86_400_000);
+    return new Date(this.deps.clock.now().getTime() + this.deps.retentionDays * 86_400_000);
   }
 
   /** `continues`: the closed recording this one rolls over from; its last link heads this chain. */
@@ -149,7 +148,7 @@ export class Sealer {
       start_at: chain.startAt,
       duration_ms: chain.durationMs,
       link,
-      sealed_at: this.now().toISOString(),
+      sealed_at: this.deps.clock.now().toISOString(),
     };
     await this.recordings.transaction(async (tx) => {
       const moved = !(await tx.append(entry, r.entry_count, {
@@ -171,7 +170,7 @@ export class Sealer {
   async checkpoint(recordingId: string): Promise<void> {
     const r = await this.getRecording(recordingId);
     if (r.entry_count === r.checkpointed_count) return;
-    const body = Buffer.from(JSON.stringify({ format: 'liuhen-checkpoint/1', recordingId: r.id, entryCount: r.entry_count, headLink: r.head_link, at: this.now().toISOString() }) + '\n');
+    const body = Buffer.from(JSON.stringify({ format: 'liuhen-checkpoint/1', recordingId: r.id, entryCount: r.entry_count, headLink: r.head_link, at: this.deps.clock.now().toISOString() }) + '\n');
     await this.putIdempotent(objectKeys.checkpoint(r.id, r.entry_count), body, sha256Hex(body), 'application/json', true);
     await this.recordings.markCheckpointed(r.id, r.entry_count);
   }
@@ -186,7 +185,7 @@ export class Sealer {
     const endedAt = last ? new Date(new Date(last.start_at).getTime() + last.duration_ms).toISOString() : r.started_at;
     const closing: Recording = { ...r, ended_at: endedAt, state: 'closed', pending_gap_cause: null, interrupted_at: null };
     await this.storePublicKey();
-    const manifest = buildManifest(closing, entries, this.deps.signingKey.fingerprint, this.now());
+    const manifest = buildManifest(closing, entries, this.deps.signingKey.fingerprint, this.deps.clock.now());
     const key = objectKeys.manifest(r.id);
     await this.putIdempotent(key, manifest, sha256Hex(manifest), 'application/json', true);
     const signature = this.deps.signingKey.sign(await this.deps.store.get(key));

@@ -5,6 +5,7 @@
  * for it and download it only while the approval's window is open, the recording keeps the label
  * it had when the head decided, and only their own.
  */
+import type { Clock } from '../clock.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Viewer } from '../auth/user-registry.ts';
 import type { PartyRepository } from '../db/party-repository.ts';
@@ -46,7 +47,7 @@ export async function partyDownloadDecision(parties: PartyRepository, party: Vie
 
 /** The party's copy; the caller has checked copyDecision (and audited a refusal). */
 export async function createPartyCopy(
-  deps: { repos: Pick<Repositories, 'recordings' | 'exports'>; audit: AuditLog },
+  deps: { repos: Pick<Repositories, 'recordings' | 'exports'>; audit: AuditLog; clock: Clock },
   party: Viewer,
   request: PartyRequest,
   recordingId: string,
@@ -54,5 +55,8 @@ export async function createPartyCopy(
   by: Requester,
 ) {
   const recording = await deps.repos.recordings.get(recordingId);
-  return createExport({ exports: deps.repos.exports, audit: deps.audit }, recording, { kind: 'party_copy', recipient: party.name, approvalNo: request.id }, by, { requestId: request.id, redactionId });
+  return createExport({ exports: deps.repos.exports, audit: deps.audit, clock: deps.clock }, recording, { kind: 'party_copy', recipient: party.name, approvalNo: request.id }, by, {
+    requestId: request.id,
+    redactionId,
+  });
 }

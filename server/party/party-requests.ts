@@ -7,13 +7,14 @@
  */
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { Db } from '../db/database.ts';
-import { PartyRepository, type ScopeDecision } from '../db/party-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { PartyRepository, ScopeDecision } from '../db/party-repository.ts';
 import type { PartyRequest, Recording } from '../db/schema.ts';
 import { InvalidInput, type LiuhenError, markAudited, NotFound, RecordingNotFound, StateConflict } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
 import { anyIdSchema, idSchema, newId } from '../ids.ts';
 import { scopeProblem } from '../policy/party-policy.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 const DAY_MS = 24 * 60 * 60_000;
 /** The longest window an approval may grant, counted from the decision. */
@@ -81,11 +82,11 @@ export class PartyRequests {
   private readonly parties: PartyRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly audit: AuditLog,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
-    this.parties = new PartyRepository(db);
+    this.parties = repos.party;
   }
 
   async load(id: string): Promise<PartyRequest> {
@@ -121,7 +122,7 @@ export class PartyRequests {
       if (!(await this.parties.hasCase(input.caseId, unit))) throw await this.refuseRequest(by, input.caseId, new NotFound('case', input.caseId));
     }
     const row: PartyRequest = {
-      id: newId('pr', this.now()),
+      id: newId('pr', this.clock.now()),
       case_id: input.caseId ?? null,
       unit,
       party_user_id: partyUserId,
@@ -136,7 +137,7 @@ export class PartyRequests {
       window_until: null,
       max_viewings: null,
       copy_allowed: null,
-      created_at: this.now().toISOString(),
+      created_at: this.clock.now().toISOString(),
     };
     await this.parties.transaction(async (tx) => {
       await tx.addRequest(row);
@@ -166,7 +167,7 @@ export class PartyRequests {
     };
     if (request.state !== 'pending') throw await refuse(new StateConflict('request_decided', `request ${request.id} was ${request.state} already`));
 
-    const now = this.now();
+    const now = this.clock.now();
     let scope: ScopeDecision[] = [];
     if (decision.decision === 'approve') {
       try {

@@ -7,7 +7,7 @@
  * room as open. Each step is audited with the request as subject and the room in the detail.
  */
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { Db } from '../db/database.ts';
+import type { Repositories } from '../db/repositories.ts';
 import { ACTIVE_ROOM_STATES, PartyRepository } from '../db/party-repository.ts';
 import type { PartyRequest, RoomState, ViewingRoom } from '../db/schema.ts';
 import { markAudited, NotFound, StateConflict } from '../errors.ts';
@@ -16,6 +16,7 @@ import { idSchema, newId } from '../ids.ts';
 import { mayPlayInRoom, roomCreateProblem } from '../policy/party-policy.ts';
 import type { Decision } from '../policy/policy.ts';
 import { approvedScope } from './approved-scope.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export const roomIdSchema = idSchema('room');
 /** Who ends a room at its window's end. */
@@ -41,11 +42,11 @@ export class ViewingRooms {
   private readonly parties: PartyRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly audit: AuditLog,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
-    this.parties = new PartyRepository(db);
+    this.parties = repos.party;
   }
 
   /** The room and its request, the room ended first if its window has closed. */
@@ -81,7 +82,7 @@ export class ViewingRooms {
         maxViewings: request.max_viewings,
         ...(await this.viewingsAsFacts(request.id)),
       },
-      this.now(),
+      this.clock.now(),
     );
     const refuse = async (code: string) => {
       await this.audit.record({ ...audited, outcome: 'refused', detail: { reason: code } });
@@ -89,12 +90,12 @@ export class ViewingRooms {
     };
     if (problem) throw await refuse(problem);
     const room: ViewingRoom = {
-      id: newId('room', this.now()),
+      id: newId('room', this.clock.now()),
       request_id: request.id,
       state: 'waiting',
       supervisor_id: null,
       created_by: by.actor,
-      created_at: this.now().toISOString(),
+      created_at: this.clock.now().toISOString(),
       opened_at: null,
       ended_at: null,
       end_reason: null,
@@ -122,7 +123,7 @@ export class ViewingRooms {
       const viewings = await this.viewings(request.id);
       if (viewings.used >= (request.max_viewings ?? 0)) throw await refuse('viewings_used');
     }
-    const at = this.now().toISOString();
+    const at = this.clock.now().toISOString();
     const set: Partial<ViewingRoom> = { state: to };
     if (step === 'join') Object.assign(set, { supervisor_id: supervisorId, opened_at: at });
     if (step === 'end') Object.assign(set, { ended_at: at, end_reason: 'supervisor' });
@@ -145,7 +146,7 @@ export class ViewingRooms {
     const { room, request } = found;
     if (request.party_user_id !== userId) return { decision: { allow: false, reason: 'another party’s room' }, redactionId: null, windowUntil: null };
     const scope = await approvedScope(this.parties, request.id, recordingId);
-    const decision = mayPlayInRoom({ state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, roomState: room.state, ...scope }, this.now());
+    const decision = mayPlayInRoom({ state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, roomState: room.state, ...scope }, this.clock.now());
     return { decision, redactionId: scope.redactionId, windowUntil: request.window_until };
   }
 
@@ -154,7 +155,7 @@ export class ViewingRooms {
    * log at its expiry even when neither the party nor the supervisor opens it again.
    */
   async sweep(): Promise<void> {
-    const requests = await this.requestsById(await this.parties.requestsWithRoomsDue(this.now().toISOString()));
+    const requests = await this.requestsById(await this.parties.requestsWithRoomsDue(this.clock.now().toISOString()));
     for (const request of requests.values()) await this.expireRoomsOf(request);
   }
 
@@ -165,7 +166,7 @@ export class ViewingRooms {
   }
 
   private async expireIfDue(room: ViewingRoom, request: PartyRequest): Promise<ViewingRoom> {
-    if (!ACTIVE_ROOM_STATES.includes(room.state) || request.window_until === null || this.now().getTime() < Date.parse(request.window_until)) return room;
+    if (!ACTIVE_ROOM_STATES.includes(room.state) || request.window_until === null || this.clock.now().getTime() < Date.parse(request.window_until)) return room;
     const ended = { state: 'ended' as const, ended_at: request.window_until, end_reason: 'expired' as const };
     if (await this.parties.changeRoom(room.id, room.state, ended)) {
       await this.audit.record({ actor: SYSTEM_ACTOR, action: 'room.end', subject: request.id, outcome: 'ok', detail: { roomId: room.id, reason: 'expired' } });

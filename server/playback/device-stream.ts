@@ -9,8 +9,8 @@
  * first of a recording other than the stream's first (a new recording restarts the encoder's
  * clock; a roll-over is marked too, which costs players nothing).
  */
-import type { Db } from '../db/database.ts';
-import { PlaybackRepository, type StreamCounts } from '../db/playback-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { PlaybackRepository, StreamCounts } from '../db/playback-repository.ts';
 import type { Recording } from '../db/schema.ts';
 import type { PlaylistEntry } from './playlist.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -30,8 +30,8 @@ export class DeviceStreams {
   private readonly before = new TtlCache<string, StreamCounts>(Infinity, 100_000);
   private readonly playback: PlaybackRepository;
 
-  constructor(db: Db) {
-    this.playback = new PlaybackRepository(db);
+  constructor(repos: Repositories) {
+    this.playback = repos.playback;
   }
 
   /** The last `size` segments of the device's stream, from its newest recording that has any. */

@@ -17,10 +17,9 @@ import type { AuditInput, AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
 import { type UserRegistry, type Viewer, viewerOf } from '../auth/user-registry.ts';
 import { sha256Hex } from '../crypto/hash.ts';
-import { CaseRepository } from '../db/case-repository.ts';
-import type { Db } from '../db/database.ts';
-import { PlaybackRepository } from '../db/playback-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { PlaybackRepository } from '../db/playback-repository.ts';
+import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { DerivativeKind, PlaybackSession, Recording } from '../db/schema.ts';
 import { LiuhenError, markAudited, NotAllowed, NotAuthenticated, StateConflict } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -37,6 +36,7 @@ import { type Derived, derivativeFor, type SegmentSource, segmentSource } from '
 import { SessionContinuity } from './session-continuity.ts';
 import { TtlCache } from './ttl-cache.ts';
 import { segmentObject, type UrlSigner } from './url-signer.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export type PlaybackTarget = { recordingId: string } | { deviceId: string };
 
@@ -97,7 +97,7 @@ interface StoredObject {
 export class PlaybackService {
   private readonly segments = new SegmentCache(SEGMENT_CACHE_BYTES);
   /** session id → a recent full admission (session row, active user, policy allowing); on the service's clock, like the checks it stands for */
-  private readonly admitted = new TtlCache<string, Admitted>(ADMISSION_TTL_MS, 100_000, () => this.now().getTime());
+  private readonly admitted = new TtlCache<string, Admitted>(ADMISSION_TTL_MS, 100_000, { now: () => this.clock.now() });
   private readonly replays = new TtlCache<string, ReplayWindow>(WINDOW_TTL_MS, 10_000);
   private readonly lives = new TtlCache<string, LiveWindow>(WINDOW_TTL_MS, 10_000);
   private readonly streams: DeviceStreams;
@@ -114,7 +114,7 @@ export class PlaybackService {
   private readonly recordings: RecordingRepository;
 
   constructor(
-    private readonly db: Db,
+    private readonly repos: Repositories,
     private readonly store: EvidenceStore,
     private readonly users: UserRegistry,
     private readonly audit: AuditLog,
@@ -126,11 +126,11 @@ export class PlaybackService {
     private readonly sessionMinutes: number,
     /** the segmenter's segment length: the least target duration a playlist announces */
     private readonly segmentSeconds: number,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
-    this.playback = new PlaybackRepository(db);
-    this.recordings = new RecordingRepository(db);
-    this.streams = new DeviceStreams(db);
+    this.playback = repos.playback;
+    this.recordings = repos.recordings;
+    this.streams = new DeviceStreams(repos);
     const sessionMs = (sessionMinutes + 1) * 60_000;
     this.continuity = new SessionContinuity(sessionMs);
     this.shapes = new TtlCache(sessionMs, 100_000);
@@ -138,8 +138,8 @@ export class PlaybackService {
 
   /** Whether `viewer` may replay the recording, with the facts the policy needs looked up. */
   async replayDecision(viewer: Viewer, r: Recording): Promise<Decision> {
-    const shared = await this.playback.isSharedWith(r.id, viewer.id, this.now().toISOString());
-    const onViewersCase = viewer.role === 'reviewer' && !shared && (await new CaseRepository(this.db).isOnCaseOf(viewer.badge, r.id));
+    const shared = await this.playback.isSharedWith(r.id, viewer.id, this.clock.now().toISOString());
+    const onViewersCase = viewer.role === 'reviewer' && !shared && (await this.repos.cases.isOnCaseOf(viewer.badge, r.id));
     return mayReplay(viewer, { unit: r.unit, confidentiality: r.confidentiality, sharedWithViewer: shared, onViewersCase });
   }
 
@@ -174,7 +174,7 @@ export class PlaybackService {
     notAfter: string | null,
     ctx: RequestContext,
   ): Promise<CreatedSession> {
-    const created = this.now();
+    const created = this.clock.now();
     const usual = created.getTime() + this.sessionMinutes * 60_000;
     const session: PlaybackSession = {
       id: newId('ps'),
@@ -434,7 +434,7 @@ export class PlaybackService {
   private async derivative(recordingId: string, idx: number, kind: DerivativeKind, redactionId: string | null = null) {
     if (redactionId && kind !== 'mark_a' && kind !== 'mark_b') return undefined;
     return this.derivatives.through(redactionId ? `${redactionId}/${idx}/${kind}` : `${recordingId}/${idx}/${kind}`, async () => {
-      const row = redactionId ? await this.playback.redactedSegment(redactionId, idx, kind as 'mark_a' | 'mark_b') : await this.playback.derivative(recordingId, idx, kind);
+      const row = redactionId ? await this.playback.redactedSegment(redactionId, idx, kind as 'mark_a' | 'mark_b') : await this.repos.derivatives.find(recordingId, idx, kind);
       return row && { objectKey: row.object_key, sha256: row.sha256, sourceSha256: row.source_sha256 };
     });
   }
@@ -447,14 +447,14 @@ export class PlaybackService {
   private async admit(sessionId: string, object: string, query: Record<string, unknown>, ctx: RequestContext, action: AuditAction): Promise<Admitted> {
     const signatureProblem = this.signer.check(sessionId, object, query.exp, query.sig);
     const recent = this.admitted.get(sessionId);
-    if (recent && !signatureProblem && Date.parse(recent.session.expires_at) > this.now().getTime()) return recent;
+    if (recent && !signatureProblem && Date.parse(recent.session.expires_at) > this.clock.now().getTime()) return recent;
     const session = await this.playback.session(sessionId);
     const subject = session?.recording_id ?? session?.device_id ?? null;
     const refuse = (actor: string, reason: string, error: LiuhenError) => this.refused(ctx, { actor, action, subject, sessionId, object }, reason, error, session ? roomDetail(session) : {});
     if (!session) throw await refuse('anonymous', signatureProblem ?? 'no such session', new NotAuthenticated());
     const actor = `user:${session.user_id}`;
     if (signatureProblem) throw await refuse(actor, signatureProblem, new NotAuthenticated());
-    if (Date.parse(session.expires_at) <= this.now().getTime()) throw await refuse(actor, 'session_expired', new NotAuthenticated());
+    if (Date.parse(session.expires_at) <= this.clock.now().getTime()) throw await refuse(actor, 'session_expired', new NotAuthenticated());
     const user = await this.users.get(session.user_id);
     if (user.state !== 'active') throw await refuse(actor, 'user disabled', new NotAuthenticated());
     if (!(await this.signedIn(session.user_id))) throw await refuse(actor, 'signed_out', new NotAuthenticated());
@@ -473,7 +473,7 @@ export class PlaybackService {
    * and playlist requests carry no token, so the idle limit is the API's (auth-service.ts), not this.
    */
   private async signedIn(userId: string): Promise<boolean> {
-    return this.playback.isSignedIn(userId, this.now().toISOString());
+    return this.playback.isSignedIn(userId, this.clock.now().toISOString());
   }
 
   private async decide(viewer: Viewer, kind: 'live' | 'replay', subject: string): Promise<Decision> {

@@ -1,3 +1,5 @@
+import { type Clock, systemClock } from '../clock.ts';
+
 /**
  * A small map whose entries expire after `ttlMs` and whose oldest entries go first past
  * `maxEntries`. Playback uses it so that a thousand viewers of one feed do not each repeat the
@@ -9,13 +11,13 @@ export class TtlCache<K, V> {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get(key: K): V | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
-    if (e.until <= this.now()) {
+    if (e.until <= this.clock.now().getTime()) {
       this.entries.delete(key);
       return undefined;
     }
@@ -24,7 +26,7 @@ export class TtlCache<K, V> {
 
   set(key: K, value: V): void {
     this.entries.delete(key);
-    this.entries.set(key, { value, until: this.now() + this.ttlMs });
+    this.entries.set(key, { value, until: this.clock.now().getTime() + this.ttlMs });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as K);
   }
 

@@ -4,6 +4,7 @@
  * a few minutes, and nothing else.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type Clock, systemClock } from '../clock.ts';
 
 export const SIGNATURE_TTL_SECONDS = 600;
 
@@ -19,12 +20,12 @@ export function segmentObject(recordingId: string, idx: number, source: string):
 export class UrlSigner {
   constructor(
     private readonly key: Buffer,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** `object` names what is signed: `index` for the playlist, `segmentObject(…)` for a segment. */
   sign(sessionId: string, object: string, notAfter: Date): { exp: number; sig: string } {
-    const exp = Math.min(Math.floor(this.now().getTime() / 1000) + SIGNATURE_TTL_SECONDS, Math.floor(notAfter.getTime() / 1000));
+    const exp = Math.min(Math.floor(this.clock.now().getTime() / 1000) + SIGNATURE_TTL_SECONDS, Math.floor(notAfter.getTime() / 1000));
     return { exp, sig: this.mac(sessionId, object, exp) };
   }
 
@@ -39,7 +40,7 @@ export class UrlSigner {
     const expected = Buffer.from(this.mac(sessionId, object, Number(exp)));
     const given = Buffer.from(sig);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad_signature';
-    return Number(exp) * 1000 < this.now().getTime() ? 'signature_expired' : null;
+    return Number(exp) * 1000 < this.clock.now().getTime() ? 'signature_expired' : null;
   }
 
   private mac(sessionId: string, object: string, exp: number): string {

@@ -7,12 +7,13 @@ import { z } from 'zod';
 import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { badgeSchema } from '../badges.ts';
-import type { Db } from '../db/database.ts';
-import { PlaybackRepository } from '../db/playback-repository.ts';
-import { RecordingRepository } from '../db/recording-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { PlaybackRepository } from '../db/playback-repository.ts';
+import type { RecordingRepository } from '../db/recording-repository.ts';
 import { CONFIDENTIALITY_LABELS, type Confidentiality, type Recording } from '../db/schema.ts';
 import { LiuhenError, markAudited, NotAllowed, StateConflict, UserNotFound } from '../errors.ts';
 import type { Decision } from '../policy/policy.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export const labelSchema = z.enum(CONFIDENTIALITY_LABELS as [Confidentiality, ...Confidentiality[]]).nullable();
 
@@ -50,25 +51,25 @@ export class RecordingKeeping {
   private readonly playback: PlaybackRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly audit: AuditLog,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
-    this.recordings = new RecordingRepository(db);
-    this.playback = new PlaybackRepository(db);
+    this.recordings = repos.recordings;
+    this.playback = repos.playback;
   }
 
   async share(by: Keeper, recordingId: string, input: ShareInput): Promise<Share> {
     const rec = await this.recordings.get(recordingId);
     await this.enforce(by, by.mayShare(rec), 'recording.share', rec.id);
     const { userId, badge, until } = shareInputSchema.parse(input);
-    if (until !== undefined && Date.parse(until) <= this.now().getTime()) throw new ShareRefused('share_period_over', 'a share must end in the future');
+    if (until !== undefined && Date.parse(until) <= this.clock.now().getTime()) throw new ShareRefused('share_period_over', 'a share must end in the future');
     const target = await this.playback.shareTarget(userId, badge);
     if (!target) throw new UserNotFound(userId ?? badge!);
     // Sharing opens replay to reviewers only (the policy's sharedWithViewer); to anyone else it would be a grant that does nothing, or worse later.
     if (target.role !== 'reviewer' || target.state !== 'active') throw new ShareRefused('not_a_reviewer', `${target.badge} is not an active reviewer`);
     const expiresAt = until === undefined ? null : new Date(until).toISOString();
-    const row = { shared_by: by.actor, shared_at: this.now().toISOString(), expires_at: expiresAt };
+    const row = { shared_by: by.actor, shared_at: this.clock.now().toISOString(), expires_at: expiresAt };
     // Sharing again sets a new period (longer or shorter) rather than keeping the old one unseen.
     await this.playback.share(rec.id, target.id, row);
     await this.audit.record({ ...this.origin(by), action: 'recording.share', subject: rec.id, outcome: 'ok', detail: { with: target.id, badge: target.badge, until: expiresAt } });

@@ -11,6 +11,7 @@ import { InvalidInput, markAudited } from '../errors.ts';
 import { RecordingNotClosed, type Requester } from '../exports/export-requests.ts';
 import { idSchema, newId } from '../ids.ts';
 import { marksBeyond, type RedactionMarks, redactionMarksSchema } from './redaction-marks.ts';
+import type { Clock } from '../clock.ts';
 
 export const redactionIdSchema = idSchema('red');
 
@@ -31,7 +32,7 @@ export function presentRedaction(r: Redaction) {
 
 /** Who may ask was decided by the caller (redaction-policy.mayRedact); bad marks are refused and audited here. */
 export async function createRedaction(
-  deps: { redactions: RedactionRepository; audit: AuditLog },
+  deps: { redactions: RedactionRepository; audit: AuditLog; clock: Clock },
   recording: Recording,
   input: unknown,
   by: Requester,
@@ -61,7 +62,7 @@ export async function createRedaction(
       manifest_key: null,
       error: null,
       created_by: by.actor,
-      created_at: new Date().toISOString(),
+      created_at: deps.clock.now().toISOString(),
     };
     await redactions.add(row);
     return job;

@@ -5,12 +5,12 @@
  * made since a case's recording was last extended (marked variants, renditions, later segments).
  */
 import type { Requester } from '../exports/export-requests.ts';
-import { type KeepingDeps, nowOf } from './retention-deps.ts';
+import type { KeepingDeps } from './retention-deps.ts';
 import { type Extension, extendRecording } from './retention-extension.ts';
 import { caseLockDate } from './retention-rules.ts';
 
 export async function reconcileCaseLocks(d: KeepingDeps, by: Requester): Promise<Extension[]> {
-  const now = nowOf(d);
+  const now = d.clock.now();
   const linked = await d.repos.retention.caseLinkedRecordings();
 
   const done: Extension[] = [];

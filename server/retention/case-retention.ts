@@ -7,13 +7,13 @@
  */
 import type { Requester } from '../exports/export-requests.ts';
 import { keepPublicKey } from './public-key.ts';
-import { type KeepingDeps, type RetentionDeps, nowOf } from './retention-deps.ts';
+import type { KeepingDeps, RetentionDeps } from './retention-deps.ts';
 import { extendRecording } from './retention-extension.ts';
 import { caseLockDate } from './retention-rules.ts';
 
 export async function caseLinked(d: KeepingDeps, caseId: string, by: Requester): Promise<void> {
   const recordings = new Set((await d.repos.cases.liveLinks(caseId)).map((l) => l.recordingId));
-  const until = caseLockDate(null, nowOf(d), d.periods.caseMs);
+  const until = caseLockDate(null, d.clock.now(), d.periods.caseMs);
   // Already kept by a case: a later link of an open case gives no later date; the archiving does.
   if (recordings.size > 0) {
     for (const id of await d.repos.retention.keptByCase([...recordings])) recordings.delete(id);
@@ -24,7 +24,7 @@ export async function caseLinked(d: KeepingDeps, caseId: string, by: Requester):
 /** Also the public key that verifies the case's manifest and its recordings' (public-key.ts). */
 export async function caseArchived(d: KeepingDeps & Pick<RetentionDeps, 'signingKey'>, caseId: string, archivedAt: string, by: Requester): Promise<void> {
   const recordings = [...new Set((await d.repos.cases.frozenLinks(caseId)).map((l) => l.recordingId))];
-  const until = caseLockDate(archivedAt, nowOf(d), d.periods.caseMs);
+  const until = caseLockDate(archivedAt, d.clock.now(), d.periods.caseMs);
   await keepPublicKey(d, until).catch((e) =>
     d.audit.record({
       actor: by.actor,

@@ -5,7 +5,7 @@
  * (written before retention by category, or a product made later) or held there waits — the
  * store would refuse it anyway.
  */
-import { type RetentionDeps, nowOf } from './retention-deps.ts';
+import type { RetentionDeps } from './retention-deps.ts';
 import { goesWithExpiry, recordingObjectKeys } from './recording-objects.ts';
 import { unlinkedCutoff, unlinkedPeriodEnd } from './retention-rules.ts';
 
@@ -43,10 +43,10 @@ export interface ExpiryPlan {
   bytes: number;
 }
 
-export type PlanDeps = Pick<RetentionDeps, 'repos' | 'store' | 'periods' | 'now'>;
+export type PlanDeps = Pick<RetentionDeps, 'repos' | 'store' | 'periods' | 'clock'>;
 
 export async function planExpiry(d: PlanDeps): Promise<ExpiryPlan> {
-  const now = nowOf(d);
+  const now = d.clock.now();
   const candidates = await d.repos.retention.pastUnlinkedPeriod(unlinkedCutoff(now, d.periods.unlinkedMs));
 
   const plan: ExpiryPlan = { at: now.toISOString(), due: [], waiting: [], bytes: 0 };

@@ -12,7 +12,7 @@ import { ObjectRetained } from '../storage/evidence-store.ts';
 import { type ExpiryRecord, EXPIRY_FORMAT, expiryKeys, expiryRecordBytes, expiryRecordSchema } from './expiry-record.ts';
 import { type PlannedExpiry, planExpiry } from './expiry-plan.ts';
 import { keepPublicKey } from './public-key.ts';
-import { type RetentionDeps, nowOf } from './retention-deps.ts';
+import type { RetentionDeps } from './retention-deps.ts';
 
 export interface ExpiryOutcome {
   recordingId: string;
@@ -72,14 +72,14 @@ async function expire(d: RetentionDeps, due: PlannedExpiry, by: Requester): Prom
       record: expiryKeys.record(record.recordingId),
     });
   }
-  await retention.completeExpiry(record.recordingId, nowOf(d).toISOString());
+  await retention.completeExpiry(record.recordingId, d.clock.now().toISOString());
   return { recordingId: record.recordingId, outcome: 'expired', objects: record.objects.length, bytes: record.bytes };
 }
 
 /** The record an earlier run wrote stands (its time and list are what was decided); otherwise a new one. */
 async function writeRecord(d: RetentionDeps, due: PlannedExpiry): Promise<ExpiryRecord> {
   const rec = await d.repos.recordings.get(due.recordingId);
-  const now = nowOf(d);
+  const now = d.clock.now();
   const fresh: ExpiryRecord = {
     format: EXPIRY_FORMAT,
     recordingId: due.recordingId,

@@ -10,7 +10,7 @@ import type { Recording, RecordingRetentionTable } from '../db/schema.ts';
 import { markAudited, NotAllowed, ObjectNotFound, StateConflict } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
 import type { Decision } from '../policy/policy.ts';
-import { type KeepingDeps, nowOf } from './retention-deps.ts';
+import type { KeepingDeps } from './retention-deps.ts';
 import { recordingObjectKeys } from './recording-objects.ts';
 
 export const holdInputSchema = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
@@ -67,7 +67,7 @@ async function changeHold(d: KeepingDeps, recordingId: string, input: unknown, b
   if (!on && !held) await refuse(new StateConflict('recording_not_held', `recording ${recordingId} is not under a legal hold`));
 
   const objects = await holdAll(d, recordingId, on);
-  const at = nowOf(d).toISOString();
+  const at = d.clock.now().toISOString();
   const hold: Pick<RecordingRetentionTable, 'hold_reason' | 'hold_by' | 'hold_at'> = on ? { hold_reason: reason, hold_by: by.actor, hold_at: at } : { hold_reason: null, hold_by: null, hold_at: null };
   if (row) await retention.changeRetention(recordingId, hold);
   else {

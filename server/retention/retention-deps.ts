@@ -3,18 +3,17 @@ import type { RetentionPeriods } from '../config.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
 import type { Repositories } from '../db/repositories.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
+import type { Clock } from '../clock.ts';
 
-/** What retention works with; `now` is the clock every date of one run is read from. */
+/** What retention works with; `clock` is what every date of one run is read from. */
 export interface RetentionDeps {
   repos: Pick<Repositories, 'retention' | 'recordings' | 'cases'>;
   store: EvidenceStore;
   audit: AuditLog;
   signingKey: SigningKey;
   periods: Pick<RetentionPeriods, 'unlinkedMs' | 'caseMs'>;
-  now?: () => Date;
+  clock: Clock;
 }
-
-export const nowOf = (d: Pick<RetentionDeps, 'now'>): Date => (d.now ? d.now() : new Date());
 
 /** Extending and holding sign nothing, and need only the archive period. */
 export type KeepingDeps = Omit<RetentionDeps, 'signingKey' | 'periods'> & { periods: Pick<RetentionPeriods, 'caseMs'> };

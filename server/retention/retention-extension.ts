@@ -6,7 +6,7 @@
 import type { RetentionCategory } from '../db/schema.ts';
 import { ObjectNotFound } from '../errors.ts';
 import type { Requester } from '../exports/export-requests.ts';
-import { type KeepingDeps, nowOf } from './retention-deps.ts';
+import type { KeepingDeps } from './retention-deps.ts';
 import { recordingObjectKeys } from './recording-objects.ts';
 import { laterOf } from './retention-rules.ts';
 
@@ -30,7 +30,7 @@ export async function extendRecording(d: KeepingDeps, recordingId: string, propo
       if (!(e instanceof ObjectNotFound)) throw e;
     }
   }
-  const extendedAt = nowOf(d).toISOString();
+  const extendedAt = d.clock.now().toISOString();
   const fields = { category: laterCategory(row?.category, category), retain_until: until.toISOString(), extended_at: extendedAt };
   if (row) await retention.changeRetention(recordingId, fields);
   else await retention.addOrChangeRetention({ recording_id: recordingId, ...fields, hold_reason: null, hold_by: null, hold_at: null }, fields);

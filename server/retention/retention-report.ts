@@ -6,7 +6,6 @@
  */
 import { shanghaiDayOf, shanghaiDayStart } from '../analytics/periods.ts';
 import type { PlanDeps } from './expiry-plan.ts';
-import { nowOf } from './retention-deps.ts';
 import { type ShownCategory, shownCategory, unlinkedPeriodEnd } from './retention-rules.ts';
 
 export const EXPIRING_WITHIN_DAYS = 30;
@@ -38,13 +37,13 @@ export interface Growth {
   units: Array<{ unit: string; bytes: number[] }>;
 }
 
-type ReportDeps = Pick<PlanDeps, 'repos' | 'periods' | 'now'>;
+type ReportDeps = Pick<PlanDeps, 'repos' | 'periods' | 'clock'>;
 
 const byUnit = <T extends { unit: string }>(a: T, b: T) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
 
 /** `unit`: one unit's figures; null for every unit. `growthDays`: how many days of growth, today's included. */
 export async function retentionReport(d: ReportDeps, unit: string | null = null, growthDays = GROWTH_DAYS): Promise<RetentionReport> {
-  const now = nowOf(d);
+  const now = d.clock.now();
   const horizon = now.getTime() + EXPIRING_WITHIN_DAYS * 86_400_000;
   const recordings = await d.repos.retention.keptBytes(unit);
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ChecksumMismatch, InvalidObjectKey, ObjectAlreadyExists, ObjectNotFound } from '../errors.ts';
 import { isValidObjectKey, ObjectRetained, type EvidenceStore, type ObjectInfo, type PutOptions, type PutSource, type StoredObject, type StreamPutOptions } from './evidence-store.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 interface Sidecar {
   sha256: string;
@@ -46,7 +47,10 @@ function sha256Hex(bytes: Buffer): string {
 export class LocalWormStore implements EvidenceStore {
   readonly kind = 'local' as const;
 
-  constructor(private readonly rootDir: string) {}
+  constructor(
+    private readonly rootDir: string,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async putOnce(key: string, bytes: Buffer, options: PutOptions): Promise<ObjectInfo> {
     this.checkKey(key);
@@ -72,7 +76,7 @@ export class LocalWormStore implements EvidenceStore {
         sha256: staged.sha256,
         size: staged.size,
         retainUntil: options.retainUntil.toISOString(),
-        writtenAt: new Date().toISOString(),
+        writtenAt: this.clock.now().toISOString(),
       };
       // Metadata first, so an object never exists without it. A sidecar left by a put that crashed
       // before linking the object still claims the key; only the same bytes may complete it.
@@ -163,7 +167,7 @@ export class LocalWormStore implements EvidenceStore {
     if (!sidecar) throw new ObjectRetained(key, 'object_retained', 'no retention is recorded for it');
     const lock = await this.lockState(key, sidecar);
     if (lock.legalHold) throw new ObjectRetained(key, 'object_held', 'a legal hold is on');
-    if (lock.retainUntil.getTime() > Date.now()) throw new ObjectRetained(key, 'object_retained', `locked until ${lock.retainUntil.toISOString()}`);
+    if (lock.retainUntil.getTime() > this.clock.now().getTime()) throw new ObjectRetained(key, 'object_retained', `locked until ${lock.retainUntil.toISOString()}`);
     await this.writeRecord(key, 'expired', { size: sidecar.size, sha256: sidecar.sha256 });
     await fs.rm(objectPath, { force: true });
     await fsyncDir(path.dirname(objectPath));
@@ -220,7 +224,7 @@ export class LocalWormStore implements EvidenceStore {
   /** Appends a record about the object; two in the same millisecond take the next one. */
   private async writeRecord(key: string, kind: RecordKind, fields: Record<string, unknown>): Promise<void> {
     for (;;) {
-      const at = new Date().toISOString();
+      const at = this.clock.now().toISOString();
       if (await this.writeOnce(this.metaPath(key, `.${kind}-${at}.json`), Buffer.from(JSON.stringify({ ...fields, at })))) return;
       await new Promise((r) => setTimeout(r, 2));
     }

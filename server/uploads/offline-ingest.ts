@@ -13,16 +13,17 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { Db } from '../db/database.ts';
+import type { Repositories } from '../db/repositories.ts';
 import { DeviceRepository } from '../db/device-repository.ts';
 import type { Recording, RecordingFlag, Upload } from '../db/schema.ts';
-import { UploadRepository } from '../db/upload-repository.ts';
+import type { UploadRepository } from '../db/upload-repository.ts';
 import { recordingFlagsFor } from '../devices/device-health.ts';
 import type { Sealer } from '../ledger/sealer.ts';
 import { partPath } from './part-file.ts';
 import { checkAndStage, type CheckOutcome, type StagedRecording } from './upload-checks.ts';
 import { storedMetadata, type UploadMetadata } from './upload-metadata.ts';
 import { uploadTiming } from './upload-timing.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 export interface OfflineIngestSettings {
   /** config.uploads.dir: part files, and a staging folder per upload being sealed */
@@ -41,13 +42,14 @@ export class OfflineIngest {
   private readonly uploads: UploadRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly sealer: Sealer,
     private readonly audit: AuditLog,
     private readonly settings: OfflineIngestSettings,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
   ) {
-    this.uploads = new UploadRepository(db);
+    this.uploads = repos.uploads;
   }
 
   /** One upload at a time: remuxing and sealing are disk-bound, and live recordings share the disk. */
@@ -111,7 +113,7 @@ export class OfflineIngest {
         decodeErrors: outcome.decodeErrors,
       },
     });
-    await this.uploads.sealed(upload.id, recording.id, new Date().toISOString());
+    await this.uploads.sealed(upload.id, recording.id, this.clock.now().toISOString());
     // The sealed segments are the evidence now; the received file and its staging copy are not kept twice.
     await fs.rm(staging, { recursive: true, force: true });
     await fs.rm(partPath(this.settings.dir, upload.id), { force: true });
@@ -187,7 +189,7 @@ export class OfflineIngest {
     // The bytes go before the state says so: whoever reads "refused" finds nothing kept.
     await fs.rm(this.stagingDir(upload), { recursive: true, force: true });
     await fs.rm(partPath(this.settings.dir, upload.id), { force: true });
-    await this.uploads.refused(upload.id, outcome.reason, new Date().toISOString());
+    await this.uploads.refused(upload.id, outcome.reason, this.clock.now().toISOString());
     this.log.warn({ upload: upload.id, reason: outcome.reason, detail: outcome.detail }, 'upload refused');
   }
 }

@@ -12,10 +12,11 @@ import type { MemoryLocker } from '@tus/server';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
-import { UploadRepository } from '../db/upload-repository.ts';
+import type { Repositories } from '../db/repositories.ts';
+import type { UploadRepository } from '../db/upload-repository.ts';
 import { partIds, partPath } from './part-file.ts';
 import { storedMetadata } from './upload-metadata.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 /**
  * Often enough that an upload outlives its expiry by at most half of it, and at least once a
@@ -30,14 +31,14 @@ export class UploadExpiry {
   private readonly uploads: UploadRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly audit: AuditLog,
     private readonly locker: MemoryLocker,
     private readonly settings: Config['uploads'],
     private readonly log: Logger,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
-    this.uploads = new UploadRepository(db);
+    this.uploads = repos.uploads;
   }
 
   /** Removes orphaned part files, then sweeps now and then; errors are logged, never thrown. */
@@ -64,7 +65,7 @@ export class UploadExpiry {
 
   /** Removes every unfinished upload idle for longer than config.uploads.expireMs. */
   async sweep(): Promise<void> {
-    const cutoff = new Date(this.now().getTime() - this.settings.expireMs).toISOString();
+    const cutoff = new Date(this.clock.now().getTime() - this.settings.expireMs).toISOString();
     for (const id of await this.uploads.idleSince(cutoff)) {
       // Asking a holder for the lock would cut its PATCH short: an upload in use is left alone.
       if (this.locker.locks.has(id)) continue;

@@ -16,10 +16,10 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
+import type { Repositories } from '../db/repositories.ts';
 import { RecordingRepository } from '../db/recording-repository.ts';
 import type { DecodeErrorsFlag, Device, RecordingFlag, Upload } from '../db/schema.ts';
-import { UploadRepository } from '../db/upload-repository.ts';
+import type { UploadRepository } from '../db/upload-repository.ts';
 import { InvalidInput, type LiuhenError, markAudited } from '../errors.ts';
 import type { DiskReserve } from '../storage/disk-reserve.ts';
 import type { OfflineIngest } from './offline-ingest.ts';
@@ -29,6 +29,7 @@ import { UploadExpiry } from './upload-expiry.ts';
 import { storedMetadata, type UploadMetadata } from './upload-metadata.ts';
 import { type UploadRecords, UploadStore } from './upload-store.ts';
 import { toServerClock } from './upload-timing.ts';
+import { type Clock, systemClock } from '../clock.ts';
 
 /** What the device learns once its upload was checked. */
 export interface UploadResult {
@@ -57,17 +58,17 @@ export class Uploads implements UploadRecords {
   private readonly uploads: UploadRepository;
 
   constructor(
-    db: Db,
+    repos: Repositories,
     private readonly audit: AuditLog,
     private readonly ingest: OfflineIngest,
     readonly settings: Config['uploads'],
     private readonly disk: Pick<DiskReserve, 'refusal'>,
     log: Logger,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
-    this.uploads = new UploadRepository(db);
+    this.uploads = repos.uploads;
     this.store = new UploadStore(settings.dir, this);
-    this.expiry = new UploadExpiry(db, audit, this.locker, settings, log, now);
+    this.expiry = new UploadExpiry(repos, audit, this.locker, settings, log, clock);
   }
 
   /** Before uploads are accepted: removes part files no upload needs, and starts expiring idle uploads. */
@@ -99,7 +100,7 @@ export class Uploads implements UploadRecords {
     }
     const low = this.disk.refusal();
     if (low) await refuse(new UploadNoRoom('insufficient_storage', low), 'disk_reserve', { message: low });
-    const now = this.now();
+    const now = this.clock.now();
     // A start or return time after now would move the deadline wherever the device likes.
     for (const [name, at] of [
       ['startedAt', metadata.startedAt],
@@ -165,7 +166,7 @@ export class Uploads implements UploadRecords {
     if (!upload) throw new UploadNotFound(id);
     // The row's updated_at on entering `processing` is when the last byte arrived: the ingest reads it as received_at.
     const state = to === upload.length ? 'processing' : 'receiving';
-    if (!(await this.uploads.received(id, from, to, state, this.now().toISOString()))) throw new Error(`upload ${id} moved while being written`);
+    if (!(await this.uploads.received(id, from, to, state, this.clock.now().toISOString()))) throw new Error(`upload ${id} moved while being written`);
     if (state === 'processing') this.ingest.enqueue(id);
   }
 

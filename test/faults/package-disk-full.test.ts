@@ -45,7 +45,7 @@ describe('an evidence package whose store fills up half-way', () => {
     const filler = path.join(mountPoint, 'filler');
     fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free.bavail * free.bsize - 4 * MIB)));
 
-    const { exportId, jobId } = await createExport({ exports: core.repos.exports, audit: core.audit }, recording, { kind: 'package' }, { actor: 'test' });
+    const { exportId, jobId } = await createExport({ exports: core.repos.exports, audit: core.audit, clock: core.clock }, recording, { kind: 'package' }, { actor: 'test' });
     const deps = workerDepsOf(core, fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-package-work-')));
     await expect(exportPackage({ exportId }, { jobId, progress: async () => undefined }, deps)).rejects.toThrow(/ENOSPC|no space/i);
 

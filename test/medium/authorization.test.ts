@@ -49,7 +49,7 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(201);
   caseId = (JSON.parse(created.body.toString()) as { id: string }).id;
-  const accounts = new Accounts(server.core.db, server.core.audit, server.core.users);
+  const accounts = new Accounts(server.core.repos, server.core.audit, server.core.users);
   account = (await accounts.create({ role: 'legal', unit: 'u1', name: '被管理', badge: 'acct-1' }, 'test')).user.id;
   disabledAccount = (await accounts.create({ role: 'legal', unit: 'u1', name: '已停用', badge: 'acct-2' }, 'test')).user.id;
   await accounts.disable(disabledAccount, '测试', 'test');
@@ -233,7 +233,7 @@ describe('playback URLs', () => {
 
   it('refuse an expired segment signature', async () => {
     const s = await session('commander', { recordingId });
-    const lastHour = new UrlSigner(server.core.keys.key('segment-url-hmac'), () => new Date(Date.now() - 3_600_000));
+    const lastHour = new UrlSigner(server.core.keys.key('segment-url-hmac'), { now: () => new Date(Date.now() - 3_600_000) });
     const path = `/play/${s.sessionId}/${recordingId}/1.ts?${lastHour.query(s.sessionId, `${recordingId}/1`, new Date(Date.now() + 3_600_000))}`;
     const res = await expectRefused(() => rawRequest(server.httpPort, 'GET', path), 401);
     expect(res.body.toString()).toContain('unauthenticated');

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../server/audit/audit-log.ts';
 import { openDatabase } from '../../server/db/database.ts';
+import { repositoriesOf } from '../../server/db/repositories.ts';
 import { DeviceHealth } from '../../server/devices/device-health.ts';
 import { DeviceRegistry } from '../../server/devices/device-registry.ts';
 import { OfficerHasBodycam } from '../../server/errors.ts';
@@ -209,9 +210,10 @@ describe.each([
 ])('on %s', (_name, databaseUrl) => {
   it('keeps a health report on the device, and the index refuses two bodycams registered at once', async () => {
     const db = await openDatabase(await databaseUrl());
-    const audit = new AuditLog(db);
+    const repos = repositoriesOf(db);
+    const audit = new AuditLog(repos);
     try {
-      const devices = new DeviceRegistry(db, audit, randomBytes(32));
+      const devices = new DeviceRegistry(repos, audit, randomBytes(32));
       // Two open connections: on PostgreSQL the registrations then usually run side by side, and the index (not the check) refuses one.
       await Promise.all([0, 1].map(() => db.selectFrom('devices').select('id').execute()));
       const both = await Promise.allSettled([0, 1].map(() => devices.add({ kind: 'bodycam', officerBadge: 'R-1' }, 'test')));
@@ -219,7 +221,7 @@ describe.each([
       const [refused] = both.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
       expect(refused).toBeInstanceOf(OfficerHasBodycam);
 
-      const health = new DeviceHealth(db, audit, { clockDriftMs: 2000, lowBatteryPct: 20, lowStorageMb: 1024 }, () => new Date('2026-03-01T00:00:00.000Z'));
+      const health = new DeviceHealth(repos, audit, { clockDriftMs: 2000, lowBatteryPct: 20, lowStorageMb: 1024 }, { now: () => new Date('2026-03-01T00:00:00.000Z') });
       const reported = await health.report(issued!.device.id, { deviceTime: '2026-03-01T08:00:10.000+08:00', storageFreeMb: 100 }, { address: null, userAgent: null });
       expect(reported).toEqual({ clockDriftMs: 10_000, flags: ['clock_drift', 'low_storage'], flagsChanged: true });
       expect(await devices.get(issued!.device.id)).toMatchObject({

@@ -264,7 +264,7 @@ describe.each(['sqlite', 'postgres'] as const)('4. wrong passwords on %s', (dial
   let auth: AuthService;
   beforeAll(async () => {
     core = await openCore(configFrom(await testEnv(dialect === 'postgres' ? { LIUHEN_DATABASE_URL: await freshPostgresDatabase() } : {})));
-    auth = new AuthService(core.db, core.users, core.audit, Buffer.alloc(32, 7));
+    auth = new AuthService(core.repos, core.users, core.audit, Buffer.alloc(32, 7));
   });
   afterAll(async () => core?.close());
 

@@ -44,7 +44,7 @@ function withRecording(clip: () => ReturnType<typeof preparedClip>, overrides: (
 }
 
 async function makePackage(core: Core, recording: Recording) {
-  const { exportId, jobId } = await createExport({ exports: core.repos.exports, audit: core.audit }, recording, { kind: 'package' }, { actor: 'test' });
+  const { exportId, jobId } = await createExport({ exports: core.repos.exports, audit: core.audit, clock: core.clock }, recording, { kind: 'package' }, { actor: 'test' });
   const progress: number[] = [];
   const deps = workerDepsOf(core, fs.mkdtempSync(path.join(scratch, 'work-')));
   const made = exportPackage({ exportId }, { jobId, progress: async (p) => void progress.push(p) }, deps);

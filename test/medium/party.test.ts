@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../server/audit/audit-log.ts';
 import { UserRegistry } from '../../server/auth/user-registry.ts';
 import { type Db, openDatabase } from '../../server/db/database.ts';
+import { repositoriesOf } from '../../server/db/repositories.ts';
 import { StateConflict, wasAudited } from '../../server/errors.ts';
 import { decisionSchema, PartyRequests } from '../../server/party/party-requests.ts';
 import { ViewingRooms } from '../../server/party/viewing-rooms.ts';
@@ -594,7 +595,8 @@ async function withPendingRequest(
   }) => Promise<void>,
 ): Promise<void> {
   const db = await openDatabase(await databaseUrl());
-  const audit = new AuditLog(db);
+  const repos = repositoriesOf(db);
+  const audit = new AuditLog(repos);
   let clock = new Date('2026-03-01T02:00:00.000Z');
   const now = () => clock;
   try {
@@ -603,8 +605,8 @@ async function withPendingRequest(
       [{ id: 'dev-p1', kind: 'bodycam', officer: 'O-1', unit: 'u1' }],
       [{ id: 'rec-p1', device: 'dev-p1', startedAt: '2026-03-01T01:00:00.000Z', durationMs: 60_000, late: false, flags: [] }],
     );
-    const { user } = await new UserRegistry(db, audit).add({ role: 'party', unit: 'u1', name: '王当事', badge: 'P-1', password: PASSWORD }, 'test');
-    const requests = new PartyRequests(db, audit, now);
+    const { user } = await new UserRegistry(repos, audit).add({ role: 'party', unit: 'u1', name: '王当事', badge: 'P-1', password: PASSWORD }, 'test');
+    const requests = new PartyRequests(repos, audit, { now });
     const by = { actor: `user:${user.id}` };
     const recordings = await requests.recordingsOf(['rec-p1'], 'u1', by);
     const request = await requests.create({ kind: 'view', recordingIds: ['rec-p1'], reason: '核对' }, recordings, user.id, by);
@@ -612,7 +614,7 @@ async function withPendingRequest(
       db,
       audit,
       requests,
-      rooms: new ViewingRooms(db, audit, now),
+      rooms: new ViewingRooms(repos, audit, { now }),
       user,
       by,
       request,

@@ -59,7 +59,7 @@ describe.each(dialects)('the retention report on $name', ({ url }) => {
   let db: Db;
   // 11:00 on 10 July in Beijing.
   const now = new Date('2026-07-10T03:00:00.000Z');
-  const report = (unit: string | null, days?: number) => retentionReport({ repos: repositoriesOf(db), periods: { unlinkedMs: 86_400_000, caseMs: 86_400_000 }, now: () => now }, unit, days);
+  const report = (unit: string | null, days?: number) => retentionReport({ repos: repositoriesOf(db), periods: { unlinkedMs: 86_400_000, caseMs: 86_400_000 }, clock: { now: () => now } }, unit, days);
 
   beforeAll(async () => {
     db = await openDatabase(await url());

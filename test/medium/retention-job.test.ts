@@ -54,7 +54,14 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
 
   it('keeps a recording a case links, and counts it under `case`', async () => {
     const id = await sealedRecording(server, camera, new Date(Date.now() - 7_200_000));
-    const cases = new CaseService({ db: server.core.db, audit: server.core.audit, store: server.core.store, signingKey: server.core.signingKey, retentionDays: server.core.config.retentionDays });
+    const cases = new CaseService({
+      repos: server.core.repos,
+      clock: server.core.clock,
+      audit: server.core.audit,
+      store: server.core.store,
+      signingKey: server.core.signingKey,
+      retentionDays: server.core.config.retentionDays,
+    });
     const c = await cases.create({ caseNo: `RJ-${id}`, unit: 'u1', title: 'kept' }, { actor: 'test' });
     const action = await cases.addAction(c, { kind: 'inspection', stage: 'investigation', at: new Date(Date.now() - 7_200_000).toISOString() }, { actor: 'test' });
     await cases.link(c, action.id, { recordingId: id }, { actor: 'test' });
@@ -62,7 +69,7 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
     await new Promise((r) => setTimeout(r, 4000));
     expect(await segments(id)).toHaveLength(1);
     expect(await retentionOf({ repos: server.core.repos, periods: server.core.config.retention }, id)).toMatchObject({ category: 'case', state: 'kept' });
-    const report = await retentionReport({ repos: server.core.repos, periods: server.core.config.retention }, 'u1');
+    const report = await retentionReport({ repos: server.core.repos, clock: server.core.clock, periods: server.core.config.retention }, 'u1');
     expect(report.rows.find((r) => r.category === 'case')).toMatchObject({ unit: 'u1', recordings: 1 });
     expect(report.rows.find((r) => r.category === 'expired')?.recordings).toBeGreaterThanOrEqual(1);
   }, 60_000);

@@ -60,7 +60,8 @@ async function audited(action: string, subject: string) {
   await server.core.audit.flush();
   return (await server.core.audit.query({ action })).filter((e) => e.subject === subject);
 }
-const cases = () => new CaseService({ db: server.core.db, audit: server.core.audit, store: server.core.store, signingKey: server.core.signingKey, retentionDays: CASE_S / 86_400 });
+const cases = () =>
+  new CaseService({ repos: server.core.repos, clock: server.core.clock, audit: server.core.audit, store: server.core.store, signingKey: server.core.signingKey, retentionDays: CASE_S / 86_400 });
 const by = { actor: 'test' };
 
 async function linkToNewCase(recordingId: string, caseNo: string) {

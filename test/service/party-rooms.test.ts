@@ -28,8 +28,8 @@ let leftOut: string;
 
 beforeAll(async () => {
   w = await openWorld();
-  requests = new PartyRequests(w.db, w.audit, w.clock.now);
-  rooms = new ViewingRooms(w.db, w.audit, w.clock.now);
+  requests = new PartyRequests(w.repos, w.audit, w.clock);
+  rooms = new ViewingRooms(w.repos, w.audit, w.clock);
   playback = playbackOf(w);
   camera = await bodycam(w, 'u1');
   head = await signedIn(w, 'agency_head');

@@ -11,16 +11,16 @@ export const CTX: RequestContext = { address: '192.0.2.1', userAgent: 'service-t
 /** Sessions of 30 minutes over 2 s segments, signed and marked with keys of this world alone. */
 export function playbackOf(w: World): PlaybackService {
   return new PlaybackService(
-    w.db,
+    w.repos,
     w.store,
-    new UserRegistry(w.db, w.audit),
+    new UserRegistry(w.repos, w.audit),
     w.audit,
-    new ViewingRooms(w.db, w.audit, w.clock.now),
-    new UrlSigner(randomBytes(32), w.clock.now),
+    new ViewingRooms(w.repos, w.audit, w.clock),
+    new UrlSigner(randomBytes(32), w.clock),
     randomBytes(32),
     30,
     2,
-    w.clock.now,
+    w.clock,
   );
 }
 

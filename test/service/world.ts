@@ -10,6 +10,7 @@ import { viewerOf, type Viewer } from '../../server/auth/user-registry.ts';
 import { CaseService } from '../../server/cases/case-service.ts';
 import { publicKeyFingerprint, type SigningKey } from '../../server/crypto/signing-key.ts';
 import { type Db, openDatabase } from '../../server/db/database.ts';
+import { type Repositories, repositoriesOf } from '../../server/db/repositories.ts';
 import type { Confidentiality, Device, Role, User } from '../../server/db/schema.ts';
 import { DeviceRegistry } from '../../server/devices/device-registry.ts';
 import { LiuhenError, NotAllowed } from '../../server/errors.ts';
@@ -42,6 +43,7 @@ export class Clock {
 
 export interface World {
   db: Db;
+  repos: Repositories;
   audit: AuditLog;
   store: MemoryStore;
   clock: Clock;
@@ -55,18 +57,20 @@ export const RETENTION_DAYS = 365;
 
 export async function openWorld(start = T0): Promise<World> {
   const db = await openDatabase('sqlite::memory:');
+  const repos = repositoriesOf(db);
   const clock = new Clock(start);
-  const audit = new AuditLog(db, clock.now);
+  const audit = new AuditLog(repos, clock);
   const store = new MemoryStore(clock.now);
   const signingKey = memorySigningKey();
   return {
     db,
+    repos,
     audit,
     store,
     clock,
     signingKey,
-    sealer: new Sealer({ db, store, signingKey, retentionDays: RETENTION_DAYS, now: clock.now }),
-    devices: new DeviceRegistry(db, audit, randomBytes(32)),
+    sealer: new Sealer({ repos, store, signingKey, retentionDays: RETENTION_DAYS, clock }),
+    devices: new DeviceRegistry(repos, audit, randomBytes(32)),
     close: async () => {
       await audit.flush();
       await db.destroy();
@@ -170,13 +174,13 @@ export async function marked(w: World, recordingId: string): Promise<void> {
 }
 
 export function casesOf(w: World): CaseService {
-  return new CaseService({ db: w.db, audit: w.audit, store: w.store, signingKey: w.signingKey, retentionDays: RETENTION_DAYS, now: w.clock.now });
+  return new CaseService({ repos: w.repos, audit: w.audit, store: w.store, signingKey: w.signingKey, retentionDays: RETENTION_DAYS, clock: w.clock });
 }
 
 /** A custodian's label on a recording, set through RecordingKeeping under the custodian's own rule. */
 export async function label(w: World, custodian: Viewer, recordingId: string, to: Confidentiality | null): Promise<void> {
   const keeper = { actor: `user:${custodian.id}`, mayShare: mayShare.bind(null, custodian), mayLabel: mayLabel.bind(null, custodian) };
-  await new RecordingKeeping(w.db, w.audit, w.clock.now).label(keeper, recordingId, to);
+  await new RecordingKeeping(w.repos, w.audit, w.clock).label(keeper, recordingId, to);
 }
 
 /** null when `act` went through; otherwise the refusal's reason (NotAllowed) or code. */

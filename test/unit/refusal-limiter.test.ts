@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditInput, AuditLog } from '../../server/audit/audit-log.ts';
 import { type Db, openDatabase } from '../../server/db/database.ts';
+import { repositoriesOf } from '../../server/db/repositories.ts';
 import { addressKey, type Refusal, RefusalLimiter } from '../../server/http/refusal-limiter.ts';
 import { Metrics } from '../../server/observability/metrics.ts';
 
@@ -26,13 +27,7 @@ let clock: number;
 let errors: unknown[];
 
 function limiter(limit: number, maxAddresses?: number): RefusalLimiter {
-  return new RefusalLimiter(
-    audit,
-    { limit, windowMs: WINDOW, maxAddresses },
-    (e) => errors.push(e),
-    metrics,
-    () => clock,
-  );
+  return new RefusalLimiter(audit, { limit, windowMs: WINDOW, maxAddresses }, (e) => errors.push(e), metrics, { now: () => new Date(clock) });
 }
 
 async function reported() {
@@ -46,7 +41,7 @@ async function limitedCount(): Promise<number> {
 
 beforeEach(async () => {
   db = await openDatabase(`sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-refusals-')), 'db.sqlite')}`);
-  audit = new CountingAuditLog(db);
+  audit = new CountingAuditLog(repositoriesOf(db));
   metrics = new Metrics();
   clock = Date.parse('2025-03-01T08:00:00Z');
   errors = [];
