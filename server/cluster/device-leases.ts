@@ -17,6 +17,8 @@ export class DeviceLeases {
   private renewing?: Promise<void>;
   /** a failed renewal was logged; its end will be too */
   private failing = false;
+  /** held devices the last renewal found no lease of, logged when it changes */
+  private unrenewed = 0;
 
   constructor(
     private readonly leases: DeviceLeaseRepository,
@@ -86,8 +88,11 @@ export class DeviceLeases {
     const devices = [...this.held.keys()];
     try {
       const renewed = await this.leases.renew(this.nodeId, devices, new Date().toISOString());
-      // Renewals that failed for longer than the lease let another node take a device; this one records it still.
-      if (renewed < devices.length) this.log.warn({ held: devices.length, renewed }, 'device leases: some were taken over by another node');
+      // A claim let through without the database, or renewals that failed for longer than the
+      // lease (another node may have taken the device since): this node records the device still.
+      if (devices.length - renewed !== this.unrenewed && renewed < devices.length)
+        this.log.warn({ held: devices.length, renewed }, 'device leases: some devices recorded here have no lease of this node');
+      this.unrenewed = devices.length - renewed;
       if (this.failing) this.log.info('device leases: renewed again');
       this.failing = false;
     } catch (err) {
