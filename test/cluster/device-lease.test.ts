@@ -5,7 +5,6 @@
  * lease time. Real processes on PostgreSQL and Ceph RGW, real ffmpeg publishers.
  */
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
@@ -64,6 +63,31 @@ async function segmentsOf(deviceId: string): Promise<Array<{ id: string; segment
   return rows('SELECT id, segment_count FROM recordings WHERE device_id = $1 ORDER BY started_at', [deviceId]);
 }
 
+/**
+ * A camera publishing to `url` as a real one does: started again whenever its publish ends, until
+ * `done` holds (a device just added is known to a node within its gate's refresh, 1 s).
+ */
+async function publishUntil(what: string, url: string, done: () => Promise<boolean>, timeoutMs: number): Promise<Publisher> {
+  let current: Publisher | undefined;
+  let ended = true;
+  await waitFor(
+    what,
+    async () => {
+      if (await done()) return true;
+      if (ended) {
+        const c = camera(url, 120);
+        current = c;
+        ended = false;
+        void c.exited.then(() => current === c && (ended = true));
+      }
+      return false;
+    },
+    timeoutMs,
+    250,
+  );
+  return current!;
+}
+
 /** The same publish URL on another node's RTMP port. */
 const onPort = (url: string, port: string) => url.replace(/:\d+\//, `:${port}/`);
 
@@ -89,8 +113,7 @@ describe('a device publishing to two nodes', () => {
     const urlB = onPort(urlA, secondEnv.LIUHEN_RTMP_PORT!);
     const deviceId = /device (\S+)/.exec(added.stdout)![1]!;
 
-    const onA = camera(urlA, 120);
-    await waitFor('node A to seal a segment', async () => ((await segmentsOf(deviceId))[0]?.segment_count ?? 0) >= 1, 60_000);
+    const onA = await publishUntil('node A to seal a segment', urlA, async () => ((await segmentsOf(deviceId))[0]?.segment_count ?? 0) >= 1, 60_000);
     expect(await leaseHolder(deviceId)).toBe(nodeA);
 
     // The same device at node B while A records it: B closes the publish and says who holds it.
@@ -108,8 +131,7 @@ describe('a device publishing to two nodes', () => {
     onA.stop();
     await onA.exited;
     await waitFor('the lease released', async () => (await leaseHolder(deviceId)) === undefined, 5000, 100);
-    camera(urlB, 120);
-    await waitFor('node B to hold the device', async () => (await leaseHolder(deviceId)) === nodeB, 10_000, 100);
+    await publishUntil('node B to hold the device', urlB, async () => (await leaseHolder(deviceId)) === nodeB, 10_000);
 
     // Now A refuses it; then B is killed, and once its lease lapses A takes the device.
     const refusedAtA = camera(urlA, 30);
@@ -118,18 +140,8 @@ describe('a device publishing to two nodes', () => {
     b.child.kill('SIGKILL');
     await b.exited;
     const killedAt = Date.now();
-    // A camera retries as a real one would, until a node takes it.
-    let retry: Publisher | undefined;
-    await waitFor(
-      'node A to take the device from the killed node',
-      async () => {
-        if ((await leaseHolder(deviceId)) === nodeA) return true;
-        if (!retry || (await Promise.race([retry.exited.then(() => true), sleep(0).then(() => false)]))) retry = camera(urlA, 120);
-        return false;
-      },
-      NODE_LEASE_MS + 10_000,
-      250,
-    );
+    // The camera retries as a real one would, until a node takes it.
+    await publishUntil('node A to take the device from the killed node', urlA, async () => (await leaseHolder(deviceId)) === nodeA, NODE_LEASE_MS + 10_000);
     const takenAfterMs = Date.now() - killedAt;
     console.log(`device lease taken over ${takenAfterMs} ms after the holder was killed`);
     expect(takenAfterMs).toBeLessThan(NODE_LEASE_MS + 3000);
