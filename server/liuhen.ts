@@ -12,6 +12,7 @@ import { AuditCheckpointer } from './audit/audit-checkpoints.ts';
 import { type Duty, Leadership } from './cluster/leadership.ts';
 import { admitNode } from './cluster/node-admission.ts';
 import { NodePresence } from './cluster/node-presence.ts';
+import { DeviceLeases } from './cluster/device-leases.ts';
 import { ALL_ROLES, type Roles } from './cluster/roles.ts';
 import { type Core, openCore } from './core.ts';
 import { Accounts } from './auth/accounts.ts';
@@ -139,8 +140,13 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const limits = (action: AuditAction, actor: string) => ({ limit: config.refusalsPerMinute, windowMs: refusalWindowMs, action, actor });
   const refusalReportFailed = (e: unknown) => log.error({ err: e }, 'refusal report failed');
   const rtmpRefusals = new RefusalLimiter(audit, limits('ingest.refused', 'unknown'), refusalReportFailed);
-  const ingest = new RtmpIngest({ port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms'), guard: rtmpGuard, refusals: rtmpRefusals }, gate, audit, log, (deviceId) =>
-    live.hasOpenRecording(deviceId),
+  const leases = new DeviceLeases(core.repos.deviceLeases, node.id, log);
+  const ingest = new RtmpIngest(
+    { port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms'), guard: rtmpGuard, refusals: rtmpRefusals, leases },
+    gate,
+    audit,
+    log,
+    (deviceId) => live.hasOpenRecording(deviceId),
   );
   ingest.on('publish', (p) => live.publishStarted(p));
   ingest.on('unpublish', ({ deviceId, sessionId }) => live.publishEnded(deviceId, sessionId));
@@ -156,6 +162,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   });
   if (roles.has('ingest')) {
     rtmpRefusals.start();
+    leases.start();
     await ingest.start();
     gate.onRefresh((devices) => cameras.sync(devices));
     cameras.sync(await core.devices.list());
@@ -266,6 +273,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       processLimits.stop();
       diskReserve.stop();
       await ingest.stop();
+      await leases.stop();
       await cameras.stop();
       await live.stop();
       await offline.stop();

@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = [
   /** an RTSP camera lost, and found again */
   'device.error',
   'device.recovered',
+  /** a publish refused because another live node records the device (server/cluster/device-leases.ts) */
+  'device.publish_refused_leased',
   'device.list',
   'device.add',
   'device.assign',

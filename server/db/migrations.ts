@@ -637,6 +637,20 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('nodes_heartbeat_at').on('nodes').column('heartbeat_at').execute();
     },
   },
+  '0014_device_leases': {
+    async up(db: Kysely<unknown>) {
+      // Which node records a live device (server/cluster/device-leases.ts): held while renewed_at is
+      // younger than the node lease; a row is taken over, never kept, once it is older.
+      await db.schema
+        .createTable('device_leases')
+        .addColumn('device_id', 'text', (c) => c.primaryKey())
+        .addColumn('node_id', 'text', (c) => c.notNull())
+        .addColumn('acquired_at', 'text', (c) => c.notNull())
+        .addColumn('renewed_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('device_leases_node_id').on('device_leases').column('node_id').execute();
+    },
+  },
 });
 
 /**

@@ -4,6 +4,7 @@ import { AuthSessionRepository } from './auth-session-repository.ts';
 import { CaseRepository } from './case-repository.ts';
 import type { Db } from './database.ts';
 import { DerivativeRepository } from './derivative-repository.ts';
+import { DeviceLeaseRepository } from './device-lease-repository.ts';
 import { DeviceRepository } from './device-repository.ts';
 import { ExportRepository } from './export-repository.ts';
 import { ForensicRepository } from './forensic-repository.ts';
@@ -26,6 +27,7 @@ export interface Repositories {
   authSessions: AuthSessionRepository;
   cases: CaseRepository;
   derivatives: DerivativeRepository;
+  deviceLeases: DeviceLeaseRepository;
   devices: DeviceRepository;
   exports: ExportRepository;
   forensic: ForensicRepository;
@@ -49,6 +51,7 @@ export function repositoriesOf(db: Db): Repositories {
     authSessions: new AuthSessionRepository(db),
     cases: new CaseRepository(db),
     derivatives: new DerivativeRepository(db),
+    deviceLeases: new DeviceLeaseRepository(db),
     devices: new DeviceRepository(db),
     exports: new ExportRepository(db),
     forensic: new ForensicRepository(db),

@@ -574,6 +574,14 @@ export interface NodesTable {
   stopped_at: string | null;
 }
 
+/** The node recording a live device (server/cluster/device-leases.ts): held while renewed_at is younger than the node lease. */
+export interface DeviceLeasesTable {
+  device_id: string;
+  node_id: string;
+  acquired_at: string;
+  renewed_at: string;
+}
+
 export interface Schema {
   devices: DevicesTable;
   recordings: RecordingsTable;
@@ -610,6 +618,7 @@ export interface Schema {
   recording_expiries: RecordingExpiriesTable;
   key_fingerprints: KeyFingerprintsTable;
   nodes: NodesTable;
+  device_leases: DeviceLeasesTable;
 }
 
 export type Device = Selectable<DevicesTable>;
@@ -624,6 +633,7 @@ export type Upload = Selectable<UploadsTable>;
 export type Job = Selectable<JobsTable>;
 export type Derivative = Selectable<DerivativesTable>;
 export type ClusterNode = Selectable<NodesTable>;
+export type DeviceLease = Selectable<DeviceLeasesTable>;
 export type Export = Selectable<ExportsTable>;
 export type Case = Selectable<CasesTable>;
 export type CaseAction = Selectable<CaseActionsTable>;

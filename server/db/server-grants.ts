@@ -13,6 +13,7 @@ const UPDATED_TABLES = [
   'case_actions',
   'case_stages',
   'cases',
+  'device_leases',
   'devices',
   'exports',
   'jobs',
@@ -44,8 +45,8 @@ const UPDATED_RECORDING_COLUMNS = [
   'manifest_key',
   'confidentiality',
 ];
-/** Expired uploads are forgotten; nothing else is ever deleted. */
-const DELETED_TABLES = ['uploads'];
+/** Expired uploads are forgotten, and device leases released; nothing else is ever deleted. */
+const DELETED_TABLES = ['device_leases', 'uploads'];
 
 /** Grants the server role what it changes; run by the owner after each migration, so new tables are covered. */
 export async function grantServerRole(owner: Kysely<unknown>, serverRole: string): Promise<void> {

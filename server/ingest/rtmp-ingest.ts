@@ -14,9 +14,10 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { RefusalLimiter } from '../http/refusal-limiter.ts';
 import type { Device } from '../db/schema.ts';
 import type { PublishGate } from '../devices/publish-gate.ts';
+import type { DeviceLeases } from '../cluster/device-leases.ts';
 import type { SegmenterInput } from '../media/segmenter-args.ts';
 import { RTMP_APP } from './publish-url.ts';
-import { BaseSession, NodeMediaServer, type NmsServer, type NmsSession, nmsContext, quietNmsLogger } from './node-media-server.ts';
+import { BaseSession, NodeMediaServer, type NmsBroadcast, type NmsServer, type NmsSession, nmsContext, quietNmsLogger } from './node-media-server.ts';
 
 /** far above any device id; keeps a stranger from writing long rows into the audit log */
 const CLAIMED_NAME_MAX = 100;
@@ -55,7 +56,15 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
   private lastAcceptFailureLog = 0;
 
   constructor(
-    private readonly opts: { port: number; bind: string; storeDir: string; guard: ConnectionGuard; refusals: Pick<RefusalLimiter, 'refused'> },
+    private readonly opts: {
+      port: number;
+      bind: string;
+      storeDir: string;
+      guard: ConnectionGuard;
+      refusals: Pick<RefusalLimiter, 'refused'>;
+      /** which node records a device; without, every accepted publish is recorded here */
+      leases?: Pick<DeviceLeases, 'claim' | 'release'>;
+    },
     private readonly gate: PublishGate,
     private readonly audit: AuditLog,
     private readonly log: Logger,
@@ -160,6 +169,33 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
     if (!broadcast || broadcast.publisher !== null) return;
     const decision = this.gate.check(session.streamName, session.streamQuery.key as string | undefined);
     if (!decision.ok) return;
+    const leases = this.opts.leases;
+    if (!leases) return this.accept(session, broadcast, decision.device);
+    // The lease is a database round trip, which the library's synchronous hooks cannot wait for:
+    // the session publishes meanwhile and is closed if another node holds the device.
+    const deviceId = decision.device.id;
+    void leases
+      .claim(deviceId, session.id)
+      .then((holder) => {
+        if (holder !== undefined) return this.refuseLeased(session, deviceId, holder);
+        // Gone while the lease was taken: nothing to record, and the device is free again.
+        if (this.stopping || broadcast.publisher !== session || session.socket?.destroyed) return leases.release(deviceId, session.id);
+        this.accept(session, broadcast, decision.device);
+      })
+      .catch((e) => this.log.error({ err: e, device: deviceId }, 'publish after the device lease failed'));
+  }
+
+  private refuseLeased(session: NmsSession, deviceId: string, holder: string): void {
+    const address = session.ip.replace(/:\d+$/, '');
+    this.log.warn({ device: deviceId, address, node: holder }, 'publish refused: another node records this device');
+    this.emit('refused', { deviceId, reason: 'leased' });
+    session.close();
+    void this.audit
+      .record({ actor: `device:${deviceId}`, action: 'device.publish_refused_leased', subject: deviceId, outcome: 'refused', address, detail: { node: holder } })
+      .catch((e) => this.log.error(e, 'audit write failed'));
+  }
+
+  private accept(session: NmsSession, broadcast: NmsBroadcast, device: Device): void {
     const address = session.ip.replace(/:\d+$/, '');
     let current: { flv: FlvTap; tap: NmsSession } | undefined;
     const untap = () => {
@@ -180,16 +216,15 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
       return flv.stream;
     };
     const flv = retap();
-    this.publishers.set(decision.device.id, session);
+    this.publishers.set(device.id, session);
     if (session.socket) this.opts.guard.publishing(session.socket);
     session.socket?.once('close', () => {
       untap();
-      if (this.publishers.get(decision.device.id) === session) this.publishers.delete(decision.device.id);
-      this.emit('unpublish', { deviceId: decision.device.id, sessionId: session.id });
+      if (this.publishers.get(device.id) === session) this.publishers.delete(device.id);
+      this.opts.leases?.release(device.id, session.id);
+      this.emit('unpublish', { deviceId: device.id, sessionId: session.id });
     });
-    void this.audit
-      .record({ actor: `device:${decision.device.id}`, action: 'ingest.publish', subject: decision.device.id, outcome: 'ok', address })
-      .catch((e) => this.log.error(e, 'audit write failed'));
-    this.emit('publish', { device: decision.device, sessionId: session.id, address, media: flv, format: 'flv', retap });
+    void this.audit.record({ actor: `device:${device.id}`, action: 'ingest.publish', subject: device.id, outcome: 'ok', address }).catch((e) => this.log.error(e, 'audit write failed'));
+    this.emit('publish', { device, sessionId: session.id, address, media: flv, format: 'flv', retap });
   }
 }

@@ -1,0 +1,154 @@
+/**
+ * One device, one recording node (issue 15): a device publishing to a second node while the first
+ * records it is refused there and audited naming the first, and the first records on. Once the
+ * holder ends the publish cleanly the device is free at once; once the holder is killed, within the
+ * lease time. Real processes on PostgreSQL and Ceph RGW, real ffmpeg publishers.
+ */
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
+import { cephS3, s3StoreEnv } from '../helpers/ceph.ts';
+import { runCli } from '../helpers/cli.ts';
+import { freshPostgresDatabase } from '../helpers/postgres.ts';
+import { publish, type Publisher } from '../helpers/publisher.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { testEnv } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const servers: ServerProcess[] = [];
+const cameras: Publisher[] = [];
+let client: pg.Client | undefined;
+afterAll(async () => {
+  for (const c of cameras) c.stop();
+  for (const s of servers) {
+    s.child.kill('SIGKILL');
+    await s.exited;
+  }
+  await client?.end();
+});
+
+async function up(env: Record<string, string>): Promise<ServerProcess> {
+  const p = await startServerProcess(env);
+  servers.push(p);
+  return p;
+}
+
+function camera(url: string, seconds: number): Publisher {
+  const c = publish(url, seconds);
+  cameras.push(c);
+  return c;
+}
+
+async function rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  return (await client!.query<T>(text, values)).rows;
+}
+
+async function nodeOf(p: ServerProcess): Promise<string> {
+  const [row] = await rows<{ id: string }>('SELECT id FROM nodes WHERE pid = $1 AND stopped_at IS NULL', [p.child.pid]);
+  return row!.id;
+}
+
+async function leaseHolder(deviceId: string): Promise<string | undefined> {
+  const [row] = await rows<{ node_id: string }>('SELECT node_id FROM device_leases WHERE device_id = $1', [deviceId]);
+  return row?.node_id;
+}
+
+async function refusals(deviceId: string): Promise<Array<{ node: string }>> {
+  const found = await rows<{ detail: string }>("SELECT detail FROM audit_events WHERE action = 'device.publish_refused_leased' AND subject = $1 ORDER BY seq", [deviceId]);
+  return found.map((r) => JSON.parse(r.detail) as { node: string });
+}
+
+async function segmentsOf(deviceId: string): Promise<Array<{ id: string; segment_count: number }>> {
+  return rows('SELECT id, segment_count FROM recordings WHERE device_id = $1 ORDER BY started_at', [deviceId]);
+}
+
+/**
+ * A camera publishing to `url` as a real one does: started again whenever its publish ends, until
+ * `done` holds (a device just added is known to a node within its gate's refresh, 1 s).
+ */
+async function publishUntil(what: string, url: string, done: () => Promise<boolean>, timeoutMs: number): Promise<Publisher> {
+  let current: Publisher | undefined;
+  let ended = true;
+  await waitFor(
+    what,
+    async () => {
+      if (await done()) return true;
+      if (ended) {
+        const c = camera(url, 120);
+        current = c;
+        ended = false;
+        void c.exited.then(() => current === c && (ended = true));
+      }
+      return false;
+    },
+    timeoutMs,
+    250,
+  );
+  return current!;
+}
+
+/** The same publish URL on another node's RTMP port. */
+const onPort = (url: string, port: string) => url.replace(/:\d+\//, `:${port}/`);
+
+describe('a device publishing to two nodes', () => {
+  it('is refused by the second while the first records it, and taken by the second once the first ends or dies, and freed by a clean stop', async () => {
+    const db = await freshPostgresDatabase();
+    const first = await testEnv({ LIUHEN_DATABASE_URL: db, ...(await s3StoreEnv(await cephS3())) });
+    const a = await up(first);
+    const shared = ['LIUHEN_DATABASE_URL', 'LIUHEN_QUEUE_PREFIX', 'LIUHEN_STORE', ...Object.keys(first).filter((k) => k.startsWith('LIUHEN_S3_') || k.startsWith('LIUHEN_RETENTION'))];
+    const secondEnv: Record<string, string> = {
+      ...(await testEnv()),
+      LIUHEN_KEYS_DIR: first.LIUHEN_KEYS_DIR ?? path.join(first.LIUHEN_DATA_DIR!, 'keys'),
+      ...Object.fromEntries(shared.map((k) => [k, first[k]!])),
+    };
+    const b = await up(secondEnv);
+    client = new pg.Client({ connectionString: db });
+    await client.connect();
+    const [nodeA, nodeB] = [await nodeOf(a), await nodeOf(b)];
+
+    const added = await runCli(['device', 'add', '--kind', 'bodycam', '--officer', 'L1'], first);
+    expect(added.code, added.stderr).toBe(0);
+    const urlA = /publish URL[^:]*: (\S+)/.exec(added.stdout)![1]!;
+    const urlB = onPort(urlA, secondEnv.LIUHEN_RTMP_PORT!);
+    const deviceId = /device (\S+)/.exec(added.stdout)![1]!;
+
+    const onA = await publishUntil('node A to seal a segment', urlA, async () => ((await segmentsOf(deviceId))[0]?.segment_count ?? 0) >= 1, 60_000);
+    expect(await leaseHolder(deviceId)).toBe(nodeA);
+
+    // The same device at node B while A records it: B closes the publish and says who holds it.
+    const refused = camera(urlB, 30);
+    expect(await refused.exited).not.toBe(0);
+    const [refusal] = await waitFor('the refusal in the audit log', () => refusals(deviceId), 10_000);
+    expect(refusal).toEqual({ node: nodeA });
+    const [recording] = await segmentsOf(deviceId);
+    // A records on: more segments in the same recording, and B started none.
+    await waitFor('node A to seal more', async () => (await segmentsOf(deviceId))[0]!.segment_count > recording!.segment_count, 30_000);
+    expect((await segmentsOf(deviceId)).map((r) => r.id)).toEqual([recording!.id]);
+    expect(await leaseHolder(deviceId)).toBe(nodeA);
+
+    // The publish to A ends (the camera goes away): its lease is given up at once, and B takes the device.
+    onA.stop();
+    await onA.exited;
+    await waitFor('the lease released', async () => (await leaseHolder(deviceId)) === undefined, 5000, 100);
+    await publishUntil('node B to hold the device', urlB, async () => (await leaseHolder(deviceId)) === nodeB, 10_000);
+
+    // Now A refuses it; then B is killed, and once its lease lapses A takes the device.
+    const refusedAtA = camera(urlA, 30);
+    expect(await refusedAtA.exited).not.toBe(0);
+    await waitFor('the refusal naming B', async () => (await refusals(deviceId)).some((r) => r.node === nodeB), 10_000);
+    b.child.kill('SIGKILL');
+    await b.exited;
+    const killedAt = Date.now();
+    // The camera retries as a real one would, until a node takes it.
+    await publishUntil('node A to take the device from the killed node', urlA, async () => (await leaseHolder(deviceId)) === nodeA, NODE_LEASE_MS + 10_000);
+    const takenAfterMs = Date.now() - killedAt;
+    console.log(`device lease taken over ${takenAfterMs} ms after the holder was killed`);
+    expect(takenAfterMs).toBeLessThan(NODE_LEASE_MS + 3000);
+
+    // A clean stop gives up every lease of the node.
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    expect(await leaseHolder(deviceId)).toBeUndefined();
+  }, 240_000);
+});
