@@ -140,7 +140,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const limits = (action: AuditAction, actor: string) => ({ limit: config.refusalsPerMinute, windowMs: refusalWindowMs, action, actor });
   const refusalReportFailed = (e: unknown) => log.error({ err: e }, 'refusal report failed');
   const rtmpRefusals = new RefusalLimiter(audit, limits('ingest.refused', 'unknown'), refusalReportFailed);
-  const leases = new DeviceLeases(core.repos.deviceLeases, node.id, log);
+  const leases = new DeviceLeases(repos.deviceLeases, node.id, log, clock);
   const ingest = new RtmpIngest(
     { port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms'), guard: rtmpGuard, refusals: rtmpRefusals, leases },
     gate,

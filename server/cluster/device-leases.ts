@@ -5,6 +5,7 @@
  * device would write two chains of one camera. A killed node's leases lapse with its heartbeat.
  */
 import type { Logger } from 'pino';
+import { type Clock, systemClock } from '../clock.ts';
 import type { DeviceLeaseRepository } from '../db/device-lease-repository.ts';
 import { NODE_BEAT_MS, NODE_LEASE_MS } from './node-presence.ts';
 
@@ -24,6 +25,7 @@ export class DeviceLeases {
     private readonly leases: DeviceLeaseRepository,
     private readonly nodeId: string,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
     private readonly beatMs = NODE_BEAT_MS,
   ) {}
 
@@ -35,7 +37,7 @@ export class DeviceLeases {
    */
   claim(deviceId: string, sessionId: string): Promise<string | undefined> {
     return this.inOrder(deviceId, async () => {
-      const now = Date.now();
+      const now = this.clock.now().getTime();
       try {
         const r = await this.leases.acquire(deviceId, this.nodeId, new Date(now).toISOString(), new Date(now - NODE_LEASE_MS).toISOString());
         if (!r.ok) return r.holder;
@@ -87,7 +89,7 @@ export class DeviceLeases {
   private async renew(): Promise<void> {
     const devices = [...this.held.keys()];
     try {
-      const renewed = await this.leases.renew(this.nodeId, devices, new Date().toISOString());
+      const renewed = await this.leases.renew(this.nodeId, devices, this.clock.now().toISOString());
       // A claim let through without the database, or renewals that failed for longer than the
       // lease (another node may have taken the device since): this node records the device still.
       if (devices.length - renewed !== this.unrenewed && renewed < devices.length)

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../server/clock.ts';
 import { DeviceLeases } from '../../server/cluster/device-leases.ts';
 import { NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
 import { type Db, openDatabase } from '../../server/db/database.ts';
@@ -51,7 +52,7 @@ describe('device leases of a node', () => {
   });
 
   it('renew held devices every beat and free them all at a clean stop', async () => {
-    const a = new DeviceLeases(repo, 'node-a', log, 20);
+    const a = new DeviceLeases(repo, 'node-a', log, systemClock, 20);
     await a.claim('dev-1', 's1');
     await a.claim('dev-2', 's2');
     const claimedAt = now();
