@@ -131,8 +131,9 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   );
   // Offline uploads arrive over HTTP (tus): they are taken, and sealed, where the api runs.
   if (roles.has('api')) await offline.recoverUploads();
+  const leases = new DeviceLeases(repos.deviceLeases, node.id, log, clock);
   if (roles.has('ingest')) {
-    await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])));
+    await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])), (deviceId) => leases.heldElsewhere(deviceId));
     live.start();
   }
 
@@ -140,7 +141,6 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const limits = (action: AuditAction, actor: string) => ({ limit: config.refusalsPerMinute, windowMs: refusalWindowMs, action, actor });
   const refusalReportFailed = (e: unknown) => log.error({ err: e }, 'refusal report failed');
   const rtmpRefusals = new RefusalLimiter(audit, limits('ingest.refused', 'unknown'), refusalReportFailed);
-  const leases = new DeviceLeases(repos.deviceLeases, node.id, log, clock);
   const ingest = new RtmpIngest(
     { port: config.rtmpPort, bind: config.bind, storeDir: path.join(config.dataDir, 'nms'), guard: rtmpGuard, refusals: rtmpRefusals, leases },
     gate,

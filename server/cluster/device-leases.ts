@@ -50,6 +50,12 @@ export class DeviceLeases {
   }
 
   /** Gives the device up when the session holding it ends; a later session's claim keeps it. */
+  /** Whether another live node records the device now: what it spooled and holds open is that node's to seal, not this one's. */
+  async heldElsewhere(deviceId: string): Promise<boolean> {
+    const holder = await this.leases.holder(deviceId, new Date(this.clock.now().getTime() - NODE_LEASE_MS).toISOString());
+    return holder !== undefined && holder !== this.nodeId;
+  }
+
   release(deviceId: string, sessionId: string): void {
     void this.inOrder(deviceId, async () => {
       if (this.held.get(deviceId) !== sessionId) return;

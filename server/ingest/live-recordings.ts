@@ -393,9 +393,17 @@ export class LiveRecordings {
    * last sealing into, across roll-overs), then treat each open recording as interrupted by the
    * restart. A device back inside the window continues it; otherwise it closes.
    */
-  async recover(devices: Map<string, Device>): Promise<void> {
+  /**
+   * `heldElsewhere`: a device another live node records now (its lease, server/cluster/device-leases.ts);
+   * its open recording and spool parts are that node's, and touching them would interrupt a live recording.
+   */
+  async recover(devices: Map<string, Device>, heldElsewhere: (deviceId: string) => Promise<boolean> = async () => false): Promise<void> {
+    const othersLive = new Set<string>();
+    for (const r of await this.recordings.openLiveRecordings()) if (await heldElsewhere(r.device_id)) othersLive.add(r.id);
+    if (othersLive.size > 0) this.log.info({ recordings: [...othersLive] }, 'open recordings another live node records are left to it');
     const parts = await this.recordings.openSpoolParts();
     for (const row of parts) {
+      if (othersLive.has(row.recording_id) || othersLive.has(row.sealing_into ?? row.recording_id)) continue;
       if (row.ffmpeg_pid) await waitForOrphan(row.ffmpeg_pid, row.dir);
       const part = new SpoolPart(row.recording_id, row.part_no, row.dir, new Date(row.wall_start), row.sealing_into ?? row.recording_id);
       part.markExited();
@@ -404,6 +412,7 @@ export class LiveRecordings {
     // Uploads are sealed by the offline ingest, which recovers its own.
     const open = await this.recordings.openLiveRecordings();
     for (const r of open) {
+      if (othersLive.has(r.id)) continue;
       const interruptedAt = r.interrupted_at ? new Date(r.interrupted_at) : await this.lastEnd(r);
       const cause: GapCause = r.pending_gap_cause ?? 'server_restart';
       await this.recordings.markInterrupted(r.id, interruptedAt.toISOString(), cause);

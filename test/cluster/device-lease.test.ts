@@ -63,6 +63,10 @@ async function segmentsOf(deviceId: string): Promise<Array<{ id: string; segment
   return rows('SELECT id, segment_count FROM recordings WHERE device_id = $1 ORDER BY started_at', [deviceId]);
 }
 
+async function recordingsOf(deviceId: string): Promise<Array<{ id: string; state: string; segment_count: number; gap_count: number; interrupted_at: string | null }>> {
+  return rows('SELECT id, state, segment_count, gap_count, interrupted_at FROM recordings WHERE device_id = $1 ORDER BY started_at', [deviceId]);
+}
+
 /**
  * A camera publishing to `url` as a real one does: started again whenever its publish ends, until
  * `done` holds (a device just added is known to a node within its gate's refresh, 1 s).
@@ -145,6 +149,17 @@ describe('a device publishing to two nodes', () => {
     const takenAfterMs = Date.now() - killedAt;
     console.log(`device lease taken over ${takenAfterMs} ms after the holder was killed`);
     expect(takenAfterMs).toBeLessThan(NODE_LEASE_MS + 3000);
+
+    // The killed node starts again while A records the device: the open recording and the spool of a
+    // device another live node holds are that node's, so B's start neither interrupts A's recording
+    // nor kills its segmenter (before the lease was asked, B's recovery did both).
+    await waitFor('node A to seal the device again', async () => ((await recordingsOf(deviceId)).at(-1)?.segment_count ?? 0) >= 1, 30_000);
+    const before = (await recordingsOf(deviceId)).at(-1)!;
+    const restarted = await up(secondEnv);
+    await waitFor('node A to seal on after B restarted', async () => (await recordingsOf(deviceId)).at(-1)!.segment_count >= before.segment_count + 3, 30_000);
+    expect((await recordingsOf(deviceId)).at(-1)).toMatchObject({ id: before.id, state: 'live', gap_count: before.gap_count, interrupted_at: null });
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exited).toBe(0);
 
     // A clean stop gives up every lease of the node.
     a.child.kill('SIGTERM');
