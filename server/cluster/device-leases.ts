@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.ts';
+import { Beat } from './beat.ts';
 import type { DeviceLeaseRepository } from '../db/device-lease-repository.ts';
 import { NODE_BEAT_MS, NODE_LEASE_MS } from './node-presence.ts';
 
@@ -14,8 +15,7 @@ export class DeviceLeases {
   private readonly held = new Map<string, string>();
   /** one device's claims and releases, in the order asked: a release must not overtake the next claim */
   private readonly tails = new Map<string, Promise<unknown>>();
-  private timer?: NodeJS.Timeout;
-  private renewing?: Promise<void>;
+  private readonly beats: Beat;
   /** a failed renewal was logged; its end will be too */
   private failing = false;
   /** held devices the last renewal found no lease of, logged when it changes */
@@ -26,8 +26,10 @@ export class DeviceLeases {
     private readonly nodeId: string,
     private readonly log: Logger,
     private readonly clock: Clock = systemClock,
-    private readonly beatMs = NODE_BEAT_MS,
-  ) {}
+    beatMs = NODE_BEAT_MS,
+  ) {
+    this.beats = new Beat(() => this.renew(), beatMs);
+  }
 
   /**
    * Takes the device for this node's publish session: undefined when this node may record it,
@@ -65,15 +67,11 @@ export class DeviceLeases {
   }
 
   start(): void {
-    this.timer = setInterval(() => {
-      this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
-    }, this.beatMs);
-    this.timer.unref();
+    this.beats.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.renewing;
+    await this.beats.stop();
     await Promise.all(this.tails.values());
     this.held.clear();
     await this.leases.releaseAll(this.nodeId).catch((err) => this.log.warn({ err }, 'device leases: could not be released at stop; they lapse instead'));

@@ -7,6 +7,7 @@
 import os from 'node:os';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.ts';
+import { Beat } from './beat.ts';
 import type { NodeRepository } from '../db/node-repository.ts';
 import type { ClusterNode } from '../db/schema.ts';
 import { newId } from '../ids.ts';
@@ -18,8 +19,7 @@ export const NODE_BEAT_MS = 3000;
 
 export class NodePresence {
   readonly id = newId('node');
-  private timer?: NodeJS.Timeout;
-  private beating?: Promise<void>;
+  private readonly beats: Beat;
   /** a failed beat was logged; its end will be too */
   private failing = false;
 
@@ -28,8 +28,10 @@ export class NodePresence {
     private readonly roles: Roles,
     private readonly log: Logger,
     private readonly clock: Clock = systemClock,
-    private readonly beatMs = NODE_BEAT_MS,
-  ) {}
+    beatMs = NODE_BEAT_MS,
+  ) {
+    this.beats = new Beat(() => this.beat(), beatMs);
+  }
 
   /** Registers this node and returns the other nodes live now. */
   async join(): Promise<ClusterNode[]> {
@@ -46,16 +48,11 @@ export class NodePresence {
   }
 
   start(): void {
-    this.timer = setInterval(() => {
-      this.beating ??= this.beat().finally(() => (this.beating = undefined));
-    }, this.beatMs);
-    // The node's listeners keep the process up; a start that failed after joining must still exit.
-    this.timer.unref();
+    this.beats.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.beating;
+    await this.beats.stop();
     await this.nodes.markStopped(this.id, this.clock.now().toISOString()).catch((err) => this.log.warn({ err }, 'node registry: could not mark this node stopped; its lease lapses instead'));
   }
 
