@@ -11,17 +11,17 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const LONGEST = [
   'test/medium/forensic-leaks.test.ts',
   'test/medium/forensic-trace.test.ts',
-  'test/medium/cases.test.ts',
-  'test/medium/authorization.test.ts',
-  'test/medium/party.test.ts',
-  'test/medium/accounts.test.ts',
   'test/medium/insiders.test.ts',
-  'test/medium/crash.test.ts',
-  'test/medium/redaction.test.ts',
+  'test/medium/accounts.test.ts',
+  'test/cluster/second-node.test.ts',
   'test/medium/audit.test.ts',
-  'test/faults/store-outage.test.ts',
   'test/faults/rtmp-junk.test.ts',
   'test/e2e/retention.test.ts',
+  'test/medium/crash.test.ts',
+  'test/faults/store-outage.test.ts',
+  'test/medium/redaction.test.ts',
+  'test/medium/party.test.ts',
+  'test/medium/cases.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {

@@ -1,6 +1,6 @@
 /**
- * What the party tests share: a closed recording with its marked variants (the 'recording.derive'
- * handler run directly, no queue), calls to the API as a signed-in user, and the segment URLs of
+ * What the party tests share: a closed recording sealed from a prepared clip (parties are not
+ * about ingest) with its marked variants (the 'recording.derive' handler run directly, no queue), calls to the API as a signed-in user, and the segment URLs of
  * a playback session's playlist.
  */
 import fs from 'node:fs';
@@ -12,20 +12,20 @@ import type { WorkerDeps } from '../../workers/job-handler.ts';
 import { recordingDerive } from '../../workers/recording-derive.ts';
 import { workerDepsOf } from '../../workers/worker-deps.ts';
 import { apiFetch } from './http.ts';
-import { publish } from './publisher.ts';
-import { waitForClosed } from './recordings.ts';
+import { preparedClip, sealClip } from './sealed-clip.ts';
 import type { SignedIn } from './viewing.ts';
 
 export function workerDeps(server: RunningServer): WorkerDeps {
   return workerDepsOf(server.core, fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-party-work-')));
 }
 
-/** A bodycam of `unit` records `seconds` of test pattern; returns the closed recording. */
+/**
+ * A bodycam of `unit` has recorded `seconds` (even) of test pattern with a tone, at a camera's
+ * 640x360 and 2 s segments; returns the closed recording.
+ */
 export async function recordClosed(server: RunningServer, unit: string, officerBadge: string, seconds: number): Promise<Recording> {
-  const { device, credential } = await server.core.devices.add({ kind: 'bodycam', officerBadge, unit, name: `记录仪 ${officerBadge}` }, 'test');
-  const camera = publish(server.publishUrl(device.id, credential), seconds);
-  if ((await camera.exited) !== 0) throw new Error(`publisher failed: ${camera.stderr()}`);
-  return (await waitForClosed(server.core.db, device.id))[0]!;
+  const { device } = await server.core.devices.add({ kind: 'bodycam', officerBadge, unit, name: `记录仪 ${officerBadge}` }, 'test');
+  return sealClip(server.core, device, preparedClip({ seconds, size: '640x360', tone: true }));
 }
 
 /** Makes the recording's forensic A/B variants as the worker would. */

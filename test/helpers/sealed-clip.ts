@@ -20,6 +20,8 @@ export interface ClipSpec {
   noise?: boolean;
   /** a busy scene instead: the test pattern over a zooming fractal, with film grain (motion and detail everywhere, as a camera sees) */
   scene?: boolean;
+  /** a 1 kHz tone as the camera's microphone (AAC), for tests that mute or re-encode the audio */
+  tone?: boolean;
 }
 
 export interface Clip {
@@ -33,8 +35,8 @@ const CLIPS_DIR = path.join(os.tmpdir(), 'liuhen-test-clips');
 
 /** The clip's segments, made by ffmpeg once per spec on this machine and reused by every test. */
 export function preparedClip(spec: ClipSpec): Clip {
-  const { seconds, segmentSeconds = 2, size = '320x180', noise = false, scene = false } = spec;
-  const dir = path.join(CLIPS_DIR, `${seconds}s-${segmentSeconds}s-${size}${noise ? '-noise' : ''}${scene ? '-scene' : ''}`);
+  const { seconds, segmentSeconds = 2, size = '320x180', noise = false, scene = false, tone = false } = spec;
+  const dir = path.join(CLIPS_DIR, `${seconds}s-${segmentSeconds}s-${size}${noise ? '-noise' : ''}${scene ? '-scene' : ''}${tone ? '-tone' : ''}`);
   if (!fs.existsSync(dir)) {
     fs.mkdirSync(CLIPS_DIR, { recursive: true });
     const making = fs.mkdtempSync(`${dir}.making-`);
@@ -45,6 +47,8 @@ export function preparedClip(spec: ClipSpec): Clip {
         : `testsrc2=size=${size}:rate=25`;
     // Noise keeps its bulk only uncompressed (qp 0); a key frame every second lets segments cut on time.
     const quality = noise ? ['-qp', '0'] : [];
+    const audio = tone ? ['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100'] : [];
+    const audioCodec = tone ? ['-c:a', 'aac', '-b:a', '64k'] : [];
     execFileSync('ffmpeg', [
       '-hide_banner',
       '-nostdin',
@@ -54,6 +58,7 @@ export function preparedClip(spec: ClipSpec): Clip {
       'lavfi',
       '-i',
       source,
+      ...audio,
       '-t',
       String(seconds),
       '-c:v',
@@ -61,6 +66,7 @@ export function preparedClip(spec: ClipSpec): Clip {
       '-preset',
       'ultrafast',
       ...quality,
+      ...audioCodec,
       '-g',
       '25',
       '-pix_fmt',

@@ -288,7 +288,8 @@ describe('taking over an account', () => {
   });
 });
 
-describe('an idle session', () => {
+// The two wait out the idle time side by side: each has its own user.
+describe.concurrent('an idle session', () => {
   let quick: RunningServer;
   beforeAll(async () => {
     quick = await startTestServer(await testEnv({ LIUHEN_IDLE_MINUTES: '0.05' }));

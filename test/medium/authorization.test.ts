@@ -12,9 +12,7 @@ import type { RunningServer } from '../../server/liuhen.ts';
 import { Accounts } from '../../server/auth/accounts.ts';
 import { UrlSigner } from '../../server/playback/url-signer.ts';
 import { looksLikeMedia, rawRequest, type RawResponse } from '../helpers/http.ts';
-import { deriveMarked, workerDeps } from '../helpers/party-flow.ts';
-import { publish } from '../helpers/publisher.ts';
-import { waitForClosed } from '../helpers/recordings.ts';
+import { deriveMarked, recordClosed, workerDeps } from '../helpers/party-flow.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { PASSWORD, type SignedIn, signedInUser } from '../helpers/viewing.ts';
 
@@ -34,11 +32,10 @@ let grantToApprove: string;
 let grantToReject: string;
 
 beforeAll(async () => {
-  server = await startTestServer(await testEnv({ LIUHEN_GRACE_SECONDS: '1' }));
-  const { device, credential } = await server.core.devices.add({ kind: 'bodycam', officerBadge: 'F1', unit: 'u1' }, 'test');
-  deviceId = device.id;
-  expect(await publish(server.publishUrl(device.id, credential), 5).exited).toBe(0);
-  recordingId = (await waitForClosed(server.core.db, device.id))[0]!.id;
+  server = await startTestServer(await testEnv());
+  // Evidence to be refused, not ingest under test: sealed from a prepared clip.
+  const recording = await recordClosed(server, 'u1', 'F1', 4);
+  [deviceId, recordingId] = [recording.device_id, recording.id];
   // A replay serves marked variants only: made here as the workers would.
   await deriveMarked(workerDeps(server), recordingId);
   for (const role of ROLES) users.set(role, await signedInUser(server, role, 'u1', `${role}-1`));

@@ -1,5 +1,5 @@
 /**
- * Exports of a real recording: a camera publishes over RTMP, liuhen seals it, a custodian asks for
+ * Exports of a real recording: a camera's clip sealed by liuhen's sealer, a custodian asks for
  * exports over the real HTTP API, and the worker handlers (run directly, no queue) make them with
  * real ffmpeg. The evidence package is then checked as a court would: unpacked into an empty
  * folder and verified by README.txt's own commands with tar, sha256sum and openssl on a clean PATH.
@@ -18,8 +18,8 @@ import type { JobContext, WorkerDeps } from '../../workers/job-handler.ts';
 import { README_COMMAND_PREFIX } from '../../workers/package-readme.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
 import { runCli } from '../helpers/cli.ts';
-import { publish } from '../helpers/publisher.ts';
-import { entriesOf, waitForClosed } from '../helpers/recordings.ts';
+import { entriesOf } from '../helpers/recordings.ts';
+import { preparedClip, sealClip } from '../helpers/sealed-clip.ts';
 import { workerDepsOf } from '../../workers/worker-deps.ts';
 import { apiFetch } from '../helpers/http.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
@@ -42,10 +42,8 @@ beforeAll(async () => {
   env = await testEnv({ LIUHEN_WORKERS: 'off', LIUHEN_QUEUE_PREFIX: `liuhen-test-exports-${process.pid}` });
   server = await startTestServer(env);
   const { core } = server;
-  const { device, credential } = await core.devices.add({ kind: 'bodycam', officerBadge: 'E1', unit: 'u1' }, 'test');
-  const camera = publish(server.publishUrl(device.id, credential), 8, { size: `${WIDTH}x${HEIGHT}` });
-  expect(await camera.exited, camera.stderr()).toBe(0);
-  [recording] = (await waitForClosed(core.db, device.id)) as [Recording];
+  const { device } = await core.devices.add({ kind: 'bodycam', officerBadge: 'E1', unit: 'u1' }, 'test');
+  recording = await sealClip(core, device, preparedClip({ seconds: 8, size: `${WIDTH}x${HEIGHT}`, tone: true }));
   segments = (await entriesOf(core.db, recording.id)).filter((e) => e.kind === 'segment');
   deps = workerDepsOf(core, path.join(scratch, 'work'));
   custodian = await signedInUser(server, 'custodian', 'u1', 'EC1');

@@ -224,12 +224,19 @@ describe('7. identity and the audit of refusals', () => {
 });
 
 describe('no role raises its own rights', () => {
+  /** who sets the stage for each role: one each, since what they do is the same for every role */
+  let stageCustodian: SignedIn;
+  let otherAdmin: SignedIn;
+  beforeAll(async () => {
+    [stageCustodian, otherAdmin] = await Promise.all([user('custodian'), user('admin')]);
+  });
+
   it.each(ROLES)('%s: by users, grants, labels, shares, cases or devices', async (role) => {
     const me = await user(role);
     const secret = await labelled('state_secret');
-    const { id: caseId } = (await call(await user('custodian'), 'POST', '/api/cases', { caseNo: nextBadge('SELF'), unit: 'u1', title: '自我授权' })).body;
+    const { id: caseId } = (await call(stageCustodian, 'POST', '/api/cases', { caseNo: nextBadge('SELF'), unit: 'u1', title: '自我授权' })).body;
     // Another admin proposes media for this account: whoever it is, it cannot approve that itself.
-    const proposal = await call(await user('admin'), 'POST', `/api/users/${me.userId}/grants`, { role: 'custodian', clearances: ALL_CLEARANCES });
+    const proposal = await call(otherAdmin, 'POST', `/api/users/${me.userId}/grants`, { role: 'custodian', clearances: ALL_CLEARANCES });
     expect(proposal.status).toBe(202);
     const altBadge = nextBadge('alt');
     const attempts = [

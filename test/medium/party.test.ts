@@ -1,6 +1,6 @@
 /**
- * Parties over the real HTTP API (000 §21–22, 001 §36–37, 004 §18): real recordings published over
- * RTMP and sealed, their marked variants made by the worker handler, a party's request decided by
+ * Parties over the real HTTP API (000 §21–22, 001 §36–37, 004 §18): real recordings sealed from a
+ * prepared clip, their marked variants made by the worker handler, a party's request decided by
  * the agency head, the room a custodian supervises. Whatever the party has not been granted —
  * no approval, after the window, beyond the count, while paused, another party's room, a labelled
  * recording without a redaction — yields no media byte, and each step is in the audit log.

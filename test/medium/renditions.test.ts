@@ -1,6 +1,6 @@
 /**
- * Renditions, thumbnails and the scrub sprite of a real recording: a camera publishes over RTMP,
- * liuhen seals it, and the worker handlers (run directly, no queue) make derivatives with real
+ * Renditions, thumbnails and the scrub sprite of a real recording: a camera's clip sealed by
+ * liuhen's sealer (derivatives, not ingest, are under test), and the worker handlers (run directly, no queue) make derivatives with real
  * ffmpeg that real ffprobe then reads back.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,8 +14,8 @@ import type { RunningServer } from '../../server/liuhen.ts';
 import type { JobContext, WorkerDeps } from '../../workers/job-handler.ts';
 import { segmentDerive } from '../../workers/segment-derive.ts';
 import { deriveSpriteSheet } from '../../workers/sprite-sheet.ts';
-import { publish } from '../helpers/publisher.ts';
-import { entriesOf, startsWithKeyframe, waitForClosed } from '../helpers/recordings.ts';
+import { entriesOf, startsWithKeyframe } from '../helpers/recordings.ts';
+import { preparedClip, sealClip } from '../helpers/sealed-clip.ts';
 import { hashWithoutCounters } from '../helpers/served-segment.ts';
 import { workerDepsOf } from '../../workers/worker-deps.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
@@ -34,10 +34,8 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-work-'));
 beforeAll(async () => {
   server = await startTestServer(await testEnv());
   const { core } = server;
-  const { device, credential } = await core.devices.add({ kind: 'bodycam', officerBadge: 'R1', unit: 'u1' }, 'test');
-  const camera = publish(server.publishUrl(device.id, credential), 8, { size: '1280x720' });
-  expect(await camera.exited, camera.stderr()).toBe(0);
-  [recording] = (await waitForClosed(core.db, device.id)) as [Recording];
+  const { device } = await core.devices.add({ kind: 'bodycam', officerBadge: 'R1', unit: 'u1' }, 'test');
+  recording = await sealClip(core, device, preparedClip({ seconds: 8, size: '1280x720', tone: true }));
   segments = (await entriesOf(core.db, recording.id)).filter((e) => e.kind === 'segment');
   deps = workerDepsOf(core, scratch);
   custodian = await signedInUser(server, 'custodian', 'u1', 'C1');

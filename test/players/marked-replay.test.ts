@@ -1,8 +1,8 @@
 /**
  * A replay opened the moment a recording closes, before its last segments are marked: the
  * session serves marked variants only — never an original — holding the unmarked tail back with
- * a `marking` state, and plays to the end once the worker has marked it. Real camera (ffmpeg over
- * RTMP), real sealing, the segment.derive handler run directly (tests run no queue), real ffmpeg
+ * a `marking` state, and plays to the end once the worker has marked it. A camera's clip (ffmpeg)
+ * through the real sealer, the segment.derive handler run directly (tests run no queue), real ffmpeg
  * reading the session's playlist over HTTP as a standard client would.
  */
 import { execFile } from 'node:child_process';
@@ -20,8 +20,8 @@ import { segmentDerive } from '../../workers/segment-derive.ts';
 import { workerDepsOf } from '../../workers/worker-deps.ts';
 import type { WorkerDeps } from '../../workers/job-handler.ts';
 import { apiFetch, rawRequest } from '../helpers/http.ts';
-import { publish } from '../helpers/publisher.ts';
-import { entriesOf, waitForClosed } from '../helpers/recordings.ts';
+import { preparedClip, sealClip } from '../helpers/sealed-clip.ts';
+import { entriesOf } from '../helpers/recordings.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { type SignedIn, signedInUser } from '../helpers/viewing.ts';
 import { hashWithoutCounters } from '../helpers/served-segment.ts';
@@ -39,12 +39,10 @@ const MARKED_FIRST = 2;
 const mark = (idx: number) => segmentDerive({ recordingId, idx }, { jobId: `job-test-${idx}`, progress: async () => undefined }, deps);
 
 beforeAll(async () => {
-  server = await startTestServer(await testEnv({ LIUHEN_GRACE_SECONDS: '1' }));
+  server = await startTestServer(await testEnv());
   const { core } = server;
-  const { device, credential } = await core.devices.add({ kind: 'bodycam', officerBadge: 'M1', unit: 'u1' }, 'test');
-  const camera = publish(server.publishUrl(device.id, credential), 9);
-  expect(await camera.exited, camera.stderr()).toBe(0);
-  recordingId = (await waitForClosed(core.db, device.id))[0]!.id;
+  const { device } = await core.devices.add({ kind: 'bodycam', officerBadge: 'M1', unit: 'u1' }, 'test');
+  recordingId = (await sealClip(core, device, preparedClip({ seconds: 8, size: '640x360', tone: true }))).id;
   segments = (await entriesOf(core.db, recordingId)).filter((e) => e.kind === 'segment');
   deps = workerDepsOf(core, scratch);
   viewer = await signedInUser(server, 'custodian', 'u1', 'MC1');
