@@ -5,6 +5,7 @@
  * party copy.
  */
 import type { AnalyticsRepository } from '../db/analytics-repository.ts';
+import type { UserRepository } from '../db/user-repository.ts';
 import type { AnalyticsScope, Fact } from './figures.ts';
 
 /** The part of a forensic.trace event's detail read here (server/forensic/trace.ts writes it). */
@@ -13,13 +14,14 @@ interface TraceDetail {
 }
 type Match = { kind: 'session' | 'party_copy'; id: string };
 
-export async function tracedLeakFacts(analytics: AnalyticsRepository, scope: AnalyticsScope): Promise<Fact[]> {
+export async function tracedLeakFacts(analytics: AnalyticsRepository, users: UserRepository, scope: AnalyticsScope): Promise<Fact[]> {
   const traced = (await analytics.traces(scope)).flatMap((e) => {
     const { match } = JSON.parse(e.detail) as TraceDetail;
     return match ? [{ at: e.at, unit: e.unit, match }] : [];
   });
   const person = await receivers(
     analytics,
+    users,
     traced.map((t) => t.match),
   );
   return traced.map((t) => {
@@ -29,7 +31,7 @@ export async function tracedLeakFacts(analytics: AnalyticsRepository, scope: Ana
 }
 
 /** `<kind>:<id>` → the receiver's badge; an actor that is no user (the command line) by its name. */
-async function receivers(analytics: AnalyticsRepository, matches: Match[]): Promise<Map<string, string>> {
+async function receivers(analytics: AnalyticsRepository, users: UserRepository, matches: Match[]): Promise<Map<string, string>> {
   const ids = (kind: Match['kind']) => [...new Set(matches.flatMap((m) => (m.kind === kind ? [m.id] : [])))];
   const found = new Map<string, string>();
   const sessionIds = ids('session');
@@ -41,7 +43,7 @@ async function receivers(analytics: AnalyticsRepository, matches: Match[]): Prom
   if (exportIds.length > 0) {
     const rows = await analytics.exportRequesters(exportIds);
     const userIds = [...new Set(rows.flatMap((r) => (r.requested_by.startsWith('user:') ? [r.requested_by.slice(5)] : [])))];
-    const badges = new Map(userIds.length === 0 ? [] : (await analytics.badgesOf(userIds)).map((u) => [u.id, u.badge] as const));
+    const badges = new Map(userIds.length === 0 ? [] : (await users.people(userIds)).map((u) => [u.id, u.badge] as const));
     const badgeOf = (actor: string) => (actor.startsWith('user:') ? badges.get(actor.slice(5)) : undefined) ?? actor;
     for (const r of rows) found.set(`party_copy:${r.id}`, badgeOf(r.requested_by));
   }

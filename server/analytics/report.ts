@@ -13,14 +13,14 @@ export interface AnalyticsReport extends FigureTable {
   unit: string | null;
 }
 
-export async function analyticsReport(repos: Pick<Repositories, 'analytics' | 'cases'>, scope: AnalyticsScope, groupBy: GroupBy, now: Date): Promise<AnalyticsReport> {
+export async function analyticsReport(repos: Pick<Repositories, 'analytics' | 'cases' | 'users'>, scope: AnalyticsScope, groupBy: GroupBy, now: Date): Promise<AnalyticsReport> {
   const facts = (
     await Promise.all([
       recordingFacts(repos.analytics, scope),
       unexplainedGapFacts(repos.analytics, scope),
       unrecordedActionFacts(repos, scope, now),
       overdueArchiveFacts(repos.analytics, scope, now),
-      tracedLeakFacts(repos.analytics, scope),
+      tracedLeakFacts(repos.analytics, repos.users, scope),
     ])
   ).flat();
   return { groupBy, from: scope.from.toISOString(), to: scope.to.toISOString(), unit: scope.unit, ...tabulate(facts, groupBy, scope) };

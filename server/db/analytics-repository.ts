@@ -75,8 +75,4 @@ export class AnalyticsRepository extends Repository {
   async exportRequesters(exportIds: string[]): Promise<Array<{ id: string; requested_by: string }>> {
     return this.db.selectFrom('exports').select(['id', 'requested_by']).where('id', 'in', exportIds).execute();
   }
-
-  async badgesOf(userIds: string[]): Promise<Array<{ id: string; badge: string }>> {
-    return this.db.selectFrom('users').select(['id', 'badge']).where('id', 'in', userIds).execute();
-  }
 }

@@ -140,11 +140,6 @@ export class RetentionRepository extends Repository {
       .execute();
   }
 
-  /** The holders among users, by id: their badge and name. */
-  async holders(userIds: string[]): Promise<Array<{ id: string; badge: string; name: string }>> {
-    return this.db.selectFrom('users').select(['id', 'badge', 'name']).where('id', 'in', userIds).execute();
-  }
-
   /**
    * Every recording (of `unit`, or of all with null) with what decides its category, its expiry's
    * freed bytes, and the bytes it keeps: sealed in the ledger, derived by workers, exported.

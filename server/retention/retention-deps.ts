@@ -7,7 +7,7 @@ import type { Clock } from '../clock.ts';
 
 /** What retention works with; `clock` is what every date of one run is read from. */
 export interface RetentionDeps {
-  repos: Pick<Repositories, 'retention' | 'recordings' | 'cases'>;
+  repos: Pick<Repositories, 'retention' | 'recordings' | 'cases' | 'users'>;
   store: EvidenceStore;
   audit: AuditLog;
   signingKey: SigningKey;

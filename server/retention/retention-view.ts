@@ -42,7 +42,7 @@ export async function retentionOf(d: ViewDeps, recordingId: string): Promise<Ret
 export async function shownRetentions(d: ViewDeps, recordingIds: readonly string[]): Promise<Map<string, ShownRetention>> {
   const views = await retentionsOf(d, recordingIds);
   const userIds = [...new Set(views.flatMap((v) => (v.hold?.by.startsWith('user:') ? [v.hold.by.slice(5)] : [])))];
-  const people = new Map<string, { badge: string; name: string }>(userIds.length === 0 ? [] : (await d.repos.retention.holders(userIds)).map((u) => [`user:${u.id}`, u]));
+  const people = new Map<string, { badge: string; name: string }>(userIds.length === 0 ? [] : (await d.repos.users.people(userIds)).map((u) => [`user:${u.id}`, u]));
   const holderOf = (by: string) => {
     const user = people.get(by);
     return user ? { badge: user.badge, name: user.name } : { badge: '', name: by };
