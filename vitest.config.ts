@@ -14,6 +14,8 @@ const LONGEST = [
   'test/medium/insiders.test.ts',
   'test/medium/accounts.test.ts',
   'test/cluster/second-node.test.ts',
+  'test/cluster/device-lease.test.ts',
+  'test/cluster/nginx.test.ts',
   'test/medium/audit.test.ts',
   'test/faults/rtmp-junk.test.ts',
   'test/e2e/retention.test.ts',
