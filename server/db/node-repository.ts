@@ -13,8 +13,15 @@ export class NodeRepository extends Repository {
     return r.numUpdatedRows > 0n;
   }
 
+  /**
+   * A stopped node records no device, so its device leases go with it: a node killed and started
+   * again on its host (systemd's restart) takes its cameras back at once, not after the lease time.
+   */
   async markStopped(id: string, at: string): Promise<void> {
-    await this.db.updateTable('nodes').set({ stopped_at: at }).where('id', '=', id).where('stopped_at', 'is', null).execute();
+    await this.transaction(async (repo) => {
+      await repo.db.updateTable('nodes').set({ stopped_at: at }).where('id', '=', id).where('stopped_at', 'is', null).execute();
+      await repo.db.deleteFrom('device_leases').where('node_id', '=', id).execute();
+    });
   }
 
   /** Nodes not stopped whose last heartbeat is at or after `since`, oldest start first. */

@@ -9,7 +9,7 @@ import { type AppDeps, createHttpApp } from './app.ts';
 
 /** The app as the server mounts it, answering nothing: its routes and their declarations only. */
 export function mountedOnly(): Application {
-  return createHttpApp({ api: {}, metrics: {}, ready: async () => ({}), refusals: {}, responseCheck: 'off', onInternalError: () => {} } as unknown as AppDeps);
+  return createHttpApp({ api: {}, metrics: {}, ready: async () => ({}), refusals: {}, responseCheck: 'off', trustedProxies: [], onInternalError: () => {} } as unknown as AppDeps);
 }
 
 export function apiDocument(): object {
