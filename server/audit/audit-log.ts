@@ -103,6 +103,7 @@ export class AuditLog {
 
   private async append(inputs: AuditInput[]): Promise<AuditEvent[]> {
     return this.events.transaction(async (tx) => {
+      await tx.lockHead();
       const last = await tx.head();
       let seq = last?.seq ?? 0;
       let prev = last?.hash ?? AUDIT_GENESIS;
