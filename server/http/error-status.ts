@@ -37,6 +37,8 @@ const STATUS: Record<string, number> = {
   upload_quota_exceeded: 507,
   insufficient_storage: 507,
   upload_offset_mismatch: 409,
+  // Gone from here for good: a tus client that resumes from a stored URL starts the upload anew on a 410.
+  upload_elsewhere: 410,
   upload_content_type: 415,
   tus_version_unsupported: 412,
 };

@@ -14,6 +14,14 @@ export function partPath(dir: string, uploadId: string): string {
   return path.join(dir, `${uploadId}${PART}`);
 }
 
+/** Whether this node's disk holds the upload's part file (several nodes share the uploads' rows, each keeps its own parts). */
+export async function hasPart(dir: string, uploadId: string): Promise<boolean> {
+  return fs.access(partPath(dir, uploadId)).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** The upload ids of the part files in `dir` (none when it does not exist yet). */
 export async function partIds(dir: string): Promise<string[]> {
   const names = await fs.readdir(dir).catch((e: NodeJS.ErrnoException) => {

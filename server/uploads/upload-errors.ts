@@ -1,10 +1,21 @@
 /** What the upload API refuses, in domain words; error-status.ts maps each code to its HTTP status. */
-import { LiuhenError, StateConflict } from '../errors.ts';
+import { ExplainedRefusal, LiuhenError, StateConflict } from '../errors.ts';
 
 /** Unknown, or another device's: a device cannot tell the two apart. */
 export class UploadNotFound extends LiuhenError {
   constructor(readonly uploadId: string) {
     super('upload_not_found', `no such upload: ${uploadId}`);
+  }
+}
+
+/**
+ * An unfinished upload whose bytes are on the node that received them, not on this one (the device
+ * reached another node while that one was down): no node can continue it here. The device sends the
+ * file again as a new upload; the unfinished one expires where it is.
+ */
+export class UploadElsewhere extends ExplainedRefusal {
+  constructor(readonly uploadId: string) {
+    super('upload_elsewhere', `upload ${uploadId} is held by the node that received its bytes, not by this one: send the file again as a new upload`);
   }
 }
 

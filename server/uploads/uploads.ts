@@ -24,7 +24,8 @@ import { InvalidInput, type LiuhenError, markAudited } from '../errors.ts';
 import type { DiskReserve } from '../storage/disk-reserve.ts';
 import type { OfflineIngest } from './offline-ingest.ts';
 import { REFUSAL_TEXT, type RefusalReason } from './upload-checks.ts';
-import { UploadFinished, UploadNoRoom, UploadNotFound, UploadTooLarge } from './upload-errors.ts';
+import { UploadElsewhere, UploadFinished, UploadNoRoom, UploadNotFound, UploadTooLarge } from './upload-errors.ts';
+import { hasPart } from './part-file.ts';
 import { UploadExpiry } from './upload-expiry.ts';
 import { storedMetadata, type UploadMetadata } from './upload-metadata.ts';
 import { type UploadRecords, UploadStore } from './upload-store.ts';
@@ -154,6 +155,7 @@ export class Uploads implements UploadRecords {
   async find(device: Device, id: string): Promise<Upload> {
     const upload = await this.uploads.findOf(device.id, id);
     if (!upload) throw new UploadNotFound(id);
+    if (upload.state === 'receiving' && !(await hasPart(this.settings.dir, id))) throw new UploadElsewhere(id);
     return upload;
   }
 

@@ -260,3 +260,39 @@ describe('uploads while the disk is below its reserve', () => {
     expect((await auditOf(server.core.db, 'upload.refused'))[0]).toMatchObject({ actor: `device:${cam.device.id}`, outcome: 'refused', detail: { reason: 'disk_reserve' } });
   });
 });
+
+describe('an unfinished upload whose bytes another node holds', () => {
+  let server: RunningServer;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    env = await testEnv();
+    server = await startTestServer(env);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('answers 410 upload_elsewhere to HEAD, PATCH and DELETE (a tus client then sends the file anew), and the server carries on', async () => {
+    const cam = await camera(server, 'F4301');
+    const tus = tusClient(`http://127.0.0.1:${server.httpPort}`);
+    const url = await tus.created(cam, clean.length);
+    expect((await tus.patch(cam, url, 0, new Uint8Array(clean.subarray(0, 2000)))).status).toBe(204);
+    // Every node sees the row (one database); the part file is on the disk of the node that received
+    // the bytes. Moved aside, this node is that other node.
+    const part = path.join(env.LIUHEN_DATA_DIR!, 'uploads', `${url.split('/').pop()}.part`);
+    fs.renameSync(part, `${part}.elsewhere`);
+
+    const head = await tus.head(cam, url);
+    expect(head.status).toBe(410);
+    const patched = await tus.patch(cam, url, 2000, new Uint8Array(clean.subarray(2000, 3000)));
+    expect(patched.status).toBe(410);
+    expect(await patched.json()).toMatchObject({ error: 'upload_elsewhere', message: expect.stringMatching(/held by the node that received its bytes/) });
+    const terminated = await fetch(url, { method: 'DELETE', headers: tus.headers(cam) });
+    expect(terminated.status).toBe(410);
+
+    // The bytes it had are untouched, and the same device's new upload goes through here.
+    expect(fs.statSync(`${part}.elsewhere`).size).toBe(2000);
+    expect((await tus.uploadWhole(cam, clean)).body.state).toBe('sealed');
+  });
+});
