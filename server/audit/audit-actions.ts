@@ -117,6 +117,9 @@ export const AUDIT_ACTIONS = [
   'grant.approve',
   'grant.reject',
 
+  // The installation's keys (server/crypto): a new manifest signing key put in force at the command line.
+  'keys.rotate_signing',
+
   // Reading what is audited, and what no action above decided.
   'audit.read',
   'analytics.read',

@@ -111,6 +111,10 @@ describe('liuhen keys rotate-signing', () => {
     opened.push(after);
     expect(after.signingKey.fingerprint).not.toBe(oldFingerprint);
     expect(rotated.stdout).toContain(`now sha256 ${after.signingKey.fingerprint}`);
+    const audited = await after.audit.query({ action: 'keys.rotate_signing' });
+    expect(audited.map((e) => ({ actor: e.actor, subject: e.subject, detail: JSON.parse(e.detail) as unknown }))).toEqual([
+      { actor: expect.stringMatching(/^cli:/), subject: after.signingKey.fingerprint, detail: { retired: oldFingerprint } },
+    ]);
     const fresh = await sealClip(after, camera, preparedClip({ seconds: 2 }));
     expect((await verifyRecording(after.repos.recordings, after.store, old.id)).ok).toBe(true);
     expect((await verifyRecording(after.repos.recordings, after.store, fresh.id)).ok).toBe(true);
