@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'player/dist/', 'data/', '**/*.d.ts'] },
+  { ignores: ['node_modules/', 'player/dist/', 'data/', '.build/', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -45,6 +45,7 @@ export default defineConfig({
     // files at once on two cores finish the suite in about half the time of two.
     maxWorkers: 3,
     sequence: { sequencer: LongestFirst },
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     reporters: ['default'],

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { CLI_BUNDLE } from './cli-bundle.ts';
 
+/** The shipped entry point (tsx over the sources); the tests run the same sources bundled (cli-bundle.ts). */
 export const LIUHEN_BIN = path.resolve(import.meta.dirname, '../../bin/liuhen.js');
 
 export interface CliResult {
@@ -10,9 +12,9 @@ export interface CliResult {
 }
 
 /** Runs the real `liuhen` command, as a person would, with the given LIUHEN_* environment. */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string>, entry = CLI_BUNDLE): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LIUHEN_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { LIUHEN_BIN } from './cli.ts';
+import { CLI_BUNDLE } from './cli-bundle.ts';
 import { waitFor } from './wait.ts';
 
 export interface ServerProcess {
@@ -13,7 +13,7 @@ export interface ServerProcess {
  * `fdLimit`: soft and hard descriptor limit, set by prlimit(1) (which execs: the pid is the server's).
  */
 export async function startServerProcess(env: Record<string, string>, opts: { fdLimit?: number } = {}): Promise<ServerProcess> {
-  const up = [process.execPath, LIUHEN_BIN, 'up'];
+  const up = [process.execPath, CLI_BUNDLE, 'up'];
   const [command, ...args] = opts.fdLimit === undefined ? up : ['prlimit', `--nofile=${opts.fdLimit}:${opts.fdLimit}`, ...up];
   const child = spawn(command!, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
