@@ -52,8 +52,8 @@ export interface TreeUsage {
   processes: number;
 }
 
-/** Samples the tree under `root` every second until `stop` is called. */
-export function watchTree(root: number): { stop(): TreeUsage } {
+/** Samples the trees under `roots` every second until `stop` is called. */
+export function watchTree(roots: number | number[]): { stop(): TreeUsage } {
   const last = new Map<number, number>();
   let ticks = 0;
   let peakPss = 0;
@@ -61,7 +61,7 @@ export function watchTree(root: number): { stop(): TreeUsage } {
   const started = Date.now();
   let primed = false;
   const sample = () => {
-    const pids = descendantsOf(root);
+    const pids = [roots].flat().flatMap(descendantsOf);
     maxProcesses = Math.max(maxProcesses, pids.length);
     let pss = 0;
     for (const pid of pids) {
