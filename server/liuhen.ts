@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AuditCheckpointer } from './audit/audit-checkpoints.ts';
+import { AttemptLimiter } from './auth/attempt-limiter.ts';
 import { type Duty, Leadership } from './cluster/leadership.ts';
 import { admitNode } from './cluster/node-admission.ts';
 import { NodePresence } from './cluster/node-presence.ts';
@@ -200,6 +201,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     ),
     publishUrl: publish,
     gate,
+    deviceFailures: new AttemptLimiter(repos.attempts, 'device.address', 20, 5 * 60_000, clock),
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
     health: new DeviceHealth(repos, audit, config.health, clock),
     uploads,
