@@ -14,6 +14,7 @@ import { type Duty, Leadership } from './cluster/leadership.ts';
 import { admitNode } from './cluster/node-admission.ts';
 import { NodePresence } from './cluster/node-presence.ts';
 import { DeviceLeases } from './cluster/device-leases.ts';
+import { PullLeases } from './cluster/pull-leases.ts';
 import { ALL_ROLES, type Roles } from './cluster/roles.ts';
 import { type Core, openCore } from './core.ts';
 import { Accounts } from './auth/accounts.ts';
@@ -160,11 +161,13 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     ffmpegPath: config.ffmpegPath,
     secretsKey: core.keys.key('device-secrets'),
     recordings: { publish: (p) => live.publishStarted(p), ended: (deviceId, sessionId, cause) => live.publishEnded(deviceId, sessionId, cause) },
+    leases: new PullLeases({ leases: repos.deviceLeases, nodes: repos.nodes }, node.id, log, clock),
   });
   if (roles.has('ingest')) {
     rtmpRefusals.start();
     leases.start();
     await ingest.start();
+    cameras.start();
     gate.onRefresh((devices) => cameras.sync(devices));
     cameras.sync(await core.devices.list());
   }
@@ -275,8 +278,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       processLimits.stop();
       diskReserve.stop();
       await ingest.stop();
-      await leases.stop();
       await cameras.stop();
+      await leases.stop();
       await live.stop();
       await offline.stop();
       await uploads.stop();
