@@ -7,7 +7,8 @@
  * A/B marks for every segment). Per sealed segment and per camera-hour: PostgreSQL commits and rows
  * written, S3 requests and bytes, Redis commands and BullMQ jobs, bytes stored (originals vs
  * derivatives), and CPU and PSS of the node's process tree. The node's own rate with no camera
- * (heartbeats, leader duties, queue polling) is measured first and taken off.
+ * (heartbeats, leader duties, queue polling) is measured first and taken off. PostgreSQL's commits
+ * count read-only transactions too (pg_stat_database's xact_commit); rows written are the writes.
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -109,10 +110,19 @@ const both = (name: string, pick: (r: RunResult) => string) => console.log(`| ${
 both('segments sealed (recordings, gaps)', (r) => `${r.segments} (${r.recordings}, ${r.gaps})`);
 both('camera-hours', (r) => f(r.cameraSeconds / 3600, 3));
 both('CPU % of a core per camera, publishing (machine busy %)', (r) => `${f(r.steady.cpuPercent / r.cameras, 2)} (${f(r.steady.machineBusyPercent, 0)})`);
-both('PSS MiB per camera (node idle MiB)', (r) => `${f((r.steady.peakPssMiB - r.idle.tree.peakPssMiB) / r.cameras)} (${f(r.idle.tree.peakPssMiB, 0)})`);
+both('PSS MiB above idle per camera, peak publishing (node idle MiB)', (r) => `${f((r.steady.peakPssMiB - r.idle.tree.peakPssMiB) / r.cameras)} (${f(r.idle.tree.peakPssMiB, 0)})`);
 both('CPU seconds, first camera → closed (and drained)', (r) => `${f(r.whole.cpuSeconds)}${r.drained ? '' : ' (not drained)'}`);
 both('stored GiB per camera-hour: originals / derivatives', (r) => `${gib(r.stored.originals.bytes / (r.cameraSeconds / 3600))} / ${gib(r.stored.derivatives.bytes / (r.cameraSeconds / 3600))}`);
 console.log(`\nworker CPU per derived segment (in-process − off CPU seconds ÷ segment.derive jobs done): ${f(workerCpuSecondsPerSegment, 2)} s`);
+
+for (const r of results) {
+  const perSegment = (m: Record<string, number>) =>
+    Object.entries(m)
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, n]) => `${k} ${f(n / r.segments, 2)}`)
+      .join(', ');
+  console.log(`\nworkers ${r.workers}, per segment (idle rate not taken off): PostgreSQL rows by table: ${perSegment(r.busy.pg.byTable)}; S3 requests: ${perSegment(r.busy.s3Requests)}`);
+}
 
 console.log('\nthe node itself, no camera (per second): workers off / in-process');
 const rate = (pick: (u: Usage) => number) => results.map((r) => f(pick(r.idle) / r.idle.seconds, 2)).join(' / ');
