@@ -1,6 +1,7 @@
 /**
  * liuhen as the system under test: `liuhen up` in its own process on embedded defaults (local
- * WORM directory, SQLite), N devices registered beforehand.
+ * WORM directory, SQLite) unless `settings` name others (PostgreSQL, S3, Redis, workers), N devices
+ * registered beforehand.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -68,7 +69,7 @@ export async function spawnLiuhen(env: Record<string, string>, args: string[] = 
   };
 }
 
-export async function startLiuhen(n: number, ports: { rtmp: number; http: number }): Promise<LiuhenTarget> {
+export async function startLiuhen(n: number, ports: { rtmp: number; http: number }, settings: Record<string, string> = {}): Promise<LiuhenTarget> {
   const env = {
     LIUHEN_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-bench-')),
     LIUHEN_RTMP_PORT: String(ports.rtmp),
@@ -78,6 +79,7 @@ export async function startLiuhen(n: number, ports: { rtmp: number; http: number
     LIUHEN_GRACE_SECONDS: '2',
     LIUHEN_LOG_LEVEL: 'warn',
     ...(process.env.LIUHEN_SPOOL_DIR ? { LIUHEN_SPOOL_DIR: process.env.LIUHEN_SPOOL_DIR } : {}),
+    ...settings,
   };
   const urls = await registerBodycams(env, n);
   const server = await spawnLiuhen(env);
