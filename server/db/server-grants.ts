@@ -44,6 +44,8 @@ const UPDATED_RECORDING_COLUMNS = [
   'checkpointed_count',
   'manifest_key',
   'confidentiality',
+  // the node recording it: moved by a node taking a dead node's device over
+  'node_id',
 ];
 /** Expired uploads are forgotten, and device leases released; nothing else is ever deleted. */
 const DELETED_TABLES = ['device_leases', 'uploads'];
