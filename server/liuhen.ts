@@ -7,6 +7,7 @@
 import type { AuditAction } from './audit/audit-actions.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { AuditCheckpointer } from './audit/audit-checkpoints.ts';
 import { AttemptLimiter } from './auth/attempt-limiter.ts';
@@ -23,6 +24,7 @@ import { CaseService } from './cases/case-service.ts';
 import { PartyRequests } from './party/party-requests.ts';
 import { RecordingKeeping } from './recordings/recording-keeping.ts';
 import type { Config } from './config.ts';
+import type { ClusterNode } from './db/schema.ts';
 import { DeviceHealth } from './devices/device-health.ts';
 import { PublishGate } from './devices/publish-gate.ts';
 import { leaderLockFor } from './db/leader-lock.ts';
@@ -83,8 +85,10 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const { repos, clock, log, sealer, audit } = core;
   // First, before this node touches a recording, an upload or the store.
   const node = new NodePresence(repos.nodes, roles, log, clock);
+  let othersLive: ClusterNode[];
   try {
-    admitNode(config, await node.join());
+    othersLive = await node.join();
+    admitNode(config, othersLive);
   } catch (e) {
     await node.stop();
     await core.close();
@@ -118,6 +122,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       checkpointSeconds: config.checkpointSeconds,
       rolloverSeconds: config.rolloverSeconds,
       clockDriftMs: config.health.clockDriftMs,
+      nodeId: node.id,
+      host: os.hostname(),
     },
     log,
     metrics,
@@ -135,7 +141,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   if (roles.has('api')) await offline.recoverUploads();
   const leases = new DeviceLeases(repos.deviceLeases, node.id, log, clock);
   if (roles.has('ingest')) {
-    await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])), (deviceId) => leases.heldElsewhere(deviceId));
+    await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])), new Set(othersLive.map((n) => n.id)));
     live.start();
   }
 

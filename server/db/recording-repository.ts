@@ -90,6 +90,21 @@ export class RecordingRepository extends Repository {
     return this.db.selectFrom('recordings').selectAll().where('state', '!=', 'closed').where('origin', '=', 'live').orderBy('started_at').execute();
   }
 
+  /** Recovery recordings made of the media a dead node spooled for this one (server/ingest/spool-recovery.ts). */
+  async recoveriesOf(recordingId: string): Promise<Array<Pick<Recording, 'id' | 'recovers_gap_idx'>>> {
+    return this.db.selectFrom('recordings').select(['id', 'recovers_gap_idx']).where('recovers_recording_id', '=', recordingId).orderBy('started_at').execute();
+  }
+
+  /** The recording's gaps of one cause, in chain order. */
+  async gapsOf(recordingId: string, cause: GapCause): Promise<LedgerEntry[]> {
+    return this.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('kind', '=', 'gap').where('cause', '=', cause).orderBy('idx').execute();
+  }
+
+  /** The node recording it from now on (one that took the device over, or restarted and recovered it). */
+  async moveToNode(id: string, nodeId: string): Promise<void> {
+    await this.db.updateTable('recordings').set({ node_id: nodeId }).where('id', '=', id).execute();
+  }
+
   /** The recording an export was made of. */
   async exportedRecordingId(exportId: string): Promise<string | undefined> {
     return (await this.db.selectFrom('exports').select('recording_id').where('id', '=', exportId).executeTakeFirst())?.recording_id;
