@@ -306,7 +306,11 @@ export class LiveRecordings {
       const source = part.source(seg);
       const where = { recording: part.recordingId, part: part.partNo, segment: seg.file };
       // Each step waits out a shut door (store, database, disk) and then goes on, in order.
-      if (await this.persist('look up segment', where, () => this.sealer.isSealed(source))) continue;
+      if (await this.persist('look up segment', where, () => this.sealer.isSealed(source))) {
+        // Sealed before a crash that came ahead of its removal: the store has it, the spool need not.
+        await this.removeSealed(seg.path, where);
+        continue;
+      }
       const bytes = await this.persist('read spool segment', where, () => fs.readFile(seg.path));
       const startAt = part.startAt(seg, first);
       const durationMs = Math.round((seg.endSeconds - seg.startSeconds) * 1000);
@@ -331,7 +335,7 @@ export class LiveRecordings {
       this.metrics.sealLag.observe((this.clock.now().getTime() - startAt.getTime() - durationMs) / 1000);
       this.metrics.segmentsSealed.inc();
       this.metrics.segmentBytes.inc(bytes.length);
-      await fs.rm(seg.path, { force: true }).catch((e) => this.log.warn({ ...where, err: e }, 'sealed spool segment not removed'));
+      await this.removeSealed(seg.path, where);
     }
     await part.finished;
     if (part.failure) this.log.warn({ err: part.failure, recording: part.recordingId, part: part.partNo }, 'segmenter ended with an error');
@@ -358,6 +362,10 @@ export class LiveRecordings {
     part.sealingInto = next.id;
     await this.persist('close recording', where, () => this.sealer.close(previous.id));
     this.log.info({ closed: previous.id, recording: next.id, device: live.deviceId }, 'recording rolled over');
+  }
+
+  private async removeSealed(file: string, where: Record<string, unknown>): Promise<void> {
+    await fs.rm(file, { force: true }).catch((e) => this.log.warn({ ...where, err: e }, 'sealed spool segment not removed'));
   }
 
   /** Keeps a spool folder that still holds media nobody sealed (a segment cut short), for a person to look at. */
