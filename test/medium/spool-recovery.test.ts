@@ -71,7 +71,7 @@ describe('a killed node recovering its spool after another node continued its re
     await spoolPart(original.id, 1, path.join(spoolDir(), original.id, '1'), t0, 4, 'node-dead');
     for (const i of [0, 1]) await sealFromClip(original.id, i, at(i * SEGMENT_MS), `${original.id}/1/seg_00000${i}.ts`);
     // node-alive took the device over: the pause is a gap, and the recording goes on there.
-    await core.repos.recordings.moveToNode(original.id, 'node-alive');
+    await core.repos.recordings.moveToNode(original.id, 'node-dead', 'node-alive');
     await core.sealer.appendGap(original.id, 'node_failover', at(2 * SEGMENT_MS), at(20_000));
     await sealFromClip(original.id, 0, at(20_000), `${original.id}/2/seg_000000.ts`);
     // A part of node-alive's, in a spool of another node's on this machine.
