@@ -14,6 +14,7 @@ import { AttemptLimiter } from './auth/attempt-limiter.ts';
 import { type Duty, Leadership } from './cluster/leadership.ts';
 import { admitNode } from './cluster/node-admission.ts';
 import { NodePresence } from './cluster/node-presence.ts';
+import { startOrphanedRecordingsSweep } from './cluster/orphaned-recordings.ts';
 import { DeviceLeases } from './cluster/device-leases.ts';
 import { PullLeases } from './cluster/pull-leases.ts';
 import { ALL_ROLES, type Roles } from './cluster/roles.ts';
@@ -260,6 +261,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       },
     },
   ];
+  const orphans = { recordings: repos.recordings, sealer, clock, log, nodeId: node.id, graceSeconds: config.graceSeconds };
+  duties.push({ name: 'orphaned recordings', start: () => startOrphanedRecordingsSweep(orphans) });
   const retentionEveryMs = config.retention.runEveryMs;
   if (retentionEveryMs !== null) {
     const retentionDeps = { repos: core.repos, clock, store: core.store, audit, signingKey: core.signingKey, periods: config.retention };

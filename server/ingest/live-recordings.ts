@@ -157,7 +157,7 @@ export class LiveRecordings {
     const wallStart = this.clock.now();
     const ctx = { device: p.device.id };
     let gapCause: GapCause | undefined;
-    const orphaned = !live && p.takenOver ? await this.orphanedBy(p.device.id, p.takenOver.node) : undefined;
+    const orphaned = !live && p.takenOver ? await this.takeOver(p.device.id, p.takenOver.node) : undefined;
     if (live) {
       clearTimeout(live.closeTimer);
       const recordingId = live.recordingId;
@@ -166,7 +166,6 @@ export class LiveRecordings {
     } else if (orphaned) {
       // The node recording the device died: its recording goes on here from the chain head in the
       // database, and the pause is one gap. What it had spooled is sealed when it returns (recover).
-      await this.persist('take the recording over', ctx, () => this.recordings.moveToNode(orphaned.id, this.settings.nodeId));
       live = this.track(orphaned, p.device, (await this.persist('read spool parts', ctx, () => this.recordings.lastSpoolPartNo(orphaned.id))) + 1);
       gapCause = 'node_failover';
       this.log.info({ recording: orphaned.id, device: p.device.id, from: p.takenOver!.node }, 'recording taken over from a dead node');
@@ -213,10 +212,15 @@ export class LiveRecordings {
       .catch((e) => this.failed(e, where));
   }
 
-  /** The device's open recording the dead node `nodeId` was recording, if it left one. */
-  private async orphanedBy(deviceId: string, nodeId: string): Promise<Recording | undefined> {
-    const r = await this.persist('look up open recording', { device: deviceId }, () => this.recordings.openRecordingOf(deviceId));
-    return r?.origin === 'live' && r.node_id === nodeId ? r : undefined;
+  /**
+   * Moves to this node the device's open recording the dead node `nodeId` was recording, if it
+   * left one and no other node (its own restart, say) took it first.
+   */
+  private async takeOver(deviceId: string, nodeId: string): Promise<Recording | undefined> {
+    const ctx = { device: deviceId };
+    const r = await this.persist('look up open recording', ctx, () => this.recordings.openRecordingOf(deviceId));
+    if (r?.origin !== 'live' || r.node_id !== nodeId) return undefined;
+    return (await this.persist('take the recording over', ctx, () => this.recordings.moveToNode(r.id, nodeId, this.settings.nodeId))) ? r : undefined;
   }
 
   /**
@@ -306,7 +310,11 @@ export class LiveRecordings {
       const source = part.source(seg);
       const where = { recording: part.recordingId, part: part.partNo, segment: seg.file };
       // Each step waits out a shut door (store, database, disk) and then goes on, in order.
-      if (await this.persist('look up segment', where, () => this.sealer.isSealed(source))) continue;
+      if (await this.persist('look up segment', where, () => this.sealer.isSealed(source))) {
+        // Sealed before a crash that came ahead of its removal: the store has it, the spool need not.
+        await this.removeSealed(seg.path, where);
+        continue;
+      }
       const bytes = await this.persist('read spool segment', where, () => fs.readFile(seg.path));
       const startAt = part.startAt(seg, first);
       const durationMs = Math.round((seg.endSeconds - seg.startSeconds) * 1000);
@@ -331,7 +339,7 @@ export class LiveRecordings {
       this.metrics.sealLag.observe((this.clock.now().getTime() - startAt.getTime() - durationMs) / 1000);
       this.metrics.segmentsSealed.inc();
       this.metrics.segmentBytes.inc(bytes.length);
-      await fs.rm(seg.path, { force: true }).catch((e) => this.log.warn({ ...where, err: e }, 'sealed spool segment not removed'));
+      await this.removeSealed(seg.path, where);
     }
     await part.finished;
     if (part.failure) this.log.warn({ err: part.failure, recording: part.recordingId, part: part.partNo }, 'segmenter ended with an error');
@@ -358,6 +366,10 @@ export class LiveRecordings {
     part.sealingInto = next.id;
     await this.persist('close recording', where, () => this.sealer.close(previous.id));
     this.log.info({ closed: previous.id, recording: next.id, device: live.deviceId }, 'recording rolled over');
+  }
+
+  private async removeSealed(file: string, where: Record<string, unknown>): Promise<void> {
+    await fs.rm(file, { force: true }).catch((e) => this.log.warn({ ...where, err: e }, 'sealed spool segment not removed'));
   }
 
   /** Keeps a spool folder that still holds media nobody sealed (a segment cut short), for a person to look at. */
@@ -447,11 +459,11 @@ export class LiveRecordings {
     const open = await this.recordings.openLiveRecordings();
     for (const r of open) {
       if (r.node_id !== null && r.node_id !== this.settings.nodeId && othersLive.has(r.node_id)) continue;
+      // This node ends it (or continues it): a node taking over the dead one's device must not.
+      if (!(await this.recordings.moveToNode(r.id, r.node_id, this.settings.nodeId))) continue;
       const interruptedAt = r.interrupted_at ? new Date(r.interrupted_at) : await this.lastEnd(r);
       const cause: GapCause = r.pending_gap_cause ?? 'server_restart';
       await this.recordings.markInterrupted(r.id, interruptedAt.toISOString(), cause);
-      // This node ends it (or continues it): a node taking over the dead one's device must not.
-      await this.recordings.moveToNode(r.id, this.settings.nodeId);
       const previous = this.byDevice.get(r.device_id);
       if (previous) await this.close(previous);
       const lastPartNo = await this.recordings.lastSpoolPartNo(r.id);
