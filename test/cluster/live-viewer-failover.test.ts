@@ -1,15 +1,16 @@
 /**
  * A live viewer survives the death of the node serving its HTTP (issue 15): in Debian's Chromium,
  * the shipped player (hls.js) plays a body camera's live feed on the command-center wall through
- * the shipped nginx in front of two nodes; one of them is killed (SIGKILL) and the picture goes on
- * with no fatal error. The camera publishes to the node that stays, so only the HTTP side fails
+ * the shipped nginx in front of two nodes; one of them is killed (SIGKILL), or hangs (SIGSTOP: its
+ * connections are accepted and never answered, as a node whose machine froze), and the picture goes
+ * on with no fatal error. The camera publishes to the node that stays, so only the HTTP side fails
  * over. Real nginx, PostgreSQL, Ceph RGW, ffmpeg.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PLAYER_DIST } from '../../server/http/app.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { launchChromium } from '../helpers/browser.ts';
@@ -30,17 +31,23 @@ let staying: RunningServer | undefined;
 let balancer: Balancer | undefined;
 let browser: Browser | undefined;
 let camera: Publisher | undefined;
-afterAll(async () => {
+afterEach(async () => {
   camera?.stop();
   await browser?.close();
   doomed?.child.kill('SIGKILL');
   await doomed?.exited;
   await staying?.stop();
   await balancer?.stop();
+  [doomed, staying, balancer, browser, camera] = [undefined, undefined, undefined, undefined, undefined];
 });
 
-describe('a live viewer behind nginx', () => {
-  it('keeps playing when the node serving its HTTP is killed', async () => {
+const failures = [
+  { signal: 'SIGKILL', what: 'is killed' },
+  { signal: 'SIGSTOP', what: 'hangs' },
+] as const;
+
+describe.each(failures)('a live viewer behind nginx', ({ signal, what }) => {
+  it(`keeps playing when the node serving its HTTP ${what}`, async () => {
     if (!fs.existsSync(`${PLAYER_DIST}/index.html`)) execFileSync('npm', ['run', 'build:player'], { stdio: 'inherit' });
     const url = await freshPostgresDatabase();
     const first = await testEnv({ LIUHEN_DATABASE_URL: url, ...(await s3StoreEnv(await cephS3())) });
@@ -79,24 +86,32 @@ describe('a live viewer behind nginx', () => {
       setInterval(() => samples.push([performance.now(), v.currentTime]), 100);
     });
 
+    // Every request the page gave up on (hls.js aborts a segment load that outlasts the buffer, and any that outlasts its timeout).
+    const failed: string[] = [];
+    page.on('requestfailed', (r) => failed.push(`${new URL(r.url()).pathname} ${r.failure()?.errorText ?? ''}`));
     const killedAt = await page.evaluate(() => performance.now());
-    doomed.child.kill('SIGKILL');
-    await doomed.exited;
-    doomed = undefined;
+    doomed.child.kill(signal);
     const playedAfter = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
     await waitFor('30 s more of the live picture', async () => (await video.evaluate((v: HTMLVideoElement) => v.currentTime)) > playedAfter + 30, 90_000, 500);
 
     const samples = (await page.evaluate(() => (window as unknown as { samples: Array<[number, number]> }).samples)).filter(([t]) => t >= killedAt);
     let longestStallMs = 0;
+    let stalledMs = 0;
     let movedAt = samples[0]![0];
     for (let i = 1; i < samples.length; i++) {
       if (samples[i]![1] > samples[i - 1]![1]) movedAt = samples[i]![0];
+      else stalledMs += samples[i]![0] - samples[i - 1]![0];
       longestStallMs = Math.max(longestStallMs, samples[i]![0] - movedAt);
     }
-    console.log(`live picture stood still for at most ${Math.round(longestStallMs)} ms after the node serving it was killed`);
+    const overMs = samples.at(-1)![0] - samples[0]![0];
+    console.log(
+      `${signal}: the live picture stood still ${Math.round(stalledMs)} ms of ${Math.round(overMs)} ms, at most ${Math.round(longestStallMs)} ms at once; requests given up: ${failed.length}`,
+    );
     expect((await tile.locator('[data-testid=player]').first().getAttribute('data-fatal-error')) ?? '').toBe('');
     expect(longestStallMs).toBeLessThanOrEqual(MAX_STALL_MS);
-    // The viewer's requests did reach the dead node, and went on to the other.
-    expect(lb.log()).toMatch(new RegExp(`while connecting to upstream.*127\\.0\\.0\\.1:${first.LIUHEN_HTTP_PORT}`));
+    // The viewer's requests did reach the failed node: a killed one refused nginx, which went on to
+    // the other; a hung one kept them until hls.js gave up on them and asked again.
+    if (signal === 'SIGKILL') expect(lb.log()).toMatch(new RegExp(`while connecting to upstream.*127\\.0\\.0\\.1:${first.LIUHEN_HTTP_PORT}`));
+    else expect(failed.length, 'a request the hung node held and the player gave up on').toBeGreaterThan(0);
   }, 300_000);
 });
