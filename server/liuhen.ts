@@ -9,10 +9,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AuditCheckpointer } from './audit/audit-checkpoints.ts';
+import { AttemptLimiter } from './auth/attempt-limiter.ts';
 import { type Duty, Leadership } from './cluster/leadership.ts';
 import { admitNode } from './cluster/node-admission.ts';
 import { NodePresence } from './cluster/node-presence.ts';
 import { DeviceLeases } from './cluster/device-leases.ts';
+import { PullLeases } from './cluster/pull-leases.ts';
 import { ALL_ROLES, type Roles } from './cluster/roles.ts';
 import { type Core, openCore } from './core.ts';
 import { AuthService } from './auth/auth-service.ts';
@@ -160,11 +162,13 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     ffmpegPath: config.ffmpegPath,
     secretsKey: core.keys.key('device-secrets'),
     recordings: { publish: (p) => live.publishStarted(p), ended: (deviceId, sessionId, cause) => live.publishEnded(deviceId, sessionId, cause) },
+    leases: new PullLeases({ leases: repos.deviceLeases, nodes: repos.nodes }, node.id, log, clock),
   });
   if (roles.has('ingest')) {
     rtmpRefusals.start();
     leases.start();
     await ingest.start();
+    cameras.start();
     gate.onRefresh((devices) => cameras.sync(devices));
     cameras.sync(await core.devices.list());
   }
@@ -212,6 +216,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     ),
     publishUrl: publish,
     gate,
+    deviceFailures: new AttemptLimiter(repos.attempts, 'device.address', 20, 5 * 60_000, clock),
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
     health: new DeviceHealth(repos, audit, config.health, clock),
     uploads,
@@ -284,8 +289,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       processLimits.stop();
       diskReserve.stop();
       await ingest.stop();
-      await leases.stop();
       await cameras.stop();
+      await leases.stop();
       await live.stop();
       await offline.stop();
       await uploads.stop();

@@ -1,4 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { AttemptLimiter } from '../auth/attempt-limiter.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { UserRegistry } from '../auth/user-registry.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
@@ -62,6 +63,8 @@ export interface ApiDeps {
   publishUrl(deviceId: string, credential: string): string;
   /** device credentials, for the device API */
   gate: PublishGate;
+  /** failed device credentials per address, counted with every node's */
+  deviceFailures: AttemptLimiter;
   /** seals a notice marker into a device's open recording */
   notice(deviceId: string, at: Date, by: string): Promise<LedgerEntry>;
   health: DeviceHealth;
