@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.ts';
-import type { DeviceLeaseRepository } from '../db/device-lease-repository.ts';
+import type { DeviceLeaseRepository, LeaseTaken } from '../db/device-lease-repository.ts';
 import type { NodeRepository } from '../db/node-repository.ts';
 import { Beat } from './beat.ts';
 import { preferredNode } from './camera-spread.ts';
@@ -26,6 +26,8 @@ export interface PullLeaseRepositories {
 
 export class PullLeases {
   private readonly held = new Set<string>();
+  /** cameras taken from a node that died pulling them, until their first publish here continues its recording */
+  private readonly takenOver = new Map<string, NonNullable<LeaseTaken['from']>>();
   private wanted = new Set<string>();
   /** cameras free at the last round whose preferred node is another: this node takes them if they still are */
   private waited = new Set<string>();
@@ -56,6 +58,13 @@ export class PullLeases {
 
   holds(deviceId: string): boolean {
     return this.held.has(deviceId);
+  }
+
+  /** The node whose lapsed lease this node took the camera from, once: its first publish here continues that node's recording. */
+  takeOverOf(deviceId: string): LeaseTaken['from'] {
+    const from = this.takenOver.get(deviceId);
+    this.takenOver.delete(deviceId);
+    return from;
   }
 
   /** The cameras to be pulled by some node; a change is acted on at once, not at the next beat. */
@@ -140,14 +149,19 @@ export class PullLeases {
           continue;
         }
         const taken = await leases.acquire(deviceId, this.nodeId, now, liveSince);
-        if (taken.ok) this.held.add(deviceId);
-        else this.lost(deviceId, taken.holder);
+        if (!taken.ok) {
+          this.lost(deviceId, taken.holder);
+          continue;
+        }
+        this.held.add(deviceId);
+        if (taken.from) this.takenOver.set(deviceId, taken.from);
       }
     }
     this.waited = waited;
   }
 
   private lost(deviceId: string, holder: string): void {
+    this.takenOver.delete(deviceId);
     if (this.held.delete(deviceId)) this.log.warn({ device: deviceId, holder }, 'camera lease: another node holds it now (this node could not renew it in time); this node stops pulling it');
   }
 }

@@ -25,7 +25,7 @@ export interface RtspIngestDeps {
   secretsKey: Buffer;
   log: Logger;
   recordings: Pick<CameraPullerHooks, 'publish' | 'ended'>;
-  leases: Pick<PullLeases, 'onChange' | 'holds' | 'want' | 'start' | 'stop'>;
+  leases: Pick<PullLeases, 'onChange' | 'holds' | 'takeOverOf' | 'want' | 'start' | 'stop'>;
 }
 
 export class RtspIngest {
@@ -81,7 +81,12 @@ export class RtspIngest {
         device,
         { url: device.rtsp_url!, credentials },
         this.deps.ffmpegPath,
-        { ...this.deps.recordings, status: (deviceId, error, detail) => void this.status(deviceId, error, detail) },
+        {
+          ...this.deps.recordings,
+          // Taken from a node that died pulling it: the first publish continues that node's recording.
+          publish: (p) => this.deps.recordings.publish({ ...p, takenOver: this.deps.leases.takeOverOf(p.device.id) }),
+          status: (deviceId, error, detail) => void this.status(deviceId, error, detail),
+        },
         this.deps.log,
       );
       this.pullers.set(id, puller);

@@ -1,9 +1,10 @@
 /**
  * One fixed camera, one pulling node (issue 15): with three nodes over PostgreSQL, Ceph RGW and
  * Redis, exactly one pulls the RTSP camera (before, each node pulled it and wrote its own chain).
- * The puller is killed: another node pulls the camera within the lease time and a beat. Its clean
- * stop gives the camera up at once, and the last node takes it within a beat. Every recording
- * verifies. Real processes, the GStreamer RTSP test camera, ffmpeg pulling.
+ * The puller is killed: another node pulls the camera within the lease time and a beat, continuing
+ * its recording after one node_failover gap. Its clean stop gives the camera up at once, and the
+ * last node takes it within a beat. Every recording verifies. Real processes, the GStreamer RTSP
+ * test camera, ffmpeg pulling.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,6 +43,10 @@ async function nodeOf(p: ServerProcess): Promise<string> {
 async function leaseHolder(deviceId: string): Promise<string | undefined> {
   const [row] = await rows<{ node_id: string }>('SELECT node_id FROM device_leases WHERE device_id = $1', [deviceId]);
   return row?.node_id;
+}
+
+async function gapCausesOf(recordingId: string): Promise<string[]> {
+  return (await rows<{ cause: string }>("SELECT cause FROM ledger_entries WHERE recording_id = $1 AND kind = 'gap' ORDER BY idx", [recordingId])).map((r) => r.cause);
 }
 
 const segmentsOf = async (deviceId: string) => (await recordingsOf(deviceId)).reduce((n, r) => n + r.segment_count, 0);
@@ -89,6 +94,7 @@ describe('a fixed camera and three nodes', () => {
     const holderId = (await leaseHolder(deviceId))!;
     const holder = nodes.get(holderId)!;
     expect(servers.map((s) => pullsOf(s, camera!.url))).toEqual(servers.map((s) => (s === holder ? 1 : 0)));
+    const [recording] = await recordingsOf(deviceId);
     expect(await recordingsOf(deviceId)).toHaveLength(1);
 
     const beforeKill = await segmentsOf(deviceId);
@@ -109,6 +115,9 @@ describe('a fixed camera and three nodes', () => {
     const takenAfterMs = Date.now() - killedAt;
     console.log(`fixed camera pulled again ${takenAfterMs} ms after its puller was killed`);
     await waitFor('the new puller to seal segments', async () => (await segmentsOf(deviceId)) >= beforeKill + 2, 30_000);
+    // It continues the killed node's recording, the pause one node_failover gap.
+    expect((await recordingsOf(deviceId)).map((r) => r.id)).toEqual([recording!.id]);
+    expect(await gapCausesOf(recording!.id)).toEqual(['node_failover']);
     const last = others.find((s) => s !== taker)!;
     expect(others.map((s) => pullsOf(s, camera!.url))).toEqual(others.map((s) => (s === taker ? 1 : 0)));
 
