@@ -458,7 +458,7 @@ export class LiveRecordings {
     // Uploads are sealed by the offline ingest, which recovers its own.
     const open = await this.recordings.openLiveRecordings();
     for (const r of open) {
-      if (r.node_id !== null && r.node_id !== this.settings.nodeId && othersLive.has(r.node_id)) continue;
+      if (r.node_id !== null && othersLive.has(r.node_id)) continue;
       // This node ends it (or continues it): a node taking over the dead one's device must not.
       if (!(await this.recordings.moveToNode(r.id, r.node_id, this.settings.nodeId))) continue;
       const interruptedAt = r.interrupted_at ? new Date(r.interrupted_at) : await this.lastEnd(r);
