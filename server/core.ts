@@ -1,11 +1,17 @@
 /**
  * The core the CLI, the server and the workers share: configuration, database, store, ledger,
- * audit. Its own module, so that the server (server/liuhen.ts) and the workers
+ * audit, and the services the command line calls as the API does, each built here once. Its own module, so that the server (server/liuhen.ts) and the workers
  * (workers/run-workers.ts) both depend on it and not on each other.
  */
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.ts';
+import { AuditVerification } from './audit/verify-audit.ts';
+import { Accounts } from './auth/accounts.ts';
+import { CaseCheck } from './cases/case-check.ts';
+import { CaseManifests } from './cases/case-manifest.ts';
+import { CaseService } from './cases/case-service.ts';
+import { CaseView } from './cases/case-view.ts';
 import { UserRegistry } from './auth/user-registry.ts';
 import type { Config } from './config.ts';
 import { type InstallationKeys, loadInstallationKeys } from './crypto/installation-keys.ts';
@@ -14,8 +20,14 @@ import type { SigningKey } from './crypto/signing-key.ts';
 import { type Db, openDatabase } from './db/database.ts';
 import { type Repositories, repositoriesOf } from './db/repositories.ts';
 import { DeviceRegistry } from './devices/device-registry.ts';
+import { ExportRequests } from './exports/export-requests.ts';
+import { RecordingVerification } from './ledger/verify.ts';
 import { Sealer } from './ledger/sealer.ts';
 import { createLogger } from './logger.ts';
+import { JobRows } from './queue/job-rows.ts';
+import { QueueSettings } from './queue/queue-prefix.ts';
+import { RecordingKeeping } from './recordings/recording-keeping.ts';
+import { RecordingRetention } from './retention/recording-retention.ts';
 import type { EvidenceStore } from './storage/evidence-store.ts';
 import { openStore } from './storage/open-store.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -37,6 +49,20 @@ export interface Core {
   keys: ServerKeys;
   sealer: Sealer;
   signingKey: SigningKey;
+  cases: CaseService;
+  caseCheck: CaseCheck;
+  caseView: CaseView;
+  caseManifests: CaseManifests;
+  accounts: Accounts;
+  keeping: RecordingKeeping;
+  exportRequests: ExportRequests;
+  recordingVerification: RecordingVerification;
+  auditVerification: AuditVerification;
+  jobRows: JobRows;
+  /** retention by category: views, the report, legal holds, the expiry plan and run */
+  retention: RecordingRetention;
+  /** the queue's settings with this installation's prefix */
+  queueSettings: QueueSettings;
   close(): Promise<void>;
 }
 
@@ -58,6 +84,8 @@ export async function openCore(config: Config, log: Logger = createLogger(config
   const audit = new AuditLog(repos, clock);
   // New objects of a recording get the shortest lock, the unlinked period; a case or a hold lengthens it (server/retention).
   const sealer = new Sealer({ repos, clock, store, signingKey, retentionDays: config.retention.unlinkedMs / 86_400_000 });
+  const users = new UserRegistry(repos, audit, clock);
+  const caseCheck = new CaseCheck(repos.cases, clock);
   return {
     config,
     log,
@@ -67,10 +95,22 @@ export async function openCore(config: Config, log: Logger = createLogger(config
     store,
     audit,
     devices: new DeviceRegistry(repos, audit, keys.key('device-secrets'), clock),
-    users: new UserRegistry(repos, audit, clock),
+    users,
     keys,
     sealer,
     signingKey,
+    cases: new CaseService({ repos, clock, audit, store, signingKey, retentionDays: config.retentionDays }),
+    caseCheck,
+    caseView: new CaseView(repos.cases, caseCheck, clock),
+    caseManifests: new CaseManifests(repos.cases, store),
+    accounts: new Accounts(repos, audit, users, clock),
+    keeping: new RecordingKeeping(repos, audit, clock),
+    exportRequests: new ExportRequests(repos.exports, audit, clock),
+    recordingVerification: new RecordingVerification(repos.recordings, store),
+    auditVerification: new AuditVerification(repos.audit, store),
+    jobRows: new JobRows(repos.jobs),
+    retention: new RecordingRetention({ repos, clock, store, audit, signingKey, periods: config.retention }),
+    queueSettings: new QueueSettings(repos.jobs, config.queue),
     close: async () => {
       await audit.flush();
       await store.close();

@@ -10,18 +10,22 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { AuditCheckpointer } from './audit/audit-checkpoints.ts';
+import { AttemptLimiter } from './auth/attempt-limiter.ts';
 import { type Duty, Leadership } from './cluster/leadership.ts';
 import { admitNode } from './cluster/node-admission.ts';
 import { NodePresence } from './cluster/node-presence.ts';
 import { startOrphanedRecordingsSweep } from './cluster/orphaned-recordings.ts';
 import { DeviceLeases } from './cluster/device-leases.ts';
+import { PullLeases } from './cluster/pull-leases.ts';
 import { ALL_ROLES, type Roles } from './cluster/roles.ts';
 import { type Core, openCore } from './core.ts';
-import { Accounts } from './auth/accounts.ts';
 import { AuthService } from './auth/auth-service.ts';
-import { CaseService } from './cases/case-service.ts';
 import { PartyRequests } from './party/party-requests.ts';
-import { RecordingKeeping } from './recordings/recording-keeping.ts';
+import { PartyCopies } from './party/party-copies.ts';
+import { PartyPresentation } from './party/present-party.ts';
+import { Redactions } from './redaction/redactions.ts';
+import { ComplianceAnalytics } from './analytics/report.ts';
+import { GapNotes } from './cases/gap-notes.ts';
 import type { Config } from './config.ts';
 import type { ClusterNode } from './db/schema.ts';
 import { DeviceHealth } from './devices/device-health.ts';
@@ -37,12 +41,11 @@ import { watchProcessLimits } from './observability/process-limits.ts';
 import { RtspIngest } from './ingest/rtsp-ingest.ts';
 import { Metrics } from './observability/metrics.ts';
 import { readiness } from './observability/readiness.ts';
-import { startRetentionJob } from './retention/retention-job.ts';
 import { ViewingRooms } from './party/viewing-rooms.ts';
 import { PlaybackService } from './playback/playback-service.ts';
 import { UrlSigner } from './playback/url-signer.ts';
 import { openRedisProbe } from './queue/job-queue.ts';
-import { startOutboxRelay } from './queue/outbox-relay.ts';
+import { OutboxRelay } from './queue/outbox-relay.ts';
 import { OfflineIngest } from './uploads/offline-ingest.ts';
 import { Uploads } from './uploads/uploads.ts';
 import { DiskReserve } from './storage/disk-reserve.ts';
@@ -166,11 +169,13 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     ffmpegPath: config.ffmpegPath,
     secretsKey: core.keys.key('device-secrets'),
     recordings: { publish: (p) => live.publishStarted(p), ended: (deviceId, sessionId, cause) => live.publishEnded(deviceId, sessionId, cause) },
+    leases: new PullLeases({ leases: repos.deviceLeases, nodes: repos.nodes }, node.id, log, clock),
   });
   if (roles.has('ingest')) {
     rtmpRefusals.start();
     leases.start();
     await ingest.start();
+    cameras.start();
     gate.onRefresh((devices) => cameras.sync(devices));
     cameras.sync(await core.devices.list());
   }
@@ -183,11 +188,22 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const api = {
     repos,
     clock,
-    cases: new CaseService({ repos, clock, audit, store: core.store, signingKey: core.signingKey, retentionDays: config.retentionDays }),
-    accounts: new Accounts(repos, audit, core.users, clock),
+    cases: core.cases,
+    caseCheck: core.caseCheck,
+    caseView: core.caseView,
+    caseManifests: core.caseManifests,
+    exportRequests: core.exportRequests,
+    recordingVerification: core.recordingVerification,
+    jobRows: core.jobRows,
+    accounts: core.accounts,
+    gapNotes: new GapNotes(repos.cases, audit, clock),
+    partyCopies: new PartyCopies(repos.party, repos.recordings, core.exportRequests, clock),
+    presentation: new PartyPresentation(repos.party),
+    redactions: new Redactions(repos.redactions, audit, clock),
+    analytics: new ComplianceAnalytics(repos.analytics, repos.users, core.caseCheck, clock),
     partyRequests: new PartyRequests(repos, audit, clock),
     rooms,
-    keeping: new RecordingKeeping(repos, audit, clock),
+    keeping: core.keeping,
     store: core.store,
     audit,
     users: core.users,
@@ -207,12 +223,13 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     ),
     publishUrl: publish,
     gate,
+    deviceFailures: new AttemptLimiter(repos.attempts, 'device.address', 20, 5 * 60_000, clock),
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
     health: new DeviceHealth(repos, audit, config.health, clock),
     uploads,
     signingKey: core.signingKey,
     retentionDays: config.retentionDays,
-    retention: config.retention,
+    retention: core.retention,
   };
   const refusals = new RefusalLimiter(audit, limits('http.refused', 'anonymous'), refusalReportFailed, metrics);
   const redisProbe = openRedisProbe(config.queue.redisUrl);
@@ -240,7 +257,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   }
   const workers = roles.has('worker') && config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
   const duties: Duty[] = [
-    { name: 'outbox relay', start: () => startOutboxRelay(core.repos.jobs, config.queue, log) },
+    { name: 'outbox relay', start: () => OutboxRelay.start(core.repos.jobs, core.queueSettings, log) },
     {
       name: 'room sweep',
       start: () => {
@@ -260,8 +277,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   duties.push({ name: 'orphaned recordings', start: () => startOrphanedRecordingsSweep(orphans) });
   const retentionEveryMs = config.retention.runEveryMs;
   if (retentionEveryMs !== null) {
-    const retentionDeps = { repos: core.repos, clock, store: core.store, audit, signingKey: core.signingKey, periods: config.retention };
-    duties.push({ name: 'retention run', start: () => startRetentionJob(retentionDeps, retentionEveryMs, log) });
+    duties.push({ name: 'retention run', start: () => core.retention.start(retentionEveryMs, log) });
   }
   const leadership = new Leadership(leaderLockFor(config.databaseUrl, 'liuhen.leader', `liuhen leader ${node.id}`), duties, log);
   await leadership.start();
@@ -282,8 +298,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       processLimits.stop();
       diskReserve.stop();
       await ingest.stop();
-      await leases.stop();
       await cameras.stop();
+      await leases.stop();
       await live.stop();
       await offline.stop();
       await uploads.stop();

@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Core } from '../server/core.ts';
 import { type JobConsumer, startJobConsumer } from '../server/queue/job-queue.ts';
-import { queueSettings } from '../server/queue/queue-prefix.ts';
 import type { JobHandlers } from './job-handler.ts';
 import { jobRunner } from './run-job.ts';
 import { workerDepsOf } from './worker-deps.ts';
@@ -21,5 +20,5 @@ export async function startWorkers(core: Core, handlers?: JobHandlers): Promise<
   const deps = workerDepsOf(core, workDir, log);
   // Loaded only where workers run: a server node whose workers run elsewhere never loads the handlers.
   const registry = handlers ?? (await import('./handlers.ts')).jobHandlers;
-  return startJobConsumer(await queueSettings(core.repos.jobs, config.queue), jobRunner(registry, deps), log);
+  return startJobConsumer(await core.queueSettings.current(), jobRunner(registry, deps), log);
 }

@@ -1,7 +1,8 @@
 /**
  * CPU and memory of a process and everything it spawned, read from /proc, so a server and its
- * ffmpeg children are measured together. CPU is integrated from per-process deltas sampled each
- * second, so children that start or end during the window are counted for the time they ran.
+ * ffmpeg children are measured together. The tree's CPU time is each live member's own time plus
+ * what it has reaped of its children (cutime, cstime): a child that started and ended between two
+ * samples (a worker's sub-second ffmpeg run) is counted once its parent has waited for it.
  */
 import fs from 'node:fs';
 
@@ -9,6 +10,7 @@ const TICKS_PER_SECOND = 100;
 
 interface Stat {
   ppid: number;
+  /** its own CPU time and that of the children it has waited for */
   ticks: number;
 }
 
@@ -17,7 +19,8 @@ function readStat(pid: number): Stat | undefined {
     const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may contain spaces; fields are counted after its closing parenthesis.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    // utime, stime, cutime, cstime
+    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) };
   } catch {
     return undefined;
   }
@@ -52,36 +55,31 @@ export interface TreeUsage {
   processes: number;
 }
 
-/** Samples the tree under `root` every second until `stop` is called. */
-export function watchTree(root: number): { stop(): TreeUsage } {
-  const last = new Map<number, number>();
-  let ticks = 0;
+/** Samples the trees under `roots` every second until `stop` is called. */
+export function watchTree(roots: number | number[]): { stop(): TreeUsage } {
   let peakPss = 0;
   let maxProcesses = 0;
   const started = Date.now();
-  let primed = false;
+  // A member that exits between samples moves its time into its parent's reaped-children time, so
+  // the sum stays whole; only the root's own exit would lose it, and the root outlives the window.
   const sample = () => {
-    const pids = descendantsOf(root);
+    const pids = [roots].flat().flatMap(descendantsOf);
     maxProcesses = Math.max(maxProcesses, pids.length);
+    let ticks = 0;
     let pss = 0;
     for (const pid of pids) {
-      const s = readStat(pid);
-      if (!s) continue;
-      const before = last.get(pid);
-      // A process first seen after the first sample started inside the window: all its time counts.
-      ticks += before !== undefined ? s.ticks - before : primed ? s.ticks : 0;
-      last.set(pid, s.ticks);
+      ticks += readStat(pid)?.ticks ?? 0;
       pss += pssKiB(pid);
     }
     peakPss = Math.max(peakPss, pss);
-    primed = true;
+    return ticks;
   };
-  sample();
+  const first = sample();
   const timer = setInterval(sample, 1000);
   return {
     stop() {
       clearInterval(timer);
-      sample();
+      const ticks = sample() - first;
       const seconds = (Date.now() - started) / 1000;
       return { cpuPercent: (100 * ticks) / TICKS_PER_SECOND / seconds, peakPssMiB: peakPss / 1024, processes: maxProcesses };
     },

@@ -1,26 +1,34 @@
 /**
- * npm run bench:playback [-- --viewers 200,1000 --seconds 20]
+ * npm run bench:playback [-- --viewers 200,1000 --seconds 20 --api-processes 1,2]
  *
  * V concurrent viewers at the live edge of 4 live feeds (playlist, newest segment, again — no
  * think time), each signed in, with its own playback session: every request goes through the
  * signature check, the session, the policy, the store read and the audit log. Then the same V
  * loops against nginx serving the same segment files and a playlist statically, in the same run.
  * Reports requests/s, p50/p99 per request kind, and audit rows written vs requests served.
+ *
+ * Without --api-processes liuhen is one node on embedded defaults (SQLite, local store). With it,
+ * for each K liuhen is deployed as README "Deploying" says (api-cluster.ts): an ingest node and K
+ * api processes over PostgreSQL and Ceph S3 behind nginx; viewers go through nginx.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Pool, request } from 'undici';
 import { z } from 'zod';
 import { hashPassword } from '../../server/auth/password.ts';
-import { openDatabase } from '../../server/db/database.ts';
+import { loadConfig } from '../../server/config.ts';
+import { type Core, openCore } from '../../server/core.ts';
+import { createLogger } from '../../server/logger.ts';
 import { newId } from '../../server/ids.ts';
 import { freePort } from '../../test/helpers/ports.ts';
 import { startLiuhen } from '../ingest/liuhen-target.ts';
 import { startPublishers } from '../ingest/publishers.ts';
 import { sourceClip } from '../ingest/source-clip.ts';
 import { watchMachine, watchTree } from '../lib/process-tree.ts';
+import { startApiCluster } from './api-cluster.ts';
 import { startNginxStatic } from './nginx-static.ts';
 import { emptyStats, type LoopStats, percentile, viewerLoop } from './viewer-loop.ts';
 
@@ -35,8 +43,28 @@ const args = z
       .default('200,1000')
       .transform((s) => s.split(',').map((x) => z.coerce.number().int().positive().parse(x))),
     seconds: z.coerce.number().int().min(5).default(20),
+    'api-processes': z
+      .string()
+      .optional()
+      .transform((s) => (s === undefined ? [undefined] : s.split(',').map((x) => z.coerce.number().int().positive().parse(x)))),
   })
-  .parse(parseArgs({ options: { viewers: { type: 'string' }, seconds: { type: 'string' } } }).values);
+  .parse(parseArgs({ options: { viewers: { type: 'string' }, seconds: { type: 'string' }, 'api-processes': { type: 'string' } } }).values);
+
+/** liuhen under test: where viewers go, the cameras' publish URLs, the processes serving them. */
+interface Target {
+  origin: string;
+  urls: string[];
+  env: Record<string, string>;
+  servingPids: number[];
+  stop(): Promise<void>;
+}
+
+async function startTarget(apiProcesses: number | undefined): Promise<Target> {
+  if (apiProcesses !== undefined) return startApiCluster(FEEDS, apiProcesses);
+  const http = await freePort();
+  const liuhen = await startLiuhen(FEEDS, { rtmp: await freePort(), http });
+  return { origin: `http://127.0.0.1:${http}`, urls: liuhen.urls, env: liuhen.env, servingPids: [liuhen.pid], stop: liuhen.stop };
+}
 
 interface Run {
   requestsPerSecond: number;
@@ -51,8 +79,8 @@ interface Run {
   machineBusyPercent: number;
 }
 
-/** V loops for warm-up + window against `origin`, measuring the server tree under `pid`. */
-async function load(origin: string, playlists: string[], pid: number): Promise<Run> {
+/** V loops for warm-up + window against `origin`, measuring the process trees under `pids`. */
+async function load(origin: string, playlists: string[], pids: number[]): Promise<Run> {
   const pool = new Pool(origin, { connections: playlists.length, pipelining: 1 });
   const stats: LoopStats = emptyStats();
   const start = Date.now();
@@ -61,7 +89,7 @@ async function load(origin: string, playlists: string[], pid: number): Promise<R
   let busy = 0;
   const measuring = (async () => {
     await sleep(WARMUP_SECONDS * 1000);
-    const tree = watchTree(pid);
+    const tree = watchTree(pids);
     const machine = watchMachine();
     await sleep(args.seconds * 1000);
     usage = tree.stop();
@@ -113,12 +141,11 @@ async function signInViewers(origin: string, badges: string[], deviceIds: string
   return playlists;
 }
 
-async function runOne(viewers: number, clip: string) {
-  const http = await freePort();
-  const liuhen = await startLiuhen(FEEDS, { rtmp: await freePort(), http });
-  const origin = `http://127.0.0.1:${http}`;
-  const db = await openDatabase(`sqlite:${path.join(liuhen.env.LIUHEN_DATA_DIR!, 'liuhen.sqlite')}`);
-  const publishers = await startPublishers(clip, liuhen.urls);
+async function runOne(viewers: number, apiProcesses: number | undefined, clip: string) {
+  const target = await startTarget(apiProcesses);
+  const core = await openCore(loadConfig(target.env), createLogger('warn'));
+  const db = core.db;
+  const publishers = await startPublishers(clip, target.urls);
   try {
     const passwordHash = await hashPassword(PASSWORD);
     const badges = Array.from({ length: viewers }, (_, i) => `V${i}`);
@@ -150,23 +177,19 @@ async function runOne(viewers: number, clip: string) {
       await sleep(500);
     }
     const t0 = Date.now();
-    const playlists = await signInViewers(origin, badges, devices);
+    const playlists = await signInViewers(target.origin, badges, devices);
     const signInSeconds = (Date.now() - t0) / 1000;
     const auditedBefore = await countServed(db);
-    const liuhenRun = await load(origin, playlists, liuhen.pid);
+    const liuhenRun = await load(target.origin, playlists, target.servingPids);
     await sleep(1000);
     const audited = (await countServed(db)) - auditedBefore;
 
-    // nginx gets the same segment files and a live-edge playlist of them.
+    // nginx gets the same segment files, read from the store, and a live-edge playlist of them.
     const rec = await db.selectFrom('recordings').select('id').orderBy('started_at').limit(1).executeTakeFirstOrThrow();
-    const root = fs.mkdtempSync(path.join(path.dirname(liuhen.env.LIUHEN_DATA_DIR!), 'liuhen-bench-static-'));
-    const segDir = path.join(liuhen.env.LIUHEN_DATA_DIR!, 'evidence', 'recordings', rec.id, 'segments');
-    const files = fs
-      .readdirSync(segDir)
-      .filter((f) => f.endsWith('.ts'))
-      .sort()
-      .slice(-6);
-    for (const f of files) fs.copyFileSync(path.join(segDir, f), path.join(root, f));
+    const segments = await db.selectFrom('ledger_entries').select(['idx', 'object_key']).where('recording_id', '=', rec.id).where('kind', '=', 'segment').orderBy('idx', 'desc').limit(6).execute();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-bench-static-'));
+    const files = segments.reverse().map((e) => `${e.idx}.ts`);
+    for (const [i, e] of segments.entries()) fs.writeFileSync(path.join(root, files[i]!), await core.store.get(e.object_key!));
     fs.writeFileSync(
       path.join(root, 'index.m3u8'),
       ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:3', '#EXT-X-MEDIA-SEQUENCE:0', ...files.flatMap((f) => ['#EXTINF:2.000,', f]), ''].join('\n'),
@@ -176,19 +199,19 @@ async function runOne(viewers: number, clip: string) {
     const nginxRun = await load(
       `http://127.0.0.1:${nginxPort}`,
       Array.from({ length: viewers }, () => '/index.m3u8'),
-      nginx.pid,
+      [nginx.pid],
     );
     await nginx.stop();
     fs.rmSync(root, { recursive: true, force: true });
-    return { viewers, signInSeconds, liuhen: { ...liuhenRun, audited }, nginx: nginxRun, ratio: liuhenRun.requestsPerSecond / nginxRun.requestsPerSecond };
+    return { viewers, apiProcesses, signInSeconds, liuhen: { ...liuhenRun, audited }, nginx: nginxRun, ratio: liuhenRun.requestsPerSecond / nginxRun.requestsPerSecond };
   } finally {
     await publishers.stop();
-    await db.destroy();
-    await liuhen.stop();
+    await core.close();
+    await target.stop();
   }
 }
 
-async function countServed(db: Awaited<ReturnType<typeof openDatabase>>): Promise<number> {
+async function countServed(db: Core['db']): Promise<number> {
   const row = await db
     .selectFrom('audit_events')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -201,18 +224,23 @@ async function countServed(db: Awaited<ReturnType<typeof openDatabase>>): Promis
 const clip = sourceClip();
 const rows = [];
 for (const v of args.viewers) {
-  process.stderr.write(`V=${v}: sign-in, then liuhen and nginx static (${WARMUP_SECONDS} s warm-up + ${args.seconds} s measured each)…\n`);
-  rows.push(await runOne(v, clip));
+  for (const k of args['api-processes']) {
+    const layout = k === undefined ? 'one node' : `${k} api process(es) behind nginx`;
+    process.stderr.write(`V=${v}, ${layout}: sign-in, then liuhen and nginx static (${WARMUP_SECONDS} s warm-up + ${args.seconds} s measured each)…\n`);
+    rows.push(await runOne(v, k, clip));
+  }
 }
 const f = (x: number, d = 0) => x.toFixed(d);
 console.log(`\nliuhen playback vs nginx static — ${FEEDS} live 720p feeds, viewers at the live edge without think time, ${args.seconds} s window`);
-console.log('| V | liuhen req/s | playlist p50/p99 ms | segment p50/p99 ms | Mbit/s | audited / served | liuhen CPU % | nginx req/s | nginx segment p50/p99 ms | nginx CPU % | req/s ratio |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log(
+  '| V | api processes | liuhen req/s | playlist p50/p99 ms | segment p50/p99 ms | Mbit/s | audited / served | liuhen CPU % | nginx req/s | nginx segment p50/p99 ms | nginx CPU % | req/s ratio |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const L = r.liuhen;
   const N = r.nginx;
   console.log(
-    `| ${r.viewers} | ${f(L.requestsPerSecond)} | ${f(L.playlistP50)}/${f(L.playlistP99)} | ${f(L.segmentP50)}/${f(L.segmentP99)} | ${f(L.mbitPerSecond)} | ${L.audited} / ${L.served} | ${f(L.cpuPercent)} | ${f(N.requestsPerSecond)} | ${f(N.segmentP50)}/${f(N.segmentP99)} | ${f(N.cpuPercent)} | ${f(r.ratio, 2)} |`,
+    `| ${r.viewers} | ${r.apiProcesses ?? '1 (no nginx)'} | ${f(L.requestsPerSecond)} | ${f(L.playlistP50)}/${f(L.playlistP99)} | ${f(L.segmentP50)}/${f(L.segmentP99)} | ${f(L.mbitPerSecond)} | ${L.audited} / ${L.served} | ${f(L.cpuPercent)} | ${f(N.requestsPerSecond)} | ${f(N.segmentP50)}/${f(N.segmentP99)} | ${f(N.cpuPercent)} | ${f(r.ratio, 2)} |`,
   );
 }
 console.log('\n' + JSON.stringify(rows, null, 2));

@@ -6,7 +6,8 @@
 //
 // Playlist signatures live 10 minutes: keep a run shorter, as a real player would open a new
 // session. Each VU signs in as <BADGE_PREFIX><vu-1> (create those commander users first), opens a live
-// playback session on one of DEVICES, then loops at the live edge: playlist, newest segment.
+// playback session on one of DEVICES, reads its master playlist once for the last variant (as a
+// player picks one), then loops at the live edge: that media playlist, its newest segment.
 import http from 'k6/http';
 import { check } from 'k6';
 
@@ -37,6 +38,10 @@ export default function () {
   const newest = lines[lines.length - 1];
   if (!newest) return;
   const base = playlist.slice(0, playlist.lastIndexOf('/') + 1);
+  if (String(list.body).includes('#EXT-X-STREAM-INF')) {
+    playlist = `${base}${newest}`;
+    return;
+  }
   const seg = http.get(`${BASE}${base}${newest}`, { tags: { kind: 'segment' }, responseType: 'none' });
   check(seg, { 'segment 200': (r) => r.status === 200 });
 }

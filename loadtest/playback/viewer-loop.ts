@@ -1,6 +1,8 @@
 /**
  * One viewer as an HLS player behaves at the live edge, without think time: fetch the playlist,
- * fetch the newest segment in it, again. Run V of them concurrently to load a server.
+ * fetch the newest segment in it, again. A master playlist (liuhen's sessions start at one) is
+ * read once for its last variant, as a player picks its variant once, and that media playlist is
+ * the one looped. Run V of them concurrently to load a server.
  */
 import type { Dispatcher } from 'undici';
 
@@ -23,8 +25,19 @@ async function get(pool: Dispatcher, path: string): Promise<{ status: number; bo
   return { status: res.statusCode, body };
 }
 
-export async function viewerLoop(pool: Dispatcher, playlistPath: string, until: number, window: { from: number; to: number }, stats: LoopStats): Promise<void> {
-  const base = playlistPath.slice(0, playlistPath.lastIndexOf('/') + 1);
+/** The last URI line of a playlist: a media playlist's newest segment, a master's last variant. */
+function lastUri(playlist: Buffer): string | undefined {
+  return playlist
+    .toString()
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .pop();
+}
+
+export async function viewerLoop(pool: Dispatcher, firstPath: string, until: number, window: { from: number; to: number }, stats: LoopStats): Promise<void> {
+  const base = firstPath.slice(0, firstPath.lastIndexOf('/') + 1);
+  const resolve = (uri: string) => (uri.startsWith('/') ? uri : base + uri);
   const timed = async (kind: 'playlist' | 'segment', path: string) => {
     const t0 = performance.now();
     const res = await get(pool, path).catch(() => ({ status: 0, body: Buffer.alloc(0) }));
@@ -38,16 +51,13 @@ export async function viewerLoop(pool: Dispatcher, playlistPath: string, until: 
     }
     return res;
   };
+  let playlistPath = firstPath;
   while (Date.now() < until) {
     const playlist = await timed('playlist', playlistPath);
-    const newest = playlist.body
-      .toString()
-      .trimEnd()
-      .split('\n')
-      .filter((l) => l && !l.startsWith('#'))
-      .pop();
+    const newest = lastUri(playlist.body);
     if (!newest) continue;
-    await timed('segment', newest.startsWith('/') ? newest : base + newest);
+    if (playlist.body.includes('#EXT-X-STREAM-INF')) playlistPath = resolve(newest);
+    else await timed('segment', resolve(newest));
   }
 }
 

@@ -3,19 +3,18 @@
  * the case check finds them (the rule lives there alone), and archives overdue — not archived
  * 30 days after the case ended, or archived after that (000 §19, 001 §32, 004 §17).
  */
-import { checkCase } from '../cases/case-check.ts';
+import type { CaseCheck } from '../cases/case-check.ts';
 import { ARCHIVE_MS, archiveDeadline, archiveOverdue } from '../cases/case-deadlines.ts';
 import type { AnalyticsRepository } from '../db/analytics-repository.ts';
-import type { Repositories } from '../db/repositories.ts';
 import type { AnalyticsScope, Fact } from './figures.ts';
 
 /** By the action's time, answerable by the action's officer. */
-export async function unrecordedActionFacts(repos: Pick<Repositories, 'analytics' | 'cases'>, scope: AnalyticsScope, now: Date): Promise<Fact[]> {
+export async function unrecordedActionFacts(analytics: AnalyticsRepository, check: CaseCheck, scope: AnalyticsScope, now: Date): Promise<Fact[]> {
   // Only cases with an action in the period can have a finding about one in it.
-  const cases = await repos.analytics.casesActedIn(scope);
+  const cases = await analytics.casesActedIn(scope);
   const facts: Fact[] = [];
   for (const c of cases) {
-    for (const f of await checkCase(repos.cases, c.id, now)) {
+    for (const f of await check.findings(c.id, now)) {
       const at = Date.parse(f.at);
       if (f.kind !== 'action_unrecorded' || at < scope.from.getTime() || at >= scope.to.getTime()) continue;
       facts.push({ unit: c.unit, badges: f.officerBadge === null ? [] : [f.officerBadge], at: f.at, actionsUnrecorded: 1 });

@@ -4,7 +4,9 @@
  * audit history stays whole. What one administrator may do alone and what becomes a grant for a
  * security officer is account-policy.ts's; who may call what is the routes' and the CLI's.
  */
+import { type AuditEventView, auditEventView } from '../audit/audit-event-view.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditRepository } from '../db/audit-repository.ts';
 import { AuthSessionRepository } from '../db/auth-session-repository.ts';
 import type { Repositories } from '../db/repositories.ts';
 import type { AccountState, Confidentiality, Role } from '../db/schema.ts';
@@ -30,9 +32,25 @@ export type Applied = { user: UserView; grant?: undefined } | { grant: GrantView
 /** A reset: the new one-time password at once, or a grant whose approver receives it. */
 export type Reset = { password: string; grant?: undefined } | { grant: GrantView; password?: undefined };
 
+/** How many sign-ins and events an account's history shows, newest first. */
+const MAX_HISTORY = 200;
+
+export interface SignIn {
+  at: string;
+  outcome: 'ok' | 'refused' | 'error';
+  address: string | null;
+}
+
+/** An account's record for its administrators: its sign-ins, and every audit event it did or was the subject of. */
+export interface AccountHistory {
+  signIns: SignIn[];
+  events: AuditEventView[];
+}
+
 export class Accounts {
   readonly grants: Grants;
   private readonly accounts: UserRepository;
+  private readonly events: AuditRepository;
 
   constructor(
     repos: Repositories,
@@ -42,6 +60,13 @@ export class Accounts {
   ) {
     this.grants = new Grants(repos, audit, clock);
     this.accounts = repos.users;
+    this.events = repos.audit;
+  }
+
+  /** Newest first, at most MAX_HISTORY of each. */
+  async history(userId: string): Promise<AccountHistory> {
+    const [signIns, events] = await Promise.all([this.events.concerning(userId, MAX_HISTORY, 'auth.sign_in'), this.events.concerning(userId, MAX_HISTORY)]);
+    return { signIns: signIns.map((e) => ({ at: e.at, outcome: e.outcome, address: e.address })), events: events.map(auditEventView) };
   }
 
   /**

@@ -95,14 +95,14 @@ export class AuthService {
   ) {
     this.idleMs = idleMinutes * 60_000;
     this.sessions = repos.authSessions;
-    this.byAddress = new AttemptLimiter(20, 5 * 60_000, clock);
-    this.byPlace = new FailureLock(LOCK_AFTER_FAILURES, LOCK_MINUTES * 60_000, clock);
-    this.unknownBadges = new FailureLock(SLOW_AFTER, SLOW_SECONDS * 1000, clock);
+    this.byAddress = new AttemptLimiter(repos.attempts, 'sign_in.address', 20, 5 * 60_000, clock);
+    this.byPlace = new FailureLock(repos.attempts, 'sign_in.place', LOCK_AFTER_FAILURES, LOCK_MINUTES * 60_000, clock);
+    this.unknownBadges = new FailureLock(repos.attempts, 'sign_in.unknown_badge', SLOW_AFTER, SLOW_SECONDS * 1000, clock);
   }
 
   async signIn(badge: string, password: string, ctx: RequestContext): Promise<Tokens> {
     const address = ctx.address ?? 'unknown';
-    const wait = this.byAddress.hit(address);
+    const wait = await this.byAddress.hit(address);
     if (wait > 0) {
       await this.refusal(`badge:${badge}`, 'rate_limited', ctx);
       throw new RateLimited(wait);
@@ -110,8 +110,8 @@ export class AuthService {
     const user = await this.users.byBadge(badge);
     const now = this.clock.now();
     const place = `${badge}\n${address}`;
-    const placeWait = this.byPlace.attempt(place);
-    const accountWait = placeWait > 0 ? 0 : user ? await this.users.countAttempt(user.id, now, SLOW_AFTER, SLOW_SECONDS * 1000) : this.unknownBadges.attempt(badge);
+    const placeWait = await this.byPlace.attempt(place);
+    const accountWait = placeWait > 0 ? 0 : user ? await this.users.countAttempt(user.id, now, SLOW_AFTER, SLOW_SECONDS * 1000) : await this.unknownBadges.attempt(badge);
     // Run whatever the answer will be: a refusal without the hash would be quicker, and tell.
     const ok = await verifyPassword(password, user?.password_hash ?? (await this.decoyHash));
     const actor = user ? `user:${user.id}` : `badge:${badge}`;
@@ -131,8 +131,8 @@ export class AuthService {
       await this.refusal(actor, user.state === 'disabled' ? 'account_disabled' : 'awaiting_approval', ctx, 'auth.sign_in', user.id);
       throw user.state === 'disabled' ? new AccountDisabled() : new AwaitingApproval();
     }
-    this.byPlace.succeeded(place);
-    this.byAddress.refund(address);
+    await this.byPlace.succeeded(place);
+    await this.byAddress.refund(address);
     await this.users.attemptsSucceeded(user.id);
     const sessionId = newId('as');
     const refreshToken = this.refreshTokenFor(sessionId);

@@ -1,13 +1,13 @@
 /**
  * The case check: what a case lacks by the seeds' rules, as findings. `findingsOf` is pure (unit
- * tested on facts); `checkCase` reads the facts of one case. Recommended actions left unrecorded
+ * tested on facts); `CaseCheck` reads the facts of one case. Recommended actions left unrecorded
  * are advice on the case page, not findings.
  */
-import type { CaseRepository } from '../db/case-repository.ts';
+import type { Clock } from '../clock.ts';
+import type { CaseRepository, LinkedRecording } from '../db/case-repository.ts';
 import type { Case, CaseAction, LedgerEntry, Recording } from '../db/schema.ts';
 import { NotFound } from '../errors.ts';
 import { archiveDeadline, archiveOverdue, EMERGENCY_APPROVAL_MS, emergencyApprovalDeadline, RECORDING_START_TOLERANCE_MS } from './case-deadlines.ts';
-import { type LinkedRecording, linkedRecordings } from './case-links.ts';
 import type { Finding } from './findings.ts';
 import { cite, FINDING_CLAUSES, RECORDING_RULES } from './recording-rules.ts';
 
@@ -75,20 +75,29 @@ export function findingsOf(f: CheckFacts, now: Date): Finding[] {
   return findings;
 }
 
-/** Every fact the check needs about one case, read in a handful of queries. */
-export async function checkFacts(cases: CaseRepository, caseId: string): Promise<CheckFacts> {
-  const c = await cases.find(caseId);
-  if (!c) throw new NotFound('case', caseId);
-  const actions = await cases.actions(caseId);
-  const links = await linkedRecordings(cases, caseId);
-  const ids = [...new Set(links.map((l) => l.recordingId))];
-  if (ids.length === 0) return { case: c, actions, links, recordings: [], gaps: [], gapNotes: [] };
-  const recordings = await cases.recordings(ids);
-  const gaps = await cases.gaps(ids);
-  const gapNotes = await cases.gapNotes(ids);
-  return { case: c, actions, links, recordings, gaps, gapNotes };
-}
+/** The check of one case as it stands, for the case page, the command line, archiving and analytics. */
+export class CaseCheck {
+  constructor(
+    private readonly cases: CaseRepository,
+    private readonly clock: Clock,
+  ) {}
 
-export async function checkCase(cases: CaseRepository, caseId: string, now: Date): Promise<Finding[]> {
-  return findingsOf(await checkFacts(cases, caseId), now);
+  /** Every fact the check needs about one case, read in a handful of queries. */
+  async facts(caseId: string): Promise<CheckFacts> {
+    const c = await this.cases.find(caseId);
+    if (!c) throw new NotFound('case', caseId);
+    const actions = await this.cases.actions(caseId);
+    const links = await this.cases.linkedRecordings(caseId);
+    const ids = [...new Set(links.map((l) => l.recordingId))];
+    if (ids.length === 0) return { case: c, actions, links, recordings: [], gaps: [], gapNotes: [] };
+    const recordings = await this.cases.recordings(ids);
+    const gaps = await this.cases.gaps(ids);
+    const gapNotes = await this.cases.gapNotes(ids);
+    return { case: c, actions, links, recordings, gaps, gapNotes };
+  }
+
+  /** `now`: archiving judges at the moment it freezes the case. */
+  async findings(caseId: string, now: Date = this.clock.now()): Promise<Finding[]> {
+    return findingsOf(await this.facts(caseId), now);
+  }
 }

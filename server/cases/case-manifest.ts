@@ -9,12 +9,11 @@
 import { z } from 'zod';
 import { sha256Hex } from '../crypto/hash.ts';
 import { publicKeyFingerprint, verifySignature } from '../crypto/signing-key.ts';
-import type { CaseRepository } from '../db/case-repository.ts';
+import type { CaseRepository, LinkedRecording } from '../db/case-repository.ts';
 import type { Case } from '../db/schema.ts';
 import { ObjectAlreadyExists, StateConflict } from '../errors.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
-import { type LinkedRecording, linkedRecordings } from './case-links.ts';
 import type { Finding } from './findings.ts';
 import { RECORDING_RULES } from './recording-rules.ts';
 
@@ -52,85 +51,6 @@ export interface Archiving {
   signingKey: string;
 }
 
-/** The manifest's bytes, from the database as it stands (the case frozen by the caller). */
-export async function buildCaseManifest(cases: CaseRepository, store: EvidenceStore, c: Case, a: Archiving): Promise<Buffer> {
-  const stages = await cases.stages(c.id);
-  const members = await cases.members(c.id);
-  const actions = await cases.actions(c.id);
-  const links = await cases.linksOf(actions.map((x) => x.id));
-  const linked = await linkedRecordings(cases, c.id);
-  const ids = [...new Set(linked.map((l) => l.recordingId))];
-  const recordings = await cases.recordings(ids);
-  const gapNotes = await cases.gapNotes(ids);
-  const annotations = await cases.annotations(c.id);
-
-  const recordingEntries = [];
-  for (const r of recordings) {
-    if (r.state !== 'closed' || r.manifest_key === null) throw new StateConflict('recording_not_closed', `recording ${r.id} is not closed yet; archive the case when it is`);
-    recordingEntries.push({
-      id: r.id,
-      deviceId: r.device_id,
-      officerBadge: r.officer_badge,
-      startedAt: r.started_at,
-      endedAt: r.ended_at,
-      unit: r.unit,
-      manifestKey: r.manifest_key,
-      manifestSha256: sha256Hex(await store.get(r.manifest_key)),
-    });
-  }
-  const manifest = {
-    format: CASE_MANIFEST_FORMAT,
-    case: {
-      id: c.id,
-      caseNo: c.case_no,
-      unit: c.unit,
-      title: c.title,
-      emergency: c.emergency === 1,
-      initiatedAt: c.initiated_at,
-      approvedAt: c.approved_at,
-      endedAt: c.ended_at,
-      createdBy: c.created_by,
-      createdAt: c.created_at,
-    },
-    stages: stages.map((s) => ({ stage: s.stage, startedAt: s.started_at, endedAt: s.ended_at })),
-    members: members.map((m) => ({ badge: m.badge, role: m.role, addedBy: m.added_by, addedAt: m.added_at })),
-    actions: actions.map((x) => ({
-      id: x.id,
-      kind: x.kind,
-      requirement: RECORDING_RULES[x.kind].requirement,
-      stage: x.stage,
-      at: x.at,
-      endedAt: x.ended_at,
-      place: x.place,
-      officerBadge: x.officer_badge,
-      notRecordedReason: x.not_recorded_reason,
-      notRecordedText: x.not_recorded_text,
-      createdBy: x.created_by,
-      createdAt: x.created_at,
-      links: links
-        .filter((l) => l.action_id === x.id)
-        .map((l) => ({
-          id: l.id,
-          recordingId: l.recording_id,
-          deviceId: l.device_id,
-          from: l.from_at,
-          to: l.to_at,
-          linkedBy: l.linked_by,
-          linkedAt: l.linked_at,
-        })),
-      recordings: [...new Set(linked.filter((l) => l.actionId === x.id).map((l) => l.recordingId))],
-    })),
-    recordings: recordingEntries,
-    gapNotes: gapNotes.map((n) => ({ recordingId: n.recording_id, idx: n.idx, reason: n.reason, notedBy: n.noted_by, notedAt: n.noted_at })),
-    annotations: annotations.map((n) => ({ id: n.id, text: n.text, by: n.by, at: n.at })),
-    findings: a.findings,
-    archivedAt: a.archivedAt,
-    archivedBy: a.archivedBy,
-    signingKey: a.signingKey,
-  };
-  return Buffer.from(canonicalJson(manifest));
-}
-
 /**
  * A write-once put where a copy already stored stands (an archiving finished after a crash, a
  * public key stored before): returns the bytes the store holds under `key`.
@@ -161,51 +81,138 @@ export interface CaseVerifyReport {
   problems: CaseVerifyProblem[];
 }
 
-/**
- * Re-reads the case manifest, checks its signature with the stored public key, re-hashes every
- * linked recording's manifest, and checks that the links the database holds for the frozen case
- * (what reviewers replay and the case page shows) are the ones the manifest signed.
- */
-export async function verifyCaseManifest(cases: CaseRepository, store: EvidenceStore, c: Case): Promise<CaseVerifyReport> {
-  const report: CaseVerifyReport = { caseId: c.id, caseNo: c.case_no, ok: false, manifestKey: c.manifest_key, manifestSha256: null, signingKey: null, recordings: 0, problems: [] };
-  const problem = (what: CaseVerifyProblem['what'], message: string) => report.problems.push({ what, message });
-  const read = async (key: string): Promise<Buffer | null> => {
-    if (await store.head(key)) return store.get(key);
-    problem('missing_object', `object ${key} is missing from the store`);
-    return null;
-  };
-  if (c.manifest_key === null) {
-    problem('not_archived', `case ${c.case_no} has no manifest: it is not archived${c.archived_at ? ' yet (archiving did not finish; run it again)' : ''}`);
+/** The signed case manifest: made when a case is archived, checked on request. */
+export class CaseManifests {
+  constructor(
+    private readonly cases: CaseRepository,
+    private readonly store: EvidenceStore,
+  ) {}
+
+  /** The manifest's bytes, from the database as it stands (the case frozen by the caller). */
+  async build(c: Case, a: Archiving): Promise<Buffer> {
+    const stages = await this.cases.stages(c.id);
+    const members = await this.cases.members(c.id);
+    const actions = await this.cases.actions(c.id);
+    const links = await this.cases.linksOf(actions.map((x) => x.id));
+    const linked = await this.cases.linkedRecordings(c.id);
+    const ids = [...new Set(linked.map((l) => l.recordingId))];
+    const recordings = await this.cases.recordings(ids);
+    const gapNotes = await this.cases.gapNotes(ids);
+    const annotations = await this.cases.annotations(c.id);
+
+    const recordingEntries = [];
+    for (const r of recordings) {
+      if (r.state !== 'closed' || r.manifest_key === null) throw new StateConflict('recording_not_closed', `recording ${r.id} is not closed yet; archive the case when it is`);
+      recordingEntries.push({
+        id: r.id,
+        deviceId: r.device_id,
+        officerBadge: r.officer_badge,
+        startedAt: r.started_at,
+        endedAt: r.ended_at,
+        unit: r.unit,
+        manifestKey: r.manifest_key,
+        manifestSha256: sha256Hex(await this.store.get(r.manifest_key)),
+      });
+    }
+    const manifest = {
+      format: CASE_MANIFEST_FORMAT,
+      case: {
+        id: c.id,
+        caseNo: c.case_no,
+        unit: c.unit,
+        title: c.title,
+        emergency: c.emergency === 1,
+        initiatedAt: c.initiated_at,
+        approvedAt: c.approved_at,
+        endedAt: c.ended_at,
+        createdBy: c.created_by,
+        createdAt: c.created_at,
+      },
+      stages: stages.map((s) => ({ stage: s.stage, startedAt: s.started_at, endedAt: s.ended_at })),
+      members: members.map((m) => ({ badge: m.badge, role: m.role, addedBy: m.added_by, addedAt: m.added_at })),
+      actions: actions.map((x) => ({
+        id: x.id,
+        kind: x.kind,
+        requirement: RECORDING_RULES[x.kind].requirement,
+        stage: x.stage,
+        at: x.at,
+        endedAt: x.ended_at,
+        place: x.place,
+        officerBadge: x.officer_badge,
+        notRecordedReason: x.not_recorded_reason,
+        notRecordedText: x.not_recorded_text,
+        createdBy: x.created_by,
+        createdAt: x.created_at,
+        links: links
+          .filter((l) => l.action_id === x.id)
+          .map((l) => ({
+            id: l.id,
+            recordingId: l.recording_id,
+            deviceId: l.device_id,
+            from: l.from_at,
+            to: l.to_at,
+            linkedBy: l.linked_by,
+            linkedAt: l.linked_at,
+          })),
+        recordings: [...new Set(linked.filter((l) => l.actionId === x.id).map((l) => l.recordingId))],
+      })),
+      recordings: recordingEntries,
+      gapNotes: gapNotes.map((n) => ({ recordingId: n.recording_id, idx: n.idx, reason: n.reason, notedBy: n.noted_by, notedAt: n.noted_at })),
+      annotations: annotations.map((n) => ({ id: n.id, text: n.text, by: n.by, at: n.at })),
+      findings: a.findings,
+      archivedAt: a.archivedAt,
+      archivedBy: a.archivedBy,
+      signingKey: a.signingKey,
+    };
+    return Buffer.from(canonicalJson(manifest));
+  }
+
+  /**
+   * Re-reads the case manifest, checks its signature with the stored public key, re-hashes every
+   * linked recording's manifest, and checks that the links the database holds for the frozen case
+   * (what reviewers replay and the case page shows) are the ones the manifest signed.
+   */
+  async verify(c: Case): Promise<CaseVerifyReport> {
+    const report: CaseVerifyReport = { caseId: c.id, caseNo: c.case_no, ok: false, manifestKey: c.manifest_key, manifestSha256: null, signingKey: null, recordings: 0, problems: [] };
+    const problem = (what: CaseVerifyProblem['what'], message: string) => report.problems.push({ what, message });
+    const read = async (key: string): Promise<Buffer | null> => {
+      if (await this.store.head(key)) return this.store.get(key);
+      problem('missing_object', `object ${key} is missing from the store`);
+      return null;
+    };
+    if (c.manifest_key === null) {
+      problem('not_archived', `case ${c.case_no} has no manifest: it is not archived${c.archived_at ? ' yet (archiving did not finish; run it again)' : ''}`);
+      return report;
+    }
+    const bytes = await read(c.manifest_key);
+    const signature = await read(objectKeys.caseManifestSignature(c.id));
+    if (!bytes || !signature) return report;
+    report.manifestSha256 = sha256Hex(bytes);
+
+    const parsed = manifestShape.safeParse(JSON.parse(bytes.toString('utf8')));
+    if (!parsed.success) {
+      problem('manifest', `${c.manifest_key} is not a case manifest: ${parsed.error.issues[0]?.message ?? ''}`);
+      return report;
+    }
+    const m = parsed.data;
+    report.signingKey = m.signingKey;
+    report.recordings = m.recordings.length;
+    if (m.case.id !== c.id || m.case.caseNo !== c.case_no) problem('manifest', `the manifest names case ${m.case.caseNo} (${m.case.id})`);
+
+    const pem = await read(objectKeys.publicKey(m.signingKey));
+    if (pem) {
+      if (publicKeyFingerprint(pem.toString()) !== m.signingKey) problem('signature', `the stored public key does not have the fingerprint ${m.signingKey}`);
+      else if (!verifySignature(pem.toString(), bytes, signature)) problem('signature', 'the signature does not match the manifest’s bytes');
+    }
+    for (const r of m.recordings) {
+      const stored = await read(r.manifestKey);
+      if (stored && sha256Hex(stored) !== r.manifestSha256)
+        problem('recording_manifest', `recording ${r.id}: its manifest now hashes to ${sha256Hex(stored)}, the case manifest says ${r.manifestSha256}`);
+    }
+    for (const message of frozenLinkDifferences(m, await this.cases.frozenLinks(c.id))) problem('frozen_links', message);
+    report.ok = report.problems.length === 0;
     return report;
   }
-  const bytes = await read(c.manifest_key);
-  const signature = await read(objectKeys.caseManifestSignature(c.id));
-  if (!bytes || !signature) return report;
-  report.manifestSha256 = sha256Hex(bytes);
-
-  const parsed = manifestShape.safeParse(JSON.parse(bytes.toString('utf8')));
-  if (!parsed.success) {
-    problem('manifest', `${c.manifest_key} is not a case manifest: ${parsed.error.issues[0]?.message ?? ''}`);
-    return report;
-  }
-  const m = parsed.data;
-  report.signingKey = m.signingKey;
-  report.recordings = m.recordings.length;
-  if (m.case.id !== c.id || m.case.caseNo !== c.case_no) problem('manifest', `the manifest names case ${m.case.caseNo} (${m.case.id})`);
-
-  const pem = await read(objectKeys.publicKey(m.signingKey));
-  if (pem) {
-    if (publicKeyFingerprint(pem.toString()) !== m.signingKey) problem('signature', `the stored public key does not have the fingerprint ${m.signingKey}`);
-    else if (!verifySignature(pem.toString(), bytes, signature)) problem('signature', 'the signature does not match the manifest’s bytes');
-  }
-  for (const r of m.recordings) {
-    const stored = await read(r.manifestKey);
-    if (stored && sha256Hex(stored) !== r.manifestSha256)
-      problem('recording_manifest', `recording ${r.id}: its manifest now hashes to ${sha256Hex(stored)}, the case manifest says ${r.manifestSha256}`);
-  }
-  for (const message of frozenLinkDifferences(m, await cases.frozenLinks(c.id))) problem('frozen_links', message);
-  report.ok = report.problems.length === 0;
-  return report;
 }
 
 /** Where the frozen links differ from the signed manifest: its recordings, and each action's. */

@@ -19,9 +19,8 @@ import { objectKeys } from '../ledger/object-keys.ts';
 import { caseArchived, caseLinked } from '../retention/case-retention.ts';
 import type { KeepingDeps, RetentionDeps } from '../retention/retention-deps.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
-import { checkCase } from './case-check.ts';
-import { linkedRecordings } from './case-links.ts';
-import { buildCaseManifest, putOrKeep } from './case-manifest.ts';
+import { CaseCheck } from './case-check.ts';
+import { CaseManifests, putOrKeep } from './case-manifest.ts';
 import { actionSchema, annotationSchema, atSchema, caseIdSchema, caseNoSchema, createCaseSchema, linkSchema, memberSchema, reasonSchema, stageEventSchema } from './case-input.ts';
 import type { Clock } from '../clock.ts';
 
@@ -51,10 +50,15 @@ export class CaseInputRefused extends LiuhenError {}
 export class CaseService {
   private readonly cases: CaseRepository;
   private readonly repos: RetentionDeps['repos'];
+  // Archiving checks the case and writes its manifest over this service's own repository and store.
+  private readonly check: CaseCheck;
+  private readonly manifests: CaseManifests;
 
   constructor(private readonly d: CaseServiceDeps) {
     this.cases = d.repos.cases;
     this.repos = d.repos;
+    this.check = new CaseCheck(d.repos.cases, d.clock);
+    this.manifests = new CaseManifests(d.repos.cases, d.store);
   }
 
   async load(caseId: string): Promise<Case> {
@@ -252,14 +256,14 @@ export class CaseService {
     const refused = (code: string, message: string) => this.refuse(by, 'case.archive', c.id, new StateConflict(code, message));
     if (c.manifest_key !== null) await refused('case_archived', `case ${c.case_no} was archived at ${c.archived_at}`);
     if (c.ended_at === null) await refused('case_not_ended', `case ${c.case_no} has not ended; archiving follows the act's end`);
-    const linked = [...new Set((await linkedRecordings(this.cases, c.id)).map((l) => l.recordingId))];
+    const linked = [...new Set((await this.cases.linkedRecordings(c.id)).map((l) => l.recordingId))];
     const open = await this.cases.notClosed(linked);
     if (open.length > 0) await refused('recording_not_closed', `recording ${open.join(', ')} is not closed yet; archive the case when it is`);
 
     const now = this.d.clock.now();
     const frozen = await this.freeze(c, now, by);
-    const findings = await checkCase(this.cases, c.id, now);
-    const manifest = await buildCaseManifest(this.cases, this.d.store, frozen, {
+    const findings = await this.check.findings(c.id, now);
+    const manifest = await this.manifests.build(frozen, {
       archivedAt: frozen.archived_at!,
       archivedBy: frozen.archived_by!,
       findings,

@@ -1,5 +1,4 @@
 import { auditEventView } from '../audit/audit-event-view.ts';
-import { verifyAudit } from '../audit/verify-audit.ts';
 import type { Core } from '../core.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -14,7 +13,7 @@ export async function auditQuery(core: Core, filter: { viewer?: string; recordin
 }
 
 export async function auditVerify(core: Core, json: boolean): Promise<number> {
-  const report = await verifyAudit(core.repos.audit, core.store);
+  const report = await core.auditVerification.check();
   if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else if (report.ok) process.stdout.write(`audit log intact — ${report.events} events, ${report.checkpointsChecked} checkpoints\n`);
   else {

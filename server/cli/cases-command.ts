@@ -5,10 +5,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { actionIdSchema, caseNoSchema } from '../cases/case-input.ts';
-import { verifyCaseManifest } from '../cases/case-manifest.ts';
-import { CaseService } from '../cases/case-service.ts';
-import { listCases } from '../cases/case-view.ts';
-import { checkCase } from '../cases/case-check.ts';
 import type { Finding } from '../cases/findings.ts';
 import type { CaseAction } from '../db/schema.ts';
 import type { Core } from '../core.ts';
@@ -84,10 +80,9 @@ export function findingLine(f: Finding, actions: Map<string, Pick<CaseAction, 'k
 export async function caseCommand(core: Core, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { values: v, positionals } = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
-  const cases = new CaseService({ repos: core.repos, clock: core.clock, audit: core.audit, store: core.store, signingKey: core.signingKey, retentionDays: core.config.retentionDays });
+  const { cases } = core;
   const by = { actor: CLI_ACTOR };
   const named = () => cases.loadByNo(caseNoArg.parse(positionals[0] ?? ''));
-  const now = core.clock.now();
 
   switch (sub) {
     case 'create': {
@@ -125,7 +120,7 @@ export async function caseCommand(core: Core, args: string[]): Promise<number> {
     }
     case 'check': {
       const c = await named();
-      const findings = await checkCase(core.repos.cases, c.id, now);
+      const findings = await core.caseCheck.findings(c.id);
       if (v.json) print({ caseId: c.id, caseNo: c.case_no, findings });
       else {
         const actions = new Map((await core.repos.cases.actions(c.id)).map((a) => [a.id, a]));
@@ -135,7 +130,7 @@ export async function caseCommand(core: Core, args: string[]): Promise<number> {
       return findings.length === 0 ? EXIT.ok : EXIT.verifyFailed;
     }
     case 'verify': {
-      const report = await verifyCaseManifest(core.repos.cases, core.store, await named());
+      const report = await core.caseManifests.verify(await named());
       if (v.json) print(report);
       else if (report.ok) process.stdout.write(`case ${report.caseNo}: manifest intact — signature valid (key ${report.signingKey}), ${report.recordings} recording manifest(s) match\n`);
       else {
@@ -145,7 +140,7 @@ export async function caseCommand(core: Core, args: string[]): Promise<number> {
       return report.ok ? EXIT.ok : EXIT.verifyFailed;
     }
     case 'list': {
-      const listed = await listCases(core.repos.cases, null, now);
+      const listed = await core.caseView.list(null);
       if (v.json) print({ cases: listed });
       else {
         for (const c of listed) {

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import { z } from 'zod';
 import type { Export, Job } from '../db/schema.ts';
 import { InvalidInput } from '../errors.ts';
-import { createExport, ExportNotFound } from '../exports/export-requests.ts';
+import { ExportNotFound } from '../exports/export-requests.ts';
 import type { Core } from '../core.ts';
 import { writeHashed } from '../storage/stream-hash.ts';
 import { CLI_ACTOR } from './actor.ts';
@@ -47,7 +47,7 @@ export async function exportCommand(core: Core, input: ExportFlags): Promise<num
   )
     throw new InvalidInput(`${out} exists; give --out a new file`);
   const recording = await core.repos.recordings.get(recordingId);
-  const { exportId, jobId } = await createExport({ exports: core.repos.exports, audit: core.audit, clock: core.clock }, recording, request, { actor: CLI_ACTOR });
+  const { exportId, jobId } = await core.exportRequests.create(recording, request, { actor: CLI_ACTOR });
   process.stderr.write(`export ${exportId} (job ${jobId}) of ${recordingId}\n`);
 
   const { exp, objectKey } = await follow(core, exportId, jobId);

@@ -1,6 +1,5 @@
 import type { Job } from '../db/schema.ts';
 import type { Core } from '../core.ts';
-import { jobsOf } from '../queue/job-rows.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Without a subject, the newest jobs: a camera alone asks for one every segment. */
@@ -21,7 +20,7 @@ const present = (j: Job) => ({
 });
 
 export async function jobsList(core: Core, subject: string | undefined, json: boolean): Promise<number> {
-  const jobs = (await jobsOf(core.repos.jobs, { subject, limit: subject === undefined ? NEWEST : ALL_OF_SUBJECT })).map(present);
+  const jobs = (await core.jobRows.newest({ subject, limit: subject === undefined ? NEWEST : ALL_OF_SUBJECT })).map(present);
   if (json) {
     process.stdout.write(JSON.stringify(jobs, null, 2) + '\n');
     return EXIT.ok;

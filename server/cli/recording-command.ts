@@ -10,7 +10,7 @@ import type { Confidentiality, Recording } from '../db/schema.ts';
 import { recordingIdSchema } from '../ids.ts';
 import type { Core } from '../core.ts';
 import type { Decision } from '../policy/policy.ts';
-import { type Keeper, labelSchema, RecordingKeeping } from '../recordings/recording-keeping.ts';
+import { type Keeper, labelSchema } from '../recordings/recording-keeping.ts';
 import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -40,7 +40,7 @@ const labelArg = z
   .pipe(labelSchema);
 
 export async function recordingCommand(core: Core, sub: string | undefined, id: string | undefined, values: { viewer?: string; until?: string; label?: string }): Promise<number | null> {
-  const keeping = new RecordingKeeping(core.repos, core.audit, core.clock);
+  const { keeping } = core;
   if (sub === 'share') {
     const { viewer, until } = shareArgs.parse(values);
     const share = await keeping.share(OPERATOR, recordingArg.parse(id), { badge: viewer, until });

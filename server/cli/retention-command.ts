@@ -6,12 +6,8 @@
 import { z } from 'zod';
 import { recordingIdSchema } from '../ids.ts';
 import type { Core } from '../core.ts';
-import { planExpiry } from '../retention/expiry-plan.ts';
-import { type Holder, liftHold, placeHold } from '../retention/legal-hold.ts';
-import type { RetentionDeps } from '../retention/retention-deps.ts';
-import { EXPIRING_WITHIN_DAYS, GROWTH_DAYS, retentionReport } from '../retention/retention-report.ts';
-import { runRetention } from '../retention/retention-run.ts';
-import { retentionOf } from '../retention/retention-view.ts';
+import type { Holder } from '../retention/legal-hold.ts';
+import { EXPIRING_WITHIN_DAYS, GROWTH_DAYS } from '../retention/retention-report.ts';
 import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -27,28 +23,26 @@ export const RETENTION_USAGE = `  liuhen recording hold <recordingId> --reason <
 const OPERATOR: Holder = { actor: CLI_ACTOR, mayHold: () => ({ allow: true }) };
 const recordingArg = z.string({ required_error: 'give a recording id' }).pipe(recordingIdSchema);
 
-export function retentionDepsOf(core: Core): RetentionDeps {
-  return { repos: core.repos, clock: core.clock, store: core.store, audit: core.audit, signingKey: core.signingKey, periods: core.config.retention };
-}
-
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 /** `liuhen recording hold|release`; null for another subcommand. */
 export async function holdCommand(core: Core, sub: string | undefined, id: string | undefined, reason: string | undefined): Promise<number | null> {
   if (sub !== 'hold' && sub !== 'release') return null;
-  const change = await (sub === 'hold' ? placeHold : liftHold)(retentionDepsOf(core), recordingArg.parse(id), { reason: reason ?? '' }, OPERATOR);
+  const recordingId = recordingArg.parse(id);
+  const input = { reason: reason ?? '' };
+  const change = await (sub === 'hold' ? core.retention.hold(recordingId, input, OPERATOR) : core.retention.release(recordingId, input, OPERATOR));
   out(`recording ${change.recordingId}: legal hold ${change.held ? 'placed' : 'lifted'} on ${change.objects} objects (${change.reason})`);
   return EXIT.ok;
 }
 
 /** `days`: the days of growth `report` shows (--days), GROWTH_DAYS if not given. */
 export async function retentionCommand(core: Core, sub: string | undefined, id: string | undefined, json: boolean, days?: number): Promise<number | null> {
-  const d = retentionDepsOf(core);
+  const { retention } = core;
   const print = (doc: unknown, text: () => void) => (json ? out(JSON.stringify(doc, null, 2)) : text());
   switch (sub) {
     case 'plan': {
-      const plan = await planExpiry(d);
+      const plan = await retention.plan();
       print(plan, () => {
         out(`${plan.due.length} recordings would expire now, freeing ${mib(plan.bytes)} (${plan.bytes} bytes)`);
         for (const e of plan.due) out(`  ${e.recordingId}\t${e.unit}\trule ${e.rule}, period ended ${e.periodEndedAt}\t${e.objects.length} objects\t${mib(e.bytes)}`);
@@ -58,7 +52,7 @@ export async function retentionCommand(core: Core, sub: string | undefined, id: 
       return EXIT.ok;
     }
     case 'run': {
-      const run = await runRetention(d, { actor: CLI_ACTOR });
+      const run = await retention.run({ actor: CLI_ACTOR });
       print(run, () => {
         out(`${run.extended.length} recordings of cases extended`);
         for (const x of run.extended) out(`  extended ${x.recordingId} until ${x.until} (${x.objects} objects)`);
@@ -67,7 +61,7 @@ export async function retentionCommand(core: Core, sub: string | undefined, id: 
       return run.expiries.some((e) => e.outcome === 'failed') ? EXIT.failure : EXIT.ok;
     }
     case 'report': {
-      const report = await retentionReport(d, null, days);
+      const report = await retention.report(null, days);
       print(report, () => {
         out('unit\tcategory\trecordings\tbytes');
         for (const r of report.rows) out(`${r.unit}\t${r.category}\t${r.recordings}\t${r.bytes} (${mib(r.bytes)})`);
@@ -81,7 +75,7 @@ export async function retentionCommand(core: Core, sub: string | undefined, id: 
       return EXIT.ok;
     }
     case 'show': {
-      const view = await retentionOf(d, recordingArg.parse(id));
+      const view = await retention.of(recordingArg.parse(id));
       print(view, () => {
         out(`recording ${view.recordingId}: ${view.state}, category ${view.category}, kept until ${view.keptUntil ?? (view.category === 'hold' ? 'the hold is lifted' : 'not yet dated')}`);
         if (view.hold) out(`  held by ${view.hold.by} since ${view.hold.at}: ${view.hold.reason}`);

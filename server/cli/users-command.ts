@@ -7,15 +7,12 @@
  * one cannot be disabled or demoted) — and the audit names the operator (`cli:<login>`).
  * There is no `liuhen grant approve`: the shell proves no security officer's identity.
  */
-import { Accounts } from '../auth/accounts.ts';
 import type { NewUser, UserView } from '../auth/user-registry.ts';
 import type { GrantState } from '../db/schema.ts';
 import { UserNotFound } from '../errors.ts';
 import type { Core } from '../core.ts';
 import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
-
-const accountsOf = (core: Core) => new Accounts(core.repos, core.audit, core.users, core.clock);
 
 async function byBadge(core: Core, badge: string) {
   const user = await core.users.byBadge(badge);
@@ -26,7 +23,7 @@ async function byBadge(core: Core, badge: string) {
 const awaiting = (grantId: string) => `awaiting a security officer's approval (grant ${grantId}); it cannot sign in until approved\n`;
 
 export async function userAdd(core: Core, input: Omit<NewUser, 'password'>): Promise<number> {
-  const accounts = accountsOf(core);
+  const { accounts } = core;
   const bootstrap = !(await accounts.hasSecurityOfficer());
   const { user, password, grant } = await accounts.create(input, CLI_ACTOR, bootstrap);
   process.stdout.write(
@@ -38,7 +35,7 @@ export async function userAdd(core: Core, input: Omit<NewUser, 'password'>): Pro
 }
 
 export async function userReset(core: Core, badge: string): Promise<number> {
-  const accounts = accountsOf(core);
+  const { accounts } = core;
   const { password, grant } = await accounts.reset((await byBadge(core, badge)).id, CLI_ACTOR, !(await accounts.hasSecurityOfficer()));
   process.stdout.write(
     `badge ${badge}: ${grant ? `reset proposed (grant ${grant.id}): the security officer who approves it receives the one-time password\n` : `every session ended; new one-time password (shown once): ${password}\n`}`,
@@ -47,13 +44,13 @@ export async function userReset(core: Core, badge: string): Promise<number> {
 }
 
 export async function userDisable(core: Core, badge: string, reason: string): Promise<number> {
-  await accountsOf(core).disable((await byBadge(core, badge)).id, reason, CLI_ACTOR);
+  await core.accounts.disable((await byBadge(core, badge)).id, reason, CLI_ACTOR);
   process.stdout.write(`badge ${badge}: disabled, every session ended\n`);
   return EXIT.ok;
 }
 
 export async function userEnable(core: Core, badge: string): Promise<number> {
-  const accounts = accountsOf(core);
+  const { accounts } = core;
   const { grant } = await accounts.enable((await byBadge(core, badge)).id, CLI_ACTOR, !(await accounts.hasSecurityOfficer()));
   process.stdout.write(`badge ${badge}: ${grant ? awaiting(grant.id) : 'enabled\n'}`);
   return EXIT.ok;
@@ -67,7 +64,7 @@ export async function usersList(core: Core, json: boolean): Promise<number> {
 }
 
 export async function grantsList(core: Core, state: GrantState | undefined, json: boolean): Promise<number> {
-  const grants = await accountsOf(core).grants.list(state);
+  const grants = await core.accounts.grants.list(state);
   if (json) process.stdout.write(JSON.stringify({ grants }, null, 2) + '\n');
   else
     for (const g of grants)

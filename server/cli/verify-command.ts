@@ -1,9 +1,8 @@
-import { verifyRecording } from '../ledger/verify.ts';
 import type { Core } from '../core.ts';
 import { EXIT } from './exit-codes.ts';
 
 export async function verify(core: Core, recordingId: string, json: boolean): Promise<number> {
-  const report = await verifyRecording(core.repos.recordings, core.store, recordingId);
+  const report = await core.recordingVerification.check(recordingId);
   if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else if (report.ok && report.expired) {
     const x = report.expired;

@@ -1,7 +1,6 @@
 import type { Config } from '../config.ts';
 import { openCore } from '../core.ts';
-import { startOutboxRelay } from '../queue/outbox-relay.ts';
-import { queueSettings } from '../queue/queue-prefix.ts';
+import { OutboxRelay } from '../queue/outbox-relay.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -11,8 +10,8 @@ import { EXIT } from './exit-codes.ts';
  */
 export async function worker(config: Config): Promise<number> {
   const core = await openCore(config);
-  const queue = await queueSettings(core.repos.jobs, config.queue);
-  const relay = await startOutboxRelay(core.repos.jobs, queue, core.log);
+  const queue = await core.queueSettings.current();
+  const relay = await OutboxRelay.start(core.repos.jobs, core.queueSettings, core.log);
   const workers = await startWorkers(core);
   process.stdout.write(`liuhen worker is running (queue prefix ${queue.prefix}, concurrency ${queue.concurrency})\n`);
   await new Promise<void>((resolve) => {

@@ -224,6 +224,19 @@ export class CaseRepository extends Repository {
     await this.db.insertInto('action_links').values(row).execute();
   }
 
+  /**
+   * Every (action, recording) pair of the case, by link: whole recordings, and every recording of a
+   * linked device that overlaps the linked window (so a bodycam clip uploaded the next day joins the
+   * case by itself). The one definition the case check, reviewer access, party requests and
+   * analytics share. That resolution is live only while the case is open: archiving writes what the
+   * links then resolved to (`freezeLinks`, in the transaction that freezes the case), and from then
+   * on those rows are the case's links, so an upload arriving after the signed manifest does not
+   * join a frozen case, nor give its reviewers replay.
+   */
+  async linkedRecordings(caseId: string): Promise<LinkedRecording[]> {
+    return (await this.isArchived(caseId)) ? this.frozenLinks(caseId) : this.liveLinks(caseId);
+  }
+
   /** What the links of an open case resolve to now (also what archiving freezes). */
   async liveLinks(caseId: string): Promise<LinkedRecording[]> {
     const rows = await this.db

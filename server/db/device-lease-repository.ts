@@ -58,6 +58,12 @@ export class DeviceLeaseRepository extends Repository {
     await this.db.deleteFrom('device_leases').where('node_id', '=', nodeId).execute();
   }
 
+  /** The lease rows of these devices, lapsed ones included: who holds each and when it was renewed. */
+  async leasesOf(deviceIds: string[]): Promise<Array<{ device_id: string; node_id: string; renewed_at: string }>> {
+    if (deviceIds.length === 0) return [];
+    return this.db.selectFrom('device_leases').select(['device_id', 'node_id', 'renewed_at']).where('device_id', 'in', deviceIds).execute();
+  }
+
   /** The node whose lease on the device was renewed at or after `liveSince`, if any. */
   async holder(deviceId: string, liveSince: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('device_leases').select('node_id').where('device_id', '=', deviceId).where('renewed_at', '>=', liveSince).executeTakeFirst();

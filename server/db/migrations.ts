@@ -679,6 +679,21 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await refuseRecordingRewrites(db, dialect, [...RECORDING_FACTS, ...RECOVERY_FACTS]);
     },
   },
+  '0016_attempt_counts': {
+    async up(db: Kysely<unknown>) {
+      // Sign-in and device-credential limits, shared by every node (server/db/attempt-repository.ts).
+      await db.schema
+        .createTable('attempt_counts')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('fresh_until', 'text', (c) => c.notNull())
+        .addColumn('locked_until', 'text')
+        .addPrimaryKeyConstraint('attempt_counts_pk', ['scope', 'key'])
+        .execute();
+      await db.schema.createIndex('attempt_counts_fresh_until').on('attempt_counts').column('fresh_until').execute();
+    },
+  },
 });
 
 /**

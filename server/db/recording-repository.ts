@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { onCaseOf } from '../cases/case-links.ts';
+import { onCaseOf } from './case-repository.ts';
 import { RecordingNotFound } from '../errors.ts';
 import { enqueueJob } from '../queue/outbox.ts';
 import type { JobPayload } from '../queue/job-kinds.ts';

@@ -1,4 +1,5 @@
 import { AnalyticsRepository } from './analytics-repository.ts';
+import { AttemptRepository } from './attempt-repository.ts';
 import { AuditRepository } from './audit-repository.ts';
 import { AuthSessionRepository } from './auth-session-repository.ts';
 import { CaseRepository } from './case-repository.ts';
@@ -23,6 +24,7 @@ import { UserRepository } from './user-repository.ts';
 /** Every repository over one database, built once by the composition root (server/core.ts). */
 export interface Repositories {
   analytics: AnalyticsRepository;
+  attempts: AttemptRepository;
   audit: AuditRepository;
   authSessions: AuthSessionRepository;
   cases: CaseRepository;
@@ -47,6 +49,7 @@ export interface Repositories {
 export function repositoriesOf(db: Db): Repositories {
   return {
     analytics: new AnalyticsRepository(db),
+    attempts: new AttemptRepository(db),
     audit: new AuditRepository(db),
     authSessions: new AuthSessionRepository(db),
     cases: new CaseRepository(db),

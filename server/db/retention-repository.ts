@@ -1,5 +1,5 @@
 import { type Insertable, type Selectable, type Updateable, sql } from 'kysely';
-import { linkedToAnyCase } from '../cases/case-links.ts';
+import { linkedToAnyCase } from './case-repository.ts';
 import { Repository } from './repository.ts';
 import type { RecordingExpiriesTable, RecordingRetentionTable } from './schema.ts';
 

@@ -590,6 +590,16 @@ export interface DeviceLeasesTable {
   renewed_at: string;
 }
 
+/** Attempts counted per scope and key, shared by the nodes (server/db/attempt-repository.ts). */
+export interface AttemptCountsTable {
+  scope: string;
+  key: string;
+  count: number;
+  /** when the count starts over: the window's end, or a lock's length after the last attempt */
+  fresh_until: string;
+  locked_until: string | null;
+}
+
 export interface Schema {
   devices: DevicesTable;
   recordings: RecordingsTable;
@@ -627,6 +637,7 @@ export interface Schema {
   key_fingerprints: KeyFingerprintsTable;
   nodes: NodesTable;
   device_leases: DeviceLeasesTable;
+  attempt_counts: AttemptCountsTable;
 }
 
 export type Device = Selectable<DevicesTable>;

@@ -12,7 +12,6 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { ExportRepository } from '../db/export-repository.ts';
 import { JobRepository } from '../db/job-repository.ts';
-import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { Export, Recording } from '../db/schema.ts';
 import { LiuhenError, markAudited, NotAllowed } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -56,62 +55,61 @@ export interface Requester {
   userAgent?: string | null;
 }
 
-export function loadRecording(recordings: RecordingRepository, recordingId: string): Promise<Recording> {
-  return recordings.get(recordingId);
-}
-
 /** A party copy made under an approved party request: the request, and the redaction it was approved as. */
 export interface PartyCopyOrigin {
   requestId: string;
   redactionId: string | null;
 }
 
-/** The role was decided by the caller (policy.mayExport over HTTP; the command line is the operator's; party-policy.mayCopy for a party). */
-export async function createExport(
-  deps: { exports: ExportRepository; audit: AuditLog; clock: Clock },
-  recording: Recording,
-  input: unknown,
-  by: Requester,
-  origin?: PartyCopyOrigin,
-): Promise<{ exportId: string; jobId: string }> {
-  const request = exportRequestSchema.parse(input);
-  const audited = { actor: by.actor, action: 'export.request' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
-  const redactionId = request.kind === 'party_copy' ? (origin?.redactionId ?? null) : null;
-  const outward = mayGiveOut(request.kind, recording, redactionId !== null);
-  if (!outward.allow) {
-    await deps.audit.record({ ...audited, outcome: 'refused', detail: { kind: request.kind, reason: outward.reason } });
-    throw markAudited(new NotAllowed(outward.reason));
-  }
-  if (recording.state !== 'closed') throw new RecordingNotClosed(recording.id);
+/** Exports asked for, by the API, the command line and a party under an approved request. */
+export class ExportRequests {
+  constructor(
+    private readonly exports: ExportRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
 
-  const exportId = newId('exp');
-  const recipient = request.kind === 'party_copy' ? request.recipient : null;
-  const approvalNo = request.kind === 'party_copy' ? request.approvalNo : null;
-  const jobId = await deps.exports.transaction(async (exports) => {
-    const job = await exports.beside(JobRepository).enqueue(request.kind === 'package' ? 'export.package' : 'export.party_copy', { exportId }, exportId);
-    const row: Export = {
-      id: exportId,
-      kind: request.kind,
-      recording_id: recording.id,
-      requested_by: by.actor,
-      recipient,
-      approval_no: approvalNo,
-      redaction_id: redactionId,
-      request_id: origin?.requestId ?? null,
-      job_id: job,
-      object_key: null,
-      sha256: null,
-      size: null,
-      created_at: deps.clock.now().toISOString(),
-    };
-    await exports.add(row);
-    return job;
-  });
-  await deps.audit.record({
-    ...audited,
-    outcome: 'ok',
-    sessionId: exportId,
-    detail: { exportId, jobId, kind: request.kind, recipient, approvalNo, ...(origin ? { requestId: origin.requestId, redactionId } : {}) },
-  });
-  return { exportId, jobId };
+  /** The role was decided by the caller (policy.mayExport over HTTP; the command line is the operator's; party-policy.mayCopy for a party). */
+  async create(recording: Recording, input: unknown, by: Requester, origin?: PartyCopyOrigin): Promise<{ exportId: string; jobId: string }> {
+    const request = exportRequestSchema.parse(input);
+    const audited = { actor: by.actor, action: 'export.request' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
+    const redactionId = request.kind === 'party_copy' ? (origin?.redactionId ?? null) : null;
+    const outward = mayGiveOut(request.kind, recording, redactionId !== null);
+    if (!outward.allow) {
+      await this.audit.record({ ...audited, outcome: 'refused', detail: { kind: request.kind, reason: outward.reason } });
+      throw markAudited(new NotAllowed(outward.reason));
+    }
+    if (recording.state !== 'closed') throw new RecordingNotClosed(recording.id);
+
+    const exportId = newId('exp');
+    const recipient = request.kind === 'party_copy' ? request.recipient : null;
+    const approvalNo = request.kind === 'party_copy' ? request.approvalNo : null;
+    const jobId = await this.exports.transaction(async (exports) => {
+      const job = await exports.beside(JobRepository).enqueue(request.kind === 'package' ? 'export.package' : 'export.party_copy', { exportId }, exportId);
+      const row: Export = {
+        id: exportId,
+        kind: request.kind,
+        recording_id: recording.id,
+        requested_by: by.actor,
+        recipient,
+        approval_no: approvalNo,
+        redaction_id: redactionId,
+        request_id: origin?.requestId ?? null,
+        job_id: job,
+        object_key: null,
+        sha256: null,
+        size: null,
+        created_at: this.clock.now().toISOString(),
+      };
+      await exports.add(row);
+      return job;
+    });
+    await this.audit.record({
+      ...audited,
+      outcome: 'ok',
+      sessionId: exportId,
+      detail: { exportId, jobId, kind: request.kind, recipient, approvalNo, ...(origin ? { requestId: origin.requestId, redactionId } : {}) },
+    });
+    return { exportId, jobId };
+  }
 }

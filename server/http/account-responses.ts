@@ -1,6 +1,6 @@
 /**
  * What the sign-in, account and grant routes answer (server/auth/ makes it: auth-service.ts,
- * user-registry.ts, account-grants.ts, account-history.ts), as their contract.
+ * user-registry.ts, account-grants.ts, accounts.ts), as their contract.
  */
 import { z } from 'zod';
 import { newUserSchema } from '../auth/user-registry.ts';

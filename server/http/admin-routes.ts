@@ -6,7 +6,6 @@
 import type { AuditAction } from '../audit/audit-actions.ts';
 import { type Response, Router } from 'express';
 import { z } from 'zod';
-import { accountHistory } from '../auth/account-history.ts';
 import { newUserSchema } from '../auth/user-registry.ts';
 import { CONFIDENTIALITY_LABELS, type Confidentiality, ROLES, type Role } from '../db/schema.ts';
 import { mayManageAccount, mayReadAccounts } from '../policy/account-policy.ts';
@@ -147,7 +146,7 @@ export function adminRoutes(d: ApiDeps): Router {
       // Reading who did what is itself an access worth recording, as reading the audit log is.
       const ctx = contextOf(req);
       await d.audit.record({ actor: actor(res), action: 'user.history', subject: id, outcome: 'ok', address: ctx.address, userAgent: ctx.userAgent });
-      res.json(await accountHistory(d.repos.audit, id));
+      res.json(await d.accounts.history(id));
     },
   );
   return r;

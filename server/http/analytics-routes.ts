@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { type AnalyticsQuery, analyticsQuerySchema } from '../analytics/analytics-query.ts';
 import { FIGURES, GROUPINGS } from '../analytics/figures.ts';
 import { shanghaiDayOf } from '../analytics/periods.ts';
-import { type AnalyticsReport, analyticsReport } from '../analytics/report.ts';
+import type { AnalyticsReport } from '../analytics/report.ts';
 import { reportCsv } from '../analytics/report-csv.ts';
 import { defaultAnalyticsUnit, mayReadAnalytics } from '../policy/analytics-policy.ts';
 import { contract, media } from './api-contract.ts';
@@ -36,7 +36,7 @@ export function analyticsRoutes(d: ApiDeps): Router {
     const { viewer } = authOf(res);
     const unit = q.unit ?? defaultAnalyticsUnit(viewer);
     await enforce(d.audit, req, viewer, mayReadAnalytics(viewer, unit), action, unit);
-    const made = await analyticsReport(d.repos, { from: q.from, to: q.to, unit }, q.groupBy, d.clock.now());
+    const made = await d.analytics.report({ from: q.from, to: q.to, unit }, q.groupBy);
     const ctx = contextOf(req);
     await d.audit.record({
       actor: `user:${viewer.id}`,

@@ -6,10 +6,9 @@
  * claimed device in its reason: the claim is the caller's word, not an identity to audit under.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { AttemptLimiter } from '../auth/attempt-limiter.ts';
 import type { Device } from '../db/schema.ts';
-import type { PublishGate } from '../devices/publish-gate.ts';
 import { NotAuthenticated, RateLimited } from '../errors.ts';
+import type { ApiDeps } from './api-deps.ts';
 import { contextOf } from './request-context.ts';
 
 const SCHEME = /^Device ([A-Za-z0-9_-]{1,64}):([A-Za-z0-9_-]{1,128})$/;
@@ -21,8 +20,7 @@ export function deviceCredentials(req: Request): { deviceId: string; credential:
 }
 
 /** Refusals are not audited here: the error handler counts strangers' per address (refusal-limiter.ts). */
-export function requireDevice(gate: PublishGate) {
-  const failures = new AttemptLimiter(20, 5 * 60_000);
+export function requireDevice({ gate, deviceFailures }: Pick<ApiDeps, 'gate' | 'deviceFailures'>) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const ctx = contextOf(req);
     const claimed = deviceCredentials(req);
@@ -32,9 +30,13 @@ export function requireDevice(gate: PublishGate) {
       next();
       return;
     }
-    const wait = failures.hit(ctx.address ?? 'unknown');
     res.locals.refusalReason = claimed ? `${decision.reason} device:${claimed.deviceId}` : decision.reason;
-    next(wait > 0 ? new RateLimited(wait) : new NotAuthenticated('bad_credentials', 'device credential refused'));
+    try {
+      const wait = await deviceFailures.hit(ctx.address ?? 'unknown');
+      next(wait > 0 ? new RateLimited(wait) : new NotAuthenticated('bad_credentials', 'device credential refused'));
+    } catch (err) {
+      next(err);
+    }
   };
 }
 

@@ -20,10 +20,6 @@ import {
   stageEventSchema,
 } from '../cases/case-input.ts';
 import { recordingIdSchema } from '../ids.ts';
-import { verifyCaseManifest } from '../cases/case-manifest.ts';
-import { caseDetail, listCases } from '../cases/case-view.ts';
-import { checkCase } from '../cases/case-check.ts';
-import { noteGap } from '../cases/gap-notes.ts';
 import { NOT_RECORDED_REASONS, RECORDING_RULES, WRITTEN_REASON_CLAUSES } from '../cases/recording-rules.ts';
 import type { Case } from '../db/schema.ts';
 import type { Decision } from '../policy/policy.ts';
@@ -64,7 +60,7 @@ export function caseRoutes(d: ApiDeps): Router {
   );
 
   route({ method: 'get', path: '/cases', summary: 'the cases the viewer may read, newest first', caller: 'user', responses: { 200: caseListSchema } }, async (_input, _req, res) => {
-    res.json({ cases: await listCases(d.repos.cases, authOf(res).viewer, d.clock.now()) });
+    res.json({ cases: await d.caseView.list(authOf(res).viewer) });
   });
 
   route({ method: 'post', path: '/cases', summary: 'a new case', caller: 'user', body: createCaseSchema, responses: { 201: caseCreatedSchema } }, async (input, req, res) => {
@@ -76,17 +72,17 @@ export function caseRoutes(d: ApiDeps): Router {
 
   route({ ...onCase, method: 'get', path: '/cases/:id', summary: 'one case with everything on it', responses: { 200: caseDetailSchema } }, async (input, req, res) => {
     const c = await allowed(req, input.params.id, authOf(res).viewer, mayReadCase, 'case.read');
-    res.json(await caseDetail(d.repos.cases, c, d.clock.now()));
+    res.json(await d.caseView.detail(c));
   });
 
   route({ ...onCase, method: 'get', path: '/cases/:id/check', summary: "the case's findings, as of now", responses: { 200: findingsSchema } }, async (input, req, res) => {
     const c = await allowed(req, input.params.id, authOf(res).viewer, mayReadCase, 'case.read');
-    res.json({ findings: await checkCase(d.repos.cases, c.id, d.clock.now()) });
+    res.json({ findings: await d.caseCheck.findings(c.id) });
   });
 
   route({ ...onCase, method: 'get', path: '/cases/:id/verification', summary: 'the signed case manifest re-read and checked', responses: { 200: caseVerificationSchema } }, async (input, req, res) => {
     const c = await allowed(req, input.params.id, authOf(res).viewer, mayReadCase, 'case.read');
-    res.json(await verifyCaseManifest(d.repos.cases, d.store, c));
+    res.json(await d.caseManifests.verify(c));
   });
 
   route(
@@ -193,7 +189,7 @@ export function caseRoutes(d: ApiDeps): Router {
       const { id, idx } = input.params;
       const rec = await d.repos.recordings.get(id);
       await enforce(d.audit, req, viewer, mayNoteGap(viewer, { unit: rec.unit, officerBadge: rec.officer_badge }), 'gap.note', rec.id);
-      await noteGap(d, rec, idx, input.body, by(req, viewer), d.clock.now());
+      await d.gapNotes.note(rec, idx, input.body, by(req, viewer));
       res.status(201).json({});
     },
   );

@@ -35,7 +35,7 @@ const noticeSchema = z.object({ recordingId: z.string(), idx: z.number().int(), 
 export function deviceRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
-  const device = requireDevice(d.gate);
+  const device = requireDevice(d);
 
   /** Every marker is audited, and so is one refused for want of an open recording. */
   /** `measuredDriftMs`: the device's drift as last measured, which widens the span a notice may fall in. */

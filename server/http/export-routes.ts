@@ -11,8 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
 import type { Export } from '../db/schema.ts';
-import { createExport, ExportNotFound, exportIdSchema, exportRequestSchema } from '../exports/export-requests.ts';
-import { partyDownloadDecision } from '../party/party-copies.ts';
+import { ExportNotFound, exportIdSchema, exportRequestSchema } from '../exports/export-requests.ts';
 import { mayExport } from '../policy/policy.ts';
 import { contract, media } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -61,7 +60,7 @@ export function exportRoutes(d: ApiDeps): Router {
     const exp = await d.repos.exports.find(id);
     if (!exp) throw new ExportNotFound(id);
     const rec = await d.repos.recordings.get(exp.recording_id);
-    const decision = viewer.role === 'party' ? await partyDownloadDecision(d.repos.party, viewer, exp, d.clock.now()) : mayExport(viewer, rec, exp.kind, exp.redaction_id !== null);
+    const decision = viewer.role === 'party' ? await d.partyCopies.downloadDecision(viewer, exp) : mayExport(viewer, rec, exp.kind, exp.redaction_id !== null);
     await enforce(d.audit, req, viewer, decision, action, rec.id);
     return { exp, rec };
   };
@@ -80,7 +79,7 @@ export function exportRoutes(d: ApiDeps): Router {
       const { viewer } = authOf(res);
       const rec = await d.repos.recordings.get(input.params.id);
       await enforce(d.audit, req, viewer, mayExport(viewer, rec, input.body.kind), 'export.request', rec.id);
-      const created = await createExport({ exports: d.repos.exports, audit: d.audit, clock: d.clock }, rec, input.body, { actor: `user:${viewer.id}`, ...contextOf(req) });
+      const created = await d.exportRequests.create(rec, input.body, { actor: `user:${viewer.id}`, ...contextOf(req) });
       res.status(201).json(created);
     },
   );

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { Job, Recording } from '../db/schema.ts';
 import { mayReadJobs } from '../policy/policy.ts';
-import { jobsOf } from '../queue/job-rows.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { contract } from './api-contract.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
@@ -51,7 +50,7 @@ export function jobRoutes(d: ApiDeps): Router {
       const { subject } = input.query;
       const rec = await recordingOf(d.repos.recordings, subject);
       await enforce(d.audit, req, viewer, mayReadJobs(viewer, rec), 'jobs.read', subject);
-      res.json({ jobs: (await jobsOf(d.repos.jobs, { subject, limit: MAX_JOBS })).map(present) });
+      res.json({ jobs: (await d.jobRows.newest({ subject, limit: MAX_JOBS })).map(present) });
     },
   );
   return r;

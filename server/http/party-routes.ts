@@ -9,9 +9,7 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
 import { markAudited, NotAllowed, UserNotFound, wasAudited } from '../errors.ts';
-import { copyDecision, createPartyCopy } from '../party/party-copies.ts';
 import { decisionSchema, newPartyRequestSchema, partyRequestIdSchema } from '../party/party-requests.ts';
-import { presentRequest, presentRoom } from '../party/present-party.ts';
 import { roomIdSchema } from '../party/viewing-rooms.ts';
 import { isTheParty, mayDecide, mayMakeRoom, mayRequest, maySeeRequest, maySeeRoom, maySupervise, TOLD_REFUSALS } from '../policy/party-policy.ts';
 import { contract } from './api-contract.ts';
@@ -108,7 +106,7 @@ export function partyRoutes(d: ApiDeps): Router {
         partyUserId = party.id;
       }
       const created = await requests.create(input, recordings, partyUserId, by(req, viewer));
-      res.status(201).json(await presentRequest(d.repos.party, created, viewer, await rooms.viewings(created.id)));
+      res.status(201).json(await d.presentation.request(created, viewer, await rooms.viewings(created.id)));
     },
   );
 
@@ -127,14 +125,14 @@ export function partyRoutes(d: ApiDeps): Router {
       // A party lists their own; staff and the head their unit's; anyone else nothing.
       const latest = await d.repos.party.latestRequests(viewer.role === 'party' ? { partyUserId: viewer.id } : { unit: viewer.unit }, state);
       const rows = latest.filter((p) => maySeeRequest(viewer, factsOf(p)).allow);
-      res.json({ requests: await Promise.all(rows.map(async (p) => presentRequest(d.repos.party, p, viewer, await rooms.viewings(p.id)))) });
+      res.json({ requests: await Promise.all(rows.map(async (p) => d.presentation.request(p, viewer, await rooms.viewings(p.id)))) });
     },
   );
 
   route({ ...onRequest, method: 'get', path: '/party-requests/:id', summary: 'one request', responses: { 200: partyRequestSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
     const request = await requestFor(req, input.params.id, viewer, maySeeRequest, 'party.read');
-    res.json(await presentRequest(d.repos.party, request, viewer, await rooms.viewings(request.id)));
+    res.json(await d.presentation.request(request, viewer, await rooms.viewings(request.id)));
   });
 
   route(
@@ -150,7 +148,7 @@ export function partyRoutes(d: ApiDeps): Router {
       const { viewer } = authOf(res);
       const request = await requestFor(req, input.params.id, viewer, mayDecide, 'party.decision');
       const decided = await requests.decide(request, input.body, by(req, viewer));
-      res.json(await presentRequest(d.repos.party, decided, viewer, await rooms.viewings(decided.id)));
+      res.json(await d.presentation.request(decided, viewer, await rooms.viewings(decided.id)));
     },
   );
 
@@ -158,7 +156,7 @@ export function partyRoutes(d: ApiDeps): Router {
     const { viewer } = authOf(res);
     const request = await requestFor(req, input.params.id, viewer, mayMakeRoom, 'room.create');
     const room = await rooms.create(request, by(req, viewer));
-    res.status(201).json(await presentRoom(d.repos.party, room, request, await rooms.viewings(request.id)));
+    res.status(201).json(await d.presentation.room(room, request, await rooms.viewings(request.id)));
   });
 
   route(
@@ -174,9 +172,9 @@ export function partyRoutes(d: ApiDeps): Router {
       const { viewer } = authOf(res);
       const request = await requestFor(req, input.params.id, viewer, isTheParty, 'export.request');
       const { recordingId } = input.body;
-      const { decision, redactionId } = await copyDecision(d.repos.party, viewer, request, recordingId, d.clock.now());
+      const { decision, redactionId } = await d.partyCopies.decision(viewer, request, recordingId);
       await enforce(d.audit, req, viewer, decision, 'export.request', recordingId);
-      res.status(201).json(await createPartyCopy(d, viewer, request, recordingId, redactionId, by(req, viewer)));
+      res.status(201).json(await d.partyCopies.create(viewer, request, recordingId, redactionId, by(req, viewer)));
     }),
   );
 
@@ -194,14 +192,14 @@ export function partyRoutes(d: ApiDeps): Router {
       const states = input.query.state;
       await enforce(d.audit, req, viewer, maySupervise(viewer, { unit: viewer.unit, partyUserId: '' }), 'room.list');
       const found = await rooms.list(viewer.unit, states);
-      res.json({ rooms: await Promise.all(found.map(async (f) => presentRoom(d.repos.party, f.room, f.request, await rooms.viewings(f.request.id)))) });
+      res.json({ rooms: await Promise.all(found.map(async (f) => d.presentation.room(f.room, f.request, await rooms.viewings(f.request.id)))) });
     },
   );
 
   route({ ...onRoom, method: 'get', path: '/rooms/:id', summary: 'one room', responses: { 200: roomSchema } }, async (input, req, res) => {
     const { viewer } = authOf(res);
     const { room, request } = await roomFor(req, input.params.id, viewer, maySeeRoom, 'room.read');
-    res.json(await presentRoom(d.repos.party, room, request, await rooms.viewings(request.id)));
+    res.json(await d.presentation.room(room, request, await rooms.viewings(request.id)));
   });
 
   for (const step of STEPS) {
@@ -209,7 +207,7 @@ export function partyRoutes(d: ApiDeps): Router {
       const { viewer } = authOf(res);
       const { request } = await roomFor(req, input.params.id, viewer, maySupervise, `room.${step}`);
       const room = await rooms.step(step, input.params.id, viewer.id, by(req, viewer));
-      res.json(await presentRoom(d.repos.party, room, request, await rooms.viewings(request.id)));
+      res.json(await d.presentation.room(room, request, await rooms.viewings(request.id)));
     });
   }
 

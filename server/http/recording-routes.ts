@@ -3,7 +3,6 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Viewer } from '../auth/user-registry.ts';
 import type { Recording, RecordingFlag } from '../db/schema.ts';
-import { verifyRecording } from '../ledger/verify.ts';
 import { mayLabel, mayReplay, mayShare } from '../policy/policy.ts';
 import { contract, noBody } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -12,7 +11,7 @@ import { recordingDetailSchema, recordingViewSchema, verificationSchema } from '
 import { contextOf } from './request-context.ts';
 import { recordingIdSchema } from '../ids.ts';
 import { type Keeper, labelSchema, type ShareInput, shareInputSchema } from '../recordings/recording-keeping.ts';
-import { type ShownRetention, shownRetentions } from '../retention/retention-view.ts';
+import type { ShownRetention } from '../retention/retention-view.ts';
 
 const idParam = z.object({ id: recordingIdSchema });
 const labelBody = z.object({ label: labelSchema });
@@ -45,7 +44,7 @@ export function recordingRoutes(d: ApiDeps): Router {
     retention,
   });
   /** Each recording's retention, shown wherever the recording is (a legal hold above all). */
-  const retentions = (ids: string[]) => shownRetentions({ repos: d.repos, periods: d.retention }, ids);
+  const retentions = (ids: string[]) => d.retention.shown(ids);
   const deviceName = async (rec: Recording) => (await d.repos.recordings.deviceName(rec.device_id)) ?? null;
   /** Loads a recording the viewer may replay; refusals are audited. */
   const readable = async (req: Request, id: string, viewer: Viewer, action: AuditAction) => {
@@ -95,7 +94,7 @@ export function recordingRoutes(d: ApiDeps): Router {
     },
     async (input, req, res) => {
       const rec = await readable(req, input.params.id, authOf(res).viewer, 'recording.verify');
-      res.json(await verifyRecording(d.repos.recordings, d.store, rec.id));
+      res.json(await d.recordingVerification.check(rec.id));
     },
   );
 

@@ -10,7 +10,7 @@ import type { Viewer } from '../auth/user-registry.ts';
 import type { Recording } from '../db/schema.ts';
 import { mayReadRedactions, mayRedact } from '../policy/redaction-policy.ts';
 import { redactionMarksSchema } from '../redaction/redaction-marks.ts';
-import { createRedaction, presentRedaction, redactionIdSchema } from '../redaction/redactions.ts';
+import { presentRedaction, redactionIdSchema } from '../redaction/redactions.ts';
 import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authOf, enforce, requireAuth } from './authenticate.ts';
@@ -20,7 +20,7 @@ import { recordingIdSchema } from '../ids.ts';
 const recordingParam = z.object({ id: recordingIdSchema });
 const redactionParam = z.object({ id: redactionIdSchema });
 const requestBody = z.object({ marks: redactionMarksSchema });
-/** The route takes the marks as sent: createRedaction reads them, after the recording's state, and audits bad ones as its own refusal. */
+/** The route takes the marks as sent: Redactions.create reads them, after the recording's state, and audits bad ones as its own refusal. */
 const asSent = requestBody.extend({ marks: z.unknown() });
 
 const redactionSchema = z
@@ -60,7 +60,7 @@ export function redactionRoutes(d: ApiDeps): Router {
       const rec = await d.repos.recordings.get(input.params.id);
       await decide(req, viewer, rec, mayRedact, 'redaction.request');
       const { marks } = asSent.parse(req.body);
-      res.status(201).json(await createRedaction({ redactions: d.repos.redactions, audit: d.audit, clock: d.clock }, rec, marks, { actor: `user:${viewer.id}`, ...contextOf(req) }));
+      res.status(201).json(await d.redactions.create(rec, marks, { actor: `user:${viewer.id}`, ...contextOf(req) }));
     },
   );
 

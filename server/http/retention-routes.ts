@@ -9,9 +9,8 @@ import type { Viewer } from '../auth/user-registry.ts';
 import { recordingIdSchema } from '../ids.ts';
 import { defaultAnalyticsUnit, mayReadAnalytics } from '../policy/analytics-policy.ts';
 import { mayKeep } from '../policy/policy.ts';
-import { type Holder, holdInputSchema, liftHold, placeHold } from '../retention/legal-hold.ts';
-import { EXPIRING_WITHIN_DAYS, GROWTH_DAYS, retentionReport } from '../retention/retention-report.ts';
-import { retentionOf } from '../retention/retention-view.ts';
+import { type Holder, holdInputSchema } from '../retention/legal-hold.ts';
+import { EXPIRING_WITHIN_DAYS, GROWTH_DAYS } from '../retention/retention-report.ts';
 import { unitSchema } from '../units.ts';
 import { contract } from './api-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -63,7 +62,6 @@ export function retentionRoutes(d: ApiDeps): Router {
   const r = Router();
   const route = contract(r);
   r.use(['/recordings/:id/retention', '/recordings/:id/hold', '/recordings/:id/release', '/retention'], requireAuth(d.auth));
-  const deps = { repos: d.repos, clock: d.clock, store: d.store, audit: d.audit, periods: d.retention };
   const onRecording = { caller: 'user', params: idParam } as const;
 
   route(
@@ -78,7 +76,7 @@ export function retentionRoutes(d: ApiDeps): Router {
       const { viewer } = authOf(res);
       const rec = await d.repos.recordings.get(input.params.id);
       await enforce(d.audit, req, viewer, mayKeep(viewer, rec), 'recording.retention', rec.id);
-      res.json(await retentionOf(deps, rec.id));
+      res.json(await d.retention.of(rec.id));
     },
   );
 
@@ -95,18 +93,18 @@ export function retentionRoutes(d: ApiDeps): Router {
       const { viewer } = authOf(res);
       const unit = input.query.unit ?? defaultAnalyticsUnit(viewer);
       await enforce(d.audit, req, viewer, mayReadAnalytics(viewer, unit), 'retention.report');
-      res.json(await retentionReport(deps, unit));
+      res.json(await d.retention.report(unit));
     },
   );
 
   for (const [path, act, summary] of [
-    ['/recordings/:id/hold', placeHold, 'a legal hold on every object of the recording, with a reason (custodian): kept until released'],
-    ['/recordings/:id/release', liftHold, "the legal hold lifted, with a reason (custodian): the recording's period applies again"],
+    ['/recordings/:id/hold', 'hold', 'a legal hold on every object of the recording, with a reason (custodian): kept until released'],
+    ['/recordings/:id/release', 'release', "the legal hold lifted, with a reason (custodian): the recording's period applies again"],
   ] as const) {
     route({ ...onRecording, method: 'post', path, summary, body: holdInputSchema, responses: { 200: holdChangeSchema } }, async (input, req, res) => {
       const { viewer } = authOf(res);
       // The raw body: the policy decides before the input is read (legal-hold.ts), as elsewhere.
-      res.json(await act(deps, input.params.id, req.body, holderOf(viewer, req)));
+      res.json(await d.retention[act](input.params.id, req.body, holderOf(viewer, req)));
     });
   }
   return r;

@@ -79,6 +79,7 @@ export class CameraPuller {
       inputOptions: rtspPullInputOptions(),
       outputOptions: rtspPullOutputOptions(),
       output: media,
+      live: true,
     });
     this.current = proc;
     if (this.stopped) proc.kill('SIGTERM');

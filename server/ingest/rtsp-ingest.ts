@@ -1,6 +1,7 @@
 /**
- * Keeps one puller running for every active fixed camera that has an RTSP address, following the
- * device registry (001 §5, 004 §16: the hall records acceptance continuously). A camera's standing
+ * Keeps one puller running for every active fixed camera that has an RTSP address and whose lease
+ * this node holds, following the device registry (001 §5, 004 §16: the hall records acceptance
+ * continuously) and the leases (server/cluster/pull-leases.ts: one node pulls each). A camera's standing
  * problem (wrong credentials, unreachable) is kept on the device and audited when it changes, not
  * on every retry.
  */
@@ -13,6 +14,7 @@ import type { Device } from '../db/schema.ts';
 import type { CameraError } from '../media/rtsp-pull-args.ts';
 import { CameraPuller, type CameraPullerHooks } from './camera-puller.ts';
 import type { Clock } from '../clock.ts';
+import type { PullLeases } from '../cluster/pull-leases.ts';
 
 export interface RtspIngestDeps {
   repos: Repositories;
@@ -23,6 +25,7 @@ export interface RtspIngestDeps {
   secretsKey: Buffer;
   log: Logger;
   recordings: Pick<CameraPullerHooks, 'publish' | 'ended'>;
+  leases: Pick<PullLeases, 'onChange' | 'holds' | 'takeOverOf' | 'want' | 'start' | 'stop'>;
 }
 
 export class RtspIngest {
@@ -31,32 +34,46 @@ export class RtspIngest {
   private syncing: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly recordings: RecordingRepository;
+  private devices: Device[] = [];
 
   constructor(private readonly deps: RtspIngestDeps) {
     this.recordings = deps.repos.recordings;
+    deps.leases.onChange(() => this.sync(this.devices));
   }
 
-  /** Starts and stops pullers to match the registry; called on every registry refresh. */
+  start(): void {
+    this.deps.leases.start();
+  }
+
+  /** Starts and stops pullers to match the registry and the leases; called on every registry refresh. */
   sync(devices: Device[]): void {
+    this.devices = devices;
     this.syncing = this.syncing.then(() => this.apply(devices)).catch((e) => this.deps.log.error({ err: e }, 'camera sync failed'));
   }
 
+  /** Stops every pull, then gives up their leases: another node may start at once, never overlapping. */
   async stop(): Promise<void> {
     this.stopped = true;
     await this.syncing;
     await Promise.all([...this.pullers.values()].map((p) => p.stop('server_restart')));
     this.pullers.clear();
+    await this.deps.leases.stop();
   }
 
   private async apply(devices: Device[]): Promise<void> {
     if (this.stopped) return;
-    const wanted = new Map(devices.filter((d) => d.kind === 'fixed' && d.state === 'active' && d.rtsp_url).map((d) => [d.id, d]));
+    const cameras = devices.filter((d) => d.kind === 'fixed' && d.state === 'active' && d.rtsp_url);
+    this.deps.leases.want(cameras.map((d) => d.id));
+    const registered = new Map(cameras.map((d) => [d.id, d]));
     for (const [id, puller] of this.pullers) {
-      const now = wanted.get(id);
-      if (now && now.rtsp_url === puller.device.rtsp_url && now.rtsp_secret === puller.device.rtsp_secret) continue;
+      const now = registered.get(id);
+      const unchanged = now !== undefined && now.rtsp_url === puller.device.rtsp_url && now.rtsp_secret === puller.device.rtsp_secret;
+      if (unchanged && this.deps.leases.holds(id)) continue;
       this.pullers.delete(id);
-      await puller.stop('device_disconnect');
+      // Unchanged but no longer leased here: another node records the camera on.
+      await puller.stop(unchanged ? 'server_restart' : 'device_disconnect');
     }
+    const wanted = cameras.filter((d) => this.deps.leases.holds(d.id)).map((d) => [d.id, d] as const);
     for (const [id, device] of wanted) {
       if (this.pullers.has(id)) continue;
       const credentials = device.rtsp_secret ? openText(this.deps.secretsKey, device.rtsp_secret) : null;
@@ -64,7 +81,12 @@ export class RtspIngest {
         device,
         { url: device.rtsp_url!, credentials },
         this.deps.ffmpegPath,
-        { ...this.deps.recordings, status: (deviceId, error, detail) => void this.status(deviceId, error, detail) },
+        {
+          ...this.deps.recordings,
+          // Taken from a node that died pulling it: the first publish continues that node's recording.
+          publish: (p) => this.deps.recordings.publish({ ...p, takenOver: this.deps.leases.takeOverOf(p.device.id) }),
+          status: (deviceId, error, detail) => void this.status(deviceId, error, detail),
+        },
         this.deps.log,
       );
       this.pullers.set(id, puller);

@@ -129,6 +129,7 @@ export class SpoolPart {
       outputOptions: segmenterOutputOptions({ segmentSeconds }),
       output: SEGMENT_PATTERN,
       cwd: this.dir,
+      live: true,
     });
     this.ffmpeg.done
       .catch((e: Error) => (this.failure = e))

@@ -62,7 +62,19 @@ export function asChainEntry(e: LedgerEntry): ChainEntry {
   return { kind: 'notice', idx: e.idx, by: e.marker_by ?? '', startAt: e.start_at, durationMs: e.duration_ms };
 }
 
-export async function verifyRecording(recordings: RecordingRepository, store: EvidenceStore, recordingId: string): Promise<VerifyReport> {
+/** Recordings checked against the store, for the API and `liuhen verify`. */
+export class RecordingVerification {
+  constructor(
+    private readonly recordings: RecordingRepository,
+    private readonly store: EvidenceStore,
+  ) {}
+
+  check(recordingId: string): Promise<VerifyReport> {
+    return verifyRecording(this.recordings, this.store, recordingId);
+  }
+}
+
+async function verifyRecording(recordings: RecordingRepository, store: EvidenceStore, recordingId: string): Promise<VerifyReport> {
   const recording = await recordings.get(recordingId);
   const entries = await recordings.entries(recordingId);
   const problems: VerifyProblem[] = [];

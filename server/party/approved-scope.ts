@@ -1,9 +1,10 @@
 import type { PartyRepository } from '../db/party-repository.ts';
 import type { ScopedRecordingFacts } from '../policy/party-policy.ts';
 
-/** What the head's decision says of one recording of a request, with the recording's label now: the facts room play and copies are judged on. */
-export async function approvedScope(parties: PartyRepository, requestId: string, recordingId: string): Promise<ScopedRecordingFacts> {
-  const scope = await parties.scopeOf(requestId, recordingId);
+type ScopeRow = Awaited<ReturnType<PartyRepository['scopeOf']>>;
+
+/** What the head's decision says of one recording of a request (`PartyRepository.scopeOf`), with the recording's label now: the facts room play and copies are judged on. */
+export function approvedScope(scope: ScopeRow): ScopedRecordingFacts {
   return {
     approved: scope?.approved === 1,
     redactionId: scope?.redaction_id ?? null,

@@ -145,7 +145,7 @@ export class ViewingRooms {
     if (!found) return { decision: { allow: false, reason: 'no such room' }, redactionId: null, windowUntil: null };
     const { room, request } = found;
     if (request.party_user_id !== userId) return { decision: { allow: false, reason: 'another party’s room' }, redactionId: null, windowUntil: null };
-    const scope = await approvedScope(this.parties, request.id, recordingId);
+    const scope = approvedScope(await this.parties.scopeOf(request.id, recordingId));
     const decision = mayPlayInRoom({ state: request.state, windowFrom: request.window_from, windowUntil: request.window_until, roomState: room.state, ...scope }, this.clock.now());
     return { decision, redactionId: scope.redactionId, windowUntil: request.window_until };
   }

@@ -5,7 +5,12 @@
 import type { JobRepository } from '../db/job-repository.ts';
 import type { Job } from '../db/schema.ts';
 
-/** The newest `limit` jobs (of one subject), oldest first. */
-export async function jobsOf(jobs: JobRepository, which: { subject?: string; limit: number }): Promise<Job[]> {
-  return (await jobs.newest(which)).reverse();
+/** What became of jobs, for the command line and the API. */
+export class JobRows {
+  constructor(private readonly jobs: JobRepository) {}
+
+  /** The newest `limit` jobs (of one subject), oldest first. */
+  async newest(which: { subject?: string; limit: number }): Promise<Job[]> {
+    return (await this.jobs.newest(which)).reverse();
+  }
 }

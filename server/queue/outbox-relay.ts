@@ -11,10 +11,9 @@
  * left to their worker, which records how they ended.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
 import type { JobRepository, OutboxRow } from '../db/job-repository.ts';
 import { type JobProducer, openJobProducer, type OutgoingJob } from './job-queue.ts';
-import { queueSettings } from './queue-prefix.ts';
+import type { QueueSettings } from './queue-prefix.ts';
 
 const POLL_MS = 500;
 const BATCH = 100;
@@ -40,6 +39,15 @@ export class OutboxRelay {
       this.recheck = true;
       this.nudge();
     });
+  }
+
+  /** The relay with a producer of its own, as the server and `liuhen worker` run it. */
+  static async start(jobs: JobRepository, settings: QueueSettings, log: Logger): Promise<OutboxRelay> {
+    const queue = await settings.current();
+    log.info({ prefix: queue.prefix }, 'job queue prefix');
+    const relay = new OutboxRelay(jobs, openJobProducer(queue, log), log);
+    relay.start();
+    return relay;
   }
 
   start(): void {
@@ -118,13 +126,4 @@ export class OutboxRelay {
     }
     if (added > 0) this.log.warn({ jobs: added }, 'outbox relay: Redis had lost jobs it was given; added them again');
   }
-}
-
-/** The relay with a producer of its own, as the server and `liuhen worker` run it. */
-export async function startOutboxRelay(jobs: JobRepository, queue: Config['queue'], log: Logger): Promise<OutboxRelay> {
-  const settings = await queueSettings(jobs, queue);
-  log.info({ prefix: settings.prefix }, 'job queue prefix');
-  const relay = new OutboxRelay(jobs, openJobProducer(settings, log), log);
-  relay.start();
-  return relay;
 }

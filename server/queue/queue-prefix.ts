@@ -12,9 +12,17 @@ import type { QueueConfig } from './job-queue.ts';
 /** 12 hex digits (48 bits) tell apart any number of installations one Redis will ever see. */
 const ID_DIGITS = 12;
 
-/** The queue settings with their prefix: the one set explicitly, or this installation's own. */
-export async function queueSettings(jobs: JobRepository, queue: Config['queue']): Promise<QueueConfig> {
-  if (queue.prefix !== undefined) return { ...queue, prefix: queue.prefix };
-  const id = await jobs.installationId();
-  return { ...queue, prefix: `liuhen-${id.slice(0, ID_DIGITS)}` };
+/** This installation's queue settings, for the server, `liuhen worker` and the relay. */
+export class QueueSettings {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly queue: Config['queue'],
+  ) {}
+
+  /** The queue settings with their prefix: the one set explicitly, or this installation's own. */
+  async current(): Promise<QueueConfig> {
+    if (this.queue.prefix !== undefined) return { ...this.queue, prefix: this.queue.prefix };
+    const id = await this.jobs.installationId();
+    return { ...this.queue, prefix: `liuhen-${id.slice(0, ID_DIGITS)}` };
+  }
 }

@@ -30,43 +30,47 @@ export function presentRedaction(r: Redaction) {
   };
 }
 
-/** Who may ask was decided by the caller (redaction-policy.mayRedact); bad marks are refused and audited here. */
-export async function createRedaction(
-  deps: { redactions: RedactionRepository; audit: AuditLog; clock: Clock },
-  recording: Recording,
-  input: unknown,
-  by: Requester,
-): Promise<{ redactionId: string; jobId: string }> {
-  const audited = { actor: by.actor, action: 'redaction.request' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
-  const refuse = async (error: Error, reason: string) => {
-    await deps.audit.record({ ...audited, outcome: 'refused', detail: { reason } });
-    return markAudited(error);
-  };
-  if (recording.state !== 'closed') throw await refuse(new RecordingNotClosed(recording.id), 'recording_not_closed');
-  const parsed = redactionMarksSchema.safeParse(input);
-  if (!parsed.success) throw await refuse(parsed.error, 'invalid_marks');
-  const marks = parsed.data;
-  const beyond = marksBeyond(marks, recording.duration_ms);
-  if (beyond > 0) throw await refuse(new InvalidInput(`${beyond} mark(s) end after the recording (${recording.duration_ms} ms)`), 'marks_outside_recording');
+/** Redactions asked for over the API. */
+export class Redactions {
+  constructor(
+    private readonly redactions: RedactionRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
 
-  const redactionId = newId('red');
-  const jobId = await deps.redactions.transaction(async (redactions) => {
-    // The recording is the job's subject: the replay page follows it with the recording's other jobs.
-    const job = await redactions.beside(JobRepository).enqueue('recording.redact', { redactionId }, recording.id);
-    const row: Redaction = {
-      id: redactionId,
-      recording_id: recording.id,
-      marks: JSON.stringify(marks),
-      state: 'pending',
-      job_id: job,
-      manifest_key: null,
-      error: null,
-      created_by: by.actor,
-      created_at: deps.clock.now().toISOString(),
+  /** Who may ask was decided by the caller (redaction-policy.mayRedact); bad marks are refused and audited here. */
+  async create(recording: Recording, input: unknown, by: Requester): Promise<{ redactionId: string; jobId: string }> {
+    const audited = { actor: by.actor, action: 'redaction.request' as const, subject: recording.id, address: by.address, userAgent: by.userAgent };
+    const refuse = async (error: Error, reason: string) => {
+      await this.audit.record({ ...audited, outcome: 'refused', detail: { reason } });
+      return markAudited(error);
     };
-    await redactions.add(row);
-    return job;
-  });
-  await deps.audit.record({ ...audited, outcome: 'ok', sessionId: redactionId, detail: { redactionId, jobId, mute: marks.mute.length, blur: marks.blur.length } });
-  return { redactionId, jobId };
+    if (recording.state !== 'closed') throw await refuse(new RecordingNotClosed(recording.id), 'recording_not_closed');
+    const parsed = redactionMarksSchema.safeParse(input);
+    if (!parsed.success) throw await refuse(parsed.error, 'invalid_marks');
+    const marks = parsed.data;
+    const beyond = marksBeyond(marks, recording.duration_ms);
+    if (beyond > 0) throw await refuse(new InvalidInput(`${beyond} mark(s) end after the recording (${recording.duration_ms} ms)`), 'marks_outside_recording');
+
+    const redactionId = newId('red');
+    const jobId = await this.redactions.transaction(async (redactions) => {
+      // The recording is the job's subject: the replay page follows it with the recording's other jobs.
+      const job = await redactions.beside(JobRepository).enqueue('recording.redact', { redactionId }, recording.id);
+      const row: Redaction = {
+        id: redactionId,
+        recording_id: recording.id,
+        marks: JSON.stringify(marks),
+        state: 'pending',
+        job_id: job,
+        manifest_key: null,
+        error: null,
+        created_by: by.actor,
+        created_at: this.clock.now().toISOString(),
+      };
+      await redactions.add(row);
+      return job;
+    });
+    await this.audit.record({ ...audited, outcome: 'ok', sessionId: redactionId, detail: { redactionId, jobId, mute: marks.mute.length, blur: marks.blur.length } });
+    return { redactionId, jobId };
+  }
 }

@@ -165,6 +165,6 @@ export function tusRoutes(d: ApiDeps): Router {
   };
 
   const r = Router();
-  r.use('/device/uploads', announceTus, requireDevice(d.gate), uploads, auditRefusal, explainNoRoom);
+  r.use('/device/uploads', announceTus, requireDevice(d), uploads, auditRefusal, explainNoRoom);
   return r;
 }

@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createExport } from '../../server/exports/export-requests.ts';
 import { type Core, openCore } from '../../server/core.ts';
 import { TMP } from '../../server/storage/local-worm-store.ts';
 import { exportPackage } from '../../workers/export-package.ts';
@@ -45,7 +44,7 @@ describe('an evidence package whose store fills up half-way', () => {
     const filler = path.join(mountPoint, 'filler');
     fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free.bavail * free.bsize - 4 * MIB)));
 
-    const { exportId, jobId } = await createExport({ exports: core.repos.exports, audit: core.audit, clock: core.clock }, recording, { kind: 'package' }, { actor: 'test' });
+    const { exportId, jobId } = await core.exportRequests.create(recording, { kind: 'package' }, { actor: 'test' });
     const deps = workerDepsOf(core, fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-package-work-')));
     await expect(exportPackage({ exportId }, { jobId, progress: async () => undefined }, deps)).rejects.toThrow(/ENOSPC|no space/i);
 

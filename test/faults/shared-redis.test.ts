@@ -18,7 +18,6 @@ import type { Job } from '../../server/db/schema.ts';
 import { objectKeys } from '../../server/ledger/object-keys.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import type { JobConsumer } from '../../server/queue/job-queue.ts';
-import { queueSettings } from '../../server/queue/queue-prefix.ts';
 import type { JobHandlers } from '../../workers/job-handler.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
@@ -116,7 +115,7 @@ describe('installations sharing one Redis', () => {
     servers.push(a);
     const b = await startTestServer(await defaultQueueEnv({ LIUHEN_WORKERS: 'in-process' }), countingHandlers('B', runs));
     servers.push(b);
-    const [prefixA, prefixB] = await Promise.all([a, b].map(async (s) => (await queueSettings(s.core.repos.jobs, s.core.config.queue)).prefix));
+    const [prefixA, prefixB] = await Promise.all([a, b].map(async (s) => (await s.core.queueSettings.current()).prefix));
     prefixes.add(prefixA!).add(prefixB!);
     expect(prefixA).toMatch(/^liuhen-[0-9a-f]{12}$/);
     expect(prefixB).toMatch(/^liuhen-[0-9a-f]{12}$/);

@@ -8,12 +8,12 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/liuhen.ts';
-import { verifyRecording } from '../../server/ledger/verify.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { publish } from '../helpers/publisher.ts';
 import { waitForClosed } from '../helpers/recordings.ts';
 import { sealedRecording } from '../helpers/sealed-recording.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
+import { signedInUser } from '../helpers/viewing.ts';
 
 async function sealedOn(s: RunningServer): Promise<string> {
   const { device } = await s.core.devices.add({ kind: 'bodycam', officerBadge: 'P1', unit: 'U1' }, 'test');
@@ -45,7 +45,7 @@ describe('on SQLite', () => {
     ];
     for (const rewrite of rewrites) await expect(rewrite.execute(db)).rejects.toThrow(/facts and the sealed head are append-only/);
     await db.updateTable('recordings').set({ confidentiality: 'privacy' }).where('id', '=', id).execute();
-    expect((await verifyRecording(s.core.repos.recordings, s.core.store, id)).ok).toBe(true);
+    expect((await s.core.recordingVerification.check(id)).ok).toBe(true);
   });
 });
 
@@ -87,7 +87,7 @@ describe('on PostgreSQL, with an owner role and a server role', () => {
   it('seals and verifies a recording as the server role', async () => {
     expect((await server.query('SELECT current_user AS u')).rows[0].u).toBe(serverRole);
     expect((await s!.core.db.selectFrom('recordings').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('closed');
-    expect((await verifyRecording(s!.core.repos.recordings, s!.core.store, id)).ok).toBe(true);
+    expect((await s!.core.recordingVerification.check(id)).ok).toBe(true);
   });
 
   it('ingests a published camera as the server role: live state, spool parts, seals and closes', async () => {
@@ -96,7 +96,17 @@ describe('on PostgreSQL, with an owner role and a server role', () => {
     expect(await camera.exited, camera.stderr()).toBe(0);
     const [recording] = await waitForClosed(s!.core.db, device.id);
     expect(recording!.segment_count).toBeGreaterThanOrEqual(2);
-    expect((await verifyRecording(s!.core.repos.recordings, s!.core.store, recording!.id)).ok).toBe(true);
+    expect((await s!.core.recordingVerification.check(recording!.id)).ok).toBe(true);
+  });
+
+  it('signs people in as the server role: failed attempts are counted again and again, and a success clears them', async () => {
+    const signIn = (badge: string, password: string) =>
+      fetch(`http://127.0.0.1:${s!.httpPort}/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ badge, password }) });
+    // The first attempt inserts the counts, the second updates them, the success deletes one.
+    for (let i = 0; i < 2; i++) expect((await signIn('R1', 'not the password at all')).status).toBe(401);
+    expect(Number((await server.query(`SELECT max(count) AS n FROM attempt_counts`)).rows[0].n)).toBe(2);
+    const { userId } = await signedInUser(s!, 'reviewer', 'default', 'R1');
+    expect(userId).toMatch(/^usr/);
   });
 
   it.each([

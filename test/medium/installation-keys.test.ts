@@ -8,7 +8,6 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Core, openCore } from '../../server/core.ts';
 import { KeysConflict } from '../../server/errors.ts';
-import { verifyRecording } from '../../server/ledger/verify.ts';
 import { runCli } from '../helpers/cli.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { preparedClip, sealClip } from '../helpers/sealed-clip.ts';
@@ -116,8 +115,8 @@ describe('liuhen keys rotate-signing', () => {
       { actor: expect.stringMatching(/^cli:/), subject: after.signingKey.fingerprint, detail: { retired: oldFingerprint } },
     ]);
     const fresh = await sealClip(after, camera, preparedClip({ seconds: 2 }));
-    expect((await verifyRecording(after.repos.recordings, after.store, old.id)).ok).toBe(true);
-    expect((await verifyRecording(after.repos.recordings, after.store, fresh.id)).ok).toBe(true);
+    expect((await after.recordingVerification.check(old.id)).ok).toBe(true);
+    expect((await after.recordingVerification.check(fresh.id)).ok).toBe(true);
 
     await expect(openCore(configFrom({ ...env, LIUHEN_KEYS_DIR: stale }))).rejects.toThrow(`the manifest signing key in ${path.join(stale, 'manifest-ed25519.pem')} (sha256 ${oldFingerprint})`);
   }, 120_000);

@@ -9,7 +9,6 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeOrphanedRecordings } from '../../server/cluster/orphaned-recordings.ts';
 import { type Core, openCore } from '../../server/core.ts';
-import { verifyRecording } from '../../server/ledger/verify.ts';
 import { preparedClip } from '../helpers/sealed-clip.ts';
 import { configFrom, testEnv } from '../helpers/server.ts';
 
@@ -41,7 +40,7 @@ describe('recordings of a node gone for good', () => {
     const deps = { recordings: core.repos.recordings, sealer: core.sealer, clock: core.clock, log: pino({ level: 'silent' }), nodeId: 'node-leader', graceSeconds: 3 };
     expect(await closeOrphanedRecordings(deps)).toBe(1);
     expect(await core.repos.recordings.get(gone.id)).toMatchObject({ state: 'closed', node_id: 'node-leader', segment_count: 1, ended_at: new Date(now - 118_000).toISOString() });
-    expect(await verifyRecording(core.repos.recordings, core.store, gone.id)).toMatchObject({ ok: true, manifestChecked: true });
+    expect(await core.recordingVerification.check(gone.id)).toMatchObject({ ok: true, manifestChecked: true });
     expect(await core.repos.recordings.get(live.id)).toMatchObject({ state: 'live', node_id: 'node-live' });
     // Once closed, nothing is left to do.
     expect(await closeOrphanedRecordings(deps)).toBe(0);

@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recording } from '../../server/db/schema.ts';
-import { createExport } from '../../server/exports/export-requests.ts';
 import { objectKeys } from '../../server/ledger/object-keys.ts';
 import { type Core, openCore } from '../../server/core.ts';
 import { TMP } from '../../server/storage/local-worm-store.ts';
@@ -44,7 +43,7 @@ function withRecording(clip: () => ReturnType<typeof preparedClip>, overrides: (
 }
 
 async function makePackage(core: Core, recording: Recording) {
-  const { exportId, jobId } = await createExport({ exports: core.repos.exports, audit: core.audit, clock: core.clock }, recording, { kind: 'package' }, { actor: 'test' });
+  const { exportId, jobId } = await core.exportRequests.create(recording, { kind: 'package' }, { actor: 'test' });
   const progress: number[] = [];
   const deps = workerDepsOf(core, fs.mkdtempSync(path.join(scratch, 'work-')));
   const made = exportPackage({ exportId }, { jobId, progress: async (p) => void progress.push(p) }, deps);

@@ -14,7 +14,7 @@ import { sha256Hex } from '../../server/crypto/hash.ts';
 import type { Db } from '../../server/db/database.ts';
 import type { Job } from '../../server/db/schema.ts';
 import { objectKeys } from '../../server/ledger/object-keys.ts';
-import { verifyRecording } from '../../server/ledger/verify.ts';
+import { RecordingVerification } from '../../server/ledger/verify.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { enqueueJob } from '../../server/queue/outbox.ts';
 import type { JobHandlers } from '../../workers/job-handler.ts';
@@ -42,7 +42,7 @@ function countingHandlers(): { handlers: JobHandlers; runs: Map<string, number> 
     },
     'recording.derive': async ({ recordingId }, ctx, deps) => {
       ran(ctx.jobId);
-      return { intact: (await verifyRecording(deps.repos.recordings, deps.store, recordingId)).ok };
+      return { intact: (await new RecordingVerification(deps.repos.recordings, deps.store).check(recordingId)).ok };
     },
     'export.party_copy': async () => {
       throw new Error('this test makes no exports');

@@ -14,7 +14,7 @@ import { verifySignature } from '../../server/crypto/signing-key.ts';
 import { JobRepository } from '../../server/db/job-repository.ts';
 import type { Export, LedgerEntry, Recording, RedactedVariant } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
-import { verifyRecording } from '../../server/ledger/verify.ts';
+import { RecordingVerification } from '../../server/ledger/verify.ts';
 import { enqueueJob } from '../../server/queue/outbox.ts';
 import { redactionManifestSchema, signatureKeyOf } from '../../server/redaction/redaction-manifest.ts';
 import { exportPartyCopy } from '../../workers/export-party-copy.ts';
@@ -300,7 +300,7 @@ describe('a redaction', () => {
 
   it('leaves every original as sealed: each still hashes to its ledger entry and the recording verifies', async () => {
     for (const s of segments) expect(sha256Hex(await deps.store.get(s.object_key!))).toBe(s.sha256);
-    const report = await verifyRecording(deps.repos.recordings, deps.store, recording.id);
+    const report = await new RecordingVerification(deps.repos.recordings, deps.store).check(recording.id);
     expect(report.ok, JSON.stringify(report.problems)).toBe(true);
     expect(report.manifestChecked).toBe(true);
   });

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/crypto/hash.ts';
 import type { Device } from '../../server/db/schema.ts';
 import { objectKeys } from '../../server/ledger/object-keys.ts';
-import { verifyRecording } from '../../server/ledger/verify.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { EXPIRY_FORMAT, expiryKeys, expiryRecordBytes } from '../../server/retention/expiry-record.ts';
 import { RETENTION_ACTOR } from '../../server/retention/retention-job.ts';
@@ -48,7 +47,7 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
     await server.core.audit.flush();
     const events = (await server.core.audit.query({ action: 'retention.expire' })).filter((e) => e.subject === id);
     expect(events).toEqual([expect.objectContaining({ actor: RETENTION_ACTOR, outcome: 'ok' })]);
-    expect(await verifyRecording(server.core.repos.recordings, server.core.store, id)).toMatchObject({ ok: true, expired: { rule: 'unlinked', complete: true } });
+    expect(await server.core.recordingVerification.check(id)).toMatchObject({ ok: true, expired: { rule: 'unlinked', complete: true } });
     expect(await retentionOf({ repos: server.core.repos, periods: server.core.config.retention }, id)).toMatchObject({ category: 'unlinked', state: 'expired', expiry: { rule: 'unlinked' } });
   }, 60_000);
 
@@ -94,7 +93,7 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
       signingKey: server.core.signingKey.fingerprint,
     });
     await server.core.store.putOnce(expiryKeys.record(id), forged, { sha256: sha256Hex(forged), retainUntil: new Date(Date.now() + 60_000) });
-    const report = await verifyRecording(server.core.repos.recordings, server.core.store, id);
+    const report = await server.core.recordingVerification.check(id);
     expect(report.ok).toBe(false);
     expect(report.expired).toBeUndefined();
     expect(report.problems.map((p) => p.what)).toEqual(expect.arrayContaining(['signature', 'missing_object']));

@@ -10,16 +10,16 @@ import { GetObjectRetentionCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shanghaiDayOf } from '../../server/analytics/periods.ts';
 import { CLI_ACTOR } from '../../server/cli/actor.ts';
-import { retentionDepsOf } from '../../server/cli/retention-command.ts';
 import { CaseService } from '../../server/cases/case-service.ts';
+import type { Core } from '../../server/core.ts';
 import type { Device } from '../../server/db/schema.ts';
 import { objectKeys } from '../../server/ledger/object-keys.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { expiryKeys } from '../../server/retention/expiry-record.ts';
 import { runExpiry } from '../../server/retention/expiry-run.ts';
 import { retentionReport } from '../../server/retention/retention-report.ts';
+import type { RetentionDeps } from '../../server/retention/retention-deps.ts';
 import { retentionOf } from '../../server/retention/retention-view.ts';
-import { verifyRecording } from '../../server/ledger/verify.ts';
 import type { EvidenceStore } from '../../server/storage/evidence-store.ts';
 import { cephS3, rawS3Client, s3StoreEnv, type CephS3Settings } from '../helpers/ceph.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -27,6 +27,9 @@ import { apiFetch } from '../helpers/http.ts';
 import { sealedRecording } from '../helpers/sealed-recording.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { signedInUser } from '../helpers/viewing.ts';
+
+/** What the retention steps work on, as the core's RecordingRetention holds it. */
+const retentionDepsOf = (core: Core): RetentionDeps => ({ repos: core.repos, clock: core.clock, store: core.store, audit: core.audit, signingKey: core.signingKey, periods: core.config.retention });
 
 const UNLINKED_S = 3;
 const CASE_S = 3600;
@@ -114,8 +117,8 @@ describe('retention by category', () => {
     const verified = await runCli(['verify', unlinked], env);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain('expired under rule unlinked on');
-    expect(await verifyRecording(server.core.repos.recordings, server.core.store, unlinked)).toMatchObject({ ok: true, problems: [], expired: { rule: 'unlinked', complete: true } });
-    expect(await verifyRecording(server.core.repos.recordings, server.core.store, linked)).toMatchObject({ ok: true });
+    expect(await server.core.recordingVerification.check(unlinked)).toMatchObject({ ok: true, problems: [], expired: { rule: 'unlinked', complete: true } });
+    expect(await server.core.recordingVerification.check(linked)).toMatchObject({ ok: true });
 
     const report = await retentionReport(retentionDepsOf(server.core));
     const u1 = Object.fromEntries(report.rows.filter((r) => r.unit === 'u1').map((r) => [r.category, r]));

@@ -8,7 +8,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recording } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
-import { verifyRecording } from '../../server/ledger/verify.ts';
 import { dropTriggers } from '../helpers/append-only.ts';
 import { runCli } from '../helpers/cli.ts';
 import { entriesOf, recordingsOf, waitForClosed } from '../helpers/recordings.ts';
@@ -50,7 +49,7 @@ describe('a fixed camera pulled over RTSP', () => {
     const [device] = await server.core.devices.list();
     await waitFor('20 s of the hall camera sealed', async () => (await recordedMs(server, device!.id)) >= 20_000, 60_000);
     const [recording] = await recordingsOf(server.core.db, device!.id);
-    const report = await verifyRecording(server.core.repos.recordings, server.core.store, recording!.id);
+    const report = await server.core.recordingVerification.check(recording!.id);
     expect(report.problems).toEqual([]);
     expect(report.segments).toBeGreaterThanOrEqual(9);
 
@@ -125,7 +124,7 @@ describe('a continuous recording that rolls over', () => {
 
     let previous: Recording | undefined;
     for (const r of recordings) {
-      const report = await verifyRecording(server.core.repos.recordings, server.core.store, r.id);
+      const report = await server.core.recordingVerification.check(r.id);
       expect(report.problems, r.id).toEqual([]);
       expect(report.manifestChecked).toBe(true);
       const entries = await entriesOf(server.core.db, r.id);
@@ -150,7 +149,7 @@ describe('a continuous recording that rolls over', () => {
       .set({ head_link: 'f'.repeat(64) })
       .where('id', '=', recordings[0]!.id)
       .execute();
-    const broken = await verifyRecording(server.core.repos.recordings, server.core.store, recordings[1]!.id);
+    const broken = await server.core.recordingVerification.check(recordings[1]!.id);
     expect(broken.problems.map((p) => p.what)).toContain('chain_origin');
   });
 });

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Core, openCore } from '../../server/core.ts';
 import type { Device, Recording } from '../../server/db/schema.ts';
 import { LiveRecordings } from '../../server/ingest/live-recordings.ts';
-import { verifyRecording } from '../../server/ledger/verify.ts';
 import { Metrics } from '../../server/observability/metrics.ts';
 import { preparedClip } from '../helpers/sealed-clip.ts';
 import { configFrom, testEnv } from '../helpers/server.ts';
@@ -106,9 +105,9 @@ describe('a killed node recovering its spool after another node continued its re
     expect(recovered.map((e) => e.start_at)).toEqual([at(2 * SEGMENT_MS).toISOString(), at(3 * SEGMENT_MS).toISOString()]);
 
     // verify names the link both ways.
-    const ofOriginal = await verifyRecording(core.repos.recordings, core.store, original.id);
+    const ofOriginal = await core.recordingVerification.check(original.id);
     expect(ofOriginal).toMatchObject({ ok: true, recoveries: [{ recordingId: recovery.id, gapIdx: 3 }] });
-    expect(await verifyRecording(core.repos.recordings, core.store, recovery.id)).toMatchObject({ ok: true, recovers: { recordingId: original.id, gapIdx: 3 }, manifestChecked: true });
+    expect(await core.recordingVerification.check(recovery.id)).toMatchObject({ ok: true, recovers: { recordingId: original.id, gapIdx: 3 }, manifestChecked: true });
 
     // node-dead's part is done and its folder gone; node-alive's part is not this node's to read.
     const parts = await core.repos.recordings.openSpoolParts();

@@ -6,11 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Viewer } from '../../server/auth/user-registry.ts';
-import { checkCase, checkFacts } from '../../server/cases/case-check.ts';
+import { CaseCheck } from '../../server/cases/case-check.ts';
 import { LINK_SLACK_MS, MAX_FUTURE_MS, type CaseService } from '../../server/cases/case-service.ts';
-import { noteGap } from '../../server/cases/gap-notes.ts';
+import { GapNotes } from '../../server/cases/gap-notes.ts';
 import { CaseRepository } from '../../server/db/case-repository.ts';
-import { repositoriesOf } from '../../server/db/repositories.ts';
 import type { Case, Device } from '../../server/db/schema.ts';
 import { bodycam, by, casesOf, DAY, HOUR, MINUTE, openWorld, refusalOf, sealed, signedIn, unique, type World } from './world.ts';
 
@@ -36,7 +35,7 @@ async function newCase(over: Record<string, unknown> = {}): Promise<Case> {
 async function action(c: Case, kind: string, at: Date) {
   return cases.addAction(c, { kind, stage: 'investigation', at: iso(at), officerBadge: camera.officer_badge! }, by(custodian));
 }
-const kinds = async (c: Case) => (await checkCase(new CaseRepository(w.db), c.id, w.clock.now())).map((f) => f.kind).sort();
+const kinds = async (c: Case) => (await new CaseCheck(new CaseRepository(w.db), w.clock).findings(c.id)).map((f) => f.kind).sort();
 
 async function refusals(caseId: string) {
   await w.audit.flush();
@@ -68,7 +67,7 @@ describe('the case check, from what the case links', () => {
     await sealed(w, camera, ago(7 * HOUR + 2 * HOUR));
     await cases.link(c, a.id, { deviceId: camera.id, from: iso(ago(7 * HOUR + MINUTE)), to: iso(ago(7 * HOUR - 30 * MINUTE)) }, by(custodian));
     const late = await sealed(w, camera, ago(7 * HOUR - 10 * MINUTE));
-    expect((await checkFacts(new CaseRepository(w.db), c.id)).recordings.map((r) => r.id).sort()).toEqual([inside, late].sort());
+    expect((await new CaseCheck(new CaseRepository(w.db), w.clock).facts(c.id)).recordings.map((r) => r.id).sort()).toEqual([inside, late].sort());
   });
 
   it('finds a gap without a reason until one is noted, once', async () => {
@@ -78,9 +77,9 @@ describe('the case check, from what the case links', () => {
     await cases.link(c, a.id, { recordingId: id }, by(custodian));
     expect(await kinds(c)).toEqual(['gap_without_reason']);
     const recording = await w.sealer.getRecording(id);
-    await noteGap({ repos: repositoriesOf(w.db), audit: w.audit }, recording, 2, { reason: '信号中断' }, by(custodian), w.clock.now());
+    await new GapNotes(new CaseRepository(w.db), w.audit, w.clock).note(recording, 2, { reason: '信号中断' }, by(custodian));
     expect(await kinds(c)).toEqual([]);
-    expect(await refusalOf(noteGap({ repos: repositoriesOf(w.db), audit: w.audit }, recording, 2, { reason: '再写一次' }, by(custodian), w.clock.now()))).toBe('gap_noted');
+    expect(await refusalOf(new GapNotes(new CaseRepository(w.db), w.audit, w.clock).note(recording, 2, { reason: '再写一次' }, by(custodian)))).toBe('gap_noted');
   });
 
   it('finds an upload that came late', async () => {
@@ -110,8 +109,8 @@ describe('the case check, from what the case links', () => {
     await cases.end(archived, {}, by(custodian));
     await cases.archive(await cases.load(archived.id), by(custodian));
     const after = await sealed(w, camera, ago(150 * MINUTE));
-    expect((await checkFacts(new CaseRepository(w.db), archived.id)).recordings.map((r) => r.id)).toEqual([before]);
-    expect((await checkFacts(new CaseRepository(w.db), open.id)).recordings.map((r) => r.id)).toEqual([before, after]);
+    expect((await new CaseCheck(new CaseRepository(w.db), w.clock).facts(archived.id)).recordings.map((r) => r.id)).toEqual([before]);
+    expect((await new CaseCheck(new CaseRepository(w.db), w.clock).facts(open.id)).recordings.map((r) => r.id)).toEqual([before, after]);
   });
 });
 
