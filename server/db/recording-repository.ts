@@ -198,9 +198,17 @@ export class RecordingRepository extends Repository {
     await this.db.updateTable('recordings').set({ state: 'live', interrupted_at: null }).where('id', '=', id).execute();
   }
 
-  /** The device went away at `at`; `cause` is what the gap will say if it comes back in time. */
-  async markInterrupted(id: string, at: string, cause: GapCause): Promise<void> {
-    await this.db.updateTable('recordings').set({ state: 'interrupted', interrupted_at: at, pending_gap_cause: cause }).where('id', '=', id).execute();
+  /**
+   * The device went away at `at`; `cause` is what the gap will say if it comes back in time. Only
+   * while `nodeId` records it: one another node has taken over is recording there.
+   */
+  async markInterrupted(id: string, at: string, cause: GapCause, nodeId: string): Promise<void> {
+    await this.db
+      .updateTable('recordings')
+      .set({ state: 'interrupted', interrupted_at: at, pending_gap_cause: cause })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('node_id', 'is', null), eb('node_id', '=', nodeId)]))
+      .execute();
   }
 
   /** Sets the label only if it is still `from`; false when it changed meanwhile. */

@@ -13,7 +13,7 @@ import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { Device, GapCause, LedgerEntry, Recording } from '../db/schema.ts';
 import { recordingFlagsFor } from '../devices/device-health.ts';
 import { NotRecording } from '../errors.ts';
-import type { Sealer } from '../ledger/sealer.ts';
+import { type Sealer, TakenOver } from '../ledger/sealer.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { PublishStart } from './rtmp-ingest.ts';
 import { freeBytes } from '../storage/disk-reserve.ts';
@@ -248,7 +248,7 @@ export class LiveRecordings {
     this.scheduleClose(live, now.getTime() + this.settings.graceSeconds * 1000);
     await this.seen(deviceId, now);
     const recordingId = live.recordingId;
-    await this.persist('mark interrupted', { recording: recordingId }, () => this.recordings.markInterrupted(recordingId, now.toISOString(), cause));
+    await this.persist('mark interrupted', { recording: recordingId }, () => this.recordings.markInterrupted(recordingId, now.toISOString(), cause, this.settings.nodeId));
   }
 
   private scheduleClose(live: Live, at: number): void {
@@ -259,7 +259,13 @@ export class LiveRecordings {
     if (this.byDevice.get(live.deviceId) !== live || live.sessionId) return;
     this.byDevice.delete(live.deviceId);
     live.tail = live.tail.then(async () => {
-      const r = await this.exclusive(live, () => this.persist('close recording', { recording: live.recordingId }, () => this.sealer.close(live.recordingId)));
+      const where = { recording: live.recordingId };
+      const current = await this.persist('read recording', where, () => this.sealer.getRecording(live.recordingId));
+      if (current.node_id !== null && current.node_id !== this.settings.nodeId) {
+        this.log.warn({ ...where, node: current.node_id }, 'recording taken over by another node: left open for it');
+        return;
+      }
+      const r = await this.exclusive(live, () => this.persist('close recording', where, () => this.sealer.close(live.recordingId)));
       // rmdir, not rm: a folder still holding unsealed media stays for a person to look at.
       await fs.rmdir(path.join(this.settings.spoolDir, live.recordingId)).catch(() => undefined);
       this.log.info({ recording: r.id, segments: r.segment_count, gaps: r.gap_count }, 'recording closed');
@@ -331,7 +337,14 @@ export class LiveRecordings {
       }
       const seal = async () => {
         if (live && startAt.getTime() - live.recordingStartedAt >= this.settings.rolloverSeconds * 1000) await this.rollOver(live, part, startAt);
-        await this.persist('seal segment', where, () => this.sealer.sealSegment(target(), { bytes, source, startAt, durationMs }));
+        const segment = { bytes, source, startAt, durationMs };
+        try {
+          await this.persist('seal segment', where, () => this.sealer.sealSegment(target(), segment, live ? this.settings.nodeId : undefined));
+        } catch (e) {
+          if (!(live && e instanceof TakenOver)) throw e;
+          await this.divert(live, part, startAt);
+          await this.persist('seal segment', where, () => this.sealer.sealSegment(target(), segment));
+        }
       };
       await (live ? this.exclusive(live, seal) : seal());
       if (live) live.restarts = 0;
@@ -458,12 +471,12 @@ export class LiveRecordings {
     // Uploads are sealed by the offline ingest, which recovers its own.
     const open = await this.recordings.openLiveRecordings();
     for (const r of open) {
-      if (r.node_id !== null && r.node_id !== this.settings.nodeId && othersLive.has(r.node_id)) continue;
+      if (r.node_id !== null && othersLive.has(r.node_id)) continue;
       // This node ends it (or continues it): a node taking over the dead one's device must not.
       if (!(await this.recordings.moveToNode(r.id, r.node_id, this.settings.nodeId))) continue;
       const interruptedAt = r.interrupted_at ? new Date(r.interrupted_at) : await this.lastEnd(r);
       const cause: GapCause = r.pending_gap_cause ?? 'server_restart';
-      await this.recordings.markInterrupted(r.id, interruptedAt.toISOString(), cause);
+      await this.recordings.markInterrupted(r.id, interruptedAt.toISOString(), cause, this.settings.nodeId);
       const previous = this.byDevice.get(r.device_id);
       if (previous) await this.close(previous);
       const lastPartNo = await this.recordings.lastSpoolPartNo(r.id);
@@ -480,14 +493,35 @@ export class LiveRecordings {
   private async recoveryOf(original: Recording, from: Date, opened: Map<string, Recording>): Promise<Recording> {
     const known = opened.get(original.id);
     if (known) return known;
+    const r = await this.openRecovery(original, from);
+    opened.set(original.id, r);
+    return r;
+  }
+
+  /** A recovery recording of `original` from `from`, linked to the failover gap its media fill. */
+  private async openRecovery(original: Recording, from: Date): Promise<Recording> {
     const link = await filledGap(this.recordings, original.id, from);
-    const r = await this.sealer.openRecording(deviceAsRecorded(original), from, {
+    return this.sealer.openRecording(deviceAsRecorded(original), from, {
       flags: original.flags,
       node_id: this.settings.nodeId,
       recovers_recording_id: link.recordingId,
       recovers_gap_idx: link.gapIdx,
     });
-    opened.set(original.id, r);
-    return r;
+  }
+
+  /**
+   * This node was cut off from the database for longer than its lease, and another node took the
+   * device and its recording over meanwhile: what this node still seals of it goes into a recovery
+   * recording, never into the chain the other node continues.
+   */
+  private async divert(live: Live, part: SpoolPart, from: Date): Promise<void> {
+    const where = { recording: live.recordingId, part: part.partNo };
+    const original = await this.persist('read recording', where, () => this.sealer.getRecording(live.recordingId));
+    const recovery = await this.persist('open recovery recording', where, () => this.openRecovery(original, from));
+    await this.persist('record the recovery', where, () => this.recordings.updateSpoolPart(part.recordingId, part.partNo, { sealing_into: recovery.id }));
+    part.sealingInto = recovery.id;
+    this.log.error({ ...where, node: original.node_id, recovery: recovery.id }, 'recording taken over by another node while this one was cut off; the rest goes to a recovery recording');
+    live.recordingId = recovery.id;
+    live.recordingStartedAt = from.getTime();
   }
 }

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
+import { TakenOver } from '../ledger/sealer.ts';
 
 /** What kind of door failed: the label of the retry metric and the first word of the log line. */
 export type FaultKind = 'disk_full' | 'descriptors' | 'store' | 'database' | 'other';
@@ -54,7 +55,8 @@ export async function persist<T>(p: Persistence, what: string, context: Record<s
       if (since !== undefined) p.log.warn({ ...context, what, outageMs: performance.now() - since }, 'recording path recovered');
       return result;
     } catch (e) {
-      if (e instanceof Stopping) throw e;
+      // Not a door that failed: a decision for the caller, which trying again cannot change.
+      if (e instanceof Stopping || e instanceof TakenOver) throw e;
       const kind = faultKind(e);
       p.metrics?.sealRetries.inc({ cause: kind });
       if (since === undefined) {

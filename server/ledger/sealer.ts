@@ -37,6 +37,19 @@ export type RecordingFacts = Partial<
   >
 >;
 
+/**
+ * The recording is another node's now: it took the device over while this one, cut off from the
+ * database for longer than its lease, still held segments for it. They must not join its chain.
+ */
+export class TakenOver extends Error {
+  constructor(
+    readonly recordingId: string,
+    readonly node: string,
+  ) {
+    super(`recording ${recordingId} was taken over by node ${node}`);
+  }
+}
+
 export interface SealerDeps {
   repos: Repositories;
   store: EvidenceStore;
@@ -120,11 +133,15 @@ export class Sealer {
     return (await this.recordings.sealedFrom(source)) !== undefined;
   }
 
-  /** Callers seal one recording's segments in order, one at a time (LiveRecording does). */
-  async sealSegment(recordingId: string, seg: SegmentToSeal): Promise<LedgerEntry> {
+  /**
+   * Callers seal one recording's segments in order, one at a time (LiveRecording does). `asNode`:
+   * the node sealing; TakenOver when the recording has moved to another node.
+   */
+  async sealSegment(recordingId: string, seg: SegmentToSeal, asNode?: string): Promise<LedgerEntry> {
     const existing = await this.recordings.sealedFrom(seg.source);
     if (existing) return existing;
     const r = await this.getRecording(recordingId);
+    if (asNode !== undefined && r.node_id !== null && r.node_id !== asNode) throw new TakenOver(r.id, r.node_id);
     const sha256 = sha256Hex(seg.bytes);
     const idx = r.entry_count + 1;
     const key = objectKeys.segment(recordingId, idx, seg.format?.ext);
