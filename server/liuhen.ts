@@ -7,12 +7,14 @@
 import type { AuditAction } from './audit/audit-actions.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { AuditCheckpointer } from './audit/audit-checkpoints.ts';
 import { AttemptLimiter } from './auth/attempt-limiter.ts';
 import { type Duty, Leadership } from './cluster/leadership.ts';
 import { admitNode } from './cluster/node-admission.ts';
 import { NodePresence } from './cluster/node-presence.ts';
+import { startOrphanedRecordingsSweep } from './cluster/orphaned-recordings.ts';
 import { DeviceLeases } from './cluster/device-leases.ts';
 import { PullLeases } from './cluster/pull-leases.ts';
 import { ALL_ROLES, type Roles } from './cluster/roles.ts';
@@ -25,6 +27,7 @@ import { Redactions } from './redaction/redactions.ts';
 import { ComplianceAnalytics } from './analytics/report.ts';
 import { GapNotes } from './cases/gap-notes.ts';
 import type { Config } from './config.ts';
+import type { ClusterNode } from './db/schema.ts';
 import { DeviceHealth } from './devices/device-health.ts';
 import { PublishGate } from './devices/publish-gate.ts';
 import { leaderLockFor } from './db/leader-lock.ts';
@@ -84,8 +87,10 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const { repos, clock, log, sealer, audit } = core;
   // First, before this node touches a recording, an upload or the store.
   const node = new NodePresence(repos.nodes, roles, log, clock);
+  let othersLive: ClusterNode[];
   try {
-    admitNode(config, await node.join());
+    othersLive = await node.join();
+    admitNode(config, othersLive);
   } catch (e) {
     await node.stop();
     await core.close();
@@ -119,6 +124,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       checkpointSeconds: config.checkpointSeconds,
       rolloverSeconds: config.rolloverSeconds,
       clockDriftMs: config.health.clockDriftMs,
+      nodeId: node.id,
+      host: os.hostname(),
     },
     log,
     metrics,
@@ -136,7 +143,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   if (roles.has('api')) await offline.recoverUploads();
   const leases = new DeviceLeases(repos.deviceLeases, node.id, log, clock);
   if (roles.has('ingest')) {
-    await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])), (deviceId) => leases.heldElsewhere(deviceId));
+    await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])), new Set(othersLive.map((n) => n.id)));
     live.start();
   }
 
@@ -266,6 +273,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       },
     },
   ];
+  const orphans = { recordings: repos.recordings, sealer, clock, log, nodeId: node.id, graceSeconds: config.graceSeconds };
+  duties.push({ name: 'orphaned recordings', start: () => startOrphanedRecordingsSweep(orphans) });
   const retentionEveryMs = config.retention.runEveryMs;
   if (retentionEveryMs !== null) {
     duties.push({ name: 'retention run', start: () => core.retention.start(retentionEveryMs, log) });

@@ -31,6 +31,8 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 const writes = (r: Record<string, number>) => sum(Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith('PUT') || k.startsWith('POST'))));
 
 interface Costs {
+  /** of the node's process tree with its children */
+  cpuSeconds: number;
   pgCommits: number;
   pgRows: number;
   s3Requests: number;
@@ -50,6 +52,7 @@ function cameraCosts(r: RunResult): Costs {
   const net = (busy: (u: Usage) => number) => busy(r.busy) - k * busy(r.idle);
   const rows = (u: Usage) => u.pg.inserted + u.pg.updated + u.pg.deleted;
   return {
+    cpuSeconds: r.whole.cpuSeconds - k * r.idle.seconds * (r.idle.tree.cpuPercent / 100),
     pgCommits: net((u) => u.pg.commits),
     pgRows: net(rows),
     s3Requests: net((u) => sum(u.s3Requests)),
@@ -68,6 +71,10 @@ function per(c: Costs, n: number): Costs {
   return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v / n])) as unknown as Costs;
 }
 
+function minus(a: Costs, b: Costs): Costs {
+  return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - b[k as keyof Costs]])) as unknown as Costs;
+}
+
 const clip = sourceClip();
 const results: RunResult[] = [];
 for (const workers of ['off', 'in-process'] as Workers[]) {
@@ -76,23 +83,24 @@ for (const workers of ['off', 'in-process'] as Workers[]) {
 }
 const [off, on] = results as [RunResult, RunResult];
 
-const rows = results.map((r) => {
-  const c = cameraCosts(r);
-  return { workers: r.workers, segment: per(c, r.segments), cameraHour: per(c, r.cameraSeconds / 3600) };
-});
+// Ingest is the run without workers; derivation is what the workers added, per segment they derived
+// (with many cameras a worker falls behind, so the run may end before every segment is derived).
 const derived = (on.jobs['segment.derive']?.completed ?? 0) || NaN;
-const workerCpuSecondsPerSegment = (on.whole.cpuSeconds - off.whole.cpuSeconds) / derived;
+const segmentsPerCameraHour = off.segments / (off.cameraSeconds / 3600);
+const ingest = per(cameraCosts(off), off.segments);
+const derivation = per(minus(cameraCosts(on), cameraCosts(off)), derived);
+const rows = { ingest: { segment: ingest, cameraHour: per(ingest, 1 / segmentsPerCameraHour) }, derivation: { segment: derivation, cameraHour: per(derivation, 1 / segmentsPerCameraHour) } };
 
 const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 const mib = (b: number) => f(b / 2 ** 20, 2);
-const gib = (b: number) => f(b / 2 ** 30, 2);
 console.log(
-  `\nper-camera costs of one liuhen node — ${args.cameras} cameras, 720p25 ~2 Mbit/s, ${args.seconds} s, ${SEGMENT_SECONDS} s segments, PostgreSQL + S3 (Ceph RGW) + Redis; the node's idle rate taken off`,
+  `\nwhat a live camera costs one liuhen node and the shared services — ${args.cameras} cameras, 720p25 ~2 Mbit/s, ${args.seconds} s, ${SEGMENT_SECONDS} s segments (${f(segmentsPerCameraHour, 0)} a camera-hour), PostgreSQL + S3 (Ceph RGW) + Redis, the node's idle rate taken off`,
 );
-console.log(`| | workers off: per segment | per camera-hour | in-process workers: per segment | per camera-hour |`);
+console.log('| | ingest (workers off): per segment | per camera-hour | derivation (in-process − off): per derived segment | per camera-hour, every segment derived |');
 console.log('|---|---|---|---|---|');
-const line = (name: string, pick: (c: Costs) => string) => console.log(`| ${name} | ${rows.map((r) => `${pick(r.segment)} | ${pick(r.cameraHour)}`).join(' | ')} |`);
-line('PostgreSQL commits', (c) => f(c.pgCommits));
+const line = (name: string, pick: (c: Costs) => string) => console.log(`| ${name} | ${[rows.ingest, rows.derivation].map((r) => `${pick(r.segment)} | ${pick(r.cameraHour)}`).join(' | ')} |`);
+line('CPU seconds (node and children)', (c) => f(c.cpuSeconds, 2));
+line('PostgreSQL commits (read-only ones too)', (c) => f(c.pgCommits));
 line('PostgreSQL rows written (ins+upd+del)', (c) => f(c.pgRows));
 line('S3 requests (all)', (c) => f(c.s3Requests));
 line('S3 write requests (PUT/POST)', (c) => f(c.s3Writes));
@@ -112,8 +120,7 @@ both('camera-hours', (r) => f(r.cameraSeconds / 3600, 3));
 both('CPU % of a core per camera, publishing (machine busy %)', (r) => `${f(r.steady.cpuPercent / r.cameras, 2)} (${f(r.steady.machineBusyPercent, 0)})`);
 both('PSS MiB above idle per camera, peak publishing (node idle MiB)', (r) => `${f((r.steady.peakPssMiB - r.idle.tree.peakPssMiB) / r.cameras)} (${f(r.idle.tree.peakPssMiB, 0)})`);
 both('CPU seconds, first camera → closed (and drained)', (r) => `${f(r.whole.cpuSeconds)}${r.drained ? '' : ' (not drained)'}`);
-both('stored GiB per camera-hour: originals / derivatives', (r) => `${gib(r.stored.originals.bytes / (r.cameraSeconds / 3600))} / ${gib(r.stored.derivatives.bytes / (r.cameraSeconds / 3600))}`);
-console.log(`\nworker CPU per derived segment (in-process − off CPU seconds ÷ segment.derive jobs done): ${f(workerCpuSecondsPerSegment, 2)} s`);
+both('segment.derive jobs done', (r) => String(r.jobs['segment.derive']?.completed ?? 0));
 
 for (const r of results) {
   const perSegment = (m: Record<string, number>) =>
@@ -130,4 +137,4 @@ console.log(
   `PostgreSQL commits ${rate((u) => u.pg.commits)}, rows ${rate((u) => u.pg.inserted + u.pg.updated + u.pg.deleted)}; Redis commands ${rate((u) => u.redisCommands)}; S3 requests ${rate((u) => sum(u.s3Requests))}; CPU % ${results.map((r) => f(r.idle.tree.cpuPercent, 2)).join(' / ')}`,
 );
 
-console.log('\n' + JSON.stringify({ args, workerCpuSecondsPerSegment, rows, results }, null, 2));
+console.log('\n' + JSON.stringify({ args, segmentsPerCameraHour, derived, rows, results }, null, 2));

@@ -961,7 +961,7 @@ export interface paths {
                                  * @description gaps only
                                  * @enum {string|null}
                                  */
-                                cause: "device_disconnect" | "network" | "server_restart" | "device_fault" | "disk_full" | "store_unavailable" | "segmenter_failed" | null;
+                                cause: "device_disconnect" | "network" | "server_restart" | "device_fault" | "disk_full" | "store_unavailable" | "segmenter_failed" | "node_failover" | null;
                                 /** @description notices: `device` or `user:<id>` */
                                 by: string | null;
                             }[];
@@ -1033,7 +1033,7 @@ export interface paths {
                                 /** @description 0: the header or the recording as a whole */
                                 idx: number;
                                 /** @enum {string} */
-                                what: "chain_origin" | "link" | "hash" | "missing_object" | "foreign_object" | "manifest" | "signature" | "checkpoint" | "sequence";
+                                what: "chain_origin" | "recovery_link" | "link" | "hash" | "missing_object" | "foreign_object" | "manifest" | "signature" | "checkpoint" | "sequence";
                                 message: string;
                             }[];
                             /** @description once the retention period ended and the media were removed: the signed expiry record's facts; the objects it names are expired, not missing */
@@ -1046,6 +1046,18 @@ export interface paths {
                                 /** @description false while the expiry is under way */
                                 complete: boolean;
                             };
+                            /** @description a recovery recording: the recording whose node_failover gap its media fill, as its header names it */
+                            recovers?: {
+                                recordingId: string;
+                                /** @description the gap entry; null when it was not sealed yet when the recovery was made */
+                                gapIdx: number | null;
+                            };
+                            /** @description recovery recordings sealed from what a dead node had spooled for this recording, each with the gap it fills */
+                            recoveries?: {
+                                recordingId: string;
+                                /** @description the gap entry; null when it was not sealed yet when the recovery was made */
+                                gapIdx: number | null;
+                            }[];
                         };
                     };
                 };

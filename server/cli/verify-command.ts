@@ -21,5 +21,10 @@ export async function verify(core: Core, recordingId: string, json: boolean): Pr
     process.stdout.write(`recording ${recordingId}: BROKEN at ${first.idx > 0 ? `entry ${first.idx}` : 'recording level'} — ${first.message}\n`);
     for (const p of report.problems.slice(1)) process.stdout.write(`  also: ${p.message}\n`);
   }
+  if (!json) {
+    const gap = (idx: number | null) => (idx === null ? 'a node_failover gap not sealed when it was made' : `gap entry ${idx}`);
+    if (report.recovers) process.stdout.write(`  recovery recording: fills ${gap(report.recovers.gapIdx)} of recording ${report.recovers.recordingId}\n`);
+    for (const r of report.recoveries ?? []) process.stdout.write(`  ${gap(r.gapIdx)} recovered in recording ${r.recordingId}\n`);
+  }
   return report.ok ? EXIT.ok : EXIT.verifyFailed;
 }

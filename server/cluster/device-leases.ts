@@ -10,6 +10,13 @@ import { Beat } from './beat.ts';
 import type { DeviceLeaseRepository } from '../db/device-lease-repository.ts';
 import { NODE_BEAT_MS, NODE_LEASE_MS } from './node-presence.ts';
 
+/** A claim's answer: `holder` when another live node records the device, else the device is this node's. */
+export interface LeaseClaim {
+  holder?: string;
+  /** the dead node whose lapsed lease this claim took, and when it last renewed it */
+  takenOver?: { node: string; renewedAt: string };
+}
+
 export class DeviceLeases {
   /** the session each held device publishes in */
   private readonly held = new Map<string, string>();
@@ -32,32 +39,30 @@ export class DeviceLeases {
   }
 
   /**
-   * Takes the device for this node's publish session: undefined when this node may record it,
-   * else the id of the live node that holds it. A database that does not answer lets the publish
-   * through (logged): refusing would stop the camera recording, and a second node recording the
-   * same device costs a duplicate chain, not lost evidence.
+   * Takes the device for this node's publish session. Refused (`holder`) while another live node
+   * holds it; `takenOver` names the node whose lease lapsed under the device (it died recording it:
+   * this node continues its recording). A database that does not answer lets the publish through
+   * (logged): refusing would stop the camera recording, and a second node recording the same
+   * device costs a duplicate chain, not lost evidence.
    */
-  claim(deviceId: string, sessionId: string): Promise<string | undefined> {
+  claim(deviceId: string, sessionId: string): Promise<LeaseClaim> {
     return this.inOrder(deviceId, async () => {
       const now = this.clock.now().getTime();
+      let takenOver: LeaseClaim['takenOver'];
       try {
         const r = await this.leases.acquire(deviceId, this.nodeId, new Date(now).toISOString(), new Date(now - NODE_LEASE_MS).toISOString());
-        if (!r.ok) return r.holder;
+        if (!r.ok) return { holder: r.holder };
+        takenOver = r.from;
       } catch (err) {
         this.log.warn({ err, device: deviceId }, 'device lease: could not be taken; the publish is accepted');
       }
       this.held.set(deviceId, sessionId);
-      return undefined;
+      if (takenOver) this.log.info({ device: deviceId, from: takenOver.node, renewedAt: takenOver.renewedAt }, 'device lease taken over from a node that stopped renewing it');
+      return { takenOver };
     });
   }
 
   /** Gives the device up when the session holding it ends; a later session's claim keeps it. */
-  /** Whether another live node records the device now: what it spooled and holds open is that node's to seal, not this one's. */
-  async heldElsewhere(deviceId: string): Promise<boolean> {
-    const holder = await this.leases.holder(deviceId, new Date(this.clock.now().getTime() - NODE_LEASE_MS).toISOString());
-    return holder !== undefined && holder !== this.nodeId;
-  }
-
   release(deviceId: string, sessionId: string): void {
     void this.inOrder(deviceId, async () => {
       if (this.held.get(deviceId) !== sessionId) return;

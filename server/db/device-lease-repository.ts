@@ -1,28 +1,42 @@
 import { Repository } from './repository.ts';
 
+/** A lease taken; `from`: the node whose lapsed lease it was. */
+export interface LeaseTaken {
+  ok: true;
+  from?: { node: string; renewedAt: string };
+}
+
 /** Which node records each live device (server/cluster/device-leases.ts). */
 export class DeviceLeaseRepository extends Repository {
   /**
-   * Takes the device's lease for `nodeId` in one statement, when it is free, lapsed (renewed before
-   * `liveSince`) or already this node's; otherwise returns the node holding it. Two nodes trying at
-   * once: the row's conflict lets one through and shows the other the winner.
+   * Takes the device's lease for `nodeId` when it is free, lapsed (renewed before `liveSince`) or
+   * already this node's; otherwise returns the node holding it. `from`: the other node whose lapsed
+   * lease was taken (it died recording the device). Two nodes trying at once: the row read is
+   * replaced only if it is still the same, so one wins and the other sees the winner.
    */
-  async acquire(deviceId: string, nodeId: string, now: string, liveSince: string): Promise<{ ok: true } | { ok: false; holder: string }> {
-    // A holder that released between the two statements leaves no row: one more try takes it.
-    for (let attempt = 0; attempt < 2; attempt++) {
+  async acquire(deviceId: string, nodeId: string, now: string, liveSince: string): Promise<LeaseTaken | { ok: false; holder: string }> {
+    // A row changed between the read and the write (another node took or released it): read again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const held = await this.db.selectFrom('device_leases').select(['node_id', 'renewed_at']).where('device_id', '=', deviceId).executeTakeFirst();
+      if (!held) {
+        const r = await this.db
+          .insertInto('device_leases')
+          .values({ device_id: deviceId, node_id: nodeId, acquired_at: now, renewed_at: now })
+          .onConflict((oc) => oc.column('device_id').doNothing())
+          .executeTakeFirst();
+        if ((r.numInsertedOrUpdatedRows ?? 0n) > 0n) return { ok: true };
+        continue;
+      }
+      const mine = held.node_id === nodeId;
+      if (!mine && held.renewed_at >= liveSince) return { ok: false, holder: held.node_id };
       const r = await this.db
-        .insertInto('device_leases')
-        .values({ device_id: deviceId, node_id: nodeId, acquired_at: now, renewed_at: now })
-        .onConflict((oc) =>
-          oc
-            .column('device_id')
-            .doUpdateSet({ node_id: nodeId, acquired_at: now, renewed_at: now })
-            .where((eb) => eb.or([eb('device_leases.renewed_at', '<', liveSince), eb('device_leases.node_id', '=', nodeId)])),
-        )
+        .updateTable('device_leases')
+        .set({ node_id: nodeId, acquired_at: now, renewed_at: now })
+        .where('device_id', '=', deviceId)
+        .where('node_id', '=', held.node_id)
+        .where('renewed_at', '=', held.renewed_at)
         .executeTakeFirst();
-      if ((r.numInsertedOrUpdatedRows ?? 0n) > 0n) return { ok: true };
-      const held = await this.db.selectFrom('device_leases').select('node_id').where('device_id', '=', deviceId).executeTakeFirst();
-      if (held) return { ok: false, holder: held.node_id };
+      if (Number(r.numUpdatedRows) > 0) return mine ? { ok: true } : { ok: true, from: { node: held.node_id, renewedAt: held.renewed_at } };
     }
     throw new Error(`device lease of ${deviceId}: neither taken nor held`);
   }

@@ -43,11 +43,14 @@ const RECORDING_FACTS = [
 /** Sealing only ever adds entries: a count that shrinks or a head that moves without one is a rewrite. */
 const RECORDING_GROWING = ['entry_count', 'segment_count', 'gap_count', 'duration_ms'];
 
+/** Facts a recovery recording is made with (0015): which recording's gap its media fill. */
+const RECOVERY_FACTS = ['recovers_recording_id', 'recovers_gap_idx'];
+
 /** True (in SQL) when an UPDATE of recordings changes a fact or takes the sealed chain backwards. */
-function recordingRewriteCondition(dialect: Dialect): string {
+function recordingRewriteCondition(dialect: Dialect, facts: string[]): string {
   const differs = dialect === 'sqlite' ? 'IS NOT' : 'IS DISTINCT FROM';
   return [
-    ...RECORDING_FACTS.map((c) => `NEW.${c} ${differs} OLD.${c}`),
+    ...facts.map((c) => `NEW.${c} ${differs} OLD.${c}`),
     ...RECORDING_GROWING.map((c) => `NEW.${c} < OLD.${c}`),
     `(NEW.head_link ${differs} OLD.head_link AND NEW.entry_count <= OLD.entry_count)`,
   ].join(' OR ');
@@ -55,18 +58,29 @@ function recordingRewriteCondition(dialect: Dialect): string {
 
 /** A recording row is never removed, and its facts and sealed head never rewritten. */
 async function protectRecordings(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  const refusal = 'recordings: facts and the sealed head are append-only';
   if (dialect === 'sqlite') {
     await sql.raw(`CREATE TRIGGER recordings_no_delete BEFORE DELETE ON recordings BEGIN SELECT RAISE(ABORT, 'recordings is append-only'); END`).execute(db);
-    await sql.raw(`CREATE TRIGGER recordings_no_rewrite BEFORE UPDATE ON recordings WHEN ${recordingRewriteCondition(dialect)} BEGIN SELECT RAISE(ABORT, '${refusal}'); END`).execute(db);
+  } else {
+    await sql.raw(`CREATE TRIGGER recordings_append_only BEFORE DELETE OR TRUNCATE ON recordings FOR EACH STATEMENT EXECUTE FUNCTION liuhen_append_only()`).execute(db);
+  }
+  await refuseRecordingRewrites(db, dialect, RECORDING_FACTS);
+}
+
+/** (Re)makes the check that an UPDATE of recordings leaves `facts` and the sealed head alone. */
+async function refuseRecordingRewrites(db: Kysely<unknown>, dialect: Dialect, facts: string[]): Promise<void> {
+  const refusal = 'recordings: facts and the sealed head are append-only';
+  const condition = recordingRewriteCondition(dialect, facts);
+  if (dialect === 'sqlite') {
+    await sql.raw(`DROP TRIGGER IF EXISTS recordings_no_rewrite`).execute(db);
+    await sql.raw(`CREATE TRIGGER recordings_no_rewrite BEFORE UPDATE ON recordings WHEN ${condition} BEGIN SELECT RAISE(ABORT, '${refusal}'); END`).execute(db);
     return;
   }
-  await sql.raw(`CREATE TRIGGER recordings_append_only BEFORE DELETE OR TRUNCATE ON recordings FOR EACH STATEMENT EXECUTE FUNCTION liuhen_append_only()`).execute(db);
   await sql
     .raw(
-      `CREATE OR REPLACE FUNCTION liuhen_recording_no_rewrite() RETURNS trigger AS $$ BEGIN IF ${recordingRewriteCondition(dialect)} THEN RAISE EXCEPTION '${refusal} (%)', OLD.id; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+      `CREATE OR REPLACE FUNCTION liuhen_recording_no_rewrite() RETURNS trigger AS $$ BEGIN IF ${condition} THEN RAISE EXCEPTION '${refusal} (%)', OLD.id; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
     )
     .execute(db);
+  await sql.raw(`DROP TRIGGER IF EXISTS recordings_no_rewrite ON recordings`).execute(db);
   await sql.raw(`CREATE TRIGGER recordings_no_rewrite BEFORE UPDATE ON recordings FOR EACH ROW EXECUTE FUNCTION liuhen_recording_no_rewrite()`).execute(db);
 }
 
@@ -649,6 +663,20 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('renewed_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('device_leases_node_id').on('device_leases').column('node_id').execute();
+    },
+  },
+  '0015_node_failover': {
+    async up(db: Kysely<unknown>) {
+      // A node taking a dead node's device over continues its recording (node_id moves to it); the
+      // dead node's spool, read on its own machine when it returns, is sealed into a recovery
+      // recording linked to the failover gap (server/ingest/spool-recovery.ts).
+      await db.schema.alterTable('spool_parts').addColumn('host', 'text').execute();
+      await db.schema.alterTable('spool_parts').addColumn('node_id', 'text').execute();
+      await db.schema.alterTable('recordings').addColumn('node_id', 'text').execute();
+      await db.schema.alterTable('recordings').addColumn('recovers_recording_id', 'text').execute();
+      await db.schema.alterTable('recordings').addColumn('recovers_gap_idx', 'integer').execute();
+      await db.schema.createIndex('recordings_recovers').on('recordings').column('recovers_recording_id').execute();
+      await refuseRecordingRewrites(db, dialect, [...RECORDING_FACTS, ...RECOVERY_FACTS]);
     },
   },
   '0016_attempt_counts': {

@@ -90,6 +90,43 @@ export class RecordingRepository extends Repository {
     return this.db.selectFrom('recordings').selectAll().where('state', '!=', 'closed').where('origin', '=', 'live').orderBy('started_at').execute();
   }
 
+  /** Recovery recordings made of the media a dead node spooled for this one (server/ingest/spool-recovery.ts). */
+  async recoveriesOf(recordingId: string): Promise<Array<Pick<Recording, 'id' | 'recovers_gap_idx'>>> {
+    return this.db.selectFrom('recordings').select(['id', 'recovers_gap_idx']).where('recovers_recording_id', '=', recordingId).orderBy('started_at').execute();
+  }
+
+  /** The recording's gaps of one cause, in chain order. */
+  async gapsOf(recordingId: string, cause: GapCause): Promise<LedgerEntry[]> {
+    return this.db.selectFrom('ledger_entries').selectAll().where('recording_id', '=', recordingId).where('kind', '=', 'gap').where('cause', '=', cause).orderBy('idx').execute();
+  }
+
+  /**
+   * The node recording it from now on (one that took the device over, or restarted and recovered
+   * it), if `from` still records it; false when another node moved it first.
+   */
+  async moveToNode(id: string, from: string | null, to: string): Promise<boolean> {
+    const moved = await this.db
+      .updateTable('recordings')
+      .set({ node_id: to })
+      .where('id', '=', id)
+      .where((eb) => (from === null ? eb('node_id', 'is', null) : eb('node_id', '=', from)))
+      .executeTakeFirst();
+    return Number(moved.numUpdatedRows) === 1;
+  }
+
+  /** Live recordings left open by nodes whose last heartbeat is older than `silentSince` (dead, or stopped and not back). */
+  async openOfSilentNodes(silentSince: string): Promise<Recording[]> {
+    return this.db
+      .selectFrom('recordings')
+      .innerJoin('nodes', 'nodes.id', 'recordings.node_id')
+      .selectAll('recordings')
+      .where('recordings.state', '!=', 'closed')
+      .where('recordings.origin', '=', 'live')
+      .where('nodes.heartbeat_at', '<', silentSince)
+      .orderBy('recordings.started_at')
+      .execute();
+  }
+
   /** The recording an export was made of. */
   async exportedRecordingId(exportId: string): Promise<string | undefined> {
     return (await this.db.selectFrom('exports').select('recording_id').where('id', '=', exportId).executeTakeFirst())?.recording_id;

@@ -12,7 +12,7 @@ export type RecordingState = 'live' | 'interrupted' | 'closed';
  * interruption for a technical reason shows (001 §12): the disk ran out, the evidence store or
  * the database did not answer, or the segmenter failed.
  */
-export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault' | 'disk_full' | 'store_unavailable' | 'segmenter_failed';
+export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault' | 'disk_full' | 'store_unavailable' | 'segmenter_failed' | 'node_failover';
 export type EntryKind = 'segment' | 'gap' | 'notice';
 export type RecordingOrigin = 'live' | 'upload';
 /** What a health report or a recording is flagged for; shown to custodians and in reports. */
@@ -122,6 +122,11 @@ export interface RecordingsTable {
   late: number | null;
   late_reason: string | null;
   returned_at: string | null;
+  /** live: the node recording it now (a node taking the device over from a dead one moves it); null before nodes */
+  node_id: string | null;
+  /** a recovery recording: the recording whose `node_failover` gap its media fill, and that gap's index (null when not yet sealed) */
+  recovers_recording_id: string | null;
+  recovers_gap_idx: number | null;
 }
 
 export interface LedgerEntriesTable {
@@ -152,6 +157,9 @@ export interface SpoolPartsTable {
   state: 'open' | 'done';
   /** the recording receiving this part's segments, when a roll-over moved it on from recording_id */
   sealing_into: string | null;
+  /** the machine and node whose segmenter writes it: only that machine can read `dir` (null before nodes) */
+  host: string | null;
+  node_id: string | null;
 }
 
 export interface AuditEventsTable {

@@ -9,6 +9,7 @@ import { type Kysely, sql } from 'kysely';
  */
 const UPDATED_TABLES = [
   'account_grants',
+  'attempt_counts',
   'auth_sessions',
   'case_actions',
   'case_stages',
@@ -44,9 +45,11 @@ const UPDATED_RECORDING_COLUMNS = [
   'checkpointed_count',
   'manifest_key',
   'confidentiality',
+  // the node recording it: moved by a node taking a dead node's device over
+  'node_id',
 ];
-/** Expired uploads are forgotten, and device leases released; nothing else is ever deleted. */
-const DELETED_TABLES = ['device_leases', 'uploads'];
+/** Expired uploads are forgotten, device leases released and spent attempt counts pruned; nothing else is ever deleted. */
+const DELETED_TABLES = ['attempt_counts', 'device_leases', 'uploads'];
 
 /** Grants the server role what it changes; run by the owner after each migration, so new tables are covered. */
 export async function grantServerRole(owner: Kysely<unknown>, serverRole: string): Promise<void> {

@@ -2,7 +2,9 @@
 import { z } from 'zod';
 import { labelSchema } from '../recordings/recording-keeping.ts';
 
-const gapCauseSchema = z.enum(['device_disconnect', 'network', 'server_restart', 'device_fault', 'disk_full', 'store_unavailable', 'segmenter_failed']);
+const gapCauseSchema = z.enum(['device_disconnect', 'network', 'server_restart', 'device_fault', 'disk_full', 'store_unavailable', 'segmenter_failed', 'node_failover']);
+
+const recoveryLinkSchema = z.object({ recordingId: z.string(), gapIdx: z.number().int().nullable().describe('the gap entry; null when it was not sealed yet when the recovery was made') }).strict();
 
 /** A code, or a code with how many times it was found. */
 const recordingFlagSchema = z.union([z.enum(['clock_drift', 'late_upload', 'audio_only', 'photo']), z.object({ kind: z.literal('decode_errors'), count: z.number().int() }).strict()]);
@@ -79,7 +81,7 @@ export const verificationSchema = z
       z
         .object({
           idx: z.number().int().describe('0: the header or the recording as a whole'),
-          what: z.enum(['chain_origin', 'link', 'hash', 'missing_object', 'foreign_object', 'manifest', 'signature', 'checkpoint', 'sequence']),
+          what: z.enum(['chain_origin', 'recovery_link', 'link', 'hash', 'missing_object', 'foreign_object', 'manifest', 'signature', 'checkpoint', 'sequence']),
           message: z.string(),
         })
         .strict(),
@@ -96,5 +98,7 @@ export const verificationSchema = z
       .strict()
       .optional()
       .describe("once the retention period ended and the media were removed: the signed expiry record's facts; the objects it names are expired, not missing"),
+    recovers: recoveryLinkSchema.optional().describe('a recovery recording: the recording whose node_failover gap its media fill, as its header names it'),
+    recoveries: z.array(recoveryLinkSchema).optional().describe('recovery recordings sealed from what a dead node had spooled for this recording, each with the gap it fills'),
   })
   .strict();

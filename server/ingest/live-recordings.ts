@@ -20,6 +20,7 @@ import { freeBytes } from '../storage/disk-reserve.ts';
 import { faultKind, persist, Stopping } from './persist.ts';
 import { segmentDefect, SpoolPart } from './spool-part.ts';
 import { waitForOrphan } from './orphans.ts';
+import { deviceAsRecorded, filledGap, firstUnsealed, onThisSpool, recordingMovedOn } from './spool-recovery.ts';
 import { type Clock, systemClock } from '../clock.ts';
 
 export interface LiveRecordingsSettings {
@@ -32,6 +33,9 @@ export interface LiveRecordingsSettings {
   rolloverSeconds: number;
   /** a recording opened while its device's clock is off by more than this is flagged */
   clockDriftMs: number;
+  /** this node (its recordings and spool parts carry its id) and its machine */
+  nodeId: string;
+  host: string;
 }
 
 interface Live {
@@ -153,13 +157,20 @@ export class LiveRecordings {
     const wallStart = this.clock.now();
     const ctx = { device: p.device.id };
     let gapCause: GapCause | undefined;
+    const orphaned = !live && p.takenOver ? await this.takeOver(p.device.id, p.takenOver.node) : undefined;
     if (live) {
       clearTimeout(live.closeTimer);
       const recordingId = live.recordingId;
       // A restarted segmenter knows its cause; a device back inside its window left one pending.
       gapCause = restartedAfter ?? (await this.persist('read recording', ctx, () => this.sealer.getRecording(recordingId))).pending_gap_cause ?? 'device_disconnect';
+    } else if (orphaned) {
+      // The node recording the device died: its recording goes on here from the chain head in the
+      // database, and the pause is one gap. What it had spooled is sealed when it returns (recover).
+      live = this.track(orphaned, p.device, (await this.persist('read spool parts', ctx, () => this.recordings.lastSpoolPartNo(orphaned.id))) + 1);
+      gapCause = 'node_failover';
+      this.log.info({ recording: orphaned.id, device: p.device.id, from: p.takenOver!.node }, 'recording taken over from a dead node');
     } else {
-      const facts = { flags: JSON.stringify(recordingFlagsFor(p.device, this.settings.clockDriftMs)) };
+      const facts = { flags: JSON.stringify(recordingFlagsFor(p.device, this.settings.clockDriftMs)), node_id: this.settings.nodeId };
       const r = await this.persist('open recording', ctx, () => this.sealer.openRecording(p.device, wallStart, facts));
       live = this.track(r, p.device, 1);
       this.log.info({ recording: r.id, device: p.device.id }, 'recording started');
@@ -169,7 +180,17 @@ export class LiveRecordings {
     const part = new SpoolPart(live.recordingId, live.nextPartNo++, path.join(this.settings.spoolDir, live.recordingId, String(live.nextPartNo - 1)), wallStart);
     const where = { recording: part.recordingId, part: part.partNo };
     await this.persist('record spool part', where, () =>
-      this.recordings.addSpoolPart({ recording_id: part.recordingId, part_no: part.partNo, dir: part.dir, wall_start: wallStart.toISOString(), ffmpeg_pid: null, state: 'open', sealing_into: null }),
+      this.recordings.addSpoolPart({
+        recording_id: part.recordingId,
+        part_no: part.partNo,
+        dir: part.dir,
+        wall_start: wallStart.toISOString(),
+        ffmpeg_pid: null,
+        state: 'open',
+        sealing_into: null,
+        host: this.settings.host,
+        node_id: this.settings.nodeId,
+      }),
     );
     const pid = await part.start(media, p.format, this.settings.ffmpegPath, this.settings.segmentSeconds);
     await this.persist('record segmenter', where, async () => {
@@ -189,6 +210,17 @@ export class LiveRecordings {
         if (part.failure) this.restartIfStillPublishing(p, part);
       })
       .catch((e) => this.failed(e, where));
+  }
+
+  /**
+   * Moves to this node the device's open recording the dead node `nodeId` was recording, if it
+   * left one and no other node (its own restart, say) took it first.
+   */
+  private async takeOver(deviceId: string, nodeId: string): Promise<Recording | undefined> {
+    const ctx = { device: deviceId };
+    const r = await this.persist('look up open recording', ctx, () => this.recordings.openRecordingOf(deviceId));
+    if (r?.origin !== 'live' || r.node_id !== nodeId) return undefined;
+    return (await this.persist('take the recording over', ctx, () => this.recordings.moveToNode(r.id, nodeId, this.settings.nodeId))) ? r : undefined;
   }
 
   /**
@@ -275,12 +307,16 @@ export class LiveRecordings {
     let first: number | undefined;
     for await (const seg of part.segments()) {
       first ??= seg.startSeconds;
-      const source = `${part.recordingId}/${part.partNo}/${seg.file}`;
+      const source = part.source(seg);
       const where = { recording: part.recordingId, part: part.partNo, segment: seg.file };
       // Each step waits out a shut door (store, database, disk) and then goes on, in order.
-      if (await this.persist('look up segment', where, () => this.sealer.isSealed(source))) continue;
+      if (await this.persist('look up segment', where, () => this.sealer.isSealed(source))) {
+        // Sealed before a crash that came ahead of its removal: the store has it, the spool need not.
+        await this.removeSealed(seg.path, where);
+        continue;
+      }
       const bytes = await this.persist('read spool segment', where, () => fs.readFile(seg.path));
-      const startAt = new Date(part.wallStart.getTime() + Math.round((seg.startSeconds - first) * 1000));
+      const startAt = part.startAt(seg, first);
       const durationMs = Math.round((seg.endSeconds - seg.startSeconds) * 1000);
       const target = () => live?.recordingId ?? part.sealingInto;
       const defect = segmentDefect(bytes);
@@ -303,7 +339,7 @@ export class LiveRecordings {
       this.metrics.sealLag.observe((this.clock.now().getTime() - startAt.getTime() - durationMs) / 1000);
       this.metrics.segmentsSealed.inc();
       this.metrics.segmentBytes.inc(bytes.length);
-      await fs.rm(seg.path, { force: true }).catch((e) => this.log.warn({ ...where, err: e }, 'sealed spool segment not removed'));
+      await this.removeSealed(seg.path, where);
     }
     await part.finished;
     if (part.failure) this.log.warn({ err: part.failure, recording: part.recordingId, part: part.partNo }, 'segmenter ended with an error');
@@ -322,7 +358,7 @@ export class LiveRecordings {
     const where = { recording: live.recordingId, part: part.partNo };
     const previousId = live.recordingId;
     const previous = await this.persist('read recording', where, () => this.sealer.getRecording(previousId));
-    const facts = { flags: JSON.stringify(recordingFlagsFor(live.device, this.settings.clockDriftMs)) };
+    const facts = { flags: JSON.stringify(recordingFlagsFor(live.device, this.settings.clockDriftMs)), node_id: this.settings.nodeId };
     const next = await this.persist('open recording', where, () => this.sealer.openRecording(live.device, at, facts, previous));
     await this.persist('record roll-over', where, () => this.recordings.updateSpoolPart(part.recordingId, part.partNo, { sealing_into: next.id }));
     live.recordingId = next.id;
@@ -330,6 +366,10 @@ export class LiveRecordings {
     part.sealingInto = next.id;
     await this.persist('close recording', where, () => this.sealer.close(previous.id));
     this.log.info({ closed: previous.id, recording: next.id, device: live.deviceId }, 'recording rolled over');
+  }
+
+  private async removeSealed(file: string, where: Record<string, unknown>): Promise<void> {
+    await fs.rm(file, { force: true }).catch((e) => this.log.warn({ ...where, err: e }, 'sealed spool segment not removed'));
   }
 
   /** Keeps a spool folder that still holds media nobody sealed (a segment cut short), for a person to look at. */
@@ -389,30 +429,38 @@ export class LiveRecordings {
   }
 
   /**
-   * After a crash or stop: seal what the segmenters finished (into the recording each part was
-   * last sealing into, across roll-overs), then treat each open recording as interrupted by the
-   * restart. A device back inside the window continues it; otherwise it closes.
+   * After a crash or stop: seal what this node's segmenters finished (into the recording each part
+   * was last sealing into, across roll-overs), then treat each open recording as interrupted by
+   * the restart. A device back inside the window continues it; otherwise it closes.
+   *
+   * In a cluster only this machine's spool is read here, and `othersLive` (the other live nodes)
+   * keep their open recordings. A recording another node continued after this one died has moved
+   * on: what this node had spooled for it is sealed into a recovery recording (spool-recovery.ts).
    */
-  /**
-   * `heldElsewhere`: a device another live node records now (its lease, server/cluster/device-leases.ts);
-   * its open recording and spool parts are that node's, and touching them would interrupt a live recording.
-   */
-  async recover(devices: Map<string, Device>, heldElsewhere: (deviceId: string) => Promise<boolean> = async () => false): Promise<void> {
-    const othersLive = new Set<string>();
-    for (const r of await this.recordings.openLiveRecordings()) if (await heldElsewhere(r.device_id)) othersLive.add(r.id);
-    if (othersLive.size > 0) this.log.info({ recordings: [...othersLive] }, 'open recordings another live node records are left to it');
-    const parts = await this.recordings.openSpoolParts();
-    for (const row of parts) {
-      if (othersLive.has(row.recording_id) || othersLive.has(row.sealing_into ?? row.recording_id)) continue;
+  async recover(devices: Map<string, Device>, othersLive: ReadonlySet<string> = new Set()): Promise<void> {
+    const recoveries = new Map<string, Recording>();
+    for (const row of await this.recordings.openSpoolParts()) {
+      if (!onThisSpool(row, this.settings)) continue;
       if (row.ffmpeg_pid) await waitForOrphan(row.ffmpeg_pid, row.dir);
       const part = new SpoolPart(row.recording_id, row.part_no, row.dir, new Date(row.wall_start), row.sealing_into ?? row.recording_id);
       part.markExited();
+      const target = await this.recordings.get(part.sealingInto);
+      if (recordingMovedOn(row, target)) {
+        const from = await firstUnsealed(part, (source) => this.sealer.isSealed(source));
+        if (from) part.sealingInto = (await this.recoveryOf(target, from, recoveries)).id;
+      }
       await this.drain(part);
+    }
+    for (const r of recoveries.values()) {
+      const closed = await this.sealer.close(r.id);
+      this.log.warn({ recording: r.id, recovers: r.recovers_recording_id, gap: r.recovers_gap_idx, segments: closed.segment_count }, 'recovery recording sealed from the spool of a dead node');
     }
     // Uploads are sealed by the offline ingest, which recovers its own.
     const open = await this.recordings.openLiveRecordings();
     for (const r of open) {
-      if (othersLive.has(r.id)) continue;
+      if (r.node_id !== null && r.node_id !== this.settings.nodeId && othersLive.has(r.node_id)) continue;
+      // This node ends it (or continues it): a node taking over the dead one's device must not.
+      if (!(await this.recordings.moveToNode(r.id, r.node_id, this.settings.nodeId))) continue;
       const interruptedAt = r.interrupted_at ? new Date(r.interrupted_at) : await this.lastEnd(r);
       const cause: GapCause = r.pending_gap_cause ?? 'server_restart';
       await this.recordings.markInterrupted(r.id, interruptedAt.toISOString(), cause);
@@ -426,5 +474,20 @@ export class LiveRecordings {
       else this.scheduleClose(live, deadline);
       this.log.info({ recording: r.id, cause, closesAt: new Date(deadline).toISOString() }, 'recovered open recording');
     }
+  }
+
+  /** The recovery recording of `original` this start seals into, opened at the first recovered segment. */
+  private async recoveryOf(original: Recording, from: Date, opened: Map<string, Recording>): Promise<Recording> {
+    const known = opened.get(original.id);
+    if (known) return known;
+    const link = await filledGap(this.recordings, original.id, from);
+    const r = await this.sealer.openRecording(deviceAsRecorded(original), from, {
+      flags: original.flags,
+      node_id: this.settings.nodeId,
+      recovers_recording_id: link.recordingId,
+      recovers_gap_idx: link.gapIdx,
+    });
+    opened.set(original.id, r);
+    return r;
   }
 }

@@ -39,6 +39,8 @@ export interface PublishStart {
    * cannot be tapped twice (a pulled camera reconnects instead).
    */
   retap?: () => Readable;
+  /** the node that died recording this device (its lease lapsed and this node took it): its open recording continues here */
+  takenOver?: { node: string; renewedAt: string };
 }
 
 interface IngestEvents {
@@ -176,11 +178,11 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
     const deviceId = decision.device.id;
     void leases
       .claim(deviceId, session.id)
-      .then((holder) => {
+      .then(({ holder, takenOver }) => {
         if (holder !== undefined) return this.refuseLeased(session, deviceId, holder);
         // Gone while the lease was taken: nothing to record, and the device is free again.
         if (this.stopping || broadcast.publisher !== session || session.socket?.destroyed) return leases.release(deviceId, session.id);
-        this.accept(session, broadcast, decision.device);
+        this.accept(session, broadcast, decision.device, takenOver);
       })
       .catch((e) => this.log.error({ err: e, device: deviceId }, 'publish after the device lease failed'));
   }
@@ -195,7 +197,7 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
       .catch((e) => this.log.error(e, 'audit write failed'));
   }
 
-  private accept(session: NmsSession, broadcast: NmsBroadcast, device: Device): void {
+  private accept(session: NmsSession, broadcast: NmsBroadcast, device: Device, takenOver?: PublishStart['takenOver']): void {
     const address = session.ip.replace(/:\d+$/, '');
     let current: { flv: FlvTap; tap: NmsSession } | undefined;
     const untap = () => {
@@ -225,6 +227,6 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
       this.emit('unpublish', { deviceId: device.id, sessionId: session.id });
     });
     void this.audit.record({ actor: `device:${device.id}`, action: 'ingest.publish', subject: device.id, outcome: 'ok', address }).catch((e) => this.log.error(e, 'audit write failed'));
-    this.emit('publish', { device, sessionId: session.id, address, media: flv, format: 'flv', retap });
+    this.emit('publish', { device, sessionId: session.id, address, media: flv, format: 'flv', retap, takenOver });
   }
 }

@@ -157,6 +157,16 @@ export class SpoolPart {
     this.resolveFinished();
   }
 
+  /** "<recording>/<part>/<file>": what the ledger records a segment was sealed from */
+  source(seg: SegmentListRow): string {
+    return `${this.recordingId}/${this.partNo}/${seg.file}`;
+  }
+
+  /** When a segment starts by the wall clock: the part's start plus its offset from the part's first segment (`firstSeconds`). */
+  startAt(seg: SegmentListRow, firstSeconds: number): Date {
+    return new Date(this.wallStart.getTime() + Math.round((seg.startSeconds - firstSeconds) * 1000));
+  }
+
   segments(): AsyncGenerator<ReadySegment> {
     return followSegmentList(this.dir, () => this.exited);
   }

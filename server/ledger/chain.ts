@@ -2,7 +2,7 @@
  * The hash chain of a recording, as printable lines: anyone can recompute a link with
  * `printf '%s\n' "<line>" | sha256sum` and no liuhen code (DESIGN.md "Ledger").
  *
- *   header:  liuhen-recording/1 <recordingId> <deviceId> <badgeNo|-> <startedAt> <chainFrom|->
+ *   header:  liuhen-recording/1 <recordingId> <deviceId> <badgeNo|-> <startedAt> <chainFrom|-> [recovers:<recordingId>:<gap idx|->]
  *   segment: <prev link> <i> <sha256 of the segment> <start> <duration ms>
  *   gap:     <prev link> <i> gap:<cause> <start> <duration ms>
  *   notice:  <prev link> <i> notice:<device|user:id> <when the party was told> 0
@@ -19,6 +19,19 @@ export interface RecordingHeader {
   startedAt: string;
   /** link this chain continues from (a previous recording's last link), if any */
   chainFrom: string | null;
+  /** a recovery recording: the recording whose failover gap its media fill, and that gap's index */
+  recovers?: RecoveryLink;
+}
+
+export interface RecoveryLink {
+  recordingId: string;
+  /** null when the gap was not sealed yet when the recovery was made */
+  gapIdx: number | null;
+}
+
+/** The header's last token on a recovery recording. */
+export function recoveryToken(link: RecoveryLink): string {
+  return `recovers:${token(link.recordingId, 'recording id')}:${link.gapIdx ?? '-'}`;
 }
 
 export type ChainEntry =
@@ -42,6 +55,7 @@ export function headerLine(h: RecordingHeader): string {
       token(h.officerBadge ?? '-', 'badge number'),
       token(h.startedAt, 'start time'),
       token(h.chainFrom ?? '-', 'chain origin'),
+      ...(h.recovers ? [recoveryToken(h.recovers)] : []),
     ].join(' ') + '\n'
   );
 }

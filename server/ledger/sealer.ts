@@ -26,8 +26,16 @@ export interface SegmentToSeal {
   format?: { ext: string; contentType: string };
 }
 
+/** What of its device a recording is made with. */
+export type RecordedDevice = Pick<Device, 'id' | 'officer_badge' | 'unit' | 'clock_drift_ms'>;
+
 /** What a recording is opened with besides its device and start. */
-export type RecordingFacts = Partial<Pick<Recording, 'origin' | 'clock_drift_ms' | 'flags' | 'device_started_at' | 'received_at' | 'upload_deadline' | 'late' | 'late_reason' | 'returned_at'>>;
+export type RecordingFacts = Partial<
+  Pick<
+    Recording,
+    'origin' | 'clock_drift_ms' | 'flags' | 'device_started_at' | 'received_at' | 'upload_deadline' | 'late' | 'late_reason' | 'returned_at' | 'node_id' | 'recovers_recording_id' | 'recovers_gap_idx'
+  >
+>;
 
 export interface SealerDeps {
   repos: Repositories;
@@ -49,8 +57,11 @@ export class Sealer {
     return new Date(this.deps.clock.now().getTime() + this.deps.retentionDays * 86_400_000);
   }
 
-  /** `continues`: the closed recording this one rolls over from; its last link heads this chain. */
-  async openRecording(device: Device, startedAt: Date, facts: RecordingFacts = {}, continues?: Recording): Promise<Recording> {
+  /**
+   * `continues`: the closed recording this one rolls over from; its last link heads this chain.
+   * A recovery recording (`facts.recovers_recording_id`) names the recording and gap it fills in its header.
+   */
+  async openRecording(device: RecordedDevice, startedAt: Date, facts: RecordingFacts = {}, continues?: Recording): Promise<Recording> {
     const id = newId('rec', startedAt);
     const header = headerLine({
       recordingId: id,
@@ -58,6 +69,7 @@ export class Sealer {
       officerBadge: device.officer_badge,
       startedAt: startedAt.toISOString(),
       chainFrom: continues?.head_link ?? null,
+      recovers: facts.recovers_recording_id ? { recordingId: facts.recovers_recording_id, gapIdx: facts.recovers_gap_idx ?? null } : undefined,
     });
     const recording: Recording = {
       id,
@@ -90,6 +102,9 @@ export class Sealer {
       late: null,
       late_reason: null,
       returned_at: null,
+      node_id: null,
+      recovers_recording_id: null,
+      recovers_gap_idx: null,
       ...facts,
     };
     await this.recordings.add(recording);

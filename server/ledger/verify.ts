@@ -12,14 +12,14 @@ import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { LedgerEntry } from '../db/schema.ts';
 import { readExpiryRecord } from '../retention/expiry-record.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
-import { type ChainEntry, linkOf, entryLine } from './chain.ts';
+import { type ChainEntry, linkOf, entryLine, type RecoveryLink, recoveryToken } from './chain.ts';
 import { type Manifest, manifestSchema } from './manifest.ts';
 import { objectKeys } from './object-keys.ts';
 
 export interface VerifyProblem {
   /** entry index the problem is at; 0 for the header or the recording as a whole */
   idx: number;
-  what: 'chain_origin' | 'link' | 'hash' | 'missing_object' | 'foreign_object' | 'manifest' | 'signature' | 'checkpoint' | 'sequence';
+  what: 'chain_origin' | 'recovery_link' | 'link' | 'hash' | 'missing_object' | 'foreign_object' | 'manifest' | 'signature' | 'checkpoint' | 'sequence';
   message: string;
 }
 
@@ -39,6 +39,10 @@ export interface VerifyReport {
    * checkpoints and the manifest are still checked.
    */
   expired?: ExpiredFacts;
+  /** a recovery recording: the recording whose failover gap its media fill (as its header says) */
+  recovers?: RecoveryLink;
+  /** recovery recordings sealed from what a dead node had spooled for this one, each with the gap it fills */
+  recoveries?: RecoveryLink[];
 }
 
 export interface ExpiredFacts {
@@ -85,6 +89,9 @@ async function verifyRecording(recordings: RecordingRepository, store: EvidenceS
   });
 
   await checkChainOrigin(recordings, recording.header_line, recording.chain_from_recording, problems);
+  const recovers = recording.recovers_recording_id ? { recordingId: recording.recovers_recording_id, gapIdx: recording.recovers_gap_idx } : undefined;
+  await checkRecoveryLink(recordings, recording.header_line, recovers, problems);
+  const recoveries = (await recordings.recoveriesOf(recordingId)).map((r) => ({ recordingId: r.id, gapIdx: r.recovers_gap_idx }));
   const expiry = await checkExpiry(recordings, store, recordingId, entries, problems);
 
   // Every segment's bytes, read back from the store.
@@ -128,6 +135,8 @@ async function verifyRecording(recordings: RecordingRepository, store: EvidenceS
     checkpointsChecked: checkpointKeys.length,
     problems,
     ...(expiry ? { expired: expiry.facts } : {}),
+    ...(recovers ? { recovers } : {}),
+    ...(recoveries.length > 0 ? { recoveries } : {}),
   };
 }
 
@@ -195,6 +204,25 @@ async function checkChainOrigin(recordings: RecordingRepository, header: string,
   if (!previous || previous.state !== 'closed' || previous.head_link !== origin) {
     problems.push({ idx: 0, what: 'chain_origin', message: `the header does not continue from the last link of ${from}` });
   }
+}
+
+/**
+ * A recovery recording's header names the recording and the failover gap its media fill; that gap
+ * must be one. Any other header names none.
+ */
+async function checkRecoveryLink(recordings: RecordingRepository, header: string, link: RecoveryLink | undefined, problems: VerifyProblem[]): Promise<void> {
+  const named = header.trim().split(' ')[6];
+  if (!link) {
+    if (named !== undefined) problems.push({ idx: 0, what: 'recovery_link', message: `the header names a recovered recording (${named}) but none is recorded` });
+    return;
+  }
+  if (named !== recoveryToken(link)) {
+    problems.push({ idx: 0, what: 'recovery_link', message: `the header does not name ${recoveryToken(link)}` });
+    return;
+  }
+  if (link.gapIdx === null) return;
+  const [gap] = (await recordings.gapsOf(link.recordingId, 'node_failover')).filter((g) => g.idx === link.gapIdx);
+  if (!gap) problems.push({ idx: 0, what: 'recovery_link', message: `entry ${link.gapIdx} of ${link.recordingId} is not a node_failover gap` });
 }
 
 async function checkManifest(store: EvidenceStore, recordingId: string, header: string, entries: LedgerEntry[], problems: VerifyProblem[]): Promise<boolean> {

@@ -2,7 +2,8 @@
  * One device, one recording node (issue 15): a device publishing to a second node while the first
  * records it is refused there and audited naming the first, and the first records on. Once the
  * holder ends the publish cleanly the device is free at once; once the holder is killed, within the
- * lease time. Real processes on PostgreSQL and Ceph RGW, real ffmpeg publishers.
+ * lease time, and the recording it was making goes on. Real processes on PostgreSQL and Ceph RGW,
+ * real ffmpeg publishers.
  */
 import path from 'node:path';
 import pg from 'pg';
@@ -63,8 +64,9 @@ async function segmentsOf(deviceId: string): Promise<Array<{ id: string; segment
   return rows('SELECT id, segment_count FROM recordings WHERE device_id = $1 ORDER BY started_at', [deviceId]);
 }
 
+/** The device's recordings, without recovery recordings (sealed from a dead node's spool, test/cluster/failover.test.ts). */
 async function recordingsOf(deviceId: string): Promise<Array<{ id: string; state: string; segment_count: number; gap_count: number; interrupted_at: string | null }>> {
-  return rows('SELECT id, state, segment_count, gap_count, interrupted_at FROM recordings WHERE device_id = $1 ORDER BY started_at', [deviceId]);
+  return rows('SELECT id, state, segment_count, gap_count, interrupted_at FROM recordings WHERE device_id = $1 AND recovers_recording_id IS NULL ORDER BY started_at', [deviceId]);
 }
 
 /**
@@ -141,6 +143,7 @@ describe('a device publishing to two nodes', () => {
     const refusedAtA = camera(urlA, 30);
     expect(await refusedAtA.exited).not.toBe(0);
     await waitFor('the refusal naming B', async () => (await refusals(deviceId)).some((r) => r.node === nodeB), 10_000);
+    const onB = (await recordingsOf(deviceId)).at(-1)!;
     b.child.kill('SIGKILL');
     await b.exited;
     const killedAt = Date.now();
@@ -153,8 +156,17 @@ describe('a device publishing to two nodes', () => {
     // The killed node starts again while A records the device: the open recording and the spool of a
     // device another live node holds are that node's, so B's start neither interrupts A's recording
     // nor kills its segmenter (before the lease was asked, B's recovery did both).
-    await waitFor('node A to seal the device again', async () => ((await recordingsOf(deviceId)).at(-1)?.segment_count ?? 0) >= 1, 30_000);
+    // A continues the recording B was making.
+    await waitFor(
+      'node A to seal the device again',
+      async () => {
+        const r = (await recordingsOf(deviceId)).at(-1)!;
+        return r.gap_count > onB.gap_count && r.segment_count > onB.segment_count;
+      },
+      30_000,
+    );
     const before = (await recordingsOf(deviceId)).at(-1)!;
+    expect(before.id).toBe(onB.id);
     const restarted = await up(secondEnv);
     await waitFor('node A to seal on after B restarted', async () => (await recordingsOf(deviceId)).at(-1)!.segment_count >= before.segment_count + 3, 30_000);
     expect((await recordingsOf(deviceId)).at(-1)).toMatchObject({ id: before.id, state: 'live', gap_count: before.gap_count, interrupted_at: null });

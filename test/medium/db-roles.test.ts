@@ -13,6 +13,7 @@ import { publish } from '../helpers/publisher.ts';
 import { waitForClosed } from '../helpers/recordings.ts';
 import { sealedRecording } from '../helpers/sealed-recording.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
+import { signedInUser } from '../helpers/viewing.ts';
 
 async function sealedOn(s: RunningServer): Promise<string> {
   const { device } = await s.core.devices.add({ kind: 'bodycam', officerBadge: 'P1', unit: 'U1' }, 'test');
@@ -96,6 +97,16 @@ describe('on PostgreSQL, with an owner role and a server role', () => {
     const [recording] = await waitForClosed(s!.core.db, device.id);
     expect(recording!.segment_count).toBeGreaterThanOrEqual(2);
     expect((await s!.core.recordingVerification.check(recording!.id)).ok).toBe(true);
+  });
+
+  it('signs people in as the server role: failed attempts are counted again and again, and a success clears them', async () => {
+    const signIn = (badge: string, password: string) =>
+      fetch(`http://127.0.0.1:${s!.httpPort}/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ badge, password }) });
+    // The first attempt inserts the counts, the second updates them, the success deletes one.
+    for (let i = 0; i < 2; i++) expect((await signIn('R1', 'not the password at all')).status).toBe(401);
+    expect(Number((await server.query(`SELECT max(count) AS n FROM attempt_counts`)).rows[0].n)).toBe(2);
+    const { userId } = await signedInUser(s!, 'reviewer', 'default', 'R1');
+    expect(userId).toMatch(/^usr/);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 /**
  * Device leases on SQLite and PostgreSQL (issue 15): one node holds a device while it renews, a
- * lapsed lease passes to the next node that asks, a released one at once; renewing touches only
+ * lapsed lease passes to the next node that asks (naming the node it lapsed from), a released one at once; renewing touches only
  * the asking node's leases on the devices it names.
  */
 import fs from 'node:fs';
@@ -38,9 +38,9 @@ describe.each(dialects)('device leases on $name', ({ url }) => {
     expect(await leases.renew('node-a', ['dev-1'], at(29))).toBe(1);
     expect(await leases.acquire('dev-1', 'node-b', at(38), liveSince(38))).toEqual({ ok: false, holder: 'node-a' });
     expect(await leases.holder('dev-1', liveSince(38))).toBe('node-a');
-    // Not renewed for more than the lease time: node-a is gone, node-b takes the device.
+    // Not renewed for more than the lease time: node-a is gone, node-b takes the device and is told from whom.
     expect(await leases.holder('dev-1', liveSince(40))).toBeUndefined();
-    expect(await leases.acquire('dev-1', 'node-b', at(40), liveSince(40))).toEqual({ ok: true });
+    expect(await leases.acquire('dev-1', 'node-b', at(40), liveSince(40))).toEqual({ ok: true, from: { node: 'node-a', renewedAt: at(29) } });
     expect(await leases.holder('dev-1', liveSince(40))).toBe('node-b');
     // The former holder's renewal and release no longer touch it.
     expect(await leases.renew('node-a', ['dev-1'], at(41))).toBe(0);

@@ -1,7 +1,8 @@
 /**
- * A node's device leases (server/cluster/device-leases.ts): a database that fails lets the publish
- * through, a session's late release leaves the next session's lease alone, renewal keeps a device
- * past the lease time, and a clean stop frees every device.
+ * A node's device leases (server/cluster/device-leases.ts): a claim of a lapsed lease names the dead
+ * node it takes the device from, a database that fails lets the publish through, a session's late
+ * release leaves the next session's lease alone, renewal keeps a device past the lease time, and a
+ * clean stop frees every device.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
@@ -28,13 +29,23 @@ describe('device leases of a node', () => {
   it('refuse a device another live node holds, naming it', async () => {
     const a = new DeviceLeases(repo, 'node-a', log);
     const b = new DeviceLeases(repo, 'node-b', log);
-    expect(await a.claim('dev-1', 's1')).toBeUndefined();
-    expect(await b.claim('dev-1', 's2')).toBe('node-a');
+    expect(await a.claim('dev-1', 's1')).toEqual({});
+    expect(await b.claim('dev-1', 's2')).toEqual({ holder: 'node-a' });
+  });
+
+  it('name the node whose lapsed lease a claim takes over', async () => {
+    const a = new DeviceLeases(repo, 'node-a', log);
+    await a.claim('dev-1', 's1');
+    const [held] = await db.selectFrom('device_leases').select('renewed_at').execute();
+    const later = { now: () => new Date(Date.now() + NODE_LEASE_MS + 1000) };
+    expect(await new DeviceLeases(repo, 'node-b', log, later).claim('dev-1', 's2')).toEqual({ takenOver: { node: 'node-a', renewedAt: held!.renewed_at } });
+    // A released lease was given up, not lost: whoever takes it next takes over no one.
+    expect(await new DeviceLeases(repo, 'node-c', log).claim('dev-2', 's3')).toEqual({});
   });
 
   it('let a publish through when the database does not answer', async () => {
     const broken = { acquire: () => Promise.reject(new Error('connection refused')) } as unknown as DeviceLeaseRepository;
-    expect(await new DeviceLeases(broken, 'node-a', log).claim('dev-1', 's1')).toBeUndefined();
+    expect(await new DeviceLeases(broken, 'node-a', log).claim('dev-1', 's1')).toEqual({});
   });
 
   it('keep the lease of a new session when the one before ends after it began', async () => {
