@@ -5,8 +5,9 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /**
  * Files that take a minute or more (forensic traces, failovers, real-time outages, many scrypt
  * sign-ins), longest first, as measured in a full run (2026-12-06). Vitest starts the files it has
- * durations of longest first; a fresh clone has none and would start the largest files first, leaving a small file with a long wait (store-outage) or a
- * long trace to run alone at the end. So on a run without durations these start first.
+ * durations of longest first; a fresh clone has none and would start the largest files first,
+ * leaving a small file with a long wait (store-outage) or a long trace to run alone at the end. So
+ * on a run without durations these start first.
  */
 const LONGEST = [
   'test/medium/forensic-leaks.test.ts',
