@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/liuhen.ts';
-import { verifyRecording } from '../../server/ledger/verify.ts';
 import { publish, type Publisher } from '../helpers/publisher.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -46,7 +45,7 @@ describe('a recording another node took over while this one was cut off', () => 
     expect(after).toMatchObject({ state: 'live', node_id: 'node-other', interrupted_at: null });
     expect(await recordings.get(recovery.id)).toMatchObject({ recovers_recording_id: original.id, device_id: device.id, node_id: original.node_id });
     expect(recovery.recovers_gap_idx === null || recovery.recovers_gap_idx === gap.idx).toBe(true);
-    expect(await verifyRecording(recordings, server.core.store, recovery.id)).toMatchObject({ ok: true, manifestChecked: true });
-    expect(await verifyRecording(recordings, server.core.store, original.id)).toMatchObject({ ok: true, recoveries: [{ recordingId: recovery.id }] });
+    expect(await server.core.recordingVerification.check(recovery.id)).toMatchObject({ ok: true, manifestChecked: true });
+    expect(await server.core.recordingVerification.check(original.id)).toMatchObject({ ok: true, recoveries: [{ recordingId: recovery.id }] });
   });
 });
