@@ -21,6 +21,7 @@ import { type Db, openDatabase } from './db/database.ts';
 import { type Repositories, repositoriesOf } from './db/repositories.ts';
 import { DeviceRegistry } from './devices/device-registry.ts';
 import { ExportRequests } from './exports/export-requests.ts';
+import { TracedLeaks } from './forensic/trace.ts';
 import { RecordingVerification } from './ledger/verify.ts';
 import { Sealer } from './ledger/sealer.ts';
 import { createLogger } from './logger.ts';
@@ -59,6 +60,7 @@ export interface Core {
   recordingVerification: RecordingVerification;
   auditVerification: AuditVerification;
   jobRows: JobRows;
+  tracedLeaks: TracedLeaks;
   /** retention by category: views, the report, legal holds, the expiry plan and run */
   retention: RecordingRetention;
   /** the queue's settings with this installation's prefix */
@@ -109,6 +111,7 @@ export async function openCore(config: Config, log: Logger = createLogger(config
     recordingVerification: new RecordingVerification(repos.recordings, store),
     auditVerification: new AuditVerification(repos.audit, store),
     jobRows: new JobRows(repos.jobs),
+    tracedLeaks: new TracedLeaks({ recordings: repos.recordings, forensic: repos.forensic, store, audit, ffmpegPath: config.ffmpegPath, codewordKey: keys.key('forensic-codeword') }),
     retention: new RecordingRetention({ repos, clock, store, audit, signingKey, periods: config.retention }),
     queueSettings: new QueueSettings(repos.jobs, config.queue),
     close: async () => {

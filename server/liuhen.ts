@@ -227,8 +227,6 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     notice: (deviceId: string, at: Date, by: string) => live.notice(deviceId, at, by),
     health: new DeviceHealth(repos, audit, config.health, clock),
     uploads,
-    signingKey: core.signingKey,
-    retentionDays: config.retentionDays,
     retention: core.retention,
   };
   const refusals = new RefusalLimiter(audit, limits('http.refused', 'anonymous'), refusalReportFailed, metrics);

@@ -19,7 +19,7 @@ import { verifySignature } from '../server/crypto/signing-key.ts';
 import { LiuhenError } from '../server/errors.ts';
 import { manifestSchema } from '../server/ledger/manifest.ts';
 import { objectKeys } from '../server/ledger/object-keys.ts';
-import { madeAlready, loadExport, storeExport } from './export-output.ts';
+import { madeAlready } from './export-output.ts';
 import type { JobHandler } from './job-handler.ts';
 import { packageReadme } from './package-readme.ts';
 
@@ -33,7 +33,7 @@ export class EvidenceBroken extends LiuhenError {
 const memberName = (key: string) => `segments/${key.slice(key.lastIndexOf('/') + 1)}`;
 
 export const exportPackage: JobHandler<'export.package'> = async ({ exportId }, ctx, deps) => {
-  const { exp, recording } = await loadExport(deps, exportId, 'package');
+  const { exp, recording } = await deps.exportOutput.load(exportId, 'package');
   const done = madeAlready(exp);
   if (done) return done;
 
@@ -104,7 +104,7 @@ export const exportPackage: JobHandler<'export.package'> = async ({ exportId }, 
 
   try {
     // A streamx stream, typed as Node's Readable of unknown chunks: its chunks are Buffers.
-    return await storeExport(deps, ctx, exp, { name: 'package.tar', source: pack as AsyncIterable<Buffer>, contentType: 'application/x-tar' });
+    return await deps.exportOutput.store(ctx, exp, { name: 'package.tar', source: pack as AsyncIterable<Buffer>, contentType: 'application/x-tar' });
   } finally {
     // A store that failed, or found the package already stored, reads no more: the filling stops.
     pack.destroy();

@@ -15,8 +15,7 @@ import { LiuhenError, NotFound, StateConflict } from '../server/errors.ts';
 import { markKind } from '../server/forensic/codeword.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { CONCAT_LIST, concatList, PROGRESS_FILE, partyCopyArgs, WATERMARK_FONT, WATERMARK_TEXT, watermarkText } from '../server/media/party-copy-args.ts';
-import { findDerivative } from './derivatives.ts';
-import { madeAlready, loadExport, storeExport } from './export-output.ts';
+import { madeAlready } from './export-output.ts';
 import { watchProgress } from './ffmpeg-progress.ts';
 import type { JobHandler, WorkerDeps } from './job-handler.ts';
 import { withScratchDir } from './scratch-dir.ts';
@@ -57,7 +56,7 @@ const localDate = (iso: string) => {
 };
 
 export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportId }, ctx, deps) => {
-  const { exp, recording } = await loadExport(deps, exportId, 'party_copy');
+  const { exp, recording } = await deps.exportOutput.load(exportId, 'party_copy');
   const done = madeAlready(exp);
   if (done) return done;
   await requireFont(deps.fontFile);
@@ -89,7 +88,7 @@ export const exportPartyCopy: JobHandler<'export.party_copy'> = async ({ exportI
     } finally {
       await stop();
     }
-    return storeExport(deps, ctx, exp, { name: OUTPUT, source: path.join(dir, OUTPUT), contentType: 'video/mp4' });
+    return deps.exportOutput.store(ctx, exp, { name: OUTPUT, source: path.join(dir, OUTPUT), contentType: 'video/mp4' });
   });
 };
 
@@ -102,6 +101,6 @@ async function readyRedaction(deps: Pick<WorkerDeps, 'repos'>, redactionId: stri
 }
 
 /** Segment idx's marked variant for this copy: the redaction's when it is made from one, else the recording's replay variant. */
-function markedVariant(deps: Pick<WorkerDeps, 'repos'>, exp: Export, idx: number, kind: 'mark_a' | 'mark_b') {
-  return exp.redaction_id ? deps.repos.redactions.markedVariant(exp.redaction_id, idx, kind) : findDerivative(deps, exp.recording_id, idx, kind);
+function markedVariant(deps: Pick<WorkerDeps, 'repos' | 'derivatives'>, exp: Export, idx: number, kind: 'mark_a' | 'mark_b') {
+  return exp.redaction_id ? deps.repos.redactions.markedVariant(exp.redaction_id, idx, kind) : deps.derivatives.find(exp.recording_id, idx, kind);
 }

@@ -10,6 +10,9 @@ import type { SigningKey } from '../server/crypto/signing-key.ts';
 import type { JobPayload } from '../server/queue/job-kinds.ts';
 import type { EvidenceStore } from '../server/storage/evidence-store.ts';
 import type { Clock } from '../server/clock.ts';
+import type { Derivatives } from './derivatives.ts';
+import type { ExportOutput } from './export-output.ts';
+import type { WorkerProducts } from './store-product.ts';
 
 export interface WorkerDeps {
   /** every query goes through these */
@@ -21,13 +24,17 @@ export interface WorkerDeps {
   ffmpegPath: string;
   /** CJK font for burned-in text */
   fontFile: string;
-  retentionDays: number;
   /** scratch space for ffmpeg's files; a handler cleans up what it made */
   workDir: string;
   signingKey: SigningKey;
   /** HMAC key of forensic codewords (server keys, purpose 'forensic-codeword'): picks a party copy's A/B variants */
   codewordKey: Buffer;
   log: Logger;
+  /** products written once to the store, locked like the recording's new objects */
+  products: WorkerProducts;
+  derivatives: Derivatives;
+  /** the export jobs' export rows and their one file */
+  exportOutput: ExportOutput;
 }
 
 export interface JobContext {

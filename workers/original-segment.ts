@@ -4,10 +4,10 @@ import path from 'node:path';
 import { sha256Hex } from '../server/crypto/hash.ts';
 import type { LedgerEntry } from '../server/db/schema.ts';
 import { ChecksumMismatch } from '../server/errors.ts';
-import type { WorkerDeps } from './job-handler.ts';
+import type { EvidenceStore } from '../server/storage/evidence-store.ts';
 
-export async function fetchOriginal(deps: Pick<WorkerDeps, 'store'>, entry: LedgerEntry, dir: string): Promise<string> {
-  const bytes = await deps.store.get(entry.object_key!);
+export async function fetchOriginal(store: EvidenceStore, entry: LedgerEntry, dir: string): Promise<string> {
+  const bytes = await store.get(entry.object_key!);
   if (sha256Hex(bytes) !== entry.sha256) throw new ChecksumMismatch(entry.object_key!);
   const file = path.join(dir, 'original.ts');
   await fs.writeFile(file, bytes);

@@ -23,7 +23,6 @@ import { marksForSegment, type RedactionMarks, redactionMarksSchema } from '../s
 import type { JobContext, JobHandler, WorkerDeps } from './job-handler.ts';
 import { fetchOriginal } from './original-segment.ts';
 import { withScratchDir } from './scratch-dir.ts';
-import { storeProduct } from './store-product.ts';
 
 export const recordingRedact: JobHandler<'recording.redact'> = async ({ redactionId }, ctx, deps) => {
   const redactions = deps.repos.redactions;
@@ -86,10 +85,10 @@ async function redact(redaction: Redaction, ctx: JobContext, deps: WorkerDeps): 
     signingKey: deps.signingKey.fingerprint,
     signedAt: deps.clock.now().toISOString(),
   } satisfies Omit<RedactionManifest, 'format'>);
-  await storeProduct(deps, manifestKey, manifest, 'application/json');
+  await deps.products.store(manifestKey, manifest, 'application/json');
   // Signed as stored: a retry that finds an earlier manifest signs that one (Ed25519 gives the same signature).
   const signature = deps.signingKey.sign(await deps.store.get(manifestKey));
-  await storeProduct(deps, signatureKeyOf(manifestKey), signature, 'application/octet-stream');
+  await deps.products.store(signatureKeyOf(manifestKey), signature, 'application/octet-stream');
   return manifestKey;
 }
 
@@ -99,7 +98,7 @@ async function redactSegment(redactionId: string, entry: LedgerEntry, marks: Red
   const made = await redactions.variantsMade(redactionId, entry.idx);
   if (made.length === REDACTED_VARIANTS.length) return;
   return withScratchDir(deps.workDir, async (dir) => {
-    const original = await fetchOriginal(deps, entry, dir);
+    const original = await fetchOriginal(deps.store, entry, dir);
     const video = await probeVideo(deps.ffmpegPath, original);
     if (video.startSeconds === undefined) throw new InvalidInput(`no first timestamp in segment ${entry.idx}: the marks cannot be placed`);
     const redaction = marksForSegment(marks, { positionMs, durationMs: entry.duration_ms, startSeconds: video.startSeconds });
@@ -108,7 +107,7 @@ async function redactSegment(redactionId: string, entry: LedgerEntry, marks: Red
     for (const variant of REDACTED_VARIANTS) {
       if (made.some((m) => m.variant === variant)) continue;
       const key = objectKeys.redactedSegment(redactionId, variant, entry.idx);
-      const { sha256, size } = await storeProduct(deps, key, await fs.readFile(path.join(dir, redactedFile(variant))), 'video/mp2t');
+      const { sha256, size } = await deps.products.store(key, await fs.readFile(path.join(dir, redactedFile(variant))), 'video/mp2t');
       await redactions.addSegment({
         // Frames pass through one for one: a variant lasts as long as its original.
         redaction_id: redactionId,

@@ -16,7 +16,6 @@ import { InvalidInput } from '../server/errors.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { forensicMarkFilter } from '../server/media/forensic-mark.ts';
 import { type FfmpegArgs, REPLAY_SHORT_SIDE, renditionArgs, thumbnailArgs } from '../server/media/rendition-args.ts';
-import { findDerivative, storeDerivative } from './derivatives.ts';
 import { fetchOriginal } from './original-segment.ts';
 import type { JobContext, JobHandler, WorkerDeps } from './job-handler.ts';
 import { withScratchDir } from './scratch-dir.ts';
@@ -57,17 +56,17 @@ export async function makeSegmentProducts(
   progress: (done: number, total: number) => Promise<void> = async () => undefined,
 ): Promise<SegmentProduct[]> {
   const missing: SegmentProduct[] = [];
-  for (const kind of kinds) if (!(await findDerivative(deps, entry.recording_id, entry.idx, kind))) missing.push(kind);
+  for (const kind of kinds) if (!(await deps.derivatives.find(entry.recording_id, entry.idx, kind))) missing.push(kind);
   if (missing.length === 0) return missing;
   await withScratchDir(deps.workDir, async (dir) => {
-    const original = await fetchOriginal(deps, entry, dir);
+    const original = await fetchOriginal(deps.store, entry, dir);
     let done = 1;
     await progress(done, missing.length + 1);
     for (const stage of STAGES) {
       const now = stage.filter((kind) => missing.includes(kind));
       await Promise.all(now.map((kind) => transcodeSegment(deps.ffmpegPath, kind, original, path.join(dir, PRODUCTS[kind].file))));
       for (const kind of now) {
-        await storeDerivative(deps, {
+        await deps.derivatives.store({
           recordingId: entry.recording_id,
           idx: entry.idx,
           kind,

@@ -10,7 +10,6 @@ import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { SPRITE_INPUT_PATTERN, spriteArgs, spriteInputName } from '../server/media/rendition-args.ts';
 import { type SpriteLayout, spriteLayout, thumbnailsVtt } from '../server/media/thumbnail-track.ts';
 import type { LedgerEntry, Recording } from '../server/db/schema.ts';
-import { findDerivative, storeDerivative } from './derivatives.ts';
 import type { JobContext, WorkerDeps } from './job-handler.ts';
 import { makeSegmentProducts } from './segment-derive.ts';
 import { withScratchDir } from './scratch-dir.ts';
@@ -25,8 +24,8 @@ export async function deriveSpriteSheet(recordingId: string, ctx: JobContext, de
   // Only gaps: no picture to show, and the routes keep answering not_ready.
   if (layout.tiles.length === 0) return;
   const durationMs = layout.tiles.at(-1)!.endMs;
-  if (!(await findDerivative(deps, recordingId, 0, 'sprite'))) await makeSprite(recording, segments, layout, durationMs, ctx, deps);
-  await storeDerivative(deps, {
+  if (!(await deps.derivatives.find(recordingId, 0, 'sprite'))) await makeSprite(recording, segments, layout, durationMs, ctx, deps);
+  await deps.derivatives.store({
     recordingId,
     idx: 0,
     kind: 'sprite_vtt',
@@ -43,13 +42,13 @@ async function makeSprite(recording: Recording, segments: LedgerEntry[], layout:
   await withScratchDir(deps.workDir, async (dir) => {
     for (const [n, tile] of layout.tiles.entries()) {
       await makeSegmentProducts(byIdx.get(tile.idx)!, ['thumb'], ctx, deps);
-      const thumb = (await findDerivative(deps, recording.id, tile.idx, 'thumb'))!;
+      const thumb = (await deps.derivatives.find(recording.id, tile.idx, 'thumb'))!;
       await fs.writeFile(path.join(dir, spriteInputName(n)), await deps.store.get(thumb.object_key));
       // Missing thumbnails are the slow part (an original fetched and decoded each); tiling is quick.
       await ctx.progress(Math.round((90 * (n + 1)) / layout.tiles.length));
     }
     const sheet = path.join(dir, 'sprite.jpg');
     await runFfmpeg(deps.ffmpegPath, { ...spriteArgs(layout), input: path.join(dir, SPRITE_INPUT_PATTERN), output: sheet }).done;
-    await storeDerivative(deps, { recordingId: recording.id, idx: 0, kind: 'sprite', bytes: await fs.readFile(sheet), sourceSha256: recording.head_link, durationMs, jobId: ctx.jobId });
+    await deps.derivatives.store({ recordingId: recording.id, idx: 0, kind: 'sprite', bytes: await fs.readFile(sheet), sourceSha256: recording.head_link, durationMs, jobId: ctx.jobId });
   });
 }

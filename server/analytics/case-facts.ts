@@ -3,18 +3,19 @@
  * the case check finds them (the rule lives there alone), and archives overdue — not archived
  * 30 days after the case ended, or archived after that (000 §19, 001 §32, 004 §17).
  */
-import type { CaseCheck } from '../cases/case-check.ts';
 import { ARCHIVE_MS, archiveDeadline, archiveOverdue } from '../cases/case-deadlines.ts';
-import type { AnalyticsRepository } from '../db/analytics-repository.ts';
+import type { Finding } from '../cases/findings.ts';
+import type { Case } from '../db/schema.ts';
 import type { AnalyticsScope, Fact } from './figures.ts';
 
-/** By the action's time, answerable by the action's officer. */
-export async function unrecordedActionFacts(analytics: AnalyticsRepository, check: CaseCheck, scope: AnalyticsScope, now: Date): Promise<Fact[]> {
-  // Only cases with an action in the period can have a finding about one in it.
-  const cases = await analytics.casesActedIn(scope);
+/**
+ * By the action's time, answerable by the action's officer. `checked`: the cases with an action
+ * in the scope (only they can have a finding about one in it), each with its findings.
+ */
+export function unrecordedActionFacts(checked: { unit: string; findings: Finding[] }[], scope: AnalyticsScope): Fact[] {
   const facts: Fact[] = [];
-  for (const c of cases) {
-    for (const f of await check.findings(c.id, now)) {
+  for (const c of checked) {
+    for (const f of c.findings) {
       const at = Date.parse(f.at);
       if (f.kind !== 'action_unrecorded' || at < scope.from.getTime() || at >= scope.to.getTime()) continue;
       facts.push({ unit: c.unit, badges: f.officerBadge === null ? [] : [f.officerBadge], at: f.at, actionsUnrecorded: 1 });
@@ -23,14 +24,13 @@ export async function unrecordedActionFacts(analytics: AnalyticsRepository, chec
   return facts;
 }
 
-/** By the deadline, answerable by every officer on the case. */
-export async function overdueArchiveFacts(analytics: AnalyticsRepository, scope: AnalyticsScope, now: Date): Promise<Fact[]> {
-  // A deadline in [from, to) is a case end in [from − 30 d, to − 30 d).
-  const ended = await analytics.casesEndedWithOfficers({
-    from: new Date(scope.from.getTime() - ARCHIVE_MS),
-    to: new Date(scope.to.getTime() - ARCHIVE_MS),
-    unit: scope.unit,
-  });
+/** The cases whose archive deadline falls in the scope: a deadline in [from, to) is a case end in [from − 30 d, to − 30 d). */
+export function endingsDueIn(scope: AnalyticsScope): AnalyticsScope {
+  return { from: new Date(scope.from.getTime() - ARCHIVE_MS), to: new Date(scope.to.getTime() - ARCHIVE_MS), unit: scope.unit };
+}
+
+/** By the deadline, answerable by every officer on the case. `ended`: the cases that ended in `endingsDueIn(scope)`, a row per officer. */
+export function overdueArchiveFacts(ended: (Pick<Case, 'id' | 'unit' | 'ended_at' | 'archived_at'> & { badge: string | null })[], now: Date): Fact[] {
   const cases = new Map<string, Fact>();
   for (const r of ended) {
     const deadline = archiveDeadline(r.ended_at)!;

@@ -3,14 +3,13 @@
  * drift), by its start; and each gap no person has given a reason for (断续录制 must carry a
  * cause, 001 §12), by the gap's start, answerable by the recording's officer.
  */
-import type { AnalyticsRepository } from '../db/analytics-repository.ts';
-import type { RecordingFlag } from '../db/schema.ts';
-import type { AnalyticsScope, Fact } from './figures.ts';
+import type { Recording, RecordingFlag } from '../db/schema.ts';
+import type { Fact } from './figures.ts';
 
 const badgesOf = (officerBadge: string | null): string[] => (officerBadge === null ? [] : [officerBadge]);
 
-export async function recordingFacts(analytics: AnalyticsRepository, scope: AnalyticsScope): Promise<Fact[]> {
-  const rows = await analytics.recordingsStarted(scope);
+/** `rows`: the recordings started in the scope. */
+export function recordingFacts(rows: Pick<Recording, 'unit' | 'officer_badge' | 'started_at' | 'duration_ms' | 'late' | 'flags'>[]): Fact[] {
   return rows.map((r) => ({
     unit: r.unit,
     badges: badgesOf(r.officer_badge),
@@ -22,7 +21,7 @@ export async function recordingFacts(analytics: AnalyticsRepository, scope: Anal
   }));
 }
 
-export async function unexplainedGapFacts(analytics: AnalyticsRepository, scope: AnalyticsScope): Promise<Fact[]> {
-  const rows = await analytics.unexplainedGaps(scope);
+/** `rows`: the gaps in the scope without a reason. */
+export function unexplainedGapFacts(rows: { unit: string; officer_badge: string | null; start_at: string }[]): Fact[] {
   return rows.map((r) => ({ unit: r.unit, badges: badgesOf(r.officer_badge), at: r.start_at, gapsWithoutReason: 1 }));
 }

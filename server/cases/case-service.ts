@@ -284,7 +284,7 @@ export class CaseService {
 
   /**
    * Sets archived_at (once), records what the links resolve to now as the case's links from then
-   * on (case-links.ts), and closes the archive stage; returns the case as frozen. One transaction:
+   * on (CaseRepository.linkedRecordings), and closes the archive stage; returns the case as frozen. One transaction:
    * no reader sees the case archived with its links not yet frozen.
    */
   private async freeze(c: Case, now: Date, by: Requester): Promise<Case> {

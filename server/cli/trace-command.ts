@@ -3,7 +3,7 @@ import { InvalidInput } from '../errors.ts';
 import { MATCH_LEVELS } from '../forensic/alignment.ts';
 import { FALSE_MATCH_LIMIT } from '../forensic/codeword-match.ts';
 import { type AxisMap, IDENTITY } from '../forensic/geometry.ts';
-import { trace, type Recipient } from '../forensic/trace.ts';
+import type { Recipient } from '../forensic/trace.ts';
 import type { Core } from '../core.ts';
 import { CLI_ACTOR } from './actor.ts';
 import { EXIT } from './exit-codes.ts';
@@ -25,11 +25,7 @@ const probability = (p: number) => (p < 1e-3 ? p.toExponential(1) : p.toPrecisio
 /** Exit 0 when someone is named; 1, as for a failed verification, when nobody is. */
 export async function traceCommand(core: Core, file: string, recordingId: string | undefined, json: boolean): Promise<number> {
   if (!fs.existsSync(file)) throw new InvalidInput(`no such file: ${file}`);
-  const report = await trace(
-    { recordings: core.repos.recordings, forensic: core.repos.forensic, store: core.store, audit: core.audit, ffmpegPath: core.config.ffmpegPath, codewordKey: core.keys.key('forensic-codeword') },
-    file,
-    { actor: CLI_ACTOR, recordingId },
-  );
+  const report = await core.tracedLeaks.trace(file, { actor: CLI_ACTOR, recordingId });
   if (json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return report.match ? EXIT.ok : EXIT.verifyFailed;

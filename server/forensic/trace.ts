@@ -192,3 +192,13 @@ async function fileSha256(file: string): Promise<string> {
   await pipeline(fs.createReadStream(file), hash);
   return hash.digest('hex');
 }
+
+/** Leaks traced to whoever received the marked copy, for `liuhen trace`. */
+export class TracedLeaks {
+  // No references kept: a recording's decoded frames are large, and one trace needs them once.
+  constructor(private readonly deps: Omit<TraceDeps, 'references'>) {}
+
+  trace(file: string, opts: { actor: string; recordingId?: string }): Promise<TraceReport> {
+    return trace(this.deps, file, opts);
+  }
+}

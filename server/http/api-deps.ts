@@ -2,7 +2,6 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { AttemptLimiter } from '../auth/attempt-limiter.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { UserRegistry } from '../auth/user-registry.ts';
-import type { SigningKey } from '../crypto/signing-key.ts';
 import type { Accounts } from '../auth/accounts.ts';
 import type { CaseCheck } from '../cases/case-check.ts';
 import type { CaseManifests } from '../cases/case-manifest.ts';
@@ -70,10 +69,6 @@ export interface ApiDeps {
   health: DeviceHealth;
   /** offline recordings arriving by resumable upload */
   uploads: Uploads;
-  /** the server's Ed25519 key: signs case manifests and redaction manifests as it signs recordings' */
-  signingKey: SigningKey;
-  /** evidence retention for what the API writes to the store (case manifests) */
-  retentionDays: number;
   /** retention by category (server/retention): a recording's period and hold, the report, legal holds */
   retention: RecordingRetention;
 }

@@ -51,7 +51,8 @@ export function mayEditCase(v: Viewer, c: Pick<CaseFacts, 'unit'>): Decision {
 /**
  * Adding a member: an officer by whoever keeps the case; a reviewer only by its unit's custodian,
  * since a reviewer member replays every recording the case links (mirrors `mayKeep`). An officer
- * member replays nothing by it (case-links.ts) and must be one of the unit's own (case-service.ts).
+ * member replays nothing by it (onCaseOf, case-repository.ts) and must be one of the unit's own
+ * (case-service.ts).
  */
 export function mayAddMember(v: Viewer, c: Pick<CaseFacts, 'unit'>, role: 'officer' | 'reviewer'): Decision {
   if (role === 'reviewer' && v.role !== 'custodian') return deny(`role ${v.role} does not give reviewers access; the custodian does`);

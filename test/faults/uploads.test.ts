@@ -231,8 +231,9 @@ describe('unfinished uploads expire', () => {
     expect((await tus.patch(cam, url, 0, new Uint8Array(clean.subarray(0, 2000)))).status).toBe(204);
     expect(fs.existsSync(path.join(uploadsDir, `${id}.part`))).toBe(true);
 
-    await waitFor('the idle upload to expire', async () => (await tus.head(cam, url)).status === 404, 20_000, 200);
-    expect(fs.existsSync(path.join(uploadsDir, `${id}.part`))).toBe(false);
+    // The row goes first, then the audit, then the part file: HEAD answers 404 a moment before the file is gone.
+    const part = path.join(uploadsDir, `${id}.part`);
+    await waitFor('the idle upload to expire', async () => (await tus.head(cam, url)).status === 404 && !fs.existsSync(part), 20_000, 200);
     expect(await server.core.db.selectFrom('uploads').select('id').where('id', '=', id).executeTakeFirst()).toBeUndefined();
     const expired = (await auditOf(server.core.db, 'upload.expired')).find((e) => e.subject === id);
     expect(expired).toMatchObject({ actor: 'system', outcome: 'ok', detail: { device: cam.device.id, offset: 2000, length: clean.length, filename: 'REC_0100.MP4' } });

@@ -1,6 +1,6 @@
 /**
  * Cases kept through CaseService, and the case check read from what was kept (case-check.ts over
- * case-links.ts): the facts the pure findingsOf is unit-tested on (test/unit/case-check.test.ts),
+ * CaseRepository.linkedRecordings): the facts the pure findingsOf is unit-tested on (test/unit/case-check.test.ts),
  * here resolved from links, gaps, notes and uploads as stored; then the rules CaseService holds
  * a case to, each refusal audited.
  */
