@@ -14,7 +14,7 @@ import { AttemptLimiter } from './auth/attempt-limiter.ts';
 import { type Duty, Leadership } from './cluster/leadership.ts';
 import { admitNode } from './cluster/node-admission.ts';
 import { NodePresence } from './cluster/node-presence.ts';
-import { startOrphanedRecordingsSweep } from './cluster/orphaned-recordings.ts';
+import { OrphanedRecordings } from './cluster/orphaned-recordings.ts';
 import { DeviceLeases } from './cluster/device-leases.ts';
 import { PullLeases } from './cluster/pull-leases.ts';
 import { ALL_ROLES, type Roles } from './cluster/roles.ts';
@@ -271,8 +271,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       },
     },
   ];
-  const orphans = { recordings: repos.recordings, sealer, clock, log, nodeId: node.id, graceSeconds: config.graceSeconds };
-  duties.push({ name: 'orphaned recordings', start: () => startOrphanedRecordingsSweep(orphans) });
+  const orphans = new OrphanedRecordings(repos.recordings, sealer, log, clock, node.id, config.graceSeconds);
+  duties.push({ name: 'orphaned recordings', start: () => orphans.start() });
   const retentionEveryMs = config.retention.runEveryMs;
   if (retentionEveryMs !== null) {
     duties.push({ name: 'retention run', start: () => core.retention.start(retentionEveryMs, log) });

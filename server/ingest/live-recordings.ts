@@ -500,7 +500,7 @@ export class LiveRecordings {
 
   /** A recovery recording of `original` from `from`, linked to the failover gap its media fill. */
   private async openRecovery(original: Recording, from: Date): Promise<Recording> {
-    const link = await filledGap(this.recordings, original.id, from);
+    const link = filledGap(original.id, await this.recordings.gapsOf(original.id, 'node_failover'), from);
     return this.sealer.openRecording(deviceAsRecorded(original), from, {
       flags: original.flags,
       node_id: this.settings.nodeId,

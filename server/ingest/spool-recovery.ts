@@ -5,8 +5,7 @@
  * original and the gap its media fill. Nothing recorded is dropped, and the chain is not forked.
  */
 import path from 'node:path';
-import type { RecordingRepository } from '../db/recording-repository.ts';
-import type { Recording, SpoolPart as SpoolPartRow } from '../db/schema.ts';
+import type { LedgerEntry, Recording, SpoolPart as SpoolPartRow } from '../db/schema.ts';
 import type { RecoveryLink } from '../ledger/chain.ts';
 import type { RecordedDevice } from '../ledger/sealer.ts';
 import type { SpoolPart } from './spool-part.ts';
@@ -42,10 +41,12 @@ export async function firstUnsealed(part: SpoolPart, isSealed: (source: string) 
   return undefined;
 }
 
-/** The failover gap media recorded from `at` fill: the first one of the recording that ends after it (null when none is sealed yet). */
-export async function filledGap(recordings: RecordingRepository, recordingId: string, at: Date): Promise<RecoveryLink> {
-  const gaps = await recordings.gapsOf(recordingId, 'node_failover');
-  const gap = gaps.find((g) => Date.parse(g.start_at) + g.duration_ms > at.getTime());
+/**
+ * The failover gap media recorded from `at` fill, of the recording's `node_failover` gaps: the
+ * first that ends after it (null when none is sealed yet).
+ */
+export function filledGap(recordingId: string, failoverGaps: LedgerEntry[], at: Date): RecoveryLink {
+  const gap = failoverGaps.find((g) => Date.parse(g.start_at) + g.duration_ms > at.getTime());
   return { recordingId, gapIdx: gap?.idx ?? null };
 }
 

@@ -125,7 +125,8 @@ describe('a device publishing to two nodes', () => {
     // The same device at node B while A records it: B closes the publish and says who holds it.
     const refused = camera(urlB, 30);
     expect(await refused.exited).not.toBe(0);
-    const [refusal] = await waitFor('the refusal in the audit log', () => refusals(deviceId), 10_000);
+    // (An empty list is truthy: wait for the first refusal itself, which is written after the publish closed.)
+    const refusal = await waitFor('the refusal in the audit log', async () => (await refusals(deviceId))[0], 10_000);
     expect(refusal).toEqual({ node: nodeA });
     const [recording] = await segmentsOf(deviceId);
     // A records on: more segments in the same recording, and B started none.

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeOrphanedRecordings } from '../../server/cluster/orphaned-recordings.ts';
+import { OrphanedRecordings } from '../../server/cluster/orphaned-recordings.ts';
 import { type Core, openCore } from '../../server/core.ts';
 import { preparedClip } from '../helpers/sealed-clip.ts';
 import { configFrom, testEnv } from '../helpers/server.ts';
@@ -37,12 +37,12 @@ describe('recordings of a node gone for good', () => {
     await core.sealer.sealSegment(gone.id, { bytes: fs.readFileSync(file!), startAt: new Date(now - 120_000), durationMs: 2000, source: `${gone.id}/1/seg_000000.ts` });
     const live = await core.sealer.openRecording(other, new Date(now - 120_000), { node_id: 'node-live' });
 
-    const deps = { recordings: core.repos.recordings, sealer: core.sealer, clock: core.clock, log: pino({ level: 'silent' }), nodeId: 'node-leader', graceSeconds: 3 };
-    expect(await closeOrphanedRecordings(deps)).toBe(1);
+    const orphans = new OrphanedRecordings(core.repos.recordings, core.sealer, pino({ level: 'silent' }), core.clock, 'node-leader', 3);
+    expect(await orphans.closeAll()).toBe(1);
     expect(await core.repos.recordings.get(gone.id)).toMatchObject({ state: 'closed', node_id: 'node-leader', segment_count: 1, ended_at: new Date(now - 118_000).toISOString() });
     expect(await core.recordingVerification.check(gone.id)).toMatchObject({ ok: true, manifestChecked: true });
     expect(await core.repos.recordings.get(live.id)).toMatchObject({ state: 'live', node_id: 'node-live' });
     // Once closed, nothing is left to do.
-    expect(await closeOrphanedRecordings(deps)).toBe(0);
+    expect(await orphans.closeAll()).toBe(0);
   });
 });

@@ -27,8 +27,6 @@ const NOT_YET: Record<string, string> = {
   'server/retention/': 'the steps over RetentionDeps/KeepingDeps behind RecordingRetention, and the case hooks CaseService calls; the medium tests call the steps directly',
   'server/forensic/': 'trace, its reference and its judgement over TraceDeps, behind TracedLeaks; the medium tests call them with a shared reference cache',
   'server/crypto/installation-keys.ts': 'runs while the core opens, before any service exists',
-  'server/cluster/orphaned-recordings.ts': 'a leader duty over OrphanedRecordingsDeps, landed beside this rule; to become a class the server builds like NodePresence',
-  'server/ingest/spool-recovery.ts': 'filledGap over RecordingRepository, landed beside this rule; belongs on LiveRecordings or the repository',
   'server/queue/outbox.ts': "the outbox write inside a repository's transaction (RecordingRepository calls it)",
 };
 
