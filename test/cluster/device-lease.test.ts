@@ -5,28 +5,25 @@
  * lease time, and the recording it was making goes on. Real processes on PostgreSQL and Ceph RGW,
  * real ffmpeg publishers.
  */
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
-import { cephS3, s3StoreEnv } from '../helpers/ceph.ts';
+import { ClusterDb, clusterEnvs } from '../helpers/cluster.ts';
 import { runCli } from '../helpers/cli.ts';
-import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { publish, type Publisher } from '../helpers/publisher.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
-import { testEnv } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const servers: ServerProcess[] = [];
 const cameras: Publisher[] = [];
-let client: pg.Client | undefined;
+let cluster: ClusterDb | undefined;
 afterAll(async () => {
   for (const c of cameras) c.stop();
   for (const s of servers) {
     s.child.kill('SIGKILL');
     await s.exited;
   }
-  await client?.end();
+  await cluster?.end();
 });
 
 async function up(env: Record<string, string>): Promise<ServerProcess> {
@@ -41,19 +38,9 @@ function camera(url: string, seconds: number): Publisher {
   return c;
 }
 
-async function rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  return (await client!.query<T>(text, values)).rows;
-}
-
-async function nodeOf(p: ServerProcess): Promise<string> {
-  const [row] = await rows<{ id: string }>('SELECT id FROM nodes WHERE pid = $1 AND stopped_at IS NULL', [p.child.pid]);
-  return row!.id;
-}
-
-async function leaseHolder(deviceId: string): Promise<string | undefined> {
-  const [row] = await rows<{ node_id: string }>('SELECT node_id FROM device_leases WHERE device_id = $1', [deviceId]);
-  return row?.node_id;
-}
+const rows = <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => cluster!.rows<T>(text, values);
+const nodeOf = (p: ServerProcess) => cluster!.nodeOf(p.child.pid!);
+const leaseHolder = (deviceId: string) => cluster!.leaseHolder(deviceId);
 
 async function refusals(deviceId: string): Promise<Array<{ node: string }>> {
   const found = await rows<{ detail: string }>("SELECT detail FROM audit_events WHERE action = 'device.publish_refused_leased' AND subject = $1 ORDER BY seq", [deviceId]);
@@ -99,18 +86,11 @@ const onPort = (url: string, port: string) => url.replace(/:\d+\//, `:${port}/`)
 
 describe('a device publishing to two nodes', () => {
   it('is refused by the second while the first records it, and taken by the second once the first ends or dies, and freed by a clean stop', async () => {
-    const db = await freshPostgresDatabase();
-    const first = await testEnv({ LIUHEN_DATABASE_URL: db, ...(await s3StoreEnv(await cephS3())) });
+    const [first, secondEnv] = (await clusterEnvs(2)) as [Record<string, string>, Record<string, string>];
+    const db = first.LIUHEN_DATABASE_URL!;
     const a = await up(first);
-    const shared = ['LIUHEN_DATABASE_URL', 'LIUHEN_QUEUE_PREFIX', 'LIUHEN_STORE', ...Object.keys(first).filter((k) => k.startsWith('LIUHEN_S3_') || k.startsWith('LIUHEN_RETENTION'))];
-    const secondEnv: Record<string, string> = {
-      ...(await testEnv()),
-      LIUHEN_KEYS_DIR: first.LIUHEN_KEYS_DIR ?? path.join(first.LIUHEN_DATA_DIR!, 'keys'),
-      ...Object.fromEntries(shared.map((k) => [k, first[k]!])),
-    };
     const b = await up(secondEnv);
-    client = new pg.Client({ connectionString: db });
-    await client.connect();
+    cluster = new ClusterDb(db);
     const [nodeA, nodeB] = [await nodeOf(a), await nodeOf(b)];
 
     const added = await runCli(['device', 'add', '--kind', 'bodycam', '--officer', 'L1'], first);

@@ -6,17 +6,13 @@
  * The killed node starts again and seals what its segmenters had finished into recovery
  * recordings linked to those gaps; `liuhen verify` names the link both ways.
  */
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
-import { cephS3, s3StoreEnv } from '../helpers/ceph.ts';
 import { runCli } from '../helpers/cli.ts';
+import { addCamera, type Camera, ClusterDb, clusterEnvs, reconnectingCamera } from '../helpers/cluster.ts';
 import { type Balancer, startBalancer } from '../helpers/nginx.ts';
-import { freshPostgresDatabase } from '../helpers/postgres.ts';
-import { publish, type Publisher } from '../helpers/publisher.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
-import { testEnv } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** A camera reconnecting: a new publish at its next try, the RTMP handshake, a segmenter's first keyframe. */
@@ -26,7 +22,7 @@ const CAMERAS = 6;
 const nodes: ServerProcess[] = [];
 const cameras: Camera[] = [];
 let balancer: Balancer | undefined;
-let client: pg.Pool | undefined;
+let cluster: ClusterDb | undefined;
 afterAll(async () => {
   for (const c of cameras) c.stop();
   for (const n of nodes) {
@@ -34,38 +30,10 @@ afterAll(async () => {
     await n.exited;
   }
   await balancer?.stop();
-  await client?.end();
+  await cluster?.end();
 });
 
-interface Camera {
-  deviceId: string;
-  stop(): void;
-}
-
-/** A camera publishing to `url` until stopped, starting a new publish half a second after one ends, as a real one retries. */
-function camera(deviceId: string, url: string): Camera {
-  let current: Publisher | undefined;
-  let stopped = false;
-  const next = () => {
-    if (stopped) return;
-    const p = (current = publish(url, 600));
-    void p.exited.then(() => setTimeout(next, 500));
-  };
-  next();
-  const c = {
-    deviceId,
-    stop: () => {
-      stopped = true;
-      current?.stop();
-    },
-  };
-  cameras.push(c);
-  return c;
-}
-
-async function rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  return (await client!.query<T>(text, values)).rows;
-}
+const rows = <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => cluster!.rows<T>(text, values);
 
 interface Row {
   id: string;
@@ -94,26 +62,16 @@ const entriesOf = (recordingId: string) => rows<Entry>('SELECT idx, kind, cause,
 
 describe('a node killed under six cameras behind nginx', () => {
   it('lets another node continue each of its recordings after one node_failover gap, and seals its spool into linked recovery recordings when it returns', async () => {
-    const db = await freshPostgresDatabase();
-    const first = await testEnv({ LIUHEN_DATABASE_URL: db, ...(await s3StoreEnv(await cephS3())) });
-    const shared = Object.fromEntries(
-      Object.entries(first).filter(([k]) => k.startsWith('LIUHEN_S3_') || k.startsWith('LIUHEN_RETENTION') || ['LIUHEN_DATABASE_URL', 'LIUHEN_QUEUE_PREFIX', 'LIUHEN_STORE'].includes(k)),
-    );
-    const envs = [first];
-    for (let i = 0; i < 2; i++) envs.push({ ...(await testEnv()), ...shared, LIUHEN_KEYS_DIR: path.join(first.LIUHEN_DATA_DIR!, 'keys') });
+    const envs = await clusterEnvs(3);
+    const first = envs[0]!;
     for (const env of envs) nodes.push(await startServerProcess(env));
     const lb = (balancer = await startBalancer(envs.map((e) => ({ http: Number(e.LIUHEN_HTTP_PORT), rtmp: Number(e.LIUHEN_RTMP_PORT) }))));
-    client = new pg.Pool({ connectionString: db, max: 4 });
+    cluster = new ClusterDb(first.LIUHEN_DATABASE_URL!);
 
     const devices: Array<{ deviceId: string; url: string }> = [];
-    for (let i = 0; i < CAMERAS; i++) {
-      const added = await runCli(['device', 'add', '--kind', 'bodycam', '--officer', `FO-${i}`], first);
-      expect(added.code, added.stderr).toBe(0);
-      const url = new URL(/publish URL[^:]*: (\S+)/.exec(added.stdout)![1]!);
-      devices.push({ deviceId: /device (\S+)/.exec(added.stdout)![1]!, url: `rtmp://127.0.0.1:${lb.listen.rtmp}${url.pathname}${url.search}` });
-    }
+    for (let i = 0; i < CAMERAS; i++) devices.push(await addCamera(first, `FO-${i}`, lb.listen.rtmp));
     // Every node rereads the devices within a second; a camera refused before that just retries.
-    for (const d of devices) camera(d.deviceId, d.url);
+    for (const d of devices) cameras.push(reconnectingCamera(d.url));
     await waitFor(
       'every camera to have two segments sealed',
       async () => (await Promise.all(devices.map((d) => recordingsOf(d.deviceId)))).every((r) => r.length === 1 && r[0]!.segment_count >= 2),

@@ -7,43 +7,30 @@
  * test camera, ffmpeg pulling.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NODE_BEAT_MS, NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
-import { cephS3, s3StoreEnv } from '../helpers/ceph.ts';
 import { runCli } from '../helpers/cli.ts';
-import { freshPostgresDatabase } from '../helpers/postgres.ts';
+import { ClusterDb, clusterEnvs } from '../helpers/cluster.ts';
 import { type RtspCamera, startRtspCamera } from '../helpers/rtsp-camera.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
-import { testEnv } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const servers: ServerProcess[] = [];
 let camera: RtspCamera | undefined;
-let client: pg.Client | undefined;
+let cluster: ClusterDb | undefined;
 afterAll(async () => {
   for (const s of servers) {
     s.child.kill('SIGKILL');
     await s.exited;
   }
   await camera?.stop();
-  await client?.end();
+  await cluster?.end();
 });
 
-async function rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  return (await client!.query<T>(text, values)).rows;
-}
-
-async function nodeOf(p: ServerProcess): Promise<string> {
-  const [row] = await rows<{ id: string }>('SELECT id FROM nodes WHERE pid = $1 AND stopped_at IS NULL', [p.child.pid]);
-  return row!.id;
-}
-
-async function leaseHolder(deviceId: string): Promise<string | undefined> {
-  const [row] = await rows<{ node_id: string }>('SELECT node_id FROM device_leases WHERE device_id = $1', [deviceId]);
-  return row?.node_id;
-}
+const rows = <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => cluster!.rows<T>(text, values);
+const nodeOf = (p: ServerProcess) => cluster!.nodeOf(p.child.pid!);
+const leaseHolder = (deviceId: string) => cluster!.leaseHolder(deviceId);
 
 async function gapCausesOf(recordingId: string): Promise<string[]> {
   return (await rows<{ cause: string }>("SELECT cause FROM ledger_entries WHERE recording_id = $1 AND kind = 'gap' ORDER BY idx", [recordingId])).map((r) => r.cause);
@@ -72,17 +59,11 @@ function pullsOf(p: ServerProcess, url: string): number {
 describe('a fixed camera and three nodes', () => {
   it('is pulled by exactly one node, by another within the lease time and a beat once it is killed, and at once after a clean stop', async () => {
     camera = await startRtspCamera();
-    const db = await freshPostgresDatabase();
-    const first = await testEnv({ LIUHEN_DATABASE_URL: db, ...(await s3StoreEnv(await cephS3())) });
-    const shared = ['LIUHEN_DATABASE_URL', 'LIUHEN_QUEUE_PREFIX', 'LIUHEN_STORE', ...Object.keys(first).filter((k) => k.startsWith('LIUHEN_S3_') || k.startsWith('LIUHEN_RETENTION'))];
-    const another = async () => ({
-      ...(await testEnv()),
-      LIUHEN_KEYS_DIR: first.LIUHEN_KEYS_DIR ?? path.join(first.LIUHEN_DATA_DIR!, 'keys'),
-      ...Object.fromEntries(shared.map((k) => [k, first[k]!])),
-    });
-    for (const env of [first, await another(), await another()]) servers.push(await startServerProcess(env));
-    client = new pg.Client({ connectionString: db });
-    await client.connect();
+    const envs = await clusterEnvs(3);
+    const first = envs[0]!;
+    const db = first.LIUHEN_DATABASE_URL!;
+    for (const env of envs) servers.push(await startServerProcess(env));
+    cluster = new ClusterDb(db);
     const nodes = new Map(await Promise.all(servers.map(async (s) => [await nodeOf(s), s] as const)));
 
     const added = await runCli(['device', 'add', '--kind', 'fixed', '--name', '受理大厅', '--rtsp', camera.url], first);

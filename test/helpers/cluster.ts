@@ -4,6 +4,7 @@
  * balancer as real ones do.
  */
 import path from 'node:path';
+import pg from 'pg';
 import { cephS3, s3StoreEnv } from './ceph.ts';
 import { runCli } from './cli.ts';
 import { freshPostgresDatabase } from './postgres.ts';
@@ -50,4 +51,33 @@ export function reconnectingCamera(url: string): Camera {
       current?.stop();
     },
   };
+}
+
+/** The cluster's one database as a test reads it across nodes. */
+export class ClusterDb {
+  private readonly pool: pg.Pool;
+
+  constructor(url: string) {
+    this.pool = new pg.Pool({ connectionString: url, max: 4 });
+  }
+
+  async rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+    return (await this.pool.query<T>(text, values)).rows;
+  }
+
+  /** The id of the live node running as process `pid`. */
+  async nodeOf(pid: number): Promise<string> {
+    const [row] = await this.rows<{ id: string }>('SELECT id FROM nodes WHERE pid = $1 AND stopped_at IS NULL', [pid]);
+    return row!.id;
+  }
+
+  /** The node holding the device's lease, if any. */
+  async leaseHolder(deviceId: string): Promise<string | undefined> {
+    const [row] = await this.rows<{ node_id: string }>('SELECT node_id FROM device_leases WHERE device_id = $1', [deviceId]);
+    return row?.node_id;
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
 }

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { type Config, loadConfig } from '../../server/config.ts';
+import { type Core, openCore } from '../../server/core.ts';
 import { startServer, type RunningServer } from '../../server/liuhen.ts';
 import type { JobHandlers } from '../../workers/job-handler.ts';
 import { freePort } from './ports.ts';
@@ -36,4 +38,24 @@ export function configFrom(env: Record<string, string>): Config {
 /** `jobHandlers`: what in-process workers (`LIUHEN_WORKERS: 'in-process'`) run instead of the registry. */
 export async function startTestServer(env: Record<string, string>, jobHandlers?: JobHandlers, options?: Parameters<typeof startServer>[2]): Promise<RunningServer> {
   return startServer(configFrom(env), jobHandlers, options);
+}
+
+/** What fileCore gives a test file: its core and settings, there once its tests run. */
+export interface FileCore {
+  core: Core;
+  env: Record<string, string>;
+}
+
+/** A core of the test file's own, without a server: opened before its tests; closed, and its data dir removed, after them. */
+export function fileCore(): FileCore {
+  const own = {} as FileCore;
+  beforeAll(async () => {
+    own.env = await testEnv();
+    own.core = await openCore(configFrom(own.env));
+  }, 60_000);
+  afterAll(async () => {
+    await own.core?.close();
+    if (own.env) fs.rmSync(own.env.LIUHEN_DATA_DIR!, { recursive: true, force: true });
+  });
+  return own;
 }

@@ -8,24 +8,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Core, openCore } from '../../server/core.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Device, Recording } from '../../server/db/schema.ts';
 import { LiveRecordings } from '../../server/ingest/live-recordings.ts';
 import { Metrics } from '../../server/observability/metrics.ts';
 import { preparedClip } from '../helpers/sealed-clip.ts';
-import { configFrom, testEnv } from '../helpers/server.ts';
+import { configFrom, fileCore } from '../helpers/server.ts';
 
-let env: Record<string, string>;
-let core: Core;
-beforeAll(async () => {
-  env = await testEnv();
-  core = await openCore(configFrom(env));
-}, 60_000);
-afterAll(async () => {
-  await core?.close();
-  if (env) fs.rmSync(env.LIUHEN_DATA_DIR!, { recursive: true, force: true });
-});
+const own = fileCore();
 
 const SEGMENT_MS = 2000;
 const clip = () => preparedClip({ seconds: 8, segmentSeconds: 2 });
@@ -40,7 +30,7 @@ async function spoolPart(recordingId: string, partNo: number, dir: string, wallS
       return `seg_${String(i).padStart(6, '0')}.ts,${i * 2}.000000,${(i + 1) * 2}.000000\n`;
     });
   fs.writeFileSync(path.join(dir, 'segments.csv'), rows.join(''));
-  await core.repos.recordings.addSpoolPart({
+  await own.core.repos.recordings.addSpoolPart({
     recording_id: recordingId,
     part_no: partNo,
     dir,
@@ -54,31 +44,31 @@ async function spoolPart(recordingId: string, partNo: number, dir: string, wallS
 }
 
 const sealFromClip = (recordingId: string, i: number, at: Date, source: string) =>
-  core.sealer.sealSegment(recordingId, { bytes: fs.readFileSync(clip().files[i]!), startAt: at, durationMs: SEGMENT_MS, source });
+  own.core.sealer.sealSegment(recordingId, { bytes: fs.readFileSync(clip().files[i]!), startAt: at, durationMs: SEGMENT_MS, source });
 
 describe('a killed node recovering its spool after another node continued its recording', () => {
   let device: Device;
   let original: Recording;
   const t0 = new Date(Date.now() - 600_000);
   const at = (ms: number) => new Date(t0.getTime() + ms);
-  const spoolDir = () => configFrom(env).spoolDir;
+  const spoolDir = () => configFrom(own.env).spoolDir;
 
   beforeAll(async () => {
-    ({ device } = await core.devices.add({ kind: 'bodycam', officerBadge: 'SR1', unit: 'u1' }, 'test'));
+    ({ device } = await own.core.devices.add({ kind: 'bodycam', officerBadge: 'SR1', unit: 'u1' }, 'test'));
     // node-dead recorded four segments of part 1 and sealed two before it was killed.
-    original = await core.sealer.openRecording(device, t0, { node_id: 'node-dead' });
+    original = await own.core.sealer.openRecording(device, t0, { node_id: 'node-dead' });
     await spoolPart(original.id, 1, path.join(spoolDir(), original.id, '1'), t0, 4, 'node-dead');
     for (const i of [0, 1]) await sealFromClip(original.id, i, at(i * SEGMENT_MS), `${original.id}/1/seg_00000${i}.ts`);
     // node-alive took the device over: the pause is a gap, and the recording goes on there.
-    await core.repos.recordings.moveToNode(original.id, 'node-dead', 'node-alive');
-    await core.sealer.appendGap(original.id, 'node_failover', at(2 * SEGMENT_MS), at(20_000));
+    await own.core.repos.recordings.moveToNode(original.id, 'node-dead', 'node-alive');
+    await own.core.sealer.appendGap(original.id, 'node_failover', at(2 * SEGMENT_MS), at(20_000));
     await sealFromClip(original.id, 0, at(20_000), `${original.id}/2/seg_000000.ts`);
     // A part of node-alive's, in a spool of another node's on this machine.
     await spoolPart(original.id, 2, path.join(os.tmpdir(), `liuhen-other-spool-${process.pid}`, original.id, '2'), at(20_000), 1, 'node-alive');
   });
 
   it('seals what was left into a recovery recording linked to the failover gap, and leaves the original and the other spool alone', async () => {
-    const before = await core.repos.recordings.get(original.id);
+    const before = await own.core.repos.recordings.get(original.id);
     const settings = {
       spoolDir: spoolDir(),
       ffmpegPath: 'ffmpeg',
@@ -90,27 +80,27 @@ describe('a killed node recovering its spool after another node continued its re
       nodeId: 'node-back',
       host: os.hostname(),
     };
-    const live = new LiveRecordings(core.repos, core.sealer, settings, pino({ level: 'silent' }), new Metrics(), core.clock);
+    const live = new LiveRecordings(own.core.repos, own.core.sealer, settings, pino({ level: 'silent' }), new Metrics(), own.core.clock);
     await live.recover(new Map([[device.id, device]]), new Set(['node-alive']));
 
     // The original is untouched: node-alive records it.
-    expect(await core.repos.recordings.get(original.id)).toMatchObject({ state: before.state, entry_count: 4, head_link: before.head_link, node_id: 'node-alive' });
-    const recoveries = (await core.repos.recordings.all()).filter((r) => r.recovers_recording_id === original.id);
+    expect(await own.core.repos.recordings.get(original.id)).toMatchObject({ state: before.state, entry_count: 4, head_link: before.head_link, node_id: 'node-alive' });
+    const recoveries = (await own.core.repos.recordings.all()).filter((r) => r.recovers_recording_id === original.id);
     expect(recoveries).toHaveLength(1);
     const recovery = recoveries[0]!;
     expect(recovery).toMatchObject({ state: 'closed', segment_count: 2, gap_count: 0, recovers_gap_idx: 3, device_id: device.id, officer_badge: 'SR1' });
     expect(recovery.header_line).toMatch(new RegExp(` recovers:${original.id}:3\\n$`));
-    const recovered = await core.repos.recordings.entries(recovery.id);
+    const recovered = await own.core.repos.recordings.entries(recovery.id);
     expect(recovered.map((e) => e.source)).toEqual([`${original.id}/1/seg_000002.ts`, `${original.id}/1/seg_000003.ts`]);
     expect(recovered.map((e) => e.start_at)).toEqual([at(2 * SEGMENT_MS).toISOString(), at(3 * SEGMENT_MS).toISOString()]);
 
     // verify names the link both ways.
-    const ofOriginal = await core.recordingVerification.check(original.id);
+    const ofOriginal = await own.core.recordingVerification.check(original.id);
     expect(ofOriginal).toMatchObject({ ok: true, recoveries: [{ recordingId: recovery.id, gapIdx: 3 }] });
-    expect(await core.recordingVerification.check(recovery.id)).toMatchObject({ ok: true, recovers: { recordingId: original.id, gapIdx: 3 }, manifestChecked: true });
+    expect(await own.core.recordingVerification.check(recovery.id)).toMatchObject({ ok: true, recovers: { recordingId: original.id, gapIdx: 3 }, manifestChecked: true });
 
     // node-dead's part is done and its folder gone; node-alive's part is not this node's to read.
-    const parts = await core.repos.recordings.openSpoolParts();
+    const parts = await own.core.repos.recordings.openSpoolParts();
     expect(parts.map((p) => [p.part_no, p.node_id])).toEqual([[2, 'node-alive']]);
     expect(fs.existsSync(path.join(spoolDir(), original.id, '1'))).toBe(false);
   });
