@@ -10,6 +10,9 @@
  * too few — there the trace must say it is a copy of the recording and that it cannot name
  * anyone, not that it is no copy at all. Copies of anything else name no one, nor do a hundred
  * leaks of what nobody received.
+ *
+ * The tests run side by side (each makes and traces leaks of its own): one's encodes overlap
+ * another's trace, which is JavaScript on one core, so both cores stay busy.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -51,6 +54,31 @@ async function leak(copy: string, name: string, args: string[], before: string[]
 
 const traced = (file: string, recording?: string): Promise<TraceReport> => trace(traceDeps, file, { actor: 'test', recordingId: recording });
 
+let randomMade: Promise<string> | undefined;
+/** A 12 s clip of nothing recorded (a random scene), made once for the tests that need one. */
+function randomClip(): Promise<string> {
+  const file = path.join(dir, 'random.mp4');
+  randomMade ??= run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'life=size=640x360:rate=25:mold=10:ratio=0.3,noise=alls=12:allf=t',
+    '-t',
+    '12',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    file,
+  ]).then(() => file);
+  return randomMade;
+}
+
 beforeAll(async () => {
   env = await testEnv();
   server = await startTestServer(env);
@@ -59,15 +87,20 @@ beforeAll(async () => {
   const { device } = await core.devices.add({ kind: 'bodycam', officerBadge: 'L-1', unit: 'u1', name: '记录仪 L1' }, 'test');
   recordingId = (await sealClip(core, device, preparedClip({ seconds: 24, segmentSeconds: 1, size: '640x360', scene: true }))).id;
   await deriveMarkedVariants(recordingId, { jobId: 'test-derive', progress: async () => undefined }, workerDepsOf(core, path.join(dir, 'work')));
-  for (let n = 0; n < SESSIONS; n++) {
-    const viewer = await signedInUser(server, 'custodian', 'u1', `LK-${n}`);
-    const created = await apiFetch(server.httpPort, viewer, 'playback-sessions', { recordingId });
-    expect(created.status).toBe(201);
-    const { sessionId, playlistUrl } = (await created.json()) as { sessionId: string; playlistUrl: string };
-    const file = path.join(dir, `copy-${n}.ts`);
-    await run('ffmpeg', ['-v', 'error', '-y', '-i', `http://127.0.0.1:${server.httpPort}${playlistUrl}`, '-c', 'copy', file]);
-    copies.push({ sessionId, file });
-  }
+  // The custodians replay side by side, each kept in its place in `copies`.
+  copies.push(
+    ...(await Promise.all(
+      Array.from({ length: SESSIONS }, async (_, n) => {
+        const viewer = await signedInUser(server, 'custodian', 'u1', `LK-${n}`);
+        const created = await apiFetch(server.httpPort, viewer, 'playback-sessions', { recordingId });
+        expect(created.status).toBe(201);
+        const { sessionId, playlistUrl } = (await created.json()) as { sessionId: string; playlistUrl: string };
+        const file = path.join(dir, `copy-${n}.ts`);
+        await run('ffmpeg', ['-v', 'error', '-y', '-i', `http://127.0.0.1:${server.httpPort}${playlistUrl}`, '-c', 'copy', file]);
+        return { sessionId, file };
+      }),
+    )),
+  );
   traceDeps = {
     recordings: core.repos.recordings,
     forensic: core.repos.forensic,
@@ -77,6 +110,8 @@ beforeAll(async () => {
     codewordKey: core.keys.key('forensic-codeword'),
     references: new Map<string, Reference>(),
   };
+  // Decoded once before the tests run side by side, rather than by each of their first traces at once.
+  traceDeps.references!.set(recordingId, await loadReference(traceDeps, recordingId));
 }, 180_000);
 
 afterAll(async () => {
@@ -91,7 +126,7 @@ function expectNamed(report: TraceReport, sessionId: string) {
   expect(report.recordingId).toBe(recordingId);
 }
 
-describe('a trace names the session', () => {
+describe.concurrent('a trace names the session', () => {
   it('of a copy converted to 30 fps', async () => {
     expectNamed(await traced(await leak(copies[0]!.file, 'fps30', ['-vf', 'fps=30'])), copies[0]!.sessionId);
   });
@@ -134,7 +169,7 @@ describe('a trace names the session', () => {
   });
 });
 
-describe('a trace that cannot name anyone says so, and of which recording the copy is', () => {
+describe.concurrent('a trace that cannot name anyone says so, and of which recording the copy is', () => {
   it('for 8 s excerpts: at a quarter of the bitrate, at 30 fps, under a box', async () => {
     const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=bit_rate', '-of', 'csv=p=0', copies[1]!.file]);
     const excerpts = [
@@ -171,7 +206,7 @@ describe('a trace that cannot name anyone says so, and of which recording the co
   });
 });
 
-describe('colluders', () => {
+describe.concurrent('colluders', () => {
   it('who splice or average their copies are named one of them, or not at all — never someone else', async () => {
     const [a, b] = [copies[0]!, copies[1]!];
     // ffmpeg's inputs: [0] is a's copy (given before), [1] is b's.
@@ -191,31 +226,13 @@ describe('colluders', () => {
   });
 });
 
-describe('a copy of anything else', () => {
+describe.concurrent('a copy of anything else', () => {
   it('is no copy of a marked recording, and names no one: another recording, a random clip', async () => {
     const { device } = await server.core.devices.add({ kind: 'bodycam', officerBadge: 'L-2', unit: 'u1', name: '记录仪 L2' }, 'test');
     const other = await sealClip(server.core, device, preparedClip({ seconds: 6, size: '320x180' }));
     const otherCopy = path.join(dir, 'other.ts');
     fs.writeFileSync(otherCopy, Buffer.concat(await Promise.all((await entriesOf(server.core.db, other.id)).filter((e) => e.kind === 'segment').map((e) => server.core.store.get(e.object_key!)))));
-    const random = path.join(dir, 'random.mp4');
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'life=size=640x360:rate=25:mold=10:ratio=0.3,noise=alls=12:allf=t',
-      '-t',
-      '12',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-pix_fmt',
-      'yuv420p',
-      random,
-    ]);
+    const random = await randomClip();
     for (const file of [otherCopy, random]) {
       const report = await traced(file);
       expect(report.outcome, path.basename(file)).toBe('not_a_copy');
@@ -240,13 +257,13 @@ function seeded(seed: number): () => number {
   };
 }
 
-describe('a hundred leaks of what nobody received', () => {
+describe.concurrent('a hundred leaks of what nobody received', () => {
   // Each source is decoded once and cut into leaks in memory, as many excerpts of it: the copy
   // of a marked recording that no session was served (its variants mixed at random), the
   // unmarked originals, another recording and a random clip.
   it('name no one: 60 mixes of marked variants never served, 20 excerpts of the unmarked originals, 20 of other video', async () => {
     const { core } = server;
-    const reference = await loadReference(traceDeps, recordingId);
+    const reference = traceDeps.references!.get(recordingId)!;
     const decoded = async (name: string, objectKeys: string[]) => {
       const file = path.join(dir, `${name}.ts`);
       fs.writeFileSync(file, Buffer.concat(await Promise.all(objectKeys.map((k) => core.store.get(k)))));
@@ -257,7 +274,7 @@ describe('a hundred leaks of what nobody received', () => {
         kind,
         (await core.db.selectFrom('derivatives').select('object_key').where('recording_id', '=', recordingId).where('kind', '=', kind).orderBy('idx').execute()).map((r) => r.object_key),
       );
-    const [a, b] = [await variant('mark_a'), await variant('mark_b')];
+    const [a, b] = await Promise.all([variant('mark_a'), variant('mark_b')]);
     expect(a.length).toBe(reference.frames.length);
     expect(b.length).toBe(reference.frames.length);
     const { device } = await core.devices.add({ kind: 'bodycam', officerBadge: 'L-3', unit: 'u1', name: '记录仪 L3' }, 'test');
@@ -267,25 +284,7 @@ describe('a hundred leaks of what nobody received', () => {
       'other-recording',
       (await entriesOf(core.db, other.id)).filter((e) => e.kind === 'segment').map((e) => e.object_key!),
     );
-    const random = path.join(dir, 'random-long.mp4');
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'life=size=640x360:rate=25:mold=10:ratio=0.3,noise=alls=12:allf=t',
-      '-t',
-      '12',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-pix_fmt',
-      'yuv420p',
-      random,
-    ]);
+    const random = await randomClip();
     const randomFrames = await decodeGreyFrames(core.config.ffmpegPath, random);
 
     const rand = seeded(19);

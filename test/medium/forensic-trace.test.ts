@@ -15,8 +15,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codewordVariant } from '../../server/forensic/codeword.ts';
-import type { Reference } from '../../server/forensic/reference.ts';
-import { trace, type TraceDeps } from '../../server/forensic/trace.ts';
+import { loadReference, type Reference } from '../../server/forensic/reference.ts';
+import { trace, type TraceDeps, type TraceReport } from '../../server/forensic/trace.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import type { WorkerDeps } from '../../workers/job-handler.ts';
 import { deriveMarkedVariants } from '../../workers/marked-variants.ts';
@@ -78,8 +78,10 @@ beforeAll(async () => {
 
   workerDeps = workerDepsOf(core, path.join(dir, 'work'));
   await deriveMarkedVariants(recordingId, { jobId: 'test-derive', progress: async (p) => void progress.push(p) }, workerDeps);
-  for (let n = 0; n < SESSIONS; n++) copies.push(await replayAsPlayer((await signedInUser(server, 'custodian', 'u1', `K-${n}`)).accessToken, n));
-  // One cache of decoded originals for every in-process trace: what a caller running many would do.
+  // The custodians sign in and replay side by side, each kept in its place in `copies`.
+  copies.push(...(await Promise.all(Array.from({ length: SESSIONS }, async (_, n) => replayAsPlayer((await signedInUser(server, 'custodian', 'u1', `K-${n}`)).accessToken, n)))));
+  // One cache of decoded originals for every in-process trace: what a caller running many would
+  // do. Filled before the traces start, so traces run side by side do not each decode it.
   traceDeps = {
     recordings: core.repos.recordings,
     forensic: core.repos.forensic,
@@ -89,6 +91,7 @@ beforeAll(async () => {
     codewordKey: core.keys.key('forensic-codeword'),
     references: new Map<string, Reference>(),
   };
+  traceDeps.references!.set(recordingId, await loadReference(traceDeps, recordingId));
 }, 180_000);
 
 afterAll(async () => {
@@ -156,14 +159,14 @@ describe('replay sessions', () => {
 
 describe('liuhen trace', () => {
   it('names the session each received copy came from', async () => {
-    // One through the real command (exit 0), the others meanwhile in-process, on shared decoded originals.
-    const [cli, reports] = await Promise.all([
+    // One through the real command (exit 0), the others meanwhile in-process, on shared decoded
+    // originals, in two chains: one's decode (ffmpeg) overlaps the other's alignment (JavaScript).
+    const reports: TraceReport[] = [];
+    const [cli] = await Promise.all([
       runCli(['trace', copies[0]!.file], env),
-      (async () => {
-        const out = [];
-        for (const copy of copies.slice(1)) out.push(await trace(traceDeps, copy.file, { actor: 'test' }));
-        return out;
-      })(),
+      ...[0, 1].map(async (chain) => {
+        for (let n = 1 + chain; n < copies.length; n += 2) reports[n - 1] = await trace(traceDeps, copies[n]!.file, { actor: 'test' });
+      }),
     ]);
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
@@ -175,7 +178,7 @@ describe('liuhen trace', () => {
     }
   });
 
-  it('names them still after a re-encode at half the bitrate', async () => {
+  it.concurrent('names them still after a re-encode at half the bitrate', async () => {
     // superfast spends its bits less well than x264's default preset: the harsher re-encode, and the quicker.
     const reencode = async (copy: (typeof copies)[number]) => {
       const out = copy.file.replace(/\.ts$/, '-half.mp4');
@@ -192,7 +195,7 @@ describe('liuhen trace', () => {
     for (const copy of copies) expect(named.get(copy.sessionId)).toBe(copy.sessionId);
   });
 
-  it('finds where a copy cut at both ends begins, and still names its session', async () => {
+  it.concurrent('finds where a copy cut at both ends begins, and still names its session', async () => {
     const cut = path.join(dir, 'cut.mp4');
     // Cut after decoding: given before the input, -ss starts a TS at the next key frame and holds
     // it over the gap, so the copy would begin with the recording's 2 s moment, not 0.7 s.
