@@ -24,7 +24,6 @@ const FACE_BAG = /^((Pick<)?(ApiDeps|AppDeps)\b|WorkerDeps$)/;
 
 /** Free functions over repositories not yet made services, and why they wait. */
 const NOT_YET: Record<string, string> = {
-  'server/forensic/': 'trace, its reference and its judgement over TraceDeps, behind TracedLeaks; the medium tests call them with a shared reference cache',
   'server/crypto/installation-keys.ts': 'runs while the core opens, before any service exists',
   'server/cluster/orphaned-recordings.ts': 'a leader duty over OrphanedRecordingsDeps, landed beside this rule; to become a class the server builds like NodePresence',
   'server/ingest/spool-recovery.ts': 'filledGap over RecordingRepository, landed beside this rule; belongs on LiveRecordings or the repository',
