@@ -24,10 +24,8 @@ const FACE_BAG = /^((Pick<)?(ApiDeps|AppDeps)\b|WorkerDeps$)/;
 
 /** Free functions over repositories not yet made services, and why they wait. */
 const NOT_YET: Record<string, string> = {
-  'server/crypto/installation-keys.ts': 'runs while the core opens, before any service exists',
   'server/cluster/orphaned-recordings.ts': 'a leader duty over OrphanedRecordingsDeps, landed beside this rule; to become a class the server builds like NodePresence',
   'server/ingest/spool-recovery.ts': 'filledGap over RecordingRepository, landed beside this rule; belongs on LiveRecordings or the repository',
-  'server/queue/outbox.ts': "the outbox write inside a repository's transaction (RecordingRepository calls it)",
 };
 
 const source = (file: string) => ts.createSourceFile(file, readCode(file), ts.ScriptTarget.Latest, true);
