@@ -14,7 +14,7 @@ import { CaseService } from './cases/case-service.ts';
 import { CaseView } from './cases/case-view.ts';
 import { UserRegistry } from './auth/user-registry.ts';
 import type { Config } from './config.ts';
-import { type InstallationKeys, loadInstallationKeys } from './crypto/installation-keys.ts';
+import { InstallationKeyring, type InstallationKeys } from './crypto/installation-keys.ts';
 import type { ServerKeys } from './crypto/server-secret.ts';
 import type { SigningKey } from './crypto/signing-key.ts';
 import { type Db, openDatabase } from './db/database.ts';
@@ -48,6 +48,8 @@ export interface Core {
   devices: DeviceRegistry;
   users: UserRegistry;
   keys: ServerKeys;
+  /** this node's keys held to the installation's: loaded here, rotated by `liuhen keys rotate-signing` */
+  keyring: InstallationKeyring;
   sealer: Sealer;
   signingKey: SigningKey;
   cases: CaseService;
@@ -75,8 +77,9 @@ export async function openCore(config: Config, log: Logger = createLogger(config
   const clock = systemClock;
   let store: EvidenceStore;
   let installationKeys: InstallationKeys;
+  const keyring = new InstallationKeyring(config.keysDir, repos.keys, clock);
   try {
-    installationKeys = await loadInstallationKeys(config.keysDir, repos.keys, clock.now());
+    installationKeys = await keyring.load();
     store = await openStore(config.store);
   } catch (e) {
     await db.destroy();
@@ -99,6 +102,7 @@ export async function openCore(config: Config, log: Logger = createLogger(config
     devices: new DeviceRegistry(repos, audit, keys.key('device-secrets'), clock),
     users,
     keys,
+    keyring,
     sealer,
     signingKey,
     cases: new CaseService({ repos, clock, audit, store, signingKey, retentionDays: config.retentionDays }),

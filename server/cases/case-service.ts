@@ -16,8 +16,7 @@ import { DeviceNotFound, LiuhenError, markAudited, NotAllowed, NotFound, Recordi
 import type { Requester } from '../exports/export-requests.ts';
 import { newId } from '../ids.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
-import { caseArchived, caseLinked } from '../retention/case-retention.ts';
-import type { KeepingDeps, RetentionDeps } from '../retention/retention-deps.ts';
+import { CaseRetention } from '../retention/case-retention.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { CaseCheck } from './case-check.ts';
 import { CaseManifests, putOrKeep } from './case-manifest.ts';
@@ -49,7 +48,9 @@ export class CaseInputRefused extends LiuhenError {}
 
 export class CaseService {
   private readonly cases: CaseRepository;
-  private readonly repos: RetentionDeps['repos'];
+  private readonly repos: Repositories;
+  // The store follows the cases: a link or an archiving lengthens the locks of what the case keeps.
+  private readonly retention: CaseRetention;
   // Archiving checks the case and writes its manifest over this service's own repository and store.
   private readonly check: CaseCheck;
   private readonly manifests: CaseManifests;
@@ -57,6 +58,7 @@ export class CaseService {
   constructor(private readonly d: CaseServiceDeps) {
     this.cases = d.repos.cases;
     this.repos = d.repos;
+    this.retention = new CaseRetention({ ...d, periods: { caseMs: d.retentionDays * 86_400_000 } });
     this.check = new CaseCheck(d.repos.cases, d.clock);
     this.manifests = new CaseManifests(d.repos.cases, d.store);
   }
@@ -202,7 +204,7 @@ export class CaseService {
     });
     await this.audited(by, 'case.link', c.id, { actionId, linkId: row.id, ...v });
     // Case evidence from now on: its objects' locks move to the archive period (issue 17).
-    await caseLinked(this.retention(), c.id, by);
+    await this.retention.linked(c.id, by);
     return row;
   }
 
@@ -278,7 +280,7 @@ export class CaseService {
     await this.cases.setManifestKey(c.id, key);
     const sha256 = sha256Hex(stored);
     await this.audited(by, 'case.archive', c.id, { manifestKey: key, sha256, findings: findings.length, recordings: linked.length });
-    await caseArchived(this.retention(), c.id, frozen.archived_at!, by);
+    await this.retention.archived(c.id, frozen.archived_at!, by);
     return { manifestKey: key, sha256 };
   }
 
@@ -297,10 +299,6 @@ export class CaseService {
       else if (stage.ended_at === null) await tx.endStage(c.id, 'archive', at);
     });
     return this.load(c.id);
-  }
-
-  private retention(): KeepingDeps & { signingKey: SigningKey } {
-    return { repos: this.repos, store: this.d.store, audit: this.d.audit, signingKey: this.d.signingKey, periods: { caseMs: this.d.retentionDays * 86_400_000 }, clock: this.d.clock };
   }
 
   private atOf(input: unknown): string {

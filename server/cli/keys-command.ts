@@ -4,7 +4,7 @@ import { putOrKeep } from '../cases/case-manifest.ts';
 import type { Config } from '../config.ts';
 import { CLI_ACTOR } from './actor.ts';
 import type { Core } from '../core.ts';
-import { initKeys, rotateSigningKey } from '../crypto/installation-keys.ts';
+import { initKeys } from '../crypto/installation-keys.ts';
 import { SERVER_SECRET_FILE } from '../crypto/server-secret.ts';
 import { SIGNING_KEY_FILE } from '../crypto/signing-key.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
@@ -34,7 +34,7 @@ export async function keysRotateSigning(core: Core): Promise<number> {
   // by the first seal already, unless the key never signed anything; kept as long as cases keep evidence.
   const old = core.signingKey;
   await putOrKeep(core.store, objectKeys.publicKey(old.fingerprint), Buffer.from(old.publicKeyPem), new Date(core.clock.now().getTime() + core.config.retention.caseMs), 'application/x-pem-file');
-  const { next, retiredFile } = await rotateSigningKey(core.config.keysDir, core.repos.keys, core.clock.now());
+  const { next, retiredFile } = await core.keyring.rotateSigningKey();
   await core.audit.record({ actor: CLI_ACTOR, action: 'keys.rotate_signing', subject: next.fingerprint, outcome: 'ok', detail: { retired: old.fingerprint } });
   process.stdout.write(
     `the manifest signing key is now sha256 ${next.fingerprint} (${path.join(core.config.keysDir, SIGNING_KEY_FILE)})\n` +

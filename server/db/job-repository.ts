@@ -14,7 +14,12 @@ export type OutboxRow = Selectable<OutboxTable>;
  * the queue, and the installation whose queue that is.
  */
 export class JobRepository extends Repository {
-  /** A job asked for: its row and its outbox row. Returns the job's id. */
+  /**
+   * A job asked for: its row and its outbox row, in the caller's transaction when there is one
+   * (`beside`), never by talking to Redis: sealing and API requests go on while Redis is down, and
+   * the relay (server/queue/outbox-relay.ts) hands the rows to BullMQ when it answers. Returns the
+   * job's id.
+   */
   async enqueue<K extends JobKind>(kind: K, payload: JobPayload<K>, subject: string | null): Promise<string> {
     const id = newId('job');
     const at = now();

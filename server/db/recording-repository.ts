@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { onCaseOf } from './case-repository.ts';
 import { RecordingNotFound } from '../errors.ts';
-import { enqueueJob } from '../queue/outbox.ts';
 import type { JobPayload } from '../queue/job-kinds.ts';
 import { JobRepository } from './job-repository.ts';
 import { Repository } from './repository.ts';
@@ -175,7 +174,7 @@ export class RecordingRepository extends Repository {
 
   /** Asks for a job about the recording, in this repository's transaction when it has one. */
   async askForJob<K extends JobKind>(kind: K, payload: JobPayload<K>, recordingId: string): Promise<void> {
-    await enqueueJob(this.beside(JobRepository), kind, payload, recordingId);
+    await this.beside(JobRepository).enqueue(kind, payload, recordingId);
   }
 
   async markCheckpointed(id: string, entryCount: number): Promise<void> {

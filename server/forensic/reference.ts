@@ -31,29 +31,33 @@ export interface Reference {
   segments: ReferenceSegment[];
 }
 
-export interface ReferenceDeps {
-  recordings: RecordingRepository;
-  store: EvidenceStore;
-  ffmpegPath: string;
-}
+/** Recordings' originals decoded for comparison, from the ledger's segments and the store. */
+export class RecordingReferences {
+  constructor(
+    private readonly recordings: RecordingRepository,
+    private readonly store: EvidenceStore,
+    private readonly ffmpegPath: string,
+  ) {}
 
-export async function loadReference(deps: ReferenceDeps, recordingId: string): Promise<Reference> {
-  const entries = await deps.recordings.segments(recordingId);
-  const segments: ReferenceSegment[] = [];
-  // Only gaps: no picture to compare with (and ffmpeg would refuse an empty input).
-  if (entries.length === 0) return { recordingId, frames: [], coarse: [], segments };
-  let first = 0;
-  async function* originals() {
-    for (const e of entries) {
-      const bytes = await deps.store.get(e.object_key!);
-      if (sha256Hex(bytes) !== e.sha256) throw new ChecksumMismatch(e.object_key!);
-      const count = videoFrameCount(bytes);
-      segments.push({ idx: e.idx, first, count, startAt: e.start_at, durationMs: e.duration_ms });
-      first += count;
-      yield bytes;
+  async load(recordingId: string): Promise<Reference> {
+    const entries = await this.recordings.segments(recordingId);
+    const segments: ReferenceSegment[] = [];
+    // Only gaps: no picture to compare with (and ffmpeg would refuse an empty input).
+    if (entries.length === 0) return { recordingId, frames: [], coarse: [], segments };
+    let first = 0;
+    const store = this.store;
+    async function* originals() {
+      for (const e of entries) {
+        const bytes = await store.get(e.object_key!);
+        if (sha256Hex(bytes) !== e.sha256) throw new ChecksumMismatch(e.object_key!);
+        const count = videoFrameCount(bytes);
+        segments.push({ idx: e.idx, first, count, startAt: e.start_at, durationMs: e.duration_ms });
+        first += count;
+        yield bytes;
+      }
     }
+    const frames = await decodeGreyFrames(this.ffmpegPath, Readable.from(originals()));
+    if (frames.length !== first) throw new Error(`recording ${recordingId}: its segments hold ${first} video frames but decoded to ${frames.length}`);
+    return { recordingId, frames, coarse: frames.map((f) => coarseFrame(f, ALL_VALID)), segments };
   }
-  const frames = await decodeGreyFrames(deps.ffmpegPath, Readable.from(originals()));
-  if (frames.length !== first) throw new Error(`recording ${recordingId}: its segments hold ${first} video frames but decoded to ${frames.length}`);
-  return { recordingId, frames, coarse: frames.map((f) => coarseFrame(f, ALL_VALID)), segments };
 }

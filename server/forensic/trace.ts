@@ -22,7 +22,7 @@ import type { Geometry } from './geometry.ts';
 import { decodeGreyFrames } from './grey-frames.ts';
 import { type LeakPosition, plainPosition, registeredPosition } from './leak-position.ts';
 import { type MarkReading, readablePixels, readMark } from './mark-reading.ts';
-import { loadReference, type Reference } from './reference.ts';
+import { RecordingReferences, type Reference } from './reference.ts';
 
 export interface TraceDeps {
   recordings: RecordingRepository;
@@ -66,83 +66,6 @@ export interface TraceReport {
   match: (Scored<Recipient> & { falseMatch: number }) | null;
   /** why nobody is named */
   reason: string | null;
-}
-
-export async function trace(deps: TraceDeps, file: string, opts: { actor: string; recordingId?: string }): Promise<TraceReport> {
-  const sha256 = await fileSha256(file);
-  const found = await locate(deps, file, opts.recordingId);
-  const report = found ? await judgePosition(deps, found.reference, found.position, sha256) : notACopy(sha256);
-  await deps.audit.record({
-    actor: opts.actor,
-    action: 'forensic.trace',
-    subject: report.recordingId,
-    outcome: 'ok',
-    detail: {
-      sha256,
-      outcome: report.outcome,
-      bitsRead: report.bitsRead,
-      match: report.match && { kind: report.match.candidate.kind, id: report.match.candidate.id, agree: report.match.agree, of: report.match.of, falseMatch: report.match.falseMatch },
-      reason: report.reason,
-    },
-  });
-  return report;
-}
-
-/**
- * The recording the leak shows most closely, with where. Whole-picture copies first, decoded to
- * the recording's grid; the leak is decoded finer, and its geometry searched for, only when no
- * recording has it that way.
- */
-async function locate(deps: TraceDeps, file: string, recordingId?: string): Promise<{ reference: Reference; position: LeakPosition } | null> {
-  if (recordingId) await deps.recordings.get(recordingId);
-  const ids = recordingId ? [recordingId] : await deps.forensic.markedRecordings();
-  if (ids.length === 0) return null;
-  const passes = [
-    async () => ({ leak: await decodeGreyFrames(deps.ffmpegPath, file), position: plainPosition }),
-    async () => ({ leak: await decodeGreyFrames(deps.ffmpegPath, file, { width: LEAK_GREY_WIDTH, height: LEAK_GREY_HEIGHT }), position: registeredPosition }),
-  ];
-  for (const pass of passes) {
-    const { leak, position: positionIn } = await pass();
-    let best: { reference: Reference; position: LeakPosition } | null = null;
-    for (const id of ids) {
-      const reference = await referenceOf(deps, id);
-      const position = positionIn(leak, reference);
-      if (position && (!best || position.alignment.distance < best.position.alignment.distance)) best = { reference, position };
-    }
-    if (best) return best;
-  }
-  return null;
-}
-
-async function referenceOf(deps: TraceDeps, recordingId: string): Promise<Reference> {
-  const kept = deps.references?.get(recordingId);
-  if (kept) return kept;
-  const reference = await loadReference(deps, recordingId);
-  deps.references?.set(recordingId, reference);
-  return reference;
-}
-
-/** The marks read where the leak sits on `reference`, and whom they name; `sha256` is the leak's. */
-export async function judgePosition(deps: Pick<TraceDeps, 'forensic' | 'codewordKey'>, reference: Reference, { view, alignment }: LeakPosition, sha256: string): Promise<TraceReport> {
-  const keep = readablePixels(
-    alignment.segments.flatMap((s) => s.pairs),
-    view.shown,
-  );
-  const segments = alignment.segments.filter((s) => s.pairs.length > 0).map((s) => ({ idx: s.idx, ...readMark(s.pairs, keep) }));
-  const bits = new Map(segments.flatMap((s) => (s.bit ? [[s.idx, s.bit] as const] : [])));
-  const verdict = judge(bits, await recipientsOf(deps.forensic, reference.recordingId), (r, idx) => codewordVariant(deps.codewordKey, r.id, idx));
-  return {
-    outcome: verdict.match ? 'named' : 'cannot_name',
-    sha256,
-    recordingId: reference.recordingId,
-    from: momentOf(reference, alignment.start),
-    segments,
-    bitsRead: bits.size,
-    alignment: { distance: alignment.distance, paired: alignment.pairs.length, leftOut: alignment.leftOut, geometry: view.geometry },
-    candidates: verdict.ranked,
-    match: verdict.match,
-    reason: verdict.match ? null : whyUnnamed(segments, verdict),
-  };
 }
 
 /** What kept a copy of the recording from naming anyone, with the counts behind it. */
@@ -195,10 +118,90 @@ async function fileSha256(file: string): Promise<string> {
 
 /** Leaks traced to whoever received the marked copy, for `liuhen trace`. */
 export class TracedLeaks {
-  // No references kept: a recording's decoded frames are large, and one trace needs them once.
-  constructor(private readonly deps: Omit<TraceDeps, 'references'>) {}
+  private readonly originals: RecordingReferences;
 
-  trace(file: string, opts: { actor: string; recordingId?: string }): Promise<TraceReport> {
-    return trace(this.deps, file, opts);
+  /** `deps.references`: kept by a caller that runs many traces; the core keeps none, as a recording's decoded frames are large and one trace needs them once. */
+  constructor(private readonly deps: TraceDeps) {
+    this.originals = new RecordingReferences(deps.recordings, deps.store, deps.ffmpegPath);
+  }
+
+  async trace(file: string, opts: { actor: string; recordingId?: string }): Promise<TraceReport> {
+    const { deps } = this;
+    const sha256 = await fileSha256(file);
+    const found = await this.locate(file, opts.recordingId);
+    const report = found ? await this.judge(found.reference, found.position, sha256) : notACopy(sha256);
+    await deps.audit.record({
+      actor: opts.actor,
+      action: 'forensic.trace',
+      subject: report.recordingId,
+      outcome: 'ok',
+      detail: {
+        sha256,
+        outcome: report.outcome,
+        bitsRead: report.bitsRead,
+        match: report.match && { kind: report.match.candidate.kind, id: report.match.candidate.id, agree: report.match.agree, of: report.match.of, falseMatch: report.match.falseMatch },
+        reason: report.reason,
+      },
+    });
+    return report;
+  }
+
+  /** A recording's decoded originals, kept across traces when the caller keeps them. */
+  async reference(recordingId: string): Promise<Reference> {
+    const kept = this.deps.references?.get(recordingId);
+    if (kept) return kept;
+    const reference = await this.originals.load(recordingId);
+    this.deps.references?.set(recordingId, reference);
+    return reference;
+  }
+
+  /** The marks read where the leak sits on `reference`, and whom they name; `sha256` is the leak's. */
+  async judge(reference: Reference, { view, alignment }: LeakPosition, sha256: string): Promise<TraceReport> {
+    const keep = readablePixels(
+      alignment.segments.flatMap((s) => s.pairs),
+      view.shown,
+    );
+    const segments = alignment.segments.filter((s) => s.pairs.length > 0).map((s) => ({ idx: s.idx, ...readMark(s.pairs, keep) }));
+    const bits = new Map(segments.flatMap((s) => (s.bit ? [[s.idx, s.bit] as const] : [])));
+    const verdict = judge(bits, await recipientsOf(this.deps.forensic, reference.recordingId), (r, idx) => codewordVariant(this.deps.codewordKey, r.id, idx));
+    return {
+      outcome: verdict.match ? 'named' : 'cannot_name',
+      sha256,
+      recordingId: reference.recordingId,
+      from: momentOf(reference, alignment.start),
+      segments,
+      bitsRead: bits.size,
+      alignment: { distance: alignment.distance, paired: alignment.pairs.length, leftOut: alignment.leftOut, geometry: view.geometry },
+      candidates: verdict.ranked,
+      match: verdict.match,
+      reason: verdict.match ? null : whyUnnamed(segments, verdict),
+    };
+  }
+
+  /**
+   * The recording the leak shows most closely, with where. Whole-picture copies first, decoded to
+   * the recording's grid; the leak is decoded finer, and its geometry searched for, only when no
+   * recording has it that way.
+   */
+  private async locate(file: string, recordingId?: string): Promise<{ reference: Reference; position: LeakPosition } | null> {
+    const { deps } = this;
+    if (recordingId) await deps.recordings.get(recordingId);
+    const ids = recordingId ? [recordingId] : await deps.forensic.markedRecordings();
+    if (ids.length === 0) return null;
+    const passes = [
+      async () => ({ leak: await decodeGreyFrames(deps.ffmpegPath, file), position: plainPosition }),
+      async () => ({ leak: await decodeGreyFrames(deps.ffmpegPath, file, { width: LEAK_GREY_WIDTH, height: LEAK_GREY_HEIGHT }), position: registeredPosition }),
+    ];
+    for (const pass of passes) {
+      const { leak, position: positionIn } = await pass();
+      let best: { reference: Reference; position: LeakPosition } | null = null;
+      for (const id of ids) {
+        const reference = await this.reference(id);
+        const position = positionIn(leak, reference);
+        if (position && (!best || position.alignment.distance < best.position.alignment.distance)) best = { reference, position };
+      }
+      if (best) return best;
+    }
+    return null;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The one door to BullMQ and Redis. Jobs are asked for through the database outbox (outbox.ts);
+ * The one door to BullMQ and Redis. Jobs are asked for through the database outbox (JobRepository.enqueue);
  * this module only hands them to Redis (the producer, used by the outbox relay) and runs them
  * (the consumer). Redis being away is an ordinary state here: the producer fails at once so the
  * relay keeps its rows, both sides reconnect in the background for as long as it takes, and an

@@ -6,7 +6,7 @@
  * store would refuse it anyway.
  */
 import type { RetentionDeps } from './retention-deps.ts';
-import { goesWithExpiry, recordingObjectKeys } from './recording-objects.ts';
+import { goesWithExpiry, type RecordingObjects } from './recording-objects.ts';
 import { unlinkedCutoff, unlinkedPeriodEnd } from './retention-rules.ts';
 
 export interface ExpiryObject {
@@ -45,30 +45,38 @@ export interface ExpiryPlan {
 
 export type PlanDeps = Pick<RetentionDeps, 'repos' | 'store' | 'periods' | 'clock'>;
 
-export async function planExpiry(d: PlanDeps): Promise<ExpiryPlan> {
-  const now = d.clock.now();
-  const candidates = await d.repos.retention.pastUnlinkedPeriod(unlinkedCutoff(now, d.periods.unlinkedMs));
+export class ExpiryPlanner {
+  constructor(
+    private readonly d: PlanDeps,
+    private readonly objects: RecordingObjects,
+  ) {}
 
-  const plan: ExpiryPlan = { at: now.toISOString(), due: [], waiting: [], bytes: 0 };
-  for (const c of candidates) {
-    const periodEndedAt = unlinkedPeriodEnd(c.ended_at!, d.periods.unlinkedMs).toISOString();
-    const objects: ExpiryObject[] = [];
-    let lockedUntil: Date | null = null;
-    let heldInStore = false;
-    for (const key of (await recordingObjectKeys(d.repos.retention, d.store, c.id)).filter((k) => goesWithExpiry(c.id, k))) {
-      const info = await d.store.head(key);
-      if (!info) continue;
-      objects.push({ key, size: info.size, sha256: info.sha256 ?? null });
-      if (info.legalHold) heldInStore = true;
-      if (info.retainUntil && info.retainUntil > now && (!lockedUntil || info.retainUntil > lockedUntil)) lockedUntil = info.retainUntil;
+  async plan(): Promise<ExpiryPlan> {
+    const { d } = this;
+    const now = d.clock.now();
+    const candidates = await d.repos.retention.pastUnlinkedPeriod(unlinkedCutoff(now, d.periods.unlinkedMs));
+
+    const plan: ExpiryPlan = { at: now.toISOString(), due: [], waiting: [], bytes: 0 };
+    for (const c of candidates) {
+      const periodEndedAt = unlinkedPeriodEnd(c.ended_at!, d.periods.unlinkedMs).toISOString();
+      const objects: ExpiryObject[] = [];
+      let lockedUntil: Date | null = null;
+      let heldInStore = false;
+      for (const key of (await this.objects.keys(c.id)).filter((k) => goesWithExpiry(c.id, k))) {
+        const info = await d.store.head(key);
+        if (!info) continue;
+        objects.push({ key, size: info.size, sha256: info.sha256 ?? null });
+        if (info.legalHold) heldInStore = true;
+        if (info.retainUntil && info.retainUntil > now && (!lockedUntil || info.retainUntil > lockedUntil)) lockedUntil = info.retainUntil;
+      }
+      if (heldInStore || lockedUntil) {
+        plan.waiting.push({ recordingId: c.id, unit: c.unit, periodEndedAt, lockedUntil: lockedUntil?.toISOString() ?? null, heldInStore });
+        continue;
+      }
+      const bytes = objects.reduce((n, o) => n + o.size, 0);
+      plan.due.push({ recordingId: c.id, unit: c.unit, rule: 'unlinked', periodEndedAt, objects, bytes });
+      plan.bytes += bytes;
     }
-    if (heldInStore || lockedUntil) {
-      plan.waiting.push({ recordingId: c.id, unit: c.unit, periodEndedAt, lockedUntil: lockedUntil?.toISOString() ?? null, heldInStore });
-      continue;
-    }
-    const bytes = objects.reduce((n, o) => n + o.size, 0);
-    plan.due.push({ recordingId: c.id, unit: c.unit, rule: 'unlinked', periodEndedAt, objects, bytes });
-    plan.bytes += bytes;
+    return plan;
   }
-  return plan;
 }

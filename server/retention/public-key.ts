@@ -6,9 +6,10 @@
  */
 import { putOrKeep } from '../cases/case-manifest.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
-import type { RetentionDeps } from './retention-deps.ts';
+import type { SigningKey } from '../crypto/signing-key.ts';
+import type { EvidenceStore } from '../storage/evidence-store.ts';
 
-export async function keepPublicKey(d: Pick<RetentionDeps, 'store' | 'signingKey'>, until: Date): Promise<void> {
+export async function keepPublicKey(d: { store: EvidenceStore; signingKey: SigningKey }, until: Date): Promise<void> {
   const key = objectKeys.publicKey(d.signingKey.fingerprint);
   await putOrKeep(d.store, key, Buffer.from(d.signingKey.publicKeyPem), until, 'application/x-pem-file');
   await d.store.extendRetention(key, until);

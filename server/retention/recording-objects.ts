@@ -8,12 +8,19 @@ import type { RetentionRepository } from '../db/retention-repository.ts';
 import { objectKeys } from '../ledger/object-keys.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 
-export async function recordingObjectKeys(retention: RetentionRepository, store: EvidenceStore, recordingId: string): Promise<string[]> {
-  const { exportIds, redactionIds } = await retention.productsOf(recordingId);
-  const prefixes = [objectKeys.recordingPrefix(recordingId), `derivatives/${recordingId}/`, ...exportIds.map((id) => `exports/${id}/`), ...redactionIds.map((id) => `redactions/${id}/`)];
-  const keys: string[] = [];
-  for (const prefix of prefixes) keys.push(...(await store.list(prefix)));
-  return keys;
+export class RecordingObjects {
+  constructor(
+    private readonly retention: RetentionRepository,
+    private readonly store: EvidenceStore,
+  ) {}
+
+  async keys(recordingId: string): Promise<string[]> {
+    const { exportIds, redactionIds } = await this.retention.productsOf(recordingId);
+    const prefixes = [objectKeys.recordingPrefix(recordingId), `derivatives/${recordingId}/`, ...exportIds.map((id) => `exports/${id}/`), ...redactionIds.map((id) => `redactions/${id}/`)];
+    const keys: string[] = [];
+    for (const prefix of prefixes) keys.push(...(await this.store.list(prefix)));
+    return keys;
+  }
 }
 
 /**

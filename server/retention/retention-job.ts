@@ -4,18 +4,25 @@
  * and the next one starts over (every step is idempotent).
  */
 import type { Logger } from 'pino';
-import type { RetentionDeps } from './retention-deps.ts';
-import { runRetention } from './retention-run.ts';
+import type { Requester } from '../exports/export-requests.ts';
+import type { ExpiryOutcome } from './expiry-run.ts';
+import type { Extension } from './retention-extension.ts';
+
+/** What one run did: the case locks it extended, then the expiries it tried. */
+export interface RetentionRun {
+  extended: Extension[];
+  expiries: ExpiryOutcome[];
+}
 
 /** Who the audit names for the job's acts. */
 export const RETENTION_ACTOR = 'system:retention';
 const FIRST_RUN_MS = 60_000;
 
-export function startRetentionJob(d: RetentionDeps, everyMs: number, log: Logger): { stop(): Promise<void> } {
+export function startRetentionJob(runRetention: (by: Requester) => Promise<RetentionRun>, everyMs: number, log: Logger): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   const tick = () => {
     if (running) return;
-    running = runRetention(d, { actor: RETENTION_ACTOR })
+    running = runRetention({ actor: RETENTION_ACTOR })
       .then((r) => {
         const expired = r.expiries.filter((e) => e.outcome === 'expired');
         if (r.extended.length + r.expiries.length > 0) log.info({ extended: r.extended.length, expired: expired.length, refused: r.expiries.length - expired.length }, 'retention run');

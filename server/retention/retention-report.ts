@@ -41,35 +41,40 @@ type ReportDeps = Pick<PlanDeps, 'repos' | 'periods' | 'clock'>;
 
 const byUnit = <T extends { unit: string }>(a: T, b: T) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
 
-/** `unit`: one unit's figures; null for every unit. `growthDays`: how many days of growth, today's included. */
-export async function retentionReport(d: ReportDeps, unit: string | null = null, growthDays = GROWTH_DAYS): Promise<RetentionReport> {
-  const now = d.clock.now();
-  const horizon = now.getTime() + EXPIRING_WITHIN_DAYS * 86_400_000;
-  const recordings = await d.repos.retention.keptBytes(unit);
+export class RetentionReports {
+  constructor(private readonly d: ReportDeps) {}
 
-  const rows = new Map<string, RetentionReportRow>();
-  const expiring = new Map<string, { unit: string; recordings: number; bytes: number }>();
-  for (const r of recordings) {
-    const expired = r.completed_at !== null;
-    const category = expired ? 'expired' : shownCategory({ held: r.hold_at !== null, linked: Boolean(r.linked) });
-    const bytes = expired ? Number(r.freed ?? 0) : Number(r.sealed_bytes) + Number(r.derived_bytes) + Number(r.exported_bytes);
-    const row = rows.get(`${r.unit}\u0000${category}`) ?? { unit: r.unit, category, recordings: 0, bytes: 0 };
-    row.recordings += 1;
-    row.bytes += bytes;
-    rows.set(`${r.unit}\u0000${category}`, row);
-    if (category === 'unlinked' && r.state === 'closed' && r.ended_at && unlinkedPeriodEnd(r.ended_at, d.periods.unlinkedMs).getTime() <= horizon) {
-      const e = expiring.get(r.unit) ?? { unit: r.unit, recordings: 0, bytes: 0 };
-      e.recordings += 1;
-      e.bytes += bytes;
-      expiring.set(r.unit, e);
+  /** `unit`: one unit's figures; null for every unit. `growthDays`: how many days of growth, today's included. */
+  async report(unit: string | null = null, growthDays = GROWTH_DAYS): Promise<RetentionReport> {
+    const { d } = this;
+    const now = d.clock.now();
+    const horizon = now.getTime() + EXPIRING_WITHIN_DAYS * 86_400_000;
+    const recordings = await d.repos.retention.keptBytes(unit);
+
+    const rows = new Map<string, RetentionReportRow>();
+    const expiring = new Map<string, { unit: string; recordings: number; bytes: number }>();
+    for (const r of recordings) {
+      const expired = r.completed_at !== null;
+      const category = expired ? 'expired' : shownCategory({ held: r.hold_at !== null, linked: Boolean(r.linked) });
+      const bytes = expired ? Number(r.freed ?? 0) : Number(r.sealed_bytes) + Number(r.derived_bytes) + Number(r.exported_bytes);
+      const row = rows.get(`${r.unit}\u0000${category}`) ?? { unit: r.unit, category, recordings: 0, bytes: 0 };
+      row.recordings += 1;
+      row.bytes += bytes;
+      rows.set(`${r.unit}\u0000${category}`, row);
+      if (category === 'unlinked' && r.state === 'closed' && r.ended_at && unlinkedPeriodEnd(r.ended_at, d.periods.unlinkedMs).getTime() <= horizon) {
+        const e = expiring.get(r.unit) ?? { unit: r.unit, recordings: 0, bytes: 0 };
+        e.recordings += 1;
+        e.bytes += bytes;
+        expiring.set(r.unit, e);
+      }
     }
+    return {
+      at: now.toISOString(),
+      rows: [...rows.values()].sort((a, b) => byUnit(a, b) || (a.category < b.category ? -1 : 1)),
+      expiring: [...expiring.values()].sort(byUnit),
+      growth: await growthOf(d, now, unit, growthDays),
+    };
   }
-  return {
-    at: now.toISOString(),
-    rows: [...rows.values()].sort((a, b) => byUnit(a, b) || (a.category < b.category ? -1 : 1)),
-    expiring: [...expiring.values()].sort(byUnit),
-    growth: await growthOf(d, now, unit, growthDays),
-  };
 }
 
 /** The ledger's segment sizes by the Beijing day they were sealed. */

@@ -32,22 +32,28 @@ export interface ShownRetention extends Pick<RetentionView, 'category' | 'state'
 
 type ViewDeps = Pick<PlanDeps, 'repos' | 'periods'>;
 
-export async function retentionOf(d: ViewDeps, recordingId: string): Promise<RetentionView> {
-  const view = (await retentionsOf(d, [recordingId]))[0];
-  if (!view) throw new RecordingNotFound(recordingId);
-  return view;
-}
+/** Retention as people see it, read from the repositories with the periods of this server. */
+export class RetentionViews {
+  constructor(private readonly d: ViewDeps) {}
 
-/** Each recording's retention as shown with it, by id; read at once for a list. */
-export async function shownRetentions(d: ViewDeps, recordingIds: readonly string[]): Promise<Map<string, ShownRetention>> {
-  const views = await retentionsOf(d, recordingIds);
-  const userIds = [...new Set(views.flatMap((v) => (v.hold?.by.startsWith('user:') ? [v.hold.by.slice(5)] : [])))];
-  const people = new Map<string, { badge: string; name: string }>(userIds.length === 0 ? [] : (await d.repos.users.people(userIds)).map((u) => [`user:${u.id}`, u]));
-  const holderOf = (by: string) => {
-    const user = people.get(by);
-    return user ? { badge: user.badge, name: user.name } : { badge: '', name: by };
-  };
-  return new Map(views.map((v) => [v.recordingId, { category: v.category, state: v.state, keptUntil: v.keptUntil, hold: v.hold && { ...v.hold, holder: holderOf(v.hold.by) } }]));
+  async of(recordingId: string): Promise<RetentionView> {
+    const view = (await retentionsOf(this.d, [recordingId]))[0];
+    if (!view) throw new RecordingNotFound(recordingId);
+    return view;
+  }
+
+  /** Each recording's retention as shown with it, by id; read at once for a list. */
+  async shown(recordingIds: readonly string[]): Promise<Map<string, ShownRetention>> {
+    const { d } = this;
+    const views = await retentionsOf(d, recordingIds);
+    const userIds = [...new Set(views.flatMap((v) => (v.hold?.by.startsWith('user:') ? [v.hold.by.slice(5)] : [])))];
+    const people = new Map<string, { badge: string; name: string }>(userIds.length === 0 ? [] : (await d.repos.users.people(userIds)).map((u) => [`user:${u.id}`, u]));
+    const holderOf = (by: string) => {
+      const user = people.get(by);
+      return user ? { badge: user.badge, name: user.name } : { badge: '', name: by };
+    };
+    return new Map(views.map((v) => [v.recordingId, { category: v.category, state: v.state, keptUntil: v.keptUntil, hold: v.hold && { ...v.hold, holder: holderOf(v.hold.by) } }]));
+  }
 }
 
 async function retentionsOf(d: ViewDeps, recordingIds: readonly string[]): Promise<RetentionView[]> {

@@ -22,8 +22,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeGreyFrames } from '../../server/forensic/grey-frames.ts';
 import { plainPosition } from '../../server/forensic/leak-position.ts';
-import { loadReference, type Reference } from '../../server/forensic/reference.ts';
-import { judgePosition, trace, type TraceDeps, type TraceReport } from '../../server/forensic/trace.ts';
+import type { Reference } from '../../server/forensic/reference.ts';
+import { TracedLeaks, type TraceReport } from '../../server/forensic/trace.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { deriveMarkedVariants } from '../../workers/marked-variants.ts';
 import { workerDepsOf } from '../../workers/worker-deps.ts';
@@ -41,7 +41,8 @@ let env: Record<string, string>;
 let server: RunningServer;
 let dir: string;
 let recordingId: string;
-let traceDeps: TraceDeps;
+/** the core's TracedLeaks, but keeping each recording's decoded originals across the many traces here */
+let tracedLeaks: TracedLeaks;
 /** what each session's playlist served, kept by ffmpeg */
 const copies: { sessionId: string; file: string }[] = [];
 
@@ -52,7 +53,7 @@ async function leak(copy: string, name: string, args: string[], before: string[]
   return out;
 }
 
-const traced = (file: string, recording?: string): Promise<TraceReport> => trace(traceDeps, file, { actor: 'test', recordingId: recording });
+const traced = (file: string, recording?: string): Promise<TraceReport> => tracedLeaks.trace(file, { actor: 'test', recordingId: recording });
 
 let randomMade: Promise<string> | undefined;
 /** A 12 s clip of nothing recorded (a random scene), made once for the tests that need one. */
@@ -101,7 +102,7 @@ beforeAll(async () => {
       }),
     )),
   );
-  traceDeps = {
+  tracedLeaks = new TracedLeaks({
     recordings: core.repos.recordings,
     forensic: core.repos.forensic,
     store: core.store,
@@ -109,9 +110,9 @@ beforeAll(async () => {
     ffmpegPath: core.config.ffmpegPath,
     codewordKey: core.keys.key('forensic-codeword'),
     references: new Map<string, Reference>(),
-  };
+  });
   // Decoded once before the tests run side by side, rather than by each of their first traces at once.
-  traceDeps.references!.set(recordingId, await loadReference(traceDeps, recordingId));
+  await tracedLeaks.reference(recordingId);
 }, 180_000);
 
 afterAll(async () => {
@@ -263,7 +264,7 @@ describe.concurrent('a hundred leaks of what nobody received', () => {
   // unmarked originals, another recording and a random clip.
   it('name no one: 60 mixes of marked variants never served, 20 excerpts of the unmarked originals, 20 of other video', async () => {
     const { core } = server;
-    const reference = traceDeps.references!.get(recordingId)!;
+    const reference = await tracedLeaks.reference(recordingId);
     const decoded = async (name: string, objectKeys: string[]) => {
       const file = path.join(dir, `${name}.ts`);
       fs.writeFileSync(file, Buffer.concat(await Promise.all(objectKeys.map((k) => core.store.get(k)))));
@@ -310,7 +311,7 @@ describe.concurrent('a hundred leaks of what nobody received', () => {
         continue;
       }
       expect(position, what).not.toBeNull();
-      const report = await judgePosition(traceDeps, reference, position!, 'none');
+      const report = await tracedLeaks.judge(reference, position!, 'none');
       expect(report.match, `${what}: ${report.reason}`).toBeNull();
       expect(report.outcome, what).toBe('cannot_name');
       if (leak.kind === 'unmarked') expect(report.bitsRead, what).toBe(0);

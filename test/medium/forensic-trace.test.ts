@@ -15,8 +15,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codewordVariant } from '../../server/forensic/codeword.ts';
-import { loadReference, type Reference } from '../../server/forensic/reference.ts';
-import { trace, type TraceDeps, type TraceReport } from '../../server/forensic/trace.ts';
+import type { Reference } from '../../server/forensic/reference.ts';
+import { type TraceReport, TracedLeaks } from '../../server/forensic/trace.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import type { WorkerDeps } from '../../workers/job-handler.ts';
 import { deriveMarkedVariants } from '../../workers/marked-variants.ts';
@@ -37,7 +37,8 @@ let server: RunningServer;
 let dir: string;
 let recordingId: string;
 let workerDeps: WorkerDeps;
-let traceDeps: TraceDeps;
+/** the core's TracedLeaks, but keeping each recording's decoded originals across the many traces here */
+let tracedLeaks: TracedLeaks;
 const progress: number[] = [];
 /** what each session received, in order */
 const copies: { sessionId: string; file: string; urls: string[] }[] = [];
@@ -82,7 +83,7 @@ beforeAll(async () => {
   copies.push(...(await Promise.all(Array.from({ length: SESSIONS }, async (_, n) => replayAsPlayer((await signedInUser(server, 'custodian', 'u1', `K-${n}`)).accessToken, n)))));
   // One cache of decoded originals for every in-process trace: what a caller running many would
   // do. Filled before the traces start, so traces run side by side do not each decode it.
-  traceDeps = {
+  tracedLeaks = new TracedLeaks({
     recordings: core.repos.recordings,
     forensic: core.repos.forensic,
     store: core.store,
@@ -90,8 +91,8 @@ beforeAll(async () => {
     ffmpegPath: core.config.ffmpegPath,
     codewordKey: core.keys.key('forensic-codeword'),
     references: new Map<string, Reference>(),
-  };
-  traceDeps.references!.set(recordingId, await loadReference(traceDeps, recordingId));
+  });
+  await tracedLeaks.reference(recordingId);
 }, 180_000);
 
 afterAll(async () => {
@@ -165,7 +166,7 @@ describe('liuhen trace', () => {
     const [cli] = await Promise.all([
       runCli(['trace', copies[0]!.file], env),
       ...[0, 1].map(async (chain) => {
-        for (let n = 1 + chain; n < copies.length; n += 2) reports[n - 1] = await trace(traceDeps, copies[n]!.file, { actor: 'test' });
+        for (let n = 1 + chain; n < copies.length; n += 2) reports[n - 1] = await tracedLeaks.trace(copies[n]!.file, { actor: 'test' });
       }),
     ]);
     expect(cli.stderr).toBe('');
@@ -189,7 +190,7 @@ describe('liuhen trace', () => {
     // Two chains of re-encode-then-trace keep both cores busy.
     await Promise.all(
       [0, 1].map(async (chain) => {
-        for (const copy of copies.filter((_, n) => n % 2 === chain)) named.set(copy.sessionId, (await trace(traceDeps, await reencode(copy), { actor: 'test' })).match?.candidate.id);
+        for (const copy of copies.filter((_, n) => n % 2 === chain)) named.set(copy.sessionId, (await tracedLeaks.trace(await reencode(copy), { actor: 'test' })).match?.candidate.id);
       }),
     );
     for (const copy of copies) expect(named.get(copy.sessionId)).toBe(copy.sessionId);
@@ -200,7 +201,7 @@ describe('liuhen trace', () => {
     // Cut after decoding: given before the input, -ss starts a TS at the next key frame and holds
     // it over the gap, so the copy would begin with the recording's 2 s moment, not 0.7 s.
     await run('ffmpeg', ['-v', 'error', '-y', '-i', copies[1]!.file, '-ss', '0.7', '-to', '34.9', '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'copy', cut]);
-    const report = await trace(traceDeps, cut, { actor: 'test' });
+    const report = await tracedLeaks.trace(cut, { actor: 'test' });
     expect(report.match?.candidate.id).toBe(copies[1]!.sessionId);
     const first = (await entriesOf(server.core.db, recordingId)).find((e) => e.kind === 'segment')!;
     expect(report.from!.idx).toBe(first.idx);
@@ -212,7 +213,7 @@ describe('liuhen trace', () => {
     const originals = (await entriesOf(server.core.db, recordingId)).filter((e) => e.kind === 'segment');
     const file = path.join(dir, 'originals.ts');
     fs.writeFileSync(file, Buffer.concat(await Promise.all(originals.map((e) => server.core.store.get(e.object_key!)))));
-    const report = await trace(traceDeps, file, { actor: 'test' });
+    const report = await tracedLeaks.trace(file, { actor: 'test' });
     expect(report.outcome).toBe('cannot_name');
     expect(report.recordingId).toBe(recordingId);
     expect(report.bitsRead).toBe(0);

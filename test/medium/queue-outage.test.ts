@@ -16,7 +16,6 @@ import type { Job } from '../../server/db/schema.ts';
 import { objectKeys } from '../../server/ledger/object-keys.ts';
 import { RecordingVerification } from '../../server/ledger/verify.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
-import { enqueueJob } from '../../server/queue/outbox.ts';
 import type { JobHandlers } from '../../workers/job-handler.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -109,8 +108,8 @@ describe('the job queue when Redis goes away', () => {
 
     // Jobs that cannot succeed: segments that were never sealed.
     const missingRecording = 'rec-nosuchrecording';
-    await enqueueJob(server.core.repos.jobs, 'segment.derive', { recordingId: missingRecording, idx: 1 }, missingRecording);
-    const missingSegment = await enqueueJob(server.core.repos.jobs, 'segment.derive', { recordingId: recording!.id, idx: 999 }, recording!.id);
+    await server.core.repos.jobs.enqueue('segment.derive', { recordingId: missingRecording, idx: 1 }, missingRecording);
+    const missingSegment = await server.core.repos.jobs.enqueue('segment.derive', { recordingId: recording!.id, idx: 999 }, recording!.id);
 
     const jobs = await waitFor(
       'every job to finish',

@@ -15,7 +15,6 @@ import { JobRepository } from '../../server/db/job-repository.ts';
 import type { Export, LedgerEntry, Recording, RedactedVariant } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { RecordingVerification } from '../../server/ledger/verify.ts';
-import { enqueueJob } from '../../server/queue/outbox.ts';
 import { redactionManifestSchema, signatureKeyOf } from '../../server/redaction/redaction-manifest.ts';
 import { exportPartyCopy } from '../../workers/export-party-copy.ts';
 import type { JobContext, WorkerDeps } from '../../workers/job-handler.ts';
@@ -358,7 +357,7 @@ describe('a redaction', () => {
   it('makes a party copy from its marked variants, blurred in the region, without deriving the replay variants', async () => {
     const exportId = `exp-redacted${Date.now().toString(36)}`;
     const job = await server.core.db.transaction().execute(async (tx) => {
-      const id = await enqueueJob(new JobRepository(tx), 'export.party_copy', { exportId }, exportId);
+      const id = await new JobRepository(tx).enqueue('export.party_copy', { exportId }, exportId);
       const row: Export = {
         id: exportId,
         kind: 'party_copy',

@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../server/db/database.ts';
 import { repositoriesOf } from '../../server/db/repositories.ts';
-import { retentionReport } from '../../server/retention/retention-report.ts';
+import { RetentionReports } from '../../server/retention/retention-report.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { seedRecordings } from '../helpers/seeded-recordings.ts';
 
@@ -59,7 +59,8 @@ describe.each(dialects)('the retention report on $name', ({ url }) => {
   let db: Db;
   // 11:00 on 10 July in Beijing.
   const now = new Date('2026-07-10T03:00:00.000Z');
-  const report = (unit: string | null, days?: number) => retentionReport({ repos: repositoriesOf(db), periods: { unlinkedMs: 86_400_000, caseMs: 86_400_000 }, clock: { now: () => now } }, unit, days);
+  const report = (unit: string | null, days?: number) =>
+    new RetentionReports({ repos: repositoriesOf(db), periods: { unlinkedMs: 86_400_000, caseMs: 86_400_000 }, clock: { now: () => now } }).report(unit, days);
 
   beforeAll(async () => {
     db = await openDatabase(await url());

@@ -11,8 +11,6 @@ import { objectKeys } from '../../server/ledger/object-keys.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { EXPIRY_FORMAT, expiryKeys, expiryRecordBytes } from '../../server/retention/expiry-record.ts';
 import { RETENTION_ACTOR } from '../../server/retention/retention-job.ts';
-import { retentionReport } from '../../server/retention/retention-report.ts';
-import { retentionOf } from '../../server/retention/retention-view.ts';
 import { CaseService } from '../../server/cases/case-service.ts';
 import { freshPostgresDatabase } from '../helpers/postgres.ts';
 import { sealedRecording } from '../helpers/sealed-recording.ts';
@@ -48,7 +46,7 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
     const events = (await server.core.audit.query({ action: 'retention.expire' })).filter((e) => e.subject === id);
     expect(events).toEqual([expect.objectContaining({ actor: RETENTION_ACTOR, outcome: 'ok' })]);
     expect(await server.core.recordingVerification.check(id)).toMatchObject({ ok: true, expired: { rule: 'unlinked', complete: true } });
-    expect(await retentionOf({ repos: server.core.repos, periods: server.core.config.retention }, id)).toMatchObject({ category: 'unlinked', state: 'expired', expiry: { rule: 'unlinked' } });
+    expect(await server.core.retention.of(id)).toMatchObject({ category: 'unlinked', state: 'expired', expiry: { rule: 'unlinked' } });
   }, 60_000);
 
   it('keeps a recording a case links, and counts it under `case`', async () => {
@@ -67,8 +65,8 @@ describe.each(dialects)('the retention job of liuhen up on $name', ({ database }
     // Several runs of the job go by: the recording stays.
     await new Promise((r) => setTimeout(r, 4000));
     expect(await segments(id)).toHaveLength(1);
-    expect(await retentionOf({ repos: server.core.repos, periods: server.core.config.retention }, id)).toMatchObject({ category: 'case', state: 'kept' });
-    const report = await retentionReport({ repos: server.core.repos, clock: server.core.clock, periods: server.core.config.retention }, 'u1');
+    expect(await server.core.retention.of(id)).toMatchObject({ category: 'case', state: 'kept' });
+    const report = await server.core.retention.report('u1');
     expect(report.rows.find((r) => r.category === 'case')).toMatchObject({ unit: 'u1', recordings: 1 });
     expect(report.rows.find((r) => r.category === 'expired')?.recordings).toBeGreaterThanOrEqual(1);
   }, 60_000);

@@ -16,10 +16,8 @@ import type { Device } from '../../server/db/schema.ts';
 import { objectKeys } from '../../server/ledger/object-keys.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { expiryKeys } from '../../server/retention/expiry-record.ts';
-import { runExpiry } from '../../server/retention/expiry-run.ts';
-import { retentionReport } from '../../server/retention/retention-report.ts';
+import { RecordingRetention } from '../../server/retention/recording-retention.ts';
 import type { RetentionDeps } from '../../server/retention/retention-deps.ts';
-import { retentionOf } from '../../server/retention/retention-view.ts';
 import type { EvidenceStore } from '../../server/storage/evidence-store.ts';
 import { cephS3, rawS3Client, s3StoreEnv, type CephS3Settings } from '../helpers/ceph.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -28,7 +26,7 @@ import { sealedRecording } from '../helpers/sealed-recording.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { signedInUser } from '../helpers/viewing.ts';
 
-/** What the retention steps work on, as the core's RecordingRetention holds it. */
+/** What the core's RecordingRetention is built with, for one built here over a failing store. */
 const retentionDepsOf = (core: Core): RetentionDeps => ({ repos: core.repos, clock: core.clock, store: core.store, audit: core.audit, signingKey: core.signingKey, periods: core.config.retention });
 
 const UNLINKED_S = 3;
@@ -120,14 +118,14 @@ describe('retention by category', () => {
     expect(await server.core.recordingVerification.check(unlinked)).toMatchObject({ ok: true, problems: [], expired: { rule: 'unlinked', complete: true } });
     expect(await server.core.recordingVerification.check(linked)).toMatchObject({ ok: true });
 
-    const report = await retentionReport(retentionDepsOf(server.core));
+    const report = await server.core.retention.report();
     const u1 = Object.fromEntries(report.rows.filter((r) => r.unit === 'u1').map((r) => [r.category, r]));
     expect(u1.expired).toMatchObject({ recordings: 1, bytes: mine[0]!.bytes });
     for (const category of ['case', 'hold', 'unlinked']) expect(u1[category]?.bytes).toBeGreaterThan(0);
     // The recording still locked in the store is past its period: it is counted as expiring.
     expect(report.expiring.find((e) => e.unit === 'u1')?.recordings).toBeGreaterThanOrEqual(1);
 
-    expect(await retentionOf(retentionDepsOf(server.core), unlinked)).toMatchObject({ state: 'expired', expiry: { rule: 'unlinked' } });
+    expect(await server.core.retention.of(unlinked)).toMatchObject({ state: 'expired', expiry: { rule: 'unlinked' } });
     expect(await audited('retention.expire', unlinked)).toEqual([expect.objectContaining({ outcome: 'ok', actor: CLI_ACTOR })]);
 
     // Archived later, the case keeps what it links: locks from the archiving, and still not expired.
@@ -168,7 +166,7 @@ describe('retention by category', () => {
         return Reflect.get(target, prop, receiver);
       },
     }) as EvidenceStore;
-    const outcomes = await runExpiry({ ...d, store }, by);
+    const outcomes = await new RecordingRetention({ ...d, store }).expire(by);
     expect(outcomes.find((o) => o.recordingId === id)).toMatchObject({ outcome: 'refused' });
     expect(await segmentKeys(id)).toHaveLength(1);
     const refusals = await audited('retention.expire', id);
@@ -193,15 +191,15 @@ describe('retention by category', () => {
         return Reflect.get(target, prop, receiver);
       },
     }) as EvidenceStore;
-    expect((await runExpiry({ ...d, store: dying }, by)).find((o) => o.recordingId === id)).toMatchObject({ outcome: 'failed' });
+    expect((await new RecordingRetention({ ...d, store: dying }).expire(by)).find((o) => o.recordingId === id)).toMatchObject({ outcome: 'failed' });
     expect(await segmentKeys(id)).toHaveLength(1);
     const record = await server.core.store.get(expiryKeys.record(id));
     // Half-way, verify already reads the record: the missing segment is expired, not missing.
     const midway = JSON.parse((await runCli(['verify', id, '--json'], env)).stdout) as { ok: boolean; expired: { complete: boolean } };
     expect(midway).toMatchObject({ ok: true, expired: { complete: false } });
 
-    await runExpiry(d, by);
-    await runExpiry(d, by);
+    await server.core.retention.expire(by);
+    await server.core.retention.expire(by);
     expect(await segmentKeys(id)).toEqual([]);
     expect((await server.core.store.get(expiryKeys.record(id))).equals(record)).toBe(true);
     const rows = await server.core.db.selectFrom('recording_expiries').selectAll().where('recording_id', '=', id).execute();
