@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-node Ceph (1 mon, 1 memstore OSD, 1 RGW; no mgr, no cephx) on loopback, for the tests of the
 # s3 evidence store: Ceph's RGW enforces Object Lock, which fake S3 servers do not.
-# Env: DIR (default /tmp/liuhen-ceph), RGW_PORT (default 7480). Idempotent; safe to run in parallel.
+# Env: DIR (default /tmp/liuhen-ceph), RGW_PORT (default 7480), RESTART_IF_FULL (below). Idempotent;
+# safe to run in parallel.
 set -euo pipefail
 DIR=${DIR:-/tmp/liuhen-ceph}
 RGW_PORT=${RGW_PORT:-7480}
@@ -28,6 +29,14 @@ rgw_ready() {
     --user "$ACCESS_KEY:$SECRET_KEY" "$ENDPOINT/"
 }
 
+# A cluster left running by earlier runs keeps their buckets in RAM (objects under Object Lock cannot
+# be deleted for a day) until its OSD is full, and then every write hangs. With RESTART_IF_FULL=1 (the
+# test command, before any test uses the cluster) a full one is stopped and a new one started.
+if [ "${RESTART_IF_FULL:-}" = 1 ] && [ -f "$DIR/ceph.conf" ] && command -v ceph >/dev/null \
+  && timeout 20 ceph -c "$DIR/ceph.conf" health 2>/dev/null | grep -q 'full osd'; then
+  ts "the cluster in $DIR is full: starting a new one"
+  DIR="$DIR" bash "$HERE/stop-ceph.sh"
+fi
 if command -v curl >/dev/null && rgw_ready; then print_settings; exit 0; fi
 
 if ! command -v radosgw >/dev/null || ! command -v curl >/dev/null; then

@@ -21,8 +21,9 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   grep -q 'liuhen-tests' "$hba" || $SUDO sed -i '1i host all postgres 127.0.0.1/32 trust # liuhen-tests' "$hba"
   $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main restart
 fi
-# start-ceph.sh prints the LIUHEN_TEST_S3_* settings the s3 tests read.
-eval "$(bash infra/ceph/start-ceph.sh | grep -E '^LIUHEN_TEST_S3_[A-Z0-9_]+=' | sed 's/^/export /')"
+# start-ceph.sh prints the LIUHEN_TEST_S3_* settings the s3 tests read; a cluster earlier runs filled
+# is replaced before any test uses it.
+eval "$(RESTART_IF_FULL=1 bash infra/ceph/start-ceph.sh | grep -E '^LIUHEN_TEST_S3_[A-Z0-9_]+=' | sed 's/^/export /')"
 if [ $# -eq 0 ]; then
   # The live H.265 wall plays a 1080p feed that the workers transcode in real time: beside the
   # forensic files it starves and stalls, so it runs alone, after the rest.
