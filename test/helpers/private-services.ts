@@ -50,7 +50,11 @@ export async function privateRgw(name: string): Promise<Restartable & { endpoint
     c.kill('SIGKILL');
     await exited;
   };
-  await start();
+  // A gateway that never answered is not left running once the test has failed.
+  await start().catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
   return { url: endpoint, endpoint, start, stop };
 }
 
