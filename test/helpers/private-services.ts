@@ -19,6 +19,9 @@ export interface Restartable {
   start(): Promise<void>;
 }
 
+/** Neither exited nor killed (a killed process has a signal, not an exit code). */
+const isRunning = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+
 /** A gateway of its own (`client.rgw.<name>`) on the cluster start-ceph.sh made; same users and buckets. */
 export async function privateRgw(name: string): Promise<Restartable & { endpoint: string }> {
   await cephS3();
@@ -27,6 +30,8 @@ export async function privateRgw(name: string): Promise<Restartable & { endpoint
   let child: ChildProcess | undefined;
   // As start-ceph.sh configures client.rgw.a: no cephx, so the monitor connection must not ask for it.
   const start = async () => {
+    // Started already (a test's afterAll starts it in case the test stopped it): one gateway, not two.
+    if (child && isRunning(child)) return;
     child = spawn(
       'radosgw',
       [
@@ -45,7 +50,7 @@ export async function privateRgw(name: string): Promise<Restartable & { endpoint
   };
   const stop = async () => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || !isRunning(c)) return;
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGKILL');
     await exited;
