@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDialectConfig, SqliteDriver, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.ts';
 import type { Schema } from './schema.ts';
@@ -50,11 +50,34 @@ async function migrate(db: ConstructorParameters<typeof Migrator>[0]['db'], url:
   }
 }
 
+/**
+ * SQLite transactions take the write lock as they begin. A transaction begun with a read cannot
+ * take it once another connection has committed since that read (the CLI beside the server, both
+ * writing): SQLite answers "database is locked" at once, without the busy timeout's wait, and
+ * `liuhen export package` failed so beside a server finishing the export. Begun IMMEDIATE, a
+ * transaction waits its turn for the lock instead (busy_timeout below).
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
 function dialectFor(url: string) {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-    return new SqliteDialect({
+    return new ImmediateSqliteDialect({
       database: async () => {
         const sqlite = new SqliteDatabase(file);
         // WAL lets the CLI read while the server writes; FULL sync makes a sealed row survive power loss.
