@@ -16,6 +16,7 @@ import { objectKeys } from '../ledger/object-keys.ts';
 import type { EvidenceStore } from '../storage/evidence-store.ts';
 import type { Finding } from './findings.ts';
 import { RECORDING_RULES } from './recording-rules.ts';
+import { caseFacts } from './case-facts.ts';
 
 export const CASE_MANIFEST_FORMAT = 'liuhen-case-manifest/1';
 
@@ -116,18 +117,7 @@ export class CaseManifests {
     }
     const manifest = {
       format: CASE_MANIFEST_FORMAT,
-      case: {
-        id: c.id,
-        caseNo: c.case_no,
-        unit: c.unit,
-        title: c.title,
-        emergency: c.emergency === 1,
-        initiatedAt: c.initiated_at,
-        approvedAt: c.approved_at,
-        endedAt: c.ended_at,
-        createdBy: c.created_by,
-        createdAt: c.created_at,
-      },
+      case: caseFacts(c),
       stages: stages.map((s) => ({ stage: s.stage, startedAt: s.started_at, endedAt: s.ended_at })),
       members: members.map((m) => ({ badge: m.badge, role: m.role, addedBy: m.added_by, addedAt: m.added_at })),
       actions: actions.map((x) => ({

@@ -10,6 +10,7 @@ import { archiveDeadline, archiveOverdue, emergencyApprovalDeadline } from './ca
 import type { Clock } from '../clock.ts';
 import { type CaseCheck, findingsOf } from './case-check.ts';
 import { cite, RECORDING_RULES } from './recording-rules.ts';
+import { caseFacts } from './case-facts.ts';
 
 /** The stage a case is in: the furthest one started. */
 function currentStage(started: Stage[]): Stage | null {
@@ -18,22 +19,13 @@ function currentStage(started: Stage[]): Stage | null {
 
 export function presentCase(c: Case, stagesStarted: Stage[], now: Date) {
   return {
-    id: c.id,
-    caseNo: c.case_no,
-    unit: c.unit,
-    title: c.title,
-    emergency: c.emergency === 1,
-    initiatedAt: c.initiated_at,
-    approvedAt: c.approved_at,
+    ...caseFacts(c),
     approvalDeadline: c.emergency === 1 ? emergencyApprovalDeadline(c.initiated_at) : null,
-    endedAt: c.ended_at,
     archiveDeadline: archiveDeadline(c.ended_at),
     archiveOverdue: archiveOverdue(c, now),
     archivedAt: c.archived_at,
     archivedBy: c.archived_by,
     manifestKey: c.manifest_key,
-    createdBy: c.created_by,
-    createdAt: c.created_at,
     stage: currentStage(stagesStarted),
   };
 }

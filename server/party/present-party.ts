@@ -8,7 +8,14 @@ import type { PartyRepository } from '../db/party-repository.ts';
 import type { PartyRequest, ViewingRoom } from '../db/schema.ts';
 import type { Viewings } from './viewing-rooms.ts';
 
-const windowOf = (r: PartyRequest) => ({ windowFrom: r.window_from, windowUntil: r.window_until, maxViewings: r.max_viewings });
+/** When and how often a party may view, and how much of it is used. */
+const allowanceOf = (r: PartyRequest, viewings: Viewings) => ({
+  windowFrom: r.window_from,
+  windowUntil: r.window_until,
+  maxViewings: r.max_viewings,
+  viewingsUsed: viewings.used,
+  viewingsLeft: Math.max(0, (r.max_viewings ?? 0) - viewings.used),
+});
 
 /** Party requests and rooms as the API shows them, with the people and recordings they name. */
 export class PartyPresentation {
@@ -33,10 +40,8 @@ export class PartyPresentation {
       decidedBy: r.decided_by,
       decidedAt: r.decided_at,
       decisionNote: r.decision_note,
-      ...windowOf(r),
+      ...allowanceOf(r, viewings),
       copyAllowed: r.copy_allowed === null ? null : r.copy_allowed === 1,
-      viewingsUsed: viewings.used,
-      viewingsLeft: Math.max(0, (r.max_viewings ?? 0) - viewings.used),
       activeRoom: activeRoom ? { roomId: activeRoom.id, state: activeRoom.state } : null,
       recordings: scope.map((s) => ({
         recordingId: s.id,
@@ -71,9 +76,7 @@ export class PartyPresentation {
       endReason: room.end_reason,
       party: await this.personOf(r.party_user_id),
       supervisor: await this.personOf(room.supervisor_id),
-      ...windowOf(r),
-      viewingsUsed: viewings.used,
-      viewingsLeft: Math.max(0, (r.max_viewings ?? 0) - viewings.used),
+      ...allowanceOf(r, viewings),
       recordings: scope
         .filter((s) => s.approved === 1)
         .map((s) => ({ recordingId: s.id, deviceName: s.device_name, startedAt: s.started_at, durationMs: s.duration_ms, redacted: s.redaction_id !== null })),
