@@ -37,6 +37,7 @@ import { LiveRecordings } from './ingest/live-recordings.ts';
 import { publishUrl } from './ingest/publish-url.ts';
 import { RtmpIngest } from './ingest/rtmp-ingest.ts';
 import { ConnectionGuard } from './ingest/connection-guard.ts';
+import { watchEventLoopDelay } from './observability/event-loop-delay.ts';
 import { watchProcessLimits } from './observability/process-limits.ts';
 import { RtspIngest } from './ingest/rtsp-ingest.ts';
 import { Metrics } from './observability/metrics.ts';
@@ -99,6 +100,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   node.start();
   const metrics = new Metrics();
   const processLimits = await watchProcessLimits(metrics, log);
+  const loopDelay = watchEventLoopDelay(metrics);
   if (config.store.kind === 'local') {
     const removed = await clearUnfinishedPuts(config.store.root);
     if (removed > 0) log.warn({ removed }, 'removed unfinished temp files from the evidence store (puts cut short by a crash or a full disk)');
@@ -294,6 +296,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     publishUrl: publish,
     stop: async () => {
       processLimits.stop();
+      loopDelay.stop();
       diskReserve.stop();
       await ingest.stop();
       await cameras.stop();

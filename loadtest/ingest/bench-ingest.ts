@@ -1,10 +1,13 @@
 /**
- * npm run bench:ingest [-- --n 10,30,50 --seconds 40]
+ * npm run bench:ingest [-- --n 10,30,50 --seconds 40 --workers in-process|off --peer nginx|none]
  *
  * N looped 720p ~2 Mbit/s `-c copy` publishers against liuhen, then the same N against nginx-rtmp
  * (`hls on`) in the same run. Reports segments sealed vs expected, segments lost, seal latency
  * (segment complete in the spool → durable in store and ledger) and CPU/memory of each server with
- * its children; the figure to watch is liuhen's CPU per stream as a multiple of nginx's.
+ * its children; the figure to watch is liuhen's CPU per stream as a multiple of nginx's. The event
+ * loop's delay (read at the end of the measured window) shows stalls the CPU figures average away.
+ * `--workers off` leaves out the derivative jobs (renditions, thumbnails) the defaults run beside
+ * sealing; `--peer none` skips nginx (for profiling runs: BENCH_NODE_ARGS in liuhen-target.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,8 +32,10 @@ const args = z
       .default('10,30,50')
       .transform((s) => s.split(',').map((x) => z.coerce.number().int().positive().parse(x))),
     seconds: z.coerce.number().int().min(10).default(40),
+    workers: z.enum(['in-process', 'off']).default('in-process'),
+    peer: z.enum(['nginx', 'none']).default('nginx'),
   })
-  .parse(parseArgs({ options: { n: { type: 'string' }, seconds: { type: 'string' } } }).values);
+  .parse(parseArgs({ options: { n: { type: 'string' }, seconds: { type: 'string' }, workers: { type: 'string' }, peer: { type: 'string' } } }).values);
 
 interface Ledger {
   steadyLagP50ms: number;
@@ -92,8 +97,8 @@ function quantile(metrics: string, q: string, name = 'liuhen_seal_latency_second
   return m ? Math.round(Number(m[1]) * 1000) : NaN;
 }
 
-/** Runs N publishers against a started server and measures the server's process tree. */
-async function drive(pid: number, urls: string[], clip: string) {
+/** Runs N publishers against a started server and measures the server's process tree; `atWindowEnd` reads the server before the publishers stop. */
+async function drive<T>(pid: number, urls: string[], clip: string, atWindowEnd: () => Promise<T>) {
   const publishers = await startPublishers(clip, urls);
   await sleep(WARMUP_SECONDS * 1000);
   const watch = watchTree(pid);
@@ -101,8 +106,10 @@ async function drive(pid: number, urls: string[], clip: string) {
   const window = { from: Date.now(), to: Date.now() + args.seconds * 1000 };
   await sleep(args.seconds * 1000);
   const usage = watch.stop();
+  const read = await atWindowEnd();
   return {
     usage,
+    read,
     window,
     machineBusyPercent: machine.stop(),
     failed: publishers.failed(),
@@ -115,23 +122,37 @@ async function drive(pid: number, urls: string[], clip: string) {
 
 interface Row {
   n: number;
-  liuhen: TreeUsage & Ledger & { sealP50ms: number; sealP99ms: number; lagP50ms: number; lagP99ms: number; failedPublishers: number; machineBusyPercent: number };
-  nginx: TreeUsage & { failedPublishers: number; machineBusyPercent: number };
+  liuhen: TreeUsage &
+    Ledger & {
+      sealP50ms: number;
+      sealP99ms: number;
+      lagP50ms: number;
+      lagP99ms: number;
+      loopDelayP50ms: number;
+      loopDelayP99ms: number;
+      loopDelayMaxMs: number;
+      failedPublishers: number;
+      machineBusyPercent: number;
+    };
+  nginx?: TreeUsage & { failedPublishers: number; machineBusyPercent: number };
   ratio: number;
 }
 
 async function runOne(n: number, clip: string): Promise<Row> {
-  const liuhen = await startLiuhen(n, { rtmp: await freePort(), http: await freePort() });
-  const l = await drive(liuhen.pid, liuhen.urls, clip);
+  const liuhen = await startLiuhen(n, { rtmp: await freePort(), http: await freePort() }, { LIUHEN_WORKERS: args.workers });
+  const l = await drive(liuhen.pid, liuhen.urls, clip, () => liuhen.metrics());
   const sentSeconds = await l.stop();
   const ledger = await readLedger(liuhen, sentSeconds, l.window);
   const metrics = await liuhen.metrics();
   await liuhen.stop();
 
-  const nginx = await startNginxRtmp(n, await freePort());
-  const g = await drive(nginx.pid, nginx.urls, clip);
-  await g.stop();
-  await nginx.stop();
+  let g: Awaited<ReturnType<typeof drive>> | undefined;
+  if (args.peer === 'nginx') {
+    const nginx = await startNginxRtmp(n, await freePort());
+    g = await drive(nginx.pid, nginx.urls, clip, async () => undefined);
+    await g.stop();
+    await nginx.stop();
+  }
 
   return {
     n,
@@ -142,31 +163,35 @@ async function runOne(n: number, clip: string): Promise<Row> {
       sealP99ms: quantile(metrics, '0.99'),
       lagP50ms: quantile(metrics, '0.5', 'liuhen_seal_lag_seconds'),
       lagP99ms: quantile(metrics, '0.99', 'liuhen_seal_lag_seconds'),
+      loopDelayP50ms: quantile(l.read, '0.5', 'liuhen_event_loop_delay_seconds'),
+      loopDelayP99ms: quantile(l.read, '0.99', 'liuhen_event_loop_delay_seconds'),
+      loopDelayMaxMs: quantile(l.read, '1', 'liuhen_event_loop_delay_seconds'),
       failedPublishers: l.failed,
       machineBusyPercent: l.machineBusyPercent,
     },
-    nginx: { ...g.usage, failedPublishers: g.failed, machineBusyPercent: g.machineBusyPercent },
-    ratio: l.usage.cpuPercent / g.usage.cpuPercent,
+    nginx: g && { ...g.usage, failedPublishers: g.failed, machineBusyPercent: g.machineBusyPercent },
+    ratio: g ? l.usage.cpuPercent / g.usage.cpuPercent : NaN,
   };
 }
 
 const clip = sourceClip();
 const rows: Row[] = [];
 for (const n of args.n) {
-  process.stderr.write(`N=${n}: liuhen, then nginx-rtmp (${WARMUP_SECONDS} s warm-up + ${args.seconds} s measured each)…\n`);
+  process.stderr.write(`N=${n}: liuhen (workers ${args.workers})${args.peer === 'nginx' ? ', then nginx-rtmp' : ''} (${WARMUP_SECONDS} s warm-up + ${args.seconds} s measured each)…\n`);
   rows.push(await runOne(n, clip));
 }
 
 const f = (x: number, d = 1) => x.toFixed(d);
-console.log(`\nliuhen ingest vs nginx-rtmp \`hls on\` — 720p25 ~2 Mbit/s looped -c copy, ${args.seconds} s window, ${SEGMENT_SECONDS} s segments, local store + SQLite`);
+console.log(`\nliuhen ingest vs nginx-rtmp \`hls on\` — 720p25 ~2 Mbit/s looped -c copy, ${args.seconds} s window, ${SEGMENT_SECONDS} s segments, local store + SQLite, workers ${args.workers}`);
 console.log(
-  '| N | sealed / expected | lost | seal p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (window) | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |',
+  '| N | sealed / expected | lost | seal p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (window) | event-loop delay p50 / p99 / max ms (to window end) | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  const L = r.liuhen;
+  const [L, G] = [r.liuhen, r.nginx];
+  const peer = G ? `${f(G.cpuPercent)} (${f(G.cpuPercent / r.n, 2)}) | ${f(G.peakPssMiB, 0)} | ${f(G.machineBusyPercent, 0)} | ${f(r.ratio, 2)}` : '– | – | – | –';
   console.log(
-    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${L.lagP50ms} / ${L.lagP99ms} | ${L.steadyLagP50ms} / ${L.steadyLagP99ms} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(L.machineBusyPercent, 0)} | ${f(r.nginx.cpuPercent)} (${f(r.nginx.cpuPercent / r.n, 2)}) | ${f(r.nginx.peakPssMiB, 0)} | ${f(r.nginx.machineBusyPercent, 0)} | ${f(r.ratio, 2)} |`,
+    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${L.lagP50ms} / ${L.lagP99ms} | ${L.steadyLagP50ms} / ${L.steadyLagP99ms} | ${L.loopDelayP50ms} / ${L.loopDelayP99ms} / ${L.loopDelayMaxMs} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(L.machineBusyPercent, 0)} | ${peer} |`,
   );
 }
 console.log('\n' + JSON.stringify(rows, null, 2));

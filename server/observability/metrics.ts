@@ -37,5 +37,20 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly escapedErrors = new Counter({ name: 'liuhen_escaped_errors_total', help: 'errors no door caught (logged; the process carried on): each is a bug', registers: [this.registry] });
+  /** what the loop-delay watch reads at each scrape (event-loop-delay.ts) */
+  private loopDelay: () => Record<string, number> = () => ({});
+  readonly eventLoopDelay = new Gauge({
+    name: 'liuhen_event_loop_delay_seconds',
+    help: 'how late the event loop ran (p50, p99, max as quantile 1) over the last 10 minutes: any synchronous stretch delays RTMP, sealing and HTTP alike',
+    labelNames: ['quantile'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [quantile, ms] of Object.entries(this.loopDelay())) this.eventLoopDelay.set({ quantile }, ms / 1000);
+    },
+  });
   readonly refusalsLimited = new Counter({ name: 'liuhen_refusals_limited_total', help: 'unauthenticated requests answered 429', registers: [this.registry] });
+
+  readLoopDelayWith(read: () => Record<string, number>): void {
+    this.loopDelay = read;
+  }
 }
