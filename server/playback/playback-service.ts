@@ -31,6 +31,7 @@ import { photoContentType } from '../uploads/photo-format.ts';
 import { markedPrefix, type UnmarkedReason, unmarkedReason } from './marked-prefix.ts';
 import { DeviceStreams, type StreamWindow } from './device-stream.ts';
 import { LIVE_WINDOW_SEGMENTS, type PlaylistEntry, renderMasterPlaylist, renderMediaPlaylist, segmentsOf, targetSeconds, type Variant } from './playlist.ts';
+import { RenditionRuns } from './rendition-run.ts';
 import { SegmentCache } from './segment-cache.ts';
 import { type Derived, derivativeFor, type SegmentSource, segmentSource } from './segment-source.ts';
 import { SessionContinuity } from './session-continuity.ts';
@@ -102,6 +103,7 @@ export class PlaybackService {
   private readonly lives = new TtlCache<string, LiveWindow>(WINDOW_TTL_MS, 10_000);
   private readonly streams: DeviceStreams;
   private readonly continuity: SessionContinuity;
+  private readonly renditionRuns: RenditionRuns;
   /** session id → its playlists' type and target duration so far */
   private readonly shapes: TtlCache<string, PlaylistShape>;
   /** sealed ledger entries never change: `<recordingId>/<idx>` → the facts a segment request needs */
@@ -133,6 +135,7 @@ export class PlaybackService {
     this.streams = new DeviceStreams(repos);
     const sessionMs = (sessionMinutes + 1) * 60_000;
     this.continuity = new SessionContinuity(sessionMs);
+    this.renditionRuns = new RenditionRuns(sessionMs);
     this.shapes = new TtlCache(sessionMs, 100_000);
   }
 
@@ -262,16 +265,11 @@ export class PlaybackService {
         body = renderMasterPlaylist(await this.variants(session, window));
       } else {
         const r = window.recording!;
-        // The 360p variant ends before the first segment whose rendition is not made yet: it
-        // never names an original, and grows as the worker catches up.
-        const made = name === 'r360' ? segments.findIndex((s) => !window.r360.has(s.idx)) : -1;
-        const listed = made === -1 ? segments : segments.slice(0, made);
+        const numbered = { segments, mediaSequence: window.mediaSequence, discontinuitySequence: window.discontinuitySequence };
         const source = name === 'r360' ? 'r360' : 'original';
         body = renderMediaPlaylist({
           ...shape,
-          mediaSequence: window.mediaSequence,
-          discontinuitySequence: window.discontinuitySequence,
-          segments: listed,
+          ...(name === 'r360' ? this.renditionRuns.list(sessionId, numbered, window.r360) : numbered),
           ended: false,
           segmentUrl: (idx) => this.segmentUrl(session.id, r.id, idx, source, notAfter),
         });
