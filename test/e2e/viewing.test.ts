@@ -11,9 +11,8 @@ import { PLAYER_DIST } from '../../server/http/app.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { looksLikeMedia } from '../helpers/http.ts';
-import { deriveMarked, workerDeps } from '../helpers/party-flow.ts';
+import { deriveMarked, recordClosed, workerDeps } from '../helpers/party-flow.ts';
 import { publish, type Publisher } from '../helpers/publisher.ts';
-import { waitForClosed } from '../helpers/recordings.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { PASSWORD } from '../helpers/viewing.ts';
@@ -33,15 +32,14 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${server.httpPort}`;
   const { core } = server;
 
-  const recorded = await core.devices.add({ kind: 'bodycam', officerBadge: 'R-7', unit: 'u1', name: '记录仪 R7' }, 'test');
-  expect(await publish(server.publishUrl(recorded.device.id, recorded.credential), 8).exited).toBe(0);
-  replayId = (await waitForClosed(core.db, recorded.device.id))[0]!.id;
-  // A replay serves marked variants only: made here as the workers would.
-  await deriveMarked(workerDeps(server), replayId);
-
   const live = await core.devices.add({ kind: 'bodycam', officerBadge: 'L-1', unit: 'u1', name: '记录仪 L1' }, 'test');
   liveDeviceId = live.device.id;
   liveCamera = publish(server.publishUrl(live.device.id, live.credential), 120);
+  // The replayed recording is sealed from a prepared clip while the live feed starts: what is
+  // watched here is playback, not how the recording came in.
+  replayId = (await recordClosed(server, 'u1', 'R-7', 8)).id;
+  // A replay serves marked variants only: made here as the workers would.
+  await deriveMarked(workerDeps(server), replayId);
   await waitFor('the live feed to have sealed segments', async () => {
     const r = await core.db.selectFrom('recordings').select('segment_count').where('device_id', '=', live.device.id).executeTakeFirst();
     return (r?.segment_count ?? 0) >= 3;

@@ -1,7 +1,8 @@
 /**
- * Evidence tampering, each kind caught by `liuhen verify` naming the right entry. One real
- * recording is made once; each case tampers with its own copy of the data directory, as root
- * would (around the read-only bits), and runs the real command on it.
+ * Evidence tampering, each kind caught by `liuhen verify` naming the right entry. One recording
+ * is sealed once from a prepared clip (what is tested is verification, not ingest); each case
+ * tampers with its own copy of the data directory, as root would (around the read-only bits), and
+ * runs the real command on it.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,8 +14,8 @@ import { sha256Hex } from '../../server/crypto/hash.ts';
 import type { LedgerEntry } from '../../server/db/schema.ts';
 import { type ChainEntry, entryLine, linkOf } from '../../server/ledger/chain.ts';
 import { runCli } from '../helpers/cli.ts';
-import { publish } from '../helpers/publisher.ts';
-import { entriesOf, waitForClosed } from '../helpers/recordings.ts';
+import { entriesOf } from '../helpers/recordings.ts';
+import { preparedClip, sealClip } from '../helpers/sealed-clip.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 
 let env: Record<string, string>;
@@ -24,11 +25,8 @@ let entries: LedgerEntry[];
 beforeAll(async () => {
   env = await testEnv();
   const server = await startTestServer(env);
-  const { device, credential } = await server.core.devices.add({ kind: 'bodycam', officerBadge: 'T2002' }, 'test');
-  const camera = publish(server.publishUrl(device.id, credential), 12);
-  expect(await camera.exited).toBe(0);
-  const [recording] = await waitForClosed(server.core.db, device.id);
-  recordingId = recording!.id;
+  const { device } = await server.core.devices.add({ kind: 'bodycam', officerBadge: 'T2002' }, 'test');
+  recordingId = (await sealClip(server.core, device, preparedClip({ seconds: 12 }))).id;
   entries = await entriesOf(server.core.db, recordingId);
   await server.stop();
   expect(entries.length).toBeGreaterThanOrEqual(5);
@@ -125,7 +123,7 @@ describe('liuhen verify on tampered evidence', () => {
     relink(db, 3);
     db.close();
     const out = await verifyFails(c.env);
-    // Named at entry 3 by both the signed manifest and the checkpoints written while live.
+    // Named at entry 3 by both the signed manifest and the checkpoint written as the recording closed.
     expect(out).toMatch(/BROKEN at entry 3 — /);
     expect(out).toMatch(/entry 3 differs from the signed manifest/);
     expect(out).toMatch(/checkpoint .* no longer matches the head written while live/);
