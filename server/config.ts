@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigInvalid } from './errors.ts';
+import type { CutterChoice } from './media/segmenter-args.ts';
 
 const MIB = 1024 * 1024;
 const port = z.coerce.number().int().min(1).max(65535);
@@ -70,6 +71,11 @@ const envSchema = z.object({
   LIUHEN_GRACE_SECONDS: seconds(0).default(30),
   LIUHEN_CHECKPOINT_SECONDS: seconds(0.5).default(10),
   LIUHEN_FFMPEG: z.string().min(1).default('ffmpeg'),
+  /**
+   * What cuts an RTMP stream into segments: liuhen itself (H.264 with AAC or without audio; any
+   * other stream still goes to ffmpeg), or an ffmpeg process per stream. RTSP pulls always use ffmpeg.
+   */
+  LIUHEN_CUTTER: z.enum(['in-process', 'ffmpeg']).default('ffmpeg'),
   /** How long a playback session lives; segment URL signatures live at most 10 min of it. */
   LIUHEN_PLAYBACK_SESSION_MINUTES: z.coerce
     .number()
@@ -184,6 +190,7 @@ export interface Config {
   graceSeconds: number;
   checkpointSeconds: number;
   ffmpegPath: string;
+  cutter: CutterChoice;
   playbackSessionMinutes: number;
   idleMinutes: number;
   auditCheckpointSeconds: number;
@@ -231,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graceSeconds: e.LIUHEN_GRACE_SECONDS,
     checkpointSeconds: e.LIUHEN_CHECKPOINT_SECONDS,
     ffmpegPath: e.LIUHEN_FFMPEG,
+    cutter: e.LIUHEN_CUTTER,
     playbackSessionMinutes: e.LIUHEN_PLAYBACK_SESSION_MINUTES,
     idleMinutes: e.LIUHEN_IDLE_MINUTES,
     auditCheckpointSeconds: e.LIUHEN_AUDIT_CHECKPOINT_SECONDS,

@@ -121,6 +121,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     {
       spoolDir: config.spoolDir,
       ffmpegPath: config.ffmpegPath,
+      cutter: config.cutter,
       segmentSeconds: config.segmentSeconds,
       graceSeconds: config.graceSeconds,
       checkpointSeconds: config.checkpointSeconds,

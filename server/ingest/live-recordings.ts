@@ -22,10 +22,13 @@ import { segmentDefect, SpoolPart } from './spool-part.ts';
 import { waitForOrphan } from './orphans.ts';
 import { deviceAsRecorded, filledGap, firstUnsealed, onThisSpool, recordingMovedOn } from './spool-recovery.ts';
 import { type Clock, systemClock } from '../clock.ts';
+import type { CutterChoice } from '../media/segmenter-args.ts';
 
 export interface LiveRecordingsSettings {
   spoolDir: string;
   ffmpegPath: string;
+  /** what cuts an FLV stream; an MPEG-TS one (a pulled camera) always goes to ffmpeg */
+  cutter: CutterChoice;
   segmentSeconds: number;
   graceSeconds: number;
   checkpointSeconds: number;
@@ -192,7 +195,7 @@ export class LiveRecordings {
         node_id: this.settings.nodeId,
       }),
     );
-    const pid = await part.start(media, p.format, this.settings.ffmpegPath, this.settings.segmentSeconds);
+    const pid = await part.start(media, p.format, this.settings);
     await this.persist('record segmenter', where, async () => {
       await this.recordings.updateSpoolPart(part.recordingId, part.partNo, { ffmpeg_pid: pid });
       await this.recordings.markLive(part.recordingId);

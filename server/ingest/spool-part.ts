@@ -1,16 +1,27 @@
 /**
- * One uninterrupted stretch of a recording (a "part"): it owns its ffmpeg segmenter and its spool
- * folder, and hands over finished segments in order. It decides nothing and never deletes a
- * segment before the sealer has taken it (PeerTube's muxing session, minus the deleting).
+ * One uninterrupted stretch of a recording (a "part"): it owns its segmenter (liuhen's in-process
+ * cutter or an ffmpeg process, which write the same spool folder) and its spool folder, and hands
+ * over finished segments in order. It decides nothing and never deletes a segment before the
+ * sealer has taken it (PeerTube's muxing session, minus the deleting).
  */
 import { type FSWatcher, watch } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FfmpegProcess, runFfmpeg } from '../media/ffmpeg-runner.ts';
 import { everyPacketInSync, TS_PACKET_BYTES } from '../media/ts-continuity.ts';
-import { parseSegmentList, SEGMENT_LIST, SEGMENT_PATTERN, type SegmenterInput, type SegmentListRow, segmenterInputOptions, segmenterOutputOptions } from '../media/segmenter-args.ts';
+import {
+  type CutterChoice,
+  parseSegmentList,
+  SEGMENT_LIST,
+  SEGMENT_PATTERN,
+  type SegmenterInput,
+  type SegmentListRow,
+  segmenterInputOptions,
+  segmenterOutputOptions,
+} from '../media/segmenter-args.ts';
+import { TsCutter } from '../media/ts-cutter.ts';
 
 export interface ReadySegment extends SegmentListRow {
   path: string;
@@ -91,6 +102,13 @@ export function segmentDefect(bytes: Buffer): 'empty' | 'partial_packet' | 'lost
   return everyPacketInSync(bytes) ? undefined : 'lost_sync';
 }
 
+export interface SegmenterSettings {
+  ffmpegPath: string;
+  segmentSeconds: number;
+  /** for an FLV stream; one the in-process cutter does not know goes to ffmpeg all the same */
+  cutter: CutterChoice;
+}
+
 export class SpoolPart {
   private ffmpeg?: FfmpegProcess;
   private exited = false;
@@ -110,11 +128,12 @@ export class SpoolPart {
   }
 
   /**
-   * Starts ffmpeg on `input`, a live stream in `inputFormat`; resolves with its pid, or -1 when it
-   * could not start (then `failure` says why and the part is finished: the caller decides whether
-   * to try again).
+   * Starts the segmenter on `input`, a live stream in `inputFormat`; resolves with the pid that
+   * writes the part's folder (this process's for the in-process cutter), or -1 when it could not
+   * start (then `failure` says why and the part is finished: the caller decides whether to try
+   * again). A failure of either segmenter finishes the part the same way.
    */
-  async start(input: Readable, inputFormat: SegmenterInput, ffmpegPath: string, segmentSeconds: number): Promise<number> {
+  async start(input: Readable, inputFormat: SegmenterInput, settings: SegmenterSettings): Promise<number> {
     try {
       await fs.mkdir(this.dir, { recursive: true });
     } catch (e) {
@@ -122,21 +141,41 @@ export class SpoolPart {
       this.markExited();
       return -1;
     }
-    this.ffmpeg = runFfmpeg(ffmpegPath, {
+    if (inputFormat !== 'flv' || settings.cutter === 'ffmpeg') return this.startFfmpeg(input, inputFormat, settings);
+    const cutter = new TsCutter(this.dir, settings.segmentSeconds);
+    const source = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let verdict;
+    try {
+      verdict = await cutter.probe(source);
+    } catch (e) {
+      // the tap itself failed: nothing more will come from it
+      this.failure = e as Error;
+      this.markExited();
+      return -1;
+    }
+    if (verdict.cutter === 'ffmpeg') return this.startFfmpeg(replay(cutter.probedChunks, source), inputFormat, settings);
+    cutter
+      .run(source)
+      .catch((e: Error) => {
+        this.failure = e;
+        // what the publisher goes on sending is read and let go until the part is retapped
+        input.on('error', () => undefined).resume();
+      })
+      .finally(() => this.markExited());
+    return process.pid;
+  }
+
+  private startFfmpeg(input: Readable, inputFormat: SegmenterInput, settings: SegmenterSettings): Promise<number> {
+    this.ffmpeg = runFfmpeg(settings.ffmpegPath, {
       input,
       inputFormat,
       inputOptions: segmenterInputOptions(),
-      outputOptions: segmenterOutputOptions({ segmentSeconds }),
+      outputOptions: segmenterOutputOptions({ segmentSeconds: settings.segmentSeconds }),
       output: SEGMENT_PATTERN,
       cwd: this.dir,
       live: true,
     });
-    this.ffmpeg.done
-      .catch((e: Error) => (this.failure = e))
-      .finally(() => {
-        this.exited = true;
-        this.resolveFinished();
-      });
+    this.ffmpeg.done.catch((e: Error) => (this.failure = e)).finally(() => this.markExited());
     return Promise.race([
       this.ffmpeg.started,
       this.ffmpeg.done.then(
@@ -174,4 +213,15 @@ export class SpoolPart {
   kill(): void {
     this.ffmpeg?.kill('SIGKILL');
   }
+}
+
+/** The stream from its first byte: what probing read, then the rest as it comes. */
+function replay(read: readonly Buffer[], rest: AsyncIterator<Buffer>): Readable {
+  return Readable.from(
+    (async function* () {
+      yield* read;
+      for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+    })(),
+    { objectMode: false },
+  );
 }

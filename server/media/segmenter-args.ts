@@ -13,6 +13,9 @@ export const SEGMENT_PATTERN = 'seg_%06d.ts';
 /** The containers a live stream reaches the segmenter in: FLV from RTMP, MPEG-TS from an RTSP pull. */
 export type SegmenterInput = 'flv' | 'mpegts';
 
+/** What cuts a live FLV stream: liuhen itself (server/media/ts-cutter.ts) or an ffmpeg process. */
+export type CutterChoice = 'in-process' | 'ffmpeg';
+
 export interface SegmenterSettings {
   segmentSeconds: number;
   /** a sound recording without pictures (a voice recorder's file): its audio is all there is to map */

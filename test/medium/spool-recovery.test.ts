@@ -72,6 +72,7 @@ describe('a killed node recovering its spool after another node continued its re
     const settings = {
       spoolDir: spoolDir(),
       ffmpegPath: 'ffmpeg',
+      cutter: 'in-process' as const,
       segmentSeconds: 2,
       graceSeconds: 3,
       checkpointSeconds: 2,
