@@ -73,6 +73,28 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** distinct statement texts kept prepared; liuhen issues a few hundred, `IN (…)` lists of each length included */
+const PREPARED_MAX = 1000;
+
+/**
+ * Kysely prepares every query anew. SQLite parsing and planning the same few hundred texts over
+ * and over was ~4 % of the event loop in the ingest benchmark at N = 30 (README, Performance), on
+ * the thread that also parses RTMP. Each text is prepared once and kept (the least recently used
+ * dropped past PREPARED_MAX); the one connection runs one statement at a time, so a kept
+ * statement is never busy when asked for again, and SQLite re-prepares it itself after a schema change.
+ */
+export function keepPrepared(sqlite: SqliteDatabase.Database, max = PREPARED_MAX): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const kept = new Map<string, SqliteDatabase.Statement>();
+  sqlite.prepare = ((source: string) => {
+    const statement = kept.get(source) ?? prepare(source);
+    kept.delete(source);
+    kept.set(source, statement);
+    if (kept.size > max) kept.delete(kept.keys().next().value!);
+    return statement;
+  }) as typeof sqlite.prepare;
+}
+
 function dialectFor(url: string) {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
@@ -85,6 +107,7 @@ function dialectFor(url: string) {
         sqlite.pragma('synchronous = FULL');
         sqlite.pragma('busy_timeout = 10000');
         sqlite.pragma('foreign_keys = ON');
+        keepPrepared(sqlite);
         return sqlite;
       },
     });

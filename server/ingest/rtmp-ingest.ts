@@ -17,7 +17,7 @@ import type { PublishGate } from '../devices/publish-gate.ts';
 import type { DeviceLeases } from '../cluster/device-leases.ts';
 import type { SegmenterInput } from '../media/segmenter-args.ts';
 import { RTMP_APP } from './publish-url.ts';
-import { BaseSession, NodeMediaServer, type NmsBroadcast, type NmsServer, type NmsSession, nmsContext, quietNmsLogger } from './node-media-server.ts';
+import { BaseSession, flvOnly, NodeMediaServer, type NmsBroadcast, type NmsServer, type NmsSession, nmsContext, quietNmsLogger } from './node-media-server.ts';
 
 /** far above any device id; keeps a stranger from writing long rows into the audit log */
 const CLAIMED_NAME_MAX = 100;
@@ -156,9 +156,12 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
       return;
     }
     const broadcast = nmsContext.broadcasts.get(session.streamPath);
-    // liuhen keeps its own grace window with gaps in the ledger; the library's would splice the
-    // two publishes together and replay the old GOP into the new one.
-    if (broadcast) broadcast.publishGraceMs = 0;
+    if (broadcast) {
+      // liuhen keeps its own grace window with gaps in the ledger; the library's would splice the
+      // two publishes together and replay the old GOP into the new one.
+      broadcast.publishGraceMs = 0;
+      flvOnly(broadcast);
+    }
     const expires = Math.floor(Date.now() / 1000) + 60;
     const hash = createHash('md5').update(`${session.streamPath}-${expires}-${this.secret}`).digest('hex');
     session.streamQuery.sign = `${expires}-${hash}`;
