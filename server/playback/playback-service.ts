@@ -96,6 +96,8 @@ interface StoredObject {
 
 export class PlaybackService {
   private readonly segments = new SegmentCache(SEGMENT_CACHE_BYTES);
+  /** object key → its store read and hash check under way (verified) */
+  private readonly reading = new Map<string, Promise<Buffer | undefined>>();
   /** session id → a recent full admission (session row, active user, policy allowing); on the service's clock, like the checks it stands for */
   private readonly admitted = new TtlCache<string, Admitted>(ADMISSION_TTL_MS, 100_000, { now: () => this.clock.now() });
   private readonly replays = new TtlCache<string, ReplayWindow>(WINDOW_TTL_MS, 10_000);
@@ -386,15 +388,31 @@ export class PlaybackService {
 
   /** A stored object's bytes once they hash to what names them; serving them is audited with `detail`, a mismatch too. */
   private async checkedBytes(ctx: RequestContext, event: Pick<AuditInput, 'actor' | 'action' | 'subject' | 'sessionId'>, stored: StoredObject, detail: Record<string, unknown>): Promise<Buffer> {
-    const cached = this.segments.get(stored.objectKey);
-    const bytes = cached ?? (await this.store.get(stored.objectKey));
-    if (!cached && sha256Hex(bytes) !== stored.sha256) {
+    const bytes = this.segments.get(stored.objectKey) ?? (await this.verified(stored));
+    if (!bytes) {
       await this.access(ctx, { ...event, outcome: 'error', object: stored.objectKey, detail: { reason: 'integrity', ...detail } });
       throw markAudited(new IntegrityFailure(stored.objectKey));
     }
-    this.segments.set(stored.objectKey, bytes);
     await this.access(ctx, { ...event, outcome: 'ok', object: stored.objectKey, bytes: bytes.length, ...(Object.keys(detail).length > 0 ? { detail } : {}) });
     return bytes;
+  }
+
+  /**
+   * An object's bytes read from the store, kept in the segment cache once they hash to what names
+   * them; undefined when they do not. Viewers at the live edge ask for a new segment all at once:
+   * they share one read and one hash rather than each making their own before the cache has it.
+   */
+  private verified(stored: StoredObject): Promise<Buffer | undefined> {
+    const inFlight = this.reading.get(stored.objectKey);
+    if (inFlight) return inFlight;
+    const reading = (async () => {
+      const bytes = await this.store.get(stored.objectKey);
+      if (sha256Hex(bytes) !== stored.sha256) return undefined;
+      this.segments.set(stored.objectKey, bytes);
+      return bytes;
+    })().finally(() => this.reading.delete(stored.objectKey));
+    this.reading.set(stored.objectKey, reading);
+    return reading;
   }
 
   /** Writes one playback access event with the request's address and user agent. */
