@@ -215,7 +215,6 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     playback: new PlaybackService(
       repos,
       core.store,
-      core.users,
       audit,
       rooms,
       new UrlSigner(core.keys.key('segment-url-hmac'), clock),

@@ -23,6 +23,8 @@ export interface ApiCluster {
   env: Record<string, string>;
   /** the api processes and nginx: the serving side, measured together */
   servingPids: number[];
+  /** the api processes alone */
+  apiPids: number[];
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ ${apiPorts.map((p) => `    server 127.0.0.1:${p} max_fails=3 fail_timeout=10s;`)
       urls,
       env: ingestEnv,
       servingPids: [...started.slice(1).map((p) => p.pid), nginx.pid],
+      apiPids: started.slice(1).map((p) => p.pid),
       stop: async () => {
         await nginx.stop();
         await stopAll();

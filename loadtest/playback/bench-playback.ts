@@ -56,6 +56,8 @@ interface Target {
   urls: string[];
   env: Record<string, string>;
   servingPids: number[];
+  /** the liuhen processes that serve viewers, without nginx: their CPU per request is the figure least moved by a busy machine */
+  apiPids: number[];
   stop(): Promise<void>;
 }
 
@@ -63,7 +65,7 @@ async function startTarget(apiProcesses: number | undefined): Promise<Target> {
   if (apiProcesses !== undefined) return startApiCluster(FEEDS, apiProcesses);
   const http = await freePort();
   const liuhen = await startLiuhen(FEEDS, { rtmp: await freePort(), http });
-  return { origin: `http://127.0.0.1:${http}`, urls: liuhen.urls, env: liuhen.env, servingPids: [liuhen.pid], stop: liuhen.stop };
+  return { origin: `http://127.0.0.1:${http}`, urls: liuhen.urls, env: liuhen.env, servingPids: [liuhen.pid], apiPids: [liuhen.pid], stop: liuhen.stop };
 }
 
 interface Run {
@@ -76,23 +78,28 @@ interface Run {
   failed: number;
   served: number;
   cpuPercent: number;
+  /** CPU time of the `perRequest` processes (the api processes, or nginx static) over the window, per request served in it */
+  cpuMsPerRequest: number;
   machineBusyPercent: number;
 }
 
-/** V loops for warm-up + window against `origin`, measuring the process trees under `pids`. */
-async function load(origin: string, playlists: string[], pids: number[]): Promise<Run> {
+/** V loops for warm-up + window against `origin`, measuring the process trees under `pids`, and under `perRequest` per request. */
+async function load(origin: string, playlists: string[], pids: number[], perRequest: number[]): Promise<Run> {
   const pool = new Pool(origin, { connections: playlists.length, pipelining: 1 });
   const stats: LoopStats = emptyStats();
   const start = Date.now();
   const window = { from: start + WARMUP_SECONDS * 1000, to: start + (WARMUP_SECONDS + args.seconds) * 1000 };
   let usage: ReturnType<ReturnType<typeof watchTree>['stop']> | undefined;
+  let own: ReturnType<ReturnType<typeof watchTree>['stop']> | undefined;
   let busy = 0;
   const measuring = (async () => {
     await sleep(WARMUP_SECONDS * 1000);
     const tree = watchTree(pids);
+    const ownTree = watchTree(perRequest);
     const machine = watchMachine();
     await sleep(args.seconds * 1000);
     usage = tree.stop();
+    own = ownTree.stop();
     busy = machine.stop();
   })();
   await Promise.all(playlists.map((p) => viewerLoop(pool, p, window.to, window, stats)));
@@ -108,6 +115,7 @@ async function load(origin: string, playlists: string[], pids: number[]): Promis
     failed: stats.failed,
     served: stats.ok,
     cpuPercent: usage!.cpuPercent,
+    cpuMsPerRequest: (own!.cpuPercent * 10) / (stats.measured / args.seconds),
     machineBusyPercent: busy,
   };
 }
@@ -180,7 +188,7 @@ async function runOne(viewers: number, apiProcesses: number | undefined, clip: s
     const playlists = await signInViewers(target.origin, badges, devices);
     const signInSeconds = (Date.now() - t0) / 1000;
     const auditedBefore = await countServed(db);
-    const liuhenRun = await load(target.origin, playlists, target.servingPids);
+    const liuhenRun = await load(target.origin, playlists, target.servingPids, target.apiPids);
     await sleep(1000);
     const audited = (await countServed(db)) - auditedBefore;
 
@@ -199,6 +207,7 @@ async function runOne(viewers: number, apiProcesses: number | undefined, clip: s
     const nginxRun = await load(
       `http://127.0.0.1:${nginxPort}`,
       Array.from({ length: viewers }, () => '/index.m3u8'),
+      [nginx.pid],
       [nginx.pid],
     );
     await nginx.stop();
@@ -233,14 +242,14 @@ for (const v of args.viewers) {
 const f = (x: number, d = 0) => x.toFixed(d);
 console.log(`\nliuhen playback vs nginx static — ${FEEDS} live 720p feeds, viewers at the live edge without think time, ${args.seconds} s window`);
 console.log(
-  '| V | api processes | liuhen req/s | playlist p50/p99 ms | segment p50/p99 ms | Mbit/s | audited / served | liuhen CPU % | nginx req/s | nginx segment p50/p99 ms | nginx CPU % | req/s ratio |',
+  '| V | api processes | liuhen req/s | playlist p50/p99 ms | segment p50/p99 ms | Mbit/s | audited / served | liuhen CPU % | api CPU ms/req | nginx req/s | nginx segment p50/p99 ms | nginx CPU % | nginx CPU ms/req | req/s ratio | machine busy % |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const L = r.liuhen;
   const N = r.nginx;
   console.log(
-    `| ${r.viewers} | ${r.apiProcesses ?? '1 (no nginx)'} | ${f(L.requestsPerSecond)} | ${f(L.playlistP50)}/${f(L.playlistP99)} | ${f(L.segmentP50)}/${f(L.segmentP99)} | ${f(L.mbitPerSecond)} | ${L.audited} / ${L.served} | ${f(L.cpuPercent)} | ${f(N.requestsPerSecond)} | ${f(N.segmentP50)}/${f(N.segmentP99)} | ${f(N.cpuPercent)} | ${f(r.ratio, 2)} |`,
+    `| ${r.viewers} | ${r.apiProcesses ?? '1 (no nginx)'} | ${f(L.requestsPerSecond)} | ${f(L.playlistP50)}/${f(L.playlistP99)} | ${f(L.segmentP50)}/${f(L.segmentP99)} | ${f(L.mbitPerSecond)} | ${L.audited} / ${L.served} | ${f(L.cpuPercent)} | ${f(L.cpuMsPerRequest, 2)} | ${f(N.requestsPerSecond)} | ${f(N.segmentP50)}/${f(N.segmentP99)} | ${f(N.cpuPercent)} | ${f(N.cpuMsPerRequest, 2)} | ${f(r.ratio, 2)} | ${f(L.machineBusyPercent)} |`,
   );
 }
 console.log('\n' + JSON.stringify(rows, null, 2));

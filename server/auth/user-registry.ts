@@ -60,7 +60,7 @@ export interface Viewer {
   clearances: Confidentiality[];
 }
 
-export function viewerOf(u: User): Viewer {
+export function viewerOf(u: Pick<User, 'id' | 'name' | 'badge' | 'role' | 'unit' | 'clearances'>): Viewer {
   return { id: u.id, name: u.name, badge: u.badge, role: u.role, unit: u.unit, clearances: JSON.parse(u.clearances) as Confidentiality[] };
 }
 

@@ -11,6 +11,16 @@ export interface StreamCounts {
 const NONE: StreamCounts = { segments: 0, openings: 0 };
 
 /** A stored object standing for a segment: a derivative, or a redacted segment. */
+/** A playback session as its requests are admitted (PlaybackRepository.admission). */
+export interface Admission {
+  session: PlaybackSession;
+  /** undefined: the account is gone */
+  user: Pick<User, 'id' | 'name' | 'badge' | 'role' | 'unit' | 'clearances' | 'state'> | undefined;
+  signedIn: boolean;
+  /** a live session's device's unit; undefined for a replay, or a device that is gone */
+  deviceUnit: string | undefined;
+}
+
 export type StoredVariant = Pick<Derivative, 'object_key' | 'sha256' | 'source_sha256'>;
 
 /**
@@ -18,8 +28,39 @@ export type StoredVariant = Pick<Derivative, 'object_key' | 'sha256' | 'source_s
  * derivatives seen as a viewer's stream.
  */
 export class PlaybackRepository extends Repository {
-  async session(id: string): Promise<PlaybackSession | undefined> {
-    return this.db.selectFrom('playback_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  /**
+   * A session with what admitting its next request reads, in one round trip: its viewer, whether
+   * the viewer is still signed in (a session neither revoked nor expired by `now`), and a live
+   * session's device unit. A viewer at the live edge is admitted about once a second, so this is
+   * per request.
+   */
+  async admission(id: string, now: string): Promise<Admission | undefined> {
+    const row = await this.db
+      .selectFrom('playback_sessions as s')
+      .leftJoin('users as u', 'u.id', 's.user_id')
+      .leftJoin('devices as d', 'd.id', 's.device_id')
+      .selectAll('s')
+      .select([
+        'u.id as viewer_id',
+        'u.name as viewer_name',
+        'u.badge as viewer_badge',
+        'u.role as viewer_role',
+        'u.unit as viewer_unit',
+        'u.clearances as viewer_clearances',
+        'u.state as viewer_state',
+      ])
+      .select('d.unit as device_unit')
+      .select((eb) =>
+        eb.exists(eb.selectFrom('auth_sessions as a').select('a.id').whereRef('a.user_id', '=', 's.user_id').where('a.revoked_at', 'is', null).where('a.refresh_expires_at', '>', now)).as('signed_in'),
+      )
+      .where('s.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { viewer_id, viewer_name, viewer_badge, viewer_role, viewer_unit, viewer_clearances, viewer_state, device_unit, signed_in, ...session } = row;
+    const user =
+      viewer_id === null ? undefined : { id: viewer_id, name: viewer_name!, badge: viewer_badge!, role: viewer_role!, unit: viewer_unit!, clearances: viewer_clearances!, state: viewer_state! };
+    // SQLite answers EXISTS with 1 or 0, PostgreSQL with a boolean.
+    return { session, user, signedIn: Boolean(signed_in), deviceUnit: device_unit ?? undefined };
   }
 
   async addSession(session: PlaybackSession): Promise<void> {
@@ -51,12 +92,6 @@ export class PlaybackRepository extends Repository {
   async shareTarget(userId: string | undefined, badge: string | undefined): Promise<Pick<User, 'id' | 'badge' | 'role' | 'state'> | undefined> {
     const query = this.db.selectFrom('users').select(['id', 'badge', 'role', 'state']);
     return (userId !== undefined ? query.where('id', '=', userId) : query.where('badge', '=', badge!)).executeTakeFirst();
-  }
-
-  /** Whether the user has a session signed in and not expired by `now`. */
-  async isSignedIn(userId: string, now: string): Promise<boolean> {
-    const live = await this.db.selectFrom('auth_sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).where('refresh_expires_at', '>', now).executeTakeFirst();
-    return live !== undefined;
   }
 
   async deviceUnit(deviceId: string): Promise<string | undefined> {

@@ -2,7 +2,7 @@
  * Playback: sessions are created with a bearer token under /api; playlists and segments are
  * fetched under /play with the session's signed URLs only (native HLS players send no headers).
  */
-import { Router } from 'express';
+import { type Response, Router } from 'express';
 import { z } from 'zod';
 import { anyIdSchema } from '../ids.ts';
 import { contract, media } from './api-contract.ts';
@@ -71,8 +71,7 @@ export function playRoutes(d: ApiDeps): Router {
   route(
     { ...signed, path: '/:sid/:rec/:idx.ts', summary: 'one segment', params: segmentParams, responses: { 200: media('video/mp2t', 'MPEG-TS segment') } },
     async ({ params: { sid, rec, idx } }, req, res) => {
-      const bytes = await d.playback.segment(sid, rec, idx, req.query, contextOf(req));
-      res.type('video/mp2t').send(bytes);
+      sendMedia(res, 'video/mp2t', await d.playback.segment(sid, rec, idx, req.query, contextOf(req)));
     },
   );
   // A photo recording's picture: an <img> sends no headers either.
@@ -80,8 +79,19 @@ export function playRoutes(d: ApiDeps): Router {
     { ...signed, path: '/:sid/:rec/:idx/photo', summary: "a photo recording's picture", params: segmentParams, responses: { 200: media('image/*', 'the photo as sealed') } },
     async ({ params: { sid, rec, idx } }, req, res) => {
       const { bytes, contentType } = await d.playback.photo(sid, rec, idx, req.query, contextOf(req));
-      res.type(contentType).send(bytes);
+      sendMedia(res, contentType, bytes);
     },
   );
   return r;
+}
+
+/**
+ * Media bytes as they are, without the ETag express's send would compute — a SHA-1 of every
+ * segment on every request, for answers that are `no-store`, signed per session and (their
+ * continuity counters carried on per session) different for each viewer: no validator of them
+ * could ever be used.
+ */
+function sendMedia(res: Response, contentType: string, bytes: Buffer): void {
+  res.type(contentType).setHeader('Content-Length', bytes.length);
+  res.end(bytes);
 }

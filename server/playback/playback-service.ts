@@ -15,13 +15,13 @@
 import type { AuditAction } from '../audit/audit-actions.ts';
 import type { AuditInput, AuditLog } from '../audit/audit-log.ts';
 import type { RequestContext } from '../auth/auth-service.ts';
-import { type UserRegistry, type Viewer, viewerOf } from '../auth/user-registry.ts';
+import { type Viewer, viewerOf } from '../auth/user-registry.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Repositories } from '../db/repositories.ts';
 import type { PlaybackRepository } from '../db/playback-repository.ts';
 import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { DerivativeKind, PlaybackSession, Recording } from '../db/schema.ts';
-import { LiuhenError, markAudited, NotAllowed, NotAuthenticated, StateConflict } from '../errors.ts';
+import { LiuhenError, markAudited, NotAllowed, NotAuthenticated, StateConflict, UserNotFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { tsVideoCodec, type VideoCodec } from '../media/ts-video-codec.ts';
 import type { ViewingRooms } from '../party/viewing-rooms.ts';
@@ -97,6 +97,8 @@ interface StoredObject {
 
 export class PlaybackService {
   private readonly segments = new SegmentCache(SEGMENT_CACHE_BYTES);
+  /** object key → its store read and hash check under way (verified) */
+  private readonly reading = new Map<string, Promise<Buffer | undefined>>();
   /** session id → a recent full admission (session row, active user, policy allowing); on the service's clock, like the checks it stands for */
   private readonly admitted = new TtlCache<string, Admitted>(ADMISSION_TTL_MS, 100_000, { now: () => this.clock.now() });
   private readonly replays = new TtlCache<string, ReplayWindow>(WINDOW_TTL_MS, 10_000);
@@ -118,7 +120,6 @@ export class PlaybackService {
   constructor(
     private readonly repos: Repositories,
     private readonly store: EvidenceStore,
-    private readonly users: UserRegistry,
     private readonly audit: AuditLog,
     /** the server's one ViewingRooms, which its expiry sweep shares */
     private readonly rooms: ViewingRooms,
@@ -385,15 +386,31 @@ export class PlaybackService {
 
   /** A stored object's bytes once they hash to what names them; serving them is audited with `detail`, a mismatch too. */
   private async checkedBytes(ctx: RequestContext, event: Pick<AuditInput, 'actor' | 'action' | 'subject' | 'sessionId'>, stored: StoredObject, detail: Record<string, unknown>): Promise<Buffer> {
-    const cached = this.segments.get(stored.objectKey);
-    const bytes = cached ?? (await this.store.get(stored.objectKey));
-    if (!cached && sha256Hex(bytes) !== stored.sha256) {
+    const bytes = this.segments.get(stored.objectKey) ?? (await this.verified(stored));
+    if (!bytes) {
       await this.access(ctx, { ...event, outcome: 'error', object: stored.objectKey, detail: { reason: 'integrity', ...detail } });
       throw markAudited(new IntegrityFailure(stored.objectKey));
     }
-    this.segments.set(stored.objectKey, bytes);
     await this.access(ctx, { ...event, outcome: 'ok', object: stored.objectKey, bytes: bytes.length, ...(Object.keys(detail).length > 0 ? { detail } : {}) });
     return bytes;
+  }
+
+  /**
+   * An object's bytes read from the store, kept in the segment cache once they hash to what names
+   * them; undefined when they do not. Viewers at the live edge ask for a new segment all at once:
+   * they share one read and one hash rather than each making their own before the cache has it.
+   */
+  private verified(stored: StoredObject): Promise<Buffer | undefined> {
+    const inFlight = this.reading.get(stored.objectKey);
+    if (inFlight) return inFlight;
+    const reading = (async () => {
+      const bytes = await this.store.get(stored.objectKey);
+      if (sha256Hex(bytes) !== stored.sha256) return undefined;
+      this.segments.set(stored.objectKey, bytes);
+      return bytes;
+    })().finally(() => this.reading.delete(stored.objectKey));
+    this.reading.set(stored.objectKey, reading);
+    return reading;
   }
 
   /** Writes one playback access event with the request's address and user agent. */
@@ -446,39 +463,34 @@ export class PlaybackService {
     const signatureProblem = this.signer.check(sessionId, object, query.exp, query.sig);
     const recent = this.admitted.get(sessionId);
     if (recent && !signatureProblem && Date.parse(recent.session.expires_at) > this.clock.now().getTime()) return recent;
-    const session = await this.playback.session(sessionId);
+    const admission = await this.playback.admission(sessionId, this.clock.now().toISOString());
+    const session = admission?.session;
     const subject = session?.recording_id ?? session?.device_id ?? null;
     const refuse = (actor: string, reason: string, error: LiuhenError) => this.refused(ctx, { actor, action, subject, sessionId, object }, reason, error, session ? roomDetail(session) : {});
     if (!session) throw await refuse('anonymous', signatureProblem ?? 'no such session', new NotAuthenticated());
     const actor = `user:${session.user_id}`;
     if (signatureProblem) throw await refuse(actor, signatureProblem, new NotAuthenticated());
     if (Date.parse(session.expires_at) <= this.clock.now().getTime()) throw await refuse(actor, 'session_expired', new NotAuthenticated());
-    const user = await this.users.get(session.user_id);
+    const { user, signedIn, deviceUnit } = admission;
+    if (!user) throw new UserNotFound(session.user_id);
     if (user.state !== 'active') throw await refuse(actor, 'user disabled', new NotAuthenticated());
-    if (!(await this.signedIn(session.user_id))) throw await refuse(actor, 'signed_out', new NotAuthenticated());
+    // A reset, or signing out of the last session, ends what was being watched too, within
+    // ADMISSION_TTL_MS. Watching is not idleness: these requests carry no token, so the idle limit
+    // is the API's (auth-service.ts).
+    if (!signedIn) throw await refuse(actor, 'signed_out', new NotAuthenticated());
     const viewer = viewerOf(user);
     const decision = session.room_id
       ? (await this.rooms.playDecision(session.room_id, session.recording_id!, session.user_id)).decision
-      : await this.decide(viewer, session.kind, (session.recording_id ?? session.device_id)!);
+      : session.kind === 'live'
+        ? liveDecision(viewer, deviceUnit)
+        : await this.decide(viewer, session.kind, session.recording_id!);
     if (!decision.allow) throw await refuse(actor, decision.reason, new NotAllowed(decision.reason));
     if (!session.room_id) this.admitted.set(sessionId, { session, viewer });
     return { session, viewer };
   }
 
-  /**
-   * Whether the viewer still has a signed-in session: a reset, or signing out of the last one,
-   * ends what was being watched too, within a second. Watching is not idleness: segment
-   * and playlist requests carry no token, so the idle limit is the API's (auth-service.ts), not this.
-   */
-  private async signedIn(userId: string): Promise<boolean> {
-    return this.playback.isSignedIn(userId, this.clock.now().toISOString());
-  }
-
   private async decide(viewer: Viewer, kind: 'live' | 'replay', subject: string): Promise<Decision> {
-    if (kind === 'live') {
-      const unit = await this.playback.deviceUnit(subject);
-      return unit !== undefined ? mayWatchLive(viewer, unit) : { allow: false, reason: 'no such device' };
-    }
+    if (kind === 'live') return liveDecision(viewer, await this.playback.deviceUnit(subject));
     const recording = await this.recordings.find(subject);
     return recording ? this.replayDecision(viewer, recording) : { allow: false, reason: 'no such recording' };
   }
@@ -519,6 +531,11 @@ export class PlaybackService {
     for (const idx of idxs) seen.set(idx, (seen.get(idx) ?? 0) + 1);
     return new Set([...seen].filter(([, n]) => n === MARKS.length).map(([idx]) => idx));
   }
+}
+
+/** Whether `viewer` may watch a device of `unit` (undefined: there is no such device). */
+function liveDecision(viewer: Viewer, unit: string | undefined): Decision {
+  return unit !== undefined ? mayWatchLive(viewer, unit) : { allow: false, reason: 'no such device' };
 }
 
 /** The highest bit rate among segments: what EXT-X-STREAM-INF's BANDWIDTH means. */

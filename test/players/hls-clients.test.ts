@@ -96,6 +96,22 @@ describe('a replay session', () => {
     expect(read.packets).toEqual(stored);
   });
 
+  it('answers a segment with its length and no validator, never to be cached', async () => {
+    const playlist = await (await fetch(replay.url)).text();
+    const res = await fetch(
+      new URL(
+        playlist.split('\n').find((l) => l.includes('.ts?'))!,
+        replay.url,
+      ),
+    );
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('video/mp2t');
+    expect(res.headers.get('content-length')).toBe(String(body.length));
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
+    expect(res.headers.get('etag')).toBeNull();
+  });
+
   it('is played to its end by GStreamer’s hlsdemux, every video frame decoded', async () => {
     const { stdout, stderr } = await promisify(execFile)(
       'gst-launch-1.0',

@@ -202,6 +202,18 @@ describe('an open session, on its next request', () => {
     expect(await lastRefusal(b.sessionId)).toEqual({ outcome: 'refused', reason: 'user disabled' });
   });
 
+  it('is refused, live, once its device has moved to another unit', async () => {
+    const commander = await signedIn(w, 'commander');
+    const moving = await bodycam(w, 'u1');
+    const s = await playback.createSession(commander, { deviceId: moving.id }, CTX);
+    const next = () => playback.playlist(s.sessionId, 'index', signedQuery(s.playlistUrl), CTX);
+    expect(await next()).toContain('#EXTM3U');
+    await w.db.updateTable('devices').set({ unit: 'u2' }).where('id', '=', moving.id).execute();
+    w.clock.advance(2000);
+    expect(await refusalOf(next())).toBe('device of another unit');
+    expect(await lastRefusal(s.sessionId)).toEqual({ outcome: 'refused', reason: 'device of another unit' });
+  });
+
   it('is refused with another session’s signature, and once its signature has run out', async () => {
     const commander = await signedIn(w, 'commander');
     const mine = await opened(commander);
