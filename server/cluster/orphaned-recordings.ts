@@ -2,8 +2,9 @@
  * A leader duty: the open recordings of a node that died (or stopped) and did not come back. Its
  * camera, reconnecting soon after the lease lapsed, would have continued them on another node;
  * past that and the grace window nothing will, so they are closed (final checkpoint, signed
- * manifest) where they end: the last segment the dead node sealed. What it had spooled becomes a
- * recovery recording if it returns (server/ingest/spool-recovery.ts).
+ * manifest) after a `node_failover` gap from the last segment the dead node sealed to the end of
+ * its recording (its device's disconnect, else its last heartbeat). What it had spooled there
+ * becomes a recovery recording, linked to that gap, if it returns (server/ingest/spool-recovery.ts).
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
@@ -32,7 +33,8 @@ export class OrphanedRecordings {
     const silentSince = new Date(this.clock.now().getTime() - 2 * NODE_LEASE_MS - this.graceSeconds * 1000).toISOString();
     let closed = 0;
     for (const r of await this.recordings.openOfSilentNodes(silentSince)) {
-      if (!(await this.recordings.moveToNode(r.id, r.node_id, this.nodeId))) continue;
+      const end = new Date(r.interrupted_at ?? r.heartbeat_at);
+      if (!(await this.sealer.takeOver(r.id, r.node_id, this.nodeId, 'node_failover', end))) continue;
       await this.sealer.close(r.id);
       closed++;
       this.log.warn({ recording: r.id, device: r.device_id, node: r.node_id }, 'recording of a node gone for good closed');

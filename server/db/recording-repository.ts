@@ -113,12 +113,13 @@ export class RecordingRepository extends Repository {
     return Number(moved.numUpdatedRows) === 1;
   }
 
-  /** Live recordings left open by nodes whose last heartbeat is older than `silentSince` (dead, or stopped and not back). */
-  async openOfSilentNodes(silentSince: string): Promise<Recording[]> {
+  /** Live recordings left open by nodes whose last heartbeat is older than `silentSince` (dead, or stopped and not back), with that heartbeat. */
+  async openOfSilentNodes(silentSince: string): Promise<Array<Recording & { heartbeat_at: string }>> {
     return this.db
       .selectFrom('recordings')
       .innerJoin('nodes', 'nodes.id', 'recordings.node_id')
       .selectAll('recordings')
+      .select('nodes.heartbeat_at')
       .where('recordings.state', '!=', 'closed')
       .where('recordings.origin', '=', 'live')
       .where('nodes.heartbeat_at', '<', silentSince)
@@ -163,13 +164,21 @@ export class RecordingRepository extends Repository {
   }
 
   /**
-   * Appends an entry and moves the recording's head from `from` entries on; false when the head
-   * had moved meanwhile (the entry is then written, for the caller's transaction to undo).
+   * Moves the recording's head from `from` entries on and appends the entry; false, writing
+   * nothing, when the head had moved meanwhile or the recording is no longer node `node`'s (when
+   * given). The head first: the entry's index is free once it moved.
    */
-  async append(entry: LedgerEntry, from: number, head: ChainHead): Promise<boolean> {
+  async append(entry: LedgerEntry, from: number, node: string | undefined, head: ChainHead): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('recordings')
+      .set(head)
+      .where('id', '=', entry.recording_id)
+      .where('entry_count', '=', from)
+      .$if(node !== undefined, (q) => q.where((eb) => eb.or([eb('node_id', 'is', null), eb('node_id', '=', node!)])))
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return false;
     await this.db.insertInto('ledger_entries').values(entry).execute();
-    const updated = await this.db.updateTable('recordings').set(head).where('id', '=', entry.recording_id).where('entry_count', '=', from).executeTakeFirst();
-    return Number(updated.numUpdatedRows) === 1;
+    return true;
   }
 
   /** Asks for a job about the recording, in this repository's transaction when it has one. */

@@ -160,18 +160,18 @@ export class LiveRecordings {
     const wallStart = this.clock.now();
     const ctx = { device: p.device.id };
     let gapCause: GapCause | undefined;
-    const orphaned = !live && p.takenOver ? await this.takeOver(p.device.id, p.takenOver.node) : undefined;
+    const orphaned = !live && p.takenOver ? await this.takeOver(p.device.id, p.takenOver.node, wallStart) : undefined;
     if (live) {
       clearTimeout(live.closeTimer);
       const recordingId = live.recordingId;
       // A restarted segmenter knows its cause; a device back inside its window left one pending.
       gapCause = restartedAfter ?? (await this.persist('read recording', ctx, () => this.sealer.getRecording(recordingId))).pending_gap_cause ?? 'device_disconnect';
     } else if (orphaned) {
-      // The node recording the device died: its recording goes on here from the chain head in the
-      // database, and the pause is one gap. What it had spooled is sealed when it returns (recover).
+      // The node recording the device died (or handed it over): its recording goes on here from the
+      // chain head in the database, the pause sealed as one gap with the takeover. What a dead node
+      // had spooled is sealed when it returns (recover).
       live = this.track(orphaned, p.device, (await this.persist('read spool parts', ctx, () => this.recordings.lastSpoolPartNo(orphaned.id))) + 1);
-      gapCause = 'node_failover';
-      this.log.info({ recording: orphaned.id, device: p.device.id, from: p.takenOver!.node }, 'recording taken over from a dead node');
+      this.log.info({ recording: orphaned.id, device: p.device.id, from: p.takenOver!.node }, 'recording taken over from another node');
     } else {
       const facts = { flags: JSON.stringify(recordingFlagsFor(p.device, this.settings.clockDriftMs)), node_id: this.settings.nodeId };
       const r = await this.persist('open recording', ctx, () => this.sealer.openRecording(p.device, wallStart, facts));
@@ -216,14 +216,15 @@ export class LiveRecordings {
   }
 
   /**
-   * Moves to this node the device's open recording the dead node `nodeId` was recording, if it
-   * left one and no other node (its own restart, say) took it first.
+   * Moves to this node the device's open recording node `nodeId` was recording, if it left one and
+   * no other node (its own restart, say) took it first; the pause until `at` is sealed with the
+   * move, as a failover gap.
    */
-  private async takeOver(deviceId: string, nodeId: string): Promise<Recording | undefined> {
+  private async takeOver(deviceId: string, nodeId: string, at: Date): Promise<Recording | undefined> {
     const ctx = { device: deviceId };
     const r = await this.persist('look up open recording', ctx, () => this.recordings.openRecordingOf(deviceId));
     if (r?.origin !== 'live' || r.node_id !== nodeId) return undefined;
-    return (await this.persist('take the recording over', ctx, () => this.recordings.moveToNode(r.id, nodeId, this.settings.nodeId))) ? r : undefined;
+    return (await this.persist('take the recording over', ctx, () => this.sealer.takeOver(r.id, nodeId, this.settings.nodeId, 'node_failover', at))) ? r : undefined;
   }
 
   /**
@@ -475,8 +476,11 @@ export class LiveRecordings {
     const open = await this.recordings.openLiveRecordings();
     for (const r of open) {
       if (r.node_id !== null && othersLive.has(r.node_id)) continue;
-      // This node ends it (or continues it): a node taking over the dead one's device must not.
-      if (!(await this.recordings.moveToNode(r.id, r.node_id, this.settings.nodeId))) continue;
+      // This node ends it (or continues it): a node taking over the dead one's device must not. A
+      // dead node's recording gets its failover gap with the move, for its spool's recovery to name.
+      const mine = r.node_id === null || r.node_id === this.settings.nodeId;
+      const now = this.clock.now();
+      if (!(mine ? await this.recordings.moveToNode(r.id, r.node_id, this.settings.nodeId) : await this.sealer.takeOver(r.id, r.node_id, this.settings.nodeId, 'node_failover', now))) continue;
       const interruptedAt = r.interrupted_at ? new Date(r.interrupted_at) : await this.lastEnd(r);
       const cause: GapCause = r.pending_gap_cause ?? 'server_restart';
       await this.recordings.markInterrupted(r.id, interruptedAt.toISOString(), cause, this.settings.nodeId);

@@ -43,10 +43,12 @@ export async function firstUnsealed(part: SpoolPart, isSealed: (source: string) 
 
 /**
  * The failover gap media recorded from `at` fill, of the recording's `node_failover` gaps: the
- * first that ends after it (null when none is sealed yet).
+ * first that ends after it, else the last (media a cut-off node recorded past the takeover were
+ * displaced by it). Every move of a recording away from its node seals one with the move
+ * (Sealer.takeOver), so null is left only for recordings made before that.
  */
 export function filledGap(recordingId: string, failoverGaps: LedgerEntry[], at: Date): RecoveryLink {
-  const gap = failoverGaps.find((g) => Date.parse(g.start_at) + g.duration_ms > at.getTime());
+  const gap = failoverGaps.find((g) => Date.parse(g.start_at) + g.duration_ms > at.getTime()) ?? failoverGaps.at(-1);
   return { recordingId, gapIdx: gap?.idx ?? null };
 }
 

@@ -50,6 +50,16 @@ export class TakenOver extends Error {
   }
 }
 
+/** Another entry took the recording's head between its read and this append: read it again and retry. */
+class HeadMoved extends Error {
+  constructor(recordingId: string, idx: number) {
+    super(`recording ${recordingId} head moved while sealing entry ${idx}`);
+  }
+}
+
+/** How many times a takeover reads the head again after the old node sealed past it. */
+const TAKE_OVER_TRIES = 5;
+
 export interface SealerDeps {
   repos: Repositories;
   store: EvidenceStore;
@@ -135,7 +145,8 @@ export class Sealer {
 
   /**
    * Callers seal one recording's segments in order, one at a time (LiveRecording does). `asNode`:
-   * the node sealing; TakenOver when the recording has moved to another node.
+   * the node sealing; TakenOver when the recording has moved to another node, checked again in the
+   * ledger transaction: a takeover between the read and the commit keeps the segment out.
    */
   async sealSegment(recordingId: string, seg: SegmentToSeal, asNode?: string): Promise<LedgerEntry> {
     const existing = await this.recordings.sealedFrom(seg.source);
@@ -147,7 +158,31 @@ export class Sealer {
     const key = objectKeys.segment(recordingId, idx, seg.format?.ext);
     await this.putIdempotent(key, seg.bytes, sha256, seg.format?.contentType ?? 'video/mp2t');
     const chain: ChainEntry = { kind: 'segment', idx, sha256, startAt: seg.startAt.toISOString(), durationMs: seg.durationMs };
-    return this.append(r, chain, { sha256, object_key: key, size: seg.bytes.length, source: seg.source });
+    return this.append(r, chain, { sha256, object_key: key, size: seg.bytes.length, source: seg.source }, { fence: asNode });
+  }
+
+  /**
+   * Moves the recording from node `from` (dead, gone, or handing it over) to `to` and seals the
+   * pause, from the end of its chain to `endAt`, as a gap with `cause`, in one transaction. Nobody
+   * ever sees the recording moved without its gap, so a recovery of `from`'s spool always has a gap
+   * to name; and a segment `from` was sealing at that moment lands before the gap or not at all
+   * (sealSegment's fence). Undefined when `from` no longer records it.
+   */
+  async takeOver(recordingId: string, from: string | null, to: string, cause: GapCause, endAt: Date): Promise<LedgerEntry | undefined> {
+    for (let tries = 1; ; tries++) {
+      const r = await this.getRecording(recordingId);
+      if (r.node_id !== from) return undefined;
+      const last = await this.recordings.lastEntry(r.id);
+      const startAt = last ? new Date(Date.parse(last.start_at) + last.duration_ms) : new Date(r.started_at);
+      const chain: ChainEntry = { kind: 'gap', idx: r.entry_count + 1, cause, startAt: startAt.toISOString(), durationMs: Math.max(0, endAt.getTime() - startAt.getTime()) };
+      try {
+        return await this.append(r, chain, { cause }, { move: { from, to } });
+      } catch (e) {
+        if (e instanceof TakenOver) return undefined;
+        // `from` sealed one more segment meanwhile: the gap starts after it.
+        if (!(e instanceof HeadMoved) || tries === TAKE_OVER_TRIES) throw e;
+      }
+    }
   }
 
   async appendGap(recordingId: string, cause: GapCause, startAt: Date, endAt: Date): Promise<LedgerEntry> {
@@ -164,7 +199,16 @@ export class Sealer {
     return this.append(r, chain, { marker_by: by });
   }
 
-  private async append(r: Recording, chain: ChainEntry, extra: Partial<Pick<LedgerEntry, 'sha256' | 'object_key' | 'size' | 'source' | 'cause' | 'marker_by'>>): Promise<LedgerEntry> {
+  /**
+   * `fence`: the node sealing, refused (TakenOver) if the recording is another's at the commit.
+   * `move`: the recording moves between nodes in the same transaction (a takeover).
+   */
+  private async append(
+    r: Recording,
+    chain: ChainEntry,
+    extra: Partial<Pick<LedgerEntry, 'sha256' | 'object_key' | 'size' | 'source' | 'cause' | 'marker_by'>>,
+    { fence, move }: { fence?: string; move?: { from: string | null; to: string } } = {},
+  ): Promise<LedgerEntry> {
     const link = linkOf(entryLine(r.head_link, chain));
     const entry: LedgerEntry = {
       recording_id: r.id,
@@ -183,15 +227,20 @@ export class Sealer {
       sealed_at: this.deps.clock.now().toISOString(),
     };
     await this.recordings.transaction(async (tx) => {
-      const moved = !(await tx.append(entry, r.entry_count, {
+      if (move && !(await tx.moveToNode(r.id, move.from, move.to))) throw new TakenOver(r.id, (await tx.get(r.id)).node_id ?? '-');
+      const moved = !(await tx.append(entry, r.entry_count, fence, {
         head_link: link,
         entry_count: chain.idx,
         segment_count: r.segment_count + (chain.kind === 'segment' ? 1 : 0),
         gap_count: r.gap_count + (chain.kind === 'gap' ? 1 : 0),
         duration_ms: r.duration_ms + (chain.kind === 'segment' ? chain.durationMs : 0),
       }));
-      // Two sealers on one recording would fork the chain; the second one must fail loudly.
-      if (moved) throw new Error(`recording ${r.id} head moved while sealing entry ${chain.idx}`);
+      if (moved) {
+        const now = await tx.get(r.id);
+        if (fence !== undefined && now.node_id !== null && now.node_id !== fence) throw new TakenOver(r.id, now.node_id);
+        // Two sealers on one recording would fork the chain; the second one must fail loudly.
+        throw new HeadMoved(r.id, chain.idx);
+      }
       // In the sealing transaction: a sealed segment always has its job asked for, and sealing never waits on Redis.
       if (chain.kind === 'segment') await tx.askForJob('segment.derive', { recordingId: r.id, idx: chain.idx }, r.id);
     });

@@ -181,7 +181,9 @@ async function checkExpiry(
 /**
  * Objects in the recording's segment space that its ledger does not name. While a recording is
  * live, segments sealed after the entries were read are looked up again, and the one segment
- * between its put and its ledger commit is not counted.
+ * between its put and its ledger commit is not counted. Nor is a segment its node put as another
+ * node took the recording over (killed, or cut off, before its commit), whose bytes a recovery
+ * recording of this one seals: it is written once and cannot be taken back, and nothing is lost.
  */
 async function foreignObjects(recordings: RecordingRepository, store: EvidenceStore, recordingId: string, entries: LedgerEntry[]): Promise<string[]> {
   const known = new Set(entries.map((e) => e.object_key));
@@ -190,7 +192,13 @@ async function foreignObjects(recordings: RecordingRepository, store: EvidenceSt
   const now = await recordings.get(recordingId);
   const sealedSince = await recordings.sealedObjects(recordingId, unknown);
   const inFlight = now.state === 'closed' ? null : objectKeys.segment(recordingId, now.entry_count + 1);
-  return unknown.filter((key) => !sealedSince.has(key) && key !== inFlight);
+  const foreign = unknown.filter((key) => !sealedSince.has(key) && key !== inFlight);
+  if (foreign.length === 0) return [];
+  const recovered = new Set<string | null>();
+  for (const r of await recordings.recoveriesOf(recordingId)) for (const e of await recordings.entries(r.id)) recovered.add(e.sha256);
+  const left: string[] = [];
+  for (const key of foreign) if (!recovered.has(sha256Hex(await store.get(key)))) left.push(key);
+  return left;
 }
 
 /** A roll-over recording's header must name the last link of the recording it continues. */

@@ -1,8 +1,9 @@
 /**
  * The leader closes the open recordings of a node gone for good (issue 15): silent for longer than
  * its lease, a camera's reconnect and the grace window, nobody will continue them. They are closed
- * where they end, signed and verifiable; a live node's open recording is left alone. Real sealer,
- * SQLite and the local WORM store.
+ * after a node_failover gap up to the node's last heartbeat (what it spooled there and did not seal
+ * is its recovery's to name), signed and verifiable; a live node's open recording is left alone.
+ * Real sealer, SQLite and the local WORM store.
  */
 import fs from 'node:fs';
 import pino from 'pino';
@@ -29,7 +30,8 @@ describe('recordings of a node gone for good', () => {
 
     const orphans = new OrphanedRecordings(own.core.repos.recordings, own.core.sealer, pino({ level: 'silent' }), own.core.clock, 'node-leader', 3);
     expect(await orphans.closeAll()).toBe(1);
-    expect(await own.core.repos.recordings.get(gone.id)).toMatchObject({ state: 'closed', node_id: 'node-leader', segment_count: 1, ended_at: new Date(now - 118_000).toISOString() });
+    expect(await own.core.repos.recordings.get(gone.id)).toMatchObject({ state: 'closed', node_id: 'node-leader', segment_count: 1, gap_count: 1, ended_at: new Date(now - 60_000).toISOString() });
+    expect((await own.core.repos.recordings.entries(gone.id)).at(-1)).toMatchObject({ kind: 'gap', cause: 'node_failover', start_at: new Date(now - 118_000).toISOString(), duration_ms: 58_000 });
     expect(await own.core.recordingVerification.check(gone.id)).toMatchObject({ ok: true, manifestChecked: true });
     expect(await own.core.repos.recordings.get(live.id)).toMatchObject({ state: 'live', node_id: 'node-live' });
     // Once closed, nothing is left to do.

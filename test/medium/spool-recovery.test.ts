@@ -2,13 +2,16 @@
  * A node's start after it was killed, once another node continued its recording (issue 15): the
  * segments its segmenter finished and nobody sealed go into a recovery recording linked to the
  * `node_failover` gap they fill, never into the original (its chain moved on past the gap). A part
- * in another node's spool is left alone. Real sealer, SQLite, local WORM store, ffmpeg-made segments.
+ * in another node's spool is left alone. When nobody continued the recording (the leader closed it,
+ * the node gone for good), the gap the recovery names is the one the leader sealed with the close:
+ * every recovery links to a gap. Real sealer, SQLite, local WORM store, ffmpeg-made segments.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { OrphanedRecordings } from '../../server/cluster/orphaned-recordings.ts';
 import type { Device, Recording } from '../../server/db/schema.ts';
 import { LiveRecordings } from '../../server/ingest/live-recordings.ts';
 import { Metrics } from '../../server/observability/metrics.ts';
@@ -46,12 +49,30 @@ async function spoolPart(recordingId: string, partNo: number, dir: string, wallS
 const sealFromClip = (recordingId: string, i: number, at: Date, source: string) =>
   own.core.sealer.sealSegment(recordingId, { bytes: fs.readFileSync(clip().files[i]!), startAt: at, durationMs: SEGMENT_MS, source });
 
+const spoolDir = () => configFrom(own.env).spoolDir;
+
+/** node-back, the killed node started again on this machine, with this test's spool. */
+function nodeBack(): LiveRecordings {
+  const settings = {
+    spoolDir: spoolDir(),
+    ffmpegPath: 'ffmpeg',
+    cutter: 'in-process' as const,
+    segmentSeconds: 2,
+    graceSeconds: 3,
+    checkpointSeconds: 2,
+    rolloverSeconds: 3600,
+    clockDriftMs: 60_000,
+    nodeId: 'node-back',
+    host: os.hostname(),
+  };
+  return new LiveRecordings(own.core.repos, own.core.sealer, settings, pino({ level: 'silent' }), new Metrics(), own.core.clock);
+}
+
 describe('a killed node recovering its spool after another node continued its recording', () => {
   let device: Device;
   let original: Recording;
   const t0 = new Date(Date.now() - 600_000);
   const at = (ms: number) => new Date(t0.getTime() + ms);
-  const spoolDir = () => configFrom(own.env).spoolDir;
 
   beforeAll(async () => {
     ({ device } = await own.core.devices.add({ kind: 'bodycam', officerBadge: 'SR1', unit: 'u1' }, 'test'));
@@ -69,20 +90,7 @@ describe('a killed node recovering its spool after another node continued its re
 
   it('seals what was left into a recovery recording linked to the failover gap, and leaves the original and the other spool alone', async () => {
     const before = await own.core.repos.recordings.get(original.id);
-    const settings = {
-      spoolDir: spoolDir(),
-      ffmpegPath: 'ffmpeg',
-      cutter: 'in-process' as const,
-      segmentSeconds: 2,
-      graceSeconds: 3,
-      checkpointSeconds: 2,
-      rolloverSeconds: 3600,
-      clockDriftMs: 60_000,
-      nodeId: 'node-back',
-      host: os.hostname(),
-    };
-    const live = new LiveRecordings(own.core.repos, own.core.sealer, settings, pino({ level: 'silent' }), new Metrics(), own.core.clock);
-    await live.recover(new Map([[device.id, device]]), new Set(['node-alive']));
+    await nodeBack().recover(new Map([[device.id, device]]), new Set(['node-alive']));
 
     // The original is untouched: node-alive records it.
     expect(await own.core.repos.recordings.get(original.id)).toMatchObject({ state: before.state, entry_count: 4, head_link: before.head_link, node_id: 'node-alive' });
@@ -104,5 +112,30 @@ describe('a killed node recovering its spool after another node continued its re
     const parts = await own.core.repos.recordings.openSpoolParts();
     expect(parts.map((p) => [p.part_no, p.node_id])).toEqual([[2, 'node-alive']]);
     expect(fs.existsSync(path.join(spoolDir(), original.id, '1'))).toBe(false);
+  });
+});
+
+describe('a node gone for good returning after the leader closed its recording', () => {
+  it('seals its spool into a recovery linked to the gap the leader sealed with the close', async () => {
+    const now = own.core.clock.now().getTime();
+    const t0 = new Date(now - 300_000);
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    // node-gone recorded four segments, sealed two, and was silent for two minutes before the leader's sweep.
+    await own.core.repos.nodes.register({ id: 'node-gone', host: os.hostname(), pid: 1, roles: 'ingest', started_at: t0.toISOString(), heartbeat_at: at(8000).toISOString() });
+    const { device } = await own.core.devices.add({ kind: 'bodycam', officerBadge: 'SR2', unit: 'u1' }, 'test');
+    const original = await own.core.sealer.openRecording(device, t0, { node_id: 'node-gone' });
+    await spoolPart(original.id, 1, path.join(spoolDir(), original.id, '1'), t0, 4, 'node-gone');
+    for (const i of [0, 1]) await sealFromClip(original.id, i, at(i * SEGMENT_MS), `${original.id}/1/seg_00000${i}.ts`);
+    expect(await new OrphanedRecordings(own.core.repos.recordings, own.core.sealer, pino({ level: 'silent' }), own.core.clock, 'node-leader', 3).closeAll()).toBe(1);
+
+    await nodeBack().recover(new Map([[device.id, device]]), new Set(['node-alive']));
+
+    const closed = await own.core.repos.recordings.get(original.id);
+    expect(closed).toMatchObject({ state: 'closed', entry_count: 3, gap_count: 1 });
+    const [recovery] = (await own.core.repos.recordings.all()).filter((r) => r.recovers_recording_id === original.id);
+    expect(recovery).toMatchObject({ state: 'closed', segment_count: 2, recovers_gap_idx: 3 });
+    expect(recovery!.header_line).toMatch(new RegExp(` recovers:${original.id}:3\\n$`));
+    expect(await own.core.recordingVerification.check(original.id)).toMatchObject({ ok: true, recoveries: [{ recordingId: recovery!.id, gapIdx: 3 }] });
+    expect(await own.core.recordingVerification.check(recovery!.id)).toMatchObject({ ok: true, recovers: { recordingId: original.id, gapIdx: 3 } });
   });
 });
