@@ -1,8 +1,9 @@
 /**
- * Redaction of a real recording: a camera (test pattern and a 1 kHz tone) publishes over RTMP,
- * liuhen seals it, a custodian asks for a redaction over the real HTTP API, and the worker
- * handler (run directly, no queue) makes it with real ffmpeg. The originals and the redacted
- * `plain` segments are then decoded with ffmpeg, frame by frame and sample by sample, and compared.
+ * Redaction of a real recording: a camera's clip (test pattern and a 1 kHz tone) is sealed
+ * through the real sealer (redaction is not about ingest), a custodian asks for a redaction over
+ * the real HTTP API, and the worker handler (run directly, no queue) makes it with real ffmpeg.
+ * The originals and the redacted `plain` segments are then decoded with ffmpeg, frame by frame
+ * and sample by sample, and compared.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,13 +20,12 @@ import { redactionManifestSchema, signatureKeyOf } from '../../server/redaction/
 import { exportPartyCopy } from '../../workers/export-party-copy.ts';
 import type { JobContext, WorkerDeps } from '../../workers/job-handler.ts';
 import { recordingRedact } from '../../workers/redact-recording.ts';
-import { publish, type Publisher } from '../helpers/publisher.ts';
-import { entriesOf, recordingsOf, waitForClosed } from '../helpers/recordings.ts';
+import { entriesOf } from '../helpers/recordings.ts';
+import { preparedClip, sealClip } from '../helpers/sealed-clip.ts';
 import { workerDepsOf } from '../../workers/worker-deps.ts';
 import { apiFetch } from '../helpers/http.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { type SignedIn, signedInUser } from '../helpers/viewing.ts';
-import { waitFor } from '../helpers/wait.ts';
 
 const WIDTH = 640;
 const HEIGHT = 360;
@@ -51,26 +51,21 @@ let deps: WorkerDeps;
 let recording: Recording;
 let segments: LedgerEntry[];
 let custodian: SignedIn;
-let liveCamera: Publisher;
-let liveDeviceId: string;
+/** a recording still open, as while its camera publishes */
+let live: Recording;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-redaction-'));
 
 beforeAll(async () => {
   server = await startTestServer(await testEnv());
   const { core } = server;
   const cam = await core.devices.add({ kind: 'bodycam', officerBadge: 'D1', unit: 'u1' }, 'test');
-  const live = await core.devices.add({ kind: 'bodycam', officerBadge: 'D2', unit: 'u1' }, 'test');
-  liveDeviceId = live.device.id;
-  const camera = publish(server.publishUrl(cam.device.id, cam.credential), 6, { size: `${WIDTH}x${HEIGHT}`, fps: FPS });
-  liveCamera = publish(server.publishUrl(live.device.id, live.credential), 60, { size: '320x180' });
-  expect(await camera.exited, camera.stderr()).toBe(0);
-  [recording] = (await waitForClosed(core.db, cam.device.id)) as [Recording];
+  recording = await sealClip(core, cam.device, preparedClip({ seconds: 6, size: `${WIDTH}x${HEIGHT}`, tone: true }));
+  live = await core.sealer.openRecording((await core.devices.add({ kind: 'bodycam', officerBadge: 'D2', unit: 'u1' }, 'test')).device, new Date());
   segments = (await entriesOf(core.db, recording.id)).filter((e) => e.kind === 'segment');
   deps = workerDepsOf(core, path.join(scratch, 'work'));
   custodian = await signedInUser(server, 'custodian', 'u1', 'DC1');
 });
 afterAll(async () => {
-  liveCamera?.stop();
   await server?.stop();
   fs.rmSync(scratch, { recursive: true, force: true });
 });
@@ -175,13 +170,9 @@ describe('asking for a redaction', () => {
     expect((await api(reviewer, `recordings/${recording.id}/redactions`, { marks: { mute: [MUTE], blur: [] } })).status).toBe(403);
     expect((await api(reviewer, `recordings/${recording.id}/redactions`)).status).toBe(403);
 
-    const [live] = await waitFor('a live recording', async () => {
-      const rs = await recordingsOf(server.core.db, liveDeviceId);
-      return rs.length > 0 && rs[0]!.state === 'live' ? rs : undefined;
-    });
-    const early = await api(custodian, `recordings/${live!.id}/redactions`, { marks: { mute: [{ fromMs: 0, toMs: 100 }], blur: [] } });
+    expect((await server.core.repos.recordings.get(live.id)).state).toBe('live');
+    const early = await api(custodian, `recordings/${live.id}/redactions`, { marks: { mute: [{ fromMs: 0, toMs: 100 }], blur: [] } });
     expect([early.status, await early.json()]).toEqual([409, { error: 'recording_not_closed' }]);
-    liveCamera.stop();
 
     expect(await server.core.db.selectFrom('redactions').selectAll().execute()).toEqual([]);
     const refusals = (await server.core.audit.query({ action: 'redaction.request' })).filter((e) => e.outcome === 'refused');
@@ -191,7 +182,7 @@ describe('asking for a redaction', () => {
         [recording.id, 'invalid_marks'],
         [recording.id, 'marks_outside_recording'],
         [recording.id, 'recording neither shared with this reviewer nor on their case'],
-        [live!.id, 'recording_not_closed'],
+        [live.id, 'recording_not_closed'],
       ].sort(),
     );
     const listRefused = await server.core.audit.query({ action: 'redaction.list' });

@@ -2,8 +2,9 @@
  * Portrait cameras (a phone, a body camera worn sideways): their replay variants and wall
  * renditions are scaled by the short side, never by the height, and never scaled up — a
  * 720×1280 camera replays at 720×1280 with a 360×640 wall tile, a 360×640 one stays 360×640 —
- * so the picture keeps its orientation and its detail. Real cameras over RTMP, real sealing, the
- * segment.derive handler run directly, real ffprobe reading what was stored. In Chromium the
+ * so the picture keeps its orientation and its detail. Each camera's clip sealed through the real
+ * sealer (what is tested is what is made from it, not ingest), the segment.derive handler run
+ * directly, real ffprobe reading what was stored. In Chromium the
  * replay's moving watermark stays on the portrait picture, off the bars beside it.
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -20,8 +21,8 @@ import type { WorkerDeps } from '../../workers/job-handler.ts';
 import { segmentDerive } from '../../workers/segment-derive.ts';
 import { workerDepsOf } from '../../workers/worker-deps.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { publish } from '../helpers/publisher.ts';
-import { entriesOf, waitForClosed } from '../helpers/recordings.ts';
+import { entriesOf } from '../helpers/recordings.ts';
+import { preparedClip, sealClip } from '../helpers/sealed-clip.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { PASSWORD, signedInUser } from '../helpers/viewing.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -39,16 +40,14 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-portrait-'));
 const recorded = new Map<string, LedgerEntry[]>();
 
 beforeAll(async () => {
-  server = await startTestServer(await testEnv({ LIUHEN_GRACE_SECONDS: '1' }));
+  server = await startTestServer(await testEnv());
   const { core } = server;
   deps = workerDepsOf(core, scratch);
   await Promise.all(
     CAMERAS.map(async ({ size }) => {
-      const { device, credential } = await core.devices.add({ kind: 'bodycam', officerBadge: `P-${size}`, unit: 'u1' }, 'test');
-      const camera = publish(server.publishUrl(device.id, credential), 5, { size });
-      expect(await camera.exited, camera.stderr()).toBe(0);
-      const [recording] = await waitForClosed(core.db, device.id);
-      const segments = (await entriesOf(core.db, recording!.id)).filter((e) => e.kind === 'segment');
+      const { device } = await core.devices.add({ kind: 'bodycam', officerBadge: `P-${size}`, unit: 'u1' }, 'test');
+      const recording = await sealClip(core, device, preparedClip({ seconds: 4, size, tone: true }));
+      const segments = (await entriesOf(core.db, recording.id)).filter((e) => e.kind === 'segment');
       for (const e of segments) await segmentDerive({ recordingId: e.recording_id, idx: e.idx }, { jobId: `job-test-${e.idx}`, progress: async () => undefined }, deps);
       recorded.set(size, segments);
     }),
