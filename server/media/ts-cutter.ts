@@ -17,6 +17,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type AacConfig, adtsFrame, readAacConfig } from './adts.ts';
 import { AnnexBWriter, readAvcConfig } from './avc-annexb.ts';
 import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, FlvReader, type FlvTag, readAudioTag, readMetadata, readVideoTag } from './flv-demux.ts';
@@ -36,6 +37,9 @@ const AUDIO_WAIT_MS = 1000;
 const PROBE_BYTES = 8 << 20;
 const PROBE_AUDIO_ONLY_MS = 2000;
 const WRAP_32 = 2 ** 32;
+/** how often, and how long in all, a file open waits for a descriptor */
+const DESCRIPTOR_WAIT_MS = 100;
+const DESCRIPTOR_PATIENCE_MS = 60_000;
 const AAC_FRAME_SAMPLES = 1024;
 const AAC_SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
@@ -69,6 +73,23 @@ class Unwrapped {
     }
     this.last = raw;
     return this.epoch + raw;
+  }
+}
+
+/**
+ * A file opened, waiting while the process is out of descriptors (a flood of connections): that
+ * passes, and ffmpeg, a process with a table of its own, would not have failed either. The
+ * stream waits in the tap meanwhile.
+ */
+async function opened(file: string, flags: string): Promise<fs.FileHandle> {
+  for (let waited = 0; ; waited += DESCRIPTOR_WAIT_MS) {
+    try {
+      return await fs.open(file, flags);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'EMFILE' && code !== 'ENFILE') || waited >= DESCRIPTOR_PATIENCE_MS) throw e;
+      await sleep(DESCRIPTOR_WAIT_MS);
+    }
   }
 }
 
@@ -183,7 +204,7 @@ export class TsCutter {
   /** Cuts the rest of the stream after a probe that chose this cutter; rejects on any fault. */
   async run(source: AsyncIterator<Buffer>): Promise<void> {
     try {
-      this.list = await fs.open(path.join(this.dir, SEGMENT_LIST), 'a');
+      this.list = await opened(path.join(this.dir, SEGMENT_LIST), 'a');
       const first = this.pending;
       this.pending = [];
       this.probed.length = 0;
@@ -360,7 +381,7 @@ export class TsCutter {
     const out = this.out;
     this.out = [];
     for (const o of out) {
-      if (o.kind === 'open') this.file = await fs.open(path.join(this.dir, o.file), 'w');
+      if (o.kind === 'open') this.file = await opened(path.join(this.dir, o.file), 'w');
       else if (o.kind === 'bytes') await this.file!.writev(o.parts);
       else {
         const file = this.file!;

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpoolPart } from '../../server/ingest/spool-part.ts';
+import { segmentDefect, SpoolPart } from '../../server/ingest/spool-part.ts';
 import { SEGMENT_LIST } from '../../server/media/segmenter-args.ts';
 import { packetLines } from '../helpers/hls-media.ts';
 
@@ -169,4 +169,24 @@ it('leaves a stream it does not know to ffmpeg, from its first byte', async () =
   const first = list.split(',')[0]!;
   expect(first).toBe('seg_000000.ts');
   expect((await probeSegment(path.join(out, first))).streams).toEqual(['h264', 'mp3']);
+});
+
+it('fails the part at a fault in the stream as a failed ffmpeg does, with every listed segment whole', async () => {
+  const flv = path.join(dir, 'codec-change.flv');
+  await makeFlv({ name: 'codec change', seconds: 6, video: ['testsrc2=size=320x180:rate=25', '-g', '25'] }, flv);
+  const bytes = await fs.readFile(flv);
+  // the 100th video tag (4 s in) claims another codec: a stream that changed under the cutter
+  let videoTags = 0;
+  for (let at = bytes.readUInt32BE(5) + 4; at + 11 <= bytes.length; at += 11 + bytes.readUIntBE(at + 1, 3) + 4) {
+    if (bytes[at] === 9 && ++videoTags === 100) bytes[at + 11] = (bytes[at + 11]! & 0xf0) | 2;
+  }
+  await fs.writeFile(flv, bytes);
+  const out = path.join(dir, 'codec-change');
+  const part = new SpoolPart('conformance', 1, out, new Date());
+  expect(await part.start(createReadStream(flv), 'flv', { ffmpegPath: 'ffmpeg', segmentSeconds: SEGMENT_SECONDS, cutter: 'in-process' })).toBe(process.pid);
+  await part.finished;
+  expect(part.failure?.message).toMatch(/changed codec/);
+  const rows = (await fs.readFile(path.join(out, SEGMENT_LIST), 'utf8')).trim().split('\n');
+  expect(rows.length).toBeGreaterThanOrEqual(1);
+  for (const row of rows) expect(segmentDefect(await fs.readFile(path.join(out, row.split(',')[0]!)))).toBeUndefined();
 });
