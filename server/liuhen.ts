@@ -171,7 +171,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     log,
     ffmpegPath: config.ffmpegPath,
     secretsKey: core.keys.key('device-secrets'),
-    recordings: { publish: (p) => live.publishStarted(p), ended: (deviceId, sessionId, cause) => live.publishEnded(deviceId, sessionId, cause) },
+    recordings: { publish: (p) => live.publishStarted(p), ended: (deviceId, sessionId, cause) => live.publishEnded(deviceId, sessionId, cause), settled: (deviceId) => live.settled(deviceId) },
     leases: new PullLeases({ leases: repos.deviceLeases, nodes: repos.nodes }, node.id, log, clock),
   });
   if (roles.has('ingest')) {

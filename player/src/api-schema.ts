@@ -961,7 +961,7 @@ export interface paths {
                                  * @description gaps only
                                  * @enum {string|null}
                                  */
-                                cause: "device_disconnect" | "network" | "server_restart" | "device_fault" | "disk_full" | "store_unavailable" | "segmenter_failed" | "node_failover" | null;
+                                cause: "device_disconnect" | "network" | "server_restart" | "device_fault" | "disk_full" | "store_unavailable" | "segmenter_failed" | "node_failover" | "node_handover" | null;
                                 /** @description notices: `device` or `user:<id>` */
                                 by: string | null;
                             }[];

@@ -6,8 +6,12 @@
  * of among the live ingest nodes (server/cluster/camera-spread.ts), the others once they are still
  * free a beat later (their preferred node is starting, or has no ingest running). So cameras spread
  * over the nodes that start together, and a killed node's cameras are pulled again within the lease
- * time and a beat. A running pull is not moved to a node that joins later: moving it would cut a
- * gap into its recording for no evidence gained.
+ * time and a beat. A node that joins later gets its share by hand-over once it has been live for a
+ * lease (so a node that starts and dies at once moves nothing): the holder stops pulling each of
+ * its cameras, seals what it recorded, and lets the lease go naming itself, and the joining node
+ * continues the recording after a gap whose cause says it was a hand-over (`node_handover`). Left
+ * on the first node, a city's cameras would all be pulled by whichever node started first, and
+ * every node after it would add nothing until that one died.
  * A database that does not answer stops no running pull and starts none: a node cannot see then
  * whether another pulls the camera, and every node guessing "no" would pull it once each.
  */
@@ -20,12 +24,16 @@ import { preferredNode } from './camera-spread.ts';
 import { NODE_BEAT_MS, NODE_LEASE_MS } from './node-presence.ts';
 
 export interface PullLeaseRepositories {
-  leases: Pick<DeviceLeaseRepository, 'acquire' | 'renew' | 'release' | 'leasesOf'>;
+  leases: Pick<DeviceLeaseRepository, 'acquire' | 'renew' | 'release' | 'handOver' | 'leasesOf'>;
   nodes: Pick<NodeRepository, 'liveSince'>;
 }
 
 export class PullLeases {
   private readonly held = new Set<string>();
+  /** cameras no longer held for pulling, whose lease is kept until their pull here has ended and been sealed: then handedOver */
+  private readonly leaving = new Set<string>();
+  /** cameras handed over, and when: not taken back while the node they went to starts pulling them */
+  private readonly given = new Map<string, number>();
   /** cameras taken from a node that died pulling them, until their first publish here continues its recording */
   private readonly takenOver = new Map<string, NonNullable<LeaseTaken['from']>>();
   private wanted = new Set<string>();
@@ -60,6 +68,19 @@ export class PullLeases {
     return this.held.has(deviceId);
   }
 
+  /** Whether the camera is being handed over: its pull is to stop, and handedOver called once its recording has settled. */
+  isLeaving(deviceId: string): boolean {
+    return this.leaving.has(deviceId);
+  }
+
+  /** The camera's pull here has stopped and what it recorded is sealed: the node it belongs to may take it, continuing the recording. */
+  async handedOver(deviceId: string): Promise<void> {
+    if (!this.leaving.delete(deviceId)) return;
+    this.given.set(deviceId, this.clock.now().getTime());
+    // Not handed over, it lapses in a lease: the other node then takes it all the same, only later.
+    await this.repos.leases.handOver(deviceId, this.nodeId).catch((err) => this.log.warn({ err, device: deviceId }, 'camera lease: could not be handed over; it lapses instead'));
+  }
+
   /** The node whose lapsed lease this node took the camera from, once: its first publish here continues that node's recording. */
   takeOverOf(deviceId: string): LeaseTaken['from'] {
     const from = this.takenOver.get(deviceId);
@@ -86,9 +107,10 @@ export class PullLeases {
     this.stopped = true;
     await this.beats.stop();
     await this.running;
-    for (const deviceId of this.held)
+    for (const deviceId of [...this.held, ...this.leaving])
       await this.repos.leases.release(deviceId, this.nodeId).catch((err) => this.log.warn({ err, device: deviceId }, 'camera lease: could not be released at stop; it lapses instead'));
     this.held.clear();
+    this.leaving.clear();
   }
 
   private kick(): Promise<void> {
@@ -124,12 +146,13 @@ export class PullLeases {
     const nowMs = this.clock.now().getTime();
     const now = new Date(nowMs).toISOString();
     const liveSince = new Date(nowMs - NODE_LEASE_MS).toISOString();
-    for (const deviceId of this.held) {
+    for (const deviceId of [...this.held, ...this.leaving]) {
       if (this.wanted.has(deviceId)) continue;
       await leases.release(deviceId, this.nodeId);
       this.held.delete(deviceId);
+      this.leaving.delete(deviceId);
     }
-    await leases.renew(this.nodeId, [...this.held], now);
+    await leases.renew(this.nodeId, [...this.held, ...this.leaving], now);
     const rows = new Map((await leases.leasesOf([...this.wanted])).map((r) => [r.device_id, r]));
     const free: string[] = [];
     for (const deviceId of this.wanted) {
@@ -137,10 +160,14 @@ export class PullLeases {
       if (!row || row.renewed_at < liveSince) free.push(deviceId);
       else if (row.node_id !== this.nodeId) this.lost(deviceId, row.node_id);
     }
+    for (const [deviceId, at] of this.given) if (at < nowMs - NODE_LEASE_MS) this.given.delete(deviceId);
     const waited = new Set<string>();
-    if (free.length > 0) {
-      const ingestNodes = (await nodes.liveSince(liveSince)).filter((n) => n.roles.split(',').includes('ingest')).map((n) => n.id);
+    if (free.length > 0 || this.held.size > 0) {
+      const live = (await nodes.liveSince(liveSince)).filter((n) => n.roles.split(',').includes('ingest'));
+      const ingestNodes = live.map((n) => n.id);
+      this.handOverShares(live.filter((n) => n.started_at <= liveSince).map((n) => n.id));
       for (const deviceId of free) {
+        if (this.given.has(deviceId)) continue;
         // The node whose lease lapsed is gone even while its heartbeat is a little younger.
         const lapsedHolder = rows.get(deviceId)?.node_id;
         const candidates = [this.nodeId, ...ingestNodes.filter((n) => n !== this.nodeId && n !== lapsedHolder)];
@@ -158,6 +185,22 @@ export class PullLeases {
       }
     }
     this.waited = waited;
+  }
+
+  /**
+   * Lets go of the cameras held here that belong to another node live for at least a lease (one
+   * that joined): their pulls stop, and handedOver passes each on once its recording has settled.
+   */
+  private handOverShares(settledNodes: string[]): void {
+    const candidates = [this.nodeId, ...settledNodes.filter((n) => n !== this.nodeId)];
+    for (const deviceId of this.held) {
+      const owner = preferredNode(deviceId, candidates);
+      if (owner === this.nodeId) continue;
+      this.held.delete(deviceId);
+      this.takenOver.delete(deviceId);
+      this.leaving.add(deviceId);
+      this.log.info({ device: deviceId, to: owner }, 'camera lease: handing the camera over to the node it belongs to');
+    }
   }
 
   private lost(deviceId: string, holder: string): void {

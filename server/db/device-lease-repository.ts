@@ -53,6 +53,19 @@ export class DeviceLeaseRepository extends Repository {
     await this.db.deleteFrom('device_leases').where('device_id', '=', deviceId).where('node_id', '=', nodeId).execute();
   }
 
+  /**
+   * Lets the device go to the next node to take it, as a lapsed lease of this node's: that node is
+   * told whose it was (`from`) and continues this node's recording of the device.
+   */
+  async handOver(deviceId: string, nodeId: string): Promise<void> {
+    await this.db
+      .updateTable('device_leases')
+      .set({ renewed_at: new Date(0).toISOString() })
+      .where('device_id', '=', deviceId)
+      .where('node_id', '=', nodeId)
+      .execute();
+  }
+
   /** Gives up every lease of this node (a clean stop). */
   async releaseAll(nodeId: string): Promise<void> {
     await this.db.deleteFrom('device_leases').where('node_id', '=', nodeId).execute();

@@ -12,7 +12,7 @@ export type RecordingState = 'live' | 'interrupted' | 'closed';
  * interruption for a technical reason shows (001 §12): the disk ran out, the evidence store or
  * the database did not answer, or the segmenter failed.
  */
-export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault' | 'disk_full' | 'store_unavailable' | 'segmenter_failed' | 'node_failover';
+export type GapCause = 'device_disconnect' | 'network' | 'server_restart' | 'device_fault' | 'disk_full' | 'store_unavailable' | 'segmenter_failed' | 'node_failover' | 'node_handover';
 export type EntryKind = 'segment' | 'gap' | 'notice';
 export type RecordingOrigin = 'live' | 'upload';
 /** What a health report or a recording is flagged for; shown to custodians and in reports. */

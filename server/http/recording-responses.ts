@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { labelSchema } from '../recordings/recording-keeping.ts';
 
-const gapCauseSchema = z.enum(['device_disconnect', 'network', 'server_restart', 'device_fault', 'disk_full', 'store_unavailable', 'segmenter_failed', 'node_failover']);
+const gapCauseSchema = z.enum(['device_disconnect', 'network', 'server_restart', 'device_fault', 'disk_full', 'store_unavailable', 'segmenter_failed', 'node_failover', 'node_handover']);
 
 const recoveryLinkSchema = z.object({ recordingId: z.string(), gapIdx: z.number().int().nullable().describe('the gap entry; null when it was not sealed yet when the recovery was made') }).strict();
 

@@ -107,6 +107,12 @@ export class LiveRecordings {
     return this.byDevice.has(deviceId);
   }
 
+  /** Once what the device's publishes here started is done: its end noted, its last part sealed. */
+  async settled(deviceId: string): Promise<void> {
+    await this.deviceOps.get(deviceId);
+    await this.byDevice.get(deviceId)?.tail;
+  }
+
   publishStarted(p: PublishStart): void {
     this.onDevice(p.device.id, () => this.begin(p));
   }
@@ -218,13 +224,14 @@ export class LiveRecordings {
   /**
    * Moves to this node the device's open recording node `nodeId` was recording, if it left one and
    * no other node (its own restart, say) took it first; the pause until `at` is sealed with the
-   * move, as a failover gap.
+   * move. Its cause: a hand-over when that node said so as it let the device go, else its failure.
    */
   private async takeOver(deviceId: string, nodeId: string, at: Date): Promise<Recording | undefined> {
     const ctx = { device: deviceId };
     const r = await this.persist('look up open recording', ctx, () => this.recordings.openRecordingOf(deviceId));
     if (r?.origin !== 'live' || r.node_id !== nodeId) return undefined;
-    return (await this.persist('take the recording over', ctx, () => this.sealer.takeOver(r.id, nodeId, this.settings.nodeId, 'node_failover', at))) ? r : undefined;
+    const cause: GapCause = r.pending_gap_cause === 'node_handover' ? 'node_handover' : 'node_failover';
+    return (await this.persist('take the recording over', ctx, () => this.sealer.takeOver(r.id, nodeId, this.settings.nodeId, cause, at))) ? r : undefined;
   }
 
   /**

@@ -24,8 +24,8 @@ export interface RtspIngestDeps {
   /** the key fixed cameras' credentials are sealed with */
   secretsKey: Buffer;
   log: Logger;
-  recordings: Pick<CameraPullerHooks, 'publish' | 'ended'>;
-  leases: Pick<PullLeases, 'onChange' | 'holds' | 'takeOverOf' | 'want' | 'start' | 'stop'>;
+  recordings: Pick<CameraPullerHooks, 'publish' | 'ended'> & { settled(deviceId: string): Promise<void> };
+  leases: Pick<PullLeases, 'onChange' | 'holds' | 'isLeaving' | 'handedOver' | 'takeOverOf' | 'want' | 'start' | 'stop'>;
 }
 
 export class RtspIngest {
@@ -70,8 +70,15 @@ export class RtspIngest {
       const unchanged = now !== undefined && now.rtsp_url === puller.device.rtsp_url && now.rtsp_secret === puller.device.rtsp_secret;
       if (unchanged && this.deps.leases.holds(id)) continue;
       this.pullers.delete(id);
-      // Unchanged but no longer leased here: another node records the camera on.
-      await puller.stop(unchanged ? 'server_restart' : 'device_disconnect');
+      // Unchanged but no longer leased here: handed over to the node it belongs to, or taken by
+      // another while this one could not renew its lease. Another node records the camera on.
+      await puller.stop(!unchanged ? 'device_disconnect' : this.deps.leases.isLeaving(id) ? 'node_handover' : 'node_failover');
+    }
+    // What this node recorded of a camera it hands over is sealed before the next node continues the recording.
+    for (const camera of cameras) {
+      if (!this.deps.leases.isLeaving(camera.id)) continue;
+      await this.deps.recordings.settled(camera.id);
+      await this.deps.leases.handedOver(camera.id);
     }
     const wanted = cameras.filter((d) => this.deps.leases.holds(d.id)).map((d) => [d.id, d] as const);
     for (const [id, device] of wanted) {
