@@ -25,8 +25,9 @@ fi
 # is replaced before any test uses it.
 eval "$(RESTART_IF_FULL=1 bash infra/ceph/start-ceph.sh | grep -E '^LIUHEN_TEST_S3_[A-Z0-9_]+=' | sed 's/^/export /')"
 if [ $# -eq 0 ]; then
-  # The live H.265 wall plays a 1080p feed that the workers transcode in real time: beside the
-  # forensic files it starves and stalls, so it runs alone, after the rest.
+  # The live H.265 wall plays a feed (640x360, x265 encoding it in real time) that the in-process
+  # workers turn into renditions and marked variants as each segment is sealed: beside the forensic
+  # files it starves and stalls, so it runs alone, after the rest.
   alone=test/players/h265-camera.test.ts
   npx vitest run --exclude "$alone"
   exec npx vitest run "$alone"
