@@ -97,19 +97,32 @@ function quantile(metrics: string, q: string, name = 'liuhen_seal_latency_second
   return m ? Math.round(Number(m[1]) * 1000) : NaN;
 }
 
+/**
+ * CPU time the server's main thread (its event loop) ran, and waited runnable for a core, from the
+ * scheduler's own account: a loop that waits more than it runs is late because the machine's other
+ * processes (ffmpeg publishers and segmenters) took the cores, not because of its own work.
+ */
+function loopThread(pid: number): { runMs: number; waitMs: number } {
+  const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return { runMs: run! / 1e6, waitMs: wait! / 1e6 };
+}
+
 /** Runs N publishers against a started server and measures the server's process tree; `atWindowEnd` reads the server before the publishers stop. */
 async function drive<T>(pid: number, urls: string[], clip: string, atWindowEnd: () => Promise<T>) {
   const publishers = await startPublishers(clip, urls);
   await sleep(WARMUP_SECONDS * 1000);
   const watch = watchTree(pid);
   const machine = watchMachine();
+  const loopAtStart = loopThread(pid);
   const window = { from: Date.now(), to: Date.now() + args.seconds * 1000 };
   await sleep(args.seconds * 1000);
   const usage = watch.stop();
+  const loopAtEnd = loopThread(pid);
   const read = await atWindowEnd();
   return {
     usage,
     read,
+    loop: { runSeconds: (loopAtEnd.runMs - loopAtStart.runMs) / 1000, waitSeconds: (loopAtEnd.waitMs - loopAtStart.waitMs) / 1000 },
     window,
     machineBusyPercent: machine.stop(),
     failed: publishers.failed(),
@@ -131,6 +144,8 @@ interface Row {
       loopDelayP50ms: number;
       loopDelayP99ms: number;
       loopDelayMaxMs: number;
+      loopRunSeconds: number;
+      loopWaitSeconds: number;
       failedPublishers: number;
       machineBusyPercent: number;
     };
@@ -166,6 +181,8 @@ async function runOne(n: number, clip: string): Promise<Row> {
       loopDelayP50ms: quantile(l.read, '0.5', 'liuhen_event_loop_delay_seconds'),
       loopDelayP99ms: quantile(l.read, '0.99', 'liuhen_event_loop_delay_seconds'),
       loopDelayMaxMs: quantile(l.read, '1', 'liuhen_event_loop_delay_seconds'),
+      loopRunSeconds: l.loop.runSeconds,
+      loopWaitSeconds: l.loop.waitSeconds,
       failedPublishers: l.failed,
       machineBusyPercent: l.machineBusyPercent,
     },
@@ -184,14 +201,14 @@ for (const n of args.n) {
 const f = (x: number, d = 1) => x.toFixed(d);
 console.log(`\nliuhen ingest vs nginx-rtmp \`hls on\` — 720p25 ~2 Mbit/s looped -c copy, ${args.seconds} s window, ${SEGMENT_SECONDS} s segments, local store + SQLite, workers ${args.workers}`);
 console.log(
-  '| N | sealed / expected | lost | seal p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (window) | event-loop delay p50 / p99 / max ms (to window end) | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |',
+  '| N | sealed / expected | lost | seal p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (window) | event-loop delay p50 / p99 / max ms (to window end) | loop thread ran / waited for a core s (window) | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const [L, G] = [r.liuhen, r.nginx];
   const peer = G ? `${f(G.cpuPercent)} (${f(G.cpuPercent / r.n, 2)}) | ${f(G.peakPssMiB, 0)} | ${f(G.machineBusyPercent, 0)} | ${f(r.ratio, 2)}` : '– | – | – | –';
   console.log(
-    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${L.lagP50ms} / ${L.lagP99ms} | ${L.steadyLagP50ms} / ${L.steadyLagP99ms} | ${L.loopDelayP50ms} / ${L.loopDelayP99ms} / ${L.loopDelayMaxMs} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(L.machineBusyPercent, 0)} | ${peer} |`,
+    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${L.lagP50ms} / ${L.lagP99ms} | ${L.steadyLagP50ms} / ${L.steadyLagP99ms} | ${L.loopDelayP50ms} / ${L.loopDelayP99ms} / ${L.loopDelayMaxMs} | ${f(L.loopRunSeconds)} / ${f(L.loopWaitSeconds)} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(L.machineBusyPercent, 0)} | ${peer} |`,
   );
 }
 console.log('\n' + JSON.stringify(rows, null, 2));
