@@ -63,12 +63,13 @@ export interface NmsConfig {
   bind: string;
   rtmp: { port: number };
   webadmin: { enable: false };
-  store: { path: string };
+  /** `maxHistory`: finished publishes the library keeps in its JSON store, rewriting the whole file on each */
+  store: { path: string; maxHistory: number };
   auth: { publish: boolean; play: boolean; secret: string };
 }
 
 export const NodeMediaServer: new (config: NmsConfig) => NmsServer = require('node-media-server');
-export const nmsContext: { broadcasts: Map<string, NmsBroadcast> } = require('node-media-server/src/core/context.js');
+export const nmsContext: { broadcasts: Map<string, NmsBroadcast>; store: { collection(name: string): { all(): unknown[] } } | null } = require('node-media-server/src/core/context.js');
 export const BaseSession: new () => NmsSession = require('node-media-server/src/session/base_session.js');
 const nmsLogger: { level: string } = require('node-media-server/src/core/logger.js');
 

@@ -87,7 +87,9 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
       bind: this.opts.bind,
       rtmp: { port: this.opts.port },
       webadmin: { enable: false },
-      store: { path: this.opts.storeDir },
+      // Its history of finished publishes (up to 10,000, the whole file rewritten at each) is read by
+      // nobody here: liuhen's own audit log records every publish.
+      store: { path: this.opts.storeDir, maxHistory: 0 },
       auth: { publish: true, play: true, secret: this.secret },
     });
     quietNmsLogger();

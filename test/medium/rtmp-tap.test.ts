@@ -1,7 +1,8 @@
 /**
  * node-media-server inside liuhen keeps only what liuhen's FLV tap needs: no RTMP copy of each
  * packet nor a GOP of them (nobody can play RTMP from liuhen), while the FLV GOP cache a retap
- * starts from is kept, so a new tap begins with the headers and the current GOP's keyframe.
+ * starts from is kept, so a new tap begins with the headers and the current GOP's keyframe; nor
+ * a history of finished publishes in its store.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { BaseSession, type NmsBroadcast, nmsContext } from '../../server/ingest/node-media-server.ts';
@@ -64,6 +65,11 @@ describe('the RTMP ingest', () => {
       const later = tags.slice(3).filter((t) => t.type === 9);
       expect(later.length).toBeGreaterThan(5);
       for (let i = 1; i < later.length; i++) expect(later[i]!.dts).toBeGreaterThanOrEqual(later[i - 1]!.dts);
+
+      camera.stop();
+      await waitFor('the publish to end', () => !nmsContext.broadcasts.get(`/live/${device.id}`)?.publisher);
+      // The library's own history of publishes, which it rewrites whole at each, stays empty.
+      expect(nmsContext.store!.collection('stream_history').all()).toEqual([]);
     } finally {
       camera.stop();
     }
