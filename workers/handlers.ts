@@ -5,8 +5,10 @@ import type { JobHandlers } from './job-handler.ts';
 import { recordingDerive } from './recording-derive.ts';
 import { recordingRedact } from './redact-recording.ts';
 import { segmentDerive } from './segment-derive.ts';
+import { segmentLive } from './segment-live.ts';
 
 export const jobHandlers: JobHandlers = {
+  'segment.live': segmentLive,
   'segment.derive': segmentDerive,
   'recording.derive': recordingDerive,
   'export.party_copy': exportPartyCopy,

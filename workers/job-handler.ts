@@ -24,6 +24,8 @@ export interface WorkerDeps {
   ffmpegPath: string;
   /** CJK font for burned-in text */
   fontFile: string;
+  /** the segmenter's segment length: with LIVE_WINDOW_SEGMENTS, how long a segment stays in the live window */
+  segmentSeconds: number;
   /** scratch space for ffmpeg's files; a handler cleans up what it made */
   workDir: string;
   signingKey: SigningKey;

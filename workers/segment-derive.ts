@@ -1,13 +1,15 @@
 /**
- * segment.derive: a sealed segment's 360p rendition (the wall's tiles), its thumbnail (the scrub
- * sprite's tile) and its forensic A/B marked variants (replay). The original is read from the
- * store and checked against its ledger hash before anything is made from it: a derivative names
- * that hash, so it must come from those bytes.
+ * segment.derive: a sealed segment's thumbnail (the scrub sprite's tile) and its forensic A/B
+ * marked variants (replay), for every segment of every feed; segment.live (segment-live.ts) adds
+ * the 360p rendition of the wall for a feed someone watches. The original is read from the store
+ * and checked against its ledger hash before anything is made from it: a derivative names that
+ * hash, so it must come from those bytes.
  *
  * The marks are made here, as each segment is sealed, rather than once the recording closes: a
  * replay serves marked bytes only (server/playback/marked-prefix.ts), so evidence becomes
- * viewable as soon as its segments are marked — seconds behind the camera — instead of after a
- * whole recording's worth of encodes. The wall's rendition comes first: it is what is watched now.
+ * viewable as soon as its segments are marked — seconds behind the camera when the workers keep
+ * up — instead of after a whole recording's worth of encodes. They queue behind the wall's
+ * renditions and exports (server/queue/job-kinds.ts): what is watched now comes first.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -39,13 +41,19 @@ const STAGES: SegmentProduct[][] = [['r360'], ['thumb'], ['mark_a', 'mark_b']];
 const TIMED = new Set<SegmentProduct>(['r360', 'mark_a', 'mark_b']);
 
 export const segmentDerive: JobHandler<'segment.derive'> = async ({ recordingId, idx }, ctx, deps) => {
-  const entry = await deps.repos.recordings.entry(recordingId, idx);
-  if (entry?.kind !== 'segment') throw new InvalidInput(`${recordingId} entry ${idx} is not a sealed segment`);
+  const entry = await sealedSegment(recordingId, idx, deps);
   if (await isShownAsSealed(recordingId, deps)) return { made: [] };
-  const made = await makeSegmentProducts(entry, ['r360', 'thumb', 'mark_a', 'mark_b'], ctx, deps, (done, total) => ctx.progress(Math.round((100 * done) / total)));
+  const made = await makeSegmentProducts(entry, ['thumb', 'mark_a', 'mark_b'], ctx, deps, (done, total) => ctx.progress(Math.round((100 * done) / total)));
   await ctx.progress(100);
   return { made };
 };
+
+/** The ledger entry a segment job is about; InvalidInput (no retry) when it is not a sealed segment. */
+export async function sealedSegment(recordingId: string, idx: number, deps: WorkerDeps): Promise<LedgerEntry> {
+  const entry = await deps.repos.recordings.entry(recordingId, idx);
+  if (entry?.kind !== 'segment') throw new InvalidInput(`${recordingId} entry ${idx} is not a sealed segment`);
+  return entry;
+}
 
 /** Makes the products of one segment that are not stored yet; returns the kinds it made. */
 export async function makeSegmentProducts(

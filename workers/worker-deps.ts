@@ -17,6 +17,7 @@ export function workerDepsOf(core: Core, workDir: string, log = core.log): Worke
     store: core.store,
     ffmpegPath: config.ffmpegPath,
     fontFile: config.fontFile,
+    segmentSeconds: config.segmentSeconds,
     workDir,
     signingKey: core.signingKey,
     codewordKey: core.keys.key('forensic-codeword'),

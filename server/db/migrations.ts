@@ -694,6 +694,17 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('attempt_counts_fresh_until').on('attempt_counts').column('fresh_until').execute();
     },
   },
+  '0017_live_watches': {
+    async up(db: Kysely<unknown>) {
+      // Which devices someone watches live, as every node sees it: the node serving the viewer is
+      // not the one sealing or deriving (server/playback/live-watch.ts).
+      await db.schema
+        .createTable('live_watches')
+        .addColumn('device_id', 'text', (c) => c.primaryKey())
+        .addColumn('watched_until', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 });
 
 /**

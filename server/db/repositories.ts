@@ -12,6 +12,7 @@ import { ForensicRepository } from './forensic-repository.ts';
 import { HealthRepository } from './health-repository.ts';
 import { JobRepository } from './job-repository.ts';
 import { KeyRepository } from './key-repository.ts';
+import { LiveWatchRepository } from './live-watch-repository.ts';
 import { NodeRepository } from './node-repository.ts';
 import { PartyRepository } from './party-repository.ts';
 import { PlaybackRepository } from './playback-repository.ts';
@@ -36,6 +37,7 @@ export interface Repositories {
   health: HealthRepository;
   jobs: JobRepository;
   keys: KeyRepository;
+  liveWatches: LiveWatchRepository;
   nodes: NodeRepository;
   party: PartyRepository;
   playback: PlaybackRepository;
@@ -61,6 +63,7 @@ export function repositoriesOf(db: Db): Repositories {
     health: new HealthRepository(db),
     jobs: new JobRepository(db),
     keys: new KeyRepository(db),
+    liveWatches: new LiveWatchRepository(db),
     nodes: new NodeRepository(db),
     party: new PartyRepository(db),
     playback: new PlaybackRepository(db),

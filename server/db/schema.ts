@@ -273,7 +273,7 @@ export interface PlaybackSessionsTable {
 }
 
 /** What a worker does; the payload of each is in server/queue/job-kinds.ts. */
-export type JobKind = 'segment.derive' | 'recording.derive' | 'export.party_copy' | 'export.package' | 'recording.redact';
+export type JobKind = 'segment.live' | 'segment.derive' | 'recording.derive' | 'export.party_copy' | 'export.package' | 'recording.redact';
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed';
 
 export interface OutboxTable {
@@ -600,6 +600,12 @@ export interface AttemptCountsTable {
   locked_until: string | null;
 }
 
+/** A device someone is watching live (server/playback/live-watch.ts), as any node last saw it: the wall's renditions are made only until watched_until. */
+export interface LiveWatchesTable {
+  device_id: string;
+  watched_until: string;
+}
+
 export interface Schema {
   devices: DevicesTable;
   recordings: RecordingsTable;
@@ -638,6 +644,7 @@ export interface Schema {
   nodes: NodesTable;
   device_leases: DeviceLeasesTable;
   attempt_counts: AttemptCountsTable;
+  live_watches: LiveWatchesTable;
 }
 
 export type Device = Selectable<DevicesTable>;

@@ -18,6 +18,7 @@ const UPDATED_TABLES = [
   'devices',
   'exports',
   'jobs',
+  'live_watches',
   'nodes',
   'outbox',
   'party_request_recordings',

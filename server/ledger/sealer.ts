@@ -226,6 +226,8 @@ export class Sealer {
       link,
       sealed_at: this.deps.clock.now().toISOString(),
     };
+    // The wall's rendition only for a feed someone is watching now (server/playback/live-watch.ts).
+    const watched = chain.kind === 'segment' && (await this.deps.repos.liveWatches.watchedAt(r.device_id, entry.sealed_at));
     await this.recordings.transaction(async (tx) => {
       if (move && !(await tx.moveToNode(r.id, move.from, move.to))) throw new TakenOver(r.id, (await tx.get(r.id)).node_id ?? '-');
       const moved = !(await tx.append(entry, r.entry_count, fence, {
@@ -242,6 +244,7 @@ export class Sealer {
         throw new HeadMoved(r.id, chain.idx);
       }
       // In the sealing transaction: a sealed segment always has its job asked for, and sealing never waits on Redis.
+      if (watched) await tx.askForJob('segment.live', { recordingId: r.id, idx: chain.idx }, r.id);
       if (chain.kind === 'segment') await tx.askForJob('segment.derive', { recordingId: r.id, idx: chain.idx }, r.id);
     });
     return entry;

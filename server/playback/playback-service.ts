@@ -30,6 +30,7 @@ import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { photoContentType } from '../uploads/photo-format.ts';
 import { markedPrefix, type UnmarkedReason, unmarkedReason } from './marked-prefix.ts';
 import { DeviceStreams, type StreamWindow } from './device-stream.ts';
+import { LiveWatch } from './live-watch.ts';
 import { LIVE_WINDOW_SEGMENTS, type PlaylistEntry, renderMasterPlaylist, renderMediaPlaylist, segmentsOf, targetSeconds, type Variant } from './playlist.ts';
 import { RenditionRuns } from './rendition-run.ts';
 import { SegmentCache } from './segment-cache.ts';
@@ -105,6 +106,7 @@ export class PlaybackService {
   private readonly lives = new TtlCache<string, LiveWindow>(WINDOW_TTL_MS, 10_000);
   private readonly streams: DeviceStreams;
   private readonly continuity: SessionContinuity;
+  private readonly watching: LiveWatch;
   private readonly renditionRuns: RenditionRuns;
   /** session id → its playlists' type and target duration so far */
   private readonly shapes: TtlCache<string, PlaylistShape>;
@@ -136,6 +138,7 @@ export class PlaybackService {
     this.streams = new DeviceStreams(repos);
     const sessionMs = (sessionMinutes + 1) * 60_000;
     this.continuity = new SessionContinuity(sessionMs);
+    this.watching = new LiveWatch(repos.liveWatches, clock);
     this.renditionRuns = new RenditionRuns(sessionMs);
     this.shapes = new TtlCache(sessionMs, 100_000);
   }
@@ -258,6 +261,7 @@ export class PlaybackService {
       const shape = this.shapeOf(sessionId, { type: ended ? 'vod' : 'event', targetSeconds: targetSeconds(this.segmentSeconds, segments) });
       body = renderMediaPlaylist({ ...shape, mediaSequence: 0, discontinuitySequence: 0, segments, ended, segmentUrl: (idx) => this.segmentUrl(session.id, recording.id, idx, source, notAfter) });
     } else {
+      await this.watching.seen(session.device_id!);
       const window = await this.lives.through(session.device_id!, () => this.liveWindow(session.device_id!));
       subject = session.device_id;
       const segments = segmentsOf(window.entries);

@@ -1,16 +1,19 @@
 /**
  * Every kind of job a worker runs, with its payload checked at the queue's edge (a job read back
- * from Redis is outside input). Priorities: the wall's live renditions first, replay variants and
- * exports after.
+ * from Redis is outside input). Priorities: the wall's live renditions first (asked for only while
+ * someone watches the feed), exports next, replay variants and thumbnails after.
  */
 import { z } from 'zod';
 import type { JobKind } from '../db/schema.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const segment = z.object({ recordingId: id, idx: z.number().int().min(1) });
 
 export const jobPayloads = {
-  /** a sealed segment: its 360p wall rendition, its thumbnail, its A/B marked replay variants */
-  'segment.derive': z.object({ recordingId: id, idx: z.number().int().min(1) }),
+  /** a sealed segment of a feed someone watches live: its 360p wall rendition, unless it is past the live window */
+  'segment.live': segment,
+  /** a sealed segment: its thumbnail, its A/B marked replay variants */
+  'segment.derive': segment,
   /** a closed recording: any A/B marked replay variant still missing, the scrub sprite sheet */
   'recording.derive': z.object({ recordingId: id }),
   /** a party's copy: one MP4, visible and forensic watermark */
@@ -24,7 +27,8 @@ export const jobPayloads = {
 export type JobPayload<K extends JobKind> = z.infer<(typeof jobPayloads)[K]>;
 
 export const JOB_PRIORITY: Record<JobKind, number> = {
-  'segment.derive': 1,
+  'segment.live': 1,
+  'segment.derive': 3,
   'export.party_copy': 2,
   'export.package': 2,
   'recording.derive': 3,

@@ -14,8 +14,15 @@ import type { JobKind } from '../db/schema.ts';
 /** With the prefix resolved (queue-prefix.ts): BullMQ's own default would be every installation's. */
 export type QueueConfig = Config['queue'] & { prefix: string };
 
-/** One queue for every kind: priorities then put the wall's renditions before replay work. */
+/** One queue for every kind, priorities putting exports before replay work… */
 const QUEUE_NAME = 'jobs';
+/**
+ * …but the wall's renditions, in a queue of their own with a worker slot of their own: one is
+ * worth making only within seconds of its segment being sealed (workers/segment-live.ts), and
+ * must not wait for a slot to finish minutes of replay encodes.
+ */
+const LIVE_QUEUE_NAME = 'live';
+const queueNameOf = (kind: JobKind) => (kind === 'segment.live' ? LIVE_QUEUE_NAME : QUEUE_NAME);
 const RECONNECT_MS = 1000;
 /** how long a stop waits for the queue's connection to a Redis that never answered */
 const ABSENT_CLOSE_MS = 1000;
@@ -72,15 +79,18 @@ export interface JobProducer {
 }
 
 export function openJobProducer(q: QueueConfig, log: Logger): JobProducer {
-  const queue = new Queue(QUEUE_NAME, {
-    // No offline queue: an add while Redis is away fails now instead of waiting for it.
-    connection: { ...connection(q.redisUrl), enableOfflineQueue: false },
-    prefix: q.prefix,
-    // Start without Redis: waiting for it here would hold up the server's start.
-    skipWaitingForReady: true,
-    skipVersionCheck: true,
-    defaultJobOptions: { attempts: ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS }, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
-  });
+  const open = (name: string) =>
+    new Queue(name, {
+      // No offline queue: an add while Redis is away fails now instead of waiting for it.
+      connection: { ...connection(q.redisUrl), enableOfflineQueue: false },
+      prefix: q.prefix,
+      // Start without Redis: waiting for it here would hold up the server's start.
+      skipWaitingForReady: true,
+      skipVersionCheck: true,
+      defaultJobOptions: { attempts: ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS }, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
+    });
+  const queue = open(QUEUE_NAME);
+  const liveQueue = open(LIVE_QUEUE_NAME);
   const where = redisAddress(q.redisUrl);
   const listeners: (() => void)[] = [];
   let up = false;
@@ -92,23 +102,33 @@ export function openJobProducer(q: QueueConfig, log: Logger): JobProducer {
     away = true;
     log.warn({ redis: where }, 'job queue unreachable; jobs wait in the database until Redis answers');
   };
-  queue.on('error', (err) => {
-    if (up && !isOutage(err)) log.error({ err }, 'job queue error');
-  });
-  queue.client.then(
-    (client) => {
-      const ready = () => {
-        up = true;
-        if (away) log.info({ redis: where }, 'job queue reachable again');
-        away = false;
-        for (const listener of listeners) listener();
-      };
-      client.on('ready', ready);
-      client.on('close', gone);
-      if (client.status === 'ready') ready();
-    },
-    (err: unknown) => log.error({ err }, 'job queue could not start'),
-  );
+  for (const each of [queue, liveQueue])
+    each.on('error', (err) => {
+      if (up && !isOutage(err)) log.error({ err }, 'job queue error');
+    });
+  // Up once both queues' connections are ready: an add or a lookup on one still connecting would fail.
+  const connected = new Set<Queue>();
+  for (const each of [queue, liveQueue]) {
+    each.client.then(
+      (client) => {
+        const ready = () => {
+          connected.add(each);
+          if (connected.size < 2) return;
+          up = true;
+          if (away) log.info({ redis: where }, 'job queue reachable again');
+          away = false;
+          for (const listener of listeners) listener();
+        };
+        client.on('ready', ready);
+        client.on('close', () => {
+          connected.delete(each);
+          gone();
+        });
+        if (client.status === 'ready') ready();
+      },
+      (err: unknown) => log.error({ err }, 'job queue could not start'),
+    );
+  }
 
   return {
     get up() {
@@ -116,10 +136,16 @@ export function openJobProducer(q: QueueConfig, log: Logger): JobProducer {
     },
     onUp: (listener) => void listeners.push(listener),
     add: async (jobs) => {
-      await queue.addBulk(jobs.map((j) => ({ name: j.kind, data: j.payload, opts: { jobId: j.id, priority: j.priority } })));
+      for (const [each, name] of [
+        [queue, QUEUE_NAME],
+        [liveQueue, LIVE_QUEUE_NAME],
+      ] as const) {
+        const these = jobs.filter((j) => queueNameOf(j.kind) === name);
+        if (these.length > 0) await each.addBulk(these.map((j) => ({ name: j.kind, data: j.payload, opts: { jobId: j.id, priority: j.priority } })));
+      }
     },
     missing: async (ids) => {
-      const found = await Promise.all(ids.map((id) => queue.getJob(id)));
+      const found = await Promise.all(ids.map(async (id) => (await queue.getJob(id)) ?? (await liveQueue.getJob(id))));
       return ids.filter((_, i) => !found[i]);
     },
     close: async () => {
@@ -128,8 +154,8 @@ export function openJobProducer(q: QueueConfig, log: Logger): JobProducer {
       // disconnect first waits for a client that was ever ready: with a Redis never reached that
       // wait has no end, and a stop must not hang on it.
       try {
-        if (up) await queue.close();
-        else await Promise.race([queue.disconnect(), sleep(ABSENT_CLOSE_MS)]);
+        if (up) await Promise.all([queue.close(), liveQueue.close()]);
+        else await Promise.race([Promise.all([queue.disconnect(), liveQueue.disconnect()]), sleep(ABSENT_CLOSE_MS)]);
       } catch (err) {
         // A connection caught half-way (its ready check refused because the stream is already
         // closing) rejects the close with the outage's error; the connection is gone either way,
@@ -234,27 +260,33 @@ export function startJobConsumer(q: QueueConfig, run: (job: ReceivedJob) => Prom
       ended();
     }
   };
-  const worker = new Worker(QUEUE_NAME, processor, {
-    // Blocking commands must wait out an outage rather than fail.
-    connection: { ...connection(q.redisUrl), maxRetriesPerRequest: null },
-    prefix: q.prefix,
-    concurrency: q.concurrency,
-    runRetryDelay: RECONNECT_MS,
-  });
   const outcome = (job: Job | undefined) => void (job?.id && inHand.get(job.id)?.recorded());
-  worker.on('completed', outcome);
-  worker.on('failed', outcome);
-  worker.on('error', (err) => {
-    if (!isOutage(err)) log.error({ err }, 'job worker error');
+  const workers = [
+    { name: QUEUE_NAME, concurrency: q.concurrency },
+    { name: LIVE_QUEUE_NAME, concurrency: 1 },
+  ].map(({ name, concurrency }) => {
+    const worker = new Worker(name, processor, {
+      // Blocking commands must wait out an outage rather than fail.
+      connection: { ...connection(q.redisUrl), maxRetriesPerRequest: null },
+      prefix: q.prefix,
+      concurrency,
+      runRetryDelay: RECONNECT_MS,
+    });
+    worker.on('completed', outcome);
+    worker.on('failed', outcome);
+    worker.on('error', (err) => {
+      if (!isOutage(err)) log.error({ err }, 'job worker error');
+    });
+    return worker;
   });
 
   return {
     close: async () => {
       stopping = true;
-      await worker.pause(true);
+      await Promise.all(workers.map((w) => w.pause(true)));
       await Promise.all([...inHand.values()].map((j) => j.settled));
       // Forced: a graceful close sends QUIT and would wait for an absent Redis forever.
-      await worker.close(true);
+      await Promise.all(workers.map((w) => w.close(true)));
     },
   };
 }

@@ -32,6 +32,7 @@ function countingHandlers(installation: string, runs: Runs): JobHandlers {
     throw new Error('this test asks only for segment renditions');
   };
   return {
+    'segment.live': refuse,
     'segment.derive': async ({ recordingId, idx }, ctx, deps) => {
       runs.set(ctx.jobId, [...(runs.get(ctx.jobId) ?? []), installation]);
       const bytes = await deps.store.get(objectKeys.segment(recordingId, idx));

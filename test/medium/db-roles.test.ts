@@ -109,6 +109,16 @@ describe('on PostgreSQL, with an owner role and a server role', () => {
     expect(userId).toMatch(/^usr/);
   });
 
+  it('marks a device watched live as the server role: the first load inserts, a later one moves it on, an earlier one leaves it', async () => {
+    const watches = s!.core.repos.liveWatches;
+    await watches.watch('dev-pg', '2026-03-01T08:00:20.000Z');
+    await watches.watch('dev-pg', '2026-03-01T08:00:25.000Z');
+    await watches.watch('dev-pg', '2026-03-01T08:00:21.000Z');
+    expect((await server.query(`SELECT watched_until FROM live_watches WHERE device_id = 'dev-pg'`)).rows).toEqual([{ watched_until: '2026-03-01T08:00:25.000Z' }]);
+    expect(await watches.watchedAt('dev-pg', '2026-03-01T08:00:24.999Z')).toBe(true);
+    expect(await watches.watchedAt('dev-pg', '2026-03-01T08:00:25.000Z')).toBe(false);
+  });
+
   it.each([
     ['audit_events', 'outcome'],
     ['ledger_entries', 'sealed_at'],

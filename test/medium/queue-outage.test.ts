@@ -32,6 +32,9 @@ function countingHandlers(): { handlers: JobHandlers; runs: Map<string, number> 
   const runs = new Map<string, number>();
   const ran = (jobId: string) => runs.set(jobId, (runs.get(jobId) ?? 0) + 1);
   const handlers: JobHandlers = {
+    'segment.live': async () => {
+      throw new Error('this test watches no feed live');
+    },
     'segment.derive': async ({ recordingId, idx }, ctx, deps) => {
       ran(ctx.jobId);
       const bytes = await deps.store.get(objectKeys.segment(recordingId, idx));

@@ -12,7 +12,7 @@ import { sha256Hex } from '../../server/crypto/hash.ts';
 import type { Derivative, LedgerEntry, Recording } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import type { JobContext, WorkerDeps } from '../../workers/job-handler.ts';
-import { segmentDerive } from '../../workers/segment-derive.ts';
+import { makeSegmentProducts, segmentDerive } from '../../workers/segment-derive.ts';
 import { deriveSpriteSheet } from '../../workers/sprite-sheet.ts';
 import { entriesOf, startsWithKeyframe } from '../helpers/recordings.ts';
 import { preparedClip, sealClip } from '../helpers/sealed-clip.ts';
@@ -88,6 +88,8 @@ describe('a closed recording of a 720p camera', () => {
     expect(segments.length).toBeGreaterThanOrEqual(3);
     for (const e of segments) await segmentDerive({ recordingId: recording.id, idx: e.idx }, ctx, deps);
     expect(progress.at(-1)).toBe(100);
+    // The wall's renditions, as segment.live makes them for a watched feed (watched-renditions.test.ts says when).
+    for (const e of segments) expect(await makeSegmentProducts(e, ['r360'], ctx, deps)).toEqual(['r360']);
 
     const rows = await derivatives();
     let total = 0;

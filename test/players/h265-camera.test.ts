@@ -31,7 +31,7 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-h265-'));
 beforeAll(async () => {
   if (!fs.existsSync(`${PLAYER_DIST}/index.html`)) execFileSync('npm', ['run', 'build:player'], { stdio: 'inherit' });
   camera = await startRtspCamera({ codec: 'h265' });
-  // In-process workers make the 360p H.264 renditions the wall plays, as each segment is sealed.
+  // In-process workers make the 360p H.264 renditions the wall plays, as each segment is sealed while it is watched.
   env = await testEnv({ LIUHEN_WORKERS: 'in-process', LIUHEN_GRACE_SECONDS: '30' });
   server = await startTestServer(env);
   ({
@@ -77,27 +77,26 @@ describe('an H.265 hall camera', () => {
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
   });
 
-  it('is offered to a browser through its H.264 rendition only', async () => {
-    await waitFor(
-      'renditions of the live window',
-      async () => {
-        const made = await server.core.db
-          .selectFrom('derivatives')
-          .select('idx')
-          .where('kind', '=', 'r360')
-          .innerJoin('recordings', 'recordings.id', 'derivatives.recording_id')
-          .where('recordings.device_id', '=', deviceId)
-          .execute();
-        return made.length >= 2;
-      },
-      40_000,
-    );
+  it('is offered to a browser through its H.264 rendition only, made once someone watches', async () => {
+    const renditions = () =>
+      server.core.db
+        .selectFrom('derivatives')
+        .select('idx')
+        .where('kind', '=', 'r360')
+        .innerJoin('recordings', 'recordings.id', 'derivatives.recording_id')
+        .where('recordings.device_id', '=', deviceId)
+        .execute();
+    // Nobody has watched it yet: its segments are sealed (and marked for replay), but no wall rendition is made.
+    expect(await renditions()).toEqual([]);
     const res = await apiFetch(server.httpPort, commander, 'playback-sessions', { deviceId });
     expect(res.status).toBe(201);
     const { playlistUrl } = (await res.json()) as { playlistUrl: string };
-    const master = await (await fetch(`http://127.0.0.1:${server.httpPort}${playlistUrl}`)).text();
+    const loadMaster = async () => (await fetch(`http://127.0.0.1:${server.httpPort}${playlistUrl}`)).text();
+    const master = await loadMaster();
     expect(master).toMatch(/^r360\.m3u8\?/m);
     expect(master).not.toMatch(/original/);
+    // Loading the live playlist marks the camera watched (reloaded here as a player would): the segments sealed from then on get their rendition.
+    await waitFor('renditions of the watched feed', async () => (await loadMaster()) && (await renditions()).length >= 2, 60_000, 1000);
   });
 
   it('plays on the command-center wall in Chromium, never fetching an H.265 original', async () => {

@@ -3,8 +3,8 @@
  * renditions are scaled by the short side, never by the height, and never scaled up — a
  * 720×1280 camera replays at 720×1280 with a 360×640 wall tile, a 360×640 one stays 360×640 —
  * so the picture keeps its orientation and its detail. Each camera's clip sealed through the real
- * sealer (what is tested is what is made from it, not ingest), the segment.derive handler run
- * directly, real ffprobe reading what was stored. In Chromium the
+ * sealer (what is tested is what is made from it, not ingest), the segment.derive handler and the
+ * wall's rendition step run directly, real ffprobe reading what was stored. In Chromium the
  * replay's moving watermark stays on the portrait picture, off the bars beside it.
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import type { DerivativeKind, LedgerEntry } from '../../server/db/schema.ts';
 import { PLAYER_DIST } from '../../server/http/app.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
 import type { WorkerDeps } from '../../workers/job-handler.ts';
-import { segmentDerive } from '../../workers/segment-derive.ts';
+import { makeSegmentProducts, segmentDerive } from '../../workers/segment-derive.ts';
 import { workerDepsOf } from '../../workers/worker-deps.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { entriesOf } from '../helpers/recordings.ts';
@@ -48,7 +48,12 @@ beforeAll(async () => {
       const { device } = await core.devices.add({ kind: 'bodycam', officerBadge: `P-${size}`, unit: 'u1' }, 'test');
       const recording = await sealClip(core, device, preparedClip({ seconds: 4, size, tone: true }));
       const segments = (await entriesOf(core.db, recording.id)).filter((e) => e.kind === 'segment');
-      for (const e of segments) await segmentDerive({ recordingId: e.recording_id, idx: e.idx }, { jobId: `job-test-${e.idx}`, progress: async () => undefined }, deps);
+      for (const e of segments) {
+        const ctx = { jobId: `job-test-${e.idx}`, progress: async () => undefined };
+        await segmentDerive({ recordingId: e.recording_id, idx: e.idx }, ctx, deps);
+        // The wall's rendition, as segment.live makes it for a watched feed.
+        await makeSegmentProducts(e, ['r360'], ctx, deps);
+      }
       recorded.set(size, segments);
     }),
   );
