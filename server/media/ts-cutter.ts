@@ -37,6 +37,8 @@ const AUDIO_WAIT_MS = 1000;
 const PROBE_BYTES = 8 << 20;
 const PROBE_AUDIO_ONLY_MS = 2000;
 const WRAP_32 = 2 ** 32;
+/** what is cut waits in memory until this much, or the segment's end, for one write */
+const WRITE_BYTES = 256 << 10;
 /** how often, and how long in all, a file open waits for a descriptor */
 const DESCRIPTOR_WAIT_MS = 100;
 const DESCRIPTOR_PATIENCE_MS = 60_000;
@@ -129,6 +131,7 @@ export class TsCutter {
   private lastDuration = 0;
   private audioPes?: { pts: number; frames: Buffer[]; bytes: number };
   private out: Output[] = [];
+  private outBytes = 0;
   private file?: fs.FileHandle;
   private list?: fs.FileHandle;
 
@@ -151,7 +154,7 @@ export class TsCutter {
     while (!this.verdict) {
       const next = await source.next();
       if (next.done) return (this.verdict = { cutter: 'ffmpeg', reason: 'the stream ended before its codecs were known' });
-      const chunk = Buffer.from(next.value);
+      const chunk = next.value;
       this.probed.push(chunk);
       this.probedBytes += chunk.length;
       let tags: FlvTag[];
@@ -213,8 +216,9 @@ export class TsCutter {
       for (;;) {
         const next = await source.next();
         if (next.done) break;
-        for (const tag of this.reader.push(Buffer.from(next.value))) this.take(tag);
-        await this.write();
+        for (const tag of this.reader.push(next.value)) this.take(tag);
+        // a write per piece of the tap costs more than the cutting; a segment ends with its write anyway
+        if (this.outBytes >= WRITE_BYTES || this.out.some((o) => o.kind === 'close')) await this.write();
       }
       this.retime(true);
       this.release(true);
@@ -374,12 +378,14 @@ export class TsCutter {
     const last = this.out[this.out.length - 1];
     if (last?.kind === 'bytes') last.parts.push(bytes);
     else this.out.push({ kind: 'bytes', parts: [bytes] });
+    this.outBytes += bytes.length;
   }
 
   /** Does the file work of what was cut, in order: a row is listed only after its file is closed. */
   private async write(): Promise<void> {
     const out = this.out;
     this.out = [];
+    this.outBytes = 0;
     for (const o of out) {
       if (o.kind === 'open') this.file = await opened(path.join(this.dir, o.file), 'w');
       else if (o.kind === 'bytes') await this.file!.writev(o.parts);

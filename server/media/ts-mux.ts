@@ -65,25 +65,28 @@ export class TsWriter {
 
   /** Splits a payload into packets; the last one is padded with adaptation-field stuffing. */
   private packets(pid: number, payload: Buffer, unitStart: boolean, firstFields?: Buffer): Buffer {
-    const out: Buffer[] = [];
+    const firstSpace = PAYLOAD_BYTES - (firstFields ? 1 + firstFields.length : 0);
+    const count = payload.length <= firstSpace ? 1 : 1 + Math.ceil((payload.length - firstSpace) / PAYLOAD_BYTES);
+    // one allocation for the whole frame: at camera bit rates a packet at a time dominates the cost
+    const out = Buffer.allocUnsafe(count * TS_PACKET_BYTES);
     let at = 0;
-    let first = true;
-    while (at < payload.length || first) {
-      const fields = first ? firstFields : undefined;
-      const packet = Buffer.alloc(TS_PACKET_BYTES, 0xff);
+    for (let i = 0; i < count; i++) {
+      const packet = out.subarray(i * TS_PACKET_BYTES, (i + 1) * TS_PACKET_BYTES);
+      const fields = i === 0 ? firstFields : undefined;
       const cc = ((this.counters.get(pid) ?? -1) + 1) & 0x0f;
       this.counters.set(pid, cc);
       let space = PAYLOAD_BYTES - (fields ? 1 + fields.length : 0);
       const remaining = payload.length - at;
       let afLength = fields ? fields.length : -1;
+      let stuffing = 0;
       if (remaining < space) {
-        const stuffing = space - remaining;
+        stuffing = space - remaining;
         // an adaptation field of length 0 is one byte; any longer one has its flags byte first
         afLength = fields ? fields.length + stuffing : stuffing - 1;
         space = remaining;
       }
       packet[0] = 0x47;
-      packet[1] = (first && unitStart ? 0x40 : 0) | (pid >> 8);
+      packet[1] = (i === 0 && unitStart ? 0x40 : 0) | (pid >> 8);
       packet[2] = pid & 0xff;
       packet[3] = (afLength >= 0 ? 0x30 : 0x10) | cc;
       let pos = 4;
@@ -92,15 +95,15 @@ export class TsWriter {
         if (afLength > 0) {
           if (fields) fields.copy(packet, pos + 1);
           else packet[pos + 1] = 0x00;
+          const flagsEnd = pos + 1 + (fields ? fields.length : 1);
+          packet.fill(0xff, flagsEnd, pos + 1 + afLength);
         }
         pos += 1 + afLength;
       }
       payload.copy(packet, pos, at, at + space);
       at += space;
-      out.push(packet);
-      first = false;
     }
-    return Buffer.concat(out);
+    return out;
   }
 }
 
