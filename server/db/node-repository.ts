@@ -24,6 +24,11 @@ export class NodeRepository extends Repository {
     });
   }
 
+  /** The machine a node ran on (os.hostname()), or undefined for a node the registry does not know. */
+  async hostOf(id: string): Promise<string | undefined> {
+    return (await this.db.selectFrom('nodes').select('host').where('id', '=', id).executeTakeFirst())?.host;
+  }
+
   /** Nodes not stopped whose last heartbeat is at or after `since`, oldest start first. */
   async liveSince(since: string): Promise<ClusterNode[]> {
     return this.db.selectFrom('nodes').selectAll().where('stopped_at', 'is', null).where('heartbeat_at', '>=', since).orderBy('started_at').execute();

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Repositories } from '../db/repositories.ts';
 import type { RecordingRepository } from '../db/recording-repository.ts';
+import type { NodeRepository } from '../db/node-repository.ts';
 import type { Device, GapCause, LedgerEntry, Recording } from '../db/schema.ts';
 import { recordingFlagsFor } from '../devices/device-health.ts';
 import { NotRecording } from '../errors.ts';
@@ -74,6 +75,7 @@ export class LiveRecordings {
   private readonly deviceOps = new Map<string, Promise<void>>();
   private checkpointTimer?: NodeJS.Timeout;
   private readonly recordings: RecordingRepository;
+  private readonly nodes: NodeRepository;
 
   constructor(
     repos: Repositories,
@@ -84,6 +86,7 @@ export class LiveRecordings {
     private readonly clock: Clock = systemClock,
   ) {
     this.recordings = repos.recordings;
+    this.nodes = repos.nodes;
   }
 
   start(): void {
@@ -484,8 +487,9 @@ export class LiveRecordings {
     for (const r of open) {
       if (r.node_id !== null && othersLive.has(r.node_id)) continue;
       // This node ends it (or continues it): a node taking over the dead one's device must not. A
-      // dead node's recording gets its failover gap with the move, for its spool's recovery to name.
-      const mine = r.node_id === null || r.node_id === this.settings.nodeId;
+      // dead node's recording gets its failover gap with the move, for its spool's recovery to name;
+      // one this machine's own earlier process left is a restart, whose spool was sealed above.
+      const mine = r.node_id === null || r.node_id === this.settings.nodeId || (await this.nodes.hostOf(r.node_id)) === this.settings.host;
       const now = this.clock.now();
       if (!(mine ? await this.recordings.moveToNode(r.id, r.node_id, this.settings.nodeId) : await this.sealer.takeOver(r.id, r.node_id, this.settings.nodeId, 'node_failover', now))) continue;
       const interruptedAt = r.interrupted_at ? new Date(r.interrupted_at) : await this.lastEnd(r);
