@@ -75,7 +75,7 @@ const envSchema = z.object({
    * What cuts an RTMP stream into segments: liuhen itself (H.264 with AAC or without audio; any
    * other stream still goes to ffmpeg), or an ffmpeg process per stream. RTSP pulls always use ffmpeg.
    */
-  LIUHEN_CUTTER: z.enum(['in-process', 'ffmpeg']).default('in-process'),
+  LIUHEN_CUTTER: z.enum(['in-process', 'ffmpeg']).default('ffmpeg'),
   /** How long a playback session lives; segment URL signatures live at most 10 min of it. */
   LIUHEN_PLAYBACK_SESSION_MINUTES: z.coerce
     .number()
