@@ -75,9 +75,19 @@ describe('a fixed camera and three nodes', () => {
 
     // Three segments sealed: every node has long known the camera (its gate refreshes every second).
     await waitFor('three segments of the camera', async () => (await recordingsOf(deviceId)).some((r) => r.segment_count >= 3), 60_000);
-    const holderId = (await leaseHolder(deviceId))!;
-    const holder = nodes.get(holderId)!;
-    expect(servers.map((s) => pullsOf(s, camera!.url))).toEqual(servers.map((s) => (s === holder ? 1 : 0)));
+    // Under load the camera's own node can be slow to take it: another takes it after a beat and
+    // hands it over once that node has been live a lease. Whoever holds it, exactly one node pulls.
+    const holderId = await waitFor(
+      'the lease holder alone to pull the camera',
+      async () => {
+        const id = await leaseHolder(deviceId);
+        const s = nodes.get(id ?? '');
+        return s && servers.every((x) => pullsOf(x, camera!.url) === (x === s ? 1 : 0)) ? id : undefined;
+      },
+      NODE_LEASE_MS * 3,
+      250,
+    );
+    const holder = nodes.get(holderId!)!;
     const [recording] = await recordingsOf(deviceId);
     expect(await recordingsOf(deviceId)).toHaveLength(1);
 
@@ -101,7 +111,8 @@ describe('a fixed camera and three nodes', () => {
     await waitFor('the new puller to seal segments', async () => (await segmentsOf(deviceId)) >= beforeKill + 2, 30_000);
     // It continues the killed node's recording, the pause one node_failover gap.
     expect((await recordingsOf(deviceId)).map((r) => r.id)).toEqual([recording!.id]);
-    expect(await gapCausesOf(recording!.id)).toEqual(['node_failover']);
+    // (after any hand-over at the start, see above)
+    expect((await gapCausesOf(recording!.id)).filter((c) => c !== 'node_handover')).toEqual(['node_failover']);
     const last = others.find((s) => s !== taker)!;
     expect(others.map((s) => pullsOf(s, camera!.url))).toEqual(others.map((s) => (s === taker ? 1 : 0)));
 
