@@ -79,9 +79,12 @@ export const exportPackage: JobHandler<'export.package'> = async ({ exportId }, 
     const hash = createHash('sha256');
     for await (const chunk of await deps.store.getStream(e.key)) {
       hash.update(chunk as Buffer);
-      // A store that stops reading destroys the archive: its member then closes and never drains.
-      if (!entry.write(chunk)) await Promise.race([once(entry, 'drain'), once(entry, 'close')]);
-      if (entry.destroyed) throw new Error('the archive stopped: the store no longer takes it');
+      // A store that stops reading destroys the archive and its member, which then never drains.
+      // The archive may have stopped while this chunk was read, its member already closed: a wait
+      // for its close would never end. (A streamx stream is `destroying` from the moment it is
+      // destroyed; `destroyed` only once its close is under way.)
+      if (!entry.write(chunk) && !entry.destroying) await Promise.race([once(entry, 'drain'), once(entry, 'close')]);
+      if (entry.destroying) throw new Error('the archive stopped: the store no longer takes it');
     }
     if (hash.digest('hex') !== e.sha256) throw new EvidenceBroken(recording.id, `segment ${e.idx} does not hash to the manifest's sha256`);
     entry.end(undefined); // streamx types its end(data) with no zero-argument form
