@@ -15,9 +15,14 @@ export class LiveWatchRepository extends Repository {
       .execute();
   }
 
+  /** Until when someone watches the device; undefined when nobody ever has. */
+  async watchedUntil(deviceId: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('live_watches').select('watched_until').where('device_id', '=', deviceId).executeTakeFirst();
+    return row?.watched_until;
+  }
+
   /** Whether someone watches the device at `at`. */
   async watchedAt(deviceId: string, at: string): Promise<boolean> {
-    const row = await this.db.selectFrom('live_watches').select('watched_until').where('device_id', '=', deviceId).executeTakeFirst();
-    return row !== undefined && row.watched_until > at;
+    return ((await this.watchedUntil(deviceId)) ?? '') > at;
   }
 }

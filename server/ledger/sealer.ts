@@ -14,6 +14,7 @@ import type { EvidenceStore } from '../storage/evidence-store.ts';
 import { type ChainEntry, entryLine, headerLine, linkOf } from './chain.ts';
 import { buildManifest } from './manifest.ts';
 import { objectKeys } from './object-keys.ts';
+import { WatchedFeeds } from './watched-feeds.ts';
 import type { Clock } from '../clock.ts';
 
 export interface SegmentToSeal {
@@ -70,10 +71,12 @@ export interface SealerDeps {
 
 export class Sealer {
   private readonly recordings: RecordingRepository;
+  private readonly watched: WatchedFeeds;
   private publicKeyStored = false;
 
   constructor(private readonly deps: SealerDeps) {
     this.recordings = deps.repos.recordings;
+    this.watched = new WatchedFeeds(deps.repos.liveWatches, deps.clock);
   }
 
   private retainUntil(): Date {
@@ -227,7 +230,7 @@ export class Sealer {
       sealed_at: this.deps.clock.now().toISOString(),
     };
     // The wall's rendition only for a feed someone is watching now (server/playback/live-watch.ts).
-    const watched = chain.kind === 'segment' && (await this.deps.repos.liveWatches.watchedAt(r.device_id, entry.sealed_at));
+    const watched = chain.kind === 'segment' && (await this.watched.watchedAt(r.device_id, entry.sealed_at));
     await this.recordings.transaction(async (tx) => {
       if (move && !(await tx.moveToNode(r.id, move.from, move.to))) throw new TakenOver(r.id, (await tx.get(r.id)).node_id ?? '-');
       const moved = !(await tx.append(entry, r.entry_count, fence, {
