@@ -84,6 +84,23 @@ export class RecordingRepository extends Repository {
     return this.db.selectFrom('recordings').selectAll().where('device_id', '=', deviceId).where('state', '!=', 'closed').orderBy('started_at', 'desc').limit(1).executeTakeFirst();
   }
 
+  /**
+   * The device's newest open live chain: not an upload, and not a recovery recording a node cut
+   * off from the database seals what it still had into (that one is never continued by another).
+   */
+  async openLiveChainOf(deviceId: string): Promise<Recording | undefined> {
+    return this.db
+      .selectFrom('recordings')
+      .selectAll()
+      .where('device_id', '=', deviceId)
+      .where('state', '!=', 'closed')
+      .where('origin', '=', 'live')
+      .where('recovers_recording_id', 'is', null)
+      .orderBy('started_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
   /** Live recordings a restart left open, oldest first (uploads recover in the offline ingest). */
   async openLiveRecordings(): Promise<Recording[]> {
     return this.db.selectFrom('recordings').selectAll().where('state', '!=', 'closed').where('origin', '=', 'live').orderBy('started_at').execute();

@@ -169,12 +169,22 @@ export class LiveRecordings {
     const wallStart = this.clock.now();
     const ctx = { device: p.device.id };
     let gapCause: GapCause | undefined;
+    if (live && !restartedAfter) {
+      const recordingId = live.recordingId;
+      const r = await this.persist('read recording', ctx, () => this.sealer.getRecording(recordingId));
+      if (r.node_id !== null && r.node_id !== this.settings.nodeId) {
+        // Another node continued it while this one waited out its grace window (the camera was
+        // handed over, then came back when that node died): it goes on from that node's chain.
+        clearTimeout(live.closeTimer);
+        this.byDevice.delete(p.device.id);
+        live = undefined;
+      } else gapCause = r.pending_gap_cause ?? 'device_disconnect';
+    }
     const orphaned = !live && p.takenOver ? await this.takeOver(p.device.id, p.takenOver.node, wallStart) : undefined;
     if (live) {
       clearTimeout(live.closeTimer);
-      const recordingId = live.recordingId;
-      // A restarted segmenter knows its cause; a device back inside its window left one pending.
-      gapCause = restartedAfter ?? (await this.persist('read recording', ctx, () => this.sealer.getRecording(recordingId))).pending_gap_cause ?? 'device_disconnect';
+      // A restarted segmenter knows its cause; a device back inside its window left one pending (read above).
+      gapCause = restartedAfter ?? gapCause;
     } else if (orphaned) {
       // The node recording the device died (or handed it over): its recording goes on here from the
       // chain head in the database, the pause sealed as one gap with the takeover. What a dead node
@@ -225,16 +235,19 @@ export class LiveRecordings {
   }
 
   /**
-   * Moves to this node the device's open recording node `nodeId` was recording, if it left one and
-   * no other node (its own restart, say) took it first; the pause until `at` is sealed with the
-   * move. Its cause: a hand-over when that node said so as it let the device go, else its failure.
+   * Moves to this node the device's open recording, the lease of which this node took from node
+   * `leaseFrom`; the pause until `at` is sealed with the move. The recording may not be that
+   * node's: one that died, or handed the device on, before its first publish of it never took it
+   * over, and it is then still where that node found it (the node that handed it over, the one
+   * that died recording it). This node, holding the lease now, continues it from there. The cause:
+   * a hand-over when the node that recorded it said so as it let the device go, else a failure.
    */
-  private async takeOver(deviceId: string, nodeId: string, at: Date): Promise<Recording | undefined> {
+  private async takeOver(deviceId: string, leaseFrom: string, at: Date): Promise<Recording | undefined> {
     const ctx = { device: deviceId };
-    const r = await this.persist('look up open recording', ctx, () => this.recordings.openRecordingOf(deviceId));
-    if (r?.origin !== 'live' || r.node_id !== nodeId) return undefined;
-    const cause: GapCause = r.pending_gap_cause === 'node_handover' ? 'node_handover' : 'node_failover';
-    return (await this.persist('take the recording over', ctx, () => this.sealer.takeOver(r.id, nodeId, this.settings.nodeId, cause, at))) ? r : undefined;
+    const r = await this.persist('look up open recording', ctx, () => this.recordings.openLiveChainOf(deviceId));
+    if (!r || r.node_id === this.settings.nodeId) return undefined;
+    const cause: GapCause = r.node_id === leaseFrom && r.pending_gap_cause === 'node_handover' ? 'node_handover' : 'node_failover';
+    return (await this.persist('take the recording over', ctx, () => this.sealer.takeOver(r.id, r.node_id, this.settings.nodeId, cause, at))) ? r : undefined;
   }
 
   /**
