@@ -70,6 +70,8 @@ const envSchema = z.object({
   /** A device publishing again within this window continues the same recording (with a gap). */
   LIUHEN_GRACE_SECONDS: seconds(0).default(30),
   LIUHEN_CHECKPOINT_SECONDS: seconds(0.5).default(10),
+  /** A node silent this long is gone: its devices and cameras move to the others; it beats every 0.3 of it. */
+  LIUHEN_NODE_LEASE_SECONDS: seconds(1).default(10),
   LIUHEN_FFMPEG: z.string().min(1).default('ffmpeg'),
   /**
    * What cuts an RTMP stream into segments: liuhen itself (H.264 with AAC or without audio; any
@@ -189,6 +191,7 @@ export interface Config {
   segmentSeconds: number;
   graceSeconds: number;
   checkpointSeconds: number;
+  nodeLeaseSeconds: number;
   ffmpegPath: string;
   cutter: CutterChoice;
   playbackSessionMinutes: number;
@@ -237,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     segmentSeconds: e.LIUHEN_SEGMENT_SECONDS,
     graceSeconds: e.LIUHEN_GRACE_SECONDS,
     checkpointSeconds: e.LIUHEN_CHECKPOINT_SECONDS,
+    nodeLeaseSeconds: e.LIUHEN_NODE_LEASE_SECONDS,
     ffmpegPath: e.LIUHEN_FFMPEG,
     cutter: e.LIUHEN_CUTTER,
     playbackSessionMinutes: e.LIUHEN_PLAYBACK_SESSION_MINUTES,

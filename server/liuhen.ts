@@ -13,7 +13,7 @@ import { AuditCheckpointer } from './audit/audit-checkpoints.ts';
 import { AttemptLimiter } from './auth/attempt-limiter.ts';
 import { type Duty, Leadership } from './cluster/leadership.ts';
 import { admitNode } from './cluster/node-admission.ts';
-import { NodePresence } from './cluster/node-presence.ts';
+import { NodePresence, nodeTimings } from './cluster/node-presence.ts';
 import { OrphanedRecordings } from './cluster/orphaned-recordings.ts';
 import { DeviceLeases } from './cluster/device-leases.ts';
 import { PullLeases } from './cluster/pull-leases.ts';
@@ -87,7 +87,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const core = await openCore(config);
   const { repos, clock, log, sealer, audit } = core;
   // First, before this node touches a recording, an upload or the store.
-  const node = new NodePresence(repos.nodes, roles, log, clock);
+  const timings = nodeTimings(config.nodeLeaseSeconds);
+  const node = new NodePresence(repos.nodes, roles, log, clock, timings.beatMs, timings.leaseMs);
   let othersLive: ClusterNode[];
   try {
     othersLive = await node.join();
@@ -144,7 +145,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   );
   // Offline uploads arrive over HTTP (tus): they are taken, and sealed, where the api runs.
   if (roles.has('api')) await offline.recoverUploads();
-  const leases = new DeviceLeases(repos.deviceLeases, node.id, log, clock);
+  const leases = new DeviceLeases(repos.deviceLeases, node.id, log, clock, timings.beatMs, timings.leaseMs);
   if (roles.has('ingest')) {
     await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])), new Set(othersLive.map((n) => n.id)));
     live.start();
@@ -172,7 +173,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     ffmpegPath: config.ffmpegPath,
     secretsKey: core.keys.key('device-secrets'),
     recordings: { publish: (p) => live.publishStarted(p), ended: (deviceId, sessionId, cause) => live.publishEnded(deviceId, sessionId, cause), settled: (deviceId) => live.settled(deviceId) },
-    leases: new PullLeases({ leases: repos.deviceLeases, nodes: repos.nodes }, node.id, log, clock),
+    leases: new PullLeases({ leases: repos.deviceLeases, nodes: repos.nodes }, node.id, log, clock, timings.beatMs, timings.leaseMs),
   });
   if (roles.has('ingest')) {
     rtmpRefusals.start();
@@ -273,13 +274,14 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       },
     },
   ];
-  const orphans = new OrphanedRecordings(repos.recordings, sealer, log, clock, node.id, config.graceSeconds);
-  duties.push({ name: 'orphaned recordings', start: () => orphans.start() });
+  const orphans = new OrphanedRecordings(repos.recordings, sealer, log, clock, node.id, config.graceSeconds, timings.leaseMs);
+  duties.push({ name: 'orphaned recordings', start: () => orphans.start(timings.beatMs) });
   const retentionEveryMs = config.retention.runEveryMs;
   if (retentionEveryMs !== null) {
     duties.push({ name: 'retention run', start: () => core.retention.start(retentionEveryMs, log) });
   }
-  const leadership = new Leadership(leaderLockFor(config.databaseUrl, 'liuhen.leader', `liuhen leader ${node.id}`), duties, log);
+  // A node that does not lead tries again every beat: a dead leader's duties move within one.
+  const leadership = new Leadership(leaderLockFor(config.databaseUrl, 'liuhen.leader', `liuhen leader ${node.id}`), duties, log, timings.beatMs);
   await leadership.start();
   return {
     core,

@@ -34,6 +34,7 @@ export class DeviceLeases {
     private readonly log: Logger,
     private readonly clock: Clock = systemClock,
     beatMs = NODE_BEAT_MS,
+    private readonly leaseMs = NODE_LEASE_MS,
   ) {
     this.beats = new Beat(() => this.renew(), beatMs);
   }
@@ -50,7 +51,7 @@ export class DeviceLeases {
       const now = this.clock.now().getTime();
       let takenOver: LeaseClaim['takenOver'];
       try {
-        const r = await this.leases.acquire(deviceId, this.nodeId, new Date(now).toISOString(), new Date(now - NODE_LEASE_MS).toISOString());
+        const r = await this.leases.acquire(deviceId, this.nodeId, new Date(now).toISOString(), new Date(now - this.leaseMs).toISOString());
         if (!r.ok) return { holder: r.holder };
         takenOver = r.from;
       } catch (err) {

@@ -13,9 +13,20 @@ import type { ClusterNode } from '../db/schema.ts';
 import { newId } from '../ids.ts';
 import type { Roles } from './roles.ts';
 
-/** A node whose heartbeat is older than this is gone. */
+/** A node whose heartbeat is older than this is gone (the default of LIUHEN_NODE_LEASE_SECONDS). */
 export const NODE_LEASE_MS = 10_000;
 export const NODE_BEAT_MS = 3000;
+
+/** The lease and how often a node beats within it: the default's share, so a late beat or two still keep a node live. */
+export interface NodeTimings {
+  leaseMs: number;
+  beatMs: number;
+}
+
+export function nodeTimings(leaseSeconds: number): NodeTimings {
+  const leaseMs = Math.round(leaseSeconds * 1000);
+  return { leaseMs, beatMs: Math.round((leaseMs * NODE_BEAT_MS) / NODE_LEASE_MS) };
+}
 
 export class NodePresence {
   readonly id = newId('node');
@@ -29,6 +40,7 @@ export class NodePresence {
     private readonly log: Logger,
     private readonly clock: Clock = systemClock,
     beatMs = NODE_BEAT_MS,
+    private readonly leaseMs = NODE_LEASE_MS,
   ) {
     this.beats = new Beat(() => this.beat(), beatMs);
   }
@@ -37,7 +49,7 @@ export class NodePresence {
   async join(): Promise<ClusterNode[]> {
     const now = this.clock.now().toISOString();
     await this.nodes.register({ id: this.id, host: os.hostname(), pid: process.pid, roles: [...this.roles].join(','), started_at: now, heartbeat_at: now });
-    const others = (await this.nodes.liveSince(new Date(this.clock.now().getTime() - NODE_LEASE_MS).toISOString())).filter((n) => n.id !== this.id);
+    const others = (await this.nodes.liveSince(new Date(this.clock.now().getTime() - this.leaseMs).toISOString())).filter((n) => n.id !== this.id);
     const live: ClusterNode[] = [];
     for (const n of others) {
       const state = processState(n);

@@ -23,6 +23,7 @@ export class OrphanedRecordings {
     /** this node: it takes each recording before closing it, so a node taking the camera over at the same moment cannot */
     private readonly nodeId: string,
     private readonly graceSeconds: number,
+    private readonly leaseMs = NODE_LEASE_MS,
   ) {}
 
   /**
@@ -30,7 +31,7 @@ export class OrphanedRecordings {
    * long again) and the grace window: a camera back by then has been taken over with its recording.
    */
   async closeAll(): Promise<number> {
-    const silentSince = new Date(this.clock.now().getTime() - 2 * NODE_LEASE_MS - this.graceSeconds * 1000).toISOString();
+    const silentSince = new Date(this.clock.now().getTime() - 2 * this.leaseMs - this.graceSeconds * 1000).toISOString();
     let closed = 0;
     for (const r of await this.recordings.openOfSilentNodes(silentSince)) {
       const end = new Date(r.interrupted_at ?? r.heartbeat_at);

@@ -55,6 +55,7 @@ export class PullLeases {
     private readonly log: Logger,
     private readonly clock: Clock = systemClock,
     beatMs = NODE_BEAT_MS,
+    private readonly leaseMs = NODE_LEASE_MS,
   ) {
     this.beats = new Beat(() => this.kick(), beatMs);
   }
@@ -145,7 +146,7 @@ export class PullLeases {
     const { leases, nodes } = this.repos;
     const nowMs = this.clock.now().getTime();
     const now = new Date(nowMs).toISOString();
-    const liveSince = new Date(nowMs - NODE_LEASE_MS).toISOString();
+    const liveSince = new Date(nowMs - this.leaseMs).toISOString();
     for (const deviceId of [...this.held, ...this.leaving]) {
       if (this.wanted.has(deviceId)) continue;
       await leases.release(deviceId, this.nodeId);
@@ -160,7 +161,7 @@ export class PullLeases {
       if (!row || row.renewed_at < liveSince) free.push(deviceId);
       else if (row.node_id !== this.nodeId) this.lost(deviceId, row.node_id);
     }
-    for (const [deviceId, at] of this.given) if (at < nowMs - NODE_LEASE_MS) this.given.delete(deviceId);
+    for (const [deviceId, at] of this.given) if (at < nowMs - this.leaseMs) this.given.delete(deviceId);
     const waited = new Set<string>();
     if (free.length > 0 || this.held.size > 0) {
       const live = (await nodes.liveSince(liveSince)).filter((n) => n.roles.split(',').includes('ingest'));

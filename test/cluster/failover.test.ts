@@ -8,7 +8,7 @@
  */
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
+import { nodeTimings } from '../../server/cluster/node-presence.ts';
 import { runCli } from '../helpers/cli.ts';
 import { addCamera, type Camera, ClusterDb, clusterEnvs, reconnectingCamera } from '../helpers/cluster.ts';
 import { type Balancer, startBalancer } from '../helpers/nginx.ts';
@@ -17,6 +17,9 @@ import { waitFor } from '../helpers/wait.ts';
 
 /** A camera reconnecting: a new publish at its next try, the RTMP handshake, a segmenter's first keyframe. */
 const RECONNECT_MS = 5000;
+/** A short node lease: the cameras move sooner; the bounds below derive from it. */
+const LEASE_SECONDS = 5;
+const { leaseMs: LEASE_MS } = nodeTimings(LEASE_SECONDS);
 const CAMERAS = 6;
 
 const nodes: ServerProcess[] = [];
@@ -62,9 +65,10 @@ const entriesOf = (recordingId: string) => rows<Entry>('SELECT idx, kind, cause,
 
 describe('a node killed under six cameras behind nginx', () => {
   it('lets another node continue each of its recordings after one node_failover gap, and seals its spool into linked recovery recordings when it returns', async () => {
-    const envs = await clusterEnvs(3);
+    const envs = (await clusterEnvs(3)).map((env): Record<string, string> => ({ ...env, LIUHEN_NODE_LEASE_SECONDS: String(LEASE_SECONDS) }));
     const first = envs[0]!;
-    for (const env of envs) nodes.push(await startServerProcess(env));
+    // Started together, as a deployment's nodes are.
+    nodes.push(...(await Promise.all(envs.map((env) => startServerProcess(env)))));
     const lb = (balancer = await startBalancer(envs.map((e) => ({ http: Number(e.LIUHEN_HTTP_PORT), rtmp: Number(e.LIUHEN_RTMP_PORT) }))));
     cluster = new ClusterDb(first.LIUHEN_DATABASE_URL!);
 
@@ -104,7 +108,7 @@ describe('a node killed under six cameras behind nginx', () => {
           const gap = entries.findIndex((e) => e.cause === 'node_failover');
           return gap >= 0 ? entries.slice(gap).find((e) => e.kind === 'segment') : undefined;
         },
-        NODE_LEASE_MS + 60_000,
+        LEASE_MS + 60_000,
         250,
       );
       sealingAgain.push(Date.parse(after.sealed_at) - killedAt);
@@ -133,6 +137,9 @@ describe('a node killed under six cameras behind nginx', () => {
       500,
     );
 
+    // Every recording verified at once: each `liuhen verify` is a process of its own.
+    const all = (await Promise.all(devices.map((d) => recordingsOf(d.deviceId)))).flat();
+    const verifications = new Map(await Promise.all(all.map(async (r) => [r.id, await runCli(['verify', r.id], first)] as const)));
     for (const d of devices) {
       const recordings = await recordingsOf(d.deviceId);
       const original = recordings.find((r) => r.recovers_recording_id === null)!;
@@ -157,7 +164,7 @@ describe('a node killed under six cameras behind nginx', () => {
         const recovered = (await entriesOf(recovery.id)).filter((e) => e.kind === 'segment');
         for (const e of recovered) expect(Date.parse(e.start_at)).toBeLessThan(gapEnd);
         const recoveredUntil = Math.max(Date.parse(gaps[0]!.start_at), ...recovered.map((e) => Date.parse(e.start_at) + e.duration_ms));
-        expect(gapEnd - recoveredUntil).toBeLessThanOrEqual(NODE_LEASE_MS + RECONNECT_MS);
+        expect(gapEnd - recoveredUntil).toBeLessThanOrEqual(LEASE_MS + RECONNECT_MS);
         console.log(
           `${d.deviceId}: node_failover gap ${(gaps[0]!.duration_ms / 1000).toFixed(1)} s, ${recovered.length} segment(s) recovered, ${((gapEnd - recoveredUntil) / 1000).toFixed(1)} s unrecorded`,
         );
@@ -171,13 +178,13 @@ describe('a node killed under six cameras behind nginx', () => {
         if (killedParts.size === 1) expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
       }
       for (const r of recordings) {
-        const verified = await runCli(['verify', r.id], first);
+        const verified = verifications.get(r.id)!;
         expect(verified.code, verified.stdout + verified.stderr).toBe(0);
         expect(verified.stdout).toMatch(/intact/);
         if (r.recovers_recording_id) expect(verified.stdout).toContain(`fills gap entry ${r.recovers_gap_idx} of recording ${r.recovers_recording_id}`);
       }
       const recovery = recordings.find((r) => r.recovers_recording_id !== null);
-      if (recovery) expect((await runCli(['verify', original.id], first)).stdout).toContain(`gap entry ${recovery.recovers_gap_idx} recovered in recording ${recovery.id}`);
+      if (recovery) expect(verifications.get(original.id)!.stdout).toContain(`gap entry ${recovery.recovers_gap_idx} recovered in recording ${recovery.id}`);
     }
   }, 400_000);
 });

@@ -51,24 +51,26 @@ describe.each(failures)('a live viewer behind nginx', ({ signal, what }) => {
     if (!fs.existsSync(`${PLAYER_DIST}/index.html`)) execFileSync('npm', ['run', 'build:player'], { stdio: 'inherit' });
     const url = await freshPostgresDatabase();
     const first = await testEnv({ LIUHEN_DATABASE_URL: url, ...(await s3StoreEnv(await cephS3())) });
-    doomed = await startServerProcess(first);
     const shared = Object.fromEntries(
       Object.entries(first).filter(([k]) => k.startsWith('LIUHEN_S3_') || k.startsWith('LIUHEN_RETENTION') || ['LIUHEN_DATABASE_URL', 'LIUHEN_QUEUE_PREFIX', 'LIUHEN_STORE'].includes(k)),
     );
     const second: Record<string, string> = { ...(await testEnv()), ...shared, LIUHEN_KEYS_DIR: path.join(first.LIUHEN_DATA_DIR!, 'keys') };
-    staying = await startTestServer(second);
+    // Started together, as a deployment's nodes are (the one keys dir: whichever makes the keys first, the other loads them).
+    [doomed, staying] = await Promise.all([startServerProcess(first), startTestServer(second)]);
     const lb = (balancer = await startBalancer([first, second].map((e) => ({ http: Number(e.LIUHEN_HTTP_PORT), rtmp: Number(e.LIUHEN_RTMP_PORT) }))));
     const { core } = staying;
 
     const live = await core.devices.add({ kind: 'bodycam', officerBadge: 'F-1', unit: 'u1', name: '记录仪 F1' }, 'test');
     camera = publish(staying.publishUrl(live.device.id, live.credential), 180);
-    await waitFor('the live feed to have sealed segments', async () => {
-      const r = await core.db.selectFrom('recordings').select('segment_count').where('device_id', '=', live.device.id).executeTakeFirst();
-      return (r?.segment_count ?? 0) >= 3;
-    });
-    await core.users.add({ role: 'commander', unit: 'u1', name: '赵指挥', badge: 'C-900', password: PASSWORD }, 'test');
-
-    browser = await launchChromium();
+    // The browser starts while the feed fills.
+    [browser] = await Promise.all([
+      launchChromium(),
+      waitFor('the live feed to have sealed segments', async () => {
+        const r = await core.db.selectFrom('recordings').select('segment_count').where('device_id', '=', live.device.id).executeTakeFirst();
+        return (r?.segment_count ?? 0) >= 3;
+      }),
+      core.users.add({ role: 'commander', unit: 'u1', name: '赵指挥', badge: 'C-900', password: PASSWORD }, 'test'),
+    ]);
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: true })).newPage();
     const base = `https://127.0.0.1:${lb.listen.https}`;
     await page.goto(`${base}/#/sign-in`);

@@ -58,13 +58,13 @@ describe('nginx in front of two nodes', () => {
   it('serves the API over HTTPS, records RTMP and RTMPS through its stream ports, and answers with a node down', async () => {
     const url = await freshPostgresDatabase();
     const first = await testEnv({ LIUHEN_DATABASE_URL: url, ...(await s3StoreEnv(await cephS3())) });
-    nodes.push(await startServerProcess(first));
     const own = await testEnv();
     const shared = Object.fromEntries(
       Object.entries(first).filter(([k]) => k.startsWith('LIUHEN_S3_') || k.startsWith('LIUHEN_RETENTION') || ['LIUHEN_DATABASE_URL', 'LIUHEN_QUEUE_PREFIX', 'LIUHEN_STORE'].includes(k)),
     );
     const second: Record<string, string> = { ...own, ...shared, LIUHEN_KEYS_DIR: path.join(first.LIUHEN_DATA_DIR!, 'keys') };
-    nodes.push(await startServerProcess(second));
+    // Started together, as a deployment's nodes are (the one keys dir: whichever makes the keys first, the other loads them).
+    nodes.push(...(await Promise.all([first, second].map((env) => startServerProcess(env)))));
     const lb = (balancer = await startBalancer([first, second].map((e) => ({ http: Number(e.LIUHEN_HTTP_PORT), rtmp: Number(e.LIUHEN_RTMP_PORT) }))));
 
     const get = (pathname: string) => httpsRequest(lb.listen.https, lb.cert, 'GET', pathname);

@@ -12,12 +12,17 @@ import fs from 'node:fs';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { preferredNode } from '../../server/cluster/camera-spread.ts';
-import { NODE_BEAT_MS, NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
+import { nodeTimings } from '../../server/cluster/node-presence.ts';
 import { runCli } from '../helpers/cli.ts';
 import { ClusterDb, clusterEnvs } from '../helpers/cluster.ts';
 import { type RtspCamera, startRtspCamera } from '../helpers/rtsp-camera.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { waitFor } from '../helpers/wait.ts';
+
+/** A short node lease: cameras move sooner, every bound below derives from it. */
+const LEASE_SECONDS = 5;
+const { leaseMs: LEASE_MS, beatMs: BEAT_MS } = nodeTimings(LEASE_SECONDS);
+const withLease = (env: Record<string, string>): Record<string, string> => ({ ...env, LIUHEN_NODE_LEASE_SECONDS: String(LEASE_SECONDS) });
 
 const servers: ServerProcess[] = [];
 let camera: RtspCamera | undefined;
@@ -62,10 +67,11 @@ function pullsOf(p: ServerProcess, url: string): number {
 describe('a fixed camera and three nodes', () => {
   it('is pulled by exactly one node, by another within the lease time and a beat once it is killed, and at once after a clean stop', async () => {
     camera = await startRtspCamera();
-    const envs = await clusterEnvs(3);
+    const envs = (await clusterEnvs(3)).map(withLease);
     const first = envs[0]!;
     const db = first.LIUHEN_DATABASE_URL!;
-    for (const env of envs) servers.push(await startServerProcess(env));
+    // Started together, as a deployment's nodes are.
+    servers.push(...(await Promise.all(envs.map((env) => startServerProcess(env)))));
     cluster = new ClusterDb(db);
     const nodes = new Map(await Promise.all(servers.map(async (s) => [await nodeOf(s), s] as const)));
 
@@ -84,7 +90,7 @@ describe('a fixed camera and three nodes', () => {
         const s = nodes.get(id ?? '');
         return s && servers.every((x) => pullsOf(x, camera!.url) === (x === s ? 1 : 0)) ? id : undefined;
       },
-      NODE_LEASE_MS * 3,
+      LEASE_MS * 3 + 15_000,
       250,
     );
     const holder = nodes.get(holderId!)!;
@@ -103,7 +109,7 @@ describe('a fixed camera and three nodes', () => {
         const s = id === holderId ? undefined : nodes.get(id ?? '');
         return s && pullsOf(s, camera!.url) === 1 ? s : undefined;
       },
-      NODE_LEASE_MS + NODE_BEAT_MS + 5000,
+      LEASE_MS + BEAT_MS + 5000,
       100,
     );
     const takenAfterMs = Date.now() - killedAt;
@@ -121,7 +127,7 @@ describe('a fixed camera and three nodes', () => {
     expect(await taker.exited).toBe(0);
     const beforeStop = await segmentsOf(deviceId);
     const stoppedAt = Date.now();
-    await waitFor('the last node to pull the camera', async () => (await leaseHolder(deviceId)) === (await nodeOf(last)) && pullsOf(last, camera!.url) === 1, NODE_BEAT_MS + 5000, 100);
+    await waitFor('the last node to pull the camera', async () => (await leaseHolder(deviceId)) === (await nodeOf(last)) && pullsOf(last, camera!.url) === 1, BEAT_MS + 5000, 100);
     console.log(`fixed camera pulled again ${Date.now() - stoppedAt} ms after its puller stopped cleanly`);
     await waitFor('the last node to seal segments', async () => (await segmentsOf(deviceId)) >= beforeStop + 2, 30_000);
 
@@ -135,7 +141,7 @@ describe('a fixed camera and three nodes', () => {
     camera ??= await startRtspCamera();
     // The default grace window: the first node keeps a handed-over recording open that long for the
     // next (its RTSP connection took up to 12 s here), as it would for a camera reconnecting.
-    const [envA, envB] = (await clusterEnvs(2)).map((env): Record<string, string> => ({ ...env, LIUHEN_GRACE_SECONDS: '30' }));
+    const [envA, envB] = (await clusterEnvs(2)).map((env): Record<string, string> => ({ ...withLease(env), LIUHEN_GRACE_SECONDS: '30' }));
     const a = await startServerProcess(envA!);
     servers.push(a);
     await cluster?.end();
@@ -170,7 +176,7 @@ describe('a fixed camera and three nodes', () => {
     await waitFor(
       'the joining node to pull its share, the first node the rest',
       async () => (await Promise.all(share.map(leaseHolder))).every((n) => n === bId) && pullsOf(b, camera!.url) === share.length && pullsOf(a, camera!.url) === devices.length - share.length,
-      NODE_LEASE_MS + 6 * NODE_BEAT_MS + 30_000,
+      LEASE_MS + 6 * BEAT_MS + 30_000,
       250,
     );
     console.log(`${share.length} of ${devices.length} cameras handed over ${Date.now() - joinedAt} ms after the second node started`);
@@ -182,13 +188,15 @@ describe('a fixed camera and three nodes', () => {
       500,
     );
 
-    for (const d of devices) {
+    // Every camera's recording verified at once: each `liuhen verify` is a process of its own.
+    const verifications = await Promise.all(devices.map(async (d) => runCli(['verify', (await recordingsOf(d))[0]!.id], envA!)));
+    for (const [i, d] of devices.entries()) {
       const recordings = await recordingsOf(d);
       // The same recording, whichever node pulls it now; a handed-over one paused once, saying why.
       expect(recordings).toHaveLength(1);
       expect(await gapCausesOf(recordings[0]!.id)).toEqual(share.includes(d) ? ['node_handover'] : []);
       if (share.includes(d)) expect(recordings[0]!.id).toBe(before.get(d)!.id);
-      const verified = await runCli(['verify', recordings[0]!.id], envA!);
+      const verified = verifications[i]!;
       expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     }
   }, 300_000);

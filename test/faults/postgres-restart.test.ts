@@ -12,8 +12,9 @@ import { startTestServer, testEnv } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { expectWholeRecording } from './outage-checks.ts';
 
-const OUTAGE_MS = 20_000;
-const CAMERA_SECONDS = 45;
+const OUTAGE_MS = 10_000;
+/** Three segments, the outage, PostgreSQL's start and some: the camera publishes on past its return. */
+const CAMERA_SECONDS = OUTAGE_MS / 1000 + 25;
 
 let server: RunningServer | undefined;
 let postgres: Restartable | undefined;

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { nodeTimings } from '../../server/cluster/node-presence.ts';
 import { loadConfig } from '../../server/config.ts';
 import { ConfigInvalid } from '../../server/errors.ts';
 
 describe('configuration from LIUHEN_* variables', () => {
   it('has embedded defaults: local WORM directory and SQLite under the data folder', () => {
     const c = loadConfig({ LIUHEN_DATA_DIR: '/srv/liuhen' });
-    expect(c).toMatchObject({ dataDir: '/srv/liuhen', httpPort: 8080, rtmpPort: 1935, databaseUrl: 'sqlite:/srv/liuhen/liuhen.sqlite', segmentSeconds: 2, graceSeconds: 30 });
+    expect(c).toMatchObject({ dataDir: '/srv/liuhen', httpPort: 8080, rtmpPort: 1935, databaseUrl: 'sqlite:/srv/liuhen/liuhen.sqlite', segmentSeconds: 2, graceSeconds: 30, nodeLeaseSeconds: 10 });
     expect(c.store).toEqual({ kind: 'local', root: '/srv/liuhen/evidence' });
     // No shared default: each installation derives its own from its database (server/queue/queue-prefix.ts).
     expect(c.queue.prefix).toBeUndefined();
@@ -18,9 +19,15 @@ describe('configuration from LIUHEN_* variables', () => {
     ['LIUHEN_STORE', 'ftp'],
     ['LIUHEN_DATABASE_URL', 'mysql://x'],
     ['LIUHEN_SEGMENT_SECONDS', '0'],
+    ['LIUHEN_NODE_LEASE_SECONDS', '0.5'],
   ])('names %s when its value %s is bad', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigInvalid);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: .*got "${value}"`));
+  });
+
+  it('takes the node lease; a node beats 0.3 of it, 3 s of the default 10 s', () => {
+    expect(nodeTimings(loadConfig({}).nodeLeaseSeconds)).toEqual({ leaseMs: 10_000, beatMs: 3000 });
+    expect(nodeTimings(loadConfig({ LIUHEN_NODE_LEASE_SECONDS: '5' }).nodeLeaseSeconds)).toEqual({ leaseMs: 5000, beatMs: 1500 });
   });
 
   it('says which S3 settings are missing', () => {
