@@ -21,7 +21,8 @@ const setups = [
   { name: 'S3 with Object Lock (Ceph RGW) + PostgreSQL', env: async () => ({ ...(await s3Env()), LIUHEN_DATABASE_URL: await freshPostgresDatabase() }) },
 ];
 
-describe.each(setups)('a body camera publishing 20 s — $name', ({ env: extraEnv }) => {
+// The two setups publish side by side: each has a server and a camera of its own, and the 20 s are real time either way.
+describe.concurrent.each(setups)('a body camera publishing 20 s — $name', ({ env: extraEnv }) => {
   let server: RunningServer | undefined;
   afterAll(async () => server?.stop());
 

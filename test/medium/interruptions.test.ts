@@ -33,7 +33,8 @@ async function publishTwice(badge: string, pauseSeconds: number) {
   return device;
 }
 
-describe('a camera that stops and publishes again', () => {
+// The two wait out their pauses and the grace window side by side: each has a camera of its own.
+describe.concurrent('a camera that stops and publishes again', () => {
   it('within the grace window continues the same recording, the pause a gap entry with its cause', async () => {
     const device = await publishTwice('P1', 5);
     const [recording] = await waitForClosed(server.core.db, device.id, 1);

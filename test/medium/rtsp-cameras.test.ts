@@ -17,7 +17,8 @@ import { waitFor } from '../helpers/wait.ts';
 
 const recordedMs = async (server: RunningServer, deviceId: string) => (await recordingsOf(server.core.db, deviceId)).reduce((ms, r) => ms + r.duration_ms, 0);
 
-describe('a fixed camera pulled over RTSP', () => {
+// The two cameras are recorded side by side (each has a server of its own); the tests of each run in order.
+describe.concurrent('a fixed camera pulled over RTSP', () => {
   let server: RunningServer;
   let env: Record<string, string>;
   let camera: RtspCamera;
@@ -32,7 +33,7 @@ describe('a fixed camera pulled over RTSP', () => {
     await camera?.stop();
   });
 
-  it('is registered from the command line without its password ever being printed', async () => {
+  it.sequential('is registered from the command line without its password ever being printed', async () => {
     const added = await runCli(['device', 'add', '--kind', 'fixed', '--name', '受理大厅 1号', '--rtsp', camera.urlWithCredentials()], env);
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout + added.stderr).not.toContain('Door-7-secret');
@@ -45,7 +46,7 @@ describe('a fixed camera pulled over RTSP', () => {
     expect(row.rtsp_secret).not.toContain('Door-7-secret');
   });
 
-  it('records 20 s that verify, and an outage of the camera becomes one gap with its cause', async () => {
+  it.sequential('records 20 s that verify, and an outage of the camera becomes one gap with its cause', async () => {
     const [device] = await server.core.devices.list();
     await waitFor('20 s of the hall camera sealed', async () => (await recordedMs(server, device!.id)) >= 20_000, 60_000);
     const [recording] = await recordingsOf(server.core.db, device!.id);
@@ -75,7 +76,7 @@ describe('a fixed camera pulled over RTSP', () => {
     expect(again.code, again.stdout + again.stderr).toBe(0);
   });
 
-  it('with wrong credentials is a device error, audited once, not a crash loop', async () => {
+  it.sequential('with wrong credentials is a device error, audited once, not a crash loop', async () => {
     const { device } = await server.core.devices.add({ kind: 'fixed', name: 'wrong password', rtspUrl: camera.url, rtspUser: 'hall', rtspPassword: 'not-it' }, 'test');
     const row = await waitFor(
       'the device error',
@@ -96,7 +97,7 @@ describe('a fixed camera pulled over RTSP', () => {
   });
 });
 
-describe('a continuous recording that rolls over', () => {
+describe.concurrent('a continuous recording that rolls over', () => {
   let server: RunningServer;
   let camera: RtspCamera;
 
