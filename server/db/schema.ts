@@ -138,6 +138,7 @@ export interface LedgerEntriesTable {
   size: number | null;
   start_at: string;
   duration_ms: number;
+  /** a gap's cause; on a segment, what cut it short (a partial segment its segmenter died writing), else null */
   cause: GapCause | null;
   link: string;
   /** "<origin>/<part>/<file>": the spool file a segment came from, unique across recordings;

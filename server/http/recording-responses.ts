@@ -59,7 +59,7 @@ export const recordingDetailSchema = z
           kind: z.enum(['segment', 'gap', 'notice']),
           start: z.string(),
           durationMs: z.number(),
-          cause: gapCauseSchema.nullable().describe('gaps only'),
+          cause: gapCauseSchema.nullable().describe('a gap: why it paused; a segment: what cut it short (a partial segment its segmenter died writing), else null'),
           by: z.string().nullable().describe('notices: `device` or `user:<id>`'),
         })
         .strict(),

@@ -327,16 +327,17 @@ export class LiveRecordings {
    * segments go to the device's current recording and may roll it over; without (recovery), to
    * the recording the part was last sealing into.
    */
-  private async drain(part: SpoolPart, live?: Live): Promise<void> {
+  private async drain(part: SpoolPart, live?: Live, diedOf?: GapCause): Promise<void> {
     this.draining.add(part);
     try {
-      await this.drainPart(part, live);
+      await this.drainPart(part, live, diedOf);
     } finally {
       this.draining.delete(part);
     }
   }
 
-  private async drainPart(part: SpoolPart, live?: Live): Promise<void> {
+  /** `diedOf`: a part whose segmenter died with its node, and what its last file was cut short by. */
+  private async drainPart(part: SpoolPart, live?: Live, diedOf: GapCause = 'server_restart'): Promise<void> {
     let first: number | undefined;
     for await (const seg of part.segments()) {
       first ??= seg.startSeconds;
@@ -348,10 +349,18 @@ export class LiveRecordings {
         await this.removeSealed(seg.path, where);
         continue;
       }
-      const bytes = await this.persist('read spool segment', where, () => fs.readFile(seg.path));
+      const bytes = seg.cutShort?.kept ?? (await this.persist('read spool segment', where, () => fs.readFile(seg.path)));
       const startAt = part.startAt(seg, first);
       const durationMs = Math.round((seg.endSeconds - seg.startSeconds) * 1000);
       const target = () => live?.recordingId ?? part.sealingInto;
+      if (seg.cutShort && bytes.length === 0) {
+        // Not one whole frame to seal: the time its frames began is a gap with what cut it short,
+        // and the file stays in the spool for a person.
+        this.log.error({ ...where, cause: diedOf }, 'spool segment cut short holds no whole frame: sealed as a gap, file kept');
+        await this.persist('seal gap', where, () => this.sealer.appendGap(target(), diedOf, startAt, new Date(startAt.getTime() + durationMs)));
+        continue;
+      }
+      if (seg.cutShort) this.log.warn({ ...where, cause: diedOf, durationMs, bytes: bytes.length }, "spool segment cut short by its segmenter's death: sealed up to its last whole frame");
       const defect = segmentDefect(bytes);
       if (defect) {
         // Never sealed as evidence: a file the segmenter could not finish (the disk filled under
@@ -364,7 +373,7 @@ export class LiveRecordings {
       }
       const seal = async () => {
         if (live && startAt.getTime() - live.recordingStartedAt >= this.settings.rolloverSeconds * 1000) await this.rollOver(live, part, startAt);
-        const segment = { bytes, source, startAt, durationMs };
+        const segment = { bytes, source, startAt, durationMs, cutShortBy: seg.cutShort && diedOf };
         try {
           await this.persist('seal segment', where, () => this.sealer.sealSegment(target(), segment, live ? this.settings.nodeId : undefined));
         } catch (e) {
@@ -483,13 +492,14 @@ export class LiveRecordings {
       if (!onThisSpool(row, this.settings)) continue;
       if (row.ffmpeg_pid) await waitForOrphan(row.ffmpeg_pid, row.dir);
       const part = new SpoolPart(row.recording_id, row.part_no, row.dir, new Date(row.wall_start), row.sealing_into ?? row.recording_id);
-      part.markExited();
+      part.markDead();
       const target = await this.recordings.get(part.sealingInto);
-      if (recordingMovedOn(row, target)) {
+      const movedOn = recordingMovedOn(row, target);
+      if (movedOn) {
         const from = await firstUnsealed(part, (source) => this.sealer.isSealed(source));
         if (from) part.sealingInto = (await this.recoveryOf(target, from, recoveries)).id;
       }
-      await this.drain(part);
+      await this.drain(part, undefined, movedOn ? 'node_failover' : 'server_restart');
     }
     for (const r of recoveries.values()) {
       const closed = await this.sealer.close(r.id);

@@ -14,6 +14,7 @@ import { everyPacketInSync, TS_PACKET_BYTES } from '../media/ts-continuity.ts';
 import {
   type CutterChoice,
   parseSegmentList,
+  SEGMENT_FILE,
   SEGMENT_LIST,
   SEGMENT_PATTERN,
   type SegmenterInput,
@@ -22,11 +23,18 @@ import {
   segmenterOutputOptions,
 } from '../media/segmenter-args.ts';
 import { TsCutter } from '../media/ts-cutter.ts';
+import { partialSegment } from '../media/partial-segment.ts';
 
 export interface ReadySegment extends SegmentListRow {
   path: string;
   /** when liuhen saw the segment complete; seal latency is measured from here */
   seenAt: number;
+  /**
+   * A file its segmenter died writing, which has no row: what of it is sealed (its prefix up to
+   * the last whole frame, empty when it holds none). Its start is where the row before ended, its
+   * end that of its last whole frame, or of the last frame it began when none is whole.
+   */
+  cutShort?: { kept: Buffer };
 }
 
 /** inotify wakes the reader when ffmpeg appends a row; the slow poll only covers a lost event. */
@@ -112,6 +120,7 @@ export interface SegmenterSettings {
 export class SpoolPart {
   private ffmpeg?: FfmpegProcess;
   private exited = false;
+  private dead = false;
   readonly finished: Promise<void>;
   private resolveFinished!: () => void;
   failure?: Error;
@@ -190,10 +199,16 @@ export class SpoolPart {
     return !this.exited;
   }
 
-  /** For a part found on disk after a crash: no ffmpeg of ours, the list is complete. */
+  /** No more rows can come: its segmenter ended, never started, or is not this process's (a part found on disk after a crash). */
   markExited(): void {
     this.exited = true;
     this.resolveFinished();
+  }
+
+  /** For a part whose segmenter died with it (a node killed, the power lost): its last file may be cut short. */
+  markDead(): void {
+    this.dead = true;
+    this.markExited();
   }
 
   /** "<recording>/<part>/<file>": what the ledger records a segment was sealed from */
@@ -206,12 +221,38 @@ export class SpoolPart {
     return new Date(this.wallStart.getTime() + Math.round((seg.startSeconds - firstSeconds) * 1000));
   }
 
-  segments(): AsyncGenerator<ReadySegment> {
-    return followSegmentList(this.dir, () => this.exited);
+  /** Its segments as they are listed; after them, for a part whose segmenter died, the files it left without a row. */
+  async *segments(): AsyncGenerator<ReadySegment> {
+    let last: ReadySegment | undefined;
+    for await (const seg of followSegmentList(this.dir, () => this.exited)) {
+      last = seg;
+      yield seg;
+    }
+    if (this.dead) yield* cutShortSegments(this.dir, last);
   }
 
   kill(): void {
     this.ffmpeg?.kill('SIGKILL');
+  }
+}
+
+/**
+ * The segment files after the last listed one (`after`), as rows: the one its segmenter was
+ * writing when it died, cut at its last whole frame. A folder or file that cannot be read yields
+ * nothing; the file stays in the spool, which keeps a folder with media in it for a person.
+ */
+async function* cutShortSegments(dir: string, after: ReadySegment | undefined): AsyncGenerator<ReadySegment> {
+  const files = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => SEGMENT_FILE.test(f) && (after === undefined || f > after.file)).sort();
+  let startSeconds = after?.endSeconds ?? 0;
+  for (const file of files) {
+    const bytes = await fs.readFile(path.join(dir, file)).catch(() => undefined);
+    if (bytes === undefined) return;
+    const partial = partialSegment(bytes);
+    // opened and no frame begun: nothing of the camera's is in it
+    if (partial.begun === 0) continue;
+    const seconds = partial.kept.length > 0 ? partial.keptSeconds : partial.begunSeconds;
+    yield { file, startSeconds, endSeconds: startSeconds + seconds, path: path.join(dir, file), seenAt: performance.now(), cutShort: { kept: partial.kept } };
+    startSeconds += seconds;
   }
 }
 

@@ -25,6 +25,8 @@ export interface SegmentToSeal {
   source: string;
   /** a photo's one segment is its picture, stored as such; otherwise MPEG-TS */
   format?: { ext: string; contentType: string };
+  /** a partial segment, the file its segmenter was writing when this cut it short (its entry's cause) */
+  cutShortBy?: GapCause;
 }
 
 /** What of its device a recording is made with. */
@@ -161,7 +163,7 @@ export class Sealer {
     const key = objectKeys.segment(recordingId, idx, seg.format?.ext);
     await this.putIdempotent(key, seg.bytes, sha256, seg.format?.contentType ?? 'video/mp2t');
     const chain: ChainEntry = { kind: 'segment', idx, sha256, startAt: seg.startAt.toISOString(), durationMs: seg.durationMs };
-    return this.append(r, chain, { sha256, object_key: key, size: seg.bytes.length, source: seg.source }, { fence: asNode });
+    return this.append(r, chain, { sha256, object_key: key, size: seg.bytes.length, source: seg.source, cause: seg.cutShortBy ?? null }, { fence: asNode });
   }
 
   /**

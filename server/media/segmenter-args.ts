@@ -9,6 +9,8 @@
  */
 export const SEGMENT_LIST = 'segments.csv';
 export const SEGMENT_PATTERN = 'seg_%06d.ts';
+/** a name SEGMENT_PATTERN makes */
+export const SEGMENT_FILE = /^seg_\d{6}\.ts$/;
 
 /** The containers a live stream reaches the segmenter in: FLV from RTMP, MPEG-TS from an RTSP pull. */
 export type SegmenterInput = 'flv' | 'mpegts';
@@ -81,7 +83,7 @@ export function parseSegmentList(text: string): { rows: SegmentListRow[]; consum
     consumed = nl + 1;
     if (!line) continue;
     const [file, start, end] = line.split(',');
-    if (!file || !/^seg_\d{6}\.ts$/.test(file) || start === undefined || end === undefined) throw new Error(`unexpected segment list line: ${line}`);
+    if (!file || !SEGMENT_FILE.test(file) || start === undefined || end === undefined) throw new Error(`unexpected segment list line: ${line}`);
     rows.push({ file, startSeconds: Number(start), endSeconds: Number(end) });
   }
   return { rows, consumed };

@@ -37,8 +37,16 @@ const AUDIO_WAIT_MS = 1000;
 const PROBE_BYTES = 8 << 20;
 const PROBE_AUDIO_ONLY_MS = 2000;
 const WRAP_32 = 2 ** 32;
-/** what is cut waits in memory until this much, or the segment's end, for one write */
+/**
+ * What is cut waits in memory for one write until this much, this long, or the segment's end: a
+ * write per piece of the tap costs more than the cutting, and what is only in memory when the
+ * node dies is lost (recovery seals a file up to its last whole frame, partial-segment.ts). A new
+ * segment's first frames are written at once: its first frame is whole on disk once the second
+ * begins there, so a death just after a cut still leaves a segment to seal.
+ */
 const WRITE_BYTES = 256 << 10;
+const WRITE_MS = 200;
+const FRAMES_WRITTEN_AT_ONCE = 2;
 /** how often, and how long in all, a file open waits for a descriptor */
 const DESCRIPTOR_WAIT_MS = 100;
 const DESCRIPTOR_PATIENCE_MS = 60_000;
@@ -134,6 +142,7 @@ export class TsCutter {
   private outBytes = 0;
   private file?: fs.FileHandle;
   private list?: fs.FileHandle;
+  private wroteAt = 0;
 
   constructor(
     private readonly dir: string,
@@ -217,8 +226,12 @@ export class TsCutter {
         const next = await source.next();
         if (next.done) break;
         for (const tag of this.reader.push(next.value)) this.take(tag);
-        // a write per piece of the tap costs more than the cutting; a segment ends with its write anyway
-        if (this.outBytes >= WRITE_BYTES || this.out.some((o) => o.kind === 'close')) await this.write();
+        if (
+          this.outBytes > 0 &&
+          (this.outBytes >= WRITE_BYTES || this.segmentFrames <= FRAMES_WRITTEN_AT_ONCE || performance.now() - this.wroteAt >= WRITE_MS || this.out.some((o) => o.kind === 'close'))
+        ) {
+          await this.write();
+        }
       }
       this.retime(true);
       this.release(true);
@@ -386,6 +399,7 @@ export class TsCutter {
     const out = this.out;
     this.out = [];
     this.outBytes = 0;
+    this.wroteAt = performance.now();
     for (const o of out) {
       if (o.kind === 'open') this.file = await opened(path.join(this.dir, o.file), 'w');
       else if (o.kind === 'bytes') await this.file!.writev(o.parts);
