@@ -28,10 +28,12 @@ export class OrphanedRecordings {
 
   /**
    * Closes the recordings of nodes silent for longer than their lease, a camera's reconnect (as
-   * long again) and the grace window: a camera back by then has been taken over with its recording.
+   * long again, and never less than the default lease: a shorter lease makes no camera reconnect
+   * sooner) and the grace window: a camera back by then has been taken over with its recording.
    */
   async closeAll(): Promise<number> {
-    const silentSince = new Date(this.clock.now().getTime() - 2 * this.leaseMs - this.graceSeconds * 1000).toISOString();
+    const reconnectMs = Math.max(this.leaseMs, NODE_LEASE_MS);
+    const silentSince = new Date(this.clock.now().getTime() - this.leaseMs - reconnectMs - this.graceSeconds * 1000).toISOString();
     let closed = 0;
     for (const r of await this.recordings.openOfSilentNodes(silentSince)) {
       const end = new Date(r.interrupted_at ?? r.heartbeat_at);
