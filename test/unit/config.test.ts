@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hashPassword, verifyPassword } from '../../server/auth/password.ts';
 import { loadConfig } from '../../server/config.ts';
 import { ConfigInvalid } from '../../server/errors.ts';
 
@@ -18,9 +19,22 @@ describe('configuration from LIUHEN_* variables', () => {
     ['LIUHEN_STORE', 'ftp'],
     ['LIUHEN_DATABASE_URL', 'mysql://x'],
     ['LIUHEN_SEGMENT_SECONDS', '0'],
+    ['LIUHEN_PASSWORD_COST', '9'],
   ])('names %s when its value %s is bad', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigInvalid);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: .*got "${value}"`));
+  });
+
+  it('hashes new passwords at LIUHEN_PASSWORD_COST, 15 unless set, and a hash of either cost verifies', async () => {
+    const cost = (c: { passwordCost: number }) => hashPassword('Chosen-Passw0rd!', c.passwordCost);
+    const usual = await cost(loadConfig({}));
+    const cheap = await cost(loadConfig({ LIUHEN_PASSWORD_COST: '10' }));
+    expect(usual).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(cheap).toMatch(/^scrypt\$1024\$8\$1\$/);
+    for (const hash of [usual, cheap]) {
+      expect(await verifyPassword('Chosen-Passw0rd!', hash)).toBe(true);
+      expect(await verifyPassword('Chosen-Passw0rd?', hash)).toBe(false);
+    }
   });
 
   it('says which S3 settings are missing', () => {
