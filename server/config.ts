@@ -84,6 +84,8 @@ const envSchema = z.object({
     .positive()
     .max(24 * 60)
     .default(30),
+  /** scrypt's cost for new password hashes, as log2 N; each hash keeps its own, so raising it leaves old passwords working. */
+  LIUHEN_PASSWORD_COST: z.coerce.number().int().min(10).max(20).default(15),
   /** A signed-in session with no request for this long ends (GB/T 22239-2019: 登录连接超时自动退出). */
   LIUHEN_IDLE_MINUTES: z.coerce
     .number()
@@ -196,6 +198,8 @@ export interface Config {
   cutter: CutterChoice;
   playbackSessionMinutes: number;
   idleMinutes: number;
+  /** scrypt's log2 N for new password hashes (LIUHEN_PASSWORD_COST) */
+  passwordCost: number;
   auditCheckpointSeconds: number;
   rolloverSeconds: number;
   health: { clockDriftMs: number; lowBatteryPct: number; lowStorageMb: number };
@@ -245,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cutter: e.LIUHEN_CUTTER,
     playbackSessionMinutes: e.LIUHEN_PLAYBACK_SESSION_MINUTES,
     idleMinutes: e.LIUHEN_IDLE_MINUTES,
+    passwordCost: e.LIUHEN_PASSWORD_COST,
     auditCheckpointSeconds: e.LIUHEN_AUDIT_CHECKPOINT_SECONDS,
     rolloverSeconds: e.LIUHEN_ROLLOVER_SECONDS,
     health: { clockDriftMs: e.LIUHEN_CLOCK_DRIFT_SECONDS * 1000, lowBatteryPct: e.LIUHEN_LOW_BATTERY_PCT, lowStorageMb: e.LIUHEN_LOW_STORAGE_MB },

@@ -89,7 +89,7 @@ export async function openCore(config: Config, log: Logger = createLogger(config
   const audit = new AuditLog(repos, clock);
   // New objects of a recording get the shortest lock, the unlinked period; a case or a hold lengthens it (server/retention).
   const sealer = new Sealer({ repos, clock, store, signingKey, retentionDays: config.retention.unlinkedMs / 86_400_000 });
-  const users = new UserRegistry(repos, audit, clock);
+  const users = new UserRegistry(repos, audit, clock, config.passwordCost);
   const caseCheck = new CaseCheck(repos.cases, clock);
   return {
     config,

@@ -16,7 +16,7 @@ import { AccountNotDisabled, LastSecurityOfficer, WrongPassword } from './accoun
 import { type GrantView, Grants } from './account-grants.ts';
 import { RateLimited } from '../errors.ts';
 import { SLOW_AFTER, SLOW_SECONDS } from './auth-service.ts';
-import { generatePassword, hashPassword, verifyPassword } from './password.ts';
+import { generatePassword, verifyPassword } from './password.ts';
 import { PasswordReused, REUSE_DEPTH, WeakPassword, weakness } from './password-rules.ts';
 import { type NewUser, type UserRegistry, type UserView, userView, viewerOf } from './user-registry.ts';
 import { type Clock, systemClock } from '../clock.ts';
@@ -112,7 +112,7 @@ export class Accounts {
 
   private async newOneTimePassword(userId: string, actor: string): Promise<string> {
     const password = generatePassword();
-    await this.users.setPassword(userId, await hashPassword(password), true, actor);
+    await this.users.setPassword(userId, await this.users.hashPassword(password), true, actor);
     await this.users.endSessions(userId);
     await this.audit.record({ actor, action: 'user.reset', subject: userId, outcome: 'ok' });
     return password;
@@ -152,7 +152,7 @@ export class Accounts {
     const why = weakness(next, u.badge);
     if (why) throw new WeakPassword(why);
     for (const old of await this.users.recentPasswords(userId, REUSE_DEPTH)) if (await verifyPassword(next, old)) throw new PasswordReused();
-    await this.users.setPassword(userId, await hashPassword(next), false, `user:${userId}`);
+    await this.users.setPassword(userId, await this.users.hashPassword(next), false, `user:${userId}`);
     await this.accounts.beside(AuthSessionRepository).revokeAllOf(userId, this.clock.now().toISOString(), sessionId);
     await this.audit.record({ actor: `user:${userId}`, action: 'user.password', subject: userId, outcome: 'ok', sessionId });
   }

@@ -35,7 +35,7 @@ import { AccountLocked, NotAuthenticated, RateLimited } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { AccountDisabled, AwaitingApproval, SessionIdle } from './account-errors.ts';
 import { AttemptLimiter, FailureLock } from './attempt-limiter.ts';
-import { hashPassword, verifyPassword } from './password.ts';
+import { verifyPassword } from './password.ts';
 import { type UserRegistry, type Viewer, viewerOf } from './user-registry.ts';
 import { type Clock, systemClock } from '../clock.ts';
 
@@ -81,7 +81,7 @@ export class AuthService {
   /** the per-account slow-down, for badges no account has */
   private readonly unknownBadges: FailureLock;
   /** compared against when the badge is unknown, so timing does not tell which badges exist */
-  private readonly decoyHash = hashPassword(randomBytes(16).toString('hex'));
+  private readonly decoyHash: Promise<string>;
   private readonly idleMs: number;
   private readonly sessions: AuthSessionRepository;
 
@@ -93,6 +93,8 @@ export class AuthService {
     idleMinutes = 30,
     private readonly clock: Clock = systemClock,
   ) {
+    // at the cost of the accounts' own hashes, so that it takes as long as theirs
+    this.decoyHash = users.hashPassword(randomBytes(16).toString('hex'));
     this.idleMs = idleMinutes * 60_000;
     this.sessions = repos.authSessions;
     this.byAddress = new AttemptLimiter(repos.attempts, 'sign_in.address', 20, 5 * 60_000, clock);

@@ -1,20 +1,28 @@
 /**
- * Passwords are kept only as scrypt hashes (memory-hard: 32 MiB per guess). The parameters are
- * stored with each hash so they can be raised later without breaking old ones.
+ * Passwords are kept only as scrypt hashes (memory-hard: 32 MiB per guess at the default cost). The
+ * parameters are stored with each hash so they can be raised later without breaking old ones.
  */
 import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 
-const PARAMS = { N: 2 ** 15, r: 8, p: 1 };
+/** scrypt's cost as log2 N for new hashes (LIUHEN_PASSWORD_COST): 15 is 32 MiB and about 0.1 s a guess. */
+export const DEFAULT_PASSWORD_COST = 15;
 const KEY_LENGTH = 32;
 
-function derive(password: string, salt: Buffer, p: typeof PARAMS): Promise<Buffer> {
+interface Params {
+  N: number;
+  r: number;
+  p: number;
+}
+
+function derive(password: string, salt: Buffer, p: Params): Promise<Buffer> {
   return new Promise((resolve, reject) => scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { ...p, maxmem: 256 * p.N * p.r }, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, cost = DEFAULT_PASSWORD_COST): Promise<string> {
+  const params = { N: 2 ** cost, r: 8, p: 1 };
   const salt = randomBytes(16);
-  const key = await derive(password, salt, PARAMS);
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64'), key.toString('base64')].join('$');
+  const key = await derive(password, salt, params);
+  return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

@@ -9,7 +9,7 @@ import type { UserRepository } from '../db/user-repository.ts';
 import { UserExists, UserNotFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { unitSchema } from '../units.ts';
-import { generatePassword, hashPassword } from './password.ts';
+import { DEFAULT_PASSWORD_COST, generatePassword, hashPassword } from './password.ts';
 import { type Clock, systemClock } from '../clock.ts';
 
 export const newUserSchema = z.object({
@@ -67,12 +67,19 @@ export function viewerOf(u: Pick<User, 'id' | 'name' | 'badge' | 'role' | 'unit'
 export class UserRegistry {
   private readonly users: UserRepository;
 
+  /** `passwordCost`: scrypt's log2 N for the hashes of new passwords (LIUHEN_PASSWORD_COST). */
   constructor(
     repos: Repositories,
     private readonly audit: AuditLog,
     private readonly clock: Clock = systemClock,
+    private readonly passwordCost = DEFAULT_PASSWORD_COST,
   ) {
     this.users = repos.users;
+  }
+
+  /** A new password's hash, at the installation's cost. */
+  hashPassword(password: string): Promise<string> {
+    return hashPassword(password, this.passwordCost);
   }
 
   /** `state`: `awaiting_approval` when the account's grant waits for a security officer (accounts.ts). */
@@ -88,7 +95,7 @@ export class UserRegistry {
       role: spec.role,
       unit: spec.unit,
       clearances: JSON.stringify(spec.clearances),
-      password_hash: await hashPassword(password),
+      password_hash: await this.hashPassword(password),
       failed_attempts: 0,
       locked_until: null,
       state,

@@ -28,7 +28,8 @@ const fetched: { sessionId: string; recordingId: string; idx: number; status: nu
 
 beforeAll(async () => {
   if (!fs.existsSync(`${PLAYER_DIST}/index.html`)) execFileSync('npm', ['run', 'build:player'], { stdio: 'inherit' });
-  server = await startTestServer(await testEnv({ LIUHEN_GRACE_SECONDS: '1' }));
+  // scrypt at 1/32 of the product's cost (LIUHEN_PASSWORD_COST): three accounts sign in.
+  server = await startTestServer(await testEnv({ LIUHEN_GRACE_SECONDS: '1', LIUHEN_PASSWORD_COST: '10' }));
   base = `http://127.0.0.1:${server.httpPort}`;
   const { core } = server;
 
@@ -40,16 +41,16 @@ beforeAll(async () => {
   replayId = (await recordClosed(server, 'u1', 'R-7', 8)).id;
   // A replay serves marked variants only: made here as the workers would.
   await deriveMarked(workerDeps(server), replayId);
-  await waitFor('the live feed to have sealed segments', async () => {
-    const r = await core.db.selectFrom('recordings').select('segment_count').where('device_id', '=', live.device.id).executeTakeFirst();
-    return (r?.segment_count ?? 0) >= 3;
-  });
-
   await core.users.add({ role: 'commander', unit: 'u1', name: '张指挥', badge: 'C-100', password: PASSWORD }, 'test');
   const reviewer = await core.users.add({ role: 'reviewer', unit: 'u2', name: '李审看', badge: 'V-200', password: PASSWORD }, 'test');
   await core.db.insertInto('recording_shares').values({ recording_id: replayId, user_id: reviewer.user.id, shared_by: 'test', shared_at: new Date().toISOString() }).execute();
   await core.users.add({ role: 'party', unit: 'u1', name: '王当事', badge: 'P-300', password: PASSWORD }, 'test');
   browser = await launchChromium();
+  // Last: the live feed went on sealing while the rest was made ready.
+  await waitFor('the live feed to have sealed segments', async () => {
+    const r = await core.db.selectFrom('recordings').select('segment_count').where('device_id', '=', live.device.id).executeTakeFirst();
+    return (r?.segment_count ?? 0) >= 3;
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -77,7 +78,8 @@ async function signIn(page: Page, badge: string): Promise<void> {
 }
 
 describe('in the browser', () => {
-  it('the command-center wall plays the live feed under the commander’s watermark', async () => {
+  // The wall and the replay play side by side (each in a browser context of its own); what follows counts what both fetched.
+  it.concurrent('the command-center wall plays the live feed under the commander’s watermark', async () => {
     const page = await pageFor('commander');
     await signIn(page, 'C-100');
     await page.waitForURL(/#\/wall/);
@@ -113,7 +115,7 @@ describe('in the browser', () => {
     await page.context().close();
   });
 
-  it('a reviewer replays a shared recording to its end, with its gaps and verification state', async () => {
+  it.concurrent('a reviewer replays a shared recording to its end, with its gaps and verification state', async () => {
     const page = await pageFor('reviewer');
     await signIn(page, 'V-200');
     await page.waitForURL(/#\/recordings/);

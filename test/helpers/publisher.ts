@@ -5,7 +5,7 @@
  * core, which a suite running many cameras on two cores could not spare.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,9 +80,14 @@ function feed(size: string, fps: number): Promise<string> {
       const file = path.join(dir, `feed-${size}-${fps}fps-${key}.flv`);
       if (fs.existsSync(file)) return file;
       fs.mkdirSync(dir, { recursive: true });
-      const making = `${file}.${process.pid}.making`;
-      await promisify(execFile)('ffmpeg', [...args, '-y', making]);
-      fs.renameSync(making, file);
+      // unique to this maker, whether test files run as processes or as threads of one
+      const making = `${file}.${randomUUID()}.making`;
+      try {
+        await promisify(execFile)('ffmpeg', [...args, '-y', making]);
+        fs.renameSync(making, file);
+      } finally {
+        fs.rmSync(making, { force: true });
+      }
       return file;
     })();
     feeds.set(key, made);

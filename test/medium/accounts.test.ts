@@ -11,6 +11,9 @@ import { runCli } from '../helpers/cli.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { PASSWORD, signedInUser } from '../helpers/viewing.ts';
 
+/** scrypt at 1/32 of the product's cost (LIUHEN_PASSWORD_COST): the file changes passwords and signs in some hundred times. */
+const CHEAP_PASSWORDS = { LIUHEN_PASSWORD_COST: '10' };
+
 let server: RunningServer;
 let admin: Session;
 let officer: Session;
@@ -28,7 +31,7 @@ interface Session {
 type Answer = { status: number; body: Record<string, any> };
 
 beforeAll(async () => {
-  server = await startTestServer(await testEnv());
+  server = await startTestServer(await testEnv(CHEAP_PASSWORDS));
   admin = await signedInUser(server, 'admin', 'u1', 'ADM-1');
   officer = await signedInUser(server, 'security_officer', 'u1', 'SO-1');
   auditor = await signedInUser(server, 'auditor', 'u1', 'AUD-1');
@@ -84,6 +87,14 @@ describe('a one-time password', () => {
     expect(await change(password, `Xx-${badge}-2026`)).toMatchObject({ status: 400, body: { error: 'weak_password' } });
     expect(await change(password, password)).toMatchObject({ status: 400, body: { error: 'password_reused' } });
     expect((await change(password, 'Strong-Passw0rd-1')).status).toBe(204);
+    // The one-time password and the chosen one are hashed at the installation's cost: LIUHEN_PASSWORD_COST, here the tests' 10.
+    const history = await server.core.db
+      .selectFrom('password_history')
+      .innerJoin('users', 'users.id', 'password_history.user_id')
+      .select('password_history.password_hash')
+      .where('users.badge', '=', badge)
+      .execute();
+    expect(history.map((h) => h.password_hash.split('$').slice(0, 4).join('$'))).toEqual(['scrypt$1024$8$1', 'scrypt$1024$8$1']);
 
     expect((await call(s, 'GET', '/api/cases')).status).toBe(200);
     expect((await call(s, 'GET', '/api/me')).body.mustChangePassword).toBe(false);
@@ -270,7 +281,7 @@ describe('taking over an account', () => {
   });
 
   it('the last active security officer is neither disabled nor given another role', async () => {
-    const quick = await startTestServer(await testEnv());
+    const quick = await startTestServer(await testEnv(CHEAP_PASSWORDS));
     try {
       const port = quick.httpPort;
       const boss = await signedInUser(quick, 'admin', 'u1', 'LSO-A');
@@ -292,7 +303,7 @@ describe('taking over an account', () => {
 describe.concurrent('an idle session', () => {
   let quick: RunningServer;
   beforeAll(async () => {
-    quick = await startTestServer(await testEnv({ LIUHEN_IDLE_MINUTES: '0.05' }));
+    quick = await startTestServer(await testEnv({ ...CHEAP_PASSWORDS, LIUHEN_IDLE_MINUTES: '0.05' }));
   });
   afterAll(async () => quick?.stop());
 
@@ -320,7 +331,7 @@ describe.concurrent('an idle session', () => {
 
 describe('the operator’s command line', () => {
   it('bootstraps alone only while no security officer is active, then proposes like the admin', async () => {
-    const env = await testEnv();
+    const env = await testEnv(CHEAP_PASSWORDS);
     const cli = async (...args: string[]) => {
       const r = await runCli(args, env);
       expect(r.code, r.stderr).toBe(0);

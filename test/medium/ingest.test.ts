@@ -67,12 +67,12 @@ describe.concurrent.each(setups)('a body camera publishing 20 s — $name', ({ e
 
     await server.stop();
     server = undefined;
-    const verified = await runCli(['verify', recording!.id], env);
+    // Two independent reads of what the stopped server left: side by side.
+    const [verified, listed] = await Promise.all([runCli(['verify', recording!.id], env), runCli(['recordings', '--json'], env)]);
     expect(verified.stderr).toBe('');
     expect(verified.stdout).toMatch(/intact — \d+ segments, 0 gaps, \d+ checkpoints, manifest signature valid/);
     expect(verified.code).toBe(0);
 
-    const listed = await runCli(['recordings', '--json'], env);
     const rows = JSON.parse(listed.stdout) as { id: string; segments: number; state: string; gaps: number }[];
     expect(rows).toEqual([expect.objectContaining({ id: recording!.id, segments: recording!.segment_count, state: 'closed', gaps: 0 })]);
   });

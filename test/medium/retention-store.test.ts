@@ -50,7 +50,8 @@ const backends: Array<{ kind: string; open(): Promise<{ store: EvidenceStore; cl
   },
 ];
 
-describe.each(backends)('retention in the store: $kind', ({ open }) => {
+// Each store waits out its own lock dates: the three run side by side, the tests of each in order.
+describe.concurrent.each(backends)('retention in the store: $kind', ({ open }) => {
   let store: EvidenceStore;
   let cleanup: () => Promise<void>;
 
@@ -63,7 +64,7 @@ describe.each(backends)('retention in the store: $kind', ({ open }) => {
     await cleanup?.();
   });
 
-  it('extends a lock date and never shortens it', async () => {
+  it.sequential('extends a lock date and never shortens it', async () => {
     const k = key('extend.ts');
     const first = inSeconds(600);
     await put(store, k, first);
@@ -75,36 +76,40 @@ describe.each(backends)('retention in the store: $kind', ({ open }) => {
     expect((await store.head(k))?.retainUntil?.getTime()).toBe(later.getTime());
   });
 
-  it('deletes only after the lock date, and a held object only once the hold is lifted', async () => {
-    const date = inSeconds(3);
-    const [locked, extended, held] = [key('locked.ts'), key('extended.ts'), key('held.ts')];
-    for (const k of [locked, extended, held]) await put(store, k, date);
-    await store.setLegalHold(held, true);
-    expect(await store.head(held)).toMatchObject({ legalHold: true });
+  it.sequential(
+    'deletes only after the lock date, and a held object only once the hold is lifted',
+    async () => {
+      const date = inSeconds(3);
+      const [locked, extended, held] = [key('locked.ts'), key('extended.ts'), key('held.ts')];
+      for (const k of [locked, extended, held]) await put(store, k, date);
+      await store.setLegalHold(held, true);
+      expect(await store.head(held)).toMatchObject({ legalHold: true });
 
-    await expect(store.deleteExpired(locked)).rejects.toMatchObject({ code: 'object_retained' });
-    await expect(store.deleteExpired(locked)).rejects.toBeInstanceOf(ObjectRetained);
-    await store.extendRetention(extended, inSeconds(3600));
-    await until(date);
+      await expect(store.deleteExpired(locked)).rejects.toMatchObject({ code: 'object_retained' });
+      await expect(store.deleteExpired(locked)).rejects.toBeInstanceOf(ObjectRetained);
+      await store.extendRetention(extended, inSeconds(3600));
+      await until(date);
 
-    expect(await store.deleteExpired(locked)).toBe(true);
-    expect(await store.head(locked)).toBeNull();
-    expect(await store.list(locked)).toEqual([]);
-    // Run again (an expiry resumed after a crash): nothing left, no error.
-    expect(await store.deleteExpired(locked)).toBe(false);
+      expect(await store.deleteExpired(locked)).toBe(true);
+      expect(await store.head(locked)).toBeNull();
+      expect(await store.list(locked)).toEqual([]);
+      // Run again (an expiry resumed after a crash): nothing left, no error.
+      expect(await store.deleteExpired(locked)).toBe(false);
 
-    await expect(store.deleteExpired(extended)).rejects.toMatchObject({ code: 'object_retained' });
-    expect(await store.head(extended)).not.toBeNull();
+      await expect(store.deleteExpired(extended)).rejects.toMatchObject({ code: 'object_retained' });
+      expect(await store.head(extended)).not.toBeNull();
 
-    await expect(store.deleteExpired(held)).rejects.toMatchObject({ code: 'object_held' });
-    expect(await store.head(held)).not.toBeNull();
-    await store.setLegalHold(held, false);
-    expect(await store.deleteExpired(held)).toBe(true);
-    expect(await store.head(held)).toBeNull();
-  }, 30_000);
+      await expect(store.deleteExpired(held)).rejects.toMatchObject({ code: 'object_held' });
+      expect(await store.head(held)).not.toBeNull();
+      await store.setLegalHold(held, false);
+      expect(await store.deleteExpired(held)).toBe(true);
+      expect(await store.head(held)).toBeNull();
+    },
+    30_000,
+  );
 });
 
-describe('Ceph itself refuses, whatever liuhen checks', () => {
+describe.concurrent('Ceph itself refuses, whatever liuhen checks', () => {
   let s: CephS3Settings;
   let bucket: string;
   let store: S3WormStore;
