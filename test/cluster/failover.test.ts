@@ -72,8 +72,8 @@ describe('a node killed under six cameras behind nginx', () => {
     const lb = (balancer = await startBalancer(envs.map((e) => ({ http: Number(e.LIUHEN_HTTP_PORT), rtmp: Number(e.LIUHEN_RTMP_PORT) }))));
     cluster = new ClusterDb(first.LIUHEN_DATABASE_URL!);
 
-    const devices: Array<{ deviceId: string; url: string }> = [];
-    for (let i = 0; i < CAMERAS; i++) devices.push(await addCamera(first, `FO-${i}`, lb.listen.rtmp));
+    // Added at once: each `liuhen device add` is a process of its own.
+    const devices = await Promise.all(Array.from({ length: CAMERAS }, (_, i) => addCamera(first, `FO-${i}`, lb.listen.rtmp)));
     // Every node rereads the devices within a second; a camera refused before that just retries.
     for (const d of devices) cameras.push(reconnectingCamera(d.url));
     await waitFor(

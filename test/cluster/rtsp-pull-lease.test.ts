@@ -147,12 +147,14 @@ describe('a fixed camera and three nodes', () => {
     await cluster?.end();
     cluster = new ClusterDb(envA!.LIUHEN_DATABASE_URL!);
     const aId = await nodeOf(a);
-    const devices: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const added = await runCli(['device', 'add', '--kind', 'fixed', '--name', `大厅${i}`, '--rtsp', camera.url], envA!);
-      expect(added.code, added.stderr).toBe(0);
-      devices.push(/device (\S+)/.exec(added.stdout)![1]!);
-    }
+    // Added at once: each `liuhen device add` is a process of its own.
+    const devices = await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        const added = await runCli(['device', 'add', '--kind', 'fixed', '--name', `大厅${i}`, '--rtsp', camera!.url], envA!);
+        expect(added.code, added.stderr).toBe(0);
+        return /device (\S+)/.exec(added.stdout)![1]!;
+      }),
+    );
     const sealed = async (d: string, n: number) => (await recordingsOf(d)).some((r) => r.segment_count >= n);
     await waitFor('the first node to record every camera', async () => (await Promise.all(devices.map((d) => sealed(d, 2)))).every(Boolean), 90_000, 500);
     expect(pullsOf(a, camera.url)).toBe(devices.length);
