@@ -48,8 +48,14 @@ export function coarseFrame(frame: Uint8Array, valid: Uint8Array): Float32Array 
  * Mean clipped difference over the coarse pixels both show; Infinity instead as soon as
  * `base` + the difference must exceed `limit` (a search that has a better candidate need not
  * finish this one). The sum only grows and its divisor can only shrink, so a partial sum proves it.
+ *
+ * Checked at every pixel: a search's best path costs a level or less per frame, so a frame that
+ * is not the one the leak shows exceeds the limit within a few pixels. The check is a comparison
+ * with a budget, the limit in summed levels, taken a hair higher than exact so rounding never
+ * gives up a candidate that the mean itself would keep.
  */
 export function clippedCost(a: Float32Array, b: Float32Array, base = 0, limit = Infinity): number {
+  const budget = (limit - base) * a.length * (1 + 1e-9) + 1e-9;
   let sum = 0;
   let n = 0;
   for (let p = 0; p < a.length; p++) {
@@ -59,7 +65,7 @@ export function clippedCost(a: Float32Array, b: Float32Array, base = 0, limit = 
     else if (d > CLIP_LEVELS) sum += CLIP_LEVELS;
     else continue;
     n++;
-    if ((p & 15) === 15 && base + sum / a.length > limit) return Infinity;
+    if (sum > budget) return Infinity;
   }
   return n === 0 ? Infinity : sum / n;
 }

@@ -64,7 +64,7 @@ export function searchGeometry(leak: Uint8Array[], originals: Float32Array[]): G
     return (
       sampled.reduce((sum, frame, i) => {
         const mine = mapped(frame, map);
-        return sum + Math.min(...candidates[i]!.map((o) => clippedCost(mine, o)));
+        return sum + nearest(mine, candidates[i]!);
       }, 0) / n
     );
   };
@@ -86,6 +86,13 @@ export function searchGeometry(leak: Uint8Array[], originals: Float32Array[]): G
   search.rescore();
   for (const step of COARSE_STEPS) search.steps(step);
   return search.best.geometry;
+}
+
+/** The least clipped cost of `frame` against any of `originals`: each compared only as far as it could still be the least. */
+function nearest(frame: Float32Array, originals: Float32Array[]): number {
+  let least = Infinity;
+  for (const o of originals) least = Math.min(least, clippedCost(frame, o, 0, least));
+  return least;
 }
 
 /** `g` refined on frames paired in time: (leak frame index, original frame). */
@@ -154,12 +161,22 @@ function axisGrid(mirror: boolean): AxisMap[] {
   return maps;
 }
 
-/** For one pixel of the grid along one axis: the leak pixels it covers, with their shares. */
-type Taps = { at: number; weight: number }[];
+/**
+ * For each pixel of the grid along one axis, the leak pixels it covers (`at`) and their shares
+ * (`weight`): the pixel k's run from `first[k]` to `first[k + 1]`, none where it falls (partly)
+ * outside the leak's picture (`inside[k]` 0). Packed in typed arrays, as resampling reads them for
+ * every pixel of every frame a geometry search tries.
+ */
+interface AxisTaps {
+  first: Int32Array;
+  at: Int32Array;
+  weight: Float64Array;
+  inside: Uint8Array;
+}
 
 interface GridMap {
-  x: (Taps | null)[];
-  y: (Taps | null)[];
+  x: AxisTaps;
+  y: AxisTaps;
   shown: Uint8Array;
 }
 
@@ -167,38 +184,46 @@ function gridMap(g: Geometry): GridMap {
   const x = axisTaps(g.x, GREY_WIDTH, LEAK_GREY_WIDTH);
   const y = axisTaps(g.y, GREY_HEIGHT, LEAK_GREY_HEIGHT);
   const shown = new Uint8Array(GREY_WIDTH * GREY_HEIGHT);
-  for (let r = 0; r < GREY_HEIGHT; r++) for (let c = 0; c < GREY_WIDTH; c++) shown[r * GREY_WIDTH + c] = x[c] && y[r] ? 1 : 0;
+  for (let r = 0; r < GREY_HEIGHT; r++) for (let c = 0; c < GREY_WIDTH; c++) shown[r * GREY_WIDTH + c] = x.inside[c]! & y.inside[r]!;
   return { x, y, shown };
 }
 
-/** Null where the grid pixel falls (partly) outside the leak's picture. */
-function axisTaps(m: AxisMap, size: number, leakSize: number): (Taps | null)[] {
-  return Array.from({ length: size }, (_, k) => {
+function axisTaps(m: AxisMap, size: number, leakSize: number): AxisTaps {
+  const first = new Int32Array(size + 1);
+  const inside = new Uint8Array(size);
+  const at: number[] = [];
+  const weight: number[] = [];
+  for (let k = 0; k < size; k++) {
+    first[k] = at.length;
     const ends = [k / size, (k + 1) / size].map((u) => ((u - m.offset) / m.scale) * leakSize);
     const [from, to] = [Math.min(...ends), Math.max(...ends)];
-    if (from < -0.01 || to > leakSize + 0.01) return null;
-    const taps: Taps = [];
+    if (from < -0.01 || to > leakSize + 0.01) continue;
+    inside[k] = 1;
     for (let i = Math.max(0, Math.floor(from)); i < Math.min(leakSize, Math.ceil(to)); i++) {
       const overlap = Math.min(to, i + 1) - Math.max(from, i);
-      if (overlap > 0) taps.push({ at: i, weight: overlap / (to - from) });
+      if (overlap > 0) {
+        at.push(i);
+        weight.push(overlap / (to - from));
+      }
     }
-    return taps;
-  });
+  }
+  first[size] = at.length;
+  return { first, at: Int32Array.from(at), weight: Float64Array.from(weight), inside };
 }
 
 /** The leak frame averaged over each shown grid pixel's footprint; 0 elsewhere. */
 function resample(frame: Uint8Array, map: GridMap): Uint8Array {
   const out = new Uint8Array(GREY_WIDTH * GREY_HEIGHT);
+  const { x, y } = map;
   for (let r = 0; r < GREY_HEIGHT; r++) {
-    const ys = map.y[r];
-    if (!ys) continue;
+    if (!y.inside[r]) continue;
     for (let c = 0; c < GREY_WIDTH; c++) {
-      const xs = map.x[c];
-      if (!xs) continue;
+      if (!x.inside[c]) continue;
       let sum = 0;
-      for (const ty of ys) {
-        const row = ty.at * LEAK_GREY_WIDTH;
-        for (const tx of xs) sum += ty.weight * tx.weight * frame[row + tx.at]!;
+      for (let ty = y.first[r]!; ty < y.first[r + 1]!; ty++) {
+        const row = y.at[ty]! * LEAK_GREY_WIDTH;
+        const wy = y.weight[ty]!;
+        for (let tx = x.first[c]!; tx < x.first[c + 1]!; tx++) sum += wy * x.weight[tx]! * frame[row + x.at[tx]!]!;
       }
       out[r * GREY_WIDTH + c] = Math.round(sum);
     }
