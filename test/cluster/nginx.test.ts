@@ -73,10 +73,9 @@ describe('nginx in front of two nodes', () => {
     expect(JSON.parse(contract.body)).toMatchObject({ openapi: '3.1.0' });
 
     // Two cameras, one over RTMP and one over RTMPS (TLS ends at nginx), both through the balancer.
-    const plain = await addBodycam(first, 'NG-1');
-    const tls = await addBodycam(first, 'NG-2');
-    // Added now, so both nodes know it (they reread the devices every second) by the time it uploads.
-    const uploader = await addBodycam(first, 'NG-3');
+    // The third added now, so both nodes know it (they reread the devices every second) by the time
+    // it uploads; all three at once, each `liuhen device add` a process of its own.
+    const [plain, tls, uploader] = await Promise.all([addBodycam(first, 'NG-1'), addBodycam(first, 'NG-2'), addBodycam(first, 'NG-3')]);
     const cameras = [publish(`rtmp://127.0.0.1:${lb.listen.rtmp}${plain.path}`, 7), publish(`rtmps://127.0.0.1:${lb.listen.rtmps}${tls.path}`, 7)];
     const codes = await Promise.all(cameras.map((c) => c.exited));
     expect(codes, cameras.map((c) => c.stderr()).join('\n') + lb.log()).toEqual([0, 0]);
