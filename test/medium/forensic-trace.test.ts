@@ -214,7 +214,7 @@ describe('liuhen trace', () => {
     const cut = path.join(dir, 'cut.mp4');
     // Cut after decoding: given before the input, -ss starts a TS at the next key frame and holds
     // it over the gap, so the copy would begin with the recording's 2 s moment, not 0.7 s.
-    await run('ffmpeg', ['-v', 'error', '-y', '-i', copies[1]!.file, '-ss', '0.7', '-to', '34.9', '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'copy', cut]);
+    await run('ffmpeg', ['-v', 'error', '-y', '-i', copies[1]!.file, '-ss', '0.7', '-to', '34.9', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'copy', cut]);
     const report = await tracedLeaks.trace(cut, { actor: 'test' });
     expect(report.match?.candidate.id).toBe(copies[1]!.sessionId);
     const first = (await entriesOf(server.core.db, recordingId)).find((e) => e.kind === 'segment')!;
