@@ -70,6 +70,8 @@ const envSchema = z.object({
   /** A device publishing again within this window continues the same recording (with a gap). */
   LIUHEN_GRACE_SECONDS: seconds(0).default(30),
   LIUHEN_CHECKPOINT_SECONDS: seconds(0.5).default(10),
+  /** A graceful stop waits this long at most for the recordings to seal what is in flight; the rest stays in the spool for the next start. */
+  LIUHEN_STOP_DRAIN_SECONDS: seconds(1).default(10),
   LIUHEN_FFMPEG: z.string().min(1).default('ffmpeg'),
   /**
    * What cuts an RTMP stream into segments: liuhen itself (H.264 with AAC or without audio; any
@@ -191,6 +193,8 @@ export interface Config {
   segmentSeconds: number;
   graceSeconds: number;
   checkpointSeconds: number;
+  /** LIUHEN_STOP_DRAIN_SECONDS */
+  stopDrainSeconds: number;
   ffmpegPath: string;
   cutter: CutterChoice;
   playbackSessionMinutes: number;
@@ -241,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     segmentSeconds: e.LIUHEN_SEGMENT_SECONDS,
     graceSeconds: e.LIUHEN_GRACE_SECONDS,
     checkpointSeconds: e.LIUHEN_CHECKPOINT_SECONDS,
+    stopDrainSeconds: e.LIUHEN_STOP_DRAIN_SECONDS,
     ffmpegPath: e.LIUHEN_FFMPEG,
     cutter: e.LIUHEN_CUTTER,
     playbackSessionMinutes: e.LIUHEN_PLAYBACK_SESSION_MINUTES,
