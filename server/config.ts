@@ -72,6 +72,8 @@ const envSchema = z.object({
   LIUHEN_CHECKPOINT_SECONDS: seconds(0.5).default(10),
   /** A node silent this long is gone: its devices and cameras move to the others; it beats every 0.3 of it. */
   LIUHEN_NODE_LEASE_SECONDS: seconds(1).default(10),
+  /** A graceful stop waits this long at most for the recordings to seal what is in flight; the rest stays in the spool for the next start. */
+  LIUHEN_STOP_DRAIN_SECONDS: seconds(1).default(10),
   LIUHEN_FFMPEG: z.string().min(1).default('ffmpeg'),
   /**
    * What cuts an RTMP stream into segments: liuhen itself (H.264 with AAC or without audio; any
@@ -194,6 +196,8 @@ export interface Config {
   graceSeconds: number;
   checkpointSeconds: number;
   nodeLeaseSeconds: number;
+  /** LIUHEN_STOP_DRAIN_SECONDS */
+  stopDrainSeconds: number;
   ffmpegPath: string;
   cutter: CutterChoice;
   playbackSessionMinutes: number;
@@ -245,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graceSeconds: e.LIUHEN_GRACE_SECONDS,
     checkpointSeconds: e.LIUHEN_CHECKPOINT_SECONDS,
     nodeLeaseSeconds: e.LIUHEN_NODE_LEASE_SECONDS,
+    stopDrainSeconds: e.LIUHEN_STOP_DRAIN_SECONDS,
     ffmpegPath: e.LIUHEN_FFMPEG,
     cutter: e.LIUHEN_CUTTER,
     playbackSessionMinutes: e.LIUHEN_PLAYBACK_SESSION_MINUTES,

@@ -126,6 +126,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       segmentSeconds: config.segmentSeconds,
       graceSeconds: config.graceSeconds,
       checkpointSeconds: config.checkpointSeconds,
+      stopDrainSeconds: config.stopDrainSeconds,
       rolloverSeconds: config.rolloverSeconds,
       clockDriftMs: config.health.clockDriftMs,
       nodeId: node.id,

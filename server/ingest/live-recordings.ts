@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Repositories } from '../db/repositories.ts';
 import type { RecordingRepository } from '../db/recording-repository.ts';
@@ -33,6 +32,8 @@ export interface LiveRecordingsSettings {
   segmentSeconds: number;
   graceSeconds: number;
   checkpointSeconds: number;
+  /** a graceful stop lets the recordings seal what is in flight this long before it abandons retries */
+  stopDrainSeconds: number;
   /** a recording longer than this ends at a segment boundary and a new one continues its chain */
   rolloverSeconds: number;
   /** a recording opened while its device's clock is off by more than this is flagged */
@@ -60,8 +61,6 @@ interface Live {
   restarts: number;
 }
 
-/** A graceful stop lets the recordings seal what is in flight this long before it abandons retries. */
-const STOP_DRAIN_MS = 10_000;
 /** How soon a segmenter that failed under a publisher still sending is started again. */
 const RESTART_SEGMENTER_MS = 2000;
 const LONGEST_RESTART_MS = 30_000;
@@ -101,7 +100,10 @@ export class LiveRecordings {
     const inFlight = () => Promise.allSettled([...this.deviceOps.values(), ...[...this.byDevice.values()].map((l) => l.tail)]);
     // A door that stays shut (store, database) must not hold the stop forever: what is not sealed
     // by then stays in the spool, and the next start seals it.
-    await Promise.race([inFlight(), sleep(STOP_DRAIN_MS)]);
+    // The bound's timer goes once the work is done: left running, it kept a stopped `liuhen up` alive until it fired.
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([inFlight(), new Promise((r) => (bound = setTimeout(r, this.settings.stopDrainSeconds * 1000)))]);
+    clearTimeout(bound);
     this.stopping = true;
     await inFlight();
   }

@@ -255,8 +255,9 @@ describe('kill -9 of the server while it seals an upload', () => {
 
   it('seals the upload at the next start: one recording, every segment once, and it verifies', async () => {
     const { mp4 } = media;
-    // 1 s segments: a longer sealing run to land the kill in.
-    const env = await testEnv({ LIUHEN_SEGMENT_SECONDS: '0.5' });
+    // 1 s segments: a longer sealing run to land the kill in. The drain bound of an hour: the SIGTERM
+    // at the end must end the server once its work is sealed, not when the bound runs out.
+    const env = await testEnv({ LIUHEN_SEGMENT_SECONDS: '0.5', LIUHEN_STOP_DRAIN_SECONDS: '3600' });
     const added = await runCli(['device', 'add', '--kind', 'bodycam', '--officer', 'U3009'], env);
     expect(added.code, added.stderr).toBe(0);
     const deviceId = /device (\S+)/.exec(added.stdout)![1]!;

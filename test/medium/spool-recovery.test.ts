@@ -60,6 +60,7 @@ function nodeBack(): LiveRecordings {
     segmentSeconds: 2,
     graceSeconds: 3,
     checkpointSeconds: 2,
+    stopDrainSeconds: 10,
     rolloverSeconds: 3600,
     clockDriftMs: 60_000,
     nodeId: 'node-back',

@@ -22,6 +22,7 @@ describe('configuration from LIUHEN_* variables', () => {
     ['LIUHEN_SEGMENT_SECONDS', '0'],
     ['LIUHEN_NODE_LEASE_SECONDS', '0.5'],
     ['LIUHEN_PASSWORD_COST', '9'],
+    ['LIUHEN_STOP_DRAIN_SECONDS', '0'],
   ])('names %s when its value %s is bad', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigInvalid);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: .*got "${value}"`));
