@@ -71,6 +71,7 @@ function restartedNode(): LiveRecordings {
     clockDriftMs: 60_000,
     nodeId: NODE,
     host: os.hostname(),
+    stopDrainSeconds: 10,
   };
   return new LiveRecordings(own.core.repos, own.core.sealer, settings, pino({ level: 'silent' }), new Metrics(), own.core.clock);
 }
