@@ -958,7 +958,7 @@ export interface paths {
                                 start: string;
                                 durationMs: number;
                                 /**
-                                 * @description gaps only
+                                 * @description a gap: why it paused; a segment: what cut it short (a partial segment its segmenter died writing), else null
                                  * @enum {string|null}
                                  */
                                 cause: "device_disconnect" | "network" | "server_restart" | "device_fault" | "disk_full" | "store_unavailable" | "segmenter_failed" | "node_failover" | "node_handover" | null;
