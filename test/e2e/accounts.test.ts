@@ -14,9 +14,6 @@ import { launchChromium } from '../helpers/browser.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { PASSWORD } from '../helpers/viewing.ts';
 
-/** scrypt at 1/32 of the product's cost (LIUHEN_PASSWORD_COST): the file changes passwords and signs in many times. */
-const CHEAP_PASSWORDS = { LIUHEN_PASSWORD_COST: '10' };
-
 /** Meets the rule: ≥ 12 characters, 4 classes, no badge in it. */
 const NEW_PASSWORD = 'Zhiqin-Anquan-2026';
 
@@ -26,7 +23,7 @@ let base: string;
 
 beforeAll(async () => {
   if (!fs.existsSync(`${PLAYER_DIST}/index.html`)) execFileSync('npm', ['run', 'build:player'], { stdio: 'inherit' });
-  server = await startTestServer(await testEnv(CHEAP_PASSWORDS));
+  server = await startTestServer(await testEnv());
   base = `http://127.0.0.1:${server.httpPort}`;
   // Fixtures with a password they keep (no change due): the installation's bootstrap accounts.
   await server.core.users.add({ role: 'admin', unit: 'u1', name: '吴管理', badge: 'AD-1', password: PASSWORD }, 'test');
@@ -208,7 +205,7 @@ describe('the account console in the browser', () => {
   });
   it('a session idle past the limit returns to sign-in saying why', async () => {
     // Its own server: an idle limit of 3 s would end the other tests' sessions between their steps.
-    const idle = await startTestServer(await testEnv({ ...CHEAP_PASSWORDS, LIUHEN_IDLE_MINUTES: '0.05' }));
+    const idle = await startTestServer(await testEnv({ LIUHEN_IDLE_MINUTES: '0.05' }));
     try {
       await idle.core.users.add({ role: 'auditor', unit: 'u1', name: '孙审计', badge: 'AU-9', password: PASSWORD }, 'test');
       const page = await newPage();

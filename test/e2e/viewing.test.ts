@@ -28,8 +28,7 @@ const fetched: { sessionId: string; recordingId: string; idx: number; status: nu
 
 beforeAll(async () => {
   if (!fs.existsSync(`${PLAYER_DIST}/index.html`)) execFileSync('npm', ['run', 'build:player'], { stdio: 'inherit' });
-  // scrypt at 1/32 of the product's cost (LIUHEN_PASSWORD_COST): three accounts sign in.
-  server = await startTestServer(await testEnv({ LIUHEN_GRACE_SECONDS: '1', LIUHEN_PASSWORD_COST: '10' }));
+  server = await startTestServer(await testEnv({ LIUHEN_GRACE_SECONDS: '1' }));
   base = `http://127.0.0.1:${server.httpPort}`;
   const { core } = server;
 

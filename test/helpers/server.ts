@@ -27,6 +27,9 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<R
     LIUHEN_REFUSALS_PER_MINUTE: '100000',
     // Every answer a test gets is held to its route's declared schema: each test calling a route is a contract test too.
     LIUHEN_RESPONSE_CHECK: 'refuse',
+    // scrypt at 1/32 of the product's cost: the suite signs in and changes passwords some thousand
+    // times (test/unit/config.test.ts holds the product's own cost to 15).
+    LIUHEN_PASSWORD_COST: '10',
     ...overrides,
   };
 }

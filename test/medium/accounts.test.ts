@@ -11,9 +11,6 @@ import { runCli } from '../helpers/cli.ts';
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { PASSWORD, signedInUser } from '../helpers/viewing.ts';
 
-/** scrypt at 1/32 of the product's cost (LIUHEN_PASSWORD_COST): the file changes passwords and signs in some hundred times. */
-const CHEAP_PASSWORDS = { LIUHEN_PASSWORD_COST: '10' };
-
 let server: RunningServer;
 let admin: Session;
 let officer: Session;
@@ -31,7 +28,7 @@ interface Session {
 type Answer = { status: number; body: Record<string, any> };
 
 beforeAll(async () => {
-  server = await startTestServer(await testEnv(CHEAP_PASSWORDS));
+  server = await startTestServer(await testEnv());
   admin = await signedInUser(server, 'admin', 'u1', 'ADM-1');
   officer = await signedInUser(server, 'security_officer', 'u1', 'SO-1');
   auditor = await signedInUser(server, 'auditor', 'u1', 'AUD-1');
@@ -281,7 +278,7 @@ describe('taking over an account', () => {
   });
 
   it('the last active security officer is neither disabled nor given another role', async () => {
-    const quick = await startTestServer(await testEnv(CHEAP_PASSWORDS));
+    const quick = await startTestServer(await testEnv());
     try {
       const port = quick.httpPort;
       const boss = await signedInUser(quick, 'admin', 'u1', 'LSO-A');
@@ -303,7 +300,7 @@ describe('taking over an account', () => {
 describe.concurrent('an idle session', () => {
   let quick: RunningServer;
   beforeAll(async () => {
-    quick = await startTestServer(await testEnv({ ...CHEAP_PASSWORDS, LIUHEN_IDLE_MINUTES: '0.05' }));
+    quick = await startTestServer(await testEnv({ LIUHEN_IDLE_MINUTES: '0.05' }));
   });
   afterAll(async () => quick?.stop());
 
@@ -331,7 +328,7 @@ describe.concurrent('an idle session', () => {
 
 describe('the operator’s command line', () => {
   it('bootstraps alone only while no security officer is active, then proposes like the admin', async () => {
-    const env = await testEnv(CHEAP_PASSWORDS);
+    const env = await testEnv();
     const cli = async (...args: string[]) => {
       const r = await runCli(args, env);
       expect(r.code, r.stderr).toBe(0);

@@ -16,9 +16,6 @@ import { deriveMarked, recordClosed, workerDeps } from '../helpers/party-flow.ts
 import { startTestServer, testEnv } from '../helpers/server.ts';
 import { PASSWORD, type SignedIn, signedInUser } from '../helpers/viewing.ts';
 
-/** scrypt at 1/32 of the product's cost (LIUHEN_PASSWORD_COST): the file signs in dozens of accounts. */
-const CHEAP_PASSWORDS = { LIUHEN_PASSWORD_COST: '10' };
-
 const ROLES: Role[] = ['commander', 'reviewer', 'custodian', 'auditor', 'admin', 'party', 'agency_head', 'legal', 'security_officer'];
 
 let server: RunningServer;
@@ -35,7 +32,7 @@ let grantToApprove: string;
 let grantToReject: string;
 
 beforeAll(async () => {
-  server = await startTestServer(await testEnv(CHEAP_PASSWORDS));
+  server = await startTestServer(await testEnv());
   // Evidence to be refused, not ingest under test: sealed from a prepared clip.
   const recording = await recordClosed(server, 'u1', 'F1', 4);
   [deviceId, recordingId] = [recording.device_id, recording.id];

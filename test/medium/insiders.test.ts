@@ -21,9 +21,6 @@ import { configFrom, startTestServer, testEnv } from '../helpers/server.ts';
 import { PASSWORD, type SignedIn, signedInUser } from '../helpers/viewing.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-/** scrypt at 1/32 of the product's cost (LIUHEN_PASSWORD_COST): the file signs in dozens of accounts. */
-const CHEAP_PASSWORDS = { LIUHEN_PASSWORD_COST: '10' };
-
 const ROLES: Role[] = ['commander', 'reviewer', 'custodian', 'auditor', 'admin', 'party', 'agency_head', 'legal', 'security_officer'];
 const ALL_CLEARANCES: Confidentiality[] = ['state_secret', 'trade_secret', 'privacy'];
 
@@ -34,7 +31,7 @@ let badgeNo = 0;
 const nextBadge = (prefix: string) => `${prefix}-${++badgeNo}`;
 
 beforeAll(async () => {
-  env = await testEnv(CHEAP_PASSWORDS);
+  env = await testEnv();
   server = await startTestServer(env);
   camera = (await server.core.devices.add({ kind: 'bodycam', officerBadge: 'F1', unit: 'u1' }, 'test')).device;
 });
@@ -273,7 +270,7 @@ describe.each(['sqlite', 'postgres'] as const)('4. wrong passwords on %s', (dial
   let core: Core;
   let auth: AuthService;
   beforeAll(async () => {
-    core = await openCore(configFrom(await testEnv(dialect === 'postgres' ? { ...CHEAP_PASSWORDS, LIUHEN_DATABASE_URL: await freshPostgresDatabase() } : CHEAP_PASSWORDS)));
+    core = await openCore(configFrom(await testEnv(dialect === 'postgres' ? { LIUHEN_DATABASE_URL: await freshPostgresDatabase() } : {})));
     auth = new AuthService(core.repos, core.users, core.audit, Buffer.alloc(32, 7));
   });
   afterAll(async () => core?.close());
