@@ -183,11 +183,13 @@ describe.concurrent('a trace names the session', () => {
 
 describe.concurrent('a trace that cannot name anyone says so, and of which recording the copy is', () => {
   it('for 8 s excerpts: at a quarter of the bitrate, at 30 fps, under a box', async () => {
-    const excerpts = [
-      await leak(copies[1]!.file, 'quarter-8s', ['-t', '8'], ['-ss', '5'], await quarterBitrate(copies[1]!.file)),
-      await leak(copies[1]!.file, 'fps30-8s', ['-t', '8', '-vf', 'fps=30'], ['-ss', '12']),
-      await leak(copies[1]!.file, 'box-8s', ['-t', '8', '-vf', 'drawbox=x=0:y=ih*0.8:w=iw:h=ih*0.2:color=white:t=fill'], ['-ss', '2']),
-    ];
+    const excerpts = await Promise.all([
+      quarterBitrate(copies[1]!.file).then((bitrate) => leak(copies[1]!.file, 'quarter-8s', ['-t', '8'], ['-ss', '5'], bitrate)),
+      leak(copies[1]!.file, 'fps30-8s', ['-t', '8', '-vf', 'fps=30'], ['-ss', '12']),
+      leak(copies[1]!.file, 'box-8s', ['-t', '8', '-vf', 'drawbox=x=0:y=ih*0.8:w=iw:h=ih*0.2:color=white:t=fill'], ['-ss', '2']),
+    ]);
+    // The command traces in a process of its own, beside the in-process traces that share this one's thread.
+    const cliTraced = runCli(['trace', excerpts[0]!], env);
     for (const file of excerpts) {
       const report = await traced(file);
       expect(report.outcome, `${path.basename(file)}: ${report.reason}`).toBe('cannot_name');
@@ -199,8 +201,8 @@ describe.concurrent('a trace that cannot name anyone says so, and of which recor
       expect(report.candidates[0]!.agree).toBe(report.bitsRead);
       expect(report.reason).toMatch(/^\d+ of \d+ segments read/);
     }
-    const cli = await runCli(['trace', excerpts[0]!], env);
-    expect(cli.code).toBe(1);
+    const cli = await cliTraced;
+    expect(cli.code, cli.stderr).toBe(1);
     expect(cli.stdout).toContain(`a copy of recording ${recordingId}`);
     expect(cli.stdout).toContain('but its marks cannot be read enough to name anyone');
   });
@@ -221,13 +223,10 @@ describe.concurrent('colluders', () => {
   it('who splice or average their copies are named one of them, or not at all — never someone else', async () => {
     const [a, b] = [copies[0]!, copies[1]!];
     // ffmpeg's inputs: [0] is a's copy (given before), [1] is b's.
-    const spliced = await leak(
-      b.file,
-      'spliced',
-      ['-filter_complex', '[0:v]trim=end=12,setpts=PTS-STARTPTS[x];[1:v]trim=start=12,setpts=PTS-STARTPTS[y];[x][y]concat=n=2:v=1:a=0[v]', '-map', '[v]'],
-      ['-i', a.file],
-    );
-    const averaged = await leak(b.file, 'averaged', ['-filter_complex', '[0:v][1:v]blend=all_mode=average[v]', '-map', '[v]'], ['-i', a.file]);
+    const [spliced, averaged] = await Promise.all([
+      leak(b.file, 'spliced', ['-filter_complex', '[0:v]trim=end=12,setpts=PTS-STARTPTS[x];[1:v]trim=start=12,setpts=PTS-STARTPTS[y];[x][y]concat=n=2:v=1:a=0[v]', '-map', '[v]'], ['-i', a.file]),
+      leak(b.file, 'averaged', ['-filter_complex', '[0:v][1:v]blend=all_mode=average[v]', '-map', '[v]'], ['-i', a.file]),
+    ]);
     for (const file of [spliced, averaged]) {
       const report = await traced(file);
       expect(report.recordingId).toBe(recordingId);
@@ -244,6 +243,9 @@ describe.concurrent('a copy of anything else', () => {
     const otherCopy = path.join(dir, 'other.ts');
     fs.writeFileSync(otherCopy, Buffer.concat(await Promise.all((await entriesOf(server.core.db, other.id)).filter((e) => e.kind === 'segment').map((e) => server.core.store.get(e.object_key!)))));
     const random = await randomClip();
+    // The command traces in a process of its own (decoding the originals anew), beside the
+    // in-process traces: each searches the whole recording for a geometry, the longest of the file.
+    const cliTraced = runCli(['trace', random], env);
     for (const file of [otherCopy, random]) {
       const report = await traced(file);
       expect(report.outcome, path.basename(file)).toBe('not_a_copy');
@@ -252,9 +254,9 @@ describe.concurrent('a copy of anything else', () => {
     }
     // Told which recording to look in, it still finds no copy of it.
     expect((await traced(random, recordingId)).outcome).toBe('not_a_copy');
-    const cli = await runCli(['trace', random], env);
-    expect(cli.code).toBe(1);
-    expect(cli.stdout).toContain('not a copy of any marked recording');
+    const cli = await cliTraced;
+    expect(cli.code, cli.stderr).toBe(1);
+    expect(cli.stdout, cli.stderr).toContain('not a copy of any marked recording');
   });
 });
 
