@@ -25,13 +25,18 @@ apt_install() {
 }
 
 npm_install() {
-  # npm writes node_modules/.package-lock.json after an install; newer than the lock means current.
+  # What was installed is current when it was installed from this very lock: its hash is kept beside
+  # the packages. (Not file times: a checkout of another branch, or a git worktree sharing the
+  # packages, rewrites the lock's time with the same content, and `npm ci` would empty node_modules.)
   # `npm ci`: exactly the committed lock, which it never rewrites.
-  if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then
+  local lock_sum
+  lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ "$(cat node_modules/.liuhen-lock.sha256 2>/dev/null)" != "$lock_sum" ]; then
     # better-sqlite3 builds from source where no prebuilt binary fits: it needs a C++ toolchain.
     apt_install g++ make python3
     say "installing npm packages (the first time about a minute)"
     npm ci --no-audit --no-fund
+    echo "$lock_sum" >node_modules/.liuhen-lock.sha256
   fi
 }
 
