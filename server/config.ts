@@ -77,9 +77,10 @@ const envSchema = z.object({
   LIUHEN_FFMPEG: z.string().min(1).default('ffmpeg'),
   /**
    * What cuts an RTMP stream into segments: liuhen itself (H.264 with AAC or without audio; any
-   * other stream still goes to ffmpeg), or an ffmpeg process per stream. RTSP pulls always use ffmpeg.
+   * other stream still goes to ffmpeg), or an ffmpeg process per stream; a device's own setting
+   * (devices.cutter) comes first. RTSP pulls always use ffmpeg.
    */
-  LIUHEN_CUTTER: z.enum(['in-process', 'ffmpeg']).default('ffmpeg'),
+  LIUHEN_CUTTER: z.enum(['in-process', 'ffmpeg']).default('in-process'),
   /** How long a playback session lives; segment URL signatures live at most 10 min of it. */
   LIUHEN_PLAYBACK_SESSION_MINUTES: z.coerce
     .number()

@@ -2312,6 +2312,11 @@ export interface paths {
                                 error: string | null;
                                 /** @description without its credentials */
                                 rtspUrl: string | null;
+                                /**
+                                 * @description what cuts its RTMP stream from its next publish on; null: the server's LIUHEN_CUTTER
+                                 * @enum {string|null}
+                                 */
+                                cutter: "in-process" | "ffmpeg" | null;
                             }[];
                         };
                     };
@@ -2389,6 +2394,11 @@ export interface paths {
                                 error: string | null;
                                 /** @description without its credentials */
                                 rtspUrl: string | null;
+                                /**
+                                 * @description what cuts its RTMP stream from its next publish on; null: the server's LIUHEN_CUTTER
+                                 * @enum {string|null}
+                                 */
+                                cutter: "in-process" | "ffmpeg" | null;
                             };
                             /** @description holds the device's credential, of which the server keeps only a hash */
                             publishUrl: string;
@@ -2480,6 +2490,11 @@ export interface paths {
                                 error: string | null;
                                 /** @description without its credentials */
                                 rtspUrl: string | null;
+                                /**
+                                 * @description what cuts its RTMP stream from its next publish on; null: the server's LIUHEN_CUTTER
+                                 * @enum {string|null}
+                                 */
+                                cutter: "in-process" | "ffmpeg" | null;
                             };
                         };
                     };
@@ -2503,6 +2518,97 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/devices/{id}/cutter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** what cuts the device's RTMP stream from its next publish on: liuhen itself, ffmpeg, or null for the server's choice (admin) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @enum {string|null} */
+                        cutter: "in-process" | "ffmpeg" | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            device: {
+                                id: string;
+                                /** @enum {string} */
+                                kind: "bodycam" | "fixed";
+                                name: string;
+                                officerBadge: string | null;
+                                unit: string;
+                                /** @enum {string} */
+                                state: "active" | "revoked";
+                                lastSeenAt: string | null;
+                                /** @description as of its last health report */
+                                health: {
+                                    at: string | null;
+                                    batteryPct: number | null;
+                                    storageFreeMb: number | null;
+                                    clockDriftMs: number | null;
+                                    flags: ("clock_drift" | "low_battery" | "low_storage")[];
+                                };
+                                /** @description why the server cannot record the device now (fixed cameras: e.g. rtsp_auth_failed) */
+                                error: string | null;
+                                /** @description without its credentials */
+                                rtspUrl: string | null;
+                                /**
+                                 * @description what cuts its RTMP stream from its next publish on; null: the server's LIUHEN_CUTTER
+                                 * @enum {string|null}
+                                 */
+                                cutter: "in-process" | "ffmpeg" | null;
+                            };
+                        };
+                    };
+                };
+                /** @description refused or failed */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description a code: invalid_input, forbidden, <what>_not_found, … */
+                            error: string;
+                            /** @description why, in words, for refusals that explain themselves */
+                            message?: string;
+                            /** @description a party's own refusal reason (room_not_open, window_closed, …) */
+                            reason?: string;
+                            retryAfterSeconds?: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/devices/{id}/revoke": {
@@ -2561,6 +2667,11 @@ export interface paths {
                                 error: string | null;
                                 /** @description without its credentials */
                                 rtspUrl: string | null;
+                                /**
+                                 * @description what cuts its RTMP stream from its next publish on; null: the server's LIUHEN_CUTTER
+                                 * @enum {string|null}
+                                 */
+                                cutter: "in-process" | "ffmpeg" | null;
                             };
                         };
                     };

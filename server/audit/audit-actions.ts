@@ -27,6 +27,7 @@ export const AUDIT_ACTIONS = [
   'device.list',
   'device.add',
   'device.assign',
+  'device.cutter',
   'device.revoke',
   'live.list',
 

@@ -1,3 +1,4 @@
+import type { Device } from '../db/schema.ts';
 import type { NewDevice } from '../devices/device-registry.ts';
 import { presentDevice, type DeviceView } from '../devices/present-device.ts';
 import { publishUrl } from '../ingest/publish-url.ts';
@@ -24,6 +25,12 @@ export async function deviceRevoke(core: Core, id: string): Promise<number> {
 export async function deviceAssign(core: Core, id: string, officerBadge: string): Promise<number> {
   const device = await core.devices.assign(id, officerBadge, CLI_ACTOR);
   process.stdout.write(`device ${device.id} is assigned to officer ${device.officer_badge}\n`);
+  return EXIT.ok;
+}
+
+export async function deviceCutter(core: Core, id: string, cutter: Device['cutter']): Promise<number> {
+  const device = await core.devices.setCutter(id, cutter, CLI_ACTOR);
+  process.stdout.write(`device ${device.id} is cut by ${device.cutter ?? `the server's choice (LIUHEN_CUTTER=${core.config.cutter})`} from its next publish on\n`);
   return EXIT.ok;
 }
 

@@ -9,7 +9,7 @@ import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { openCore } from '../core.ts';
 import { EXIT, exitCodeFor, messageFor } from './exit-codes.ts';
-import { deviceAdd, deviceAssign, deviceRevoke, devicesList } from './devices-command.ts';
+import { deviceAdd, deviceAssign, deviceCutter, deviceRevoke, devicesList } from './devices-command.ts';
 import { recordingsList } from './recordings-command.ts';
 import { recordingCommand, RECORDING_USAGE } from './recording-command.ts';
 import { grantsList, userAdd, userDisable, userEnable, userReset, usersList } from './users-command.ts';
@@ -35,6 +35,7 @@ const USAGE = `liuhen — 留痕 evidence server
                                               password file: a URL on the command line shows in ps)
   liuhen device revoke <deviceId>
   liuhen device assign <deviceId> --officer <badgeNo>   hands a body camera to another officer (one each)
+  liuhen device cutter <deviceId> in-process|ffmpeg|default   what cuts its RTMP stream from its next publish on
   liuhen devices [--json]
   liuhen recordings [--json]
 ${RECORDING_USAGE}  liuhen verify <recordingId> [--json]        exit 0 intact, 1 broken (names the first broken entry)
@@ -128,6 +129,10 @@ async function main(argv: string[]): Promise<number> {
         if (sub === 'revoke') return await deviceRevoke(core, z.string().min(1).parse(positionals[1]));
         if (sub === 'assign')
           return await deviceAssign(core, z.string().min(1, 'give a device id').parse(positionals[1]), z.string({ required_error: 'give --officer <badgeNo>' }).parse(values.officer));
+        if (sub === 'cutter') {
+          const choice = z.enum(['in-process', 'ffmpeg', 'default'], { required_error: 'give in-process, ffmpeg or default' }).parse(positionals[2]);
+          return await deviceCutter(core, z.string().min(1, 'give a device id').parse(positionals[1]), choice === 'default' ? null : choice);
+        }
         break;
       case 'devices':
         return await devicesList(core, values.json ?? false);

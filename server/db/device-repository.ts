@@ -37,6 +37,10 @@ export class DeviceRepository extends Repository {
     await this.db.updateTable('devices').set({ officer_badge: officerBadge }).where('id', '=', id).execute();
   }
 
+  async setCutter(id: string, cutter: Device['cutter']): Promise<void> {
+    await this.db.updateTable('devices').set({ cutter }).where('id', '=', id).execute();
+  }
+
   /** Revokes an active device; false when it was not active. */
   async revoke(id: string, at: string): Promise<boolean> {
     const result = await this.db.updateTable('devices').set({ state: 'revoked', revoked_at: at }).where('id', '=', id).where('state', '=', 'active').executeTakeFirst();

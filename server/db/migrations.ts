@@ -705,6 +705,12 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0018_device_cutter': {
+    async up(db: Kysely<unknown>) {
+      // A device's own choice of what cuts its RTMP stream, over the server's LIUHEN_CUTTER (null: the server's).
+      await db.schema.alterTable('devices').addColumn('cutter', 'text').execute();
+    },
+  },
 });
 
 /**

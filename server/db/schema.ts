@@ -55,6 +55,8 @@ export interface DevicesTable {
   /** why the server cannot record the device now (fixed cameras: e.g. rtsp_auth_failed) */
   error: string | null;
   error_at: string | null;
+  /** what cuts its RTMP stream, over the server's LIUHEN_CUTTER; null: the server's */
+  cutter: 'in-process' | 'ffmpeg' | null;
 }
 
 export interface DeviceHealthReportsTable {

@@ -32,6 +32,9 @@ export type NewDevice = z.input<typeof newDeviceSchema>;
 
 export const assignmentSchema = z.object({ officerBadge: badgeSchema });
 
+/** What cuts a device's RTMP stream: liuhen itself or an ffmpeg process; null: as the server is set (LIUHEN_CUTTER). */
+export const cutterSettingSchema = z.object({ cutter: z.enum(['in-process', 'ffmpeg']).nullable() });
+
 const ONE_BODYCAM_PER_OFFICER = { name: 'devices_one_bodycam_per_officer', table: 'devices', columns: ['officer_badge'] };
 
 export interface IssuedDevice {
@@ -89,6 +92,7 @@ export class DeviceRegistry {
       health_flags: null,
       error: null,
       error_at: null,
+      cutter: null,
     };
     const write = () => this.devices.add(device);
     if (device.kind === 'bodycam' && device.officer_badge !== null) await this.onlyBodycamOf(device.officer_badge, device.id, write);
@@ -109,6 +113,17 @@ export class DeviceRegistry {
     await this.changed();
     await this.audit.record({ actor, action: 'device.assign', subject: id, outcome: 'ok', detail: { from: device.officer_badge, to: badge } });
     return { ...device, officer_badge: badge };
+  }
+
+  /** Sets what cuts the device's RTMP stream from its next publish on (null: the server's choice). */
+  async setCutter(id: string, cutter: Device['cutter'], actor: string): Promise<Device> {
+    const setting = cutterSettingSchema.parse({ cutter });
+    const device = await this.get(id);
+    if (device.cutter === setting.cutter) return device;
+    await this.devices.setCutter(id, setting.cutter);
+    await this.changed();
+    await this.audit.record({ actor, action: 'device.cutter', subject: id, outcome: 'ok', detail: { from: device.cutter, to: setting.cutter } });
+    return { ...device, cutter: setting.cutter };
   }
 
   /**

@@ -16,6 +16,7 @@ export interface DeviceView {
   health: { at: string | null; batteryPct: number | null; storageFreeMb: number | null; clockDriftMs: number | null; flags: HealthFlag[] };
   error: string | null;
   rtspUrl: string | null;
+  cutter: Device['cutter'];
 }
 
 export function presentDevice(d: Device): DeviceView {
@@ -30,5 +31,6 @@ export function presentDevice(d: Device): DeviceView {
     health: { at: d.health_at, batteryPct: d.battery_pct, storageFreeMb: d.storage_free_mb, clockDriftMs: d.clock_drift_ms, flags: healthFlagsOf(d) },
     error: d.error,
     rtspUrl: d.rtsp_url,
+    cutter: d.cutter,
   };
 }

@@ -1,7 +1,7 @@
 import type { AuditAction } from '../audit/audit-actions.ts';
 import { Router } from 'express';
 import { z } from 'zod';
-import { assignmentSchema, newDeviceSchema } from '../devices/device-registry.ts';
+import { assignmentSchema, cutterSettingSchema, newDeviceSchema } from '../devices/device-registry.ts';
 import { presentDevice } from '../devices/present-device.ts';
 import { mayListDevices, maySeeDevice } from '../policy/policy.ts';
 import { contract } from './api-contract.ts';
@@ -64,6 +64,20 @@ export function deviceAdminRoutes(d: ApiDeps): Router {
     },
     async (input, _req, res) => {
       res.json({ device: presentDevice(await d.devices.assign(input.params.id, input.body.officerBadge, `user:${authOf(res).viewer.id}`)) });
+    },
+  );
+
+  route(
+    {
+      ...admin('device.cutter'),
+      ...onDevice,
+      method: 'put',
+      path: '/devices/:id/cutter',
+      summary: "what cuts the device's RTMP stream from its next publish on: liuhen itself, ffmpeg, or null for the server's choice (admin)",
+      body: cutterSettingSchema,
+    },
+    async (input, _req, res) => {
+      res.json({ device: presentDevice(await d.devices.setCutter(input.params.id, input.body.cutter, `user:${authOf(res).viewer.id}`)) });
     },
   );
 

@@ -1,5 +1,6 @@
 /** What the device routes answer (server/devices/present-device.ts makes a device's view), as their contract. */
 import { z } from 'zod';
+import { cutterSettingSchema } from '../devices/device-registry.ts';
 
 export const healthFlagSchema = z.enum(['clock_drift', 'low_battery', 'low_storage']);
 
@@ -25,6 +26,7 @@ export const deviceViewSchema = z
       .describe('as of its last health report'),
     error: z.string().nullable().describe('why the server cannot record the device now (fixed cameras: e.g. rtsp_auth_failed)'),
     rtspUrl: z.string().nullable().describe('without its credentials'),
+    cutter: cutterSettingSchema.shape.cutter.describe("what cuts its RTMP stream from its next publish on; null: the server's LIUHEN_CUTTER"),
   })
   .strict();
 

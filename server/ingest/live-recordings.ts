@@ -27,7 +27,7 @@ import type { CutterChoice } from '../media/segmenter-args.ts';
 export interface LiveRecordingsSettings {
   spoolDir: string;
   ffmpegPath: string;
-  /** what cuts an FLV stream; an MPEG-TS one (a pulled camera) always goes to ffmpeg */
+  /** what cuts an FLV stream unless its device says (devices.cutter); an MPEG-TS one (a pulled camera) always goes to ffmpeg */
   cutter: CutterChoice;
   segmentSeconds: number;
   graceSeconds: number;
@@ -216,7 +216,7 @@ export class LiveRecordings {
         node_id: this.settings.nodeId,
       }),
     );
-    const pid = await part.start(media, p.format, this.settings);
+    const pid = await part.start(media, p.format, { ...this.settings, cutter: p.device.cutter ?? this.settings.cutter });
     await this.persist('record segmenter', where, async () => {
       await this.recordings.updateSpoolPart(part.recordingId, part.partNo, { ffmpeg_pid: pid });
       await this.recordings.markLive(part.recordingId);

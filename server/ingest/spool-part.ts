@@ -137,12 +137,13 @@ export class SpoolPart {
   }
 
   /**
-   * Starts the segmenter on `input`, a live stream in `inputFormat`; resolves with the pid that
-   * writes the part's folder (this process's for the in-process cutter), or -1 when it could not
-   * start (then `failure` says why and the part is finished: the caller decides whether to try
-   * again). A failure of either segmenter finishes the part the same way.
+   * Starts the segmenter on `input`, a live stream in `inputFormat`; resolves with the pid of the
+   * ffmpeg that writes the part's folder, null when the in-process cutter writes it (it dies with
+   * this process: nothing outlives it to wait for), or -1 when it could not start (then `failure`
+   * says why and the part is finished: the caller decides whether to try again). A failure of
+   * either segmenter finishes the part the same way.
    */
-  async start(input: Readable, inputFormat: SegmenterInput, settings: SegmenterSettings): Promise<number> {
+  async start(input: Readable, inputFormat: SegmenterInput, settings: SegmenterSettings): Promise<number | null> {
     try {
       await fs.mkdir(this.dir, { recursive: true });
     } catch (e) {
@@ -171,7 +172,7 @@ export class SpoolPart {
         input.on('error', () => undefined).resume();
       })
       .finally(() => this.markExited());
-    return process.pid;
+    return null;
   }
 
   private startFfmpeg(input: Readable, inputFormat: SegmenterInput, settings: SegmenterSettings): Promise<number> {

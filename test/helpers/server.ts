@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { type Config, loadConfig } from '../../server/config.ts';
 import { type Core, openCore } from '../../server/core.ts';
+import { LiveRecordings } from '../../server/ingest/live-recordings.ts';
 import { startServer, type RunningServer } from '../../server/liuhen.ts';
+import { Metrics } from '../../server/observability/metrics.ts';
 import type { JobHandlers } from '../../workers/job-handler.ts';
 import { freePort } from './ports.ts';
 
@@ -61,4 +64,22 @@ export function fileCore(): FileCore {
     if (own.env) fs.rmSync(own.env.LIUHEN_DATA_DIR!, { recursive: true, force: true });
   });
   return own;
+}
+
+/** Node `nodeId`'s live recordings on this machine, over the test file's core and spool: a node started again, to recover its spool. */
+export function nodeOnThisMachine(own: FileCore, nodeId: string): LiveRecordings {
+  const settings = {
+    spoolDir: configFrom(own.env).spoolDir,
+    ffmpegPath: 'ffmpeg',
+    cutter: 'in-process' as const,
+    segmentSeconds: 2,
+    graceSeconds: 3,
+    checkpointSeconds: 2,
+    stopDrainSeconds: 10,
+    rolloverSeconds: 3600,
+    clockDriftMs: 60_000,
+    nodeId,
+    host: os.hostname(),
+  };
+  return new LiveRecordings(own.core.repos, own.core.sealer, settings, pino({ level: 'silent' }), new Metrics(), own.core.clock);
 }

@@ -171,7 +171,7 @@ describe('device health and the 告知 notice', () => {
     expect(all.devices.some((d) => d.id === elsewhere.id)).toBe(true);
     expect(own.devices.some((d) => d.id === elsewhere.id)).toBe(false);
     expect(own.devices.every((d) => d.unit === 'u1')).toBe(true);
-    expect(Object.keys(all.devices[0]!).sort()).toEqual(['error', 'health', 'id', 'kind', 'lastSeenAt', 'name', 'officerBadge', 'rtspUrl', 'state', 'unit']);
+    expect(Object.keys(all.devices[0]!).sort()).toEqual(['cutter', 'error', 'health', 'id', 'kind', 'lastSeenAt', 'name', 'officerBadge', 'rtspUrl', 'state', 'unit']);
 
     const cli = await runCli(['devices', '--json'], env);
     expect(cli.code, cli.stderr).toBe(0);

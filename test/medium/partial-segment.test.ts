@@ -10,15 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Device, Recording } from '../../server/db/schema.ts';
-import { LiveRecordings } from '../../server/ingest/live-recordings.ts';
 import { TS_PACKET_BYTES } from '../../server/media/ts-continuity.ts';
-import { Metrics } from '../../server/observability/metrics.ts';
 import { packetLines } from '../helpers/hls-media.ts';
 import { preparedClip } from '../helpers/sealed-clip.ts';
-import { configFrom, fileCore } from '../helpers/server.ts';
+import { configFrom, fileCore, nodeOnThisMachine } from '../helpers/server.ts';
 
 const run = promisify(execFile);
 const own = fileCore();
@@ -59,22 +56,7 @@ async function deadPart(device: Device, t0: Date, listed: number, cutAt: (bytes:
 }
 
 /** The node started again on this machine, with this test's spool. */
-function restartedNode(): LiveRecordings {
-  const settings = {
-    spoolDir: configFrom(own.env).spoolDir,
-    ffmpegPath: 'ffmpeg',
-    cutter: 'in-process' as const,
-    segmentSeconds: 2,
-    graceSeconds: 3,
-    checkpointSeconds: 2,
-    rolloverSeconds: 3600,
-    clockDriftMs: 60_000,
-    nodeId: NODE,
-    host: os.hostname(),
-    stopDrainSeconds: 10,
-  };
-  return new LiveRecordings(own.core.repos, own.core.sealer, settings, pino({ level: 'silent' }), new Metrics(), own.core.clock);
-}
+const restartedNode = () => nodeOnThisMachine(own, NODE);
 
 /**
  * ffmpeg's packets of a file (bytes and timestamps, copied out), by stream: "<stream>, <dts>,

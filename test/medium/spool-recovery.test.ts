@@ -13,10 +13,8 @@ import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrphanedRecordings } from '../../server/cluster/orphaned-recordings.ts';
 import type { Device, Recording } from '../../server/db/schema.ts';
-import { LiveRecordings } from '../../server/ingest/live-recordings.ts';
-import { Metrics } from '../../server/observability/metrics.ts';
 import { preparedClip } from '../helpers/sealed-clip.ts';
-import { configFrom, fileCore } from '../helpers/server.ts';
+import { configFrom, fileCore, nodeOnThisMachine } from '../helpers/server.ts';
 
 const own = fileCore();
 
@@ -52,22 +50,7 @@ const sealFromClip = (recordingId: string, i: number, at: Date, source: string) 
 const spoolDir = () => configFrom(own.env).spoolDir;
 
 /** node-back, the killed node started again on this machine, with this test's spool. */
-function nodeBack(): LiveRecordings {
-  const settings = {
-    spoolDir: spoolDir(),
-    ffmpegPath: 'ffmpeg',
-    cutter: 'in-process' as const,
-    segmentSeconds: 2,
-    graceSeconds: 3,
-    checkpointSeconds: 2,
-    stopDrainSeconds: 10,
-    rolloverSeconds: 3600,
-    clockDriftMs: 60_000,
-    nodeId: 'node-back',
-    host: os.hostname(),
-  };
-  return new LiveRecordings(own.core.repos, own.core.sealer, settings, pino({ level: 'silent' }), new Metrics(), own.core.clock);
-}
+const nodeBack = () => nodeOnThisMachine(own, 'node-back');
 
 describe('a killed node recovering its spool after another node continued its recording', () => {
   let device: Device;
