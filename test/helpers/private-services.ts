@@ -22,17 +22,34 @@ export interface Restartable {
 /** Neither exited nor killed (a killed process has a signal, not an exit code). */
 const isRunning = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 
-/** A gateway of its own (`client.rgw.<name>`) on the cluster start-ceph.sh made; same users and buckets. */
+/** The last lines of a gateway's log (ceph.conf sends each daemon's log to log/<name>.log). */
+function logTail(name: string): string {
+  const file = path.join(CEPH_DIR, 'log', `client.rgw.${name}.log`);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : `(no ${file})`;
+}
+
+class GatewayFailed extends Error {
+  constructor(
+    message: string,
+    readonly exited: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A gateway of its own (`client.rgw.<name>`) on the cluster start-ceph.sh made; same users and
+ * buckets. A gateway that exits before it answers (its port taken meanwhile, the monitor busy) is
+ * started again on a new port, up to three times; one that stays silent fails the test with its log
+ * (CI once waited 60 s on one that answered nothing and left no word why).
+ */
 export async function privateRgw(name: string): Promise<Restartable & { endpoint: string }> {
   await cephS3();
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
+  let port = await freePort();
   let child: ChildProcess | undefined;
-  // As start-ceph.sh configures client.rgw.a: no cephx, so the monitor connection must not ask for it.
-  const start = async () => {
-    // Started already (a test's afterAll starts it in case the test stopped it): one gateway, not two.
-    if (child && isRunning(child)) return;
-    child = spawn(
+  const endpoint = () => `http://127.0.0.1:${port}`;
+  const launch = async () => {
+    const c = spawn(
       'radosgw',
       [
         '-f',
@@ -42,11 +59,19 @@ export async function privateRgw(name: string): Promise<Restartable & { endpoint
         `client.rgw.${name}`,
         `--rgw_frontends=beast endpoint=127.0.0.1:${port}`,
         `--rgw_data=${path.join(CEPH_DIR, `rgw.${name}`)}`,
+        // As start-ceph.sh configures client.rgw.a: no cephx, so the monitor connection must not ask for it.
         '--ms_mon_client_mode=crc',
       ],
       { stdio: 'ignore' },
     );
-    await waitFor(`radosgw ${name} to answer`, async () => (await fetch(`${endpoint}/`).catch(() => undefined)) !== undefined, 60_000, 250);
+    child = c;
+    const state = await waitFor(`radosgw ${name} to answer`, async () => (!isRunning(c) ? 'exited' : (await fetch(`${endpoint()}/`).catch(() => undefined)) && 'answered'), 90_000, 250).catch(
+      () => 'silent',
+    );
+    if (state === 'answered') return;
+    await stop();
+    const what = state === 'exited' ? `exited (${c.exitCode ?? c.signalCode})` : 'did not answer in 90 s';
+    throw new GatewayFailed(`radosgw ${name} on port ${port} ${what}; its log ends:\n${logTail(name)}`, state === 'exited');
   };
   const stop = async () => {
     const c = child;
@@ -55,12 +80,15 @@ export async function privateRgw(name: string): Promise<Restartable & { endpoint
     c.kill('SIGKILL');
     await exited;
   };
-  // A gateway that never answered is not left running once the test has failed.
-  await start().catch(async (err: unknown) => {
-    await stop();
-    throw err;
-  });
-  return { url: endpoint, endpoint, start, stop };
+  // Started already (a test's afterAll starts it in case the test stopped it): one gateway, not two.
+  const start = async () => (child && isRunning(child) ? undefined : launch());
+  for (let attempt = 1; ; attempt++) {
+    const err = await launch().catch((e: unknown) => e);
+    if (!err) break;
+    if (attempt === 3 || !(err instanceof GatewayFailed && err.exited)) throw err;
+    port = await freePort();
+  }
+  return { url: endpoint(), endpoint: endpoint(), start, stop };
 }
 
 function pgBin(tool: string): string {

@@ -73,6 +73,7 @@ describe.concurrent.each(setups)('a body camera publishing 20 s — $name', ({ e
     expect(verified.stdout).toMatch(/intact — \d+ segments, 0 gaps, \d+ checkpoints, manifest signature valid/);
     expect(verified.code).toBe(0);
 
+    expect(listed.code, listed.stderr).toBe(0);
     const rows = JSON.parse(listed.stdout) as { id: string; segments: number; state: string; gaps: number }[];
     expect(rows).toEqual([expect.objectContaining({ id: recording!.id, segments: recording!.segment_count, state: 'closed', gaps: 0 })]);
   });
