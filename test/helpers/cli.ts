@@ -7,6 +7,8 @@ export const LIUHEN_BIN = path.resolve(import.meta.dirname, '../../bin/liuhen.js
 
 export interface CliResult {
   code: number | null;
+  /** the signal that ended it, if one did */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -20,6 +22,8 @@ export function runCli(args: string[], env: Record<string, string>, entry = CLI_
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': at 'exit' the pipes may still hold output not yet read (under load CI got
+    // an empty stdout from a command that had printed its report).
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }

@@ -35,7 +35,8 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': only then has all its output been read.
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
