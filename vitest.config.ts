@@ -3,37 +3,39 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Files that take a minute or more (forensic traces, failovers, real-time outages, many scrypt
- * sign-ins), longest first, as measured in a full run (2026-12-06). Vitest starts the files it has
- * durations of longest first; a fresh clone has none and would start the largest files first,
+ * Files that take half a minute or more (forensic traces, failovers, real-time outages, many
+ * scrypt sign-ins), longest first, as measured in a full run (2026-12-07, a fresh machine's
+ * first). Vitest starts the files it has durations of longest first; a fresh clone has none and would start the largest files first,
  * leaving a small file with a long wait (store-outage) or a long trace to run alone at the end. So
  * on a run without durations these start first.
  */
 const LONGEST = [
-  'test/medium/forensic-leaks.test.ts',
   'test/medium/forensic-trace.test.ts',
-  'test/cluster/failover.test.ts',
+  'test/medium/forensic-leaks.test.ts',
   'test/cluster/live-viewer-failover.test.ts',
-  'test/faults/store-outage.test.ts',
-  'test/medium/insiders.test.ts',
-  'test/medium/exports.test.ts',
-  'test/medium/accounts.test.ts',
-  'test/medium/offline-upload.test.ts',
-  'test/faults/rtmp-junk.test.ts',
-  'test/medium/party.test.ts',
-  'test/medium/retention.test.ts',
-  'test/medium/redaction.test.ts',
-  'test/medium/rtsp-cameras.test.ts',
-  'test/e2e/viewing.test.ts',
-  'test/faults/postgres-restart.test.ts',
-  'test/medium/interruptions.test.ts',
-  'test/e2e/party.test.ts',
-  'test/cluster/nginx.test.ts',
   'test/cluster/rtsp-pull-lease.test.ts',
-  'test/medium/ingest.test.ts',
+  'test/faults/store-outage.test.ts',
+  'test/faults/rtmp-junk.test.ts',
+  'test/cluster/failover.test.ts',
+  'test/medium/retention.test.ts',
+  'test/faults/postgres-restart.test.ts',
+  'test/medium/rtsp-cameras.test.ts',
+  'test/medium/crash.test.ts',
+  'test/players/portrait.test.ts',
   'test/faults/disk-full.test.ts',
+  'test/medium/offline-upload.test.ts',
+  'test/medium/interruptions.test.ts',
+  'test/e2e/accounts.test.ts',
+  'test/medium/queue-outage.test.ts',
+  'test/medium/ingest.test.ts',
+  'test/cluster/nginx.test.ts',
+  'test/cluster/second-node.test.ts',
+  'test/e2e/viewing.test.ts',
+  'test/faults/uploads.test.ts',
+  'test/medium/cases.test.ts',
   'test/cluster/device-lease.test.ts',
-  'test/medium/authorization.test.ts',
+  'test/medium/accounts.test.ts',
+  'test/medium/watched-renditions.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
