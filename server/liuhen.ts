@@ -77,13 +77,15 @@ export interface ServerOptions {
   refusalWindowMs?: number;
   /** what this node does; all three by default */
   roles?: Roles;
+  /** how often the publish gate rereads the devices (a second; a test lengthens it to see a publish found by a reread on demand alone) */
+  gateRefreshMs?: number;
 }
 
 /**
  * `jobHandlers`: in-process workers run these instead of the registry (workers/handlers.ts).
  * Refuses to start (SecondNodeRefused) beside a live node where the deployment is one machine's.
  */
-export async function startServer(config: Config, jobHandlers?: JobHandlers, { refusalWindowMs = 60_000, roles = ALL_ROLES }: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer(config: Config, jobHandlers?: JobHandlers, { refusalWindowMs = 60_000, roles = ALL_ROLES, gateRefreshMs }: ServerOptions = {}): Promise<RunningServer> {
   const core = await openCore(config);
   const { repos, clock, log, sealer, audit } = core;
   // First, before this node touches a recording, an upload or the store.
@@ -113,7 +115,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   ];
   const diskReserve = new DiskReserve(volumes, config.diskReserveBytes, log, metrics);
   await diskReserve.start();
-  const gate = new PublishGate(repos, diskReserve);
+  const gate = new PublishGate(repos, diskReserve, gateRefreshMs);
   await gate.start();
   core.devices.onChange(() => gate.refresh());
   const live = new LiveRecordings(
