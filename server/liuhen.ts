@@ -90,7 +90,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   const { repos, clock, log, sealer, audit } = core;
   // First, before this node touches a recording, an upload or the store.
   const timings = nodeTimings(config.nodeLeaseSeconds);
-  const node = new NodePresence(repos.nodes, roles, log, clock, timings.beatMs, timings.leaseMs);
+  const node = new NodePresence(repos.nodes, roles, log, clock, timings);
   let othersLive: ClusterNode[];
   try {
     othersLive = await node.join();
@@ -148,7 +148,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   );
   // Offline uploads arrive over HTTP (tus): they are taken, and sealed, where the api runs.
   if (roles.has('api')) await offline.recoverUploads();
-  const leases = new DeviceLeases(repos.deviceLeases, node.id, log, clock, timings.beatMs, timings.leaseMs);
+  const leases = new DeviceLeases(repos.deviceLeases, node.id, log, clock, timings);
   if (roles.has('ingest')) {
     await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])), new Set(othersLive.map((n) => n.id)));
     live.start();
@@ -176,7 +176,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     ffmpegPath: config.ffmpegPath,
     secretsKey: core.keys.key('device-secrets'),
     recordings: { publish: (p) => live.publishStarted(p), ended: (deviceId, sessionId, cause) => live.publishEnded(deviceId, sessionId, cause), settled: (deviceId) => live.settled(deviceId) },
-    leases: new PullLeases({ leases: repos.deviceLeases, nodes: repos.nodes }, node.id, log, clock, timings.beatMs, timings.leaseMs),
+    leases: new PullLeases({ leases: repos.deviceLeases, nodes: repos.nodes }, node.id, log, clock, timings),
   });
   if (roles.has('ingest')) {
     rtmpRefusals.start();
@@ -277,8 +277,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       },
     },
   ];
-  const orphans = new OrphanedRecordings(repos.recordings, sealer, log, clock, node.id, config.graceSeconds, timings.leaseMs);
-  duties.push({ name: 'orphaned recordings', start: () => orphans.start(timings.beatMs) });
+  const orphans = new OrphanedRecordings(repos.recordings, sealer, log, clock, node.id, config.graceSeconds, timings);
+  duties.push({ name: 'orphaned recordings', start: () => orphans.start() });
   const retentionEveryMs = config.retention.runEveryMs;
   if (retentionEveryMs !== null) {
     duties.push({ name: 'retention run', start: () => core.retention.start(retentionEveryMs, log) });

@@ -12,7 +12,7 @@ import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { Sealer } from '../ledger/sealer.ts';
 import { Beat } from './beat.ts';
 import type { RunningDuty } from './leadership.ts';
-import { NODE_BEAT_MS, NODE_LEASE_MS } from './node-presence.ts';
+import { DEFAULT_NODE_TIMINGS, NODE_LEASE_MS, type NodeTimings } from './node-presence.ts';
 
 export class OrphanedRecordings {
   constructor(
@@ -23,7 +23,7 @@ export class OrphanedRecordings {
     /** this node: it takes each recording before closing it, so a node taking the camera over at the same moment cannot */
     private readonly nodeId: string,
     private readonly graceSeconds: number,
-    private readonly leaseMs = NODE_LEASE_MS,
+    private readonly timings: NodeTimings = DEFAULT_NODE_TIMINGS,
   ) {}
 
   /**
@@ -32,8 +32,8 @@ export class OrphanedRecordings {
    * sooner) and the grace window: a camera back by then has been taken over with its recording.
    */
   async closeAll(): Promise<number> {
-    const reconnectMs = Math.max(this.leaseMs, NODE_LEASE_MS);
-    const silentSince = new Date(this.clock.now().getTime() - this.leaseMs - reconnectMs - this.graceSeconds * 1000).toISOString();
+    const reconnectMs = Math.max(this.timings.leaseMs, NODE_LEASE_MS);
+    const silentSince = new Date(this.clock.now().getTime() - this.timings.leaseMs - reconnectMs - this.graceSeconds * 1000).toISOString();
     let closed = 0;
     for (const r of await this.recordings.openOfSilentNodes(silentSince)) {
       const end = new Date(r.interrupted_at ?? r.heartbeat_at);
@@ -45,15 +45,15 @@ export class OrphanedRecordings {
     return closed;
   }
 
-  /** The leader's sweep, every `everyMs`. */
-  start(everyMs = NODE_BEAT_MS): RunningDuty {
+  /** The leader's sweep, every beat. */
+  start(): RunningDuty {
     const beat = new Beat(
       () =>
         this.closeAll().then(
           () => undefined,
           (err) => this.log.error({ err }, 'closing recordings of gone nodes failed; trying again'),
         ),
-      everyMs,
+      this.timings.beatMs,
     );
     beat.start();
     return { stop: () => beat.stop() };
