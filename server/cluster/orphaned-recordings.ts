@@ -14,6 +14,17 @@ import { Beat } from './beat.ts';
 import type { RunningDuty } from './leadership.ts';
 import { DEFAULT_NODE_TIMINGS, NODE_LEASE_MS, type NodeTimings } from './node-presence.ts';
 
+/**
+ * The time a camera is given, once its node's lease has lapsed, to reconnect to another node, which
+ * continues its recording; past it and the grace window the recording is closed. As long as the
+ * lease, and never less than the default lease: a camera's reconnect is its own retry plus the new
+ * node taking its publish (7-10 s under load in test/cluster/failover and rtsp-pull-lease), which
+ * a shorter LIUHEN_NODE_LEASE_SECONDS makes no quicker.
+ */
+function reconnectAllowanceMs(leaseMs: number): number {
+  return Math.max(leaseMs, NODE_LEASE_MS);
+}
+
 export class OrphanedRecordings {
   constructor(
     private readonly recordings: RecordingRepository,
@@ -27,13 +38,12 @@ export class OrphanedRecordings {
   ) {}
 
   /**
-   * Closes the recordings of nodes silent for longer than their lease, a camera's reconnect (as
-   * long again, and never less than the default lease: a shorter lease makes no camera reconnect
-   * sooner) and the grace window: a camera back by then has been taken over with its recording.
+   * Closes the recordings of nodes silent for longer than their lease, the reconnect allowance and
+   * the grace window: a camera back by then has been taken over with its recording.
    */
   async closeAll(): Promise<number> {
-    const reconnectMs = Math.max(this.timings.leaseMs, NODE_LEASE_MS);
-    const silentSince = new Date(this.clock.now().getTime() - this.timings.leaseMs - reconnectMs - this.graceSeconds * 1000).toISOString();
+    const { leaseMs } = this.timings;
+    const silentSince = new Date(this.clock.now().getTime() - leaseMs - reconnectAllowanceMs(leaseMs) - this.graceSeconds * 1000).toISOString();
     let closed = 0;
     for (const r of await this.recordings.openOfSilentNodes(silentSince)) {
       const end = new Date(r.interrupted_at ?? r.heartbeat_at);
