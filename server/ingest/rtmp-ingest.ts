@@ -22,6 +22,14 @@ import { BaseSession, flvOnly, NodeMediaServer, type NmsBroadcast, type NmsServe
 /** far above any device id; keeps a stranger from writing long rows into the audit log */
 const CLAIMED_NAME_MAX = 100;
 
+/**
+ * node-media-server's signed-URL check, fed by liuhen: only accepted publishers get a signature.
+ * The library checks it against the process's one configuration (the last server made), so every
+ * server of a process signs with this one secret: where a process runs several (tests do), each
+ * one's publishes pass, not only the last one's.
+ */
+const SIGNING_SECRET = randomBytes(32).toString('hex');
+
 type RefusalReason = Extract<GateDecision, { ok: false }>['reason'];
 
 /** The device's credential, from the publish URL's `?key=`. */
@@ -58,8 +66,6 @@ interface IngestEvents {
 
 export class RtmpIngest extends EventEmitter<IngestEvents> {
   private nms?: NmsServer;
-  /** node-media-server's signed-URL check, fed by liuhen: only accepted publishers get a signature. */
-  private readonly secret = randomBytes(32).toString('hex');
   private readonly publishers = new Map<string, NmsSession>();
   private stopping = false;
   private lastAcceptFailureLog = 0;
@@ -97,7 +103,7 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
       // Its history of finished publishes (up to 10,000, the whole file rewritten at each) is read by
       // nobody here: liuhen's own audit log records every publish.
       store: { path: this.opts.storeDir, maxHistory: 0 },
-      auth: { publish: true, play: true, secret: this.secret },
+      auth: { publish: true, play: true, secret: SIGNING_SECRET },
     });
     quietNmsLogger();
     // Its store would re-raise SIGTERM before liuhen has sealed what is in flight.
@@ -167,7 +173,7 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
       flvOnly(broadcast);
     }
     const expires = Math.floor(Date.now() / 1000) + 60;
-    const hash = createHash('md5').update(`${session.streamPath}-${expires}-${this.secret}`).digest('hex');
+    const hash = createHash('md5').update(`${session.streamPath}-${expires}-${SIGNING_SECRET}`).digest('hex');
     session.streamQuery.sign = `${expires}-${hash}`;
   }
 
