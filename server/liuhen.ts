@@ -77,18 +77,20 @@ export interface ServerOptions {
   refusalWindowMs?: number;
   /** what this node does; all three by default */
   roles?: Roles;
+  /** how often the publish gate rereads the devices (a second; a test lengthens it to see a publish found by a reread on demand alone) */
+  gateRefreshMs?: number;
 }
 
 /**
  * `jobHandlers`: in-process workers run these instead of the registry (workers/handlers.ts).
  * Refuses to start (SecondNodeRefused) beside a live node where the deployment is one machine's.
  */
-export async function startServer(config: Config, jobHandlers?: JobHandlers, { refusalWindowMs = 60_000, roles = ALL_ROLES }: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer(config: Config, jobHandlers?: JobHandlers, { refusalWindowMs = 60_000, roles = ALL_ROLES, gateRefreshMs }: ServerOptions = {}): Promise<RunningServer> {
   const core = await openCore(config);
   const { repos, clock, log, sealer, audit } = core;
   // First, before this node touches a recording, an upload or the store.
   const timings = nodeTimings(config.nodeLeaseSeconds);
-  const node = new NodePresence(repos.nodes, roles, log, clock, timings.beatMs, timings.leaseMs);
+  const node = new NodePresence(repos.nodes, roles, log, clock, timings);
   let othersLive: ClusterNode[];
   try {
     othersLive = await node.join();
@@ -113,7 +115,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   ];
   const diskReserve = new DiskReserve(volumes, config.diskReserveBytes, log, metrics);
   await diskReserve.start();
-  const gate = new PublishGate(repos, diskReserve);
+  const gate = new PublishGate(repos, diskReserve, gateRefreshMs);
   await gate.start();
   core.devices.onChange(() => gate.refresh());
   const live = new LiveRecordings(
@@ -146,7 +148,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   );
   // Offline uploads arrive over HTTP (tus): they are taken, and sealed, where the api runs.
   if (roles.has('api')) await offline.recoverUploads();
-  const leases = new DeviceLeases(repos.deviceLeases, node.id, log, clock, timings.beatMs, timings.leaseMs);
+  const leases = new DeviceLeases(repos.deviceLeases, node.id, log, clock, timings);
   if (roles.has('ingest')) {
     await live.recover(new Map((await core.devices.list()).map((d) => [d.id, d])), new Set(othersLive.map((n) => n.id)));
     live.start();
@@ -174,7 +176,7 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     ffmpegPath: config.ffmpegPath,
     secretsKey: core.keys.key('device-secrets'),
     recordings: { publish: (p) => live.publishStarted(p), ended: (deviceId, sessionId, cause) => live.publishEnded(deviceId, sessionId, cause), settled: (deviceId) => live.settled(deviceId) },
-    leases: new PullLeases({ leases: repos.deviceLeases, nodes: repos.nodes }, node.id, log, clock, timings.beatMs, timings.leaseMs),
+    leases: new PullLeases({ leases: repos.deviceLeases, nodes: repos.nodes }, node.id, log, clock, timings),
   });
   if (roles.has('ingest')) {
     rtmpRefusals.start();
@@ -275,8 +277,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       },
     },
   ];
-  const orphans = new OrphanedRecordings(repos.recordings, sealer, log, clock, node.id, config.graceSeconds, timings.leaseMs);
-  duties.push({ name: 'orphaned recordings', start: () => orphans.start(timings.beatMs) });
+  const orphans = new OrphanedRecordings(repos.recordings, sealer, log, clock, node.id, config.graceSeconds, timings);
+  duties.push({ name: 'orphaned recordings', start: () => orphans.start() });
   const retentionEveryMs = config.retention.runEveryMs;
   if (retentionEveryMs !== null) {
     duties.push({ name: 'retention run', start: () => core.retention.start(retentionEveryMs, log) });

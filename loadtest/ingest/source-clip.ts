@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { testPatternInputs } from '../../test/helpers/test-pattern.ts';
 
 export function sourceClip(): string {
   const file = path.join(os.tmpdir(), 'liuhen-bench-720p-2mbit.flv');
@@ -17,14 +18,7 @@ export function sourceClip(): string {
     '-loglevel',
     'error',
     '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=1280x720:rate=25',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=44100',
+    ...testPatternInputs('1280x720', 25, { tone: { hz: 440, sampleRate: 44_100 } }),
     '-t',
     '20',
     '-c:v',

@@ -17,6 +17,7 @@
  * large flat blocks, which H.264 keeps black or white.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { testPatternInputs } from '../../test/helpers/test-pattern.ts';
 
 export const FPS = 25;
 export const STAMP_BITS = 24;
@@ -57,14 +58,7 @@ export function publishStamped(url: string, opts: { gopSeconds: number; seconds:
       '-loglevel',
       'error',
       '-re',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=${opts.size ?? '640x360'}:rate=${FPS}`,
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=1000:sample_rate=44100',
+      ...testPatternInputs(opts.size ?? '640x360', FPS),
       '-t',
       String(opts.seconds),
       '-vf',

@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { renditionArgs } from '../../server/media/rendition-args.ts';
 import { SEGMENT_PATTERN, segmenterOutputOptions } from '../../server/media/segmenter-args.ts';
+import { testPatternInputs } from '../../test/helpers/test-pattern.ts';
 import { transcodeSegment } from '../../workers/segment-derive.ts';
 import { watchMachine } from '../lib/process-tree.ts';
 
@@ -49,14 +50,7 @@ function cameraSegments(dir: string, count: number): string[] {
     FFMPEG,
     [
       ...quiet,
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=1280x720:rate=25',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:sample_rate=44100',
+      ...testPatternInputs('1280x720', 25, { tone: { hz: 440, sampleRate: 44_100 } }),
       '-t',
       String(count * SEGMENT_SECONDS),
       '-c:v',

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.ts';
 import { Beat } from './beat.ts';
 import type { DeviceLeaseRepository } from '../db/device-lease-repository.ts';
-import { NODE_BEAT_MS, NODE_LEASE_MS } from './node-presence.ts';
+import { DEFAULT_NODE_TIMINGS, type NodeTimings } from './node-presence.ts';
 
 /** A claim's answer: `holder` when another live node records the device, else the device is this node's. */
 export interface LeaseClaim {
@@ -33,10 +33,9 @@ export class DeviceLeases {
     private readonly nodeId: string,
     private readonly log: Logger,
     private readonly clock: Clock = systemClock,
-    beatMs = NODE_BEAT_MS,
-    private readonly leaseMs = NODE_LEASE_MS,
+    private readonly timings: NodeTimings = DEFAULT_NODE_TIMINGS,
   ) {
-    this.beats = new Beat(() => this.renew(), beatMs);
+    this.beats = new Beat(() => this.renew(), timings.beatMs);
   }
 
   /**
@@ -51,7 +50,7 @@ export class DeviceLeases {
       const now = this.clock.now().getTime();
       let takenOver: LeaseClaim['takenOver'];
       try {
-        const r = await this.leases.acquire(deviceId, this.nodeId, new Date(now).toISOString(), new Date(now - this.leaseMs).toISOString());
+        const r = await this.leases.acquire(deviceId, this.nodeId, new Date(now).toISOString(), new Date(now - this.timings.leaseMs).toISOString());
         if (!r.ok) return { holder: r.holder };
         takenOver = r.from;
       } catch (err) {

@@ -28,6 +28,9 @@ export function nodeTimings(leaseSeconds: number): NodeTimings {
   return { leaseMs, beatMs: Math.round((leaseMs * NODE_BEAT_MS) / NODE_LEASE_MS) };
 }
 
+/** The default lease's timings (LIUHEN_NODE_LEASE_SECONDS unset). */
+export const DEFAULT_NODE_TIMINGS: NodeTimings = nodeTimings(NODE_LEASE_MS / 1000);
+
 export class NodePresence {
   readonly id = newId('node');
   private readonly beats: Beat;
@@ -39,17 +42,16 @@ export class NodePresence {
     private readonly roles: Roles,
     private readonly log: Logger,
     private readonly clock: Clock = systemClock,
-    beatMs = NODE_BEAT_MS,
-    private readonly leaseMs = NODE_LEASE_MS,
+    private readonly timings: NodeTimings = DEFAULT_NODE_TIMINGS,
   ) {
-    this.beats = new Beat(() => this.beat(), beatMs);
+    this.beats = new Beat(() => this.beat(), timings.beatMs);
   }
 
   /** Registers this node and returns the other nodes live now. */
   async join(): Promise<ClusterNode[]> {
     const now = this.clock.now().toISOString();
     await this.nodes.register({ id: this.id, host: os.hostname(), pid: process.pid, roles: [...this.roles].join(','), started_at: now, heartbeat_at: now });
-    const others = (await this.nodes.liveSince(new Date(this.clock.now().getTime() - this.leaseMs).toISOString())).filter((n) => n.id !== this.id);
+    const others = (await this.nodes.liveSince(new Date(this.clock.now().getTime() - this.timings.leaseMs).toISOString())).filter((n) => n.id !== this.id);
     const live: ClusterNode[] = [];
     for (const n of others) {
       const state = processState(n);

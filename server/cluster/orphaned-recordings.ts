@@ -12,7 +12,18 @@ import type { RecordingRepository } from '../db/recording-repository.ts';
 import type { Sealer } from '../ledger/sealer.ts';
 import { Beat } from './beat.ts';
 import type { RunningDuty } from './leadership.ts';
-import { NODE_BEAT_MS, NODE_LEASE_MS } from './node-presence.ts';
+import { DEFAULT_NODE_TIMINGS, NODE_LEASE_MS, type NodeTimings } from './node-presence.ts';
+
+/**
+ * The time a camera is given, once its node's lease has lapsed, to reconnect to another node, which
+ * continues its recording; past it and the grace window the recording is closed. As long as the
+ * lease, and never less than the default lease: a camera's reconnect is its own retry plus the new
+ * node taking its publish (7-10 s under load in test/cluster/failover and rtsp-pull-lease), which
+ * a shorter LIUHEN_NODE_LEASE_SECONDS makes no quicker.
+ */
+function reconnectAllowanceMs(leaseMs: number): number {
+  return Math.max(leaseMs, NODE_LEASE_MS);
+}
 
 export class OrphanedRecordings {
   constructor(
@@ -23,17 +34,16 @@ export class OrphanedRecordings {
     /** this node: it takes each recording before closing it, so a node taking the camera over at the same moment cannot */
     private readonly nodeId: string,
     private readonly graceSeconds: number,
-    private readonly leaseMs = NODE_LEASE_MS,
+    private readonly timings: NodeTimings = DEFAULT_NODE_TIMINGS,
   ) {}
 
   /**
-   * Closes the recordings of nodes silent for longer than their lease, a camera's reconnect (as
-   * long again, and never less than the default lease: a shorter lease makes no camera reconnect
-   * sooner) and the grace window: a camera back by then has been taken over with its recording.
+   * Closes the recordings of nodes silent for longer than their lease, the reconnect allowance and
+   * the grace window: a camera back by then has been taken over with its recording.
    */
   async closeAll(): Promise<number> {
-    const reconnectMs = Math.max(this.leaseMs, NODE_LEASE_MS);
-    const silentSince = new Date(this.clock.now().getTime() - this.leaseMs - reconnectMs - this.graceSeconds * 1000).toISOString();
+    const { leaseMs } = this.timings;
+    const silentSince = new Date(this.clock.now().getTime() - leaseMs - reconnectAllowanceMs(leaseMs) - this.graceSeconds * 1000).toISOString();
     let closed = 0;
     for (const r of await this.recordings.openOfSilentNodes(silentSince)) {
       const end = new Date(r.interrupted_at ?? r.heartbeat_at);
@@ -45,15 +55,15 @@ export class OrphanedRecordings {
     return closed;
   }
 
-  /** The leader's sweep, every `everyMs`. */
-  start(everyMs = NODE_BEAT_MS): RunningDuty {
+  /** The leader's sweep, every beat. */
+  start(): RunningDuty {
     const beat = new Beat(
       () =>
         this.closeAll().then(
           () => undefined,
           (err) => this.log.error({ err }, 'closing recordings of gone nodes failed; trying again'),
         ),
-      everyMs,
+      this.timings.beatMs,
     );
     beat.start();
     return { stop: () => beat.stop() };

@@ -21,7 +21,7 @@ import type { DeviceLeaseRepository, LeaseTaken } from '../db/device-lease-repos
 import type { NodeRepository } from '../db/node-repository.ts';
 import { Beat } from './beat.ts';
 import { preferredNode } from './camera-spread.ts';
-import { NODE_BEAT_MS, NODE_LEASE_MS } from './node-presence.ts';
+import { DEFAULT_NODE_TIMINGS, type NodeTimings } from './node-presence.ts';
 
 export interface PullLeaseRepositories {
   leases: Pick<DeviceLeaseRepository, 'acquire' | 'renew' | 'release' | 'handOver' | 'leasesOf'>;
@@ -54,10 +54,9 @@ export class PullLeases {
     private readonly nodeId: string,
     private readonly log: Logger,
     private readonly clock: Clock = systemClock,
-    beatMs = NODE_BEAT_MS,
-    private readonly leaseMs = NODE_LEASE_MS,
+    private readonly timings: NodeTimings = DEFAULT_NODE_TIMINGS,
   ) {
-    this.beats = new Beat(() => this.kick(), beatMs);
+    this.beats = new Beat(() => this.kick(), timings.beatMs);
   }
 
   /** Called with the cameras held whenever they change. */
@@ -146,7 +145,7 @@ export class PullLeases {
     const { leases, nodes } = this.repos;
     const nowMs = this.clock.now().getTime();
     const now = new Date(nowMs).toISOString();
-    const liveSince = new Date(nowMs - this.leaseMs).toISOString();
+    const liveSince = new Date(nowMs - this.timings.leaseMs).toISOString();
     for (const deviceId of [...this.held, ...this.leaving]) {
       if (this.wanted.has(deviceId)) continue;
       await leases.release(deviceId, this.nodeId);
@@ -161,7 +160,7 @@ export class PullLeases {
       if (!row || row.renewed_at < liveSince) free.push(deviceId);
       else if (row.node_id !== this.nodeId) this.lost(deviceId, row.node_id);
     }
-    for (const [deviceId, at] of this.given) if (at < nowMs - this.leaseMs) this.given.delete(deviceId);
+    for (const [deviceId, at] of this.given) if (at < nowMs - this.timings.leaseMs) this.given.delete(deviceId);
     const waited = new Set<string>();
     if (free.length > 0 || this.held.size > 0) {
       const live = (await nodes.liveSince(liveSince)).filter((n) => n.roles.split(',').includes('ingest'));

@@ -2,14 +2,23 @@
  * Decides, synchronously, whether a publisher may record. node-media-server asks inside a
  * synchronous event, so the gate answers from an in-memory copy of the registry that is
  * refreshed every second (devices added or revoked by the CLI in another process show up
- * within that time).
+ * within that time). A device it does not know may have been added on another node since:
+ * its publish waits for a reread on demand (`reread`) rather than being refused.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Repositories } from '../db/repositories.ts';
 import type { DeviceRepository } from '../db/device-repository.ts';
 import type { Device } from '../db/schema.ts';
 import type { DiskReserve } from '../storage/disk-reserve.ts';
 import { credentialHash } from './device-registry.ts';
+
+/**
+ * Rereads on demand start at most this often: junk device ids, however fast they come, cost the
+ * database at most four reads of the registry a second besides the periodic one, and a camera
+ * just added waits at most this long before its read starts.
+ */
+const REREAD_GAP_MS = 250;
 
 export type GateDecision = { ok: true; device: Device } | { ok: false; reason: 'unknown_device' | 'revoked' | 'bad_credential' | 'disk_reserve' };
 
@@ -19,9 +28,13 @@ export class PublishGate {
   private readonly revokedListeners: ((deviceId: string) => void)[] = [];
   private readonly refreshListeners: ((devices: Device[]) => void)[] = [];
   private readonly registry: DeviceRepository;
+  /** the reread on demand not started yet, which every publish of an unknown device asking meanwhile shares */
+  private pendingReread?: Promise<void>;
+  /** when the last reread on demand started (performance.now()) */
+  private lastRereadAt = -Infinity;
 
   constructor(
-    repos: Repositories,
+    repos: Pick<Repositories, 'devices'>,
     /** below the reserve a device that is not already recording is refused (its recording would have no room) */
     private readonly disk?: Pick<DiskReserve, 'low'>,
     private readonly refreshMs = 1000,
@@ -56,6 +69,23 @@ export class PublishGate {
     }
     this.devices = next;
     this.refreshListeners.forEach((l) => l(rows));
+  }
+
+  /**
+   * Reads the registry again for the publish of a device this gate does not know, added on another
+   * node since the last read (a camera switched on as soon as it is added). The read starts after
+   * the caller asked, so it finds any device added before that publish: a read already running may
+   * have started too soon, and is not shared. Rate-limited: every caller until the next read starts
+   * shares it, and it starts no sooner than REREAD_GAP_MS after the last one on demand.
+   */
+  reread(): Promise<void> {
+    this.pendingReread ??= (async () => {
+      await sleep(Math.max(0, this.lastRereadAt + REREAD_GAP_MS - performance.now()));
+      this.pendingReread = undefined;
+      this.lastRereadAt = performance.now();
+      await this.refresh();
+    })();
+    return this.pendingReread;
   }
 
   check(deviceId: string, credential: string | undefined): GateDecision {

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { RefusalLimiter } from '../http/refusal-limiter.ts';
 import type { Device } from '../db/schema.ts';
-import type { PublishGate } from '../devices/publish-gate.ts';
+import type { GateDecision, PublishGate } from '../devices/publish-gate.ts';
 import type { DeviceLeases } from '../cluster/device-leases.ts';
 import type { SegmenterInput } from '../media/segmenter-args.ts';
 import { RTMP_APP } from './publish-url.ts';
@@ -21,6 +21,21 @@ import { BaseSession, flvOnly, NodeMediaServer, type NmsBroadcast, type NmsServe
 
 /** far above any device id; keeps a stranger from writing long rows into the audit log */
 const CLAIMED_NAME_MAX = 100;
+
+/**
+ * node-media-server's signed-URL check, fed by liuhen: only accepted publishers get a signature.
+ * The library checks it against the process's one configuration (the last server made), so every
+ * server of a process signs with this one secret: where a process runs several (tests do), each
+ * one's publishes pass, not only the last one's.
+ */
+const SIGNING_SECRET = randomBytes(32).toString('hex');
+
+type RefusalReason = Extract<GateDecision, { ok: false }>['reason'];
+
+/** The device's credential, from the publish URL's `?key=`. */
+function publishKey(session: NmsSession): string | undefined {
+  return typeof session.streamQuery.key === 'string' ? session.streamQuery.key : undefined;
+}
 
 export interface PublishStart {
   device: Device;
@@ -51,8 +66,6 @@ interface IngestEvents {
 
 export class RtmpIngest extends EventEmitter<IngestEvents> {
   private nms?: NmsServer;
-  /** node-media-server's signed-URL check, fed by liuhen: only accepted publishers get a signature. */
-  private readonly secret = randomBytes(32).toString('hex');
   private readonly publishers = new Map<string, NmsSession>();
   private stopping = false;
   private lastAcceptFailureLog = 0;
@@ -90,7 +103,7 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
       // Its history of finished publishes (up to 10,000, the whole file rewritten at each) is read by
       // nobody here: liuhen's own audit log records every publish.
       store: { path: this.opts.storeDir, maxHistory: 0 },
-      auth: { publish: true, play: true, secret: this.secret },
+      auth: { publish: true, play: true, secret: SIGNING_SECRET },
     });
     quietNmsLogger();
     // Its store would re-raise SIGTERM before liuhen has sealed what is in flight.
@@ -132,31 +145,26 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
     this.publishers.get(deviceId)?.close();
   }
 
+  /**
+   * node-media-server's events are the process's, not one server's: where a process runs several
+   * servers (tests do), each answers only the publishes that came in on its own port. Another's,
+   * unknown to this node's gate, would be let through to a reread here and then closed.
+   */
+  private ours(session: NmsSession): boolean {
+    return session.socket?.localPort === this.opts.port;
+  }
+
   private prePublish(session: NmsSession): void {
     // A publish still in the library's pipes while the server stops: refused (no signature), not recorded.
-    if (this.stopping) return;
-    const key = typeof session.streamQuery.key === 'string' ? session.streamQuery.key : undefined;
+    if (this.stopping || !this.ours(session)) return;
     // Never trust a signature the client brought; only liuhen writes one.
     delete session.streamQuery.sign;
-    const address = session.ip.replace(/:\d+$/, '');
-    const decision = session.streamApp === RTMP_APP ? this.gate.checkPublish(session.streamName, key, this.hasOpenRecording) : ({ ok: false, reason: 'unknown_device' } as const);
-    if (!decision.ok) {
-      // The stream name is whatever the caller typed (any length): evidence of the attempt, never an identity.
-      const claimed = session.streamName.slice(0, CLAIMED_NAME_MAX);
-      this.log.warn({ claimed, address, reason: decision.reason }, 'publish refused');
-      this.emit('refused', { deviceId: claimed, reason: decision.reason });
-      if (decision.reason === 'disk_reserve') {
-        // A device that proved who it is: its refusal is audited on its own, like any insider's.
-        void this.audit
-          .record({ actor: `device:${claimed}`, action: 'ingest.publish', subject: claimed, outcome: 'refused', address, detail: { reason: decision.reason } })
-          .catch((e) => this.log.error(e, 'audit write failed'));
-      } else {
-        // A stranger decides how many of these arrive: counted per address, one audit event a window.
-        this.opts.refusals.refused(address, { route: `publish ${session.streamApp.slice(0, CLAIMED_NAME_MAX)}/${claimed}`, status: 401, reason: decision.reason, userAgent: null });
-      }
-      if (session.socket) this.opts.guard.refused(session.socket);
-      return;
-    }
+    if (session.streamApp !== RTMP_APP) return this.refuse(session, 'unknown_device');
+    const decision = this.gate.checkPublish(session.streamName, publishKey(session), this.hasOpenRecording);
+    // A device this node does not know may have been added on another node a moment ago, and the
+    // library cannot wait here for the registry: the publish goes on, and postPublish decides once
+    // the registry is read again.
+    if (!decision.ok && decision.reason !== 'unknown_device') return this.refuse(session, decision.reason);
     const broadcast = nmsContext.broadcasts.get(session.streamPath);
     if (broadcast) {
       // liuhen keeps its own grace window with gaps in the ledger; the library's would splice the
@@ -165,29 +173,79 @@ export class RtmpIngest extends EventEmitter<IngestEvents> {
       flvOnly(broadcast);
     }
     const expires = Math.floor(Date.now() / 1000) + 60;
-    const hash = createHash('md5').update(`${session.streamPath}-${expires}-${this.secret}`).digest('hex');
+    const hash = createHash('md5').update(`${session.streamPath}-${expires}-${SIGNING_SECRET}`).digest('hex');
     session.streamQuery.sign = `${expires}-${hash}`;
   }
 
+  /**
+   * Says no to a publish: logged, audited or counted, and its socket closed as soon as the end is
+   * flushed. Refused in prePublish, the library ends the socket itself (no signature).
+   */
+  private refuse(session: NmsSession, reason: RefusalReason): void {
+    const address = session.ip.replace(/:\d+$/, '');
+    // The stream name is whatever the caller typed (any length): evidence of the attempt, never an identity.
+    const claimed = session.streamName.slice(0, CLAIMED_NAME_MAX);
+    this.log.warn({ claimed, address, reason }, 'publish refused');
+    this.emit('refused', { deviceId: claimed, reason });
+    if (reason === 'disk_reserve') {
+      // A device that proved who it is: its refusal is audited on its own, like any insider's.
+      void this.audit
+        .record({ actor: `device:${claimed}`, action: 'ingest.publish', subject: claimed, outcome: 'refused', address, detail: { reason } })
+        .catch((e) => this.log.error(e, 'audit write failed'));
+    } else {
+      // A stranger decides how many of these arrive: counted per address, one audit event a window.
+      this.opts.refusals.refused(address, { route: `publish ${session.streamApp.slice(0, CLAIMED_NAME_MAX)}/${claimed}`, status: 401, reason, userAgent: null });
+    }
+    if (session.socket) this.opts.guard.refused(session.socket);
+  }
+
   private postPublish(session: NmsSession): void {
-    if (this.stopping) return;
+    if (this.stopping || !this.ours(session)) return;
     const broadcast = nmsContext.broadcasts.get(session.streamPath);
     // A second publisher on a path also passes through here before the library refuses it.
     if (!broadcast || broadcast.publisher !== null) return;
-    const decision = this.gate.check(session.streamName, session.streamQuery.key as string | undefined);
-    if (!decision.ok) return;
+    const decision = this.gate.check(session.streamName, publishKey(session));
+    if (decision.ok) return this.record(session, broadcast, decision.device);
+    if (decision.reason === 'unknown_device') this.decideAfterReread(session, broadcast);
+  }
+
+  /**
+   * A publish prePublish let through unknown: refused (and closed) if the device is still unknown
+   * once the registry is read again, else recorded. The gate limits how often it reads (a stranger
+   * choosing device ids cannot make each publish a database read); meanwhile the connection is
+   * not yet a publisher to the ConnectionGuard, whose handshake deadline still holds.
+   */
+  private decideAfterReread(session: NmsSession, broadcast: NmsBroadcast): void {
+    void this.gate
+      .reread()
+      .catch((err) => this.log.warn({ err }, 'rereading the devices for a publish failed; deciding on what is known'))
+      .then(() => {
+        const decision = this.gate.checkPublish(session.streamName, publishKey(session), this.hasOpenRecording);
+        if (!decision.ok) {
+          this.refuse(session, decision.reason);
+          return session.close();
+        }
+        // Gone while the registry was read: nothing to record.
+        if (this.stopping || broadcast.publisher !== session || session.socket?.destroyed) return;
+        this.record(session, broadcast, decision.device);
+      })
+      .catch((e) => this.log.error({ err: e, device: session.streamName.slice(0, CLAIMED_NAME_MAX) }, 'publish after rereading the devices failed'));
+  }
+
+  /** An accepted publish: recorded here, once this node holds the device's lease where there are leases. */
+  private record(session: NmsSession, broadcast: NmsBroadcast, device: Device): void {
     const leases = this.opts.leases;
-    if (!leases) return this.accept(session, broadcast, decision.device);
+    if (!leases) return this.accept(session, broadcast, device);
     // The lease is a database round trip, which the library's synchronous hooks cannot wait for:
     // the session publishes meanwhile and is closed if another node holds the device.
-    const deviceId = decision.device.id;
+    const deviceId = device.id;
     void leases
       .claim(deviceId, session.id)
       .then(({ holder, takenOver }) => {
         if (holder !== undefined) return this.refuseLeased(session, deviceId, holder);
         // Gone while the lease was taken: nothing to record, and the device is free again.
         if (this.stopping || broadcast.publisher !== session || session.socket?.destroyed) return leases.release(deviceId, session.id);
-        this.accept(session, broadcast, decision.device, takenOver);
+        this.accept(session, broadcast, device, takenOver);
       })
       .catch((e) => this.log.error({ err: e, device: deviceId }, 'publish after the device lease failed'));
   }

@@ -62,7 +62,7 @@ async function recordingsOf(deviceId: string): Promise<Array<{ id: string; state
 
 /**
  * A camera publishing to `url` as a real one does: started again whenever its publish ends, until
- * `done` holds (a device just added is known to a node within its gate's refresh, 1 s).
+ * `done` holds (a node refuses it while another node holds its lease).
  */
 async function publishUntil(what: string, url: string, done: () => Promise<boolean>, timeoutMs: number): Promise<Publisher> {
   let current: Publisher | undefined;

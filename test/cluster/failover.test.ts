@@ -74,7 +74,7 @@ describe('a node killed under six cameras behind nginx', () => {
 
     // Added at once: each `liuhen device add` is a process of its own.
     const devices = await Promise.all(Array.from({ length: CAMERAS }, (_, i) => addCamera(first, `FO-${i}`, lb.listen.rtmp)));
-    // Every node rereads the devices within a second; a camera refused before that just retries.
+    // Switched on at once: a node that does not know a device yet reads the devices again at its publish.
     for (const d of devices) cameras.push(reconnectingCamera(d.url));
     await waitFor(
       'every camera to have two segments sealed',

@@ -6,7 +6,6 @@
  */
 import https from 'node:https';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cephS3, s3StoreEnv } from '../helpers/ceph.ts';
@@ -77,10 +76,6 @@ describe('nginx in front of two nodes', () => {
     // The third added now, so both nodes know it (they reread the devices every second) by the time
     // it uploads; all three at once, each `liuhen device add` a process of its own.
     const [plain, tls, uploader] = await Promise.all([addBodycam(first, 'NG-1'), addBodycam(first, 'NG-2'), addBodycam(first, 'NG-3')]);
-    // Each node's publish gate rereads the devices every second (server/devices/publish-gate.ts): a
-    // camera publishing the moment it is added may reach the node that does not know it yet, and is
-    // refused (a real camera retries). These publish once, after both nodes have reread.
-    await sleep(2000);
     const cameras = [publish(`rtmp://127.0.0.1:${lb.listen.rtmp}${plain.path}`, 7), publish(`rtmps://127.0.0.1:${lb.listen.rtmps}${tls.path}`, 7)];
     const codes = await Promise.all(cameras.map((c) => c.exited));
     expect(codes, cameras.map((c) => c.stderr()).join('\n') + lb.log()).toEqual([0, 0]);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../server/clock.ts';
-import { NODE_LEASE_MS, NodePresence } from '../../server/cluster/node-presence.ts';
+import { DEFAULT_NODE_TIMINGS, NODE_LEASE_MS, NodePresence } from '../../server/cluster/node-presence.ts';
 import { admitNode } from '../../server/cluster/node-admission.ts';
 import { ALL_ROLES } from '../../server/cluster/roles.ts';
 import { type Db, openDatabase } from '../../server/db/database.ts';
@@ -30,7 +30,7 @@ describe('a node in the registry', () => {
   afterAll(async () => db?.destroy());
 
   it('registers with its host, pid and roles, beats, and is marked stopped by a clean stop', async () => {
-    const node = new NodePresence(nodes, new Set(['ingest', 'api']), log, systemClock, 50);
+    const node = new NodePresence(nodes, new Set(['ingest', 'api']), log, systemClock, { ...DEFAULT_NODE_TIMINGS, beatMs: 50 });
     expect(await node.join()).toEqual([]);
     const [row] = (await nodes.liveSince(since())).filter((n) => n.id === node.id);
     expect(row).toMatchObject({ host: os.hostname(), pid: process.pid, roles: 'ingest,api', stopped_at: null });
@@ -67,7 +67,7 @@ describe('a node in the registry', () => {
         throw new Error('database gone');
       },
     });
-    const node = new NodePresence(flaky, ALL_ROLES, log, systemClock, 20);
+    const node = new NodePresence(flaky, ALL_ROLES, log, systemClock, { ...DEFAULT_NODE_TIMINGS, beatMs: 20 });
     node.start();
     await new Promise((r) => setTimeout(r, 100));
     failing = false;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Device, Recording } from '../../server/db/schema.ts';
 import type { RunningServer } from '../../server/liuhen.ts';
+import { testPatternInputs } from './test-pattern.ts';
 
 export const SEGMENT_MS = 2000;
 
@@ -20,14 +21,7 @@ export function cutSegments(count: number): Buffer[] {
     '-hide_banner',
     '-loglevel',
     'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=320x180:rate=25',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=48000',
+    ...testPatternInputs('320x180', 25, { tone: { hz: 440, sampleRate: 48_000 } }),
     '-t',
     String((count * SEGMENT_MS) / 1000),
     '-c:v',

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { testPatternInputs } from './test-pattern.ts';
 
 export interface Publisher {
   /** resolves with ffmpeg's exit code */
@@ -39,14 +40,7 @@ function feed(size: string, fps: number): Promise<string> {
     '-nostdin',
     '-loglevel',
     'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${size}:rate=${fps}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=1000:sample_rate=${SAMPLE_RATE}`,
+    ...testPatternInputs(size, fps, { tone: { hz: 1000, sampleRate: SAMPLE_RATE } }),
     '-t',
     String(FEED_SECONDS),
     '-af',

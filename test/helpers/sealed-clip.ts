@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Device, Recording } from '../../server/db/schema.ts';
 import type { Sealer } from '../../server/ledger/sealer.ts';
+import { ONE_KHZ_TONE, testPatternInputs } from './test-pattern.ts';
 
 export interface ClipSpec {
   seconds: number;
@@ -40,25 +41,16 @@ export function preparedClip(spec: ClipSpec): Clip {
   if (!fs.existsSync(dir)) {
     fs.mkdirSync(CLIPS_DIR, { recursive: true });
     const making = fs.mkdtempSync(`${dir}.making-`);
-    const source = noise
-      ? `color=c=gray:s=${size}:r=25,noise=alls=100:allf=t+u`
-      : scene
-        ? `testsrc2=size=${size}:rate=25[a];mandelbrot=size=${size}:rate=25[b];[a][b]blend=all_mode=average,noise=alls=12:allf=t+u[out0]`
-        : `testsrc2=size=${size}:rate=25`;
+    const picture = noise ? 'noise' : scene ? 'scene' : 'pattern';
     // Noise keeps its bulk only uncompressed (qp 0); a key frame every second lets segments cut on time.
     const quality = noise ? ['-qp', '0'] : [];
-    const audio = tone ? ['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100'] : [];
     const audioCodec = tone ? ['-c:a', 'aac', '-b:a', '64k'] : [];
     execFileSync('ffmpeg', [
       '-hide_banner',
       '-nostdin',
       '-loglevel',
       'error',
-      '-f',
-      'lavfi',
-      '-i',
-      source,
-      ...audio,
+      ...testPatternInputs(size, 25, { picture, tone: tone ? ONE_KHZ_TONE : null }),
       '-t',
       String(seconds),
       '-c:v',

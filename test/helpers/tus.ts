@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Device } from '../../server/db/schema.ts';
+import { testPatternInputs } from './test-pattern.ts';
 import { waitFor } from './wait.ts';
 
 export interface TusCamera {
@@ -21,14 +22,7 @@ export function cameraRecording(file: string, opts: { seconds: number; size: str
     '-nostdin',
     '-loglevel',
     'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${opts.size}:rate=25`,
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=1000:sample_rate=44100',
+    ...testPatternInputs(opts.size, 25),
     '-t',
     String(opts.seconds),
     '-c:v',

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../server/clock.ts';
 import { DeviceLeases } from '../../server/cluster/device-leases.ts';
-import { NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
+import { DEFAULT_NODE_TIMINGS, NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
 import { type Db, openDatabase } from '../../server/db/database.ts';
 import { DeviceLeaseRepository } from '../../server/db/device-lease-repository.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -63,7 +63,7 @@ describe('device leases of a node', () => {
   });
 
   it('renew held devices every beat and free them all at a clean stop', async () => {
-    const a = new DeviceLeases(repo, 'node-a', log, systemClock, 20);
+    const a = new DeviceLeases(repo, 'node-a', log, systemClock, { ...DEFAULT_NODE_TIMINGS, beatMs: 20 });
     await a.claim('dev-1', 's1');
     await a.claim('dev-2', 's2');
     const claimedAt = now();

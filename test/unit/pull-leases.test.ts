@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../server/clock.ts';
 import { preferredNode } from '../../server/cluster/camera-spread.ts';
-import { NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
+import { DEFAULT_NODE_TIMINGS, NODE_LEASE_MS } from '../../server/cluster/node-presence.ts';
 import { type PullLeaseRepositories, PullLeases } from '../../server/cluster/pull-leases.ts';
 import { type Db, openDatabase } from '../../server/db/database.ts';
 import { DeviceLeaseRepository } from '../../server/db/device-lease-repository.ts';
@@ -44,7 +44,7 @@ describe('camera pull leases', () => {
   async function node(id: string, clock: Clock, repos: PullLeaseRepositories = { leases, nodes }): Promise<{ pulls: PullLeases; held: () => string[] }> {
     const now = clock.now().toISOString();
     await nodes.register({ id, host: 'test', pid: 1, roles: 'ingest,api', started_at: now, heartbeat_at: now });
-    const pulls = new PullLeases(repos, id, log, clock, BEAT_MS);
+    const pulls = new PullLeases(repos, id, log, clock, { ...DEFAULT_NODE_TIMINGS, beatMs: BEAT_MS });
     let held: string[] = [];
     pulls.onChange((h) => {
       held = [...h].sort();
