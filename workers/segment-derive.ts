@@ -17,25 +17,22 @@ import type { LedgerEntry } from '../server/db/schema.ts';
 import { InvalidInput } from '../server/errors.ts';
 import { runFfmpeg } from '../server/media/ffmpeg-runner.ts';
 import { forensicMarkFilter } from '../server/media/forensic-mark.ts';
-import { type FfmpegArgs, REPLAY_SHORT_SIDE, renditionArgs, thumbnailArgs } from '../server/media/rendition-args.ts';
+import { type FfmpegArgs, type ProductOutput, REPLAY_SHORT_SIDE, renditionOutput, segmentProductsArgs, thumbnailOutput } from '../server/media/rendition-args.ts';
 import { fetchOriginal } from './original-segment.ts';
 import type { JobContext, JobHandler, WorkerDeps } from './job-handler.ts';
 import { withScratchDir } from './scratch-dir.ts';
 import { isShownAsSealed } from './shown-as-sealed.ts';
 
 const PRODUCTS = {
-  r360: { args: renditionArgs({ shortSide: 360 }), file: 'r360.ts' },
-  thumb: { args: thumbnailArgs(), file: 'thumb.jpg' },
+  r360: { ...renditionOutput({ shortSide: 360 }), file: 'r360.ts' },
+  thumb: { ...thumbnailOutput(), file: 'thumb.jpg' },
   // Each variant keeps its original's timestamps and starts with an IDR frame, so a playlist can
   // pick A or B per segment and still play one seamless stream (see marked-variants.ts).
-  mark_a: { args: renditionArgs({ shortSide: REPLAY_SHORT_SIDE, extraFilter: forensicMarkFilter('A') }), file: 'mark_a.ts' },
-  mark_b: { args: renditionArgs({ shortSide: REPLAY_SHORT_SIDE, extraFilter: forensicMarkFilter('B') }), file: 'mark_b.ts' },
-} satisfies Record<string, { args: FfmpegArgs; file: string }>;
+  mark_a: { ...renditionOutput({ shortSide: REPLAY_SHORT_SIDE, extraFilter: forensicMarkFilter('A') }), file: 'mark_a.ts' },
+  mark_b: { ...renditionOutput({ shortSide: REPLAY_SHORT_SIDE, extraFilter: forensicMarkFilter('B') }), file: 'mark_b.ts' },
+} satisfies Record<string, ProductOutput & { file: string }>;
 
 export type SegmentProduct = keyof typeof PRODUCTS;
-
-/** Encoded in this order; the products of one stage at once (at one segment's size, one encode does not keep two cores busy). */
-const STAGES: SegmentProduct[][] = [['r360'], ['thumb'], ['mark_a', 'mark_b']];
 
 /** The products that are video: whole frames re-encoded, timed like their original. */
 const TIMED = new Set<SegmentProduct>(['r360', 'mark_a', 'mark_b']);
@@ -70,28 +67,33 @@ export async function makeSegmentProducts(
     const original = await fetchOriginal(deps.store, entry, dir);
     let done = 1;
     await progress(done, missing.length + 1);
-    for (const stage of STAGES) {
-      const now = stage.filter((kind) => missing.includes(kind));
-      await Promise.all(now.map((kind) => transcodeSegment(deps.ffmpegPath, kind, original, path.join(dir, PRODUCTS[kind].file))));
-      for (const kind of now) {
-        await deps.derivatives.store({
-          recordingId: entry.recording_id,
-          idx: entry.idx,
-          kind,
-          bytes: await fs.readFile(path.join(dir, PRODUCTS[kind].file)),
-          sourceSha256: entry.sha256!,
-          // Frames pass through one for one: a rendition or a variant lasts as long as its original.
-          durationMs: TIMED.has(kind) ? entry.duration_ms : undefined,
-          jobId: ctx.jobId,
-        });
-        await progress(++done, missing.length + 1);
-      }
+    await transcodeSegment(deps.ffmpegPath, missing, original, dir);
+    for (const kind of missing) {
+      await deps.derivatives.store({
+        recordingId: entry.recording_id,
+        idx: entry.idx,
+        kind,
+        bytes: await fs.readFile(path.join(dir, PRODUCTS[kind].file)),
+        sourceSha256: entry.sha256!,
+        // Frames pass through one for one: a rendition or a variant lasts as long as its original.
+        durationMs: TIMED.has(kind) ? entry.duration_ms : undefined,
+        jobId: ctx.jobId,
+      });
+      await progress(++done, missing.length + 1);
     }
   });
   return missing;
 }
 
-/** One product from an original segment file: the step `npm run bench:transcode` times. */
-export function transcodeSegment(ffmpegPath: string, kind: SegmentProduct, input: string, output: string): Promise<void> {
-  return runFfmpeg(ffmpegPath, { ...PRODUCTS[kind].args, input, output }).done;
+/** The ffmpeg command making `kinds` of one original segment, each into its file in the working folder. */
+export function segmentProductsCommand(kinds: SegmentProduct[]): FfmpegArgs & { output: string } {
+  return segmentProductsArgs(kinds.map((kind) => PRODUCTS[kind]));
+}
+
+/**
+ * `kinds` of one original segment file, made into `dir` by one ffmpeg run (segmentProductsArgs: a
+ * segment's thumbnail and marks share its decode and scaling): the step `npm run bench:transcode` times.
+ */
+export function transcodeSegment(ffmpegPath: string, kinds: SegmentProduct[], input: string, dir: string): Promise<void> {
+  return runFfmpeg(ffmpegPath, { ...segmentProductsCommand(kinds), input, cwd: dir }).done;
 }

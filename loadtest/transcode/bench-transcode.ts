@@ -3,7 +3,7 @@
  *
  * A 720p25 camera clip (lavfi, ~2 Mbit/s, keyframe every 2 s) cut into 2 s TS segments with liuhen's
  * own segmenter arguments. Then:
- * (a) the segment.derive handler's rendition step (`transcodeSegment`: runFfmpeg → fluent-ffmpeg)
+ * (a) the segment.live handler's rendition step (`transcodeSegment`: runFfmpeg → fluent-ffmpeg)
  *     against (b) the bare `ffmpeg` command line with the same arguments on the same segment,
  *     alternating which goes first; the figure is the median of the per-segment ratios a/b;
  * (c) N loops of the handler step in parallel, each rendering segment after segment, N = 1, 2, …
@@ -16,10 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { renditionArgs } from '../../server/media/rendition-args.ts';
 import { SEGMENT_PATTERN, segmenterOutputOptions } from '../../server/media/segmenter-args.ts';
 import { testPatternInputs } from '../../test/helpers/test-pattern.ts';
-import { transcodeSegment } from '../../workers/segment-derive.ts';
+import { segmentProductsCommand, transcodeSegment } from '../../workers/segment-derive.ts';
 import { watchMachine } from '../lib/process-tree.ts';
 
 const SEGMENT_SECONDS = 2;
@@ -90,10 +89,17 @@ function cameraSegments(dir: string, count: number): string[] {
 }
 
 /** (b): what an operator would type, with the arguments fluent-ffmpeg builds for (a), in its order. */
-function bareFfmpeg(input: string, output: string): Promise<void> {
-  const { inputOptions, outputOptions } = renditionArgs({ shortSide: 360 });
-  const child = spawn(FFMPEG, [...inputOptions, '-i', input, '-y', ...outputOptions, output], { stdio: 'ignore' });
+function bareFfmpeg(input: string, dir: string): Promise<void> {
+  const { inputOptions, outputOptions, output } = segmentProductsCommand(['r360']);
+  const child = spawn(FFMPEG, [...inputOptions, '-i', input, '-y', ...outputOptions, output], { cwd: dir, stdio: 'ignore' });
   return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`)))));
+}
+
+/** A folder of its own for a series of runs, each writing its rendition there (r360.ts). */
+function folderIn(dir: string, name: string): string {
+  const folder = path.join(dir, name);
+  fs.mkdirSync(folder, { recursive: true });
+  return folder;
 }
 
 async function timed(run: () => Promise<void>): Promise<{ wallMs: number; cpuMs: number }> {
@@ -104,18 +110,18 @@ async function timed(run: () => Promise<void>): Promise<{ wallMs: number; cpuMs:
 }
 
 async function handlerVsBare(segments: string[], dir: string) {
-  const out = (tag: string) => path.join(dir, `r360-${tag}.ts`);
+  const [warm, intoA, intoB] = ['warm', 'a', 'b'].map((name) => folderIn(dir, name)) as [string, string, string];
   // fluent-ffmpeg asks ffmpeg for its formats and encoders once per process; a worker pays that once.
-  await transcodeSegment(FFMPEG, 'r360', segments[0]!, out('warm'));
-  await bareFfmpeg(segments[0]!, out('warm'));
+  await transcodeSegment(FFMPEG, ['r360'], segments[0]!, warm);
+  await bareFfmpeg(segments[0]!, warm);
   const a: { wallMs: number; cpuMs: number }[] = [];
   const b: { wallMs: number; cpuMs: number }[] = [];
   const ratios: number[] = [];
   let i = 0;
   for (let round = 0; round < args.rounds; round++) {
     for (const seg of segments) {
-      const viaHandler = () => timed(() => transcodeSegment(FFMPEG, 'r360', seg, out('a')));
-      const viaBare = () => timed(() => bareFfmpeg(seg, out('b')));
+      const viaHandler = () => timed(() => transcodeSegment(FFMPEG, ['r360'], seg, intoA));
+      const viaBare = () => timed(() => bareFfmpeg(seg, intoB));
       let x, y;
       if (i++ % 2 === 0) {
         x = await viaHandler();
@@ -139,10 +145,11 @@ async function parallelLoops(n: number, segments: string[], dir: string) {
   const cpu = reapedChildrenCpuMs();
   const loops = await Promise.all(
     Array.from({ length: n }, async (_, loop) => {
+      const into = folderIn(dir, `loop-${loop}`);
       const started = performance.now();
       let done = 0;
       for (let k = loop; performance.now() < until; k++) {
-        await transcodeSegment(FFMPEG, 'r360', segments[k % segments.length]!, path.join(dir, `loop-${loop}.ts`));
+        await transcodeSegment(FFMPEG, ['r360'], segments[k % segments.length]!, into);
         done++;
       }
       return { done, pace: (done * SEGMENT_SECONDS) / ((performance.now() - started) / 1000) };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renditionArgs, scaleToShortSide, spriteArgs, spriteInputName, SPRITE_INPUT_PATTERN, thumbnailArgs } from '../../server/media/rendition-args.ts';
+import { forensicMarkFilter } from '../../server/media/forensic-mark.ts';
+import { renditionArgs, renditionOutput, scaleToShortSide, segmentProductsArgs, spriteArgs, spriteInputName, SPRITE_INPUT_PATTERN, thumbnailOutput } from '../../server/media/rendition-args.ts';
 
 const valueOf = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
@@ -19,7 +20,8 @@ describe('the rendition command', () => {
     expect([...inputOptions, ...out]).toContain('-copyts');
     expect(valueOf(out, '-muxdelay')).toBe('0');
     expect(valueOf(out, '-muxpreload')).toBe('0');
-    expect(valueOf(out, '-enc_time_base:v')).toBe('-1');
+    // MPEG-TS's clock, every original's: ffmpeg would give a filter graph's output 1/25 and round to the frame grid.
+    expect(valueOf(out, '-enc_time_base:v')).toBe('1:90000');
     expect(valueOf(out, '-fps_mode')).toBe('passthrough');
     expect(valueOf(out, '-bf')).toBe('0');
   });
@@ -89,9 +91,11 @@ describe('scaling by the short side', () => {
 
 describe('the thumbnail and sprite commands', () => {
   it('take one 160×90 frame, letterboxed whatever the aspect ratio', () => {
-    const { outputOptions: out } = thumbnailArgs();
-    expect(valueOf(out, '-frames:v')).toBe('1');
-    expect(valueOf(out, '-vf')).toBe('scale=160:90:force_original_aspect_ratio=decrease,pad=160:90:-1:-1');
+    const thumb = thumbnailOutput();
+    expect(thumb.scale).toBe('trim=end_frame=1,scale=160:90:force_original_aspect_ratio=decrease,pad=160:90:-1:-1');
+    expect(thumb.then).toBeUndefined();
+    expect(valueOf(thumb.encode, '-f')).toBe('image2');
+    expect(valueOf(thumb.encode, '-update')).toBe('1');
   });
 
   it('tile numbered thumbnails into one sheet of the given grid', () => {
@@ -101,5 +105,46 @@ describe('the thumbnail and sprite commands', () => {
     expect(valueOf(args.outputOptions, '-vf')).toBe('tile=10x3');
     expect(valueOf(args.outputOptions, '-frames:v')).toBe('1');
     expect(spriteInputName(7)).toBe(SPRITE_INPUT_PATTERN.replace('%06d', '000007'));
+  });
+});
+
+describe("a segment's products in one run", () => {
+  const markA = renditionOutput({ shortSide: 720, extraFilter: forensicMarkFilter('A') });
+  const markB = renditionOutput({ shortSide: 720, extraFilter: forensicMarkFilter('B') });
+
+  it('decode the original once, scale once for the two marks, and split the frames to each product', () => {
+    const args = segmentProductsArgs([
+      { ...thumbnailOutput(), file: 'thumb.jpg' },
+      { ...markA, file: 'mark_a.ts' },
+      { ...markB, file: 'mark_b.ts' },
+    ]);
+    expect(args.inputOptions).toEqual(renditionArgs({ shortSide: 720 }).inputOptions);
+    expect(args.outputOptions.filter((o) => o === '-filter_complex')).toHaveLength(1);
+    const graph = valueOf(args.outputOptions, '-filter_complex')!;
+    expect(graph.split(';')[0]).toBe('[0:v:0]split=2[g0][g1]');
+    expect(graph).toContain(`[g0]${thumbnailOutput().scale}[p0]`);
+    expect(graph.split(scaleToShortSide(720))).toHaveLength(2);
+    expect(graph).toContain(`[g1]${scaleToShortSide(720)},split=2[p1][p2]`);
+    expect(graph).toContain(`[p1]${forensicMarkFilter('A')}[v1]`);
+    expect(graph).toContain(`[p2]${forensicMarkFilter('B')}[v2]`);
+    // The runner splits an option with a space in two.
+    expect(graph).not.toContain(' ');
+
+    // Each output encoded as it would be alone (the marks as replay's rendition, audio copied), its file after its options.
+    expect(args.outputOptions.slice(2)).toEqual(['-map', '[p0]', ...thumbnailOutput().encode, 'thumb.jpg', '-map', '[v1]', ...markA.encode, 'mark_a.ts', '-map', '[v2]', ...markB.encode]);
+    expect(args.output).toBe('mark_b.ts');
+  });
+
+  it('feed one product the decoded video itself, through its filters alone', () => {
+    const args = segmentProductsArgs([{ ...renditionOutput({ shortSide: 360 }), file: 'r360.ts' }]);
+    expect(valueOf(args.outputOptions, '-filter_complex')).toBe(`[0:v:0]${scaleToShortSide(360)}[p0]`);
+    expect(args.outputOptions).toEqual(['-filter_complex', `[0:v:0]${scaleToShortSide(360)}[p0]`, '-map', '[p0]', ...renditionOutput({ shortSide: 360 }).encode]);
+    expect(args.output).toBe('r360.ts');
+  });
+
+  it('are what one rendition alone is, its filters on the output', () => {
+    const alone = renditionArgs({ shortSide: 720, extraFilter: forensicMarkFilter('A') }).outputOptions;
+    expect(valueOf(alone, '-vf')).toBe(`${markA.scale},${markA.then}`);
+    expect(alone.slice(alone.indexOf('-vf') + 2)).toEqual(markA.encode);
   });
 });
