@@ -58,6 +58,7 @@ export default defineConfig({
     maxWorkers: 3,
     sequence: { sequencer: LongestFirst },
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: process.env.LIUHEN_TEST_CPU_LOG ? ['test/helpers/cpu-log.ts'] : [],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     reporters: ['default'],
