@@ -11,9 +11,23 @@ import { Metrics } from '../../server/observability/metrics.ts';
 import type { JobHandlers } from '../../workers/job-handler.ts';
 import { freePort } from './ports.ts';
 
+/**
+ * The data dirs this test file made, removed once its tests and their own afterAll hooks (servers
+ * stopped) are done: a full run left ~110 of them (evidence, spool, keys) in /tmp each time. Not
+ * at process exit, which vitest's forks never reach (the pool ends them). The benchmarks that
+ * borrow these helpers run outside vitest and keep theirs.
+ */
+const dataDirs = new Set<string>();
+if (process.env.VITEST) {
+  afterAll(() => {
+    for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
+
 /** LIUHEN_* settings for a server of its own: temp data dir, free ports, loopback only. */
 export async function testEnv(overrides: Record<string, string> = {}): Promise<Record<string, string>> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'liuhen-test-'));
+  dataDirs.add(dataDir);
   return {
     LIUHEN_DATA_DIR: dataDir,
     LIUHEN_RTMP_PORT: String(await freePort()),
