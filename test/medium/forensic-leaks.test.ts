@@ -195,9 +195,11 @@ describe.concurrent('a trace that cannot name anyone says so, and of which recor
       expect(report.outcome, `${path.basename(file)}: ${report.reason}`).toBe('cannot_name');
       expect(report.recordingId).toBe(recordingId);
       expect(report.match).toBeNull();
-      // The bits it did read are the leaker's: too few to name, not wrong.
+      // The bits it did read are the leaker's: too few to name, not wrong. On so few bits another
+      // session's codeword may agree as well (a tie, 1–6 % of such excerpts with three sessions),
+      // never better, so the leaker's is among the first, not necessarily first.
       expect(report.bitsRead).toBeGreaterThanOrEqual(5);
-      expect(report.candidates[0]!.candidate.id).toBe(copies[1]!.sessionId);
+      expect(report.candidates.find((c) => c.candidate.id === copies[1]!.sessionId)?.agree).toBe(report.bitsRead);
       expect(report.candidates[0]!.agree).toBe(report.bitsRead);
       expect(report.reason).toMatch(/^\d+ of \d+ segments read/);
     }
