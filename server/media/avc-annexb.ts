@@ -69,8 +69,12 @@ export class AnnexBWriter {
     this.config = config;
   }
 
-  /** The access unit in Annex B; throws when a NAL unit's length runs past the end. */
-  convert(au: Buffer): Buffer {
+  /**
+   * The access unit in Annex B, as pieces: start codes and parameter sets between views of `au`'s
+   * NAL units, which are not copied (the TS writer copies them once, into its packets). Throws
+   * when a NAL unit's length runs past the end.
+   */
+  convert(au: Buffer): Buffer[] {
     const { lengthSize } = this.config;
     const parts: Buffer[] = [];
     let size = 0;
@@ -109,10 +113,7 @@ export class AnnexBWriter {
         this.spsSeen = this.ppsSeen = false;
       }
     }
-    if (firstSliceType !== NAL_AUD) {
-      parts.unshift(AUD);
-      size += AUD.length;
-    }
-    return Buffer.concat(parts, size);
+    if (firstSliceType !== NAL_AUD) parts.unshift(AUD);
+    return parts;
   }
 }

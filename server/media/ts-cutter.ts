@@ -22,6 +22,7 @@ import { type AacConfig, adtsFrame, readAacConfig } from './adts.ts';
 import { AnnexBWriter, readAvcConfig } from './avc-annexb.ts';
 import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, FlvReader, type FlvTag, readAudioTag, readMetadata, readVideoTag } from './flv-demux.ts';
 import { type CutterChoice, SEGMENT_LIST } from './segmenter-args.ts';
+import { OutputArena } from './output-arena.ts';
 import { AUDIO_PID, AUDIO_STREAM_ID, PCR_LEAD, TsWriter, VIDEO_PID, VIDEO_STREAM_ID } from './ts-mux.ts';
 
 /** ffmpeg's MPEG-TS muxer: timestamps in the files run this far (90 kHz) after the stream's origin */
@@ -60,12 +61,20 @@ function roundHalfAway(x: number): number {
 
 export class CutterFault extends Error {}
 
+function byteCount(pieces: readonly Buffer[]): number {
+  let n = 0;
+  for (const piece of pieces) n += piece.length;
+  return n;
+}
+
 interface Packet {
   video: boolean;
   dts: number;
   pts: number;
   key: boolean;
-  data: Buffer;
+  /** the frame's bytes, in the pieces it was found in */
+  data: Buffer[];
+  bytes: number;
 }
 
 type Output = { kind: 'bytes'; parts: Buffer[] } | { kind: 'open'; file: string } | { kind: 'close'; row: string };
@@ -139,6 +148,8 @@ export class TsCutter {
   private lastDuration = 0;
   private audioPes?: { pts: number; frames: Buffer[]; bytes: number };
   private out: Output[] = [];
+  /** memory of the packets in `out`, used again once they are written */
+  private readonly arena = new OutputArena();
   private outBytes = 0;
   private file?: fs.FileHandle;
   private list?: fs.FileHandle;
@@ -258,7 +269,8 @@ export class TsCutter {
       // as ffmpeg's stream copy: nothing before the first keyframe
       if (!v.key && !this.sawKey) return;
       this.sawKey = true;
-      this.raw.push({ video: true, dts, pts: dts + v.compositionMs, key: v.key, data: this.avc.convert(v.data) });
+      const data = this.avc.convert(v.data);
+      this.raw.push({ video: true, dts, pts: dts + v.compositionMs, key: v.key, data, bytes: byteCount(data) });
     } else if (tag.type === FLV_AUDIO && this.withAudio) {
       const a = readAudioTag(tag.data);
       if (a?.kind === 'unsupported') throw new CutterFault(`the stream changed codec: ${a.codec}`);
@@ -266,7 +278,8 @@ export class TsCutter {
       if (a?.kind !== 'aac-frame' || !this.aac) return;
       const dts = this.audioTime.ms(tag.timestamp);
       this.firstAudioPts ??= dts;
-      this.raw.push({ video: false, dts, pts: dts, key: true, data: adtsFrame(this.aac, a.data) });
+      const frame = adtsFrame(this.aac, a.data);
+      this.raw.push({ video: false, dts, pts: dts, key: true, data: [frame], bytes: frame.length });
     } else if (tag.type === FLV_SCRIPT) {
       this.metadata = readMetadata(tag.data) ?? this.metadata;
     }
@@ -356,11 +369,11 @@ export class TsCutter {
       return;
     }
     const pes = this.audioPes;
-    if (pes && (pes.bytes + p.data.length > AUDIO_PES_BYTES || dts - pes.pts >= AUDIO_PES_TICKS)) this.flushAudio();
-    if (p.data.length > AUDIO_PES_BYTES) return this.bytes(this.mux!.pes(AUDIO_PID, AUDIO_STREAM_ID, p.data, pts + MUX_DELAY, dts + MUX_DELAY, { key: true }));
+    if (pes && (pes.bytes + p.bytes > AUDIO_PES_BYTES || dts - pes.pts >= AUDIO_PES_TICKS)) this.flushAudio();
+    if (p.bytes > AUDIO_PES_BYTES) return this.bytes(this.mux!.pes(AUDIO_PID, AUDIO_STREAM_ID, p.data, pts + MUX_DELAY, dts + MUX_DELAY, { key: true }));
     this.audioPes ??= { pts, frames: [], bytes: 0 };
-    this.audioPes.frames.push(p.data);
-    this.audioPes.bytes += p.data.length;
+    this.audioPes.frames.push(...p.data);
+    this.audioPes.bytes += p.bytes;
   }
 
   private flushAudio(): void {
@@ -368,11 +381,11 @@ export class TsCutter {
     if (!pes) return;
     this.audioPes = undefined;
     const at = pes.pts + MUX_DELAY;
-    this.bytes(this.mux!.pes(AUDIO_PID, AUDIO_STREAM_ID, Buffer.concat(pes.frames, pes.bytes), at, at, { key: true }));
+    this.bytes(this.mux!.pes(AUDIO_PID, AUDIO_STREAM_ID, pes.frames, at, at, { key: true }));
   }
 
   private startSegment(): void {
-    this.mux = new TsWriter(this.withAudio);
+    this.mux = new TsWriter(this.withAudio, (n) => this.arena.take(n));
     this.segmentFrames = 0;
     this.out.push({ kind: 'open', file: `seg_${String(this.segmentIndex++).padStart(6, '0')}.ts` });
     this.bytes(this.mux.tables());
@@ -410,5 +423,6 @@ export class TsCutter {
         await this.list!.write(o.row);
       }
     }
+    this.arena.recycle();
   }
 }

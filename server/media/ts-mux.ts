@@ -20,10 +20,16 @@ const WRAP_33 = 2 ** 33;
 /** 90 kHz ticks the PCR runs ahead of a frame's DTS (ffmpeg: max_delay 0.7 s) */
 export const PCR_LEAD = 63_000;
 
+/** Where a writer's packets go: fresh memory by default, or an arena the cutter reuses. */
+export type PacketMemory = (bytes: number) => Buffer;
+
 export class TsWriter {
   private readonly counters = new Map<number, number>();
 
-  constructor(private readonly withAudio: boolean) {}
+  constructor(
+    private readonly withAudio: boolean,
+    private readonly memory: PacketMemory = Buffer.allocUnsafe,
+  ) {}
 
   /** PAT and PMT, which a reader needs before any frame of a file. */
   tables(): Buffer {
@@ -33,19 +39,23 @@ export class TsWriter {
     const pmt = section(0x02, 1, Buffer.from([0xe0 | (VIDEO_PID >> 8), VIDEO_PID & 0xff, 0xf0, 0x00, ...streams]));
     // sections are padded with 0xff in the payload (§2.4.4), not with adaptation-field stuffing
     const padded = (b: Buffer) => Buffer.concat([b, Buffer.alloc(PAYLOAD_BYTES - b.length, 0xff)]);
-    return Buffer.concat([this.packets(0, padded(pat), true), this.packets(PMT_PID, padded(pmt), true)]);
+    return Buffer.concat([this.packets(0, [padded(pat)], true), this.packets(PMT_PID, [padded(pmt)], true)]);
   }
 
   /**
-   * One PES (a video frame, or audio frames gathered) in TS packets. `pts`/`dts` in 90 kHz ticks,
-   * any size (written modulo 2^33); `pcr` sets the program clock on its first packet.
+   * One PES (a video frame, or audio frames gathered) in TS packets. `data` is the payload, whole
+   * or in the pieces it was found in (they are copied once, into the packets). `pts`/`dts` in
+   * 90 kHz ticks, any size (written modulo 2^33); `pcr` sets the program clock on its first packet.
    */
-  pes(pid: number, streamId: number, data: Buffer, pts: number, dts: number, opts: { key: boolean; pcr?: number }): Buffer {
+  pes(pid: number, streamId: number, data: Buffer | readonly Buffer[], pts: number, dts: number, opts: { key: boolean; pcr?: number }): Buffer {
+    const pieces = Buffer.isBuffer(data) ? [data] : data;
+    let dataBytes = 0;
+    for (const piece of pieces) dataBytes += piece.length;
     const both = pts !== dts;
     const header = Buffer.alloc(9 + (both ? 10 : 5));
     header.writeUIntBE(0x000001, 0, 3);
     header[3] = streamId;
-    const length = 3 + (both ? 10 : 5) + data.length;
+    const length = 3 + (both ? 10 : 5) + dataBytes;
     // ffmpeg leaves a video PES's length open (0); audio ones fit in 16 bits.
     header.writeUInt16BE(streamId === VIDEO_STREAM_ID || length > 0xffff ? 0 : length, 4);
     header[6] = 0x80;
@@ -60,23 +70,27 @@ export class TsWriter {
       firstFields[0] = flags;
       if (opts.pcr !== undefined) writePcr(firstFields, 1, opts.pcr);
     }
-    return this.packets(pid, Buffer.concat([header, data]), true, firstFields);
+    return this.packets(pid, [header, ...pieces], true, firstFields);
   }
 
-  /** Splits a payload into packets; the last one is padded with adaptation-field stuffing. */
-  private packets(pid: number, payload: Buffer, unitStart: boolean, firstFields?: Buffer): Buffer {
+  /** Splits a payload (in pieces) into packets; the last one is padded with adaptation-field stuffing. */
+  private packets(pid: number, payload: readonly Buffer[], unitStart: boolean, firstFields?: Buffer): Buffer {
+    let payloadBytes = 0;
+    for (const piece of payload) payloadBytes += piece.length;
     const firstSpace = PAYLOAD_BYTES - (firstFields ? 1 + firstFields.length : 0);
-    const count = payload.length <= firstSpace ? 1 : 1 + Math.ceil((payload.length - firstSpace) / PAYLOAD_BYTES);
-    // one allocation for the whole frame: at camera bit rates a packet at a time dominates the cost
-    const out = Buffer.allocUnsafe(count * TS_PACKET_BYTES);
+    const count = payloadBytes <= firstSpace ? 1 : 1 + Math.ceil((payloadBytes - firstSpace) / PAYLOAD_BYTES);
+    // one piece of memory for the whole frame: at camera bit rates a packet at a time dominates the cost
+    const out = this.memory(count * TS_PACKET_BYTES);
     let at = 0;
+    let piece = 0;
+    let pieceAt = 0;
     for (let i = 0; i < count; i++) {
       const packet = out.subarray(i * TS_PACKET_BYTES, (i + 1) * TS_PACKET_BYTES);
       const fields = i === 0 ? firstFields : undefined;
       const cc = ((this.counters.get(pid) ?? -1) + 1) & 0x0f;
       this.counters.set(pid, cc);
       let space = PAYLOAD_BYTES - (fields ? 1 + fields.length : 0);
-      const remaining = payload.length - at;
+      const remaining = payloadBytes - at;
       let afLength = fields ? fields.length : -1;
       let stuffing = 0;
       if (remaining < space) {
@@ -100,7 +114,18 @@ export class TsWriter {
         }
         pos += 1 + afLength;
       }
-      payload.copy(packet, pos, at, at + space);
+      for (let left = space; left > 0;) {
+        const from = payload[piece]!;
+        const n = Math.min(left, from.length - pieceAt);
+        from.copy(packet, pos, pieceAt, pieceAt + n);
+        pos += n;
+        left -= n;
+        pieceAt += n;
+        if (pieceAt === from.length) {
+          piece++;
+          pieceAt = 0;
+        }
+      }
       at += space;
     }
     return out;

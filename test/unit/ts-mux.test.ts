@@ -53,6 +53,18 @@ describe('the MPEG-TS writer', () => {
     expect(Buffer.concat(payloads).subarray(19)).toEqual(frame);
     expect(mux.pes(VIDEO_PID, VIDEO_STREAM_ID, frame, 0, 0, { key: false })[3]! & 0x0f).toBe(packets.length % 16);
   });
+
+  it('writes a frame given in pieces (empty ones too, across packet borders) as the same packets as the frame whole', () => {
+    const frame = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff));
+    const cuts = [0, 1, 1, 183, 184, 367, 2000, 4999, 5000];
+    const pieces = cuts.slice(1).map((end, i) => frame.subarray(cuts[i], end));
+    const arena: Buffer[] = [];
+    const whole = new TsWriter(false).pes(VIDEO_PID, VIDEO_STREAM_ID, frame, 9000, 6000, { key: true, pcr: 0 });
+    const pieced = new TsWriter(false, (n) => arena[arena.push(Buffer.alloc(n)) - 1]!).pes(VIDEO_PID, VIDEO_STREAM_ID, pieces, 9000, 6000, { key: true, pcr: 0 });
+    expect(pieced).toEqual(whole);
+    // written into the memory it was given
+    expect(pieced.buffer).toBe(arena[0]!.buffer);
+  });
 });
 
 describe('AAC into ADTS', () => {
@@ -83,13 +95,13 @@ describe('H.264 from AVCC into Annex B', () => {
 
   it('puts an access unit delimiter first, and the parameter sets before an IDR picture that has none', () => {
     const w = new AnnexBWriter(readAvcConfig(record));
-    expect(w.convert(nal(idr))).toEqual(Buffer.concat([aud, start4, sps, start4, pps, start3, idr]));
-    expect(w.convert(nal(slice))).toEqual(Buffer.concat([aud, start4, slice]));
+    expect(Buffer.concat(w.convert(nal(idr)))).toEqual(Buffer.concat([aud, start4, sps, start4, pps, start3, idr]));
+    expect(Buffer.concat(w.convert(nal(slice)))).toEqual(Buffer.concat([aud, start4, slice]));
   });
 
   it('keeps parameter sets the camera sends in band, and adds none', () => {
     const w = new AnnexBWriter(readAvcConfig(record));
-    expect(w.convert(Buffer.concat([nal(sps), nal(pps), nal(idr)]))).toEqual(Buffer.concat([aud, start4, sps, start4, pps, start3, idr]));
+    expect(Buffer.concat(w.convert(Buffer.concat([nal(sps), nal(pps), nal(idr)])))).toEqual(Buffer.concat([aud, start4, sps, start4, pps, start3, idr]));
   });
 
   it('refuses an access unit whose NAL unit runs past its end', () => {
