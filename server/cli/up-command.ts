@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import { startServer } from '../liuhen.ts';
 import { publicHost } from '../ingest/publish-url.ts';
 import { guardProcess } from '../process-guard.ts';
+import { tuneHeapForStreaming } from '../heap-tuning.ts';
 import { EXIT } from './exit-codes.ts';
 
 const flagsSchema = z.object({ roles: rolesSchema.default([...ALL_ROLES].join(',')) }).strict();
@@ -12,6 +13,7 @@ const flagsSchema = z.object({ roles: rolesSchema.default([...ALL_ROLES].join(',
 /** Runs until SIGINT/SIGTERM; open recordings stay open and continue after the next start. */
 export async function up(config: Config, args: string[] = []): Promise<number> {
   const { roles } = flagsSchema.parse(parseArgs({ args, options: { roles: { type: 'string' } } }).values);
+  tuneHeapForStreaming();
   const server = await startServer(config, undefined, { roles });
   guardProcess(server.core.log, () => server.metrics.escapedErrors.inc());
   const host = publicHost(config);
