@@ -54,8 +54,9 @@ export class LocalWormStore implements EvidenceStore {
 
   async putOnce(key: string, bytes: Buffer, options: PutOptions): Promise<ObjectInfo> {
     this.checkKey(key);
-    if (sha256Hex(bytes) !== options.sha256.toLowerCase()) throw new ChecksumMismatch(key);
-    return this.putStaged(key, bytes, options);
+    const sha256 = sha256Hex(bytes);
+    if (sha256 !== options.sha256.toLowerCase()) throw new ChecksumMismatch(key);
+    return this.putStaged(key, bytes, options, sha256);
   }
 
   async putStreamOnce(key: string, source: PutSource, options: StreamPutOptions): Promise<StoredObject> {
@@ -67,10 +68,10 @@ export class LocalWormStore implements EvidenceStore {
    * The bytes are staged (hashed on the way) before anything claims the key, so a source that
    * fails part-way leaves only a nameless temp file, removed here.
    */
-  private async putStaged(key: string, source: Buffer | AsyncIterable<Uint8Array>, options: StreamPutOptions): Promise<StoredObject> {
+  private async putStaged(key: string, source: Buffer | AsyncIterable<Uint8Array>, options: StreamPutOptions, sha256?: string): Promise<StoredObject> {
     const objectPath = this.objectPath(key);
     if (await exists(objectPath)) throw new ObjectAlreadyExists(key);
-    const staged = await this.stage(source);
+    const staged = await this.stage(source, sha256);
     try {
       const sidecar: Sidecar = {
         sha256: staged.sha256,
@@ -244,7 +245,8 @@ export class LocalWormStore implements EvidenceStore {
    * The bytes in a private temp file, fsynced and made read-only, with their hash and size: ready
    * to be hard-linked into place. The caller removes the temp file.
    */
-  private async stage(source: Buffer | AsyncIterable<Uint8Array>): Promise<{ path: string; sha256: string; size: number }> {
+  /** `sha256`: of bytes the caller has just hashed (a segment's hundreds of KiB), not hashed again. */
+  private async stage(source: Buffer | AsyncIterable<Uint8Array>, sha256?: string): Promise<{ path: string; sha256: string; size: number }> {
     const tmpDir = path.join(this.rootDir, TMP);
     await fs.mkdir(tmpDir, { recursive: true });
     const tmpPath = path.join(tmpDir, randomUUID());
@@ -254,7 +256,7 @@ export class LocalWormStore implements EvidenceStore {
     try {
       try {
         for await (const chunk of Buffer.isBuffer(source) ? [source] : source) {
-          hash.update(chunk);
+          if (sha256 === undefined) hash.update(chunk);
           size += chunk.length;
           await fh.writeFile(chunk);
         }
@@ -269,7 +271,7 @@ export class LocalWormStore implements EvidenceStore {
       await fs.rm(tmpPath, { force: true }).catch(() => undefined);
       throw err;
     }
-    return { path: tmpPath, sha256: hash.digest('hex'), size };
+    return { path: tmpPath, sha256: sha256 ?? hash.digest('hex'), size };
   }
 
   /**
