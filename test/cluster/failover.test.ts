@@ -63,6 +63,27 @@ interface Entry {
 
 const entriesOf = (recordingId: string) => rows<Entry>('SELECT idx, kind, cause, source, start_at, duration_ms, sealed_at FROM ledger_entries WHERE recording_id = $1 ORDER BY idx', [recordingId]);
 
+/**
+ * Waits (up to 10 s, then goes on) for a moment when each camera's file being cut holds a whole
+ * frame: not within 200 ms after its last segment was sealed (a file's first frame is whole on disk
+ * only once the second is written there; a death in between leaves nothing to recover but a gap,
+ * which failed this test once in a fresh-machine run), nor within 200 ms of its next cut. With
+ * windows of 400 ms in every 2 s segment, such a moment exists for up to four cameras whatever
+ * their phases.
+ */
+async function betweenCuts(deviceIds: string[]): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    const last = await rows<{ sealed_at: string }>(
+      "SELECT max(e.sealed_at) AS sealed_at FROM ledger_entries e JOIN recordings r ON r.id = e.recording_id WHERE r.device_id = ANY($1) AND e.kind = 'segment' GROUP BY r.device_id",
+      [deviceIds],
+    );
+    const now = Date.now();
+    if (last.every((l) => now - Date.parse(l.sealed_at) >= 200 && now - Date.parse(l.sealed_at) <= 1800)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('a node killed under six cameras behind nginx', () => {
   it('lets another node continue each of its recordings after one node_failover gap, and seals its spool into linked recovery recordings when it returns', async () => {
     const envs = (await clusterEnvs(3)).map((env): Record<string, string> => ({ ...env, LIUHEN_NODE_LEASE_SECONDS: String(LEASE_SECONDS) }));
@@ -93,6 +114,7 @@ describe('a node killed under six cameras behind nginx', () => {
     const victim = nodes.findIndex((n) => n.child.pid === killed!.pid);
     const before = new Map<string, Row>();
     for (const d of devices) before.set(d.deviceId, (await recordingsOf(d.deviceId))[0]!);
+    await betweenCuts(orphans);
     nodes[victim]!.child.kill('SIGKILL');
     await nodes[victim]!.exited;
     const killedAt = Date.now();
