@@ -17,7 +17,7 @@ import v8 from 'node:v8';
  * sizes a command line could set (`--initial-heap-size`, `--max-semi-space-size`) are fixed at
  * start and would have to be on every way liuhen is started.
  */
-export const HEAP_GROWING_PERCENT = 100;
+const HEAP_GROWING_PERCENT = 100;
 
 export function tuneHeapForStreaming(): void {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);

@@ -23,7 +23,7 @@ import { AnnexBWriter, readAvcConfig } from './avc-annexb.ts';
 import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, FlvReader, type FlvTag, readAudioTag, readMetadata, readVideoTag } from './flv-demux.ts';
 import { type CutterChoice, SEGMENT_LIST } from './segmenter-args.ts';
 import { OutputArena } from './output-arena.ts';
-import { AUDIO_PID, AUDIO_STREAM_ID, PCR_LEAD, TsWriter, VIDEO_PID, VIDEO_STREAM_ID } from './ts-mux.ts';
+import { AUDIO_PID, AUDIO_STREAM_ID, byteCount, PCR_LEAD, TsWriter, VIDEO_PID, VIDEO_STREAM_ID } from './ts-mux.ts';
 
 /** ffmpeg's MPEG-TS muxer: timestamps in the files run this far (90 kHz) after the stream's origin */
 const MUX_DELAY = 2 * PCR_LEAD;
@@ -61,12 +61,6 @@ function roundHalfAway(x: number): number {
 
 export class CutterFault extends Error {}
 
-function byteCount(pieces: readonly Buffer[]): number {
-  let n = 0;
-  for (const piece of pieces) n += piece.length;
-  return n;
-}
-
 interface Packet {
   video: boolean;
   dts: number;
@@ -74,7 +68,6 @@ interface Packet {
   key: boolean;
   /** the frame's bytes, in the pieces it was found in */
   data: Buffer[];
-  bytes: number;
 }
 
 type Output = { kind: 'bytes'; parts: Buffer[] } | { kind: 'open'; file: string } | { kind: 'close'; row: string };
@@ -269,8 +262,7 @@ export class TsCutter {
       // as ffmpeg's stream copy: nothing before the first keyframe
       if (!v.key && !this.sawKey) return;
       this.sawKey = true;
-      const data = this.avc.convert(v.data);
-      this.raw.push({ video: true, dts, pts: dts + v.compositionMs, key: v.key, data, bytes: byteCount(data) });
+      this.raw.push({ video: true, dts, pts: dts + v.compositionMs, key: v.key, data: this.avc.convert(v.data) });
     } else if (tag.type === FLV_AUDIO && this.withAudio) {
       const a = readAudioTag(tag.data);
       if (a?.kind === 'unsupported') throw new CutterFault(`the stream changed codec: ${a.codec}`);
@@ -278,8 +270,7 @@ export class TsCutter {
       if (a?.kind !== 'aac-frame' || !this.aac) return;
       const dts = this.audioTime.ms(tag.timestamp);
       this.firstAudioPts ??= dts;
-      const frame = adtsFrame(this.aac, a.data);
-      this.raw.push({ video: false, dts, pts: dts, key: true, data: [frame], bytes: frame.length });
+      this.raw.push({ video: false, dts, pts: dts, key: true, data: [adtsFrame(this.aac, a.data)] });
     } else if (tag.type === FLV_SCRIPT) {
       this.metadata = readMetadata(tag.data) ?? this.metadata;
     }
@@ -369,11 +360,12 @@ export class TsCutter {
       return;
     }
     const pes = this.audioPes;
-    if (pes && (pes.bytes + p.bytes > AUDIO_PES_BYTES || dts - pes.pts >= AUDIO_PES_TICKS)) this.flushAudio();
-    if (p.bytes > AUDIO_PES_BYTES) return this.bytes(this.mux!.pes(AUDIO_PID, AUDIO_STREAM_ID, p.data, pts + MUX_DELAY, dts + MUX_DELAY, { key: true }));
+    const bytes = byteCount(p.data);
+    if (pes && (pes.bytes + bytes > AUDIO_PES_BYTES || dts - pes.pts >= AUDIO_PES_TICKS)) this.flushAudio();
+    if (bytes > AUDIO_PES_BYTES) return this.bytes(this.mux!.pes(AUDIO_PID, AUDIO_STREAM_ID, p.data, pts + MUX_DELAY, dts + MUX_DELAY, { key: true }));
     this.audioPes ??= { pts, frames: [], bytes: 0 };
     this.audioPes.frames.push(...p.data);
-    this.audioPes.bytes += p.bytes;
+    this.audioPes.bytes += bytes;
   }
 
   private flushAudio(): void {

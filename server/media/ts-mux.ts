@@ -20,6 +20,13 @@ const WRAP_33 = 2 ** 33;
 /** 90 kHz ticks the PCR runs ahead of a frame's DTS (ffmpeg: max_delay 0.7 s) */
 export const PCR_LEAD = 63_000;
 
+/** The bytes of a payload held in pieces. */
+export function byteCount(pieces: readonly Buffer[]): number {
+  let n = 0;
+  for (const piece of pieces) n += piece.length;
+  return n;
+}
+
 /** Where a writer's packets go: fresh memory by default, or an arena the cutter reuses. */
 export type PacketMemory = (bytes: number) => Buffer;
 
@@ -49,13 +56,11 @@ export class TsWriter {
    */
   pes(pid: number, streamId: number, data: Buffer | readonly Buffer[], pts: number, dts: number, opts: { key: boolean; pcr?: number }): Buffer {
     const pieces = Buffer.isBuffer(data) ? [data] : data;
-    let dataBytes = 0;
-    for (const piece of pieces) dataBytes += piece.length;
     const both = pts !== dts;
     const header = Buffer.alloc(9 + (both ? 10 : 5));
     header.writeUIntBE(0x000001, 0, 3);
     header[3] = streamId;
-    const length = 3 + (both ? 10 : 5) + dataBytes;
+    const length = 3 + (both ? 10 : 5) + byteCount(pieces);
     // ffmpeg leaves a video PES's length open (0); audio ones fit in 16 bits.
     header.writeUInt16BE(streamId === VIDEO_STREAM_ID || length > 0xffff ? 0 : length, 4);
     header[6] = 0x80;
@@ -75,8 +80,7 @@ export class TsWriter {
 
   /** Splits a payload (in pieces) into packets; the last one is padded with adaptation-field stuffing. */
   private packets(pid: number, payload: readonly Buffer[], unitStart: boolean, firstFields?: Buffer): Buffer {
-    let payloadBytes = 0;
-    for (const piece of payload) payloadBytes += piece.length;
+    const payloadBytes = byteCount(payload);
     const firstSpace = PAYLOAD_BYTES - (firstFields ? 1 + firstFields.length : 0);
     const count = payloadBytes <= firstSpace ? 1 : 1 + Math.ceil((payloadBytes - firstSpace) / PAYLOAD_BYTES);
     // one piece of memory for the whole frame: at camera bit rates a packet at a time dominates the cost
