@@ -8,6 +8,8 @@
  * loop's delay (read at the end of the measured window) shows stalls the CPU figures average away.
  * `--workers off` leaves out the derivative jobs (renditions, thumbnails) the defaults run beside
  * sealing; `--peer none` skips nginx (for profiling runs: BENCH_NODE_ARGS in liuhen-target.ts).
+ * With nginx, node-media-server alone receives the same N streams too (nms-floor.ts): what no
+ * ingest on that library can spend less than, as a multiple of nginx's CPU.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +21,7 @@ import { watchMachine, watchTree, type TreeUsage } from '../lib/process-tree.ts'
 import { freePort } from '../../test/helpers/ports.ts';
 import { startLiuhen, type LiuhenTarget } from './liuhen-target.ts';
 import { startNginxRtmp } from './nginx-target.ts';
+import { startNmsFloor } from './nms-floor-target.ts';
 import { startPublishers } from './publishers.ts';
 import { sourceClip } from './source-clip.ts';
 
@@ -150,7 +153,10 @@ interface Row {
       machineBusyPercent: number;
     };
   nginx?: TreeUsage & { failedPublishers: number; machineBusyPercent: number };
+  /** node-media-server alone (nms-floor.ts) */
+  floor?: TreeUsage & { failedPublishers: number };
   ratio: number;
+  floorRatio: number;
 }
 
 async function runOne(n: number, clip: string): Promise<Row> {
@@ -162,11 +168,16 @@ async function runOne(n: number, clip: string): Promise<Row> {
   await liuhen.stop();
 
   let g: Awaited<ReturnType<typeof drive>> | undefined;
+  let floor: Awaited<ReturnType<typeof drive>> | undefined;
   if (args.peer === 'nginx') {
     const nginx = await startNginxRtmp(n, await freePort());
     g = await drive(nginx.pid, nginx.urls, clip, async () => undefined);
     await g.stop();
     await nginx.stop();
+    const nms = await startNmsFloor(n, await freePort());
+    floor = await drive(nms.pid, nms.urls, clip, async () => undefined);
+    await floor.stop();
+    await nms.stop();
   }
 
   return {
@@ -187,7 +198,9 @@ async function runOne(n: number, clip: string): Promise<Row> {
       machineBusyPercent: l.machineBusyPercent,
     },
     nginx: g && { ...g.usage, failedPublishers: g.failed, machineBusyPercent: g.machineBusyPercent },
+    floor: floor && { ...floor.usage, failedPublishers: floor.failed },
     ratio: g ? l.usage.cpuPercent / g.usage.cpuPercent : NaN,
+    floorRatio: g && floor ? floor.usage.cpuPercent / g.usage.cpuPercent : NaN,
   };
 }
 
@@ -201,14 +214,15 @@ for (const n of args.n) {
 const f = (x: number, d = 1) => x.toFixed(d);
 console.log(`\nliuhen ingest vs nginx-rtmp \`hls on\` — 720p25 ~2 Mbit/s looped -c copy, ${args.seconds} s window, ${SEGMENT_SECONDS} s segments, local store + SQLite, workers ${args.workers}`);
 console.log(
-  '| N | sealed / expected | lost | seal p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (window) | event-loop delay p50 / p99 / max ms (to window end) | loop thread ran / waited for a core s (window) | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio |',
+  '| N | sealed / expected | lost | seal p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (whole run) | segment end → sealed p50 / p99 ms (window) | event-loop delay p50 / p99 / max ms (to window end) | loop thread ran / waited for a core s (window) | liuhen CPU % (per stream) | liuhen PSS MiB | machine busy % | nginx CPU % (per stream) | nginx PSS MiB | machine busy % | CPU ratio | node-media-server alone CPU % (per stream) | its ratio to nginx |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const [L, G] = [r.liuhen, r.nginx];
   const peer = G ? `${f(G.cpuPercent)} (${f(G.cpuPercent / r.n, 2)}) | ${f(G.peakPssMiB, 0)} | ${f(G.machineBusyPercent, 0)} | ${f(r.ratio, 2)}` : '– | – | – | –';
+  const floor = r.floor ? `${f(r.floor.cpuPercent)} (${f(r.floor.cpuPercent / r.n, 2)}) | ${f(r.floorRatio, 2)}` : '– | –';
   console.log(
-    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${L.lagP50ms} / ${L.lagP99ms} | ${L.steadyLagP50ms} / ${L.steadyLagP99ms} | ${L.loopDelayP50ms} / ${L.loopDelayP99ms} / ${L.loopDelayMaxMs} | ${f(L.loopRunSeconds)} / ${f(L.loopWaitSeconds)} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(L.machineBusyPercent, 0)} | ${peer} |`,
+    `| ${r.n} | ${L.sealed} / ${L.expected} | ${L.lost} | ${L.sealP50ms} / ${L.sealP99ms} | ${L.lagP50ms} / ${L.lagP99ms} | ${L.steadyLagP50ms} / ${L.steadyLagP99ms} | ${L.loopDelayP50ms} / ${L.loopDelayP99ms} / ${L.loopDelayMaxMs} | ${f(L.loopRunSeconds)} / ${f(L.loopWaitSeconds)} | ${f(L.cpuPercent)} (${f(L.cpuPercent / r.n, 2)}) | ${f(L.peakPssMiB, 0)} | ${f(L.machineBusyPercent, 0)} | ${peer} | ${floor} |`,
   );
 }
 console.log('\n' + JSON.stringify(rows, null, 2));
