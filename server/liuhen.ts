@@ -31,7 +31,7 @@ import type { ClusterNode } from './db/schema.ts';
 import { DeviceHealth } from './devices/device-health.ts';
 import { PublishGate } from './devices/publish-gate.ts';
 import { leaderLockFor } from './db/leader-lock.ts';
-import { createHttpApp } from './http/app.ts';
+import { createHttpApp, createProbeApp } from './http/app.ts';
 import { RefusalLimiter } from './http/refusal-limiter.ts';
 import { LiveRecordings } from './ingest/live-recordings.ts';
 import { publishUrl } from './ingest/publish-url.ts';
@@ -240,25 +240,16 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
   // A node without ingest has no RTMP port to be ready with.
   const ingestListening = roles.has('ingest') ? () => ingest.listening : () => true;
   const ready = readiness({ health: core.repos.health, store: core.store, pingRedis: () => redisProbe.ping(), diskReserve, ingestListening });
-  const app = createHttpApp({
-    metrics,
-    ready,
-    refusals,
-    api,
-    responseCheck: config.responseCheck,
-    trustedProxies: config.trustedProxies,
-    onInternalError: (e) => log.error({ err: e }, 'request failed'),
+  const face = { metrics, ready, refusals, responseCheck: config.responseCheck, trustedProxies: config.trustedProxies, onInternalError: (e: unknown) => log.error({ err: e }, 'request failed') };
+  // Without the api role the port serves the node's probes alone (createProbeApp).
+  const httpServer = http.createServer(roles.has('api') ? createHttpApp({ ...face, api }) : createProbeApp({ ...face, audit }));
+  refusals.start();
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.httpPort, config.bind, () => resolve());
   });
-  const httpServer = roles.has('api') ? http.createServer(app) : null;
-  if (httpServer) {
-    refusals.start();
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(config.httpPort, config.bind, () => resolve());
-    });
-    // Once listening, an 'error' is a failed accept (EMFILE when libuv's reserve descriptor is spent): the listener goes on.
-    httpServer.on('error', (err) => log.error({ err }, 'http accept failed'));
-  }
+  // Once listening, an 'error' is a failed accept (EMFILE when libuv's reserve descriptor is spent): the listener goes on.
+  httpServer.on('error', (err) => log.error({ err }, 'http accept failed'));
   const workers = roles.has('worker') && config.queue.workers === 'in-process' ? await startWorkers(core, jobHandlers) : null;
   const duties: Duty[] = [
     { name: 'outbox relay', start: () => OutboxRelay.start(core.repos.jobs, core.queueSettings, log) },
@@ -294,7 +285,6 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
     node,
     leadership,
     get httpPort(): number {
-      if (!httpServer) throw new Error('this node has no api role: it serves no HTTP');
       return (httpServer.address() as AddressInfo).port;
     },
     rtmpPort: config.rtmpPort,
@@ -310,10 +300,8 @@ export async function startServer(config: Config, jobHandlers?: JobHandlers, { r
       await offline.stop();
       await uploads.stop();
       gate.stop();
-      if (httpServer) {
-        httpServer.closeAllConnections();
-        await new Promise((r) => httpServer.close(r));
-      }
+      httpServer.closeAllConnections();
+      await new Promise((r) => httpServer.close(r));
       refusals.stop();
       rtmpRefusals.stop();
       await redisProbe.close();

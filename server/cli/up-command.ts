@@ -20,7 +20,7 @@ export async function up(config: Config, args: string[] = []): Promise<number> {
   process.stdout.write(
     `liuhen is up (roles: ${[...roles].join(',')}, store: ${server.core.store.kind}, data: ${config.dataDir})\n` +
       (roles.has('ingest') ? `  cameras publish to: rtmp://${host}:${server.rtmpPort}/live/<deviceId>?key=<credential>  (liuhen device add --kind bodycam --officer <badgeNo>)\n` : '') +
-      (roles.has('api') ? `  people watch at:    http://${host}:${server.httpPort}/\n` : ''),
+      (roles.has('api') ? `  people watch at:    http://${host}:${server.httpPort}/\n` : `  probes:             http://${host}:${server.httpPort}/readyz and /metrics (no api role: nothing else)\n`),
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

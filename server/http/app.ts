@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Readiness } from '../observability/readiness.ts';
 import { adminRoutes } from './admin-routes.ts';
@@ -54,7 +55,11 @@ export interface AppDeps {
   trustedProxies: string[];
 }
 
-export function createHttpApp(deps: AppDeps) {
+/** What a node without the api role serves: its probes, for the machines that watch it. */
+export type ProbeFace = Omit<AppDeps, 'api'> & { audit: AuditLog };
+
+/** Every HTTP face begins alike: proxies, the answers' check, the security headers, the probes. */
+function httpFace(deps: Omit<AppDeps, 'api'>) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustedProxies.length > 0 ? deps.trustedProxies : false);
@@ -68,6 +73,29 @@ export function createHttpApp(deps: AppDeps) {
     next();
   });
   app.use(probeRoutes(deps));
+  return app;
+}
+
+/** ...and ends alike: any other path is 404, and every error gets its status, counted or audited. */
+function endOfFace(app: express.Express, deps: Omit<AppDeps, 'api'>, audit: AuditLog) {
+  app.use((req) => {
+    throw new RouteNotFound(req.path);
+  });
+  app.use(errorHandler(audit, deps.refusals, deps.onInternalError));
+  return app;
+}
+
+/**
+ * The HTTP face of an ingest or worker node (`--roles` without api): liveness, readiness and
+ * metrics only. Those processes record and derive; their seal lag, retries and event-loop delay
+ * are theirs, and an api process's /metrics cannot show them. Nothing else answers here.
+ */
+export function createProbeApp(deps: ProbeFace) {
+  return endOfFace(httpFace(deps), deps, deps.audit);
+}
+
+export function createHttpApp(deps: AppDeps) {
+  const app = httpFace(deps);
   // An address past its refusal limit is answered 429 before anything else looks at the request,
   // so services that audit refusals themselves (sign-in, signed playback URLs) are not reached;
   // a caller that proves who it is still gets through.
@@ -133,11 +161,7 @@ export function createHttpApp(deps: AppDeps) {
   // The page itself is a declared route (root-routes.ts); the files it loads are static.
   if (built) app.use(express.static(PLAYER_DIST, { index: false, dotfiles: 'deny', fallthrough: true }));
   app.use(pageRoutes(built ? PLAYER_DIST : undefined));
-  app.use((req) => {
-    throw new RouteNotFound(req.path);
-  });
-  app.use(errorHandler(deps.api.audit, deps.refusals, deps.onInternalError));
-  return app;
+  return endOfFace(app, deps, deps.api.audit);
 }
 
 /** The JSON parser would decode bad bytes as U+FFFD and store the replacement as if it were said. */

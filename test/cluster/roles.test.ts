@@ -1,6 +1,6 @@
 /**
  * A node does the roles it is given (`liuhen up --roles`): without `ingest` it takes no cameras,
- * without `api` it serves no HTTP. Its single-run duties run while it leads; on SQLite it always does.
+ * without `api` its HTTP port serves only its probes (liveness, readiness, metrics). Its single-run duties run while it leads; on SQLite it always does.
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -49,11 +49,23 @@ describe('a node', () => {
     expect(server.leadership.leading).toBe(true);
   });
 
-  it('with only `ingest` takes cameras and serves no HTTP', async () => {
+  it('with only `ingest` takes cameras and serves its probes on its HTTP port, and nothing else', async () => {
     const env = await testEnv();
     server = await startTestServer(env, undefined, { roles: new Set(['ingest']) });
     expect(await accepts(server.rtmpPort)).toBe(true);
-    expect(await accepts(Number(env.LIUHEN_HTTP_PORT))).toBe(false);
-    expect(() => server!.httpPort).toThrow(/no api role/);
+    const at = (p: string) => fetch(`http://127.0.0.1:${env.LIUHEN_HTTP_PORT}${p}`);
+    const ready = await at('/readyz');
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: { ingest: { ok: boolean } } }).checks.ingest.ok).toBe(true);
+    // The recording process's own figures: only here, not on an api node's /metrics.
+    const metrics = await (await at('/metrics')).text();
+    expect(metrics).toMatch(/^liuhen_seal_backlog_segments \d/m);
+    expect(metrics).toMatch(/^liuhen_event_loop_delay_seconds\{quantile="0.99"\} \S+/m);
+    expect((await at('/healthz')).status).toBe(200);
+    for (const p of ['/api/openapi.json', '/api/auth/sign-in', '/play/x/y/1', '/']) {
+      const res = await at(p);
+      expect(res.status, p).toBe(404);
+      expect(await res.json()).toMatchObject({ error: 'not_found' });
+    }
   });
 });
