@@ -8,6 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 check_node
 apt_install ffmpeg curl chromium fonts-wqy-microhei
+# systemd-analyze checks the deployment's units (test/medium/deploy-units.test.ts).
+apt_install systemd
 # The RTSP test camera (test/fixtures/rtsp-camera.py): GStreamer's RTSP server, run by /usr/bin/python3.
 apt_install python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-tools
