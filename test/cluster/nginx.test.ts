@@ -71,6 +71,10 @@ describe('nginx in front of two nodes', () => {
     const contract = await get('/api/openapi.json');
     expect(contract.status, lb.log()).toBe(200);
     expect(JSON.parse(contract.body)).toMatchObject({ openapi: '3.1.0' });
+    // A node's metrics are its monitoring host's, asked on the node's own port; never the public's.
+    expect((await get('/metrics')).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${first.LIUHEN_HTTP_PORT}/metrics`)).status).toBe(200);
+    expect((await get('/readyz')).status).toBe(200);
 
     // Two cameras, one over RTMP and one over RTMPS (TLS ends at nginx), both through the balancer.
     // The third added now, so both nodes know it (they reread the devices every second) by the time
