@@ -243,9 +243,9 @@ export class LocalWormStore implements EvidenceStore {
 
   /**
    * The bytes in a private temp file, fsynced and made read-only, with their hash and size: ready
-   * to be hard-linked into place. The caller removes the temp file.
+   * to be hard-linked into place. The caller removes the temp file. `sha256`: of bytes the caller
+   * has just hashed (a segment's hundreds of KiB), not hashed again.
    */
-  /** `sha256`: of bytes the caller has just hashed (a segment's hundreds of KiB), not hashed again. */
   private async stage(source: Buffer | AsyncIterable<Uint8Array>, sha256?: string): Promise<{ path: string; sha256: string; size: number }> {
     const tmpDir = path.join(this.rootDir, TMP);
     await fs.mkdir(tmpDir, { recursive: true });
